@@ -1,0 +1,227 @@
+//! Client configuration: where requests go, with which key, under which user agent.
+//!
+//! Pure values: nothing here reads the environment. The transport crates read
+//! `EASY_API_KEY` and `EASY_API_URL` and hand the strings to [`Config::from_values`].
+
+use std::fmt;
+use std::net::IpAddr;
+
+use http::HeaderValue;
+use http::uri::{Scheme, Uri};
+
+use crate::error::InvalidInput;
+use crate::secret::ApiKey;
+
+/// The production API.
+pub const PRODUCTION_BASE_URL: &str = "https://api.itseasy.co/v1/api";
+/// The sandbox API, where `sk_test_` keys go.
+pub const SANDBOX_BASE_URL: &str = "https://sandbox-api.itseasy.co/v1/api";
+
+/// The SDK's user agent, without the transport.
+pub const USER_AGENT: &str = concat!("easy-checkout-rust/", env!("CARGO_PKG_VERSION"));
+
+/// Which Easy environment a key belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// `https://api.itseasy.co/v1/api`: every key that is not a test key.
+    Production,
+    /// `https://sandbox-api.itseasy.co/v1/api`: `sk_test_…` keys.
+    Sandbox,
+}
+
+impl Environment {
+    /// The environment a key routes to.
+    pub fn for_key(key: &ApiKey) -> Self {
+        if key.is_test() {
+            Self::Sandbox
+        } else {
+            Self::Production
+        }
+    }
+
+    /// The environment's base URL.
+    pub fn base_url(self) -> BaseUrl {
+        let url = match self {
+            Self::Production => PRODUCTION_BASE_URL,
+            Self::Sandbox => SANDBOX_BASE_URL,
+        };
+        BaseUrl(url.to_owned())
+    }
+}
+
+/// A validated base URL: `https://`, or `http://` for loopback hosts only, no query or
+/// fragment, no trailing `/`. Every path is appended to it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    /// Validates an override such as `http://127.0.0.1:8080` or `https://proxy.example/v1/api/`.
+    ///
+    /// ```
+    /// use easy_checkout_core::BaseUrl;
+    /// assert_eq!(BaseUrl::parse("http://localhost:4010/").unwrap().as_str(), "http://localhost:4010");
+    /// assert!(BaseUrl::parse("http://api.example.com").is_err()); // clear text off loopback
+    /// ```
+    pub fn parse(url: &str) -> Result<Self, InvalidInput> {
+        let trimmed = url.trim().trim_end_matches('/');
+        let bad = |reason: &str| InvalidInput::new("base_url", reason.to_owned());
+        if trimmed.contains('#') {
+            return Err(bad("must not contain a fragment"));
+        }
+        let uri: Uri = trimmed
+            .parse()
+            .map_err(|_| bad("is not a valid absolute URL"))?;
+        let scheme = uri
+            .scheme()
+            .ok_or_else(|| bad("must be an absolute URL with a scheme"))?;
+        let host = uri
+            .host()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| bad("must name a host"))?;
+        if uri.query().is_some() {
+            return Err(bad("must not contain a query"));
+        }
+        if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+            return Err(bad("must not contain credentials"));
+        }
+        if *scheme == Scheme::HTTPS {
+        } else if *scheme == Scheme::HTTP {
+            if !is_loopback(host) {
+                return Err(bad(
+                    "must use https:// (http:// is allowed only for loopback hosts)",
+                ));
+            }
+        } else {
+            return Err(bad("must use https://"));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The URL, without a trailing `/`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("BaseUrl").field(&self.0).finish()
+    }
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Everything a request builder needs besides the operation's own parameters.
+///
+/// Holds the API key (optional: a client that only proxies `validate` and `confirm` needs
+/// none) and the prepared header values, so building a request copies no strings.
+#[derive(Clone)]
+pub struct Config {
+    base_url: BaseUrl,
+    api_key: Option<ApiKey>,
+    key_header: Option<HeaderValue>,
+    user_agent: HeaderValue,
+}
+
+impl Config {
+    /// A configuration for `api_key`, routed by its prefix (`sk_test_` → sandbox, else
+    /// production).
+    pub fn new(api_key: ApiKey) -> Self {
+        let base_url = Environment::for_key(&api_key).base_url();
+        Self::assemble(base_url, Some(api_key))
+    }
+
+    /// A configuration with no API key, for a client that only calls `validate` and
+    /// `confirm` (which authenticate with the session's `client_secret`). Key-authenticated
+    /// calls made with it fail with [`InvalidInput`] before anything is sent.
+    pub fn without_api_key(base_url: BaseUrl) -> Self {
+        Self::assemble(base_url, None)
+    }
+
+    /// From the strings a program found in its environment or flags (`EASY_API_KEY`,
+    /// `EASY_API_URL`): the key routes unless a base URL overrides it. With neither a key nor
+    /// a URL the configuration points at production and holds no key.
+    pub fn from_values(api_key: Option<&str>, base_url: Option<&str>) -> Result<Self, InvalidInput> {
+        let api_key = api_key.filter(|k| !k.is_empty()).map(ApiKey::new).transpose()?;
+        let base_url = base_url.filter(|u| !u.is_empty()).map(BaseUrl::parse).transpose()?;
+        let base_url = base_url.unwrap_or_else(|| match &api_key {
+            Some(key) => Environment::for_key(key).base_url(),
+            None => Environment::Production.base_url(),
+        });
+        Ok(Self::assemble(base_url, api_key))
+    }
+
+    fn assemble(base_url: BaseUrl, api_key: Option<ApiKey>) -> Self {
+        let key_header = api_key.as_ref().map(|k| {
+            let mut v = HeaderValue::from_str(k.expose_secret())
+                .expect("ApiKey::new admits only visible ASCII");
+            v.set_sensitive(true);
+            v
+        });
+        Self {
+            base_url,
+            api_key,
+            key_header,
+            user_agent: HeaderValue::from_static(USER_AGENT),
+        }
+    }
+
+    /// Sends requests to `base_url` instead of the environment the key routes to.
+    pub fn with_base_url(mut self, base_url: BaseUrl) -> Self {
+        self.base_url = base_url;
+        self
+    }
+
+    /// Appends the transport's name to the user agent
+    /// (`easy-checkout-rust/0.1.0 ureq`).
+    pub fn with_user_agent_suffix(mut self, suffix: &str) -> Self {
+        let ua = format!("{USER_AGENT} {suffix}");
+        if let Ok(v) = HeaderValue::from_str(&ua) {
+            self.user_agent = v;
+        }
+        self
+    }
+
+    /// Where requests go.
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.base_url
+    }
+
+    /// The API key, if any.
+    pub fn api_key(&self) -> Option<&ApiKey> {
+        self.api_key.as_ref()
+    }
+
+    /// The user agent sent with every request.
+    pub fn user_agent(&self) -> &str {
+        self.user_agent.to_str().unwrap_or(USER_AGENT)
+    }
+
+    pub(crate) fn key_header(&self) -> Option<&HeaderValue> {
+        self.key_header.as_ref()
+    }
+
+    pub(crate) fn user_agent_header(&self) -> &HeaderValue {
+        &self.user_agent
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key)
+            .field("user_agent", &self.user_agent)
+            .finish()
+    }
+}

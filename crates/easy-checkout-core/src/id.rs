@@ -1,0 +1,162 @@
+//! Identifiers that travel in the URL path and in headers.
+//!
+//! A [`SessionId`] is always exactly one path segment: it is percent-encoded once, when it
+//! is made, and `""`, `.` and `..` are refused, so no id can make
+//! `GET /embedded-checkout/{id}` reach another endpoint.
+
+use std::fmt;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::error::InvalidInput;
+
+/// Everything but RFC 3986 "unreserved" characters is encoded: `/`, `?`, `#`, `%` and `;`
+/// can never act as delimiters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A checkout session id (`ecs_…`), validated and percent-encoded as one path segment.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SessionId {
+    raw: String,
+    encoded: String,
+}
+
+impl SessionId {
+    /// Validates `id`. Empty ids and the dot segments `.` and `..` are refused.
+    ///
+    /// ```
+    /// use easy_checkout_core::SessionId;
+    /// let id = SessionId::new("ecs_1/../config").unwrap();
+    /// assert_eq!(id.as_path_segment(), "ecs_1%2F..%2Fconfig");
+    /// assert!(SessionId::new("..").is_err());
+    /// ```
+    pub fn new(id: impl Into<String>) -> Result<Self, InvalidInput> {
+        let raw = id.into();
+        match raw.as_str() {
+            "" => return Err(InvalidInput::new("session_id", "must not be empty")),
+            "." | ".." => {
+                return Err(InvalidInput::new(
+                    "session_id",
+                    "must not be a dot segment (`.` or `..`)",
+                ));
+            }
+            _ => {}
+        }
+        let encoded = utf8_percent_encode(&raw, SEGMENT).to_string();
+        Ok(Self { raw, encoded })
+    }
+
+    /// The id as the API issued it.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The id percent-encoded as a single path segment.
+    pub fn as_path_segment(&self) -> &str {
+        &self.encoded
+    }
+}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SessionId").field(&self.raw).finish()
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+impl TryFrom<&str> for SessionId {
+    type Error = InvalidInput;
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl TryFrom<String> for SessionId {
+    type Error = InvalidInput;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl TryFrom<&SessionId> for SessionId {
+    type Error = InvalidInput;
+    fn try_from(value: &SessionId) -> Result<Self, Self::Error> {
+        Ok(value.clone())
+    }
+}
+
+/// An `Idempotency-Key`: the server replays the first reply for a repeated key, which is what
+/// makes retrying a POST or PATCH safe.
+///
+/// 1 to 255 visible ASCII characters.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// Longest key accepted.
+    pub const MAX_LEN: usize = 255;
+
+    /// Validates a caller-chosen key.
+    pub fn new(key: impl Into<String>) -> Result<Self, InvalidInput> {
+        let key = key.into();
+        if key.is_empty() || key.len() > Self::MAX_LEN {
+            return Err(InvalidInput::new(
+                "idempotency_key",
+                "must be 1 to 255 characters long",
+            ));
+        }
+        if !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(InvalidInput::new(
+                "idempotency_key",
+                "must be visible ASCII without spaces",
+            ));
+        }
+        Ok(Self(key))
+    }
+
+    /// A key made from 128 random bits supplied by the caller (the client's runtime): the
+    /// core itself draws no randomness.
+    pub fn from_random(bits: [u64; 2]) -> Self {
+        Self(format!("easy-checkout-{:016x}{:016x}", bits[0], bits[1]))
+    }
+
+    /// The key as sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("IdempotencyKey").field(&self.0).finish()
+    }
+}
+
+impl fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<&str> for IdempotencyKey {
+    type Error = InvalidInput;
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl TryFrom<String> for IdempotencyKey {
+    type Error = InvalidInput;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}

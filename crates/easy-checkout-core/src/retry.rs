@@ -1,0 +1,126 @@
+//! When to send a failed request again, and after how long. Pure: the caller passes in the
+//! time (`now`) and a random number for jitter, so the answer for given inputs is fixed.
+//!
+//! The rules: connection failures, timeouts, broken connections, 429 and 5xx may be retried;
+//! other statuses, TLS failures and oversized bodies are final. Only requests that are safe
+//! to repeat are retried at all (see [`Idempotency`]). Backoff doubles from
+//! [`RetryPolicy::initial_backoff`] up to [`RetryPolicy::max_backoff`], each delay drawn
+//! uniformly from its upper half (Stripe's defaults: 0.5 s, capped at 5 s, 2 retries). A
+//! `Retry-After` is obeyed when it is at most [`RetryPolicy::max_retry_after`]; a longer one
+//! ends the call at once with the rate-limit error instead of sleeping for an hour.
+
+use std::time::{Duration, SystemTime};
+
+use http::StatusCode;
+
+use crate::error::{RetryAfter, TransportError, TransportErrorKind};
+use crate::operation::Idempotency;
+
+/// Retry settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (default 2; 0 disables retries).
+    pub max_retries: u32,
+    /// Delay before the first retry, before jitter (default 500 ms).
+    pub initial_backoff: Duration,
+    /// Largest delay between attempts (default 5 s).
+    pub max_backoff: Duration,
+    /// Longest `Retry-After` the client will wait out (default 30 s).
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What happened on an attempt, as far as retrying cares.
+#[derive(Debug, Clone, Copy)]
+pub enum Attempt<'a> {
+    /// The transport failed.
+    Failed(&'a TransportError),
+    /// The server answered with a non-2xx status.
+    Status(StatusCode, Option<&'a RetryAfter>),
+}
+
+/// The policy's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Send the same request again after this delay.
+    RetryAfter(Duration),
+    /// Return the error to the caller.
+    GiveUp,
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn never() -> Self {
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    /// Whether a request with this idempotency class may be repeated at all, given whether
+    /// it carries an idempotency key (the caller's or a generated one).
+    pub fn may_repeat(idempotency: Idempotency, has_key: bool) -> bool {
+        match idempotency {
+            Idempotency::Safe => true,
+            Idempotency::KeyOrGenerated | Idempotency::CallerKeyOnly => has_key,
+            Idempotency::Never => false,
+        }
+    }
+
+    /// Decides after attempt number `retries_done + 1` failed.
+    ///
+    /// `repeatable` is [`RetryPolicy::may_repeat`] for the request; `jitter` is any random
+    /// `u64`; `now` is the wall-clock time (for a `Retry-After` date).
+    pub fn decide(
+        &self,
+        retries_done: u32,
+        repeatable: bool,
+        attempt: Attempt<'_>,
+        now: SystemTime,
+        jitter: u64,
+    ) -> RetryDecision {
+        if !repeatable || retries_done >= self.max_retries {
+            return RetryDecision::GiveUp;
+        }
+        let retry_after = match attempt {
+            Attempt::Failed(e) => match e.kind() {
+                TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io => None,
+                _ => return RetryDecision::GiveUp,
+            },
+            Attempt::Status(status, retry_after) => {
+                if status != StatusCode::TOO_MANY_REQUESTS && !status.is_server_error() {
+                    return RetryDecision::GiveUp;
+                }
+                retry_after
+            }
+        };
+        match retry_after.map(|r| r.delay(now)) {
+            Some(wait) if wait > self.max_retry_after => RetryDecision::GiveUp,
+            Some(wait) => RetryDecision::RetryAfter(wait),
+            None => RetryDecision::RetryAfter(self.backoff(retries_done, jitter)),
+        }
+    }
+
+    /// The delay before retry number `retries_done + 1`: `initial · 2^retries_done`, capped
+    /// at `max_backoff`, then drawn from `[half, full]` by `jitter`.
+    pub fn backoff(&self, retries_done: u32, jitter: u64) -> Duration {
+        let factor = 1u32.checked_shl(retries_done.min(31)).unwrap_or(u32::MAX);
+        let full = self
+            .initial_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff);
+        let half = full / 2;
+        let fraction = jitter as f64 / u64::MAX as f64;
+        half + (full - half).mul_f64(fraction)
+    }
+}

@@ -1,0 +1,76 @@
+//! What the blocking client needs from the outside world besides the network: the time, a
+//! way to wait, and random numbers (for backoff jitter and generated idempotency keys).
+//!
+//! The operations and policies never touch these; only the client loop does, through this
+//! trait, so tests drive it with a fake clock. [`SystemRuntime`] (feature `system-runtime`,
+//! turned on by the transport crates) is the real one.
+
+use std::time::{Duration, SystemTime};
+
+/// Time, sleep and randomness for the client loop.
+pub trait Runtime: Send + Sync {
+    /// Wall-clock time, for `Retry-After` dates.
+    fn now(&self) -> SystemTime;
+    /// Monotonic time since an arbitrary origin, for deadlines.
+    fn monotonic(&self) -> Duration;
+    /// Blocks the calling thread for `duration`.
+    fn sleep(&self, duration: Duration);
+    /// A uniformly random `u64`.
+    fn random_u64(&self) -> u64;
+}
+
+#[cfg(feature = "system-runtime")]
+pub use system::SystemRuntime;
+
+#[cfg(feature = "system-runtime")]
+mod system {
+    use std::time::{Duration, Instant, SystemTime};
+
+    use super::Runtime;
+
+    /// The real clock, `std::thread::sleep`, and the operating system's random numbers.
+    #[derive(Debug, Clone, Copy)]
+    pub struct SystemRuntime {
+        origin: Instant,
+    }
+
+    impl SystemRuntime {
+        /// A runtime whose monotonic clock starts now.
+        pub fn new() -> Self {
+            Self {
+                origin: Instant::now(),
+            }
+        }
+    }
+
+    impl Default for SystemRuntime {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Runtime for SystemRuntime {
+        fn now(&self) -> SystemTime {
+            SystemTime::now()
+        }
+
+        fn monotonic(&self) -> Duration {
+            self.origin.elapsed()
+        }
+
+        fn sleep(&self, duration: Duration) {
+            std::thread::sleep(duration);
+        }
+
+        fn random_u64(&self) -> u64 {
+            // The OS generator does not fail on supported platforms; should it, fall back to
+            // the time so a retry still gets a (weakly) distinct key rather than a panic.
+            getrandom::u64().unwrap_or_else(|_| {
+                SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map(|d| d.as_nanos() as u64)
+                    .unwrap_or(0)
+            })
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The one seam between the core and the network.
+//!
+//! A [`Transport`] sends an `http::Request` and returns the `http::Response` with its whole
+//! body, or a [`TransportError`]. It does not judge statuses: a 404 is a successful send.
+//! ureq, isahc, a user's own stack, or a plain closure all fit.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use http::{Request, Response};
+
+use crate::error::{TransportError, TransportErrorKind};
+
+/// Sends requests. Implemented for closures of the same shape, so a test or a custom stack
+/// plugs in with a function:
+///
+/// ```
+/// use easy_checkout_core::{Transport, TransportError, http};
+/// let transport = |request: http::Request<Vec<u8>>| -> Result<http::Response<Vec<u8>>, TransportError> {
+///     Ok(http::Response::builder().status(204).body(Vec::new()).unwrap())
+/// };
+/// let response = transport.send(http::Request::new(Vec::new())).unwrap();
+/// assert_eq!(response.status(), 204);
+/// ```
+pub trait Transport {
+    /// Sends `request` and reads the whole response body.
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>;
+}
+
+impl<F> Transport for F
+where
+    F: Fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>,
+{
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        self(request)
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for Arc<T> {
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        (**self).send(request)
+    }
+}
+
+/// Default cap on a response body: 1 MiB. Embedded Checkout replies are a few KiB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 1024 * 1024;
+
+/// Reads `reader` to the end, failing with [`TransportErrorKind::BodyTooLarge`] as soon as
+/// more than `limit` bytes arrive: memory stays bounded whatever the server sends. For
+/// transports whose client has no body cap of its own. `size_hint` (a `Content-Length`)
+/// only sizes the first allocation, and is itself capped.
+pub fn read_body_limited<R: Read>(reader: R, limit: u64, size_hint: Option<u64>) -> Result<Vec<u8>, TransportError> {
+    if size_hint.is_some_and(|n| n > limit) {
+        return Err(TransportError::body_too_large(limit));
+    }
+    let capacity = size_hint.unwrap_or(0).min(limit).min(64 * 1024) as usize;
+    let mut body = Vec::with_capacity(capacity);
+    let read = reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(|e| {
+            let kind = if e.kind() == std::io::ErrorKind::TimedOut {
+                TransportErrorKind::Timeout
+            } else {
+                TransportErrorKind::Io
+            };
+            TransportError::new(kind, e)
+        })?;
+    if read as u64 > limit {
+        return Err(TransportError::body_too_large(limit));
+    }
+    Ok(body)
+}
+
+/// The limits every transport applies; the adapters translate them to their client's
+/// settings. Defaults follow the big payment SDKs (Stripe: 30 s to connect, 80 s per
+/// request) and cap bodies at [`DEFAULT_MAX_BODY_BYTES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TransportSettings {
+    /// Longest wait for the TCP (and TLS) connection.
+    pub connect_timeout: std::time::Duration,
+    /// Longest a whole request may take, connect to last body byte.
+    pub timeout: std::time::Duration,
+    /// Largest response body read; a larger one is [`TransportErrorKind::BodyTooLarge`].
+    pub max_body_bytes: u64,
+}
+
+impl Default for TransportSettings {
+    fn default() -> Self {
+        Self {
+            connect_timeout: std::time::Duration::from_secs(30),
+            timeout: std::time::Duration::from_secs(80),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+impl TransportSettings {
+    /// Sets the connect timeout.
+    pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the total per-request timeout.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the response body cap.
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+}

@@ -1,0 +1,138 @@
+//! Webhook verification: is this delivery really from Easy, and what does it say?
+//!
+//! Easy signs each delivery's exact raw body with HMAC-SHA256 under the endpoint's signing
+//! secret and sends `x-easy-webhook-signature: sha256=<hex>`. [`verify`] checks that in
+//! constant time over the bytes as received (never a re-serialised body) and only then
+//! parses the event. Hex digits may be upper or lower case. Pure: no clock, no IO.
+//!
+//! ```
+//! use easy_checkout_core::webhook::{self, WebhookSecret, EventType};
+//! let secret = WebhookSecret::new("whsec_test");
+//! let body = br#"{"id":"evt_1","type":"checkout.session.completed","data":{"id":"ecs_1"},"created_at":"2026-01-01T00:00:00Z"}"#;
+//! let header = webhook::sign(&secret, body);
+//! let event = webhook::verify(&secret, Some(&header), body).unwrap();
+//! assert_eq!(event.kind, EventType::SessionCompleted);
+//! assert_eq!(webhook::verify(&secret, Some("sha256=00"), body).unwrap_err().code(), "WEBHOOK_SIGNATURE_MISMATCH");
+//! ```
+
+use std::fmt;
+
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::Sha256;
+
+use crate::models::Extra;
+use crate::secret::REDACTED;
+
+/// The header that carries the signature.
+pub const SIGNATURE_HEADER: &str = "x-easy-webhook-signature";
+const PREFIX: &str = "sha256=";
+
+/// A webhook endpoint's signing secret. Redacted in `Debug` and `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookSecret(Vec<u8>);
+
+impl WebhookSecret {
+    /// Wraps the secret as configured for the endpoint (its bytes are the HMAC key).
+    pub fn new(secret: impl Into<Vec<u8>>) -> Self {
+        Self(secret.into())
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        // HMAC takes keys of any length; this cannot fail.
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts any key length")
+    }
+}
+
+impl fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WebhookSecret({REDACTED})")
+    }
+}
+
+impl fmt::Display for WebhookSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+/// Why a delivery was refused. [`WebhookError::code`] is the API's failure code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// No signature header, or an empty one.
+    #[error("WEBHOOK_SIGNATURE_MISSING: the delivery has no x-easy-webhook-signature header")]
+    SignatureMissing,
+    /// The header lacks `sha256=` or is not 64 hex digits.
+    #[error("WEBHOOK_SIGNATURE_FORMAT_INVALID: the signature must be sha256=<64 hex digits>")]
+    SignatureFormatInvalid,
+    /// The signature is well-formed but does not match the body.
+    #[error("WEBHOOK_SIGNATURE_MISMATCH: the signature does not match the body")]
+    SignatureMismatch,
+    /// The body is signed correctly but is not a JSON event.
+    #[error("WEBHOOK_BODY_INVALID_JSON: the body is not a JSON event with id and type")]
+    BodyInvalidJson,
+}
+
+impl WebhookError {
+    /// The failure code, as in the API reference.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SignatureMissing => "WEBHOOK_SIGNATURE_MISSING",
+            Self::SignatureFormatInvalid => "WEBHOOK_SIGNATURE_FORMAT_INVALID",
+            Self::SignatureMismatch => "WEBHOOK_SIGNATURE_MISMATCH",
+            Self::BodyInvalidJson => "WEBHOOK_BODY_INVALID_JSON",
+        }
+    }
+}
+
+string_enum! {
+    /// An event's `type`.
+    pub enum EventType {
+        /// `checkout.session.completed`: the session was paid (card) or completed.
+        SessionCompleted => "checkout.session.completed",
+        /// `checkout.session.crypto_confirmed`: an on-chain payment was confirmed.
+        CryptoConfirmed => "checkout.session.crypto_confirmed",
+    }
+}
+
+/// A verified webhook event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookEvent {
+    /// The event id (`evt_…`): deduplicate deliveries on it.
+    pub id: String,
+    /// What happened.
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    /// The object the event is about (for checkout events, the session).
+    #[serde(default)]
+    pub data: Value,
+    /// When the event happened (ISO 8601).
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// Fields this SDK does not know.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// The signature header value for `body`: `sha256=<lowercase hex>`. For tests and fakes.
+pub fn sign(secret: &WebhookSecret, body: &[u8]) -> String {
+    let mut mac = secret.mac();
+    mac.update(body);
+    format!("{PREFIX}{}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Verifies `signature` (the header's value, `None` when absent) over the raw `body`, then
+/// parses the event.
+pub fn verify(secret: &WebhookSecret, signature: Option<&str>, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+    let signature = signature.map(str::trim).filter(|s| !s.is_empty()).ok_or(WebhookError::SignatureMissing)?;
+    let digits = signature.strip_prefix(PREFIX).ok_or(WebhookError::SignatureFormatInvalid)?;
+    let mut expected = [0u8; 32];
+    hex::decode_to_slice(digits, &mut expected).map_err(|_| WebhookError::SignatureFormatInvalid)?;
+    let mut mac = secret.mac();
+    mac.update(body);
+    // `verify_slice` compares in constant time.
+    mac.verify_slice(&expected).map_err(|_| WebhookError::SignatureMismatch)?;
+    serde_json::from_slice(body).map_err(|_| WebhookError::BodyInvalidJson)
+}
