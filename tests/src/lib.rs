@@ -1,0 +1,1 @@
+//! Shared scenarios for the cross-crate tests.
