@@ -1,0 +1,248 @@
+//! Every model parsed from full, minimal, unknown-field, envelope-less and empty replies, and
+//! every row of the API's error table.
+
+use easy_checkout_core::http::{HeaderMap, HeaderValue, StatusCode};
+use easy_checkout_core::ops::{
+    Confirm, CreateSession, CryptoStatus, GetConfig, RetrieveSession, UpdateConfig, Validate,
+    ValidateKey,
+};
+use easy_checkout_core::{
+    ApiErrorKind, Error, ErrorKind, Operation, PaymentStatus, RetryAfter, SessionState,
+};
+use serde_json::json;
+use std::time::{Duration, SystemTime};
+
+fn ok<O: Operation>(body: &str) -> Result<O::Output, Error> {
+    O::parse(StatusCode::OK, &HeaderMap::new(), body.as_bytes())
+}
+
+fn status<O: Operation>(code: u16, body: &str) -> Error {
+    match O::parse(StatusCode::from_u16(code).unwrap(), &HeaderMap::new(), body.as_bytes()) {
+        Ok(_) => panic!("status {code} parsed as success"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn session_full() {
+    let s = ok::<CreateSession>(
+        r#"{"data":{"id":"ecs_1","client_secret":"ecs_secret_1","status":"open","expires_at":"2026-01-01T00:30:00Z","return_url":"https://example.com/r","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:01Z"}}"#,
+    )
+    .unwrap();
+    assert_eq!(s.id, "ecs_1");
+    assert_eq!(s.client_secret.unwrap().expose_secret(), "ecs_secret_1");
+    assert_eq!(s.status, Some(SessionState::Open));
+    assert_eq!(s.expires_at.as_deref(), Some("2026-01-01T00:30:00Z"));
+    assert_eq!(s.return_url.as_deref(), Some("https://example.com/r"));
+    assert_eq!(s.created_at.as_deref(), Some("2026-01-01T00:00:00Z"));
+    assert_eq!(s.updated_at.as_deref(), Some("2026-01-01T00:00:01Z"));
+    assert!(s.extra.is_empty());
+}
+
+#[test]
+fn session_minimal_and_nulls() {
+    let s = ok::<CreateSession>(r#"{"data":{"id":"ecs_1","client_secret":null,"status":null}}"#).unwrap();
+    assert_eq!(s.id, "ecs_1");
+    assert!(s.client_secret.is_none() && s.status.is_none() && s.expires_at.is_none());
+}
+
+#[test]
+fn session_without_id_is_a_decode_error() {
+    let e = ok::<CreateSession>(r#"{"data":{"status":"open"}}"#).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+}
+
+#[test]
+fn unknown_fields_and_statuses_are_kept() {
+    let s = ok::<CreateSession>(r#"{"data":{"id":"ecs_1","status":"paused","livemode":false,"amount_total":1999}}"#).unwrap();
+    assert_eq!(s.status, Some(SessionState::Other("paused".into())));
+    assert_eq!(s.extra["livemode"], json!(false));
+    assert_eq!(s.extra["amount_total"], json!(1999));
+    // And survive a round trip through serde (what the CLI prints).
+    let out = serde_json::to_value(&s).unwrap();
+    assert_eq!(out["amount_total"], json!(1999));
+    assert_eq!(out["status"], json!("paused"));
+}
+
+#[test]
+fn envelope_less_body_is_the_object() {
+    let s = ok::<RetrieveSession>(r#"{"id":"ecs_1","status":"complete","payment_status":"succeeded"}"#).unwrap();
+    assert_eq!(s.id, "ecs_1");
+    assert!(s.is_paid());
+}
+
+#[test]
+fn envelope_with_siblings_is_unwrapped() {
+    let s = ok::<RetrieveSession>(r#"{"success":true,"data":{"id":"ecs_1","payment_status":"unpaid"},"request_id":"req_1"}"#).unwrap();
+    assert_eq!(s.payment_status, Some(PaymentStatus::Unpaid));
+    assert!(s.extra.is_empty(), "envelope siblings are not session fields");
+}
+
+#[test]
+fn duplicate_data_keys_are_a_decode_error() {
+    let e = ok::<GetConfig>(r#"{"data":{"allowed_origins":[]},"data":{"allowed_origins":[]}}"#).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+}
+
+#[test]
+fn session_status_full_minimal_unknown() {
+    let s = ok::<RetrieveSession>(r#"{"data":{"id":"ecs_1","status":"open","payment_status":"unpaid","amount":5}}"#).unwrap();
+    assert_eq!(s.status, Some(SessionState::Open));
+    assert_eq!(s.extra["amount"], json!(5));
+    let s = ok::<RetrieveSession>(r#"{"data":{"id":"ecs_1"}}"#).unwrap();
+    assert!(s.status.is_none() && s.payment_status.is_none() && !s.is_paid());
+}
+
+#[test]
+fn crypto_status_full_minimal_unknown() {
+    let c = ok::<CryptoStatus>(r#"{"data":{"status":"confirmed","tx_signature":"5xSig","payment_address":"Addr1","chain":"solana","asset":"USDC","amount":"19.990000","block":42}}"#).unwrap();
+    assert_eq!(c.amount.as_deref(), Some("19.990000"));
+    assert_eq!(c.chain.as_deref(), Some("solana"));
+    assert_eq!(c.extra["block"], json!(42));
+    let c = ok::<CryptoStatus>(r#"{"data":{}}"#).unwrap();
+    assert!(c.status.is_none() && c.tx_signature.is_none());
+}
+
+#[test]
+fn crypto_amount_must_be_a_string() {
+    assert_eq!(ok::<CryptoStatus>(r#"{"data":{"amount":19.99}}"#).unwrap_err().kind(), ErrorKind::Decode);
+}
+
+#[test]
+fn validate_response_full_minimal() {
+    let v = ok::<Validate>(r#"{"data":{"valid":true,"session":{"id":"ecs_1","status":"open"},"mode":"embedded"}}"#).unwrap();
+    assert!(v.is_valid());
+    assert_eq!(v.session.unwrap()["id"], json!("ecs_1"));
+    assert_eq!(v.extra["mode"], json!("embedded"));
+    assert!(!ok::<Validate>(r#"{"data":{}}"#).unwrap().is_valid());
+}
+
+#[test]
+fn config_full_minimal() {
+    let c = ok::<UpdateConfig>(r#"{"data":{"allowed_origins":["https://a.example"],"updated_at":"2026-01-01T00:00:00Z","theme":"dark"}}"#).unwrap();
+    assert_eq!(c.allowed_origins.unwrap(), ["https://a.example"]);
+    assert_eq!(c.extra["theme"], json!("dark"));
+    assert!(ok::<GetConfig>(r#"{"data":{}}"#).unwrap().allowed_origins.is_none());
+}
+
+#[test]
+fn confirm_returns_the_raw_payload() {
+    let v = ok::<Confirm>(r#"{"data":{"id":"ecs_1","payment_id":"pay_1","nested":{"x":[1,2]}}}"#).unwrap();
+    assert_eq!(v, json!({"id":"ecs_1","payment_id":"pay_1","nested":{"x":[1,2]}}));
+    // Without an envelope, the body is the payload.
+    assert_eq!(ok::<Confirm>(r#"{"ok":true}"#).unwrap(), json!({"ok": true}));
+}
+
+#[test]
+fn confirm_204_and_empty_bodies_are_null() {
+    let v = Confirm::parse(StatusCode::NO_CONTENT, &HeaderMap::new(), b"").unwrap();
+    assert_eq!(v, serde_json::Value::Null);
+    assert_eq!(ok::<Confirm>("").unwrap(), serde_json::Value::Null);
+}
+
+#[test]
+fn empty_2xx_for_an_object_is_a_decode_error() {
+    for body in ["", "  \n"] {
+        assert_eq!(ok::<GetConfig>(body).unwrap_err().kind(), ErrorKind::Decode);
+    }
+    let e = GetConfig::parse(StatusCode::NO_CONTENT, &HeaderMap::new(), b"").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+}
+
+#[test]
+fn validate_key_reads_the_public_key() {
+    let k = ok::<ValidateKey>(r#"{"data":{"basisTheoryPublicApiKey":"key_pub_1"}}"#).unwrap();
+    assert_eq!(k.basis_theory_public_api_key, "key_pub_1");
+}
+
+#[test]
+fn validate_key_without_the_public_key_is_an_authentication_failure() {
+    let e = ok::<ValidateKey>(r#"{"data":{}}"#).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Authentication);
+    assert_eq!(e.as_api().unwrap().status, StatusCode::OK);
+}
+
+#[test]
+fn non_json_truncated_html_and_empty_2xx_are_decode_errors_with_the_raw_body() {
+    for body in ["not json", r#"{"data":{"id":"ecs_1""#, "<html><body>Bad gateway</body></html>", "", "[1,2]", "null"] {
+        let e = ok::<RetrieveSession>(body).unwrap_err();
+        let Error::Decode(d) = &e else { panic!("{body:?} gave {e:?}") };
+        assert_eq!(d.raw_body, body.as_bytes());
+        assert_eq!(d.status, StatusCode::OK);
+    }
+}
+
+#[test]
+fn every_row_of_the_error_table() {
+    let envelope = r#"{"success":false,"error":{"code":"SOME_CODE","message":"Something went wrong","details":{"field":"items"}}}"#;
+    let rows = [
+        (400, ApiErrorKind::InvalidRequest, ErrorKind::InvalidRequest),
+        (422, ApiErrorKind::InvalidRequest, ErrorKind::InvalidRequest),
+        (401, ApiErrorKind::Authentication, ErrorKind::Authentication),
+        (403, ApiErrorKind::Permission, ErrorKind::Permission),
+        (404, ApiErrorKind::NotFound, ErrorKind::NotFound),
+        (409, ApiErrorKind::Conflict, ErrorKind::Conflict),
+        (429, ApiErrorKind::RateLimited, ErrorKind::RateLimited),
+        (500, ApiErrorKind::Server, ErrorKind::Server),
+        (502, ApiErrorKind::Server, ErrorKind::Server),
+        (503, ApiErrorKind::Server, ErrorKind::Server),
+        (599, ApiErrorKind::Server, ErrorKind::Server),
+        (302, ApiErrorKind::Other, ErrorKind::Api),
+        (402, ApiErrorKind::Other, ErrorKind::Api),
+        (418, ApiErrorKind::Other, ErrorKind::Api),
+    ];
+    for (code, api_kind, kind) in rows {
+        let e = status::<RetrieveSession>(code, envelope);
+        assert_eq!(e.kind(), kind, "status {code}");
+        let api = e.as_api().unwrap();
+        assert_eq!(api.kind, api_kind);
+        assert_eq!(api.status.as_u16(), code);
+        assert_eq!(api.code.as_deref(), Some("SOME_CODE"));
+        assert_eq!(api.message.as_deref(), Some("Something went wrong"));
+        assert_eq!(api.details, Some(json!({"field": "items"})));
+        assert_eq!(api.raw_body, envelope.as_bytes());
+    }
+}
+
+#[test]
+fn error_bodies_that_are_not_envelopes_keep_status_and_raw_body() {
+    for body in ["<html>502 Bad Gateway</html>", "", r#"{"success":false,"error":{"code":"X""#, r#"{"message":"no envelope"}"#] {
+        let e = status::<CreateSession>(502, body);
+        let api = e.as_api().unwrap();
+        assert_eq!(api.kind, ApiErrorKind::Server);
+        assert_eq!(api.raw_body, body.as_bytes());
+        assert!(api.code.is_none());
+    }
+}
+
+#[test]
+fn retry_after_seconds_and_http_date() {
+    let mut headers = HeaderMap::new();
+    headers.insert("retry-after", HeaderValue::from_static("7"));
+    headers.insert("ratelimit-limit", HeaderValue::from_static("100"));
+    headers.insert("ratelimit-remaining", HeaderValue::from_static("0"));
+    headers.insert("ratelimit-reset", HeaderValue::from_static("7"));
+    let e = GetConfig::parse(StatusCode::TOO_MANY_REQUESTS, &headers, b"{}").unwrap_err();
+    let api = e.as_api().unwrap();
+    assert_eq!(api.retry_after, Some(RetryAfter::Seconds(7)));
+    assert_eq!((api.rate_limit.limit, api.rate_limit.remaining, api.rate_limit.reset), (Some(100), Some(0), Some(7)));
+
+    headers.insert("retry-after", HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+    let e = GetConfig::parse(StatusCode::TOO_MANY_REQUESTS, &headers, b"").unwrap_err();
+    let RetryAfter::Date(at) = e.as_api().unwrap().retry_after.unwrap() else { panic!("not a date") };
+    let now = at - Duration::from_secs(90);
+    assert_eq!(RetryAfter::Date(at).delay(now), Duration::from_secs(90));
+    assert_eq!(RetryAfter::Date(at).delay(SystemTime::now()), Duration::ZERO, "a past date means no wait");
+
+    headers.insert("retry-after", HeaderValue::from_static("soon"));
+    let e = GetConfig::parse(StatusCode::TOO_MANY_REQUESTS, &headers, b"").unwrap_err();
+    assert_eq!(e.as_api().unwrap().retry_after, None);
+}
+
+#[test]
+fn error_display_is_one_line() {
+    let e = status::<RetrieveSession>(404, r#"{"success":false,"error":{"code":"SESSION_NOT_FOUND","message":"No such session"}}"#);
+    assert_eq!(e.to_string(), "not found (HTTP 404): SESSION_NOT_FOUND: No such session");
+    let e = ok::<RetrieveSession>("{").unwrap_err();
+    assert_eq!(e.to_string(), "could not decode the HTTP 200 response body (1 bytes): truncated JSON at line 1 column 1");
+}

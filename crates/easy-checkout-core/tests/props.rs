@@ -1,0 +1,159 @@
+//! Properties over arbitrary input: ids never leave their path segment, parsers never panic,
+//! webhook verification never panics and never accepts a signature it did not make.
+
+use easy_checkout_core::http::{HeaderMap, HeaderValue, StatusCode};
+use easy_checkout_core::ops::{
+    Confirm, CreateSession, CryptoStatus, GetConfig, RetrieveSession, UpdateConfig, Validate,
+    ValidateKey,
+};
+use easy_checkout_core::webhook::{self, WebhookSecret};
+use easy_checkout_core::{Config, Operation, SessionId};
+use proptest::prelude::*;
+
+fn config() -> Config {
+    Config::new("sk_test_prop".parse().unwrap())
+}
+
+/// Resolves dot segments the way a server or proxy would (RFC 3986 §5.2.4), after
+/// percent-decoding nothing: `%2F` stays inside its segment.
+fn normalized_segments(path: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for seg in path.split('/').skip(1) {
+        match seg {
+            "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    out
+}
+
+fn check_one_segment(id: &str, suffix: &[&str]) -> Result<(), TestCaseError> {
+    let Ok(sid) = SessionId::new(id) else {
+        prop_assert!(id.is_empty() || id == "." || id == "..");
+        return Ok(());
+    };
+    let request = if suffix.is_empty() {
+        config().build(&RetrieveSession { id: sid.clone() })
+    } else {
+        config().build(&CryptoStatus { id: sid.clone() })
+    }
+    .unwrap();
+    let uri = request.uri();
+    prop_assert!(uri.query().is_none(), "query escaped: {uri}");
+    prop_assert_eq!(uri.host(), Some("sandbox-api.itseasy.co"));
+    let segments = normalized_segments(uri.path());
+    let mut expected = vec!["v1", "api", "embedded-checkout", sid.as_path_segment()];
+    expected.extend_from_slice(suffix);
+    prop_assert_eq!(segments, expected);
+    // The segment decodes back to exactly the id.
+    let decoded = percent_decode(sid.as_path_segment());
+    prop_assert_eq!(decoded.as_deref(), Some(id));
+    Ok(())
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn parse_all(status: StatusCode, headers: &HeaderMap, body: &[u8]) {
+    let _ = CreateSession::parse(status, headers, body);
+    let _ = RetrieveSession::parse(status, headers, body);
+    let _ = CryptoStatus::parse(status, headers, body);
+    let _ = Validate::parse(status, headers, body);
+    let _ = Confirm::parse(status, headers, body);
+    let _ = GetConfig::parse(status, headers, body);
+    let _ = UpdateConfig::parse(status, headers, body);
+    let _ = ValidateKey::parse(status, headers, body);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn any_id_is_rejected_or_stays_one_segment(id in any::<String>()) {
+        check_one_segment(&id, &[])?;
+        check_one_segment(&id, &["crypto-status"])?;
+    }
+
+    #[test]
+    fn path_like_ids_stay_one_segment(id in "[./%?#a-z0-9;:@&=+$,\\\\ ]{0,12}") {
+        check_one_segment(&id, &[])?;
+    }
+
+    #[test]
+    fn parsing_arbitrary_bytes_never_panics(status in 100u16..1000, body in proptest::collection::vec(any::<u8>(), 0..512), retry_after in any::<String>()) {
+        let status = StatusCode::from_u16(status).unwrap();
+        let mut headers = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(&retry_after) {
+            headers.insert("retry-after", v.clone());
+            headers.insert("ratelimit-remaining", v);
+        }
+        parse_all(status, &headers, &body);
+    }
+
+    #[test]
+    fn parsing_json_shaped_bytes_never_panics(status in prop_oneof![Just(200u16), Just(201), Just(204), Just(400), Just(429), Just(503)], body in json_like()) {
+        parse_all(StatusCode::from_u16(status).unwrap(), &HeaderMap::new(), body.as_bytes());
+    }
+
+    #[test]
+    fn webhook_verify_never_panics_and_rejects_foreign_signatures(body in proptest::collection::vec(any::<u8>(), 0..256), header in proptest::option::of(any::<String>())) {
+        let secret = WebhookSecret::new("whsec_prop");
+        let result = webhook::verify(&secret, header.as_deref(), &body);
+        if result.is_ok() {
+            // Only the real signature of these bytes may pass.
+            let expected = webhook::sign(&secret, &body);
+            prop_assert!(header.unwrap().trim().eq_ignore_ascii_case(&expected));
+        }
+    }
+
+    #[test]
+    fn webhook_signed_bodies_verify_and_any_flipped_byte_fails(body in proptest::collection::vec(any::<u8>(), 1..256), flip in any::<prop::sample::Index>()) {
+        let secret = WebhookSecret::new("whsec_prop");
+        let header = webhook::sign(&secret, &body);
+        let verdict = webhook::verify(&secret, Some(&header), &body);
+        // A correct signature never fails on the signature; only the JSON can be wrong.
+        prop_assert!(matches!(verdict, Ok(_) | Err(webhook::WebhookError::BodyInvalidJson)));
+        let mut tampered = body.clone();
+        let i = flip.index(tampered.len());
+        tampered[i] ^= 0x01;
+        prop_assert_eq!(webhook::verify(&secret, Some(&header), &tampered).unwrap_err(), webhook::WebhookError::SignatureMismatch);
+    }
+}
+
+fn json_like() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("null".to_owned()),
+        any::<bool>().prop_map(|b| b.to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        "[a-z_]{0,8}".prop_map(|s| format!("\"{s}\"")),
+    ];
+    let value = leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(","))),
+            proptest::collection::vec((prop_oneof![Just("data".to_owned()), Just("id".to_owned()), Just("error".to_owned()), Just("status".to_owned()), Just("client_secret".to_owned()), "[a-z]{1,6}".prop_map(|s| s)], inner), 0..4)
+                .prop_map(|kv| format!("{{{}}}", kv.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect::<Vec<_>>().join(","))),
+        ]
+    });
+    (value, 0usize..3).prop_map(|(v, cut)| {
+        // Sometimes truncate, to exercise EOF paths.
+        let keep = v.len().saturating_sub(cut);
+        v[..v.floor_char_boundary(keep)].to_owned()
+    })
+}
