@@ -1,1 +1,363 @@
-//! Placeholder.
+//! A stateful fake of the Easy Embedded Checkout API, served over real HTTP on loopback.
+//!
+//! Start a [`FakeEasy`] in a test, point the SDK's base URL at [`FakeEasy::base_url`], and
+//! run the real client against it: sessions are created, validated, confirmed and
+//! retrieved as the API contract says, every request is recorded for assertions, and
+//! [faults](Fault) (statuses, delays, dropped connections, junk bodies) can be injected
+//! ahead of any request. Dropping the fake stops it and closes every connection.
+//!
+//! # In your own tests
+//!
+//! Add the crate as a dev-dependency next to a transport crate (`easy-checkout-ureq` or
+//! `easy-checkout-isahc`) and build the client from a [`Config`](easy_checkout_core::Config)
+//! whose base URL is the fake's:
+//!
+//! ```text
+//! let config = Config::new(FakeEasy::TEST_KEY.parse()?).with_base_url(BaseUrl::parse(&fake.base_url())?);
+//! let client = easy_checkout_ureq::with_config(config, TransportSettings::default());
+//! ```
+//!
+//! The example below runs the whole flow. To stay free of an HTTP client dependency it
+//! plugs a short `std::net` transport into the core's `Client`; any
+//! [`Transport`](easy_checkout_core::Transport) works the same way.
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use easy_checkout_core::ops::{CreateSession, LineItem};
+//! use easy_checkout_core::{BaseUrl, Client, Config, RetryPolicy, TransportError, http, webhook};
+//! use easy_checkout_fake::{FakeEasy, Fault};
+//!
+//! let fake = FakeEasy::start()?;
+//! let config = Config::new(FakeEasy::TEST_KEY.parse()?)
+//!     .with_base_url(BaseUrl::parse(&fake.base_url())?);
+//! let client = Client::new(send_over_std, config).with_retry_policy(RetryPolicy::never());
+//! let checkout = client.embedded_checkout();
+//!
+//! // Create a session: the fake checks the body and answers like the API.
+//! let params = CreateSession::new(vec![LineItem::new("price_abc", 2)], "https://shop.example/done");
+//! let session = checkout.create_session(&params)?;
+//! assert_eq!(session.id, "ecs_1");
+//!
+//! // What did the SDK put on the wire?
+//! let sent = &fake.requests()[0];
+//! assert_eq!((sent.method.as_str(), sent.path.as_str()), ("POST", "/embedded-checkout"));
+//! assert_eq!(sent.header("x-easy-api-key"), Some(FakeEasy::TEST_KEY));
+//!
+//! // Play the buyer: the session is paid, as if the iframe had confirmed it.
+//! assert!(fake.mark_paid(&session.id));
+//! assert!(checkout.retrieve_session(&session.id)?.is_paid());
+//!
+//! // The webhook the API would deliver verifies with the fake's secret.
+//! let hook = fake.webhook_for(&session.id).expect("paid sessions have a webhook");
+//! let event = webhook::verify(&fake.webhook_secret(), Some(&hook.signature), &hook.body)?;
+//! assert_eq!(event.data["id"], "ecs_1");
+//!
+//! // Faults: the next request gets a 503 instead of an answer.
+//! fake.inject(Fault::status(503));
+//! let err = checkout.retrieve_session(&session.id).unwrap_err();
+//! assert_eq!(err.as_api().and_then(|e| e.code.as_deref()), Some("INJECTED_FAULT"));
+//!
+//! /// A minimal HTTP/1.1 transport over `std::net`, one connection per request.
+//! fn send_over_std(req: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
+//!     let io = |e: std::io::Error| TransportError::new(easy_checkout_core::TransportErrorKind::Io, e);
+//!     let uri = req.uri();
+//!     let mut stream = std::net::TcpStream::connect(uri.authority().unwrap().as_str()).map_err(io)?;
+//!     let mut head = format!("{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+//!         req.method(), uri.path_and_query().unwrap(), uri.authority().unwrap(), req.body().len());
+//!     for (name, value) in req.headers() {
+//!         head += &format!("{name}: {}\r\n", value.to_str().unwrap());
+//!     }
+//!     stream.write_all(format!("{head}\r\n").as_bytes()).and_then(|()| stream.write_all(req.body())).map_err(io)?;
+//!     let mut raw = Vec::new();
+//!     stream.read_to_end(&mut raw).map_err(io)?;
+//!     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+//!     let status: u16 = String::from_utf8_lossy(&raw[9..12]).parse().unwrap();
+//!     let mut response = http::Response::builder().status(status);
+//!     for line in String::from_utf8_lossy(&raw[..split]).lines().skip(1) {
+//!         let (name, value) = line.split_once(':').unwrap();
+//!         response = response.header(name.trim(), value.trim());
+//!     }
+//!     Ok(response.body(raw[split + 4..].to_vec()).unwrap())
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What the fake implements
+//!
+//! The paths are served at the root (`/embedded-checkout…`, `/validate-key`), so the base
+//! URL is `http://127.0.0.1:PORT` with no `/v1/api`. Every reply is JSON: `{"data": …}` on
+//! success, `{"success": false, "error": {"code", "message", "details"}}` on failure, and
+//! carries `RateLimit-Limit: 100`, `RateLimit-Remaining` and `RateLimit-Reset`.
+//!
+//! | request | auth | answer |
+//! |---|---|---|
+//! | `POST /embedded-checkout` | key | the session: `id` (`ecs_1`, `ecs_2`, …), `client_secret`, `status` `open`, `payment_status` `unpaid`, `expires_at` (+30 min), `return_url`, `created_at`, `updated_at`, and every other body field echoed back |
+//! | `GET /embedded-checkout/{id}` | key | `{id, status, payment_status}` |
+//! | `GET /embedded-checkout/{id}/crypto-status` | key | the on-chain payment, or `{"status": "pending"}` with the other fields `null` |
+//! | `POST /embedded-checkout/validate` | `client_secret` | `{"valid", "session"}` |
+//! | `POST /embedded-checkout/confirm` | `client_secret` | `{id, status: "complete", payment_status: "succeeded", payment_id}` |
+//! | `GET`, `PATCH /embedded-checkout/config` | key | `{allowed_origins, updated_at}` |
+//! | `GET /validate-key` | key | `{"basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY}` |
+//!
+//! Errors, by code:
+//!
+//! - `404 ROUTE_NOT_FOUND` for any other path; `405 METHOD_NOT_ALLOWED` (with `Allow`) for
+//!   a known path with another method.
+//! - `401 AUTHENTICATION_REQUIRED` without `x-easy-api-key`; `401 INVALID_API_KEY` unless
+//!   the key is `sk_test_X` or `sk_live_X` (non-empty `X`, visible ASCII) other than
+//!   [`FakeEasy::REVOKED_KEY`]. `validate` and `confirm` ignore the header (it is still
+//!   recorded, so tests can assert the SDK left it out).
+//! - `400 INVALID_JSON` for a body that is not JSON; `400 VALIDATION_ERROR` with
+//!   `details: {"field", "reason"}` for a bad field (`items`, `items[0].quantity`,
+//!   `return_url`, `client_secret`, `payment_method.type`, `allowed_origins`, …, or `body`
+//!   when the body is not an object).
+//! - `404 SESSION_NOT_FOUND` for an unknown id. The router splits the raw, still encoded
+//!   path on `/` and only then percent-decodes the id segment, so
+//!   `/embedded-checkout/ecs_1%2F..%2Fconfig` looks up the id `ecs_1/../config`: never the
+//!   config route.
+//! - `401 INVALID_CLIENT_SECRET` for an unknown `client_secret`.
+//! - `409 SESSION_ALREADY_COMPLETE` / `409 SESSION_EXPIRED` when confirming a finished
+//!   session; `402 CARD_DECLINED` when the payment method's `token_id` is
+//!   [`FakeEasy::DECLINE_TOKEN`] (the session stays open and unpaid).
+//! - `403 ORIGIN_NOT_ALLOWED` from `validate` when `parent_origin` is given, the allowed
+//!   origin list is not empty, and the origin is not in it (compared without case or a
+//!   trailing `/`). An empty list, the start state, allows every origin.
+//! - `409 IDEMPOTENCY_KEY_REUSED`, see below; `413 PAYLOAD_TOO_LARGE` over 8 MiB.
+//!
+//! Decisions where the contract is silent:
+//!
+//! - `validate` answers `valid: true` only for an open session; a complete or expired one
+//!   gets `200` with `valid: false` (its `session.status` says why). The `session` object
+//!   carries everything but the `client_secret`.
+//! - Sessions expire on their own 30 minutes after creation (checked when read).
+//! - `Idempotency-Key` on a `POST` or `PATCH`: keys are scoped to the API key (to the
+//!   `client_secret` for `validate` and `confirm`). A repeat with the same method, path and
+//!   body gets the first reply byte for byte (plus `Idempotent-Replayed: true`) and changes
+//!   nothing; the same key with anything different gets `409 IDEMPOTENCY_KEY_REUSED`.
+//!   Replies of `500` and up are not remembered, so retrying them runs the request again.
+//!   Injected faults happen before this layer and are never remembered.
+//! - The rate-limit window is 60 s: `RateLimit-Remaining` counts down from 99 with every
+//!   request (faults included), stops at 0 and refills when the window ends;
+//!   `RateLimit-Reset` is the seconds left in it (60 for the first request). Nothing is
+//!   ever refused for it; inject a `429` for that.
+//! - Crypto payments ([`FakeEasy::mark_crypto_paid`]) are `"confirmed"` on `solana` in
+//!   `USDC`, for an `amount` of 1 USDC per unit of quantity (`"2.00"`), with random base58
+//!   `tx_signature` and `payment_address`.
+//! - Webhook events ([`FakeEasy::webhook_for`]): `id` is `evt_<session id>_completed` (or
+//!   `_crypto_confirmed`), so asking twice gives the same delivery; `data` is the session
+//!   object (no secret), plus `crypto_payment` for a crypto-paid session; `created_at` is
+//!   when it was paid.
+//! - Malformed HTTP (a garbage request line or header) is answered by tiny_http itself
+//!   with an empty `400` and a closed connection; the fake never sees it.
+//!
+//! # How it is built
+//!
+//! tiny_http parses HTTP. Because it never hands out its sockets, the fake listens on the
+//! public port itself and relays each connection byte for byte to tiny_http on a second
+//! loopback port, keeping both sockets. That is what lets [`Fault::Close`] and
+//! [`Fault::CloseMidBody`] shut a client's connection for real, lets
+//! [`FakeEasy::connections`] count client connections exactly, and lets `Drop` close
+//! keep-alive connections instead of leaving clients hanging. Each request is answered on
+//! its own thread.
+
+#![forbid(unsafe_code)]
+
+mod api;
+mod fault;
+mod proxy;
+mod record;
+mod server;
+mod util;
+
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, SystemTime};
+
+use easy_checkout_core::webhook::{self, WebhookSecret};
+
+pub use fault::Fault;
+pub use record::{RecordedRequest, SignedWebhook};
+
+use server::Shared;
+use util::lock;
+
+const WEBHOOK_SECRET: &str = "whsec_fake_secret";
+
+/// A running fake Easy API on `127.0.0.1`. Dropping it stops the server, closes every
+/// connection and joins its threads.
+pub struct FakeEasy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    server: Arc<tiny_http::Server>,
+    acceptor: Option<JoinHandle<()>>,
+    dispatcher: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for FakeEasy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeEasy")
+            .field("base_url", &self.base_url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeEasy {
+    /// An API key the fake accepts (so is any `sk_test_X` or `sk_live_X` with a non-empty
+    /// `X`, except [`FakeEasy::REVOKED_KEY`]).
+    pub const TEST_KEY: &'static str = "sk_test_fake_key";
+    /// A well-formed key that is always refused with `401 INVALID_API_KEY`.
+    pub const REVOKED_KEY: &'static str = api::REVOKED_KEY;
+    /// The public key `GET /validate-key` returns as `basisTheoryPublicApiKey`.
+    pub const PUBLIC_KEY: &'static str = api::PUBLIC_KEY;
+    /// A card token that `confirm` declines with `402 CARD_DECLINED`; the session stays
+    /// open.
+    pub const DECLINE_TOKEN: &'static str = api::DECLINE_TOKEN;
+
+    /// Starts a fake on `127.0.0.1` on a free port.
+    pub fn start() -> io::Result<FakeEasy> {
+        Self::start_on(0)
+    }
+
+    /// Starts a fake on `127.0.0.1:port` (`0` picks a free port).
+    pub fn start_on(port: u16) -> io::Result<FakeEasy> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
+        let addr = listener.local_addr()?;
+        let server = tiny_http::Server::http((Ipv4Addr::LOCALHOST, 0)).map_err(io::Error::other)?;
+        let upstream = server
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| io::Error::other("tiny_http is not listening on TCP"))?;
+        let mut fake = FakeEasy {
+            addr,
+            shared: Arc::new(Shared::new()),
+            server: Arc::new(server),
+            acceptor: None,
+            dispatcher: None,
+        };
+        // On an error below, dropping `fake` stops whatever was started.
+        let (server, shared) = (Arc::clone(&fake.server), Arc::clone(&fake.shared));
+        fake.dispatcher = Some(
+            thread::Builder::new()
+                .name("easy-fake-dispatch".to_owned())
+                .spawn(move || server::dispatch_loop(server, shared))?,
+        );
+        let shared = Arc::clone(&fake.shared);
+        fake.acceptor = Some(
+            thread::Builder::new()
+                .name("easy-fake-accept".to_owned())
+                .spawn(move || proxy::accept_loop(listener, upstream, shared))?,
+        );
+        Ok(fake)
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash: the SDK's base URL override.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the fake listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The signing secret of the webhooks from [`FakeEasy::webhook_for`]: always
+    /// `whsec_fake_secret`.
+    pub fn webhook_secret(&self) -> WebhookSecret {
+        WebhookSecret::new(WEBHOOK_SECRET)
+    }
+
+    /// Every request received so far, in arrival order, including requests answered by a
+    /// fault.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.inner)
+            .requests
+            .iter()
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
+    /// Forgets the recorded requests (not the connection count, nor any other state).
+    pub fn clear_requests(&self) {
+        lock(&self.shared.inner).requests.clear();
+    }
+
+    /// How many distinct TCP connections have carried at least one request since the
+    /// fake started: several requests over one keep-alive connection count once.
+    pub fn connections(&self) -> usize {
+        lock(&self.shared.inner).seen.len()
+    }
+
+    /// Queues `fault` for the next request that arrives (after any faults already queued).
+    pub fn inject(&self, fault: Fault) {
+        self.inject_n(fault, 1);
+    }
+
+    /// Queues `fault` for each of the next `n` requests (after any faults already queued).
+    pub fn inject_n(&self, fault: Fault, n: usize) {
+        let mut inner = lock(&self.shared.inner);
+        inner.faults.extend(std::iter::repeat_n(fault, n));
+    }
+
+    /// Replaces the allowed origins (what `PATCH /embedded-checkout/config` does). An empty
+    /// list allows every origin.
+    pub fn set_allowed_origins(&self, origins: Vec<String>) {
+        lock(&self.shared.inner)
+            .api
+            .set_allowed_origins(origins, SystemTime::now());
+    }
+
+    /// Marks the session paid as a successful confirm would: `status` `complete`,
+    /// `payment_status` `succeeded`, a `payment_id`. Works on any known session, even an
+    /// expired one. False if the id is unknown.
+    pub fn mark_paid(&self, session_id: &str) -> bool {
+        lock(&self.shared.inner)
+            .api
+            .pay(session_id, SystemTime::now())
+    }
+
+    /// As [`FakeEasy::mark_paid`], plus a confirmed on-chain payment that
+    /// `GET /embedded-checkout/{id}/crypto-status` then reports: `status` `confirmed`,
+    /// `tx_signature`, `payment_address`, `chain` `solana`, `asset` `USDC` and `amount` as
+    /// a decimal string. False if the id is unknown.
+    pub fn mark_crypto_paid(&self, session_id: &str) -> bool {
+        lock(&self.shared.inner)
+            .api
+            .pay_crypto(session_id, SystemTime::now())
+    }
+
+    /// Sets the session's `status` to `expired`. False if the id is unknown.
+    pub fn expire(&self, session_id: &str) -> bool {
+        lock(&self.shared.inner)
+            .api
+            .expire(session_id, SystemTime::now())
+    }
+
+    /// The signed webhook the API would deliver for a paid session:
+    /// `checkout.session.completed`, or `checkout.session.crypto_confirmed` for a session
+    /// paid with [`FakeEasy::mark_crypto_paid`]. `None` for an unknown or unpaid session.
+    pub fn webhook_for(&self, session_id: &str) -> Option<SignedWebhook> {
+        let body = lock(&self.shared.inner).api.webhook_event(session_id)?;
+        let signature = webhook::sign(&self.webhook_secret(), &body);
+        Some(SignedWebhook { body, signature })
+    }
+}
+
+impl Drop for FakeEasy {
+    fn drop(&mut self) {
+        self.shared.stop();
+        // Wake the acceptor, which sees the flag and returns (closing the listener).
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(acceptor) = self.acceptor.take() {
+            let _ = acceptor.join();
+        }
+        lock(&self.shared.conns).abort_all();
+        self.server.unblock();
+        if let Some(dispatcher) = self.dispatcher.take() {
+            let _ = dispatcher.join();
+        }
+        self.shared.join_workers();
+    }
+}

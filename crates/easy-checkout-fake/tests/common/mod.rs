@@ -1,0 +1,221 @@
+//! A tiny raw HTTP/1.1 client over `std::net`, so the tests see exactly what is on the wire
+//! (including connections closed without a response).
+
+#![allow(dead_code)]
+
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use easy_checkout_fake::FakeEasy;
+use serde_json::{Value, json};
+
+/// A parsed response.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn data(&self) -> Value {
+        self.json()["data"].clone()
+    }
+
+    /// The error envelope's code (asserting the envelope's shape).
+    pub fn code(&self) -> String {
+        let v = self.json();
+        assert_eq!(v["success"], false, "not an error envelope: {v}");
+        assert!(v["error"]["message"].is_string(), "no message: {v}");
+        v["error"]["code"].as_str().expect("code").to_owned()
+    }
+}
+
+/// One client connection (keep-alive).
+pub struct Conn {
+    reader: BufReader<TcpStream>,
+}
+
+impl Conn {
+    pub fn open(fake: &FakeEasy) -> Conn {
+        let stream = TcpStream::connect(fake.addr()).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        Conn {
+            reader: BufReader::new(stream),
+        }
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.reader.get_ref().local_addr().unwrap()
+    }
+
+    pub fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.reader.get_mut().write_all(bytes)
+    }
+
+    pub fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> io::Result<Resp> {
+        let mut head =
+            format!("{method} {path} HTTP/1.1\r\nHost: fake\r\nAccept: application/json\r\n");
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if let Some(body) = body {
+            head.push_str(&format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
+        }
+        head.push_str("\r\n");
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(body.unwrap_or_default());
+        self.write_raw(&bytes)?;
+        self.read_response()
+    }
+
+    /// Reads one response; `UnexpectedEof` when the connection closes early.
+    pub fn read_response(&mut self) -> io::Result<Resp> {
+        let mut line = String::new();
+        if self.reader.read_line(&mut line)? == 0 {
+            return Err(io::Error::new(
+                ErrorKind::UnexpectedEof,
+                "closed before a status line",
+            ));
+        }
+        let status = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| {
+                io::Error::new(ErrorKind::InvalidData, format!("bad status line {line:?}"))
+            })?;
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            if self.reader.read_line(&mut line)? == 0 {
+                return Err(io::Error::new(
+                    ErrorKind::UnexpectedEof,
+                    "closed in the head",
+                ));
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').expect("header line");
+            headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        }
+        let len = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .map(|(_, v)| v.parse::<usize>().expect("content-length"));
+        let mut body = Vec::new();
+        match len {
+            Some(len) => {
+                body.resize(len, 0);
+                let mut got = 0;
+                while got < len {
+                    match self.reader.read(&mut body[got..])? {
+                        0 => {
+                            body.truncate(got);
+                            return Err(io::Error::new(
+                                ErrorKind::UnexpectedEof,
+                                format!(
+                                    "closed after {got} of {len} body bytes: {:?}",
+                                    String::from_utf8_lossy(&body)
+                                ),
+                            ));
+                        }
+                        n => got += n,
+                    }
+                }
+            }
+            None => {
+                self.reader.read_to_end(&mut body)?;
+            }
+        }
+        Ok(Resp {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// One request on a fresh connection.
+pub fn call(
+    fake: &FakeEasy,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<&Value>,
+) -> Resp {
+    try_call(fake, method, path, key, body).expect("request failed")
+}
+
+pub fn try_call(
+    fake: &FakeEasy,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<&Value>,
+) -> io::Result<Resp> {
+    let bytes = body.map(|b| serde_json::to_vec(b).unwrap());
+    let headers: Vec<(&str, &str)> = key.map(|k| ("x-easy-api-key", k)).into_iter().collect();
+    Conn::open(fake).send(method, path, &headers, bytes.as_deref())
+}
+
+pub fn get(fake: &FakeEasy, path: &str) -> Resp {
+    call(fake, "GET", path, Some(FakeEasy::TEST_KEY), None)
+}
+
+pub fn post(fake: &FakeEasy, path: &str, body: &Value) -> Resp {
+    call(fake, "POST", path, Some(FakeEasy::TEST_KEY), Some(body))
+}
+
+/// POST without any API key (the browser-side calls).
+pub fn post_anon(fake: &FakeEasy, path: &str, body: &Value) -> Resp {
+    call(fake, "POST", path, None, Some(body))
+}
+
+pub fn session_body() -> Value {
+    json!({
+        "items": [{ "price_id": "price_abc", "quantity": 2 }],
+        "return_url": "https://shop.example/return",
+        "metadata": { "order": "42" },
+    })
+}
+
+/// Creates a session and returns its `data`.
+pub fn create(fake: &FakeEasy) -> Value {
+    let resp = post(fake, "/embedded-checkout", &session_body());
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    resp.data()
+}
+
+pub fn card(secret: &str, token: &str) -> Value {
+    json!({
+        "client_secret": secret,
+        "payment_method": { "type": "PAYMENT_CARD", "token_id": token },
+    })
+}
