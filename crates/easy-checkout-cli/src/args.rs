@@ -1,0 +1,267 @@
+//! The command line: global flags and the subcommand tree (clap derive).
+//!
+//! Values that need more than a type check (`--item`, `--field`, `--payment-method`) are
+//! kept as strings here and parsed by the commands, so a bad value is reported like every
+//! other error (one line, or a JSON error object with `--output json`) with exit code 2.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The exit codes, shown under `--help`.
+const EXIT_CODES: &str = "Exit codes:
+  0  success
+  1  the API, a webhook signature or `session wait` said no
+  2  invalid input or usage; nothing was sent (a missing API key included)
+  3  transport failure or timeout
+  4  a 2xx response whose body could not be decoded";
+
+/// The reference CLI of the Easy Embedded Checkout SDK.
+///
+/// Exit codes: 0 success; 1 the API, a webhook signature or `session wait` said no; 2
+/// invalid input or usage (nothing was sent); 3 transport failure or timeout; 4 a 2xx
+/// response whose body could not be decoded.
+#[derive(Debug, Parser)]
+#[command(name = "easy-checkout", version, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Secret API key (sk_test_… routes to the sandbox, anything else to production).
+    #[arg(long, value_name = "KEY", env = "EASY_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+
+    /// Base URL overriding the key's routing (the whole base, /v1/api included).
+    #[arg(long, value_name = "URL", env = "EASY_API_URL")]
+    pub base_url: Option<String>,
+
+    /// HTTP stack to send requests with.
+    #[arg(long, value_enum, default_value_t = TransportChoice::Ureq)]
+    pub transport: TransportChoice,
+
+    /// Output format: aligned `key value` lines, or JSON.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// Total time allowed per request, in seconds (decimals allowed).
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<Duration>,
+
+    /// Retries after a failed attempt (0 disables retries; default 2).
+    #[arg(long, value_name = "N")]
+    pub max_retries: Option<u32>,
+
+    /// Log one line per request and response on stderr (never a secret).
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Which transport adapter sends the requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TransportChoice {
+    /// `easy-checkout-ureq` (pure Rust).
+    Ureq,
+    /// `easy-checkout-isahc` (libcurl).
+    Isahc,
+}
+
+/// How results and errors are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned `key   value` lines for people.
+    Text,
+    /// JSON on stdout (errors as `{"error": …}` on stderr).
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Checkout sessions.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// The merchant's Embedded Checkout configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// The API key.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Webhook deliveries.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+    /// Run the fake Easy API on loopback until killed.
+    FakeServer(FakeServerArgs),
+    /// Run the whole checkout flow against an in-process fake API.
+    Demo,
+}
+
+/// `session …`
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Create a checkout session (prints its client_secret: hand it to the browser).
+    Create(CreateArgs),
+    /// Retrieve a session's status and payment status.
+    Get(SessionIdArg),
+    /// Retrieve the on-chain payment status of a session.
+    CryptoStatus(SessionIdArg),
+    /// Validate a client secret as the checkout iframe does (sends no API key).
+    Validate(ValidateArgs),
+    /// Confirm a payment as the checkout iframe does (sends no API key).
+    Confirm(ConfirmArgs),
+    /// Poll a session until it is paid, finished, or the deadline passes.
+    Wait(WaitArgs),
+}
+
+/// `session create`
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// A line item: price id, optionally `:quantity` (default 1). Repeatable.
+    #[arg(long = "item", value_name = "PRICE_ID[:QUANTITY]", required = true, num_args = 1..)]
+    pub items: Vec<String>,
+    /// Where the customer returns after paying.
+    #[arg(long, value_name = "URL")]
+    pub return_url: String,
+    /// Idempotency key (a random one is generated when retries are on).
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
+    /// Extra body field, its value as JSON (e.g. `metadata={"order":"A-1"}`). Repeatable.
+    #[arg(long = "field", value_name = "NAME=JSON")]
+    pub fields: Vec<String>,
+}
+
+/// A session id argument.
+#[derive(Debug, Args)]
+pub struct SessionIdArg {
+    /// The session id (`ecs_…`).
+    #[arg(value_name = "ID")]
+    pub id: String,
+}
+
+/// `session validate`
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The session's client secret.
+    #[arg(long, value_name = "SECRET")]
+    pub client_secret: String,
+    /// The origin of the page embedding the iframe.
+    #[arg(long, value_name = "ORIGIN")]
+    pub parent_origin: Option<String>,
+}
+
+/// `session confirm`
+#[derive(Debug, Args)]
+pub struct ConfirmArgs {
+    /// The session's client secret.
+    #[arg(long, value_name = "SECRET")]
+    pub client_secret: String,
+    /// The payment method as JSON (e.g. `{"type":"PAYMENT_CARD","token_id":"tok_abc"}`).
+    #[arg(long, value_name = "JSON")]
+    pub payment_method: String,
+    /// Idempotency key; without one a failed confirm is never retried.
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
+}
+
+/// `session wait`
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The session id (`ecs_…`).
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Give up after this many seconds with the session still pending.
+    #[arg(long, value_name = "SECS", default_value = "300", value_parser = parse_secs)]
+    pub deadline: Duration,
+}
+
+/// `config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Show the Embedded Checkout configuration.
+    Get,
+    /// Replace the origins allowed to embed the checkout.
+    Set(ConfigSetArgs),
+}
+
+/// `config set`
+#[derive(Debug, Args)]
+pub struct ConfigSetArgs {
+    /// An origin (`https://shop.example.com`). Repeatable; the list replaces the old one.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN", required = true, num_args = 1..)]
+    pub allowed_origins: Vec<String>,
+    /// Idempotency key (a random one is generated when retries are on).
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
+}
+
+/// `key …`
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Check that the API key is live (GET /validate-key).
+    Check,
+}
+
+/// `webhook …`
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Verify a delivery's signature over its raw body and print the event.
+    Verify(WebhookVerifyArgs),
+}
+
+/// `webhook verify`
+#[derive(Debug, Args)]
+pub struct WebhookVerifyArgs {
+    /// The endpoint's signing secret.
+    #[arg(long, value_name = "SECRET")]
+    pub secret: String,
+    /// The x-easy-webhook-signature header value (`sha256=<hex>`).
+    #[arg(long, value_name = "HEADER")]
+    pub signature: String,
+    /// The raw body: a file, or `-` (the default) for stdin.
+    #[arg(value_name = "FILE|-")]
+    pub payload: Option<PathBuf>,
+}
+
+/// `fake-server`
+#[derive(Debug, Args)]
+pub struct FakeServerArgs {
+    /// Port to listen on (default: any free port).
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+}
+
+/// Parses a positive number of seconds, decimals allowed (`2`, `0.5`).
+fn parse_secs(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| "expected a number of seconds".to_owned())?;
+    if secs.is_nan() || secs <= 0.0 {
+        return Err("must be greater than 0".to_owned());
+    }
+    Duration::try_from_secs_f64(secs).map_err(|_| "is too large".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seconds_parse() {
+        assert_eq!(parse_secs("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_secs("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_secs("0").is_err());
+        assert!(parse_secs("-1").is_err());
+        assert!(parse_secs("NaN").is_err());
+        assert!(parse_secs("inf").is_err());
+        assert!(parse_secs("1e300").is_err());
+        assert!(parse_secs("x").is_err());
+    }
+}

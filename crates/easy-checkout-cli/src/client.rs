@@ -1,0 +1,143 @@
+//! Building the SDK client for the chosen transport, with the global flags applied.
+//!
+//! `Client<UreqTransport>` and `Client<IsahcTransport>` are different types, so the code
+//! that uses a client is written once, generic over the transport, as a [`WithClient`]
+//! implementation, and [`with_client`] picks the concrete type at run time.
+
+use std::time::Duration;
+
+use easy_checkout_core::{Client, Config, Event, RetryPolicy, Transport, TransportSettings};
+
+use crate::args::{Cli, TransportChoice};
+use crate::error::CliError;
+use crate::output::{one_line, stderr};
+
+/// The global flags that shape a client.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientOptions {
+    /// Which HTTP stack.
+    pub transport: TransportChoice,
+    /// `--timeout`: the total per-request timeout.
+    pub timeout: Option<Duration>,
+    /// `--max-retries`.
+    pub max_retries: Option<u32>,
+    /// `-v`: log requests and responses on stderr.
+    pub verbose: bool,
+}
+
+impl ClientOptions {
+    /// The options given on the command line.
+    pub fn from_cli(cli: &Cli) -> Self {
+        Self {
+            transport: cli.transport,
+            timeout: cli.timeout,
+            max_retries: cli.max_retries,
+            verbose: cli.verbose,
+        }
+    }
+
+    /// The transport settings: the defaults, with `--timeout` as the total timeout (and as
+    /// the connect timeout when it is shorter than the default one).
+    pub fn settings(&self) -> TransportSettings {
+        let mut settings = TransportSettings::default();
+        if let Some(timeout) = self.timeout {
+            settings = settings.timeout(timeout);
+            if timeout < settings.connect_timeout {
+                settings = settings.connect_timeout(timeout);
+            }
+        }
+        settings
+    }
+
+    /// The retry policy: the default, with `--max-retries` applied.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        let mut policy = RetryPolicy::default();
+        if let Some(n) = self.max_retries {
+            policy.max_retries = n;
+        }
+        policy
+    }
+
+    /// Applies the retry policy and, with `-v`, the request log.
+    fn configure<T: Transport>(&self, client: Client<T>) -> Client<T> {
+        let client = client.with_retry_policy(self.retry_policy());
+        if self.verbose {
+            client.with_observer(log_event)
+        } else {
+            client
+        }
+    }
+}
+
+/// Code that runs with a client of any transport.
+pub trait WithClient {
+    /// What it returns.
+    type Output;
+    /// Runs with `client`.
+    fn call<T: Transport>(self, client: &Client<T>) -> Self::Output;
+}
+
+/// Builds the client `options` ask for over `config` and runs `work` with it.
+pub fn with_client<W: WithClient>(
+    options: &ClientOptions,
+    config: Config,
+    work: W,
+) -> Result<W::Output, CliError> {
+    let settings = options.settings();
+    match options.transport {
+        TransportChoice::Ureq => {
+            let client = options.configure(easy_checkout_ureq::with_config(config, settings));
+            Ok(work.call(&client))
+        }
+        TransportChoice::Isahc => {
+            let client = options.configure(easy_checkout_isahc::with_config(config, settings));
+            Ok(work.call(&client))
+        }
+    }
+}
+
+/// The `-v` log: one line per request, response, failure and retry. Only the method, URI,
+/// status and timings are printed; headers and bodies (where the secrets are) never are.
+fn log_event(event: &Event<'_>) {
+    let line = match event {
+        Event::Request {
+            method, uri, retry, ..
+        } => format!("-> {method} {uri} (retry {retry})"),
+        Event::Response {
+            status, elapsed, ..
+        } => format!("<- {} in {}ms", status.as_u16(), elapsed.as_millis()),
+        Event::Failed { error, retry, .. } => format!("<- failed (retry {retry}): {error}"),
+        Event::Retrying { delay, retry, .. } => {
+            format!(".. retry {retry} in {}ms", delay.as_millis())
+        }
+        _ => return,
+    };
+    stderr(&format!("{}\n", one_line(&line)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_shape_settings_and_retries() {
+        let options = ClientOptions {
+            transport: TransportChoice::Ureq,
+            timeout: Some(Duration::from_secs(2)),
+            max_retries: Some(0),
+            verbose: false,
+        };
+        let settings = options.settings();
+        assert_eq!(settings.timeout, Duration::from_secs(2));
+        assert_eq!(settings.connect_timeout, Duration::from_secs(2));
+        assert_eq!(options.retry_policy().max_retries, 0);
+
+        let defaults = ClientOptions {
+            timeout: None,
+            max_retries: None,
+            ..options
+        };
+        assert_eq!(defaults.settings(), TransportSettings::default());
+        assert_eq!(defaults.retry_policy(), RetryPolicy::default());
+    }
+}

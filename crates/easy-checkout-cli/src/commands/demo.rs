@@ -1,0 +1,185 @@
+//! `demo`: the whole Embedded Checkout flow through the SDK against an in-process fake
+//! API, over the chosen transport. Needs no key and no network: it uses the fake's test
+//! key and base URL and ignores `--api-key`, `--base-url` and the environment.
+//!
+//! Text output is one line per step, named after the operation; JSON output is one
+//! document `{"base_url", "steps": [{"step", "result"}]}`. Client secrets are redacted.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use easy_checkout_core::ops::{
+    Confirm, CreateSession, LineItem, PaymentMethod, UpdateConfig, Validate,
+};
+use easy_checkout_core::webhook;
+use easy_checkout_core::{Client, Config, ErrorKind, PollPolicy, Transport, WaitOutcome};
+use easy_checkout_fake::FakeEasy;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::redacted;
+use crate::args::OutputFormat;
+use crate::client::{ClientOptions, WithClient, with_client};
+use crate::error::CliError;
+use crate::output::{Printer, summary};
+
+/// The shop origin the demo embeds the checkout on.
+const SHOP_ORIGIN: &str = "https://shop.example.com";
+
+/// Runs the demo.
+pub fn run(options: &ClientOptions, printer: &Printer) -> Result<(), CliError> {
+    let fake = FakeEasy::start()
+        .map_err(|e| CliError::transport(format!("could not start the fake server: {e}")))?;
+    let base_url = fake.base_url();
+    let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&base_url))?;
+    let demo = Demo {
+        fake: &fake,
+        printer,
+        steps: RefCell::new(Vec::new()),
+    };
+    if printer.format() == OutputFormat::Text {
+        printer.stdout(&format!("fake Easy API at {base_url}\n"));
+    }
+    with_client(options, config, &demo)??;
+    match printer.format() {
+        OutputFormat::Json => printer.json(&json!({
+            "base_url": base_url,
+            "steps": demo.steps.take(),
+        })),
+        OutputFormat::Text => printer.stdout("demo complete: every step succeeded\n"),
+    }
+    Ok(())
+}
+
+/// The demo's state: the fake and the steps so far.
+struct Demo<'a> {
+    /// The in-process fake API.
+    fake: &'a FakeEasy,
+    /// Where the steps go.
+    printer: &'a Printer,
+    /// The steps so far, for `--output json`.
+    steps: RefCell<Vec<Value>>,
+}
+
+impl Demo<'_> {
+    /// Records a step: a text line now, or an entry of the JSON document.
+    fn step<S: Serialize>(&self, name: &str, result: &S) -> Result<(), CliError> {
+        let value = redacted(result)?;
+        match self.printer.format() {
+            OutputFormat::Text => self
+                .printer
+                .stdout(&format!("{name:<18}{}\n", summary(&value))),
+            OutputFormat::Json => self
+                .steps
+                .borrow_mut()
+                .push(json!({ "step": name, "result": value })),
+        }
+        Ok(())
+    }
+
+    /// The flow itself: every operation, a crypto payment, a webhook and a wait.
+    fn flow<T: Transport>(&self, client: &Client<T>) -> Result<(), CliError> {
+        let checkout = client.embedded_checkout();
+
+        let create = CreateSession::new(
+            vec![LineItem::new("price_demo_tshirt", 2)],
+            format!("{SHOP_ORIGIN}/return"),
+        )
+        .with_idempotency_key("demo-create-1")?
+        .with_extra("metadata", json!({ "order": "demo-1" }));
+        let session = checkout.create_session(&create)?;
+        self.step("create_session", &session)?;
+        let secret = session
+            .client_secret
+            .clone()
+            .ok_or_else(|| unexpected("create_session returned no client_secret"))?;
+
+        let validate = Validate::new(secret.clone()).with_parent_origin(SHOP_ORIGIN);
+        let valid = checkout.validate(&validate)?;
+        self.step("validate", &valid)?;
+        if !valid.is_valid() {
+            return Err(unexpected("validate did not find the session valid"));
+        }
+
+        let confirm = Confirm::new(secret, PaymentMethod::card("tok_demo_visa"))
+            .with_idempotency_key("demo-confirm-1")?;
+        let confirmation = checkout.confirm(&confirm)?;
+        self.step("confirm", &confirmation)?;
+
+        let status = checkout.retrieve_session(&session.id)?;
+        self.step("retrieve_session", &status)?;
+        if !status.is_paid() {
+            return Err(unexpected("the confirmed session is not paid"));
+        }
+
+        let crypto_session = checkout.create_session(
+            &CreateSession::new(
+                vec![LineItem::new("price_demo_sticker", 1)],
+                format!("{SHOP_ORIGIN}/return"),
+            )
+            .with_idempotency_key("demo-create-2")?,
+        )?;
+        if !self.fake.mark_crypto_paid(&crypto_session.id) {
+            return Err(unexpected("the fake did not know the crypto session"));
+        }
+        let crypto = checkout.crypto_status(&crypto_session.id)?;
+        self.step("crypto_status", &crypto)?;
+
+        let config = checkout.get_config()?;
+        self.step("get_config", &config)?;
+
+        let update = UpdateConfig::new([SHOP_ORIGIN, "https://checkout.example.com"])
+            .with_idempotency_key("demo-config-1")?;
+        let config = checkout.update_config(&update)?;
+        self.step("update_config", &config)?;
+
+        let delivery = self
+            .fake
+            .webhook_for(&session.id)
+            .ok_or_else(|| unexpected("the fake has no webhook for the paid session"))?;
+        let event = webhook::verify(
+            &self.fake.webhook_secret(),
+            Some(&delivery.signature),
+            &delivery.body,
+        )
+        .map_err(CliError::webhook)?;
+        self.step("webhook_verify", &event)?;
+
+        let outcome = checkout.wait_for_payment(
+            &session.id,
+            PollPolicy::with_deadline(Duration::from_secs(10)),
+        )?;
+        let WaitOutcome::Finished { status, .. } = &outcome else {
+            return Err(unexpected(
+                "wait_for_payment ended with the session still pending",
+            ));
+        };
+        let mut result = redacted(status)?;
+        if let Value::Object(map) = &mut result {
+            let name = if outcome.is_paid() { "paid" } else { "unpaid" };
+            map.insert("outcome".to_owned(), json!(name));
+        }
+        self.step("wait_for_payment", &result)?;
+        if !outcome.is_paid() {
+            return Err(unexpected("wait_for_payment did not see the session paid"));
+        }
+        Ok(())
+    }
+}
+
+impl WithClient for &Demo<'_> {
+    type Output = Result<(), CliError>;
+
+    fn call<T: Transport>(self, client: &Client<T>) -> Self::Output {
+        self.flow(client)
+    }
+}
+
+/// The fake answered something the flow did not expect (exit 1).
+fn unexpected(message: &str) -> CliError {
+    CliError::refused(
+        ErrorKind::Api,
+        "DEMO_UNEXPECTED",
+        format!("demo: {message}"),
+    )
+}

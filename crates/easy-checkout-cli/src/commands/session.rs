@@ -1,0 +1,267 @@
+//! `session create | get | crypto-status | validate | confirm | wait`.
+
+use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod, Validate};
+use easy_checkout_core::{
+    Client, ClientSecret, ErrorKind, PollPolicy, SessionStatus, Terminal, Transport, WaitOutcome,
+};
+use serde_json::{Value, json};
+
+use super::{redacted, to_value};
+use crate::args::{ConfirmArgs, CreateArgs, SessionCommand, ValidateArgs, WaitArgs};
+use crate::error::CliError;
+use crate::output::Printer;
+
+/// Runs a `session` subcommand.
+pub fn run<T: Transport>(
+    client: &Client<T>,
+    command: SessionCommand,
+    printer: &Printer,
+) -> Result<(), CliError> {
+    let checkout = client.embedded_checkout();
+    match command {
+        SessionCommand::Create(args) => {
+            let op = create_op(&args)?;
+            let session = checkout.create_session(&op)?;
+            // The one place a client secret is printed: handing it over is the point.
+            printer.result(&to_value(&session)?);
+        }
+        SessionCommand::Get(args) => {
+            let status = checkout.retrieve_session(&args.id)?;
+            printer.result(&redacted(&status)?);
+        }
+        SessionCommand::CryptoStatus(args) => {
+            let status = checkout.crypto_status(&args.id)?;
+            printer.result(&redacted(&status)?);
+        }
+        SessionCommand::Validate(args) => {
+            let response = checkout.validate(&validate_op(&args)?)?;
+            printer.result(&redacted(&response)?);
+            if !response.is_valid() {
+                return Err(CliError::refused(
+                    ErrorKind::Api,
+                    "SESSION_NOT_VALID",
+                    "the API answered that the client secret (or parent origin) is not valid",
+                ));
+            }
+        }
+        SessionCommand::Confirm(args) => {
+            let payload = checkout.confirm(&confirm_op(&args)?)?;
+            printer.result(&redacted(&payload)?);
+        }
+        SessionCommand::Wait(args) => return wait(client, &args, printer),
+    }
+    Ok(())
+}
+
+/// `session wait`: prints `{"outcome", "session"}` on stdout in every case, then exits 0
+/// only when the session was paid.
+fn wait<T: Transport>(
+    client: &Client<T>,
+    args: &WaitArgs,
+    printer: &Printer,
+) -> Result<(), CliError> {
+    let outcome = client
+        .embedded_checkout()
+        .wait_for_payment(&args.id, PollPolicy::with_deadline(args.deadline))?;
+    let (name, status) = match &outcome {
+        WaitOutcome::Finished { terminal, status } => (terminal_name(*terminal), Some(status)),
+        WaitOutcome::StillPending { status } => ("still_pending", status.as_ref()),
+    };
+    let session = match status {
+        Some(status) => redacted(status)?,
+        None => Value::Null,
+    };
+    printer.result(&json!({ "outcome": name, "session": session }));
+    match outcome {
+        WaitOutcome::Finished {
+            terminal: Terminal::Paid,
+            ..
+        } => Ok(()),
+        WaitOutcome::Finished { terminal, status } => {
+            let code = match terminal {
+                Terminal::Failed => "PAYMENT_FAILED",
+                Terminal::Expired => "SESSION_EXPIRED",
+                _ => "SESSION_COMPLETE_UNPAID",
+            };
+            Err(CliError::refused(
+                ErrorKind::Api,
+                code,
+                format!(
+                    "session {} finished without being paid ({})",
+                    args.id,
+                    describe(&status)
+                ),
+            ))
+        }
+        WaitOutcome::StillPending { status } => {
+            let last = status.as_ref().map_or_else(
+                || "no poll succeeded".to_owned(),
+                |s| format!("last seen {}", describe(s)),
+            );
+            Err(CliError::refused(
+                ErrorKind::Timeout,
+                "STILL_PENDING",
+                format!(
+                    "session {} still pending after {}s ({last})",
+                    args.id,
+                    args.deadline.as_secs_f64()
+                ),
+            ))
+        }
+    }
+}
+
+/// The `outcome` name of a finished wait.
+fn terminal_name(terminal: Terminal) -> &'static str {
+    match terminal {
+        Terminal::Paid => "paid",
+        Terminal::Failed => "failed",
+        Terminal::Expired => "expired",
+        Terminal::Complete => "complete",
+    }
+}
+
+/// `status X, payment_status Y`, for messages.
+fn describe(status: &SessionStatus) -> String {
+    let or_dash = |s: Option<&str>| s.unwrap_or("-").to_owned();
+    format!(
+        "status {}, payment_status {}",
+        or_dash(status.status.as_ref().map(|s| s.as_str())),
+        or_dash(status.payment_status.as_ref().map(|s| s.as_str()))
+    )
+}
+
+/// The create operation from the flags; a bad `--item` or `--field` is exit 2.
+fn create_op(args: &CreateArgs) -> Result<CreateSession, CliError> {
+    let items = args
+        .items
+        .iter()
+        .map(|item| parse_item(item))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut op = CreateSession::new(items, args.return_url.as_str());
+    if let Some(key) = &args.idempotency_key {
+        op = op.with_idempotency_key(key.as_str())?;
+    }
+    for field in &args.fields {
+        let (name, value) = parse_field(field)?;
+        op = op.with_extra(name, value);
+    }
+    Ok(op)
+}
+
+/// The validate operation from the flags.
+fn validate_op(args: &ValidateArgs) -> Result<Validate, CliError> {
+    let mut op = Validate::new(ClientSecret::new(args.client_secret.as_str())?);
+    if let Some(origin) = &args.parent_origin {
+        op = op.with_parent_origin(origin.as_str());
+    }
+    Ok(op)
+}
+
+/// The confirm operation from the flags; bad `--payment-method` JSON is exit 2.
+fn confirm_op(args: &ConfirmArgs) -> Result<Confirm, CliError> {
+    let method: PaymentMethod = serde_json::from_str(&args.payment_method).map_err(|e| {
+        CliError::invalid_input(format!(
+            "--payment-method is not a payment method object such as \
+             {{\"type\":\"PAYMENT_CARD\",\"token_id\":\"tok_…\"}} ({})",
+            json_position(&e)
+        ))
+    })?;
+    let mut op = Confirm::new(ClientSecret::new(args.client_secret.as_str())?, method);
+    if let Some(key) = &args.idempotency_key {
+        op = op.with_idempotency_key(key.as_str())?;
+    }
+    Ok(op)
+}
+
+/// `PRICE_ID[:QUANTITY]`, the quantity a whole number from 1 (default 1).
+pub fn parse_item(item: &str) -> Result<LineItem, CliError> {
+    let (price_id, quantity) = match item.rsplit_once(':') {
+        Some((price_id, quantity)) => {
+            let quantity = quantity
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|q| *q >= 1)
+                .ok_or_else(|| {
+                    CliError::invalid_input(format!(
+                        "--item {item:?}: the quantity must be a whole number from 1 to {}",
+                        u32::MAX
+                    ))
+                })?;
+            (price_id, quantity)
+        }
+        None => (item, 1),
+    };
+    if price_id.trim().is_empty() {
+        return Err(CliError::invalid_input(format!(
+            "--item {item:?}: the price id must not be empty"
+        )));
+    }
+    Ok(LineItem::new(price_id, quantity))
+}
+
+/// `NAME=JSON`: an extra body field. The value is never echoed in errors.
+pub fn parse_field(field: &str) -> Result<(String, Value), CliError> {
+    let (name, json) = field.split_once('=').ok_or_else(|| {
+        CliError::invalid_input("--field must be NAME=JSON (e.g. metadata={\"order\":\"A-1\"})")
+    })?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(CliError::invalid_input(
+            "--field: the name must not be empty",
+        ));
+    }
+    let value = serde_json::from_str(json).map_err(|e| {
+        CliError::invalid_input(format!(
+            "--field {name:?}: the value is not valid JSON ({}; quote strings: {name}='\"text\"')",
+            json_position(&e)
+        ))
+    })?;
+    Ok((name.to_owned(), value))
+}
+
+/// Where JSON parsing failed, without quoting the input.
+fn json_position(e: &serde_json::Error) -> String {
+    format!("line {} column {}", e.line(), e.column())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_parse() {
+        assert_eq!(parse_item("price_a").unwrap(), LineItem::new("price_a", 1));
+        assert_eq!(
+            parse_item("price_a:3").unwrap(),
+            LineItem::new("price_a", 3)
+        );
+        for bad in [
+            "price_a:0",
+            "price_a:x",
+            "price_a:-1",
+            "price_a:",
+            ":2",
+            "",
+            "p:99999999999",
+        ] {
+            let e = parse_item(bad).unwrap_err();
+            assert_eq!(e.exit_code, 2, "{bad}");
+        }
+    }
+
+    #[test]
+    fn fields_parse() {
+        assert_eq!(
+            parse_field(r#"metadata={"a":1}"#).unwrap(),
+            ("metadata".to_owned(), json!({"a": 1}))
+        );
+        assert_eq!(parse_field("n=2").unwrap(), ("n".to_owned(), json!(2)));
+        for bad in ["novalue", "=1", "x={", "x=text"] {
+            assert_eq!(parse_field(bad).unwrap_err().exit_code, 2, "{bad}");
+        }
+        let e = parse_field("x=sk_live_secretish").unwrap_err();
+        assert!(!e.message.contains("sk_live_secretish"));
+    }
+}

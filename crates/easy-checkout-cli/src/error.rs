@@ -1,0 +1,283 @@
+//! Everything the CLI reports as a failure, with its exit code and its JSON shape.
+//!
+//! | exit | when | `kind` |
+//! |---|---|---|
+//! | 1 | the API said no; a webhook signature failed; `session wait` ended unpaid | the SDK's kind; `authentication` / `invalid_request` for webhooks; `api` / `timeout` for `wait` |
+//! | 2 | invalid input or usage, nothing sent (missing API key included) | `invalid_input` |
+//! | 3 | transport failure or timeout | `transport`, `timeout` |
+//! | 4 | a 2xx body that could not be decoded | `decode` |
+
+use std::time::SystemTime;
+
+use easy_checkout_core::webhook::WebhookError;
+use easy_checkout_core::{Error, ErrorKind, InvalidInput, RetryAfter};
+use serde_json::{Value, json};
+
+/// Exit code: the API (or a webhook signature, or a wait) said no.
+pub const EXIT_REFUSED: u8 = 1;
+/// Exit code: invalid input or usage; nothing was sent.
+pub const EXIT_INVALID_INPUT: u8 = 2;
+/// Exit code: transport failure or timeout.
+pub const EXIT_TRANSPORT: u8 = 3;
+/// Exit code: a 2xx body that could not be decoded.
+pub const EXIT_DECODE: u8 = 4;
+
+/// A failure, ready to print as one text line or as `{"error": {…}}`. Boxed, so that
+/// `Result<_, CliError>` stays small; its fields are reached through `Deref`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CliError(Box<Report>);
+
+impl std::ops::Deref for CliError {
+    type Target = Report;
+    fn deref(&self) -> &Report {
+        &self.0
+    }
+}
+
+impl From<Report> for CliError {
+    fn from(report: Report) -> Self {
+        Self(Box::new(report))
+    }
+}
+
+/// What a [`CliError`] says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The process exit code.
+    pub exit_code: u8,
+    /// `kind` in the JSON error (`not_found`, `invalid_input`, …).
+    pub kind: &'static str,
+    /// The HTTP status, when a response arrived.
+    pub status: Option<u16>,
+    /// The machine-readable code (`SESSION_NOT_FOUND`, `WEBHOOK_SIGNATURE_MISMATCH`, …).
+    pub code: Option<String>,
+    /// A human-readable message (the API's own, when it sent one).
+    pub message: String,
+    /// The API's `error.details`, or what the CLI knows about an input error.
+    pub details: Option<Value>,
+    /// How long the server asked to wait before retrying (429).
+    pub retry_after_seconds: Option<u64>,
+    /// The one-line text form (after `error: `).
+    pub line: String,
+}
+
+impl CliError {
+    /// Invalid input or usage found by the CLI itself (exit 2).
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        let message = message.into();
+        Report {
+            exit_code: EXIT_INVALID_INPUT,
+            kind: ErrorKind::InvalidInput.as_str(),
+            status: None,
+            code: None,
+            line: format!("invalid input: {message}"),
+            message,
+            details: None,
+            retry_after_seconds: None,
+        }
+        .into()
+    }
+
+    /// A local IO failure that is not about the request (binding a port…): exit 3.
+    pub fn transport(message: impl Into<String>) -> Self {
+        let message = message.into();
+        Report {
+            exit_code: EXIT_TRANSPORT,
+            kind: ErrorKind::Transport.as_str(),
+            status: None,
+            code: None,
+            line: message.clone(),
+            message,
+            details: None,
+            retry_after_seconds: None,
+        }
+        .into()
+    }
+
+    /// A result that could not be rendered as JSON (exit 4, like an undecodable body).
+    pub fn render() -> Self {
+        let message = "the response could not be rendered as JSON".to_owned();
+        Report {
+            exit_code: EXIT_DECODE,
+            kind: ErrorKind::Decode.as_str(),
+            status: None,
+            code: None,
+            line: message.clone(),
+            message,
+            details: None,
+            retry_after_seconds: None,
+        }
+        .into()
+    }
+
+    /// A refusal that is not an HTTP error (a wait that ended unpaid, a demo check): exit 1.
+    pub fn refused(kind: ErrorKind, code: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Report {
+            exit_code: EXIT_REFUSED,
+            kind: kind.as_str(),
+            status: None,
+            code: Some(code.to_owned()),
+            line: format!("{code}: {message}"),
+            message,
+            details: None,
+            retry_after_seconds: None,
+        }
+        .into()
+    }
+
+    /// A failed webhook verification (exit 1). A signature failure is an `authentication`
+    /// error; a correctly signed body that is not an event is an `invalid_request`.
+    pub fn webhook(error: WebhookError) -> Self {
+        let kind = match error {
+            WebhookError::BodyInvalidJson => ErrorKind::InvalidRequest,
+            _ => ErrorKind::Authentication,
+        };
+        let line = error.to_string();
+        // The Display form is `CODE: message`; keep the message part for JSON.
+        let message = line
+            .split_once(": ")
+            .map_or_else(|| line.clone(), |(_, m)| m.to_owned());
+        Report {
+            exit_code: EXIT_REFUSED,
+            kind: kind.as_str(),
+            status: None,
+            code: Some(error.code().to_owned()),
+            message,
+            details: None,
+            retry_after_seconds: None,
+            line,
+        }
+        .into()
+    }
+
+    /// The JSON form: `{"error": {"kind", "status", "code", "message", "details",
+    /// "retry_after_seconds"}}`, absent fields as `null`.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "error": {
+                "kind": self.kind,
+                "status": self.status,
+                "code": self.code,
+                "message": self.message,
+                "details": self.details,
+                "retry_after_seconds": self.retry_after_seconds,
+            }
+        })
+    }
+}
+
+impl From<Error> for CliError {
+    fn from(error: Error) -> Self {
+        let kind = error.kind();
+        let line = error.to_string();
+        let exit_code = match kind {
+            ErrorKind::InvalidInput => EXIT_INVALID_INPUT,
+            ErrorKind::Transport | ErrorKind::Timeout => EXIT_TRANSPORT,
+            ErrorKind::Decode => EXIT_DECODE,
+            _ => EXIT_REFUSED,
+        };
+        let mut out = Report {
+            exit_code,
+            kind: kind.as_str(),
+            status: None,
+            code: None,
+            message: line.clone(),
+            details: None,
+            retry_after_seconds: None,
+            line,
+        };
+        match &error {
+            Error::InvalidInput(e) => {
+                out.message = e.to_string();
+                out.details = Some(json!({ "field": e.field() }));
+            }
+            Error::Decode(e) => {
+                out.status = Some(e.status.as_u16());
+                out.details = Some(json!({ "reason": e.reason, "body_bytes": e.raw_body.len() }));
+            }
+            Error::Api(e) => {
+                out.status = Some(e.status.as_u16());
+                out.code.clone_from(&e.code);
+                if let Some(message) = &e.message {
+                    out.message.clone_from(message);
+                }
+                out.details.clone_from(&e.details);
+                out.retry_after_seconds =
+                    e.retry_after.map(|r| seconds_until(r, SystemTime::now()));
+            }
+            _ => {}
+        }
+        out.into()
+    }
+}
+
+impl From<InvalidInput> for CliError {
+    fn from(error: InvalidInput) -> Self {
+        Error::from(error).into()
+    }
+}
+
+/// `Retry-After` as whole seconds from `now` (a date is rounded up; a past date is 0).
+pub fn seconds_until(retry_after: RetryAfter, now: SystemTime) -> u64 {
+    match retry_after {
+        RetryAfter::Seconds(s) => s,
+        RetryAfter::Date(at) => at
+            .duration_since(now)
+            .map_or(0, |d| d.as_secs() + u64::from(d.subsec_nanos() > 0)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use easy_checkout_core::ApiError;
+    use easy_checkout_core::http::{HeaderMap, StatusCode};
+
+    use super::*;
+
+    #[test]
+    fn retry_after_dates_count_from_now() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        assert_eq!(seconds_until(RetryAfter::Seconds(7), now), 7);
+        let at = now + Duration::from_millis(2_500);
+        assert_eq!(seconds_until(RetryAfter::Date(at), now), 3);
+        let past = now - Duration::from_secs(5);
+        assert_eq!(seconds_until(RetryAfter::Date(past), now), 0);
+    }
+
+    #[test]
+    fn api_errors_keep_the_envelope() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "12".parse().unwrap());
+        let body = br#"{"success":false,"error":{"code":"RATE_LIMITED","message":"slow down","details":{"n":1}}}"#;
+        let api = ApiError::from_response(StatusCode::TOO_MANY_REQUESTS, &headers, body);
+        let e = CliError::from(Error::from(api));
+        assert_eq!(e.exit_code, 1);
+        assert_eq!(e.kind, "rate_limited");
+        assert_eq!(
+            e.to_json(),
+            json!({"error": {"kind": "rate_limited", "status": 429, "code": "RATE_LIMITED",
+                "message": "slow down", "details": {"n": 1}, "retry_after_seconds": 12}})
+        );
+    }
+
+    #[test]
+    fn input_errors_exit_2() {
+        let e = CliError::from(Error::from(InvalidInput::new("api_key", "is required")));
+        assert_eq!(e.exit_code, 2);
+        assert_eq!(e.kind, "invalid_input");
+        assert_eq!(e.line, "invalid input: api_key is required");
+    }
+
+    #[test]
+    fn webhook_errors() {
+        let e = CliError::webhook(WebhookError::SignatureMismatch);
+        assert_eq!(e.exit_code, 1);
+        assert_eq!(e.kind, "authentication");
+        assert_eq!(e.code.as_deref(), Some("WEBHOOK_SIGNATURE_MISMATCH"));
+        let e = CliError::webhook(WebhookError::BodyInvalidJson);
+        assert_eq!(e.kind, "invalid_request");
+    }
+}

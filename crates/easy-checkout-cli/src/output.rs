@@ -1,0 +1,292 @@
+//! Printing results and errors, as aligned text for people or as JSON for programs.
+//!
+//! Nothing here panics on a closed pipe: a write to a closed stdout (`easy-checkout … |
+//! head -1`) stops further output quietly and leaves the exit code alone.
+
+use std::cell::Cell;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use serde_json::{Map, Value};
+
+use crate::args::OutputFormat;
+use crate::error::CliError;
+
+/// What a redacted secret prints as.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Keys shown first in text output, in this order; the rest follow alphabetically.
+const LEADING_KEYS: &[&str] = &[
+    "base_url",
+    "step",
+    "id",
+    "type",
+    "outcome",
+    "status",
+    "payment_status",
+    "valid",
+    "client_secret",
+];
+
+/// Writes results to stdout and errors to stderr in the chosen format.
+#[derive(Debug)]
+pub struct Printer {
+    format: OutputFormat,
+    stdout_closed: Cell<bool>,
+}
+
+impl Printer {
+    /// A printer for `format`.
+    pub fn new(format: OutputFormat) -> Self {
+        Self {
+            format,
+            stdout_closed: Cell::new(false),
+        }
+    }
+
+    /// The chosen format.
+    pub fn format(&self) -> OutputFormat {
+        self.format
+    }
+
+    /// Prints a command's result: pretty JSON, or aligned `key value` lines.
+    pub fn result(&self, value: &Value) {
+        match self.format {
+            OutputFormat::Json => self.json(value),
+            OutputFormat::Text => self.stdout(&render_text(value)),
+        }
+    }
+
+    /// Prints `value` as one pretty JSON document on stdout.
+    pub fn json(&self, value: &Value) {
+        let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_owned());
+        self.stdout(&format!("{text}\n"));
+    }
+
+    /// Prints raw text on stdout (a text-mode line, newline included by the caller).
+    pub fn stdout(&self, text: &str) {
+        if self.stdout_closed.get() {
+            return;
+        }
+        let mut out = io::stdout().lock();
+        if out
+            .write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .is_err()
+        {
+            // Broken pipe or a full disk: nothing more can be shown there.
+            self.stdout_closed.set(true);
+        }
+    }
+
+    /// Prints an error on stderr: `error: …` in text mode, `{"error": …}` in JSON mode.
+    pub fn error(&self, error: &CliError) {
+        let text = match self.format {
+            OutputFormat::Json => {
+                let json = serde_json::to_string(&error.to_json()).unwrap_or_default();
+                format!("{json}\n")
+            }
+            OutputFormat::Text => format!("error: {}\n", one_line(&error.line)),
+        };
+        stderr(&text);
+    }
+}
+
+/// Writes `text` to stderr, ignoring failures (there is nowhere left to report them).
+pub fn stderr(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
+/// Replaces every `client_secret` value, at any depth, with `[REDACTED]`.
+pub fn redact_secrets(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key.eq_ignore_ascii_case("client_secret") && !v.is_null() {
+                    *v = Value::String(REDACTED.to_owned());
+                } else {
+                    redact_secrets(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_secrets),
+        _ => {}
+    }
+}
+
+/// Makes text safe for one terminal line: control characters (newlines, escapes) are
+/// shown escaped instead of acting on the terminal.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A value as aligned `key   value` lines. Objects are flattened with dotted keys
+/// (`session.id`), arrays of scalars joined with `, `, arrays of objects indexed
+/// (`items[0].price_id`), `null` shown as `-`.
+pub fn render_text(value: &Value) -> String {
+    let mut rows = Vec::new();
+    match value {
+        Value::Object(map) => flatten("", map, &mut rows),
+        Value::Null => rows.push((String::new(), "(no content)".to_owned())),
+        other => rows.push((String::new(), scalar(other))),
+    }
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(14)
+        + 2;
+    let mut out = String::new();
+    for (key, value) in rows {
+        if key.is_empty() {
+            let _ = writeln!(out, "{value}");
+        } else {
+            let _ = writeln!(out, "{key:<width$}{value}");
+        }
+    }
+    out
+}
+
+/// A one-line `key=value …` summary of an object's top-level scalar (and scalar list)
+/// fields, skipping nulls and nested objects.
+pub fn summary(value: &Value) -> String {
+    let Value::Object(map) = value else {
+        return scalar(value);
+    };
+    let mut rows = Vec::new();
+    for (key, value) in ordered(map) {
+        match value {
+            Value::Null | Value::Object(_) => {}
+            Value::Array(items) if items.iter().any(|v| v.is_object() || v.is_array()) => {}
+            other => flatten_value(one_line(key), other, &mut rows),
+        }
+    }
+    rows.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The entries of `map`, [`LEADING_KEYS`] first, then alphabetically.
+fn ordered(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_by_key(|(k, _)| {
+        let rank = LEADING_KEYS
+            .iter()
+            .position(|l| l == k)
+            .unwrap_or(LEADING_KEYS.len());
+        (rank, k.as_str().to_owned())
+    });
+    entries
+}
+
+/// Appends the rows of `map`, its keys prefixed with `prefix.`.
+fn flatten(prefix: &str, map: &Map<String, Value>, rows: &mut Vec<(String, String)>) {
+    if map.is_empty() && !prefix.is_empty() {
+        rows.push((prefix.to_owned(), "{}".to_owned()));
+    }
+    for (key, value) in ordered(map) {
+        let key = one_line(key);
+        let name = if prefix.is_empty() {
+            key
+        } else {
+            format!("{prefix}.{key}")
+        };
+        flatten_value(name, value, rows);
+    }
+}
+
+/// Appends the row(s) of one value named `name`.
+fn flatten_value(name: String, value: &Value, rows: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(inner) => flatten(&name, inner, rows),
+        Value::Array(items) if items.is_empty() => rows.push((name, "(none)".to_owned())),
+        Value::Array(items) if items.iter().all(|v| !v.is_object() && !v.is_array()) => {
+            let joined = items.iter().map(scalar).collect::<Vec<_>>().join(", ");
+            rows.push((name, joined));
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                flatten_value(format!("{name}[{i}]"), item, rows);
+            }
+        }
+        other => rows.push((name, scalar(other))),
+    }
+}
+
+/// A scalar as shown in text (`null` as `-`), made safe for one line.
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::Null => "-".to_owned(),
+        Value::String(s) => one_line(s),
+        other => one_line(&other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn text_is_aligned_and_flattened() {
+        let value = json!({
+            "status": "open",
+            "id": "ecs_1",
+            "amount": null,
+            "allowed_origins": ["https://a.example", "https://b.example"],
+            "session": {"id": "ecs_1", "nested": {"deep": true}},
+            "items": [{"price_id": "p", "quantity": 2}],
+            "empty": [],
+        });
+        let text = render_text(&value);
+        let lines: Vec<&str> = text.lines().collect();
+        let row = |k: &str, v: &str| format!("{k:<21}{v}");
+        assert_eq!(lines[0], row("id", "ecs_1"));
+        assert_eq!(lines[1], row("status", "open"));
+        for (k, v) in [
+            ("allowed_origins", "https://a.example, https://b.example"),
+            ("amount", "-"),
+            ("items[0].price_id", "p"),
+            ("session.nested.deep", "true"),
+        ] {
+            assert!(lines.contains(&row(k, v).as_str()), "{k} in\n{text}");
+        }
+        assert!(lines.contains(&row("empty", "(none)").as_str()));
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        let text = render_text(&json!({"id": "a\nb\u{1b}[31m"}));
+        assert_eq!(text.lines().count(), 1);
+        assert!(text.contains("a\\nb\\u{1b}[31m"));
+    }
+
+    #[test]
+    fn secrets_are_redacted_at_any_depth() {
+        let mut value = json!({"client_secret": "s1", "session": {"client_secret": "s2"},
+            "list": [{"client_secret": "s3"}], "other": "keep", "none": {"client_secret": null}});
+        redact_secrets(&mut value);
+        let text = value.to_string();
+        assert!(!text.contains("s1") && !text.contains("s2") && !text.contains("s3"));
+        assert!(text.contains("keep"));
+        assert_eq!(value["none"]["client_secret"], Value::Null);
+    }
+
+    #[test]
+    fn scalars_and_null() {
+        assert_eq!(render_text(&Value::Null), "(no content)\n");
+        assert_eq!(render_text(&json!("ok")), "ok\n");
+    }
+}

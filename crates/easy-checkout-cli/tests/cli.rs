@@ -1,0 +1,1349 @@
+//! The real `easy-checkout` binary against the fake Easy API over loopback: every
+//! subcommand, both transports, text and JSON output, every exit code, redaction.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::process::{Command, Output, Stdio};
+
+use easy_checkout_core::webhook::{self, WebhookSecret};
+use easy_checkout_fake::{FakeEasy, Fault};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_easy-checkout");
+const TRANSPORTS: [&str; 2] = ["ureq", "isahc"];
+/// A key the fake accepts, distinct from its TEST_KEY, to check redaction with.
+const SECRET_KEY: &str = "sk_test_cli_redaction_probe_7f3a9c";
+
+/// What a run of the binary produced.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+
+    fn error_json(&self) -> Value {
+        serde_json::from_str(self.stderr.trim())
+            .unwrap_or_else(|e| panic!("stderr is not JSON ({e}): {}", self.stderr))
+    }
+
+    /// The value of a `key   value` text line.
+    fn field(&self, key: &str) -> String {
+        self.stdout
+            .lines()
+            .find_map(|line| {
+                let (k, v) = line.split_once(' ')?;
+                (k == key).then(|| v.trim().to_owned())
+            })
+            .unwrap_or_else(|| panic!("no {key} line in:\n{}", self.stdout))
+    }
+
+    fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+fn command() -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_remove("EASY_API_KEY")
+        .env_remove("EASY_API_URL");
+    command
+}
+
+fn finish(output: Output) -> Run {
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "the CLI panicked: {}",
+        run.stderr
+    );
+    run
+}
+
+fn run<S: AsRef<str>>(args: &[S]) -> Run {
+    let output = command()
+        .args(args.iter().map(AsRef::as_ref))
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    finish(output)
+}
+
+fn run_with_stdin<S: AsRef<str>>(args: &[S], input: &[u8]) -> Run {
+    let mut child = command()
+        .args(args.iter().map(AsRef::as_ref))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    finish(child.wait_with_output().unwrap())
+}
+
+/// Global flags for `fake` over `transport`, then `rest`.
+fn api(fake: &FakeEasy, transport: &str, rest: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--api-key",
+        FakeEasy::TEST_KEY,
+        "--base-url",
+        &fake.base_url(),
+        "--transport",
+        transport,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(rest.iter().map(|s| s.to_string()));
+    args
+}
+
+fn api_json(fake: &FakeEasy, transport: &str, rest: &[&str]) -> Vec<String> {
+    let mut args = api(fake, transport, &["--output", "json"]);
+    args.extend(rest.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Creates a session through the CLI; returns (id, client_secret).
+fn create(fake: &FakeEasy, transport: &str) -> (String, String) {
+    let out = run(&api_json(
+        fake,
+        transport,
+        &[
+            "session",
+            "create",
+            "--item",
+            "price_a:2",
+            "--return-url",
+            "https://shop.example.com/r",
+        ],
+    ));
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = out.json();
+    (
+        v["id"].as_str().unwrap().to_owned(),
+        v["client_secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn closed_port_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/v1/api")
+}
+
+#[test]
+fn help_shows_the_command_tree_without_secrets() {
+    let out = command()
+        .arg("--help")
+        .env("EASY_API_KEY", SECRET_KEY)
+        .output()
+        .unwrap();
+    let out = finish(out);
+    assert_eq!(out.code, 0);
+    for word in [
+        "session",
+        "config",
+        "key",
+        "webhook",
+        "fake-server",
+        "demo",
+        "--api-key",
+        "--base-url",
+        "--transport",
+        "--output",
+        "--timeout",
+        "--max-retries",
+        "--verbose",
+        "EASY_API_KEY",
+    ] {
+        assert!(
+            out.stdout.contains(word),
+            "{word} missing from help:\n{}",
+            out.stdout
+        );
+    }
+    assert!(!out.all().contains(SECRET_KEY));
+
+    let out = run(&["session", "--help"]);
+    assert_eq!(out.code, 0);
+    for word in [
+        "create",
+        "get",
+        "crypto-status",
+        "validate",
+        "confirm",
+        "wait",
+    ] {
+        assert!(out.stdout.contains(word), "{word} missing:\n{}", out.stdout);
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run::<&str>(&[]).code, 2);
+    assert_eq!(run(&["session"]).code, 2);
+    assert_eq!(
+        run(&["session", "create", "--return-url", "https://a.example"]).code,
+        2
+    );
+    assert_eq!(run(&["--transport", "curl", "key", "check"]).code, 2);
+    assert_eq!(run(&["--timeout", "-1", "key", "check"]).code, 2);
+    assert_eq!(
+        run(&["session", "wait", "ecs_1", "--deadline", "soon"]).code,
+        2
+    );
+}
+
+#[test]
+fn session_flow_over_both_transports_in_text() {
+    let fake = FakeEasy::start().unwrap();
+    for transport in TRANSPORTS {
+        let out = run(&api(
+            &fake,
+            transport,
+            &[
+                "session",
+                "create",
+                "--item",
+                "price_a",
+                "--item",
+                "price_b:3",
+                "--return-url",
+                "https://shop.example.com/return",
+                "--idempotency-key",
+                &format!("cli-{transport}"),
+                "--field",
+                r#"metadata={"order":"A-1"}"#,
+            ],
+        ));
+        assert_eq!(out.code, 0, "{out:?}");
+        let id = out.field("id");
+        let secret = out.field("client_secret");
+        assert!(id.starts_with("ecs_"), "{}", out.stdout);
+        assert!(
+            secret.starts_with("ecs_secret_"),
+            "create must hand over the secret"
+        );
+        assert_eq!(out.field("status"), "open");
+        // Unknown fields are shown too, flattened.
+        assert_eq!(out.field("metadata.order"), "A-1");
+        assert!(
+            out.stdout.lines().next().unwrap().starts_with("id "),
+            "{}",
+            out.stdout
+        );
+
+        let created = fake
+            .requests()
+            .into_iter()
+            .rev()
+            .find(|r| r.method == "POST")
+            .unwrap();
+        assert_eq!(
+            created.header("idempotency-key"),
+            Some(format!("cli-{transport}").as_str())
+        );
+        assert_eq!(
+            created.json().unwrap()["items"],
+            json!([{"price_id": "price_a", "quantity": 1}, {"price_id": "price_b", "quantity": 3}])
+        );
+        assert_eq!(created.json().unwrap()["metadata"], json!({"order": "A-1"}));
+
+        let out = run(&api(&fake, transport, &["session", "get", &id]));
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(out.field("id"), id);
+        assert_eq!(out.field("payment_status"), "unpaid");
+
+        let out = run(&api(
+            &fake,
+            transport,
+            &[
+                "session",
+                "validate",
+                "--client-secret",
+                &secret,
+                "--parent-origin",
+                "https://shop.example.com",
+            ],
+        ));
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(out.field("valid"), "true");
+        assert_eq!(out.field("session.id"), id);
+        assert!(
+            !out.all().contains(&secret),
+            "validate output leaks the secret"
+        );
+
+        let out = run(&api(
+            &fake,
+            transport,
+            &[
+                "session",
+                "confirm",
+                "--client-secret",
+                &secret,
+                "--payment-method",
+                r#"{"type":"PAYMENT_CARD","token_id":"tok_visa"}"#,
+                "--idempotency-key",
+                "confirm-1",
+            ],
+        ));
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(out.field("payment_status"), "succeeded");
+        assert!(!out.all().contains(&secret));
+
+        let out = run(&api(&fake, transport, &["session", "get", &id]));
+        assert_eq!(out.field("status"), "complete");
+        assert_eq!(out.field("payment_status"), "succeeded");
+
+        // A finished session is no longer valid: the API said no, exit 1.
+        let out = run(&api(
+            &fake,
+            transport,
+            &["session", "validate", "--client-secret", &secret],
+        ));
+        assert_eq!(out.code, 1, "{out:?}");
+        assert_eq!(out.field("valid"), "false");
+        assert!(out.stderr.contains("SESSION_NOT_VALID"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn session_commands_in_json() {
+    let fake = FakeEasy::start().unwrap();
+    for transport in TRANSPORTS {
+        let out = run(&api_json(
+            &fake,
+            transport,
+            &[
+                "session",
+                "create",
+                "--item",
+                "price_a:2",
+                "--return-url",
+                "https://shop.example.com/r",
+                "--field",
+                "note=\"hi\"",
+            ],
+        ));
+        assert_eq!(out.code, 0, "{out:?}");
+        let session = out.json();
+        let id = session["id"].as_str().unwrap().to_owned();
+        let secret = session["client_secret"].as_str().unwrap().to_owned();
+        assert!(secret.starts_with("ecs_secret_"));
+        assert_eq!(session["status"], "open");
+        assert_eq!(session["note"], "hi", "unknown fields are kept");
+        assert!(session["expires_at"].is_string());
+
+        let out = run(&api_json(&fake, transport, &["session", "get", &id]));
+        assert_eq!(out.code, 0);
+        assert_eq!(
+            out.json(),
+            json!({"id": id, "status": "open", "payment_status": "unpaid"})
+        );
+
+        let out = run(&api_json(
+            &fake,
+            transport,
+            &["session", "crypto-status", &id],
+        ));
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(out.json()["status"], "pending");
+        assert_eq!(out.json()["tx_signature"], Value::Null);
+
+        let out = run(&api_json(
+            &fake,
+            transport,
+            &["session", "validate", "--client-secret", &secret],
+        ));
+        assert_eq!(out.code, 0, "{out:?}");
+        let v = out.json();
+        assert_eq!(v["valid"], true);
+        assert_eq!(v["session"]["id"], id.as_str());
+        assert!(!out.all().contains(&secret));
+
+        let out = run(&api_json(
+            &fake,
+            transport,
+            &[
+                "session",
+                "confirm",
+                "--client-secret",
+                &secret,
+                "--payment-method",
+                r#"{"type":"PAYMENT_CARD","token_id":"tok_visa"}"#,
+            ],
+        ));
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(out.json()["payment_status"], "succeeded");
+        assert_eq!(out.json()["id"], id.as_str());
+    }
+}
+
+#[test]
+fn crypto_status_with_a_crypto_payment() {
+    let fake = FakeEasy::start().unwrap();
+    let (id, _) = create(&fake, "ureq");
+    assert!(fake.mark_crypto_paid(&id));
+    for transport in TRANSPORTS {
+        let out = run(&api(&fake, transport, &["session", "crypto-status", &id]));
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(out.field("status"), "confirmed");
+        assert_eq!(out.field("chain"), "solana");
+        assert_eq!(out.field("asset"), "USDC");
+        assert_eq!(out.field("amount"), "2.00");
+        let out = run(&api_json(
+            &fake,
+            transport,
+            &["session", "crypto-status", &id],
+        ));
+        assert_eq!(
+            out.json()["amount"],
+            "2.00",
+            "amount stays a decimal string"
+        );
+    }
+}
+
+#[test]
+fn confirm_decline_is_an_api_error() {
+    let fake = FakeEasy::start().unwrap();
+    let (_, secret) = create(&fake, "ureq");
+    let method = format!(
+        r#"{{"type":"PAYMENT_CARD","token_id":"{}"}}"#,
+        FakeEasy::DECLINE_TOKEN
+    );
+    let out = run(&api_json(
+        &fake,
+        "isahc",
+        &[
+            "session",
+            "confirm",
+            "--client-secret",
+            &secret,
+            "--payment-method",
+            &method,
+        ],
+    ));
+    assert_eq!(out.code, 1, "{out:?}");
+    let e = out.error_json();
+    assert_eq!(e["error"]["status"], 402);
+    assert_eq!(e["error"]["code"], "CARD_DECLINED");
+    assert_eq!(e["error"]["kind"], "api");
+    assert!(!out.all().contains(&secret));
+}
+
+#[test]
+fn bad_input_exits_2_and_sends_nothing() {
+    let fake = FakeEasy::start().unwrap();
+    let create = |extra: &[&str]| {
+        let mut rest = vec!["session", "create", "--return-url", "https://a.example/r"];
+        rest.extend_from_slice(extra);
+        run(&api(&fake, "ureq", &rest))
+    };
+    for bad in [
+        &["--item", "price_a:0"][..],
+        &["--item", "price_a:two"],
+        &["--item", "price_a:-1"],
+        &["--item", ":3"],
+        &["--item", "price_a", "--field", "metadata={oops"],
+        &["--item", "price_a", "--field", "plain=text"],
+        &["--item", "price_a", "--field", "nameonly"],
+        &["--item", "price_a", "--field", r#"items=[]"#],
+        &["--item", "price_a", "--idempotency-key", "has space"],
+    ] {
+        let out = create(bad);
+        assert_eq!(out.code, 2, "{bad:?}: {out:?}");
+        assert!(
+            out.stderr.starts_with("error: invalid input"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
+    }
+    let out = run(&api(
+        &fake,
+        "ureq",
+        &[
+            "session",
+            "confirm",
+            "--client-secret",
+            "s",
+            "--payment-method",
+            "{\"token_id\":1}",
+        ],
+    ));
+    assert_eq!(out.code, 2, "{out:?}");
+    let out = run(&api(&fake, "ureq", &["session", "get", ".."]));
+    assert_eq!(out.code, 2, "{out:?}");
+    let out = run(&api(
+        &fake,
+        "ureq",
+        &[
+            "config",
+            "set",
+            "--allowed-origin",
+            "https://a.example/path",
+        ],
+    ));
+    assert_eq!(out.code, 2, "{out:?}");
+
+    // JSON mode reports input errors as JSON too.
+    let out = run(&api_json(
+        &fake,
+        "ureq",
+        &[
+            "session",
+            "create",
+            "--item",
+            "p:x",
+            "--return-url",
+            "https://a.example",
+        ],
+    ));
+    assert_eq!(out.code, 2);
+    let e = out.error_json();
+    assert_eq!(e["error"]["kind"], "invalid_input");
+    assert_eq!(e["error"]["status"], Value::Null);
+
+    assert!(
+        fake.requests().is_empty(),
+        "nothing may be sent: {:?}",
+        fake.requests()
+    );
+}
+
+#[test]
+fn a_missing_api_key_exits_2() {
+    let fake = FakeEasy::start().unwrap();
+    let base = fake.base_url();
+    for rest in [
+        &["session", "get", "ecs_1"][..],
+        &["config", "get"],
+        &["key", "check"],
+    ] {
+        let mut args = vec!["--base-url", &base, "--output", "json"];
+        args.extend_from_slice(rest);
+        let out = run(&args);
+        assert_eq!(out.code, 2, "{out:?}");
+        let e = out.error_json();
+        assert_eq!(e["error"]["kind"], "invalid_input");
+        assert_eq!(e["error"]["details"]["field"], "api_key");
+    }
+    // A bad base URL is invalid input too.
+    let out = run(&[
+        "--api-key",
+        SECRET_KEY,
+        "--base-url",
+        "http://api.example.com",
+        "key",
+        "check",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(!out.all().contains(SECRET_KEY));
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn the_environment_supplies_key_and_url() {
+    let fake = FakeEasy::start().unwrap();
+    let out = finish(
+        command()
+            .args(["key", "check"])
+            .env("EASY_API_KEY", SECRET_KEY)
+            .env("EASY_API_URL", fake.base_url())
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.all().contains(SECRET_KEY));
+    assert_eq!(
+        fake.requests()[0].header("x-easy-api-key"),
+        Some(SECRET_KEY)
+    );
+}
+
+#[test]
+fn api_errors_exit_1_with_the_json_error_shape() {
+    let fake = FakeEasy::start().unwrap();
+    for transport in TRANSPORTS {
+        let out = run(&api_json(
+            &fake,
+            transport,
+            &["session", "get", "ecs_missing"],
+        ));
+        assert_eq!(out.code, 1, "{out:?}");
+        assert_eq!(out.stdout, "");
+        let e = out.error_json();
+        assert_eq!(
+            e,
+            json!({"error": {
+                "kind": "not_found",
+                "status": 404,
+                "code": "SESSION_NOT_FOUND",
+                "message": "no session has this id",
+                "details": {"session_id": "ecs_missing"},
+                "retry_after_seconds": null,
+            }})
+        );
+
+        let out = run(&api(&fake, transport, &["session", "get", "ecs_missing"]));
+        assert_eq!(out.code, 1);
+        assert_eq!(
+            out.stderr,
+            "error: not found (HTTP 404): SESSION_NOT_FOUND: no session has this id\n"
+        );
+    }
+}
+
+#[test]
+fn rate_limits_report_retry_after() {
+    let fake = FakeEasy::start().unwrap();
+    fake.inject(Fault::status_with_retry_after(429, "120"));
+    let out = run(&api_json(
+        &fake,
+        "ureq",
+        &["--max-retries", "0", "config", "get"],
+    ));
+    assert_eq!(out.code, 1, "{out:?}");
+    let e = out.error_json();
+    assert_eq!(e["error"]["kind"], "rate_limited");
+    assert_eq!(e["error"]["status"], 429);
+    assert_eq!(e["error"]["retry_after_seconds"], 120);
+
+    // The HTTP-date form becomes seconds from now.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(600);
+    fake.inject(Fault::status_with_retry_after(429, &httpdate_fmt(later)));
+    let out = run(&api_json(
+        &fake,
+        "isahc",
+        &["--max-retries", "0", "config", "get"],
+    ));
+    assert_eq!(out.code, 1, "{out:?}");
+    let secs = out.error_json()["error"]["retry_after_seconds"]
+        .as_u64()
+        .unwrap();
+    assert!((590..=601).contains(&secs), "{secs}");
+
+    fake.inject(Fault::status(503));
+    let out = run(&api_json(
+        &fake,
+        "ureq",
+        &["--max-retries", "0", "key", "check"],
+    ));
+    assert_eq!(out.code, 1);
+    assert_eq!(out.error_json()["error"]["kind"], "server");
+}
+
+/// An IMF-fixdate, without pulling in a date crate.
+fn httpdate_fmt(t: std::time::SystemTime) -> String {
+    let secs = t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let days = secs / 86_400;
+    let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
+    // Civil-from-days (Howard Hinnant).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{weekday}, {d:02} {} {year} {h:02}:{m:02}:{s:02} GMT",
+        months[(month - 1) as usize]
+    )
+}
+
+#[test]
+fn transport_failures_exit_3() {
+    let url = closed_port_url();
+    for transport in TRANSPORTS {
+        let out = run(&[
+            "--api-key",
+            SECRET_KEY,
+            "--base-url",
+            &url,
+            "--transport",
+            transport,
+            "--max-retries",
+            "0",
+            "--output",
+            "json",
+            "config",
+            "get",
+        ]);
+        assert_eq!(out.code, 3, "{out:?}");
+        assert_eq!(out.error_json()["error"]["kind"], "transport");
+        assert!(!out.all().contains(SECRET_KEY));
+
+        let out = run(&[
+            "--api-key",
+            SECRET_KEY,
+            "--base-url",
+            &url,
+            "--transport",
+            transport,
+            "--max-retries",
+            "0",
+            "key",
+            "check",
+        ]);
+        assert_eq!(out.code, 3);
+        assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    }
+}
+
+#[test]
+fn timeouts_exit_3() {
+    let fake = FakeEasy::start().unwrap();
+    for transport in TRANSPORTS {
+        fake.inject(Fault::Delay(std::time::Duration::from_secs(3)));
+        let out = run(&api_json(
+            &fake,
+            transport,
+            &["--timeout", "0.5", "--max-retries", "0", "config", "get"],
+        ));
+        assert_eq!(out.code, 3, "{out:?}");
+        assert_eq!(out.error_json()["error"]["kind"], "timeout");
+    }
+}
+
+#[test]
+fn undecodable_bodies_exit_4() {
+    let fake = FakeEasy::start().unwrap();
+    for transport in TRANSPORTS {
+        fake.inject(Fault::NotJson);
+        let out = run(&api_json(&fake, transport, &["config", "get"]));
+        assert_eq!(out.code, 4, "{out:?}");
+        let e = out.error_json();
+        assert_eq!(e["error"]["kind"], "decode");
+        assert_eq!(e["error"]["status"], 200);
+
+        fake.inject(Fault::NotJson);
+        let out = run(&api(&fake, transport, &["config", "get"]));
+        assert_eq!(out.code, 4);
+        assert!(
+            out.stderr.starts_with("error: could not decode"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn config_get_and_set() {
+    let fake = FakeEasy::start().unwrap();
+    for transport in TRANSPORTS {
+        let out = run(&api(
+            &fake,
+            transport,
+            &[
+                "config",
+                "set",
+                "--allowed-origin",
+                "https://a.example",
+                "--allowed-origin",
+                "https://b.example",
+                "--idempotency-key",
+                &format!("cfg-{transport}"),
+            ],
+        ));
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(
+            out.field("allowed_origins"),
+            "https://a.example, https://b.example"
+        );
+
+        let out = run(&api_json(&fake, transport, &["config", "get"]));
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(
+            out.json()["allowed_origins"],
+            json!(["https://a.example", "https://b.example"])
+        );
+        assert!(out.json()["updated_at"].is_string());
+
+        let out = run(&api(&fake, transport, &["config", "get"]));
+        assert_eq!(out.code, 0);
+        assert!(out.field("updated_at").len() > 4);
+    }
+    let patch = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PATCH")
+        .unwrap();
+    assert_eq!(patch.header("idempotency-key"), Some("cfg-ureq"));
+}
+
+#[test]
+fn key_check() {
+    let fake = FakeEasy::start().unwrap();
+    for transport in TRANSPORTS {
+        let out = run(&api(&fake, transport, &["key", "check"]));
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(out.field("basisTheoryPublicApiKey"), "pk_fake_basis_theory");
+        let out = run(&api_json(&fake, transport, &["key", "check"]));
+        assert_eq!(
+            out.json()["basisTheoryPublicApiKey"],
+            "pk_fake_basis_theory"
+        );
+
+        let out = run(&[
+            "--api-key",
+            "sk_test_revoked",
+            "--base-url",
+            &fake.base_url(),
+            "--transport",
+            transport,
+            "--output",
+            "json",
+            "key",
+            "check",
+        ]);
+        assert_eq!(out.code, 1, "{out:?}");
+        assert_eq!(out.error_json()["error"]["kind"], "authentication");
+        assert!(!out.all().contains("sk_test_revoked"));
+    }
+}
+
+#[test]
+fn wait_exits_0_once_paid_and_1_while_pending() {
+    let fake = FakeEasy::start().unwrap();
+    let (paid, _) = create(&fake, "ureq");
+    assert!(fake.mark_paid(&paid));
+    let (pending, _) = create(&fake, "ureq");
+
+    let out = run(&api(
+        &fake,
+        "isahc",
+        &["session", "wait", &paid, "--deadline", "2"],
+    ));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.field("outcome"), "paid");
+    assert_eq!(out.field("session.payment_status"), "succeeded");
+
+    let started = std::time::Instant::now();
+    let out = run(&api_json(
+        &fake,
+        "ureq",
+        &["session", "wait", &pending, "--deadline", "2"],
+    ));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(out.json()["outcome"], "still_pending");
+    assert_eq!(out.json()["session"]["payment_status"], "unpaid");
+    let e = out.error_json();
+    assert_eq!(e["error"]["code"], "STILL_PENDING");
+    assert_eq!(e["error"]["kind"], "timeout");
+
+    let out = run(&api(
+        &fake,
+        "ureq",
+        &["session", "wait", "ecs_nope", "--deadline", "1"],
+    ));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("SESSION_NOT_FOUND"));
+}
+
+#[test]
+fn wait_on_a_failed_payment_exits_1() {
+    let fake = FakeEasy::start().unwrap();
+    let (id, _) = create(&fake, "ureq");
+    let body = format!(r#"{{"data":{{"id":"{id}","status":"open","payment_status":"failed"}}}}"#);
+    fake.inject(Fault::Status {
+        status: 200,
+        retry_after: None,
+        body: Some(body),
+    });
+    let out = run(&api(
+        &fake,
+        "ureq",
+        &["session", "wait", &id, "--deadline", "2"],
+    ));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.field("outcome"), "failed");
+    assert!(out.stderr.contains("PAYMENT_FAILED"), "{}", out.stderr);
+}
+
+#[test]
+fn webhook_verify() {
+    let secret = "whsec_cli_test";
+    let body = br#"{"id":"evt_1","type":"checkout.session.completed","data":{"id":"ecs_1","client_secret":"ecs_secret_hidden"},"created_at":"2026-01-01T00:00:00Z","livemode":false}"#;
+    let signature = webhook::sign(&WebhookSecret::new(secret), body);
+    let dir = std::env::temp_dir().join(format!("easy-checkout-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("event.json");
+    std::fs::write(&file, body).unwrap();
+    let file = file.to_str().unwrap().to_owned();
+
+    // From a file, text.
+    let out = run(&[
+        "webhook",
+        "verify",
+        "--secret",
+        secret,
+        "--signature",
+        &signature,
+        &file,
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.field("id"), "evt_1");
+    assert_eq!(out.field("type"), "checkout.session.completed");
+    assert_eq!(out.field("data.id"), "ecs_1");
+    assert_eq!(out.field("livemode"), "false");
+    assert!(!out.all().contains(secret));
+    assert!(!out.all().contains("ecs_secret_hidden"));
+
+    // From stdin, JSON.
+    let out = run_with_stdin(
+        &[
+            "--output",
+            "json",
+            "webhook",
+            "verify",
+            "--secret",
+            secret,
+            "--signature",
+            &signature,
+            "-",
+        ],
+        body,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json()["type"], "checkout.session.completed");
+    assert_eq!(out.json()["livemode"], false);
+    let out = run_with_stdin(
+        &[
+            "webhook",
+            "verify",
+            "--secret",
+            secret,
+            "--signature",
+            &signature,
+        ],
+        body,
+    );
+    assert_eq!(out.code, 0, "stdin is the default: {out:?}");
+
+    // Tampered body.
+    let mut tampered = body.to_vec();
+    tampered[10] ^= 1;
+    let out = run_with_stdin(
+        &[
+            "--output",
+            "json",
+            "webhook",
+            "verify",
+            "--secret",
+            secret,
+            "--signature",
+            &signature,
+        ],
+        &tampered,
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stdout, "");
+    let e = out.error_json();
+    assert_eq!(e["error"]["code"], "WEBHOOK_SIGNATURE_MISMATCH");
+    assert_eq!(e["error"]["kind"], "authentication");
+    let out = run_with_stdin(
+        &[
+            "webhook",
+            "verify",
+            "--secret",
+            secret,
+            "--signature",
+            &signature,
+        ],
+        &tampered,
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.starts_with("error: WEBHOOK_SIGNATURE_MISMATCH"),
+        "{}",
+        out.stderr
+    );
+
+    // Missing sha256= prefix.
+    let bare = signature.trim_start_matches("sha256=");
+    let out = run(&[
+        "--output",
+        "json",
+        "webhook",
+        "verify",
+        "--secret",
+        secret,
+        "--signature",
+        bare,
+        &file,
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.error_json()["error"]["code"],
+        "WEBHOOK_SIGNATURE_FORMAT_INVALID"
+    );
+
+    // Empty signature.
+    let out = run(&[
+        "--output",
+        "json",
+        "webhook",
+        "verify",
+        "--secret",
+        secret,
+        "--signature",
+        "",
+        &file,
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.error_json()["error"]["code"],
+        "WEBHOOK_SIGNATURE_MISSING"
+    );
+
+    // Signed, but not an event.
+    let junk = b"not json";
+    let junk_sig = webhook::sign(&WebhookSecret::new(secret), junk);
+    let out = run_with_stdin(
+        &[
+            "--output",
+            "json",
+            "webhook",
+            "verify",
+            "--secret",
+            secret,
+            "--signature",
+            &junk_sig,
+        ],
+        junk,
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.error_json()["error"]["code"],
+        "WEBHOOK_BODY_INVALID_JSON"
+    );
+    assert_eq!(out.error_json()["error"]["kind"], "invalid_request");
+
+    // A missing file is invalid input.
+    let out = run(&[
+        "webhook",
+        "verify",
+        "--secret",
+        secret,
+        "--signature",
+        &signature,
+        "/nonexistent/x.json",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+
+    // Needs no API key, and ignores a broken environment.
+    let out = finish(
+        command()
+            .args([
+                "webhook",
+                "verify",
+                "--secret",
+                secret,
+                "--signature",
+                &signature,
+                &file,
+            ])
+            .env("EASY_API_URL", "not a url")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The fake's documented webhook signing secret.
+const FAKE_WEBHOOK_SECRET: &str = "whsec_fake_secret";
+
+#[test]
+fn webhook_verify_the_fakes_deliveries() {
+    let fake = FakeEasy::start().unwrap();
+    let (card, _) = create(&fake, "ureq");
+    let (crypto, _) = create(&fake, "ureq");
+    assert!(fake.mark_paid(&card));
+    assert!(fake.mark_crypto_paid(&crypto));
+    for (id, kind) in [
+        (&card, "checkout.session.completed"),
+        (&crypto, "checkout.session.crypto_confirmed"),
+    ] {
+        let hook = fake.webhook_for(id).unwrap();
+        let out = run_with_stdin(
+            &[
+                "--output",
+                "json",
+                "webhook",
+                "verify",
+                "--secret",
+                FAKE_WEBHOOK_SECRET,
+                "--signature",
+                &hook.signature,
+            ],
+            &hook.body,
+        );
+        assert_eq!(out.code, 0, "{out:?}");
+        let event = out.json();
+        assert_eq!(event["type"], kind);
+        assert_eq!(event["data"]["id"], id.as_str());
+        assert!(!out.all().contains(FAKE_WEBHOOK_SECRET));
+
+        let out = run_with_stdin(
+            &[
+                "webhook",
+                "verify",
+                "--secret",
+                "wrong",
+                "--signature",
+                &hook.signature,
+            ],
+            &hook.body,
+        );
+        assert_eq!(out.code, 1, "{out:?}");
+        assert!(out.stderr.contains("WEBHOOK_SIGNATURE_MISMATCH"));
+    }
+    assert_eq!(fake.requests().len(), 2, "verify sends nothing");
+}
+
+#[test]
+fn verbose_logs_requests_without_secrets() {
+    let fake = FakeEasy::start().unwrap();
+    let base = fake.base_url();
+    for transport in TRANSPORTS {
+        let global = [
+            "--api-key",
+            SECRET_KEY,
+            "--base-url",
+            &base,
+            "--transport",
+            transport,
+            "-v",
+        ];
+        let with = |rest: &[&str]| {
+            let mut args = global.to_vec();
+            args.extend_from_slice(rest);
+            run(&args)
+        };
+        let out = with(&[
+            "session",
+            "create",
+            "--item",
+            "price_a",
+            "--return-url",
+            "https://a.example/r",
+        ]);
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(
+            out.stderr
+                .contains(&format!("-> POST {base}/embedded-checkout (retry 0)")),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("<- 200 in "), "{}", out.stderr);
+        let secret = out.field("client_secret");
+
+        let out2 = with(&["session", "validate", "--client-secret", &secret]);
+        assert_eq!(out2.code, 0, "{out2:?}");
+        let out3 = with(&[
+            "session",
+            "confirm",
+            "--client-secret",
+            &secret,
+            "--payment-method",
+            r#"{"type":"PAYMENT_CARD","token_id":"tok_visa"}"#,
+        ]);
+        assert_eq!(out3.code, 0, "{out3:?}");
+        let out4 = with(&["session", "get", "ecs_missing"]);
+        assert_eq!(out4.code, 1);
+        assert!(out4.stderr.contains("<- 404 in "), "{}", out4.stderr);
+        for out in [&out, &out2, &out3, &out4] {
+            assert!(
+                !out.all().contains(SECRET_KEY),
+                "the API key leaked: {out:?}"
+            );
+        }
+        for out in [&out2, &out3, &out4] {
+            assert!(
+                !out.all().contains(&secret),
+                "a client secret leaked: {out:?}"
+            );
+        }
+    }
+    let requests = fake.requests();
+    let browser_side: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/validate") || r.path.ends_with("/confirm"))
+        .collect();
+    assert_eq!(browser_side.len(), 4);
+    for request in browser_side {
+        assert_eq!(
+            request.header("x-easy-api-key"),
+            None,
+            "{} carried the API key",
+            request.path
+        );
+    }
+    let server_side = requests
+        .iter()
+        .find(|r| r.method == "POST" && r.path.ends_with("/embedded-checkout"));
+    assert_eq!(
+        server_side.unwrap().header("x-easy-api-key"),
+        Some(SECRET_KEY)
+    );
+}
+
+#[test]
+fn retries_are_logged_and_bounded() {
+    let fake = FakeEasy::start().unwrap();
+    fake.inject(Fault::status(503));
+    let out = run(&api(
+        &fake,
+        "ureq",
+        &["-v", "--max-retries", "1", "config", "get"],
+    ));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("<- 503 in "), "{}", out.stderr);
+    assert!(out.stderr.contains(".. retry 1 in "), "{}", out.stderr);
+    assert!(out.stderr.contains("(retry 1)"), "{}", out.stderr);
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[test]
+fn demo_runs_the_whole_flow() {
+    for transport in TRANSPORTS {
+        let out = finish(
+            command()
+                .args(["--transport", transport, "demo"])
+                .env("EASY_API_KEY", "garbage key with spaces")
+                .env("EASY_API_URL", "http://not-loopback.example.com")
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(out.code, 0, "{out:?}");
+        let mut at = 0;
+        for op in [
+            "create_session",
+            "validate",
+            "confirm",
+            "retrieve_session",
+            "crypto_status",
+            "get_config",
+            "update_config",
+            "webhook_verify",
+            "wait_for_payment",
+        ] {
+            let found = out.stdout[at..]
+                .lines()
+                .position(|l| l.starts_with(op))
+                .unwrap_or_else(|| panic!("{op} missing or out of order:\n{}", out.stdout));
+            at += out.stdout[at..]
+                .lines()
+                .take(found + 1)
+                .map(|l| l.len() + 1)
+                .sum::<usize>();
+        }
+        assert!(
+            out.stdout.contains("payment_status=succeeded"),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("client_secret=[REDACTED]"),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            !out.stdout.contains("ecs_secret_"),
+            "a client secret leaked:\n{}",
+            out.stdout
+        );
+    }
+
+    let out = run(&["--output", "json", "demo"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let v = out.json();
+    let steps: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "create_session",
+            "validate",
+            "confirm",
+            "retrieve_session",
+            "crypto_status",
+            "get_config",
+            "update_config",
+            "webhook_verify",
+            "wait_for_payment"
+        ]
+    );
+    assert!(!out.stdout.contains("ecs_secret_"));
+}
+
+#[test]
+fn fake_server_serves_until_killed() {
+    let mut child = command()
+        .args(["fake-server"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut base_url = None;
+    let mut key = None;
+    for _ in 0..2 {
+        let line = lines.next().unwrap().unwrap();
+        let (k, v) = line.split_once(' ').unwrap();
+        match k {
+            "base_url" => base_url = Some(v.trim().to_owned()),
+            "api_key" => key = Some(v.trim().to_owned()),
+            other => panic!("unexpected line {other}"),
+        }
+    }
+    let (base_url, key) = (base_url.unwrap(), key.unwrap());
+    let out = run(&["--api-key", &key, "--base-url", &base_url, "key", "check"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(key, FakeEasy::TEST_KEY);
+}
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let fake = FakeEasy::start().unwrap();
+    let mut child = command()
+        .args(api(&fake, "ureq", &["config", "get"]))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = finish(child.wait_with_output().unwrap());
+    assert_eq!(out.code, 0, "{out:?}");
+}
