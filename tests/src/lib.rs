@@ -24,10 +24,19 @@ pub struct Subject<T> {
 impl<T: Transport> Subject<T> {
     /// A client for `fake` with the test key, short backoffs, and `retries` retries.
     pub fn client(&self, fake: &FakeEasy, retries: u32) -> Client<T> {
-        self.client_with(fake, retries, TransportSettings::default().timeout(Duration::from_secs(10)))
+        self.client_with(
+            fake,
+            retries,
+            TransportSettings::default().timeout(Duration::from_secs(10)),
+        )
     }
 
-    pub fn client_with(&self, fake: &FakeEasy, retries: u32, settings: TransportSettings) -> Client<T> {
+    pub fn client_with(
+        &self,
+        fake: &FakeEasy,
+        retries: u32,
+        settings: TransportSettings,
+    ) -> Client<T> {
         let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&fake.base_url())).unwrap();
         (self.make)(config, settings).with_retry_policy(fast_retries(retries))
     }

@@ -3,13 +3,15 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod, UpdateConfig, Validate};
+use easy_checkout_core::ops::{
+    Confirm, CreateSession, LineItem, PaymentMethod, UpdateConfig, Validate,
+};
 use easy_checkout_core::webhook::{self, EventType};
 use easy_checkout_core::{
-    ApiErrorKind, ClientSecret, Config, Error, ErrorKind, PaymentStatus, PollPolicy, RetryAfter,
+    ApiErrorKind, ClientSecret, Config, ErrorKind, PaymentStatus, PollPolicy, RetryAfter,
     SessionState, Terminal, Transport, TransportErrorKind, TransportSettings, WaitOutcome,
 };
-use easy_checkout_fake::{Fault, FakeEasy, RecordedRequest};
+use easy_checkout_fake::{FakeEasy, Fault, RecordedRequest};
 use serde_json::json;
 
 use crate::Subject;
@@ -20,15 +22,26 @@ fn fake() -> FakeEasy {
 
 fn only_request(fake: &FakeEasy) -> RecordedRequest {
     let mut requests = fake.requests();
-    assert_eq!(requests.len(), 1, "expected exactly one request, got {requests:#?}");
+    assert_eq!(
+        requests.len(),
+        1,
+        "expected exactly one request, got {requests:#?}"
+    );
     requests.remove(0)
 }
 
 fn assert_common_headers<T>(subject: &Subject<T>, r: &RecordedRequest) {
     assert_eq!(r.header("accept"), Some("application/json"));
     let ua = r.header("user-agent").unwrap_or_default();
-    assert!(ua.starts_with("easy-checkout-rust/") && ua.ends_with(subject.name), "user agent {ua:?}");
-    assert_eq!(r.headers.iter().filter(|(n, _)| n == "user-agent").count(), 1, "one user agent");
+    assert!(
+        ua.starts_with("easy-checkout-rust/") && ua.ends_with(subject.name),
+        "user agent {ua:?}"
+    );
+    assert_eq!(
+        r.headers.iter().filter(|(n, _)| n == "user-agent").count(),
+        1,
+        "one user agent"
+    );
 }
 
 fn assert_key_auth(r: &RecordedRequest) {
@@ -36,16 +49,27 @@ fn assert_key_auth(r: &RecordedRequest) {
 }
 
 fn assert_no_body(r: &RecordedRequest) {
-    assert!(r.body.is_empty(), "unexpected body {:?}", String::from_utf8_lossy(&r.body));
+    assert!(
+        r.body.is_empty(),
+        "unexpected body {:?}",
+        String::from_utf8_lossy(&r.body)
+    );
     assert_eq!(r.header("content-type"), None);
 }
 
 fn create_op() -> CreateSession {
-    CreateSession::new(vec![LineItem::new("price_abc", 2)], "https://shop.example/return")
+    CreateSession::new(
+        vec![LineItem::new("price_abc", 2)],
+        "https://shop.example/return",
+    )
 }
 
 fn new_session<T: Transport>(subject: &Subject<T>, fake: &FakeEasy) -> easy_checkout_core::Session {
-    let session = subject.client(fake, 0).embedded_checkout().create_session(&create_op()).unwrap();
+    let session = subject
+        .client(fake, 0)
+        .embedded_checkout()
+        .create_session(&create_op())
+        .unwrap();
     fake.clear_requests();
     session
 }
@@ -58,9 +82,16 @@ pub fn create_session_sends_the_documented_request<T: Transport>(subject: &Subje
         .with_idempotency_key("ecs-cart-1")
         .unwrap()
         .with_extra("metadata", json!({"order": "A-1"}));
-    let session = subject.client(&fake, 2).embedded_checkout().create_session(&op).unwrap();
+    let session = subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .create_session(&op)
+        .unwrap();
     let r = only_request(&fake);
-    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/embedded-checkout"));
+    assert_eq!(
+        (r.method.as_str(), r.path.as_str()),
+        ("POST", "/embedded-checkout")
+    );
     assert_common_headers(subject, &r);
     assert_key_auth(&r);
     assert_eq!(r.header("content-type"), Some("application/json"));
@@ -72,16 +103,26 @@ pub fn create_session_sends_the_documented_request<T: Transport>(subject: &Subje
     assert!(session.id.starts_with("ecs_"), "{session:?}");
     assert!(session.client_secret.is_some());
     assert_eq!(session.status, Some(SessionState::Open));
-    assert_eq!(session.return_url.as_deref(), Some("https://shop.example/return"));
+    assert_eq!(
+        session.return_url.as_deref(),
+        Some("https://shop.example/return")
+    );
     assert!(session.expires_at.is_some());
 }
 
 pub fn retrieve_session_sends_the_documented_request<T: Transport>(subject: &Subject<T>) {
     let fake = fake();
     let session = new_session(subject, &fake);
-    let status = subject.client(&fake, 2).embedded_checkout().retrieve_session(&session.id).unwrap();
+    let status = subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .retrieve_session(&session.id)
+        .unwrap();
     let r = only_request(&fake);
-    assert_eq!((r.method.as_str(), r.path.clone()), ("GET", format!("/embedded-checkout/{}", session.id)));
+    assert_eq!(
+        (r.method.as_str(), r.path.clone()),
+        ("GET", format!("/embedded-checkout/{}", session.id))
+    );
     assert_common_headers(subject, &r);
     assert_key_auth(&r);
     assert_no_body(&r);
@@ -95,12 +136,25 @@ pub fn crypto_status_sends_the_documented_request<T: Transport>(subject: &Subjec
     let fake = fake();
     let session = new_session(subject, &fake);
     assert!(fake.mark_crypto_paid(&session.id));
-    let crypto = subject.client(&fake, 2).embedded_checkout().crypto_status(&session.id).unwrap();
+    let crypto = subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .crypto_status(&session.id)
+        .unwrap();
     let r = only_request(&fake);
-    assert_eq!((r.method.as_str(), r.path.clone()), ("GET", format!("/embedded-checkout/{}/crypto-status", session.id)));
+    assert_eq!(
+        (r.method.as_str(), r.path.clone()),
+        (
+            "GET",
+            format!("/embedded-checkout/{}/crypto-status", session.id)
+        )
+    );
     assert_key_auth(&r);
     assert_no_body(&r);
-    assert!(crypto.tx_signature.is_some() && crypto.amount.is_some() && crypto.chain.is_some(), "{crypto:?}");
+    assert!(
+        crypto.tx_signature.is_some() && crypto.amount.is_some() && crypto.chain.is_some(),
+        "{crypto:?}"
+    );
 }
 
 pub fn validate_sends_the_client_secret_and_no_key<T: Transport>(subject: &Subject<T>) {
@@ -109,37 +163,75 @@ pub fn validate_sends_the_client_secret_and_no_key<T: Transport>(subject: &Subje
     let session = new_session(subject, &fake);
     let secret = session.client_secret.clone().unwrap();
     let op = Validate::new(secret.clone()).with_parent_origin("https://shop.example");
-    let reply = subject.client(&fake, 2).embedded_checkout().validate(&op).unwrap();
+    let reply = subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .validate(&op)
+        .unwrap();
     let r = only_request(&fake);
-    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/embedded-checkout/validate"));
+    assert_eq!(
+        (r.method.as_str(), r.path.as_str()),
+        ("POST", "/embedded-checkout/validate")
+    );
     assert_common_headers(subject, &r);
-    assert_eq!(r.header("x-easy-api-key"), None, "the API key must never reach validate");
+    assert_eq!(
+        r.header("x-easy-api-key"),
+        None,
+        "the API key must never reach validate"
+    );
     assert_eq!(r.header("content-type"), Some("application/json"));
-    assert_eq!(r.json().unwrap(), json!({"client_secret": secret.expose_secret(), "parent_origin": "https://shop.example"}));
+    assert_eq!(
+        r.json().unwrap(),
+        json!({"client_secret": secret.expose_secret(), "parent_origin": "https://shop.example"})
+    );
     assert!(reply.is_valid());
     // Without a parent origin the field is left out.
     fake.clear_requests();
-    subject.client(&fake, 2).embedded_checkout().validate(&Validate::new(secret.clone())).unwrap();
-    assert_eq!(only_request(&fake).json().unwrap(), json!({"client_secret": secret.expose_secret()}));
+    subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .validate(&Validate::new(secret.clone()))
+        .unwrap();
+    assert_eq!(
+        only_request(&fake).json().unwrap(),
+        json!({"client_secret": secret.expose_secret()})
+    );
 }
 
 pub fn confirm_sends_the_client_secret_and_no_key<T: Transport>(subject: &Subject<T>) {
     let fake = fake();
     let session = new_session(subject, &fake);
     let secret = session.client_secret.clone().unwrap();
-    let op = Confirm::new(secret.clone(), PaymentMethod::card("tok_abc")).with_idempotency_key("confirm-1").unwrap();
-    let payload = subject.client(&fake, 2).embedded_checkout().confirm(&op).unwrap();
+    let op = Confirm::new(secret.clone(), PaymentMethod::card("tok_abc"))
+        .with_idempotency_key("confirm-1")
+        .unwrap();
+    let payload = subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .confirm(&op)
+        .unwrap();
     let r = only_request(&fake);
-    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/embedded-checkout/confirm"));
+    assert_eq!(
+        (r.method.as_str(), r.path.as_str()),
+        ("POST", "/embedded-checkout/confirm")
+    );
     assert_common_headers(subject, &r);
-    assert_eq!(r.header("x-easy-api-key"), None, "the API key must never reach confirm");
+    assert_eq!(
+        r.header("x-easy-api-key"),
+        None,
+        "the API key must never reach confirm"
+    );
     assert_eq!(r.header("idempotency-key"), Some("confirm-1"));
     assert_eq!(
         r.json().unwrap(),
         json!({"client_secret": secret.expose_secret(), "payment_method": {"type": "PAYMENT_CARD", "token_id": "tok_abc"}})
     );
     assert_eq!(payload["payment_status"], "succeeded", "{payload}");
-    let status = subject.client(&fake, 2).embedded_checkout().retrieve_session(&session.id).unwrap();
+    let status = subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .retrieve_session(&session.id)
+        .unwrap();
     assert_eq!(status.payment_status, Some(PaymentStatus::Succeeded));
 }
 
@@ -149,29 +241,61 @@ pub fn a_keyless_client_can_validate_and_confirm<T: Transport>(subject: &Subject
     let secret = session.client_secret.unwrap();
     let keyless = Config::from_values(None, Some(&fake.base_url())).unwrap();
     let client = (subject.make)(keyless, TransportSettings::default());
-    assert!(client.embedded_checkout().validate(&Validate::new(secret.clone())).unwrap().is_valid());
-    client.embedded_checkout().confirm(&Confirm::new(secret, PaymentMethod::card("tok_abc"))).unwrap();
+    assert!(
+        client
+            .embedded_checkout()
+            .validate(&Validate::new(secret.clone()))
+            .unwrap()
+            .is_valid()
+    );
+    client
+        .embedded_checkout()
+        .confirm(&Confirm::new(secret, PaymentMethod::card("tok_abc")))
+        .unwrap();
     let e = client.embedded_checkout().get_config().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
-    assert_eq!(fake.requests().len(), 2, "the key-authenticated call was refused before sending");
+    assert_eq!(
+        fake.requests().len(),
+        2,
+        "the key-authenticated call was refused before sending"
+    );
 }
 
 pub fn config_get_and_update_send_the_documented_requests<T: Transport>(subject: &Subject<T>) {
     let fake = fake();
     let client = subject.client(&fake, 2);
-    let op = UpdateConfig::new(["https://shop.example", "https://staging.shop.example"]).with_idempotency_key("cfg-1").unwrap();
+    let op = UpdateConfig::new(["https://shop.example", "https://staging.shop.example"])
+        .with_idempotency_key("cfg-1")
+        .unwrap();
     let updated = client.embedded_checkout().update_config(&op).unwrap();
     let read = client.embedded_checkout().get_config().unwrap();
     let requests = fake.requests();
     assert_eq!(requests.len(), 2);
     let (patch, get) = (&requests[0], &requests[1]);
-    assert_eq!((patch.method.as_str(), patch.path.as_str()), ("PATCH", "/embedded-checkout/config"));
+    assert_eq!(
+        (patch.method.as_str(), patch.path.as_str()),
+        ("PATCH", "/embedded-checkout/config")
+    );
     assert_key_auth(patch);
     assert_eq!(patch.header("idempotency-key"), Some("cfg-1"));
-    assert_eq!(patch.json().unwrap(), json!({"allowed_origins": ["https://shop.example", "https://staging.shop.example"]}));
-    assert_eq!((get.method.as_str(), get.path.as_str()), ("GET", "/embedded-checkout/config"));
+    assert_eq!(
+        patch.json().unwrap(),
+        json!({"allowed_origins": ["https://shop.example", "https://staging.shop.example"]})
+    );
+    assert_eq!(
+        (get.method.as_str(), get.path.as_str()),
+        ("GET", "/embedded-checkout/config")
+    );
     assert_no_body(get);
-    assert_eq!(updated.allowed_origins.as_deref(), Some(&["https://shop.example".to_owned(), "https://staging.shop.example".to_owned()][..]));
+    assert_eq!(
+        updated.allowed_origins.as_deref(),
+        Some(
+            &[
+                "https://shop.example".to_owned(),
+                "https://staging.shop.example".to_owned()
+            ][..]
+        )
+    );
     assert_eq!(read.allowed_origins, updated.allowed_origins);
 }
 
@@ -180,20 +304,37 @@ pub fn validate_key_checks_the_key<T: Transport>(subject: &Subject<T>) {
     let info = subject.client(&fake, 2).validate_key().unwrap();
     assert_eq!(info.basis_theory_public_api_key, FakeEasy::PUBLIC_KEY);
     let r = only_request(&fake);
-    assert_eq!((r.method.as_str(), r.path.as_str()), ("GET", "/validate-key"));
+    assert_eq!(
+        (r.method.as_str(), r.path.as_str()),
+        ("GET", "/validate-key")
+    );
     assert_key_auth(&r);
     let revoked = Config::from_values(Some(FakeEasy::REVOKED_KEY), Some(&fake.base_url())).unwrap();
-    let e = (subject.make)(revoked, TransportSettings::default()).validate_key().unwrap_err();
+    let e = (subject.make)(revoked, TransportSettings::default())
+        .validate_key()
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Authentication);
 }
 
 pub fn a_hostile_session_id_stays_in_its_segment<T: Transport>(subject: &Subject<T>) {
     let fake = fake();
-    let e = subject.client(&fake, 0).embedded_checkout().retrieve_session("ecs_1/../config").unwrap_err();
+    let e = subject
+        .client(&fake, 0)
+        .embedded_checkout()
+        .retrieve_session("ecs_1/../config")
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     let r = only_request(&fake);
     assert_eq!(r.path, "/embedded-checkout/ecs_1%2F..%2Fconfig");
-    assert_eq!(subject.client(&fake, 0).embedded_checkout().retrieve_session("..").unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        subject
+            .client(&fake, 0)
+            .embedded_checkout()
+            .retrieve_session("..")
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
     assert_eq!(fake.requests().len(), 1, "a refused id sends nothing");
 }
 
@@ -223,19 +364,38 @@ pub fn every_error_status_maps_to_its_kind<T: Transport>(subject: &Subject<T>) {
         assert!(!api.raw_body.is_empty());
     }
     // Real, non-injected errors carry the fake's codes.
-    let e = client.embedded_checkout().retrieve_session("ecs_missing").unwrap_err();
-    assert_eq!(e.as_api().unwrap().code.as_deref(), Some("SESSION_NOT_FOUND"));
-    let e = client.embedded_checkout().create_session(&CreateSession::new(vec![LineItem::new("p", 1)], "https://shop.example/r").with_extra("currency", json!(12))).map(|_| ());
+    let e = client
+        .embedded_checkout()
+        .retrieve_session("ecs_missing")
+        .unwrap_err();
+    assert_eq!(
+        e.as_api().unwrap().code.as_deref(),
+        Some("SESSION_NOT_FOUND")
+    );
+    let e = client
+        .embedded_checkout()
+        .create_session(
+            &CreateSession::new(vec![LineItem::new("p", 1)], "https://shop.example/r")
+                .with_extra("currency", json!(12)),
+        )
+        .map(|_| ());
     assert!(e.is_ok(), "extra fields are accepted: {e:?}");
 }
 
 pub fn non_json_and_html_error_bodies_keep_the_raw_body<T: Transport>(subject: &Subject<T>) {
     let fake = fake();
     let client = subject.client(&fake, 0);
-    fake.inject(Fault::Status { status: 502, retry_after: None, body: Some("<html>Bad Gateway</html>".into()) });
+    fake.inject(Fault::Status {
+        status: 502,
+        retry_after: None,
+        body: Some("<html>Bad Gateway</html>".into()),
+    });
     let e = client.embedded_checkout().get_config().unwrap_err();
     let api = e.as_api().unwrap();
-    assert_eq!((api.kind, api.code.as_deref()), (ApiErrorKind::Server, None));
+    assert_eq!(
+        (api.kind, api.code.as_deref()),
+        (ApiErrorKind::Server, None)
+    );
     assert_eq!(api.raw_body, b"<html>Bad Gateway</html>");
     fake.inject(Fault::NotJson);
     let e = client.embedded_checkout().get_config().unwrap_err();
@@ -247,7 +407,10 @@ pub fn non_json_and_html_error_bodies_keep_the_raw_body<T: Transport>(subject: &
 pub fn a_get_is_retried_through_503s_then_succeeds<T: Transport>(subject: &Subject<T>) {
     let fake = fake();
     fake.inject_n(Fault::status(503), 2);
-    let reply = subject.client(&fake, 2).send_with_meta(&easy_checkout_core::ops::GetConfig).unwrap();
+    let reply = subject
+        .client(&fake, 2)
+        .send_with_meta(&easy_checkout_core::ops::GetConfig)
+        .unwrap();
     assert_eq!(reply.meta.retries, 2);
     assert_eq!(fake.requests().len(), 3);
 }
@@ -255,7 +418,11 @@ pub fn a_get_is_retried_through_503s_then_succeeds<T: Transport>(subject: &Subje
 pub fn a_503_forever_stops_after_the_retry_limit<T: Transport>(subject: &Subject<T>) {
     let fake = fake();
     fake.inject_n(Fault::status(503), 10);
-    let e = subject.client(&fake, 2).embedded_checkout().get_config().unwrap_err();
+    let e = subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .get_config()
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Server);
     assert_eq!(fake.requests().len(), 3, "one attempt and two retries");
 }
@@ -263,16 +430,32 @@ pub fn a_503_forever_stops_after_the_retry_limit<T: Transport>(subject: &Subject
 pub fn confirm_without_key_is_never_retried<T: Transport>(subject: &Subject<T>) {
     let fake = fake();
     let session = new_session(subject, &fake);
-    fake.inject_n(Fault::status(503), 5);
-    let op = Confirm::new(session.client_secret.unwrap(), PaymentMethod::card("tok_abc"));
-    let e = subject.client(&fake, 5).embedded_checkout().confirm(&op).unwrap_err();
+    // One 503: a retry, if one were made, would succeed and show as a second request.
+    fake.inject(Fault::status(503));
+    let op = Confirm::new(
+        session.client_secret.unwrap(),
+        PaymentMethod::card("tok_abc"),
+    );
+    let e = subject
+        .client(&fake, 5)
+        .embedded_checkout()
+        .confirm(&op)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Server);
     let r = only_request(&fake);
-    assert_eq!(r.header("idempotency-key"), None, "no generated key for confirm");
+    assert_eq!(
+        r.header("idempotency-key"),
+        None,
+        "no generated key for confirm"
+    );
     // Not even after a broken connection, where the server may or may not have charged.
     fake.clear_requests();
     fake.inject(Fault::CloseMidBody);
-    let e = subject.client(&fake, 5).embedded_checkout().confirm(&op).unwrap_err();
+    let e = subject
+        .client(&fake, 5)
+        .embedded_checkout()
+        .confirm(&op)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Transport);
     assert_eq!(fake.requests().len(), 1);
 }
@@ -281,9 +464,22 @@ pub fn confirm_with_key_is_retried_with_the_same_key<T: Transport>(subject: &Sub
     let fake = fake();
     let session = new_session(subject, &fake);
     fake.inject_n(Fault::status(503), 2);
-    let op = Confirm::new(session.client_secret.unwrap(), PaymentMethod::card("tok_abc")).with_idempotency_key("confirm-ecs-1").unwrap();
-    subject.client(&fake, 2).embedded_checkout().confirm(&op).unwrap();
-    let keys: Vec<_> = fake.requests().iter().map(|r| r.header("idempotency-key").map(str::to_owned)).collect();
+    let op = Confirm::new(
+        session.client_secret.unwrap(),
+        PaymentMethod::card("tok_abc"),
+    )
+    .with_idempotency_key("confirm-ecs-1")
+    .unwrap();
+    subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .confirm(&op)
+        .unwrap();
+    let keys: Vec<_> = fake
+        .requests()
+        .iter()
+        .map(|r| r.header("idempotency-key").map(str::to_owned))
+        .collect();
     assert_eq!(keys, vec![Some("confirm-ecs-1".to_owned()); 3]);
 }
 
@@ -293,16 +489,27 @@ pub fn create_without_key_gets_one_generated_key_per_call<T: Transport>(subject:
     fake.inject(Fault::status(503));
     let first = client.send_with_meta(&create_op()).unwrap();
     let second = client.send_with_meta(&create_op()).unwrap();
-    let keys: Vec<String> = fake.requests().iter().map(|r| r.header("idempotency-key").unwrap().to_owned()).collect();
+    let keys: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| r.header("idempotency-key").unwrap().to_owned())
+        .collect();
     assert_eq!(keys.len(), 3);
     assert_eq!(keys[0], keys[1], "the retry reuses the first attempt's key");
     assert_ne!(keys[1], keys[2], "two calls never share a key");
-    assert!(keys.iter().all(|k| k.starts_with("easy-checkout-") && k.len() == "easy-checkout-".len() + 32));
+    assert!(
+        keys.iter()
+            .all(|k| k.starts_with("easy-checkout-") && k.len() == "easy-checkout-".len() + 32)
+    );
     assert_eq!(first.meta.idempotency_key.unwrap().as_str(), keys[0]);
     assert_eq!(second.meta.retries, 0);
     // With retries off nothing is generated: there is nothing to make safe.
     fake.clear_requests();
-    subject.client(&fake, 0).embedded_checkout().create_session(&create_op()).unwrap();
+    subject
+        .client(&fake, 0)
+        .embedded_checkout()
+        .create_session(&create_op())
+        .unwrap();
     assert_eq!(only_request(&fake).header("idempotency-key"), None);
 }
 
@@ -310,8 +517,15 @@ pub fn a_short_retry_after_is_waited_out<T: Transport>(subject: &Subject<T>) {
     let fake = fake();
     fake.inject(Fault::status_with_retry_after(429, "1"));
     let started = Instant::now();
-    let reply = subject.client(&fake, 2).send_with_meta(&easy_checkout_core::ops::GetConfig).unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited {:?}", started.elapsed());
+    let reply = subject
+        .client(&fake, 2)
+        .send_with_meta(&easy_checkout_core::ops::GetConfig)
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited {:?}",
+        started.elapsed()
+    );
     assert_eq!(reply.meta.retries, 1);
     assert_eq!(fake.requests().len(), 2);
 }
@@ -320,10 +534,17 @@ pub fn a_long_retry_after_fails_at_once<T: Transport>(subject: &Subject<T>) {
     let fake = fake();
     fake.inject(Fault::status_with_retry_after(429, "3600"));
     let started = Instant::now();
-    let e = subject.client(&fake, 2).embedded_checkout().get_config().unwrap_err();
+    let e = subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .get_config()
+        .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
     let api = e.as_api().unwrap();
-    assert_eq!((api.kind, api.retry_after), (ApiErrorKind::RateLimited, Some(RetryAfter::Seconds(3600))));
+    assert_eq!(
+        (api.kind, api.retry_after),
+        (ApiErrorKind::RateLimited, Some(RetryAfter::Seconds(3600)))
+    );
     assert_eq!(fake.requests().len(), 1);
 }
 
@@ -332,7 +553,11 @@ pub fn a_silent_server_times_out_promptly<T: Transport>(subject: &Subject<T>) {
     fake.inject(Fault::Delay(Duration::from_secs(5)));
     let settings = TransportSettings::default().timeout(Duration::from_millis(400));
     let started = Instant::now();
-    let e = subject.client_with(&fake, 0, settings).embedded_checkout().get_config().unwrap_err();
+    let e = subject
+        .client_with(&fake, 0, settings)
+        .embedded_checkout()
+        .get_config()
+        .unwrap_err();
     let elapsed = started.elapsed();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
@@ -343,19 +568,41 @@ pub fn a_refused_connection_is_a_connect_error<T: Transport>(subject: &Subject<T
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&format!("http://127.0.0.1:{port}"))).unwrap();
-    let client = (subject.make)(config, TransportSettings::default()).with_retry_policy(crate::fast_retries(2));
+    let config = Config::from_values(
+        Some(FakeEasy::TEST_KEY),
+        Some(&format!("http://127.0.0.1:{port}")),
+    )
+    .unwrap();
+    let client = (subject.make)(config, TransportSettings::default())
+        .with_retry_policy(crate::fast_retries(2));
     let e = client.embedded_checkout().get_config().unwrap_err();
-    assert_eq!(e.as_transport().map(|t| t.kind()), Some(TransportErrorKind::Connect), "{e}");
+    assert_eq!(
+        e.as_transport().map(|t| t.kind()),
+        Some(TransportErrorKind::Connect),
+        "{e}"
+    );
 }
 
-pub fn a_connection_closed_mid_reply_is_an_io_error_and_a_get_retries<T: Transport>(subject: &Subject<T>) {
+pub fn a_connection_closed_mid_reply_is_an_io_error_and_a_get_retries<T: Transport>(
+    subject: &Subject<T>,
+) {
     let fake = fake();
     fake.inject(Fault::CloseMidBody);
-    let e = subject.client(&fake, 0).embedded_checkout().get_config().unwrap_err();
-    assert_eq!(e.as_transport().map(|t| t.kind()), Some(TransportErrorKind::Io), "{e}");
+    let e = subject
+        .client(&fake, 0)
+        .embedded_checkout()
+        .get_config()
+        .unwrap_err();
+    assert_eq!(
+        e.as_transport().map(|t| t.kind()),
+        Some(TransportErrorKind::Io),
+        "{e}"
+    );
     fake.inject(Fault::Close);
-    let reply = subject.client(&fake, 2).send_with_meta(&easy_checkout_core::ops::GetConfig).unwrap();
+    let reply = subject
+        .client(&fake, 2)
+        .send_with_meta(&easy_checkout_core::ops::GetConfig)
+        .unwrap();
     assert_eq!(reply.meta.retries, 1);
 }
 
@@ -364,8 +611,16 @@ pub fn a_reply_over_the_limit_is_refused<T: Transport>(subject: &Subject<T>) {
     fake.inject(Fault::Oversized(64 * 1024 * 1024));
     let settings = TransportSettings::default().max_body_bytes(64 * 1024);
     let started = Instant::now();
-    let e = subject.client_with(&fake, 2, settings).embedded_checkout().get_config().unwrap_err();
-    assert_eq!(e.as_transport().map(|t| t.kind()), Some(TransportErrorKind::BodyTooLarge), "{e}");
+    let e = subject
+        .client_with(&fake, 2, settings)
+        .embedded_checkout()
+        .get_config()
+        .unwrap_err();
+    assert_eq!(
+        e.as_transport().map(|t| t.kind()),
+        Some(TransportErrorKind::BodyTooLarge),
+        "{e}"
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(fake.requests().len(), 1, "an oversized body is not retried");
 }
@@ -373,11 +628,21 @@ pub fn a_reply_over_the_limit_is_refused<T: Transport>(subject: &Subject<T>) {
 pub fn a_redirect_is_not_followed<T: Transport>(subject: &Subject<T>) {
     let fake = fake();
     let elsewhere = self::fake();
-    fake.inject(Fault::Redirect(format!("{}/embedded-checkout/config", elsewhere.base_url())));
-    let e = subject.client(&fake, 2).embedded_checkout().get_config().unwrap_err();
+    fake.inject(Fault::Redirect(format!(
+        "{}/embedded-checkout/config",
+        elsewhere.base_url()
+    )));
+    let e = subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .get_config()
+        .unwrap_err();
     let api = e.as_api().unwrap();
     assert_eq!((api.status.as_u16(), api.kind), (302, ApiErrorKind::Other));
-    assert!(elsewhere.requests().is_empty(), "the key went to another host");
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the key went to another host"
+    );
     assert_eq!(fake.requests().len(), 1);
 }
 
@@ -403,8 +668,16 @@ pub fn wait_for_payment_returns_once_paid<T: Transport>(subject: &Subject<T>) {
             fake.mark_paid(&id)
         })
     };
-    let policy = PollPolicy { initial_interval: Duration::from_millis(100), max_interval: Duration::from_millis(200), deadline: Duration::from_secs(10) };
-    let outcome = subject.client(&fake, 2).embedded_checkout().wait_for_payment(&session.id, policy).unwrap();
+    let policy = PollPolicy {
+        initial_interval: Duration::from_millis(100),
+        max_interval: Duration::from_millis(200),
+        deadline: Duration::from_secs(10),
+    };
+    let outcome = subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .wait_for_payment(&session.id, policy)
+        .unwrap();
     assert!(payer.join().unwrap());
     assert!(outcome.is_paid(), "{outcome:?}");
     let polls = fake.requests().len();
@@ -414,32 +687,78 @@ pub fn wait_for_payment_returns_once_paid<T: Transport>(subject: &Subject<T>) {
 pub fn wait_for_payment_reports_still_pending_at_the_deadline<T: Transport>(subject: &Subject<T>) {
     let fake = fake();
     let session = new_session(subject, &fake);
-    let policy = PollPolicy { initial_interval: Duration::from_millis(100), max_interval: Duration::from_millis(200), deadline: Duration::from_millis(700) };
+    let policy = PollPolicy {
+        initial_interval: Duration::from_millis(100),
+        max_interval: Duration::from_millis(200),
+        deadline: Duration::from_millis(700),
+    };
     let started = Instant::now();
-    let outcome = subject.client(&fake, 2).embedded_checkout().wait_for_payment(&session.id, policy).unwrap();
+    let outcome = subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .wait_for_payment(&session.id, policy)
+        .unwrap();
     let elapsed = started.elapsed();
-    let WaitOutcome::StillPending { status: Some(last) } = outcome else { panic!("{outcome:?}") };
+    let WaitOutcome::StillPending { status: Some(last) } = outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(last.id, session.id);
-    assert!(elapsed >= Duration::from_millis(700) && elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(700) && elapsed < Duration::from_secs(3),
+        "{elapsed:?}"
+    );
     // And an expired session is terminal, not pending.
     assert!(fake.expire(&session.id));
-    let outcome = subject.client(&fake, 2).embedded_checkout().wait_for_payment(&session.id, policy).unwrap();
-    assert!(matches!(outcome, WaitOutcome::Finished { terminal: Terminal::Expired, .. }), "{outcome:?}");
+    let outcome = subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .wait_for_payment(&session.id, policy)
+        .unwrap();
+    assert!(
+        matches!(
+            outcome,
+            WaitOutcome::Finished {
+                terminal: Terminal::Expired,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
 }
 
 pub fn a_delivered_webhook_verifies<T: Transport>(subject: &Subject<T>) {
     let fake = fake();
     let session = new_session(subject, &fake);
-    assert!(fake.webhook_for(&session.id).is_none(), "no event before payment");
-    let op = Confirm::new(session.client_secret.clone().unwrap(), PaymentMethod::card("tok_abc"));
-    subject.client(&fake, 0).embedded_checkout().confirm(&op).unwrap();
+    assert!(
+        fake.webhook_for(&session.id).is_none(),
+        "no event before payment"
+    );
+    let op = Confirm::new(
+        session.client_secret.clone().unwrap(),
+        PaymentMethod::card("tok_abc"),
+    );
+    subject
+        .client(&fake, 0)
+        .embedded_checkout()
+        .confirm(&op)
+        .unwrap();
     let delivery = fake.webhook_for(&session.id).unwrap();
-    let event = webhook::verify(&fake.webhook_secret(), Some(&delivery.signature), &delivery.body).unwrap();
+    let event = webhook::verify(
+        &fake.webhook_secret(),
+        Some(&delivery.signature),
+        &delivery.body,
+    )
+    .unwrap();
     assert_eq!(event.kind, EventType::SessionCompleted);
     assert_eq!(event.data["id"], json!(session.id));
     let mut tampered = delivery.body.clone();
     tampered.push(b' ');
-    assert_eq!(webhook::verify(&fake.webhook_secret(), Some(&delivery.signature), &tampered).unwrap_err().code(), "WEBHOOK_SIGNATURE_MISMATCH");
+    assert_eq!(
+        webhook::verify(&fake.webhook_secret(), Some(&delivery.signature), &tampered)
+            .unwrap_err()
+            .code(),
+        "WEBHOOK_SIGNATURE_MISMATCH"
+    );
 }
 
 /// The API key never reaches the fake in a validate or confirm request, whatever happens.
@@ -448,9 +767,15 @@ pub fn no_client_side_request_ever_carries_the_key<T: Transport>(subject: &Subje
     let session = new_session(subject, &fake);
     let secret = session.client_secret.unwrap();
     let client = subject.client(&fake, 2);
-    let _ = client.embedded_checkout().validate(&Validate::new(secret.clone()).with_parent_origin("https://nope.example"));
-    let _ = client.embedded_checkout().validate(&Validate::new(ClientSecret::new("ecs_secret_wrong").unwrap()));
-    let confirm = Confirm::new(secret.clone(), PaymentMethod::card(FakeEasy::DECLINE_TOKEN)).with_idempotency_key("c-1").unwrap();
+    let _ = client
+        .embedded_checkout()
+        .validate(&Validate::new(secret.clone()).with_parent_origin("https://nope.example"));
+    let _ = client.embedded_checkout().validate(&Validate::new(
+        ClientSecret::new("ecs_secret_wrong").unwrap(),
+    ));
+    let confirm = Confirm::new(secret.clone(), PaymentMethod::card(FakeEasy::DECLINE_TOKEN))
+        .with_idempotency_key("c-1")
+        .unwrap();
     fake.inject(Fault::status(503));
     let _ = client.embedded_checkout().confirm(&confirm);
     let requests = fake.requests();
@@ -458,6 +783,11 @@ pub fn no_client_side_request_ever_carries_the_key<T: Transport>(subject: &Subje
     for r in &requests {
         assert!(r.path.ends_with("/validate") || r.path.ends_with("/confirm"));
         assert_eq!(r.header("x-easy-api-key"), None, "{r:?}");
-        assert!(!r.headers.iter().any(|(_, v)| v.contains(FakeEasy::TEST_KEY)), "{r:?}");
+        assert!(
+            !r.headers
+                .iter()
+                .any(|(_, v)| v.contains(FakeEasy::TEST_KEY)),
+            "{r:?}"
+        );
     }
 }

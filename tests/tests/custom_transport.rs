@@ -13,12 +13,24 @@ use easy_checkout_fake::FakeEasy;
 fn tcp_transport(request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
     let io = |e: std::io::Error| TransportError::new(TransportErrorKind::Io, e);
     let uri = request.uri();
-    let authority = uri.authority().ok_or_else(|| TransportError::msg(TransportErrorKind::Other, "no authority"))?;
-    let mut stream = TcpStream::connect(authority.as_str()).map_err(|e| TransportError::new(TransportErrorKind::Connect, e))?;
+    let authority = uri
+        .authority()
+        .ok_or_else(|| TransportError::msg(TransportErrorKind::Other, "no authority"))?;
+    let mut stream = TcpStream::connect(authority.as_str())
+        .map_err(|e| TransportError::new(TransportErrorKind::Connect, e))?;
     let target = uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut head = format!("{} {target} HTTP/1.1\r\nhost: {authority}\r\nconnection: close\r\ncontent-length: {}\r\n", request.method(), request.body().len());
+    let mut head = format!(
+        "{} {target} HTTP/1.1\r\nhost: {authority}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        request.method(),
+        request.body().len()
+    );
     for (name, value) in request.headers() {
-        head.push_str(&format!("{name}: {}\r\n", value.to_str().map_err(|e| TransportError::new(TransportErrorKind::Other, e))?));
+        head.push_str(&format!(
+            "{name}: {}\r\n",
+            value
+                .to_str()
+                .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?
+        ));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).map_err(io)?;
@@ -27,7 +39,11 @@ fn tcp_transport(request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Transpo
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line).map_err(io)?;
-    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| TransportError::msg(TransportErrorKind::Io, "bad status line"))?;
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| TransportError::msg(TransportErrorKind::Io, "bad status line"))?;
     let mut builder = Response::builder().status(status);
     loop {
         line.clear();
@@ -42,7 +58,9 @@ fn tcp_transport(request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Transpo
     }
     let mut body = Vec::new();
     reader.read_to_end(&mut body).map_err(io)?;
-    builder.body(body).map_err(|e| TransportError::new(TransportErrorKind::Other, e))
+    builder
+        .body(body)
+        .map_err(|e| TransportError::new(TransportErrorKind::Other, e))
 }
 
 #[test]
@@ -52,16 +70,31 @@ fn a_hand_written_transport_drives_the_same_client() {
     let client = Client::new(tcp_transport, config);
     let session = client
         .embedded_checkout()
-        .create_session(&CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://shop.example/r"))
+        .create_session(&CreateSession::new(
+            vec![LineItem::new("price_abc", 1)],
+            "https://shop.example/r",
+        ))
         .unwrap();
-    let status = client.embedded_checkout().retrieve_session(&session.id).unwrap();
+    let status = client
+        .embedded_checkout()
+        .retrieve_session(&session.id)
+        .unwrap();
     assert_eq!(status.id, session.id);
-    let e = client.embedded_checkout().retrieve_session("ecs_nope").unwrap_err();
+    let e = client
+        .embedded_checkout()
+        .retrieve_session("ecs_nope")
+        .unwrap_err();
     assert_eq!(e.kind(), easy_checkout_core::ErrorKind::NotFound);
     let requests = fake.requests();
     assert_eq!(requests.len(), 3);
-    assert_eq!(requests[0].header("x-easy-api-key"), Some(FakeEasy::TEST_KEY));
-    assert_eq!(requests[0].header("user-agent"), Some(easy_checkout_core::config::USER_AGENT));
+    assert_eq!(
+        requests[0].header("x-easy-api-key"),
+        Some(FakeEasy::TEST_KEY)
+    );
+    assert_eq!(
+        requests[0].header("user-agent"),
+        Some(easy_checkout_core::config::USER_AGENT)
+    );
     // The runtime is named to show it is the same client type the adapters use.
     let _: fn() -> SystemRuntime = SystemRuntime::new;
 }

@@ -1,7 +1,7 @@
 //! Every scenario over the ureq transport.
 
-use easy_checkout_ureq::UreqTransport;
 use easy_checkout_tests::{Subject, scenario_tests};
+use easy_checkout_ureq::UreqTransport;
 
 const SUBJECT: Subject<UreqTransport> = Subject {
     name: "ureq",
