@@ -1,1 +1,447 @@
-//! Placeholder.
+//! The [isahc](https://docs.rs/isahc) (libcurl) transport for the Easy Embedded Checkout SDK.
+//!
+//! [`IsahcTransport`] implements [`easy_checkout_core::Transport`] over one pooled
+//! [`isahc::HttpClient`]; the functions of this crate build a ready [`Client`] over it in one
+//! line. Everything else (operations, errors, retries, polling, webhooks) is the core's,
+//! re-exported as [`easy_checkout_core`].
+//!
+//! # Quickstart
+//!
+//! ```no_run
+//! use easy_checkout_isahc::easy_checkout_core::ops::{CreateSession, LineItem};
+//!
+//! // `sk_test_…` keys go to the sandbox, every other key to production.
+//! let client = easy_checkout_isahc::from_key("sk_test_123")?;
+//!
+//! let params = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://shop.example/return")
+//!     .with_idempotency_key("cart-42")?;
+//! let session = client.embedded_checkout().create_session(&params)?;
+//! println!("session {} is {:?}", session.id, session.status);
+//! // Hand `session.client_secret` to the browser.
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Constructors do no IO and start nothing: the libcurl client (and its background thread)
+//! is created on the first request, and no key is checked until the first call.
+//!
+//! ```
+//! use easy_checkout_isahc::TransportSettings;
+//! use std::time::Duration;
+//!
+//! let client = easy_checkout_isahc::from_key("sk_test_123")?;
+//! assert_eq!(client.config().base_url().as_str(), "https://sandbox-api.itseasy.co/v1/api");
+//! assert!(client.config().user_agent().ends_with(" isahc"));
+//!
+//! // Tighter limits than the defaults (30 s connect, 80 s total, 1 MiB bodies):
+//! let settings = TransportSettings::default()
+//!     .connect_timeout(Duration::from_secs(5))
+//!     .timeout(Duration::from_secs(20));
+//! let config = easy_checkout_isahc::easy_checkout_core::Config::new("sk_live_123".parse()?);
+//! let client = easy_checkout_isahc::with_config(config, settings);
+//! assert_eq!(client.transport().settings().timeout, Duration::from_secs(20));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What the transport guarantees
+//!
+//! - The request goes out as built: method, URI, headers and body. libcurl adds `Host`
+//!   and `Content-Length`, and no `Expect`, `Accept-Encoding` or `TE`. (On a request that
+//!   has none, isahc adds a `User-Agent` and libcurl an `Accept: */*`; a POST with a body and
+//!   no `Content-Type` gets libcurl's form type. The core sets all three, so nothing is added
+//!   to its requests.)
+//! - Every status comes back as a response with its whole body: a 404 or a 500 is not a
+//!   transport error (the core turns it into an API error).
+//! - Redirects are never followed: a 3xx comes back as it is, `Location` included, so the
+//!   API key never travels to another host.
+//! - [`TransportSettings`] are applied: the connect timeout (isahc's default is 300 s), the
+//!   total timeout (connect to last body byte; isahc has none by default) and the body cap,
+//!   enforced while reading (a `Content-Length` above the cap fails before the body is read).
+//! - Bodies are not decompressed: what the server sent is what the cap counts and what comes
+//!   back.
+//! - HTTP/1.1 only; connections are kept alive and reused: clones of a transport, and of a
+//!   client, share one libcurl connection cache.
+//! - Proxies are taken from `http_proxy`, `https_proxy`, `ALL_PROXY` and `NO_PROXY`, as libcurl
+//!   does by default.
+//!
+//! # Features
+//!
+//! - `native-tls` (default): libcurl over the system's OpenSSL, with the operating system's
+//!   trust store. Building needs a C compiler, `pkg-config` and the OpenSSL headers
+//!   (`apt-get install build-essential pkg-config libssl-dev` on Debian).
+//! - `static-curl`: always compile the libcurl bundled with `curl-sys` and link it
+//!   statically. Without it a system libcurl found by `pkg-config` is linked instead, and
+//!   the bundled one is compiled only when there is none.
+//!
+//! With no TLS feature only `http://` (loopback) base URLs can be reached. There is no
+//! rustls feature: isahc's `rustls-tls` compiles libcurl against rustls-ffi and aws-lc (a
+//! large C build); for TLS in Rust use `easy-checkout-ureq`, whose default is rustls.
+//!
+//! # Logging
+//!
+//! isahc reports through [`tracing`](https://docs.rs/tracing), and at `trace` level libcurl's
+//! verbose output includes raw request headers, the `x-easy-api-key` header among them: do not
+//! enable `trace` for `isahc` where logs are kept.
+//!
+//! # Errors
+//!
+//! Transport failures are [`TransportError`]s with the isahc error as their `source`; their
+//! [`kind`](TransportError::kind) is one of:
+//!
+//! | isahc reports (`isahc::error::ErrorKind`) | kind |
+//! |---|---|
+//! | `Timeout` | `Timeout` |
+//! | `ConnectionFailed`, `NameResolution` | `Connect` |
+//! | `BadServerCertificate`, `BadClientCertificate`, `TlsEngine`, `InvalidTlsConfiguration`, and a `ConnectionFailed` that libcurl reports as a failed TLS handshake | `Tls` |
+//! | `Io` (reset, closed mid-body), `ProtocolViolation` (no reply, not HTTP) | `Io` |
+//! | a body over [`TransportSettings::max_body_bytes`] | `BodyTooLarge` |
+//! | an `https://` request when libcurl has no TLS (no TLS feature) | `Tls` |
+//! | anything else (`InvalidRequest`, `ClientInitialization`, …), and a header value that is not visible ASCII, which isahc cannot send | `Other` |
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::error::Error as _;
+use std::fmt;
+use std::io::{self, Read};
+use std::sync::{Arc, OnceLock};
+
+use easy_checkout_core::http::{self, Method};
+use easy_checkout_core::transport::read_body_limited;
+use easy_checkout_core::{
+    ApiKey, BaseUrl, Config, Error, InvalidInput, Transport, TransportError, TransportErrorKind,
+};
+use isahc::HttpClient;
+use isahc::config::{Configurable, ExpectContinue, RedirectPolicy, VersionNegotiation};
+
+pub use easy_checkout_core;
+pub use easy_checkout_core::TransportSettings;
+
+/// The blocking Easy client over isahc.
+pub type Client = easy_checkout_core::Client<IsahcTransport>;
+
+/// The name appended to the SDK's user agent (`easy-checkout-rust/0.1.0 isahc`).
+pub const USER_AGENT_SUFFIX: &str = "isahc";
+
+/// A [`Transport`] over one [`isahc::HttpClient`].
+///
+/// Cheap to clone: clones share the client and so its connection cache. The client is
+/// created on the first request; should that fail, the request fails with a
+/// [`TransportErrorKind::Other`] error and the next request tries again.
+///
+/// ```
+/// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
+///
+/// let transport = IsahcTransport::with_settings(TransportSettings::default().max_body_bytes(64 * 1024));
+/// assert_eq!(transport.settings().max_body_bytes, 64 * 1024);
+/// ```
+#[derive(Clone)]
+pub struct IsahcTransport {
+    client: Arc<OnceLock<HttpClient>>,
+    settings: TransportSettings,
+}
+
+impl IsahcTransport {
+    /// A transport with [`TransportSettings::default()`].
+    pub fn new() -> Self {
+        Self::with_settings(TransportSettings::default())
+    }
+
+    /// A transport applying `settings`. Does no IO and starts no thread.
+    pub fn with_settings(settings: TransportSettings) -> Self {
+        Self {
+            client: Arc::new(OnceLock::new()),
+            settings,
+        }
+    }
+
+    /// The settings this transport applies.
+    pub fn settings(&self) -> &TransportSettings {
+        &self.settings
+    }
+
+    /// The shared client, built on first use.
+    fn client(&self) -> Result<&HttpClient, TransportError> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let built = build_client(&self.settings)?;
+        // Should another thread have been first, its client is kept and this one dropped.
+        Ok(self.client.get_or_init(|| built))
+    }
+}
+
+impl Default for IsahcTransport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for IsahcTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IsahcTransport")
+            .field("settings", &self.settings)
+            .field("started", &self.client.get().is_some())
+            .finish()
+    }
+}
+
+fn build_client(settings: &TransportSettings) -> Result<HttpClient, TransportError> {
+    check_libcurl()?;
+    HttpClient::builder()
+        // isahc's default is 300 s.
+        .connect_timeout(settings.connect_timeout)
+        // isahc's default is none. libcurl counts from the start to the last body byte.
+        .timeout(settings.timeout)
+        // The default, made explicit: a 3xx is returned, never followed.
+        .redirect_policy(RedirectPolicy::None)
+        // isahc's default decompresses and sends `Accept-Encoding`: the body is to come back
+        // as sent, and the cap to count the bytes on the wire.
+        .automatic_decompression(false)
+        // No `Expect: 100-continue` (and no 1 s wait for a 100) on bodies libcurl deems large.
+        .expect_continue(ExpectContinue::disabled())
+        // HTTP/1.1, kept alive; no HTTP/2 attempt.
+        .version_negotiation(VersionNegotiation::http11())
+        .build()
+        .map_err(map_error)
+}
+
+/// isahc panics when it meets a libcurl it cannot work with; refuse with an error instead.
+fn check_libcurl() -> Result<(), TransportError> {
+    let version = curl::Version::get();
+    if version.version_num() == 0x08_14_00 {
+        return Err(TransportError::msg(
+            TransportErrorKind::Other,
+            "the linked libcurl is 8.20.0, whose DNS resolution can hang; build with the \
+             `static-curl` feature or link another libcurl",
+        ));
+    }
+    if !version.protocols().any(|p| p == "http") {
+        return Err(TransportError::msg(
+            TransportErrorKind::Other,
+            "the linked libcurl does not support HTTP",
+        ));
+    }
+    Ok(())
+}
+
+impl Transport for IsahcTransport {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        // isahc panics on a header value that is not text; refuse it instead.
+        if let Some((name, _)) = request.headers().iter().find(|(_, v)| v.to_str().is_err()) {
+            return Err(TransportError::msg(
+                TransportErrorKind::Other,
+                format!("the value of the `{name}` header is not visible ASCII"),
+            ));
+        }
+        // Without TLS in libcurl an https URL would fail as an "unsupported protocol", the
+        // same words libcurl uses for a reply that is not HTTP: say what is missing instead.
+        if request.uri().scheme() == Some(&http::uri::Scheme::HTTPS)
+            && !curl::Version::get().feature_ssl()
+        {
+            return Err(TransportError::msg(
+                TransportErrorKind::Tls,
+                "libcurl was built without TLS: enable the `native-tls` feature",
+            ));
+        }
+        let client = self.client()?;
+        let (parts, body) = request.into_parts();
+        // An empty body on a method that takes none is sent as no body at all (no
+        // `Content-Length: 0` on a GET); any other body goes out as given.
+        let body = if body.is_empty() && !expects_body(&parts.method) {
+            isahc::Body::empty()
+        } else {
+            isahc::Body::from(body)
+        };
+        let response = client
+            .send(http::Request::from_parts(parts, body))
+            .map_err(map_error)?;
+
+        let (parts, body) = response.into_parts();
+        let length = body.len();
+        let mut reader = Capture::new(body);
+        let bytes =
+            read_body_limited(&mut reader, self.settings.max_body_bytes, length).map_err(|e| {
+                match reader.error.take() {
+                    // The read failed in isahc: classify its own error, not the `io::Error` shell.
+                    Some(cause) if e.kind() != TransportErrorKind::BodyTooLarge => map_error(cause),
+                    _ => e,
+                }
+            })?;
+        Ok(http::Response::from_parts(parts, bytes))
+    }
+}
+
+/// Whether an empty body still means "a body of zero bytes" for `method`.
+fn expects_body(method: &Method) -> bool {
+    !matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// A reader that keeps the isahc error behind a failed read.
+struct Capture<R> {
+    inner: R,
+    error: Option<isahc::Error>,
+}
+
+impl<R> Capture<R> {
+    fn new(inner: R) -> Self {
+        Self { inner, error: None }
+    }
+}
+
+impl<R: Read> Read for Capture<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).inspect_err(|e| {
+            if let Some(cause) = e.get_ref().and_then(|c| c.downcast_ref::<isahc::Error>()) {
+                self.error = Some(cause.clone());
+            }
+        })
+    }
+}
+
+/// Classifies an isahc error, keeping it as the source.
+fn map_error(error: isahc::Error) -> TransportError {
+    let kind = classify(&error);
+    TransportError::new(kind, error)
+}
+
+fn classify(error: &isahc::Error) -> TransportErrorKind {
+    use TransportErrorKind as K;
+    use isahc::error::ErrorKind as I;
+    // isahc files a failed TLS handshake (CURLE_SSL_CONNECT_ERROR) under `ConnectionFailed`.
+    if error
+        .source()
+        .and_then(|s| s.downcast_ref::<curl::Error>())
+        .is_some_and(curl::Error::is_ssl_connect_error)
+    {
+        return K::Tls;
+    }
+    match error.kind() {
+        I::Timeout => K::Timeout,
+        I::ConnectionFailed | I::NameResolution => K::Connect,
+        I::BadServerCertificate
+        | I::BadClientCertificate
+        | I::TlsEngine
+        | I::InvalidTlsConfiguration => K::Tls,
+        // `ProtocolViolation` is also how libcurl reports a connection closed before any
+        // reply (CURLE_GOT_NOTHING): the reply could not be read off this connection.
+        I::Io | I::ProtocolViolation => K::Io,
+        _ => K::Other,
+    }
+}
+
+/// A client for `api_key`, routed by its prefix: `sk_test_…` to the sandbox, any other key
+/// to production. Default transport settings; no IO.
+///
+/// ```
+/// let client = easy_checkout_isahc::from_key("sk_live_abc")?;
+/// assert_eq!(client.config().base_url().as_str(), "https://api.itseasy.co/v1/api");
+/// # Ok::<(), easy_checkout_isahc::easy_checkout_core::Error>(())
+/// ```
+pub fn from_key(api_key: &str) -> Result<Client, Error> {
+    let config = Config::new(ApiKey::new(api_key)?);
+    Ok(with_config(config, TransportSettings::default()))
+}
+
+/// A client configured from the environment:
+///
+/// - `EASY_API_KEY`, optional: without it the client holds no key and can call only
+///   `validate` and `confirm` (key-authenticated calls fail before sending);
+/// - `EASY_API_URL`, optional: overrides the base URL the key routes to (`https://`, or
+///   `http://` for loopback hosts only).
+///
+/// An empty variable counts as unset. Default transport settings; no IO.
+pub fn from_env() -> Result<Client, Error> {
+    let api_key = env_var("EASY_API_KEY")?;
+    let base_url = env_var("EASY_API_URL")?;
+    let config = Config::from_values(api_key.as_deref(), base_url.as_deref())?;
+    Ok(with_config(config, TransportSettings::default()))
+}
+
+fn env_var(name: &'static str) -> Result<Option<String>, InvalidInput> {
+    match std::env::var(name) {
+        Ok(value) => Ok(Some(value)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(InvalidInput::new(name, "is not valid UTF-8"))
+        }
+    }
+}
+
+/// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake of
+/// the API). `http://` is accepted for loopback hosts only. Default transport settings;
+/// no IO.
+///
+/// ```
+/// let client = easy_checkout_isahc::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
+/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010");
+/// assert!(easy_checkout_isahc::with_base_url("sk_test_abc", "http://api.example.com").is_err());
+/// # Ok::<(), easy_checkout_isahc::easy_checkout_core::Error>(())
+/// ```
+pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
+    let config = Config::new(ApiKey::new(api_key)?).with_base_url(BaseUrl::parse(base_url)?);
+    Ok(with_config(config, TransportSettings::default()))
+}
+
+/// A client for `config` over an [`IsahcTransport`] with `settings`, on the system clock.
+/// Appends `isahc` to the user agent. No IO.
+pub fn with_config(config: Config, settings: TransportSettings) -> Client {
+    Client::new(
+        IsahcTransport::with_settings(settings),
+        config.with_user_agent_suffix(USER_AGENT_SUFFIX),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_less_methods() {
+        assert!(!expects_body(&Method::GET));
+        assert!(!expects_body(&Method::DELETE));
+        assert!(expects_body(&Method::POST));
+        assert!(expects_body(&Method::PATCH));
+        assert!(expects_body(&Method::PUT));
+    }
+
+    #[test]
+    fn error_table() {
+        use TransportErrorKind as K;
+        use isahc::error::ErrorKind as I;
+        let kind = |k: I| classify(&isahc::Error::from(k));
+        assert_eq!(kind(I::Timeout), K::Timeout);
+        assert_eq!(kind(I::ConnectionFailed), K::Connect);
+        assert_eq!(kind(I::NameResolution), K::Connect);
+        assert_eq!(kind(I::BadServerCertificate), K::Tls);
+        assert_eq!(kind(I::BadClientCertificate), K::Tls);
+        assert_eq!(kind(I::TlsEngine), K::Tls);
+        assert_eq!(kind(I::InvalidTlsConfiguration), K::Tls);
+        assert_eq!(kind(I::Io), K::Io);
+        assert_eq!(kind(I::ProtocolViolation), K::Io);
+        assert_eq!(kind(I::InvalidRequest), K::Other);
+        assert_eq!(kind(I::ClientInitialization), K::Other);
+        assert_eq!(kind(I::TooManyRedirects), K::Other);
+    }
+
+    #[test]
+    fn transport_is_created_lazily_and_shared_by_clones() {
+        let transport = IsahcTransport::new();
+        assert!(format!("{transport:?}").contains("started: false"));
+        let clone = transport.clone();
+        let a: *const HttpClient = clone.client().expect("client");
+        let b: *const HttpClient = transport.client().expect("client");
+        assert_eq!(a, b);
+        assert!(format!("{transport:?}").contains("started: true"));
+    }
+
+    #[test]
+    fn linked_libcurl_passes_the_checks() {
+        check_libcurl().expect("usable libcurl");
+    }
+}

@@ -1,1 +1,455 @@
-//! Placeholder.
+//! The [ureq](https://docs.rs/ureq) transport for the Easy Embedded Checkout SDK.
+//!
+//! [`UreqTransport`] implements [`easy_checkout_core::Transport`] over one pooled
+//! [`ureq::Agent`]; the functions of this crate build a ready [`Client`] over it in one line.
+//! Everything else (operations, errors, retries, polling, webhooks) is the core's, re-exported
+//! as [`easy_checkout_core`].
+//!
+//! # Quickstart
+//!
+//! ```no_run
+//! use easy_checkout_ureq::easy_checkout_core::ops::{CreateSession, LineItem};
+//!
+//! // `sk_test_…` keys go to the sandbox, every other key to production.
+//! let client = easy_checkout_ureq::from_key("sk_test_123")?;
+//!
+//! let params = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://shop.example/return")
+//!     .with_idempotency_key("cart-42")?;
+//! let session = client.embedded_checkout().create_session(&params)?;
+//! println!("session {} is {:?}", session.id, session.status);
+//! // Hand `session.client_secret` to the browser.
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Constructors do no IO: no request is sent and no key is checked until the first call.
+//!
+//! ```
+//! use easy_checkout_ureq::TransportSettings;
+//! use std::time::Duration;
+//!
+//! let client = easy_checkout_ureq::from_key("sk_test_123")?;
+//! assert_eq!(client.config().base_url().as_str(), "https://sandbox-api.itseasy.co/v1/api");
+//! assert!(client.config().user_agent().ends_with(" ureq"));
+//!
+//! // Tighter limits than the defaults (30 s connect, 80 s total, 1 MiB bodies):
+//! let settings = TransportSettings::default()
+//!     .connect_timeout(Duration::from_secs(5))
+//!     .timeout(Duration::from_secs(20));
+//! let config = easy_checkout_ureq::easy_checkout_core::Config::new("sk_live_123".parse()?);
+//! let client = easy_checkout_ureq::with_config(config, settings);
+//! assert_eq!(client.transport().settings().timeout, Duration::from_secs(20));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What the transport guarantees
+//!
+//! - The request goes out as built: method, URI, headers and body. ureq adds only `Host`
+//!   and `Content-Length`; it adds no `User-Agent`, `Accept` or `Accept-Encoding` of its own.
+//! - Every status comes back as a response with its whole body: a 404 or a 500 is not a
+//!   transport error (the core turns it into an API error).
+//! - Redirects are never followed: a 3xx comes back as it is, `Location` included, so the
+//!   API key never travels to another host.
+//! - [`TransportSettings`] are applied: the connect timeout, the total timeout (connect to
+//!   last body byte) and the body cap, enforced while reading (a `Content-Length` above the
+//!   cap fails before any byte of the body is read).
+//! - Connections are kept alive and reused: clones of a transport, and of a client, share
+//!   one pool.
+//! - Proxies are taken from `ALL_PROXY`, `HTTPS_PROXY` and `HTTP_PROXY` (with `NO_PROXY`),
+//!   as ureq does by default.
+//!
+//! # Features
+//!
+//! - `rustls` (default): TLS through rustls with Mozilla's root certificates compiled in,
+//!   so `https://` works without any system library or certificate store.
+//! - `native-tls`: TLS through the platform's library with the operating system's trust
+//!   store. When both are enabled, `native-tls` is used.
+//!
+//! With neither, only `http://` (loopback) base URLs can be reached; an `https://` request
+//! fails with a [`TransportErrorKind::Tls`] error.
+//!
+//! # Logging
+//!
+//! ureq logs through the [`log`](https://docs.rs/log) crate. At `trace` level it prints raw
+//! request headers, the `x-easy-api-key` header included: do not enable `trace` for
+//! `ureq` or `ureq_proto` where logs are kept.
+//!
+//! # Errors
+//!
+//! Transport failures are [`TransportError`]s with the ureq error as their `source`; their
+//! [`kind`](TransportError::kind) is one of:
+//!
+//! | ureq reports | kind |
+//! |---|---|
+//! | `Timeout(_)`, an I/O error `TimedOut` / `WouldBlock` | `Timeout` |
+//! | `HostNotFound`, `ConnectionFailed`, `ConnectProxyFailed`, an I/O error `ConnectionRefused`, `HostUnreachable`, `NetworkUnreachable`, `AddrNotAvailable` | `Connect` |
+//! | `Tls`, `TlsRequired`, `Rustls`, `NativeTls`, `Pem`, `Der`, an I/O error carrying a rustls error | `Tls` |
+//! | any other I/O error (reset, closed mid-body), `Protocol`, `LargeResponseHeader` | `Io` |
+//! | a body over [`TransportSettings::max_body_bytes`] | `BodyTooLarge` |
+//! | anything else (`BadUri`, `Http`, `RequireHttpsOnly`, `InvalidProxyUrl`, …) | `Other` |
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::fmt;
+use std::io;
+
+use easy_checkout_core::http::{self, Method};
+use easy_checkout_core::{
+    ApiKey, BaseUrl, Config, Error, InvalidInput, Transport, TransportError, TransportErrorKind,
+};
+use ureq::config::AutoHeaderValue;
+
+pub use easy_checkout_core;
+pub use easy_checkout_core::TransportSettings;
+
+/// The blocking Easy client over ureq.
+pub type Client = easy_checkout_core::Client<UreqTransport>;
+
+/// The name appended to the SDK's user agent (`easy-checkout-rust/0.1.0 ureq`).
+pub const USER_AGENT_SUFFIX: &str = "ureq";
+
+/// A [`Transport`] over one [`ureq::Agent`].
+///
+/// Cheap to clone: clones share the agent and so its connection pool.
+///
+/// ```
+/// use easy_checkout_ureq::{TransportSettings, UreqTransport};
+///
+/// let transport = UreqTransport::with_settings(TransportSettings::default().max_body_bytes(64 * 1024));
+/// assert_eq!(transport.settings().max_body_bytes, 64 * 1024);
+/// ```
+#[derive(Clone)]
+pub struct UreqTransport {
+    agent: ureq::Agent,
+    settings: TransportSettings,
+}
+
+impl UreqTransport {
+    /// A transport with [`TransportSettings::default()`].
+    pub fn new() -> Self {
+        Self::with_settings(TransportSettings::default())
+    }
+
+    /// A transport applying `settings`. Does no IO: connections open on the first request.
+    pub fn with_settings(settings: TransportSettings) -> Self {
+        let config = ureq::Agent::config_builder()
+            // A 4xx/5xx is a response, with its body, not an error.
+            .http_status_as_error(false)
+            // Never follow a redirect: the 3xx itself comes back. With 0 ureq returns the
+            // response, never `TooManyRedirects`; the second call only makes that explicit.
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            // Send exactly the headers of the request: no `ureq/x.y` user agent, no `*/*`
+            // accept, no accept-encoding, when the request has none.
+            .user_agent(AutoHeaderValue::None)
+            .accept(AutoHeaderValue::None)
+            .accept_encoding(AutoHeaderValue::None)
+            .timeout_connect(Some(settings.connect_timeout))
+            .timeout_global(Some(settings.timeout));
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        let config = config.tls_config(tls_config());
+        let config = config.build();
+        Self {
+            agent: config.new_agent(),
+            settings,
+        }
+    }
+
+    /// The settings this transport applies.
+    pub fn settings(&self) -> &TransportSettings {
+        &self.settings
+    }
+}
+
+impl Default for UreqTransport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for UreqTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UreqTransport")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The TLS provider the enabled features ask for, with the root certificates it can use.
+/// Set explicitly: ureq never picks native-tls by itself, and a root-certificate choice
+/// whose feature is off would panic inside ureq.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn tls_config() -> ureq::tls::TlsConfig {
+    use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+
+    let builder = TlsConfig::builder();
+    #[cfg(feature = "native-tls")]
+    let builder = builder
+        .provider(TlsProvider::NativeTls)
+        .root_certs(RootCerts::PlatformVerifier);
+    #[cfg(not(feature = "native-tls"))]
+    let builder = builder
+        .provider(TlsProvider::Rustls)
+        .root_certs(RootCerts::WebPki);
+    builder.build()
+}
+
+impl Transport for UreqTransport {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let (parts, body) = request.into_parts();
+        // An empty body on a method that takes none is sent as no body at all (no
+        // `Content-Length: 0` on a GET); any other body goes out as given.
+        let sent = if body.is_empty() && !expects_body(&parts.method) {
+            self.agent.run(http::Request::from_parts(parts, ()))
+        } else {
+            self.agent.run(http::Request::from_parts(parts, body))
+        };
+        let response = sent.map_err(|e| map_error(e, Phase::Exchange))?;
+
+        let (parts, mut body) = response.into_parts();
+        let limit = self.settings.max_body_bytes;
+        if body.content_length().is_some_and(|n| n > limit) {
+            return Err(TransportError::body_too_large(limit));
+        }
+        let bytes = body
+            .with_config()
+            .limit(limit)
+            .read_to_vec()
+            .map_err(|e| map_error(e, Phase::Body { limit }))?;
+        Ok(http::Response::from_parts(parts, bytes))
+    }
+}
+
+/// Whether an empty body still means "a body of zero bytes" for `method`.
+fn expects_body(method: &Method) -> bool {
+    !matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// Where a ureq error arose: the exchange up to the response head, or reading the body.
+#[derive(Clone, Copy)]
+enum Phase {
+    Exchange,
+    Body { limit: u64 },
+}
+
+/// Classifies a ureq error, keeping it as the source.
+fn map_error(error: ureq::Error, phase: Phase) -> TransportError {
+    use TransportErrorKind as K;
+    let kind = match &error {
+        ureq::Error::BodyExceedsLimit(_) => match phase {
+            Phase::Body { limit } => return TransportError::body_too_large(limit),
+            // On the way out it means a request body longer than its `Content-Length`.
+            Phase::Exchange => K::Other,
+        },
+        ureq::Error::Timeout(_) => K::Timeout,
+        ureq::Error::Io(e) => io_kind(e),
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::ConnectProxyFailed(_) => K::Connect,
+        ureq::Error::Tls(_) | ureq::Error::TlsRequired => K::Tls,
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        ureq::Error::Pem(_) => K::Tls,
+        #[cfg(feature = "rustls")]
+        ureq::Error::Rustls(_) => K::Tls,
+        #[cfg(feature = "native-tls")]
+        ureq::Error::NativeTls(_) | ureq::Error::Der(_) => K::Tls,
+        // The server sent something that is not HTTP/1.1, or headers without end, or
+        // stopped mid-message: the reply could not be read off this connection.
+        ureq::Error::Protocol(_)
+        | ureq::Error::LargeResponseHeader(..)
+        | ureq::Error::BodyStalled => K::Io,
+        _ => K::Other,
+    };
+    TransportError::new(kind, error)
+}
+
+fn io_kind(error: &io::Error) -> TransportErrorKind {
+    use TransportErrorKind as K;
+    #[cfg(feature = "rustls")]
+    if error
+        .get_ref()
+        .is_some_and(|inner| inner.is::<rustls::Error>())
+    {
+        return K::Tls;
+    }
+    // std's resolver reports a failed lookup as an uncategorised I/O error; its message is
+    // the only mark it carries.
+    if error
+        .to_string()
+        .starts_with("failed to lookup address information")
+    {
+        return K::Connect;
+    }
+    match error.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => K::Timeout,
+        io::ErrorKind::ConnectionRefused
+        | io::ErrorKind::HostUnreachable
+        | io::ErrorKind::NetworkUnreachable
+        | io::ErrorKind::AddrNotAvailable => K::Connect,
+        _ => K::Io,
+    }
+}
+
+/// A client for `api_key`, routed by its prefix: `sk_test_…` to the sandbox, any other key
+/// to production. Default transport settings; no IO.
+///
+/// ```
+/// let client = easy_checkout_ureq::from_key("sk_live_abc")?;
+/// assert_eq!(client.config().base_url().as_str(), "https://api.itseasy.co/v1/api");
+/// # Ok::<(), easy_checkout_ureq::easy_checkout_core::Error>(())
+/// ```
+pub fn from_key(api_key: &str) -> Result<Client, Error> {
+    let config = Config::new(ApiKey::new(api_key)?);
+    Ok(with_config(config, TransportSettings::default()))
+}
+
+/// A client configured from the environment:
+///
+/// - `EASY_API_KEY`, optional: without it the client holds no key and can call only
+///   `validate` and `confirm` (key-authenticated calls fail before sending);
+/// - `EASY_API_URL`, optional: overrides the base URL the key routes to (`https://`, or
+///   `http://` for loopback hosts only).
+///
+/// An empty variable counts as unset. Default transport settings; no IO.
+pub fn from_env() -> Result<Client, Error> {
+    let api_key = env_var("EASY_API_KEY")?;
+    let base_url = env_var("EASY_API_URL")?;
+    let config = Config::from_values(api_key.as_deref(), base_url.as_deref())?;
+    Ok(with_config(config, TransportSettings::default()))
+}
+
+fn env_var(name: &'static str) -> Result<Option<String>, InvalidInput> {
+    match std::env::var(name) {
+        Ok(value) => Ok(Some(value)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(InvalidInput::new(name, "is not valid UTF-8"))
+        }
+    }
+}
+
+/// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake of
+/// the API). `http://` is accepted for loopback hosts only. Default transport settings;
+/// no IO.
+///
+/// ```
+/// let client = easy_checkout_ureq::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
+/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010");
+/// assert!(easy_checkout_ureq::with_base_url("sk_test_abc", "http://api.example.com").is_err());
+/// # Ok::<(), easy_checkout_ureq::easy_checkout_core::Error>(())
+/// ```
+pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
+    let config = Config::new(ApiKey::new(api_key)?).with_base_url(BaseUrl::parse(base_url)?);
+    Ok(with_config(config, TransportSettings::default()))
+}
+
+/// A client for `config` over a [`UreqTransport`] with `settings`, on the system clock.
+/// Appends `ureq` to the user agent. No IO.
+pub fn with_config(config: Config, settings: TransportSettings) -> Client {
+    Client::new(
+        UreqTransport::with_settings(settings),
+        config.with_user_agent_suffix(USER_AGENT_SUFFIX),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(error: ureq::Error) -> TransportErrorKind {
+        map_error(error, Phase::Exchange).kind()
+    }
+
+    fn io(kind: io::ErrorKind) -> ureq::Error {
+        ureq::Error::Io(io::Error::new(kind, "x"))
+    }
+
+    #[test]
+    fn error_table() {
+        use TransportErrorKind as K;
+        assert_eq!(
+            kind(ureq::Error::Timeout(ureq::Timeout::Connect)),
+            K::Timeout
+        );
+        assert_eq!(
+            kind(ureq::Error::Timeout(ureq::Timeout::Global)),
+            K::Timeout
+        );
+        assert_eq!(kind(io(io::ErrorKind::TimedOut)), K::Timeout);
+        assert_eq!(kind(io(io::ErrorKind::WouldBlock)), K::Timeout);
+        assert_eq!(kind(ureq::Error::HostNotFound), K::Connect);
+        assert_eq!(kind(ureq::Error::ConnectionFailed), K::Connect);
+        assert_eq!(
+            kind(ureq::Error::ConnectProxyFailed("407".into())),
+            K::Connect
+        );
+        assert_eq!(kind(io(io::ErrorKind::ConnectionRefused)), K::Connect);
+        assert_eq!(kind(io(io::ErrorKind::NetworkUnreachable)), K::Connect);
+        assert_eq!(
+            kind(ureq::Error::Io(io::Error::other(
+                "failed to lookup address information: Name or service not known"
+            ))),
+            K::Connect
+        );
+        assert_eq!(kind(ureq::Error::Tls("bad")), K::Tls);
+        assert_eq!(kind(ureq::Error::TlsRequired), K::Tls);
+        assert_eq!(kind(io(io::ErrorKind::ConnectionReset)), K::Io);
+        assert_eq!(kind(io(io::ErrorKind::UnexpectedEof)), K::Io);
+        assert_eq!(kind(io(io::ErrorKind::BrokenPipe)), K::Io);
+        assert_eq!(
+            kind(ureq::Error::LargeResponseHeader(70_000, 65_536)),
+            K::Io
+        );
+        assert_eq!(kind(ureq::Error::BadUri("x".into())), K::Other);
+        assert_eq!(kind(ureq::Error::StatusCode(500)), K::Other);
+        assert_eq!(kind(ureq::Error::TooManyRedirects), K::Other);
+        assert_eq!(kind(ureq::Error::BodyExceedsLimit(10)), K::Other);
+    }
+
+    #[cfg(feature = "rustls")]
+    #[test]
+    fn rustls_error_inside_io_is_tls() {
+        let inner = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        );
+        assert_eq!(kind(ureq::Error::Io(inner)), TransportErrorKind::Tls);
+        assert_eq!(
+            kind(ureq::Error::Rustls(rustls::Error::DecryptError)),
+            TransportErrorKind::Tls
+        );
+    }
+
+    #[test]
+    fn body_limit_while_reading_is_body_too_large() {
+        let error = map_error(ureq::Error::BodyExceedsLimit(10), Phase::Body { limit: 10 });
+        assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge);
+        assert_eq!(
+            error.to_string(),
+            "response body too large: the limit is 10 bytes"
+        );
+    }
+
+    #[test]
+    fn sources_are_kept() {
+        use std::error::Error as _;
+        let error = map_error(ureq::Error::HostNotFound, Phase::Exchange);
+        let source = error.source().expect("a source");
+        assert!(source.downcast_ref::<ureq::Error>().is_some());
+    }
+
+    #[test]
+    fn body_less_methods() {
+        assert!(!expects_body(&Method::GET));
+        assert!(!expects_body(&Method::DELETE));
+        assert!(expects_body(&Method::POST));
+        assert!(expects_body(&Method::PATCH));
+        assert!(expects_body(&Method::PUT));
+    }
+}
