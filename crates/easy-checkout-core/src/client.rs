@@ -17,9 +17,14 @@ use http::{Method, StatusCode, Uri};
 use crate::config::Config;
 use crate::error::{ApiErrorKind, Error, RateLimit, RetryAfter, TransportError};
 use crate::id::IdempotencyKey;
-use crate::models::{CheckoutConfig, CryptoPaymentStatus, KeyInfo, Session, SessionStatus, ValidateResponse};
+use crate::models::{
+    CheckoutConfig, CryptoPaymentStatus, KeyInfo, Session, SessionStatus, ValidateResponse,
+};
 use crate::operation::{Idempotency, Operation};
-use crate::ops::{Confirm, CreateSession, CryptoStatus, GetConfig, RetrieveSession, UpdateConfig, Validate, ValidateKey};
+use crate::ops::{
+    Confirm, CreateSession, CryptoStatus, GetConfig, RetrieveSession, UpdateConfig, Validate,
+    ValidateKey,
+};
 use crate::poll::{PollPolicy, PollStep, Poller, Terminal};
 use crate::retry::{Attempt, RetryDecision, RetryPolicy};
 use crate::runtime::Runtime;
@@ -215,7 +220,10 @@ impl<T: Transport> Client<T> {
         let key = match (O::IDEMPOTENCY, op.idempotency_key()) {
             (_, Some(key)) => Some(key),
             (Idempotency::KeyOrGenerated, None) if self.retry.max_retries > 0 => {
-                generated = IdempotencyKey::from_random([self.runtime.random_u64(), self.runtime.random_u64()]);
+                generated = IdempotencyKey::from_random([
+                    self.runtime.random_u64(),
+                    self.runtime.random_u64(),
+                ]);
                 Some(&generated)
             }
             _ => None,
@@ -251,17 +259,19 @@ impl<T: Transport> Client<T> {
                     match self.decide(retries, repeatable, attempt) {
                         RetryDecision::RetryAfter(delay) => delay,
                         RetryDecision::GiveUp => {
-                            return O::parse(status, response.headers(), response.body()).map(|value| Reply {
-                                // A non-2xx that parses is impossible for our operations; a
-                                // user's own operation may accept one.
-                                value,
-                                meta: ResponseMeta {
-                                    status,
-                                    rate_limit: RateLimit::from_headers(response.headers()),
-                                    retries,
-                                    idempotency_key: key.cloned(),
+                            return O::parse(status, response.headers(), response.body()).map(
+                                |value| Reply {
+                                    // A non-2xx that parses is impossible for our operations; a
+                                    // user's own operation may accept one.
+                                    value,
+                                    meta: ResponseMeta {
+                                        status,
+                                        rate_limit: RateLimit::from_headers(response.headers()),
+                                        retries,
+                                        idempotency_key: key.cloned(),
+                                    },
                                 },
-                            });
+                            );
                         }
                     }
                 }
@@ -291,11 +301,20 @@ impl<T: Transport> Client<T> {
         if !repeatable || retries >= self.retry.max_retries {
             return RetryDecision::GiveUp;
         }
-        self.retry
-            .decide(retries, repeatable, attempt, self.runtime.now(), self.runtime.random_u64())
+        self.retry.decide(
+            retries,
+            repeatable,
+            attempt,
+            self.runtime.now(),
+            self.runtime.random_u64(),
+        )
     }
 
-    fn observe_request<O: Operation>(&self, request: &http::Request<Vec<u8>>, retry: u32) -> Duration {
+    fn observe_request<O: Operation>(
+        &self,
+        request: &http::Request<Vec<u8>>,
+        retry: u32,
+    ) -> Duration {
         match &self.observer {
             Some(observer) => {
                 observer(&Event::Request {
@@ -343,7 +362,13 @@ pub enum WaitOutcome {
 impl WaitOutcome {
     /// Whether the session was paid.
     pub fn is_paid(&self) -> bool {
-        matches!(self, Self::Finished { terminal: Terminal::Paid, .. })
+        matches!(
+            self,
+            Self::Finished {
+                terminal: Terminal::Paid,
+                ..
+            }
+        )
     }
 }
 
@@ -388,7 +413,11 @@ impl<T: Transport> EmbeddedCheckout<'_, T> {
     ///
     /// A 429 within the deadline stretches the wait instead of failing; any other error
     /// ends the wait with that error.
-    pub fn wait_for_payment(&self, session_id: &str, policy: PollPolicy) -> Result<WaitOutcome, Error> {
+    pub fn wait_for_payment(
+        &self,
+        session_id: &str,
+        policy: PollPolicy,
+    ) -> Result<WaitOutcome, Error> {
         let op = RetrieveSession::new(session_id)?;
         let runtime = &self.client.runtime;
         let start = runtime.monotonic();
@@ -400,14 +429,20 @@ impl<T: Transport> EmbeddedCheckout<'_, T> {
                     let elapsed = runtime.monotonic().saturating_sub(start);
                     let step = poller.after_status(elapsed, &reply.value, &reply.meta.rate_limit);
                     if let PollStep::Done(terminal) = step {
-                        return Ok(WaitOutcome::Finished { terminal, status: reply.value });
+                        return Ok(WaitOutcome::Finished {
+                            terminal,
+                            status: reply.value,
+                        });
                     }
                     last = Some(reply.value);
                     step
                 }
                 Err(Error::Api(e)) if e.kind == ApiErrorKind::RateLimited => {
                     let elapsed = runtime.monotonic().saturating_sub(start);
-                    let wait = e.retry_after.map(|r| r.delay(runtime.now())).unwrap_or(policy.initial_interval);
+                    let wait = e
+                        .retry_after
+                        .map(|r| r.delay(runtime.now()))
+                        .unwrap_or(policy.initial_interval);
                     poller.after_rate_limit(elapsed, wait)
                 }
                 Err(e) => return Err(e),

@@ -151,9 +151,18 @@ impl Config {
     /// From the strings a program found in its environment or flags (`EASY_API_KEY`,
     /// `EASY_API_URL`): the key routes unless a base URL overrides it. With neither a key nor
     /// a URL the configuration points at production and holds no key.
-    pub fn from_values(api_key: Option<&str>, base_url: Option<&str>) -> Result<Self, InvalidInput> {
-        let api_key = api_key.filter(|k| !k.is_empty()).map(ApiKey::new).transpose()?;
-        let base_url = base_url.filter(|u| !u.is_empty()).map(BaseUrl::parse).transpose()?;
+    pub fn from_values(
+        api_key: Option<&str>,
+        base_url: Option<&str>,
+    ) -> Result<Self, InvalidInput> {
+        let api_key = api_key
+            .filter(|k| !k.is_empty())
+            .map(ApiKey::new)
+            .transpose()?;
+        let base_url = base_url
+            .filter(|u| !u.is_empty())
+            .map(BaseUrl::parse)
+            .transpose()?;
         let base_url = base_url.unwrap_or_else(|| match &api_key {
             Some(key) => Environment::for_key(key).base_url(),
             None => Environment::Production.base_url(),

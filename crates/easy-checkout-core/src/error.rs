@@ -287,7 +287,12 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (HTTP {})", self.kind.describe(), self.status.as_u16())?;
+        write!(
+            f,
+            "{} (HTTP {})",
+            self.kind.describe(),
+            self.status.as_u16()
+        )?;
         if let Some(code) = &self.code {
             write!(f, ": {code}")?;
         }

@@ -4,8 +4,6 @@
 //! nothing through an older SDK. Every field but a session's `id` may be missing or `null`.
 //! Status strings are enums that keep any value they do not know.
 
-
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 

@@ -47,7 +47,10 @@ pub enum ClientSecretAuth {}
 impl Auth for ApiKeyAuth {
     fn authorize(config: &Config, headers: &mut HeaderMap) -> Result<(), InvalidInput> {
         let key = config.key_header().ok_or_else(|| {
-            InvalidInput::new("api_key", "is required for this operation (none configured)")
+            InvalidInput::new(
+                "api_key",
+                "is required for this operation (none configured)",
+            )
         })?;
         headers.insert(API_KEY_HEADER, key.clone());
         Ok(())
@@ -108,7 +111,11 @@ pub trait Operation {
 
     /// [`Operation::parse`] on a whole `http::Response`.
     fn parse_response<B: AsRef<[u8]>>(response: &http::Response<B>) -> Result<Self::Output, Error> {
-        Self::parse(response.status(), response.headers(), response.body().as_ref())
+        Self::parse(
+            response.status(),
+            response.headers(),
+            response.body().as_ref(),
+        )
     }
 }
 
@@ -172,7 +179,9 @@ pub(crate) fn parse_object<T: DeserializeOwned>(
         return Err(ApiError::from_response(status, headers, body).into());
     }
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(DecodeError::new(status, "empty body where an object was expected", body).into());
+        return Err(
+            DecodeError::new(status, "empty body where an object was expected", body).into(),
+        );
     }
     decode_enveloped(status, body)
 }

@@ -98,7 +98,12 @@ impl Poller {
     }
 
     /// After a poll answered `status`, `elapsed` after the wait began.
-    pub fn after_status(&mut self, elapsed: Duration, status: &SessionStatus, rate_limit: &RateLimit) -> PollStep {
+    pub fn after_status(
+        &mut self,
+        elapsed: Duration,
+        status: &SessionStatus,
+        rate_limit: &RateLimit,
+    ) -> PollStep {
         if let Some(done) = Terminal::of(status) {
             return PollStep::Done(done);
         }
@@ -116,7 +121,12 @@ impl Poller {
     }
 
     fn next(&mut self, elapsed: Duration, floor: Duration) -> PollStep {
-        let Some(left) = self.policy.deadline.checked_sub(elapsed).filter(|l| !l.is_zero()) else {
+        let Some(left) = self
+            .policy
+            .deadline
+            .checked_sub(elapsed)
+            .filter(|l| !l.is_zero())
+        else {
             return PollStep::DeadlineReached;
         };
         let wait = self.interval.max(floor);

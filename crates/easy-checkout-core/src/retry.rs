@@ -94,7 +94,9 @@ impl RetryPolicy {
         }
         let retry_after = match attempt {
             Attempt::Failed(e) => match e.kind() {
-                TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io => None,
+                TransportErrorKind::Connect
+                | TransportErrorKind::Timeout
+                | TransportErrorKind::Io => None,
                 _ => return RetryDecision::GiveUp,
             },
             Attempt::Status(status, retry_after) => {

@@ -49,7 +49,11 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 1024 * 1024;
 /// more than `limit` bytes arrive: memory stays bounded whatever the server sends. For
 /// transports whose client has no body cap of its own. `size_hint` (a `Content-Length`)
 /// only sizes the first allocation, and is itself capped.
-pub fn read_body_limited<R: Read>(reader: R, limit: u64, size_hint: Option<u64>) -> Result<Vec<u8>, TransportError> {
+pub fn read_body_limited<R: Read>(
+    reader: R,
+    limit: u64,
+    size_hint: Option<u64>,
+) -> Result<Vec<u8>, TransportError> {
     if size_hint.is_some_and(|n| n > limit) {
         return Err(TransportError::body_too_large(limit));
     }

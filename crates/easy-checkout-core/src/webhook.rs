@@ -125,14 +125,25 @@ pub fn sign(secret: &WebhookSecret, body: &[u8]) -> String {
 
 /// Verifies `signature` (the header's value, `None` when absent) over the raw `body`, then
 /// parses the event.
-pub fn verify(secret: &WebhookSecret, signature: Option<&str>, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
-    let signature = signature.map(str::trim).filter(|s| !s.is_empty()).ok_or(WebhookError::SignatureMissing)?;
-    let digits = signature.strip_prefix(PREFIX).ok_or(WebhookError::SignatureFormatInvalid)?;
+pub fn verify(
+    secret: &WebhookSecret,
+    signature: Option<&str>,
+    body: &[u8],
+) -> Result<WebhookEvent, WebhookError> {
+    let signature = signature
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or(WebhookError::SignatureMissing)?;
+    let digits = signature
+        .strip_prefix(PREFIX)
+        .ok_or(WebhookError::SignatureFormatInvalid)?;
     let mut expected = [0u8; 32];
-    hex::decode_to_slice(digits, &mut expected).map_err(|_| WebhookError::SignatureFormatInvalid)?;
+    hex::decode_to_slice(digits, &mut expected)
+        .map_err(|_| WebhookError::SignatureFormatInvalid)?;
     let mut mac = secret.mac();
     mac.update(body);
     // `verify_slice` compares in constant time.
-    mac.verify_slice(&expected).map_err(|_| WebhookError::SignatureMismatch)?;
+    mac.verify_slice(&expected)
+        .map_err(|_| WebhookError::SignatureMismatch)?;
     serde_json::from_slice(body).map_err(|_| WebhookError::BodyInvalidJson)
 }

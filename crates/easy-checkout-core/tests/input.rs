@@ -1,6 +1,8 @@
 //! Input that cannot be sent is refused with a typed error before anything is built.
 
-use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod, UpdateConfig, Validate};
+use easy_checkout_core::ops::{
+    Confirm, CreateSession, LineItem, PaymentMethod, UpdateConfig, Validate,
+};
 use easy_checkout_core::{
     ApiKey, BaseUrl, ClientSecret, Config, Environment, Error, IdempotencyKey, SessionId,
 };
@@ -19,10 +21,23 @@ fn refused<O: easy_checkout_core::Operation>(op: &O) -> (&'static str, String) {
 
 #[test]
 fn key_prefix_routes_the_environment() {
-    assert_eq!(Environment::for_key(&"sk_test_a".parse().unwrap()), Environment::Sandbox);
-    assert_eq!(Environment::for_key(&"sk_live_a".parse().unwrap()), Environment::Production);
-    assert_eq!(Environment::for_key(&"sk_other".parse().unwrap()), Environment::Production);
-    assert_eq!(Environment::for_key(&"SK_TEST_a".parse().unwrap()), Environment::Production, "prefix is case-sensitive");
+    assert_eq!(
+        Environment::for_key(&"sk_test_a".parse().unwrap()),
+        Environment::Sandbox
+    );
+    assert_eq!(
+        Environment::for_key(&"sk_live_a".parse().unwrap()),
+        Environment::Production
+    );
+    assert_eq!(
+        Environment::for_key(&"sk_other".parse().unwrap()),
+        Environment::Production
+    );
+    assert_eq!(
+        Environment::for_key(&"SK_TEST_a".parse().unwrap()),
+        Environment::Production,
+        "prefix is case-sensitive"
+    );
 }
 
 #[test]
@@ -35,7 +50,10 @@ fn api_keys_must_be_header_safe() {
 #[test]
 fn base_url_rules() {
     for (input, normalized) in [
-        ("https://api.example.com/v1/api/", "https://api.example.com/v1/api"),
+        (
+            "https://api.example.com/v1/api/",
+            "https://api.example.com/v1/api",
+        ),
         ("https://api.example.com", "https://api.example.com"),
         ("http://localhost:8080/", "http://localhost:8080"),
         ("http://127.0.0.1:1", "http://127.0.0.1:1"),
@@ -45,15 +63,33 @@ fn base_url_rules() {
     ] {
         assert_eq!(BaseUrl::parse(input).unwrap().as_str(), normalized);
     }
-    for bad in ["http://api.example.com", "http://10.0.0.1", "ftp://localhost", "api.example.com", "", "https://", "https://a.example/?x=1", "https://user:pw@a.example", "https://a.example/#f", "http://localhost.evil.com"] {
-        assert_eq!(BaseUrl::parse(bad).unwrap_err().field(), "base_url", "{bad:?}");
+    for bad in [
+        "http://api.example.com",
+        "http://10.0.0.1",
+        "ftp://localhost",
+        "api.example.com",
+        "",
+        "https://",
+        "https://a.example/?x=1",
+        "https://user:pw@a.example",
+        "https://a.example/#f",
+        "http://localhost.evil.com",
+    ] {
+        assert_eq!(
+            BaseUrl::parse(bad).unwrap_err().field(),
+            "base_url",
+            "{bad:?}"
+        );
     }
 }
 
 #[test]
 fn from_values_routes_or_overrides() {
     let c = Config::from_values(Some("sk_test_1"), None).unwrap();
-    assert_eq!(c.base_url().as_str(), "https://sandbox-api.itseasy.co/v1/api");
+    assert_eq!(
+        c.base_url().as_str(),
+        "https://sandbox-api.itseasy.co/v1/api"
+    );
     let c = Config::from_values(Some("sk_live_1"), Some("http://127.0.0.1:9/")).unwrap();
     assert_eq!(c.base_url().as_str(), "http://127.0.0.1:9");
     let c = Config::from_values(None, Some("")).unwrap();
@@ -67,7 +103,14 @@ fn session_ids() {
     for bad in ["", ".", ".."] {
         assert_eq!(SessionId::new(bad).unwrap_err().field(), "session_id");
     }
-    for (id, seg) in [("ecs_123", "ecs_123"), ("...", "..."), ("a/b", "a%2Fb"), ("%2e%2e", "%252e%252e"), ("é", "%C3%A9"), ("a b?c#d", "a%20b%3Fc%23d")] {
+    for (id, seg) in [
+        ("ecs_123", "ecs_123"),
+        ("...", "..."),
+        ("a/b", "a%2Fb"),
+        ("%2e%2e", "%252e%252e"),
+        ("é", "%C3%A9"),
+        ("a b?c#d", "a%20b%3Fc%23d"),
+    ] {
         assert_eq!(SessionId::new(id).unwrap().as_path_segment(), seg);
     }
 }
@@ -76,36 +119,105 @@ fn session_ids() {
 fn idempotency_keys() {
     assert!(IdempotencyKey::new("ecs-cart-1").is_ok());
     assert!(IdempotencyKey::new("k".repeat(255)).is_ok());
-    for bad in [String::new(), "k".repeat(256), "has space".into(), "new\nline".into()] {
-        assert_eq!(IdempotencyKey::new(bad).unwrap_err().field(), "idempotency_key");
+    for bad in [
+        String::new(),
+        "k".repeat(256),
+        "has space".into(),
+        "new\nline".into(),
+    ] {
+        assert_eq!(
+            IdempotencyKey::new(bad).unwrap_err().field(),
+            "idempotency_key"
+        );
     }
-    assert_eq!(IdempotencyKey::from_random([1, u64::MAX]).as_str(), "easy-checkout-0000000000000001ffffffffffffffff");
+    assert_eq!(
+        IdempotencyKey::from_random([1, u64::MAX]).as_str(),
+        "easy-checkout-0000000000000001ffffffffffffffff"
+    );
 }
 
 #[test]
 fn create_session_input() {
     let good = || CreateSession::new(vec![LineItem::new("price_1", 1)], "https://example.com/r");
     assert!(config().build(&good()).is_ok());
-    assert_eq!(refused(&CreateSession::new(vec![], "https://example.com/r")).0, "items");
-    assert_eq!(refused(&CreateSession::new(vec![LineItem::new("price_1", 0)], "https://example.com/r")).0, "items.quantity");
-    assert_eq!(refused(&CreateSession::new(vec![LineItem::new(" ", 1)], "https://example.com/r")).0, "items.price_id");
-    for url in ["", "/relative", "example.com/r", "javascript:alert(1)", "ftp://example.com/r"] {
-        assert_eq!(refused(&CreateSession::new(vec![LineItem::new("price_1", 1)], url)).0, "return_url", "{url:?}");
+    assert_eq!(
+        refused(&CreateSession::new(vec![], "https://example.com/r")).0,
+        "items"
+    );
+    assert_eq!(
+        refused(&CreateSession::new(
+            vec![LineItem::new("price_1", 0)],
+            "https://example.com/r"
+        ))
+        .0,
+        "items.quantity"
+    );
+    assert_eq!(
+        refused(&CreateSession::new(
+            vec![LineItem::new(" ", 1)],
+            "https://example.com/r"
+        ))
+        .0,
+        "items.price_id"
+    );
+    for url in [
+        "",
+        "/relative",
+        "example.com/r",
+        "javascript:alert(1)",
+        "ftp://example.com/r",
+    ] {
+        assert_eq!(
+            refused(&CreateSession::new(vec![LineItem::new("price_1", 1)], url)).0,
+            "return_url",
+            "{url:?}"
+        );
     }
     assert_eq!(refused(&good().with_extra("items", json!([]))).0, "extra");
-    assert_eq!(refused(&good().with_extra("return_url", json!("x"))).0, "extra");
+    assert_eq!(
+        refused(&good().with_extra("return_url", json!("x"))).0,
+        "extra"
+    );
 }
 
 #[test]
 fn origins_must_be_origins() {
-    assert!(config().build(&UpdateConfig::new(["https://a.example", "http://localhost:3000"])).is_ok());
-    assert!(config().build(&UpdateConfig::new(Vec::<String>::new())).is_ok(), "an empty list clears the origins");
-    for bad in ["https://a.example/path", "a.example", "https://a.example/", "https://a.example?x"] {
-        assert_eq!(refused(&UpdateConfig::new([bad])).0, "allowed_origins", "{bad:?}");
+    assert!(
+        config()
+            .build(&UpdateConfig::new([
+                "https://a.example",
+                "http://localhost:3000"
+            ]))
+            .is_ok()
+    );
+    assert!(
+        config()
+            .build(&UpdateConfig::new(Vec::<String>::new()))
+            .is_ok(),
+        "an empty list clears the origins"
+    );
+    for bad in [
+        "https://a.example/path",
+        "a.example",
+        "https://a.example/",
+        "https://a.example?x",
+    ] {
+        assert_eq!(
+            refused(&UpdateConfig::new([bad])).0,
+            "allowed_origins",
+            "{bad:?}"
+        );
     }
     let secret = ClientSecret::new("ecs_secret_1").unwrap();
-    assert_eq!(refused(&Validate::new(secret.clone()).with_parent_origin("https://a.example/x")).0, "parent_origin");
-    assert_eq!(refused(&UpdateConfig::new(["https://a.example"]).with_extra("allowed_origins", json!([]))).0, "extra");
+    assert_eq!(
+        refused(&Validate::new(secret.clone()).with_parent_origin("https://a.example/x")).0,
+        "parent_origin"
+    );
+    assert_eq!(
+        refused(&UpdateConfig::new(["https://a.example"]).with_extra("allowed_origins", json!([])))
+            .0,
+        "extra"
+    );
 }
 
 #[test]
@@ -113,16 +225,31 @@ fn confirm_input() {
     let secret = ClientSecret::new("ecs_secret_1").unwrap();
     let mut pm = PaymentMethod::card("tok_1");
     pm.kind = " ".into();
-    assert_eq!(refused(&Confirm::new(secret.clone(), pm)).0, "payment_method.type");
-    assert_eq!(refused(&Confirm::new(secret.clone(), PaymentMethod::card("t")).with_extra("client_secret", json!("x"))).0, "extra");
+    assert_eq!(
+        refused(&Confirm::new(secret.clone(), pm)).0,
+        "payment_method.type"
+    );
+    assert_eq!(
+        refused(
+            &Confirm::new(secret.clone(), PaymentMethod::card("t"))
+                .with_extra("client_secret", json!("x"))
+        )
+        .0,
+        "extra"
+    );
     assert!(ClientSecret::new("").is_err());
 }
 
 #[test]
 fn key_authenticated_calls_need_a_key_and_client_secret_calls_do_not() {
     let keyless = Config::without_api_key(BaseUrl::parse("http://127.0.0.1:1").unwrap());
-    let e = keyless.build(&easy_checkout_core::ops::GetConfig).unwrap_err();
-    assert!(matches!(&e, Error::InvalidInput(i) if i.field() == "api_key"), "{e:?}");
+    let e = keyless
+        .build(&easy_checkout_core::ops::GetConfig)
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput(i) if i.field() == "api_key"),
+        "{e:?}"
+    );
     let validate = Validate::new(ClientSecret::new("ecs_secret_1").unwrap());
     assert!(keyless.build(&validate).is_ok());
 }
@@ -133,6 +260,8 @@ fn validate_and_confirm_never_carry_the_key_even_when_configured() {
     let with_key = config();
     let r = with_key.build(&Validate::new(secret.clone())).unwrap();
     assert!(r.headers().get("x-easy-api-key").is_none());
-    let r = with_key.build(&Confirm::new(secret, PaymentMethod::card("tok_1"))).unwrap();
+    let r = with_key
+        .build(&Confirm::new(secret, PaymentMethod::card("tok_1")))
+        .unwrap();
     assert!(r.headers().get("x-easy-api-key").is_none());
 }

@@ -17,7 +17,11 @@ fn ok<O: Operation>(body: &str) -> Result<O::Output, Error> {
 }
 
 fn status<O: Operation>(code: u16, body: &str) -> Error {
-    match O::parse(StatusCode::from_u16(code).unwrap(), &HeaderMap::new(), body.as_bytes()) {
+    match O::parse(
+        StatusCode::from_u16(code).unwrap(),
+        &HeaderMap::new(),
+        body.as_bytes(),
+    ) {
         Ok(_) => panic!("status {code} parsed as success"),
         Err(e) => e,
     }
@@ -41,7 +45,8 @@ fn session_full() {
 
 #[test]
 fn session_minimal_and_nulls() {
-    let s = ok::<CreateSession>(r#"{"data":{"id":"ecs_1","client_secret":null,"status":null}}"#).unwrap();
+    let s = ok::<CreateSession>(r#"{"data":{"id":"ecs_1","client_secret":null,"status":null}}"#)
+        .unwrap();
     assert_eq!(s.id, "ecs_1");
     assert!(s.client_secret.is_none() && s.status.is_none() && s.expires_at.is_none());
 }
@@ -54,7 +59,10 @@ fn session_without_id_is_a_decode_error() {
 
 #[test]
 fn unknown_fields_and_statuses_are_kept() {
-    let s = ok::<CreateSession>(r#"{"data":{"id":"ecs_1","status":"paused","livemode":false,"amount_total":1999}}"#).unwrap();
+    let s = ok::<CreateSession>(
+        r#"{"data":{"id":"ecs_1","status":"paused","livemode":false,"amount_total":1999}}"#,
+    )
+    .unwrap();
     assert_eq!(s.status, Some(SessionState::Other("paused".into())));
     assert_eq!(s.extra["livemode"], json!(false));
     assert_eq!(s.extra["amount_total"], json!(1999));
@@ -66,27 +74,39 @@ fn unknown_fields_and_statuses_are_kept() {
 
 #[test]
 fn envelope_less_body_is_the_object() {
-    let s = ok::<RetrieveSession>(r#"{"id":"ecs_1","status":"complete","payment_status":"succeeded"}"#).unwrap();
+    let s =
+        ok::<RetrieveSession>(r#"{"id":"ecs_1","status":"complete","payment_status":"succeeded"}"#)
+            .unwrap();
     assert_eq!(s.id, "ecs_1");
     assert!(s.is_paid());
 }
 
 #[test]
 fn envelope_with_siblings_is_unwrapped() {
-    let s = ok::<RetrieveSession>(r#"{"success":true,"data":{"id":"ecs_1","payment_status":"unpaid"},"request_id":"req_1"}"#).unwrap();
+    let s = ok::<RetrieveSession>(
+        r#"{"success":true,"data":{"id":"ecs_1","payment_status":"unpaid"},"request_id":"req_1"}"#,
+    )
+    .unwrap();
     assert_eq!(s.payment_status, Some(PaymentStatus::Unpaid));
-    assert!(s.extra.is_empty(), "envelope siblings are not session fields");
+    assert!(
+        s.extra.is_empty(),
+        "envelope siblings are not session fields"
+    );
 }
 
 #[test]
 fn duplicate_data_keys_are_a_decode_error() {
-    let e = ok::<GetConfig>(r#"{"data":{"allowed_origins":[]},"data":{"allowed_origins":[]}}"#).unwrap_err();
+    let e = ok::<GetConfig>(r#"{"data":{"allowed_origins":[]},"data":{"allowed_origins":[]}}"#)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Decode);
 }
 
 #[test]
 fn session_status_full_minimal_unknown() {
-    let s = ok::<RetrieveSession>(r#"{"data":{"id":"ecs_1","status":"open","payment_status":"unpaid","amount":5}}"#).unwrap();
+    let s = ok::<RetrieveSession>(
+        r#"{"data":{"id":"ecs_1","status":"open","payment_status":"unpaid","amount":5}}"#,
+    )
+    .unwrap();
     assert_eq!(s.status, Some(SessionState::Open));
     assert_eq!(s.extra["amount"], json!(5));
     let s = ok::<RetrieveSession>(r#"{"data":{"id":"ecs_1"}}"#).unwrap();
@@ -105,12 +125,20 @@ fn crypto_status_full_minimal_unknown() {
 
 #[test]
 fn crypto_amount_must_be_a_string() {
-    assert_eq!(ok::<CryptoStatus>(r#"{"data":{"amount":19.99}}"#).unwrap_err().kind(), ErrorKind::Decode);
+    assert_eq!(
+        ok::<CryptoStatus>(r#"{"data":{"amount":19.99}}"#)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Decode
+    );
 }
 
 #[test]
 fn validate_response_full_minimal() {
-    let v = ok::<Validate>(r#"{"data":{"valid":true,"session":{"id":"ecs_1","status":"open"},"mode":"embedded"}}"#).unwrap();
+    let v = ok::<Validate>(
+        r#"{"data":{"valid":true,"session":{"id":"ecs_1","status":"open"},"mode":"embedded"}}"#,
+    )
+    .unwrap();
     assert!(v.is_valid());
     assert_eq!(v.session.unwrap()["id"], json!("ecs_1"));
     assert_eq!(v.extra["mode"], json!("embedded"));
@@ -122,15 +150,27 @@ fn config_full_minimal() {
     let c = ok::<UpdateConfig>(r#"{"data":{"allowed_origins":["https://a.example"],"updated_at":"2026-01-01T00:00:00Z","theme":"dark"}}"#).unwrap();
     assert_eq!(c.allowed_origins.unwrap(), ["https://a.example"]);
     assert_eq!(c.extra["theme"], json!("dark"));
-    assert!(ok::<GetConfig>(r#"{"data":{}}"#).unwrap().allowed_origins.is_none());
+    assert!(
+        ok::<GetConfig>(r#"{"data":{}}"#)
+            .unwrap()
+            .allowed_origins
+            .is_none()
+    );
 }
 
 #[test]
 fn confirm_returns_the_raw_payload() {
-    let v = ok::<Confirm>(r#"{"data":{"id":"ecs_1","payment_id":"pay_1","nested":{"x":[1,2]}}}"#).unwrap();
-    assert_eq!(v, json!({"id":"ecs_1","payment_id":"pay_1","nested":{"x":[1,2]}}));
+    let v = ok::<Confirm>(r#"{"data":{"id":"ecs_1","payment_id":"pay_1","nested":{"x":[1,2]}}}"#)
+        .unwrap();
+    assert_eq!(
+        v,
+        json!({"id":"ecs_1","payment_id":"pay_1","nested":{"x":[1,2]}})
+    );
     // Without an envelope, the body is the payload.
-    assert_eq!(ok::<Confirm>(r#"{"ok":true}"#).unwrap(), json!({"ok": true}));
+    assert_eq!(
+        ok::<Confirm>(r#"{"ok":true}"#).unwrap(),
+        json!({"ok": true})
+    );
 }
 
 #[test]
@@ -164,9 +204,18 @@ fn validate_key_without_the_public_key_is_an_authentication_failure() {
 
 #[test]
 fn non_json_truncated_html_and_empty_2xx_are_decode_errors_with_the_raw_body() {
-    for body in ["not json", r#"{"data":{"id":"ecs_1""#, "<html><body>Bad gateway</body></html>", "", "[1,2]", "null"] {
+    for body in [
+        "not json",
+        r#"{"data":{"id":"ecs_1""#,
+        "<html><body>Bad gateway</body></html>",
+        "",
+        "[1,2]",
+        "null",
+    ] {
         let e = ok::<RetrieveSession>(body).unwrap_err();
-        let Error::Decode(d) = &e else { panic!("{body:?} gave {e:?}") };
+        let Error::Decode(d) = &e else {
+            panic!("{body:?} gave {e:?}")
+        };
         assert_eq!(d.raw_body, body.as_bytes());
         assert_eq!(d.status, StatusCode::OK);
     }
@@ -206,7 +255,12 @@ fn every_row_of_the_error_table() {
 
 #[test]
 fn error_bodies_that_are_not_envelopes_keep_status_and_raw_body() {
-    for body in ["<html>502 Bad Gateway</html>", "", r#"{"success":false,"error":{"code":"X""#, r#"{"message":"no envelope"}"#] {
+    for body in [
+        "<html>502 Bad Gateway</html>",
+        "",
+        r#"{"success":false,"error":{"code":"X""#,
+        r#"{"message":"no envelope"}"#,
+    ] {
         let e = status::<CreateSession>(502, body);
         let api = e.as_api().unwrap();
         assert_eq!(api.kind, ApiErrorKind::Server);
@@ -225,14 +279,30 @@ fn retry_after_seconds_and_http_date() {
     let e = GetConfig::parse(StatusCode::TOO_MANY_REQUESTS, &headers, b"{}").unwrap_err();
     let api = e.as_api().unwrap();
     assert_eq!(api.retry_after, Some(RetryAfter::Seconds(7)));
-    assert_eq!((api.rate_limit.limit, api.rate_limit.remaining, api.rate_limit.reset), (Some(100), Some(0), Some(7)));
+    assert_eq!(
+        (
+            api.rate_limit.limit,
+            api.rate_limit.remaining,
+            api.rate_limit.reset
+        ),
+        (Some(100), Some(0), Some(7))
+    );
 
-    headers.insert("retry-after", HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+    headers.insert(
+        "retry-after",
+        HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+    );
     let e = GetConfig::parse(StatusCode::TOO_MANY_REQUESTS, &headers, b"").unwrap_err();
-    let RetryAfter::Date(at) = e.as_api().unwrap().retry_after.unwrap() else { panic!("not a date") };
+    let RetryAfter::Date(at) = e.as_api().unwrap().retry_after.unwrap() else {
+        panic!("not a date")
+    };
     let now = at - Duration::from_secs(90);
     assert_eq!(RetryAfter::Date(at).delay(now), Duration::from_secs(90));
-    assert_eq!(RetryAfter::Date(at).delay(SystemTime::now()), Duration::ZERO, "a past date means no wait");
+    assert_eq!(
+        RetryAfter::Date(at).delay(SystemTime::now()),
+        Duration::ZERO,
+        "a past date means no wait"
+    );
 
     headers.insert("retry-after", HeaderValue::from_static("soon"));
     let e = GetConfig::parse(StatusCode::TOO_MANY_REQUESTS, &headers, b"").unwrap_err();
@@ -241,8 +311,17 @@ fn retry_after_seconds_and_http_date() {
 
 #[test]
 fn error_display_is_one_line() {
-    let e = status::<RetrieveSession>(404, r#"{"success":false,"error":{"code":"SESSION_NOT_FOUND","message":"No such session"}}"#);
-    assert_eq!(e.to_string(), "not found (HTTP 404): SESSION_NOT_FOUND: No such session");
+    let e = status::<RetrieveSession>(
+        404,
+        r#"{"success":false,"error":{"code":"SESSION_NOT_FOUND","message":"No such session"}}"#,
+    );
+    assert_eq!(
+        e.to_string(),
+        "not found (HTTP 404): SESSION_NOT_FOUND: No such session"
+    );
     let e = ok::<RetrieveSession>("{").unwrap_err();
-    assert_eq!(e.to_string(), "could not decode the HTTP 200 response body (1 bytes): truncated JSON at line 1 column 1");
+    assert_eq!(
+        e.to_string(),
+        "could not decode the HTTP 200 response body (1 bytes): truncated JSON at line 1 column 1"
+    );
 }

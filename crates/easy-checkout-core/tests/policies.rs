@@ -6,8 +6,8 @@ use easy_checkout_core::http::StatusCode;
 use easy_checkout_core::poll::{PollPolicy, PollStep, Poller, Terminal};
 use easy_checkout_core::retry::{Attempt, RetryDecision, RetryPolicy};
 use easy_checkout_core::{
-    Idempotency, PaymentStatus, RateLimit, RetryAfter, SessionState, SessionStatus,
-    TransportError, TransportErrorKind,
+    Idempotency, PaymentStatus, RateLimit, RetryAfter, SessionState, SessionStatus, TransportError,
+    TransportErrorKind,
 };
 
 const MS: fn(u64) -> Duration = Duration::from_millis;
@@ -21,46 +21,103 @@ fn status(code: u16) -> Attempt<'static> {
 #[test]
 fn defaults_are_stripes() {
     let p = RetryPolicy::default();
-    assert_eq!((p.max_retries, p.initial_backoff, p.max_backoff, p.max_retry_after), (2, MS(500), Duration::from_secs(5), Duration::from_secs(30)));
+    assert_eq!(
+        (
+            p.max_retries,
+            p.initial_backoff,
+            p.max_backoff,
+            p.max_retry_after
+        ),
+        (2, MS(500), Duration::from_secs(5), Duration::from_secs(30))
+    );
 }
 
 #[test]
 fn backoff_doubles_caps_and_jitters_into_the_upper_half() {
-    let p = RetryPolicy { max_retries: 10, ..RetryPolicy::default() };
+    let p = RetryPolicy {
+        max_retries: 10,
+        ..RetryPolicy::default()
+    };
     let full: Vec<_> = (0..6).map(|n| p.backoff(n, MAX_JITTER)).collect();
-    assert_eq!(full, [MS(500), MS(1000), MS(2000), MS(4000), MS(5000), MS(5000)]);
+    assert_eq!(
+        full,
+        [MS(500), MS(1000), MS(2000), MS(4000), MS(5000), MS(5000)]
+    );
     let half: Vec<_> = (0..6).map(|n| p.backoff(n, 0)).collect();
-    assert_eq!(half, [MS(250), MS(500), MS(1000), MS(2000), MS(2500), MS(2500)]);
+    assert_eq!(
+        half,
+        [MS(250), MS(500), MS(1000), MS(2000), MS(2500), MS(2500)]
+    );
     assert_eq!(p.backoff(1, u64::MAX / 2), MS(750));
-    assert_eq!(p.backoff(u32::MAX, 0), MS(2500), "no overflow on huge counts");
+    assert_eq!(
+        p.backoff(u32::MAX, 0),
+        MS(2500),
+        "no overflow on huge counts"
+    );
 }
 
 #[test]
 fn retryable_outcomes() {
     let p = RetryPolicy::default();
     for code in [429, 500, 502, 503, 504] {
-        assert!(matches!(p.decide(0, true, status(code), NOW, 0), RetryDecision::RetryAfter(_)), "{code}");
+        assert!(
+            matches!(
+                p.decide(0, true, status(code), NOW, 0),
+                RetryDecision::RetryAfter(_)
+            ),
+            "{code}"
+        );
     }
     for code in [400, 401, 403, 404, 409, 422, 302, 402] {
-        assert_eq!(p.decide(0, true, status(code), NOW, 0), RetryDecision::GiveUp, "{code}");
+        assert_eq!(
+            p.decide(0, true, status(code), NOW, 0),
+            RetryDecision::GiveUp,
+            "{code}"
+        );
     }
-    for kind in [TransportErrorKind::Connect, TransportErrorKind::Timeout, TransportErrorKind::Io] {
+    for kind in [
+        TransportErrorKind::Connect,
+        TransportErrorKind::Timeout,
+        TransportErrorKind::Io,
+    ] {
         let e = TransportError::msg(kind, "x");
-        assert_eq!(p.decide(0, true, Attempt::Failed(&e), NOW, 0), RetryDecision::RetryAfter(MS(250)));
+        assert_eq!(
+            p.decide(0, true, Attempt::Failed(&e), NOW, 0),
+            RetryDecision::RetryAfter(MS(250))
+        );
     }
-    for kind in [TransportErrorKind::Tls, TransportErrorKind::BodyTooLarge, TransportErrorKind::Other] {
+    for kind in [
+        TransportErrorKind::Tls,
+        TransportErrorKind::BodyTooLarge,
+        TransportErrorKind::Other,
+    ] {
         let e = TransportError::msg(kind, "x");
-        assert_eq!(p.decide(0, true, Attempt::Failed(&e), NOW, 0), RetryDecision::GiveUp);
+        assert_eq!(
+            p.decide(0, true, Attempt::Failed(&e), NOW, 0),
+            RetryDecision::GiveUp
+        );
     }
 }
 
 #[test]
 fn stops_after_max_retries_and_never_repeats_unsafe_requests() {
     let p = RetryPolicy::default();
-    assert!(matches!(p.decide(1, true, status(503), NOW, 0), RetryDecision::RetryAfter(_)));
-    assert_eq!(p.decide(2, true, status(503), NOW, 0), RetryDecision::GiveUp);
-    assert_eq!(p.decide(0, false, status(503), NOW, 0), RetryDecision::GiveUp);
-    assert_eq!(RetryPolicy::never().decide(0, true, status(503), NOW, 0), RetryDecision::GiveUp);
+    assert!(matches!(
+        p.decide(1, true, status(503), NOW, 0),
+        RetryDecision::RetryAfter(_)
+    ));
+    assert_eq!(
+        p.decide(2, true, status(503), NOW, 0),
+        RetryDecision::GiveUp
+    );
+    assert_eq!(
+        p.decide(0, false, status(503), NOW, 0),
+        RetryDecision::GiveUp
+    );
+    assert_eq!(
+        RetryPolicy::never().decide(0, true, status(503), NOW, 0),
+        RetryDecision::GiveUp
+    );
 }
 
 #[test]
@@ -82,35 +139,78 @@ fn retry_after_is_obeyed_when_short_and_refused_when_long() {
     let date = RetryAfter::Date(NOW + Duration::from_secs(12));
     let far_date = RetryAfter::Date(NOW + Duration::from_secs(7200));
     let s429 = StatusCode::TOO_MANY_REQUESTS;
-    assert_eq!(p.decide(0, true, Attempt::Status(s429, Some(&short)), NOW, 0), RetryDecision::RetryAfter(Duration::from_secs(3)));
-    assert_eq!(p.decide(0, true, Attempt::Status(s429, Some(&at_cap)), NOW, 0), RetryDecision::RetryAfter(Duration::from_secs(30)));
-    assert_eq!(p.decide(0, true, Attempt::Status(s429, Some(&long)), NOW, 0), RetryDecision::GiveUp);
-    assert_eq!(p.decide(0, true, Attempt::Status(s429, Some(&date)), NOW, 0), RetryDecision::RetryAfter(Duration::from_secs(12)));
-    assert_eq!(p.decide(0, true, Attempt::Status(s429, Some(&far_date)), NOW, 0), RetryDecision::GiveUp);
+    assert_eq!(
+        p.decide(0, true, Attempt::Status(s429, Some(&short)), NOW, 0),
+        RetryDecision::RetryAfter(Duration::from_secs(3))
+    );
+    assert_eq!(
+        p.decide(0, true, Attempt::Status(s429, Some(&at_cap)), NOW, 0),
+        RetryDecision::RetryAfter(Duration::from_secs(30))
+    );
+    assert_eq!(
+        p.decide(0, true, Attempt::Status(s429, Some(&long)), NOW, 0),
+        RetryDecision::GiveUp
+    );
+    assert_eq!(
+        p.decide(0, true, Attempt::Status(s429, Some(&date)), NOW, 0),
+        RetryDecision::RetryAfter(Duration::from_secs(12))
+    );
+    assert_eq!(
+        p.decide(0, true, Attempt::Status(s429, Some(&far_date)), NOW, 0),
+        RetryDecision::GiveUp
+    );
     let s503 = StatusCode::SERVICE_UNAVAILABLE;
-    assert_eq!(p.decide(0, true, Attempt::Status(s503, Some(&short)), NOW, 0), RetryDecision::RetryAfter(Duration::from_secs(3)));
+    assert_eq!(
+        p.decide(0, true, Attempt::Status(s503, Some(&short)), NOW, 0),
+        RetryDecision::RetryAfter(Duration::from_secs(3))
+    );
 }
 
 fn session(status: Option<&str>, payment: Option<&str>) -> SessionStatus {
-    serde_json::from_value(serde_json::json!({"id": "ecs_1", "status": status, "payment_status": payment})).unwrap()
+    serde_json::from_value(
+        serde_json::json!({"id": "ecs_1", "status": status, "payment_status": payment}),
+    )
+    .unwrap()
 }
 
 #[test]
 fn terminal_states() {
-    assert_eq!(Terminal::of(&session(Some("complete"), Some("succeeded"))), Some(Terminal::Paid));
-    assert_eq!(Terminal::of(&session(Some("open"), Some("failed"))), Some(Terminal::Failed));
-    assert_eq!(Terminal::of(&session(Some("expired"), Some("unpaid"))), Some(Terminal::Expired));
-    assert_eq!(Terminal::of(&session(Some("complete"), Some("unpaid"))), Some(Terminal::Complete));
+    assert_eq!(
+        Terminal::of(&session(Some("complete"), Some("succeeded"))),
+        Some(Terminal::Paid)
+    );
+    assert_eq!(
+        Terminal::of(&session(Some("open"), Some("failed"))),
+        Some(Terminal::Failed)
+    );
+    assert_eq!(
+        Terminal::of(&session(Some("expired"), Some("unpaid"))),
+        Some(Terminal::Expired)
+    );
+    assert_eq!(
+        Terminal::of(&session(Some("complete"), Some("unpaid"))),
+        Some(Terminal::Complete)
+    );
     assert_eq!(Terminal::of(&session(Some("open"), Some("unpaid"))), None);
-    assert_eq!(Terminal::of(&session(Some("open"), Some("processing"))), None);
+    assert_eq!(
+        Terminal::of(&session(Some("open"), Some("processing"))),
+        None
+    );
     assert_eq!(Terminal::of(&session(None, None)), None);
     let s = session(Some("open"), Some("pending"));
-    assert_eq!((s.status, s.payment_status), (Some(SessionState::Open), Some(PaymentStatus::Pending)));
+    assert_eq!(
+        (s.status, s.payment_status),
+        (Some(SessionState::Open), Some(PaymentStatus::Pending))
+    );
 }
 
 #[test]
 fn poll_schedule_grows_by_half_up_to_the_cap_and_ends_at_the_deadline() {
-    let policy = PollPolicy { initial_interval: Duration::from_secs(1), max_interval: Duration::from_secs(3), deadline: Duration::from_secs(10) };
+    let policy = PollPolicy {
+        initial_interval: Duration::from_secs(1),
+        max_interval: Duration::from_secs(3),
+        deadline: Duration::from_secs(10),
+    };
     let mut poller = Poller::new(policy);
     let pending = session(Some("open"), Some("unpaid"));
     let none = RateLimit::default();
@@ -126,7 +226,11 @@ fn poll_schedule_grows_by_half_up_to_the_cap_and_ends_at_the_deadline() {
             PollStep::Done(t) => panic!("done early: {t:?}"),
         }
     }
-    assert_eq!(waits, [1000, 1500, 2250, 3000, 2250], "last wait lands exactly on the deadline");
+    assert_eq!(
+        waits,
+        [1000, 1500, 2250, 3000, 2250],
+        "last wait lands exactly on the deadline"
+    );
     assert_eq!(elapsed, Duration::from_secs(10));
 }
 
@@ -134,18 +238,42 @@ fn poll_schedule_grows_by_half_up_to_the_cap_and_ends_at_the_deadline() {
 fn poll_stops_at_once_on_a_terminal_status() {
     let mut poller = Poller::new(PollPolicy::default());
     let paid = session(Some("complete"), Some("succeeded"));
-    assert_eq!(poller.after_status(Duration::ZERO, &paid, &RateLimit::default()), PollStep::Done(Terminal::Paid));
-    assert_eq!(poller.after_status(Duration::from_secs(999), &paid, &RateLimit::default()), PollStep::Done(Terminal::Paid), "a final answer wins over the deadline");
+    assert_eq!(
+        poller.after_status(Duration::ZERO, &paid, &RateLimit::default()),
+        PollStep::Done(Terminal::Paid)
+    );
+    assert_eq!(
+        poller.after_status(Duration::from_secs(999), &paid, &RateLimit::default()),
+        PollStep::Done(Terminal::Paid),
+        "a final answer wins over the deadline"
+    );
 }
 
 #[test]
 fn poll_honours_rate_limits() {
-    let policy = PollPolicy { initial_interval: Duration::from_secs(1), max_interval: Duration::from_secs(10), deadline: Duration::from_secs(60) };
+    let policy = PollPolicy {
+        initial_interval: Duration::from_secs(1),
+        max_interval: Duration::from_secs(10),
+        deadline: Duration::from_secs(60),
+    };
     let pending = session(Some("open"), Some("unpaid"));
     let mut poller = Poller::new(policy);
-    let exhausted = RateLimit { limit: Some(100), remaining: Some(0), reset: Some(7) };
-    assert_eq!(poller.after_status(Duration::ZERO, &pending, &exhausted), PollStep::Wait(Duration::from_secs(7)));
-    assert_eq!(poller.after_rate_limit(Duration::from_secs(7), Duration::from_secs(20)), PollStep::Wait(Duration::from_secs(20)));
+    let exhausted = RateLimit {
+        limit: Some(100),
+        remaining: Some(0),
+        reset: Some(7),
+    };
+    assert_eq!(
+        poller.after_status(Duration::ZERO, &pending, &exhausted),
+        PollStep::Wait(Duration::from_secs(7))
+    );
+    assert_eq!(
+        poller.after_rate_limit(Duration::from_secs(7), Duration::from_secs(20)),
+        PollStep::Wait(Duration::from_secs(20))
+    );
     // A Retry-After past the deadline ends the wait instead of overshooting it.
-    assert_eq!(poller.after_rate_limit(Duration::from_secs(50), Duration::from_secs(20)), PollStep::DeadlineReached);
+    assert_eq!(
+        poller.after_rate_limit(Duration::from_secs(50), Duration::from_secs(20)),
+        PollStep::DeadlineReached
+    );
 }

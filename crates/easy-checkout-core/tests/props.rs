@@ -146,9 +146,29 @@ fn json_like() -> impl Strategy<Value = String> {
     ];
     let value = leaf.prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(","))),
-            proptest::collection::vec((prop_oneof![Just("data".to_owned()), Just("id".to_owned()), Just("error".to_owned()), Just("status".to_owned()), Just("client_secret".to_owned()), "[a-z]{1,6}".prop_map(|s| s)], inner), 0..4)
-                .prop_map(|kv| format!("{{{}}}", kv.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect::<Vec<_>>().join(","))),
+            proptest::collection::vec(inner.clone(), 0..4)
+                .prop_map(|v| format!("[{}]", v.join(","))),
+            proptest::collection::vec(
+                (
+                    prop_oneof![
+                        Just("data".to_owned()),
+                        Just("id".to_owned()),
+                        Just("error".to_owned()),
+                        Just("status".to_owned()),
+                        Just("client_secret".to_owned()),
+                        "[a-z]{1,6}".prop_map(|s| s)
+                    ],
+                    inner
+                ),
+                0..4
+            )
+            .prop_map(|kv| format!(
+                "{{{}}}",
+                kv.iter()
+                    .map(|(k, v)| format!("\"{k}\":{v}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )),
         ]
     });
     (value, 0usize..3).prop_map(|(v, cut)| {

@@ -12,7 +12,10 @@ const SECRET: &str = "ecs_secret_VERYSECRET0002";
 fn assert_clean(text: &str) {
     assert!(!text.contains(KEY), "API key leaked: {text}");
     assert!(!text.contains(SECRET), "client secret leaked: {text}");
-    assert!(!text.contains("VERYSECRET"), "secret fragment leaked: {text}");
+    assert!(
+        !text.contains("VERYSECRET"),
+        "secret fragment leaked: {text}"
+    );
 }
 
 #[test]
@@ -46,16 +49,26 @@ fn config_debug_hides_the_key() {
 #[test]
 fn built_requests_debug_hides_the_key_header() {
     let config = Config::new(KEY.parse().unwrap());
-    let request = config.build(&RetrieveSession::new("ecs_1").unwrap()).unwrap();
-    assert_eq!(request.headers()["x-easy-api-key"], KEY, "the header carries the key");
+    let request = config
+        .build(&RetrieveSession::new("ecs_1").unwrap())
+        .unwrap();
+    assert_eq!(
+        request.headers()["x-easy-api-key"],
+        KEY,
+        "the header carries the key"
+    );
     assert!(request.headers()["x-easy-api-key"].is_sensitive());
     assert_clean(&format!("{request:?}"));
 }
 
 #[test]
 fn parameter_debug_hides_client_secrets() {
-    let validate = Validate::new(ClientSecret::new(SECRET).unwrap()).with_parent_origin("https://a.example");
-    let confirm = Confirm::new(ClientSecret::new(SECRET).unwrap(), PaymentMethod::card("tok_1"));
+    let validate =
+        Validate::new(ClientSecret::new(SECRET).unwrap()).with_parent_origin("https://a.example");
+    let confirm = Confirm::new(
+        ClientSecret::new(SECRET).unwrap(),
+        PaymentMethod::card("tok_1"),
+    );
     assert_clean(&format!("{validate:?} {confirm:?} {confirm:#?}"));
 }
 
@@ -70,7 +83,8 @@ fn parsed_session_debug_hides_the_client_secret() {
 #[test]
 fn decode_errors_never_quote_the_body() {
     // A client_secret where a number belongs: serde_json's own message would quote it.
-    let body = format!(r#"{{"data":{{"id":"ecs_1","expires_at":{{"x":"{SECRET}"}},"client_secret":7}}}}"#);
+    let body =
+        format!(r#"{{"data":{{"id":"ecs_1","expires_at":{{"x":"{SECRET}"}},"client_secret":7}}}}"#);
     let e = CreateSession::parse(StatusCode::OK, &HeaderMap::new(), body.as_bytes()).unwrap_err();
     assert!(matches!(e, Error::Decode(_)));
     assert_clean(&format!("{e} {e:?}"));
@@ -83,14 +97,23 @@ fn decode_errors_never_quote_the_body() {
 fn api_errors_keep_echoed_bodies_out_of_display_and_debug() {
     // A proxy that echoes the request body back in its error page.
     let body = format!(r#"<html>bad request: {{"client_secret":"{SECRET}"}}</html>"#);
-    let e = Confirm::parse(StatusCode::BAD_GATEWAY, &HeaderMap::new(), body.as_bytes()).unwrap_err();
+    let e =
+        Confirm::parse(StatusCode::BAD_GATEWAY, &HeaderMap::new(), body.as_bytes()).unwrap_err();
     assert_clean(&format!("{e} {e:?}"));
-    assert_eq!(e.as_api().unwrap().raw_body, body.as_bytes(), "still there for whoever asks");
+    assert_eq!(
+        e.as_api().unwrap().raw_body,
+        body.as_bytes(),
+        "still there for whoever asks"
+    );
 }
 
 #[test]
 fn invalid_input_errors_never_echo_secrets() {
-    for bad in [" ", "sk live with spaces VERYSECRET", "sk_test_\u{7f}VERYSECRET"] {
+    for bad in [
+        " ",
+        "sk live with spaces VERYSECRET",
+        "sk_test_\u{7f}VERYSECRET",
+    ] {
         let e = ApiKey::new(bad).unwrap_err();
         assert_clean(&format!("{e} {e:?}"));
     }
@@ -100,13 +123,24 @@ fn invalid_input_errors_never_echo_secrets() {
 
 #[test]
 fn snapshots_redact_keys_and_secrets_even_with_a_key_configured() {
-    let config = Config::new(KEY.parse().unwrap()).with_base_url(BaseUrl::parse("http://localhost:1").unwrap());
-    let confirm = Confirm::new(ClientSecret::new(SECRET).unwrap(), PaymentMethod::card("tok_1"))
-        .with_extra("nested", serde_json::json!({"client_secret": SECRET, "list": [{"client_secret": SECRET}]}));
+    let config = Config::new(KEY.parse().unwrap())
+        .with_base_url(BaseUrl::parse("http://localhost:1").unwrap());
+    let confirm = Confirm::new(
+        ClientSecret::new(SECRET).unwrap(),
+        PaymentMethod::card("tok_1"),
+    )
+    .with_extra(
+        "nested",
+        serde_json::json!({"client_secret": SECRET, "list": [{"client_secret": SECRET}]}),
+    );
     let text = snapshot::render(&config.build(&confirm).unwrap());
     assert_clean(&text);
     assert_eq!(text.matches("[REDACTED]").count(), 3);
-    let text = snapshot::render(&config.build(&RetrieveSession::new("ecs_1").unwrap()).unwrap());
+    let text = snapshot::render(
+        &config
+            .build(&RetrieveSession::new("ecs_1").unwrap())
+            .unwrap(),
+    );
     assert_clean(&text);
     assert!(text.contains("x-easy-api-key: [REDACTED]"));
 }

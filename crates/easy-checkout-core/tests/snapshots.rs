@@ -18,7 +18,10 @@ fn sandbox() -> Config {
 fn render<O: Operation>(config: &Config, op: &O) -> String {
     let text = snapshot::render(&config.build(op).unwrap());
     assert!(!text.contains(KEY), "API key leaked into snapshot:\n{text}");
-    assert!(!text.contains(SECRET), "client secret leaked into snapshot:\n{text}");
+    assert!(
+        !text.contains(SECRET),
+        "client secret leaked into snapshot:\n{text}"
+    );
     text
 }
 
@@ -35,7 +38,9 @@ fn secret() -> ClientSecret {
 
 #[test]
 fn create_session_with_idempotency_key() {
-    let op = create().with_idempotency_key("ecs-cart-2025-01-01-001").unwrap();
+    let op = create()
+        .with_idempotency_key("ecs-cart-2025-01-01-001")
+        .unwrap();
     insta::assert_snapshot!(render(&sandbox(), &op));
 }
 
@@ -54,7 +59,10 @@ fn create_session_with_extra_fields() {
 
 #[test]
 fn retrieve_session() {
-    insta::assert_snapshot!(render(&sandbox(), &RetrieveSession::new("ecs_123").unwrap()));
+    insta::assert_snapshot!(render(
+        &sandbox(),
+        &RetrieveSession::new("ecs_123").unwrap()
+    ));
 }
 
 #[test]
@@ -109,7 +117,10 @@ fn update_config_with_idempotency_key() {
 
 #[test]
 fn update_config_without_idempotency_key() {
-    insta::assert_snapshot!(render(&sandbox(), &UpdateConfig::new(["https://example.com"])));
+    insta::assert_snapshot!(render(
+        &sandbox(),
+        &UpdateConfig::new(["https://example.com"])
+    ));
 }
 
 #[test]
@@ -131,7 +142,8 @@ fn base_url_override_replaces_the_whole_base() {
 
 #[test]
 fn base_url_override_with_a_path_prefix() {
-    let config = sandbox().with_base_url(BaseUrl::parse("https://proxy.example.com/easy/v1/api").unwrap());
+    let config =
+        sandbox().with_base_url(BaseUrl::parse("https://proxy.example.com/easy/v1/api").unwrap());
     insta::assert_snapshot!(render(&config, &create()));
 }
 

@@ -57,7 +57,11 @@ impl Operation for Validate {
         to_json(self)
     }
 
-    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<ValidateResponse, Error> {
+    fn parse(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<ValidateResponse, Error> {
         parse_object(status, headers, body)
     }
 }
@@ -146,7 +150,10 @@ impl Operation for Confirm {
 
     fn body(&self) -> Result<Option<Vec<u8>>, InvalidInput> {
         if self.payment_method.kind.trim().is_empty() {
-            return Err(InvalidInput::new("payment_method.type", "must not be empty"));
+            return Err(InvalidInput::new(
+                "payment_method.type",
+                "must not be empty",
+            ));
         }
         check_extra(&self.payment_method.extra, &["type", "token_id"])?;
         check_extra(&self.extra, &["client_secret", "payment_method"])?;

@@ -26,7 +26,11 @@ impl Operation for GetConfig {
         path.push_str("/config");
     }
 
-    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<CheckoutConfig, Error> {
+    fn parse(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<CheckoutConfig, Error> {
         parse_object(status, headers, body)
     }
 }
@@ -98,7 +102,11 @@ impl Operation for UpdateConfig {
         self.idempotency_key.as_ref()
     }
 
-    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<CheckoutConfig, Error> {
+    fn parse(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<CheckoutConfig, Error> {
         parse_object(status, headers, body)
     }
 }

@@ -27,7 +27,8 @@ impl Operation for ValidateKey {
             Err(Error::Decode(_)) => {
                 let mut e = ApiError::from_response(status, headers, body);
                 e.kind = ApiErrorKind::Authentication;
-                e.message = Some("the reply does not confirm the key (no basisTheoryPublicApiKey)".into());
+                e.message =
+                    Some("the reply does not confirm the key (no basisTheoryPublicApiKey)".into());
                 Err(e.into())
             }
             other => other,

@@ -52,16 +52,31 @@ pub(crate) fn check_extra(extra: &Map<String, Value>, typed: &[&str]) -> Result<
 }
 
 /// Checks an absolute `http(s)` URL (a return URL or an origin).
-pub(crate) fn check_url(field: &'static str, url: &str, origin_only: bool) -> Result<(), InvalidInput> {
+pub(crate) fn check_url(
+    field: &'static str,
+    url: &str,
+    origin_only: bool,
+) -> Result<(), InvalidInput> {
     let uri: http::Uri = url
         .parse()
         .map_err(|_| InvalidInput::new(field, "is not a valid URL"))?;
     let scheme_ok = matches!(uri.scheme_str(), Some("https" | "http"));
     if !scheme_ok || uri.host().is_none_or(str::is_empty) {
-        return Err(InvalidInput::new(field, "must be an absolute http:// or https:// URL"));
+        return Err(InvalidInput::new(
+            field,
+            "must be an absolute http:// or https:// URL",
+        ));
     }
-    if origin_only && (uri.path_and_query().is_some_and(|p| p.as_str() != "/" && !p.as_str().is_empty()) || url.ends_with('/')) {
-        return Err(InvalidInput::new(field, "must be an origin (scheme://host[:port], no path)"));
+    if origin_only
+        && (uri
+            .path_and_query()
+            .is_some_and(|p| p.as_str() != "/" && !p.as_str().is_empty())
+            || url.ends_with('/'))
+    {
+        return Err(InvalidInput::new(
+            field,
+            "must be an origin (scheme://host[:port], no path)",
+        ));
     }
     Ok(())
 }
