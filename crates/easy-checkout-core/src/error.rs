@@ -412,6 +412,18 @@ pub enum TransportErrorKind {
 }
 
 impl TransportErrorKind {
+    /// The snake_case name (`"connect"`, `"timeout"`, `"body_too_large"`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connect => "connect",
+            Self::Timeout => "timeout",
+            Self::Tls => "tls",
+            Self::Io => "io",
+            Self::BodyTooLarge => "body_too_large",
+            Self::Other => "other",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Self::Connect => "could not connect",
@@ -443,7 +455,7 @@ impl TransportError {
         let source = source.into();
         Self {
             kind,
-            detail: Some(source.to_string()),
+            detail: Some(describe_chain(source.as_ref())),
             source: Some(source),
         }
     }
@@ -469,6 +481,22 @@ impl TransportError {
     pub fn kind(&self) -> TransportErrorKind {
         self.kind
     }
+}
+
+/// The error's message followed by those of its sources, skipping repeats: some transports
+/// say only "unknown error" at the top and the cause one level down.
+fn describe_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let message = cause.to_string();
+        if !message.is_empty() && !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        next = cause.source();
+    }
+    text
 }
 
 /// `Retry-After`, in either legal form.

@@ -277,3 +277,24 @@ fn poll_honours_rate_limits() {
         PollStep::DeadlineReached
     );
 }
+
+#[test]
+fn transport_errors_describe_their_whole_chain() {
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("unknown error")
+        }
+    }
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+    let inner = std::io::Error::other("[18] Transferred a partial file");
+    let e = TransportError::new(TransportErrorKind::Io, Outer(inner));
+    assert_eq!(e.to_string(), "connection failed: unknown error: [18] Transferred a partial file");
+    assert_eq!(e.kind().as_str(), "io");
+    assert!(std::error::Error::source(&e).is_some(), "the source is kept");
+}
