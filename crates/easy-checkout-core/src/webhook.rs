@@ -12,7 +12,8 @@
 //! let header = webhook::sign(&secret, body);
 //! let event = webhook::verify(&secret, Some(&header), body).unwrap();
 //! assert_eq!(event.kind, EventType::SessionCompleted);
-//! assert_eq!(webhook::verify(&secret, Some("sha256=00"), body).unwrap_err().code(), "WEBHOOK_SIGNATURE_MISMATCH");
+//! let forged = format!("sha256={}", "0".repeat(64));
+//! assert_eq!(webhook::verify(&secret, Some(&forged), body).unwrap_err().code(), "WEBHOOK_SIGNATURE_MISMATCH");
 //! ```
 
 use std::fmt;
