@@ -17,6 +17,11 @@ pub const PRODUCTION_BASE_URL: &str = "https://api.itseasy.co/v1/api";
 /// The sandbox API, where `sk_test_` keys go.
 pub const SANDBOX_BASE_URL: &str = "https://sandbox-api.itseasy.co/v1/api";
 
+/// The environment variable holding the API key.
+pub const API_KEY_ENV: &str = "EASY_API_KEY";
+/// The environment variable overriding the base URL.
+pub const BASE_URL_ENV: &str = "EASY_API_URL";
+
 /// The SDK's user agent, without the transport.
 pub const USER_AGENT: &str = concat!("easy-checkout-rust/", env!("CARGO_PKG_VERSION"));
 
@@ -168,6 +173,33 @@ impl Config {
             None => Environment::Production.base_url(),
         });
         Ok(Self::assemble(base_url, api_key))
+    }
+
+    /// From environment variables, read through `lookup` (pass `std::env::var_os`): the
+    /// core reads no environment itself. [`API_KEY_ENV`] is optional (without it the
+    /// configuration holds no key); [`BASE_URL_ENV`] overrides the routing. An empty
+    /// variable counts as unset; one that is not UTF-8 is refused.
+    ///
+    /// ```
+    /// use easy_checkout_core::Config;
+    /// let env = |name: &str| (name == "EASY_API_KEY").then(|| "sk_test_1".into());
+    /// let config = Config::from_lookup(env).unwrap();
+    /// assert_eq!(config.base_url().as_str(), "https://sandbox-api.itseasy.co/v1/api");
+    /// ```
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Self, InvalidInput> {
+        let read = |name: &'static str| {
+            lookup(name)
+                .map(|v| {
+                    v.into_string()
+                        .map_err(|_| InvalidInput::new(name, "is not valid UTF-8"))
+                })
+                .transpose()
+        };
+        let api_key = read(API_KEY_ENV)?;
+        let base_url = read(BASE_URL_ENV)?;
+        Self::from_values(api_key.as_deref(), base_url.as_deref())
     }
 
     fn assemble(base_url: BaseUrl, api_key: Option<ApiKey>) -> Self {

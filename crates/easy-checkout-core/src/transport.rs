@@ -42,6 +42,16 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
     }
 }
 
+/// Whether `method` carries a body even when it is empty (`Content-Length: 0`): true for
+/// POST, PUT and PATCH, false for GET, HEAD, DELETE, OPTIONS and TRACE.
+pub fn method_takes_body(method: &http::Method) -> bool {
+    use http::Method;
+    !matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
 /// Default cap on a response body: 1 MiB. Embedded Checkout replies are a few KiB.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 1024 * 1024;
 
