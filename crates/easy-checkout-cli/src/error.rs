@@ -206,6 +206,9 @@ impl From<Error> for CliError {
                 out.retry_after_seconds =
                     e.retry_after.map(|r| seconds_until(r, SystemTime::now()));
             }
+            Error::Transport(e) => {
+                out.details = Some(json!({ "transport": e.kind().as_str() }));
+            }
             _ => {}
         }
         out.into()

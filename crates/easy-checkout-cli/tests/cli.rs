@@ -693,6 +693,7 @@ fn transport_failures_exit_3() {
         ]);
         assert_eq!(out.code, 3, "{out:?}");
         assert_eq!(out.error_json()["error"]["kind"], "transport");
+        assert_eq!(out.error_json()["error"]["details"]["transport"], "connect");
         assert!(!out.all().contains(SECRET_KEY));
 
         let out = run(&[
