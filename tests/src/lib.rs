@@ -4,7 +4,9 @@
 
 #![allow(missing_docs)]
 
+pub mod loopback;
 pub mod scenarios;
+pub mod transport_suite;
 
 use std::time::Duration;
 

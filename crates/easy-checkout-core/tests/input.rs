@@ -270,9 +270,18 @@ fn validate_and_confirm_never_carry_the_key_even_when_configured() {
 fn from_lookup_reads_the_two_variables() {
     use std::ffi::OsString;
     let env = |pairs: &'static [(&'static str, &'static str)]| {
-        move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| OsString::from(v))
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| OsString::from(v))
+        }
     };
-    let c = Config::from_lookup(env(&[("EASY_API_KEY", "sk_live_1"), ("EASY_API_URL", "http://127.0.0.1:7/")])).unwrap();
+    let c = Config::from_lookup(env(&[
+        ("EASY_API_KEY", "sk_live_1"),
+        ("EASY_API_URL", "http://127.0.0.1:7/"),
+    ]))
+    .unwrap();
     assert_eq!(c.base_url().as_str(), "http://127.0.0.1:7");
     assert!(c.api_key().is_some());
     let c = Config::from_lookup(env(&[("EASY_API_KEY", "")])).unwrap();

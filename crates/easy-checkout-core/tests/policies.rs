@@ -294,7 +294,13 @@ fn transport_errors_describe_their_whole_chain() {
     }
     let inner = std::io::Error::other("[18] Transferred a partial file");
     let e = TransportError::new(TransportErrorKind::Io, Outer(inner));
-    assert_eq!(e.to_string(), "connection failed: unknown error: [18] Transferred a partial file");
+    assert_eq!(
+        e.to_string(),
+        "connection failed: unknown error: [18] Transferred a partial file"
+    );
     assert_eq!(e.kind().as_str(), "io");
-    assert!(std::error::Error::source(&e).is_some(), "the source is kept");
+    assert!(
+        std::error::Error::source(&e).is_some(),
+        "the source is kept"
+    );
 }

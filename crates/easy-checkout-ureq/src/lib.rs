@@ -93,9 +93,10 @@
 use std::fmt;
 use std::io;
 
-use easy_checkout_core::http::{self, Method};
+use easy_checkout_core::http;
+use easy_checkout_core::transport::method_takes_body;
 use easy_checkout_core::{
-    ApiKey, BaseUrl, Config, Error, InvalidInput, Transport, TransportError, TransportErrorKind,
+    ApiKey, BaseUrl, Config, Error, Transport, TransportError, TransportErrorKind,
 };
 use ureq::config::AutoHeaderValue;
 
@@ -202,7 +203,7 @@ impl Transport for UreqTransport {
         let (parts, body) = request.into_parts();
         // An empty body on a method that takes none is sent as no body at all (no
         // `Content-Length: 0` on a GET); any other body goes out as given.
-        let sent = if body.is_empty() && !expects_body(&parts.method) {
+        let sent = if body.is_empty() && !method_takes_body(&parts.method) {
             self.agent.run(http::Request::from_parts(parts, ()))
         } else {
             self.agent.run(http::Request::from_parts(parts, body))
@@ -221,14 +222,6 @@ impl Transport for UreqTransport {
             .map_err(|e| map_error(e, Phase::Body { limit }))?;
         Ok(http::Response::from_parts(parts, bytes))
     }
-}
-
-/// Whether an empty body still means "a body of zero bytes" for `method`.
-fn expects_body(method: &Method) -> bool {
-    !matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS | Method::TRACE
-    )
 }
 
 /// Where a ureq error arose: the exchange up to the response head, or reading the body.
@@ -309,29 +302,18 @@ pub fn from_key(api_key: &str) -> Result<Client, Error> {
     Ok(with_config(config, TransportSettings::default()))
 }
 
-/// A client configured from the environment:
+/// A client configured from the environment, as [`Config::from_lookup`] reads it:
 ///
 /// - `EASY_API_KEY`, optional: without it the client holds no key and can call only
 ///   `validate` and `confirm` (key-authenticated calls fail before sending);
 /// - `EASY_API_URL`, optional: overrides the base URL the key routes to (`https://`, or
 ///   `http://` for loopback hosts only).
 ///
-/// An empty variable counts as unset. Default transport settings; no IO.
+/// An empty variable counts as unset; one that is not UTF-8 is refused. Default transport
+/// settings; no IO.
 pub fn from_env() -> Result<Client, Error> {
-    let api_key = env_var("EASY_API_KEY")?;
-    let base_url = env_var("EASY_API_URL")?;
-    let config = Config::from_values(api_key.as_deref(), base_url.as_deref())?;
+    let config = Config::from_lookup(|name| std::env::var_os(name))?;
     Ok(with_config(config, TransportSettings::default()))
-}
-
-fn env_var(name: &'static str) -> Result<Option<String>, InvalidInput> {
-    match std::env::var(name) {
-        Ok(value) => Ok(Some(value)),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => {
-            Err(InvalidInput::new(name, "is not valid UTF-8"))
-        }
-    }
 }
 
 /// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake of
@@ -442,14 +424,5 @@ mod tests {
         let error = map_error(ureq::Error::HostNotFound, Phase::Exchange);
         let source = error.source().expect("a source");
         assert!(source.downcast_ref::<ureq::Error>().is_some());
-    }
-
-    #[test]
-    fn body_less_methods() {
-        assert!(!expects_body(&Method::GET));
-        assert!(!expects_body(&Method::DELETE));
-        assert!(expects_body(&Method::POST));
-        assert!(expects_body(&Method::PATCH));
-        assert!(expects_body(&Method::PUT));
     }
 }

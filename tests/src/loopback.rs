@@ -1,8 +1,8 @@
-//! A tiny HTTP/1.1 server on 127.0.0.1 for the transport tests: one thread accepting,
-//! one thread per connection, keep-alive, every request recorded as it came off the wire.
-//! Each test scripts the replies with a handler that writes raw bytes to the socket.
-
-#![allow(dead_code)]
+//! A tiny HTTP/1.1 server on 127.0.0.1 for the transport tests of both adapters: one thread
+//! accepting, one thread per connection, keep-alive, every request recorded as it came off
+//! the wire. Each test scripts the replies with a handler that writes raw bytes to the socket.
+//! Unlike the fake API, it can misbehave at the byte level: stall, cut a body short, send
+//! garbage, announce a length it never sends.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -44,6 +44,17 @@ impl Recorded {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.header_all(name).first().copied()
+    }
+
+    /// Every header name, lowercased and sorted.
+    pub fn header_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .headers
+            .iter()
+            .map(|(n, _)| n.to_ascii_lowercase())
+            .collect();
+        names.sort();
+        names
     }
 }
 
