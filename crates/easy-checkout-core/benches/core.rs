@@ -16,6 +16,10 @@
 //!
 //! Run: `cargo bench -p easy-checkout-core --bench core`.
 
+// The fixtures are `pub` only so that `tests/benches/allocs.rs`, which includes this file as a
+// module, counts the allocations of exactly these workloads.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use criterion::Criterion;
@@ -34,6 +38,7 @@ pub const BASE: &str = "https://sandbox-api.itseasy.co/v1/api";
 pub const SESSION_ID: &str = "ecs_01J9ZQ4K7M3XW8T2B6N5R1VYHD";
 pub const CLIENT_SECRET: &str = "ecs_01J9ZQ4K7M3XW8T2B6N5R1VYHD_secret_q8W2eR4tY6uI8oP0aS2dF4gH";
 pub const RETURN_URL: &str = "https://shop.example.com/checkout/return";
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 pub const IDEMPOTENCY_KEY: &str = "order-7f3c2a91-5b8e-4d6f-a0c1-93e4b7d2f815";
 
 // ---------------------------------------------------------------------------------------------
@@ -158,10 +163,10 @@ impl Baseline {
         *request.uri_mut() = uri.try_into().expect("valid uri");
         let headers = request.headers_mut();
         headers.reserve(3 + usize::from(has_body) + usize::from(idempotency_key.is_some()));
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(ACCEPT, JSON);
         headers.insert(USER_AGENT, self.user_agent.clone());
         if has_body {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            headers.insert(CONTENT_TYPE, JSON);
         }
         if let Some(key) = idempotency_key {
             headers.insert(
@@ -431,7 +436,7 @@ pub struct PlainConfig {
 
 pub fn response_headers() -> HeaderMap {
     let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(CONTENT_TYPE, JSON);
     headers
 }
 
@@ -490,7 +495,75 @@ fn bench_parse(c: &mut Criterion) {
     base.finish();
 }
 
+/// `EASY_BENCH_RUN=<id>:<n>`: runs the workload of one benchmark id `n` times, with no
+/// criterion around it, and exits. For instruction counts that do not depend on the load of
+/// the machine: the difference between two `valgrind --tool=callgrind` runs with `n = 1001`
+/// and `n = 1`, divided by 1000, is the instructions of one call.
+fn run_fixed(spec: &str) {
+    let (id, n) = spec.rsplit_once(':').expect("EASY_BENCH_RUN=<id>:<n>");
+    let n: usize = n.parse().expect("a count");
+    let config = config();
+    let b = Baseline::new(&config);
+    let h = response_headers();
+    let ok = StatusCode::OK;
+    let key = IDEMPOTENCY_KEY;
+    fn repeat<R>(n: usize, mut f: impl FnMut() -> R) {
+        for _ in 0..n {
+            black_box(f());
+        }
+    }
+    let (cs, pcs) = (create_session(), plain_create_session());
+    let (rs, cr) = (retrieve_session(), crypto_status());
+    let (va, pva) = (validate(), plain_validate());
+    let (co, pco) = (confirm(), plain_confirm());
+    let (uc, puc) = (update_config(), plain_update_config());
+    use serde_json::from_slice;
+    match id {
+        "core/build/create_session" => repeat(n, || config.build(black_box(&cs))),
+        "core/build/retrieve_session" => repeat(n, || config.build(black_box(&rs))),
+        "core/build/crypto_status" => repeat(n, || config.build(black_box(&cr))),
+        "core/build/validate" => repeat(n, || config.build(black_box(&va))),
+        "core/build/confirm" => repeat(n, || config.build(black_box(&co))),
+        "core/build/get_config" => repeat(n, || config.build(black_box(&GetConfig))),
+        "core/build/update_config" => repeat(n, || config.build(black_box(&uc))),
+        "baseline/build/create_session" => repeat(n, || b.create_session(black_box(&pcs), key)),
+        "baseline/build/retrieve_session" => {
+            repeat(n, || b.retrieve_session(black_box(SESSION_ID)))
+        }
+        "baseline/build/crypto_status" => repeat(n, || b.crypto_status(black_box(SESSION_ID))),
+        "baseline/build/validate" => repeat(n, || b.validate(black_box(&pva))),
+        "baseline/build/confirm" => repeat(n, || b.confirm(black_box(&pco), key)),
+        "baseline/build/get_config" => repeat(n, || b.get_config()),
+        "baseline/build/update_config" => repeat(n, || b.update_config(black_box(&puc), key)),
+        "core/parse/session" => repeat(n, || CreateSession::parse(ok, &h, black_box(SESSION_BODY))),
+        "core/parse/session_status" => repeat(n, || {
+            RetrieveSession::parse(ok, &h, black_box(SESSION_STATUS_BODY))
+        }),
+        "core/parse/crypto_status" => repeat(n, || {
+            CryptoStatus::parse(ok, &h, black_box(CRYPTO_STATUS_BODY))
+        }),
+        "core/parse/config" => repeat(n, || GetConfig::parse(ok, &h, black_box(CONFIG_BODY))),
+        "baseline/parse/session" => repeat(n, || {
+            from_slice::<Envelope<PlainSession>>(black_box(SESSION_BODY))
+        }),
+        "baseline/parse/session_status" => repeat(n, || {
+            from_slice::<Envelope<PlainSessionStatus>>(black_box(SESSION_STATUS_BODY))
+        }),
+        "baseline/parse/crypto_status" => repeat(n, || {
+            from_slice::<Envelope<PlainCryptoStatus>>(black_box(CRYPTO_STATUS_BODY))
+        }),
+        "baseline/parse/config" => repeat(n, || {
+            from_slice::<Envelope<PlainConfig>>(black_box(CONFIG_BODY))
+        }),
+        other => panic!("no benchmark {other}"),
+    }
+}
+
 fn main() {
+    if let Some(spec) = std::env::var_os("EASY_BENCH_RUN") {
+        run_fixed(&spec.to_string_lossy());
+        return;
+    }
     let mut c = Criterion::default().configure_from_args();
     bench_build(&mut c);
     bench_parse(&mut c);
