@@ -293,3 +293,44 @@ fn from_lookup_reads_the_two_variables() {
         assert_eq!(e.field(), "EASY_API_KEY");
     }
 }
+
+#[test]
+fn url_checks_without_parsing() {
+    let create = |url: &str| CreateSession::new(vec![LineItem::new("price_1", 1)], url);
+    for good in [
+        "https://example.com/r",
+        "HTTPS://EXAMPLE.COM/R",
+        "http://localhost:3000/r?x=1#y",
+        "https://[::1]:8080/r",
+        "https://shop.example.com:443",
+        "https://a.example/path/with%20escape",
+    ] {
+        assert!(config().build(&create(good)).is_ok(), "{good:?}");
+    }
+    for bad in [
+        "https://",
+        "https:///r",
+        "https://:80/r",
+        "https://user@a.example/r",
+        "https://user:pw@a.example",
+        "https://a.example:99999/r",
+        "https://a.example:/r",
+        "https://a.example:8o/r",
+        "https://a b.example/r",
+        "https://a.example/r\n",
+        "https://é.example/r",
+        "https://[::1/r",
+        "https://[]/r",
+        "https://[::1]x/r",
+    ] {
+        assert_eq!(refused(&create(bad)).0, "return_url", "{bad:?}");
+    }
+    assert!(
+        config()
+            .build(&UpdateConfig::new([
+                "https://[::1]:8443",
+                "http://127.0.0.1:3000"
+            ]))
+            .is_ok()
+    );
+}
