@@ -12,6 +12,44 @@ use crate::secret::ClientSecret;
 /// Fields the SDK does not model, kept as sent.
 pub type Extra = Map<String, Value>;
 
+/// An object key, borrowed from the input when it has no escapes.
+#[doc(hidden)]
+pub struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl Key<'_> {
+    #[doc(hidden)]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    #[doc(hidden)]
+    pub fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(s)))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, s: String) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 string_enum! {
     /// A session's lifecycle state.
     pub enum SessionState {
@@ -41,48 +79,57 @@ string_enum! {
 }
 
 /// `EmbeddedCheckoutSession`: what `create_session` returns.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Session {
     /// The session id (`ecs_…`).
     pub id: String,
     /// Hand this to the browser; never log it (it redacts itself in `Debug`).
-    #[serde(default)]
     pub client_secret: Option<ClientSecret>,
     /// Lifecycle state.
-    #[serde(default)]
     pub status: Option<SessionState>,
     /// When the session expires (ISO 8601).
-    #[serde(default)]
     pub expires_at: Option<String>,
     /// Where the customer returns after paying.
-    #[serde(default)]
     pub return_url: Option<String>,
     /// Creation time (ISO 8601).
-    #[serde(default)]
     pub created_at: Option<String>,
     /// Last update time (ISO 8601).
-    #[serde(default)]
     pub updated_at: Option<String>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
+deserialize_keeping_extra!(Session {
+    required: [id],
+    optional: [
+        client_secret,
+        status,
+        expires_at,
+        return_url,
+        created_at,
+        updated_at
+    ]
+});
+
 /// `EmbeddedCheckoutSessionStatus`: what `retrieve_session` returns.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SessionStatus {
     /// The session id.
     pub id: String,
     /// Lifecycle state.
-    #[serde(default)]
     pub status: Option<SessionState>,
     /// Payment state: fulfil when it is [`PaymentStatus::Succeeded`].
-    #[serde(default)]
     pub payment_status: Option<PaymentStatus>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+deserialize_keeping_extra!(SessionStatus {
+    required: [id],
+    optional: [status, payment_status]
+});
 
 impl SessionStatus {
     /// `payment_status == "succeeded"`: the seed's test for fulfilment.
@@ -92,44 +139,46 @@ impl SessionStatus {
 }
 
 /// `CryptoPaymentStatus`: the on-chain side of a session paid with crypto.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CryptoPaymentStatus {
     /// Payment state.
-    #[serde(default)]
     pub status: Option<String>,
     /// The transaction signature.
-    #[serde(default)]
     pub tx_signature: Option<String>,
     /// The address paid to.
-    #[serde(default)]
     pub payment_address: Option<String>,
     /// The chain (`"solana"`, …).
-    #[serde(default)]
     pub chain: Option<String>,
     /// The asset (`"USDC"`, …).
-    #[serde(default)]
     pub asset: Option<String>,
     /// The amount, as a decimal string (never a float).
-    #[serde(default)]
     pub amount: Option<String>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
+deserialize_keeping_extra!(CryptoPaymentStatus {
+    required: [],
+    optional: [status, tx_signature, payment_address, chain, asset, amount]
+});
+
 /// `ValidateEmbeddedCheckoutSessionResponse`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ValidateResponse {
     /// Whether the client secret (and parent origin) are valid.
-    #[serde(default)]
     pub valid: Option<bool>,
     /// The session as the iframe sees it.
-    #[serde(default)]
     pub session: Option<Value>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+deserialize_keeping_extra!(ValidateResponse {
+    required: [],
+    optional: [valid, session]
+});
 
 impl ValidateResponse {
     /// `valid == true`; a missing field counts as not valid.
@@ -139,18 +188,21 @@ impl ValidateResponse {
 }
 
 /// `EmbeddedCheckoutConfig`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckoutConfig {
     /// Origins allowed to embed the checkout iframe.
-    #[serde(default)]
     pub allowed_origins: Option<Vec<String>>,
     /// Last update time (ISO 8601).
-    #[serde(default)]
     pub updated_at: Option<String>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+deserialize_keeping_extra!(CheckoutConfig {
+    required: [],
+    optional: [allowed_origins, updated_at]
+});
 
 /// What `GET /validate-key` returns for a live key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -325,3 +325,30 @@ fn error_display_is_one_line() {
         "could not decode the HTTP 200 response body (1 bytes): truncated JSON at line 1 column 1"
     );
 }
+
+#[test]
+fn escaped_keys_duplicates_and_wrong_shapes() {
+    // `\u0069d` is `id`: escaped keys are matched like plain ones.
+    let s = ok::<RetrieveSession>(r#"{"data":{"\u0069d":"ecs_1","x\"y":1}}"#).unwrap();
+    assert_eq!(s.id, "ecs_1");
+    assert_eq!(s.extra["x\"y"], json!(1));
+    for body in [
+        r#"{"data":{"id":"a","id":"b"}}"#,
+        r#"{"data":{"id":"a","status":"open","status":"open"}}"#,
+        r#"{"data":{"id":null}}"#,
+        r#"{"data":{"id":1}}"#,
+        r#"{"data":"ecs_1"}"#,
+    ] {
+        assert_eq!(
+            ok::<RetrieveSession>(body).unwrap_err().kind(),
+            ErrorKind::Decode,
+            "{body}"
+        );
+    }
+    assert_eq!(
+        ok::<GetConfig>(r#"{"data":{"allowed_origins":"https://a.example"}}"#)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Decode
+    );
+}
