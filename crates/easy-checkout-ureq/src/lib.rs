@@ -54,6 +54,12 @@
 //!   cap fails before any byte of the body is read).
 //! - Connections are kept alive and reused: clones of a transport, and of a client, share
 //!   one pool.
+//! - An IP-literal host (`127.0.0.1`, `[::1]`) is used as it is. A host name is looked up
+//!   (within the total timeout) at most once every 30 seconds per `host:port`, not on every
+//!   request: the standard library's resolver reports no DNS TTL, and a reused connection
+//!   does not need the answer at all. Failed lookups are not kept, and a request that fails
+//!   to connect or times out drops every kept answer, so the next one looks the name up
+//!   again. Clones of a transport share these answers.
 //! - Proxies are taken from `ALL_PROXY`, `HTTPS_PROXY` and `HTTP_PROXY` (with `NO_PROXY`),
 //!   as ureq does by default.
 //!
@@ -90,6 +96,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod resolver;
+
 use std::fmt;
 use std::io;
 
@@ -99,6 +107,10 @@ use easy_checkout_core::{
     ApiKey, BaseUrl, Config, Error, Transport, TransportError, TransportErrorKind,
 };
 use ureq::config::AutoHeaderValue;
+use ureq::unversioned::resolver::Resolver;
+use ureq::unversioned::transport::DefaultConnector;
+
+use crate::resolver::{CachingResolver, SharedCache};
 
 pub use easy_checkout_core;
 pub use easy_checkout_core::TransportSettings;
@@ -111,7 +123,8 @@ pub const USER_AGENT_SUFFIX: &str = "ureq";
 
 /// A [`Transport`] over one [`ureq::Agent`].
 ///
-/// Cheap to clone: clones share the agent and so its connection pool.
+/// Cheap to clone: clones share the agent, and so its connection pool and its cache of
+/// resolved host names.
 ///
 /// ```
 /// use easy_checkout_ureq::{TransportSettings, UreqTransport};
@@ -123,6 +136,8 @@ pub const USER_AGENT_SUFFIX: &str = "ureq";
 pub struct UreqTransport {
     agent: ureq::Agent,
     settings: TransportSettings,
+    /// The answers the agent's resolver keeps, to drop when a request fails to connect.
+    dns: SharedCache,
 }
 
 impl UreqTransport {
@@ -133,6 +148,14 @@ impl UreqTransport {
 
     /// A transport applying `settings`. Does no IO: connections open on the first request.
     pub fn with_settings(settings: TransportSettings) -> Self {
+        Self::with_resolver(settings, CachingResolver::new())
+    }
+
+    /// A transport applying `settings` whose agent resolves host names through `resolver`.
+    fn with_resolver<R: Resolver>(
+        settings: TransportSettings,
+        resolver: CachingResolver<R>,
+    ) -> Self {
         let config = ureq::Agent::config_builder()
             // A 4xx/5xx is a response, with its body, not an error.
             .http_status_as_error(false)
@@ -150,9 +173,17 @@ impl UreqTransport {
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         let config = config.tls_config(tls_config());
         let config = config.build();
+        let dns = resolver.cache();
+        // What `config.new_agent()` builds (`Agent::new_with_config`), but with our resolver
+        // instead of `DefaultResolver`: with a timeout set, that one resolves the host on a
+        // new thread for every request, even one that reuses a pooled connection (see the
+        // `resolver` module). The connector is ureq's default one, so connecting, proxies
+        // and TLS are exactly as without this.
+        let agent = ureq::Agent::with_parts(config, DefaultConnector::default(), resolver);
         Self {
-            agent: config.new_agent(),
+            agent,
             settings,
+            dns,
         }
     }
 
@@ -208,7 +239,18 @@ impl Transport for UreqTransport {
         } else {
             self.agent.run(http::Request::from_parts(parts, body))
         };
-        let response = sent.map_err(|e| map_error(e, Phase::Exchange))?;
+        let response = sent.map_err(|e| {
+            let error = map_error(e, Phase::Exchange);
+            // The host may have moved: look its name up again on the next request rather
+            // than keep trying a cached address (the pool's connections are not affected).
+            if matches!(
+                error.kind(),
+                TransportErrorKind::Connect | TransportErrorKind::Timeout
+            ) {
+                self.dns.lock().clear();
+            }
+            error
+        })?;
 
         let (parts, mut body) = response.into_parts();
         let limit = self.settings.max_body_bytes;
@@ -416,6 +458,96 @@ mod tests {
             error.to_string(),
             "response body too large: the limit is 10 bytes"
         );
+    }
+
+    /// A delegate resolver counting its calls: ureq's `DefaultResolver`, or a fixed answer.
+    #[derive(Debug, Clone, Default)]
+    struct Counted {
+        calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        answer: Option<std::net::SocketAddr>,
+    }
+
+    impl Counted {
+        fn calls(&self) -> usize {
+            self.calls.load(std::sync::atomic::Ordering::SeqCst)
+        }
+    }
+
+    impl Resolver for Counted {
+        fn resolve(
+            &self,
+            uri: &http::Uri,
+            config: &ureq::config::Config,
+            timeout: ureq::unversioned::transport::NextTimeout,
+        ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            match self.answer {
+                None => ureq::unversioned::resolver::DefaultResolver::default()
+                    .resolve(uri, config, timeout),
+                Some(addr) => {
+                    let mut addrs = self.empty();
+                    addrs.push(addr);
+                    Ok(addrs)
+                }
+            }
+        }
+    }
+
+    fn counted_transport(delegate: &Counted) -> UreqTransport {
+        UreqTransport::with_resolver(
+            TransportSettings::default().timeout(std::time::Duration::from_secs(10)),
+            CachingResolver::with_delegate(delegate.clone()),
+        )
+    }
+
+    fn get(url: &str) -> http::Request<Vec<u8>> {
+        http::Request::get(url).body(Vec::new()).expect("a request")
+    }
+
+    #[test]
+    fn localhost_is_looked_up_once_and_its_connection_reused() {
+        use easy_checkout_tests::loopback::{Server, reply};
+        let server = Server::fixed(reply("200 OK", &[], b"hi"));
+        let delegate = Counted::default();
+        let transport = counted_transport(&delegate);
+        let clone = transport.clone();
+        let url = format!("http://localhost:{}/x", server.addr.port());
+        for t in [&transport, &clone, &transport] {
+            let response = t.send(get(&url)).expect("sent");
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.body(), b"hi");
+        }
+        assert_eq!(delegate.calls(), 1, "one lookup for three requests");
+        assert_eq!(server.accepts(), 1, "one connection for three requests");
+    }
+
+    #[test]
+    fn ip_literals_are_not_looked_up() {
+        use easy_checkout_tests::loopback::{Server, reply};
+        let server = Server::fixed(reply("200 OK", &[], b""));
+        let delegate = Counted::default();
+        let transport = counted_transport(&delegate);
+        for _ in 0..2 {
+            transport.send(get(&server.url("/x"))).expect("sent");
+        }
+        assert_eq!(delegate.calls(), 0);
+        assert_eq!(server.accepts(), 1);
+    }
+
+    #[test]
+    fn a_failed_connection_drops_the_cached_answers() {
+        let closed = easy_checkout_tests::loopback::closed_port();
+        let delegate = Counted {
+            answer: Some(closed),
+            ..Counted::default()
+        };
+        let transport = counted_transport(&delegate);
+        let url = format!("http://api.invalid:{}/x", closed.port());
+        for calls in 1..=2 {
+            let error = transport.send(get(&url)).expect_err("nothing listens");
+            assert_eq!(error.kind(), TransportErrorKind::Connect, "{error:?}");
+            assert_eq!(delegate.calls(), calls, "looked up again after the failure");
+        }
     }
 
     #[test]
