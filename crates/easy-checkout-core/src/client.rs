@@ -242,36 +242,29 @@ impl<T: Transport> Client<T> {
                         elapsed: self.runtime.monotonic().saturating_sub(started),
                         retry: retries,
                     });
-                    if status.is_success() {
-                        let value = O::parse(status, response.headers(), response.body())?;
-                        return Ok(Reply {
-                            value,
-                            meta: ResponseMeta {
+                    let delay = if status.is_success() {
+                        None
+                    } else {
+                        let retry_after = RetryAfter::from_headers(response.headers());
+                        let attempt = Attempt::Status(status, retry_after.as_ref());
+                        match self.decide(retries, repeatable, attempt) {
+                            RetryDecision::RetryAfter(delay) => Some(delay),
+                            RetryDecision::GiveUp => None,
+                        }
+                    };
+                    match delay {
+                        Some(delay) => delay,
+                        None => {
+                            // A 2xx gives the result, a final non-2xx the API error (or, for a
+                            // user's own operation that accepts it, a result).
+                            let value = O::parse(status, response.headers(), response.body())?;
+                            let meta = ResponseMeta {
                                 status,
                                 rate_limit: RateLimit::from_headers(response.headers()),
                                 retries,
                                 idempotency_key: key.cloned(),
-                            },
-                        });
-                    }
-                    let retry_after = RetryAfter::from_headers(response.headers());
-                    let attempt = Attempt::Status(status, retry_after.as_ref());
-                    match self.decide(retries, repeatable, attempt) {
-                        RetryDecision::RetryAfter(delay) => delay,
-                        RetryDecision::GiveUp => {
-                            return O::parse(status, response.headers(), response.body()).map(
-                                |value| Reply {
-                                    // A non-2xx that parses is impossible for our operations; a
-                                    // user's own operation may accept one.
-                                    value,
-                                    meta: ResponseMeta {
-                                        status,
-                                        rate_limit: RateLimit::from_headers(response.headers()),
-                                        retries,
-                                        idempotency_key: key.cloned(),
-                                    },
-                                },
-                            );
+                            };
+                            return Ok(Reply { value, meta });
                         }
                     }
                 }

@@ -118,21 +118,6 @@ impl Confirm {
             idempotency_key: None,
         }
     }
-
-    /// Sets the idempotency key (validated). With it, a failed confirm may be retried.
-    pub fn with_idempotency_key(
-        mut self,
-        key: impl TryInto<IdempotencyKey, Error = InvalidInput>,
-    ) -> Result<Self, InvalidInput> {
-        self.idempotency_key = Some(key.try_into()?);
-        Ok(self)
-    }
-
-    /// Adds a body field this SDK does not model.
-    pub fn with_extra(mut self, name: impl Into<String>, value: Value) -> Self {
-        self.extra.insert(name.into(), value);
-        self
-    }
 }
 
 impl Operation for Confirm {

@@ -2,7 +2,6 @@
 
 use http::{HeaderMap, Method, StatusCode};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::{PREFIX, check_extra, check_url, to_json};
 use crate::error::{Error, InvalidInput};
@@ -60,21 +59,6 @@ impl UpdateConfig {
             extra: Extra::new(),
             idempotency_key: None,
         }
-    }
-
-    /// Sets the idempotency key (validated).
-    pub fn with_idempotency_key(
-        mut self,
-        key: impl TryInto<IdempotencyKey, Error = InvalidInput>,
-    ) -> Result<Self, InvalidInput> {
-        self.idempotency_key = Some(key.try_into()?);
-        Ok(self)
-    }
-
-    /// Adds a body field this SDK does not model.
-    pub fn with_extra(mut self, name: impl Into<String>, value: Value) -> Self {
-        self.extra.insert(name.into(), value);
-        self
     }
 }
 

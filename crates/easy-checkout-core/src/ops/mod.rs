@@ -14,6 +14,32 @@
 //! Parameter types keep their known fields typed and take anything newer through
 //! `extra` (merged into the JSON body; a name that collides with a typed field is refused).
 
+/// The builder methods every operation with a body and an idempotency key shares.
+macro_rules! body_builders {
+    ($($ty:ident),*) => {$(
+        impl $ty {
+            /// Sets the `Idempotency-Key` (validated): the server replays the first reply for
+            /// a repeated key, which is what makes a retry of this call safe.
+            pub fn with_idempotency_key(
+                mut self,
+                key: impl TryInto<IdempotencyKey, Error = InvalidInput>,
+            ) -> Result<Self, InvalidInput> {
+                self.idempotency_key = Some(key.try_into()?);
+                Ok(self)
+            }
+
+            /// Adds a body field this SDK does not model yet (a name that repeats a typed
+            /// field is refused when the request is built).
+            pub fn with_extra(mut self, name: impl Into<String>, value: Value) -> Self {
+                self.extra.insert(name.into(), value);
+                self
+            }
+        }
+    )*};
+}
+
+body_builders!(CreateSession, Confirm, UpdateConfig);
+
 mod client_side;
 mod config;
 mod key;
@@ -28,6 +54,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::InvalidInput;
+use crate::id::IdempotencyKey;
 
 /// The path prefix of every Embedded Checkout call.
 pub(crate) const PREFIX: &str = "/embedded-checkout";

@@ -64,21 +64,6 @@ impl CreateSession {
             idempotency_key: None,
         }
     }
-
-    /// Sets the idempotency key (validated).
-    pub fn with_idempotency_key(
-        mut self,
-        key: impl TryInto<IdempotencyKey, Error = InvalidInput>,
-    ) -> Result<Self, InvalidInput> {
-        self.idempotency_key = Some(key.try_into()?);
-        Ok(self)
-    }
-
-    /// Adds a body field this SDK does not model.
-    pub fn with_extra(mut self, name: impl Into<String>, value: serde_json::Value) -> Self {
-        self.extra.insert(name.into(), value);
-        self
-    }
 }
 
 impl Operation for CreateSession {
