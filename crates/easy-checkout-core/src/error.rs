@@ -313,7 +313,7 @@ impl fmt::Debug for ApiError {
             .field("status", &self.status)
             .field("code", &self.code)
             .field("message", &self.message)
-            .field("details", &self.details)
+            .field("details", &crate::snapshot::RedactedJson(&self.details))
             .field("retry_after", &self.retry_after)
             .field("rate_limit", &self.rate_limit)
             .field("raw_body", &BodyLen(self.raw_body.len()))

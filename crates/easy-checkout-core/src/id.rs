@@ -18,6 +18,9 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// Path segments under `/embedded-checkout/` that are endpoints, not sessions.
+const RESERVED: &[&str] = &["config", "validate", "confirm"];
+
 /// A checkout session id (`ecs_…`), validated and percent-encoded as one path segment.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SessionId {
@@ -26,7 +29,8 @@ pub struct SessionId {
 }
 
 impl SessionId {
-    /// Validates `id`. Empty ids and the dot segments `.` and `..` are refused.
+    /// Validates `id`. Empty ids, the dot segments `.` and `..`, and the names of the
+    /// endpoints beside sessions (`config`, `validate`, `confirm`) are refused.
     ///
     /// ```
     /// use easy_checkout_core::SessionId;
@@ -42,6 +46,13 @@ impl SessionId {
                 return Err(InvalidInput::new(
                     "session_id",
                     "must not be a dot segment (`.` or `..`)",
+                ));
+            }
+            // `/embedded-checkout/{id}` would be another endpoint for these.
+            id if RESERVED.contains(&id) => {
+                return Err(InvalidInput::new(
+                    "session_id",
+                    "must not name another endpoint (`config`, `validate`, `confirm`)",
                 ));
             }
             _ => {}

@@ -69,13 +69,22 @@ macro_rules! string_enum {
     };
 }
 
-/// `Deserialize` for a model that keeps unknown fields in `extra`, in one pass: known keys
+/// `Deserialize` (and a redacting `Debug`) for a model that keeps unknown fields in
+/// `extra`. Deserializes in one pass: known keys
 /// are matched without allocating and decoded in place; only unknown keys are copied into
 /// `extra`. (`#[serde(flatten)]` buffers the whole object first and cost half again the
 /// time of a plain struct.) Duplicate known keys are an error; `required` fields must be
 /// present and non-null, every other field is an `Option` that may be missing or `null`.
 macro_rules! deserialize_keeping_extra {
     ($name:ident { required: [$($req:ident),*], optional: [$($opt:ident),*] }) => {
+        /// Prints the model as its JSON, with every secret in it (the `client_secret`, and
+        /// any inside `extra` or a raw `session`) redacted.
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{} {:?}", stringify!($name), $crate::snapshot::RedactedJson(self))
+            }
+        }
+
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 struct V;

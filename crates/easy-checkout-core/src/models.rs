@@ -79,7 +79,7 @@ string_enum! {
 }
 
 /// `EmbeddedCheckoutSession`: what `create_session` returns.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 pub struct Session {
     /// The session id (`ecs_…`).
     pub id: String,
@@ -113,7 +113,7 @@ deserialize_keeping_extra!(Session {
 });
 
 /// `EmbeddedCheckoutSessionStatus`: what `retrieve_session` returns.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 pub struct SessionStatus {
     /// The session id.
     pub id: String,
@@ -139,7 +139,7 @@ impl SessionStatus {
 }
 
 /// `CryptoPaymentStatus`: the on-chain side of a session paid with crypto.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 pub struct CryptoPaymentStatus {
     /// Payment state.
     pub status: Option<String>,
@@ -164,7 +164,7 @@ deserialize_keeping_extra!(CryptoPaymentStatus {
 });
 
 /// `ValidateEmbeddedCheckoutSessionResponse`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 pub struct ValidateResponse {
     /// Whether the client secret (and parent origin) are valid.
     pub valid: Option<bool>,
@@ -188,7 +188,7 @@ impl ValidateResponse {
 }
 
 /// `EmbeddedCheckoutConfig`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 pub struct CheckoutConfig {
     /// Origins allowed to embed the checkout iframe.
     pub allowed_origins: Option<Vec<String>>,

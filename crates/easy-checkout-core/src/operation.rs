@@ -186,16 +186,27 @@ pub(crate) fn parse_object<T: DeserializeOwned>(
     decode_enveloped(status, body)
 }
 
-/// Like [`parse_object`], but a 204 or an empty 2xx body is `None`.
-pub(crate) fn parse_optional<T: DeserializeOwned>(
+/// The raw payload of a reply that may be any JSON: `{"data": …}` unwrapped, any other JSON
+/// value as it is, `Value::Null` for a 204 or an empty body.
+pub(crate) fn parse_any(
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Option<T>, Error> {
-    if status.is_success() && body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
+) -> Result<serde_json::Value, Error> {
+    if !status.is_success() {
+        return Err(ApiError::from_response(status, headers, body).into());
     }
-    parse_object(status, headers, body).map(Some)
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Value::Null);
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut map)) => Ok(match map.remove("data") {
+            Some(data) => data,
+            None => serde_json::Value::Object(map),
+        }),
+        Ok(other) => Ok(other),
+        Err(e) => Err(DecodeError::from_json(status, &e, body).into()),
+    }
 }
 
 fn decode_enveloped<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Error> {

@@ -25,8 +25,20 @@ use serde_json::Value;
 use crate::config::USER_AGENT;
 use crate::secret::REDACTED;
 
-/// Body keys whose values are always redacted.
-const SECRET_FIELDS: &[&str] = &["client_secret"];
+/// Body keys whose values are always redacted, compared ignoring case, `_` and `-`
+/// (`client_secret`, `clientSecret`, `Client-Secret`, …).
+const SECRET_FIELDS: &[&str] = &["clientsecret", "apikey", "xeasyapikey"];
+
+/// Whether a JSON key names a secret.
+pub fn is_secret_key(key: &str) -> bool {
+    let mut normalized = String::with_capacity(key.len());
+    normalized.extend(
+        key.chars()
+            .filter(|c| !matches!(c, '_' | '-'))
+            .map(|c| c.to_ascii_lowercase()),
+    );
+    SECRET_FIELDS.contains(&normalized.as_str())
+}
 
 /// Renders `request` as snapshot text.
 ///
@@ -81,12 +93,13 @@ fn render_body(body: &[u8]) -> String {
     }
 }
 
-/// Replaces every secret field in `value`, at any depth, with `[REDACTED]`.
+/// Replaces every secret field in `value` (see [`is_secret_key`]), at any depth, with
+/// `[REDACTED]`.
 pub fn redact(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
-                if SECRET_FIELDS.contains(&key.as_str()) && !v.is_null() {
+                if is_secret_key(key) && !v.is_null() {
                     *v = Value::String(REDACTED.to_owned());
                 } else {
                     redact(v);
@@ -95,5 +108,20 @@ pub fn redact(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(redact),
         _ => {}
+    }
+}
+
+/// `Debug` for JSON that may hold a secret: prints a redacted copy.
+pub(crate) struct RedactedJson<'a, T: serde::Serialize>(pub(crate) &'a T);
+
+impl<T: serde::Serialize> std::fmt::Debug for RedactedJson<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match serde_json::to_value(self.0) {
+            Ok(mut value) => {
+                redact(&mut value);
+                write!(f, "{value:?}")
+            }
+            Err(_) => f.write_str("<unprintable>"),
+        }
     }
 }

@@ -40,6 +40,12 @@ impl WebhookSecret {
         Self(secret.into())
     }
 
+    /// Whether the secret is empty. An empty secret verifies nothing (anyone can compute
+    /// an HMAC under an empty key), so [`verify`] refuses every delivery with it.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     fn mac(&self) -> Hmac<Sha256> {
         // HMAC takes keys of any length; this cannot fail.
         <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts any key length")
@@ -141,6 +147,10 @@ pub fn verify(
     let mut expected = [0u8; 32];
     hex::decode_to_slice(digits, &mut expected)
         .map_err(|_| WebhookError::SignatureFormatInvalid)?;
+    if secret.is_empty() {
+        // A forger knows the empty key too: nothing signed with it proves anything.
+        return Err(WebhookError::SignatureMismatch);
+    }
     let mut mac = secret.mac();
     mac.update(body);
     // `verify_slice` compares in constant time.

@@ -334,3 +334,15 @@ fn url_checks_without_parsing() {
             .is_ok()
     );
 }
+
+#[test]
+fn ids_that_name_other_endpoints_are_refused() {
+    for id in ["config", "validate", "confirm"] {
+        assert_eq!(
+            SessionId::new(id).unwrap_err().field(),
+            "session_id",
+            "{id}"
+        );
+    }
+    assert!(SessionId::new("Config").is_ok() && SessionId::new("config2").is_ok());
+}

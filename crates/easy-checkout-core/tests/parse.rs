@@ -352,3 +352,18 @@ fn escaped_keys_duplicates_and_wrong_shapes() {
         ErrorKind::Decode
     );
 }
+
+#[test]
+fn confirm_accepts_any_json_payload() {
+    assert_eq!(ok::<Confirm>("true").unwrap(), json!(true));
+    assert_eq!(ok::<Confirm>(r#""ok""#).unwrap(), json!("ok"));
+    assert_eq!(ok::<Confirm>("[1,2]").unwrap(), json!([1, 2]));
+    assert_eq!(
+        ok::<Confirm>(r#"{"data":null}"#).unwrap(),
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        ok::<Confirm>("{not json").unwrap_err().kind(),
+        ErrorKind::Decode
+    );
+}

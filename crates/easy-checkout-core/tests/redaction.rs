@@ -144,3 +144,61 @@ fn snapshots_redact_keys_and_secrets_even_with_a_key_configured() {
     assert_clean(&text);
     assert!(text.contains("x-easy-api-key: [REDACTED]"));
 }
+
+#[test]
+fn secrets_nested_in_raw_json_are_redacted_in_debug() {
+    let ok = |body: String| body.into_bytes();
+    let body = ok(format!(
+        r#"{{"data":{{"valid":true,"session":{{"id":"ecs_1","client_secret":"{SECRET}"}},"extra":{{"clientSecret":"{SECRET}"}}}}}}"#
+    ));
+    let v = Validate::parse(StatusCode::OK, &HeaderMap::new(), &body).unwrap();
+    assert_clean(&format!("{v:?} {v:#?}"));
+    assert_eq!(
+        v.session.as_ref().unwrap()["client_secret"],
+        SECRET,
+        "the data itself is intact"
+    );
+    let body = ok(format!(
+        r#"{{"data":{{"id":"ecs_1","client_secret":"{SECRET}","Client-Secret":"{SECRET}"}}}}"#
+    ));
+    let s = CreateSession::parse(StatusCode::OK, &HeaderMap::new(), &body).unwrap();
+    let shown = format!("{s:?}");
+    assert_clean(&shown);
+    assert!(
+        shown.starts_with("Session ") && shown.contains("ecs_1"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn api_error_details_are_redacted_in_debug() {
+    let body = format!(
+        r#"{{"success":false,"error":{{"code":"BAD","message":"bad","details":{{"received":{{"client_secret":"{SECRET}"}}}}}}}}"#
+    );
+    let e =
+        Confirm::parse(StatusCode::BAD_REQUEST, &HeaderMap::new(), body.as_bytes()).unwrap_err();
+    assert_clean(&format!("{e} {e:?}"));
+    assert_eq!(
+        e.as_api().unwrap().details.as_ref().unwrap()["received"]["client_secret"],
+        SECRET,
+        "kept for the caller"
+    );
+}
+
+#[test]
+fn snapshot_redaction_ignores_case_and_separators() {
+    for key in [
+        "client_secret",
+        "clientSecret",
+        "Client-Secret",
+        "CLIENT_SECRET",
+        "api_key",
+        "apiKey",
+        "x-easy-api-key",
+    ] {
+        assert!(easy_checkout_core::snapshot::is_secret_key(key), "{key}");
+    }
+    for key in ["client", "secret_santa", "id", "session"] {
+        assert!(!easy_checkout_core::snapshot::is_secret_key(key), "{key}");
+    }
+}

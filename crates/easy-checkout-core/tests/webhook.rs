@@ -140,3 +140,14 @@ fn signed_garbage_is_invalid_json() {
         );
     }
 }
+
+#[test]
+fn an_empty_secret_verifies_nothing() {
+    let empty = WebhookSecret::new("");
+    assert!(empty.is_empty());
+    let forged = webhook::sign(&empty, BODY);
+    assert_eq!(
+        webhook::verify(&empty, Some(&forged), BODY).unwrap_err(),
+        WebhookError::SignatureMismatch
+    );
+}

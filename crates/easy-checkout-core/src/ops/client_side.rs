@@ -9,7 +9,7 @@ use super::{PREFIX, check_extra, check_url, to_json};
 use crate::error::{Error, InvalidInput};
 use crate::id::IdempotencyKey;
 use crate::models::{Extra, ValidateResponse};
-use crate::operation::{ClientSecretAuth, Idempotency, Operation, parse_object, parse_optional};
+use crate::operation::{ClientSecretAuth, Idempotency, Operation, parse_any, parse_object};
 use crate::secret::ClientSecret;
 
 /// `validate`: `POST /embedded-checkout/validate`, authenticated by the client secret.
@@ -121,7 +121,8 @@ impl Confirm {
 }
 
 impl Operation for Confirm {
-    /// The raw confirmation payload (`Value::Null` for a 204 or an empty body).
+    /// The raw confirmation payload: any JSON (`data` unwrapped when enveloped;
+    /// `Value::Null` for a 204 or an empty body).
     type Output = Value;
     type Auth = ClientSecretAuth;
     const NAME: &'static str = "confirm";
@@ -150,6 +151,6 @@ impl Operation for Confirm {
     }
 
     fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Value, Error> {
-        parse_optional(status, headers, body).map(Option::unwrap_or_default)
+        parse_any(status, headers, body)
     }
 }
