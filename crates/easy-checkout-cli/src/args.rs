@@ -26,31 +26,37 @@ const EXIT_CODES: &str = "Exit codes:
 #[command(name = "easy-checkout", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     /// Secret API key (sk_test_… routes to the sandbox, anything else to production).
-    #[arg(long, value_name = "KEY", env = "EASY_API_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "EASY_API_KEY",
+        hide_env_values = true,
+        global = true
+    )]
     pub api_key: Option<String>,
 
     /// Base URL overriding the key's routing (the whole base, /v1/api included).
-    #[arg(long, value_name = "URL", env = "EASY_API_URL")]
+    #[arg(long, value_name = "URL", env = "EASY_API_URL", global = true)]
     pub base_url: Option<String>,
 
     /// HTTP stack to send requests with.
-    #[arg(long, value_enum, default_value_t = TransportChoice::Ureq)]
+    #[arg(long, value_enum, default_value_t = TransportChoice::Ureq, global = true)]
     pub transport: TransportChoice,
 
     /// Output format: aligned `key value` lines, or JSON.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text, global = true)]
     pub output: OutputFormat,
 
-    /// Total time allowed per request, in seconds (decimals allowed).
-    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    /// Total time allowed per request, in seconds (decimals allowed, at least 0.001).
+    #[arg(long, value_name = "SECS", value_parser = parse_timeout, global = true)]
     pub timeout: Option<Duration>,
 
     /// Retries after a failed attempt (0 disables retries; default 2).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", global = true)]
     pub max_retries: Option<u32>,
 
     /// Log one line per request and response on stderr (never a secret).
-    #[arg(short, long)]
+    #[arg(short, long, global = true)]
     pub verbose: bool,
 
     /// What to do.
@@ -143,7 +149,12 @@ pub struct SessionIdArg {
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// The session's client secret.
-    #[arg(long, value_name = "SECRET")]
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "EASY_CLIENT_SECRET",
+        hide_env_values = true
+    )]
     pub client_secret: String,
     /// The origin of the page embedding the iframe.
     #[arg(long, value_name = "ORIGIN")]
@@ -154,7 +165,12 @@ pub struct ValidateArgs {
 #[derive(Debug, Args)]
 pub struct ConfirmArgs {
     /// The session's client secret.
-    #[arg(long, value_name = "SECRET")]
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "EASY_CLIENT_SECRET",
+        hide_env_values = true
+    )]
     pub client_secret: String,
     /// The payment method as JSON (e.g. `{"type":"PAYMENT_CARD","token_id":"tok_abc"}`).
     #[arg(long, value_name = "JSON")]
@@ -212,8 +228,13 @@ pub enum WebhookCommand {
 /// `webhook verify`
 #[derive(Debug, Args)]
 pub struct WebhookVerifyArgs {
-    /// The endpoint's signing secret.
-    #[arg(long, value_name = "SECRET")]
+    /// The endpoint's signing secret (must not be empty).
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "EASY_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
     pub secret: String,
     /// The x-easy-webhook-signature header value (`sha256=<hex>`).
     #[arg(long, value_name = "HEADER")]
@@ -243,6 +264,19 @@ fn parse_secs(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|_| "is too large".to_owned())
 }
 
+/// Parses `--timeout`: like [`parse_secs`], but at least 1 ms. libcurl counts timeouts in
+/// whole milliseconds and takes 0 as "no timeout", so a shorter one would disable it.
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let timeout = parse_secs(s)?;
+    if timeout < MIN_TIMEOUT {
+        return Err("must be at least 0.001 (1 ms)".to_owned());
+    }
+    Ok(timeout)
+}
+
+/// The shortest `--timeout`.
+const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +297,45 @@ mod tests {
         assert!(parse_secs("inf").is_err());
         assert!(parse_secs("1e300").is_err());
         assert!(parse_secs("x").is_err());
+    }
+
+    #[test]
+    fn timeouts_are_at_least_a_millisecond() {
+        assert_eq!(parse_timeout("0.001"), Ok(Duration::from_millis(1)));
+        assert_eq!(parse_timeout("2.5"), Ok(Duration::from_millis(2_500)));
+        for bad in ["0", "0.0009", "0.0001", "1e-9", "-1", "x"] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn global_flags_parse_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "easy-checkout",
+            "session",
+            "get",
+            "ecs_1",
+            "--output",
+            "json",
+            "--transport",
+            "isahc",
+            "--timeout",
+            "3",
+            "--max-retries",
+            "0",
+            "-v",
+            "--api-key",
+            "sk_test_x",
+            "--base-url",
+            "http://127.0.0.1:1/v1/api",
+        ])
+        .unwrap();
+        assert_eq!(cli.output, OutputFormat::Json);
+        assert_eq!(cli.transport, TransportChoice::Isahc);
+        assert_eq!(cli.timeout, Some(Duration::from_secs(3)));
+        assert_eq!(cli.max_retries, Some(0));
+        assert!(cli.verbose);
+        assert_eq!(cli.api_key.as_deref(), Some("sk_test_x"));
+        assert_eq!(cli.base_url.as_deref(), Some("http://127.0.0.1:1/v1/api"));
     }
 }

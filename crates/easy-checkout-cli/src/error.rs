@@ -13,6 +13,8 @@ use easy_checkout_core::webhook::WebhookError;
 use easy_checkout_core::{Error, ErrorKind, InvalidInput, RetryAfter};
 use serde_json::{Value, json};
 
+use crate::output::redact_secrets;
+
 /// Exit code: the API (or a webhook signature, or a wait) said no.
 pub const EXIT_REFUSED: u8 = 1;
 /// Exit code: invalid input or usage; nothing was sent.
@@ -202,7 +204,12 @@ impl From<Error> for CliError {
                 if let Some(message) = &e.message {
                     out.message.clone_from(message);
                 }
+                // A server may echo the request body (a client secret included) in its
+                // details: redact them like every other output.
                 out.details.clone_from(&e.details);
+                if let Some(details) = &mut out.details {
+                    redact_secrets(details);
+                }
                 out.retry_after_seconds =
                     e.retry_after.map(|r| seconds_until(r, SystemTime::now()));
             }
@@ -264,6 +271,20 @@ mod tests {
             json!({"error": {"kind": "rate_limited", "status": 429, "code": "RATE_LIMITED",
                 "message": "slow down", "details": {"n": 1}, "retry_after_seconds": 12}})
         );
+    }
+
+    #[test]
+    fn api_error_details_are_redacted() {
+        let body = br#"{"success":false,"error":{"code":"BAD","message":"no","details":{"received":{"client_secret":"ecs_secret_X","clientSecret":"ecs_secret_Y","nested":[{"Client-Secret":"ecs_secret_Z"}],"keep":"k"}}}}"#;
+        let api = ApiError::from_response(StatusCode::BAD_REQUEST, &HeaderMap::new(), body);
+        let e = CliError::from(Error::from(api));
+        let text = format!("{} {}", e.to_json(), e.line);
+        assert!(!text.contains("ecs_secret_"), "{text}");
+        let details = &e.to_json()["error"]["details"]["received"];
+        assert_eq!(details["client_secret"], "[REDACTED]");
+        assert_eq!(details["clientSecret"], "[REDACTED]");
+        assert_eq!(details["nested"][0]["Client-Secret"], "[REDACTED]");
+        assert_eq!(details["keep"], "k");
     }
 
     #[test]

@@ -98,12 +98,14 @@ pub fn stderr(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
-/// Replaces every `client_secret` value, at any depth, with `[REDACTED]`.
+/// Replaces every client secret value, at any depth, with `[REDACTED]`. The key is matched
+/// ignoring ASCII case, `_` and `-`: `client_secret`, `clientSecret`, `client-secret`,
+/// `CLIENT_SECRET`… all count.
 pub fn redact_secrets(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
-                if key.eq_ignore_ascii_case("client_secret") && !v.is_null() {
+                if is_secret_key(key) && !v.is_null() {
                     *v = Value::String(REDACTED.to_owned());
                 } else {
                     redact_secrets(v);
@@ -113,6 +115,15 @@ pub fn redact_secrets(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(redact_secrets),
         _ => {}
     }
+}
+
+/// Whether an object key names a client secret (see [`redact_secrets`]).
+fn is_secret_key(key: &str) -> bool {
+    const NAME: &[u8] = b"clientsecret";
+    let mut letters = key.bytes().filter(|b| *b != b'_' && *b != b'-');
+    NAME.iter()
+        .all(|n| letters.next().is_some_and(|b| b.eq_ignore_ascii_case(n)))
+        && letters.next().is_none()
 }
 
 /// Makes text safe for one terminal line: control characters (newlines, escapes) are
@@ -282,6 +293,28 @@ mod tests {
         assert!(!text.contains("s1") && !text.contains("s2") && !text.contains("s3"));
         assert!(text.contains("keep"));
         assert_eq!(value["none"]["client_secret"], Value::Null);
+    }
+
+    #[test]
+    fn secret_keys_match_any_spelling() {
+        for key in [
+            "client_secret",
+            "CLIENT_SECRET",
+            "Client_Secret",
+            "clientSecret",
+            "ClientSecret",
+            "client-secret",
+            "Client-Secret",
+            "clientsecret",
+        ] {
+            assert!(is_secret_key(key), "{key}");
+            let mut value = json!({"outer": [{key: "s1"}]});
+            redact_secrets(&mut value);
+            assert_eq!(value["outer"][0][key], REDACTED, "{key}");
+        }
+        for key in ["client", "secret", "client_secret_id", "xclient_secret", ""] {
+            assert!(!is_secret_key(key), "{key}");
+        }
     }
 
     #[test]

@@ -53,8 +53,25 @@ fn command() -> Command {
     let mut command = Command::new(BIN);
     command
         .env_remove("EASY_API_KEY")
-        .env_remove("EASY_API_URL");
+        .env_remove("EASY_API_URL")
+        .env_remove("EASY_CLIENT_SECRET")
+        .env_remove("EASY_WEBHOOK_SECRET");
     command
+}
+
+/// Runs with `args`, extra environment `env` and `input` on stdin.
+fn run_env(args: &[&str], env: &[(&str, &str)], input: &[u8]) -> Run {
+    let mut command = command();
+    command
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("the binary runs");
+    // A usage error exits before reading stdin: a broken pipe here is fine.
+    let _ = child.stdin.take().unwrap().write_all(input);
+    finish(child.wait_with_output().unwrap())
 }
 
 fn finish(output: Output) -> Run {
@@ -201,6 +218,11 @@ fn usage_errors_exit_2() {
     );
     assert_eq!(run(&["--transport", "curl", "key", "check"]).code, 2);
     assert_eq!(run(&["--timeout", "-1", "key", "check"]).code, 2);
+    // Below 1 ms libcurl would wait forever: refused, before or after the subcommand.
+    for timeout in ["0", "0.0005", "0.0009", "1e-6"] {
+        assert_eq!(run(&["--timeout", timeout, "key", "check"]).code, 2);
+        assert_eq!(run(&["key", "check", "--timeout", timeout]).code, 2);
+    }
     assert_eq!(
         run(&["session", "wait", "ecs_1", "--deadline", "soon"]).code,
         2
@@ -1347,4 +1369,367 @@ fn a_closed_stdout_is_not_a_panic() {
     drop(child.stdout.take());
     let out = finish(child.wait_with_output().unwrap());
     assert_eq!(out.code, 0, "{out:?}");
+}
+
+#[test]
+fn global_flags_work_before_or_after_the_subcommand() {
+    let fake = FakeEasy::start().unwrap();
+    let (id, _) = create(&fake, "ureq");
+    let base = fake.base_url();
+    let expected = json!({"id": id, "status": "open", "payment_status": "unpaid"});
+    for transport in TRANSPORTS {
+        let before = run(&[
+            "--api-key",
+            FakeEasy::TEST_KEY,
+            "--base-url",
+            &base,
+            "--transport",
+            transport,
+            "--output",
+            "json",
+            "--timeout",
+            "5",
+            "--max-retries",
+            "0",
+            "-v",
+            "session",
+            "get",
+            &id,
+        ]);
+        let after = run(&[
+            "session",
+            "get",
+            &id,
+            "--api-key",
+            FakeEasy::TEST_KEY,
+            "--base-url",
+            &base,
+            "--transport",
+            transport,
+            "--output",
+            "json",
+            "--timeout",
+            "5",
+            "--max-retries",
+            "0",
+            "-v",
+        ]);
+        // Mixed: some before the group, some between group and subcommand, some after.
+        let mixed = run(&[
+            "--output",
+            "json",
+            "session",
+            "--transport",
+            transport,
+            "get",
+            "--api-key",
+            FakeEasy::TEST_KEY,
+            &id,
+            "--base-url",
+            &base,
+        ]);
+        for out in [&before, &after, &mixed] {
+            assert_eq!(out.code, 0, "{out:?}");
+            assert_eq!(out.json(), expected);
+        }
+        for out in [&before, &after] {
+            assert!(out.stderr.contains("<- 200 in "), "-v: {}", out.stderr);
+        }
+    }
+
+    // --max-retries after the subcommand bounds the retries.
+    fake.inject(Fault::status(503));
+    let requests = fake.requests().len();
+    let out = run(&api(&fake, "ureq", &["key", "check", "--max-retries", "0"]));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(fake.requests().len(), requests + 1, "no retry");
+
+    // --timeout after the subcommand is applied.
+    for transport in TRANSPORTS {
+        fake.inject(Fault::Delay(std::time::Duration::from_secs(3)));
+        let out = run(&api(
+            &fake,
+            transport,
+            &[
+                "config",
+                "get",
+                "--timeout",
+                "0.5",
+                "--max-retries",
+                "0",
+                "--output",
+                "json",
+            ],
+        ));
+        assert_eq!(out.code, 3, "{out:?}");
+        assert_eq!(out.error_json()["error"]["kind"], "timeout");
+    }
+
+    // Errors follow an --output given after the subcommand too.
+    let out = run(&[
+        "session",
+        "get",
+        "ecs_1",
+        "--base-url",
+        &base,
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(out.error_json()["error"]["details"]["field"], "api_key");
+}
+
+#[test]
+fn client_secrets_come_from_the_environment() {
+    let fake = FakeEasy::start().unwrap();
+    let (id, secret) = create(&fake, "ureq");
+    let base = fake.base_url();
+    for transport in TRANSPORTS {
+        let out = run_env(
+            &[
+                "--base-url",
+                &base,
+                "--transport",
+                transport,
+                "--output",
+                "json",
+                "session",
+                "validate",
+            ],
+            &[("EASY_CLIENT_SECRET", &secret)],
+            b"",
+        );
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(out.json()["valid"], true);
+        assert_eq!(out.json()["session"]["id"], id.as_str());
+        assert!(!out.all().contains(&secret));
+    }
+    // The flag wins over the environment.
+    let out = run_env(
+        &[
+            "--base-url",
+            &base,
+            "session",
+            "validate",
+            "--client-secret",
+            &secret,
+        ],
+        &[("EASY_CLIENT_SECRET", "ecs_secret_wrong")],
+        b"",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.field("valid"), "true");
+
+    let out = run_env(
+        &[
+            "--base-url",
+            &base,
+            "--output",
+            "json",
+            "session",
+            "confirm",
+            "--payment-method",
+            r#"{"type":"PAYMENT_CARD","token_id":"tok_visa"}"#,
+        ],
+        &[("EASY_CLIENT_SECRET", &secret)],
+        b"",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json()["payment_status"], "succeeded");
+    assert!(!out.all().contains(&secret));
+    let sent: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/validate") || r.path.ends_with("/confirm"))
+        .collect();
+    assert_eq!(sent.len(), 4);
+    for request in sent {
+        assert_eq!(
+            request.json().unwrap()["client_secret"],
+            secret.as_str(),
+            "{}",
+            request.path
+        );
+    }
+
+    // Neither flag nor variable: a usage error, nothing sent.
+    let before = fake.requests().len();
+    let out = run(&["--base-url", &base, "session", "validate"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(fake.requests().len(), before);
+
+    // Help names the variable but never prints its value.
+    for sub in ["validate", "confirm"] {
+        let out = run_env(
+            &["session", sub, "--help"],
+            &[("EASY_CLIENT_SECRET", &secret)],
+            b"",
+        );
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(out.stdout.contains("EASY_CLIENT_SECRET"), "{}", out.stdout);
+        assert!(!out.all().contains(&secret), "{}", out.stdout);
+    }
+}
+
+#[test]
+fn the_webhook_secret_comes_from_the_environment() {
+    let fake = FakeEasy::start().unwrap();
+    let (id, _) = create(&fake, "ureq");
+    assert!(fake.mark_paid(&id));
+    let hook = fake.webhook_for(&id).unwrap();
+    let verify = [
+        "--output",
+        "json",
+        "webhook",
+        "verify",
+        "--signature",
+        &hook.signature,
+    ];
+
+    let out = run_env(
+        &verify,
+        &[("EASY_WEBHOOK_SECRET", FAKE_WEBHOOK_SECRET)],
+        &hook.body,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.json()["data"]["id"], id.as_str());
+    assert!(!out.all().contains(FAKE_WEBHOOK_SECRET));
+
+    let out = run_env(&verify, &[("EASY_WEBHOOK_SECRET", "wrong")], &hook.body);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.error_json()["error"]["code"],
+        "WEBHOOK_SIGNATURE_MISMATCH"
+    );
+
+    // The flag wins over the environment.
+    let mut with_flag = verify.to_vec();
+    with_flag.extend(["--secret", FAKE_WEBHOOK_SECRET]);
+    let out = run_env(&with_flag, &[("EASY_WEBHOOK_SECRET", "wrong")], &hook.body);
+    assert_eq!(out.code, 0, "{out:?}");
+
+    // Neither: a usage error.
+    let out = run_env(&verify, &[], &hook.body);
+    assert_eq!(out.code, 2, "{out:?}");
+
+    let out = run_env(
+        &["webhook", "verify", "--help"],
+        &[("EASY_WEBHOOK_SECRET", FAKE_WEBHOOK_SECRET)],
+        b"",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("EASY_WEBHOOK_SECRET"), "{}", out.stdout);
+    assert!(!out.all().contains(FAKE_WEBHOOK_SECRET), "{}", out.stdout);
+}
+
+#[test]
+fn an_empty_webhook_secret_is_refused() {
+    // Signed with the empty key: anyone can forge this.
+    let body = br#"{"id":"evt_forged","type":"checkout.session.completed","data":{"id":"ecs_1"},"created_at":"2026-01-01T00:00:00Z","livemode":false}"#;
+    let signature = webhook::sign(&WebhookSecret::new(""), body);
+    let flag = [
+        "--output",
+        "json",
+        "webhook",
+        "verify",
+        "--secret",
+        "",
+        "--signature",
+        &signature,
+    ];
+    let env_only = [
+        "--output",
+        "json",
+        "webhook",
+        "verify",
+        "--signature",
+        &signature,
+    ];
+    for out in [
+        run_env(&flag, &[], body),
+        run_env(&env_only, &[("EASY_WEBHOOK_SECRET", "")], body),
+        // An empty flag is not rescued by a set variable.
+        run_env(&flag, &[("EASY_WEBHOOK_SECRET", "whsec_set")], body),
+    ] {
+        assert_eq!(out.code, 2, "{out:?}");
+        assert_eq!(out.stdout, "", "nothing verified or printed");
+        let e = out.error_json();
+        assert_eq!(e["error"]["kind"], "invalid_input");
+        assert!(!out.all().contains("evt_forged"));
+    }
+    let out = run_env(
+        &[
+            "webhook",
+            "verify",
+            "--secret",
+            "",
+            "--signature",
+            &signature,
+        ],
+        &[],
+        body,
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.starts_with("error: invalid input"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn api_error_details_never_echo_a_client_secret() {
+    let fake = FakeEasy::start().unwrap();
+    let leaked = "ecs_secret_echoed_by_the_server_4b1d";
+    let body = json!({"success": false, "error": {
+        "code": "INVALID_REQUEST",
+        "message": "the request was rejected",
+        "details": {
+            "received": {"client_secret": leaked, "parent_origin": "https://a.example"},
+            "CLIENT_SECRET": leaked,
+            "clientSecret": leaked,
+            "history": [{"client-secret": leaked}],
+        },
+    }})
+    .to_string();
+    for transport in TRANSPORTS {
+        for json_output in [true, false] {
+            fake.inject(Fault::Status {
+                status: 400,
+                retry_after: None,
+                body: Some(body.clone()),
+            });
+            let rest = [
+                "session",
+                "validate",
+                "--client-secret",
+                leaked,
+                "--parent-origin",
+                "https://a.example",
+            ];
+            let args = if json_output {
+                api_json(&fake, transport, &rest)
+            } else {
+                api(&fake, transport, &rest)
+            };
+            let out = run(&args);
+            assert_eq!(out.code, 1, "{out:?}");
+            assert!(!out.all().contains(leaked), "the secret leaked: {out:?}");
+            if json_output {
+                let e = out.error_json();
+                assert_eq!(e["error"]["code"], "INVALID_REQUEST");
+                let details = &e["error"]["details"];
+                assert_eq!(details["received"]["client_secret"], "[REDACTED]");
+                assert_eq!(details["received"]["parent_origin"], "https://a.example");
+                assert_eq!(details["CLIENT_SECRET"], "[REDACTED]");
+                assert_eq!(details["clientSecret"], "[REDACTED]");
+                assert_eq!(details["history"][0]["client-secret"], "[REDACTED]");
+            } else {
+                assert_eq!(
+                    out.stderr,
+                    "error: invalid request (HTTP 400): INVALID_REQUEST: the request was rejected\n"
+                );
+            }
+        }
+    }
 }

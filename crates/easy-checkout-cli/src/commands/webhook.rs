@@ -23,6 +23,13 @@ pub fn run(command: &WebhookCommand, printer: &Printer) -> Result<(), CliError> 
 
 /// `webhook verify`: the event on success; exit 1 with the failure code otherwise.
 fn verify(args: &WebhookVerifyArgs, printer: &Printer) -> Result<(), CliError> {
+    // Anyone can compute an HMAC under the empty key, so an empty secret (an unset shell
+    // variable, say) would accept forged deliveries: refuse it before anything is read.
+    if args.secret.is_empty() {
+        return Err(CliError::invalid_input(
+            "--secret (or EASY_WEBHOOK_SECRET) must not be empty",
+        ));
+    }
     let body = read_payload(args.payload.as_deref())?;
     let secret = WebhookSecret::new(args.secret.as_bytes());
     let event =
