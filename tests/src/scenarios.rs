@@ -791,3 +791,69 @@ pub fn no_client_side_request_ever_carries_the_key<T: Transport>(subject: &Subje
         );
     }
 }
+
+// ---- a dead keep-alive connection ----
+
+/// A keep-alive connection that the server closes without a reply byte must not make the
+/// transport send a keyless POST again on a fresh connection (libcurl does that by itself
+/// for a reused connection): the server may have acted on the first one. With a key, the
+/// SDK's own retry goes ahead, with the same key.
+pub fn a_keyless_post_is_never_resent_on_a_dead_pooled_connection<T: Transport>(
+    subject: &Subject<T>,
+) {
+    let fake = fake();
+    let session = new_session(subject, &fake);
+    let secret = session.client_secret.unwrap();
+    let keyless = Confirm::new(secret.clone(), PaymentMethod::card("tok_abc"));
+
+    let client = subject.client(&fake, 3);
+    // Warm the pool: the confirm below goes out on this kept-alive connection.
+    client.embedded_checkout().get_config().unwrap();
+    fake.clear_requests();
+    fake.inject(Fault::Close);
+    let e = client.embedded_checkout().confirm(&keyless).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e:?}");
+    let requests = fake.requests();
+    assert_eq!(
+        requests.len(),
+        1,
+        "a keyless confirm went out more than once: {requests:#?}"
+    );
+    assert_eq!(
+        (requests[0].method.as_str(), requests[0].path.as_str()),
+        ("POST", "/embedded-checkout/confirm")
+    );
+    assert_eq!(requests[0].header("idempotency-key"), None);
+
+    // The same with a caller's key: re-sending is safe, and it happens.
+    let keyed = Confirm::new(secret, PaymentMethod::card("tok_abc"))
+        .with_idempotency_key("confirm-dead-conn-1")
+        .unwrap();
+    let client = subject.client(&fake, 3);
+    client.embedded_checkout().get_config().unwrap();
+    fake.clear_requests();
+    fake.inject(Fault::Close);
+    client.embedded_checkout().confirm(&keyed).unwrap();
+    let keys: Vec<_> = fake
+        .requests()
+        .iter()
+        .map(|r| {
+            (
+                r.path.clone(),
+                r.header("idempotency-key").map(str::to_owned),
+            )
+        })
+        .collect();
+    assert!(
+        keys.len() > 1,
+        "no retry after the dead connection: {keys:?}"
+    );
+    assert!(
+        keys.iter().all(|k| *k
+            == (
+                "/embedded-checkout/confirm".to_owned(),
+                Some("confirm-dead-conn-1".to_owned())
+            )),
+        "{keys:?}"
+    );
+}

@@ -837,3 +837,186 @@ pub fn from_env_refuses_a_variable_that_is_not_utf8<T: Transport>(_: &Adapter<T>
         assert!(refused.contains(name), "{refused}");
     }
 }
+
+/// Set in the environment of the child process [`through_proxy_env_in_child`] starts: the URL
+/// the child requests.
+const PROXY_CHILD_URL: &str = "EASY_CHECKOUT_PROXY_CHILD_URL";
+
+/// Every variable libcurl or ureq reads a proxy from.
+const PROXY_VARS: [&str; 6] = [
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+];
+
+/// A stand-in proxy: records the first line of every connection it gets, then closes it.
+struct FakeProxy {
+    url: String,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl FakeProxy {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let url = format!("http://{}", listener.local_addr().expect("local addr"));
+        let (tx, lines) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                let mut line = String::new();
+                let _ =
+                    std::io::BufRead::read_line(&mut std::io::BufReader::new(stream), &mut line);
+                if tx.send(line.trim_end().to_owned()).is_err() {
+                    return;
+                }
+            }
+        });
+        Self { url, lines }
+    }
+
+    /// The first lines of the connections it got so far.
+    fn seen(&self) -> Vec<String> {
+        self.lines.try_iter().collect()
+    }
+}
+
+/// Runs the test `through_proxy_env_child` of this test binary in a child process with every
+/// proxy variable set to `proxy` (and no `NO_PROXY`), and returns what the child reported of
+/// its GET of `url`.
+fn through_proxy_env_in_child(proxy: &str, url: &str) -> String {
+    let exe = std::env::current_exe().expect("test binary");
+    let mut command = Command::new(exe);
+    command
+        .args([
+            "through_proxy_env_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .env(PROXY_CHILD_URL, url);
+    for name in PROXY_VARS {
+        command.env(name, proxy);
+    }
+    let output = command.output().expect("child ran");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+        .lines()
+        .find_map(|line| line.split_once("PROXY_CHILD: ").map(|(_, report)| report))
+        .expect("the child reported")
+        .to_owned()
+}
+
+/// Sends a GET carrying an API key to the URL in its environment and reports the outcome,
+/// when run in the child process of the proxy tests; passes trivially otherwise.
+pub fn through_proxy_env_child<T: Transport>(adapter: &Adapter<T>) {
+    let Some(url) = std::env::var_os(PROXY_CHILD_URL) else {
+        return;
+    };
+    let request = http::Request::get(url.to_str().expect("a UTF-8 URL"))
+        .header("x-easy-api-key", "sk_test_secret_in_clear")
+        .body(Vec::new())
+        .expect("request");
+    match adapter.fast().send(request) {
+        Ok(response) => println!("PROXY_CHILD: ok {}", response.status().as_u16()),
+        Err(error) => println!("PROXY_CHILD: err {:?}", error.kind()),
+    }
+}
+
+pub fn plain_http_never_goes_through_a_proxy<T: Transport>(_: &Adapter<T>) {
+    let proxy = FakeProxy::start();
+    let server = Server::fixed(reply("204 No Content", &[], b""));
+    let report = through_proxy_env_in_child(&proxy.url, &server.url("/direct"));
+    assert_eq!(report, "ok 204");
+    let seen = server.request();
+    assert_eq!(seen.request_line, "GET /direct HTTP/1.1");
+    assert_eq!(
+        seen.header("x-easy-api-key"),
+        Some("sk_test_secret_in_clear")
+    );
+    // The proxy would have seen the key: plain HTTP (CONNECT or not) must not reach it.
+    assert_eq!(proxy.seen(), Vec::<String>::new());
+}
+
+pub fn https_still_goes_through_the_proxy_from_the_environment<T: Transport>(_: &Adapter<T>) {
+    let proxy = FakeProxy::start();
+    // `.invalid` never resolves: only the proxy can be asked for it. The proxy closes at once,
+    // so the request fails; what matters is that it asked the proxy for a tunnel.
+    let report = through_proxy_env_in_child(&proxy.url, "https://api.example.invalid/x");
+    assert!(report.starts_with("err "), "{report}");
+    let seen = proxy.seen();
+    assert_eq!(
+        seen.first().map(String::as_str),
+        Some("CONNECT api.example.invalid:443 HTTP/1.1"),
+        "{seen:?}"
+    );
+}
+
+pub fn a_keyless_post_on_a_dead_kept_alive_connection_goes_out_once<T: Transport>(
+    adapter: &Adapter<T>,
+) {
+    // Replies to the GET and keeps the connection; reads the POST, then closes without a byte.
+    let server = Server::start(|seen, stream| {
+        if seen.method() == "GET" {
+            let _ = stream.write_all(&reply("204 No Content", &[], b""));
+            After::KeepAlive
+        } else {
+            After::Close
+        }
+    });
+    let transport = adapter.fast();
+    transport.send(get(&server.url("/warm"))).expect("sent");
+    assert_eq!(server.request().request_line, "GET /warm HTTP/1.1");
+    let post = http::Request::post(server.url("/embedded-checkout/confirm"))
+        .header("content-type", "application/json")
+        .body(br#"{"client_secret":"x"}"#.to_vec())
+        .expect("request");
+    let error = transport.send(post).expect_err("no reply");
+    assert_eq!(error.kind(), TransportErrorKind::Io, "{error:?}");
+    assert_eq!(
+        server.request().request_line,
+        "POST /embedded-checkout/confirm HTTP/1.1"
+    );
+    // A resend, had there been one, would have arrived by now.
+    thread::sleep(Duration::from_millis(200));
+    assert_eq!(server.pending_requests(), 0, "the POST went out twice");
+}
+
+pub fn a_timeout_under_a_millisecond_still_times_out<T: Transport + Send + 'static>(
+    adapter: &Adapter<T>,
+) {
+    // Accepts (the backlog does) and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let url = format!("http://{}/silent", listener.local_addr().expect("addr"));
+    let transport = (adapter.transport)(
+        TransportSettings::default()
+            .connect_timeout(Duration::from_nanos(1))
+            .timeout(Duration::from_nanos(1)),
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(transport.send(get(&url)).map(|r| r.status()));
+    });
+    let outcome = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a 1 ns timeout never fired: taken as no timeout at all");
+    let error = outcome.expect_err("nothing answers");
+    assert!(
+        matches!(
+            error.kind(),
+            TransportErrorKind::Timeout | TransportErrorKind::Connect
+        ),
+        "{error:?}"
+    );
+    drop(listener);
+}

@@ -60,8 +60,16 @@
 //!   back.
 //! - HTTP/1.1 only; connections are kept alive and reused: clones of a transport, and of a
 //!   client, share one libcurl connection cache.
-//! - Proxies are taken from `http_proxy`, `https_proxy`, `ALL_PROXY` and `NO_PROXY`, as libcurl
-//!   does by default.
+//! - A request that is not safe to send twice (a method other than `GET`, `HEAD`, `OPTIONS`
+//!   and `TRACE`, without an `Idempotency-Key` header: a keyless `confirm`) always goes out on
+//!   a new connection, closed after it. On a reused connection that dies before any reply
+//!   byte, libcurl sends the request again on a new one by itself ("Connection died, retrying
+//!   a fresh connect"), which would deliver it twice. Every other request keeps that resend.
+//! - Proxies are taken from `https_proxy`, `ALL_PROXY` and `NO_PROXY`, as libcurl does by
+//!   default, for `https://` requests only: an `http://` request (which the core allows only
+//!   to a loopback host) never goes through a proxy, which would see the API key in clear
+//!   text.
+//! - Timeouts below 1 ms are raised to 1 ms: libcurl reads 0 as "no timeout".
 //!
 //! # Features
 //!
@@ -104,6 +112,7 @@ use std::error::Error as _;
 use std::fmt;
 use std::io::{self, Read};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use easy_checkout_core::http;
 use easy_checkout_core::transport::{method_takes_body, read_body_limited};
@@ -126,7 +135,9 @@ pub const USER_AGENT_SUFFIX: &str = "isahc";
 ///
 /// Cheap to clone: clones share the client and so its connection cache. The client is
 /// created on the first request; should that fail, the request fails with a
-/// [`TransportErrorKind::Other`] error and the next request tries again.
+/// [`TransportErrorKind::Other`] error and the next request tries again. A second client,
+/// which keeps no connection, is created the same way on the first request that must not be
+/// sent twice (see the crate's guarantees): each has its own libcurl background thread.
 ///
 /// ```
 /// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
@@ -137,6 +148,9 @@ pub const USER_AGENT_SUFFIX: &str = "isahc";
 #[derive(Clone)]
 pub struct IsahcTransport {
     client: Arc<OnceLock<HttpClient>>,
+    /// For requests that must not be sent twice: no connection cache, every connection
+    /// closed after its request, so libcurl never has a reused connection to resend over.
+    fresh: Arc<OnceLock<HttpClient>>,
     settings: TransportSettings,
 }
 
@@ -150,6 +164,7 @@ impl IsahcTransport {
     pub fn with_settings(settings: TransportSettings) -> Self {
         Self {
             client: Arc::new(OnceLock::new()),
+            fresh: Arc::new(OnceLock::new()),
             settings,
         }
     }
@@ -159,14 +174,14 @@ impl IsahcTransport {
         &self.settings
     }
 
-    /// The shared client, built on first use.
+    /// The shared, pooled client, built on first use.
     fn client(&self) -> Result<&HttpClient, TransportError> {
-        if let Some(client) = self.client.get() {
-            return Ok(client);
-        }
-        let built = build_client(&self.settings)?;
-        // Should another thread have been first, its client is kept and this one dropped.
-        Ok(self.client.get_or_init(|| built))
+        lazy_client(&self.client, &self.settings, Pool::Reuse)
+    }
+
+    /// The shared client that never reuses a connection, built on first use.
+    fn fresh_client(&self) -> Result<&HttpClient, TransportError> {
+        lazy_client(&self.fresh, &self.settings, Pool::Never)
     }
 }
 
@@ -181,17 +196,58 @@ impl fmt::Debug for IsahcTransport {
         f.debug_struct("IsahcTransport")
             .field("settings", &self.settings)
             .field("started", &self.client.get().is_some())
+            .field("started_unpooled", &self.fresh.get().is_some())
             .finish()
     }
 }
 
-fn build_client(settings: &TransportSettings) -> Result<HttpClient, TransportError> {
+/// Whether a client keeps connections for reuse.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Pool {
+    Reuse,
+    Never,
+}
+
+fn lazy_client<'a>(
+    cell: &'a OnceLock<HttpClient>,
+    settings: &TransportSettings,
+    pool: Pool,
+) -> Result<&'a HttpClient, TransportError> {
+    if let Some(client) = cell.get() {
+        return Ok(client);
+    }
+    let built = build_client(settings, pool)?;
+    // Should another thread have been first, its client is kept and this one dropped.
+    Ok(cell.get_or_init(|| built))
+}
+
+/// libcurl reads a timeout of 0 ms as "none": anything shorter than 1 ms becomes 1 ms.
+fn curl_timeout(timeout: Duration) -> Duration {
+    timeout.max(Duration::from_millis(1))
+}
+
+/// Whether `request` may go out a second time without the server acting on it twice: a
+/// method that changes nothing, or a request carrying an `Idempotency-Key`.
+fn safe_to_resend<B>(request: &http::Request<B>) -> bool {
+    matches!(
+        *request.method(),
+        http::Method::GET | http::Method::HEAD | http::Method::OPTIONS | http::Method::TRACE
+    ) || request.headers().contains_key("idempotency-key")
+}
+
+fn build_client(settings: &TransportSettings, pool: Pool) -> Result<HttpClient, TransportError> {
     check_libcurl()?;
-    HttpClient::builder()
+    let builder = HttpClient::builder();
+    // Size 0 also sets CURLOPT_FORBID_REUSE: each connection is closed after its request.
+    let builder = match pool {
+        Pool::Reuse => builder,
+        Pool::Never => builder.connection_cache_size(0),
+    };
+    builder
         // isahc's default is 300 s.
-        .connect_timeout(settings.connect_timeout)
+        .connect_timeout(curl_timeout(settings.connect_timeout))
         // isahc's default is none. libcurl counts from the start to the last body byte.
-        .timeout(settings.timeout)
+        .timeout(curl_timeout(settings.timeout))
         // The default, made explicit: a 3xx is returned, never followed.
         .redirect_policy(RedirectPolicy::None)
         // isahc's default decompresses and sends `Accept-Encoding`: the body is to come back
@@ -246,7 +302,14 @@ impl Transport for IsahcTransport {
                 "libcurl was built without TLS: enable the `native-tls` feature",
             ));
         }
-        let client = self.client()?;
+        // libcurl resends a request on its own when a reused connection dies before any
+        // reply byte: one that must not go out twice never takes a reused connection.
+        let client = if safe_to_resend(&request) {
+            self.client()?
+        } else {
+            self.fresh_client()?
+        };
+        let no_proxy = request.uri().scheme() == Some(&http::uri::Scheme::HTTP);
         let (parts, body) = request.into_parts();
         // An empty body on a method that takes none is sent as no body at all (no
         // `Content-Length: 0` on a GET); any other body goes out as given.
@@ -255,9 +318,14 @@ impl Transport for IsahcTransport {
         } else {
             isahc::Body::from(body)
         };
-        let response = client
-            .send(http::Request::from_parts(parts, body))
-            .map_err(map_error)?;
+        let request = if no_proxy {
+            // Plain HTTP (loopback only, as the core allows it) never goes through a proxy
+            // from the environment: the proxy would read the API key in clear text.
+            without_proxy(parts, body)?
+        } else {
+            http::Request::from_parts(parts, body)
+        };
+        let response = client.send(request).map_err(map_error)?;
 
         let (parts, body) = response.into_parts();
         let length = body.len();
@@ -272,6 +340,28 @@ impl Transport for IsahcTransport {
             })?;
         Ok(http::Response::from_parts(parts, bytes))
     }
+}
+
+/// The request of `parts` and `body`, configured to use no proxy (isahc's per-request
+/// configuration is set only through a request builder).
+fn without_proxy(
+    parts: http::request::Parts,
+    body: isahc::Body,
+) -> Result<http::Request<isahc::Body>, TransportError> {
+    let mut builder = http::Request::builder()
+        .method(parts.method)
+        .uri(parts.uri)
+        .version(parts.version);
+    if let Some(headers) = builder.headers_mut() {
+        *headers = parts.headers;
+    }
+    if let Some(extensions) = builder.extensions_mut() {
+        *extensions = parts.extensions;
+    }
+    builder
+        .proxy(None)
+        .body(body)
+        .map_err(|e| TransportError::new(TransportErrorKind::Other, e))
 }
 
 /// A reader that keeps the isahc error behind a failed read.
@@ -410,6 +500,74 @@ mod tests {
         let b: *const HttpClient = transport.client().expect("client");
         assert_eq!(a, b);
         assert!(format!("{transport:?}").contains("started: true"));
+    }
+
+    #[test]
+    fn timeouts_under_a_millisecond_become_one_millisecond() {
+        let ms = Duration::from_millis(1);
+        assert_eq!(curl_timeout(Duration::ZERO), ms);
+        assert_eq!(curl_timeout(Duration::from_nanos(1)), ms);
+        assert_eq!(curl_timeout(Duration::from_micros(999)), ms);
+        assert_eq!(curl_timeout(ms), ms);
+        assert_eq!(
+            curl_timeout(Duration::from_millis(1500)),
+            Duration::from_millis(1500)
+        );
+    }
+
+    #[test]
+    fn a_one_nanosecond_timeout_fires() {
+        // Accepts (the backlog does) and never answers.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/silent", listener.local_addr().expect("addr"));
+        let transport = IsahcTransport::with_settings(
+            TransportSettings::default()
+                .connect_timeout(Duration::from_nanos(1))
+                .timeout(Duration::from_nanos(1)),
+        );
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let request = http::Request::get(url).body(Vec::new()).expect("request");
+            let _ = tx.send(transport.send(request).map(|r| r.status()));
+        });
+        let error = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("libcurl took the timeout for none")
+            .expect_err("nothing answers");
+        assert_eq!(error.kind(), TransportErrorKind::Timeout, "{error:?}");
+    }
+
+    #[test]
+    fn only_keyless_unsafe_methods_avoid_reused_connections() {
+        let request = |method: &str, key: Option<&str>| {
+            let mut builder = http::Request::builder()
+                .method(method)
+                .uri("http://127.0.0.1/x");
+            if let Some(key) = key {
+                builder = builder.header("Idempotency-Key", key);
+            }
+            builder.body(Vec::<u8>::new()).expect("request")
+        };
+        for method in ["GET", "HEAD", "OPTIONS", "TRACE"] {
+            assert!(safe_to_resend(&request(method, None)), "{method}");
+        }
+        for method in ["POST", "PATCH", "PUT", "DELETE", "PURGE"] {
+            assert!(!safe_to_resend(&request(method, None)), "{method}");
+            assert!(safe_to_resend(&request(method, Some("k-1"))), "{method}");
+        }
+    }
+
+    #[test]
+    fn the_unpooled_client_is_separate_and_lazy() {
+        let transport = IsahcTransport::new();
+        let clone = transport.clone();
+        assert!(format!("{transport:?}").contains("started_unpooled: false"));
+        let pooled: *const HttpClient = transport.client().expect("client");
+        let fresh: *const HttpClient = clone.fresh_client().expect("client");
+        assert_ne!(pooled, fresh);
+        let again: *const HttpClient = transport.fresh_client().expect("client");
+        assert_eq!(fresh, again);
+        assert!(format!("{transport:?}").contains("started_unpooled: true"));
     }
 
     #[test]

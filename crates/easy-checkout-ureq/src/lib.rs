@@ -61,7 +61,12 @@
 //!   to connect or times out drops every kept answer, so the next one looks the name up
 //!   again. Clones of a transport share these answers.
 //! - Proxies are taken from `ALL_PROXY`, `HTTPS_PROXY` and `HTTP_PROXY` (with `NO_PROXY`),
-//!   as ureq does by default.
+//!   as ureq does by default, for `https://` requests only: an `http://` request (which the
+//!   core allows only to a loopback host) never goes through a proxy, where the API key would
+//!   travel in clear text (ureq tunnels through `CONNECT`, but plain HTTP inside it).
+//! - A request is sent once: ureq never sends it again by itself, not even when a reused
+//!   connection dies before any reply byte (retrying is the core's decision).
+//! - A timeout shorter than a millisecond is a (very short) timeout, not "none".
 //!
 //! # Features
 //!
@@ -191,6 +196,20 @@ impl UreqTransport {
     pub fn settings(&self) -> &TransportSettings {
         &self.settings
     }
+
+    /// Runs `request` on the agent; a plain `http://` one (loopback only, as the core allows
+    /// it) without any proxy from the environment, which would see the API key in clear text.
+    fn run<B: ureq::AsSendBody>(
+        &self,
+        request: http::Request<B>,
+    ) -> Result<http::Response<ureq::Body>, ureq::Error> {
+        if request.uri().scheme() == Some(&http::uri::Scheme::HTTP) {
+            let request = self.agent.configure_request(request).proxy(None).build();
+            self.agent.run(request)
+        } else {
+            self.agent.run(request)
+        }
+    }
 }
 
 impl Default for UreqTransport {
@@ -235,9 +254,9 @@ impl Transport for UreqTransport {
         // An empty body on a method that takes none is sent as no body at all (no
         // `Content-Length: 0` on a GET); any other body goes out as given.
         let sent = if body.is_empty() && !method_takes_body(&parts.method) {
-            self.agent.run(http::Request::from_parts(parts, ()))
+            self.run(http::Request::from_parts(parts, ()))
         } else {
-            self.agent.run(http::Request::from_parts(parts, body))
+            self.run(http::Request::from_parts(parts, body))
         };
         let response = sent.map_err(|e| {
             let error = map_error(e, Phase::Exchange);
