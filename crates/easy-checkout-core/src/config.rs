@@ -68,8 +68,11 @@ impl BaseUrl {
     /// assert!(BaseUrl::parse("http://api.example.com").is_err()); // clear text off loopback
     /// ```
     pub fn parse(url: &str) -> Result<Self, InvalidInput> {
-        let trimmed = url.trim().trim_end_matches('/');
+        let trimmed = url.trim_ascii().trim_end_matches('/');
         let bad = |reason: &str| InvalidInput::new("base_url", reason.to_owned());
+        // Host, port and characters are checked on the text (the `Uri` parser accepts
+        // `https://[]` and port 99999); scheme and loopback rules follow.
+        crate::ops::check_url("base_url", trimmed, false)?;
         if trimmed.contains('#') {
             return Err(bad("must not contain a fragment"));
         }

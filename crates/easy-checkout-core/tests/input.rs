@@ -346,3 +346,34 @@ fn ids_that_name_other_endpoints_are_refused() {
     }
     assert!(SessionId::new("Config").is_ok() && SessionId::new("config2").is_ok());
 }
+
+#[test]
+fn base_urls_the_fuzzer_found() {
+    for bad in [
+        "https://[]",
+        "https://[]/v",
+        "https://[zz]",
+        "https://[1:2]",
+        "https://[:]",
+        "http://127.0.0.1:99999",
+        "https://a/é",
+        "https://a/\u{a0}/",
+        "https://./\u{a0}/",
+    ] {
+        assert_eq!(
+            BaseUrl::parse(bad).unwrap_err().field(),
+            "base_url",
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        BaseUrl::parse(" https://a.example/v1/ \n")
+            .unwrap()
+            .as_str(),
+        "https://a.example/v1"
+    );
+    assert_eq!(
+        BaseUrl::parse("http://[::1]:8080").unwrap().as_str(),
+        "http://[::1]:8080"
+    );
+}

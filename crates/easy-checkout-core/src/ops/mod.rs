@@ -117,10 +117,7 @@ pub(crate) fn check_url(
                     None => return refuse("has characters after its IPv6 address"),
                 },
             };
-            let ip_ok = !ip.is_empty()
-                && ip
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+            let ip_ok = ip.parse::<std::net::Ipv6Addr>().is_ok();
             (ip_ok, port)
         }
         None => {
