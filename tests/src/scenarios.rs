@@ -857,3 +857,53 @@ pub fn a_keyless_post_is_never_resent_on_a_dead_pooled_connection<T: Transport>(
         "{keys:?}"
     );
 }
+
+/// A write that failed after all its retries reports the key it carried, so the caller can
+/// retry it safely later; a keyless confirm reports none.
+pub fn a_failed_write_reports_the_idempotency_key_it_carried<T: Transport>(subject: &Subject<T>) {
+    let fake = fake();
+    fake.inject_n(Fault::status(503), 3);
+    let e = subject
+        .client(&fake, 2)
+        .embedded_checkout()
+        .create_session(&create_op())
+        .unwrap_err();
+    let sent: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| r.header("idempotency-key").unwrap().to_owned())
+        .collect();
+    assert_eq!(sent.len(), 3);
+    assert_eq!(
+        e.idempotency_key().map(|k| k.as_str()),
+        Some(sent[0].as_str())
+    );
+    // Retrying with it is a replay of the same write, not a second one.
+    let retry = create_op()
+        .with_idempotency_key(e.idempotency_key().unwrap().clone())
+        .unwrap();
+    subject
+        .client(&fake, 0)
+        .embedded_checkout()
+        .create_session(&retry)
+        .unwrap();
+    // A transport failure carries it too.
+    let e = subject.client(&fake, 0).embedded_checkout().update_config(
+        &UpdateConfig::new(["https://shop.example"])
+            .with_idempotency_key("cfg-7")
+            .unwrap(),
+    );
+    assert!(e.is_ok());
+    fake.inject(Fault::Close);
+    let e = subject
+        .client(&fake, 0)
+        .embedded_checkout()
+        .update_config(
+            &UpdateConfig::new(["https://shop.example"])
+                .with_idempotency_key("cfg-8")
+                .unwrap(),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport);
+    assert_eq!(e.idempotency_key().map(|k| k.as_str()), Some("cfg-8"));
+}

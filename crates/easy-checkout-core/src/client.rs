@@ -257,7 +257,8 @@ impl<T: Transport> Client<T> {
                         None => {
                             // A 2xx gives the result, a final non-2xx the API error (or, for a
                             // user's own operation that accepts it, a result).
-                            let value = O::parse(status, response.headers(), response.body())?;
+                            let value = O::parse(status, response.headers(), response.body())
+                                .map_err(|e| e.with_idempotency_key(key))?;
                             let meta = ResponseMeta {
                                 status,
                                 rate_limit: RateLimit::from_headers(response.headers()),
@@ -276,7 +277,9 @@ impl<T: Transport> Client<T> {
                     });
                     match self.decide(retries, repeatable, Attempt::Failed(&error)) {
                         RetryDecision::RetryAfter(delay) => delay,
-                        RetryDecision::GiveUp => return Err(error.into()),
+                        RetryDecision::GiveUp => {
+                            return Err(Error::from(error).with_idempotency_key(key));
+                        }
                     }
                 }
             };

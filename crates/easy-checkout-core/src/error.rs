@@ -60,6 +60,27 @@ impl Error {
         }
     }
 
+    /// The `Idempotency-Key` the failed request carried (the caller's, or the one the client
+    /// generated for `create_session`/`update_config`). Retrying a write with this key is
+    /// safe; retrying without it may do the write twice.
+    pub fn idempotency_key(&self) -> Option<&crate::id::IdempotencyKey> {
+        match self {
+            Error::Api(e) => e.idempotency_key.as_ref(),
+            Error::Transport(e) => e.idempotency_key(),
+            _ => None,
+        }
+    }
+
+    /// Records the key the request carried (done by the client loop).
+    pub(crate) fn with_idempotency_key(mut self, key: Option<&crate::id::IdempotencyKey>) -> Self {
+        match &mut self {
+            Error::Api(e) => e.idempotency_key = key.cloned(),
+            Error::Transport(e) => e.idempotency_key = key.cloned(),
+            _ => {}
+        }
+        self
+    }
+
     /// The transport error, if the call never got an answer.
     pub fn as_transport(&self) -> Option<&TransportError> {
         match self {
@@ -165,6 +186,12 @@ impl InvalidInput {
     }
 }
 
+impl From<std::convert::Infallible> for InvalidInput {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
 /// The class of an API error, from its status as in the API's error table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -236,6 +263,9 @@ pub struct ApiError {
     pub rate_limit: RateLimit,
     /// The body exactly as received (may be HTML from a proxy, empty, or truncated).
     pub raw_body: Vec<u8>,
+    /// The `Idempotency-Key` the request carried (the caller's, or one the client
+    /// generated): send it again to retry safely.
+    pub idempotency_key: Option<crate::id::IdempotencyKey>,
 }
 
 impl ApiError {
@@ -276,6 +306,7 @@ impl ApiError {
             retry_after: RetryAfter::from_headers(headers),
             rate_limit: RateLimit::from_headers(headers),
             raw_body: body.to_vec(),
+            idempotency_key: None,
         }
     }
 
@@ -317,6 +348,7 @@ impl fmt::Debug for ApiError {
             .field("retry_after", &self.retry_after)
             .field("rate_limit", &self.rate_limit)
             .field("raw_body", &BodyLen(self.raw_body.len()))
+            .field("idempotency_key", &self.idempotency_key)
             .finish()
     }
 }
@@ -447,6 +479,7 @@ pub struct TransportError {
     detail: Option<String>,
     #[source]
     source: Option<BoxError>,
+    idempotency_key: Option<crate::id::IdempotencyKey>,
 }
 
 impl TransportError {
@@ -457,6 +490,7 @@ impl TransportError {
             kind,
             detail: Some(describe_chain(source.as_ref())),
             source: Some(source),
+            idempotency_key: None,
         }
     }
 
@@ -466,6 +500,7 @@ impl TransportError {
             kind,
             detail: Some(detail.into()),
             source: None,
+            idempotency_key: None,
         }
     }
 
@@ -480,6 +515,12 @@ impl TransportError {
     /// What kind of failure.
     pub fn kind(&self) -> TransportErrorKind {
         self.kind
+    }
+
+    /// The `Idempotency-Key` the failed request carried, if any: after a timeout the
+    /// request may have been carried out, so retry with this key, never without it.
+    pub fn idempotency_key(&self) -> Option<&crate::id::IdempotencyKey> {
+        self.idempotency_key.as_ref()
     }
 }
 

@@ -22,9 +22,9 @@ macro_rules! body_builders {
             /// a repeated key, which is what makes a retry of this call safe.
             pub fn with_idempotency_key(
                 mut self,
-                key: impl TryInto<IdempotencyKey, Error = InvalidInput>,
+                key: impl TryInto<IdempotencyKey, Error: Into<InvalidInput>>,
             ) -> Result<Self, InvalidInput> {
-                self.idempotency_key = Some(key.try_into()?);
+                self.idempotency_key = Some(key.try_into().map_err(Into::into)?);
                 Ok(self)
             }
 
