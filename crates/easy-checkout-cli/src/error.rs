@@ -192,6 +192,11 @@ impl From<Error> for CliError {
         match &error {
             Error::InvalidInput(e) => {
                 out.message = e.to_string();
+                if e.field() == "api_key" {
+                    let hint = "; pass --api-key or set EASY_API_KEY";
+                    out.message.push_str(hint);
+                    out.line.push_str(hint);
+                }
                 out.details = Some(json!({ "field": e.field() }));
             }
             Error::Decode(e) => {
@@ -292,7 +297,15 @@ mod tests {
         let e = CliError::from(Error::from(InvalidInput::new("api_key", "is required")));
         assert_eq!(e.exit_code, 2);
         assert_eq!(e.kind, "invalid_input");
-        assert_eq!(e.line, "invalid input: api_key is required");
+        assert_eq!(
+            e.line,
+            "invalid input: api_key is required; pass --api-key or set EASY_API_KEY"
+        );
+        let e = CliError::from(Error::from(InvalidInput::new("return_url", "is not a URL")));
+        assert_eq!(
+            e.line, "invalid input: return_url is not a URL",
+            "hints only for the key"
+        );
     }
 
     #[test]
