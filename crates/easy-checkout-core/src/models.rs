@@ -2,7 +2,8 @@
 //!
 //! Every model keeps the fields it does not know in `extra`, so a newer server loses
 //! nothing through an older SDK. Every field but a session's `id` may be missing or `null`.
-//! Status strings are enums that keep any value they do not know.
+//! Status strings are enums that keep any value they do not know. `Debug` prints a model as
+//! its JSON with every `client_secret` in it (any spelling, at any depth) redacted.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
