@@ -49,7 +49,7 @@
 //! | [`models`] | what the API returns |
 //! | [`error`] | the error type |
 //! | [`retry`], [`poll`] | when to retry, how to wait for payment |
-//! | [`webhook`] | signature verification |
+//! | `webhook` (feature `webhook`, on by default) | signature verification |
 //! | [`snapshot`] | request rendering for snapshot tests |
 //! | [`transport`], [`client`], [`runtime`] | the seam to the network and the blocking client |
 

@@ -2,7 +2,7 @@
 //! way to wait, and random numbers (for backoff jitter and generated idempotency keys).
 //!
 //! The operations and policies never touch these; only the client loop does, through this
-//! trait, so tests drive it with a fake clock. [`SystemRuntime`] (feature `system-runtime`,
+//! trait, so tests drive it with a fake clock. `SystemRuntime` (feature `system-runtime`,
 //! turned on by the transport crates) is the real one.
 
 use std::time::{Duration, SystemTime};
