@@ -63,69 +63,74 @@ pub struct Report {
     pub line: String,
 }
 
+impl Report {
+    /// A report with no HTTP status, details or retry-after: the errors the CLI finds itself.
+    fn local(
+        exit_code: u8,
+        kind: ErrorKind,
+        code: Option<&str>,
+        message: String,
+        line: String,
+    ) -> Self {
+        Report {
+            exit_code,
+            kind: kind.as_str(),
+            status: None,
+            code: code.map(str::to_owned),
+            message,
+            details: None,
+            retry_after_seconds: None,
+            line,
+        }
+    }
+}
+
 impl CliError {
     /// Invalid input or usage found by the CLI itself (exit 2).
     pub fn invalid_input(message: impl Into<String>) -> Self {
         let message = message.into();
-        Report {
-            exit_code: EXIT_INVALID_INPUT,
-            kind: ErrorKind::InvalidInput.as_str(),
-            status: None,
-            code: None,
-            line: format!("invalid input: {message}"),
+        let line = format!("invalid input: {message}");
+        Report::local(
+            EXIT_INVALID_INPUT,
+            ErrorKind::InvalidInput,
+            None,
             message,
-            details: None,
-            retry_after_seconds: None,
-        }
+            line,
+        )
         .into()
     }
 
     /// A local IO failure that is not about the request (binding a port…): exit 3.
     pub fn transport(message: impl Into<String>) -> Self {
         let message = message.into();
-        Report {
-            exit_code: EXIT_TRANSPORT,
-            kind: ErrorKind::Transport.as_str(),
-            status: None,
-            code: None,
-            line: message.clone(),
+        Report::local(
+            EXIT_TRANSPORT,
+            ErrorKind::Transport,
+            None,
+            message.clone(),
             message,
-            details: None,
-            retry_after_seconds: None,
-        }
+        )
         .into()
     }
 
     /// A result that could not be rendered as JSON (exit 4, like an undecodable body).
     pub fn render() -> Self {
         let message = "the response could not be rendered as JSON".to_owned();
-        Report {
-            exit_code: EXIT_DECODE,
-            kind: ErrorKind::Decode.as_str(),
-            status: None,
-            code: None,
-            line: message.clone(),
+        Report::local(
+            EXIT_DECODE,
+            ErrorKind::Decode,
+            None,
+            message.clone(),
             message,
-            details: None,
-            retry_after_seconds: None,
-        }
+        )
         .into()
     }
 
     /// A refusal that is not an HTTP error (a wait that ended unpaid, a demo check): exit 1.
     pub fn refused(kind: ErrorKind, code: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        Report {
-            exit_code: EXIT_REFUSED,
-            kind: kind.as_str(),
-            status: None,
-            code: Some(code.to_owned()),
-            line: format!("{code}: {message}"),
-            message,
-            details: None,
-            retry_after_seconds: None,
-        }
-        .into()
+        let line = format!("{code}: {message}");
+        Report::local(EXIT_REFUSED, kind, Some(code), message, line).into()
     }
 
     /// A failed webhook verification (exit 1). A signature failure is an `authentication`
@@ -140,17 +145,7 @@ impl CliError {
         let message = line
             .split_once(": ")
             .map_or_else(|| line.clone(), |(_, m)| m.to_owned());
-        Report {
-            exit_code: EXIT_REFUSED,
-            kind: kind.as_str(),
-            status: None,
-            code: Some(error.code().to_owned()),
-            message,
-            details: None,
-            retry_after_seconds: None,
-            line,
-        }
-        .into()
+        Report::local(EXIT_REFUSED, kind, Some(error.code()), message, line).into()
     }
 
     /// The JSON form: `{"error": {"kind", "status", "code", "message", "details",
