@@ -13,7 +13,9 @@
 //! * a 2xx gives `Ok` or `Error::Decode` (status and raw body kept, reason free of body
 //!   text), except `ValidateKey`, whose decode failures become an authentication `ApiError`;
 //! * `Confirm` answers a 2xx with an empty/whitespace body with `Ok(null)`;
-//! * `Display` and `Debug` of every result never panic.
+//! * `Display` and `Debug` of every result never panic;
+//! * a parsed model's `extra` holds exactly the unknown fields a `serde_json::Map` of the
+//!   same object holds, and its JSON text reads back to them.
 #![no_main]
 
 use std::fmt::Debug;
@@ -26,6 +28,7 @@ use easy_checkout_core::ops::{
     Confirm, CreateSession, CryptoStatus, GetConfig, RetrieveSession, UpdateConfig, Validate,
     ValidateKey,
 };
+use easy_checkout_core::models::Extra;
 use easy_checkout_core::Operation;
 use libfuzzer_sys::fuzz_target;
 
@@ -92,6 +95,26 @@ where
     result
 }
 
+/// The oracle for `extra`: the object (the `data` member, or the body itself) as a plain
+/// map, minus the fields the model knows.
+fn check_extra(name: &str, body: &[u8], extra: &Extra, known: &[&str]) {
+    let Ok(serde_json::Value::Object(mut root)) = serde_json::from_slice(body) else {
+        panic!("{name}: parsed, but the body is not a JSON object");
+    };
+    let mut object = match root.remove("data") {
+        Some(serde_json::Value::Object(data)) => data,
+        Some(other) => panic!("{name}: parsed, but data is {other:?}"),
+        None => root,
+    };
+    for field in known {
+        object.remove(*field);
+    }
+    assert_eq!(extra.to_map(), object, "{name}: extra");
+    let reread: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(extra.as_json()).expect("extra is JSON");
+    assert_eq!(reread, object, "{name}: extra text");
+}
+
 fn exercise_retry_after(value: &str) {
     if let Some(ra) = RetryAfter::parse(value) {
         if let RetryAfter::Seconds(s) = ra {
@@ -135,10 +158,20 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(RetryAfter::from_headers(&headers), exp.retry_after, "RetryAfter::from_headers");
     assert_eq!(RateLimit::from_headers(&headers), exp.rate_limit, "RateLimit::from_headers");
 
-    let _ = check::<CreateSession>(status, &headers, body, &exp);
-    let _ = check::<RetrieveSession>(status, &headers, body, &exp);
-    let _ = check::<CryptoStatus>(status, &headers, body, &exp);
-    let _ = check::<Validate>(status, &headers, body, &exp);
+    if let Ok(s) = check::<CreateSession>(status, &headers, body, &exp) {
+        let known = ["id", "client_secret", "status", "expires_at", "return_url", "created_at", "updated_at"];
+        check_extra("create_session", body, &s.extra, &known);
+    }
+    if let Ok(s) = check::<RetrieveSession>(status, &headers, body, &exp) {
+        check_extra("retrieve_session", body, &s.extra, &["id", "status", "payment_status"]);
+    }
+    if let Ok(s) = check::<CryptoStatus>(status, &headers, body, &exp) {
+        let known = ["status", "tx_signature", "payment_address", "chain", "asset", "amount"];
+        check_extra("crypto_status", body, &s.extra, &known);
+    }
+    if let Ok(v) = check::<Validate>(status, &headers, body, &exp) {
+        check_extra("validate", body, &v.extra, &["valid", "session"]);
+    }
     let confirmed = check::<Confirm>(status, &headers, body, &exp);
     if status.is_success() && body.iter().all(u8::is_ascii_whitespace) {
         assert!(
@@ -146,7 +179,9 @@ fuzz_target!(|data: &[u8]| {
             "confirm: empty 2xx body must be Ok(null), got {confirmed:?}"
         );
     }
-    let _ = check::<GetConfig>(status, &headers, body, &exp);
+    if let Ok(c) = check::<GetConfig>(status, &headers, body, &exp) {
+        check_extra("get_config", body, &c.extra, &["allowed_origins", "updated_at"]);
+    }
     let _ = check::<UpdateConfig>(status, &headers, body, &exp);
     let _ = check::<ValidateKey>(status, &headers, body, &exp);
 });

@@ -62,6 +62,7 @@ mod macros;
 pub mod client;
 pub mod config;
 pub mod error;
+mod extra;
 pub mod id;
 pub mod models;
 pub mod operation;

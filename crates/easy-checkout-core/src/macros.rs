@@ -98,8 +98,8 @@ macro_rules! deserialize_keeping_extra {
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
                         $( let mut $req = None; )*
                         $( let mut $opt = None; )*
-                        let mut extra = $crate::models::Extra::new();
-                        while let Some(key) = map.next_key::<$crate::models::Key<'de>>()? {
+                        let mut extra = $crate::extra::ExtraBuilder::new();
+                        while let Some(key) = map.next_key::<$crate::extra::Key<'de>>()? {
                             match key.as_str() {
                                 $( stringify!($req) => {
                                     if $req.is_some() {
@@ -113,16 +113,13 @@ macro_rules! deserialize_keeping_extra {
                                     }
                                     $opt = Some(map.next_value()?);
                                 } )*
-                                _ => {
-                                    let value = map.next_value()?;
-                                    extra.insert(key.into_string(), value);
-                                }
+                                name => extra.next_value(name, &mut map)?,
                             }
                         }
                         Ok($name {
                             $( $req: $req.ok_or_else(|| serde::de::Error::missing_field(stringify!($req)))?, )*
                             $( $opt: $opt.flatten(), )*
-                            extra,
+                            extra: extra.finish(),
                         })
                     }
                 }

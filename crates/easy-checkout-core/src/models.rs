@@ -6,50 +6,11 @@
 //! its JSON with every `client_secret` in it (any spelling, at any depth) redacted.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::secret::ClientSecret;
 
-/// Fields the SDK does not model, kept as sent.
-pub type Extra = Map<String, Value>;
-
-/// An object key, borrowed from the input when it has no escapes.
-#[doc(hidden)]
-pub struct Key<'de>(std::borrow::Cow<'de, str>);
-
-impl Key<'_> {
-    #[doc(hidden)]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    #[doc(hidden)]
-    pub fn into_string(self) -> String {
-        self.0.into_owned()
-    }
-}
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object key")
-            }
-            fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(std::borrow::Cow::Borrowed(s)))
-            }
-            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Key<'de>, E> {
-                Ok(Key(std::borrow::Cow::Owned(s.to_owned())))
-            }
-            fn visit_string<E: serde::de::Error>(self, s: String) -> Result<Key<'de>, E> {
-                Ok(Key(std::borrow::Cow::Owned(s)))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
+pub use crate::extra::Extra;
 
 string_enum! {
     /// A session's lifecycle state.

@@ -5,10 +5,10 @@ use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{PREFIX, check_extra, check_url, to_json};
+use super::{ExtraFields, PREFIX, check_extra, check_url, to_json};
 use crate::error::{Error, InvalidInput};
 use crate::id::IdempotencyKey;
-use crate::models::{Extra, ValidateResponse};
+use crate::models::ValidateResponse;
 use crate::operation::{ClientSecretAuth, Idempotency, Operation, parse_any, parse_object};
 use crate::secret::ClientSecret;
 
@@ -77,7 +77,7 @@ pub struct PaymentMethod {
     pub token_id: Option<String>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: ExtraFields,
 }
 
 impl PaymentMethod {
@@ -86,7 +86,7 @@ impl PaymentMethod {
         Self {
             kind: "PAYMENT_CARD".to_owned(),
             token_id: Some(token_id.into()),
-            extra: Extra::new(),
+            extra: ExtraFields::new(),
         }
     }
 }
@@ -102,7 +102,7 @@ pub struct Confirm {
     pub payment_method: PaymentMethod,
     /// Body fields this SDK does not model yet.
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: ExtraFields,
     /// Sent as `Idempotency-Key`, not in the body.
     #[serde(skip)]
     pub idempotency_key: Option<IdempotencyKey>,
@@ -114,7 +114,7 @@ impl Confirm {
         Self {
             client_secret,
             payment_method,
-            extra: Extra::new(),
+            extra: ExtraFields::new(),
             idempotency_key: None,
         }
     }

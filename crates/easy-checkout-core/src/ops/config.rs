@@ -3,10 +3,10 @@
 use http::{HeaderMap, Method, StatusCode};
 use serde::Serialize;
 
-use super::{PREFIX, check_extra, check_url, to_json};
+use super::{ExtraFields, PREFIX, check_extra, check_url, to_json};
 use crate::error::{Error, InvalidInput};
 use crate::id::IdempotencyKey;
-use crate::models::{CheckoutConfig, Extra};
+use crate::models::CheckoutConfig;
 use crate::operation::{ApiKeyAuth, Idempotency, Operation, parse_object};
 
 /// `get_config`: `GET /embedded-checkout/config`.
@@ -41,7 +41,7 @@ pub struct UpdateConfig {
     pub allowed_origins: Vec<String>,
     /// Body fields this SDK does not model yet.
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: ExtraFields,
     /// Sent as `Idempotency-Key`, not in the body.
     #[serde(skip)]
     pub idempotency_key: Option<IdempotencyKey>,
@@ -56,7 +56,7 @@ impl UpdateConfig {
     {
         Self {
             allowed_origins: allowed_origins.into_iter().map(Into::into).collect(),
-            extra: Extra::new(),
+            extra: ExtraFields::new(),
             idempotency_key: None,
         }
     }

@@ -56,6 +56,9 @@ use serde_json::{Map, Value};
 use crate::error::InvalidInput;
 use crate::id::IdempotencyKey;
 
+/// Body fields a parameter type does not model, sent as given (see `with_extra`).
+pub type ExtraFields = Map<String, Value>;
+
 /// The path prefix of every Embedded Checkout call.
 pub(crate) const PREFIX: &str = "/embedded-checkout";
 
@@ -68,7 +71,7 @@ pub(crate) fn to_json<T: Serialize>(body: &T) -> Result<Option<Vec<u8>>, Invalid
 }
 
 /// Refuses extra fields that would duplicate a typed one.
-pub(crate) fn check_extra(extra: &Map<String, Value>, typed: &[&str]) -> Result<(), InvalidInput> {
+pub(crate) fn check_extra(extra: &ExtraFields, typed: &[&str]) -> Result<(), InvalidInput> {
     match extra.keys().find(|k| typed.contains(&k.as_str())) {
         Some(_) => Err(InvalidInput::new(
             "extra",

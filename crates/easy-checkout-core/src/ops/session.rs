@@ -3,10 +3,10 @@
 use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
-use super::{PREFIX, check_extra, check_url, to_json};
+use super::{ExtraFields, PREFIX, check_extra, check_url, to_json};
 use crate::error::{Error, InvalidInput};
 use crate::id::{IdempotencyKey, SessionId};
-use crate::models::{CryptoPaymentStatus, Extra, Session, SessionStatus};
+use crate::models::{CryptoPaymentStatus, Session, SessionStatus};
 use crate::operation::{ApiKeyAuth, Idempotency, Operation, parse_object};
 
 /// One line of the cart: a price and how many.
@@ -18,7 +18,7 @@ pub struct LineItem {
     pub quantity: u32,
     /// Fields this SDK does not know.
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: ExtraFields,
 }
 
 impl LineItem {
@@ -27,7 +27,7 @@ impl LineItem {
         Self {
             price_id: price_id.into(),
             quantity,
-            extra: Extra::new(),
+            extra: ExtraFields::new(),
         }
     }
 }
@@ -48,7 +48,7 @@ pub struct CreateSession {
     pub return_url: String,
     /// Body fields this SDK does not model yet.
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: ExtraFields,
     /// Sent as `Idempotency-Key`, not in the body.
     #[serde(skip)]
     pub idempotency_key: Option<IdempotencyKey>,
@@ -60,7 +60,7 @@ impl CreateSession {
         Self {
             items,
             return_url: return_url.into(),
-            extra: Extra::new(),
+            extra: ExtraFields::new(),
             idempotency_key: None,
         }
     }
