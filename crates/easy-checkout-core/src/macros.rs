@@ -70,10 +70,10 @@ macro_rules! string_enum {
 }
 
 /// `Deserialize` (and a redacting `Debug`) for a model that keeps unknown fields in
-/// `extra`. Deserializes in one pass: known keys
-/// are matched without allocating and decoded in place; only unknown keys are copied into
-/// `extra`. (`#[serde(flatten)]` buffers the whole object first and cost half again the
-/// time of a plain struct.) Duplicate known keys are an error; `required` fields must be
+/// `extra`. Deserializes in one pass: known keys are matched without allocating and decoded
+/// in place; unknown fields are written, as JSON, into the one buffer of `extra`.
+/// (`#[serde(flatten)]` buffers the whole object first and cost half again the time of a
+/// plain struct.) Duplicate known keys are an error; `required` fields must be
 /// present and non-null, every other field is an `Option` that may be missing or `null`.
 macro_rules! deserialize_keeping_extra {
     ($name:ident { required: [$($req:ident),*], optional: [$($opt:ident),*] }) => {

@@ -1,7 +1,7 @@
 //! What the API returns.
 //!
-//! Every model keeps the fields it does not know in `extra`, so a newer server loses
-//! nothing through an older SDK. Every field but a session's `id` may be missing or `null`.
+//! Every model keeps the fields it does not know in `extra` (an [`Extra`]: their JSON, read
+//! only when asked for), so a newer server loses nothing through an older SDK. Every field but a session's `id` may be missing or `null`.
 //! Status strings are enums that keep any value they do not know. `Debug` prints a model as
 //! its JSON with every `client_secret` in it (any spelling, at any depth) redacted.
 
