@@ -253,6 +253,16 @@ fn push_int(json: &mut String, n: impl itoa::Integer) {
     json.push_str(itoa::Buffer::new().format(n));
 }
 
+/// `Visitor` methods that write an integer.
+macro_rules! visit_integers {
+    ($($method:ident: $ty:ty),*) => {$(
+        fn $method<E: de::Error>(self, n: $ty) -> Result<(), E> {
+            push_int(self.0, n);
+            Ok(())
+        }
+    )*};
+}
+
 /// Re-writes whatever value the deserializer holds as JSON into the buffer, without
 /// building a `Value` (no allocation but the buffer's own, in the common cases).
 struct Append<'a>(&'a mut String);
@@ -277,25 +287,7 @@ impl<'de> Visitor<'de> for Append<'_> {
         Ok(())
     }
 
-    fn visit_i64<E: de::Error>(self, n: i64) -> Result<(), E> {
-        push_int(self.0, n);
-        Ok(())
-    }
-
-    fn visit_u64<E: de::Error>(self, n: u64) -> Result<(), E> {
-        push_int(self.0, n);
-        Ok(())
-    }
-
-    fn visit_i128<E: de::Error>(self, n: i128) -> Result<(), E> {
-        push_int(self.0, n);
-        Ok(())
-    }
-
-    fn visit_u128<E: de::Error>(self, n: u128) -> Result<(), E> {
-        push_int(self.0, n);
-        Ok(())
-    }
+    visit_integers!(visit_i64: i64, visit_u64: u64, visit_i128: i128, visit_u128: u128);
 
     /// With serde_json's own float formatting; a non-finite float (which JSON cannot
     /// hold) becomes `null`, as in a `serde_json::Value`.
