@@ -10,9 +10,9 @@ use std::fmt::{self, Write as _};
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
-/// Fields a model does not know, kept as sent (as a compact JSON object, parsed when read).
+/// Fields a model does not know, kept as one compact JSON object, parsed only when read.
 ///
 /// ```
 /// use easy_checkout_core::SessionStatus;
@@ -27,12 +27,18 @@ use serde_json::{Map, Value};
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 ///
+/// What is kept is what a `serde_json::Map` of the same object would hold, field for field,
+/// in the order the fields arrived, re-encoded compactly: `1E2` reads back as `100.0` and
+/// `"\u00e9"` as `"é"`, as they would from a `Value`. A name sent twice is in
+/// [`as_json`](Self::as_json) twice; [`get`](Self::get), [`len`](Self::len),
+/// [`to_map`](Self::to_map), equality and `Debug` take its last value, as a `Map` does.
+///
 /// `Debug` prints the fields with any secret among them redacted, like the models do.
-/// Equality compares the fields as JSON values, in any order. A name sent twice keeps its
-/// last value, as in a `serde_json::Map`.
+/// Equality compares the fields as JSON values, in any order.
 #[derive(Clone, Default)]
 pub struct Extra {
-    /// Empty, or a compact JSON object written by `ExtraBuilder` or `serde_json`.
+    /// Empty, or a compact JSON object written by `ExtraBuilder`, at most 127 levels deep
+    /// (what serde_json reads back).
     json: String,
 }
 
@@ -60,8 +66,8 @@ impl Extra {
             return None;
         }
         let mut de = serde_json::Deserializer::from_str(&self.json);
-        // The text was written from parsed input, so it parses back (tests/extra.rs and the
-        // parse_responses fuzz target hold it to that).
+        // The text was written from parsed input, no deeper than serde_json reads, so it
+        // parses back (tests/extra.rs and the parse_responses fuzz target hold it to that).
         Find(name).deserialize(&mut de).ok().flatten()
     }
 
@@ -118,21 +124,21 @@ impl PartialEq for Extra {
     }
 }
 
+impl Eq for Extra {}
+
 impl fmt::Debug for Extra {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Extra {:?}", crate::snapshot::RedactedJson(self))
     }
 }
 
-impl From<Map<String, Value>> for Extra {
-    fn from(map: Map<String, Value>) -> Self {
-        if map.is_empty() {
-            return Self::new();
-        }
-        // A map with string keys always serializes.
-        Self {
-            json: serde_json::to_string(&map).unwrap_or_default(),
-        }
+/// Keeps the fields of a map. Fails only where deserializing would: a value nested deeper
+/// than serde_json reads back.
+impl TryFrom<Map<String, Value>> for Extra {
+    type Error = serde_json::Error;
+
+    fn try_from(map: Map<String, Value>) -> Result<Self, serde_json::Error> {
+        Self::deserialize(Value::Object(map))
     }
 }
 
@@ -201,7 +207,7 @@ impl ExtraBuilder {
         }
         push_str(&mut self.json, name);
         self.json.push(':');
-        map.next_value_seed(Append(&mut self.json))
+        map.next_value_seed(Append::new(&mut self.json))
     }
 
     pub(crate) fn finish(mut self) -> Extra {
@@ -257,15 +263,50 @@ fn push_int(json: &mut String, n: impl itoa::Integer) {
 macro_rules! visit_integers {
     ($($method:ident: $ty:ty),*) => {$(
         fn $method<E: de::Error>(self, n: $ty) -> Result<(), E> {
-            push_int(self.0, n);
+            push_int(self.json, n);
             Ok(())
         }
     )*};
 }
 
-/// Re-writes whatever value the deserializer holds as JSON into the buffer, without
-/// building a `Value` (no allocation but the buffer's own, in the common cases).
-struct Append<'a>(&'a mut String);
+/// How deep arrays and objects may nest inside one unknown field: one level less than
+/// serde_json reads back (128, the kept object itself being one), so that whatever is kept
+/// can be read again. A reply from the network can't get near it (serde_json's limit counts
+/// the whole body); a deeper `serde_json::Value` handed to `Deserialize` is refused.
+const MAX_DEPTH: u8 = 126;
+
+/// The key serde_json uses to hand over a number's text when its `arbitrary_precision`
+/// feature is on (anywhere in the build: Cargo unifies features).
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// Re-writes whatever value the deserializer holds as compact JSON into the buffer, the
+/// values the same as a `serde_json::Value` would hold, without building one.
+struct Append<'a> {
+    json: &'a mut String,
+    /// How many more levels of arrays and objects may open.
+    depth: u8,
+}
+
+impl<'a> Append<'a> {
+    fn new(json: &'a mut String) -> Self {
+        Self {
+            json,
+            depth: MAX_DEPTH,
+        }
+    }
+
+    /// The depth left inside a new array or object, or an error past [`MAX_DEPTH`].
+    fn open<E: de::Error>(&self) -> Result<u8, E> {
+        self.depth
+            .checked_sub(1)
+            .ok_or_else(|| E::custom("an unknown field nests too deep"))
+    }
+
+    fn push_number(&mut self, n: &Number) {
+        // Writing to a `String` cannot fail.
+        let _ = write!(self.json, "{n}");
+    }
+}
 
 impl<'de> DeserializeSeed<'de> for Append<'_> {
     type Value = ();
@@ -283,27 +324,42 @@ impl<'de> Visitor<'de> for Append<'_> {
     }
 
     fn visit_bool<E: de::Error>(self, b: bool) -> Result<(), E> {
-        self.0.push_str(if b { "true" } else { "false" });
+        self.json.push_str(if b { "true" } else { "false" });
         Ok(())
     }
 
-    visit_integers!(visit_i64: i64, visit_u64: u64, visit_i128: i128, visit_u128: u128);
+    visit_integers!(visit_i64: i64, visit_u64: u64);
 
-    /// With serde_json's own float formatting; a non-finite float (which JSON cannot
-    /// hold) becomes `null`, as in a `serde_json::Value`.
-    fn visit_f64<E: de::Error>(self, n: f64) -> Result<(), E> {
-        let text = serde_json::to_string(&n).map_err(E::custom)?;
-        self.0.push_str(&text);
+    /// As `serde_json::Value` does: kept if it fits a JSON number here, else an error.
+    fn visit_i128<E: de::Error>(mut self, n: i128) -> Result<(), E> {
+        let n = Number::deserialize(de::value::I128Deserializer::<E>::new(n))?;
+        self.push_number(&n);
+        Ok(())
+    }
+
+    /// As `visit_i128`.
+    fn visit_u128<E: de::Error>(mut self, n: u128) -> Result<(), E> {
+        let n = Number::deserialize(de::value::U128Deserializer::<E>::new(n))?;
+        self.push_number(&n);
+        Ok(())
+    }
+
+    /// As `serde_json::Value` does: a non-finite float (which JSON cannot hold) is `null`.
+    fn visit_f64<E: de::Error>(mut self, n: f64) -> Result<(), E> {
+        match Number::from_f64(n) {
+            Some(n) => self.push_number(&n),
+            None => self.json.push_str("null"),
+        }
         Ok(())
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
-        push_str(self.0, s);
+        push_str(self.json, s);
         Ok(())
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.0.push_str("null");
+        self.json.push_str("null");
         Ok(())
     }
 
@@ -320,38 +376,63 @@ impl<'de> Visitor<'de> for Append<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.0.push('[');
+        let depth = self.open()?;
+        self.json.push('[');
         let mut first = true;
         loop {
-            let mark = self.0.len();
+            let mark = self.json.len();
             if !first {
-                self.0.push(',');
+                self.json.push(',');
             }
-            if seq.next_element_seed(Append(self.0))?.is_none() {
-                self.0.truncate(mark);
+            let element = Append {
+                json: &mut *self.json,
+                depth,
+            };
+            if seq.next_element_seed(element)?.is_none() {
+                self.json.truncate(mark);
                 break;
             }
             first = false;
         }
-        self.0.push(']');
+        self.json.push(']');
         Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        self.0.push('{');
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         let mut first = true;
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            if !first {
-                self.0.push(',');
+            if first && key.as_str() == NUMBER_TOKEN && arbitrary_precision() {
+                // A number, as its text: the value a `Value` would hold.
+                let text = map.next_value::<Key<'de>>()?;
+                let n = serde_json::from_str::<Number>(text.as_str()).map_err(de::Error::custom)?;
+                self.push_number(&n);
+                return Ok(());
             }
+            let depth = self.open()?;
+            self.json.push(if first { '{' } else { ',' });
             first = false;
-            push_str(self.0, key.as_str());
-            self.0.push(':');
-            map.next_value_seed(Append(self.0))?;
+            push_str(self.json, key.as_str());
+            self.json.push(':');
+            let value = Append {
+                json: &mut *self.json,
+                depth,
+            };
+            map.next_value_seed(value)?;
         }
-        self.0.push('}');
+        if first {
+            self.open::<A::Error>()?;
+            self.json.push_str("{}");
+        } else {
+            self.json.push('}');
+        }
         Ok(())
     }
+}
+
+/// Whether serde_json's `arbitrary_precision` feature is on in this build: only then does
+/// it read a number too large for an `f64`.
+fn arbitrary_precision() -> bool {
+    serde_json::from_str::<Number>("1e400").is_ok()
 }
 
 /// An object key, borrowed from the input when it has no escapes.

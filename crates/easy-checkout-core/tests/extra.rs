@@ -92,6 +92,11 @@ fn a_name_sent_twice_keeps_its_last_value_as_a_map_would() {
     assert_eq!(status.extra.get("x"), Some(json!(2)));
     assert_eq!(status.extra.len(), 2);
     assert_eq!(status.extra.to_map(), map(json!({"x": 2, "y": true})));
+    assert_eq!(
+        status.extra.as_json(),
+        r#"{"x":1,"y":true,"x":2}"#,
+        "as sent"
+    );
 }
 
 #[test]
@@ -103,9 +108,9 @@ fn equality_is_by_value_not_by_text() {
     assert_eq!(a, b);
     assert_ne!(a, c);
     assert_eq!(
-        Extra::from(map(json!({"y": [true], "x": 1}))),
+        Extra::try_from(map(json!({"y": [true], "x": 1}))).unwrap(),
         a.extra,
-        "From<Map> equals the parsed fields"
+        "TryFrom<Map> equals the parsed fields"
     );
     assert_eq!(Map::from(a.extra.clone()), a.extra.to_map());
 }
@@ -135,6 +140,71 @@ fn extra_deserializes_on_its_own_from_any_object() {
     assert_eq!(extra.get("a"), Some(json!(1)));
     assert!(serde_json::from_str::<Extra>("[1]").is_err());
     assert!(serde_json::from_str::<Extra>(r#""text""#).is_err());
+}
+
+/// `depth` arrays, one inside the other, around `inner`.
+fn nested(depth: usize, inner: Value) -> Value {
+    (0..depth).fold(inner, |v, _| Value::Array(vec![v]))
+}
+
+#[test]
+fn a_value_nested_as_deep_as_can_be_read_back_is_kept_and_one_level_more_is_refused() {
+    // serde_json reads 127 levels; the kept object is one of them.
+    for inner in [json!(1), json!([]), json!({})] {
+        let depth = if inner.is_number() { 126 } else { 125 };
+        let fields = map(json!({ "deep": nested(depth, inner.clone()), "x": 5 }));
+        let extra = extra_of(&fields);
+        assert_eq!(extra.to_map(), fields, "{inner}");
+        assert_eq!(extra.get("x"), Some(json!(5)));
+        assert_eq!(extra.len(), 2);
+
+        let too_deep = json!({ "id": "ecs_1", "deep": nested(depth + 1, inner.clone()) });
+        let err = serde_json::from_value::<SessionStatus>(too_deep).unwrap_err();
+        assert!(err.to_string().contains("nests too deep"), "{err}");
+        let err = Extra::try_from(map(json!({ "deep": nested(depth + 1, inner) }))).unwrap_err();
+        assert!(err.to_string().contains("nests too deep"), "{err}");
+    }
+    // From the network, serde_json's own limit (which counts the envelope) comes first.
+    let body = format!(
+        r#"{{"data":{{"id":"ecs_1","deep":{}}}}}"#,
+        nested(126, json!(1))
+    );
+    let err = RetrieveSession::parse(StatusCode::OK, &HeaderMap::new(), body.as_bytes());
+    assert_eq!(err.unwrap_err().kind().as_str(), "decode");
+}
+
+#[test]
+fn integers_beyond_64_bits_are_refused_as_a_value_refuses_them() {
+    use serde::Deserialize;
+    use serde::de::value::{Error, MapDeserializer};
+
+    let de =
+        MapDeserializer::<_, Error>::new([("a", 5u128), ("b", u128::from(u64::MAX))].into_iter());
+    let extra = Extra::deserialize(de).unwrap();
+    assert_eq!(extra.as_json(), r#"{"a":5,"b":18446744073709551615}"#);
+    let de =
+        MapDeserializer::<_, Error>::new([("n", -5i128), ("m", i128::from(i64::MIN))].into_iter());
+    assert_eq!(
+        Extra::deserialize(de).unwrap().as_json(),
+        r#"{"n":-5,"m":-9223372036854775808}"#
+    );
+
+    fn same_error<T>(value: T)
+    where
+        T: Copy + serde::de::IntoDeserializer<'static, Error>,
+    {
+        let de = MapDeserializer::<_, Error>::new([("n", value)].into_iter());
+        let as_extra = Extra::deserialize(de).unwrap_err().to_string();
+        let de = MapDeserializer::<_, Error>::new([("n", value)].into_iter());
+        let as_map = Map::<String, Value>::deserialize(de)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(as_extra, as_map);
+    }
+    same_error(1u128 << 70);
+    same_error(u128::MAX);
+    same_error(i128::from(i64::MIN) - 1);
+    same_error(i128::MIN);
 }
 
 #[test]
