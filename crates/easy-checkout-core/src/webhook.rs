@@ -104,8 +104,9 @@ string_enum! {
     }
 }
 
-/// A verified webhook event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A verified webhook event. `Debug` prints it as its JSON with every `client_secret` in it
+/// (in `data` too, at any depth) redacted.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookEvent {
     /// The event id (`evt_…`): deduplicate deliveries on it.
     pub id: String,
@@ -121,6 +122,12 @@ pub struct WebhookEvent {
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl std::fmt::Debug for WebhookEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "WebhookEvent {:?}", crate::snapshot::RedactedJson(self))
+    }
 }
 
 /// The signature header value for `body`: `sha256=<lowercase hex>`. For tests and fakes.

@@ -171,6 +171,27 @@ fn secrets_nested_in_raw_json_are_redacted_in_debug() {
 }
 
 #[test]
+fn webhook_events_redact_secrets_in_data_and_extra() {
+    use easy_checkout_core::webhook;
+    let secret = WebhookSecret::new("whsec_test");
+    let body = format!(
+        r#"{{"id":"evt_1","type":"checkout.session.completed","data":{{"id":"ecs_1","client_secret":"{SECRET}","nested":[{{"clientSecret":"{SECRET}"}}]}},"extra_secret":{{"client_secret":"{SECRET}"}}}}"#
+    );
+    let signature = webhook::sign(&secret, body.as_bytes());
+    let event = webhook::verify(&secret, Some(&signature), body.as_bytes()).unwrap();
+    let shown = format!("{event:?} {event:#?}");
+    assert_clean(&shown);
+    assert!(
+        shown.starts_with("WebhookEvent ") && shown.contains("ecs_1") && shown.contains("evt_1"),
+        "{shown}"
+    );
+    assert_eq!(
+        event.data["client_secret"], SECRET,
+        "the data itself is intact"
+    );
+}
+
+#[test]
 fn api_error_details_are_redacted_in_debug() {
     let body = format!(
         r#"{{"success":false,"error":{{"code":"BAD","message":"bad","details":{{"received":{{"client_secret":"{SECRET}"}}}}}}}}"#
