@@ -269,9 +269,8 @@ macro_rules! visit_integers {
     )*};
 }
 
-/// How deep arrays and objects may nest inside one unknown field: one level less than
-/// serde_json reads back (128, the kept object itself being one), so that whatever is kept
-/// can be read again. A reply from the network can't get near it (serde_json's limit counts
+/// How deep arrays and objects may nest inside one unknown field. serde_json reads back 127
+/// levels and the kept object itself is one, so that whatever is kept can be read again. A reply from the network can't get near it (serde_json's limit counts
 /// the whole body); a deeper `serde_json::Value` handed to `Deserialize` is refused.
 const MAX_DEPTH: u8 = 126;
 
@@ -430,9 +429,10 @@ impl<'de> Visitor<'de> for Append<'_> {
 }
 
 /// Whether serde_json's `arbitrary_precision` feature is on in this build: only then does
-/// it read a number too large for an `f64`.
+/// it read a number too large for an `f64`. Asked once.
 fn arbitrary_precision() -> bool {
-    serde_json::from_str::<Number>("1e400").is_ok()
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| serde_json::from_str::<Number>("1e400").is_ok())
 }
 
 /// An object key, borrowed from the input when it has no escapes.
