@@ -28,8 +28,9 @@ use serde_json::{Map, Number, Value};
 /// ```
 ///
 /// What is kept is what a `serde_json::Map` of the same object would hold, field for field,
-/// in the order the fields arrived, re-encoded compactly: `1E2` reads back as `100.0` and
-/// `"\u00e9"` as `"é"`, as they would from a `Value`. A name sent twice is in
+/// in the order the fields arrived, re-encoded compactly: `1E2` reads back as `100.0` (as
+/// `1e+2` with serde_json's `arbitrary_precision` on) and `"\u00e9"` as `"é"`, as they
+/// would from a `Value`. A name sent twice is in
 /// [`as_json`](Self::as_json) twice; [`get`](Self::get), [`len`](Self::len),
 /// [`to_map`](Self::to_map), equality and `Debug` take its last value, as a `Map` does.
 ///
