@@ -28,7 +28,7 @@ use std::io::Read;
 use std::net::SocketAddr;
 
 use criterion::Criterion;
-use easy_checkout_core::{BaseUrl, Config, TransportSettings};
+use easy_checkout_core::{BaseUrl, Client, Config, Transport, TransportSettings};
 
 /// The session every call retrieves.
 pub const SESSION_ID: &str = "ecs_01J9ZQ4K7M3XW8T2B6N5R1VYHD";
@@ -350,11 +350,16 @@ pub fn check_keep_alive() {
     assert_eq!(n, 1, "the bare isahc client keeps its connection");
 }
 
-fn bench_ureq(c: &mut Criterion) {
-    let addr = server::spawn(None).addr;
-    let mut group = c.benchmark_group("loopback/ureq");
-
-    let client = easy_checkout_ureq::with_config(sdk_config(addr), TransportSettings::default());
+/// One transport's pair on one server: `loopback/<transport>/sdk/retrieve_session` through
+/// `client`, then `loopback/<transport>/raw/retrieve_session` through `raw_call`.
+fn bench_pair<T: Transport>(
+    c: &mut Criterion,
+    transport: &str,
+    addr: SocketAddr,
+    client: Client<T>,
+    mut raw_call: impl FnMut(&Raw) -> Vec<u8>,
+) {
+    let mut group = c.benchmark_group(format!("loopback/{transport}"));
     group.bench_function("sdk/retrieve_session", |b| {
         b.iter(|| {
             client
@@ -363,35 +368,27 @@ fn bench_ureq(c: &mut Criterion) {
                 .expect("sdk call")
         })
     });
-
     let raw = Raw::new(addr, client.config().user_agent());
-    let agent = raw_ureq_agent();
-    group.bench_function("raw/retrieve_session", |b| {
-        b.iter(|| raw.ureq_retrieve(&agent, black_box(SESSION_ID)))
-    });
+    group.bench_function("raw/retrieve_session", |b| b.iter(|| raw_call(&raw)));
     group.finish();
+}
+
+fn bench_ureq(c: &mut Criterion) {
+    let addr = server::spawn(None).addr;
+    let client = easy_checkout_ureq::with_config(sdk_config(addr), TransportSettings::default());
+    let agent = raw_ureq_agent();
+    bench_pair(c, "ureq", addr, client, |raw| {
+        raw.ureq_retrieve(&agent, black_box(SESSION_ID))
+    });
 }
 
 fn bench_isahc(c: &mut Criterion) {
     let addr = server::spawn(None).addr;
-    let mut group = c.benchmark_group("loopback/isahc");
-
     let client = easy_checkout_isahc::with_config(sdk_config(addr), TransportSettings::default());
-    group.bench_function("sdk/retrieve_session", |b| {
-        b.iter(|| {
-            client
-                .embedded_checkout()
-                .retrieve_session(black_box(SESSION_ID))
-                .expect("sdk call")
-        })
-    });
-
-    let raw = Raw::new(addr, client.config().user_agent());
     let http = raw_isahc_client();
-    group.bench_function("raw/retrieve_session", |b| {
-        b.iter(|| raw.isahc_retrieve(&http, black_box(SESSION_ID)))
+    bench_pair(c, "isahc", addr, client, |raw| {
+        raw.isahc_retrieve(&http, black_box(SESSION_ID))
     });
-    group.finish();
 }
 
 /// Opt-in (`EASY_BENCH_SERVER_CHECK=1`): the same raw ureq call against this file's server
