@@ -1,7 +1,7 @@
 //! The real `easy-checkout` binary against the fake Easy API over loopback: every
 //! subcommand, both transports, text and JSON output, every exit code, redaction.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Output, Stdio};
 
@@ -1340,21 +1340,34 @@ fn fake_server_serves_until_killed() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut base_url = None;
     let mut key = None;
-    for _ in 0..2 {
+    let mut control = None;
+    for _ in 0..3 {
         let line = lines.next().unwrap().unwrap();
         let (k, v) = line.split_once(' ').unwrap();
         match k {
             "base_url" => base_url = Some(v.trim().to_owned()),
             "api_key" => key = Some(v.trim().to_owned()),
+            "control_url" => control = Some(v.trim().to_owned()),
             other => panic!("unexpected line {other}"),
         }
     }
     let (base_url, key) = (base_url.unwrap(), key.unwrap());
+    assert_eq!(control.unwrap(), format!("{base_url}/__fake/"));
     let out = run(&["--api-key", &key, "--base-url", &base_url, "key", "check"]);
+    // The control API answers on the same port.
+    let addr = base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /__fake/requests HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(key, FakeEasy::TEST_KEY);
+    assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
+    assert!(reply.contains(r#""path":"/validate-key""#), "{reply}");
 }
 
 #[test]

@@ -44,7 +44,7 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    fn data(value: Value) -> Self {
+    pub(crate) fn data(value: Value) -> Self {
         Self {
             status: 200,
             body: to_bytes(&json!({ "data": value })),
@@ -194,6 +194,10 @@ struct Session {
     payment_id: Option<String>,
     paid_at: Option<String>,
     crypto: Option<Crypto>,
+    /// Its creation number (`ecs_<number>`).
+    number: u64,
+    /// How many times it was charged (every confirm that succeeded, every `pay`).
+    payments: u64,
 }
 
 impl Session {
@@ -435,6 +439,8 @@ impl State {
             payment_id: None,
             paid_at: None,
             crypto: None,
+            number: self.created,
+            payments: 0,
         };
         let reply = Reply::data(session.view(true));
         self.by_secret.insert(client_secret, id.clone());
@@ -607,6 +613,7 @@ impl State {
         let Some(session) = self.sessions.get_mut(id) else {
             return false;
         };
+        session.payments += 1;
         if session.payment_id.is_none() {
             self.payments += 1;
             session.payment_id = Some(format!("pay_{}", self.payments));
@@ -644,6 +651,35 @@ impl State {
             }
             None => false,
         }
+    }
+
+    /// One session's whole state, for the control API: the object the API returns (its
+    /// `client_secret` included), plus `payments` (how many times it was charged), `paid_at`
+    /// and `crypto_payment`.
+    pub(crate) fn session_state(&mut self, id: &str, now: SystemTime) -> Option<Value> {
+        let session = self.sessions.get_mut(id)?;
+        session.refresh(now);
+        let mut view = session.view(true);
+        if let Some(map) = view.as_object_mut() {
+            map.insert("payments".to_owned(), json!(session.payments));
+            map.insert("paid_at".to_owned(), json!(session.paid_at));
+            let crypto = session.crypto.as_ref().map(Crypto::json);
+            map.insert("crypto_payment".to_owned(), json!(crypto));
+        }
+        Some(view)
+    }
+
+    /// Every session's [`State::session_state`], in creation order.
+    pub(crate) fn sessions_state(&mut self, now: SystemTime) -> Vec<Value> {
+        let mut ids: Vec<(u64, String)> = self
+            .sessions
+            .values()
+            .map(|s| (s.number, s.id.clone()))
+            .collect();
+        ids.sort_unstable();
+        ids.iter()
+            .filter_map(|(_, id)| self.session_state(id, now))
+            .collect()
     }
 
     /// The event body the API would deliver for a paid session.

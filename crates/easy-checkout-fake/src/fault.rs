@@ -2,11 +2,15 @@
 
 use std::time::Duration;
 
-/// A misbehaviour for one request. Queue faults with [`FakeEasy::inject`](crate::FakeEasy::inject)
-/// or [`FakeEasy::inject_n`](crate::FakeEasy::inject_n): each request that arrives takes the
-/// next fault from the queue, in order, before normal handling. A request answered by a fault
-/// is still recorded, but it changes no state (except [`Fault::Delay`], which then handles the
-/// request normally).
+/// A misbehaviour for one request. Queue faults with [`FakeEasy::inject`](crate::FakeEasy::inject),
+/// [`FakeEasy::inject_n`](crate::FakeEasy::inject_n) or, for only the requests a [`Match`]
+/// selects, [`FakeEasy::inject_matching`](crate::FakeEasy::inject_matching): each request that
+/// arrives takes the first queued fault whose match it fits, before normal handling. A request
+/// answered by a fault is still recorded. Most faults replace the handling, so the request
+/// changes no state; [`Fault::Delay`] handles it normally after the wait, and
+/// [`Fault::LoseReply`] and [`Fault::StatusAfterEffect`] handle it normally *first* (the
+/// session is created, the card charged, the config updated) and only then misbehave: the
+/// worst failure of a payments API, a reply lost after the work is done.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
@@ -42,6 +46,69 @@ pub enum Fault {
     /// `302 Found` with `Location:` this URL (and a small JSON error body). A URL with
     /// control characters cannot be a header and gets a `500` with code `INVALID_FAULT`.
     Redirect(String),
+    /// Handle the request normally (every state change happens, an idempotency key is
+    /// remembered with the real reply), then close the connection without sending a single
+    /// byte of the reply.
+    LoseReply,
+    /// Handle the request normally (as [`Fault::LoseReply`]), then answer this status with
+    /// the error envelope (code `INJECTED_FAULT`) instead of the real reply. Use a status in
+    /// 100..=999.
+    StatusAfterEffect(u16),
+}
+
+impl Fault {
+    /// Whether the request is handled normally before the fault strikes.
+    pub(crate) fn after_effect(&self) -> bool {
+        matches!(self, Fault::LoseReply | Fault::StatusAfterEffect(_))
+    }
+}
+
+/// Which requests a queued fault applies to: a method, a path prefix, both, or (the default)
+/// every request.
+///
+/// ```
+/// use easy_checkout_fake::Match;
+/// let confirm = Match::any().method("POST").path("/embedded-checkout/confirm");
+/// assert!(confirm.matches("POST", "/embedded-checkout/confirm"));
+/// assert!(!confirm.matches("POST", "/embedded-checkout"));
+/// assert!(!confirm.matches("GET", "/embedded-checkout/confirm"));
+/// // A path is a prefix of the request's path (the query is not part of it).
+/// let sessions = Match::any().path("/embedded-checkout/ecs_");
+/// assert!(sessions.matches("GET", "/embedded-checkout/ecs_1/crypto-status?x=1"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Match {
+    method: Option<String>,
+    path: Option<String>,
+}
+
+impl Match {
+    /// Every request.
+    pub fn any() -> Self {
+        Self::default()
+    }
+
+    /// Only requests with this method (compared without case).
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// Only requests whose raw path (percent-encoding intact, without the query) starts
+    /// with `prefix`.
+    pub fn path(mut self, prefix: impl Into<String>) -> Self {
+        self.path = Some(prefix.into());
+        self
+    }
+
+    /// Whether a request with `method` and raw request target `target` fits.
+    pub fn matches(&self, method: &str, target: &str) -> bool {
+        let path = target.split_once('?').map_or(target, |(path, _)| path);
+        self.method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && self.path.as_deref().is_none_or(|p| path.starts_with(p))
+    }
 }
 
 impl Fault {

@@ -3,8 +3,10 @@
 //! Start a [`FakeEasy`] in a test, point the SDK's base URL at [`FakeEasy::base_url`], and
 //! run the real client against it: sessions are created, validated, confirmed and
 //! retrieved as the API contract says, every request is recorded for assertions, and
-//! [faults](Fault) (statuses, delays, dropped connections, junk bodies) can be injected
-//! ahead of any request. Dropping the fake stops it and closes every connection.
+//! [faults](Fault) (statuses, delays, dropped connections, junk bodies, replies lost after the
+//! work was done) can be injected ahead of any request, or of the requests a [`Match`]
+//! selects. The same controls are served over HTTP under `/__fake/` for tests in other
+//! languages (see [the control API](#the-control-api-driving-the-fake-from-any-language)). Dropping the fake stops it and closes every connection.
 //!
 //! # In your own tests
 //!
@@ -135,7 +137,9 @@
 //!   body gets the first reply byte for byte (plus `Idempotent-Replayed: true`) and changes
 //!   nothing; the same key with anything different gets `409 IDEMPOTENCY_KEY_REUSED`.
 //!   Replies of `500` and up are not remembered, so retrying them runs the request again.
-//!   Injected faults happen before this layer and are never remembered.
+//!   Injected faults happen before this layer and are never remembered, except
+//!   [`Fault::LoseReply`] and [`Fault::StatusAfterEffect`], which let the request through
+//!   it first (a retry with the same key then gets the real reply, replayed).
 //! - The rate-limit window is 60 s: `RateLimit-Remaining` counts down from 99 with every
 //!   request (faults included), stops at 0 and refills when the window ends;
 //!   `RateLimit-Reset` is the seconds left in it (60 for the first request). Nothing is
@@ -147,24 +151,96 @@
 //!   `_crypto_confirmed`), so asking twice gives the same delivery; `data` is the session
 //!   object (no secret), plus `crypto_payment` for a crypto-paid session; `created_at` is
 //!   when it was paid.
-//! - Malformed HTTP (a garbage request line or header) is answered by tiny_http itself
-//!   with an empty `400` and a closed connection; the fake never sees it.
+//! - Malformed HTTP (a garbage request line, a bad `Content-Length`, both
+//!   `Content-Length` and `Transfer-Encoding`, a `Transfer-Encoding` other than `chunked`)
+//!   gets `400 MALFORMED_REQUEST` (`431` for a head over 64 KiB or over 100 headers, `501`
+//!   for an unknown transfer coding) and a closed connection; it is not recorded. Chunked
+//!   request bodies are decoded; `Expect: 100-continue` is answered with a `100 Continue`.
+//!
+//! # Faults after the effect
+//!
+//! [`Fault::LoseReply`] and [`Fault::StatusAfterEffect`] let the request do its work (the
+//! session is created, the card charged, the config updated, the idempotency key remembered
+//! with the real reply) and then lose or replace the reply: what a payments SDK must survive
+//! without charging twice. A [`Match`] aims a fault at some requests only:
+//!
+//! ```
+//! use easy_checkout_fake::{FakeEasy, Fault, Match};
+//! let fake = FakeEasy::start()?;
+//! fake.inject_matching(
+//!     Match::any().method("POST").path("/embedded-checkout/confirm"),
+//!     Fault::LoseReply,
+//!     1,
+//! );
+//! // … run a checkout; then look at what really happened:
+//! // fake.session("ecs_1").unwrap()["payments"] == 1
+//! assert_eq!(fake.pending_faults(), 1);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # The control API: driving the fake from any language
+//!
+//! Everything above is also reachable over HTTP on the fake's own port, under `/__fake/`,
+//! JSON in and out (answers use the API's envelopes: `{"data": …}`, or
+//! `{"success": false, "error": {"code", "message", "details"}}`), so a test in Python, Node
+//! or a shell script can drive `easy-checkout fake-server`. Control requests are not
+//! recorded, take no fault and do not count against the rate-limit window.
+//!
+//! | request | does |
+//! |---|---|
+//! | `POST /__fake/faults` `{"kind", "times"?, "method"?, "path"?, …}` | queues fault `kind` for the next `times` matching requests (`1` when absent, `0` queues nothing, at most 100000); `method` and `path` (a prefix of the raw path) narrow which requests match. Answers `{"queued", "pending"}` |
+//! | `GET /__fake/faults` / `DELETE /__fake/faults` | how many queued faults are pending / drop them all |
+//! | `GET /__fake/requests` / `DELETE /__fake/requests` | the recorded requests as a list of `{"method", "path", "headers": [[name, value], …], "body" (text), "json" (the body parsed, or null), "peer"}`, secrets as they arrived / forget them |
+//! | `GET /__fake/sessions` | every session as a list, in creation order |
+//! | `GET /__fake/sessions/{id}` | one session's whole state: the session object with its `client_secret`, plus `payments` (how many times it was charged), `paid_at` and `crypto_payment` |
+//! | `POST /__fake/sessions/{id}/pay`, `/crypto-pay`, `/expire` | what [`FakeEasy::mark_paid`], [`FakeEasy::mark_crypto_paid`] and [`FakeEasy::expire`] do; answers the session's new state |
+//! | `GET /__fake/sessions/{id}/webhook` | the signed webhook: `{"header", "signature", "body"}` (`404 NO_WEBHOOK` for an unpaid session) |
+//! | `POST /__fake/reset` | back to a fresh fake ([`FakeEasy::reset`]) |
+//!
+//! Fault kinds and their fields:
+//!
+//! | `kind` | fields | [`Fault`] |
+//! |---|---|---|
+//! | `status` | `status` (100–999), `retry_after`?, `body`? | [`Fault::Status`] |
+//! | `delay` | `ms` | [`Fault::Delay`] |
+//! | `close` | | [`Fault::Close`] |
+//! | `close_mid_body` | | [`Fault::CloseMidBody`] |
+//! | `not_json` | | [`Fault::NotJson`] |
+//! | `oversized` | `bytes` | [`Fault::Oversized`] |
+//! | `redirect` | `location` | [`Fault::Redirect`] |
+//! | `lose_reply` | | [`Fault::LoseReply`] |
+//! | `status_after_effect` | `status` | [`Fault::StatusAfterEffect`] |
+//!
+//! Bad input gets `400 INVALID_FAULT` with `details: {"field", "reason"}` naming the field;
+//! an unknown control path `404 ROUTE_NOT_FOUND`, a known one with another method `405`.
+//! With curl:
+//!
+//! ```text
+//! $ easy-checkout fake-server --port 4010 &
+//! $ curl -s localhost:4010/__fake/faults -d '{"kind":"lose_reply","method":"POST","path":"/embedded-checkout/confirm"}'
+//! {"data":{"pending":1,"queued":1}}
+//! $ curl -s localhost:4010/__fake/sessions/ecs_1
+//! {"data":{"id":"ecs_1","payments":1,"status":"complete",…}}
+//! ```
 //!
 //! # How it is built
 //!
-//! tiny_http parses HTTP. Because it never hands out its sockets, the fake listens on the
-//! public port itself and relays each connection byte for byte to tiny_http on a second
-//! loopback port, keeping both sockets. That is what lets [`Fault::Close`] and
-//! [`Fault::CloseMidBody`] shut a client's connection for real, lets
-//! [`FakeEasy::connections`] count client connections exactly, and lets `Drop` close
-//! keep-alive connections instead of leaving clients hanging. Each request is answered on
-//! its own thread.
+//! The fake listens on `127.0.0.1` and serves every connection on a thread of its own, start
+//! to end, reading HTTP/1.1 with `httparse` (bodies framed by `Content-Length` or chunked,
+//! keep-alive unless the client asks for `close` or speaks HTTP/1.0). Owning the socket is
+//! what lets [`Fault::Close`], [`Fault::CloseMidBody`] and [`Fault::LoseReply`] shut a
+//! client's connection for real, lets [`FakeEasy::connections`] count client connections
+//! exactly, and lets `Drop` close keep-alive connections instead of leaving clients hanging.
+//! No connection ever waits for a pool: an earlier version served through tiny_http, whose
+//! worker pool can lose the wake-up for a new connection and leave it unread until another
+//! keep-alive connection closes (a call stalled for the client's whole timeout).
 
 #![forbid(unsafe_code)]
 
 mod api;
+mod control;
 mod fault;
-mod proxy;
+mod http1;
 mod record;
 mod server;
 mod util;
@@ -178,7 +254,7 @@ use std::time::{Duration, SystemTime};
 
 use easy_checkout_core::webhook::{self, WebhookSecret};
 
-pub use fault::Fault;
+pub use fault::{Fault, Match};
 pub use record::{RecordedRequest, SignedWebhook};
 
 use server::Shared;
@@ -191,9 +267,7 @@ const WEBHOOK_SECRET: &str = "whsec_fake_secret";
 pub struct FakeEasy {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    server: Arc<tiny_http::Server>,
     acceptor: Option<JoinHandle<()>>,
-    dispatcher: Option<JoinHandle<()>>,
 }
 
 impl fmt::Debug for FakeEasy {
@@ -225,32 +299,16 @@ impl FakeEasy {
     pub fn start_on(port: u16) -> io::Result<FakeEasy> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
         let addr = listener.local_addr()?;
-        let server = tiny_http::Server::http((Ipv4Addr::LOCALHOST, 0)).map_err(io::Error::other)?;
-        let upstream = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| io::Error::other("tiny_http is not listening on TCP"))?;
-        let mut fake = FakeEasy {
+        let shared = Arc::new(Shared::new());
+        let for_acceptor = Arc::clone(&shared);
+        let acceptor = thread::Builder::new()
+            .name("easy-fake-accept".to_owned())
+            .spawn(move || server::accept_loop(listener, for_acceptor))?;
+        Ok(FakeEasy {
             addr,
-            shared: Arc::new(Shared::new()),
-            server: Arc::new(server),
-            acceptor: None,
-            dispatcher: None,
-        };
-        // On an error below, dropping `fake` stops whatever was started.
-        let (server, shared) = (Arc::clone(&fake.server), Arc::clone(&fake.shared));
-        fake.dispatcher = Some(
-            thread::Builder::new()
-                .name("easy-fake-dispatch".to_owned())
-                .spawn(move || server::dispatch_loop(server, shared))?,
-        );
-        let shared = Arc::clone(&fake.shared);
-        fake.acceptor = Some(
-            thread::Builder::new()
-                .name("easy-fake-accept".to_owned())
-                .spawn(move || proxy::accept_loop(listener, upstream, shared))?,
-        );
-        Ok(fake)
+            shared,
+            acceptor: Some(acceptor),
+        })
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash: the SDK's base URL override.
@@ -272,11 +330,7 @@ impl FakeEasy {
     /// Every request received so far, in arrival order, including requests answered by a
     /// fault.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.inner)
-            .requests
-            .iter()
-            .map(|(_, r)| r.clone())
-            .collect()
+        lock(&self.shared.inner).requests.clone()
     }
 
     /// Forgets the recorded requests (not the connection count, nor any other state).
@@ -297,8 +351,50 @@ impl FakeEasy {
 
     /// Queues `fault` for each of the next `n` requests (after any faults already queued).
     pub fn inject_n(&self, fault: Fault, n: usize) {
+        self.inject_matching(Match::any(), fault, n);
+    }
+
+    /// Queues `fault` for each of the next `n` requests that `when` matches (after any faults
+    /// already queued); other requests pass, or take a fault queued for them.
+    ///
+    /// ```
+    /// use easy_checkout_fake::{FakeEasy, Fault, Match};
+    /// let fake = FakeEasy::start()?;
+    /// // The next confirm is charged, and its reply lost; every other call passes.
+    /// fake.inject_matching(Match::any().method("POST").path("/embedded-checkout/confirm"), Fault::LoseReply, 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn inject_matching(&self, when: Match, fault: Fault, n: usize) {
         let mut inner = lock(&self.shared.inner);
-        inner.faults.extend(std::iter::repeat_n(fault, n));
+        inner.faults.extend(std::iter::repeat_n((when, fault), n));
+    }
+
+    /// How many queued faults no request has taken yet.
+    pub fn pending_faults(&self) -> usize {
+        lock(&self.shared.inner).faults.len()
+    }
+
+    /// One session's whole state as JSON (what `GET /__fake/sessions/{id}` answers): the
+    /// session object with its `client_secret`, plus `payments` (how many times it was
+    /// charged), `paid_at` and `crypto_payment`. `None` for an unknown id.
+    pub fn session(&self, session_id: &str) -> Option<serde_json::Value> {
+        lock(&self.shared.inner)
+            .api
+            .session_state(session_id, SystemTime::now())
+    }
+
+    /// Every session's [`FakeEasy::session`], in creation order.
+    pub fn sessions(&self) -> Vec<serde_json::Value> {
+        lock(&self.shared.inner)
+            .api
+            .sessions_state(SystemTime::now())
+    }
+
+    /// Back to a fresh fake: no sessions, recorded requests, queued faults or counted
+    /// connections; the allowed origins and rate-limit window start over. The port and open
+    /// connections stay.
+    pub fn reset(&self) {
+        lock(&self.shared.inner).reset();
     }
 
     /// Replaces the allowed origins (what `PATCH /embedded-checkout/config` does). An empty
@@ -339,10 +435,15 @@ impl FakeEasy {
     /// `checkout.session.completed`, or `checkout.session.crypto_confirmed` for a session
     /// paid with [`FakeEasy::mark_crypto_paid`]. `None` for an unknown or unpaid session.
     pub fn webhook_for(&self, session_id: &str) -> Option<SignedWebhook> {
-        let body = lock(&self.shared.inner).api.webhook_event(session_id)?;
-        let signature = webhook::sign(&self.webhook_secret(), &body);
-        Some(SignedWebhook { body, signature })
+        webhook_for(&self.shared, session_id)
     }
+}
+
+/// The signed delivery for a paid session (shared with the control API).
+pub(crate) fn webhook_for(shared: &Shared, session_id: &str) -> Option<SignedWebhook> {
+    let body = lock(&shared.inner).api.webhook_event(session_id)?;
+    let signature = webhook::sign(&WebhookSecret::new(WEBHOOK_SECRET), &body);
+    Some(SignedWebhook { body, signature })
 }
 
 impl Drop for FakeEasy {
@@ -354,10 +455,6 @@ impl Drop for FakeEasy {
             let _ = acceptor.join();
         }
         lock(&self.shared.conns).abort_all();
-        self.server.unblock();
-        if let Some(dispatcher) = self.dispatcher.take() {
-            let _ = dispatcher.join();
-        }
         self.shared.join_workers();
     }
 }

@@ -1,25 +1,30 @@
-//! The serving side: shared state, the dispatcher that takes requests from tiny_http, and
-//! the per-request handler that records, applies faults and answers.
+//! The serving side: shared state, the accept loop, and the per-connection loop that reads
+//! each request, records it, applies its fault and answers.
+//!
+//! Every connection is served on its own thread, start to end: no pool that a request can
+//! queue behind (tiny_http's pool, which an earlier fake used, loses the wake-up of a new
+//! connection that arrives while an idle worker is being woken, and the new connection then
+//! waits until some other keep-alive connection closes).
 
-use std::collections::{HashSet, VecDeque};
-use std::io::{self, Cursor, Read, Write};
-use std::net::SocketAddr;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
-use tiny_http::{Header, Response, StatusCode};
 
 use crate::api::{self, Reply, State};
-use crate::fault::Fault;
-use crate::proxy::Conns;
+use crate::control;
+use crate::fault::{Fault, Match};
+use crate::http1::{self, Framing, Head, ReadError};
 use crate::record::RecordedRequest;
 use crate::util::lock;
 
 /// Largest request body read; a larger one gets `413`.
-const MAX_BODY: u64 = 8 * 1024 * 1024;
+pub(crate) const MAX_BODY: u64 = 8 * 1024 * 1024;
 const RATE_LIMIT: u64 = 100;
 const RATE_WINDOW: Duration = Duration::from_secs(60);
 /// What [`Fault::CloseMidBody`] sends before closing: a complete head that promises 1000
@@ -39,38 +44,67 @@ pub(crate) struct Shared {
     stop_cv: Condvar,
 }
 
+/// The open client connections, so that dropping the fake can close them.
+#[derive(Debug, Default)]
+pub(crate) struct Conns {
+    next_id: u64,
+    live: HashMap<u64, TcpStream>,
+}
+
+impl Conns {
+    /// Shuts every open connection (on shutdown): their threads' reads end.
+    pub(crate) fn abort_all(&self) {
+        for conn in self.live.values() {
+            let _ = conn.shutdown(Shutdown::Both);
+        }
+    }
+}
+
 /// The mutable state behind one lock.
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) api: State,
-    /// (arrival number, request), sorted by arrival.
-    pub(crate) requests: Vec<(u64, RecordedRequest)>,
-    pub(crate) faults: VecDeque<Fault>,
-    /// Connections that carried a request: (relay id, client address).
-    pub(crate) seen: HashSet<(Option<u64>, SocketAddr)>,
+    /// In arrival order.
+    pub(crate) requests: Vec<RecordedRequest>,
+    pub(crate) faults: VecDeque<(Match, Fault)>,
+    /// Ids of the connections that carried a request.
+    pub(crate) seen: HashSet<u64>,
     rate: RateWindow,
 }
 
 impl Inner {
-    fn record(&mut self, seq: u64, request: RecordedRequest) {
-        let at = self.requests.partition_point(|(s, _)| *s < seq);
-        self.requests.insert(at, (seq, request));
+    /// Takes the first queued fault whose match fits the request.
+    fn take_fault(&mut self, method: &str, target: &str) -> Option<Fault> {
+        let at = self
+            .faults
+            .iter()
+            .position(|(m, _)| m.matches(method, target))?;
+        self.faults.remove(at).map(|(_, fault)| fault)
+    }
+
+    /// Back to a fresh fake: no session, request, fault or connection seen.
+    pub(crate) fn reset(&mut self) {
+        *self = Inner::new();
+    }
+
+    fn new() -> Self {
+        Inner {
+            api: State::new(SystemTime::now()),
+            requests: Vec::new(),
+            faults: VecDeque::new(),
+            seen: HashSet::new(),
+            rate: RateWindow {
+                start: Instant::now(),
+                remaining: RATE_LIMIT,
+            },
+        }
     }
 }
 
 impl Shared {
     pub(crate) fn new() -> Self {
         Self {
-            inner: Mutex::new(Inner {
-                api: State::new(SystemTime::now()),
-                requests: Vec::new(),
-                faults: VecDeque::new(),
-                seen: HashSet::new(),
-                rate: RateWindow {
-                    start: Instant::now(),
-                    remaining: RATE_LIMIT,
-                },
-            }),
+            inner: Mutex::new(Inner::new()),
             conns: Mutex::new(Conns::default()),
             workers: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
@@ -159,139 +193,190 @@ impl RateWindow {
     }
 }
 
-/// Takes requests from tiny_http in arrival order, hands each its fault, and answers each on
-/// its own thread (so a [`Fault::Delay`] holds up only its own request).
-pub(crate) fn dispatch_loop(server: Arc<tiny_http::Server>, shared: Arc<Shared>) {
-    let mut seq = 0u64;
-    loop {
-        let request = match server.recv() {
-            Ok(request) => request,
-            Err(_) if shared.stopping() => return,
-            Err(_) => continue,
-        };
+/// Accepts connections until the fake stops, serving each on its own thread.
+pub(crate) fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    for stream in listener.incoming() {
         if shared.stopping() {
-            return;
+            break;
         }
-        seq += 1;
-        let fault = lock(&shared.inner).faults.pop_front();
+        let Ok(stream) = stream else {
+            // Out of file descriptors and the like: back off instead of spinning.
+            thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        let Ok(peer) = stream.peer_addr() else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let Ok(handle) = stream.try_clone() else {
+            continue;
+        };
+        let id = {
+            let mut conns = lock(&shared.conns);
+            conns.next_id += 1;
+            let id = conns.next_id;
+            conns.live.insert(id, handle);
+            id
+        };
         let sh = Arc::clone(&shared);
-        // If no thread can be started the closure, and the request in it, is dropped:
-        // tiny_http then answers 500.
-        let _ = shared.spawn("easy-fake-request", move || {
-            handle(&sh, request, seq, fault);
+        let spawned = shared.spawn("easy-fake-conn", move || {
+            serve(&sh, stream, id, peer);
+            if let Some(conn) = lock(&sh.conns).live.remove(&id) {
+                let _ = conn.shutdown(Shutdown::Both);
+            }
         });
+        if spawned.is_err() {
+            if let Some(conn) = lock(&shared.conns).live.remove(&id) {
+                let _ = conn.shutdown(Shutdown::Both);
+            }
+        }
     }
 }
 
-fn handle(shared: &Shared, mut request: tiny_http::Request, seq: u64, fault: Option<Fault>) {
-    let method = request.method().as_str().to_owned();
-    let target = request.url().to_owned();
-    let headers: Vec<(String, String)> = request
-        .headers()
-        .iter()
-        .map(|h| {
-            (
-                h.field.as_str().as_str().to_ascii_lowercase(),
-                h.value.as_str().to_owned(),
-            )
-        })
-        .collect();
-    let upstream = request.remote_addr().copied();
-    let conn = upstream.and_then(|addr| lock(&shared.conns).lookup(addr));
-    let peer = conn
-        .map(|(_, peer)| peer)
-        .or(upstream)
-        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+/// What to do with the connection after a request.
+#[derive(PartialEq, Eq)]
+enum After {
+    KeepAlive,
+    Close,
+}
 
-    let announced_too_big = request.body_length().is_some_and(|n| n as u64 > MAX_BODY);
-    let mut body = Vec::new();
-    let read = if announced_too_big {
-        Ok(0)
-    } else {
-        request
-            .as_reader()
-            .take(MAX_BODY + 1)
-            .read_to_end(&mut body)
-    };
-
-    let mut rate = {
-        let mut inner = lock(&shared.inner);
-        inner.seen.insert((conn.map(|(id, _)| id), peer));
-        inner.record(
-            seq,
-            RecordedRequest {
-                method: method.clone(),
-                path: target.clone(),
-                headers: headers.clone(),
-                body: body.clone(),
-                peer,
-            },
-        );
-        inner.rate.tick(Instant::now())
-    };
-
-    if announced_too_big {
-        // tiny_http's body reader, when dropped, allocates the whole unread remainder to
-        // skip it: with a huge Content-Length that would abort the process. Answer on the
-        // raw socket, close the connection and never drop the request.
-        let reply = Reply::error(
-            413,
-            "PAYLOAD_TOO_LARGE",
-            format!("request bodies are limited to {MAX_BODY} bytes"),
-            Value::Null,
-        );
-        let mut head =
-            String::from("HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n");
-        for (name, value) in &rate {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str(&format!(
-            "Content-Length: {}\r\nConnection: close\r\n\r\n",
-            reply.body.len()
-        ));
-        let mut raw = head.into_bytes();
-        raw.extend_from_slice(&reply.body);
-        if let Some(addr) = upstream {
-            lock(&shared.conns).abort(addr, &raw);
-        }
-        std::mem::forget(request);
+/// Serves the requests of one connection, in order, until it closes.
+fn serve(shared: &Shared, stream: TcpStream, id: u64, peer: SocketAddr) {
+    let Ok(writer) = stream.try_clone() else {
         return;
+    };
+    let mut reader = BufReader::new(stream);
+    let mut writer = BufWriter::new(writer);
+    while !shared.stopping() {
+        let after = match http1::read_head(&mut reader) {
+            Ok(head) => serve_one(shared, &mut reader, &mut writer, head, id, peer),
+            Err(ReadError::Closed) => After::Close,
+            Err(ReadError::Bad(status, why)) => {
+                let reply = Reply::error(status, "MALFORMED_REQUEST", why, Value::Null);
+                let _ = send(&mut writer, status, &[], reply.body, After::Close);
+                After::Close
+            }
+        };
+        if after == After::Close {
+            break;
+        }
     }
+    let _ = writer.flush();
+    linger_close(reader);
+}
+
+/// Closes the connection so that what was sent arrives: half-close first, then drop what the
+/// client still sends (bounded in bytes and time) before closing. Closing a socket with
+/// unread input makes the kernel send a reset, which can destroy a reply in flight (a `413`
+/// answered before its body was read).
+fn linger_close(mut reader: BufReader<TcpStream>) {
+    let stream = reader.get_ref();
+    let _ = stream.shutdown(Shutdown::Write);
+    if stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .is_ok()
+    {
+        let _ = io::copy(&mut (&mut reader).take(1 << 20), &mut io::sink());
+    }
+    let _ = reader.get_ref().shutdown(Shutdown::Both);
+}
+
+fn serve_one(
+    shared: &Shared,
+    reader: &mut BufReader<TcpStream>,
+    writer: &mut BufWriter<TcpStream>,
+    head: Head,
+    id: u64,
+    peer: SocketAddr,
+) -> After {
+    let keep = if head.keep_alive() {
+        After::KeepAlive
+    } else {
+        After::Close
+    };
+    let framing = match http1::framing(&head) {
+        Ok(framing) => framing,
+        Err(ReadError::Bad(status, why)) => {
+            let reply = Reply::error(status, "MALFORMED_REQUEST", why, Value::Null);
+            let _ = send(writer, status, &[], reply.body, After::Close);
+            return After::Close;
+        }
+        Err(ReadError::Closed) => return After::Close,
+    };
+    let fits = !matches!(framing, Framing::Length(n) if n > MAX_BODY);
+    if fits
+        && framing != Framing::None
+        && head
+            .header("expect")
+            .is_some_and(|e| e.trim().eq_ignore_ascii_case("100-continue"))
+    {
+        let _ = writer
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+            .and_then(|()| writer.flush());
+    }
+    let body = match http1::read_body(reader, framing, MAX_BODY) {
+        Ok(body) => body,
+        // The client went away mid-body: nobody to answer.
+        Err(_) => return After::Close,
+    };
+
+    if head.target.starts_with(control::PREFIX) {
+        let reply = match &body {
+            Some(body) => control::handle(shared, &head.method, &head.target, body),
+            None => too_large(),
+        };
+        let close = if body.is_some() { keep } else { After::Close };
+        return respond_reply(writer, reply, Vec::new(), close);
+    }
+
+    let Head {
+        method,
+        target,
+        headers,
+        ..
+    } = head;
+    let (mut rate, fault) = {
+        let mut inner = lock(&shared.inner);
+        inner.seen.insert(id);
+        inner.requests.push(RecordedRequest {
+            method: method.clone(),
+            path: target.clone(),
+            headers: headers.clone(),
+            body: body.clone().unwrap_or_default(),
+            peer,
+        });
+        let rate = inner.rate.tick(Instant::now());
+        let fault = inner.take_fault(&method, &target);
+        (rate, fault)
+    };
+    let Some(body) = body else {
+        // Too large to read: answer without reading it, and close (the body is unread).
+        return respond_reply(writer, too_large(), rate, After::Close);
+    };
+    let apply = |shared: &Shared| {
+        let request = api::Request {
+            method: &method,
+            target: &target,
+            headers: &headers,
+            body: &body,
+        };
+        lock(&shared.inner).api.handle(&request, SystemTime::now())
+    };
 
     let fault = match fault {
         Some(Fault::Delay(duration)) => {
             shared.sleep(duration);
             None
         }
+        Some(fault) if fault.after_effect() => {
+            // The work is done first; only the reply misbehaves.
+            let _ = apply(shared);
+            Some(fault)
+        }
         other => other,
     };
     let Some(fault) = fault else {
-        let reply = match read {
-            Err(e) => Reply::error(
-                400,
-                "INVALID_BODY",
-                format!("the request body could not be read: {e}"),
-                Value::Null,
-            ),
-            Ok(_) if body.len() as u64 > MAX_BODY => Reply::error(
-                413,
-                "PAYLOAD_TOO_LARGE",
-                format!("request bodies are limited to {MAX_BODY} bytes"),
-                Value::Null,
-            ),
-            Ok(_) => lock(&shared.inner).api.handle(
-                &api::Request {
-                    method: &method,
-                    target: &target,
-                    headers: &headers,
-                    body: &body,
-                },
-                SystemTime::now(),
-            ),
-        };
-        rate.extend(reply.headers);
-        respond_bytes(request, reply.status, "application/json", &rate, reply.body);
-        return;
+        return respond_reply(writer, apply(shared), rate, keep);
     };
 
     match fault {
@@ -312,40 +397,43 @@ fn handle(shared: &Shared, mut request: tiny_http::Request, seq: u64, fault: Opt
             }
             let body = match body {
                 Some(body) => body.into_bytes(),
-                None if status >= 400 => {
-                    Reply::error(
-                        status,
-                        "INJECTED_FAULT",
-                        format!("injected fault: HTTP {status}"),
-                        json!({ "status": status }),
-                    )
-                    .body
-                }
+                None if status >= 400 => injected(status).body,
                 None if status < 200 || status == 204 || status == 304 => Vec::new(),
                 None => br#"{"data":{}}"#.to_vec(),
             };
-            respond_bytes(request, status, "application/json", &rate, body);
+            send(writer, status, &rate, body, keep)
         }
-        Fault::Close => abort(shared, request, upstream, b""),
-        Fault::CloseMidBody => abort(shared, request, upstream, MID_BODY),
+        Fault::StatusAfterEffect(status) => {
+            send(writer, status, &rate, injected(status).body, keep)
+        }
+        Fault::Close | Fault::LoseReply => After::Close,
+        Fault::CloseMidBody => {
+            let _ = writer.write_all(MID_BODY).and_then(|()| writer.flush());
+            After::Close
+        }
         Fault::NotJson => {
-            respond_bytes(
-                request,
+            let mut headers = vec![("Content-Type", "text/html; charset=utf-8")];
+            headers.extend(rate.iter().map(|(n, v)| (*n, v.as_str())));
+            write(
+                writer,
                 200,
-                "text/html; charset=utf-8",
-                &rate,
-                NOT_JSON.to_vec(),
-            );
+                &headers,
+                &mut &NOT_JSON[..],
+                NOT_JSON.len(),
+                keep,
+            )
         }
         Fault::Oversized(len) => {
-            respond(
-                request,
+            let mut headers = vec![("Content-Type", "application/json")];
+            headers.extend(rate.iter().map(|(n, v)| (*n, v.as_str())));
+            write(
+                writer,
                 200,
-                "application/json",
-                &rate,
-                Padding { len, pos: 0 },
+                &headers,
+                &mut Padding { len, pos: 0 },
                 len,
-            );
+                keep,
+            )
         }
         Fault::Redirect(url) if header_safe(&url) => {
             let body = Reply::error(
@@ -356,32 +444,39 @@ fn handle(shared: &Shared, mut request: tiny_http::Request, seq: u64, fault: Opt
             )
             .body;
             rate.push(("Location", url));
-            respond_bytes(request, 302, "application/json", &rate, body);
+            send(writer, 302, &rate, body, keep)
         }
         Fault::Redirect(_) => {
-            let body = Reply::error(
+            let reply = Reply::error(
                 500,
                 "INVALID_FAULT",
                 "the injected redirect URL cannot be a header value",
                 Value::Null,
-            )
-            .body;
-            respond_bytes(request, 500, "application/json", &rate, body);
+            );
+            send(writer, 500, &rate, reply.body, keep)
         }
-        // Already handled above; answering normally keeps this total without a panic.
-        Fault::Delay(_) => respond_bytes(request, 500, "application/json", &rate, Vec::new()),
+        // Handled above; answering normally keeps this total without a panic.
+        Fault::Delay(_) => send(writer, 500, &rate, Vec::new(), keep),
     }
 }
 
-/// Closes the client's connection after sending `bytes` (none for [`Fault::Close`]).
-fn abort(shared: &Shared, request: tiny_http::Request, upstream: Option<SocketAddr>, bytes: &[u8]) {
-    let done = upstream.is_some_and(|addr| lock(&shared.conns).abort(addr, bytes));
-    // Taking the writer stops tiny_http from answering (a dropped request gets a 500).
-    let mut writer = request.into_writer();
-    if !done {
-        // A client that bypassed the relay: the bytes are all that can be done.
-        let _ = writer.write_all(bytes).and_then(|()| writer.flush());
-    }
+/// The envelope an injected error status carries.
+fn injected(status: u16) -> Reply {
+    Reply::error(
+        status,
+        "INJECTED_FAULT",
+        format!("injected fault: HTTP {status}"),
+        json!({ "status": status }),
+    )
+}
+
+fn too_large() -> Reply {
+    Reply::error(
+        413,
+        "PAYLOAD_TOO_LARGE",
+        format!("request bodies are limited to {MAX_BODY} bytes"),
+        Value::Null,
+    )
 }
 
 fn header_safe(value: &str) -> bool {
@@ -390,46 +485,56 @@ fn header_safe(value: &str) -> bool {
         .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
 }
 
-fn respond_bytes(
-    request: tiny_http::Request,
-    status: u16,
-    content_type: &str,
-    headers: &[(&'static str, String)],
-    body: Vec<u8>,
-) {
-    let len = body.len();
-    respond(
-        request,
-        status,
-        content_type,
-        headers,
-        Cursor::new(body),
-        len,
-    );
+/// Sends `reply` as JSON, with `extra` headers (the rate-limit ones) before its own.
+fn respond_reply(
+    writer: &mut impl Write,
+    reply: Reply,
+    mut extra: Vec<(&'static str, String)>,
+    after: After,
+) -> After {
+    extra.extend(reply.headers);
+    send(writer, reply.status, &extra, reply.body, after)
 }
 
-fn respond<R: Read>(
-    request: tiny_http::Request,
+/// Sends a JSON `body` with `headers`; header values that cannot be sent are left out.
+fn send(
+    writer: &mut impl Write,
     status: u16,
-    content_type: &str,
     headers: &[(&'static str, String)],
-    data: R,
+    body: Vec<u8>,
+    after: After,
+) -> After {
+    let mut all = vec![("Content-Type", "application/json")];
+    all.extend(
+        headers
+            .iter()
+            .filter(|(_, v)| header_safe(v))
+            .map(|(n, v)| (*n, v.as_str())),
+    );
+    let len = body.len();
+    write(writer, status, &all, &mut &body[..], len, after)
+}
+
+fn write(
+    writer: &mut impl Write,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &mut impl Read,
     len: usize,
-) {
-    let mut response = Response::new(StatusCode(status), Vec::new(), data, Some(len), None)
-        // Always Content-Length, never chunked.
-        .with_chunked_threshold(usize::MAX);
-    let all = std::iter::once(("Content-Type", content_type))
-        .chain(headers.iter().map(|(n, v)| (*n, v.as_str())));
-    for (name, value) in all {
-        if header_safe(value) {
-            if let Ok(header) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-                response.add_header(header);
-            }
-        }
+    after: After,
+) -> After {
+    match http1::write_response(
+        writer,
+        status,
+        headers,
+        body,
+        len as u64,
+        after == After::Close,
+    ) {
+        Ok(()) => after,
+        // A client that went away is not the fake's problem.
+        Err(_) => After::Close,
     }
-    // A client that went away is not the fake's problem.
-    let _ = request.respond(response);
 }
 
 /// `{"data":{"padding":"xxx…"}}` of exactly `len` bytes, produced on the fly.

@@ -7,7 +7,8 @@ use crate::args::FakeServerArgs;
 use crate::error::CliError;
 use crate::output::Printer;
 
-/// Starts the fake, prints its base URL and test key, and serves until killed.
+/// Starts the fake, prints its base URL, test key and control API URL, and serves until
+/// killed.
 pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
     let started = match args.port {
         Some(port) => FakeEasy::start_on(port),
@@ -18,6 +19,7 @@ pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
     printer.result(&json!({
         "base_url": fake.base_url(),
         "api_key": FakeEasy::TEST_KEY,
+        "control_url": format!("{}/__fake/", fake.base_url()),
     }));
     // The fake serves from its own threads; this one only keeps it alive.
     loop {

@@ -130,6 +130,12 @@ impl Conn {
             .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
             .map(|(_, v)| v.parse::<usize>().expect("content-length"));
         let mut body = Vec::new();
+        // 1xx, 204 and 304 replies have no body, whatever their headers say.
+        let len = if status < 200 || status == 204 || status == 304 {
+            Some(0)
+        } else {
+            len
+        };
         match len {
             Some(len) => {
                 body.resize(len, 0);

@@ -1,0 +1,239 @@
+//! The control API under `/__fake/`: what a Rust test does through [`FakeEasy`]'s methods,
+//! over HTTP with JSON in and out, so tests in any language can drive the fake.
+//!
+//! Control requests are not recorded, take no fault and count for no rate limit.
+//!
+//! [`FakeEasy`]: crate::FakeEasy
+
+use std::time::{Duration, SystemTime};
+
+use percent_encoding::percent_decode_str;
+use serde_json::{Map, Value, json};
+
+use crate::api::Reply;
+use crate::fault::{Fault, Match};
+use crate::record::RecordedRequest;
+use crate::server::Shared;
+use crate::util::lock;
+use crate::webhook_for;
+
+/// Every control path starts with this.
+pub(crate) const PREFIX: &str = "/__fake/";
+
+/// The most faults one `POST /__fake/faults` may queue.
+const MAX_TIMES: u64 = 100_000;
+
+/// Answers one control request.
+pub(crate) fn handle(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
+    let path = target.split_once('?').map_or(target, |(path, _)| path);
+    let rest = &path[PREFIX.len()..];
+    let segments: Vec<&str> = rest.split('/').collect();
+    let now = SystemTime::now();
+    match (method, segments.as_slice()) {
+        ("POST", ["faults"]) => match parse_fault(body) {
+            Ok((matcher, fault, times)) => {
+                let mut inner = lock(&shared.inner);
+                inner
+                    .faults
+                    .extend(std::iter::repeat_n((matcher, fault), times));
+                let queued = inner.faults.len();
+                ok(json!({ "queued": times, "pending": queued }))
+            }
+            Err(reply) => reply,
+        },
+        ("GET", ["faults"]) => {
+            let pending = lock(&shared.inner).faults.len();
+            ok(json!({ "pending": pending }))
+        }
+        ("DELETE", ["faults"]) => {
+            lock(&shared.inner).faults.clear();
+            ok(json!({ "pending": 0 }))
+        }
+        ("GET", ["requests"]) => {
+            let inner = lock(&shared.inner);
+            ok(Value::Array(
+                inner.requests.iter().map(request_json).collect(),
+            ))
+        }
+        ("DELETE", ["requests"]) => {
+            lock(&shared.inner).requests.clear();
+            ok(json!([]))
+        }
+        ("GET", ["sessions"]) => ok(Value::Array(lock(&shared.inner).api.sessions_state(now))),
+        ("GET", ["sessions", id]) => {
+            let id = decode(id);
+            match lock(&shared.inner).api.session_state(&id, now) {
+                Some(session) => ok(session),
+                None => unknown_session(&id),
+            }
+        }
+        ("GET", ["sessions", id, "webhook"]) => {
+            let id = decode(id);
+            match webhook_for(shared, &id) {
+                Some(hook) => ok(json!({
+                    "header": crate::webhook::SIGNATURE_HEADER,
+                    "signature": hook.signature,
+                    "body": String::from_utf8_lossy(&hook.body),
+                })),
+                None => Reply::error(
+                    404,
+                    "NO_WEBHOOK",
+                    "unknown or unpaid session: no webhook to deliver",
+                    json!({ "session_id": id }),
+                ),
+            }
+        }
+        ("POST", ["sessions", id, action @ ("pay" | "crypto-pay" | "expire")]) => {
+            let id = decode(id);
+            let mut inner = lock(&shared.inner);
+            let done = match *action {
+                "pay" => inner.api.pay(&id, now),
+                "crypto-pay" => inner.api.pay_crypto(&id, now),
+                _ => inner.api.expire(&id, now),
+            };
+            match done.then(|| inner.api.session_state(&id, now)).flatten() {
+                Some(session) => ok(session),
+                None => unknown_session(&id),
+            }
+        }
+        ("POST", ["reset"]) => {
+            lock(&shared.inner).reset();
+            ok(json!({ "reset": true }))
+        }
+        (_, ["faults" | "requests" | "sessions" | "reset", ..]) => Reply::error(
+            405,
+            "METHOD_NOT_ALLOWED",
+            format!("{method} is not allowed on {path}"),
+            Value::Null,
+        ),
+        _ => Reply::error(
+            404,
+            "ROUTE_NOT_FOUND",
+            format!("no control route {method} {path}"),
+            json!({ "method": method, "path": path }),
+        ),
+    }
+}
+
+fn ok(data: Value) -> Reply {
+    Reply::data(data)
+}
+
+fn decode(segment: &str) -> String {
+    percent_decode_str(segment).decode_utf8_lossy().into_owned()
+}
+
+fn unknown_session(id: &str) -> Reply {
+    Reply::error(
+        404,
+        "SESSION_NOT_FOUND",
+        format!("no session {id}"),
+        json!({ "session_id": id }),
+    )
+}
+
+fn request_json(r: &RecordedRequest) -> Value {
+    json!({
+        "method": r.method,
+        "path": r.path,
+        "headers": r.headers.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>(),
+        "body": String::from_utf8_lossy(&r.body),
+        "json": r.json(),
+        "peer": r.peer.to_string(),
+    })
+}
+
+/// A `400 INVALID_FAULT` naming `field`.
+fn invalid(field: &str, reason: &str) -> Reply {
+    Reply::error(
+        400,
+        "INVALID_FAULT",
+        format!("{field} {reason}"),
+        json!({ "field": field, "reason": reason }),
+    )
+}
+
+/// `{"kind", "times"?, "method"?, "path"?, …}` to the fault, its match and its count.
+fn parse_fault(body: &[u8]) -> Result<(Match, Fault, usize), Reply> {
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+        return Err(invalid("body", "must be a JSON object"));
+    };
+    let times = match fields.get("times") {
+        None | Some(Value::Null) => 1,
+        Some(v) => match v.as_u64() {
+            Some(n) if n <= MAX_TIMES => n as usize,
+            _ => {
+                return Err(invalid(
+                    "times",
+                    &format!("must be an integer from 0 to {MAX_TIMES}"),
+                ));
+            }
+        },
+    };
+    let mut matcher = Match::any();
+    if let Some(method) = optional_str(&fields, "method")? {
+        matcher = matcher.method(method);
+    }
+    if let Some(path) = optional_str(&fields, "path")? {
+        if !path.starts_with('/') {
+            return Err(invalid("path", "must start with /"));
+        }
+        matcher = matcher.path(path);
+    }
+    let kind = optional_str(&fields, "kind")?.ok_or_else(|| invalid("kind", "is required"))?;
+    let fault = match kind {
+        "status" => Fault::Status {
+            status: status(&fields)?,
+            retry_after: optional_str(&fields, "retry_after")?.map(str::to_owned),
+            body: optional_str(&fields, "body")?.map(str::to_owned),
+        },
+        "delay" => Fault::Delay(Duration::from_millis(number(&fields, "ms", u64::MAX)?)),
+        "close" => Fault::Close,
+        "close_mid_body" => Fault::CloseMidBody,
+        "not_json" => Fault::NotJson,
+        "oversized" => Fault::Oversized(number(&fields, "bytes", 1 << 40)? as usize),
+        "redirect" => Fault::Redirect(
+            optional_str(&fields, "location")?
+                .ok_or_else(|| invalid("location", "is required"))?
+                .to_owned(),
+        ),
+        "lose_reply" => Fault::LoseReply,
+        "status_after_effect" => Fault::StatusAfterEffect(status(&fields)?),
+        _ => {
+            return Err(invalid(
+                "kind",
+                "must be one of status, delay, close, close_mid_body, not_json, oversized, \
+                 redirect, lose_reply, status_after_effect",
+            ));
+        }
+    };
+    Ok((matcher, fault, times))
+}
+
+fn optional_str<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, Reply> {
+    match fields.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(invalid(name, "must be a string")),
+    }
+}
+
+fn number(fields: &Map<String, Value>, name: &str, max: u64) -> Result<u64, Reply> {
+    match fields.get(name).and_then(Value::as_u64) {
+        Some(n) if n <= max => Ok(n),
+        _ => Err(invalid(
+            name,
+            &format!("is required and must be an integer from 0 to {max}"),
+        )),
+    }
+}
+
+fn status(fields: &Map<String, Value>) -> Result<u16, Reply> {
+    match fields.get("status").and_then(Value::as_u64) {
+        Some(n @ 100..=999) => Ok(n as u16),
+        _ => Err(invalid(
+            "status",
+            "is required and must be an integer from 100 to 999",
+        )),
+    }
+}

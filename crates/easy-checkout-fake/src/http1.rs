@@ -1,0 +1,425 @@
+//! HTTP/1.1 on one connection: reading a request (head with `httparse`, body by
+//! `Content-Length` or chunked) and writing a response. Only what the fake needs; every
+//! limit is explicit, so a hostile client costs bounded memory.
+
+use std::io::{self, BufRead, Read, Write};
+
+/// Longest request head read (request line and headers).
+const MAX_HEAD: usize = 64 * 1024;
+/// Most headers in one request.
+const MAX_HEADERS: usize = 100;
+
+/// A request head, as received.
+#[derive(Debug)]
+pub(crate) struct Head {
+    pub(crate) method: String,
+    /// The raw request target, percent-encoding intact.
+    pub(crate) target: String,
+    /// Names lowercased, values as sent (lossy UTF-8), in the order received.
+    pub(crate) headers: Vec<(String, String)>,
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    pub(crate) minor_version: u8,
+}
+
+impl Head {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the connection stays open after this request's response.
+    pub(crate) fn keep_alive(&self) -> bool {
+        let tokens = |value: &str, token: &str| {
+            value
+                .split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case(token))
+        };
+        match self.header("connection") {
+            Some(v) if tokens(v, "close") => false,
+            Some(v) if tokens(v, "keep-alive") => true,
+            _ => self.minor_version >= 1,
+        }
+    }
+}
+
+/// Why a request could not be read.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// The connection ended (cleanly, between requests, or mid-request): nothing to answer.
+    Closed,
+    /// A request that is not HTTP/1.1 as the fake reads it: answer `status` and close.
+    Bad(u16, &'static str),
+}
+
+impl From<io::Error> for ReadError {
+    fn from(_: io::Error) -> Self {
+        ReadError::Closed
+    }
+}
+
+/// Reads the next request head. `Closed` when the peer closes before sending a byte.
+pub(crate) fn read_head(reader: &mut impl BufRead) -> Result<Head, ReadError> {
+    let mut raw = Vec::with_capacity(1024);
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Err(ReadError::Closed);
+        }
+        // Look for the blank line in what is new, with 3 bytes of overlap.
+        let from = raw.len().saturating_sub(3);
+        let take = buf.len().min(MAX_HEAD + 1 - raw.len());
+        raw.extend_from_slice(&buf[..take]);
+        if let Some(end) = find_blank_line(&raw[from..]).map(|i| from + i + 4) {
+            // Hand back what belongs to the body.
+            let consumed = take - (raw.len() - end);
+            reader.consume(consumed);
+            raw.truncate(end);
+            break;
+        }
+        reader.consume(take);
+        if raw.len() > MAX_HEAD {
+            return Err(ReadError::Bad(431, "the request head is too large"));
+        }
+    }
+    // Clients may send blank lines before a request line (RFC 9112 §2.2).
+    let start = raw
+        .iter()
+        .position(|b| !matches!(b, b'\r' | b'\n'))
+        .unwrap_or(0);
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut headers);
+    match request.parse(&raw[start..]) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => return Err(ReadError::Bad(400, "incomplete head")),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(ReadError::Bad(431, "too many request headers"));
+        }
+        Err(_) => return Err(ReadError::Bad(400, "malformed request head")),
+    }
+    let (Some(method), Some(target), Some(minor_version)) =
+        (request.method, request.path, request.version)
+    else {
+        return Err(ReadError::Bad(400, "malformed request line"));
+    };
+    Ok(Head {
+        method: method.to_owned(),
+        target: target.to_owned(),
+        headers: request
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.name.to_ascii_lowercase(),
+                    String::from_utf8_lossy(h.value).into_owned(),
+                )
+            })
+            .collect(),
+        minor_version,
+    })
+}
+
+fn find_blank_line(bytes: &[u8]) -> Option<usize> {
+    bytes.windows(4).position(|w| w == b"\r\n\r\n")
+}
+
+/// How a request's body is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// No body.
+    None,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
+/// The body framing of `head`, refusing what RFC 9112 §6.3 says to refuse: a
+/// `Transfer-Encoding` other than `chunked`, both headers, or a malformed or conflicting
+/// `Content-Length`.
+pub(crate) fn framing(head: &Head) -> Result<Framing, ReadError> {
+    let mut lengths = head
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "content-length")
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim);
+    let length = match lengths.next() {
+        None => None,
+        Some(first) => {
+            let parsed = (!first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| first.parse::<u64>().ok())
+                .flatten();
+            match parsed {
+                Some(n) if lengths.all(|other| other == first) => Some(n),
+                _ => return Err(ReadError::Bad(400, "invalid Content-Length")),
+            }
+        }
+    };
+    match head.header("transfer-encoding") {
+        Some(_) if length.is_some() => Err(ReadError::Bad(
+            400,
+            "both Transfer-Encoding and Content-Length",
+        )),
+        Some(te) if te.trim().eq_ignore_ascii_case("chunked") => Ok(Framing::Chunked),
+        Some(_) => Err(ReadError::Bad(501, "unsupported Transfer-Encoding")),
+        None => Ok(length.map_or(Framing::None, Framing::Length)),
+    }
+}
+
+/// Reads the body as framed, at most `limit + 1` bytes of it (so a caller can tell "over the
+/// limit" apart). A length above `limit` is not read at all: `Ok(None)`.
+pub(crate) fn read_body(
+    reader: &mut impl BufRead,
+    framing: Framing,
+    limit: u64,
+) -> Result<Option<Vec<u8>>, ReadError> {
+    let mut body = Vec::new();
+    match framing {
+        Framing::None => {}
+        Framing::Length(n) if n > limit => return Ok(None),
+        Framing::Length(n) => {
+            body.reserve(n as usize);
+            let read = reader.take(n).read_to_end(&mut body)?;
+            if read as u64 != n {
+                return Err(ReadError::Closed);
+            }
+        }
+        Framing::Chunked => {
+            if !read_chunked(reader, &mut body, limit)? {
+                return Ok(None);
+            }
+        }
+    }
+    Ok(Some(body))
+}
+
+/// Decodes a chunked body into `body` (RFC 9112 §7.1), trailers read and dropped. False as
+/// soon as the body grows past `limit`. A connection that ends anywhere before the last
+/// trailer line is `Closed`: a cut body is never taken for a whole one.
+fn read_chunked(
+    reader: &mut impl BufRead,
+    body: &mut Vec<u8>,
+    limit: u64,
+) -> Result<bool, ReadError> {
+    let bad = || ReadError::Bad(400, "malformed chunked body");
+    loop {
+        let line = read_line(reader)?;
+        let size = line.split(|&b| b == b';').next().unwrap_or_default();
+        let size = std::str::from_utf8(size)
+            .ok()
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|s| u64::from_str_radix(s, 16).ok())
+            .ok_or_else(bad)?;
+        if size == 0 {
+            // Trailer fields, up to the empty line.
+            while !read_line(reader)?.is_empty() {}
+            return Ok(true);
+        }
+        if (body.len() as u64).saturating_add(size) > limit {
+            return Ok(false);
+        }
+        let read = reader.take(size).read_to_end(body)?;
+        if read as u64 != size {
+            return Err(ReadError::Closed);
+        }
+        if !read_line(reader)?.is_empty() {
+            return Err(bad());
+        }
+    }
+}
+
+/// One line without its CRLF (a bare LF is accepted), at most 4 KiB.
+fn read_line(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
+    let mut line = Vec::new();
+    reader.take(4096).read_until(b'\n', &mut line)?;
+    if line.pop() != Some(b'\n') {
+        // The connection ended, or the line is too long to be a chunk line.
+        return Err(if line.len() >= 4095 {
+            ReadError::Bad(400, "chunk line too long")
+        } else {
+            ReadError::Closed
+        });
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    Ok(line)
+}
+
+/// Writes one response: status line, `headers`, `Content-Length: len`, then `len` bytes of
+/// `body`. `close` adds `Connection: close`.
+pub(crate) fn write_response(
+    out: &mut impl Write,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &mut impl Read,
+    len: u64,
+    close: bool,
+) -> io::Result<()> {
+    let reason = easy_checkout_core::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Unknown");
+    let mut head = format!("HTTP/1.1 {status} {reason}\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    // 1xx, 204 and 304 carry no body, and 1xx and 204 no Content-Length either.
+    let bodiless = status < 200 || status == 204 || status == 304;
+    if !(status < 200 || status == 204) {
+        head.push_str(&format!("Content-Length: {len}\r\n"));
+    }
+    if close {
+        head.push_str("Connection: close\r\n");
+    }
+    head.push_str("\r\n");
+    out.write_all(head.as_bytes())?;
+    if !bodiless {
+        io::copy(&mut body.take(len), out)?;
+    }
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::BufReader;
+
+    fn head_of(raw: &[u8]) -> Result<Head, ReadError> {
+        read_head(&mut BufReader::with_capacity(7, raw))
+    }
+
+    #[test]
+    fn reads_a_head_across_small_reads_and_leaves_the_body() {
+        let raw =
+            b"\r\nPOST /x?y=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nX-A: b\r\n\r\nabcNEXT";
+        let mut reader = BufReader::with_capacity(5, &raw[..]);
+        let head = read_head(&mut reader).unwrap();
+        assert_eq!(
+            (head.method.as_str(), head.target.as_str()),
+            ("POST", "/x?y=1")
+        );
+        assert_eq!(head.header("x-a"), Some("b"));
+        assert!(head.keep_alive());
+        let framing = framing(&head).unwrap();
+        assert_eq!(framing, Framing::Length(3));
+        let body = read_body(&mut reader, framing, 10).unwrap().unwrap();
+        assert_eq!(body, b"abc");
+        let mut rest = String::new();
+        reader.read_to_string(&mut rest).unwrap();
+        assert_eq!(rest, "NEXT");
+    }
+
+    #[test]
+    fn refuses_bad_framing() {
+        let bad = |raw: &[u8]| match framing(&head_of(raw).unwrap()) {
+            Err(ReadError::Bad(status, _)) => status,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(bad(b"POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n"), 400);
+        assert_eq!(bad(b"POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n"), 400);
+        assert_eq!(bad(b"POST / HTTP/1.1\r\nContent-Length: 1, 2\r\n\r\n"), 400);
+        assert_eq!(
+            bad(b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            400
+        );
+        assert_eq!(
+            bad(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"),
+            501
+        );
+        let same = framing(&head_of(b"POST / HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\n").unwrap());
+        assert_eq!(same.unwrap(), Framing::Length(2));
+    }
+
+    #[test]
+    fn chunked_bodies_are_decoded_and_capped() {
+        let mut reader = &b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\nNEXT"[..];
+        let body = read_body(&mut reader, Framing::Chunked, 10).unwrap();
+        assert_eq!(body.unwrap(), b"abcde");
+        assert_eq!(reader, b"NEXT");
+        let mut reader = &b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"[..];
+        assert!(
+            read_body(&mut reader, Framing::Chunked, 4)
+                .unwrap()
+                .is_none()
+        );
+        let mut trailers = &b"1;ext=1\r\na\r\n0\r\nX-T: 1\r\n\r\nNEXT"[..];
+        let body = read_body(&mut trailers, Framing::Chunked, 10).unwrap();
+        assert_eq!(body.unwrap(), b"a");
+        assert_eq!(trailers, b"NEXT");
+        for cut in [
+            &b"3\r\nab"[..],
+            b"3\r\nabc",
+            b"3\r\nabc\r\n",
+            b"3\r\nabc\r\n0\r\n",
+            b"3",
+        ] {
+            let mut cut = cut;
+            assert!(
+                matches!(
+                    read_body(&mut cut, Framing::Chunked, 10),
+                    Err(ReadError::Closed)
+                ),
+                "{cut:?}"
+            );
+        }
+        for bad in [&b"x\r\n"[..], b"\r\n", b"3\r\nabcd\r\n"] {
+            let mut bad = bad;
+            assert!(
+                matches!(
+                    read_body(&mut bad, Framing::Chunked, 10),
+                    Err(ReadError::Bad(400, _))
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_huge_length_is_not_read() {
+        let mut reader = &b"{"[..];
+        let body = read_body(&mut reader, Framing::Length(u64::MAX), 8).unwrap();
+        assert!(body.is_none());
+    }
+
+    #[test]
+    fn garbage_and_oversized_heads_are_refused() {
+        assert!(matches!(
+            head_of(b"\x00\x01garbage\r\n\r\n"),
+            Err(ReadError::Bad(400, _))
+        ));
+        let mut huge = b"GET / HTTP/1.1\r\nX: ".to_vec();
+        huge.resize(MAX_HEAD + 10, b'a');
+        assert!(matches!(head_of(&huge), Err(ReadError::Bad(431, _))));
+        assert!(matches!(head_of(b""), Err(ReadError::Closed)));
+        assert!(matches!(head_of(b"GET / HT"), Err(ReadError::Closed)));
+    }
+
+    #[test]
+    fn keep_alive_follows_version_and_connection() {
+        let ka = |raw: &[u8]| head_of(raw).unwrap().keep_alive();
+        assert!(ka(b"GET / HTTP/1.1\r\n\r\n"));
+        assert!(!ka(b"GET / HTTP/1.1\r\nConnection: Close\r\n\r\n"));
+        assert!(!ka(b"GET / HTTP/1.0\r\n\r\n"));
+        assert!(ka(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    }
+
+    #[test]
+    fn writes_responses_with_length_and_no_body_where_none_belongs() {
+        let mut out = Vec::new();
+        write_response(&mut out, 200, &[("A", "b")], &mut &b"hi"[..], 2, false).unwrap();
+        assert_eq!(
+            out,
+            b"HTTP/1.1 200 OK\r\nA: b\r\nContent-Length: 2\r\n\r\nhi"
+        );
+        let mut out = Vec::new();
+        write_response(&mut out, 204, &[], &mut &b"hi"[..], 2, true).unwrap();
+        assert_eq!(out, b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        let mut out = Vec::new();
+        write_response(&mut out, 799, &[], &mut &b""[..], 0, false).unwrap();
+        assert_eq!(out, b"HTTP/1.1 799 Unknown\r\nContent-Length: 0\r\n\r\n");
+    }
+}
