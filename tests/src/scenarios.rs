@@ -907,3 +907,81 @@ pub fn a_failed_write_reports_the_idempotency_key_it_carried<T: Transport>(subje
     assert_eq!(e.kind(), ErrorKind::Transport);
     assert_eq!(e.idempotency_key().map(|k| k.as_str()), Some("cfg-8"));
 }
+
+// ---- one client shared by many threads ----
+
+/// The flows each thread runs in [`one_client_shared_by_threads_never_stalls_or_retries`].
+const SHARED_FLOWS: usize = 15;
+
+/// One client, shared through a reference by `threads` threads, each running create →
+/// confirm (with its own key) → retrieve [`SHARED_FLOWS`] times against one fake in this
+/// process. Every call must succeed on its first attempt (`retries == 0`: a call that
+/// stalled into the timeout and was retried would show), and the fake must have seen exactly
+/// the requests the flows need, each session charged once.
+pub fn one_client_shared_by_threads_never_stalls_or_retries<T: Transport + Sync>(
+    subject: &Subject<T>,
+) {
+    for threads in [2, 6, 16] {
+        let fake = fake();
+        // Retries on, so that a stall would be retried (and seen) rather than fail the call.
+        let client = subject.client(&fake, 2);
+        let sessions: Vec<String> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    let client = &client;
+                    scope.spawn(move || {
+                        let mut ids = Vec::new();
+                        for i in 0..SHARED_FLOWS {
+                            let created = client.send_with_meta(&create_op()).unwrap();
+                            let session = created.value;
+                            let secret = session.client_secret.clone().unwrap();
+                            let confirm = Confirm::new(secret, PaymentMethod::card("tok_ok"))
+                                .with_idempotency_key(format!("shared-{t}-{i}"))
+                                .unwrap();
+                            let confirmed = client.send_with_meta(&confirm).unwrap();
+                            let op =
+                                easy_checkout_core::ops::RetrieveSession::new(session.id.as_str())
+                                    .unwrap();
+                            let status = client.send_with_meta(&op).unwrap();
+                            assert!(status.value.is_paid());
+                            let retries =
+                                [created.meta, confirmed.meta, status.meta].map(|m| m.retries);
+                            assert_eq!(retries, [0, 0, 0], "{threads} threads, flow {t}/{i}");
+                            ids.push(session.id);
+                        }
+                        ids
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap())
+                .collect()
+        });
+        let requests = fake.requests();
+        assert_eq!(
+            requests.len(),
+            threads * SHARED_FLOWS * 3,
+            "{threads} threads"
+        );
+        let count = |method: &str, path: &str| {
+            requests
+                .iter()
+                .filter(|r| r.method == method && r.path.starts_with(path))
+                .count()
+        };
+        assert_eq!(
+            count("POST", "/embedded-checkout/confirm"),
+            threads * SHARED_FLOWS
+        );
+        assert_eq!(
+            count("GET", "/embedded-checkout/ecs_"),
+            threads * SHARED_FLOWS
+        );
+        assert_eq!(sessions.len(), threads * SHARED_FLOWS);
+        for id in &sessions {
+            assert_eq!(fake.session(id).unwrap()["payments"], 1, "{id}");
+        }
+        assert_eq!(fake.sessions().len(), sessions.len(), "no extra session");
+    }
+}

@@ -369,6 +369,28 @@ impl FakeEasy {
         inner.faults.extend(std::iter::repeat_n((when, fault), n));
     }
 
+    /// Waits until no request is being handled, for at most `timeout`; false if one still
+    /// is. For a test that checks the fake's state after faults whose work finishes late (a
+    /// [`Fault::Delay`] longer than the client's timeout applies its request after the client
+    /// gave up).
+    pub fn wait_until_idle(&self, timeout: Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if self
+                .shared
+                .in_flight
+                .load(std::sync::atomic::Ordering::SeqCst)
+                == 0
+            {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
     /// How many queued faults no request has taken yet.
     pub fn pending_faults(&self) -> usize {
         lock(&self.shared.inner).faults.len()

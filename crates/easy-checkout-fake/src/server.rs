@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
@@ -39,6 +39,8 @@ pub(crate) struct Shared {
     pub(crate) inner: Mutex<Inner>,
     pub(crate) conns: Mutex<Conns>,
     workers: Mutex<Vec<JoinHandle<()>>>,
+    /// Requests read and not yet answered (or closed on).
+    pub(crate) in_flight: AtomicUsize,
     stop: AtomicBool,
     stop_lock: Mutex<()>,
     stop_cv: Condvar,
@@ -107,6 +109,7 @@ impl Shared {
             inner: Mutex::new(Inner::new()),
             conns: Mutex::new(Conns::default()),
             workers: Mutex::new(Vec::new()),
+            in_flight: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             stop_lock: Mutex::new(()),
             stop_cv: Condvar::new(),
@@ -233,6 +236,22 @@ pub(crate) fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
+/// Counts a request in [`Shared::in_flight`] while it lives.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// What to do with the connection after a request.
 #[derive(PartialEq, Eq)]
 enum After {
@@ -249,7 +268,10 @@ fn serve(shared: &Shared, stream: TcpStream, id: u64, peer: SocketAddr) {
     let mut writer = BufWriter::new(writer);
     while !shared.stopping() {
         let after = match http1::read_head(&mut reader) {
-            Ok(head) => serve_one(shared, &mut reader, &mut writer, head, id, peer),
+            Ok(head) => {
+                let _busy = InFlight::enter(&shared.in_flight);
+                serve_one(shared, &mut reader, &mut writer, head, id, peer)
+            }
             Err(ReadError::Closed) => After::Close,
             Err(ReadError::Bad(status, why)) => {
                 let reply = Reply::error(status, "MALFORMED_REQUEST", why, Value::Null);

@@ -95,8 +95,7 @@ fn faults_are_consumed_in_order_and_requests_still_recorded() {
 #[test]
 fn delay_postpones_only_its_own_request() {
     let fake = FakeEasy::start().unwrap();
-    fake.inject(Fault::Delay(Duration::from_millis(400)));
-    let started = Instant::now();
+    fake.inject(Fault::Delay(Duration::from_secs(2)));
     let slow = std::thread::scope(|s| {
         let slow = s.spawn(|| get(&fake, "/validate-key"));
         // Wait until the delayed request has arrived, then send another.
@@ -105,14 +104,31 @@ fn delay_postpones_only_its_own_request() {
         }
         let fast = get(&fake, "/validate-key");
         assert_eq!(fast.status, 200);
+        // The fast one is answered while the slow one is still being held.
         assert!(
-            started.elapsed() < Duration::from_millis(350),
+            !fake.wait_until_idle(Duration::ZERO),
             "not held up by the delay"
         );
         slow.join().unwrap()
     });
     assert_eq!(slow.status, 200, "handled normally after the delay");
-    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert!(fake.wait_until_idle(Duration::ZERO));
+}
+
+#[test]
+fn a_delay_longer_than_the_client_waits_still_does_the_work() {
+    let fake = FakeEasy::start().unwrap();
+    fake.inject(Fault::Delay(Duration::from_millis(300)));
+    let mut conn = Conn::open(&fake);
+    conn.set_read_timeout(Duration::from_millis(50));
+    let body = serde_json::to_vec(&common::session_body()).unwrap();
+    let headers = [KEY[0], ("Idempotency-Key", "late-1")];
+    let gave_up = conn.send("POST", "/embedded-checkout", &headers, Some(&body));
+    assert!(gave_up.is_err(), "the client timed out: {gave_up:?}");
+    drop(conn);
+    // The request is still being handled; once it is, its effect is there.
+    assert!(fake.wait_until_idle(Duration::from_secs(10)));
+    assert_eq!(fake.sessions().len(), 1, "created after the client gave up");
 }
 
 #[test]

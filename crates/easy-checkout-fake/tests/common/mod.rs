@@ -60,6 +60,13 @@ impl Conn {
         }
     }
 
+    pub fn set_read_timeout(&mut self, timeout: Duration) {
+        self.reader
+            .get_ref()
+            .set_read_timeout(Some(timeout))
+            .unwrap();
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.reader.get_ref().local_addr().unwrap()
     }
