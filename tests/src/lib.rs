@@ -4,6 +4,7 @@
 
 #![allow(missing_docs)]
 
+pub mod chaos;
 pub mod loopback;
 pub mod scenarios;
 pub mod transport_suite;

@@ -16,6 +16,8 @@ use serde_json::json;
 
 use crate::Subject;
 
+pub use crate::chaos::exactly_once_under_load_and_chaos;
+
 fn fake() -> FakeEasy {
     FakeEasy::start().expect("fake Easy API starts on loopback")
 }

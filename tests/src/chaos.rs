@@ -1,0 +1,320 @@
+//! Exactly once, under load and chaos: several threads share one client against the fake
+//! while random faults of every kind, the ones that strike after the work is done included,
+//! hit a share of the requests. The verdict comes from the fake's own state, not from what
+//! the client believed.
+//!
+//! Seeded: the fault plan of a run follows from its seed (printed first, and in every
+//! failure), `EASY_CHAOS_SEED=<n>` replays it. Thread interleaving is not replayed, but every
+//! assertion is an invariant that must hold for any interleaving. Bounded: a fixed number of
+//! flows, each call under a short timeout.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod, RetrieveSession};
+use easy_checkout_core::{Client, Error, Transport, TransportSettings};
+use easy_checkout_fake::{FakeEasy, Fault, Match};
+use serde_json::json;
+
+use crate::Subject;
+
+const THREADS: usize = 4;
+const FLOWS_PER_THREAD: usize = 25;
+/// The share of calls (in percent) that get a fault queued ahead of them.
+const FAULT_PERCENT: u64 = 35;
+/// The client's total timeout: a [`Fault::Delay`] of [`LONG_DELAY`] outlasts it.
+const TIMEOUT: Duration = Duration::from_millis(250);
+const LONG_DELAY: Duration = Duration::from_millis(400);
+const CONFIRM: &str = "/embedded-checkout/confirm";
+
+/// splitmix64: small, seedable, and good enough to draw faults.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// A fault of any kind, drawn from `rng`. `StatusAfterEffect` only ever gets a 5xx: a server
+/// that did the work and then answers 4xx ("refused") would be lying.
+fn any_fault(rng: &mut Rng) -> Fault {
+    match rng.below(12) {
+        0 => Fault::status([500, 502, 503][rng.below(3) as usize]),
+        1 => Fault::status_with_retry_after(429, "0"),
+        2 => Fault::status([400, 404, 409][rng.below(3) as usize]),
+        3 => Fault::Close,
+        4 => Fault::CloseMidBody,
+        5 => Fault::NotJson,
+        6 => Fault::Oversized(96 * 1024),
+        7 => Fault::Redirect("https://elsewhere.example/".to_owned()),
+        8 => Fault::LoseReply,
+        9 => Fault::StatusAfterEffect([500, 502, 503][rng.below(3) as usize]),
+        10 => Fault::Delay(Duration::from_millis(rng.below(20))),
+        _ => Fault::Delay(LONG_DELAY),
+    }
+}
+
+/// What one call did, as the client saw it.
+#[derive(Debug)]
+enum Seen {
+    Ok,
+    /// Failed; `outcome_unknown()` as the error said.
+    Failed { outcome_unknown: bool, what: String },
+}
+
+impl Seen {
+    fn of<T>(result: &Result<T, Error>) -> Self {
+        match result {
+            Ok(_) => Seen::Ok,
+            Err(e) => Seen::Failed {
+                outcome_unknown: e.outcome_unknown(),
+                what: format!("{:?}: {e}", e.kind()),
+            },
+        }
+    }
+
+    fn certainly_not_applied(&self) -> bool {
+        matches!(
+            self,
+            Seen::Failed {
+                outcome_unknown: false,
+                ..
+            }
+        )
+    }
+}
+
+/// One create, by its tag (a unique `metadata.call` the fake echoes into the session).
+#[derive(Debug)]
+struct CreateCall {
+    tag: String,
+    seen: Seen,
+}
+
+/// One confirm of a session that was created.
+#[derive(Debug)]
+struct ConfirmCall {
+    session_id: String,
+    secret: String,
+    keyed: bool,
+    seen: Seen,
+}
+
+#[derive(Debug, Default)]
+struct Log {
+    creates: Vec<CreateCall>,
+    confirms: Vec<ConfirmCall>,
+    faults_queued: usize,
+    calls: usize,
+}
+
+fn seed() -> u64 {
+    match std::env::var("EASY_CHAOS_SEED") {
+        Ok(seed) => seed.trim().parse().expect("EASY_CHAOS_SEED is a u64"),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64),
+    }
+}
+
+/// Several threads share one client (retries on, with generated keys) and a second one
+/// with retries off (keyless writes, never repeated), against one fake, while faults of
+/// every kind hit about a third of the calls. Then, from the fake's own state:
+///
+/// - every create (keyed by the caller, by the client, or not at all) made at most one
+///   session, and exactly one when it returned `Ok`;
+/// - no session was charged twice, and every confirm that returned `Ok` charged its session
+///   exactly once;
+/// - a keyless confirm was never sent twice;
+/// - whenever a write failed with `outcome_unknown() == false`, it really did not happen.
+pub fn exactly_once_under_load_and_chaos<T: Transport + Sync>(subject: &Subject<T>) {
+    let seed = seed();
+    eprintln!("chaos seed {seed} (EASY_CHAOS_SEED={seed} replays the fault plan)");
+    let fake = FakeEasy::start().expect("fake starts");
+    let settings = TransportSettings::default()
+        .connect_timeout(TIMEOUT)
+        .timeout(TIMEOUT)
+        .max_body_bytes(64 * 1024);
+    let retrying = subject.client_with(&fake, 3, settings);
+    let single = subject.client_with(&fake, 0, settings);
+    let log = Mutex::new(Log::default());
+
+    std::thread::scope(|scope| {
+        for thread in 0..THREADS {
+            let (fake, log, retrying, single) = (&fake, &log, &retrying, &single);
+            let mut rng = Rng(seed ^ (thread as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
+            scope.spawn(move || {
+                for n in 0..FLOWS_PER_THREAD {
+                    flow(fake, log, retrying, single, &mut rng, &format!("{thread}-{n}"));
+                }
+            });
+        }
+    });
+
+    // A fault that outlasts the client's timeout does its work late: let it finish.
+    assert!(
+        fake.wait_until_idle(Duration::from_secs(30)),
+        "seed {seed}: the fake is still busy"
+    );
+    let log = log.into_inner().expect("no thread panicked holding the log");
+    check(&fake, &log, seed);
+    let requests = fake.requests().len();
+    let taken = log.faults_queued - fake.pending_faults();
+    eprintln!(
+        "chaos seed {seed}: {} calls, {requests} requests, {taken} faults injected \
+         ({} queued), {} creates and {} confirms checked against the fake's state",
+        log.calls,
+        log.faults_queued,
+        log.creates.len(),
+        log.confirms.len(),
+    );
+}
+
+/// Queues a fault for the next request to `method path`, with `FAULT_PERCENT` chance.
+fn maybe_fault(fake: &FakeEasy, log: &Mutex<Log>, rng: &mut Rng, method: &str, path: &str) {
+    let mut log = log.lock().expect("log");
+    log.calls += 1;
+    if rng.below(100) < FAULT_PERCENT {
+        let when = Match::any().method(method).path(path);
+        fake.inject_matching(when, any_fault(rng), 1);
+        log.faults_queued += 1;
+    }
+}
+
+fn flow<T: Transport>(
+    fake: &FakeEasy,
+    log: &Mutex<Log>,
+    retrying: &Client<T>,
+    single: &Client<T>,
+    rng: &mut Rng,
+    tag: &str,
+) {
+    // Create: with the caller's key, with the client's generated key, or with none at all.
+    let mut params = CreateSession::new(
+        vec![LineItem::new("price_chaos", 1)],
+        "https://shop.example/return",
+    )
+    .with_extra("metadata", json!({ "call": tag }));
+    let client = match rng.below(3) {
+        0 => {
+            params = params
+                .with_idempotency_key(format!("create-{tag}"))
+                .expect("a valid key");
+            retrying
+        }
+        1 => retrying,
+        _ => single,
+    };
+    maybe_fault(fake, log, rng, "POST", "/embedded-checkout");
+    let created = client.embedded_checkout().create_session(&params);
+    let seen = Seen::of(&created);
+    log.lock().expect("log").creates.push(CreateCall {
+        tag: tag.to_owned(),
+        seen,
+    });
+    let Ok(session) = created else { return };
+    let Some(secret) = session.client_secret.clone() else {
+        panic!("a created session has a client secret");
+    };
+
+    // Confirm: with the caller's key (retried), or without (never repeated).
+    let keyed = rng.below(2) == 0;
+    let mut confirm = Confirm::new(secret.clone(), PaymentMethod::card("tok_chaos"));
+    if keyed {
+        confirm = confirm
+            .with_idempotency_key(format!("confirm-{tag}"))
+            .expect("a valid key");
+    }
+    maybe_fault(fake, log, rng, "POST", CONFIRM);
+    let confirmed = retrying.embedded_checkout().confirm(&confirm);
+    let seen = Seen::of(&confirmed);
+    log.lock().expect("log").confirms.push(ConfirmCall {
+        session_id: session.id.clone(),
+        secret: secret.expose_secret().to_owned(),
+        keyed,
+        seen,
+    });
+
+    // A read between writes: any fault, retried; it must never change anything.
+    maybe_fault(fake, log, rng, "GET", "/embedded-checkout/");
+    if let Ok(op) = RetrieveSession::new(session.id.as_str()) {
+        let _ = retrying.send(&op);
+    }
+}
+
+fn check(fake: &FakeEasy, log: &Log, seed: u64) {
+    // Sessions by the tag their create carried.
+    let mut by_tag: HashMap<String, usize> = HashMap::new();
+    for session in fake.sessions() {
+        let tag = session["metadata"]["call"].as_str().unwrap_or_default();
+        *by_tag.entry(tag.to_owned()).or_default() += 1;
+        assert!(
+            session["payments"].as_u64() <= Some(1),
+            "seed {seed}: session {} charged {} times",
+            session["id"],
+            session["payments"]
+        );
+    }
+    for call in &log.creates {
+        let made = by_tag.get(&call.tag).copied().unwrap_or(0);
+        assert!(made <= 1, "seed {seed}: create {} made {made} sessions", call.tag);
+        if matches!(call.seen, Seen::Ok) {
+            assert_eq!(made, 1, "seed {seed}: create {} returned Ok", call.tag);
+        }
+        if call.seen.certainly_not_applied() {
+            assert_eq!(
+                made, 0,
+                "seed {seed}: create {} failed with outcome_unknown() false ({:?}) but made a session",
+                call.tag, call.seen
+            );
+        }
+    }
+
+    let requests = fake.requests();
+    for call in &log.confirms {
+        let session = fake
+            .session(&call.session_id)
+            .unwrap_or_else(|| panic!("seed {seed}: session {} vanished", call.session_id));
+        let payments = session["payments"].as_u64().unwrap_or(u64::MAX);
+        if matches!(call.seen, Seen::Ok) {
+            assert_eq!(
+                payments, 1,
+                "seed {seed}: confirm of {} returned Ok",
+                call.session_id
+            );
+        }
+        if call.seen.certainly_not_applied() {
+            assert_eq!(
+                payments, 0,
+                "seed {seed}: confirm of {} failed with outcome_unknown() false ({:?}) but charged",
+                call.session_id, call.seen
+            );
+        }
+        if !call.keyed {
+            let sent = requests
+                .iter()
+                .filter(|r| r.method == "POST" && r.path == CONFIRM)
+                .filter(|r| r.header("idempotency-key").is_none())
+                .filter(|r| {
+                    r.json().and_then(|b| b["client_secret"].as_str().map(str::to_owned))
+                        == Some(call.secret.clone())
+                })
+                .count();
+            assert_eq!(
+                sent, 1,
+                "seed {seed}: keyless confirm of {} sent {sent} times",
+                call.session_id
+            );
+        }
+    }
+}
