@@ -6,6 +6,11 @@
 //! | 2 | invalid input or usage, nothing sent (missing API key included) | `invalid_input` |
 //! | 3 | transport failure or timeout | `transport`, `timeout` |
 //! | 4 | a 2xx body that could not be decoded | `decode` |
+//!
+//! Every error also says `outcome_unknown`: whether a write (`session create`, `confirm`,
+//! `validate`, `config set`) may have taken effect although it failed (the SDK's
+//! `Error::outcome_unknown`), and the `idempotency_key` the request carried. When the outcome
+//! is unknown the text line ends with what to do before sending it again.
 
 use std::time::SystemTime;
 
@@ -59,8 +64,22 @@ pub struct Report {
     pub details: Option<Value>,
     /// How long the server asked to wait before retrying (429).
     pub retry_after_seconds: Option<u64>,
+    /// Whether a write may have taken effect although it failed (never for a read, nor for
+    /// a failure found before anything was sent).
+    pub outcome_unknown: bool,
+    /// The `Idempotency-Key` the failed request carried (given or generated).
+    pub idempotency_key: Option<String>,
     /// The one-line text form (after `error: `).
     pub line: String,
+}
+
+/// What a write is, for the advice after a failure that leaves its outcome unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    /// `session confirm`: a payment.
+    Payment,
+    /// Any other call.
+    Other,
 }
 
 impl Report {
@@ -80,6 +99,8 @@ impl Report {
             message,
             details: None,
             retry_after_seconds: None,
+            outcome_unknown: false,
+            idempotency_key: None,
             line,
         }
     }
@@ -149,7 +170,8 @@ impl CliError {
     }
 
     /// The JSON form: `{"error": {"kind", "status", "code", "message", "details",
-    /// "retry_after_seconds"}}`, absent fields as `null`.
+    /// "retry_after_seconds", "outcome_unknown", "idempotency_key"}}`, absent fields as
+    /// `null`.
     pub fn to_json(&self) -> Value {
         json!({
             "error": {
@@ -159,13 +181,20 @@ impl CliError {
                 "message": self.message,
                 "details": self.details,
                 "retry_after_seconds": self.retry_after_seconds,
+                "outcome_unknown": self.outcome_unknown,
+                "idempotency_key": self.idempotency_key,
             }
         })
     }
-}
 
-impl From<Error> for CliError {
-    fn from(error: Error) -> Self {
+    /// The error of a `confirm`: as [`From<Error>`], with the advice for a payment.
+    pub fn confirm(error: Error) -> Self {
+        Self::from_sdk(error, Write::Payment)
+    }
+
+    /// An SDK error; when the write's outcome is unknown, the text line ends with what to do
+    /// before sending it again (for a `what` write).
+    fn from_sdk(error: Error, what: Write) -> Self {
         let kind = error.kind();
         let line = error.to_string();
         let exit_code = match kind {
@@ -182,6 +211,8 @@ impl From<Error> for CliError {
             message: line.clone(),
             details: None,
             retry_after_seconds: None,
+            outcome_unknown: error.outcome_unknown(),
+            idempotency_key: error.idempotency_key().map(|k| k.as_str().to_owned()),
             line,
         };
         match &error {
@@ -218,7 +249,39 @@ impl From<Error> for CliError {
             }
             _ => {}
         }
+        if out.outcome_unknown {
+            out.line.push_str("; ");
+            out.line.push_str(&unknown_outcome_advice(
+                what,
+                out.idempotency_key.as_deref(),
+            ));
+        }
         out.into()
+    }
+}
+
+impl From<Error> for CliError {
+    fn from(error: Error) -> Self {
+        Self::from_sdk(error, Write::Other)
+    }
+}
+
+/// What to do after a `what` write whose outcome is unknown, which carried `key`.
+fn unknown_outcome_advice(what: Write, key: Option<&str>) -> String {
+    let happened = match what {
+        Write::Payment => "the payment may have gone through",
+        Write::Other => "it may have taken effect",
+    };
+    match (key, what) {
+        (Some(key), _) => format!(
+            "{happened}: retry with --idempotency-key {key} (the server replays the first \
+             result), never without it"
+        ),
+        (None, Write::Payment) => format!(
+            "{happened}: retrieve the session (`easy-checkout session get SESSION_ID`) before \
+             paying again"
+        ),
+        (None, Write::Other) => format!("{happened}: check before sending it again"),
     }
 }
 
@@ -242,8 +305,8 @@ pub fn seconds_until(retry_after: RetryAfter, now: SystemTime) -> u64 {
 mod tests {
     use std::time::Duration;
 
-    use easy_checkout_core::ApiError;
     use easy_checkout_core::http::{HeaderMap, StatusCode};
+    use easy_checkout_core::{ApiError, IdempotencyKey, TransportError, TransportErrorKind};
 
     use super::*;
 
@@ -269,8 +332,70 @@ mod tests {
         assert_eq!(
             e.to_json(),
             json!({"error": {"kind": "rate_limited", "status": 429, "code": "RATE_LIMITED",
-                "message": "slow down", "details": {"n": 1}, "retry_after_seconds": 12}})
+                "message": "slow down", "details": {"n": 1}, "retry_after_seconds": 12,
+                "outcome_unknown": false, "idempotency_key": null}})
         );
+    }
+
+    fn server_error(key: Option<&str>) -> Error {
+        let mut api =
+            ApiError::from_response(StatusCode::SERVICE_UNAVAILABLE, &HeaderMap::new(), b"");
+        api.idempotency_key = key.map(|k| IdempotencyKey::new(k).unwrap());
+        Error::from(api)
+    }
+
+    #[test]
+    fn an_unknown_outcome_says_what_to_do() {
+        let cut = || Error::from(TransportError::msg(TransportErrorKind::Io, "reset"));
+        let cases = [
+            (
+                CliError::confirm(cut()),
+                None,
+                "connection failed: reset; the payment may have gone through: retrieve the \
+                 session (`easy-checkout session get SESSION_ID`) before paying again",
+            ),
+            (
+                CliError::confirm(server_error(Some("pay-1"))),
+                Some("pay-1"),
+                "server error (HTTP 503); the payment may have gone through: retry with \
+                 --idempotency-key pay-1 (the server replays the first result), never without it",
+            ),
+            (
+                CliError::from(server_error(Some("cfg-1"))),
+                Some("cfg-1"),
+                "server error (HTTP 503); it may have taken effect: retry with \
+                 --idempotency-key cfg-1 (the server replays the first result), never without it",
+            ),
+            (
+                CliError::from(cut()),
+                None,
+                "connection failed: reset; it may have taken effect: check before sending it again",
+            ),
+        ];
+        for (e, key, line) in cases {
+            assert!(e.outcome_unknown);
+            assert_eq!(e.line, line);
+            assert_eq!(e.to_json()["error"]["outcome_unknown"], true);
+            assert_eq!(e.to_json()["error"]["idempotency_key"], json!(key));
+        }
+    }
+
+    #[test]
+    fn a_known_outcome_gives_no_advice() {
+        let refused = TransportError::msg(TransportErrorKind::Connect, "refused");
+        let not_found = ApiError::from_response(StatusCode::NOT_FOUND, &HeaderMap::new(), b"");
+        for e in [
+            CliError::confirm(Error::from(refused)),
+            CliError::confirm(Error::from(not_found)),
+            CliError::from(Error::from(InvalidInput::new("return_url", "is not a URL"))),
+        ] {
+            assert!(!e.outcome_unknown, "{e:?}");
+            assert!(!e.line.contains("may have"), "{}", e.line);
+            assert_eq!(e.to_json()["error"]["outcome_unknown"], false);
+        }
+        let local = CliError::invalid_input("bad flag");
+        assert_eq!(local.to_json()["error"]["outcome_unknown"], false);
+        assert_eq!(local.to_json()["error"]["idempotency_key"], Value::Null);
     }
 
     #[test]

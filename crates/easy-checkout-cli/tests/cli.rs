@@ -465,7 +465,214 @@ fn confirm_decline_is_an_api_error() {
     assert_eq!(e["error"]["status"], 402);
     assert_eq!(e["error"]["code"], "CARD_DECLINED");
     assert_eq!(e["error"]["kind"], "api");
+    // Refused by the server: known not to have charged.
+    assert_eq!(e["error"]["outcome_unknown"], false);
     assert!(!out.all().contains(&secret));
+}
+
+/// `session confirm` with `secret` over `transport`, then `extra` flags.
+fn confirm_args(fake_or_url: &str, transport: &str, secret: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--base-url",
+        fake_or_url,
+        "--transport",
+        transport,
+        "session",
+        "confirm",
+        "--client-secret",
+        secret,
+        "--payment-method",
+        r#"{"type":"PAYMENT_CARD","token_id":"tok_visa"}"#,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn confirms(fake: &FakeEasy) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/confirm"))
+        .count()
+}
+
+const PAYMENT_ADVICE: &str = "; the payment may have gone through: retrieve the session \
+    (`easy-checkout session get SESSION_ID`) before paying again\n";
+
+#[test]
+fn a_confirm_cut_after_sending_says_the_payment_may_have_gone_through() {
+    let fake = FakeEasy::start().unwrap();
+    for transport in TRANSPORTS {
+        let (_, secret) = create(&fake, transport);
+        for output in ["json", "text"] {
+            fake.clear_requests();
+            fake.inject(Fault::Close);
+            let out = run(&confirm_args(
+                &fake.base_url(),
+                transport,
+                &secret,
+                &["--output", output],
+            ));
+            assert_eq!(out.code, 3, "{out:?}");
+            assert_eq!(
+                confirms(&fake),
+                1,
+                "a keyless confirm is sent once: {out:?}"
+            );
+            assert!(!out.all().contains(&secret), "{out:?}");
+            if output == "json" {
+                let e = out.error_json();
+                assert_eq!(e["error"]["kind"], "transport", "{out:?}");
+                assert_eq!(e["error"]["details"]["transport"], "io", "{out:?}");
+                assert_eq!(e["error"]["outcome_unknown"], true, "{out:?}");
+                assert_eq!(e["error"]["idempotency_key"], Value::Null);
+            } else {
+                assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+                assert!(out.stderr.ends_with(PAYMENT_ADVICE), "{}", out.stderr);
+                assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_keyed_confirm_that_fails_after_retries_says_to_retry_with_its_key() {
+    let fake = FakeEasy::start().unwrap();
+    for transport in TRANSPORTS {
+        let (_, secret) = create(&fake, transport);
+        let key = format!("confirm-cli-{transport}");
+        fake.clear_requests();
+        fake.inject_n(Fault::status(503), 3);
+        let out = run(&confirm_args(
+            &fake.base_url(),
+            transport,
+            &secret,
+            &["--idempotency-key", &key],
+        ));
+        assert_eq!(out.code, 1, "{out:?}");
+        assert_eq!(confirms(&fake), 3, "the first attempt and two retries");
+        assert_eq!(
+            out.stderr,
+            format!(
+                "error: server error (HTTP 503): INJECTED_FAULT: injected fault: HTTP 503; the payment may \
+                 have gone through: retry with --idempotency-key {key} (the server replays the \
+                 first result), never without it\n"
+            )
+        );
+
+        fake.inject_n(Fault::status(503), 3);
+        let out = run(&confirm_args(
+            &fake.base_url(),
+            transport,
+            &secret,
+            &["--idempotency-key", &key, "--output", "json"],
+        ));
+        let e = out.error_json();
+        assert_eq!(e["error"]["status"], 503);
+        assert_eq!(e["error"]["outcome_unknown"], true);
+        assert_eq!(e["error"]["idempotency_key"], key.as_str());
+        assert!(!out.all().contains(&secret), "{out:?}");
+    }
+}
+
+#[test]
+fn a_confirm_that_never_connected_is_known_not_to_have_charged() {
+    let url = closed_port_url();
+    for transport in TRANSPORTS {
+        let out = run(&confirm_args(
+            &url,
+            transport,
+            "ecs_secret_never_sent",
+            &["--output", "json"],
+        ));
+        assert_eq!(out.code, 3, "{out:?}");
+        let e = out.error_json();
+        assert_eq!(e["error"]["details"]["transport"], "connect");
+        assert_eq!(e["error"]["outcome_unknown"], false);
+
+        let out = run(&confirm_args(&url, transport, "ecs_secret_never_sent", &[]));
+        assert_eq!(out.code, 3, "{out:?}");
+        assert!(!out.stderr.contains("may have"), "{}", out.stderr);
+        assert!(!out.all().contains("ecs_secret_never_sent"), "{out:?}");
+    }
+}
+
+#[test]
+fn other_writes_say_whether_they_may_have_taken_effect() {
+    let fake = FakeEasy::start().unwrap();
+    // Keyless and not retried: nothing to retry with.
+    fake.inject(Fault::status(503));
+    let out = run(&api(
+        &fake,
+        "ureq",
+        &[
+            "--max-retries",
+            "0",
+            "config",
+            "set",
+            "--allowed-origin",
+            "https://shop.example",
+        ],
+    ));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: server error (HTTP 503): INJECTED_FAULT: injected fault: HTTP 503; it may have taken \
+         effect: check before sending it again\n"
+    );
+
+    // Retried with a generated key: the advice names the key the fake saw.
+    fake.clear_requests();
+    fake.inject_n(Fault::status(500), 3);
+    let out = run(&api_json(
+        &fake,
+        "isahc",
+        &[
+            "session",
+            "create",
+            "--item",
+            "price_a",
+            "--return-url",
+            "https://shop.example.com/r",
+        ],
+    ));
+    assert_eq!(out.code, 1, "{out:?}");
+    let e = out.error_json();
+    assert_eq!(e["error"]["outcome_unknown"], true);
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 3);
+    let sent = requests[0]
+        .header("idempotency-key")
+        .expect("a generated key");
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.header("idempotency-key") == Some(sent))
+    );
+    assert_eq!(e["error"]["idempotency_key"], sent);
+
+    // Refused: known not to have happened, and reads never are unknown.
+    fake.inject(Fault::status(409));
+    let out = run(&api_json(
+        &fake,
+        "ureq",
+        &["config", "set", "--allowed-origin", "https://shop.example"],
+    ));
+    assert_eq!(
+        out.error_json()["error"]["outcome_unknown"],
+        false,
+        "{out:?}"
+    );
+    fake.inject(Fault::Close);
+    let out = run(&api_json(
+        &fake,
+        "ureq",
+        &["--max-retries", "0", "config", "get"],
+    ));
+    assert_eq!(out.code, 3, "{out:?}");
+    assert_eq!(out.error_json()["error"]["outcome_unknown"], false);
 }
 
 #[test]
@@ -619,6 +826,8 @@ fn api_errors_exit_1_with_the_json_error_shape() {
                 "message": "no session has this id",
                 "details": {"session_id": "ecs_missing"},
                 "retry_after_seconds": null,
+                "outcome_unknown": false,
+                "idempotency_key": null,
             }})
         );
 

@@ -15,7 +15,9 @@ use std::time::Duration;
 use http::{Method, StatusCode, Uri};
 
 use crate::config::Config;
-use crate::error::{ApiErrorKind, Error, RateLimit, RetryAfter, TransportError};
+use crate::error::{
+    ApiErrorKind, Effect, Error, RateLimit, RetryAfter, TransportError, status_may_have_applied,
+};
 use crate::id::IdempotencyKey;
 use crate::models::{
     CheckoutConfig, CryptoPaymentStatus, KeyInfo, Session, SessionStatus, ValidateResponse,
@@ -229,8 +231,13 @@ impl<T: Transport> Client<T> {
             _ => None,
         };
         let repeatable = RetryPolicy::may_repeat(O::IDEMPOTENCY, key.is_some());
+        // What a failure will say about whether the write happened: a write stays "maybe"
+        // once any attempt of it may have reached the server.
+        let mut effect = Effect::of(&O::METHOD);
         let mut retries = 0;
         loop {
+            // Building is pure: a retry builds the request the first attempt did, so an
+            // `InvalidInput` only ever comes before anything was sent.
             let request = self.config.build_with_idempotency_key(op, key)?;
             let started = self.observe_request::<O>(&request, retries);
             let decision = match self.transport.send(request) {
@@ -248,7 +255,10 @@ impl<T: Transport> Client<T> {
                         let retry_after = RetryAfter::from_headers(response.headers());
                         let attempt = Attempt::Status(status, retry_after.as_ref());
                         match self.decide(retries, repeatable, attempt) {
-                            RetryDecision::RetryAfter(delay) => Some(delay),
+                            RetryDecision::RetryAfter(delay) => {
+                                effect = effect.after_attempt(status_may_have_applied(status));
+                                Some(delay)
+                            }
                             RetryDecision::GiveUp => None,
                         }
                     };
@@ -258,7 +268,7 @@ impl<T: Transport> Client<T> {
                             // A 2xx gives the result, a final non-2xx the API error (or, for a
                             // user's own operation that accepts it, a result).
                             let value = O::parse(status, response.headers(), response.body())
-                                .map_err(|e| e.with_idempotency_key(key))?;
+                                .map_err(|e| e.for_call(key, effect))?;
                             let meta = ResponseMeta {
                                 status,
                                 rate_limit: RateLimit::from_headers(response.headers()),
@@ -276,9 +286,12 @@ impl<T: Transport> Client<T> {
                         retry: retries,
                     });
                     match self.decide(retries, repeatable, Attempt::Failed(&error)) {
-                        RetryDecision::RetryAfter(delay) => delay,
+                        RetryDecision::RetryAfter(delay) => {
+                            effect = effect.after_attempt(!error.certainly_not_sent());
+                            delay
+                        }
                         RetryDecision::GiveUp => {
-                            return Err(Error::from(error).with_idempotency_key(key));
+                            return Err(Error::from(error).for_call(key, effect));
                         }
                     }
                 }

@@ -5,11 +5,14 @@
 //! with a kind per status), or a 2xx body could not be decoded ([`DecodeError`]). `Display`
 //! is one line and never contains a secret; raw bodies are kept for inspection but `Debug`
 //! shows only their length, since a server may echo a request body back.
+//!
+//! [`Error::outcome_unknown`] says whether a failed write may nevertheless have taken effect
+//! on the server: the one question to answer before sending a payment again.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, Method, StatusCode};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -71,14 +74,73 @@ impl Error {
         }
     }
 
-    /// Records the key the request carried (done by the client loop).
-    pub(crate) fn with_idempotency_key(mut self, key: Option<&crate::id::IdempotencyKey>) -> Self {
+    /// Whether the call was a write that may have taken effect on the server although it
+    /// failed: `true` means *do not guess*. Before sending it again, find out (retrieve the
+    /// session after a `confirm`), or send it again with [`Error::idempotency_key`], which the
+    /// server replays instead of applying twice.
+    ///
+    /// | the call failed with | GET, HEAD, OPTIONS, TRACE | any other method (a write) |
+    /// |---|---|---|
+    /// | [`Error::InvalidInput`]: nothing was sent | `false` | `false` |
+    /// | a [`TransportError`] that [`certainly_not_sent`](TransportError::certainly_not_sent) (DNS, refused connection, connect timeout, TLS handshake, by default every `Connect` and `Tls` kind) | `false` | `false` |
+    /// | any other [`TransportError`] (reset or cut connection, total timeout, oversized body, `Other`) | `false` | `true` |
+    /// | a 4xx: the server refused it | `false` | `false` |
+    /// | a 5xx, a 3xx, any other non-2xx, non-4xx status | `false` | `true` |
+    /// | a 2xx whose body could not be decoded: it took effect | `false` | `true` |
+    ///
+    /// A write that was retried is `true` whenever any of its attempts may have taken effect:
+    /// a 503 followed by a refused connection is still unknown.
+    ///
+    /// The method is recorded by the [`Client`](crate::Client) and by
+    /// [`Operation::parse_response`](crate::Operation::parse_response). An error from a
+    /// direct call to [`Operation::parse`](crate::Operation::parse), or built from a
+    /// [`TransportError`] by hand, does not know its method and is judged as a write.
+    pub fn outcome_unknown(&self) -> bool {
+        match self.effect() {
+            Effect::Read => false,
+            Effect::WriteMaybeApplied => true,
+            Effect::Write => match self {
+                Error::InvalidInput(_) => false,
+                Error::Api(e) => status_may_have_applied(e.status),
+                Error::Decode(_) => true,
+                Error::Transport(e) => !e.certainly_not_sent(),
+            },
+        }
+    }
+
+    /// What is known about the method of the call (see [`Effect`]).
+    fn effect(&self) -> Effect {
+        match self {
+            Error::InvalidInput(_) => Effect::Write,
+            Error::Api(e) => e.effect,
+            Error::Decode(e) => e.effect,
+            Error::Transport(e) => e.effect,
+        }
+    }
+
+    /// Records what [`Error::outcome_unknown`] needs to know about the call.
+    pub(crate) fn with_effect(mut self, effect: Effect) -> Self {
+        match &mut self {
+            Error::Api(e) => e.effect = effect,
+            Error::Decode(e) => e.effect = effect,
+            Error::Transport(e) => e.effect = effect,
+            Error::InvalidInput(_) => {}
+        }
+        self
+    }
+
+    /// Records the key the request carried and what the call was (done by the client loop).
+    pub(crate) fn for_call(
+        mut self,
+        key: Option<&crate::id::IdempotencyKey>,
+        effect: Effect,
+    ) -> Self {
         match &mut self {
             Error::Api(e) => e.idempotency_key = key.cloned(),
             Error::Transport(e) => e.idempotency_key = key.cloned(),
             _ => {}
         }
-        self
+        self.with_effect(effect)
     }
 
     /// The transport error, if the call never got an answer.
@@ -100,6 +162,44 @@ impl From<DecodeError> for Error {
     fn from(e: DecodeError) -> Self {
         Error::Decode(Box::new(e))
     }
+}
+
+/// What [`Error::outcome_unknown`] knows about the call an error ended, besides how its last
+/// attempt failed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Effect {
+    /// A GET, HEAD, OPTIONS or TRACE: it changes nothing, however it failed.
+    Read,
+    /// A write, or a call whose method nobody recorded: judged by how its last attempt failed.
+    #[default]
+    Write,
+    /// A write an earlier attempt of which (since retried) may have taken effect.
+    WriteMaybeApplied,
+}
+
+impl Effect {
+    /// The effect of a call with `method`, before any attempt.
+    pub(crate) fn of(method: &Method) -> Self {
+        match *method {
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE => Self::Read,
+            _ => Self::Write,
+        }
+    }
+
+    /// The effect once an attempt that `may_have_applied` is retried.
+    pub(crate) fn after_attempt(self, may_have_applied: bool) -> Self {
+        match self {
+            Self::Write if may_have_applied => Self::WriteMaybeApplied,
+            other => other,
+        }
+    }
+}
+
+/// Whether a request answered with `status` may have been acted on: everything but a 4xx,
+/// which is the server refusing it (a 2xx did take effect; a 3xx, 5xx or other status might
+/// have).
+pub(crate) fn status_may_have_applied(status: StatusCode) -> bool {
+    !status.is_client_error()
 }
 
 /// [`Error::kind`]: one flat list of what went wrong.
@@ -266,6 +366,7 @@ pub struct ApiError {
     /// The `Idempotency-Key` the request carried (the caller's, or one the client
     /// generated): send it again to retry safely.
     pub idempotency_key: Option<crate::id::IdempotencyKey>,
+    effect: Effect,
 }
 
 impl ApiError {
@@ -307,6 +408,7 @@ impl ApiError {
             rate_limit: RateLimit::from_headers(headers),
             raw_body: body.to_vec(),
             idempotency_key: None,
+            effect: Effect::default(),
         }
     }
 
@@ -365,6 +467,7 @@ pub struct DecodeError {
     pub reason: String,
     /// The body exactly as received.
     pub raw_body: Vec<u8>,
+    effect: Effect,
 }
 
 impl DecodeError {
@@ -373,6 +476,7 @@ impl DecodeError {
             status,
             reason: reason.into(),
             raw_body: body.to_vec(),
+            effect: Effect::default(),
         }
     }
 
@@ -471,7 +575,8 @@ impl TransportErrorKind {
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The request could not be sent or its response could not be read. Keeps the transport's
-/// own error as its `source`.
+/// own error as its `source`, and whether the request [certainly did not go
+/// out](TransportError::certainly_not_sent).
 #[derive(Debug, thiserror::Error)]
 #[error("{}{}", kind.describe(), detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
 pub struct TransportError {
@@ -479,29 +584,71 @@ pub struct TransportError {
     detail: Option<String>,
     #[source]
     source: Option<BoxError>,
+    not_sent: bool,
     idempotency_key: Option<crate::id::IdempotencyKey>,
+    effect: Effect,
 }
 
 impl TransportError {
     /// A failure of `kind`, with the transport's own error as its source.
     pub fn new(kind: TransportErrorKind, source: impl Into<BoxError>) -> Self {
         let source = source.into();
-        Self {
-            kind,
-            detail: Some(describe_chain(source.as_ref())),
-            source: Some(source),
-            idempotency_key: None,
-        }
+        Self::with_parts(kind, Some(describe_chain(source.as_ref())), Some(source))
     }
 
     /// A failure of `kind` described by a message only.
     pub fn msg(kind: TransportErrorKind, detail: impl Into<String>) -> Self {
+        Self::with_parts(kind, Some(detail.into()), None)
+    }
+
+    fn with_parts(
+        kind: TransportErrorKind,
+        detail: Option<String>,
+        source: Option<BoxError>,
+    ) -> Self {
         Self {
             kind,
-            detail: Some(detail.into()),
-            source: None,
+            detail,
+            source,
+            not_sent: matches!(kind, TransportErrorKind::Connect | TransportErrorKind::Tls),
             idempotency_key: None,
+            effect: Effect::default(),
         }
+    }
+
+    /// Marks the failure as certainly before any byte of the request went out: a failed DNS
+    /// lookup, a refused connection, a connect timeout, a failed TLS handshake, a request the
+    /// transport refused to send. A write that failed so is known not to have happened
+    /// ([`Error::outcome_unknown`] is `false`). Mark only what is certain: a wrong mark can
+    /// make a merchant charge a card twice.
+    ///
+    /// ```
+    /// use easy_checkout_core::{TransportError, TransportErrorKind};
+    /// let e = TransportError::msg(TransportErrorKind::Timeout, "connect timed out");
+    /// assert!(!e.certainly_not_sent());
+    /// assert!(e.not_sent().certainly_not_sent());
+    /// ```
+    pub fn not_sent(mut self) -> Self {
+        self.not_sent = true;
+        self
+    }
+
+    /// Marks the failure as possibly after the request (or part of it) went out, overriding
+    /// the default of a [`Connect`](TransportErrorKind::Connect) or
+    /// [`Tls`](TransportErrorKind::Tls) failure: for a connection or TLS error that may have
+    /// struck a connection already carrying the request.
+    pub fn maybe_sent(mut self) -> Self {
+        self.not_sent = false;
+        self
+    }
+
+    /// Whether the request certainly did not go out. By default `true` for the
+    /// [`Connect`](TransportErrorKind::Connect) and [`Tls`](TransportErrorKind::Tls) kinds and
+    /// `false` for the others (a timeout, a broken connection, an oversized body may come
+    /// after the server got the request); [`TransportError::not_sent`] and
+    /// [`TransportError::maybe_sent`] set it.
+    pub fn certainly_not_sent(&self) -> bool {
+        self.not_sent
     }
 
     /// A response body larger than `limit` bytes.

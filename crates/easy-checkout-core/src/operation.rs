@@ -14,7 +14,7 @@ use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::config::Config;
-use crate::error::{ApiError, DecodeError, Error, InvalidInput};
+use crate::error::{ApiError, DecodeError, Effect, Error, InvalidInput};
 use crate::id::IdempotencyKey;
 
 /// The header that carries the secret API key.
@@ -109,13 +109,16 @@ pub trait Operation {
     /// [`Error::Decode`] for a 2xx body of the wrong shape. Never panics.
     fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error>;
 
-    /// [`Operation::parse`] on a whole `http::Response`.
+    /// [`Operation::parse`] on a whole `http::Response`. Its error also knows the operation's
+    /// method, so [`Error::outcome_unknown`] is `false` for a read (an error from `parse`
+    /// alone is judged as a write's).
     fn parse_response<B: AsRef<[u8]>>(response: &http::Response<B>) -> Result<Self::Output, Error> {
         Self::parse(
             response.status(),
             response.headers(),
             response.body().as_ref(),
         )
+        .map_err(|e| e.with_effect(Effect::of(&Self::METHOD)))
     }
 }
 

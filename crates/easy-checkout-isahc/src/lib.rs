@@ -104,6 +104,18 @@
 //! | a body over [`TransportSettings::max_body_bytes`] | `BodyTooLarge` |
 //! | an `https://` request when libcurl has no TLS (no TLS feature) | `Tls` |
 //! | anything else (`InvalidRequest`, `ClientInitialization`, …), and a header value that is not visible ASCII, which isahc cannot send | `Other` |
+//!
+//! Whether a failed request certainly did not go out
+//! ([`TransportError::certainly_not_sent`], which decides [`Error::outcome_unknown`]): yes
+//! for every `Connect` and `Tls` kind above (libcurl reports them while connecting or in the
+//! handshake; a connection that breaks later is `Io`), for a header value isahc cannot send,
+//! for `https://` without TLS in libcurl, and when the isahc client cannot be built. No for
+//! the rest, timeouts included: libcurl reports the connect timeout and the total timeout
+//! with the same code (`CURLE_OPERATION_TIMEDOUT`), and only the text of its error buffer
+//! tells them apart ("Connection timed out after …" against "Operation timed out after …"),
+//! which isahc 2 does not pass on (it reads results with `Message::result`, which leaves the
+//! buffer behind). So a timeout is always taken as one that may have struck after the
+//! request went out.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -216,7 +228,8 @@ fn lazy_client<'a>(
     if let Some(client) = cell.get() {
         return Ok(client);
     }
-    let built = build_client(settings, pool)?;
+    // Nothing is sent without a client.
+    let built = build_client(settings, pool).map_err(TransportError::not_sent)?;
     // Should another thread have been first, its client is kept and this one dropped.
     Ok(cell.get_or_init(|| built))
 }
@@ -290,7 +303,8 @@ impl Transport for IsahcTransport {
             return Err(TransportError::msg(
                 TransportErrorKind::Other,
                 format!("the value of the `{name}` header is not visible ASCII"),
-            ));
+            )
+            .not_sent());
         }
         // Without TLS in libcurl an https URL would fail as an "unsupported protocol", the
         // same words libcurl uses for a reply that is not HTTP: say what is missing instead.
@@ -300,7 +314,8 @@ impl Transport for IsahcTransport {
             return Err(TransportError::msg(
                 TransportErrorKind::Tls,
                 "libcurl was built without TLS: enable the `native-tls` feature",
-            ));
+            )
+            .not_sent());
         }
         // libcurl resends a request on its own when a reused connection dies before any
         // reply byte: one that must not go out twice never takes a reused connection.
@@ -361,7 +376,7 @@ fn without_proxy(
     builder
         .proxy(None)
         .body(body)
-        .map_err(|e| TransportError::new(TransportErrorKind::Other, e))
+        .map_err(|e| TransportError::new(TransportErrorKind::Other, e).not_sent())
 }
 
 /// A reader that keeps the isahc error behind a failed read.
@@ -489,6 +504,50 @@ mod tests {
         assert_eq!(kind(I::InvalidRequest), K::Other);
         assert_eq!(kind(I::ClientInitialization), K::Other);
         assert_eq!(kind(I::TooManyRedirects), K::Other);
+    }
+
+    #[test]
+    fn only_connect_and_tls_failures_are_not_sent() {
+        use isahc::error::ErrorKind as I;
+        let not_sent = |k: I| map_error(isahc::Error::from(k)).certainly_not_sent();
+        for kind in [
+            I::ConnectionFailed,
+            I::NameResolution,
+            I::BadServerCertificate,
+            I::BadClientCertificate,
+            I::TlsEngine,
+            I::InvalidTlsConfiguration,
+        ] {
+            assert!(not_sent(kind.clone()), "{kind:?}");
+        }
+        // A timeout may be the total one, after the request went out (see the crate docs).
+        for kind in [
+            I::Timeout,
+            I::Io,
+            I::ProtocolViolation,
+            I::InvalidRequest,
+            I::ClientInitialization,
+            I::TooManyRedirects,
+        ] {
+            assert!(!not_sent(kind.clone()), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_header_isahc_cannot_send_is_refused_before_sending() {
+        let mut request = http::Request::post("http://127.0.0.1:9/x")
+            .body(b"{}".to_vec())
+            .expect("a request");
+        request.headers_mut().insert(
+            "x-note",
+            http::HeaderValue::from_bytes(b"caf\xc3\xa9").expect("obs-text is a header value"),
+        );
+        let transport = IsahcTransport::new();
+        let error = transport.send(request).expect_err("refused");
+        assert_eq!(error.kind(), TransportErrorKind::Other);
+        assert!(error.certainly_not_sent());
+        let debug = format!("{transport:?}");
+        assert!(debug.contains("started: false") && debug.contains("started_unpooled: false"));
     }
 
     #[test]

@@ -97,6 +97,18 @@
 //! | any other I/O error (reset, closed mid-body), `Protocol`, `LargeResponseHeader` | `Io` |
 //! | a body over [`TransportSettings::max_body_bytes`] | `BodyTooLarge` |
 //! | anything else (`BadUri`, `Http`, `RequireHttpsOnly`, `InvalidProxyUrl`, …) | `Other` |
+//!
+//! An error is marked [`not_sent`](TransportError::not_sent) (so a failed write is known not
+//! to have happened, see [`Error::outcome_unknown`]) only when ureq certainly failed before
+//! writing the request: `Timeout(Resolve)`, `Timeout(Connect)` (the connect timeout, which
+//! covers DNS and the TLS handshake), `HostNotFound`, `ConnectionFailed`,
+//! `ConnectProxyFailed`, the TLS set-up errors (`Tls`, `TlsRequired`, `Pem`, `Rustls`,
+//! `NativeTls`, `Der`), `BadUri`, `RequireHttpsOnly`, `InvalidProxyUrl`, and the I/O errors
+//! only a connect gives: a failed name lookup, `ConnectionRefused`, `AddrNotAvailable`, and a
+//! rustls certificate error. Everything else is marked maybe sent: a total (`Global`)
+//! timeout, which may strike after the request went out, a reset or cut connection,
+//! `HostUnreachable` / `NetworkUnreachable` (also possible on an open connection), any other
+//! rustls error (an alert can come mid-stream), and every error while reading the body.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -320,7 +332,64 @@ fn map_error(error: ureq::Error, phase: Phase) -> TransportError {
         | ureq::Error::BodyStalled => K::Io,
         _ => K::Other,
     };
-    TransportError::new(kind, error)
+    let unsent = matches!(phase, Phase::Exchange) && before_sending(&error);
+    let error = TransportError::new(kind, error);
+    if unsent {
+        error.not_sent()
+    } else {
+        error.maybe_sent()
+    }
+}
+
+/// Whether ureq certainly failed before writing any byte of the request: while resolving,
+/// connecting, setting up TLS or checking the request (see the crate's error table).
+fn before_sending(error: &ureq::Error) -> bool {
+    match error {
+        ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect)
+        | ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::ConnectProxyFailed(_)
+        | ureq::Error::Tls(_)
+        | ureq::Error::TlsRequired
+        | ureq::Error::BadUri(_)
+        | ureq::Error::RequireHttpsOnly(_)
+        | ureq::Error::InvalidProxyUrl => true,
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        ureq::Error::Pem(_) => true,
+        // Raised by the TLS configuration and the handshake only; errors on an open TLS
+        // connection come as `Io`.
+        #[cfg(feature = "rustls")]
+        ureq::Error::Rustls(_) => true,
+        #[cfg(feature = "native-tls")]
+        ureq::Error::NativeTls(_) | ureq::Error::Der(_) => true,
+        ureq::Error::Io(e) => io_before_sending(e),
+        _ => false,
+    }
+}
+
+/// The I/O errors only a connect gives: a failed lookup, a refused connection, no local
+/// address, a certificate rustls refused (certificates are checked in the handshake only).
+fn io_before_sending(error: &io::Error) -> bool {
+    #[cfg(feature = "rustls")]
+    if let Some(tls) = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        return matches!(tls, rustls::Error::InvalidCertificate(_));
+    }
+    is_lookup_failure(error)
+        || matches!(
+            error.kind(),
+            io::ErrorKind::ConnectionRefused | io::ErrorKind::AddrNotAvailable
+        )
+}
+
+/// std's resolver reports a failed lookup as an uncategorised I/O error; its message is the
+/// only mark it carries.
+fn is_lookup_failure(error: &io::Error) -> bool {
+    error
+        .to_string()
+        .starts_with("failed to lookup address information")
 }
 
 fn io_kind(error: &io::Error) -> TransportErrorKind {
@@ -332,12 +401,7 @@ fn io_kind(error: &io::Error) -> TransportErrorKind {
     {
         return K::Tls;
     }
-    // std's resolver reports a failed lookup as an uncategorised I/O error; its message is
-    // the only mark it carries.
-    if error
-        .to_string()
-        .starts_with("failed to lookup address information")
-    {
+    if is_lookup_failure(error) {
         return K::Connect;
     }
     match error.kind() {
@@ -453,6 +517,85 @@ mod tests {
         assert_eq!(kind(ureq::Error::StatusCode(500)), K::Other);
         assert_eq!(kind(ureq::Error::TooManyRedirects), K::Other);
         assert_eq!(kind(ureq::Error::BodyExceedsLimit(10)), K::Other);
+    }
+
+    #[test]
+    fn only_failures_before_the_request_went_out_are_marked_not_sent() {
+        let not_sent = |error: ureq::Error| map_error(error, Phase::Exchange).certainly_not_sent();
+        for (error, expected) in [
+            (ureq::Error::Timeout(ureq::Timeout::Resolve), true),
+            (ureq::Error::Timeout(ureq::Timeout::Connect), true),
+            (ureq::Error::HostNotFound, true),
+            (ureq::Error::ConnectionFailed, true),
+            (ureq::Error::ConnectProxyFailed("407".into()), true),
+            (ureq::Error::Tls("bad"), true),
+            (ureq::Error::TlsRequired, true),
+            (ureq::Error::BadUri("x".into()), true),
+            (ureq::Error::RequireHttpsOnly("http://a".into()), true),
+            (ureq::Error::InvalidProxyUrl, true),
+            (io(io::ErrorKind::ConnectionRefused), true),
+            (io(io::ErrorKind::AddrNotAvailable), true),
+            (
+                ureq::Error::Io(io::Error::other(
+                    "failed to lookup address information: Name or service not known",
+                )),
+                true,
+            ),
+            (ureq::Error::Timeout(ureq::Timeout::Global), false),
+            (ureq::Error::Timeout(ureq::Timeout::PerCall), false),
+            (ureq::Error::Timeout(ureq::Timeout::SendRequest), false),
+            (ureq::Error::Timeout(ureq::Timeout::SendBody), false),
+            (ureq::Error::Timeout(ureq::Timeout::RecvResponse), false),
+            (ureq::Error::Timeout(ureq::Timeout::RecvBody), false),
+            (io(io::ErrorKind::TimedOut), false),
+            (io(io::ErrorKind::ConnectionReset), false),
+            (io(io::ErrorKind::BrokenPipe), false),
+            (io(io::ErrorKind::UnexpectedEof), false),
+            // Connect kinds, but also possible on a connection already carrying the request.
+            (io(io::ErrorKind::HostUnreachable), false),
+            (io(io::ErrorKind::NetworkUnreachable), false),
+            (ureq::Error::LargeResponseHeader(70_000, 65_536), false),
+            (ureq::Error::BodyExceedsLimit(10), false),
+            (ureq::Error::StatusCode(500), false),
+        ] {
+            let what = format!("{error:?}");
+            assert_eq!(not_sent(error), expected, "{what}");
+        }
+        // Reading the body, the request is long gone: never "not sent".
+        for error in [
+            ureq::Error::Timeout(ureq::Timeout::Connect),
+            ureq::Error::HostNotFound,
+            io(io::ErrorKind::ConnectionRefused),
+            ureq::Error::BodyExceedsLimit(10),
+        ] {
+            let mapped = map_error(error, Phase::Body { limit: 10 });
+            assert!(!mapped.certainly_not_sent(), "{mapped:?}");
+        }
+    }
+
+    #[cfg(feature = "rustls")]
+    #[test]
+    fn only_a_certificate_error_from_rustls_inside_io_is_not_sent() {
+        let inside_io = |e: rustls::Error| {
+            map_error(
+                ureq::Error::Io(io::Error::new(io::ErrorKind::InvalidData, e)),
+                Phase::Exchange,
+            )
+        };
+        let bad_cert = inside_io(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::UnknownIssuer,
+        ));
+        assert_eq!(bad_cert.kind(), TransportErrorKind::Tls);
+        assert!(bad_cert.certainly_not_sent());
+        // A record that fails to decrypt can arrive with the reply: maybe sent.
+        let mid_stream = inside_io(rustls::Error::DecryptError);
+        assert_eq!(mid_stream.kind(), TransportErrorKind::Tls);
+        assert!(!mid_stream.certainly_not_sent());
+        let setup = map_error(
+            ureq::Error::Rustls(rustls::Error::DecryptError),
+            Phase::Exchange,
+        );
+        assert!(setup.certainly_not_sent());
     }
 
     #[cfg(feature = "rustls")]

@@ -45,7 +45,9 @@ pub fn run<T: Transport>(
             }
         }
         SessionCommand::Confirm(args) => {
-            let payload = checkout.confirm(&confirm_op(&args)?)?;
+            let payload = checkout
+                .confirm(&confirm_op(&args)?)
+                .map_err(CliError::confirm)?;
             printer.result(&redacted(&payload)?);
         }
         SessionCommand::Wait(args) => return wait(client, &args, printer),
