@@ -69,10 +69,20 @@ fn any_fault(rng: &mut Rng) -> Fault {
 enum Seen {
     Ok,
     /// Failed; `outcome_unknown()` as the error said.
-    Failed { outcome_unknown: bool, what: String },
+    Failed {
+        outcome_unknown: bool,
+        what: String,
+    },
 }
 
 impl Seen {
+    fn describe(&self) -> &str {
+        match self {
+            Seen::Ok => "Ok",
+            Seen::Failed { what, .. } => what,
+        }
+    }
+
     fn of<T>(result: &Result<T, Error>) -> Self {
         match result {
             Ok(_) => Seen::Ok,
@@ -83,6 +93,7 @@ impl Seen {
         }
     }
 
+    /// Whether the error said the write certainly did not happen.
     fn certainly_not_applied(&self) -> bool {
         matches!(
             self,
@@ -155,7 +166,14 @@ pub fn exactly_once_under_load_and_chaos<T: Transport + Sync>(subject: &Subject<
             let mut rng = Rng(seed ^ (thread as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
             scope.spawn(move || {
                 for n in 0..FLOWS_PER_THREAD {
-                    flow(fake, log, retrying, single, &mut rng, &format!("{thread}-{n}"));
+                    flow(
+                        fake,
+                        log,
+                        retrying,
+                        single,
+                        &mut rng,
+                        &format!("{thread}-{n}"),
+                    );
                 }
             });
         }
@@ -166,17 +184,25 @@ pub fn exactly_once_under_load_and_chaos<T: Transport + Sync>(subject: &Subject<
         fake.wait_until_idle(Duration::from_secs(30)),
         "seed {seed}: the fake is still busy"
     );
-    let log = log.into_inner().expect("no thread panicked holding the log");
+    let log = log
+        .into_inner()
+        .expect("no thread panicked holding the log");
     check(&fake, &log, seed);
     let requests = fake.requests().len();
     let taken = log.faults_queued - fake.pending_faults();
+    let seen = log.creates.iter().map(|c| &c.seen);
+    let seen: Vec<&Seen> = seen.chain(log.confirms.iter().map(|c| &c.seen)).collect();
+    let known = seen.iter().filter(|s| s.certainly_not_applied()).count();
+    let ok = seen.iter().filter(|s| matches!(s, Seen::Ok)).count();
     eprintln!(
         "chaos seed {seed}: {} calls, {requests} requests, {taken} faults injected \
-         ({} queued), {} creates and {} confirms checked against the fake's state",
+         ({} queued); {} creates and {} confirms checked against the fake's state: {ok} Ok, \
+         {known} failed with the outcome known, {} with it unknown",
         log.calls,
         log.faults_queued,
         log.creates.len(),
         log.confirms.len(),
+        seen.len() - ok - known,
     );
 }
 
@@ -267,15 +293,21 @@ fn check(fake: &FakeEasy, log: &Log, seed: u64) {
     }
     for call in &log.creates {
         let made = by_tag.get(&call.tag).copied().unwrap_or(0);
-        assert!(made <= 1, "seed {seed}: create {} made {made} sessions", call.tag);
+        assert!(
+            made <= 1,
+            "seed {seed}: create {} made {made} sessions",
+            call.tag
+        );
         if matches!(call.seen, Seen::Ok) {
             assert_eq!(made, 1, "seed {seed}: create {} returned Ok", call.tag);
         }
         if call.seen.certainly_not_applied() {
             assert_eq!(
-                made, 0,
-                "seed {seed}: create {} failed with outcome_unknown() false ({:?}) but made a session",
-                call.tag, call.seen
+                made,
+                0,
+                "seed {seed}: create {} failed with outcome_unknown() false ({}) but made a session",
+                call.tag,
+                call.seen.describe()
             );
         }
     }
@@ -295,9 +327,11 @@ fn check(fake: &FakeEasy, log: &Log, seed: u64) {
         }
         if call.seen.certainly_not_applied() {
             assert_eq!(
-                payments, 0,
-                "seed {seed}: confirm of {} failed with outcome_unknown() false ({:?}) but charged",
-                call.session_id, call.seen
+                payments,
+                0,
+                "seed {seed}: confirm of {} failed with outcome_unknown() false ({}) but charged",
+                call.session_id,
+                call.seen.describe()
             );
         }
         if !call.keyed {
@@ -306,7 +340,8 @@ fn check(fake: &FakeEasy, log: &Log, seed: u64) {
                 .filter(|r| r.method == "POST" && r.path == CONFIRM)
                 .filter(|r| r.header("idempotency-key").is_none())
                 .filter(|r| {
-                    r.json().and_then(|b| b["client_secret"].as_str().map(str::to_owned))
+                    r.json()
+                        .and_then(|b| b["client_secret"].as_str().map(str::to_owned))
                         == Some(call.secret.clone())
                 })
                 .count();
