@@ -64,12 +64,15 @@ pub struct Adapter<T> {
 impl<T> Adapter<T> {
     /// A transport with short limits: 2 s to connect, 5 s in all.
     pub fn fast(&self) -> T {
-        (self.transport)(
-            TransportSettings::default()
-                .connect_timeout(Duration::from_secs(2))
-                .timeout(Duration::from_secs(5)),
-        )
+        (self.transport)(fast_settings())
     }
+}
+
+/// Short limits: 2 s to connect, 5 s in all.
+fn fast_settings() -> TransportSettings {
+    TransportSettings::default()
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(Duration::from_secs(5))
 }
 
 /// The [`Adapter`] of an adapter crate, from the crate's name and its transport type: every
@@ -477,26 +480,325 @@ pub fn body_exactly_at_the_cap_is_read<T: Transport>(adapter: &Adapter<T>) {
 
 // The transport: broken replies.
 
-pub fn connection_closed_mid_body_is_io<T: Transport>(adapter: &Adapter<T>) {
-    let server = Server::start(|_, stream| {
-        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"data\":");
+/// What a transport must make of a reply followed by a close: a response with this status
+/// and body, or, for `None`, an `Io` error that keeps its cause.
+pub type Outcome = Option<(u16, &'static [u8])>;
+
+/// Sends a request with `method` to a server that answers it with the raw bytes of `reply`
+/// and closes the connection, and checks that `transport` makes `outcome` of it.
+fn assert_reply_then_close<T: Transport>(
+    transport: &T,
+    what: &str,
+    method: http::Method,
+    reply: &'static [u8],
+    outcome: Outcome,
+) {
+    let server = Server::start(move |_, stream| {
+        let _ = stream.write_all(reply);
         After::Close
     });
-    let error = adapter
-        .fast()
-        .send(get(&server.url("/cut")))
-        .expect_err("cut short");
-    assert_eq!(error.kind(), TransportErrorKind::Io, "{error:?}");
-    assert!(error.source().is_some());
+    let request = http::Request::builder()
+        .method(method)
+        .uri(server.url("/cut"))
+        .body(Vec::new())
+        .expect("request");
+    match (transport.send(request), outcome) {
+        (Ok(response), Some((status, body))) => {
+            assert_eq!(response.status(), status, "{what}");
+            assert_eq!(response.body(), body, "{what}");
+        }
+        (Ok(response), None) => panic!("{what}: taken for a response: {response:?}"),
+        (Err(error), Some(_)) => panic!("{what}: not taken for a response: {error:?}"),
+        (Err(error), None) => {
+            assert_eq!(error.kind(), TransportErrorKind::Io, "{what}: {error:?}");
+            assert!(error.source().is_some(), "{what}: {error:?}");
+        }
+    }
 }
 
+/// A reply followed by a close: what it is, the method of the request it answers, the raw
+/// reply, and what the transport must make of it.
+pub type Ending = (&'static str, http::Method, &'static [u8], Outcome);
+
+/// Checks every ending with [`assert_reply_then_close`], on one transport.
+pub fn assert_endings<T: Transport>(adapter: &Adapter<T>, endings: &[Ending]) {
+    let transport = adapter.fast();
+    for (what, method, reply, outcome) in endings {
+        assert_reply_then_close(&transport, what, method.clone(), reply, *outcome);
+    }
+}
+
+/// Each `(what, reply)` is a reply cut short: a GET answered with it, then a close, must fail
+/// with an `Io` error (which the core retries where that is safe), never come back as a
+/// response.
+pub fn assert_cuts_are_io<T: Transport>(adapter: &Adapter<T>, cuts: &[(&str, &'static [u8])]) {
+    let transport = adapter.fast();
+    for &(what, cut) in cuts {
+        let what = format!("cut {what}");
+        assert_reply_then_close(&transport, &what, http::Method::GET, cut, None);
+    }
+}
+
+/// A head up to its blank line, announcing a chunked body.
+macro_rules! chunked_head {
+    () => {
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    };
+}
+
+/// Replies cut before a final status line began.
+const CUT_BEFORE_THE_STATUS_LINE: &[(&str, &[u8])] = &[
+    ("before any byte", b""),
+    ("after an interim 100", b"HTTP/1.1 100 Continue\r\n\r\n"),
+];
+
+/// Replies cut inside the status line.
+const CUT_IN_THE_STATUS_LINE: &[(&str, &[u8])] = &[
+    ("after one byte", b"H"),
+    ("inside the code", b"HTTP/1.1 20"),
+    ("before the line end", b"HTTP/1.1 200 OK"),
+    ("between CR and LF", b"HTTP/1.1 200 OK\r"),
+];
+
+/// Replies cut after the status line and before the blank line that ends the head, whatever
+/// the lines received so far announce.
+const CUT_IN_THE_HEADERS: &[(&str, &[u8])] = &[
+    ("after the status line", b"HTTP/1.1 200 OK\r\n"),
+    (
+        "after a header",
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n",
+    ),
+    ("inside a header name", b"HTTP/1.1 200 OK\r\nContent-Ty"),
+    (
+        "inside a header value",
+        b"HTTP/1.1 200 OK\r\nContent-Type: appl",
+    ),
+    (
+        "inside the blank line",
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r",
+    ),
+    (
+        "after a length",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n",
+    ),
+    (
+        "after the chunked header",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n",
+    ),
+    (
+        "in the head of an error status",
+        b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\n",
+    ),
+    (
+        "in the head of a redirect",
+        b"HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\n",
+    ),
+    (
+        "in the head of an interim 100",
+        b"HTTP/1.1 100 Continue\r\n",
+    ),
+    (
+        "in the final head after an interim 100",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n",
+    ),
+];
+
+/// Replies cut inside a body with a `Content-Length`.
+const CUT_IN_A_SIZED_BODY: &[(&str, &[u8])] = &[
+    (
+        "before the body",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n",
+    ),
+    (
+        "inside the body",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"data\":",
+    ),
+    (
+        "one byte short",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n{\"data\":{}}",
+    ),
+];
+
+/// Replies cut inside a chunked body, before the last chunk (`0\r\n`).
+const CUT_IN_A_CHUNKED_BODY: &[(&str, &[u8])] = &[
+    ("before the first chunk", chunked_head!().as_bytes()),
+    (
+        "inside a chunk-size line",
+        concat!(chunked_head!(), "5").as_bytes(),
+    ),
+    (
+        "inside a chunk",
+        concat!(chunked_head!(), "5\r\nhel").as_bytes(),
+    ),
+    (
+        "before a chunk's line end",
+        concat!(chunked_head!(), "5\r\nhello").as_bytes(),
+    ),
+    (
+        "after a chunk",
+        concat!(chunked_head!(), "5\r\nhello\r\n").as_bytes(),
+    ),
+    (
+        "inside the last chunk's line",
+        concat!(chunked_head!(), "5\r\nhello\r\n0").as_bytes(),
+    ),
+];
+
+/// A chunked body cut after its last chunk (`0` and its line end), before the blank line
+/// that ends the body: the whole body came, the reply did not. The transports differ on it.
+pub const CUT_AFTER_THE_LAST_CHUNK: (&str, &[u8]) = (
+    "after the last chunk",
+    concat!(chunked_head!(), "5\r\nhello\r\n0\r\n").as_bytes(),
+);
+
 pub fn connection_closed_before_any_reply_is_io<T: Transport>(adapter: &Adapter<T>) {
-    let server = Server::start(|_, _| After::Close);
-    let error = adapter
+    assert_cuts_are_io(adapter, CUT_BEFORE_THE_STATUS_LINE);
+}
+
+pub fn connection_closed_in_the_status_line_is_io<T: Transport>(adapter: &Adapter<T>) {
+    assert_cuts_are_io(adapter, CUT_IN_THE_STATUS_LINE);
+}
+
+pub fn connection_closed_in_the_headers_is_io<T: Transport>(adapter: &Adapter<T>) {
+    assert_cuts_are_io(adapter, CUT_IN_THE_HEADERS);
+}
+
+pub fn connection_closed_mid_body_is_io<T: Transport>(adapter: &Adapter<T>) {
+    assert_cuts_are_io(adapter, CUT_IN_A_SIZED_BODY);
+}
+
+pub fn connection_closed_mid_chunked_body_is_io<T: Transport>(adapter: &Adapter<T>) {
+    assert_cuts_are_io(adapter, CUT_IN_A_CHUNKED_BODY);
+}
+
+/// The other side of the cuts: a whole reply followed by a close is a response. A body with
+/// neither a length nor chunking ends where the connection does (RFC 9112, section 6.3),
+/// and a head that declares no body (a 204, a 304, `Content-Length: 0`) needs none.
+pub fn a_whole_reply_then_a_close_is_a_response<T: Transport>(adapter: &Adapter<T>) {
+    const GET: http::Method = http::Method::GET;
+    assert_endings(
+        adapter,
+        &[
+            (
+                "a body ended by the close",
+                GET,
+                b"HTTP/1.1 200 OK\r\n\r\n{\"data\":{}}",
+                Some((200, b"{\"data\":{}}")),
+            ),
+            (
+                "a body ended by an announced close",
+                GET,
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n[1]",
+                Some((200, b"[1]")),
+            ),
+            (
+                "HTTP/1.0",
+                GET,
+                b"HTTP/1.0 200 OK\r\n\r\n{}",
+                Some((200, b"{}")),
+            ),
+            (
+                "an error ended by the close",
+                GET,
+                b"HTTP/1.1 500 Internal Server Error\r\n\r\noops",
+                Some((500, b"oops")),
+            ),
+            (
+                "a 204",
+                GET,
+                b"HTTP/1.1 204 No Content\r\n\r\n",
+                Some((204, b"")),
+            ),
+            (
+                "a 304",
+                GET,
+                b"HTTP/1.1 304 Not Modified\r\n\r\n",
+                Some((304, b"")),
+            ),
+            (
+                "an empty body of length 0",
+                GET,
+                b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+                Some((200, b"")),
+            ),
+            (
+                "a reply to a HEAD, with a length",
+                http::Method::HEAD,
+                b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n",
+                Some((200, b"")),
+            ),
+        ],
+    );
+
+    // Read to the close, not to the first read: the body comes in two writes.
+    let server = Server::start(|_, stream| {
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\n\r\n{\"data\":");
+        let _ = stream.flush();
+        thread::sleep(Duration::from_millis(50));
+        let _ = stream.write_all(b"{}}");
+        After::Close
+    });
+    let response = adapter
         .fast()
-        .send(get(&server.url("/drop")))
-        .expect_err("no reply");
-    assert_eq!(error.kind(), TransportErrorKind::Io, "{error:?}");
+        .send(get(&server.url("/slow")))
+        .expect("sent");
+    assert_eq!(response.body(), b"{\"data\":{}}");
+}
+
+/// Empty replies that only the end of the head tells apart: heads cut after they declared
+/// no body, and whole replies with an empty body their head did not declare. A transport
+/// that sees where the head ends (`sees_the_end_of_the_head`) reports the cut ones as `Io`
+/// and the whole ones as responses; one that does not (isahc: libcurl does not say) must
+/// judge by what the head declares, and gets both the other way round.
+pub fn an_empty_reply_is_judged_by_its_head<T: Transport>(
+    adapter: &Adapter<T>,
+    sees_the_end_of_the_head: bool,
+) {
+    const GET: http::Method = http::Method::GET;
+    let cases: [(&str, http::Method, &[u8], bool, u16); 5] = [
+        // (what, method, reply, cut, status)
+        (
+            "cut after `Content-Length: 0`",
+            GET,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n",
+            true,
+            200,
+        ),
+        (
+            "cut after a 204's status line",
+            GET,
+            b"HTTP/1.1 204 No Content\r\n",
+            true,
+            204,
+        ),
+        (
+            "a reply to a HEAD cut after its status line",
+            http::Method::HEAD,
+            b"HTTP/1.1 200 OK\r\n",
+            true,
+            200,
+        ),
+        (
+            "an empty body ended by the close",
+            GET,
+            b"HTTP/1.1 200 OK\r\n\r\n",
+            false,
+            200,
+        ),
+        (
+            "a chunked body of no chunk",
+            GET,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            false,
+            200,
+        ),
+    ];
+    let endings = cases.map(|(what, method, reply, cut, status)| {
+        let taken_as_whole = cut != sees_the_end_of_the_head;
+        let outcome: Outcome = taken_as_whole.then_some((status, b""));
+        (what, method, reply, outcome)
+    });
+    assert_endings(adapter, &endings);
 }
 
 pub fn garbage_reply_is_io<T: Transport>(adapter: &Adapter<T>) {
@@ -661,6 +963,111 @@ pub fn client_surfaces_transport_errors<T: Transport>(adapter: &Adapter<T>) {
         error.as_transport().expect("transport").kind(),
         TransportErrorKind::Connect
     );
+}
+
+/// One cut of each kind, for the tests over the client.
+const ONE_CUT_OF_EACH_KIND: &[(&str, &[u8])] = &[
+    ("before any byte", b""),
+    ("inside the status line", b"HTTP/1.1 20"),
+    ("after the status line", b"HTTP/1.1 200 OK\r\n"),
+    (
+        "inside the headers",
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n",
+    ),
+    (
+        "inside a sized body",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"data\":",
+    ),
+    (
+        "inside a chunked body",
+        concat!(chunked_head!(), "5\r\n{\"dat\r\n").as_bytes(),
+    ),
+];
+
+/// A client of `server` with short limits and `retries` fast retries.
+fn client_of<T: Transport>(adapter: &Adapter<T>, server: &Server, retries: u32) -> Client<T> {
+    let config = Config::new("sk_test_abc".parse().expect("key"))
+        .with_base_url(BaseUrl::parse(&server.url("")).expect("url"));
+    (adapter.with_config)(config, fast_settings()).with_retry_policy(crate::fast_retries(retries))
+}
+
+/// A GET is safe to repeat: a reply cut short is retried, once per cut.
+pub fn a_cut_reply_to_a_get_is_retried<T: Transport>(adapter: &Adapter<T>) {
+    let body = br#"{"data":{"allowed_origins":["https://shop.example"]}}"#;
+    for &(what, cut) in ONE_CUT_OF_EACH_KIND {
+        // Cuts the first reply, answers every later one.
+        let cuts_left = std::sync::atomic::AtomicBool::new(true);
+        let server = Server::start(move |_, stream| {
+            if cuts_left.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                let _ = stream.write_all(cut);
+                After::Close
+            } else {
+                let _ = stream.write_all(&reply(
+                    "200 OK",
+                    &[("Content-Type", "application/json")],
+                    body,
+                ));
+                After::KeepAlive
+            }
+        });
+        let config = client_of(adapter, &server, 2)
+            .embedded_checkout()
+            .get_config()
+            .unwrap_or_else(|e| panic!("cut {what}: {e:?}"));
+        assert_eq!(
+            config.allowed_origins.expect("origins"),
+            ["https://shop.example"]
+        );
+        // The client has returned: every request it made has been recorded.
+        for _ in 0..2 {
+            assert_eq!(server.request().target(), "/embedded-checkout/config");
+        }
+        assert_eq!(
+            server.pending_requests(),
+            0,
+            "cut {what}: more than one retry"
+        );
+    }
+}
+
+/// A keyless `confirm` must never go out twice: a reply cut short, even one cut right after a
+/// `200` status line, is a transport error (the payment may or may not have gone through),
+/// never a success and never retried.
+pub fn a_cut_reply_to_a_keyless_confirm_is_not_retried<T: Transport>(adapter: &Adapter<T>) {
+    use easy_checkout_core::ClientSecret;
+    use easy_checkout_core::ops::{Confirm, PaymentMethod};
+
+    let confirm = Confirm::new(
+        ClientSecret::new("ecs_secret_abc").expect("secret"),
+        PaymentMethod::card("tok_abc"),
+    );
+    for &(what, cut) in ONE_CUT_OF_EACH_KIND {
+        let server = Server::start(move |_, stream| {
+            let _ = stream.write_all(cut);
+            After::Close
+        });
+        let error = match client_of(adapter, &server, 3)
+            .embedded_checkout()
+            .confirm(&confirm)
+        {
+            Ok(value) => panic!("cut {what}: reported as a confirmed payment: {value}"),
+            Err(error) => error,
+        };
+        assert_eq!(error.kind(), ErrorKind::Transport, "cut {what}: {error:?}");
+        assert_eq!(
+            error.as_transport().expect("transport").kind(),
+            TransportErrorKind::Io,
+            "cut {what}"
+        );
+        let seen = server.request();
+        assert_eq!(
+            seen.request_line,
+            "POST /embedded-checkout/confirm HTTP/1.1"
+        );
+        assert_eq!(seen.header("idempotency-key"), None);
+        // The client has returned: a resend, had there been one, has been recorded.
+        assert_eq!(server.pending_requests(), 0, "cut {what}: sent twice");
+    }
 }
 
 pub fn transport_and_client_are_send_sync_clone<T>(_: &Adapter<T>)

@@ -70,6 +70,25 @@
 //!   to a loopback host) never goes through a proxy, which would see the API key in clear
 //!   text.
 //! - Timeouts below 1 ms are raised to 1 ms: libcurl reads 0 as "no timeout".
+//! - A reply cut short is an [`Io`](TransportErrorKind::Io) error, never a response, wherever
+//!   the connection closed: before the status line or inside it (libcurl:
+//!   `CURLE_GOT_NOTHING`), inside the body (`CURLE_PARTIAL_FILE`), or inside the headers.
+//!   That last one libcurl does not report: it ends the transfer without an error and isahc
+//!   hands over the status and headers that arrived, with an empty body. So this transport
+//!   checks every response that comes with no body byte, and accepts it only when its head
+//!   declares that it has none: a `204` or a `304`, the reply to a `HEAD`, or
+//!   `Content-Length: 0`. Any other empty response, and any `1xx`, is an `Io` error: that is
+//!   what a cut head looks like. (A response with a body byte always had a whole head:
+//!   libcurl passes on no body before the head has ended, and checks the body's framing
+//!   from there.) Two cases look the same to libcurl either way, and are read so:
+//!   - a head cut after it had declared no body (after `Content-Length: 0`, or after a
+//!     `204`'s status line) comes back as that response, without the headers that never
+//!     came: the status and the empty body are the server's;
+//!   - a whole reply with an empty body its head did not declare, either ended by the close
+//!     (`HTTP/1.1 200 OK`, a blank line, then a close) or chunked with no chunk at all, is an
+//!     `Io` error like a cut one. Servers declare empty bodies (the Easy API always does);
+//!     one that does not gets its `GET`s retried, and a keyless `confirm` to it fails for
+//!     the caller to check, rather than succeeding on a reply that may have been cut.
 //!
 //! # Features
 //!
@@ -92,15 +111,17 @@
 //!
 //! # Errors
 //!
-//! Transport failures are [`TransportError`]s with the isahc error as their `source`; their
-//! [`kind`](TransportError::kind) is one of:
+//! Transport failures are [`TransportError`]s with the isahc error as their `source` (an
+//! `io::Error` of kind `UnexpectedEof` for a reply cut inside its head, which isahc does not
+//! report); their [`kind`](TransportError::kind) is one of:
 //!
 //! | isahc reports (`isahc::error::ErrorKind`) | kind |
 //! |---|---|
 //! | `Timeout` | `Timeout` |
 //! | `ConnectionFailed`, `NameResolution` | `Connect` |
 //! | `BadServerCertificate`, `BadClientCertificate`, `TlsEngine`, `InvalidTlsConfiguration`, and a `ConnectionFailed` that libcurl reports as a failed TLS handshake | `Tls` |
-//! | `Io` (reset, closed mid-body), `ProtocolViolation` (no reply, not HTTP) | `Io` |
+//! | `Io` (reset, closed inside the body: `CURLE_PARTIAL_FILE`), `ProtocolViolation` (closed before the status line ended: `CURLE_GOT_NOTHING`; not HTTP) | `Io` |
+//! | a response with no body byte whose head does not declare an empty body (closed inside the headers: see the guarantees above) | `Io` |
 //! | a body over [`TransportSettings::max_body_bytes`] | `BodyTooLarge` |
 //! | an `https://` request when libcurl has no TLS (no TLS feature) | `Tls` |
 //! | anything else (`InvalidRequest`, `ClientInitialization`, …), and a header value that is not visible ASCII, which isahc cannot send | `Other` |
@@ -325,6 +346,7 @@ impl Transport for IsahcTransport {
             self.fresh_client()?
         };
         let no_proxy = request.uri().scheme() == Some(&http::uri::Scheme::HTTP);
+        let head = request.method() == http::Method::HEAD;
         let (parts, body) = request.into_parts();
         // An empty body on a method that takes none is sent as no body at all (no
         // `Content-Length: 0` on a GET); any other body goes out as given.
@@ -353,8 +375,59 @@ impl Transport for IsahcTransport {
                     _ => e,
                 }
             })?;
+        // libcurl ends a transfer cut inside the response head without an error, and isahc
+        // hands over what arrived with no body: see `may_have_no_body`.
+        if bytes.is_empty() && !may_have_no_body(head, parts.status, &parts.headers) {
+            let cut = io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the connection closed before the end of the response head (libcurl \
+                     passed on a {} with no body and no `Content-Length: 0`)",
+                    parts.status.as_u16()
+                ),
+            );
+            return Err(TransportError::new(TransportErrorKind::Io, cut));
+        }
         Ok(http::Response::from_parts(parts, bytes))
     }
+}
+
+/// Whether a response that came with no body byte can be whole: whether its head says it
+/// has no body. Only then is it a response; any other empty one is taken for a reply cut
+/// inside its head.
+///
+/// libcurl (8.22, `lib/http.c`) ends a transfer cut inside the response head without an
+/// error once one line of the head has arrived: at the end of the stream
+/// `Curl_http_write_resp` passes the end on to the body writers only after the head ended,
+/// so neither the `Content-Length` check (`cw_download_write`, `lib/sendf.c`) nor the
+/// chunked decoder's runs, and `Curl_http_done` fails only a reply with no complete line
+/// (`CURLE_GOT_NOTHING`). isahc then completes the response with the status and headers
+/// that arrived and an empty body, and exposes nothing that says whether the head ended.
+/// What the head declares is all there is to go on. A finished head declares an empty body
+/// when:
+///
+/// - the request was a `HEAD`, or the status is `204` or `304`: no body by definition;
+/// - it says `Content-Length: 0`.
+///
+/// Every other empty response is a cut head, or one of two rare legitimate shapes that
+/// libcurl reports the same way: a body delimited by the close with no byte in it, or a
+/// chunked body with no chunk. A `1xx` is never a final response, whatever it declares:
+/// libcurl hands one over only when the reply ended inside its head. With a finished head, libcurl
+/// itself fails a body shorter than its `Content-Length` or an unfinished chunked body
+/// (`CURLE_PARTIAL_FILE`), so a response with a body byte always had a whole head.
+fn may_have_no_body(head: bool, status: http::StatusCode, headers: &http::HeaderMap) -> bool {
+    if status.is_informational() {
+        return false;
+    }
+    if head || status == http::StatusCode::NO_CONTENT || status == http::StatusCode::NOT_MODIFIED {
+        return true;
+    }
+    let mut lengths = headers
+        .get_all(http::header::CONTENT_LENGTH)
+        .iter()
+        .peekable();
+    lengths.peek().is_some()
+        && lengths.all(|v| v.to_str().is_ok_and(|v| v.trim().parse::<u64>() == Ok(0)))
 }
 
 /// The request of `parts` and `body`, configured to use no proxy (isahc's per-request
@@ -530,6 +603,44 @@ mod tests {
             I::TooManyRedirects,
         ] {
             assert!(!not_sent(kind.clone()), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn only_a_head_that_declares_no_body_may_come_without_one() {
+        use http::StatusCode as S;
+        const LENGTH: &str = "content-length";
+        /// A HEAD, the status, the headers, and whether it may come without a body.
+        type Case = (bool, S, &'static [(&'static str, &'static str)], bool);
+        let cases: [Case; 14] = [
+            // Declared empty: a whole reply.
+            (false, S::NO_CONTENT, &[], true),
+            (false, S::NOT_MODIFIED, &[], true),
+            (true, S::OK, &[(LENGTH, "10")], true),
+            (false, S::OK, &[(LENGTH, "0")], true),
+            (false, S::NOT_FOUND, &[(LENGTH, "0")], true),
+            (false, S::OK, &[(LENGTH, " 0 "), (LENGTH, "0")], true),
+            // Not declared: what a head cut short looks like.
+            (false, S::OK, &[], false),
+            (false, S::SERVICE_UNAVAILABLE, &[], false),
+            (false, S::OK, &[(LENGTH, "5")], false),
+            (false, S::OK, &[(LENGTH, "0"), (LENGTH, "5")], false),
+            (false, S::OK, &[(LENGTH, "zero")], false),
+            (false, S::OK, &[("transfer-encoding", "chunked")], false),
+            // An interim status is never a whole reply, whatever it declares.
+            (false, S::CONTINUE, &[(LENGTH, "0")], false),
+            (true, S::CONTINUE, &[], false),
+        ];
+        for (head, status, pairs, expected) in cases {
+            let mut headers = http::HeaderMap::new();
+            for &(name, value) in pairs {
+                headers.append(name, value.parse().expect("a header value"));
+            }
+            assert_eq!(
+                may_have_no_body(head, status, &headers),
+                expected,
+                "{head} {status} {pairs:?}"
+            );
         }
     }
 

@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 use easy_checkout_core::{Transport, TransportErrorKind, http};
 use easy_checkout_isahc::IsahcTransport;
 use easy_checkout_tests::loopback::{Server, reply};
-use easy_checkout_tests::transport_suite::{Adapter, bare_get};
+use easy_checkout_tests::transport_suite::{
+    Adapter, CUT_AFTER_THE_LAST_CHUNK, an_empty_reply_is_judged_by_its_head, assert_endings,
+    bare_get,
+};
 use easy_checkout_tests::{adapter, transport_tests};
 
 const ADAPTER: Adapter<IsahcTransport> = adapter!(easy_checkout_isahc, IsahcTransport);
@@ -83,6 +86,21 @@ fn curl_adds_a_form_content_type_only_to_a_post_without_one() {
         server.request().header_all("content-type"),
         ["application/x-www-form-urlencoded"]
     );
+}
+
+/// libcurl ends a transfer cut inside the response head as if the reply were whole, so an
+/// empty response is judged by what its head declares (see the crate's guarantees).
+#[test]
+fn an_empty_reply_is_whole_only_when_its_head_declares_no_body() {
+    an_empty_reply_is_judged_by_its_head(&ADAPTER, false);
+}
+
+/// Past the head libcurl checks the framing itself: a chunked body whose last chunk came and
+/// not the blank line after it is a partial transfer.
+#[test]
+fn a_chunked_body_cut_after_its_last_chunk_is_io() {
+    let (what, reply) = CUT_AFTER_THE_LAST_CHUNK;
+    assert_endings(&ADAPTER, &[(what, http::Method::GET, reply, None)]);
 }
 
 #[cfg(feature = "native-tls")]

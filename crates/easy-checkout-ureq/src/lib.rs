@@ -67,6 +67,13 @@
 //! - A request is sent once: ureq never sends it again by itself, not even when a reused
 //!   connection dies before any reply byte (retrying is the core's decision).
 //! - A timeout shorter than a millisecond is a (very short) timeout, not "none".
+//! - A reply cut short is an [`Io`](TransportErrorKind::Io) error, never a response, wherever
+//!   the connection closed: before the status line, inside it, inside the headers (ureq
+//!   returns a response only once it has the blank line that ends the head), or inside a
+//!   body with a `Content-Length` or chunked. A body with neither ends at the close, as
+//!   HTTP/1.1 has it, and is a response. One leniency is ureq's own: a chunked body whose
+//!   last chunk (`0` and its line end) arrived, but not the blank line after it, is taken as
+//!   whole, the whole body having arrived.
 //!
 //! # Features
 //!
@@ -94,7 +101,8 @@
 //! | `Timeout(_)`, an I/O error `TimedOut` / `WouldBlock` | `Timeout` |
 //! | `HostNotFound`, `ConnectionFailed`, `ConnectProxyFailed`, an I/O error `ConnectionRefused`, `HostUnreachable`, `NetworkUnreachable`, `AddrNotAvailable` | `Connect` |
 //! | `Tls`, `TlsRequired`, `Rustls`, `NativeTls`, `Pem`, `Der`, an I/O error carrying a rustls error | `Tls` |
-//! | any other I/O error (reset, closed mid-body), `Protocol`, `LargeResponseHeader` | `Io` |
+//! | an I/O error `UnexpectedEof` ("Peer disconnected": the connection closed before the reply ended, in the status line, the headers or the body), `BodyStalled` (closed inside a chunk-size line) | `Io` |
+//! | any other I/O error (reset), `Protocol`, `LargeResponseHeader` | `Io` |
 //! | a body over [`TransportSettings::max_body_bytes`] | `BodyTooLarge` |
 //! | anything else (`BadUri`, `Http`, `RequireHttpsOnly`, `InvalidProxyUrl`, …) | `Other` |
 //!
@@ -410,6 +418,8 @@ fn io_kind(error: &io::Error) -> TransportErrorKind {
         | io::ErrorKind::HostUnreachable
         | io::ErrorKind::NetworkUnreachable
         | io::ErrorKind::AddrNotAvailable => K::Connect,
+        // `UnexpectedEof` among them: how ureq reports a reply cut short, from the status
+        // line to the body (`Error::disconnected`).
         _ => K::Io,
     }
 }
@@ -508,6 +518,7 @@ mod tests {
         assert_eq!(kind(ureq::Error::TlsRequired), K::Tls);
         assert_eq!(kind(io(io::ErrorKind::ConnectionReset)), K::Io);
         assert_eq!(kind(io(io::ErrorKind::UnexpectedEof)), K::Io);
+        assert_eq!(kind(ureq::Error::BodyStalled), K::Io);
         assert_eq!(kind(io(io::ErrorKind::BrokenPipe)), K::Io);
         assert_eq!(
             kind(ureq::Error::LargeResponseHeader(70_000, 65_536)),
