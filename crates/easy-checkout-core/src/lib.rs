@@ -59,22 +59,28 @@
 #[macro_use]
 mod macros;
 
-pub mod client;
+pub mod call;
 pub mod config;
+pub mod drivers;
 pub mod error;
-mod extra;
-pub mod id;
-pub mod models;
-pub mod operation;
-pub mod ops;
-pub mod poll;
-pub mod retry;
-pub mod runtime;
-pub mod secret;
+pub mod secrets;
 pub mod snapshot;
-pub mod transport;
 #[cfg(feature = "webhook")]
 pub mod webhook;
+pub mod wire;
+
+// The modules under their earlier names, so that users' paths keep working.
+#[doc(hidden)]
+pub use call::{poll, retry};
+#[doc(hidden)]
+pub use drivers::blocking as client;
+#[doc(hidden)]
+pub use drivers::{runtime, transport};
+#[doc(hidden)]
+pub use secrets::keys as secret;
+pub(crate) use wire::extra;
+#[doc(hidden)]
+pub use wire::{id, models, operation, ops};
 
 pub use http;
 

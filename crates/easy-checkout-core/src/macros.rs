@@ -81,7 +81,7 @@ macro_rules! deserialize_keeping_extra {
         /// any inside `extra` or a raw `session`) redacted.
         impl std::fmt::Debug for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "{} {:?}", stringify!($name), $crate::snapshot::RedactedJson(self))
+                write!(f, "{} {:?}", stringify!($name), $crate::secrets::redact::RedactedJson(self))
             }
         }
 

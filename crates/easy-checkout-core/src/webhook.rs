@@ -126,7 +126,11 @@ pub struct WebhookEvent {
 
 impl std::fmt::Debug for WebhookEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "WebhookEvent {:?}", crate::snapshot::RedactedJson(self))
+        write!(
+            f,
+            "WebhookEvent {:?}",
+            crate::secrets::redact::RedactedJson(self)
+        )
     }
 }
 

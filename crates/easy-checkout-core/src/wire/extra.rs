@@ -129,7 +129,7 @@ impl Eq for Extra {}
 
 impl fmt::Debug for Extra {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Extra {:?}", crate::snapshot::RedactedJson(self))
+        write!(f, "Extra {:?}", crate::secrets::redact::RedactedJson(self))
     }
 }
 
