@@ -622,6 +622,7 @@ fn other_writes_say_whether_they_may_have_taken_effect() {
         "error: server error (HTTP 503): INJECTED_FAULT: injected fault: HTTP 503; it may have taken \
          effect: check before sending it again\n"
     );
+    assert!(!out.all().contains(FakeEasy::TEST_KEY), "{out:?}");
 
     // Retried with a generated key: the advice names the key the fake saw.
     fake.clear_requests();
@@ -652,6 +653,7 @@ fn other_writes_say_whether_they_may_have_taken_effect() {
             .all(|r| r.header("idempotency-key") == Some(sent))
     );
     assert_eq!(e["error"]["idempotency_key"], sent);
+    assert!(!out.all().contains(FakeEasy::TEST_KEY), "{out:?}");
 
     // Refused: known not to have happened, and reads never are unknown.
     fake.inject(Fault::status(409));

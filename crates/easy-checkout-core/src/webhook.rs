@@ -3,7 +3,26 @@
 //! Easy signs each delivery's exact raw body with HMAC-SHA256 under the endpoint's signing
 //! secret and sends `x-easy-webhook-signature: sha256=<hex>`. [`verify`] checks that in
 //! constant time over the bytes as received (never a re-serialised body) and only then
-//! parses the event. Hex digits may be upper or lower case. Pure: no clock, no IO.
+//! parses the event. Pure: no clock, no IO.
+//!
+//! Which failure a signature gets is decided exactly as the official Python client
+//! (`easylabs` 0.1.1, `Webhooks.construct_event`) decides it, in this order:
+//!
+//! 1. no header, or an empty one: [`WebhookError::SignatureMissing`];
+//! 2. not starting with `sha256=` (case-sensitive; whitespace before it counts as text):
+//!    [`WebhookError::SignatureFormatInvalid`];
+//! 3. the rest not hex as Python's `bytes.fromhex` reads it (two digits per byte, either
+//!    case, ASCII whitespace allowed before each pair; so an odd digit, a space inside a
+//!    pair or any other character fails): [`WebhookError::SignatureFormatInvalid`];
+//! 4. hex, but not the 32 bytes of the body's HMAC (another digest, too short or too long,
+//!    no digits at all), or any signature under an empty secret:
+//!    [`WebhookError::SignatureMismatch`];
+//! 5. the body is not a JSON event: [`WebhookError::BodyInvalidJson`].
+//!
+//! Two deliberate differences: an empty secret verifies nothing here (Python accepts what
+//! the empty key signed), and a correctly signed JSON body that is not an event (no `id` or
+//! `type`) is [`WebhookError::BodyInvalidJson`] here (Python raises a pydantic
+//! `ValidationError`, which has no code).
 //!
 //! ```
 //! use easy_checkout_core::webhook::{self, WebhookSecret, EventType};
@@ -68,13 +87,17 @@ impl fmt::Display for WebhookSecret {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebhookError {
-    /// No signature header, or an empty one.
+    /// No signature header, or an empty one (a header of spaces is not empty: it is
+    /// [`WebhookError::SignatureFormatInvalid`]).
     #[error("WEBHOOK_SIGNATURE_MISSING: the delivery has no x-easy-webhook-signature header")]
     SignatureMissing,
-    /// The header lacks `sha256=` or is not 64 hex digits.
-    #[error("WEBHOOK_SIGNATURE_FORMAT_INVALID: the signature must be sha256=<64 hex digits>")]
+    /// The header does not start with `sha256=`, or what follows is not hex: an odd number
+    /// of digits, a character that is neither a hex digit nor ASCII whitespace, whitespace
+    /// inside a byte's two digits.
+    #[error("WEBHOOK_SIGNATURE_FORMAT_INVALID: the signature must be sha256=<hex digits>")]
     SignatureFormatInvalid,
-    /// The signature is well-formed but does not match the body.
+    /// The signature is hex but not the body's: another digest, too short or too long
+    /// (`sha256=` and 62 digits, or none), or any signature under the empty secret.
     #[error("WEBHOOK_SIGNATURE_MISMATCH: the signature does not match the body")]
     SignatureMismatch,
     /// The body is signed correctly but is not a JSON event.
@@ -142,30 +165,48 @@ pub fn sign(secret: &WebhookSecret, body: &[u8]) -> String {
 }
 
 /// Verifies `signature` (the header's value, `None` when absent) over the raw `body`, then
-/// parses the event.
+/// parses the event. The failure codes follow the official Python client row by row (see the
+/// [module](self) docs).
 pub fn verify(
     secret: &WebhookSecret,
     signature: Option<&str>,
     body: &[u8],
 ) -> Result<WebhookEvent, WebhookError> {
     let signature = signature
-        .map(str::trim)
         .filter(|s| !s.is_empty())
         .ok_or(WebhookError::SignatureMissing)?;
     let digits = signature
         .strip_prefix(PREFIX)
         .ok_or(WebhookError::SignatureFormatInvalid)?;
-    let mut expected = [0u8; 32];
-    hex::decode_to_slice(digits, &mut expected)
-        .map_err(|_| WebhookError::SignatureFormatInvalid)?;
-    if secret.is_empty() {
-        // A forger knows the empty key too: nothing signed with it proves anything.
+    let mut provided = [0u8; 32];
+    let length = from_hex(digits, &mut provided).ok_or(WebhookError::SignatureFormatInvalid)?;
+    // A forger knows the empty key too: nothing signed with it proves anything. The length
+    // is the sender's own, so refusing a wrong one early tells nobody anything.
+    if length != provided.len() || secret.is_empty() {
         return Err(WebhookError::SignatureMismatch);
     }
     let mut mac = secret.mac();
     mac.update(body);
     // `verify_slice` compares in constant time.
-    mac.verify_slice(&expected)
+    mac.verify_slice(&provided)
         .map_err(|_| WebhookError::SignatureMismatch)?;
     serde_json::from_slice(body).map_err(|_| WebhookError::BodyInvalidJson)
+}
+
+/// Reads hex as Python's `bytes.fromhex` does: two digits (either case) per byte, and ASCII
+/// whitespace (space, `\t`, `\n`, `\v`, `\f`, `\r`) skipped before each pair. Writes the
+/// first bytes into `out` and returns how many bytes `text` holds (more than `out.len()` for
+/// a longer text), or `None` when it is not hex by that rule.
+fn from_hex(text: &str, out: &mut [u8]) -> Option<usize> {
+    let digit = |b: u8| char::from(b).to_digit(16).map(|d| d as u8);
+    let mut bytes = text.bytes();
+    let mut count = 0;
+    while let Some(first) = bytes.find(|&b| !matches!(b, b' ' | b'\t'..=b'\r')) {
+        let byte = digit(first)? << 4 | digit(bytes.next()?)?;
+        if let Some(slot) = out.get_mut(count) {
+            *slot = byte;
+        }
+        count += 1;
+    }
+    Some(count)
 }

@@ -206,19 +206,6 @@ fn a_get_never_has_an_unknown_outcome() {
     );
     assert_eq!(failed.keys.len(), 3);
     assert!(!failed.error.outcome_unknown());
-    // Refused before sending.
-    let failed = fail(
-        Call::GetWithoutKey,
-        &[Status(200, "{}")],
-        RetryPolicy::default(),
-    );
-    assert!(
-        matches!(failed.error, Error::InvalidInput(_)),
-        "{:?}",
-        failed.error
-    );
-    assert!(failed.keys.is_empty(), "nothing was sent");
-    assert!(!failed.error.outcome_unknown());
 }
 
 #[test]
@@ -241,19 +228,18 @@ fn a_keyless_confirm_says_whether_it_may_have_been_charged() {
 }
 
 #[test]
-fn a_confirm_refused_before_sending_is_known_not_to_have_happened() {
-    let failed = fail(
-        Call::ConfirmInvalid,
-        &[Status(200, "{}")],
-        RetryPolicy::default(),
-    );
-    assert!(
-        matches!(failed.error, Error::InvalidInput(_)),
-        "{:?}",
-        failed.error
-    );
-    assert!(failed.keys.is_empty(), "nothing was sent");
-    assert!(!failed.error.outcome_unknown());
+fn input_refused_before_sending_is_known_not_to_have_happened() {
+    // A read without the API key it needs; a confirm with an empty payment method type.
+    for call in [Call::GetWithoutKey, Call::ConfirmInvalid] {
+        let failed = fail(call, &[Status(200, "{}")], RetryPolicy::default());
+        assert!(
+            matches!(failed.error, Error::InvalidInput(_)),
+            "{call:?}: {:?}",
+            failed.error
+        );
+        assert!(failed.keys.is_empty(), "nothing was sent: {call:?}");
+        assert!(!failed.error.outcome_unknown(), "{call:?}");
+    }
 }
 
 #[test]
