@@ -128,3 +128,78 @@ macro_rules! deserialize_keeping_extra {
         }
     };
 }
+
+/// The calls of the `embedded_checkout` namespace, for the blocking client (`embedded_checkout_calls!()`)
+/// and the async one (`embedded_checkout_calls!(async .await)`): one definition of what each
+/// call sends, so the two namespaces cannot drift apart.
+macro_rules! embedded_checkout_calls {
+    ($($async:ident $($await:tt)+)?) => {
+        /// `POST /embedded-checkout`: creates a session. Hand its `client_secret` to the browser.
+        pub $($async)? fn create_session(
+            &self,
+            params: &crate::ops::CreateSession,
+        ) -> Result<crate::models::Session, crate::Error> {
+            self.client.send(params)$($($await)+)?
+        }
+
+        /// `GET /embedded-checkout/{id}`: the session's status and payment status.
+        pub $($async)? fn retrieve_session(
+            &self,
+            session_id: &str,
+        ) -> Result<crate::models::SessionStatus, crate::Error> {
+            self.client.send(&crate::ops::RetrieveSession::new(session_id)?)$($($await)+)?
+        }
+
+        /// `GET /embedded-checkout/{id}/crypto-status`: the on-chain payment of a session.
+        pub $($async)? fn crypto_status(
+            &self,
+            session_id: &str,
+        ) -> Result<crate::models::CryptoPaymentStatus, crate::Error> {
+            self.client.send(&crate::ops::CryptoStatus::new(session_id)?)$($($await)+)?
+        }
+
+        /// `POST /embedded-checkout/validate`, with the client secret and no API key.
+        pub $($async)? fn validate(
+            &self,
+            params: &crate::ops::Validate,
+        ) -> Result<crate::models::ValidateResponse, crate::Error> {
+            self.client.send(params)$($($await)+)?
+        }
+
+        /// `POST /embedded-checkout/confirm`, with the client secret and no API key. Returns
+        /// the raw confirmation payload. Never sent twice without the caller's idempotency key.
+        pub $($async)? fn confirm(
+            &self,
+            params: &crate::ops::Confirm,
+        ) -> Result<serde_json::Value, crate::Error> {
+            self.client.send(params)$($($await)+)?
+        }
+
+        /// `GET /embedded-checkout/config`.
+        pub $($async)? fn get_config(&self) -> Result<crate::models::CheckoutConfig, crate::Error> {
+            self.client.send(&crate::ops::GetConfig)$($($await)+)?
+        }
+
+        /// `PATCH /embedded-checkout/config`: replaces the allowed origins.
+        pub $($async)? fn update_config(
+            &self,
+            params: &crate::ops::UpdateConfig,
+        ) -> Result<crate::models::CheckoutConfig, crate::Error> {
+            self.client.send(params)$($($await)+)?
+        }
+
+        /// Polls `retrieve_session` until the session is finished or `policy.deadline` passes
+        /// (the schedule: [`PaymentWait`](crate::call::PaymentWait)).
+        ///
+        /// A 429 within the deadline stretches the wait instead of failing; any other error
+        /// ends the wait with that error.
+        pub $($async)? fn wait_for_payment(
+            &self,
+            session_id: &str,
+            policy: crate::PollPolicy,
+        ) -> Result<crate::WaitOutcome, crate::Error> {
+            let op = crate::ops::RetrieveSession::new(session_id)?;
+            self.client.wait(&op, policy)$($($await)+)?
+        }
+    };
+}

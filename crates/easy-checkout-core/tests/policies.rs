@@ -3,10 +3,9 @@
 use std::time::{Duration, SystemTime};
 
 use easy_checkout_core::http::StatusCode;
-use easy_checkout_core::poll::{PollPolicy, PollStep, Poller, Terminal};
 use easy_checkout_core::retry::{Attempt, RetryDecision, RetryPolicy};
 use easy_checkout_core::{
-    Idempotency, PaymentStatus, RateLimit, RetryAfter, SessionState, SessionStatus, TransportError,
+    Idempotency, PaymentStatus, RetryAfter, SessionState, SessionStatus, Terminal, TransportError,
     TransportErrorKind,
 };
 
@@ -201,80 +200,6 @@ fn terminal_states() {
     assert_eq!(
         (s.status, s.payment_status),
         (Some(SessionState::Open), Some(PaymentStatus::Pending))
-    );
-}
-
-#[test]
-fn poll_schedule_grows_by_half_up_to_the_cap_and_ends_at_the_deadline() {
-    let policy = PollPolicy {
-        initial_interval: Duration::from_secs(1),
-        max_interval: Duration::from_secs(3),
-        deadline: Duration::from_secs(10),
-    };
-    let mut poller = Poller::new(policy);
-    let pending = session(Some("open"), Some("unpaid"));
-    let none = RateLimit::default();
-    let mut elapsed = Duration::ZERO;
-    let mut waits = Vec::new();
-    loop {
-        match poller.after_status(elapsed, &pending, &none) {
-            PollStep::Wait(d) => {
-                waits.push(d.as_millis());
-                elapsed += d;
-            }
-            PollStep::DeadlineReached => break,
-            PollStep::Done(t) => panic!("done early: {t:?}"),
-        }
-    }
-    assert_eq!(
-        waits,
-        [1000, 1500, 2250, 3000, 2250],
-        "last wait lands exactly on the deadline"
-    );
-    assert_eq!(elapsed, Duration::from_secs(10));
-}
-
-#[test]
-fn poll_stops_at_once_on_a_terminal_status() {
-    let mut poller = Poller::new(PollPolicy::default());
-    let paid = session(Some("complete"), Some("succeeded"));
-    assert_eq!(
-        poller.after_status(Duration::ZERO, &paid, &RateLimit::default()),
-        PollStep::Done(Terminal::Paid)
-    );
-    assert_eq!(
-        poller.after_status(Duration::from_secs(999), &paid, &RateLimit::default()),
-        PollStep::Done(Terminal::Paid),
-        "a final answer wins over the deadline"
-    );
-}
-
-#[test]
-fn poll_honours_rate_limits() {
-    let policy = PollPolicy {
-        initial_interval: Duration::from_secs(1),
-        max_interval: Duration::from_secs(10),
-        deadline: Duration::from_secs(60),
-    };
-    let pending = session(Some("open"), Some("unpaid"));
-    let mut poller = Poller::new(policy);
-    let exhausted = RateLimit {
-        limit: Some(100),
-        remaining: Some(0),
-        reset: Some(7),
-    };
-    assert_eq!(
-        poller.after_status(Duration::ZERO, &pending, &exhausted),
-        PollStep::Wait(Duration::from_secs(7))
-    );
-    assert_eq!(
-        poller.after_rate_limit(Duration::from_secs(7), Duration::from_secs(20)),
-        PollStep::Wait(Duration::from_secs(20))
-    );
-    // A Retry-After past the deadline ends the wait instead of overshooting it.
-    assert_eq!(
-        poller.after_rate_limit(Duration::from_secs(50), Duration::from_secs(20)),
-        PollStep::DeadlineReached
     );
 }
 

@@ -1,6 +1,5 @@
-//! Waiting for a session to be paid: how often to poll and when to stop. Pure: the caller
-//! passes the elapsed time in, and the poller answers "wait this long", "done", or "the
-//! deadline has passed".
+//! Waiting for a session to be paid: how often to poll and when to stop (the schedule that
+//! [`PaymentWait`](crate::call::PaymentWait) follows).
 //!
 //! A session is finished ([`Terminal`]) when it is paid (`payment_status` `succeeded`), its
 //! payment failed, it expired, or it is complete. The interval starts at
@@ -72,7 +71,7 @@ impl Terminal {
 
 /// What to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PollStep {
+pub(crate) enum PollStep {
     /// The session is finished.
     Done(Terminal),
     /// Poll again after this delay.
@@ -81,16 +80,16 @@ pub enum PollStep {
     DeadlineReached,
 }
 
-/// The poll state machine for one wait.
+/// The poll schedule of one wait (driven by [`PaymentWait`](crate::call::PaymentWait)).
 #[derive(Debug, Clone)]
-pub struct Poller {
+pub(crate) struct Poller {
     policy: PollPolicy,
     interval: Duration,
 }
 
 impl Poller {
     /// A poller at its first interval.
-    pub fn new(policy: PollPolicy) -> Self {
+    pub(crate) fn new(policy: PollPolicy) -> Self {
         Self {
             interval: policy.initial_interval,
             policy,
@@ -98,7 +97,7 @@ impl Poller {
     }
 
     /// After a poll answered `status`, `elapsed` after the wait began.
-    pub fn after_status(
+    pub(crate) fn after_status(
         &mut self,
         elapsed: Duration,
         status: &SessionStatus,
@@ -116,8 +115,17 @@ impl Poller {
     }
 
     /// After a poll was rate limited with `retry_after`, `elapsed` after the wait began.
-    pub fn after_rate_limit(&mut self, elapsed: Duration, retry_after: Duration) -> PollStep {
+    pub(crate) fn after_rate_limit(
+        &mut self,
+        elapsed: Duration,
+        retry_after: Duration,
+    ) -> PollStep {
         self.next(elapsed, retry_after)
+    }
+
+    /// The policy it follows.
+    pub(crate) fn policy(&self) -> &PollPolicy {
+        &self.policy
     }
 
     fn next(&mut self, elapsed: Duration, floor: Duration) -> PollStep {

@@ -6,5 +6,6 @@
 //! [`Runtime`]: runtime::Runtime
 
 pub mod blocking;
+mod observe;
 pub mod runtime;
 pub mod transport;

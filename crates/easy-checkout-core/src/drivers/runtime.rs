@@ -7,6 +7,31 @@
 
 use std::time::{Duration, SystemTime};
 
+/// Time and randomness for a driver: what [`Runtime`] has but sleep. Every [`Runtime`] is
+/// one; an async driver takes its sleep elsewhere.
+pub trait Clock: Send + Sync {
+    /// Wall-clock time, for `Retry-After` dates.
+    fn now(&self) -> SystemTime;
+    /// Monotonic time since an arbitrary origin, for deadlines.
+    fn monotonic(&self) -> Duration;
+    /// A uniformly random `u64`.
+    fn random_u64(&self) -> u64;
+}
+
+impl<R: Runtime + ?Sized> Clock for R {
+    fn now(&self) -> SystemTime {
+        Runtime::now(self)
+    }
+
+    fn monotonic(&self) -> Duration {
+        Runtime::monotonic(self)
+    }
+
+    fn random_u64(&self) -> u64 {
+        Runtime::random_u64(self)
+    }
+}
+
 /// Time, sleep and randomness for the client loop.
 pub trait Runtime: Send + Sync {
     /// Wall-clock time, for `Retry-After` dates.

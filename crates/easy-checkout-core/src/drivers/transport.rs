@@ -42,6 +42,36 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
     }
 }
 
+/// The mark on a request that must not go out twice: a write the server could carry out
+/// twice (a `confirm` without the caller's idempotency key). [`Config::build`] puts it in the
+/// request's [`http::Extensions`] for every such request, so the call protocol decides it
+/// once and transports only obey it.
+///
+/// A transport that reads this mark never lets the request be resent below the SDK: for
+/// example, libcurl sends a request again by itself on a fresh connection when a reused one
+/// dies before any reply byte, so the isahc transport sends a marked request on a connection
+/// of its own. Check it with [`may_resend`].
+///
+/// [`Config::build`]: crate::Config::build
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoResend;
+
+/// Whether a transport may send `request` a second time on its own (it has no
+/// [`NoResend`] mark).
+///
+/// ```
+/// use easy_checkout_core::{Config, ClientSecret, ops::{Confirm, GetConfig, PaymentMethod}, transport::may_resend};
+/// let config = Config::new("sk_test_1".parse()?);
+/// assert!(may_resend(&config.build(&GetConfig)?));
+/// let keyless = Confirm::new(ClientSecret::new("ecs_secret_1")?, PaymentMethod::card("tok_1"));
+/// assert!(!may_resend(&config.build(&keyless)?));
+/// assert!(may_resend(&config.build(&keyless.with_idempotency_key("k-1")?)?));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn may_resend<B>(request: &Request<B>) -> bool {
+    request.extensions().get::<NoResend>().is_none()
+}
+
 /// Whether `method` carries a body even when it is empty (`Content-Length: 0`): true for
 /// POST, PUT and PATCH, false for GET, HEAD, DELETE, OPTIONS and TRACE.
 pub fn method_takes_body(method: &http::Method) -> bool {

@@ -167,6 +167,10 @@ impl Config {
             request.headers_mut().insert(IDEMPOTENCY_KEY_HEADER, value);
         }
         O::Auth::authorize(self, request.headers_mut())?;
+        if !crate::call::retry::RetryPolicy::may_repeat(O::IDEMPOTENCY, key.is_some()) {
+            // A request the server could act on twice: no transport may resend it.
+            request.extensions_mut().insert(crate::transport::NoResend);
+        }
         Ok(request)
     }
 }

@@ -1,0 +1,244 @@
+//! [`Call`]: the protocol of one call, as a state machine.
+
+use std::borrow::Cow;
+use std::time::{Duration, SystemTime};
+
+use http::Response;
+
+use crate::call::retry::{Attempt, RetryDecision, RetryPolicy};
+use crate::call::{Machine, Now, Step};
+use crate::config::Config;
+use crate::drivers::blocking::{Reply, ResponseMeta};
+use crate::error::{Effect, Error, TransportError, status_may_have_applied};
+use crate::wire::headers::{RateLimit, RetryAfter};
+use crate::wire::id::IdempotencyKey;
+use crate::wire::operation::{Idempotency, Operation};
+
+/// One call of an operation: builds each attempt's request, reads each attempt's outcome,
+/// and says what to do next. Pure: it sends nothing, sleeps never, reads no clock and draws
+/// no random number; the driver hands it the outcome of each attempt and the time.
+///
+/// The rules it carries:
+///
+/// - The idempotency key is the caller's, or, for an operation that takes a generated one
+///   ([`Idempotency::KeyOrGenerated`]) when retries are on, one made once from the random
+///   bits the driver supplies; the same key goes out on every attempt.
+/// - Only a call that may be repeated ([`RetryPolicy::may_repeat`]) is retried: a `confirm`
+///   without the caller's key is never sent twice. Every request it builds for such a call is
+///   marked [`NoResend`](crate::transport::NoResend), so a transport never resends it by
+///   itself either.
+/// - Connection failures, timeouts, cut replies, `429` and `5xx` are retried up to
+///   [`RetryPolicy::max_retries`] times, after capped exponential backoff with jitter, or
+///   after the reply's `Retry-After` when that is at most [`RetryPolicy::max_retry_after`]
+///   (a longer one ends the call at once).
+/// - A failure carries the key the request went out with, and whether a write may have
+///   happened ([`Error::outcome_unknown`]), across every attempt.
+///
+/// Jitter is drawn from the time an attempt ended (its nanoseconds, through a mixing
+/// function): callers that fail together still spread out, and the machine stays a pure
+/// function of its inputs.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use easy_checkout_core::call::{Call, Machine, Now, Step};
+/// use easy_checkout_core::{Config, RetryPolicy, TransportError, TransportErrorKind, http, ops::GetConfig};
+///
+/// let config = Config::new("sk_test_123".parse()?);
+/// let mut call = Call::new(&config, &GetConfig, RetryPolicy::default(), || [1, 2]);
+/// let now = Now::new(SystemTime::UNIX_EPOCH, Duration::ZERO);
+///
+/// // First attempt: the connection is refused.
+/// let Step::Send(request) = call.next() else { unreachable!() };
+/// assert_eq!(request.uri().path(), "/v1/api/embedded-checkout/config");
+/// let refused = TransportError::msg(TransportErrorKind::Connect, "refused");
+/// let Step::Wait(delay) = call.handle(Err(refused), now) else { unreachable!() };
+/// assert!(delay >= Duration::from_millis(250) && delay <= Duration::from_millis(500));
+///
+/// // After the wait, the second attempt succeeds.
+/// let Step::Send(_) = call.next() else { unreachable!() };
+/// let reply = http::Response::new(br#"{"data":{"allowed_origins":[]}}"#.to_vec());
+/// let Step::Done(Ok(reply)) = call.handle(Ok(reply), now) else { unreachable!() };
+/// assert_eq!(reply.meta.retries, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Call<'a, O> {
+    config: &'a Config,
+    op: &'a O,
+    policy: RetryPolicy,
+    key: Option<Cow<'a, IdempotencyKey>>,
+    repeatable: bool,
+    /// What a failure will say about whether the write happened: a write stays "maybe" once
+    /// any attempt of it may have reached the server.
+    effect: Effect,
+    retries: u32,
+    state: State,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// A request is to be built (at the start, and after a wait).
+    Ready,
+    /// A request is out; its outcome is awaited.
+    Sent,
+    /// The call has ended.
+    Finished,
+}
+
+impl<'a, O: Operation> Call<'a, O> {
+    /// A call of `op` under `config` and `policy`. `random` gives 128 random bits; it is
+    /// called (once) only when the call needs a generated idempotency key.
+    pub fn new(
+        config: &'a Config,
+        op: &'a O,
+        policy: RetryPolicy,
+        random: impl FnOnce() -> [u64; 2],
+    ) -> Self {
+        let key = match (O::IDEMPOTENCY, op.idempotency_key()) {
+            (_, Some(key)) => Some(Cow::Borrowed(key)),
+            (Idempotency::KeyOrGenerated, None) if policy.max_retries > 0 => {
+                Some(Cow::Owned(IdempotencyKey::from_random(random())))
+            }
+            _ => None,
+        };
+        Self {
+            config,
+            op,
+            policy,
+            repeatable: RetryPolicy::may_repeat(O::IDEMPOTENCY, key.is_some()),
+            key,
+            effect: Effect::of(&O::METHOD),
+            retries: 0,
+            state: State::Ready,
+        }
+    }
+
+    /// The idempotency key every attempt carries (the caller's or the generated one).
+    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        self.key.as_deref()
+    }
+
+    fn finish<T>(&mut self, result: Result<T, Error>) -> Step<T> {
+        self.state = State::Finished;
+        Step::Done(result)
+    }
+
+    fn retry_after(&mut self, delay: Duration, may_have_applied: bool) -> Step<Reply<O::Output>> {
+        self.effect = self.effect.after_attempt(may_have_applied);
+        self.retries += 1;
+        self.state = State::Ready;
+        Step::Wait(delay)
+    }
+
+    /// Asks the policy, if this call may be repeated at all and has retries left.
+    fn decide(&self, attempt: Attempt<'_>, now: SystemTime) -> RetryDecision {
+        if !self.repeatable || self.retries >= self.policy.max_retries {
+            return RetryDecision::GiveUp;
+        }
+        self.policy
+            .decide(self.retries, true, attempt, now, jitter(now, self.retries))
+    }
+
+    fn response(&mut self, response: Response<Vec<u8>>, now: SystemTime) -> Step<Reply<O::Output>> {
+        let status = response.status();
+        if !status.is_success() {
+            let retry_after = RetryAfter::from_headers(response.headers());
+            let attempt = Attempt::Status(status, retry_after.as_ref());
+            if let RetryDecision::RetryAfter(delay) = self.decide(attempt, now) {
+                return self.retry_after(delay, status_may_have_applied(status));
+            }
+        }
+        // A 2xx gives the result, a final non-2xx the API error (or, for a user's own
+        // operation that accepts it, a result).
+        let result = O::parse(status, response.headers(), response.body())
+            .map(|value| Reply {
+                value,
+                meta: ResponseMeta {
+                    status,
+                    rate_limit: RateLimit::from_headers(response.headers()),
+                    retries: self.retries,
+                    idempotency_key: self.key.as_deref().cloned(),
+                },
+            })
+            .map_err(|e| e.for_call(self.key.as_deref(), self.effect));
+        self.finish(result)
+    }
+
+    fn failure(&mut self, error: TransportError, now: SystemTime) -> Step<Reply<O::Output>> {
+        match self.decide(Attempt::Failed(&error), now) {
+            RetryDecision::RetryAfter(delay) => {
+                self.retry_after(delay, !error.certainly_not_sent())
+            }
+            RetryDecision::GiveUp => {
+                let error = Error::from(error).for_call(self.key.as_deref(), self.effect);
+                self.finish(Err(error))
+            }
+        }
+    }
+}
+
+impl<O: Operation> Machine for Call<'_, O> {
+    type Output = Reply<O::Output>;
+
+    fn next(&mut self) -> Step<Self::Output> {
+        match self.state {
+            State::Ready => {}
+            State::Sent | State::Finished => return self.finish(Err(misuse(self.state))),
+        }
+        // Building is pure: a retry builds the request the first attempt did, so an
+        // `InvalidInput` only ever comes before anything was sent.
+        match self
+            .config
+            .build_with_idempotency_key(self.op, self.key.as_deref())
+        {
+            Ok(request) => {
+                self.state = State::Sent;
+                Step::Send(request)
+            }
+            Err(error) => self.finish(Err(error)),
+        }
+    }
+
+    fn handle(
+        &mut self,
+        outcome: Result<Response<Vec<u8>>, TransportError>,
+        now: Now,
+    ) -> Step<Self::Output> {
+        if self.state != State::Sent {
+            return self.finish(Err(misuse(self.state)));
+        }
+        match outcome {
+            Ok(response) => self.response(response, now.wall),
+            Err(error) => self.failure(error, now.wall),
+        }
+    }
+
+    fn operation(&self) -> &'static str {
+        O::NAME
+    }
+
+    fn retries(&self) -> u32 {
+        self.retries
+    }
+}
+
+/// The error for a driver that fed the machine out of turn (a bug in the driver).
+pub(crate) fn misuse(state: impl std::fmt::Debug) -> Error {
+    crate::error::InvalidInput::new(
+        "call",
+        format!("was driven out of turn (state {state:?}): a driver bug"),
+    )
+    .into()
+}
+
+/// A jitter draw from the time an attempt ended and its number: splitmix64's finalizer over
+/// the nanoseconds.
+fn jitter(now: SystemTime, retries: u32) -> u64 {
+    let nanos = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut z = nanos ^ u64::from(retries).rotate_left(32) ^ 0x9E37_79B9_7F4A_7C15;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}

@@ -1,0 +1,188 @@
+//! [`PaymentWait`]: waiting for a session to be paid, as a state machine over [`Call`].
+
+use std::time::Duration;
+
+use http::Response;
+
+use crate::call::machine::misuse;
+use crate::call::poll::{PollPolicy, PollStep, Poller, Terminal};
+use crate::call::retry::RetryPolicy;
+use crate::call::{Call, Machine, Now, Step};
+use crate::config::Config;
+use crate::error::{ApiErrorKind, Error, TransportError};
+use crate::wire::models::SessionStatus;
+use crate::wire::ops::RetrieveSession;
+
+/// How a wait for payment ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WaitOutcome {
+    /// The session is finished: paid, failed, expired or complete.
+    Finished {
+        /// How it finished; fulfil only on [`Terminal::Paid`].
+        terminal: Terminal,
+        /// The last status read.
+        status: SessionStatus,
+    },
+    /// The deadline passed and the session is still pending.
+    StillPending {
+        /// The last status read, if any poll succeeded.
+        status: Option<SessionStatus>,
+    },
+}
+
+impl WaitOutcome {
+    /// Whether the session was paid.
+    pub fn is_paid(&self) -> bool {
+        matches!(
+            self,
+            Self::Finished {
+                terminal: Terminal::Paid,
+                ..
+            }
+        )
+    }
+}
+
+/// Polls `retrieve_session` until the session is finished or the [`PollPolicy`] deadline
+/// passes, each poll a [`Call`] with its own retries. Pure, like [`Call`]: a driver runs it
+/// with the same loop (see [the module](crate::call)).
+///
+/// The rules: the interval starts at [`PollPolicy::initial_interval`] and grows by half each
+/// poll up to [`PollPolicy::max_interval`]; a `429` within the deadline stretches the next
+/// wait to its `Retry-After` (or the initial interval) instead of failing, and an exhausted
+/// rate-limit window (`RateLimit-Remaining: 0`) waits for its reset; any other error ends
+/// the wait with that error; the last poll happens at the deadline, never after it.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use easy_checkout_core::call::{Machine, Now, PaymentWait, Step};
+/// use easy_checkout_core::{Config, PollPolicy, RetryPolicy, http, ops::RetrieveSession};
+///
+/// let config = Config::new("sk_test_123".parse()?);
+/// let op = RetrieveSession::new("ecs_1")?;
+/// let start = Now::new(SystemTime::UNIX_EPOCH, Duration::ZERO);
+/// let mut wait = PaymentWait::new(&config, &op, RetryPolicy::default(), PollPolicy::default(), start);
+/// let pending = br#"{"data":{"id":"ecs_1","status":"open","payment_status":"unpaid"}}"#;
+///
+/// let Step::Send(_) = wait.next() else { unreachable!() };
+/// let step = wait.handle(Ok(http::Response::new(pending.to_vec())), start);
+/// assert!(matches!(step, Step::Wait(d) if d == Duration::from_secs(1)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct PaymentWait<'a> {
+    config: &'a Config,
+    op: &'a RetrieveSession,
+    retry: RetryPolicy,
+    poller: Poller,
+    started: Duration,
+    last: Option<SessionStatus>,
+    /// The poll in progress; `None` between polls.
+    call: Option<Call<'a, RetrieveSession>>,
+    finished: bool,
+}
+
+impl<'a> PaymentWait<'a> {
+    /// A wait for the session `op` reads, starting at `now`; each poll retries under `retry`.
+    pub fn new(
+        config: &'a Config,
+        op: &'a RetrieveSession,
+        retry: RetryPolicy,
+        policy: PollPolicy,
+        now: Now,
+    ) -> Self {
+        Self {
+            config,
+            op,
+            retry,
+            poller: Poller::new(policy),
+            started: now.monotonic,
+            last: None,
+            call: None,
+            finished: false,
+        }
+    }
+
+    fn finish(&mut self, result: Result<WaitOutcome, Error>) -> Step<WaitOutcome> {
+        self.finished = true;
+        self.call = None;
+        Step::Done(result)
+    }
+
+    /// What the poller says after a poll: wait, or the wait is over.
+    fn after(&mut self, step: PollStep) -> Step<WaitOutcome> {
+        self.call = None;
+        match step {
+            PollStep::Wait(delay) => Step::Wait(delay),
+            PollStep::Done(_) | PollStep::DeadlineReached => {
+                let status = self.last.take();
+                self.finish(Ok(WaitOutcome::StillPending { status }))
+            }
+        }
+    }
+}
+
+impl Machine for PaymentWait<'_> {
+    type Output = WaitOutcome;
+
+    fn next(&mut self) -> Step<WaitOutcome> {
+        if self.finished {
+            return self.finish(Err(misuse("finished")));
+        }
+        let (config, op, retry) = (self.config, self.op, self.retry);
+        // A GET takes no generated key: the call never asks for random bits.
+        let call = self
+            .call
+            .get_or_insert_with(|| Call::new(config, op, retry, || [0, 0]));
+        match call.next() {
+            Step::Send(request) => Step::Send(request),
+            Step::Wait(delay) => Step::Wait(delay),
+            Step::Done(Ok(_)) => self.finish(Err(misuse("a poll ended without a reply"))),
+            Step::Done(Err(e)) => self.finish(Err(e)),
+        }
+    }
+
+    fn handle(
+        &mut self,
+        outcome: Result<Response<Vec<u8>>, TransportError>,
+        now: Now,
+    ) -> Step<WaitOutcome> {
+        let Some(call) = self.call.as_mut().filter(|_| !self.finished) else {
+            return self.finish(Err(misuse("no poll in progress")));
+        };
+        let elapsed = now.monotonic.saturating_sub(self.started);
+        match call.handle(outcome, now) {
+            // The poll itself retries (a 503, a cut reply) before it answers.
+            Step::Wait(delay) => Step::Wait(delay),
+            Step::Send(_) => self.finish(Err(misuse("a poll asked to send unasked"))),
+            Step::Done(Ok(reply)) => {
+                let step = self
+                    .poller
+                    .after_status(elapsed, &reply.value, &reply.meta.rate_limit);
+                if let PollStep::Done(terminal) = step {
+                    let status = reply.value;
+                    return self.finish(Ok(WaitOutcome::Finished { terminal, status }));
+                }
+                self.last = Some(reply.value);
+                self.after(step)
+            }
+            Step::Done(Err(Error::Api(e))) if e.kind == ApiErrorKind::RateLimited => {
+                let wait = e
+                    .retry_after
+                    .map(|r| r.delay(now.wall))
+                    .unwrap_or(self.poller.policy().initial_interval);
+                let step = self.poller.after_rate_limit(elapsed, wait);
+                self.after(step)
+            }
+            Step::Done(Err(e)) => self.finish(Err(e)),
+        }
+    }
+
+    fn operation(&self) -> &'static str {
+        <RetrieveSession as crate::Operation>::NAME
+    }
+
+    fn retries(&self) -> u32 {
+        self.call.as_ref().map_or(0, Machine::retries)
+    }
+}
