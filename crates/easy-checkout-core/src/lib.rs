@@ -86,6 +86,8 @@ pub use http;
 
 pub use client::{Client, EmbeddedCheckout, Event, Reply, ResponseMeta, WaitOutcome};
 pub use config::{BaseUrl, Config, Environment};
+#[cfg(feature = "async")]
+pub use drivers::asynchronous::{AsyncClient, AsyncEmbeddedCheckout, AsyncTransport, Sleep};
 pub use error::{
     ApiError, ApiErrorKind, DecodeError, Error, ErrorKind, InvalidInput, RateLimit, RetryAfter,
     TransportError, TransportErrorKind,

@@ -203,3 +203,34 @@ macro_rules! embedded_checkout_calls {
         }
     };
 }
+
+/// The driver loop, for the blocking and the async client alike: do what the machine says
+/// until it is done. `send` and `sleep` are the only differences (an `.await` each).
+macro_rules! drive_loop {
+    ($machine:ident, $observer:expr, $clock:expr,
+     send: |$request:ident| $send:expr, sleep: |$delay:ident| $sleep:expr $(,)?) => {{
+        let observe = crate::drivers::observe::Observe {
+            observer: $observer,
+            clock: $clock,
+        };
+        let mut step = $machine.next();
+        loop {
+            step = match step {
+                crate::call::Step::Send($request) => {
+                    let started = observe.sending(&$machine, &$request);
+                    let outcome = $send;
+                    observe.outcome(&$machine, &outcome, started);
+                    let now = crate::call::Now::new($clock.now(), $clock.monotonic());
+                    let step = $machine.handle(outcome, now);
+                    observe.step(&$machine, &step);
+                    step
+                }
+                crate::call::Step::Wait($delay) => {
+                    $sleep;
+                    $machine.next()
+                }
+                crate::call::Step::Done(result) => return result,
+            };
+        }
+    }};
+}

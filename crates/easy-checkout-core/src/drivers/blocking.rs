@@ -5,9 +5,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::call::{Call, Machine, Now, PaymentWait, Step};
+use crate::call::{Call, Machine, Now, PaymentWait};
 use crate::config::Config;
-use crate::drivers::observe::{Observe, Observer};
+use crate::drivers::observe::Observer;
 use crate::drivers::runtime::Runtime;
 use crate::drivers::transport::Transport;
 use crate::error::Error;
@@ -154,29 +154,13 @@ impl<T: Transport> Client<T> {
 
     /// The loop: do what the machine says until it is done.
     fn drive<M: Machine>(&self, mut machine: M) -> Result<M::Output, Error> {
-        let observe = Observe {
-            observer: self.observer.as_ref(),
-            clock: &*self.runtime,
-        };
-        let mut step = machine.next();
-        loop {
-            step = match step {
-                Step::Send(request) => {
-                    let started = observe.sending(&machine, &request);
-                    let outcome = self.transport.send(request);
-                    observe.outcome(&machine, &outcome, started);
-                    let now = Now::new(self.runtime.now(), self.runtime.monotonic());
-                    let step = machine.handle(outcome, now);
-                    observe.step(&machine, &step);
-                    step
-                }
-                Step::Wait(delay) => {
-                    self.runtime.sleep(delay);
-                    machine.next()
-                }
-                Step::Done(result) => return result,
-            };
-        }
+        drive_loop!(
+            machine,
+            self.observer.as_ref(),
+            &*self.runtime,
+            send: |request| self.transport.send(request),
+            sleep: |delay| self.runtime.sleep(delay),
+        )
     }
 }
 

@@ -1,10 +1,14 @@
 //! Drivers: the loops that run the call machines over a network. The blocking [`Client`]
-//! over a [`Transport`], and the [`Runtime`] it takes time, sleep and randomness from.
+//! over a [`Transport`], the [`Runtime`] it takes time, sleep and randomness from, and
+//! (feature `async`) the [`AsyncClient`](asynchronous::AsyncClient) over an
+//! [`AsyncTransport`](asynchronous::AsyncTransport).
 //!
 //! [`Client`]: blocking::Client
 //! [`Transport`]: transport::Transport
 //! [`Runtime`]: runtime::Runtime
 
+#[cfg(feature = "async")]
+pub mod asynchronous;
 pub mod blocking;
 mod observe;
 pub mod runtime;

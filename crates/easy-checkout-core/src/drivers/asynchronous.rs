@@ -1,0 +1,241 @@
+//! The async driver (feature `async`): [`AsyncClient`], the same loop as the blocking
+//! [`Client`](crate::Client) over the same [`call`](crate::call) machines, awaiting an
+//! [`AsyncTransport`] and a [`Sleep`] of the caller's choosing. It pulls in no async runtime
+//! and no HTTP client: tokio, async-std or smol, reqwest, hyper or anything else plug in
+//! through two closures.
+//!
+//! ```
+//! use std::future::Future;
+//! use std::time::Duration;
+//! use easy_checkout_core::{AsyncClient, Config, TransportError, http};
+//!
+//! // Your async stack: here a closure that answers at once. With reqwest, send the request
+//! // and read the body into a `Vec<u8>` (see the README).
+//! let transport = |request: http::Request<Vec<u8>>| async move {
+//!     assert_eq!(request.uri().path(), "/v1/api/embedded-checkout/config");
+//!     Ok::<_, TransportError>(http::Response::new(br#"{"data":{"allowed_origins":[]}}"#.to_vec()))
+//! };
+//! // How to sleep: with tokio, `tokio::time::sleep`.
+//! let sleep = |_: Duration| std::future::ready(());
+//! let client = AsyncClient::new(transport, Config::new("sk_test_123".parse()?), sleep);
+//!
+//! # fn block_on<F: Future>(f: F) -> F::Output {
+//! #     use std::task::{Context, Poll, Waker};
+//! #     let mut f = std::pin::pin!(f);
+//! #     loop {
+//! #         if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) { return v; }
+//! #     }
+//! # }
+//! // In an async fn: `client.embedded_checkout().get_config().await?`
+//! let config = block_on(client.embedded_checkout().get_config())?;
+//! assert_eq!(config.allowed_origins.unwrap(), Vec::<String>::new());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{Request, Response};
+
+use crate::call::{Call, Machine, Now, PaymentWait, Reply, WaitOutcome};
+use crate::config::Config;
+use crate::drivers::observe::{Event, Observer};
+use crate::drivers::runtime::Clock;
+use crate::error::{Error, TransportError};
+use crate::wire::models::KeyInfo;
+use crate::wire::operation::Operation;
+use crate::wire::ops::{RetrieveSession, ValidateKey};
+use crate::{PollPolicy, RetryPolicy};
+
+/// Sends requests, asynchronously: the async twin of [`Transport`](crate::Transport). It
+/// returns the response with its whole body, or a [`TransportError`]; it does not judge
+/// statuses (a 404 is a successful send), and it obeys the
+/// [`NoResend`](crate::transport::NoResend) mark. Implemented for closures that return a
+/// future.
+pub trait AsyncTransport {
+    /// Sends `request` and reads the whole response body.
+    fn send(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> impl Future<Output = Result<Response<Vec<u8>>, TransportError>> + Send;
+}
+
+impl<F, Fut> AsyncTransport for F
+where
+    F: Fn(Request<Vec<u8>>) -> Fut,
+    Fut: Future<Output = Result<Response<Vec<u8>>, TransportError>> + Send,
+{
+    fn send(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> impl Future<Output = Result<Response<Vec<u8>>, TransportError>> + Send {
+        self(request)
+    }
+}
+
+/// How an async driver waits: `tokio::time::sleep`, `async_io::Timer::after`, … Implemented
+/// for closures `Fn(Duration) -> impl Future<Output = ()>`.
+pub trait Sleep: Send + Sync {
+    /// A future that completes after `duration`.
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
+}
+
+impl<F, Fut> Sleep for F
+where
+    F: Fn(Duration) -> Fut + Send + Sync,
+    Fut: Future<Output = ()> + Send,
+{
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
+        self(duration)
+    }
+}
+
+/// The async Easy client: the blocking [`Client`](crate::Client)'s surface, awaited.
+///
+/// Cheap to share: calls take `&self`, so one client serves many tasks (wrap it in an `Arc`
+/// to move it into spawned ones).
+pub struct AsyncClient<T, S> {
+    transport: T,
+    sleep: S,
+    config: Config,
+    retry: RetryPolicy,
+    clock: Arc<dyn Clock>,
+    observer: Option<Observer>,
+}
+
+impl<T: Clone, S: Clone> Clone for AsyncClient<T, S> {
+    fn clone(&self) -> Self {
+        Self {
+            transport: self.transport.clone(),
+            sleep: self.sleep.clone(),
+            config: self.config.clone(),
+            retry: self.retry,
+            clock: Arc::clone(&self.clock),
+            observer: self.observer.clone(),
+        }
+    }
+}
+
+impl<T, S> fmt::Debug for AsyncClient<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncClient")
+            .field("config", &self.config)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "system-runtime")]
+impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
+    /// A client over `transport` that waits with `sleep`, on the system clock, with default
+    /// retries.
+    pub fn new(transport: T, config: Config, sleep: S) -> Self {
+        Self::with_clock(
+            transport,
+            config,
+            sleep,
+            crate::runtime::SystemRuntime::new(),
+        )
+    }
+}
+
+impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
+    /// A client over `transport` that waits with `sleep` and takes time and randomness from
+    /// `clock` (any [`Runtime`](crate::Runtime) is one).
+    pub fn with_clock(transport: T, config: Config, sleep: S, clock: impl Clock + 'static) -> Self {
+        Self {
+            transport,
+            sleep,
+            config,
+            retry: RetryPolicy::default(),
+            clock: Arc::new(clock),
+            observer: None,
+        }
+    }
+
+    /// Replaces the retry policy (`RetryPolicy::never()` turns retries off).
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Calls `observer` for every request, response, failure and retry.
+    pub fn with_observer(mut self, observer: impl Fn(&Event<'_>) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The Embedded Checkout calls.
+    pub fn embedded_checkout(&self) -> AsyncEmbeddedCheckout<'_, T, S> {
+        AsyncEmbeddedCheckout { client: self }
+    }
+
+    /// `GET /validate-key`: checks the configured key is live.
+    pub async fn validate_key(&self) -> Result<KeyInfo, Error> {
+        self.send(&ValidateKey).await
+    }
+
+    /// Runs any operation and returns its result.
+    pub async fn send<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
+        self.send_with_meta(op).await.map(|reply| reply.value)
+    }
+
+    /// Runs any operation and returns its result with the response's metadata.
+    pub async fn send_with_meta<O: Operation>(&self, op: &O) -> Result<Reply<O::Output>, Error> {
+        let clock = &*self.clock;
+        let random = || [clock.random_u64(), clock.random_u64()];
+        self.drive(Call::new(&self.config, op, self.retry, random))
+            .await
+    }
+
+    async fn wait(&self, op: &RetrieveSession, policy: PollPolicy) -> Result<WaitOutcome, Error> {
+        let start = Now::new(self.clock.now(), self.clock.monotonic());
+        self.drive(PaymentWait::new(
+            &self.config,
+            op,
+            self.retry,
+            policy,
+            start,
+        ))
+        .await
+    }
+
+    /// The loop: do what the machine says until it is done (the blocking loop, awaited).
+    async fn drive<M: Machine>(&self, mut machine: M) -> Result<M::Output, Error> {
+        drive_loop!(
+            machine,
+            self.observer.as_ref(),
+            &*self.clock,
+            send: |request| self.transport.send(request).await,
+            sleep: |delay| self.sleep.sleep(delay).await,
+        )
+    }
+}
+
+/// The `embedded_checkout` namespace of an [`AsyncClient`]:
+/// `client.embedded_checkout().create_session(…).await`.
+#[derive(Debug)]
+pub struct AsyncEmbeddedCheckout<'a, T, S> {
+    client: &'a AsyncClient<T, S>,
+}
+
+impl<T: AsyncTransport, S: Sleep> AsyncEmbeddedCheckout<'_, T, S> {
+    embedded_checkout_calls!(async .await);
+}
