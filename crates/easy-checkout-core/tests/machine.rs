@@ -1,0 +1,511 @@
+//! The call protocol as exact tables over the machines: scripted outcomes in, steps out
+//! (the exact requests, waits and keys), with no socket and no sleep.
+
+use std::time::{Duration, SystemTime};
+
+use easy_checkout_core::call::{Call, Machine, Now, PaymentWait, Step};
+use easy_checkout_core::http::{Request, Response};
+use easy_checkout_core::ops::{
+    Confirm, CreateSession, GetConfig, LineItem, PaymentMethod, RetrieveSession, UpdateConfig,
+};
+use easy_checkout_core::transport::may_resend;
+use easy_checkout_core::{
+    ClientSecret, Config, Error, ErrorKind, PollPolicy, RetryPolicy, TransportError,
+    TransportErrorKind, WaitOutcome,
+};
+
+const T0: SystemTime = SystemTime::UNIX_EPOCH;
+
+/// One scripted attempt outcome.
+enum Out {
+    Status(u16, &'static [(&'static str, &'static str)], &'static str),
+    Fail(TransportErrorKind),
+}
+
+use Out::{Fail, Status};
+
+const SESSION: &str = r#"{"data":{"id":"ecs_1","client_secret":"ecs_secret_1","status":"open"}}"#;
+const CONFIG: &str = r#"{"data":{"allowed_origins":[]}}"#;
+const PENDING: &str = r#"{"data":{"id":"ecs_1","status":"open","payment_status":"unpaid"}}"#;
+const PAID: &str = r#"{"data":{"id":"ecs_1","status":"complete","payment_status":"succeeded"}}"#;
+
+fn outcome(out: &Out) -> Result<Response<Vec<u8>>, TransportError> {
+    match out {
+        Status(code, headers, body) => {
+            let mut builder = Response::builder().status(*code);
+            for (name, value) in *headers {
+                builder = builder.header(*name, *value);
+            }
+            Ok(builder.body(body.as_bytes().to_vec()).expect("a response"))
+        }
+        Fail(kind) => Err(TransportError::msg(*kind, "scripted")),
+    }
+}
+
+fn describe_request(request: &Request<Vec<u8>>) -> String {
+    let key = request
+        .headers()
+        .get("idempotency-key")
+        .map_or("-".to_owned(), |k| k.to_str().unwrap_or("?").to_owned());
+    let once = if may_resend(request) {
+        ""
+    } else {
+        " no-resend"
+    };
+    format!(
+        "send {} {} key={key}{once}",
+        request.method(),
+        request.uri().path()
+    )
+}
+
+/// Runs `machine` over `script` (each `Send` takes the next outcome; time advances by every
+/// wait), and returns the trace and the result.
+fn run<M: Machine>(mut machine: M, script: &[Out]) -> (Vec<String>, Result<M::Output, Error>) {
+    let mut trace = Vec::new();
+    let mut script = script.iter();
+    let mut clock = Duration::ZERO;
+    let mut step = machine.next();
+    loop {
+        step = match step {
+            Step::Send(request) => {
+                trace.push(describe_request(&request));
+                let out = script.next().expect("the machine sent more than scripted");
+                let now = Now::new(T0 + clock, clock);
+                machine.handle(outcome(out), now)
+            }
+            Step::Wait(delay) => {
+                trace.push(format!("wait {}ms", delay.as_millis()));
+                clock += delay;
+                machine.next()
+            }
+            Step::Done(result) => {
+                assert!(script.next().is_none(), "scripted outcomes left over");
+                return (trace, result);
+            }
+        }
+    }
+}
+
+fn config() -> Config {
+    Config::new("sk_test_123".parse().expect("a key"))
+}
+
+/// Retries with fixed 100 ms backoff (no jitter spread: initial = max, upper half = full).
+fn retries(n: u32) -> RetryPolicy {
+    RetryPolicy {
+        max_retries: n,
+        initial_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_millis(100),
+        ..RetryPolicy::default()
+    }
+}
+
+fn create() -> CreateSession {
+    CreateSession::new(vec![LineItem::new("price_1", 1)], "https://shop.example/r")
+}
+
+fn confirm() -> Confirm {
+    Confirm::new(
+        ClientSecret::new("ecs_secret_1").expect("a secret"),
+        PaymentMethod::card("tok_1"),
+    )
+}
+
+/// The key made from the random bits `[1, 2]`.
+fn generated() -> String {
+    easy_checkout_core::IdempotencyKey::from_random([1, 2])
+        .as_str()
+        .to_owned()
+}
+
+/// Backoff jitter lands in [50, 100] ms for [`retries`]' 100 ms backoff: such waits read
+/// `wait backoff` in the tables (every other wait keeps its exact length).
+fn jittered(trace: &[String]) -> Vec<String> {
+    trace
+        .iter()
+        .map(|line| {
+            let ms = line
+                .strip_prefix("wait ")
+                .and_then(|ms| ms.trim_end_matches("ms").parse::<u64>().ok());
+            match ms {
+                Some(50..=100) => "wait backoff".to_owned(),
+                _ => line.clone(),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_get_is_retried_through_failures_then_succeeds() {
+    let config = config();
+    let call = Call::new(&config, &GetConfig, retries(3), || unreachable!("a GET"));
+    let script = [
+        Status(503, &[], ""),
+        Fail(TransportErrorKind::Io),
+        Fail(TransportErrorKind::Timeout),
+        Status(200, &[], CONFIG),
+    ];
+    let (trace, result) = run(call, &script);
+    let get = "send GET /v1/api/embedded-checkout/config key=-";
+    assert_eq!(
+        jittered(&trace),
+        [
+            get,
+            "wait backoff",
+            get,
+            "wait backoff",
+            get,
+            "wait backoff",
+            get
+        ]
+    );
+    let reply = result.expect("the fourth attempt succeeds");
+    assert_eq!((reply.meta.retries, reply.meta.status.as_u16()), (3, 200));
+    assert_eq!(reply.meta.idempotency_key, None);
+}
+
+#[test]
+fn what_is_final_ends_the_call_at_once() {
+    let config = config();
+    let rows: [(Out, ErrorKind); 7] = [
+        (Status(400, &[], ""), ErrorKind::InvalidRequest),
+        (Status(401, &[], ""), ErrorKind::Authentication),
+        (Status(404, &[], ""), ErrorKind::NotFound),
+        (Status(409, &[], ""), ErrorKind::Conflict),
+        (
+            Status(302, &[("location", "https://x.example")], ""),
+            ErrorKind::Api,
+        ),
+        (Fail(TransportErrorKind::Tls), ErrorKind::Transport),
+        (Fail(TransportErrorKind::BodyTooLarge), ErrorKind::Transport),
+    ];
+    for (out, kind) in rows {
+        let call = Call::new(&config, &GetConfig, retries(3), || [1, 2]);
+        let (trace, result) = run(call, &[out]);
+        assert_eq!(trace.len(), 1, "one attempt: {trace:?}");
+        assert_eq!(result.expect_err("final").kind(), kind);
+    }
+}
+
+#[test]
+fn retries_stop_at_the_limit_with_the_last_error() {
+    let config = config();
+    let call = Call::new(&config, &GetConfig, retries(2), || [1, 2]);
+    let script = [
+        Status(500, &[], ""),
+        Status(502, &[], ""),
+        Status(503, &[], ""),
+    ];
+    let (trace, result) = run(call, &script);
+    assert_eq!(trace.iter().filter(|l| l.starts_with("send")).count(), 3);
+    let error = result.expect_err("out of retries");
+    assert_eq!(error.as_api().map(|e| e.status.as_u16()), Some(503));
+    assert!(!error.outcome_unknown(), "a GET changes nothing");
+}
+
+#[test]
+fn a_create_without_a_key_gets_one_generated_key_on_every_attempt() {
+    let config = config();
+    let op = create();
+    let call = Call::new(&config, &op, retries(2), || [1, 2]);
+    let script = [Fail(TransportErrorKind::Io), Status(200, &[], SESSION)];
+    let (trace, result) = run(call, &script);
+    let post = format!("send POST /v1/api/embedded-checkout key={}", generated());
+    assert_eq!(jittered(&trace), [post.as_str(), "wait backoff", &post]);
+    let reply = result.expect("created");
+    assert_eq!(
+        reply.meta.idempotency_key.map(|k| k.as_str().to_owned()),
+        Some(generated())
+    );
+}
+
+#[test]
+fn with_retries_off_a_create_gets_no_key_and_is_never_resent() {
+    let config = config();
+    let op = create();
+    let call = Call::new(&config, &op, RetryPolicy::never(), || {
+        unreachable!("no key")
+    });
+    let (trace, result) = run(call, &[Fail(TransportErrorKind::Io)]);
+    assert_eq!(
+        trace,
+        ["send POST /v1/api/embedded-checkout key=- no-resend"]
+    );
+    assert!(result.expect_err("cut").outcome_unknown());
+}
+
+#[test]
+fn a_keyless_confirm_is_sent_once_whatever_happens() {
+    let config = config();
+    let op = confirm();
+    let rows = [
+        Fail(TransportErrorKind::Io),
+        Fail(TransportErrorKind::Timeout),
+        Fail(TransportErrorKind::Connect),
+        Status(503, &[], ""),
+        Status(429, &[("retry-after", "0")], ""),
+    ];
+    for out in rows {
+        let call = Call::new(&config, &op, retries(5), || {
+            unreachable!("never a generated key")
+        });
+        let (trace, result) = run(call, &[out]);
+        assert_eq!(
+            trace,
+            ["send POST /v1/api/embedded-checkout/confirm key=- no-resend"]
+        );
+        let error = result.expect_err("not retried");
+        assert_eq!(error.idempotency_key(), None);
+    }
+}
+
+#[test]
+fn a_keyed_confirm_is_retried_with_the_callers_key() {
+    let config = config();
+    let op = confirm().with_idempotency_key("pay-1").expect("a key");
+    let call = Call::new(&config, &op, retries(2), || {
+        unreachable!("the caller's key")
+    });
+    let script = [Status(502, &[], ""), Status(200, &[], r#"{"data":{}}"#)];
+    let (trace, result) = run(call, &script);
+    let post = "send POST /v1/api/embedded-checkout/confirm key=pay-1";
+    assert_eq!(jittered(&trace), [post, "wait backoff", post]);
+    assert_eq!(result.expect("paid").meta.retries, 1);
+}
+
+#[test]
+fn a_failed_write_carries_its_key_and_stays_unknown_once_an_attempt_may_have_applied() {
+    let config = config();
+    let op = UpdateConfig::new(vec!["https://shop.example".to_owned()]);
+    let call = Call::new(&config, &op, retries(1), || [1, 2]);
+    // A 503 (may have applied), then a 400 (refused): the write may still have happened.
+    let (_, result) = run(call, &[Status(503, &[], ""), Status(400, &[], "")]);
+    let error = result.expect_err("refused at last");
+    assert_eq!(
+        error.idempotency_key().map(|k| k.as_str().to_owned()),
+        Some(generated())
+    );
+    assert!(error.outcome_unknown());
+    // Refused on the first attempt: certainly not applied.
+    let call = Call::new(&config, &op, retries(1), || [1, 2]);
+    let (_, result) = run(call, &[Status(400, &[], "")]);
+    assert!(!result.expect_err("refused").outcome_unknown());
+}
+
+#[test]
+fn retry_after_is_obeyed_up_to_its_cap_and_a_longer_one_fails_at_once() {
+    let config = config();
+    let policy = RetryPolicy {
+        max_retry_after: Duration::from_secs(30),
+        ..retries(3)
+    };
+    let get = "send GET /v1/api/embedded-checkout/config key=-";
+    let call = Call::new(&config, &GetConfig, policy, || [1, 2]);
+    let script = [
+        Status(429, &[("retry-after", "7")], ""),
+        Status(503, &[("retry-after", "30")], ""),
+        Status(200, &[], CONFIG),
+    ];
+    let (trace, result) = run(call, &script);
+    assert_eq!(trace, [get, "wait 7000ms", get, "wait 30000ms", get]);
+    assert_eq!(result.expect("third time").meta.retries, 2);
+
+    // An HTTP date is counted from the time the attempt ended (here the epoch).
+    let call = Call::new(&config, &GetConfig, policy, || [1, 2]);
+    let script = [
+        Status(429, &[("retry-after", "Thu, 01 Jan 1970 00:00:05 GMT")], ""),
+        Status(200, &[], CONFIG),
+    ];
+    let (trace, _) = run(call, &script);
+    assert_eq!(trace, [get, "wait 5000ms", get]);
+
+    let call = Call::new(&config, &GetConfig, policy, || [1, 2]);
+    let (trace, result) = run(call, &[Status(429, &[("retry-after", "31")], "")]);
+    assert_eq!(trace, [get]);
+    assert_eq!(result.expect_err("too long").kind(), ErrorKind::RateLimited);
+}
+
+#[test]
+fn jitter_is_drawn_in_the_upper_half_and_follows_the_time() {
+    let config = config();
+    let policy = RetryPolicy {
+        max_retries: 1,
+        initial_backoff: Duration::from_millis(1000),
+        max_backoff: Duration::from_millis(1000),
+        ..RetryPolicy::default()
+    };
+    let wait_at = |at: SystemTime| {
+        let mut call = Call::new(&config, &GetConfig, policy, || [1, 2]);
+        let Step::Send(_) = call.next() else {
+            panic!("send first")
+        };
+        let failed = Err(TransportError::msg(TransportErrorKind::Io, "cut"));
+        match call.handle(failed, Now::new(at, Duration::ZERO)) {
+            Step::Wait(delay) => delay,
+            other => panic!("{other:?}"),
+        }
+    };
+    let waits: Vec<Duration> = (0..50u64)
+        .map(|n| wait_at(T0 + Duration::from_nanos(n * 7919)))
+        .collect();
+    assert!(
+        waits.iter().all(|w| (500..=1000).contains(&w.as_millis())),
+        "{waits:?}"
+    );
+    let distinct: std::collections::HashSet<_> = waits.iter().collect();
+    assert!(distinct.len() > 40, "spread: {distinct:?}");
+    // The same inputs give the same wait: the machine is a function of them.
+    assert_eq!(
+        wait_at(T0 + Duration::from_nanos(5)),
+        wait_at(T0 + Duration::from_nanos(5))
+    );
+}
+
+#[test]
+fn invalid_input_ends_the_call_before_anything_is_sent() {
+    let keyless = Config::from_values(None, None).expect("a keyless config");
+    let call = Call::new(&keyless, &GetConfig, retries(2), || [1, 2]);
+    let (trace, result) = run(call, &[]);
+    assert!(trace.is_empty());
+    let error = result.expect_err("no key");
+    assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    assert!(!error.outcome_unknown());
+}
+
+#[test]
+fn a_machine_fed_out_of_turn_ends_with_an_error_not_a_panic() {
+    let config = config();
+    let mut call = Call::new(&config, &GetConfig, retries(2), || [1, 2]);
+    let early = call.handle(
+        outcome(&Status(200, &[], CONFIG)),
+        Now::new(T0, Duration::ZERO),
+    );
+    assert!(matches!(early, Step::Done(Err(ref e)) if e.kind() == ErrorKind::InvalidInput));
+    assert!(
+        matches!(call.next(), Step::Done(Err(_))),
+        "finished stays finished"
+    );
+
+    let mut call = Call::new(&config, &GetConfig, retries(2), || [1, 2]);
+    let Step::Send(_) = call.next() else {
+        panic!("send")
+    };
+    assert!(
+        matches!(call.next(), Step::Done(Err(_))),
+        "next before handle"
+    );
+}
+
+fn poll(policy: PollPolicy, script: &[Out]) -> (Vec<String>, Result<WaitOutcome, Error>) {
+    let config = config();
+    let op = RetrieveSession::new("ecs_1").expect("an id");
+    let wait = PaymentWait::new(
+        &config,
+        &op,
+        retries(2),
+        policy,
+        Now::new(T0, Duration::ZERO),
+    );
+    let (trace, result) = run(wait, script);
+    let trace = trace
+        .into_iter()
+        .map(|l| l.replace("send GET /v1/api/embedded-checkout/ecs_1 key=-", "poll"))
+        .collect();
+    (trace, result)
+}
+
+#[test]
+fn a_wait_polls_on_a_growing_schedule_and_ends_at_the_deadline() {
+    let policy = PollPolicy {
+        initial_interval: Duration::from_secs(1),
+        max_interval: Duration::from_secs(3),
+        deadline: Duration::from_secs(10),
+    };
+    let pending = || Status(200, &[], PENDING);
+    let (trace, result) = poll(
+        policy,
+        &[
+            pending(),
+            pending(),
+            pending(),
+            pending(),
+            pending(),
+            pending(),
+        ],
+    );
+    assert_eq!(
+        trace,
+        [
+            "poll",
+            "wait 1000ms",
+            "poll",
+            "wait 1500ms",
+            "poll",
+            "wait 2250ms",
+            "poll",
+            "wait 3000ms",
+            "poll",
+            "wait 2250ms",
+            "poll"
+        ],
+        "the last wait lands exactly on the deadline"
+    );
+    match result.expect("a wait ends") {
+        WaitOutcome::StillPending {
+            status: Some(status),
+        } => assert!(!status.is_paid()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_wait_ends_at_once_when_paid_and_retries_a_failed_poll_first() {
+    let policy = PollPolicy::default();
+    let script = [
+        Status(200, &[], PENDING),
+        Fail(TransportErrorKind::Io),
+        Status(200, &[], PAID),
+    ];
+    let (trace, result) = poll(policy, &script);
+    assert_eq!(
+        jittered(&trace),
+        ["poll", "wait 1000ms", "poll", "wait backoff", "poll"]
+    );
+    assert!(result.expect("paid").is_paid());
+}
+
+#[test]
+fn a_wait_honours_rate_limits_and_a_final_error_ends_it() {
+    let policy = PollPolicy {
+        initial_interval: Duration::from_secs(1),
+        max_interval: Duration::from_secs(10),
+        deadline: Duration::from_secs(60),
+    };
+    // An exhausted window waits for its reset; a 429 the poll's retries cannot wait out
+    // (Retry-After above the retry cap) stretches the next poll instead.
+    let script = [
+        Status(
+            200,
+            &[("ratelimit-remaining", "0"), ("ratelimit-reset", "7")],
+            PENDING,
+        ),
+        Status(429, &[("retry-after", "40")], ""),
+        Status(404, &[], ""),
+    ];
+    let (trace, result) = poll(policy, &script);
+    assert_eq!(
+        trace,
+        ["poll", "wait 7000ms", "poll", "wait 40000ms", "poll"]
+    );
+    assert_eq!(result.expect_err("not found").kind(), ErrorKind::NotFound);
+
+    // A Retry-After past the deadline ends the wait instead of overshooting it.
+    let script = [Status(429, &[("retry-after", "61")], "")];
+    let (trace, result) = poll(policy, &script);
+    assert_eq!(trace, ["poll"]);
+    assert!(matches!(
+        result,
+        Ok(WaitOutcome::StillPending { status: None })
+    ));
+}
