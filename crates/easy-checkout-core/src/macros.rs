@@ -234,3 +234,71 @@ macro_rules! drive_loop {
         }
     }};
 }
+
+/// The one-line constructors every transport crate exports (`from_key`, `from_env`,
+/// `with_base_url`, `with_config`), with their documentation: one definition for all of
+/// them. For transport crates: `easy_checkout_core::transport_constructors!("easy_checkout_ureq",
+/// UreqTransport);` at the crate root, next to a `Client` alias and a `USER_AGENT_SUFFIX`
+/// constant, with a `TransportType::with_settings(TransportSettings)` constructor.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! transport_constructors {
+    ($krate:literal, $transport:ident) => {
+        #[doc = concat!(
+            "A client for `api_key`, routed by its prefix: `sk_test_…` to the sandbox, any other key\n",
+            "to production. Default transport settings; no IO.\n\n",
+            "```\n",
+            "let client = ", $krate, "::from_key(\"sk_live_abc\")?;\n",
+            "assert_eq!(client.config().base_url().as_str(), \"https://api.itseasy.co/v1/api\");\n",
+            "# Ok::<(), ", $krate, "::easy_checkout_core::Error>(())\n",
+            "```"
+        )]
+        pub fn from_key(api_key: &str) -> Result<Client, $crate::Error> {
+            let config = $crate::Config::new($crate::ApiKey::new(api_key)?);
+            Ok(with_config(config, $crate::TransportSettings::default()))
+        }
+
+        /// A client configured from the environment, as
+        /// [`Config::from_lookup`](easy_checkout_core::Config::from_lookup) reads it:
+        ///
+        /// - `EASY_API_KEY`, optional: without it the client holds no key and can call only
+        ///   `validate` and `confirm` (key-authenticated calls fail before sending);
+        /// - `EASY_API_URL`, optional: overrides the base URL the key routes to (`https://`, or
+        ///   `http://` for loopback hosts only).
+        ///
+        /// An empty variable counts as unset; one that is not UTF-8 is refused. Default
+        /// transport settings; no IO.
+        pub fn from_env() -> Result<Client, $crate::Error> {
+            let config = $crate::Config::from_lookup(|name| std::env::var_os(name))?;
+            Ok(with_config(config, $crate::TransportSettings::default()))
+        }
+
+        #[doc = concat!(
+            "A client for `api_key` that sends every request to `base_url` (a proxy, a local fake of\n",
+            "the API). `http://` is accepted for loopback hosts only. Default transport settings;\n",
+            "no IO.\n\n",
+            "```\n",
+            "let client = ", $krate, "::with_base_url(\"sk_test_abc\", \"http://127.0.0.1:4010/\")?;\n",
+            "assert_eq!(client.config().base_url().as_str(), \"http://127.0.0.1:4010\");\n",
+            "assert!(", $krate, "::with_base_url(\"sk_test_abc\", \"http://api.example.com\").is_err());\n",
+            "# Ok::<(), ", $krate, "::easy_checkout_core::Error>(())\n",
+            "```"
+        )]
+        pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, $crate::Error> {
+            let config = $crate::Config::new($crate::ApiKey::new(api_key)?)
+                .with_base_url($crate::BaseUrl::parse(base_url)?);
+            Ok(with_config(config, $crate::TransportSettings::default()))
+        }
+
+        #[doc = concat!(
+            "A client for `config` over a [`", stringify!($transport), "`] with `settings`, on the\n",
+            "system clock. Appends [`USER_AGENT_SUFFIX`] to the user agent. No IO."
+        )]
+        pub fn with_config(config: $crate::Config, settings: $crate::TransportSettings) -> Client {
+            Client::new(
+                $transport::with_settings(settings),
+                config.with_user_agent_suffix(USER_AGENT_SUFFIX),
+            )
+        }
+    };
+}

@@ -60,11 +60,13 @@
 //!   back.
 //! - HTTP/1.1 only; connections are kept alive and reused: clones of a transport, and of a
 //!   client, share one libcurl connection cache.
-//! - A request that is not safe to send twice (a method other than `GET`, `HEAD`, `OPTIONS`
-//!   and `TRACE`, without an `Idempotency-Key` header: a keyless `confirm`) always goes out on
-//!   a new connection, closed after it. On a reused connection that dies before any reply
-//!   byte, libcurl sends the request again on a new one by itself ("Connection died, retrying
-//!   a fresh connect"), which would deliver it twice. Every other request keeps that resend.
+//! - A request the core marked [`NoResend`](easy_checkout_core::transport::NoResend) (a
+//!   write the server could carry out twice: a keyless `confirm`, a keyless create with
+//!   retries off) always goes out on a new connection, closed after it. On a reused
+//!   connection that dies before any reply byte, libcurl sends the request again on a new one
+//!   by itself ("Connection died, retrying a fresh connect"), which would deliver it twice.
+//!   Every other request keeps that resend. The transport obeys the mark and decides nothing
+//!   itself: a request built by hand without it is taken as safe to resend.
 //! - Proxies are taken from `https_proxy`, `ALL_PROXY` and `NO_PROXY`, as libcurl does by
 //!   default, for `https://` requests only: an `http://` request (which the core allows only
 //!   to a loopback host) never goes through a proxy, which would see the API key in clear
@@ -127,7 +129,7 @@
 //! | anything else (`InvalidRequest`, `ClientInitialization`, …), and a header value that is not visible ASCII, which isahc cannot send | `Other` |
 //!
 //! Whether a failed request certainly did not go out
-//! ([`TransportError::certainly_not_sent`], which decides [`Error::outcome_unknown`]): yes
+//! ([`TransportError::certainly_not_sent`], which decides [`Error::outcome_unknown`](easy_checkout_core::Error::outcome_unknown)): yes
 //! for every `Connect` and `Tls` kind above (libcurl reports them while connecting or in the
 //! handshake; a connection that breaks later is `Io`), for a header value isahc cannot send,
 //! for `https://` without TLS in libcurl, and when the isahc client cannot be built. No for
@@ -148,10 +150,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use easy_checkout_core::http;
-use easy_checkout_core::transport::{method_takes_body, read_body_limited};
-use easy_checkout_core::{
-    ApiKey, BaseUrl, Config, Error, Transport, TransportError, TransportErrorKind,
-};
+use easy_checkout_core::transport::{bypasses_proxy, may_resend, read_body_limited, sends_body};
+use easy_checkout_core::{Transport, TransportError, TransportErrorKind};
 use isahc::HttpClient;
 use isahc::config::{Configurable, ExpectContinue, RedirectPolicy, VersionNegotiation};
 
@@ -260,15 +260,6 @@ fn curl_timeout(timeout: Duration) -> Duration {
     timeout.max(Duration::from_millis(1))
 }
 
-/// Whether `request` may go out a second time without the server acting on it twice: a
-/// method that changes nothing, or a request carrying an `Idempotency-Key`.
-fn safe_to_resend<B>(request: &http::Request<B>) -> bool {
-    matches!(
-        *request.method(),
-        http::Method::GET | http::Method::HEAD | http::Method::OPTIONS | http::Method::TRACE
-    ) || request.headers().contains_key("idempotency-key")
-}
-
 fn build_client(settings: &TransportSettings, pool: Pool) -> Result<HttpClient, TransportError> {
     check_libcurl()?;
     let builder = HttpClient::builder();
@@ -340,24 +331,21 @@ impl Transport for IsahcTransport {
         }
         // libcurl resends a request on its own when a reused connection dies before any
         // reply byte: one that must not go out twice never takes a reused connection.
-        let client = if safe_to_resend(&request) {
+        let client = if may_resend(&request) {
             self.client()?
         } else {
             self.fresh_client()?
         };
-        let no_proxy = request.uri().scheme() == Some(&http::uri::Scheme::HTTP);
+        let no_proxy = bypasses_proxy(&request);
+        let with_body = sends_body(&request);
         let head = request.method() == http::Method::HEAD;
         let (parts, body) = request.into_parts();
-        // An empty body on a method that takes none is sent as no body at all (no
-        // `Content-Length: 0` on a GET); any other body goes out as given.
-        let body = if body.is_empty() && !method_takes_body(&parts.method) {
-            isahc::Body::empty()
-        } else {
+        let body = if with_body {
             isahc::Body::from(body)
+        } else {
+            isahc::Body::empty()
         };
         let request = if no_proxy {
-            // Plain HTTP (loopback only, as the core allows it) never goes through a proxy
-            // from the environment: the proxy would read the API key in clear text.
             without_proxy(parts, body)?
         } else {
             http::Request::from_parts(parts, body)
@@ -505,56 +493,7 @@ fn classify(error: &isahc::Error) -> TransportErrorKind {
     }
 }
 
-/// A client for `api_key`, routed by its prefix: `sk_test_…` to the sandbox, any other key
-/// to production. Default transport settings; no IO.
-///
-/// ```
-/// let client = easy_checkout_isahc::from_key("sk_live_abc")?;
-/// assert_eq!(client.config().base_url().as_str(), "https://api.itseasy.co/v1/api");
-/// # Ok::<(), easy_checkout_isahc::easy_checkout_core::Error>(())
-/// ```
-pub fn from_key(api_key: &str) -> Result<Client, Error> {
-    let config = Config::new(ApiKey::new(api_key)?);
-    Ok(with_config(config, TransportSettings::default()))
-}
-
-/// A client configured from the environment, as [`Config::from_lookup`] reads it:
-///
-/// - `EASY_API_KEY`, optional: without it the client holds no key and can call only
-///   `validate` and `confirm` (key-authenticated calls fail before sending);
-/// - `EASY_API_URL`, optional: overrides the base URL the key routes to (`https://`, or
-///   `http://` for loopback hosts only).
-///
-/// An empty variable counts as unset; one that is not UTF-8 is refused. Default transport
-/// settings; no IO.
-pub fn from_env() -> Result<Client, Error> {
-    let config = Config::from_lookup(|name| std::env::var_os(name))?;
-    Ok(with_config(config, TransportSettings::default()))
-}
-
-/// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake of
-/// the API). `http://` is accepted for loopback hosts only. Default transport settings;
-/// no IO.
-///
-/// ```
-/// let client = easy_checkout_isahc::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
-/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010");
-/// assert!(easy_checkout_isahc::with_base_url("sk_test_abc", "http://api.example.com").is_err());
-/// # Ok::<(), easy_checkout_isahc::easy_checkout_core::Error>(())
-/// ```
-pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
-    let config = Config::new(ApiKey::new(api_key)?).with_base_url(BaseUrl::parse(base_url)?);
-    Ok(with_config(config, TransportSettings::default()))
-}
-
-/// A client for `config` over an [`IsahcTransport`] with `settings`, on the system clock.
-/// Appends `isahc` to the user agent. No IO.
-pub fn with_config(config: Config, settings: TransportSettings) -> Client {
-    Client::new(
-        IsahcTransport::with_settings(settings),
-        config.with_user_agent_suffix(USER_AGENT_SUFFIX),
-    )
-}
+easy_checkout_core::transport_constructors!("easy_checkout_isahc", IsahcTransport);
 
 #[cfg(test)]
 mod tests {
@@ -705,26 +644,6 @@ mod tests {
             .expect("libcurl took the timeout for none")
             .expect_err("nothing answers");
         assert_eq!(error.kind(), TransportErrorKind::Timeout, "{error:?}");
-    }
-
-    #[test]
-    fn only_keyless_unsafe_methods_avoid_reused_connections() {
-        let request = |method: &str, key: Option<&str>| {
-            let mut builder = http::Request::builder()
-                .method(method)
-                .uri("http://127.0.0.1/x");
-            if let Some(key) = key {
-                builder = builder.header("Idempotency-Key", key);
-            }
-            builder.body(Vec::<u8>::new()).expect("request")
-        };
-        for method in ["GET", "HEAD", "OPTIONS", "TRACE"] {
-            assert!(safe_to_resend(&request(method, None)), "{method}");
-        }
-        for method in ["POST", "PATCH", "PUT", "DELETE", "PURGE"] {
-            assert!(!safe_to_resend(&request(method, None)), "{method}");
-            assert!(safe_to_resend(&request(method, Some("k-1"))), "{method}");
-        }
     }
 
     #[test]

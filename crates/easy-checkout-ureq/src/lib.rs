@@ -107,7 +107,7 @@
 //! | anything else (`BadUri`, `Http`, `RequireHttpsOnly`, `InvalidProxyUrl`, …) | `Other` |
 //!
 //! An error is marked [`not_sent`](TransportError::not_sent) (so a failed write is known not
-//! to have happened, see [`Error::outcome_unknown`]) only when ureq certainly failed before
+//! to have happened, see [`Error::outcome_unknown`](easy_checkout_core::Error::outcome_unknown)) only when ureq certainly failed before
 //! writing the request: `Timeout(Resolve)`, `Timeout(Connect)` (the connect timeout, which
 //! covers DNS and the TLS handshake), `HostNotFound`, `ConnectionFailed`,
 //! `ConnectProxyFailed`, the TLS set-up errors (`Tls`, `TlsRequired`, `Pem`, `Rustls`,
@@ -127,10 +127,8 @@ use std::fmt;
 use std::io;
 
 use easy_checkout_core::http;
-use easy_checkout_core::transport::method_takes_body;
-use easy_checkout_core::{
-    ApiKey, BaseUrl, Config, Error, Transport, TransportError, TransportErrorKind,
-};
+use easy_checkout_core::transport::{bypasses_proxy, sends_body};
+use easy_checkout_core::{Transport, TransportError, TransportErrorKind};
 use ureq::config::AutoHeaderValue;
 use ureq::unversioned::resolver::Resolver;
 use ureq::unversioned::transport::DefaultConnector;
@@ -223,7 +221,7 @@ impl UreqTransport {
         &self,
         request: http::Request<B>,
     ) -> Result<http::Response<ureq::Body>, ureq::Error> {
-        if request.uri().scheme() == Some(&http::uri::Scheme::HTTP) {
+        if bypasses_proxy(&request) {
             let request = self.agent.configure_request(request).proxy(None).build();
             self.agent.run(request)
         } else {
@@ -270,13 +268,12 @@ impl Transport for UreqTransport {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let with_body = sends_body(&request);
         let (parts, body) = request.into_parts();
-        // An empty body on a method that takes none is sent as no body at all (no
-        // `Content-Length: 0` on a GET); any other body goes out as given.
-        let sent = if body.is_empty() && !method_takes_body(&parts.method) {
-            self.run(http::Request::from_parts(parts, ()))
-        } else {
+        let sent = if with_body {
             self.run(http::Request::from_parts(parts, body))
+        } else {
+            self.run(http::Request::from_parts(parts, ()))
         };
         let response = sent.map_err(|e| {
             let error = map_error(e, Phase::Exchange);
@@ -424,56 +421,7 @@ fn io_kind(error: &io::Error) -> TransportErrorKind {
     }
 }
 
-/// A client for `api_key`, routed by its prefix: `sk_test_…` to the sandbox, any other key
-/// to production. Default transport settings; no IO.
-///
-/// ```
-/// let client = easy_checkout_ureq::from_key("sk_live_abc")?;
-/// assert_eq!(client.config().base_url().as_str(), "https://api.itseasy.co/v1/api");
-/// # Ok::<(), easy_checkout_ureq::easy_checkout_core::Error>(())
-/// ```
-pub fn from_key(api_key: &str) -> Result<Client, Error> {
-    let config = Config::new(ApiKey::new(api_key)?);
-    Ok(with_config(config, TransportSettings::default()))
-}
-
-/// A client configured from the environment, as [`Config::from_lookup`] reads it:
-///
-/// - `EASY_API_KEY`, optional: without it the client holds no key and can call only
-///   `validate` and `confirm` (key-authenticated calls fail before sending);
-/// - `EASY_API_URL`, optional: overrides the base URL the key routes to (`https://`, or
-///   `http://` for loopback hosts only).
-///
-/// An empty variable counts as unset; one that is not UTF-8 is refused. Default transport
-/// settings; no IO.
-pub fn from_env() -> Result<Client, Error> {
-    let config = Config::from_lookup(|name| std::env::var_os(name))?;
-    Ok(with_config(config, TransportSettings::default()))
-}
-
-/// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake of
-/// the API). `http://` is accepted for loopback hosts only. Default transport settings;
-/// no IO.
-///
-/// ```
-/// let client = easy_checkout_ureq::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
-/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010");
-/// assert!(easy_checkout_ureq::with_base_url("sk_test_abc", "http://api.example.com").is_err());
-/// # Ok::<(), easy_checkout_ureq::easy_checkout_core::Error>(())
-/// ```
-pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
-    let config = Config::new(ApiKey::new(api_key)?).with_base_url(BaseUrl::parse(base_url)?);
-    Ok(with_config(config, TransportSettings::default()))
-}
-
-/// A client for `config` over a [`UreqTransport`] with `settings`, on the system clock.
-/// Appends `ureq` to the user agent. No IO.
-pub fn with_config(config: Config, settings: TransportSettings) -> Client {
-    Client::new(
-        UreqTransport::with_settings(settings),
-        config.with_user_agent_suffix(USER_AGENT_SUFFIX),
-    )
-}
+easy_checkout_core::transport_constructors!("easy_checkout_ureq", UreqTransport);
 
 #[cfg(test)]
 mod tests {

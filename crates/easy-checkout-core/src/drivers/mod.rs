@@ -1,7 +1,6 @@
 //! Drivers: the loops that run the call machines over a network. The blocking [`Client`]
 //! over a [`Transport`], the [`Runtime`] it takes time, sleep and randomness from, and
-//! (feature `async`) the [`AsyncClient`](asynchronous::AsyncClient) over an
-//! [`AsyncTransport`](asynchronous::AsyncTransport).
+//! (feature `async`) the `AsyncClient` over an `AsyncTransport`, in `asynchronous`.
 //!
 //! [`Client`]: blocking::Client
 //! [`Transport`]: transport::Transport

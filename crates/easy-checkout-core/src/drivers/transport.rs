@@ -72,6 +72,21 @@ pub fn may_resend<B>(request: &Request<B>) -> bool {
     request.extensions().get::<NoResend>().is_none()
 }
 
+/// Whether `request`'s body goes on the wire: an empty body on a method that takes none
+/// (GET, HEAD, DELETE, OPTIONS, TRACE) is sent as no body at all (no `Content-Length: 0` on a
+/// GET); any other body, empty or not, goes out as given (`Content-Length: 0` on an empty
+/// POST). Every transport follows this rule, so they all put the same bytes on the wire.
+pub fn sends_body<B: AsRef<[u8]>>(request: &Request<B>) -> bool {
+    !request.body().as_ref().is_empty() || method_takes_body(request.method())
+}
+
+/// Whether `request` must bypass any proxy from the environment: a plain `http://` request
+/// (which the core allows only to a loopback host) would show the proxy the API key in
+/// clear text. `https://` requests use the proxy as configured.
+pub fn bypasses_proxy<B>(request: &Request<B>) -> bool {
+    request.uri().scheme() == Some(&http::uri::Scheme::HTTP)
+}
+
 /// Whether `method` carries a body even when it is empty (`Content-Length: 0`): true for
 /// POST, PUT and PATCH, false for GET, HEAD, DELETE, OPTIONS and TRACE.
 pub fn method_takes_body(method: &http::Method) -> bool {
