@@ -40,18 +40,30 @@
 //! [`snapshot::render`] prints any request as stable text with secrets redacted, ready for
 //! `insta::assert_snapshot!`.
 //!
-//! # Modules
+//! # Layers
+//!
+//! The folder tree is the design:
 //!
 //! | module | what |
 //! |---|---|
+//! | [`wire`] | what goes out and comes back: the [`Operation`] trait, [`ops`] (one type per operation), [`models`], [`id`]s, reply [`headers`](wire::headers) |
 //! | [`config`] | base URL routing, the API key, the user agent |
-//! | [`ops`] | one type per operation |
-//! | [`models`] | what the API returns |
-//! | [`error`] | the error type |
-//! | [`retry`], [`poll`] | when to retry, how to wait for payment |
+//! | [`call`] | the call protocol as pure machines: [`Call`](call::Call) (key, retries, `Retry-After`, metadata, outcome), [`PaymentWait`](call::PaymentWait) (polling), the [`retry`] and [`poll`] policies |
+//! | [`drivers`] | loops over the machines: the blocking [`Client`] over a [`Transport`], the [`Runtime`] it sleeps through, and (feature `async`) `AsyncClient` over an `AsyncTransport` |
+//! | [`error`] | the one error type |
+//! | [`secrets`] | the API key and client secrets as types that never print, and the one redaction |
 //! | `webhook` (feature `webhook`, on by default) | signature verification |
 //! | [`snapshot`] | request rendering for snapshot tests |
-//! | [`transport`], [`client`], [`runtime`] | the seam to the network and the blocking client |
+//!
+//! Earlier paths (`client`, `retry`, `poll`, `transport`, `runtime`, `secret`, `models`,
+//! `ops`, `operation`, `id`) still resolve to the same items.
+//!
+//! # Features
+//!
+//! - `webhook` (default): HMAC-SHA256 webhook verification.
+//! - `system-runtime`: the system clock, `thread::sleep` and OS randomness for
+//!   `Client::new` (and `AsyncClient::new`); the transport crates turn it on.
+//! - `async`: `AsyncClient`, `AsyncTransport` and `Sleep`; no dependency added.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
