@@ -99,9 +99,6 @@ where
 /// The oracle for `extra`: the object (the `data` member, or the body itself) as a plain
 /// map, minus the fields the model knows.
 fn check_extra(name: &str, body: &[u8], extra: &Extra, known: &[&str]) {
-    let reread: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(extra.as_json()).expect("extra is JSON");
-    assert_eq!(reread, extra.to_map(), "{name}: extra text");
     // The envelope's other members are skipped unread (invalid UTF-8 in them is not an
     // error), so a body the SDK accepts may still fail a full parse: no oracle then.
     let Ok(serde_json::Value::Object(mut root)) = serde_json::from_slice(body) else {
@@ -115,7 +112,7 @@ fn check_extra(name: &str, body: &[u8], extra: &Extra, known: &[&str]) {
     for field in known {
         object.remove(*field);
     }
-    assert_eq!(extra.to_map(), object, "{name}: extra");
+    assert_eq!(*extra, object, "{name}: extra");
 }
 
 fn exercise_retry_after(value: &str) {

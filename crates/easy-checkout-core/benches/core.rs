@@ -8,6 +8,9 @@
 //!   (`format!` for the URI, no `reserve`) is slower than the core for the body-less calls.
 //! * `core/parse/<model>`: `<Op as Operation>::parse(StatusCode::OK, &headers, body)` of a
 //!   realistic 200 body (`data` envelope, a couple of fields the SDK does not model).
+//! * `baseline/parse_kept/<model>`: the same, into the struct with a `#[serde(flatten)]`
+//!   `Map` for the fields it does not know: what a user would write to keep them, as the
+//!   models do.
 //! * `baseline/parse/<model>`: `serde_json::from_slice` of the same bytes into a plain
 //!   `{ data: Plain }` struct with the same known fields as `String`s and `Option`s.
 //!
@@ -393,45 +396,56 @@ pub const CONFIG_BODY: &[u8] = br#"{"data":{"allowed_origins":["https://shop.exa
 #[derive(Deserialize)]
 pub struct Envelope<T> {
     #[allow(dead_code)]
-    data: T,
+    pub data: T,
 }
 
-#[allow(dead_code)]
-#[derive(Deserialize)]
-pub struct PlainSession {
-    id: String,
-    client_secret: Option<String>,
-    status: Option<String>,
-    expires_at: Option<String>,
-    return_url: Option<String>,
-    created_at: Option<String>,
-    updated_at: Option<String>,
+/// Each model twice, as a user would write it: `Plain*` drops the fields it does not know,
+/// `Kept*` keeps them the idiomatic way, in a `#[serde(flatten)]` map.
+macro_rules! plain_and_kept {
+    ($($plain:ident / $kept:ident { $($field:ident: $ty:ty),* $(,)? })*) => {$(
+        #[allow(dead_code)]
+        #[derive(Deserialize)]
+        pub struct $plain {
+            $($field: $ty,)*
+        }
+
+        #[allow(dead_code)]
+        #[derive(Deserialize)]
+        pub struct $kept {
+            $($field: $ty,)*
+            #[serde(flatten)]
+            extra: serde_json::Map<String, serde_json::Value>,
+        }
+    )*};
 }
 
-#[allow(dead_code)]
-#[derive(Deserialize)]
-pub struct PlainSessionStatus {
-    id: String,
-    status: Option<String>,
-    payment_status: Option<String>,
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-pub struct PlainCryptoStatus {
-    status: Option<String>,
-    tx_signature: Option<String>,
-    payment_address: Option<String>,
-    chain: Option<String>,
-    asset: Option<String>,
-    amount: Option<String>,
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-pub struct PlainConfig {
-    allowed_origins: Option<Vec<String>>,
-    updated_at: Option<String>,
+plain_and_kept! {
+    PlainSession / KeptSession {
+        id: String,
+        client_secret: Option<String>,
+        status: Option<String>,
+        expires_at: Option<String>,
+        return_url: Option<String>,
+        created_at: Option<String>,
+        updated_at: Option<String>,
+    }
+    PlainSessionStatus / KeptSessionStatus {
+        id: String,
+        status: Option<String>,
+        payment_status: Option<String>,
+    }
+    PlainCryptoStatus / KeptCryptoStatus {
+        status: Option<String>,
+        tx_signature: Option<String>,
+        payment_address: Option<String>,
+        chain: Option<String>,
+        asset: Option<String>,
+        amount: Option<String>,
+    }
+    PlainConfig / KeptConfig {
+        allowed_origins: Option<Vec<String>>,
+        updated_at: Option<String>,
+    }
 }
 
 pub fn response_headers() -> HeaderMap {
@@ -453,6 +467,11 @@ pub fn check_parses(headers: &HeaderMap) {
     serde_json::from_slice::<Envelope<PlainSessionStatus>>(SESSION_STATUS_BODY).expect("plain");
     serde_json::from_slice::<Envelope<PlainCryptoStatus>>(CRYPTO_STATUS_BODY).expect("plain");
     serde_json::from_slice::<Envelope<PlainConfig>>(CONFIG_BODY).expect("plain config");
+    let kept = serde_json::from_slice::<Envelope<KeptSession>>(SESSION_BODY).expect("kept");
+    assert_eq!(kept.data.extra.len(), 2, "kept session");
+    serde_json::from_slice::<Envelope<KeptSessionStatus>>(SESSION_STATUS_BODY).expect("kept");
+    serde_json::from_slice::<Envelope<KeptCryptoStatus>>(CRYPTO_STATUS_BODY).expect("kept");
+    serde_json::from_slice::<Envelope<KeptConfig>>(CONFIG_BODY).expect("kept config");
 }
 
 fn bench_parse(c: &mut Criterion) {
@@ -493,6 +512,25 @@ fn bench_parse(c: &mut Criterion) {
         b.iter(|| serde_json::from_slice::<Envelope<PlainConfig>>(black_box(CONFIG_BODY)))
     });
     base.finish();
+
+    let mut kept = c.benchmark_group("baseline/parse_kept");
+    kept.bench_function("session", |b| {
+        b.iter(|| serde_json::from_slice::<Envelope<KeptSession>>(black_box(SESSION_BODY)))
+    });
+    kept.bench_function("session_status", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<Envelope<KeptSessionStatus>>(black_box(SESSION_STATUS_BODY))
+        })
+    });
+    kept.bench_function("crypto_status", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<Envelope<KeptCryptoStatus>>(black_box(CRYPTO_STATUS_BODY))
+        })
+    });
+    kept.bench_function("config", |b| {
+        b.iter(|| serde_json::from_slice::<Envelope<KeptConfig>>(black_box(CONFIG_BODY)))
+    });
+    kept.finish();
 }
 
 /// `EASY_BENCH_RUN=<id>:<n>`: runs the workload of one benchmark id `n` times, with no
@@ -554,6 +592,18 @@ fn run_fixed(spec: &str) {
         }),
         "baseline/parse/config" => repeat(n, || {
             from_slice::<Envelope<PlainConfig>>(black_box(CONFIG_BODY))
+        }),
+        "baseline/parse_kept/session" => repeat(n, || {
+            from_slice::<Envelope<KeptSession>>(black_box(SESSION_BODY))
+        }),
+        "baseline/parse_kept/session_status" => repeat(n, || {
+            from_slice::<Envelope<KeptSessionStatus>>(black_box(SESSION_STATUS_BODY))
+        }),
+        "baseline/parse_kept/crypto_status" => repeat(n, || {
+            from_slice::<Envelope<KeptCryptoStatus>>(black_box(CRYPTO_STATUS_BODY))
+        }),
+        "baseline/parse_kept/config" => repeat(n, || {
+            from_slice::<Envelope<KeptConfig>>(black_box(CONFIG_BODY))
         }),
         other => panic!("no benchmark {other}"),
     }

@@ -90,7 +90,6 @@ pub use drivers::blocking as client;
 pub use drivers::{runtime, transport};
 #[doc(hidden)]
 pub use secrets::keys as secret;
-pub(crate) use wire::extra;
 #[doc(hidden)]
 pub use wire::{id, models, operation, ops};
 

@@ -69,64 +69,16 @@ macro_rules! string_enum {
     };
 }
 
-/// `Deserialize` (and a redacting `Debug`) for a model that keeps unknown fields in
-/// `extra`. Deserializes in one pass: known keys are matched without allocating and decoded
-/// in place; unknown fields are written, as JSON, into the one buffer of `extra`.
-/// (`#[serde(flatten)]` buffers the whole object first and cost half again the time of a
-/// plain struct.) Duplicate known keys are an error; `required` fields must be
-/// present and non-null, every other field is an `Option` that may be missing or `null`.
-macro_rules! deserialize_keeping_extra {
-    ($name:ident { required: [$($req:ident),*], optional: [$($opt:ident),*] }) => {
-        /// Prints the model as its JSON, with every secret in it (the `client_secret`, and
-        /// any inside `extra` or a raw `session`) redacted.
+/// A `Debug` that prints a model as its JSON, with every secret in it (the `client_secret`,
+/// and any inside `extra` or a raw `session`) redacted.
+macro_rules! redacted_debug {
+    ($($name:ident),* $(,)?) => {$(
         impl std::fmt::Debug for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 write!(f, "{} {:?}", stringify!($name), $crate::secrets::redact::RedactedJson(self))
             }
         }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct V;
-                impl<'de> serde::de::Visitor<'de> for V {
-                    type Value = $name;
-
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        f.write_str(concat!("a ", stringify!($name), " object"))
-                    }
-
-                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
-                        $( let mut $req = None; )*
-                        $( let mut $opt = None; )*
-                        let mut extra = $crate::extra::ExtraBuilder::new();
-                        while let Some(key) = map.next_key::<$crate::extra::Key<'de>>()? {
-                            match key.as_str() {
-                                $( stringify!($req) => {
-                                    if $req.is_some() {
-                                        return Err(serde::de::Error::duplicate_field(stringify!($req)));
-                                    }
-                                    $req = Some(map.next_value()?);
-                                } )*
-                                $( stringify!($opt) => {
-                                    if $opt.is_some() {
-                                        return Err(serde::de::Error::duplicate_field(stringify!($opt)));
-                                    }
-                                    $opt = Some(map.next_value()?);
-                                } )*
-                                name => extra.next_value(name, &mut map)?,
-                            }
-                        }
-                        Ok($name {
-                            $( $req: $req.ok_or_else(|| serde::de::Error::missing_field(stringify!($req)))?, )*
-                            $( $opt: $opt.flatten(), )*
-                            extra: extra.finish(),
-                        })
-                    }
-                }
-                d.deserialize_map(V)
-            }
-        }
-    };
+    )*};
 }
 
 /// The calls of the `embedded_checkout` namespace, for the blocking client (`embedded_checkout_calls!()`)

@@ -64,8 +64,8 @@ fn unknown_fields_and_statuses_are_kept() {
     )
     .unwrap();
     assert_eq!(s.status, Some(SessionState::Other("paused".into())));
-    assert_eq!(s.extra.get("livemode"), Some(json!(false)));
-    assert_eq!(s.extra.get("amount_total"), Some(json!(1999)));
+    assert_eq!(s.extra.get("livemode"), Some(&json!(false)));
+    assert_eq!(s.extra.get("amount_total"), Some(&json!(1999)));
     // And survive a round trip through serde (what the CLI prints).
     let out = serde_json::to_value(&s).unwrap();
     assert_eq!(out["amount_total"], json!(1999));
@@ -108,7 +108,7 @@ fn session_status_full_minimal_unknown() {
     )
     .unwrap();
     assert_eq!(s.status, Some(SessionState::Open));
-    assert_eq!(s.extra.get("amount"), Some(json!(5)));
+    assert_eq!(s.extra.get("amount"), Some(&json!(5)));
     let s = ok::<RetrieveSession>(r#"{"data":{"id":"ecs_1"}}"#).unwrap();
     assert!(s.status.is_none() && s.payment_status.is_none() && !s.is_paid());
 }
@@ -118,7 +118,7 @@ fn crypto_status_full_minimal_unknown() {
     let c = ok::<CryptoStatus>(r#"{"data":{"status":"confirmed","tx_signature":"5xSig","payment_address":"Addr1","chain":"solana","asset":"USDC","amount":"19.990000","block":42}}"#).unwrap();
     assert_eq!(c.amount.as_deref(), Some("19.990000"));
     assert_eq!(c.chain.as_deref(), Some("solana"));
-    assert_eq!(c.extra.get("block"), Some(json!(42)));
+    assert_eq!(c.extra.get("block"), Some(&json!(42)));
     let c = ok::<CryptoStatus>(r#"{"data":{}}"#).unwrap();
     assert!(c.status.is_none() && c.tx_signature.is_none());
 }
@@ -141,7 +141,7 @@ fn validate_response_full_minimal() {
     .unwrap();
     assert!(v.is_valid());
     assert_eq!(v.session.unwrap()["id"], json!("ecs_1"));
-    assert_eq!(v.extra.get("mode"), Some(json!("embedded")));
+    assert_eq!(v.extra.get("mode"), Some(&json!("embedded")));
     assert!(!ok::<Validate>(r#"{"data":{}}"#).unwrap().is_valid());
 }
 
@@ -149,7 +149,7 @@ fn validate_response_full_minimal() {
 fn config_full_minimal() {
     let c = ok::<UpdateConfig>(r#"{"data":{"allowed_origins":["https://a.example"],"updated_at":"2026-01-01T00:00:00Z","theme":"dark"}}"#).unwrap();
     assert_eq!(c.allowed_origins.unwrap(), ["https://a.example"]);
-    assert_eq!(c.extra.get("theme"), Some(json!("dark")));
+    assert_eq!(c.extra.get("theme"), Some(&json!("dark")));
     assert!(
         ok::<GetConfig>(r#"{"data":{}}"#)
             .unwrap()
@@ -331,7 +331,7 @@ fn escaped_keys_duplicates_and_wrong_shapes() {
     // `\u0069d` is `id`: escaped keys are matched like plain ones.
     let s = ok::<RetrieveSession>(r#"{"data":{"\u0069d":"ecs_1","x\"y":1}}"#).unwrap();
     assert_eq!(s.id, "ecs_1");
-    assert_eq!(s.extra.get("x\"y"), Some(json!(1)));
+    assert_eq!(s.extra.get("x\"y"), Some(&json!(1)));
     for body in [
         r#"{"data":{"id":"a","id":"b"}}"#,
         r#"{"data":{"id":"a","status":"open","status":"open"}}"#,

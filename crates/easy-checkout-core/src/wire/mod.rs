@@ -2,7 +2,6 @@
 //! and one type per operation ([`ops`]), the models replies decode into ([`models`]), ids
 //! ([`id`]), and the headers read off replies ([`headers`]). Pure: no IO, no clock.
 
-pub(crate) mod extra;
 pub mod headers;
 pub mod id;
 pub mod models;

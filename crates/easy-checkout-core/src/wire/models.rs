@@ -1,7 +1,7 @@
 //! What the API returns.
 //!
-//! Every model keeps the fields it does not know in `extra` (an [`Extra`]: their JSON, read
-//! only when asked for), so a newer server loses nothing through an older SDK. Every field but a session's `id` may be missing or `null`.
+//! Every model keeps the fields it does not know in `extra` (an [`Extra`], the plain
+//! `serde_json::Map` of them), so a newer server loses nothing through an older SDK. Every field but a session's `id` may be missing or `null`.
 //! Status strings are enums that keep any value they do not know. `Debug` prints a model as
 //! its JSON with every `client_secret` in it (any spelling, at any depth) redacted.
 
@@ -10,7 +10,10 @@ use serde_json::Value;
 
 use crate::secret::ClientSecret;
 
-pub use crate::extra::Extra;
+/// The fields of a reply this SDK does not model, by name, as a `serde_json::Map` holds
+/// them (numbers under your build's serde_json features: `arbitrary_precision` keeps every
+/// digit). Read one with `extra.get("amount_total")`.
+pub type Extra = serde_json::Map<String, Value>;
 
 string_enum! {
     /// A session's lifecycle state.
@@ -41,7 +44,7 @@ string_enum! {
 }
 
 /// `EmbeddedCheckoutSession`: what `create_session` returns.
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     /// The session id (`ecs_…`).
     pub id: String,
@@ -62,20 +65,8 @@ pub struct Session {
     pub extra: Extra,
 }
 
-deserialize_keeping_extra!(Session {
-    required: [id],
-    optional: [
-        client_secret,
-        status,
-        expires_at,
-        return_url,
-        created_at,
-        updated_at
-    ]
-});
-
 /// `EmbeddedCheckoutSessionStatus`: what `retrieve_session` returns.
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionStatus {
     /// The session id.
     pub id: String,
@@ -88,11 +79,6 @@ pub struct SessionStatus {
     pub extra: Extra,
 }
 
-deserialize_keeping_extra!(SessionStatus {
-    required: [id],
-    optional: [status, payment_status]
-});
-
 impl SessionStatus {
     /// `payment_status == "succeeded"`: the seed's test for fulfilment.
     pub fn is_paid(&self) -> bool {
@@ -101,7 +87,7 @@ impl SessionStatus {
 }
 
 /// `CryptoPaymentStatus`: the on-chain side of a session paid with crypto.
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct CryptoPaymentStatus {
     /// Payment state.
     pub status: Option<String>,
@@ -120,13 +106,8 @@ pub struct CryptoPaymentStatus {
     pub extra: Extra,
 }
 
-deserialize_keeping_extra!(CryptoPaymentStatus {
-    required: [],
-    optional: [status, tx_signature, payment_address, chain, asset, amount]
-});
-
 /// `ValidateEmbeddedCheckoutSessionResponse`.
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValidateResponse {
     /// Whether the client secret (and parent origin) are valid.
     pub valid: Option<bool>,
@@ -137,11 +118,6 @@ pub struct ValidateResponse {
     pub extra: Extra,
 }
 
-deserialize_keeping_extra!(ValidateResponse {
-    required: [],
-    optional: [valid, session]
-});
-
 impl ValidateResponse {
     /// `valid == true`; a missing field counts as not valid.
     pub fn is_valid(&self) -> bool {
@@ -150,7 +126,7 @@ impl ValidateResponse {
 }
 
 /// `EmbeddedCheckoutConfig`.
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckoutConfig {
     /// Origins allowed to embed the checkout iframe.
     pub allowed_origins: Option<Vec<String>>,
@@ -161,13 +137,8 @@ pub struct CheckoutConfig {
     pub extra: Extra,
 }
 
-deserialize_keeping_extra!(CheckoutConfig {
-    required: [],
-    optional: [allowed_origins, updated_at]
-});
-
 /// What `GET /validate-key` returns for a live key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyInfo {
     /// The public key the iframe uses for card tokenisation.
     #[serde(rename = "basisTheoryPublicApiKey")]
@@ -176,3 +147,5 @@ pub struct KeyInfo {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+redacted_debug!(Session, SessionStatus, CryptoPaymentStatus, ValidateResponse, CheckoutConfig, KeyInfo);
