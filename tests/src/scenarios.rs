@@ -8,8 +8,8 @@ use easy_checkout_core::ops::{
 };
 use easy_checkout_core::webhook::{self, EventType};
 use easy_checkout_core::{
-    ApiErrorKind, ClientSecret, Config, ErrorKind, PaymentStatus, PollPolicy, RetryAfter,
-    SessionState, Terminal, Transport, TransportErrorKind, TransportSettings, WaitOutcome,
+    ClientSecret, Config, ErrorKind, PaymentStatus, PollPolicy, RetryAfter, SessionState, Terminal,
+    Transport, TransportErrorKind, TransportSettings, WaitOutcome,
 };
 use easy_checkout_fake::{FakeEasy, Fault, RecordedRequest};
 use serde_json::json;
@@ -394,10 +394,7 @@ pub fn non_json_and_html_error_bodies_keep_the_raw_body<T: Transport>(subject: &
     });
     let e = client.embedded_checkout().get_config().unwrap_err();
     let api = e.as_api().unwrap();
-    assert_eq!(
-        (api.kind, api.code.as_deref()),
-        (ApiErrorKind::Server, None)
-    );
+    assert_eq!((api.kind, api.code.as_deref()), (ErrorKind::Server, None));
     assert_eq!(api.raw_body, b"<html>Bad Gateway</html>");
     fake.inject(Fault::NotJson);
     let e = client.embedded_checkout().get_config().unwrap_err();
@@ -545,7 +542,7 @@ pub fn a_long_retry_after_fails_at_once<T: Transport>(subject: &Subject<T>) {
     let api = e.as_api().unwrap();
     assert_eq!(
         (api.kind, api.retry_after),
-        (ApiErrorKind::RateLimited, Some(RetryAfter::Seconds(3600)))
+        (ErrorKind::RateLimited, Some(RetryAfter::Seconds(3600)))
     );
     assert_eq!(fake.requests().len(), 1);
 }
@@ -640,7 +637,7 @@ pub fn a_redirect_is_not_followed<T: Transport>(subject: &Subject<T>) {
         .get_config()
         .unwrap_err();
     let api = e.as_api().unwrap();
-    assert_eq!((api.status.as_u16(), api.kind), (302, ApiErrorKind::Other));
+    assert_eq!((api.status.as_u16(), api.kind), (302, ErrorKind::Api));
     assert!(
         elsewhere.requests().is_empty(),
         "the key went to another host"

@@ -196,7 +196,8 @@ impl CliError {
     /// before sending it again (for a `what` write).
     fn from_sdk(error: Error, what: Write) -> Self {
         let kind = error.kind();
-        let line = error.to_string();
+        // The error and its causes, once each.
+        let line = easy_checkout_core::error::report(&error);
         let exit_code = match kind {
             ErrorKind::InvalidInput => EXIT_INVALID_INPUT,
             ErrorKind::Transport | ErrorKind::Timeout => EXIT_TRANSPORT,

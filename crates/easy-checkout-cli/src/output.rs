@@ -12,9 +12,6 @@ use serde_json::{Map, Value};
 use crate::args::OutputFormat;
 use crate::error::CliError;
 
-/// What a redacted secret prints as.
-pub const REDACTED: &str = "[REDACTED]";
-
 /// Keys shown first in text output, in this order; the rest follow alphabetically.
 const LEADING_KEYS: &[&str] = &[
     "base_url",
@@ -98,33 +95,10 @@ pub fn stderr(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
-/// Replaces every client secret value, at any depth, with `[REDACTED]`. The key is matched
-/// ignoring ASCII case, `_` and `-`: `client_secret`, `clientSecret`, `client-secret`,
-/// `CLIENT_SECRET`… all count.
-pub fn redact_secrets(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map.iter_mut() {
-                if is_secret_key(key) && !v.is_null() {
-                    *v = Value::String(REDACTED.to_owned());
-                } else {
-                    redact_secrets(v);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(redact_secrets),
-        _ => {}
-    }
-}
-
-/// Whether an object key names a client secret (see [`redact_secrets`]).
-fn is_secret_key(key: &str) -> bool {
-    const NAME: &[u8] = b"clientsecret";
-    let mut letters = key.bytes().filter(|b| *b != b'_' && *b != b'-');
-    NAME.iter()
-        .all(|n| letters.next().is_some_and(|b| b.eq_ignore_ascii_case(n)))
-        && letters.next().is_none()
-}
+/// Replaces every secret value (a client secret, an API key, under any spelling), at any
+/// depth, with `[REDACTED]`: the core's one redaction, the same the models' `Debug` and the
+/// snapshots use.
+pub use easy_checkout_core::snapshot::redact as redact_secrets;
 
 /// Makes text safe for one terminal line: control characters (newlines, escapes) are
 /// shown escaped instead of acting on the terminal.
@@ -307,13 +281,17 @@ mod tests {
             "Client-Secret",
             "clientsecret",
         ] {
-            assert!(is_secret_key(key), "{key}");
+            assert!(easy_checkout_core::snapshot::is_secret_key(key), "{key}");
             let mut value = json!({"outer": [{key: "s1"}]});
             redact_secrets(&mut value);
-            assert_eq!(value["outer"][0][key], REDACTED, "{key}");
+            assert_eq!(
+                value["outer"][0][key],
+                easy_checkout_core::secret::REDACTED,
+                "{key}"
+            );
         }
         for key in ["client", "secret", "client_secret_id", "xclient_secret", ""] {
-            assert!(!is_secret_key(key), "{key}");
+            assert!(!easy_checkout_core::snapshot::is_secret_key(key), "{key}");
         }
     }
 

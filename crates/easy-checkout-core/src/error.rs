@@ -23,7 +23,7 @@ pub use crate::wire::headers::{RateLimit, RetryAfter};
 pub enum Error {
     /// The input cannot be sent; nothing was sent.
     #[error("invalid input: {0}")]
-    InvalidInput(#[from] InvalidInput),
+    InvalidInput(InvalidInput),
     /// The server answered with a non-2xx status.
     #[error(transparent)]
     Api(Box<ApiError>),
@@ -43,16 +43,7 @@ impl Error {
             Error::Transport(e) if e.kind == TransportErrorKind::Timeout => ErrorKind::Timeout,
             Error::Transport(_) => ErrorKind::Transport,
             Error::Decode(_) => ErrorKind::Decode,
-            Error::Api(e) => match e.kind {
-                ApiErrorKind::InvalidRequest => ErrorKind::InvalidRequest,
-                ApiErrorKind::Authentication => ErrorKind::Authentication,
-                ApiErrorKind::Permission => ErrorKind::Permission,
-                ApiErrorKind::NotFound => ErrorKind::NotFound,
-                ApiErrorKind::Conflict => ErrorKind::Conflict,
-                ApiErrorKind::RateLimited => ErrorKind::RateLimited,
-                ApiErrorKind::Server => ErrorKind::Server,
-                ApiErrorKind::Other => ErrorKind::Api,
-            },
+            Error::Api(e) => e.kind,
         }
     }
 
@@ -153,6 +144,12 @@ impl Error {
     }
 }
 
+impl From<InvalidInput> for Error {
+    fn from(e: InvalidInput) -> Self {
+        Error::InvalidInput(e)
+    }
+}
+
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Self {
         Error::Api(Box::new(e))
@@ -234,6 +231,53 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The kind of a non-2xx status, as in the API's error table: 400 and 422
+    /// `InvalidRequest`, 401 `Authentication`, 403 `Permission`, 404 `NotFound`, 409
+    /// `Conflict`, 429 `RateLimited`, 5xx `Server`, any other `Api`.
+    pub fn from_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            400 | 422 => Self::InvalidRequest,
+            401 => Self::Authentication,
+            403 => Self::Permission,
+            404 => Self::NotFound,
+            409 => Self::Conflict,
+            429 => Self::RateLimited,
+            500..=599 => Self::Server,
+            _ => Self::Api,
+        }
+    }
+
+    /// `ApiErrorKind::Other`, under its earlier name: [`ErrorKind::Api`].
+    #[doc(hidden)]
+    #[allow(non_upper_case_globals)]
+    #[deprecated(note = "use ErrorKind::Api")]
+    pub const Other: ErrorKind = ErrorKind::Api;
+
+    /// Whether this is the kind of an API error (a non-2xx answer).
+    pub fn is_api(self) -> bool {
+        !matches!(
+            self,
+            Self::InvalidInput | Self::Transport | Self::Timeout | Self::Decode
+        )
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::InvalidInput => "invalid input",
+            Self::Transport => "transport failure",
+            Self::Timeout => "timed out",
+            Self::Decode => "undecodable response",
+            Self::InvalidRequest => "invalid request",
+            Self::Authentication => "authentication failed",
+            Self::Permission => "permission denied",
+            Self::NotFound => "not found",
+            Self::Conflict => "conflict",
+            Self::RateLimited => "rate limited",
+            Self::Server => "server error",
+            Self::Api => "unexpected status",
+        }
+    }
+
     /// The snake_case name used in JSON output (`"not_found"`, …).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -293,63 +337,16 @@ impl From<std::convert::Infallible> for InvalidInput {
     }
 }
 
-/// The class of an API error, from its status as in the API's error table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ApiErrorKind {
-    /// 400, 422.
-    InvalidRequest,
-    /// 401.
-    Authentication,
-    /// 403.
-    Permission,
-    /// 404.
-    NotFound,
-    /// 409.
-    Conflict,
-    /// 429: see [`ApiError::retry_after`].
-    RateLimited,
-    /// 5xx.
-    Server,
-    /// Any other non-2xx status.
-    Other,
-}
-
-impl ApiErrorKind {
-    /// The kind for a non-2xx status.
-    pub fn from_status(status: StatusCode) -> Self {
-        match status.as_u16() {
-            400 | 422 => Self::InvalidRequest,
-            401 => Self::Authentication,
-            403 => Self::Permission,
-            404 => Self::NotFound,
-            409 => Self::Conflict,
-            429 => Self::RateLimited,
-            500..=599 => Self::Server,
-            _ => Self::Other,
-        }
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            Self::InvalidRequest => "invalid request",
-            Self::Authentication => "authentication failed",
-            Self::Permission => "permission denied",
-            Self::NotFound => "not found",
-            Self::Conflict => "conflict",
-            Self::RateLimited => "rate limited",
-            Self::Server => "server error",
-            Self::Other => "unexpected status",
-        }
-    }
-}
+/// The kinds of API error, under their earlier name: [`ErrorKind`] is the one list.
+#[deprecated(note = "use ErrorKind: one list of kinds, the API's among them")]
+pub type ApiErrorKind = ErrorKind;
 
 /// A non-2xx answer. Keeps the whole envelope and the raw body.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct ApiError {
     /// What the status means.
-    pub kind: ApiErrorKind,
+    pub kind: ErrorKind,
     /// The HTTP status.
     pub status: StatusCode,
     /// `error.code` from the envelope (`"SESSION_NOT_FOUND"`, …): branch on this.
@@ -400,7 +397,7 @@ impl ApiError {
             None => (None, None, None),
         };
         Self {
-            kind: ApiErrorKind::from_status(status),
+            kind: ErrorKind::from_status(status),
             status,
             code,
             message,
@@ -594,10 +591,11 @@ pub struct TransportError {
 }
 
 impl TransportError {
-    /// A failure of `kind`, with the transport's own error as its source.
+    /// A failure of `kind`, with the transport's own error as its source. `Display` says
+    /// the kind only (`connection failed`); the cause is the [`source`](std::error::Error::source)
+    /// chain, which error reporters print once (`{:#}` in anyhow, [`report`] here).
     pub fn new(kind: TransportErrorKind, source: impl Into<BoxError>) -> Self {
-        let source = source.into();
-        Self::with_parts(kind, Some(describe_chain(source.as_ref())), Some(source))
+        Self::with_parts(kind, None, Some(source.into()))
     }
 
     /// A failure of `kind` described by a message only.
@@ -675,9 +673,18 @@ impl TransportError {
     }
 }
 
-/// The error's message followed by those of its sources, skipping repeats: some transports
-/// say only "unknown error" at the top and the cause one level down.
-fn describe_chain(error: &(dyn std::error::Error + 'static)) -> String {
+/// `error` and its [`source`](std::error::Error::source) chain on one line, `: `-separated,
+/// a message already contained in the line skipped (some transports say only "unknown
+/// error" at the top and the cause one level down). What the CLI prints.
+///
+/// ```
+/// use easy_checkout_core::{Error, TransportError, TransportErrorKind, error::report};
+/// let cause = std::io::Error::other("connection reset by peer");
+/// let error = Error::from(TransportError::new(TransportErrorKind::Io, cause));
+/// assert_eq!(error.to_string(), "connection failed");
+/// assert_eq!(report(&error), "connection failed: connection reset by peer");
+/// ```
+pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut next = error.source();
     while let Some(cause) = next {

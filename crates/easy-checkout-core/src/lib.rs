@@ -99,9 +99,11 @@ pub use client::{Client, EmbeddedCheckout, Event, Reply, ResponseMeta, WaitOutco
 pub use config::{BaseUrl, Config, Environment};
 #[cfg(feature = "async")]
 pub use drivers::asynchronous::{AsyncClient, AsyncEmbeddedCheckout, AsyncTransport, Sleep};
+#[allow(deprecated)]
+pub use error::ApiErrorKind;
 pub use error::{
-    ApiError, ApiErrorKind, DecodeError, Error, ErrorKind, InvalidInput, RateLimit, RetryAfter,
-    TransportError, TransportErrorKind,
+    ApiError, DecodeError, Error, ErrorKind, InvalidInput, RateLimit, RetryAfter, TransportError,
+    TransportErrorKind,
 };
 pub use id::{IdempotencyKey, SessionId};
 pub use models::{

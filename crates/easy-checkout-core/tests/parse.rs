@@ -6,9 +6,7 @@ use easy_checkout_core::ops::{
     Confirm, CreateSession, CryptoStatus, GetConfig, RetrieveSession, UpdateConfig, Validate,
     ValidateKey,
 };
-use easy_checkout_core::{
-    ApiErrorKind, Error, ErrorKind, Operation, PaymentStatus, RetryAfter, SessionState,
-};
+use easy_checkout_core::{Error, ErrorKind, Operation, PaymentStatus, RetryAfter, SessionState};
 use serde_json::json;
 use std::time::{Duration, SystemTime};
 
@@ -225,20 +223,20 @@ fn non_json_truncated_html_and_empty_2xx_are_decode_errors_with_the_raw_body() {
 fn every_row_of_the_error_table() {
     let envelope = r#"{"success":false,"error":{"code":"SOME_CODE","message":"Something went wrong","details":{"field":"items"}}}"#;
     let rows = [
-        (400, ApiErrorKind::InvalidRequest, ErrorKind::InvalidRequest),
-        (422, ApiErrorKind::InvalidRequest, ErrorKind::InvalidRequest),
-        (401, ApiErrorKind::Authentication, ErrorKind::Authentication),
-        (403, ApiErrorKind::Permission, ErrorKind::Permission),
-        (404, ApiErrorKind::NotFound, ErrorKind::NotFound),
-        (409, ApiErrorKind::Conflict, ErrorKind::Conflict),
-        (429, ApiErrorKind::RateLimited, ErrorKind::RateLimited),
-        (500, ApiErrorKind::Server, ErrorKind::Server),
-        (502, ApiErrorKind::Server, ErrorKind::Server),
-        (503, ApiErrorKind::Server, ErrorKind::Server),
-        (599, ApiErrorKind::Server, ErrorKind::Server),
-        (302, ApiErrorKind::Other, ErrorKind::Api),
-        (402, ApiErrorKind::Other, ErrorKind::Api),
-        (418, ApiErrorKind::Other, ErrorKind::Api),
+        (400, ErrorKind::InvalidRequest, ErrorKind::InvalidRequest),
+        (422, ErrorKind::InvalidRequest, ErrorKind::InvalidRequest),
+        (401, ErrorKind::Authentication, ErrorKind::Authentication),
+        (403, ErrorKind::Permission, ErrorKind::Permission),
+        (404, ErrorKind::NotFound, ErrorKind::NotFound),
+        (409, ErrorKind::Conflict, ErrorKind::Conflict),
+        (429, ErrorKind::RateLimited, ErrorKind::RateLimited),
+        (500, ErrorKind::Server, ErrorKind::Server),
+        (502, ErrorKind::Server, ErrorKind::Server),
+        (503, ErrorKind::Server, ErrorKind::Server),
+        (599, ErrorKind::Server, ErrorKind::Server),
+        (302, ErrorKind::Api, ErrorKind::Api),
+        (402, ErrorKind::Api, ErrorKind::Api),
+        (418, ErrorKind::Api, ErrorKind::Api),
     ];
     for (code, api_kind, kind) in rows {
         let e = status::<RetrieveSession>(code, envelope);
@@ -263,7 +261,7 @@ fn error_bodies_that_are_not_envelopes_keep_status_and_raw_body() {
     ] {
         let e = status::<CreateSession>(502, body);
         let api = e.as_api().unwrap();
-        assert_eq!(api.kind, ApiErrorKind::Server);
+        assert_eq!(api.kind, ErrorKind::Server);
         assert_eq!(api.raw_body, body.as_bytes());
         assert!(api.code.is_none());
     }

@@ -204,7 +204,7 @@ fn terminal_states() {
 }
 
 #[test]
-fn transport_errors_describe_their_whole_chain() {
+fn errors_describe_their_own_level_and_the_chain_once() {
     #[derive(Debug)]
     struct Outer(std::io::Error);
     impl std::fmt::Display for Outer {
@@ -218,14 +218,31 @@ fn transport_errors_describe_their_whole_chain() {
         }
     }
     let inner = std::io::Error::other("[18] Transferred a partial file");
-    let e = TransportError::new(TransportErrorKind::Io, Outer(inner));
+    let e =
+        easy_checkout_core::Error::from(TransportError::new(TransportErrorKind::Io, Outer(inner)));
+    // Display is this level only; the causes are the source chain, each once, as an error
+    // reporter (anyhow's `{:#}`, eyre) prints them.
+    assert_eq!(e.to_string(), "connection failed");
+    let mut chain = vec![e.to_string()];
+    let mut next = std::error::Error::source(&e);
+    while let Some(cause) = next {
+        chain.push(cause.to_string());
+        next = cause.source();
+    }
     assert_eq!(
-        e.to_string(),
+        chain,
+        [
+            "connection failed",
+            "unknown error",
+            "[18] Transferred a partial file"
+        ]
+    );
+    assert_eq!(
+        easy_checkout_core::error::report(&e),
         "connection failed: unknown error: [18] Transferred a partial file"
     );
-    assert_eq!(e.kind().as_str(), "io");
-    assert!(
-        std::error::Error::source(&e).is_some(),
-        "the source is kept"
-    );
+    // Invalid input says it all at its own level, with no source repeating it.
+    let invalid = easy_checkout_core::ops::RetrieveSession::new("").unwrap_err();
+    let invalid = easy_checkout_core::Error::from(invalid);
+    assert!(std::error::Error::source(&invalid).is_none(), "{invalid}");
 }

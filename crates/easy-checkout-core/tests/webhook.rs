@@ -49,7 +49,10 @@ fn crypto_and_unknown_event_types() {
     let body = br#"{"id":"evt_3","type":"checkout.session.refunded","data":{},"livemode":true}"#;
     let e = webhook::verify(&secret(), Some(&webhook::sign(&secret(), body)), body).unwrap();
     assert_eq!(e.kind, EventType::Other("checkout.session.refunded".into()));
-    assert_eq!(e.extra.get("livemode"), Some(&serde_json::Value::Bool(true)));
+    assert_eq!(
+        e.extra.get("livemode"),
+        Some(&serde_json::Value::Bool(true))
+    );
 }
 
 #[test]

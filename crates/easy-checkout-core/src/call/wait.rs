@@ -9,7 +9,7 @@ use crate::call::poll::{PollPolicy, PollStep, Poller, Terminal};
 use crate::call::retry::RetryPolicy;
 use crate::call::{Call, Machine, Now, Step};
 use crate::config::Config;
-use crate::error::{ApiErrorKind, Error, TransportError};
+use crate::error::{Error, ErrorKind, TransportError};
 use crate::wire::models::SessionStatus;
 use crate::wire::ops::RetrieveSession;
 
@@ -166,7 +166,7 @@ impl Machine for PaymentWait<'_> {
                 self.last = Some(reply.value);
                 self.after(step)
             }
-            Step::Done(Err(Error::Api(e))) if e.kind == ApiErrorKind::RateLimited => {
+            Step::Done(Err(Error::Api(e))) if e.kind == ErrorKind::RateLimited => {
                 let wait = e
                     .retry_after
                     .map(|r| r.delay(now.wall))

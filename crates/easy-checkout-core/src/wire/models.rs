@@ -148,4 +148,11 @@ pub struct KeyInfo {
     pub extra: Extra,
 }
 
-redacted_debug!(Session, SessionStatus, CryptoPaymentStatus, ValidateResponse, CheckoutConfig, KeyInfo);
+redacted_debug!(
+    Session,
+    SessionStatus,
+    CryptoPaymentStatus,
+    ValidateResponse,
+    CheckoutConfig,
+    KeyInfo
+);

@@ -2,7 +2,7 @@
 
 use http::{HeaderMap, Method, StatusCode};
 
-use crate::error::{ApiError, ApiErrorKind, Error};
+use crate::error::{ApiError, Error, ErrorKind};
 use crate::models::KeyInfo;
 use crate::operation::{ApiKeyAuth, Idempotency, Operation, parse_object};
 
@@ -26,7 +26,7 @@ impl Operation for ValidateKey {
             // The API's rule: a 2xx without the public key is an authentication failure.
             Err(Error::Decode(_)) => {
                 let mut e = ApiError::from_response(status, headers, body);
-                e.kind = ApiErrorKind::Authentication;
+                e.kind = ErrorKind::Authentication;
                 e.message =
                     Some("the reply does not confirm the key (no basisTheoryPublicApiKey)".into());
                 Err(e.into())
