@@ -96,6 +96,7 @@ where
 ///
 /// Cheap to share: calls take `&self`, so one client serves many tasks (wrap it in an `Arc`
 /// to move it into spawned ones).
+#[derive(Clone)]
 pub struct AsyncClient<T, S> {
     transport: T,
     sleep: S,
@@ -103,19 +104,6 @@ pub struct AsyncClient<T, S> {
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
     observer: Option<Observer>,
-}
-
-impl<T: Clone, S: Clone> Clone for AsyncClient<T, S> {
-    fn clone(&self) -> Self {
-        Self {
-            transport: self.transport.clone(),
-            sleep: self.sleep.clone(),
-            config: self.config.clone(),
-            retry: self.retry,
-            clock: Arc::clone(&self.clock),
-            observer: self.observer.clone(),
-        }
-    }
 }
 
 impl<T, S> fmt::Debug for AsyncClient<T, S> {

@@ -41,24 +41,13 @@ pub use crate::drivers::observe::Event;
 /// let config = client.embedded_checkout().get_config().unwrap();
 /// assert_eq!(config.allowed_origins.unwrap(), ["https://example.com"]);
 /// ```
+#[derive(Clone)]
 pub struct Client<T> {
     transport: T,
     config: Config,
     retry: RetryPolicy,
     runtime: Arc<dyn Runtime>,
     observer: Option<Observer>,
-}
-
-impl<T: Clone> Clone for Client<T> {
-    fn clone(&self) -> Self {
-        Self {
-            transport: self.transport.clone(),
-            config: self.config.clone(),
-            retry: self.retry,
-            runtime: Arc::clone(&self.runtime),
-            observer: self.observer.clone(),
-        }
-    }
 }
 
 impl<T> fmt::Debug for Client<T> {

@@ -10,7 +10,7 @@
 
 use http::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 use http::{HeaderMap, Method, Request, StatusCode};
-use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
 use crate::config::Config;
@@ -220,52 +220,23 @@ fn decode_enveloped<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Res
     // One pass in the common case: the envelope's `data` is deserialized in place and every
     // other key skipped. Only an envelope-less body is read a second time.
     match serde_json::from_slice::<DataField<T>>(body) {
-        Ok(DataField(Some(value))) => Ok(value),
-        Ok(DataField(None)) => serde_json::from_slice::<T>(body)
+        Ok(DataField { data: Some(value) }) => Ok(value),
+        Ok(DataField { data: None }) => serde_json::from_slice::<T>(body)
             .map_err(|e| DecodeError::from_json(status, &e, body).into()),
         Err(e) => Err(DecodeError::from_json(status, &e, body).into()),
     }
 }
 
-/// The `data` member of an object, if it has one.
-struct DataField<T>(Option<T>);
+/// The `data` member of an object, if it has one; every other member is skipped unread. A
+/// `"data": null` is handed to `T` (and refused by a model, as any `null` where an object
+/// belongs), not taken for a missing `data`.
+#[derive(Deserialize)]
+#[serde(bound = "T: Deserialize<'de>")]
+struct DataField<T> {
+    #[serde(default = "Option::default", deserialize_with = "present")]
+    data: Option<T>,
+}
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for DataField<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(field_identifier, rename_all = "lowercase")]
-        enum Key {
-            Data,
-            #[serde(other)]
-            Other,
-        }
-
-        struct DataVisitor<T>(std::marker::PhantomData<T>);
-
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for DataVisitor<T> {
-            type Value = DataField<T>;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut data = None;
-                while let Some(key) = map.next_key::<Key>()? {
-                    match key {
-                        Key::Data if data.is_some() => {
-                            return Err(de::Error::duplicate_field("data"));
-                        }
-                        Key::Data => data = Some(map.next_value::<T>()?),
-                        Key::Other => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(DataField(data))
-            }
-        }
-
-        deserializer.deserialize_map(DataVisitor(std::marker::PhantomData))
-    }
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
