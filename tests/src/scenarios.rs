@@ -916,7 +916,7 @@ pub fn a_failed_write_reports_the_idempotency_key_it_carried<T: Transport>(subje
 const SHARED_FLOWS: usize = 15;
 
 /// One client, shared through a reference by `threads` threads, each running create →
-/// confirm (with its own key) → retrieve [`SHARED_FLOWS`] times against one fake in this
+/// confirm (with its own key) → retrieve `SHARED_FLOWS` times against one fake in this
 /// process. Every call must succeed on its first attempt (`retries == 0`: a call that
 /// stalled into the timeout and was retried would show), and the fake must have seen exactly
 /// the requests the flows need, each session charged once.
