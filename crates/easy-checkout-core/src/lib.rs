@@ -53,6 +53,7 @@
 //! | [`snapshot`] | request rendering for snapshot tests |
 //! | [`transport`], [`client`], [`runtime`] | the seam to the network and the blocking client |
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

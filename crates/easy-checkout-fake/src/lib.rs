@@ -235,7 +235,13 @@
 //! worker pool can lose the wake-up for a new connection and leave it unread until another
 //! keep-alive connection closes (a call stalled for the client's whole timeout).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 mod api;
 mod control;
