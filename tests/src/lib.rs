@@ -72,3 +72,8 @@ macro_rules! scenario_tests {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The core's README, run here: the core's `lib.rs` stays free of doctest-only items.
+#[cfg(doctest)]
+#[doc = include_str!("../../crates/easy-checkout-core/README.md")]
+pub struct CoreReadmeDoctests;

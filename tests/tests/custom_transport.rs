@@ -1,7 +1,7 @@
 //! A transport written here, on a bare `TcpStream` (neither ureq nor isahc), drives the same
 //! client: what a user with their own HTTP stack does.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 
 use easy_checkout_core::http::{Request, Response};
@@ -36,30 +36,21 @@ fn tcp_transport(request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Transpo
     stream.write_all(head.as_bytes()).map_err(io)?;
     stream.write_all(request.body()).map_err(io)?;
 
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).map_err(io)?;
-    let status: u16 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| TransportError::msg(TransportErrorKind::Io, "bad status line"))?;
-    let mut builder = Response::builder().status(status);
-    loop {
-        line.clear();
-        reader.read_line(&mut line).map_err(io)?;
-        let header = line.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            builder = builder.header(name.trim(), value.trim());
-        }
+    // `Connection: close`: the reply is everything up to the end of the stream.
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).map_err(io)?;
+    let mut fields = [httparse::EMPTY_HEADER; 32];
+    let mut head = httparse::Response::new(&mut fields);
+    let bad = || TransportError::msg(TransportErrorKind::Io, "no whole response head");
+    let httparse::Status::Complete(len) = head.parse(&raw).map_err(|_| bad())? else {
+        return Err(bad());
+    };
+    let mut builder = Response::builder().status(head.code.ok_or_else(bad)?);
+    for header in head.headers.iter() {
+        builder = builder.header(header.name, header.value);
     }
-    let mut body = Vec::new();
-    reader.read_to_end(&mut body).map_err(io)?;
     builder
-        .body(body)
+        .body(raw[len..].to_vec())
         .map_err(|e| TransportError::new(TransportErrorKind::Other, e))
 }
 

@@ -3,13 +3,16 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
 
 use easy_checkout_core::webhook::{self, WebhookSecret};
 use easy_checkout_fake::{FakeEasy, Fault};
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_easy-checkout");
 const TRANSPORTS: [&str; 2] = ["ureq", "isahc"];
 /// A key the fake accepts, distinct from its TEST_KEY, to check redaction with.
 const SECRET_KEY: &str = "sk_test_cli_redaction_probe_7f3a9c";
@@ -49,32 +52,50 @@ impl Run {
     }
 }
 
+/// The variables the CLI reads, removed from every run so the tests' environment cannot
+/// leak into them.
+const CLI_ENV: [&str; 4] = [
+    "EASY_API_KEY",
+    "EASY_API_URL",
+    "EASY_CLIENT_SECRET",
+    "EASY_WEBHOOK_SECRET",
+];
+
+/// A run of the binary, with a clean environment, an empty stdin (`write_stdin` replaces it)
+/// and a deadline: a CLI that hangs fails its test instead of stalling the suite.
 fn command() -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .env_remove("EASY_API_KEY")
-        .env_remove("EASY_API_URL")
-        .env_remove("EASY_CLIENT_SECRET")
-        .env_remove("EASY_WEBHOOK_SECRET");
+    let mut command = cargo_bin_cmd!("easy-checkout");
+    for name in CLI_ENV {
+        command.env_remove(name);
+    }
+    command.write_stdin([]).timeout(Duration::from_secs(60));
     command
 }
 
-/// Runs with `args`, extra environment `env` and `input` on stdin.
+/// The binary as a plain `std` child, for the tests that read its output while it runs.
+fn spawn_command() -> std::process::Command {
+    let mut command = std::process::Command::new(cargo_bin!("easy-checkout"));
+    for name in CLI_ENV {
+        command.env_remove(name);
+    }
+    command.stdin(Stdio::null());
+    command
+}
+
+/// Runs with `args`, extra environment `env` and `input` on stdin. (A usage error exits
+/// before reading stdin: `assert_cmd` takes the broken pipe in its stride.)
 fn run_env(args: &[&str], env: &[(&str, &str)], input: &[u8]) -> Run {
-    let mut command = command();
-    command
-        .args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("the binary runs");
-    // A usage error exits before reading stdin: a broken pipe here is fine.
-    let _ = child.stdin.take().unwrap().write_all(input);
-    finish(child.wait_with_output().unwrap())
+    finish(
+        command()
+            .args(args)
+            .envs(env.iter().copied())
+            .write_stdin(input)
+            .output(),
+    )
 }
 
-fn finish(output: Output) -> Run {
+fn finish(output: std::io::Result<Output>) -> Run {
+    let output = output.expect("the binary runs");
     let run = Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -89,24 +110,16 @@ fn finish(output: Output) -> Run {
 }
 
 fn run<S: AsRef<str>>(args: &[S]) -> Run {
-    let output = command()
-        .args(args.iter().map(AsRef::as_ref))
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs");
-    finish(output)
+    finish(command().args(args.iter().map(AsRef::as_ref)).output())
 }
 
 fn run_with_stdin<S: AsRef<str>>(args: &[S], input: &[u8]) -> Run {
-    let mut child = command()
-        .args(args.iter().map(AsRef::as_ref))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    finish(child.wait_with_output().unwrap())
+    finish(
+        command()
+            .args(args.iter().map(AsRef::as_ref))
+            .write_stdin(input)
+            .output(),
+    )
 }
 
 /// Global flags for `fake` over `transport`, then `rest`.
@@ -166,8 +179,7 @@ fn help_shows_the_command_tree_without_secrets() {
     let out = command()
         .arg("--help")
         .env("EASY_API_KEY", SECRET_KEY)
-        .output()
-        .unwrap();
+        .output();
     let out = finish(out);
     assert_eq!(out.code, 0);
     for word in [
@@ -796,8 +808,7 @@ fn the_environment_supplies_key_and_url() {
             .args(["key", "check"])
             .env("EASY_API_KEY", SECRET_KEY)
             .env("EASY_API_URL", fake.base_url())
-            .output()
-            .unwrap(),
+            .output(),
     );
     assert_eq!(out.code, 0, "{out:?}");
     assert!(!out.all().contains(SECRET_KEY));
@@ -1302,8 +1313,7 @@ fn webhook_verify() {
                 &file,
             ])
             .env("EASY_API_URL", "not a url")
-            .output()
-            .unwrap(),
+            .output(),
     );
     assert_eq!(out.code, 0, "{out:?}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -1471,8 +1481,7 @@ fn demo_runs_the_whole_flow() {
                 .args(["--transport", transport, "demo"])
                 .env("EASY_API_KEY", "garbage key with spaces")
                 .env("EASY_API_URL", "http://not-loopback.example.com")
-                .output()
-                .unwrap(),
+                .output(),
         );
         assert_eq!(out.code, 0, "{out:?}");
         let mut at = 0;
@@ -1542,7 +1551,7 @@ fn demo_runs_the_whole_flow() {
 
 #[test]
 fn fake_server_serves_until_killed() {
-    let mut child = command()
+    let mut child = spawn_command()
         .args(["fake-server"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -1584,14 +1593,14 @@ fn fake_server_serves_until_killed() {
 #[test]
 fn a_closed_stdout_is_not_a_panic() {
     let fake = FakeEasy::start().unwrap();
-    let mut child = command()
+    let mut child = spawn_command()
         .args(api(&fake, "ureq", &["config", "get"]))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     drop(child.stdout.take());
-    let out = finish(child.wait_with_output().unwrap());
+    let out = finish(child.wait_with_output());
     assert_eq!(out.code, 0, "{out:?}");
 }
 

@@ -65,6 +65,7 @@
 //!   `Client::new` (and `AsyncClient::new`); the transport crates turn it on.
 //! - `async`: `AsyncClient`, `AsyncTransport` and `Sleep`; no dependency added.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

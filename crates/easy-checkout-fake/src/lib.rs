@@ -72,14 +72,15 @@
 //!     stream.write_all(format!("{head}\r\n").as_bytes()).and_then(|()| stream.write_all(req.body())).map_err(io)?;
 //!     let mut raw = Vec::new();
 //!     stream.read_to_end(&mut raw).map_err(io)?;
-//!     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-//!     let status: u16 = String::from_utf8_lossy(&raw[9..12]).parse().unwrap();
-//!     let mut response = http::Response::builder().status(status);
-//!     for line in String::from_utf8_lossy(&raw[..split]).lines().skip(1) {
-//!         let (name, value) = line.split_once(':').unwrap();
-//!         response = response.header(name.trim(), value.trim());
+//!     let mut headers = [httparse::EMPTY_HEADER; 32];
+//!     let mut head = httparse::Response::new(&mut headers);
+//!     let bad = || TransportError::msg(easy_checkout_core::TransportErrorKind::Io, "no whole response head");
+//!     let httparse::Status::Complete(len) = head.parse(&raw).map_err(|_| bad())? else { return Err(bad()) };
+//!     let mut response = http::Response::builder().status(head.code.unwrap());
+//!     for header in head.headers.iter() {
+//!         response = response.header(header.name, header.value);
 //!     }
-//!     Ok(response.body(raw[split + 4..].to_vec()).unwrap())
+//!     Ok(response.body(raw[len..].to_vec()).unwrap())
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -235,7 +236,13 @@
 //! worker pool can lose the wake-up for a new connection and leave it unread until another
 //! keep-alive connection closes (a call stalled for the client's whole timeout).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 mod api;
 mod control;

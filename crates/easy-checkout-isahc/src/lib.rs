@@ -140,8 +140,14 @@
 //! buffer behind). So a timeout is always taken as one that may have struck after the
 //! request went out.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 use std::error::Error as _;
 use std::fmt;

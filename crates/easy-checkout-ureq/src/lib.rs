@@ -118,8 +118,14 @@
 //! `HostUnreachable` / `NetworkUnreachable` (also possible on an open connection), any other
 //! rustls error (an alert can come mid-stream), and every error while reading the body.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 mod resolver;
 

@@ -102,36 +102,7 @@ impl Conn {
 
     /// Reads one response; `UnexpectedEof` when the connection closes early.
     pub fn read_response(&mut self) -> io::Result<Resp> {
-        let mut line = String::new();
-        if self.reader.read_line(&mut line)? == 0 {
-            return Err(io::Error::new(
-                ErrorKind::UnexpectedEof,
-                "closed before a status line",
-            ));
-        }
-        let status = line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| {
-                io::Error::new(ErrorKind::InvalidData, format!("bad status line {line:?}"))
-            })?;
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            if self.reader.read_line(&mut line)? == 0 {
-                return Err(io::Error::new(
-                    ErrorKind::UnexpectedEof,
-                    "closed in the head",
-                ));
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            let (name, value) = line.split_once(':').expect("header line");
-            headers.push((name.trim().to_owned(), value.trim().to_owned()));
-        }
+        let (status, headers) = self.read_head()?;
         let len = headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
@@ -172,6 +143,50 @@ impl Conn {
             headers,
             body,
         })
+    }
+
+    /// Reads a response head with `httparse`, consuming exactly its bytes.
+    fn read_head(&mut self) -> io::Result<(u16, Vec<(String, String)>)> {
+        let mut head = Vec::new();
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                let at = if head.is_empty() {
+                    "before a status line"
+                } else {
+                    "in the head"
+                };
+                return Err(io::Error::new(
+                    ErrorKind::UnexpectedEof,
+                    format!("closed {at}"),
+                ));
+            }
+            let (seen, got) = (head.len(), buf.len());
+            head.extend_from_slice(buf);
+            let mut fields = [httparse::EMPTY_HEADER; 64];
+            let mut response = httparse::Response::new(&mut fields);
+            let parsed = response.parse(&head).map_err(|e| {
+                let head = String::from_utf8_lossy(&head);
+                io::Error::new(ErrorKind::InvalidData, format!("bad head ({e}): {head:?}"))
+            })?;
+            let httparse::Status::Complete(len) = parsed else {
+                self.reader.consume(got);
+                continue;
+            };
+            let status = response.code.expect("a complete head has a status");
+            let headers = response
+                .headers
+                .iter()
+                .map(|h| {
+                    (
+                        h.name.to_owned(),
+                        String::from_utf8_lossy(h.value).into_owned(),
+                    )
+                })
+                .collect();
+            self.reader.consume(len - seen);
+            return Ok((status, headers));
+        }
     }
 }
 
