@@ -161,10 +161,7 @@ macro_rules! embedded_checkout_calls {
 macro_rules! drive_loop {
     ($machine:ident, $observer:expr, $clock:expr,
      send: |$request:ident| $send:expr, sleep: |$delay:ident| $sleep:expr $(,)?) => {{
-        let observe = crate::drivers::observe::Observe {
-            observer: $observer,
-            clock: $clock,
-        };
+        let observe = crate::drivers::observe::Observe::new($observer, $clock, &$machine);
         let mut step = $machine.next();
         loop {
             step = match step {

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use http::Response;
 
 use crate::call::retry::{Attempt, RetryDecision, RetryPolicy};
-use crate::call::{Machine, Now, Step};
+use crate::call::{KeySource, Machine, Now, Step};
 use crate::config::Config;
 use crate::drivers::blocking::{Reply, ResponseMeta};
 use crate::error::{Effect, Error, TransportError, status_may_have_applied};
@@ -219,6 +219,13 @@ impl<O: Operation> Machine for Call<'_, O> {
 
     fn retries(&self) -> u32 {
         self.retries
+    }
+
+    fn key_source(&self) -> Option<KeySource> {
+        self.key.as_ref().map(|key| match key {
+            Cow::Borrowed(_) => KeySource::Caller,
+            Cow::Owned(_) => KeySource::Generated,
+        })
     }
 }
 

@@ -53,6 +53,7 @@ pub mod retry;
 mod wait;
 
 pub use machine::Call;
+
 pub use wait::{PaymentWait, WaitOutcome};
 
 /// A successful result with what the response said about itself.
@@ -130,4 +131,29 @@ pub trait Machine {
 
     /// How many retries the current call has made (0 on its first attempt).
     fn retries(&self) -> u32;
+
+    /// Where the call's idempotency key comes from, if it carries one (for logs: never the
+    /// key itself).
+    fn key_source(&self) -> Option<KeySource> {
+        None
+    }
+}
+
+/// Where a call's idempotency key comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySource {
+    /// The caller set it on the operation.
+    Caller,
+    /// The call generated it (once, the same on every attempt).
+    Generated,
+}
+
+impl KeySource {
+    /// `"caller"` or `"generated"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Caller => "caller",
+            Self::Generated => "generated",
+        }
+    }
 }

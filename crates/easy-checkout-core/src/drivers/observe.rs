@@ -59,20 +59,38 @@ pub enum Event<'a> {
 /// The observer a client was given, if any.
 pub(crate) type Observer = Arc<dyn Fn(&Event<'_>) + Send + Sync>;
 
-/// Tells `observer` about a step a driver is about to take or has just taken.
-#[derive(Clone, Copy)]
+/// Tells `observer` (and, with the `tracing` feature, a span of the call) about a step a
+/// driver is about to take or has just taken.
 pub(crate) struct Observe<'a, C: ?Sized> {
-    pub(crate) observer: Option<&'a Observer>,
-    pub(crate) clock: &'a C,
+    observer: Option<&'a Observer>,
+    clock: &'a C,
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
 }
 
-impl<C: Clock + ?Sized> Observe<'_, C> {
+impl<'a, C: Clock + ?Sized> Observe<'a, C> {
+    /// An observation of the call `machine` is about to start.
+    pub(crate) fn new<M: Machine>(
+        observer: Option<&'a Observer>,
+        clock: &'a C,
+        #[cfg_attr(not(feature = "tracing"), allow(unused_variables))] machine: &M,
+    ) -> Self {
+        Self {
+            observer,
+            clock,
+            #[cfg(feature = "tracing")]
+            span: trace::call_span(machine),
+        }
+    }
+
     /// Before sending: the request event. Returns when it started, for the response event.
     pub(crate) fn sending<M: Machine>(
         &self,
         machine: &M,
         request: &http::Request<Vec<u8>>,
     ) -> Duration {
+        #[cfg(feature = "tracing")]
+        trace::sending(&self.span, machine, request);
         let Some(observer) = self.observer else {
             return Duration::ZERO;
         };
@@ -92,6 +110,8 @@ impl<C: Clock + ?Sized> Observe<'_, C> {
         outcome: &Result<http::Response<Vec<u8>>, TransportError>,
         started: Duration,
     ) {
+        #[cfg(feature = "tracing")]
+        trace::outcome(&self.span, outcome);
         let Some(observer) = self.observer else {
             return;
         };
@@ -113,6 +133,8 @@ impl<C: Clock + ?Sized> Observe<'_, C> {
 
     /// After handling: a retry event when the machine is about to wait before a retry.
     pub(crate) fn step<M: Machine>(&self, machine: &M, step: &Step<M::Output>) {
+        #[cfg(feature = "tracing")]
+        trace::step(&self.span, machine, step);
         if let (Some(observer), Step::Wait(delay)) = (self.observer, step) {
             if machine.retries() > 0 {
                 observer(&Event::Retrying {
@@ -121,6 +143,74 @@ impl<C: Clock + ?Sized> Observe<'_, C> {
                     retry: machine.retries(),
                 });
             }
+        }
+    }
+}
+
+/// The `tracing` side: one span per call, an event per attempt's outcome and per retry. Only
+/// names, methods, paths, statuses, counts, delays and where the idempotency key came from
+/// are recorded; never a header, a body, a key or a secret.
+#[cfg(feature = "tracing")]
+mod trace {
+    use tracing::field::Empty;
+
+    use crate::call::{Machine, Step};
+    use crate::error::TransportError;
+
+    pub(super) fn call_span<M: Machine>(machine: &M) -> tracing::Span {
+        tracing::info_span!(
+            "easy_checkout.call",
+            operation = machine.operation(),
+            idempotency_key = machine.key_source().map_or("none", |k| k.as_str()),
+            method = Empty,
+            path = Empty,
+            attempt = Empty,
+            status = Empty,
+            retry_delay_ms = Empty,
+        )
+    }
+
+    pub(super) fn sending<M: Machine>(
+        span: &tracing::Span,
+        machine: &M,
+        request: &http::Request<Vec<u8>>,
+    ) {
+        span.record("method", request.method().as_str());
+        span.record("path", request.uri().path());
+        span.record("attempt", machine.retries() + 1);
+    }
+
+    pub(super) fn outcome(
+        span: &tracing::Span,
+        outcome: &Result<http::Response<Vec<u8>>, TransportError>,
+    ) {
+        match outcome {
+            Ok(response) => {
+                span.record("status", response.status().as_u16());
+                tracing::debug!(parent: span, status = response.status().as_u16(), "response");
+            }
+            Err(error) => {
+                tracing::debug!(parent: span, transport = error.kind().as_str(), "transport failed");
+            }
+        }
+    }
+
+    pub(super) fn step<M: Machine>(span: &tracing::Span, machine: &M, step: &Step<M::Output>) {
+        match step {
+            Step::Wait(delay) if machine.retries() > 0 => {
+                let delay_ms = delay.as_millis() as u64;
+                span.record("retry_delay_ms", delay_ms);
+                tracing::info!(parent: span, retry = machine.retries(), delay_ms, "retrying");
+            }
+            Step::Done(Err(error)) => {
+                tracing::info!(
+                    parent: span,
+                    kind = error.kind().as_str(),
+                    outcome_unknown = error.outcome_unknown(),
+                    "call failed"
+                );
+            }
+            _ => {}
         }
     }
 }
