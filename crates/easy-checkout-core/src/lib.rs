@@ -64,6 +64,8 @@
 //! - `system-runtime`: the system clock, `thread::sleep` and OS randomness for
 //!   `Client::new` (and `AsyncClient::new`); the transport crates turn it on.
 //! - `async`: `AsyncClient`, `AsyncTransport` and `Sleep`; no dependency added.
+//! - `tracing`: one `tracing` span per call and events for each outcome and retry (names,
+//!   methods, paths, statuses, counts, delays; never a header, a body, a key or a secret).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
