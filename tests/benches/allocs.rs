@@ -15,8 +15,6 @@ use std::hint::black_box;
 use easy_checkout_core::http::{StatusCode, Uri};
 use easy_checkout_core::ops::{CreateSession, CryptoStatus, GetConfig, RetrieveSession};
 use easy_checkout_core::{Operation, TransportSettings};
-use serde::Deserialize;
-use serde_json::{Map, Value};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -123,31 +121,6 @@ fn build() {
     println!();
 }
 
-/// The known fields of `SessionStatus` plus a flattened map: the plain baseline with the
-/// core's one structural difference, to isolate what `#[serde(flatten)]` costs.
-#[allow(dead_code)]
-#[derive(Deserialize)]
-struct FlatSessionStatus {
-    id: String,
-    status: Option<String>,
-    payment_status: Option<String>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-struct FlatCryptoStatus {
-    status: Option<String>,
-    tx_signature: Option<String>,
-    payment_address: Option<String>,
-    chain: Option<String>,
-    asset: Option<String>,
-    amount: Option<String>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
 fn parse() {
     let headers = f::response_headers();
     f::check_parses(&headers);
@@ -239,7 +212,7 @@ fn breakdown() {
     piece(
         "`from_slice::<PlainSessionStatus + #[serde(flatten)] Map>`",
         measure(N, || {
-            serde_json::from_slice::<FlatSessionStatus>(data(f::SESSION_STATUS_BODY))
+            serde_json::from_slice::<f::KeptSessionStatus>(data(f::SESSION_STATUS_BODY))
         }),
     );
     piece(
@@ -259,7 +232,7 @@ fn breakdown() {
     piece(
         "`from_slice::<PlainCryptoStatus + #[serde(flatten)] Map>`",
         measure(N, || {
-            serde_json::from_slice::<FlatCryptoStatus>(data(f::CRYPTO_STATUS_BODY))
+            serde_json::from_slice::<f::KeptCryptoStatus>(data(f::CRYPTO_STATUS_BODY))
         }),
     );
     println!();

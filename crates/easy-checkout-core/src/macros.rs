@@ -251,3 +251,41 @@ macro_rules! transport_constructors {
         }
     };
 }
+
+/// The settings and accessors both clients share (`with_retry_policy`, `with_observer`,
+/// `config`, `retry_policy`, `transport`): one definition for the blocking and the async
+/// client.
+macro_rules! client_settings {
+    () => {
+        /// Replaces the retry policy (`RetryPolicy::never()` turns retries off).
+        pub fn with_retry_policy(mut self, retry: crate::RetryPolicy) -> Self {
+            self.retry = retry;
+            self
+        }
+
+        /// Calls `observer` for every request, response, failure and retry (for `-v`
+        /// logging).
+        pub fn with_observer(
+            mut self,
+            observer: impl Fn(&crate::Event<'_>) + Send + Sync + 'static,
+        ) -> Self {
+            self.observer = Some(std::sync::Arc::new(observer));
+            self
+        }
+
+        /// The configuration.
+        pub fn config(&self) -> &crate::Config {
+            &self.config
+        }
+
+        /// The retry policy.
+        pub fn retry_policy(&self) -> &crate::RetryPolicy {
+            &self.retry
+        }
+
+        /// The transport.
+        pub fn transport(&self) -> &T {
+            &self.transport
+        }
+    };
+}

@@ -41,7 +41,7 @@ use http::{Request, Response};
 
 use crate::call::{Call, Machine, Now, PaymentWait, Reply, WaitOutcome};
 use crate::config::Config;
-use crate::drivers::observe::{Event, Observer};
+use crate::drivers::observe::Observer;
 use crate::drivers::runtime::Clock;
 use crate::error::{Error, TransportError};
 use crate::wire::models::KeyInfo;
@@ -143,32 +143,7 @@ impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
         }
     }
 
-    /// Replaces the retry policy (`RetryPolicy::never()` turns retries off).
-    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Calls `observer` for every request, response, failure and retry.
-    pub fn with_observer(mut self, observer: impl Fn(&Event<'_>) + Send + Sync + 'static) -> Self {
-        self.observer = Some(Arc::new(observer));
-        self
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// The retry policy.
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.retry
-    }
-
-    /// The transport.
-    pub fn transport(&self) -> &T {
-        &self.transport
-    }
+    client_settings!();
 
     /// The Embedded Checkout calls.
     pub fn embedded_checkout(&self) -> AsyncEmbeddedCheckout<'_, T, S> {

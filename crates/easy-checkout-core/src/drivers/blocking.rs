@@ -79,32 +79,7 @@ impl<T: Transport> Client<T> {
         }
     }
 
-    /// Replaces the retry policy (`RetryPolicy::never()` turns retries off).
-    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Calls `observer` for every request, response, failure and retry (for `-v` logging).
-    pub fn with_observer(mut self, observer: impl Fn(&Event<'_>) + Send + Sync + 'static) -> Self {
-        self.observer = Some(Arc::new(observer));
-        self
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// The retry policy.
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.retry
-    }
-
-    /// The transport.
-    pub fn transport(&self) -> &T {
-        &self.transport
-    }
+    client_settings!();
 
     /// The Embedded Checkout calls.
     pub fn embedded_checkout(&self) -> EmbeddedCheckout<'_, T> {
