@@ -6,6 +6,7 @@
 
 pub mod chaos;
 pub mod loopback;
+pub mod reqwest_transport;
 pub mod scenarios;
 pub mod transport_suite;
 
