@@ -225,3 +225,185 @@ fn map_error(error: reqwest::Error, phase: Phase) -> TransportError {
         error.maybe_sent()
     }
 }
+
+/// [`ReqwestTransport`] as a blocking [`Transport`](easy_checkout_core::Transport), for the
+/// transport suite (`tests/tests/transport_reqwest.rs`): each send is `block_on` on a
+/// current-thread tokio runtime the transport and its clones share, the one its connections
+/// live on. The constructors are the adapter crates' (`from_key`, `with_config`, …).
+pub mod blocking {
+    use std::sync::Arc;
+
+    use easy_checkout_core::{
+        ApiKey, AsyncTransport, BaseUrl, Config, Error, Transport, TransportError,
+        TransportSettings, http,
+    };
+
+    use super::{ReqwestTransport, USER_AGENT_SUFFIX};
+
+    /// The blocking client over this transport.
+    pub type Client = easy_checkout_core::Client<BlockingReqwest>;
+
+    /// A [`ReqwestTransport`] and the runtime its sends block on.
+    #[derive(Clone, Debug)]
+    pub struct BlockingReqwest {
+        transport: ReqwestTransport,
+        runtime: Arc<tokio::runtime::Runtime>,
+    }
+
+    impl BlockingReqwest {
+        /// A transport applying `settings`, on a runtime of its own.
+        pub fn with_settings(settings: TransportSettings) -> Self {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a tokio runtime");
+            let transport = {
+                let _inside = runtime.enter();
+                ReqwestTransport::with_settings(settings)
+            };
+            Self {
+                transport,
+                runtime: Arc::new(runtime),
+            }
+        }
+
+        /// The settings the transport applies.
+        pub fn settings(&self) -> &TransportSettings {
+            self.transport.settings()
+        }
+    }
+
+    impl Transport for BlockingReqwest {
+        fn send(
+            &self,
+            request: http::Request<Vec<u8>>,
+        ) -> Result<http::Response<Vec<u8>>, TransportError> {
+            self.runtime.block_on(self.transport.send(request))
+        }
+    }
+
+    /// A client for `api_key`, routed by its prefix.
+    pub fn from_key(api_key: &str) -> Result<Client, Error> {
+        let config = Config::new(ApiKey::new(api_key)?);
+        Ok(with_config(config, TransportSettings::default()))
+    }
+
+    /// A client configured from the environment ([`Config::from_lookup`]).
+    pub fn from_env() -> Result<Client, Error> {
+        let config = Config::from_lookup(|name| std::env::var_os(name))?;
+        Ok(with_config(config, TransportSettings::default()))
+    }
+
+    /// A client for `api_key` that sends every request to `base_url`.
+    pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
+        let config = Config::new(ApiKey::new(api_key)?).with_base_url(BaseUrl::parse(base_url)?);
+        Ok(with_config(config, TransportSettings::default()))
+    }
+
+    /// A client for `config` over a transport with `settings`; appends `reqwest` to the
+    /// user agent.
+    pub fn with_config(config: Config, settings: TransportSettings) -> Client {
+        Client::new(
+            BlockingReqwest::with_settings(settings),
+            config.with_user_agent_suffix(USER_AGENT_SUFFIX),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::time::Duration;
+
+    use easy_checkout_core::{Transport, TransportErrorKind as K, TransportSettings, http};
+
+    use super::blocking::BlockingReqwest;
+    use crate::loopback::{After, Backlogged, Server, closed_port, reply};
+
+    fn transport(settings: TransportSettings) -> BlockingReqwest {
+        BlockingReqwest::with_settings(settings)
+    }
+
+    fn get(url: &str) -> http::Request<Vec<u8>> {
+        http::Request::get(url).body(Vec::new()).expect("request")
+    }
+
+    /// `(kind, certainly_not_sent)` of the failed GET of `url`.
+    fn failure(transport: &BlockingReqwest, url: &str) -> (K, bool) {
+        let error = transport.send(get(url)).expect_err("fails");
+        (error.kind(), error.certainly_not_sent())
+    }
+
+    #[test]
+    fn only_failures_before_the_request_went_out_are_marked_not_sent() {
+        let fast = transport(TransportSettings::default().timeout(Duration::from_millis(300)));
+        let refused = format!("http://{}/", closed_port());
+        assert_eq!(failure(&fast, &refused), (K::Connect, true));
+        assert_eq!(
+            failure(&fast, "https://127.0.0.1:9/"),
+            (K::Tls, true),
+            "no TLS here"
+        );
+        if let Some(backlogged) = Backlogged::new() {
+            let connect = transport(
+                TransportSettings::default()
+                    .connect_timeout(Duration::from_millis(200))
+                    .timeout(Duration::from_secs(5)),
+            );
+            let url = format!("http://{}/", backlogged.addr);
+            assert_eq!(
+                failure(&connect, &url),
+                (K::Timeout, true),
+                "connect timeout"
+            );
+        }
+        // After the request went out: the total timeout, a cut reply, an oversized body.
+        let silent = Server::start(|_, _| {
+            std::thread::sleep(Duration::from_secs(1));
+            After::Close
+        });
+        assert_eq!(failure(&fast, &silent.url("/")), (K::Timeout, false));
+        let cut = Server::start(|_, stream| {
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+            After::Close
+        });
+        assert_eq!(failure(&fast, &cut.url("/")), (K::Io, false));
+        let big = Server::fixed(reply("200 OK", &[], &[b'x'; 100]));
+        let capped = transport(TransportSettings::default().max_body_bytes(10));
+        assert_eq!(failure(&capped, &big.url("/")), (K::BodyTooLarge, false));
+    }
+
+    #[test]
+    fn a_path_the_url_parser_would_rewrite_is_refused_before_sending() {
+        let server = Server::fixed(reply("204 No Content", &[], b""));
+        let fast = transport(TransportSettings::default());
+        for path in ["/a/../config", "/a/%2e%2e/config", "/a/./b"] {
+            let error = fast.send(get(&server.url(path))).expect_err(path);
+            assert_eq!(error.kind(), K::Other, "{path}: {error}");
+            assert!(error.certainly_not_sent(), "{path}");
+        }
+        // A percent-encoded slash is no dot segment: it goes out as it is.
+        fast.send(get(&server.url("/a/ecs_1%2F..%2Fconfig")))
+            .expect("sent");
+        assert_eq!(server.request().target(), "/a/ecs_1%2F..%2Fconfig");
+        assert_eq!(server.accepts(), 1, "only that request reached the server");
+    }
+
+    /// The one header reqwest adds of its own (`ClientBuilder::new` puts it in the default
+    /// headers, which no setting removes), on a request without an `Accept`. The core puts
+    /// `Accept: application/json` on every request it builds.
+    #[test]
+    fn reqwest_adds_accept_only_to_a_request_without_one() {
+        let server = Server::fixed(reply("204 No Content", &[], b""));
+        let fast = transport(TransportSettings::default());
+        fast.send(get(&server.url("/bare"))).expect("sent");
+        let seen = server.request();
+        assert_eq!(seen.header_names(), ["accept", "host"]);
+        assert_eq!(seen.header("accept"), Some("*/*"));
+        let config = easy_checkout_core::Config::new("sk_test_1".parse().expect("key"));
+        let built = config
+            .build(&easy_checkout_core::ops::GetConfig)
+            .expect("built");
+        assert_eq!(built.headers()["accept"], "application/json");
+    }
+}
