@@ -59,26 +59,15 @@ impl ReqwestTransport {
     /// A transport applying `settings`. Does no IO. Call it inside a tokio runtime, which the
     /// transport's connections then live on.
     pub fn with_settings(settings: TransportSettings) -> Self {
-        let client = reqwest::Client::builder()
-            .http1_only()
-            .redirect(reqwest::redirect::Policy::none())
-            .retry(reqwest::retry::never())
-            .no_proxy()
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.timeout)
-            .build()
-            .expect("a reqwest client without TLS or proxies builds");
-        Self { client, settings }
+        Self {
+            client: reqwest_client(&settings),
+            settings,
+        }
     }
 
     /// The settings this transport applies.
     pub fn settings(&self) -> &TransportSettings {
         &self.settings
-    }
-
-    /// The reqwest client, for a bare call with the same configuration (the benchmarks).
-    pub fn reqwest_client(&self) -> &reqwest::Client {
-        &self.client
     }
 
     /// Sends `request` and reads its whole body, under the cap.
@@ -131,6 +120,20 @@ impl AsyncTransport for ReqwestTransport {
     ) -> impl Future<Output = Result<http::Response<Vec<u8>>, TransportError>> + Send {
         self.exchange(request)
     }
+}
+
+/// A `reqwest::Client` configured as a [`ReqwestTransport`] with `settings` configures its
+/// own (the loopback benchmark's bare client is one too).
+pub fn reqwest_client(settings: &TransportSettings) -> reqwest::Client {
+    reqwest::Client::builder()
+        .http1_only()
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never())
+        .no_proxy()
+        .connect_timeout(settings.connect_timeout)
+        .timeout(settings.timeout)
+        .build()
+        .expect("a reqwest client without TLS or proxies builds")
 }
 
 /// The reqwest request for `request`, or the reason it cannot go out as built.
