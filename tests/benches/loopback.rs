@@ -299,10 +299,7 @@ pub struct AsyncPair {
 impl AsyncPair {
     /// The pair for the server at `addr`.
     pub fn new(addr: SocketAddr) -> Self {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime");
+        let runtime = easy_checkout_tests::driver::current_thread_runtime();
         let settings = TransportSettings::default();
         let inside = runtime.enter();
         let config = sdk_config(addr).with_user_agent_suffix(reqwest_transport::USER_AGENT_SUFFIX);

@@ -178,6 +178,15 @@ fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
+/// A current-thread tokio runtime with its IO and time drivers: what every async client and
+/// transport of these tests runs on (see [`OnTokio`] for why not a multi-threaded one).
+pub fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
 /// How the async client sleeps here: `tokio::time::sleep`.
 #[derive(Debug, Clone, Copy)]
 pub struct TokioSleep;
@@ -206,10 +215,7 @@ pub struct OnTokio<T> {
 impl<T: AsyncTransport> OnTokio<T> {
     /// A client over the transport `make` builds inside a new runtime.
     pub fn new(config: Config, make: impl FnOnce() -> T) -> Self {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime");
+        let runtime = current_thread_runtime();
         let transport = {
             let _inside = runtime.enter();
             make()

@@ -232,7 +232,8 @@ fn map_error(error: reqwest::Error, phase: Phase) -> TransportError {
 /// [`ReqwestTransport`] as a blocking [`Transport`](easy_checkout_core::Transport), for the
 /// transport suite (`tests/tests/transport_reqwest.rs`): each send is `block_on` on a
 /// current-thread tokio runtime the transport and its clones share, the one its connections
-/// live on. The constructors are the adapter crates' (`from_key`, `with_config`, …).
+/// live on. Of the adapter crates' constructors it has the two the suite's client tests use,
+/// `with_base_url` and `with_config`.
 pub mod blocking {
     use std::sync::Arc;
 
@@ -256,10 +257,7 @@ pub mod blocking {
     impl BlockingReqwest {
         /// A transport applying `settings`, on a runtime of its own.
         pub fn with_settings(settings: TransportSettings) -> Self {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a tokio runtime");
+            let runtime = crate::driver::current_thread_runtime();
             let transport = {
                 let _inside = runtime.enter();
                 ReqwestTransport::with_settings(settings)
@@ -283,18 +281,6 @@ pub mod blocking {
         ) -> Result<http::Response<Vec<u8>>, TransportError> {
             self.runtime.block_on(self.transport.send(request))
         }
-    }
-
-    /// A client for `api_key`, routed by its prefix.
-    pub fn from_key(api_key: &str) -> Result<Client, Error> {
-        let config = Config::new(ApiKey::new(api_key)?);
-        Ok(with_config(config, TransportSettings::default()))
-    }
-
-    /// A client configured from the environment ([`Config::from_lookup`]).
-    pub fn from_env() -> Result<Client, Error> {
-        let config = Config::from_lookup(|name| std::env::var_os(name))?;
-        Ok(with_config(config, TransportSettings::default()))
     }
 
     /// A client for `api_key` that sends every request to `base_url`.
