@@ -929,7 +929,7 @@ const SHARED_FLOWS: usize = 15;
 
 /// One client, shared by `callers` concurrent callers (threads sharing a blocking client,
 /// tokio tasks sharing an async one: [`ClientUnderTest::run_at_once`]), each running create
-/// → confirm (with its own key) → retrieve [`SHARED_FLOWS`] times against one fake in this
+/// → confirm (with its own key) → retrieve `SHARED_FLOWS` times against one fake in this
 /// process. Every call must succeed on its first attempt (`retries == 0`: a call that
 /// stalled into the timeout and was retried would show), and the fake must have seen exactly
 /// the requests the flows need, each session charged once.
@@ -972,7 +972,7 @@ pub fn one_client_shared_by_threads_never_stalls_or_retries<C: ClientUnderTest>(
     }
 }
 
-/// The [`SHARED_FLOWS`] flows of caller `caller` of `callers`: the ids of the sessions it
+/// The `SHARED_FLOWS` flows of caller `caller` of `callers`: the ids of the sessions it
 /// created and paid.
 fn shared_flows<C: ClientUnderTest>(
     client: std::sync::Arc<C>,

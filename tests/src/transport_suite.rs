@@ -520,7 +520,7 @@ fn assert_reply_then_close<T: Transport>(
 /// reply, and what the transport must make of it.
 pub type Ending = (&'static str, http::Method, &'static [u8], Outcome);
 
-/// Checks every ending with [`assert_reply_then_close`], on one transport.
+/// Checks every ending with `assert_reply_then_close`, on one transport.
 pub fn assert_endings<T: Transport>(adapter: &Adapter<T>, endings: &[Ending]) {
     let transport = adapter.fast();
     for (what, method, reply, outcome) in endings {
