@@ -306,6 +306,7 @@ mod tests {
 
     use easy_checkout_core::{Transport, TransportErrorKind as K, TransportSettings, http};
 
+    use super::ReqwestTransport;
     use super::blocking::BlockingReqwest;
     use crate::loopback::{After, Backlogged, Server, closed_port, reply};
 
@@ -376,6 +377,65 @@ mod tests {
             .expect("sent");
         assert_eq!(server.request().target(), "/a/ecs_1%2F..%2Fconfig");
         assert_eq!(server.accepts(), 1, "only that request reached the server");
+    }
+
+    /// What the async driver's docs suggest ("with reqwest, send the request and read the
+    /// body into a `Vec<u8>`"), done with a default `reqwest::Client`: it follows a redirect
+    /// to another server with the API key, which reqwest does not count among the headers it
+    /// drops on the way (`Authorization`, `Cookie`, …). `ReqwestTransport` (no redirects)
+    /// hands the 302 back instead.
+    #[test]
+    fn a_default_reqwest_client_carries_the_api_key_through_a_redirect() {
+        use easy_checkout_core::{AsyncClient, BaseUrl, Config, TransportError};
+
+        let elsewhere = Server::fixed(reply("200 OK", &[], br#"{"data":{}}"#));
+        let location = elsewhere.url("/stolen");
+        let api = Server::fixed(reply("302 Found", &[("Location", &location)], b""));
+        let config = Config::new("sk_test_redirected".parse().expect("key"))
+            .with_base_url(BaseUrl::parse(&api.url("")).expect("loopback"));
+        let runtime = crate::driver::current_thread_runtime();
+        let naive = {
+            let _inside = runtime.enter();
+            reqwest::Client::new()
+        };
+        let transport = move |request: http::Request<Vec<u8>>| {
+            let naive = naive.clone();
+            async move {
+                let io = |e: reqwest::Error| TransportError::new(K::Io, e);
+                let response = naive.execute(request.try_into().map_err(io)?).await;
+                let response = response.map_err(io)?;
+                let status = response.status();
+                let mut out = http::Response::new(response.bytes().await.map_err(io)?.to_vec());
+                *out.status_mut() = status;
+                Ok(out)
+            }
+        };
+        let client = AsyncClient::new(transport, config.clone(), crate::driver::TokioSleep);
+        runtime
+            .block_on(client.embedded_checkout().get_config())
+            .expect("the redirect was followed");
+        assert_eq!(
+            api.request().header("x-easy-api-key"),
+            Some("sk_test_redirected")
+        );
+        let seen = elsewhere.request();
+        assert_eq!(seen.target(), "/stolen");
+        assert_eq!(seen.header("x-easy-api-key"), Some("sk_test_redirected"));
+
+        let transport = {
+            let _inside = runtime.enter();
+            ReqwestTransport::with_settings(TransportSettings::default())
+        };
+        let client = AsyncClient::new(transport, config, crate::driver::TokioSleep);
+        let error = runtime
+            .block_on(client.embedded_checkout().get_config())
+            .expect_err("a 302 is an API error");
+        assert_eq!(error.as_api().map(|e| e.status.as_u16()), Some(302));
+        assert_eq!(
+            elsewhere.pending_requests(),
+            0,
+            "nothing followed the redirect"
+        );
     }
 
     /// The one header reqwest adds of its own (`ClientBuilder::new` puts it in the default
