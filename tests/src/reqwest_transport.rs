@@ -21,7 +21,10 @@
 //!   streaming: chunk by chunk, failing as soon as the cap is passed, and before reading
 //!   any byte when `Content-Length` is over it.
 //! - HTTP/1.1 only, keep-alive connections pooled and reused; no proxy (`no_proxy()`: the
-//!   tests use loopback only, and an `http://` request must never go through one).
+//!   tests use loopback only, and an `http://` request must never go through one). Reuse
+//!   is exact on a current-thread runtime, the one the tests use; on a multi-threaded one
+//!   hyper-util may open a second connection for back-to-back calls (see
+//!   [`OnTokio`](crate::driver::OnTokio)).
 //! - A request is sent once. reqwest's own retry layer is turned off (`retry::never()`;
 //!   its default only retries HTTP/2 and HTTP/3 protocol NACKs, and neither protocol is
 //!   compiled in). The pooled hyper-util client below it retries only requests hyper never
