@@ -1,5 +1,6 @@
 //! Heap allocations per call: the core versus the hand-written baselines, and the SDK versus
-//! the bare transports over loopback. Prints Markdown tables; measures no time.
+//! the bare transports over loopback (the async pair: `AsyncClient` over reqwest against bare
+//! reqwest, on a current-thread tokio runtime). Prints Markdown tables; measures no time.
 //!
 //! A counting global allocator (`stats_alloc`, which wraps `System`; the workspace forbids
 //! `unsafe` code, so the `GlobalAlloc` impl comes from that crate) counts every allocation
@@ -274,6 +275,14 @@ fn over_loopback() {
                 .expect("sdk")
         }),
         measure(CALLS, || raw.isahc_retrieve(&http, SESSION_ID)),
+    );
+
+    let pair = loopback::AsyncPair::new(addr);
+    let raw = pair.raw(addr);
+    row(
+        "async (reqwest)",
+        measure(CALLS, || pair.sdk_retrieve()),
+        measure(CALLS, || pair.raw_retrieve(&raw)),
     );
     println!();
 }

@@ -9,6 +9,11 @@
 //!   reading the body to a `Vec`. The bare ureq agent resolves the server's IP literal with
 //!   the [`LiteralResolver`] below, as the SDK's resolver does, so both sides do the same
 //!   network work (see [`raw_ureq_agent`]).
+//! * `loopback/async/{sdk,raw}/retrieve_session`: the same pair for the async driver, on one
+//!   current-thread tokio runtime: the SDK's `AsyncClient` over the tests' `ReqwestTransport`
+//!   against a bare `reqwest::Client` built by the same function
+//!   (`easy_checkout_tests::reqwest_transport::reqwest_client`). Each call is one
+//!   `runtime.block_on`, on both sides.
 //!
 //! The server is [`server::spawn`]: a minimal keep-alive server on `127.0.0.1` (a thread per
 //! connection, no allocation per request) that answers every request with the same realistic
@@ -28,7 +33,9 @@ use std::io::Read;
 use std::net::SocketAddr;
 
 use criterion::Criterion;
-use easy_checkout_core::{BaseUrl, Client, Config, Transport, TransportSettings};
+use easy_checkout_core::{AsyncClient, BaseUrl, Config, TransportSettings};
+use easy_checkout_tests::driver::TokioSleep;
+use easy_checkout_tests::reqwest_transport::{self, ReqwestTransport};
 
 /// The session every call retrieves.
 pub const SESSION_ID: &str = "ecs_01J9ZQ4K7M3XW8T2B6N5R1VYHD";
@@ -244,6 +251,20 @@ impl Raw {
         response.body_mut().read_to_vec().expect("ureq body")
     }
 
+    /// The same over a bare reqwest client, the body read to a `Vec`.
+    pub async fn reqwest_retrieve(&self, client: &reqwest::Client, id: &str) -> Vec<u8> {
+        let uri = format!("{}/embedded-checkout/{}", self.base, id);
+        let response = client
+            .get(uri)
+            .header("accept", "application/json")
+            .header("user-agent", &self.user_agent)
+            .header("x-easy-api-key", &self.api_key)
+            .send()
+            .await
+            .expect("reqwest call");
+        response.bytes().await.expect("reqwest body").to_vec()
+    }
+
     /// The same over a bare isahc client.
     pub fn isahc_retrieve(&self, client: &isahc::HttpClient, id: &str) -> Vec<u8> {
         let uri = format!("{}/embedded-checkout/{}", self.base, id);
@@ -260,6 +281,54 @@ impl Raw {
             .read_to_end(&mut body)
             .expect("isahc body");
         body
+    }
+}
+
+/// The async pair's parts for a server at `addr`: a current-thread tokio runtime, the SDK's
+/// `AsyncClient` over a `ReqwestTransport` (default settings, `reqwest` appended to the user
+/// agent, as the async scenarios' clients) and a bare reqwest client configured the same.
+pub struct AsyncPair {
+    /// The runtime both sides' calls block on.
+    pub runtime: tokio::runtime::Runtime,
+    /// The SDK side.
+    pub sdk: AsyncClient<ReqwestTransport, TokioSleep>,
+    /// The bare side.
+    pub bare: reqwest::Client,
+}
+
+impl AsyncPair {
+    /// The pair for the server at `addr`.
+    pub fn new(addr: SocketAddr) -> Self {
+        let runtime = easy_checkout_tests::driver::current_thread_runtime();
+        let settings = TransportSettings::default();
+        let inside = runtime.enter();
+        let config = sdk_config(addr).with_user_agent_suffix(reqwest_transport::USER_AGENT_SUFFIX);
+        let sdk = AsyncClient::new(
+            ReqwestTransport::with_settings(settings),
+            config,
+            TokioSleep,
+        );
+        let bare = reqwest_transport::reqwest_client(&settings);
+        drop(inside);
+        Self { runtime, sdk, bare }
+    }
+
+    /// One SDK `retrieve_session`.
+    pub fn sdk_retrieve(&self) -> easy_checkout_core::SessionStatus {
+        self.runtime
+            .block_on(self.sdk.embedded_checkout().retrieve_session(SESSION_ID))
+            .expect("sdk async")
+    }
+
+    /// One bare reqwest GET of the same session.
+    pub fn raw_retrieve(&self, raw: &Raw) -> Vec<u8> {
+        self.runtime
+            .block_on(raw.reqwest_retrieve(&self.bare, SESSION_ID))
+    }
+
+    /// The raw side's client description: this pair's user agent.
+    pub fn raw(&self, addr: SocketAddr) -> Raw {
+        Raw::new(addr, self.sdk.config().user_agent())
     }
 }
 
@@ -307,6 +376,17 @@ pub fn check_same_wire_request() {
         server::normalize(&raw_head),
         "isahc heads"
     );
+
+    let pair = AsyncPair::new(addr);
+    assert!(pair.sdk_retrieve().is_paid());
+    let sdk_head = take();
+    assert_eq!(pair.raw_retrieve(&pair.raw(addr)), server::BODY);
+    let raw_head = take();
+    assert_eq!(
+        server::normalize(&sdk_head),
+        server::normalize(&raw_head),
+        "async heads"
+    );
 }
 
 /// Checks that each client, SDK and raw, keeps one connection alive across calls: the
@@ -348,47 +428,79 @@ pub fn check_keep_alive() {
         raw.isahc_retrieve(&http, SESSION_ID);
     });
     assert_eq!(n, 1, "the bare isahc client keeps its connection");
+
+    let pair = AsyncPair::new(addr);
+    let raw = pair.raw(addr);
+    let n = connections_for(&|| {
+        pair.sdk_retrieve();
+    });
+    assert_eq!(n, 1, "the SDK over reqwest keeps its connection");
+    let n = connections_for(&|| {
+        pair.raw_retrieve(&raw);
+    });
+    assert_eq!(n, 1, "the bare reqwest client keeps its connection");
 }
 
 /// One transport's pair on one server: `loopback/<transport>/sdk/retrieve_session` through
-/// `client`, then `loopback/<transport>/raw/retrieve_session` through `raw_call`.
-fn bench_pair<T: Transport>(
+/// `sdk_call`, then `loopback/<transport>/raw/retrieve_session` through `raw_call`.
+fn bench_pair<S>(
     c: &mut Criterion,
     transport: &str,
-    addr: SocketAddr,
-    client: Client<T>,
-    mut raw_call: impl FnMut(&Raw) -> Vec<u8>,
+    mut sdk_call: impl FnMut() -> S,
+    mut raw_call: impl FnMut() -> Vec<u8>,
 ) {
     let mut group = c.benchmark_group(format!("loopback/{transport}"));
-    group.bench_function("sdk/retrieve_session", |b| {
-        b.iter(|| {
-            client
-                .embedded_checkout()
-                .retrieve_session(black_box(SESSION_ID))
-                .expect("sdk call")
-        })
-    });
-    let raw = Raw::new(addr, client.config().user_agent());
-    group.bench_function("raw/retrieve_session", |b| b.iter(|| raw_call(&raw)));
+    group.bench_function("sdk/retrieve_session", |b| b.iter(&mut sdk_call));
+    group.bench_function("raw/retrieve_session", |b| b.iter(&mut raw_call));
     group.finish();
 }
 
 fn bench_ureq(c: &mut Criterion) {
     let addr = server::spawn(None).addr;
     let client = easy_checkout_ureq::with_config(sdk_config(addr), TransportSettings::default());
+    let raw = Raw::new(addr, client.config().user_agent());
     let agent = raw_ureq_agent();
-    bench_pair(c, "ureq", addr, client, |raw| {
-        raw.ureq_retrieve(&agent, black_box(SESSION_ID))
-    });
+    bench_pair(
+        c,
+        "ureq",
+        || {
+            client
+                .embedded_checkout()
+                .retrieve_session(black_box(SESSION_ID))
+                .expect("sdk call")
+        },
+        || raw.ureq_retrieve(&agent, black_box(SESSION_ID)),
+    );
 }
 
 fn bench_isahc(c: &mut Criterion) {
     let addr = server::spawn(None).addr;
     let client = easy_checkout_isahc::with_config(sdk_config(addr), TransportSettings::default());
+    let raw = Raw::new(addr, client.config().user_agent());
     let http = raw_isahc_client();
-    bench_pair(c, "isahc", addr, client, |raw| {
-        raw.isahc_retrieve(&http, black_box(SESSION_ID))
-    });
+    bench_pair(
+        c,
+        "isahc",
+        || {
+            client
+                .embedded_checkout()
+                .retrieve_session(black_box(SESSION_ID))
+                .expect("sdk call")
+        },
+        || raw.isahc_retrieve(&http, black_box(SESSION_ID)),
+    );
+}
+
+fn bench_async(c: &mut Criterion) {
+    let addr = server::spawn(None).addr;
+    let pair = AsyncPair::new(addr);
+    let raw = pair.raw(addr);
+    bench_pair(
+        c,
+        "async",
+        || pair.sdk_retrieve(),
+        || pair.raw_retrieve(&raw),
+    );
 }
 
 /// Opt-in (`EASY_BENCH_SERVER_CHECK=1`): the same raw ureq call against this file's server
@@ -468,6 +580,19 @@ fn run_fixed(spec: &str) {
                 black_box(raw.isahc_retrieve(&http, SESSION_ID));
             }));
         }
+        "loopback/async/sdk/retrieve_session" => {
+            let pair = AsyncPair::new(addr);
+            repeat(Box::new(|| {
+                black_box(pair.sdk_retrieve());
+            }));
+        }
+        "loopback/async/raw/retrieve_session" => {
+            let pair = AsyncPair::new(addr);
+            let raw = pair.raw(addr);
+            repeat(Box::new(|| {
+                black_box(pair.raw_retrieve(&raw));
+            }));
+        }
         other => panic!("no benchmark {other}"),
     }
 }
@@ -483,6 +608,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     bench_ureq(&mut c);
     bench_isahc(&mut c);
+    bench_async(&mut c);
     if std::env::var_os("EASY_BENCH_SERVER_CHECK").is_some() {
         bench_servers(&mut c);
     }

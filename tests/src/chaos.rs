@@ -1,26 +1,27 @@
-//! Exactly once, under load and chaos: several threads share one client against the fake
-//! while random faults of every kind, the ones that strike after the work is done included,
+//! Exactly once, under load and chaos: several callers (threads sharing a blocking client,
+//! tokio tasks sharing an async one) share one client against the fake while random faults of every kind, the ones that strike after the work is done included,
 //! hit a share of the requests. The verdict comes from the fake's own state, not from what
 //! the client believed.
 //!
 //! Seeded: the fault plan of a run follows from its seed (printed first, and in every
-//! failure), `EASY_CHAOS_SEED=<n>` replays it. Thread interleaving is not replayed, but every
+//! failure), `EASY_CHAOS_SEED=<n>` replays it. The callers' interleaving is not replayed, but every
 //! assertion is an invariant that must hold for any interleaving. Bounded: a fixed number of
 //! flows, each call under a short timeout.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod, RetrieveSession};
-use easy_checkout_core::{Client, Error, Transport, TransportSettings};
+use easy_checkout_core::{Error, TransportSettings};
 use easy_checkout_fake::{FakeEasy, Fault, Match};
 use serde_json::json;
 
 use crate::Subject;
+use crate::driver::{ClientUnderTest, Flow};
 
-const THREADS: usize = 4;
-const FLOWS_PER_THREAD: usize = 25;
+const CALLERS: usize = 4;
+const FLOWS_PER_CALLER: usize = 25;
 /// The share of calls (in percent) that get a fault queued ahead of them.
 const FAULT_PERCENT: u64 = 35;
 /// The client's total timeout: a [`Fault::Delay`] of [`LONG_DELAY`] outlasts it.
@@ -138,7 +139,7 @@ fn seed() -> u64 {
     }
 }
 
-/// Several threads share one client (retries on, with generated keys) and a second one
+/// Several callers share one client (retries on, with generated keys) and a second one
 /// with retries off (keyless writes, never repeated), against one fake, while faults of
 /// every kind hit about a third of the calls. Then, from the fake's own state:
 ///
@@ -148,45 +149,39 @@ fn seed() -> u64 {
 ///   exactly once;
 /// - a keyless confirm was never sent twice;
 /// - whenever a write failed with `outcome_unknown() == false`, it really did not happen.
-pub fn exactly_once_under_load_and_chaos<T: Transport + Sync>(subject: &Subject<T>) {
+pub fn exactly_once_under_load_and_chaos<C: ClientUnderTest>(subject: &Subject<C>) {
     let seed = seed();
     eprintln!("chaos seed {seed} (EASY_CHAOS_SEED={seed} replays the fault plan)");
-    let fake = FakeEasy::start().expect("fake starts");
+    let fake = Arc::new(FakeEasy::start().expect("fake starts"));
     let settings = TransportSettings::default()
         .connect_timeout(TIMEOUT)
         .timeout(TIMEOUT)
         .max_body_bytes(64 * 1024);
-    let retrying = subject.client_with(&fake, 3, settings);
-    let single = subject.client_with(&fake, 0, settings);
-    let log = Mutex::new(Log::default());
+    let retrying = Arc::new(subject.client_with(&fake, 3, settings));
+    let single = Arc::new(subject.client_with(&fake, 0, settings));
+    let log = Arc::new(Mutex::new(Log::default()));
 
-    std::thread::scope(|scope| {
-        for thread in 0..THREADS {
-            let (fake, log, retrying, single) = (&fake, &log, &retrying, &single);
-            let mut rng = Rng(seed ^ (thread as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
-            scope.spawn(move || {
-                for n in 0..FLOWS_PER_THREAD {
-                    flow(
-                        fake,
-                        log,
-                        retrying,
-                        single,
-                        &mut rng,
-                        &format!("{thread}-{n}"),
-                    );
+    let callers: Vec<Flow<()>> = (0..CALLERS)
+        .map(|caller| {
+            let (fake, log) = (Arc::clone(&fake), Arc::clone(&log));
+            let (retrying, single) = (Arc::clone(&retrying), Arc::clone(&single));
+            let mut rng = Rng(seed ^ (caller as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
+            Box::pin(async move {
+                for n in 0..FLOWS_PER_CALLER {
+                    let tag = format!("{caller}-{n}");
+                    flow(&fake, &log, &*retrying, &*single, &mut rng, &tag).await;
                 }
-            });
-        }
-    });
+            }) as Flow<()>
+        })
+        .collect();
+    retrying.run_at_once(callers);
 
     // A fault that outlasts the client's timeout does its work late: let it finish.
     assert!(
         fake.wait_until_idle(Duration::from_secs(30)),
         "seed {seed}: the fake is still busy"
     );
-    let log = log
-        .into_inner()
-        .expect("no thread panicked holding the log");
+    let log = std::mem::take(&mut *log.lock().expect("no caller panicked holding the log"));
     check(&fake, &log, seed);
     let requests = fake.requests().len();
     let taken = log.faults_queued - fake.pending_faults();
@@ -217,11 +212,11 @@ fn maybe_fault(fake: &FakeEasy, log: &Mutex<Log>, rng: &mut Rng, method: &str, p
     }
 }
 
-fn flow<T: Transport>(
+async fn flow<C: ClientUnderTest>(
     fake: &FakeEasy,
     log: &Mutex<Log>,
-    retrying: &Client<T>,
-    single: &Client<T>,
+    retrying: &C,
+    single: &C,
     rng: &mut Rng,
     tag: &str,
 ) {
@@ -242,7 +237,8 @@ fn flow<T: Transport>(
         _ => single,
     };
     maybe_fault(fake, log, rng, "POST", "/embedded-checkout");
-    let created = client.embedded_checkout().create_session(&params);
+    // `send_async` of a `CreateSession` is what `embedded_checkout().create_session` does.
+    let created = client.send_async(&params).await.map(|reply| reply.value);
     let seen = Seen::of(&created);
     log.lock().expect("log").creates.push(CreateCall {
         tag: tag.to_owned(),
@@ -262,7 +258,7 @@ fn flow<T: Transport>(
             .expect("a valid key");
     }
     maybe_fault(fake, log, rng, "POST", CONFIRM);
-    let confirmed = retrying.embedded_checkout().confirm(&confirm);
+    let confirmed = retrying.send_async(&confirm).await;
     let seen = Seen::of(&confirmed);
     log.lock().expect("log").confirms.push(ConfirmCall {
         session_id: session.id.clone(),
@@ -274,7 +270,7 @@ fn flow<T: Transport>(
     // A read between writes: any fault, retried; it must never change anything.
     maybe_fault(fake, log, rng, "GET", "/embedded-checkout/");
     if let Ok(op) = RetrieveSession::new(session.id.as_str()) {
-        let _ = retrying.send(&op);
+        let _ = retrying.send_async(&op).await;
     }
 }
 

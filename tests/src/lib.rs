@@ -1,32 +1,38 @@
 //! Scenarios shared by the cross-crate tests: each runs against the fake Easy API over real
-//! loopback HTTP, through whichever transport the test file passes in. A scenario asserts
-//! both sides: what the fake received (method, path, headers, body) and what the caller got.
+//! loopback HTTP, through whichever client the test file passes in (the blocking driver over
+//! ureq or isahc, or the async driver over reqwest: see [`driver`]). A scenario asserts both
+//! sides: what the fake received (method, path, headers, body) and what the caller got.
 
 #![allow(missing_docs)]
 
 pub mod chaos;
+pub mod driver;
 pub mod loopback;
+pub mod reqwest_transport;
 pub mod scenarios;
 pub mod transport_suite;
 
 use std::time::Duration;
 
-use easy_checkout_core::{Client, Config, RetryPolicy, Transport, TransportSettings};
+use easy_checkout_core::{Client, Config, RetryPolicy, TransportSettings};
 use easy_checkout_fake::FakeEasy;
+
+use crate::driver::ClientUnderTest;
 
 /// Makes a client of one transport from a configuration and transport settings.
 pub type MakeClient<T> = fn(Config, TransportSettings) -> Client<T>;
 
-/// A transport under test: its name (as in the user agent) and its constructor.
+/// A client under test: its transport's name (as in the user agent) and its constructor
+/// (a [`Client`] over a blocking transport, or an async one: see [`driver`]).
 #[derive(Clone, Copy)]
-pub struct Subject<T> {
+pub struct Subject<C> {
     pub name: &'static str,
-    pub make: MakeClient<T>,
+    pub make: fn(Config, TransportSettings) -> C,
 }
 
-impl<T: Transport> Subject<T> {
+impl<C: ClientUnderTest> Subject<C> {
     /// A client for `fake` with the test key, short backoffs, and `retries` retries.
-    pub fn client(&self, fake: &FakeEasy, retries: u32) -> Client<T> {
+    pub fn client(&self, fake: &FakeEasy, retries: u32) -> C {
         self.client_with(
             fake,
             retries,
@@ -34,12 +40,7 @@ impl<T: Transport> Subject<T> {
         )
     }
 
-    pub fn client_with(
-        &self,
-        fake: &FakeEasy,
-        retries: u32,
-        settings: TransportSettings,
-    ) -> Client<T> {
+    pub fn client_with(&self, fake: &FakeEasy, retries: u32, settings: TransportSettings) -> C {
         let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&fake.base_url())).unwrap();
         (self.make)(config, settings).with_retry_policy(fast_retries(retries))
     }

@@ -9,12 +9,13 @@ use easy_checkout_core::ops::{
 use easy_checkout_core::webhook::{self, EventType};
 use easy_checkout_core::{
     ClientSecret, Config, ErrorKind, PaymentStatus, PollPolicy, RetryAfter, SessionState, Terminal,
-    Transport, TransportErrorKind, TransportSettings, WaitOutcome,
+    TransportErrorKind, TransportSettings, WaitOutcome,
 };
 use easy_checkout_fake::{FakeEasy, Fault, RecordedRequest};
 use serde_json::json;
 
 use crate::Subject;
+use crate::driver::{Checkout, ClientUnderTest, Flow};
 
 pub use crate::chaos::exactly_once_under_load_and_chaos;
 
@@ -32,7 +33,7 @@ fn only_request(fake: &FakeEasy) -> RecordedRequest {
     requests.remove(0)
 }
 
-fn assert_common_headers<T>(subject: &Subject<T>, r: &RecordedRequest) {
+fn assert_common_headers<C>(subject: &Subject<C>, r: &RecordedRequest) {
     assert_eq!(r.header("accept"), Some("application/json"));
     let ua = r.header("user-agent").unwrap_or_default();
     assert!(
@@ -66,7 +67,10 @@ fn create_op() -> CreateSession {
     )
 }
 
-fn new_session<T: Transport>(subject: &Subject<T>, fake: &FakeEasy) -> easy_checkout_core::Session {
+fn new_session<C: ClientUnderTest>(
+    subject: &Subject<C>,
+    fake: &FakeEasy,
+) -> easy_checkout_core::Session {
     let session = subject
         .client(fake, 0)
         .embedded_checkout()
@@ -78,7 +82,7 @@ fn new_session<T: Transport>(subject: &Subject<T>, fake: &FakeEasy) -> easy_chec
 
 // ---- every operation: the exact request received and the typed result ----
 
-pub fn create_session_sends_the_documented_request<T: Transport>(subject: &Subject<T>) {
+pub fn create_session_sends_the_documented_request<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let op = create_op()
         .with_idempotency_key("ecs-cart-1")
@@ -112,7 +116,7 @@ pub fn create_session_sends_the_documented_request<T: Transport>(subject: &Subje
     assert!(session.expires_at.is_some());
 }
 
-pub fn retrieve_session_sends_the_documented_request<T: Transport>(subject: &Subject<T>) {
+pub fn retrieve_session_sends_the_documented_request<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let session = new_session(subject, &fake);
     let status = subject
@@ -134,7 +138,7 @@ pub fn retrieve_session_sends_the_documented_request<T: Transport>(subject: &Sub
     assert!(!status.is_paid());
 }
 
-pub fn crypto_status_sends_the_documented_request<T: Transport>(subject: &Subject<T>) {
+pub fn crypto_status_sends_the_documented_request<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let session = new_session(subject, &fake);
     assert!(fake.mark_crypto_paid(&session.id));
@@ -159,7 +163,7 @@ pub fn crypto_status_sends_the_documented_request<T: Transport>(subject: &Subjec
     );
 }
 
-pub fn validate_sends_the_client_secret_and_no_key<T: Transport>(subject: &Subject<T>) {
+pub fn validate_sends_the_client_secret_and_no_key<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     fake.set_allowed_origins(vec!["https://shop.example".into()]);
     let session = new_session(subject, &fake);
@@ -200,7 +204,7 @@ pub fn validate_sends_the_client_secret_and_no_key<T: Transport>(subject: &Subje
     );
 }
 
-pub fn confirm_sends_the_client_secret_and_no_key<T: Transport>(subject: &Subject<T>) {
+pub fn confirm_sends_the_client_secret_and_no_key<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let session = new_session(subject, &fake);
     let secret = session.client_secret.clone().unwrap();
@@ -237,7 +241,7 @@ pub fn confirm_sends_the_client_secret_and_no_key<T: Transport>(subject: &Subjec
     assert_eq!(status.payment_status, Some(PaymentStatus::Succeeded));
 }
 
-pub fn a_keyless_client_can_validate_and_confirm<T: Transport>(subject: &Subject<T>) {
+pub fn a_keyless_client_can_validate_and_confirm<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let session = new_session(subject, &fake);
     let secret = session.client_secret.unwrap();
@@ -263,7 +267,9 @@ pub fn a_keyless_client_can_validate_and_confirm<T: Transport>(subject: &Subject
     );
 }
 
-pub fn config_get_and_update_send_the_documented_requests<T: Transport>(subject: &Subject<T>) {
+pub fn config_get_and_update_send_the_documented_requests<C: ClientUnderTest>(
+    subject: &Subject<C>,
+) {
     let fake = fake();
     let client = subject.client(&fake, 2);
     let op = UpdateConfig::new(["https://shop.example", "https://staging.shop.example"])
@@ -301,7 +307,7 @@ pub fn config_get_and_update_send_the_documented_requests<T: Transport>(subject:
     assert_eq!(read.allowed_origins, updated.allowed_origins);
 }
 
-pub fn validate_key_checks_the_key<T: Transport>(subject: &Subject<T>) {
+pub fn validate_key_checks_the_key<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let info = subject.client(&fake, 2).validate_key().unwrap();
     assert_eq!(info.basis_theory_public_api_key, FakeEasy::PUBLIC_KEY);
@@ -318,7 +324,7 @@ pub fn validate_key_checks_the_key<T: Transport>(subject: &Subject<T>) {
     assert_eq!(e.kind(), ErrorKind::Authentication);
 }
 
-pub fn a_hostile_session_id_stays_in_its_segment<T: Transport>(subject: &Subject<T>) {
+pub fn a_hostile_session_id_stays_in_its_segment<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let e = subject
         .client(&fake, 0)
@@ -340,7 +346,7 @@ pub fn a_hostile_session_id_stays_in_its_segment<T: Transport>(subject: &Subject
     assert_eq!(fake.requests().len(), 1, "a refused id sends nothing");
 }
 
-pub fn every_error_status_maps_to_its_kind<T: Transport>(subject: &Subject<T>) {
+pub fn every_error_status_maps_to_its_kind<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let client = subject.client(&fake, 0);
     let rows = [
@@ -384,7 +390,7 @@ pub fn every_error_status_maps_to_its_kind<T: Transport>(subject: &Subject<T>) {
     assert!(e.is_ok(), "extra fields are accepted: {e:?}");
 }
 
-pub fn non_json_and_html_error_bodies_keep_the_raw_body<T: Transport>(subject: &Subject<T>) {
+pub fn non_json_and_html_error_bodies_keep_the_raw_body<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let client = subject.client(&fake, 0);
     fake.inject(Fault::Status {
@@ -403,7 +409,7 @@ pub fn non_json_and_html_error_bodies_keep_the_raw_body<T: Transport>(subject: &
 
 // ---- reliability ----
 
-pub fn a_get_is_retried_through_503s_then_succeeds<T: Transport>(subject: &Subject<T>) {
+pub fn a_get_is_retried_through_503s_then_succeeds<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     fake.inject_n(Fault::status(503), 2);
     let reply = subject
@@ -414,7 +420,7 @@ pub fn a_get_is_retried_through_503s_then_succeeds<T: Transport>(subject: &Subje
     assert_eq!(fake.requests().len(), 3);
 }
 
-pub fn a_503_forever_stops_after_the_retry_limit<T: Transport>(subject: &Subject<T>) {
+pub fn a_503_forever_stops_after_the_retry_limit<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     fake.inject_n(Fault::status(503), 10);
     let e = subject
@@ -426,7 +432,7 @@ pub fn a_503_forever_stops_after_the_retry_limit<T: Transport>(subject: &Subject
     assert_eq!(fake.requests().len(), 3, "one attempt and two retries");
 }
 
-pub fn confirm_without_key_is_never_retried<T: Transport>(subject: &Subject<T>) {
+pub fn confirm_without_key_is_never_retried<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let session = new_session(subject, &fake);
     // One 503: a retry, if one were made, would succeed and show as a second request.
@@ -459,7 +465,7 @@ pub fn confirm_without_key_is_never_retried<T: Transport>(subject: &Subject<T>) 
     assert_eq!(fake.requests().len(), 1);
 }
 
-pub fn confirm_with_key_is_retried_with_the_same_key<T: Transport>(subject: &Subject<T>) {
+pub fn confirm_with_key_is_retried_with_the_same_key<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let session = new_session(subject, &fake);
     fake.inject_n(Fault::status(503), 2);
@@ -482,7 +488,9 @@ pub fn confirm_with_key_is_retried_with_the_same_key<T: Transport>(subject: &Sub
     assert_eq!(keys, vec![Some("confirm-ecs-1".to_owned()); 3]);
 }
 
-pub fn create_without_key_gets_one_generated_key_per_call<T: Transport>(subject: &Subject<T>) {
+pub fn create_without_key_gets_one_generated_key_per_call<C: ClientUnderTest>(
+    subject: &Subject<C>,
+) {
     let fake = fake();
     let client = subject.client(&fake, 2);
     fake.inject(Fault::status(503));
@@ -512,7 +520,7 @@ pub fn create_without_key_gets_one_generated_key_per_call<T: Transport>(subject:
     assert_eq!(only_request(&fake).header("idempotency-key"), None);
 }
 
-pub fn a_short_retry_after_is_waited_out<T: Transport>(subject: &Subject<T>) {
+pub fn a_short_retry_after_is_waited_out<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     fake.inject(Fault::status_with_retry_after(429, "1"));
     let started = Instant::now();
@@ -529,7 +537,7 @@ pub fn a_short_retry_after_is_waited_out<T: Transport>(subject: &Subject<T>) {
     assert_eq!(fake.requests().len(), 2);
 }
 
-pub fn a_long_retry_after_fails_at_once<T: Transport>(subject: &Subject<T>) {
+pub fn a_long_retry_after_fails_at_once<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     fake.inject(Fault::status_with_retry_after(429, "3600"));
     let started = Instant::now();
@@ -547,7 +555,7 @@ pub fn a_long_retry_after_fails_at_once<T: Transport>(subject: &Subject<T>) {
     assert_eq!(fake.requests().len(), 1);
 }
 
-pub fn a_silent_server_times_out_promptly<T: Transport>(subject: &Subject<T>) {
+pub fn a_silent_server_times_out_promptly<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     fake.inject(Fault::Delay(Duration::from_secs(5)));
     let settings = TransportSettings::default().timeout(Duration::from_millis(400));
@@ -562,7 +570,7 @@ pub fn a_silent_server_times_out_promptly<T: Transport>(subject: &Subject<T>) {
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
 }
 
-pub fn a_refused_connection_is_a_connect_error<T: Transport>(subject: &Subject<T>) {
+pub fn a_refused_connection_is_a_connect_error<C: ClientUnderTest>(subject: &Subject<C>) {
     let port = {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -582,8 +590,8 @@ pub fn a_refused_connection_is_a_connect_error<T: Transport>(subject: &Subject<T
     );
 }
 
-pub fn a_connection_closed_mid_reply_is_an_io_error_and_a_get_retries<T: Transport>(
-    subject: &Subject<T>,
+pub fn a_connection_closed_mid_reply_is_an_io_error_and_a_get_retries<C: ClientUnderTest>(
+    subject: &Subject<C>,
 ) {
     let fake = fake();
     fake.inject(Fault::CloseMidBody);
@@ -605,7 +613,7 @@ pub fn a_connection_closed_mid_reply_is_an_io_error_and_a_get_retries<T: Transpo
     assert_eq!(reply.meta.retries, 1);
 }
 
-pub fn a_reply_over_the_limit_is_refused<T: Transport>(subject: &Subject<T>) {
+pub fn a_reply_over_the_limit_is_refused<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     fake.inject(Fault::Oversized(64 * 1024 * 1024));
     let settings = TransportSettings::default().max_body_bytes(64 * 1024);
@@ -624,7 +632,7 @@ pub fn a_reply_over_the_limit_is_refused<T: Transport>(subject: &Subject<T>) {
     assert_eq!(fake.requests().len(), 1, "an oversized body is not retried");
 }
 
-pub fn a_redirect_is_not_followed<T: Transport>(subject: &Subject<T>) {
+pub fn a_redirect_is_not_followed<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let elsewhere = self::fake();
     fake.inject(Fault::Redirect(format!(
@@ -645,7 +653,7 @@ pub fn a_redirect_is_not_followed<T: Transport>(subject: &Subject<T>) {
     assert_eq!(fake.requests().len(), 1);
 }
 
-pub fn one_client_reuses_its_connection<T: Transport>(subject: &Subject<T>) {
+pub fn one_client_reuses_its_connection<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let client = subject.client(&fake, 0);
     for _ in 0..20 {
@@ -657,7 +665,7 @@ pub fn one_client_reuses_its_connection<T: Transport>(subject: &Subject<T>) {
 
 // ---- fulfilment ----
 
-pub fn wait_for_payment_returns_once_paid<T: Transport>(subject: &Subject<T>) {
+pub fn wait_for_payment_returns_once_paid<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = std::sync::Arc::new(fake());
     let session = new_session(subject, &fake);
     let payer = {
@@ -683,7 +691,9 @@ pub fn wait_for_payment_returns_once_paid<T: Transport>(subject: &Subject<T>) {
     assert!((2..=10).contains(&polls), "{polls} polls");
 }
 
-pub fn wait_for_payment_reports_still_pending_at_the_deadline<T: Transport>(subject: &Subject<T>) {
+pub fn wait_for_payment_reports_still_pending_at_the_deadline<C: ClientUnderTest>(
+    subject: &Subject<C>,
+) {
     let fake = fake();
     let session = new_session(subject, &fake);
     let policy = PollPolicy {
@@ -725,7 +735,7 @@ pub fn wait_for_payment_reports_still_pending_at_the_deadline<T: Transport>(subj
     );
 }
 
-pub fn a_delivered_webhook_verifies<T: Transport>(subject: &Subject<T>) {
+pub fn a_delivered_webhook_verifies<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let session = new_session(subject, &fake);
     assert!(
@@ -761,7 +771,7 @@ pub fn a_delivered_webhook_verifies<T: Transport>(subject: &Subject<T>) {
 }
 
 /// The API key never reaches the fake in a validate or confirm request, whatever happens.
-pub fn no_client_side_request_ever_carries_the_key<T: Transport>(subject: &Subject<T>) {
+pub fn no_client_side_request_ever_carries_the_key<C: ClientUnderTest>(subject: &Subject<C>) {
     let fake = fake();
     let session = new_session(subject, &fake);
     let secret = session.client_secret.unwrap();
@@ -797,8 +807,8 @@ pub fn no_client_side_request_ever_carries_the_key<T: Transport>(subject: &Subje
 /// transport send a keyless POST again on a fresh connection (libcurl does that by itself
 /// for a reused connection): the server may have acted on the first one. With a key, the
 /// SDK's own retry goes ahead, with the same key.
-pub fn a_keyless_post_is_never_resent_on_a_dead_pooled_connection<T: Transport>(
-    subject: &Subject<T>,
+pub fn a_keyless_post_is_never_resent_on_a_dead_pooled_connection<C: ClientUnderTest>(
+    subject: &Subject<C>,
 ) {
     let fake = fake();
     let session = new_session(subject, &fake);
@@ -859,7 +869,9 @@ pub fn a_keyless_post_is_never_resent_on_a_dead_pooled_connection<T: Transport>(
 
 /// A write that failed after all its retries reports the key it carried, so the caller can
 /// retry it safely later; a keyless confirm reports none.
-pub fn a_failed_write_reports_the_idempotency_key_it_carried<T: Transport>(subject: &Subject<T>) {
+pub fn a_failed_write_reports_the_idempotency_key_it_carried<C: ClientUnderTest>(
+    subject: &Subject<C>,
+) {
     let fake = fake();
     fake.inject_n(Fault::status(503), 3);
     let e = subject
@@ -907,61 +919,33 @@ pub fn a_failed_write_reports_the_idempotency_key_it_carried<T: Transport>(subje
     assert_eq!(e.idempotency_key().map(|k| k.as_str()), Some("cfg-8"));
 }
 
-// ---- one client shared by many threads ----
+// ---- one client shared by many callers ----
 
-/// The flows each thread runs in [`one_client_shared_by_threads_never_stalls_or_retries`].
+/// The flows each caller runs in [`one_client_shared_by_threads_never_stalls_or_retries`].
 const SHARED_FLOWS: usize = 15;
 
-/// One client, shared through a reference by `threads` threads, each running create →
-/// confirm (with its own key) → retrieve `SHARED_FLOWS` times against one fake in this
+/// One client, shared by `callers` concurrent callers (threads sharing a blocking client,
+/// tokio tasks sharing an async one: [`ClientUnderTest::run_at_once`]), each running create
+/// → confirm (with its own key) → retrieve `SHARED_FLOWS` times against one fake in this
 /// process. Every call must succeed on its first attempt (`retries == 0`: a call that
 /// stalled into the timeout and was retried would show), and the fake must have seen exactly
 /// the requests the flows need, each session charged once.
-pub fn one_client_shared_by_threads_never_stalls_or_retries<T: Transport + Sync>(
-    subject: &Subject<T>,
+pub fn one_client_shared_by_threads_never_stalls_or_retries<C: ClientUnderTest>(
+    subject: &Subject<C>,
 ) {
-    for threads in [2, 6, 16] {
+    for callers in [2, 6, 16] {
         let fake = fake();
         // Retries on, so that a stall would be retried (and seen) rather than fail the call.
-        let client = subject.client(&fake, 2);
-        let sessions: Vec<String> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|t| {
-                    let client = &client;
-                    scope.spawn(move || {
-                        let mut ids = Vec::new();
-                        for i in 0..SHARED_FLOWS {
-                            let created = client.send_with_meta(&create_op()).unwrap();
-                            let session = created.value;
-                            let secret = session.client_secret.clone().unwrap();
-                            let confirm = Confirm::new(secret, PaymentMethod::card("tok_ok"))
-                                .with_idempotency_key(format!("shared-{t}-{i}"))
-                                .unwrap();
-                            let confirmed = client.send_with_meta(&confirm).unwrap();
-                            let op =
-                                easy_checkout_core::ops::RetrieveSession::new(session.id.as_str())
-                                    .unwrap();
-                            let status = client.send_with_meta(&op).unwrap();
-                            assert!(status.value.is_paid());
-                            let retries =
-                                [created.meta, confirmed.meta, status.meta].map(|m| m.retries);
-                            assert_eq!(retries, [0, 0, 0], "{threads} threads, flow {t}/{i}");
-                            ids.push(session.id);
-                        }
-                        ids
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap())
-                .collect()
-        });
+        let client = std::sync::Arc::new(subject.client(&fake, 2));
+        let flows = (0..callers)
+            .map(|caller| shared_flows(std::sync::Arc::clone(&client), callers, caller))
+            .collect();
+        let sessions: Vec<String> = client.run_at_once(flows).into_iter().flatten().collect();
         let requests = fake.requests();
         assert_eq!(
             requests.len(),
-            threads * SHARED_FLOWS * 3,
-            "{threads} threads"
+            callers * SHARED_FLOWS * 3,
+            "{callers} callers"
         );
         let count = |method: &str, path: &str| {
             requests
@@ -971,16 +955,44 @@ pub fn one_client_shared_by_threads_never_stalls_or_retries<T: Transport + Sync>
         };
         assert_eq!(
             count("POST", "/embedded-checkout/confirm"),
-            threads * SHARED_FLOWS
+            callers * SHARED_FLOWS
         );
         assert_eq!(
             count("GET", "/embedded-checkout/ecs_"),
-            threads * SHARED_FLOWS
+            callers * SHARED_FLOWS
         );
-        assert_eq!(sessions.len(), threads * SHARED_FLOWS);
+        assert_eq!(sessions.len(), callers * SHARED_FLOWS);
         for id in &sessions {
             assert_eq!(fake.session(id).unwrap()["payments"], 1, "{id}");
         }
         assert_eq!(fake.sessions().len(), sessions.len(), "no extra session");
     }
+}
+
+/// The `SHARED_FLOWS` flows of caller `caller` of `callers`: the ids of the sessions it
+/// created and paid.
+fn shared_flows<C: ClientUnderTest>(
+    client: std::sync::Arc<C>,
+    callers: usize,
+    caller: usize,
+) -> Flow<Vec<String>> {
+    Box::pin(async move {
+        let mut ids = Vec::new();
+        for i in 0..SHARED_FLOWS {
+            let created = client.send_async(&create_op()).await.unwrap();
+            let session = created.value;
+            let secret = session.client_secret.clone().unwrap();
+            let confirm = Confirm::new(secret, PaymentMethod::card("tok_ok"))
+                .with_idempotency_key(format!("shared-{caller}-{i}"))
+                .unwrap();
+            let confirmed = client.send_async(&confirm).await.unwrap();
+            let op = easy_checkout_core::ops::RetrieveSession::new(session.id.as_str()).unwrap();
+            let status = client.send_async(&op).await.unwrap();
+            assert!(status.value.is_paid());
+            let retries = [created.meta, confirmed.meta, status.meta].map(|m| m.retries);
+            assert_eq!(retries, [0, 0, 0], "{callers} callers, flow {caller}/{i}");
+            ids.push(session.id);
+        }
+        ids
+    })
 }

@@ -1,9 +1,8 @@
 //! Every scenario over the ureq transport.
 
 use easy_checkout_tests::{Subject, scenario_tests};
-use easy_checkout_ureq::UreqTransport;
 
-const SUBJECT: Subject<UreqTransport> = Subject {
+const SUBJECT: Subject<easy_checkout_ureq::Client> = Subject {
     name: "ureq",
     make: easy_checkout_ureq::with_config,
 };
