@@ -124,8 +124,9 @@ fn run<T: Transport + Sync>(
         let mut tally = cell(&client, n, duration);
         tally.latencies.sort_unstable();
         let seen = fake.requests().len();
+        let connections = fake.connections();
         println!(
-            "| {name} | {n} | {} | {:.0} | {} | {} | {} | {} | {} | {seen} |",
+            "| {name} | {n} | {} | {:.0} | {} | {} | {} | {} | {} | {seen} | {connections} |",
             tally.flows,
             tally.flows as f64 / duration.as_secs_f64(),
             micros(percentile(&tally.latencies, 50.0)),
@@ -151,9 +152,9 @@ fn main() {
     let duration = Duration::from_secs_f64(secs);
     println!("One shared client, checkout flows for {secs} s per row (3 calls a flow).\n");
     println!(
-        "| transport | threads | flows | flows/s | p50 call | p99 call | max call | retries | errors | requests seen |"
+        "| transport | threads | flows | flows/s | p50 call | p99 call | max call | retries | errors | requests seen | connections |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     run("ureq", easy_checkout_ureq::with_config, &threads, duration);
     run(
         "isahc",
