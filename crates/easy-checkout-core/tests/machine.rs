@@ -112,7 +112,16 @@ fn confirm() -> Confirm {
     )
 }
 
-/// The key made from the random bits `[1, 2]`.
+/// The random numbers 1, 2, 3, …: a generated key is made of the first two.
+fn seq() -> impl FnMut() -> u64 + Clone {
+    let mut n = 0;
+    move || {
+        n += 1;
+        n
+    }
+}
+
+/// The key made from the random numbers 1 and 2.
 fn generated() -> String {
     easy_checkout_core::IdempotencyKey::from_random([1, 2])
         .as_str()
@@ -139,7 +148,7 @@ fn jittered(trace: &[String]) -> Vec<String> {
 #[test]
 fn a_get_is_retried_through_failures_then_succeeds() {
     let config = config();
-    let call = Call::new(&config, &GetConfig, retries(3), || unreachable!("a GET"));
+    let call = Call::new(&config, &GetConfig, retries(3), seq());
     let script = [
         Status(503, &[], ""),
         Fail(TransportErrorKind::Io),
@@ -181,7 +190,7 @@ fn what_is_final_ends_the_call_at_once() {
         (Fail(TransportErrorKind::BodyTooLarge), ErrorKind::Transport),
     ];
     for (out, kind) in rows {
-        let call = Call::new(&config, &GetConfig, retries(3), || [1, 2]);
+        let call = Call::new(&config, &GetConfig, retries(3), seq());
         let (trace, result) = run(call, &[out]);
         assert_eq!(trace.len(), 1, "one attempt: {trace:?}");
         assert_eq!(result.expect_err("final").kind(), kind);
@@ -191,7 +200,7 @@ fn what_is_final_ends_the_call_at_once() {
 #[test]
 fn retries_stop_at_the_limit_with_the_last_error() {
     let config = config();
-    let call = Call::new(&config, &GetConfig, retries(2), || [1, 2]);
+    let call = Call::new(&config, &GetConfig, retries(2), seq());
     let script = [
         Status(500, &[], ""),
         Status(502, &[], ""),
@@ -208,7 +217,7 @@ fn retries_stop_at_the_limit_with_the_last_error() {
 fn a_create_without_a_key_gets_one_generated_key_on_every_attempt() {
     let config = config();
     let op = create();
-    let call = Call::new(&config, &op, retries(2), || [1, 2]);
+    let call = Call::new(&config, &op, retries(2), seq());
     let script = [Fail(TransportErrorKind::Io), Status(200, &[], SESSION)];
     let (trace, result) = run(call, &script);
     let post = format!("send POST /v1/api/embedded-checkout key={}", generated());
@@ -264,9 +273,7 @@ fn a_keyless_confirm_is_sent_once_whatever_happens() {
 fn a_keyed_confirm_is_retried_with_the_callers_key() {
     let config = config();
     let op = confirm().with_idempotency_key("pay-1").expect("a key");
-    let call = Call::new(&config, &op, retries(2), || {
-        unreachable!("the caller's key")
-    });
+    let call = Call::new(&config, &op, retries(2), seq());
     let script = [Status(502, &[], ""), Status(200, &[], r#"{"data":{}}"#)];
     let (trace, result) = run(call, &script);
     let post = "send POST /v1/api/embedded-checkout/confirm key=pay-1";
@@ -278,7 +285,7 @@ fn a_keyed_confirm_is_retried_with_the_callers_key() {
 fn a_failed_write_carries_its_key_and_stays_unknown_once_an_attempt_may_have_applied() {
     let config = config();
     let op = UpdateConfig::new(vec!["https://shop.example".to_owned()]);
-    let call = Call::new(&config, &op, retries(1), || [1, 2]);
+    let call = Call::new(&config, &op, retries(1), seq());
     // A 503 (may have applied), then a 400 (refused): the write may still have happened.
     let (_, result) = run(call, &[Status(503, &[], ""), Status(400, &[], "")]);
     let error = result.expect_err("refused at last");
@@ -288,7 +295,7 @@ fn a_failed_write_carries_its_key_and_stays_unknown_once_an_attempt_may_have_app
     );
     assert!(error.outcome_unknown());
     // Refused on the first attempt: certainly not applied.
-    let call = Call::new(&config, &op, retries(1), || [1, 2]);
+    let call = Call::new(&config, &op, retries(1), seq());
     let (_, result) = run(call, &[Status(400, &[], "")]);
     assert!(!result.expect_err("refused").outcome_unknown());
 }
@@ -301,7 +308,7 @@ fn retry_after_is_obeyed_up_to_its_cap_and_a_longer_one_fails_at_once() {
         ..retries(3)
     };
     let get = "send GET /v1/api/embedded-checkout/config key=-";
-    let call = Call::new(&config, &GetConfig, policy, || [1, 2]);
+    let call = Call::new(&config, &GetConfig, policy, seq());
     let script = [
         Status(429, &[("retry-after", "7")], ""),
         Status(503, &[("retry-after", "30")], ""),
@@ -312,7 +319,7 @@ fn retry_after_is_obeyed_up_to_its_cap_and_a_longer_one_fails_at_once() {
     assert_eq!(result.expect("third time").meta.retries, 2);
 
     // An HTTP date is counted from the time the attempt ended (here the epoch).
-    let call = Call::new(&config, &GetConfig, policy, || [1, 2]);
+    let call = Call::new(&config, &GetConfig, policy, seq());
     let script = [
         Status(429, &[("retry-after", "Thu, 01 Jan 1970 00:00:05 GMT")], ""),
         Status(200, &[], CONFIG),
@@ -320,14 +327,14 @@ fn retry_after_is_obeyed_up_to_its_cap_and_a_longer_one_fails_at_once() {
     let (trace, _) = run(call, &script);
     assert_eq!(trace, [get, "wait 5000ms", get]);
 
-    let call = Call::new(&config, &GetConfig, policy, || [1, 2]);
+    let call = Call::new(&config, &GetConfig, policy, seq());
     let (trace, result) = run(call, &[Status(429, &[("retry-after", "31")], "")]);
     assert_eq!(trace, [get]);
     assert_eq!(result.expect_err("too long").kind(), ErrorKind::RateLimited);
 }
 
 #[test]
-fn jitter_is_drawn_in_the_upper_half_and_follows_the_time() {
+fn jitter_is_one_random_draw_per_retry_in_the_upper_half() {
     let config = config();
     let policy = RetryPolicy {
         max_retries: 1,
@@ -335,37 +342,31 @@ fn jitter_is_drawn_in_the_upper_half_and_follows_the_time() {
         max_backoff: Duration::from_millis(1000),
         ..RetryPolicy::default()
     };
-    let wait_at = |at: SystemTime| {
-        let mut call = Call::new(&config, &GetConfig, policy, || [1, 2]);
+    let wait_with = |draw: u64| {
+        let mut call = Call::new(&config, &GetConfig, policy, move || draw);
         let Step::Send(_) = call.next() else {
             panic!("send first")
         };
         let failed = Err(TransportError::msg(TransportErrorKind::Io, "cut"));
-        match call.handle(failed, Now::new(at, Duration::ZERO)) {
+        match call.handle(failed, Now::new(T0, Duration::ZERO)) {
             Step::Wait(delay) => delay,
             other => panic!("{other:?}"),
         }
     };
-    let waits: Vec<Duration> = (0..50u64)
-        .map(|n| wait_at(T0 + Duration::from_nanos(n * 7919)))
+    assert_eq!(wait_with(0), Duration::from_millis(500));
+    assert_eq!(wait_with(u64::MAX), Duration::from_millis(1000));
+    assert_eq!(wait_with(u64::MAX / 2), Duration::from_millis(750));
+    // Calls that fail at the same instant, with the same clock, still spread out.
+    let waits: std::collections::HashSet<Duration> = (1..=50u64)
+        .map(|n| wait_with(n.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
         .collect();
-    assert!(
-        waits.iter().all(|w| (500..=1000).contains(&w.as_millis())),
-        "{waits:?}"
-    );
-    let distinct: std::collections::HashSet<_> = waits.iter().collect();
-    assert!(distinct.len() > 40, "spread: {distinct:?}");
-    // The same inputs give the same wait: the machine is a function of them.
-    assert_eq!(
-        wait_at(T0 + Duration::from_nanos(5)),
-        wait_at(T0 + Duration::from_nanos(5))
-    );
+    assert!(waits.len() > 40, "spread: {waits:?}");
 }
 
 #[test]
 fn invalid_input_ends_the_call_before_anything_is_sent() {
     let keyless = Config::from_values(None, None).expect("a keyless config");
-    let call = Call::new(&keyless, &GetConfig, retries(2), || [1, 2]);
+    let call = Call::new(&keyless, &GetConfig, retries(2), seq());
     let (trace, result) = run(call, &[]);
     assert!(trace.is_empty());
     let error = result.expect_err("no key");
@@ -376,7 +377,7 @@ fn invalid_input_ends_the_call_before_anything_is_sent() {
 #[test]
 fn a_machine_fed_out_of_turn_ends_with_an_error_not_a_panic() {
     let config = config();
-    let mut call = Call::new(&config, &GetConfig, retries(2), || [1, 2]);
+    let mut call = Call::new(&config, &GetConfig, retries(2), seq());
     let early = call.handle(
         outcome(&Status(200, &[], CONFIG)),
         Now::new(T0, Duration::ZERO),
@@ -387,7 +388,7 @@ fn a_machine_fed_out_of_turn_ends_with_an_error_not_a_panic() {
         "finished stays finished"
     );
 
-    let mut call = Call::new(&config, &GetConfig, retries(2), || [1, 2]);
+    let mut call = Call::new(&config, &GetConfig, retries(2), seq());
     let Step::Send(_) = call.next() else {
         panic!("send")
     };
@@ -406,6 +407,7 @@ fn poll(policy: PollPolicy, script: &[Out]) -> (Vec<String>, Result<WaitOutcome,
         retries(2),
         policy,
         Now::new(T0, Duration::ZERO),
+        seq(),
     );
     let (trace, result) = run(wait, script);
     let trace = trace
@@ -508,4 +510,27 @@ fn a_wait_honours_rate_limits_and_a_final_error_ends_it() {
         result,
         Ok(WaitOutcome::StillPending { status: None })
     ));
+}
+
+#[test]
+fn a_step_and_a_call_print_no_secret() {
+    let config = config();
+    let op = confirm().with_idempotency_key("pay-9").expect("a key");
+    let mut call = Call::new(&config, &op, retries(1), seq());
+    let step = call.next();
+    let printed = format!("{step:?} {call:?}");
+    assert!(
+        printed.contains("/v1/api/embedded-checkout/confirm"),
+        "{printed}"
+    );
+    let body = match &step {
+        Step::Send(request) => request.body().clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(String::from_utf8_lossy(&body).contains("ecs_secret_1"));
+    assert!(!printed.contains("ecs_secret_1"), "{printed}");
+    assert!(
+        !printed.contains("101, 99, 115"),
+        "no body bytes: {printed}"
+    );
 }

@@ -15,8 +15,9 @@ use crate::wire::id::IdempotencyKey;
 use crate::wire::operation::{Idempotency, Operation};
 
 /// One call of an operation: builds each attempt's request, reads each attempt's outcome,
-/// and says what to do next. Pure: it sends nothing, sleeps never, reads no clock and draws
-/// no random number; the driver hands it the outcome of each attempt and the time.
+/// and says what to do next. Pure: it sends nothing, sleeps never and reads no clock; the
+/// driver hands it the outcome of each attempt, the time, and a source of random numbers
+/// (`random`, called only when a key is generated and when a retry's jitter is drawn).
 ///
 /// The rules it carries:
 ///
@@ -34,9 +35,8 @@ use crate::wire::operation::{Idempotency, Operation};
 /// - A failure carries the key the request went out with, and whether a write may have
 ///   happened ([`Error::outcome_unknown`]), across every attempt.
 ///
-/// Jitter is drawn from the time an attempt ended (its nanoseconds, through a mixing
-/// function): callers that fail together still spread out, and the machine stays a pure
-/// function of its inputs.
+/// Jitter is one draw from `random` per retry, so callers that fail together spread out
+/// whatever their clocks say; given the same draws, the machine's steps are always the same.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
@@ -44,7 +44,7 @@ use crate::wire::operation::{Idempotency, Operation};
 /// use easy_checkout_core::{Config, RetryPolicy, TransportError, TransportErrorKind, http, ops::GetConfig};
 ///
 /// let config = Config::new("sk_test_123".parse()?);
-/// let mut call = Call::new(&config, &GetConfig, RetryPolicy::default(), || [1, 2]);
+/// let mut call = Call::new(&config, &GetConfig, RetryPolicy::default(), || 7);
 /// let now = Now::new(SystemTime::UNIX_EPOCH, Duration::ZERO);
 ///
 /// // First attempt: the connection is refused.
@@ -61,11 +61,11 @@ use crate::wire::operation::{Idempotency, Operation};
 /// assert_eq!(reply.meta.retries, 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
-pub struct Call<'a, O> {
+pub struct Call<'a, O, R> {
     config: &'a Config,
     op: &'a O,
     policy: RetryPolicy,
+    random: R,
     key: Option<Cow<'a, IdempotencyKey>>,
     repeatable: bool,
     /// What a failure will say about whether the write happened: a write stays "maybe" once
@@ -85,19 +85,30 @@ enum State {
     Finished,
 }
 
-impl<'a, O: Operation> Call<'a, O> {
-    /// A call of `op` under `config` and `policy`. `random` gives 128 random bits; it is
-    /// called (once) only when the call needs a generated idempotency key.
-    pub fn new(
-        config: &'a Config,
-        op: &'a O,
-        policy: RetryPolicy,
-        random: impl FnOnce() -> [u64; 2],
-    ) -> Self {
+impl<O, R> std::fmt::Debug for Call<'_, O, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("operation", &std::any::type_name::<O>())
+            .field("policy", &self.policy)
+            .field("key", &self.key.as_deref().map(|k| k.as_str()))
+            .field("retries", &self.retries)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
+    /// A call of `op` under `config` and `policy`. `random` gives uniformly random `u64`s:
+    /// two for a generated idempotency key (only when the call needs one), one for the
+    /// jitter of each retry.
+    pub fn new(config: &'a Config, op: &'a O, policy: RetryPolicy, mut random: R) -> Self {
         let key = match (O::IDEMPOTENCY, op.idempotency_key()) {
             (_, Some(key)) => Some(Cow::Borrowed(key)),
             (Idempotency::KeyOrGenerated, None) if policy.max_retries > 0 => {
-                Some(Cow::Owned(IdempotencyKey::from_random(random())))
+                Some(Cow::Owned(IdempotencyKey::from_random([
+                    random(),
+                    random(),
+                ])))
             }
             _ => None,
         };
@@ -105,6 +116,7 @@ impl<'a, O: Operation> Call<'a, O> {
             config,
             op,
             policy,
+            random,
             repeatable: RetryPolicy::may_repeat(O::IDEMPOTENCY, key.is_some()),
             key,
             effect: Effect::of(&O::METHOD),
@@ -131,12 +143,12 @@ impl<'a, O: Operation> Call<'a, O> {
     }
 
     /// Asks the policy, if this call may be repeated at all and has retries left.
-    fn decide(&self, attempt: Attempt<'_>, now: SystemTime) -> RetryDecision {
+    fn decide(&mut self, attempt: Attempt<'_>, now: SystemTime) -> RetryDecision {
         if !self.repeatable || self.retries >= self.policy.max_retries {
             return RetryDecision::GiveUp;
         }
-        self.policy
-            .decide(self.retries, true, attempt, now, jitter(now, self.retries))
+        let jitter = (self.random)();
+        self.policy.decide(self.retries, true, attempt, now, jitter)
     }
 
     fn response(&mut self, response: Response<Vec<u8>>, now: SystemTime) -> Step<Reply<O::Output>> {
@@ -177,7 +189,7 @@ impl<'a, O: Operation> Call<'a, O> {
     }
 }
 
-impl<O: Operation> Machine for Call<'_, O> {
+impl<O: Operation, R: FnMut() -> u64> Machine for Call<'_, O, R> {
     type Output = Reply<O::Output>;
 
     fn next(&mut self) -> Step<Self::Output> {
@@ -236,16 +248,4 @@ pub(crate) fn misuse(state: impl std::fmt::Debug) -> Error {
         format!("was driven out of turn (state {state:?}): a driver bug"),
     )
     .into()
-}
-
-/// A jitter draw from the time an attempt ended and its number: splitmix64's finalizer over
-/// the nanoseconds.
-fn jitter(now: SystemTime, retries: u32) -> u64 {
-    let nanos = now
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let mut z = nanos ^ u64::from(retries).rotate_left(32) ^ 0x9E37_79B9_7F4A_7C15;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }

@@ -34,7 +34,8 @@
 //! }
 //!
 //! let config = Config::new("sk_test_123".parse()?);
-//! let reply: Reply<_> = drive(Call::new(&config, &GetConfig, RetryPolicy::default(), || [7, 7]))?;
+//! let random = || 7; // your RNG: two draws make a generated key, one is each retry's jitter
+//! let reply: Reply<_> = drive(Call::new(&config, &GetConfig, RetryPolicy::default(), random))?;
 //! assert_eq!(reply.value.allowed_origins.unwrap(), ["https://shop.example"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -80,8 +81,8 @@ pub struct ResponseMeta {
     pub idempotency_key: Option<IdempotencyKey>,
 }
 
-/// What a machine asks its driver to do next.
-#[derive(Debug)]
+/// What a machine asks its driver to do next. Its `Debug` shows a request's method, URI and
+/// body length, never the body (a `confirm`'s holds the client secret).
 #[must_use]
 pub enum Step<T> {
     /// Send this request, then hand its outcome to [`Machine::handle`].
@@ -90,6 +91,21 @@ pub enum Step<T> {
     Wait(Duration),
     /// The call is over: here is its result.
     Done(Result<T, Error>),
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Step<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Step::Send(request) => f
+                .debug_struct("Send")
+                .field("method", request.method())
+                .field("uri", request.uri())
+                .field("body_bytes", &request.body().len())
+                .finish_non_exhaustive(),
+            Step::Wait(delay) => f.debug_tuple("Wait").field(delay).finish(),
+            Step::Done(result) => f.debug_tuple("Done").field(result).finish(),
+        }
+    }
 }
 
 /// The time, as a driver reads it when an attempt ends.

@@ -61,7 +61,7 @@ impl WaitOutcome {
 /// let config = Config::new("sk_test_123".parse()?);
 /// let op = RetrieveSession::new("ecs_1")?;
 /// let start = Now::new(SystemTime::UNIX_EPOCH, Duration::ZERO);
-/// let mut wait = PaymentWait::new(&config, &op, RetryPolicy::default(), PollPolicy::default(), start);
+/// let mut wait = PaymentWait::new(&config, &op, RetryPolicy::default(), PollPolicy::default(), start, || 7);
 /// let pending = br#"{"data":{"id":"ecs_1","status":"open","payment_status":"unpaid"}}"#;
 ///
 /// let Step::Send(_) = wait.next() else { unreachable!() };
@@ -70,31 +70,35 @@ impl WaitOutcome {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
-pub struct PaymentWait<'a> {
+pub struct PaymentWait<'a, R> {
     config: &'a Config,
     op: &'a RetrieveSession,
     retry: RetryPolicy,
+    random: R,
     poller: Poller,
     started: Duration,
     last: Option<SessionStatus>,
     /// The poll in progress; `None` between polls.
-    call: Option<Call<'a, RetrieveSession>>,
+    call: Option<Call<'a, RetrieveSession, R>>,
     finished: bool,
 }
 
-impl<'a> PaymentWait<'a> {
-    /// A wait for the session `op` reads, starting at `now`; each poll retries under `retry`.
+impl<'a, R: FnMut() -> u64 + Clone> PaymentWait<'a, R> {
+    /// A wait for the session `op` reads, starting at `now`; each poll retries under `retry`,
+    /// drawing its jitter from a clone of `random` (see [`Call::new`]).
     pub fn new(
         config: &'a Config,
         op: &'a RetrieveSession,
         retry: RetryPolicy,
         policy: PollPolicy,
         now: Now,
+        random: R,
     ) -> Self {
         Self {
             config,
             op,
             retry,
+            random,
             poller: Poller::new(policy),
             started: now.monotonic,
             last: None,
@@ -122,7 +126,7 @@ impl<'a> PaymentWait<'a> {
     }
 }
 
-impl Machine for PaymentWait<'_> {
+impl<R: FnMut() -> u64 + Clone> Machine for PaymentWait<'_, R> {
     type Output = WaitOutcome;
 
     fn next(&mut self) -> Step<WaitOutcome> {
@@ -130,10 +134,10 @@ impl Machine for PaymentWait<'_> {
             return self.finish(Err(misuse("finished")));
         }
         let (config, op, retry) = (self.config, self.op, self.retry);
-        // A GET takes no generated key: the call never asks for random bits.
+        let random = &self.random;
         let call = self
             .call
-            .get_or_insert_with(|| Call::new(config, op, retry, || [0, 0]));
+            .get_or_insert_with(|| Call::new(config, op, retry, random.clone()));
         match call.next() {
             Step::Send(request) => Step::Send(request),
             Step::Wait(delay) => Step::Wait(delay),

@@ -163,19 +163,22 @@ impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
     /// Runs any operation and returns its result with the response's metadata.
     pub async fn send_with_meta<O: Operation>(&self, op: &O) -> Result<Reply<O::Output>, Error> {
         let clock = &*self.clock;
-        let random = || [clock.random_u64(), clock.random_u64()];
+        let random = || clock.random_u64();
         self.drive(Call::new(&self.config, op, self.retry, random))
             .await
     }
 
     async fn wait(&self, op: &RetrieveSession, policy: PollPolicy) -> Result<WaitOutcome, Error> {
         let start = Now::new(self.clock.now(), self.clock.monotonic());
+        let source = &*self.clock;
+        let random = || source.random_u64();
         self.drive(PaymentWait::new(
             &self.config,
             op,
             self.retry,
             policy,
             start,
+            random,
         ))
         .await
     }

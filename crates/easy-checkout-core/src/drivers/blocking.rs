@@ -99,7 +99,7 @@ impl<T: Transport> Client<T> {
     /// Runs any operation and returns its result with the response's metadata.
     pub fn send_with_meta<O: Operation>(&self, op: &O) -> Result<Reply<O::Output>, Error> {
         let runtime = &*self.runtime;
-        let random = || [runtime.random_u64(), runtime.random_u64()];
+        let random = || runtime.random_u64();
         self.drive(Call::new(&self.config, op, self.retry, random))
     }
 
@@ -107,12 +107,15 @@ impl<T: Transport> Client<T> {
     /// (see [`PaymentWait`] for the schedule).
     fn wait(&self, op: &RetrieveSession, policy: PollPolicy) -> Result<WaitOutcome, Error> {
         let start = Now::new(self.runtime.now(), self.runtime.monotonic());
+        let source = &*self.runtime;
+        let random = || source.random_u64();
         self.drive(PaymentWait::new(
             &self.config,
             op,
             self.retry,
             policy,
             start,
+            random,
         ))
     }
 
