@@ -1372,33 +1372,44 @@ pub fn https_still_goes_through_the_proxy_from_the_environment<T: Transport>(_: 
 pub fn a_keyless_post_on_a_dead_kept_alive_connection_goes_out_once<T: Transport>(
     adapter: &Adapter<T>,
 ) {
-    // Replies to the GET and keeps the connection; reads the POST, then closes without a byte.
-    let server = Server::start(|seen, stream| {
-        if seen.method() == "GET" {
-            let _ = stream.write_all(&reply("204 No Content", &[], b""));
-            After::KeepAlive
-        } else {
-            After::Close
+    // Marked as the core marks a keyless confirm, and unmarked as a middleware that rebuilt
+    // the request would leave it: neither goes out twice.
+    for marked in [true, false] {
+        // Replies to the GET and keeps the connection; reads the POST, then closes without a
+        // byte.
+        let server = Server::start(|seen, stream| {
+            if seen.method() == "GET" {
+                let _ = stream.write_all(&reply("204 No Content", &[], b""));
+                After::KeepAlive
+            } else {
+                After::Close
+            }
+        });
+        let transport = adapter.fast();
+        transport.send(get(&server.url("/warm"))).expect("sent");
+        assert_eq!(server.request().request_line, "GET /warm HTTP/1.1");
+        let mut post = http::Request::post(server.url("/embedded-checkout/confirm"))
+            .header("content-type", "application/json");
+        if marked {
+            post = post.extension(easy_checkout_core::transport::NoResend);
         }
-    });
-    let transport = adapter.fast();
-    transport.send(get(&server.url("/warm"))).expect("sent");
-    assert_eq!(server.request().request_line, "GET /warm HTTP/1.1");
-    // Marked as the core marks a keyless confirm.
-    let post = http::Request::post(server.url("/embedded-checkout/confirm"))
-        .header("content-type", "application/json")
-        .extension(easy_checkout_core::transport::NoResend)
-        .body(br#"{"client_secret":"x"}"#.to_vec())
-        .expect("request");
-    let error = transport.send(post).expect_err("no reply");
-    assert_eq!(error.kind(), TransportErrorKind::Io, "{error:?}");
-    assert_eq!(
-        server.request().request_line,
-        "POST /embedded-checkout/confirm HTTP/1.1"
-    );
-    // A resend, had there been one, would have arrived by now.
-    thread::sleep(Duration::from_millis(200));
-    assert_eq!(server.pending_requests(), 0, "the POST went out twice");
+        let post = post
+            .body(br#"{"client_secret":"x"}"#.to_vec())
+            .expect("request");
+        let error = transport.send(post).expect_err("no reply");
+        assert_eq!(error.kind(), TransportErrorKind::Io, "{error:?}");
+        assert_eq!(
+            server.request().request_line,
+            "POST /embedded-checkout/confirm HTTP/1.1"
+        );
+        // A resend, had there been one, would have arrived by now.
+        thread::sleep(Duration::from_millis(200));
+        assert_eq!(
+            server.pending_requests(),
+            0,
+            "marked {marked}: the POST went out twice"
+        );
+    }
 }
 
 pub fn a_timeout_under_a_millisecond_still_times_out<T: Transport + Send + 'static>(

@@ -383,7 +383,7 @@ mod tests {
 
     #[test]
     fn a_known_outcome_gives_no_advice() {
-        let refused = TransportError::msg(TransportErrorKind::Connect, "refused");
+        let refused = TransportError::msg(TransportErrorKind::Connect, "refused").not_sent();
         let not_found = ApiError::from_response(StatusCode::NOT_FOUND, &HeaderMap::new(), b"");
         for e in [
             CliError::confirm(Error::from(refused)),

@@ -612,7 +612,7 @@ impl TransportError {
             kind,
             detail,
             source,
-            not_sent: matches!(kind, TransportErrorKind::Connect | TransportErrorKind::Tls),
+            not_sent: false,
             idempotency_key: None,
             effect: Effect::default(),
         }
@@ -635,20 +635,18 @@ impl TransportError {
         self
     }
 
-    /// Marks the failure as possibly after the request (or part of it) went out, overriding
-    /// the default of a [`Connect`](TransportErrorKind::Connect) or
-    /// [`Tls`](TransportErrorKind::Tls) failure: for a connection or TLS error that may have
-    /// struck a connection already carrying the request.
+    /// Marks the failure as possibly after the request (or part of it) went out: the default,
+    /// to undo a [`TransportError::not_sent`].
     pub fn maybe_sent(mut self) -> Self {
         self.not_sent = false;
         self
     }
 
-    /// Whether the request certainly did not go out. By default `true` for the
-    /// [`Connect`](TransportErrorKind::Connect) and [`Tls`](TransportErrorKind::Tls) kinds and
-    /// `false` for the others (a timeout, a broken connection, an oversized body may come
-    /// after the server got the request); [`TransportError::not_sent`] and
-    /// [`TransportError::maybe_sent`] set it.
+    /// Whether the request certainly did not go out: only when the transport said so with
+    /// [`TransportError::not_sent`]. Every failure is taken as maybe sent by default,
+    /// whatever its kind: a `Connect` or `Tls` error can come after a request was delivered
+    /// (a client that resends on a fresh connection by itself, a TLS alert mid-stream), and
+    /// a wrong "not sent" can make a merchant charge a card twice.
     pub fn certainly_not_sent(&self) -> bool {
         self.not_sent
     }

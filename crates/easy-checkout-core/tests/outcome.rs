@@ -160,8 +160,8 @@ fn fail(call: Call, steps: &[Step], retry: RetryPolicy) -> Failed {
 
 /// Every way an attempt can fail, and what a write that failed so says.
 const ATTEMPT_FAILURES: &[(Step, bool)] = &[
-    (Fail(K::Connect), false),
-    (Fail(K::Tls), false),
+    (NotSent(K::Connect), false),
+    (NotSent(K::Tls), false),
     (NotSent(K::Timeout), false),
     (NotSent(K::Io), false),
     (Status(400, ""), false),
@@ -177,6 +177,9 @@ const ATTEMPT_FAILURES: &[(Step, bool)] = &[
     (Fail(K::Other), true),
     (MaybeSent(K::Connect), true),
     (MaybeSent(K::Tls), true),
+    // Unmarked, a refused connection or a TLS failure may follow a delivery.
+    (Fail(K::Connect), true),
+    (Fail(K::Tls), true),
     (Status(500, ""), true),
     (Status(502, ""), true),
     (Status(503, ""), true),
@@ -275,13 +278,13 @@ const RETRIED: &[(Call, &[Step], usize, bool)] = &[
     // applied: still unknown.
     (
         Call::ConfirmKeyed,
-        &[Fail(K::Io), Fail(K::Connect)],
+        &[Fail(K::Io), NotSent(K::Connect)],
         3,
         true,
     ),
     (
         Call::ConfirmKeyed,
-        &[Fail(K::Timeout), Status(429, ""), Fail(K::Connect)],
+        &[Fail(K::Timeout), Status(429, ""), NotSent(K::Connect)],
         3,
         true,
     ),
@@ -292,7 +295,7 @@ const RETRIED: &[(Call, &[Step], usize, bool)] = &[
         true,
     ),
     // No attempt can have been applied.
-    (Call::ConfirmKeyed, &[Fail(K::Connect)], 3, false),
+    (Call::ConfirmKeyed, &[NotSent(K::Connect)], 3, false),
     (Call::ConfirmKeyed, &[Status(429, "")], 3, false),
     (
         Call::ConfirmKeyed,
@@ -302,7 +305,7 @@ const RETRIED: &[(Call, &[Step], usize, bool)] = &[
     ),
     (
         Call::CreateSession,
-        &[Fail(K::Connect), Fail(K::Connect), Status(400, "")],
+        &[NotSent(K::Connect), NotSent(K::Connect), Status(400, "")],
         3,
         false,
     ),
@@ -310,7 +313,7 @@ const RETRIED: &[(Call, &[Step], usize, bool)] = &[
     (Call::UpdateConfig, &[Status(500, "")], 3, true),
     (
         Call::CreateSession,
-        &[Fail(K::Connect), Fail(K::Timeout)],
+        &[NotSent(K::Connect), Fail(K::Timeout)],
         3,
         true,
     ),
@@ -377,17 +380,19 @@ fn parse_response_knows_the_method_and_parse_alone_assumes_a_write() {
 }
 
 #[test]
-fn transport_errors_default_by_kind_and_take_marks() {
-    for (kind, not_sent) in [
-        (K::Connect, true),
-        (K::Tls, true),
-        (K::Timeout, false),
-        (K::Io, false),
-        (K::BodyTooLarge, false),
-        (K::Other, false),
+fn transport_errors_are_maybe_sent_unless_marked() {
+    for kind in [
+        K::Connect,
+        K::Tls,
+        K::Timeout,
+        K::Io,
+        K::BodyTooLarge,
+        K::Other,
     ] {
+        // Every kind, a refused connection included, may come after a delivery (a client
+        // that resent on a fresh connection by itself): only the transport can say.
         let e = TransportError::msg(kind, "x");
-        assert_eq!(e.certainly_not_sent(), not_sent, "{kind:?}");
+        assert!(!e.certainly_not_sent(), "{kind:?}");
         assert!(
             TransportError::msg(kind, "x")
                 .not_sent()
@@ -395,13 +400,16 @@ fn transport_errors_default_by_kind_and_take_marks() {
         );
         assert!(
             !TransportError::msg(kind, "x")
+                .not_sent()
                 .maybe_sent()
                 .certainly_not_sent()
         );
         // Built by hand, outside the client: judged as a write's.
-        assert_eq!(Error::from(e).outcome_unknown(), !not_sent, "{kind:?}");
+        assert!(Error::from(e).outcome_unknown(), "{kind:?}");
+        let marked = TransportError::msg(kind, "x").not_sent();
+        assert!(!Error::from(marked).outcome_unknown(), "{kind:?}");
     }
     assert!(!TransportError::body_too_large(10).certainly_not_sent());
     let source = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
-    assert!(TransportError::new(K::Connect, source).certainly_not_sent());
+    assert!(!TransportError::new(K::Connect, source).certainly_not_sent());
 }

@@ -130,10 +130,13 @@
 //!
 //! Whether a failed request certainly did not go out
 //! ([`TransportError::certainly_not_sent`], which decides [`Error::outcome_unknown`](easy_checkout_core::Error::outcome_unknown)): yes
-//! for every `Connect` and `Tls` kind above (libcurl reports them while connecting or in the
-//! handshake; a connection that breaks later is `Io`), for a header value isahc cannot send,
-//! for `https://` without TLS in libcurl, and when the isahc client cannot be built. No for
-//! the rest, timeouts included: libcurl reports the connect timeout and the total timeout
+//! for a `Connect` or `Tls` failure of a request sent on a connection of its own (one the
+//! core marked [`NoResend`](easy_checkout_core::transport::NoResend); libcurl reports those
+//! while connecting or in the handshake), for a header value isahc cannot send, for
+//! `https://` without TLS in libcurl, and when the isahc client cannot be built. No for every
+//! failure on the pooled client, a refused connection included: libcurl may have delivered
+//! the request over a reused connection that then died before the reply, and failed only
+//! when it connected again to resend it by itself. No for the rest, timeouts included: libcurl reports the connect timeout and the total timeout
 //! with the same code (`CURLE_OPERATION_TIMEDOUT`), and only the text of its error buffer
 //! tells them apart ("Connection timed out after …" against "Operation timed out after …"),
 //! which isahc 2 does not pass on (it reads results with `Message::result`, which leaves the
@@ -337,11 +340,13 @@ impl Transport for IsahcTransport {
         }
         // libcurl resends a request on its own when a reused connection dies before any
         // reply byte: one that must not go out twice never takes a reused connection.
-        let client = if may_resend(&request) {
+        let pooled = may_resend(&request);
+        let client = if pooled {
             self.client()?
         } else {
             self.fresh_client()?
         };
+        let map_error = |e| sent_or_not(map_error(e), pooled);
         let no_proxy = bypasses_proxy(&request);
         let with_body = sends_body(&request);
         let head = request.method() == http::Method::HEAD;
@@ -468,10 +473,23 @@ impl<R: Read> Read for Capture<R> {
     }
 }
 
-/// Classifies an isahc error, keeping it as the source.
+/// Classifies an isahc error, keeping it as the source. Whether the request went out is
+/// decided by [`sent_or_not`].
 fn map_error(error: isahc::Error) -> TransportError {
     let kind = classify(&error);
     TransportError::new(kind, error)
+}
+
+/// Marks `error` certainly not sent only where that is certain: a connect or TLS failure on
+/// a connection of its own (the unpooled client). On the pooled client libcurl may have
+/// delivered the request over a reused connection, seen it die before the reply, and failed
+/// only when it connected again to resend: every failure there may come after the request
+/// went out.
+fn sent_or_not(error: TransportError, pooled: bool) -> TransportError {
+    match error.kind() {
+        TransportErrorKind::Connect | TransportErrorKind::Tls if !pooled => error.not_sent(),
+        _ => error.maybe_sent(),
+    }
 }
 
 fn classify(error: &isahc::Error) -> TransportErrorKind {
@@ -525,9 +543,10 @@ mod tests {
     }
 
     #[test]
-    fn only_connect_and_tls_failures_are_not_sent() {
+    fn only_connect_and_tls_failures_on_a_connection_of_their_own_are_not_sent() {
         use isahc::error::ErrorKind as I;
-        let not_sent = |k: I| map_error(isahc::Error::from(k)).certainly_not_sent();
+        let not_sent =
+            |k: I| sent_or_not(map_error(isahc::Error::from(k)), false).certainly_not_sent();
         for kind in [
             I::ConnectionFailed,
             I::NameResolution,
@@ -537,6 +556,9 @@ mod tests {
             I::InvalidTlsConfiguration,
         ] {
             assert!(not_sent(kind.clone()), "{kind:?}");
+            // On the pooled client, libcurl may have delivered it before reconnecting.
+            let pooled = sent_or_not(map_error(isahc::Error::from(kind.clone())), true);
+            assert!(!pooled.certainly_not_sent(), "{kind:?} pooled");
         }
         // A timeout may be the total one, after the request went out (see the crate docs).
         for kind in [

@@ -112,3 +112,84 @@ transport_tests! {
 
 #[cfg(not(feature = "native-tls"))]
 transport_tests! { ADAPTER; https_without_a_tls_feature_fails_cleanly }
+
+/// A keyed write on the pooled client: the server reads it whole (the card is charged), then
+/// goes away. libcurl sees its reused connection die before the reply, reconnects to send
+/// it again by itself, and is refused: a `Connect` failure of a request that was delivered,
+/// which must not read as "certainly not applied".
+#[test]
+fn a_write_libcurl_delivered_then_failed_to_resend_is_not_known_unapplied() {
+    use easy_checkout_core::ops::{Confirm, PaymentMethod};
+    use easy_checkout_core::{ClientSecret, Config};
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    fn read_request(reader: &mut impl BufRead) -> Option<String> {
+        let (mut first, mut length) = (None, 0usize);
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).ok()? == 0 {
+                return None;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().ok()?;
+            }
+            first.get_or_insert_with(|| line.trim_end().to_owned());
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).ok()?;
+        first
+    }
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept");
+        let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+        let mut writer = stream;
+        let mut seen = vec![read_request(&mut reader)];
+        let body = br#"{"data":{"id":"ecs_1","status":"open"}}"#;
+        let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", body.len());
+        writer.write_all(head.as_bytes()).expect("write");
+        writer.write_all(body).expect("write");
+        seen.push(read_request(&mut reader));
+        // Delivered; now nothing listens any more.
+        drop(listener);
+        seen
+    });
+    let config = Config::from_values(Some("sk_test_1"), Some(&format!("http://{addr}")))
+        .expect("a loopback URL");
+    let client = easy_checkout_isahc::with_config(config, Default::default())
+        .with_retry_policy(easy_checkout_tests::fast_retries(2));
+    client
+        .embedded_checkout()
+        .retrieve_session("ecs_1")
+        .expect("the GET warms the pooled connection");
+    let confirm = Confirm::new(
+        ClientSecret::new("ecs_secret_1").expect("a secret"),
+        PaymentMethod::card("tok_1"),
+    )
+    .with_idempotency_key("order-42")
+    .expect("a key");
+    let error = client
+        .embedded_checkout()
+        .confirm(&confirm)
+        .expect_err("nothing answers");
+    let seen = server.join().expect("the server thread");
+    assert!(
+        seen[1]
+            .as_deref()
+            .is_some_and(|line| line.starts_with("POST ") && line.contains("/confirm")),
+        "the confirm reached the server: {seen:?}"
+    );
+    assert!(
+        error.outcome_unknown(),
+        "the confirm was delivered, yet the outcome reads as known: {error:?}"
+    );
+    assert_eq!(
+        error.idempotency_key().map(|k| k.as_str()),
+        Some("order-42")
+    );
+}

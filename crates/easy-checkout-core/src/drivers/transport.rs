@@ -56,20 +56,35 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NoResend;
 
-/// Whether a transport may send `request` a second time on its own (it has no
-/// [`NoResend`] mark).
+/// Whether a transport may send `request` a second time on its own: not when it carries
+/// the [`NoResend`] mark, and not when it is a write without an `Idempotency-Key` (what the
+/// mark means, for a request built or rebuilt without it: by hand, or by a middleware that
+/// copied method, URI, headers and body but not the extensions).
 ///
 /// ```
-/// use easy_checkout_core::{Config, ClientSecret, ops::{Confirm, GetConfig, PaymentMethod}, transport::may_resend};
+/// use easy_checkout_core::{Config, ClientSecret, http, ops::{Confirm, GetConfig, PaymentMethod}, transport::may_resend};
 /// let config = Config::new("sk_test_1".parse()?);
 /// assert!(may_resend(&config.build(&GetConfig)?));
 /// let keyless = Confirm::new(ClientSecret::new("ecs_secret_1")?, PaymentMethod::card("tok_1"));
-/// assert!(!may_resend(&config.build(&keyless)?));
+/// let built = config.build(&keyless)?;
+/// assert!(!may_resend(&built));
 /// assert!(may_resend(&config.build(&keyless.with_idempotency_key("k-1")?)?));
+/// // Rebuilt without its extensions, the keyless confirm is still not resent.
+/// let rebuilt = http::Request::post(built.uri()).body(built.body().clone())?;
+/// assert!(!may_resend(&rebuilt));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn may_resend<B>(request: &Request<B>) -> bool {
-    request.extensions().get::<NoResend>().is_none()
+    use http::Method;
+    if request.extensions().get::<NoResend>().is_some() {
+        return false;
+    }
+    matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) || request
+        .headers()
+        .contains_key(crate::operation::IDEMPOTENCY_KEY_HEADER)
 }
 
 /// Whether `request`'s body goes on the wire: an empty body on a method that takes none
