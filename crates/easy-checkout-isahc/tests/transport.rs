@@ -121,7 +121,7 @@ transport_tests! { ADAPTER; https_without_a_tls_feature_fails_cleanly }
 fn a_write_libcurl_delivered_then_failed_to_resend_is_not_known_unapplied() {
     use easy_checkout_core::ops::{Confirm, PaymentMethod};
     use easy_checkout_core::{ClientSecret, Config};
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{BufRead, BufReader, Write};
 
     fn read_request(reader: &mut impl BufRead) -> Option<String> {
         let (mut first, mut length) = (None, 0usize);
