@@ -365,3 +365,16 @@ fn confirm_accepts_any_json_payload() {
         ErrorKind::Decode
     );
 }
+
+#[test]
+fn a_top_level_array_is_not_a_reply() {
+    use easy_checkout_core::ops::{GetConfig, RetrieveSession};
+    let array = br#"[{"id":"ecs_1","status":"open"}]"#;
+    let e = RetrieveSession::parse(StatusCode::OK, &HeaderMap::new(), array).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode, "{e:?}");
+    let array = br#" [{"allowed_origins":["https://evil.example"]}]"#;
+    let e = GetConfig::parse(StatusCode::OK, &HeaderMap::new(), array).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode, "{e:?}");
+    let ok = br#" {"data":{"allowed_origins":[]}}"#;
+    assert!(GetConfig::parse(StatusCode::OK, &HeaderMap::new(), ok).is_ok());
+}

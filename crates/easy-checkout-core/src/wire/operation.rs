@@ -217,6 +217,10 @@ pub(crate) fn parse_any(
 }
 
 fn decode_enveloped<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Error> {
+    // A derived struct also reads a JSON array, field by field: only an object is a reply.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(DecodeError::new(status, "a body that is not a JSON object", body).into());
+    }
     // One pass in the common case: the envelope's `data` is deserialized in place and every
     // other key skipped. Only an envelope-less body is read a second time.
     match serde_json::from_slice::<DataField<T>>(body) {
