@@ -56,7 +56,8 @@
 //! | [`snapshot`] | request rendering for snapshot tests |
 //!
 //! Earlier paths (`client`, `retry`, `poll`, `transport`, `runtime`, `secret`, `models`,
-//! `ops`, `operation`, `id`) still resolve to the same items.
+//! `ops`, `operation`, `id`) still resolve to the same items, except `poll::Poller` and
+//! `poll::PollStep`, now inside [`PaymentWait`](call::PaymentWait).
 //!
 //! # Features
 //!

@@ -9,8 +9,8 @@
 //! use std::time::Duration;
 //! use easy_checkout_core::{AsyncClient, Config, TransportError, http};
 //!
-//! // Your async stack: here a closure that answers at once. With reqwest, send the request
-//! // and read the body into a `Vec<u8>` (see the README).
+//! // Your async stack: here a closure that answers at once. With reqwest: no redirects,
+//! // no retries of its own, timeouts, a capped body (the README has the whole transport).
 //! let transport = |request: http::Request<Vec<u8>>| async move {
 //!     assert_eq!(request.uri().path(), "/v1/api/embedded-checkout/config");
 //!     Ok::<_, TransportError>(http::Response::new(br#"{"data":{"allowed_origins":[]}}"#.to_vec()))
@@ -49,11 +49,16 @@ use crate::wire::operation::Operation;
 use crate::wire::ops::{RetrieveSession, ValidateKey};
 use crate::{PollPolicy, RetryPolicy};
 
-/// Sends requests, asynchronously: the async twin of [`Transport`](crate::Transport). It
-/// returns the response with its whole body, or a [`TransportError`]; it does not judge
-/// statuses (a 404 is a successful send), and it obeys the
-/// [`NoResend`](crate::transport::NoResend) mark. Implemented for closures that return a
-/// future.
+/// Sends requests, asynchronously: the async twin of [`Transport`](crate::Transport), with
+/// the same obligations (see there): no redirect followed (a default reqwest client follows
+/// them and carries `x-easy-api-key` to the other host), every status returned as a response
+/// with its whole body, timeouts, a body cap, and no resend of what
+/// [`may_resend`](crate::transport::may_resend) refuses. Implemented for closures that
+/// return a future.
+///
+/// A call future dropped after its request went out (a `tokio::time::timeout`, a cancelled
+/// task) ends with no error to tell you: a write's outcome is then unknown, as after
+/// [`Error::outcome_unknown`](crate::Error::outcome_unknown).
 pub trait AsyncTransport {
     /// Sends `request` and reads the whole response body.
     fn send(

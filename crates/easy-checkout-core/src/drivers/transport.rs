@@ -12,7 +12,23 @@ use http::{Request, Response};
 use crate::error::{TransportError, TransportErrorKind};
 
 /// Sends requests. Implemented for closures of the same shape, so a test or a custom stack
-/// plugs in with a function:
+/// plugs in with a function.
+///
+/// What a transport must do, for the SDK's guarantees to hold over it (the ureq and isahc
+/// transports do all of it; an HTTP client's defaults often do not):
+///
+/// - **Follow no redirect**: return a 3xx as a response. Most clients follow them by default
+///   and carry custom headers, `x-easy-api-key` among them, to the other host.
+/// - **Return every status as a response**, with its whole body: a 404 or a 500 is not a
+///   transport error.
+/// - **Apply a connect and a total timeout** ([`TransportSettings`]), and **cap the body**
+///   while reading it ([`read_body_limited`]).
+/// - **Never send a request twice by itself** when [`may_resend`] says no (a client that
+///   retries a request on a fresh connection after a reused one died must not do it for
+///   those), and mark with [`TransportError::not_sent`] only failures that certainly came
+///   before the request went out.
+/// - **Send no `http://` request through a proxy** ([`bypasses_proxy`]), and put a body on
+///   the wire as [`sends_body`] says.
 ///
 /// ```
 /// use easy_checkout_core::{Transport, TransportError, http};
