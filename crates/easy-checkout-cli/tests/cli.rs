@@ -1578,7 +1578,7 @@ fn fake_server_serves_until_killed() {
     let addr = base_url.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     stream
-        .write_all(b"GET /__fake/requests HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .write_all(b"GET /__fake/requests HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut reply = String::new();
     stream.read_to_string(&mut reply).unwrap();

@@ -23,6 +23,22 @@ pub(crate) const PREFIX: &str = "/__fake/";
 /// The most faults one `POST /__fake/faults` may queue.
 const MAX_TIMES: u64 = 100_000;
 
+/// Whether a `Host` header names this machine (`localhost`, `127.x.x.x`, `[::1]`, any port),
+/// or is absent.
+pub(crate) fn loopback_host(host: Option<&str>) -> bool {
+    let Some(host) = host.map(str::trim) else {
+        return true;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Answers one control request.
 pub(crate) fn handle(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
     let path = target.split_once('?').map_or(target, |(path, _)| path);
@@ -235,5 +251,34 @@ fn status(fields: &Map<String, Value>) -> Result<u16, Reply> {
             "status",
             "is required and must be an integer from 100 to 999",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback_host;
+
+    #[test]
+    fn only_loopback_host_names_reach_the_control_api() {
+        for host in [
+            None,
+            Some("localhost"),
+            Some("LOCALHOST:4010"),
+            Some("127.0.0.1:80"),
+            Some("127.9.9.9"),
+            Some("[::1]:4010"),
+        ] {
+            assert!(loopback_host(host), "{host:?}");
+        }
+        for host in [
+            Some("evil.example"),
+            Some("evil.example:4010"),
+            Some("10.0.0.1"),
+            Some("localhost.evil.example"),
+            Some("[::2]"),
+            Some(""),
+        ] {
+            assert!(!loopback_host(host), "{host:?}");
+        }
     }
 }

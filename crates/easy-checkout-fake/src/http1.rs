@@ -71,7 +71,7 @@ pub(crate) fn read_head(reader: &mut impl BufRead) -> Result<Head, ReadError> {
         let from = raw.len().saturating_sub(3);
         let take = buf.len().min(MAX_HEAD + 1 - raw.len());
         raw.extend_from_slice(&buf[..take]);
-        if let Some(end) = find_blank_line(&raw[from..]).map(|i| from + i + 4) {
+        if let Some(end) = head_end(&raw[from..]).map(|i| from + i) {
             // Hand back what belongs to the body.
             let consumed = take - (raw.len() - end);
             reader.consume(consumed);
@@ -120,8 +120,14 @@ pub(crate) fn read_head(reader: &mut impl BufRead) -> Result<Head, ReadError> {
     })
 }
 
-fn find_blank_line(bytes: &[u8]) -> Option<usize> {
-    bytes.windows(4).position(|w| w == b"\r\n\r\n")
+/// Where the head ends in `bytes` (just past its blank line): `\r\n\r\n`, or a bare LF
+/// ending (`\n\n`, `\n\r\n`), which RFC 9112 §2.2 lets a server accept.
+fn head_end(bytes: &[u8]) -> Option<usize> {
+    (0..bytes.len()).find_map(|i| match &bytes[i..] {
+        [b'\n', b'\n', ..] => Some(i + 2),
+        [b'\n', b'\r', b'\n', ..] => Some(i + 3),
+        _ => None,
+    })
 }
 
 /// How a request's body is framed.
@@ -157,14 +163,25 @@ pub(crate) fn framing(head: &Head) -> Result<Framing, ReadError> {
             }
         }
     };
-    match head.header("transfer-encoding") {
-        Some(_) if length.is_some() => Err(ReadError::Bad(
+    // Every Transfer-Encoding header counts, as one list of codings.
+    let codings: Vec<&str> = head
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "transfer-encoding")
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
+        .collect();
+    let chunked = |c: &&str| c.eq_ignore_ascii_case("chunked");
+    match codings.as_slice() {
+        [] => Ok(length.map_or(Framing::None, Framing::Length)),
+        _ if length.is_some() => Err(ReadError::Bad(
             400,
             "both Transfer-Encoding and Content-Length",
         )),
-        Some(te) if te.trim().eq_ignore_ascii_case("chunked") => Ok(Framing::Chunked),
-        Some(_) => Err(ReadError::Bad(501, "unsupported Transfer-Encoding")),
-        None => Ok(length.map_or(Framing::None, Framing::Length)),
+        [only] if chunked(only) => Ok(Framing::Chunked),
+        // The body's length cannot be known unless chunked is the last coding.
+        [.., last] if !chunked(last) => Err(ReadError::Bad(400, "chunked is not the last coding")),
+        _ => Err(ReadError::Bad(501, "unsupported Transfer-Encoding")),
     }
 }
 
@@ -328,7 +345,17 @@ mod tests {
         );
         assert_eq!(
             bad(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"),
+            400
+        );
+        assert_eq!(
+            bad(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
             501
+        );
+        assert_eq!(
+            bad(
+                b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n"
+            ),
+            400
         );
         let same = framing(&head_of(b"POST / HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\n").unwrap());
         assert_eq!(same.unwrap(), Framing::Length(2));
@@ -395,6 +422,11 @@ mod tests {
         huge.resize(MAX_HEAD + 10, b'a');
         assert!(matches!(head_of(&huge), Err(ReadError::Bad(431, _))));
         assert!(matches!(head_of(b""), Err(ReadError::Closed)));
+        let bare = head_of(b"GET /lf HTTP/1.1\nHost: a\n\n").unwrap();
+        assert_eq!(
+            (bare.target.as_str(), bare.header("host")),
+            ("/lf", Some("a"))
+        );
         assert!(matches!(head_of(b"GET / HT"), Err(ReadError::Closed)));
     }
 

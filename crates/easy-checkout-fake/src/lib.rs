@@ -153,10 +153,12 @@
 //!   object (no secret), plus `crypto_payment` for a crypto-paid session; `created_at` is
 //!   when it was paid.
 //! - Malformed HTTP (a garbage request line, a bad `Content-Length`, both
-//!   `Content-Length` and `Transfer-Encoding`, a `Transfer-Encoding` other than `chunked`)
-//!   gets `400 MALFORMED_REQUEST` (`431` for a head over 64 KiB or over 100 headers, `501`
-//!   for an unknown transfer coding) and a closed connection; it is not recorded. Chunked
-//!   request bodies are decoded; `Expect: 100-continue` is answered with a `100 Continue`.
+//!   `Content-Length` and `Transfer-Encoding`, transfer codings that do not end in
+//!   `chunked`, a malformed chunked body) gets `400 MALFORMED_REQUEST` (`431` for a head over
+//!   64 KiB or over 100 headers, `501` for a coding other than `chunked` before it) and a
+//!   closed connection; it is not recorded. Chunked request bodies are decoded; bare-LF
+//!   heads are read; `Expect: 100-continue` is answered with a `100 Continue`. A connection
+//!   silent for 60 s is closed.
 //!
 //! # Faults after the effect
 //!
@@ -185,7 +187,10 @@
 //! JSON in and out (answers use the API's envelopes: `{"data": …}`, or
 //! `{"success": false, "error": {"code", "message", "details"}}`), so a test in Python, Node
 //! or a shell script can drive `easy-checkout fake-server`. Control requests are not
-//! recorded, take no fault and do not count against the rate-limit window.
+//! recorded, take no fault and do not count against the rate-limit window. They are
+//! answered only for a loopback `Host` (`localhost`, `127.x.x.x`, `[::1]`, or none), else
+//! `403 FORBIDDEN_HOST`: a web page whose name resolves to 127.0.0.1 cannot read the
+//! recorded requests, keys included.
 //!
 //! | request | does |
 //! |---|---|

@@ -26,6 +26,9 @@ use crate::util::lock;
 /// Largest request body read; a larger one gets `413`.
 pub(crate) const MAX_BODY: u64 = 8 * 1024 * 1024;
 const RATE_LIMIT: u64 = 100;
+/// How long a connection may stay silent (between requests, or inside one) before the fake
+/// closes it.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 const RATE_WINDOW: Duration = Duration::from_secs(60);
 /// What [`Fault::CloseMidBody`] sends before closing: a complete head that promises 1000
 /// bytes, and the first 10 of them.
@@ -261,6 +264,11 @@ enum After {
 
 /// Serves the requests of one connection, in order, until it closes.
 fn serve(shared: &Shared, stream: TcpStream, id: u64, peer: SocketAddr) {
+    // A connection that sends nothing for this long is closed, so idle or stuck clients do
+    // not hold a thread each for ever.
+    if stream.set_read_timeout(Some(IDLE_TIMEOUT)).is_err() {
+        return;
+    }
     let Ok(writer) = stream.try_clone() else {
         return;
     };
@@ -338,12 +346,25 @@ fn serve_one(
     }
     let body = match http1::read_body(reader, framing, MAX_BODY) {
         Ok(body) => body,
+        Err(ReadError::Bad(status, why)) => {
+            let reply = Reply::error(status, "MALFORMED_REQUEST", why, Value::Null);
+            let _ = send(writer, status, &[], reply.body, After::Close);
+            return After::Close;
+        }
         // The client went away mid-body: nobody to answer.
-        Err(_) => return After::Close,
+        Err(ReadError::Closed) => return After::Close,
     };
 
     if head.target.starts_with(control::PREFIX) {
         let reply = match &body {
+            // A page on another origin that resolves its name to 127.0.0.1 (DNS rebinding)
+            // must not read the recorded requests, keys and all.
+            _ if !control::loopback_host(head.header("host")) => Reply::error(
+                403,
+                "FORBIDDEN_HOST",
+                "the control API answers only requests to a loopback host name",
+                Value::Null,
+            ),
             Some(body) => control::handle(shared, &head.method, &head.target, body),
             None => too_large(),
         };

@@ -339,3 +339,36 @@ fn control_reset_and_unknown_routes() {
     let wrong = control(&fake, "GET", "/__fake/sessions/ecs_1/pay", None);
     assert_eq!(wrong.status, 405);
 }
+
+#[test]
+fn the_control_api_refuses_a_foreign_host_name() {
+    let fake = FakeEasy::start().unwrap();
+    create(&fake);
+    let mut conn = Conn::open(&fake);
+    let resp = conn
+        .send(
+            "GET",
+            "/__fake/requests",
+            &[("Host", "rebound.evil.example")],
+            None,
+        )
+        .unwrap();
+    assert_eq!((resp.status, resp.code().as_str()), (403, "FORBIDDEN_HOST"));
+    assert!(!String::from_utf8_lossy(&resp.body).contains(FakeEasy::TEST_KEY));
+}
+
+#[test]
+fn a_malformed_chunked_body_gets_a_400_and_a_closed_connection() {
+    let fake = FakeEasy::start().unwrap();
+    let mut conn = Conn::open(&fake);
+    conn.write_raw(
+        b"POST /embedded-checkout HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    )
+    .unwrap();
+    let resp = conn.read_response().unwrap();
+    assert_eq!(
+        (resp.status, resp.code().as_str()),
+        (400, "MALFORMED_REQUEST")
+    );
+    assert_eq!(resp.header("connection"), Some("close"));
+}

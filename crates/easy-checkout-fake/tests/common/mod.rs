@@ -82,8 +82,10 @@ impl Conn {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> io::Result<Resp> {
-        let mut head =
-            format!("{method} {path} HTTP/1.1\r\nHost: fake\r\nAccept: application/json\r\n");
+        let mut head = format!("{method} {path} HTTP/1.1\r\nAccept: application/json\r\n");
+        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+            head.push_str("Host: localhost\r\n");
+        }
         for (name, value) in headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
