@@ -7,6 +7,7 @@
 pub mod chaos;
 pub mod loopback;
 pub mod scenarios;
+pub mod tls_suite;
 pub mod transport_suite;
 
 use std::time::Duration;

@@ -122,6 +122,6 @@ pub use runtime::Runtime;
 #[cfg(feature = "system-runtime")]
 pub use runtime::SystemRuntime;
 pub use secret::{ApiKey, ClientSecret};
-pub use transport::{Transport, TransportSettings};
 #[cfg(feature = "tls")]
 pub use transport::RootCertificates;
+pub use transport::{Transport, TransportSettings};

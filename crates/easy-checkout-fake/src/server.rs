@@ -403,7 +403,10 @@ fn linger_close<S: Stream>(io: Duplex<S>) {
     stream.end();
     let mut tcp = stream.tcp();
     let _ = tcp.shutdown(Shutdown::Write);
-    if tcp.set_read_timeout(Some(Duration::from_millis(200))).is_ok() {
+    if tcp
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .is_ok()
+    {
         let _ = io::copy(&mut (&mut tcp).take(1 << 20), &mut io::sink());
     }
     let _ = tcp.shutdown(Shutdown::Both);
@@ -530,9 +533,7 @@ fn serve_one<S: Stream>(
             };
             send(io, status, &rate, body, keep)
         }
-        Fault::StatusAfterEffect(status) => {
-            send(io, status, &rate, injected(status).body, keep)
-        }
+        Fault::StatusAfterEffect(status) => send(io, status, &rate, injected(status).body, keep),
         Fault::Close | Fault::LoseReply => After::Close,
         Fault::CloseMidBody => {
             let _ = io.write_all(MID_BODY).and_then(|()| io.flush());
@@ -541,26 +542,12 @@ fn serve_one<S: Stream>(
         Fault::NotJson => {
             let mut headers = vec![("Content-Type", "text/html; charset=utf-8")];
             headers.extend(rate.iter().map(|(n, v)| (*n, v.as_str())));
-            write(
-                io,
-                200,
-                &headers,
-                &mut &NOT_JSON[..],
-                NOT_JSON.len(),
-                keep,
-            )
+            write(io, 200, &headers, &mut &NOT_JSON[..], NOT_JSON.len(), keep)
         }
         Fault::Oversized(len) => {
             let mut headers = vec![("Content-Type", "application/json")];
             headers.extend(rate.iter().map(|(n, v)| (*n, v.as_str())));
-            write(
-                io,
-                200,
-                &headers,
-                &mut Padding { len, pos: 0 },
-                len,
-                keep,
-            )
+            write(io, 200, &headers, &mut Padding { len, pos: 0 }, len, keep)
         }
         Fault::Redirect(url) if header_safe(&url) => {
             let body = Reply::error(

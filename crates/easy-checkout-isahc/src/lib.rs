@@ -445,7 +445,9 @@ fn with_rules<C: Configurable>(configurable: C, settings: &TransportSettings) ->
 fn tls_config(roots: &RootCertificates) -> isahc::tls::TlsConfig {
     let mut store = isahc::tls::TrustStore::builder();
     if let Some(system) = system_ca_file().and_then(|path| std::fs::read(path).ok()) {
-        store = store.certificate_from_pem(system).certificate_from_pem("\n");
+        store = store
+            .certificate_from_pem(system)
+            .certificate_from_pem("\n");
     }
     for der in roots.added() {
         store = store.certificate_from_der(der);

@@ -370,7 +370,9 @@ fn root_certs(roots: &RootCertificates) -> ureq::tls::RootCerts {
         &[]
     };
     let defaults = defaults.iter().map(|der| Certificate::from_der(der));
-    let added = roots.added().map(|der| Certificate::from_der(der).to_owned());
+    let added = roots
+        .added()
+        .map(|der| Certificate::from_der(der).to_owned());
     RootCerts::from(defaults.chain(added))
 }
 
@@ -681,6 +683,30 @@ mod tests {
             kind(ureq::Error::Rustls(rustls::Error::DecryptError)),
             TransportErrorKind::Tls
         );
+    }
+
+    #[cfg(feature = "rustls")]
+    #[test]
+    fn added_roots_go_after_mozillas_or_alone() {
+        use ureq::tls::RootCerts;
+        let pem = include_str!("../../easy-checkout-core/src/drivers/testdata/isrg-root-x1.pem");
+        let added = RootCertificates::default().add_pem(pem).expect("parses");
+        let der = added.added().next().expect("one").to_vec();
+        let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS.len();
+        assert!(mozilla > 100);
+        for (roots, expected) in [(added.clone(), mozilla + 1), (added.without_defaults(), 1)] {
+            match root_certs(&roots) {
+                RootCerts::Specific(certs) => {
+                    assert_eq!(certs.len(), expected);
+                    assert_eq!(certs.last().map(|c| c.der().to_vec()), Some(der.clone()));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(matches!(
+            root_certs(&RootCertificates::default()),
+            RootCerts::WebPki
+        ));
     }
 
     #[test]
