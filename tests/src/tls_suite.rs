@@ -218,8 +218,11 @@ fn every_operation<T: Transport>(client: &Client<T>, fake: &FakeEasy) -> Vec<Rec
         .collect()
 }
 
-/// The wire view of a recorded request: everything but the client's address.
-fn wire(requests: &[RecordedRequest]) -> Vec<(String, String, Vec<(String, String)>, String)> {
+/// A request as it went on the wire: method, target, headers, body.
+type Wire = (String, String, Vec<(String, String)>, String);
+
+/// The wire view of recorded requests: everything but the client's address.
+fn wire(requests: &[RecordedRequest]) -> Vec<Wire> {
     requests
         .iter()
         .map(|r| {

@@ -92,6 +92,64 @@
 //!     one that does not gets its `GET`s retried, and a keyless `confirm` to it fails for
 //!     the caller to check, rather than succeeding on a reply that may have been cut.
 //!
+//! # Root certificates
+//!
+//! Servers are verified against the system's trust store (libcurl's CA file and CA
+//! directory). [`IsahcTransport::with_roots`] adds roots of your own, a private CA's:
+//!
+//! ```no_run
+//! use easy_checkout_isahc::{IsahcTransport, RootCertificates, TransportSettings};
+//!
+//! let roots = RootCertificates::default().add_pem_file("private-ca.pem")?; // checked now
+//! let transport = IsahcTransport::with_roots(TransportSettings::default(), roots)?;
+//! let config = easy_checkout_isahc::easy_checkout_core::Config::new("sk_live_123".parse()?);
+//! let client = easy_checkout_isahc::with_transport(config, transport);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! What libcurl is given: one PEM bundle in memory (`CURLOPT_CAINFO_BLOB`) holding the
+//! system's CA file and the added roots. libcurl (with OpenSSL) reads the bundle *instead of*
+//! its CA file (`CURLOPT_CAINFO`), which is why the file's certificates go in the bundle;
+//! the CA directory (`CURLOPT_CAPATH`, `/etc/ssl/certs` on Debian) is still read. The file is
+//! the one libcurl would read: `SSL_CERT_FILE` when set (isahc honours it), else libcurl's
+//! built-in path, else the one the `curl` crate sets on every handle of a bundled libcurl
+//! (found by `openssl-probe`). It is read when the client is built, on the first request; an
+//! unreadable file leaves the added roots and the CA directory. The bundle is parsed on
+//! every new TLS connection (libcurl caches only stores loaded from a file).
+//!
+//! Trusting the added roots *alone* ([`RootCertificates::without_defaults`]) is refused with
+//! invalid input: isahc cannot unset libcurl's CA directory, so the system's roots would
+//! stay trusted. (`easy-checkout-ureq` can trust roots alone.) A PEM that does not parse, or
+//! holds no certificate, is refused by [`RootCertificates::add_pem`]: nothing is sent.
+//!
+//! # A caller's client
+//!
+//! [`IsahcTransport::from_client`] sends over an [`isahc::HttpClient`] you configured (your
+//! proxy, TLS, credentials, interface), and sets the SDK's rules on each request (isahc's
+//! per-request configuration, which overrides the client's):
+//!
+//! - no redirect is followed (`RedirectPolicy::None`), the 3xx comes back; isahc returns
+//!   every status as a response anyway;
+//! - [`TransportSettings`]' connect and total timeouts, and its body cap (read by the
+//!   transport itself);
+//! - no decompression and no `Accept-Encoding`, no `Expect: 100-continue`, HTTP/1.1;
+//! - a plain `http://` request goes through no proxy;
+//! - a request marked [`NoResend`](easy_checkout_core::transport::NoResend) never goes
+//!   out on a reused connection. libcurl has no per-request way to forbid reuse that isahc
+//!   exposes, so such a request never goes through the caller's client: it takes a second
+//!   client that keeps no connection. With `from_client` that one is the transport's own,
+//!   built from the settings with isahc's defaults, so the caller's configuration (a private
+//!   CA, a proxy) does not reach those requests; with
+//!   [`IsahcTransport::from_client_builder`] both clients come from the caller's builder
+//!   (the second with `connection_cache_size(0)` added), so every request gets it.
+//!
+//! Not enforced, because only the client decides them: its default headers are added to a
+//! request that lacks them (the core sets `User-Agent`, `Accept` and `Content-Type`), its
+//! cookie jar and credentials are used, and its interceptors (isahc's unstable feature) run.
+//!
+//! The shared transport suite runs over such a client, set up to follow redirects and
+//! decompress, in the workspace's `tests/tests/tls_isahc.rs`.
+//!
 //! # Features
 //!
 //! - `native-tls` (default): libcurl over the system's OpenSSL, with the operating system's

@@ -75,6 +75,58 @@
 //!   last chunk (`0` and its line end) arrived, but not the blank line after it, is taken as
 //!   whole, the whole body having arrived.
 //!
+//! # Root certificates
+//!
+//! Servers are verified against Mozilla's roots, compiled in (`webpki-roots`; feature
+//! `rustls`), or the operating system's trust store (feature `native-tls`).
+//! [`UreqTransport::with_roots`] adds roots of your own, a private CA's, on top of Mozilla's
+//! (or, with [`RootCertificates::without_defaults`], trusts them alone):
+//!
+//! ```no_run
+//! use easy_checkout_ureq::{RootCertificates, TransportSettings, UreqTransport};
+//!
+//! let roots = RootCertificates::default().add_pem_file("private-ca.pem")?; // checked now
+//! let transport = UreqTransport::with_roots(TransportSettings::default(), roots);
+//! let config = easy_checkout_ureq::easy_checkout_core::Config::new("sk_live_123".parse()?);
+//! let client = easy_checkout_ureq::with_transport(config, transport);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A PEM that does not parse, or holds no certificate, is refused by
+//! [`RootCertificates::add_pem`] as invalid input: nothing is sent. ureq takes either its
+//! default roots or a list of certificates, so added roots go after Mozilla's roots as
+//! certificates (`webpki-root-certs`, the same list). With `native-tls` that list replaces the
+//! system's store too: added roots go on top of Mozilla's roots, not the system's. (The
+//! platform verifier would keep the system's store, but needs `rustls-platform-verifier` and
+//! cannot take extra roots through ureq.)
+//!
+//! # A caller's agent
+//!
+//! [`UreqTransport::from_agent`] sends over an [`ureq::Agent`] you configured (your proxy,
+//! resolver, connector, TLS roots or client certificate), and sets the SDK's rules on each
+//! request (ureq's request-level configuration), whatever the agent says:
+//!
+//! - every status comes back as a response with its body (`http_status_as_error(false)`);
+//! - no redirect is followed (`max_redirects(0)`), the 3xx comes back;
+//! - [`TransportSettings`]' connect and total timeouts, and its body cap (read by the
+//!   transport itself);
+//! - no `Accept` or `Accept-Encoding` of ureq's is added (so no decompression either);
+//! - a plain `http://` request goes through no proxy.
+//!
+//! Not enforced, because only the agent decides them:
+//!
+//! - the agent's middleware runs on every request: one that resends, rewrites or follows
+//!   redirects does so (ureq itself never sends a request twice);
+//! - ureq adds its own `User-Agent` to a request that has none (the core's always has one:
+//!   setting it per request would keep requests out of the agent's connection pool);
+//! - the agent's other limits (per read, per write, `https_only`, header size) apply too,
+//!   and can only make a request fail sooner;
+//! - the transport's own DNS cache (see the guarantees) is not used: the agent resolves as
+//!   it was built to. Requests share the agent's connection pool.
+//!
+//! The shared transport suite runs over such an agent, set up to follow redirects and turn
+//! statuses into errors, in the workspace's `tests/tests/tls_ureq.rs`.
+//!
 //! # Features
 //!
 //! - `rustls` (default): TLS through rustls with Mozilla's root certificates compiled in,
@@ -83,7 +135,7 @@
 //!   store. When both are enabled, `native-tls` is used.
 //!
 //! With neither, only `http://` (loopback) base URLs can be reached; an `https://` request
-//! fails with a [`TransportErrorKind::Tls`] error.
+//! fails with a [`TransportErrorKind::Tls`] error, and added roots are not used.
 //!
 //! # Logging
 //!
