@@ -224,10 +224,30 @@
 //! {"data":{"id":"ecs_1","payments":1,"status":"complete",…}}
 //! ```
 //!
+//! # Over https (feature `tls`)
+//!
+//! [`FakeEasy::start_tls`] serves the same fake over https on `127.0.0.1`: a certificate
+//! authority and a server certificate it signs for `localhost`, `127.0.0.1` and `::1` are
+//! made at start (`rcgen`), and each connection's thread runs `rustls` over its socket. The
+//! base URL is `https://127.0.0.1:PORT`; trust [`FakeEasy::ca_pem`] in the client:
+//!
+//! ```text
+//! let fake = FakeEasy::start_tls()?;
+//! let roots = RootCertificates::default().add_pem(fake.ca_pem().unwrap())?;
+//! let transport = UreqTransport::with_roots(TransportSettings::default(), roots);
+//! ```
+//!
+//! Everything above works the same over TLS: a handshake that fails (an untrusted CA, a
+//! wrong host name) closes the connection with nothing recorded, every close is preceded by
+//! a TLS `close_notify` (so [`Fault::Close`] and [`Fault::LoseReply`] read as a cut
+//! connection, not as a TLS failure), and [`FakeEasy::start_tls_with`] serves a
+//! certificate of your own ([`FakeTls::from_pem`]: an expired one, one for another host).
+//! Without the feature the crate has no TLS dependency.
+//!
 //! # How it is built
 //!
 //! The fake listens on `127.0.0.1` and serves every connection on a thread of its own, start
-//! to end, reading HTTP/1.1 with `httparse` (bodies framed by `Content-Length` or chunked,
+//! to end (over TLS when it serves https), reading HTTP/1.1 with `httparse` (bodies framed by `Content-Length` or chunked,
 //! keep-alive unless the client asks for `close` or speaks HTTP/1.0). Owning the socket is
 //! what lets [`Fault::Close`], [`Fault::CloseMidBody`] and [`Fault::LoseReply`] shut a
 //! client's connection for real, lets [`FakeEasy::connections`] count client connections
