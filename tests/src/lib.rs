@@ -10,6 +10,7 @@ pub mod driver;
 pub mod loopback;
 pub mod reqwest_transport;
 pub mod scenarios;
+pub mod tls_suite;
 pub mod transport_suite;
 
 use std::time::Duration;

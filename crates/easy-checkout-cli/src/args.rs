@@ -51,6 +51,12 @@ pub struct Cli {
     #[arg(long, value_name = "SECS", value_parser = parse_timeout, global = true)]
     pub timeout: Option<Duration>,
 
+    /// PEM file of root certificates to trust on top of the default ones (a private CA, or
+    /// the one `fake-server --tls` prints). A file that is missing or holds no certificate
+    /// is refused (exit 2) before anything is sent.
+    #[arg(long, value_name = "PATH", env = "EASY_CA_CERT", global = true)]
+    pub ca_cert: Option<PathBuf>,
+
     /// Retries after a failed attempt (0 disables retries; default 2).
     #[arg(long, value_name = "N", global = true)]
     pub max_retries: Option<u32>,
@@ -250,6 +256,12 @@ pub struct FakeServerArgs {
     /// Port to listen on (default: any free port).
     #[arg(long, value_name = "N")]
     pub port: Option<u16>,
+
+    /// Serve https, with a certificate for localhost and 127.0.0.1 made at start; the
+    /// certificate authority that signed it is written to a PEM file, whose path is printed
+    /// as `ca_cert` (pass it to `--ca-cert`).
+    #[arg(long)]
+    pub tls: bool,
 }
 
 /// Parses a positive number of seconds, decimals allowed (`2`, `0.5`).

@@ -4,16 +4,21 @@
 //! that uses a client is written once, generic over the transport, as a [`WithClient`]
 //! implementation, and [`with_client`] picks the concrete type at run time.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use easy_checkout_core::{Client, Config, Event, RetryPolicy, Transport, TransportSettings};
+use easy_checkout_core::{
+    Client, Config, Event, RetryPolicy, RootCertificates, Transport, TransportSettings,
+};
+use easy_checkout_isahc::IsahcTransport;
+use easy_checkout_ureq::UreqTransport;
 
 use crate::args::{Cli, TransportChoice};
 use crate::error::CliError;
 use crate::output::{one_line, stderr};
 
 /// The global flags that shape a client.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// Which HTTP stack.
     pub transport: TransportChoice,
@@ -23,6 +28,8 @@ pub struct ClientOptions {
     pub max_retries: Option<u32>,
     /// `-v`: log requests and responses on stderr.
     pub verbose: bool,
+    /// `--ca-cert`: a PEM file of roots to trust on top of the defaults.
+    pub ca_cert: Option<PathBuf>,
 }
 
 impl ClientOptions {
@@ -33,6 +40,17 @@ impl ClientOptions {
             timeout: cli.timeout,
             max_retries: cli.max_retries,
             verbose: cli.verbose,
+            ca_cert: cli.ca_cert.clone(),
+        }
+    }
+
+    /// The roots to trust: the defaults, plus `--ca-cert`'s. A file that cannot be read or
+    /// holds no certificate is invalid input (exit 2), found before anything is sent.
+    pub fn roots(&self) -> Result<RootCertificates, CliError> {
+        let roots = RootCertificates::default();
+        match &self.ca_cert {
+            Some(path) => Ok(roots.add_pem_file(path)?),
+            None => Ok(roots),
         }
     }
 
@@ -84,13 +102,16 @@ pub fn with_client<W: WithClient>(
     work: W,
 ) -> Result<W::Output, CliError> {
     let settings = options.settings();
+    let roots = options.roots()?;
     match options.transport {
         TransportChoice::Ureq => {
-            let client = options.configure(easy_checkout_ureq::with_config(config, settings));
+            let transport = UreqTransport::with_roots(settings, roots);
+            let client = options.configure(easy_checkout_ureq::with_transport(config, transport));
             Ok(work.call(&client))
         }
         TransportChoice::Isahc => {
-            let client = options.configure(easy_checkout_isahc::with_config(config, settings));
+            let transport = IsahcTransport::with_roots(settings, roots)?;
+            let client = options.configure(easy_checkout_isahc::with_transport(config, transport));
             Ok(work.call(&client))
         }
     }
@@ -126,6 +147,7 @@ mod tests {
             timeout: Some(Duration::from_secs(2)),
             max_retries: Some(0),
             verbose: false,
+            ca_cert: None,
         };
         let settings = options.settings();
         assert_eq!(settings.timeout, Duration::from_secs(2));

@@ -54,11 +54,12 @@ impl Run {
 
 /// The variables the CLI reads, removed from every run so the tests' environment cannot
 /// leak into them.
-const CLI_ENV: [&str; 4] = [
+const CLI_ENV: [&str; 5] = [
     "EASY_API_KEY",
     "EASY_API_URL",
     "EASY_CLIENT_SECRET",
     "EASY_WEBHOOK_SECRET",
+    "EASY_CA_CERT",
 ];
 
 /// A run of the binary, with a clean environment, an empty stdin (`write_stdin` replaces it)
@@ -196,7 +197,9 @@ fn help_shows_the_command_tree_without_secrets() {
         "--timeout",
         "--max-retries",
         "--verbose",
+        "--ca-cert",
         "EASY_API_KEY",
+        "EASY_CA_CERT",
     ] {
         assert!(
             out.stdout.contains(word),
@@ -1965,4 +1968,133 @@ fn api_error_details_never_echo_a_client_secret() {
             }
         }
     }
+}
+
+/// A `fake-server` child and what it printed (`key value` lines), killed when dropped.
+struct FakeServerChild {
+    child: std::process::Child,
+    printed: std::collections::HashMap<String, String>,
+}
+
+impl FakeServerChild {
+    fn start(args: &[&str], lines: usize) -> Self {
+        let mut child = spawn_command()
+            .arg("fake-server")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+        let printed = (0..lines)
+            .map(|_| {
+                let line = out.next().unwrap().unwrap();
+                let (k, v) = line.split_once(' ').unwrap();
+                (k.to_owned(), v.trim().to_owned())
+            })
+            .collect();
+        Self { child, printed }
+    }
+
+    fn get(&self, key: &str) -> &str {
+        &self.printed[key]
+    }
+}
+
+impl Drop for FakeServerChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn ca_cert_trusts_the_fake_server_over_tls_on_both_transports() {
+    let fake = FakeServerChild::start(&["--tls"], 4);
+    let (base_url, ca_cert) = (fake.get("base_url"), fake.get("ca_cert"));
+    assert!(base_url.starts_with("https://127.0.0.1:"), "{base_url}");
+    assert_eq!(fake.get("control_url"), format!("{base_url}/__fake/"));
+    let pem = std::fs::read_to_string(ca_cert).unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    let key = FakeEasy::TEST_KEY;
+    for transport in TRANSPORTS {
+        let global = [
+            "--api-key",
+            key,
+            "--base-url",
+            base_url,
+            "--transport",
+            transport,
+        ];
+        let flag = run(&[&global[..], &["--ca-cert", ca_cert, "key", "check"]].concat());
+        assert_eq!(flag.code, 0, "{transport}: {flag:?}");
+        let env = run_env(
+            &[&global[..], &["config", "get"]].concat(),
+            &[("EASY_CA_CERT", ca_cert)],
+            b"",
+        );
+        assert_eq!(env.code, 0, "{transport}: {env:?}");
+        // Without the CA: a TLS failure (exit 3), never retried into success.
+        let untrusted = run(&[&global[..], &["--output", "json", "key", "check"]].concat());
+        assert_eq!(untrusted.code, 3, "{transport}: {untrusted:?}");
+        let error = untrusted.error_json();
+        assert_eq!(error["error"]["kind"], "transport", "{error}");
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("TLS")),
+            "{error}"
+        );
+    }
+    std::fs::remove_file(ca_cert).unwrap();
+}
+
+#[test]
+fn a_ca_cert_that_is_missing_or_no_certificate_is_exit_2_and_nothing_is_sent() {
+    let fake = FakeEasy::start().unwrap();
+    let dir = std::env::temp_dir().join(format!("easy-cli-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let junk = dir.join("junk.pem");
+    std::fs::write(
+        &junk,
+        "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let missing = dir.join("missing.pem");
+    for transport in TRANSPORTS {
+        for path in [&missing, &junk] {
+            let path = path.to_str().unwrap();
+            let text = run(&api(&fake, transport, &["--ca-cert", path, "key", "check"]));
+            assert_eq!(text.code, 2, "{transport} {path}: {text:?}");
+            assert!(text.stderr.contains(path), "{text:?}");
+            assert!(!text.all().contains("c2VjcmV0"), "{text:?}");
+            let args = api(
+                &fake,
+                transport,
+                &["--output", "json", "session", "get", "ecs_1"],
+            );
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let json = run_env(&args, &[("EASY_CA_CERT", path)], b"");
+            assert_eq!(json.code, 2, "{json:?}");
+            assert_eq!(json.error_json()["error"]["kind"], "invalid_input");
+        }
+    }
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+    // Commands that send nothing do not read it: a bad signature is exit 1, not 2.
+    let out = run_env(
+        &[
+            "webhook",
+            "verify",
+            "--secret",
+            "whsec_x",
+            "--signature",
+            "t=1,v1=00",
+            "-",
+        ],
+        &[("EASY_CA_CERT", missing.to_str().unwrap())],
+        b"{}",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(!out.stderr.contains("missing.pem"), "{out:?}");
 }

@@ -67,6 +67,8 @@
 //! - `async`: `AsyncClient`, `AsyncTransport` and `Sleep`; no dependency added.
 //! - `tracing`: one `tracing` span per call and events for each outcome and retry (names,
 //!   methods, paths, statuses, counts, delays; never a header, a body, a key or a secret).
+//! - `tls`: `RootCertificates`, the roots a transport trusts, from PEM, checked as X.509
+//!   certificates before any transport sees them; the transport crates turn it on.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -121,4 +123,6 @@ pub use runtime::Runtime;
 #[cfg(feature = "system-runtime")]
 pub use runtime::SystemRuntime;
 pub use secret::{ApiKey, ClientSecret};
+#[cfg(feature = "tls")]
+pub use transport::RootCertificates;
 pub use transport::{Transport, TransportSettings};

@@ -185,7 +185,7 @@ macro_rules! drive_loop {
 }
 
 /// The one-line constructors every transport crate exports (`from_key`, `from_env`,
-/// `with_base_url`, `with_config`), with their documentation: one definition for all of
+/// `with_base_url`, `with_config`, `with_transport`), with their documentation: one definition for all of
 /// them. For transport crates: `easy_checkout_core::transport_constructors!("easy_checkout_ureq",
 /// UreqTransport);` at the crate root, next to a `Client` alias and a `USER_AGENT_SUFFIX`
 /// constant, with a `TransportType::with_settings(TransportSettings)` constructor.
@@ -244,10 +244,16 @@ macro_rules! transport_constructors {
             "system clock. Appends [`USER_AGENT_SUFFIX`] to the user agent. No IO."
         )]
         pub fn with_config(config: $crate::Config, settings: $crate::TransportSettings) -> Client {
-            Client::new(
-                $transport::with_settings(settings),
-                config.with_user_agent_suffix(USER_AGENT_SUFFIX),
-            )
+            with_transport(config, $transport::with_settings(settings))
+        }
+
+        #[doc = concat!(
+            "A client for `config` over `transport` (one with added root certificates, or over\n",
+            "your own configured HTTP client), on the system clock. Appends\n",
+            "[`USER_AGENT_SUFFIX`] to the user agent, as [`with_config`] does. No IO."
+        )]
+        pub fn with_transport(config: $crate::Config, transport: $transport) -> Client {
+            Client::new(transport, config.with_user_agent_suffix(USER_AGENT_SUFFIX))
         }
     };
 }

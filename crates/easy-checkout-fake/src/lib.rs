@@ -229,10 +229,30 @@
 //! {"data":{"id":"ecs_1","payments":1,"status":"complete",…}}
 //! ```
 //!
+//! # Over https (feature `tls`)
+//!
+//! [`FakeEasy::start_tls`] serves the same fake over https on `127.0.0.1`: a certificate
+//! authority and a server certificate it signs for `localhost`, `127.0.0.1` and `::1` are
+//! made at start (`rcgen`), and each connection's thread runs `rustls` over its socket. The
+//! base URL is `https://127.0.0.1:PORT`; trust [`FakeEasy::ca_pem`] in the client:
+//!
+//! ```text
+//! let fake = FakeEasy::start_tls()?;
+//! let roots = RootCertificates::default().add_pem(fake.ca_pem().unwrap())?;
+//! let transport = UreqTransport::with_roots(TransportSettings::default(), roots);
+//! ```
+//!
+//! Everything above works the same over TLS: a handshake that fails (an untrusted CA, a
+//! wrong host name) closes the connection with nothing recorded, every close is preceded by
+//! a TLS `close_notify` (so [`Fault::Close`] and [`Fault::LoseReply`] read as a cut
+//! connection, not as a TLS failure), and [`FakeEasy::start_tls_with`] serves a
+//! certificate of your own ([`FakeTls::from_pem`]: an expired one, one for another host).
+//! Without the feature the crate has no TLS dependency.
+//!
 //! # How it is built
 //!
 //! The fake listens on `127.0.0.1` and serves every connection on a thread of its own, start
-//! to end, reading HTTP/1.1 with `httparse` (bodies framed by `Content-Length` or chunked,
+//! to end (over TLS when it serves https), reading HTTP/1.1 with `httparse` (bodies framed by `Content-Length` or chunked,
 //! keep-alive unless the client asks for `close` or speaks HTTP/1.0). Owning the socket is
 //! what lets [`Fault::Close`], [`Fault::CloseMidBody`] and [`Fault::LoseReply`] shut a
 //! client's connection for real, lets [`FakeEasy::connections`] count client connections
@@ -255,6 +275,8 @@ mod fault;
 mod http1;
 mod record;
 mod server;
+#[cfg(feature = "tls")]
+mod tls;
 mod util;
 
 use std::fmt;
@@ -268,6 +290,8 @@ use easy_checkout_core::webhook::{self, WebhookSecret};
 
 pub use fault::{Fault, Match};
 pub use record::{RecordedRequest, SignedWebhook};
+#[cfg(feature = "tls")]
+pub use tls::FakeTls;
 
 use server::Shared;
 use util::lock;
@@ -309,9 +333,48 @@ impl FakeEasy {
 
     /// Starts a fake on `127.0.0.1:port` (`0` picks a free port).
     pub fn start_on(port: u16) -> io::Result<FakeEasy> {
+        Self::start_serving(port, Shared::new())
+    }
+
+    /// Starts a fake that serves https on `127.0.0.1`, on a free port, with a certificate
+    /// authority and a server certificate made now ([`FakeTls::generate`]): trust
+    /// [`FakeEasy::ca_pem`] in the client (`RootCertificates::add_pem`, or the CLI's
+    /// `--ca-cert`), and point it at [`FakeEasy::base_url`], `https://127.0.0.1:PORT`.
+    /// Everything else (state, recording, faults, the control API) is as over http; a
+    /// connection whose handshake fails is closed and records nothing.
+    ///
+    /// ```
+    /// let fake = easy_checkout_fake::FakeEasy::start_tls()?;
+    /// assert!(fake.base_url().starts_with("https://127.0.0.1:"));
+    /// assert!(fake.ca_pem().is_some_and(|pem| pem.contains("BEGIN CERTIFICATE")));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    pub fn start_tls() -> io::Result<FakeEasy> {
+        Self::start_tls_with(FakeTls::generate()?, 0)
+    }
+
+    /// Starts a fake that serves https with `tls` on `127.0.0.1:port` (`0` picks a free
+    /// port): a certificate of your own making (an expired one, one for another host name).
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    pub fn start_tls_with(tls: FakeTls, port: u16) -> io::Result<FakeEasy> {
+        Self::start_serving(port, Shared::with_tls(tls))
+    }
+
+    /// The PEM of the certificate authority a client must trust to reach a fake started with
+    /// [`FakeEasy::start_tls`]; `None` for a plain http fake.
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.shared.tls.as_ref().map(FakeTls::ca_pem)
+    }
+
+    fn start_serving(port: u16, shared: Shared) -> io::Result<FakeEasy> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new());
+        let shared = Arc::new(shared);
         let for_acceptor = Arc::clone(&shared);
         let acceptor = thread::Builder::new()
             .name("easy-fake-accept".to_owned())
@@ -323,9 +386,18 @@ impl FakeEasy {
         })
     }
 
-    /// `http://127.0.0.1:PORT`, without a trailing slash: the SDK's base URL override.
+    /// `http://127.0.0.1:PORT` (`https://` for a fake over TLS), without a trailing slash:
+    /// the SDK's base URL override.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme(), self.addr)
+    }
+
+    fn scheme(&self) -> &'static str {
+        #[cfg(feature = "tls")]
+        if self.shared.tls.is_some() {
+            return "https";
+        }
+        "http"
     }
 
     /// The address the fake listens on.

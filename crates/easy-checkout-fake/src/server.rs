@@ -47,6 +47,9 @@ pub(crate) struct Shared {
     stop: AtomicBool,
     stop_lock: Mutex<()>,
     stop_cv: Condvar,
+    /// Serves https with it when set.
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<crate::tls::FakeTls>,
 }
 
 /// The open client connections, so that dropping the fake can close them.
@@ -116,6 +119,17 @@ impl Shared {
             stop: AtomicBool::new(false),
             stop_lock: Mutex::new(()),
             stop_cv: Condvar::new(),
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
+    }
+
+    /// Shared state for a fake that serves https with `tls`.
+    #[cfg(feature = "tls")]
+    pub(crate) fn with_tls(tls: crate::tls::FakeTls) -> Self {
+        Self {
+            tls: Some(tls),
+            ..Self::new()
         }
     }
 
@@ -226,7 +240,7 @@ pub(crate) fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         };
         let sh = Arc::clone(&shared);
         let spawned = shared.spawn("easy-fake-conn", move || {
-            serve(&sh, stream, id, peer);
+            serve_stream(&sh, stream, id, peer);
             if let Some(conn) = lock(&sh.conns).live.remove(&id) {
                 let _ = conn.shutdown(Shutdown::Both);
             }
@@ -262,28 +276,119 @@ enum After {
     Close,
 }
 
-/// Serves the requests of one connection, in order, until it closes.
-fn serve(shared: &Shared, stream: TcpStream, id: u64, peer: SocketAddr) {
-    // A connection that sends nothing for this long is closed, so idle or stuck clients do
-    // not hold a thread each for ever.
+/// A connection's byte stream: plain TCP, or TLS over it.
+trait Stream: Read + Write {
+    /// The TCP connection underneath.
+    fn tcp(&self) -> &TcpStream;
+
+    /// Ends the session before the TCP close: over TLS, a `close_notify`, so that a client
+    /// sees a close as it would over TCP, never as a TLS failure.
+    fn end(&mut self) {}
+}
+
+impl Stream for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+#[cfg(feature = "tls")]
+impl Stream for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        &self.sock
+    }
+
+    fn end(&mut self) {
+        self.conn.send_close_notify();
+        // Only what is queued (the alert): never a read, which a half-done handshake waits on.
+        while self.conn.wants_write() {
+            if self.conn.write_tls(&mut self.sock).is_err() {
+                break;
+            }
+        }
+    }
+}
+
+/// One connection, read through a buffer and written through another: the reads and the
+/// writes of one stream (a TLS stream cannot be split in two as a `TcpStream` can).
+struct Duplex<S: Stream> {
+    inner: BufReader<WriteBuffered<S>>,
+}
+
+/// The write half of [`Duplex`]: writes go through the buffer, reads straight to the stream.
+struct WriteBuffered<S: Stream>(BufWriter<S>);
+
+impl<S: Stream> Read for WriteBuffered<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.get_mut().read(buf)
+    }
+}
+
+impl<S: Stream> Duplex<S> {
+    fn new(stream: S) -> Self {
+        Self {
+            inner: BufReader::new(WriteBuffered(BufWriter::new(stream))),
+        }
+    }
+}
+
+impl<S: Stream> Read for Duplex<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl<S: Stream> io::BufRead for Duplex<S> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.inner.consume(amount);
+    }
+}
+
+impl<S: Stream> Write for Duplex<S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.get_mut().0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.get_mut().0.flush()
+    }
+}
+
+/// Serves one accepted connection: over TLS when the fake serves https (a failed handshake
+/// reads as a close: nothing is recorded), else as it is.
+fn serve_stream(shared: &Shared, stream: TcpStream, id: u64, peer: SocketAddr) {
+    // A connection that sends nothing for this long (a handshake included) is closed, so
+    // idle or stuck clients do not hold a thread each for ever.
     if stream.set_read_timeout(Some(IDLE_TIMEOUT)).is_err() {
         return;
     }
-    let Ok(writer) = stream.try_clone() else {
+    #[cfg(feature = "tls")]
+    if let Some(tls) = &shared.tls {
+        if let Ok(stream) = tls.accept(stream) {
+            serve(shared, stream, id, peer);
+        }
         return;
-    };
-    let mut reader = BufReader::new(stream);
-    let mut writer = BufWriter::new(writer);
+    }
+    serve(shared, stream, id, peer);
+}
+
+/// Serves the requests of one connection, in order, until it closes.
+fn serve<S: Stream>(shared: &Shared, stream: S, id: u64, peer: SocketAddr) {
+    let mut io = Duplex::new(stream);
     while !shared.stopping() {
-        let after = match http1::read_head(&mut reader) {
+        let after = match http1::read_head(&mut io) {
             Ok(head) => {
                 let _busy = InFlight::enter(&shared.in_flight);
-                serve_one(shared, &mut reader, &mut writer, head, id, peer)
+                serve_one(shared, &mut io, head, id, peer)
             }
             Err(ReadError::Closed) => After::Close,
             Err(ReadError::Bad(status, why)) => {
                 let reply = Reply::error(status, "MALFORMED_REQUEST", why, Value::Null);
-                let _ = send(&mut writer, status, &[], reply.body, After::Close);
+                let _ = send(&mut io, status, &[], reply.body, After::Close);
                 After::Close
             }
         };
@@ -291,30 +396,33 @@ fn serve(shared: &Shared, stream: TcpStream, id: u64, peer: SocketAddr) {
             break;
         }
     }
-    let _ = writer.flush();
-    linger_close(reader);
+    let _ = io.flush();
+    linger_close(io);
 }
 
 /// Closes the connection so that what was sent arrives: half-close first, then drop what the
 /// client still sends (bounded in bytes and time) before closing. Closing a socket with
 /// unread input makes the kernel send a reset, which can destroy a reply in flight (a `413`
-/// answered before its body was read).
-fn linger_close(mut reader: BufReader<TcpStream>) {
-    let stream = reader.get_ref();
-    let _ = stream.shutdown(Shutdown::Write);
-    if stream
+/// answered before its body was read). Over TLS the session ends first (`close_notify`), and
+/// what the client still sends is dropped unread, encrypted.
+fn linger_close<S: Stream>(io: Duplex<S>) {
+    // Already flushed: what could not be written is dropped with the connection.
+    let (mut stream, _) = io.inner.into_inner().0.into_parts();
+    stream.end();
+    let mut tcp = stream.tcp();
+    let _ = tcp.shutdown(Shutdown::Write);
+    if tcp
         .set_read_timeout(Some(Duration::from_millis(200)))
         .is_ok()
     {
-        let _ = io::copy(&mut (&mut reader).take(1 << 20), &mut io::sink());
+        let _ = io::copy(&mut (&mut tcp).take(1 << 20), &mut io::sink());
     }
-    let _ = reader.get_ref().shutdown(Shutdown::Both);
+    let _ = tcp.shutdown(Shutdown::Both);
 }
 
-fn serve_one(
+fn serve_one<S: Stream>(
     shared: &Shared,
-    reader: &mut BufReader<TcpStream>,
-    writer: &mut BufWriter<TcpStream>,
+    io: &mut Duplex<S>,
     head: Head,
     id: u64,
     peer: SocketAddr,
@@ -328,7 +436,7 @@ fn serve_one(
         Ok(framing) => framing,
         Err(ReadError::Bad(status, why)) => {
             let reply = Reply::error(status, "MALFORMED_REQUEST", why, Value::Null);
-            let _ = send(writer, status, &[], reply.body, After::Close);
+            let _ = send(io, status, &[], reply.body, After::Close);
             return After::Close;
         }
         Err(ReadError::Closed) => return After::Close,
@@ -340,15 +448,15 @@ fn serve_one(
             .header("expect")
             .is_some_and(|e| e.trim().eq_ignore_ascii_case("100-continue"))
     {
-        let _ = writer
+        let _ = io
             .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
-            .and_then(|()| writer.flush());
+            .and_then(|()| io.flush());
     }
-    let body = match http1::read_body(reader, framing, MAX_BODY) {
+    let body = match http1::read_body(io, framing, MAX_BODY) {
         Ok(body) => body,
         Err(ReadError::Bad(status, why)) => {
             let reply = Reply::error(status, "MALFORMED_REQUEST", why, Value::Null);
-            let _ = send(writer, status, &[], reply.body, After::Close);
+            let _ = send(io, status, &[], reply.body, After::Close);
             return After::Close;
         }
         // The client went away mid-body: nobody to answer.
@@ -369,7 +477,7 @@ fn serve_one(
             None => too_large(),
         };
         let close = if body.is_some() { keep } else { After::Close };
-        return respond_reply(writer, reply, Vec::new(), close);
+        return respond_reply(io, reply, Vec::new(), close);
     }
 
     let Head {
@@ -394,7 +502,7 @@ fn serve_one(
     };
     let Some(body) = body else {
         // Too large to read: answer without reading it, and close (the body is unread).
-        return respond_reply(writer, too_large(), rate, After::Close);
+        return respond_reply(io, too_large(), rate, After::Close);
     };
     let apply = |shared: &Shared| {
         let request = api::Request {
@@ -419,7 +527,7 @@ fn serve_one(
         other => other,
     };
     let Some(fault) = fault else {
-        return respond_reply(writer, apply(shared), rate, keep);
+        return respond_reply(io, apply(shared), rate, keep);
     };
 
     match fault {
@@ -444,39 +552,23 @@ fn serve_one(
                 None if status < 200 || status == 204 || status == 304 => Vec::new(),
                 None => br#"{"data":{}}"#.to_vec(),
             };
-            send(writer, status, &rate, body, keep)
+            send(io, status, &rate, body, keep)
         }
-        Fault::StatusAfterEffect(status) => {
-            send(writer, status, &rate, injected(status).body, keep)
-        }
+        Fault::StatusAfterEffect(status) => send(io, status, &rate, injected(status).body, keep),
         Fault::Close | Fault::LoseReply => After::Close,
         Fault::CloseMidBody => {
-            let _ = writer.write_all(MID_BODY).and_then(|()| writer.flush());
+            let _ = io.write_all(MID_BODY).and_then(|()| io.flush());
             After::Close
         }
         Fault::NotJson => {
             let mut headers = vec![("Content-Type", "text/html; charset=utf-8")];
             headers.extend(rate.iter().map(|(n, v)| (*n, v.as_str())));
-            write(
-                writer,
-                200,
-                &headers,
-                &mut &NOT_JSON[..],
-                NOT_JSON.len(),
-                keep,
-            )
+            write(io, 200, &headers, &mut &NOT_JSON[..], NOT_JSON.len(), keep)
         }
         Fault::Oversized(len) => {
             let mut headers = vec![("Content-Type", "application/json")];
             headers.extend(rate.iter().map(|(n, v)| (*n, v.as_str())));
-            write(
-                writer,
-                200,
-                &headers,
-                &mut Padding { len, pos: 0 },
-                len,
-                keep,
-            )
+            write(io, 200, &headers, &mut Padding { len, pos: 0 }, len, keep)
         }
         Fault::Redirect(url) if header_safe(&url) => {
             let body = Reply::error(
@@ -487,7 +579,7 @@ fn serve_one(
             )
             .body;
             rate.push(("Location", url));
-            send(writer, 302, &rate, body, keep)
+            send(io, 302, &rate, body, keep)
         }
         Fault::Redirect(_) => {
             let reply = Reply::error(
@@ -496,10 +588,10 @@ fn serve_one(
                 "the injected redirect URL cannot be a header value",
                 Value::Null,
             );
-            send(writer, 500, &rate, reply.body, keep)
+            send(io, 500, &rate, reply.body, keep)
         }
         // Handled above; answering normally keeps this total without a panic.
-        Fault::Delay(_) => send(writer, 500, &rate, Vec::new(), keep),
+        Fault::Delay(_) => send(io, 500, &rate, Vec::new(), keep),
     }
 }
 

@@ -92,6 +92,64 @@
 //!     one that does not gets its `GET`s retried, and a keyless `confirm` to it fails for
 //!     the caller to check, rather than succeeding on a reply that may have been cut.
 //!
+//! # Root certificates
+//!
+//! Servers are verified against the system's trust store (libcurl's CA file and CA
+//! directory). [`IsahcTransport::with_roots`] adds roots of your own, a private CA's:
+//!
+//! ```no_run
+//! use easy_checkout_isahc::{IsahcTransport, RootCertificates, TransportSettings};
+//!
+//! let roots = RootCertificates::default().add_pem_file("private-ca.pem")?; // checked now
+//! let transport = IsahcTransport::with_roots(TransportSettings::default(), roots)?;
+//! let config = easy_checkout_isahc::easy_checkout_core::Config::new("sk_live_123".parse()?);
+//! let client = easy_checkout_isahc::with_transport(config, transport);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! What libcurl is given: one PEM bundle in memory (`CURLOPT_CAINFO_BLOB`) holding the
+//! system's CA file and the added roots. libcurl (with OpenSSL) reads the bundle *instead of*
+//! its CA file (`CURLOPT_CAINFO`), which is why the file's certificates go in the bundle;
+//! the CA directory (`CURLOPT_CAPATH`, `/etc/ssl/certs` on Debian) is still read. The file is
+//! the one libcurl would read: `SSL_CERT_FILE` when set (isahc honours it), else libcurl's
+//! built-in path, else the one the `curl` crate sets on every handle of a bundled libcurl
+//! (found by `openssl-probe`). It is read when the client is built, on the first request; an
+//! unreadable file leaves the added roots and the CA directory. The bundle is parsed on
+//! every new TLS connection (libcurl caches only stores loaded from a file).
+//!
+//! Trusting the added roots *alone* ([`RootCertificates::without_defaults`]) is refused with
+//! invalid input: isahc cannot unset libcurl's CA directory, so the system's roots would
+//! stay trusted. (`easy-checkout-ureq` can trust roots alone.) A PEM that does not parse, or
+//! holds no certificate, is refused by [`RootCertificates::add_pem`]: nothing is sent.
+//!
+//! # A caller's client
+//!
+//! [`IsahcTransport::from_client`] sends over an [`isahc::HttpClient`] you configured (your
+//! proxy, TLS, credentials, interface), and sets the SDK's rules on each request (isahc's
+//! per-request configuration, which overrides the client's):
+//!
+//! - no redirect is followed (`RedirectPolicy::None`), the 3xx comes back; isahc returns
+//!   every status as a response anyway;
+//! - [`TransportSettings`]' connect and total timeouts, and its body cap (read by the
+//!   transport itself);
+//! - no decompression and no `Accept-Encoding`, no `Expect: 100-continue`, HTTP/1.1;
+//! - a plain `http://` request goes through no proxy;
+//! - a request marked [`NoResend`](easy_checkout_core::transport::NoResend) never goes
+//!   out on a reused connection. libcurl has no per-request way to forbid reuse that isahc
+//!   exposes, so such a request never goes through the caller's client: it takes a second
+//!   client that keeps no connection. With `from_client` that one is the transport's own,
+//!   built from the settings with isahc's defaults, so the caller's configuration (a private
+//!   CA, a proxy) does not reach those requests; with
+//!   [`IsahcTransport::from_client_builder`] both clients come from the caller's builder
+//!   (the second with `connection_cache_size(0)` added), so every request gets it.
+//!
+//! Not enforced, because only the client decides them: its default headers are added to a
+//! request that lacks them (the core sets `User-Agent`, `Accept` and `Content-Type`), its
+//! cookie jar and credentials are used, and its interceptors (isahc's unstable feature) run.
+//!
+//! The shared transport suite runs over such a client, set up to follow redirects and
+//! decompress, in the workspace's `tests/tests/tls_isahc.rs`.
+//!
 //! # Features
 //!
 //! - `native-tls` (default): libcurl over the system's OpenSSL, with the operating system's
@@ -160,12 +218,12 @@ use std::time::Duration;
 
 use easy_checkout_core::http;
 use easy_checkout_core::transport::{bypasses_proxy, may_resend, read_body_limited, sends_body};
-use easy_checkout_core::{Transport, TransportError, TransportErrorKind};
+use easy_checkout_core::{InvalidInput, Transport, TransportError, TransportErrorKind};
 use isahc::HttpClient;
 use isahc::config::{Configurable, ExpectContinue, RedirectPolicy, VersionNegotiation};
 
 pub use easy_checkout_core;
-pub use easy_checkout_core::TransportSettings;
+pub use easy_checkout_core::{RootCertificates, TransportSettings};
 
 /// The blocking Easy client over isahc.
 pub type Client = easy_checkout_core::Client<IsahcTransport>;
@@ -194,6 +252,19 @@ pub struct IsahcTransport {
     /// closed after its request, so libcurl never has a reused connection to resend over.
     fresh: Arc<OnceLock<HttpClient>>,
     settings: TransportSettings,
+    /// What the transport's own clients trust.
+    roots: RootCertificates,
+    /// Whose pooled client: a caller's has the SDK's rules applied to each request.
+    client_kind: ClientKind,
+}
+
+/// Whether the transport builds its clients, or was given one.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ClientKind {
+    /// Built by the transport, with the SDK's rules in its configuration.
+    Own,
+    /// The caller's, whose configuration is theirs: the rules go on each request.
+    Callers,
 }
 
 impl IsahcTransport {
@@ -204,10 +275,121 @@ impl IsahcTransport {
 
     /// A transport applying `settings`. Does no IO and starts no thread.
     pub fn with_settings(settings: TransportSettings) -> Self {
+        Self::own(settings, RootCertificates::default())
+    }
+
+    /// A transport applying `settings` that verifies servers against the system's trust
+    /// store plus the certificates `roots` adds. libcurl is given one in-memory bundle
+    /// (`CURLOPT_CAINFO_BLOB`): the added certificates and the system's CA file (the one
+    /// libcurl would read: `SSL_CERT_FILE`, libcurl's built-in path, or the one the `curl`
+    /// crate finds), since the bundle replaces that file; libcurl still reads the system's CA
+    /// directory (`CURLOPT_CAPATH`) as well. Does no IO and starts no thread: the system's
+    /// file is read when the client is built, on the first request.
+    ///
+    /// Refused when `roots` does not keep the defaults
+    /// ([`RootCertificates::without_defaults`]): through isahc, libcurl cannot be made to
+    /// forget its CA directory, so it would go on trusting every system root. (ureq can: see
+    /// `easy-checkout-ureq`.)
+    ///
+    /// ```no_run
+    /// use easy_checkout_isahc::{IsahcTransport, RootCertificates, TransportSettings};
+    ///
+    /// // A private CA on top of the system's roots (refused here if the file is no PEM
+    /// // certificate):
+    /// let roots = RootCertificates::default().add_pem_file("/etc/ssl/private-ca.pem")?;
+    /// let transport = IsahcTransport::with_roots(TransportSettings::default(), roots)?;
+    /// let config = easy_checkout_isahc::easy_checkout_core::Config::new("sk_test_123".parse()?);
+    /// let client = easy_checkout_isahc::with_transport(config, transport);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_roots(
+        settings: TransportSettings,
+        roots: RootCertificates,
+    ) -> Result<Self, InvalidInput> {
+        if !roots.uses_defaults() {
+            return Err(InvalidInput::new(
+                "root_certificates",
+                "cannot leave out the system's roots with isahc: libcurl keeps trusting its CA \
+                 directory (CURLOPT_CAPATH), which isahc cannot unset; add roots to the \
+                 defaults, or use easy-checkout-ureq to trust the given roots only",
+            ));
+        }
+        Ok(Self::own(settings, roots))
+    }
+
+    /// A transport over the caller's own `client`: its TLS configuration, proxy, credentials,
+    /// default headers and connection cache are used as they are, and the SDK's rules are set
+    /// on each request, whatever the client was configured with: no redirect is followed,
+    /// `settings`' connect and total timeouts and body cap hold, bodies are not decompressed,
+    /// no `Expect: 100-continue`, HTTP/1.1, and a plain `http://` request goes through no
+    /// proxy. (isahc returns every status as a response whatever the configuration.)
+    ///
+    /// One rule cannot be set per request: that a request marked
+    /// [`NoResend`](easy_checkout_core::transport::NoResend) never goes out on a reused
+    /// connection (libcurl resends over a new one when a reused one dies before the reply).
+    /// Such a request never goes through `client`: it takes a client of the transport's own
+    /// that keeps no connection, built from `settings` with isahc's defaults, so `client`'s
+    /// own configuration does not reach it. To keep that configuration on those requests
+    /// too, use [`IsahcTransport::from_client_builder`]. Does no IO.
+    ///
+    /// ```
+    /// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
+    /// use isahc::config::{Configurable, RedirectPolicy};
+    ///
+    /// // Configured to follow redirects: per request, the SDK's requests never do.
+    /// let client = isahc::HttpClient::builder().redirect_policy(RedirectPolicy::Follow).build()?;
+    /// let transport = IsahcTransport::from_client(client, TransportSettings::default());
+    /// let config = easy_checkout_isahc::easy_checkout_core::Config::new("sk_test_123".parse()?);
+    /// let client = easy_checkout_isahc::with_transport(config, transport);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_client(client: HttpClient, settings: TransportSettings) -> Self {
+        Self {
+            client: Arc::new(OnceLock::from(client)),
+            client_kind: ClientKind::Callers,
+            ..Self::with_settings(settings)
+        }
+    }
+
+    /// As [`IsahcTransport::from_client`], over two clients that `builder` configures: one
+    /// as it is, and one, for the requests that must not be sent twice, with
+    /// `connection_cache_size(0)` added (which also closes each connection after its
+    /// request), so that every request gets the caller's configuration. Builds both now
+    /// (each starts a libcurl background thread); fails as isahc's `build` fails.
+    ///
+    /// ```
+    /// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
+    /// use isahc::config::Configurable;
+    ///
+    /// let transport = IsahcTransport::from_client_builder(
+    ///     || isahc::HttpClient::builder().tcp_nodelay(),
+    ///     TransportSettings::default(),
+    /// )?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_client_builder(
+        builder: impl Fn() -> isahc::HttpClientBuilder,
+        settings: TransportSettings,
+    ) -> Result<Self, TransportError> {
+        let pooled = builder().build().map_err(map_error)?;
+        let fresh = builder()
+            .connection_cache_size(0)
+            .build()
+            .map_err(map_error)?;
+        Ok(Self {
+            fresh: Arc::new(OnceLock::from(fresh)),
+            ..Self::from_client(pooled, settings)
+        })
+    }
+
+    /// A transport whose clients are its own, built on first use.
+    fn own(settings: TransportSettings, roots: RootCertificates) -> Self {
         Self {
             client: Arc::new(OnceLock::new()),
             fresh: Arc::new(OnceLock::new()),
             settings,
+            roots,
+            client_kind: ClientKind::Own,
         }
     }
 
@@ -216,14 +398,15 @@ impl IsahcTransport {
         &self.settings
     }
 
-    /// The shared, pooled client, built on first use.
+    /// The shared, pooled client, built on first use (or the caller's).
     fn client(&self) -> Result<&HttpClient, TransportError> {
-        lazy_client(&self.client, &self.settings, Pool::Reuse)
+        lazy_client(&self.client, &self.settings, &self.roots, Pool::Reuse)
     }
 
-    /// The shared client that never reuses a connection, built on first use.
+    /// The shared client that never reuses a connection, built on first use (or the
+    /// caller's, from their builder).
     fn fresh_client(&self) -> Result<&HttpClient, TransportError> {
-        lazy_client(&self.fresh, &self.settings, Pool::Never)
+        lazy_client(&self.fresh, &self.settings, &self.roots, Pool::Never)
     }
 }
 
@@ -237,6 +420,8 @@ impl fmt::Debug for IsahcTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IsahcTransport")
             .field("settings", &self.settings)
+            .field("client", &self.client_kind)
+            .field("roots", &self.roots)
             .field("started", &self.client.get().is_some())
             .field("started_unpooled", &self.fresh.get().is_some())
             .finish()
@@ -253,13 +438,14 @@ enum Pool {
 fn lazy_client<'a>(
     cell: &'a OnceLock<HttpClient>,
     settings: &TransportSettings,
+    roots: &RootCertificates,
     pool: Pool,
 ) -> Result<&'a HttpClient, TransportError> {
     if let Some(client) = cell.get() {
         return Ok(client);
     }
     // Nothing is sent without a client.
-    let built = build_client(settings, pool).map_err(TransportError::not_sent)?;
+    let built = build_client(settings, roots, pool).map_err(TransportError::not_sent)?;
     // Should another thread have been first, its client is kept and this one dropped.
     Ok(cell.get_or_init(|| built))
 }
@@ -269,7 +455,11 @@ fn curl_timeout(timeout: Duration) -> Duration {
     timeout.max(Duration::from_millis(1))
 }
 
-fn build_client(settings: &TransportSettings, pool: Pool) -> Result<HttpClient, TransportError> {
+fn build_client(
+    settings: &TransportSettings,
+    roots: &RootCertificates,
+    pool: Pool,
+) -> Result<HttpClient, TransportError> {
     check_libcurl()?;
     let builder = HttpClient::builder();
     // Size 0 also sets CURLOPT_FORBID_REUSE: each connection is closed after its request.
@@ -277,12 +467,27 @@ fn build_client(settings: &TransportSettings, pool: Pool) -> Result<HttpClient, 
         Pool::Reuse => builder,
         Pool::Never => builder.connection_cache_size(0),
     };
-    builder
+    #[cfg(feature = "native-tls")]
+    let builder = if roots.is_default() {
+        builder
+    } else {
+        builder.tls_config(tls_config(roots))
+    };
+    // Without TLS no root is ever used: an `https://` request fails.
+    #[cfg(not(feature = "native-tls"))]
+    let _ = roots;
+    with_rules(builder, settings).build().map_err(map_error)
+}
+
+/// The SDK's rules, on a client builder (the transport's own clients) or on a request (a
+/// caller's client: per request, they override its configuration).
+fn with_rules<C: Configurable>(configurable: C, settings: &TransportSettings) -> C {
+    configurable
         // isahc's default is 300 s.
         .connect_timeout(curl_timeout(settings.connect_timeout))
         // isahc's default is none. libcurl counts from the start to the last body byte.
         .timeout(curl_timeout(settings.timeout))
-        // The default, made explicit: a 3xx is returned, never followed.
+        // isahc's default, made explicit: a 3xx is returned, never followed.
         .redirect_policy(RedirectPolicy::None)
         // isahc's default decompresses and sends `Accept-Encoding`: the body is to come back
         // as sent, and the cap to count the bytes on the wire.
@@ -291,8 +496,43 @@ fn build_client(settings: &TransportSettings, pool: Pool) -> Result<HttpClient, 
         .expect_continue(ExpectContinue::disabled())
         // HTTP/1.1, kept alive; no HTTP/2 attempt.
         .version_negotiation(VersionNegotiation::http11())
+}
+
+/// libcurl's trust for `roots` (which keep the defaults: see `with_roots`): one in-memory
+/// PEM bundle of the system's CA file and the added certificates. The bundle replaces the
+/// CA file (`CURLOPT_CAINFO_BLOB` overrides `CURLOPT_CAINFO`, libcurl's `openssl.c`), hence
+/// the file's certificates in it; the CA directory (`CURLOPT_CAPATH`) is still read.
+#[cfg(feature = "native-tls")]
+fn tls_config(roots: &RootCertificates) -> isahc::tls::TlsConfig {
+    let mut store = isahc::tls::TrustStore::builder();
+    if let Some(system) = system_ca_file().and_then(|path| std::fs::read(path).ok()) {
+        store = store
+            .certificate_from_pem(system)
+            .certificate_from_pem("\n");
+    }
+    for der in roots.added() {
+        store = store.certificate_from_der(der);
+    }
+    isahc::tls::TlsConfig::builder()
+        .trust_store(store.build())
         .build()
-        .map_err(map_error)
+}
+
+/// The CA file libcurl reads by default: `SSL_CERT_FILE` (which isahc honours before
+/// anything else), else libcurl's built-in path (a system libcurl), else the file the `curl`
+/// crate sets on every handle of a bundled libcurl (found by `openssl-probe`).
+#[cfg(feature = "native-tls")]
+fn system_ca_file() -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("SSL_CERT_FILE").filter(|p| !p.is_empty()) {
+        return Some(path.into());
+    }
+    if let Some(path) = curl::Version::get().cainfo() {
+        return Some(path.into());
+    }
+    #[cfg(unix)]
+    return openssl_probe::probe().cert_file;
+    #[cfg(not(unix))]
+    return None;
 }
 
 /// isahc panics when it meets a libcurl it cannot work with; refuse with an error instead.
@@ -356,8 +596,9 @@ impl Transport for IsahcTransport {
         } else {
             isahc::Body::empty()
         };
-        let request = if no_proxy {
-            without_proxy(parts, body)?
+        let rules = (self.client_kind == ClientKind::Callers).then_some(&self.settings);
+        let request = if no_proxy || rules.is_some() {
+            configured(parts, body, no_proxy, rules)?
         } else {
             http::Request::from_parts(parts, body)
         };
@@ -429,11 +670,14 @@ fn may_have_no_body(head: bool, status: http::StatusCode, headers: &http::Header
         && lengths.all(|v| v.to_str().is_ok_and(|v| v.trim().parse::<u64>() == Ok(0)))
 }
 
-/// The request of `parts` and `body`, configured to use no proxy (isahc's per-request
-/// configuration is set only through a request builder).
-fn without_proxy(
+/// The request of `parts` and `body`, configured to use no proxy when `no_proxy`, and with
+/// the SDK's `rules` when given (isahc's per-request configuration is set only through a
+/// request builder).
+fn configured(
     parts: http::request::Parts,
     body: isahc::Body,
+    no_proxy: bool,
+    rules: Option<&TransportSettings>,
 ) -> Result<http::Request<isahc::Body>, TransportError> {
     let mut builder = http::Request::builder()
         .method(parts.method)
@@ -445,8 +689,13 @@ fn without_proxy(
     if let Some(extensions) = builder.extensions_mut() {
         *extensions = parts.extensions;
     }
+    if no_proxy {
+        builder = builder.proxy(None);
+    }
+    if let Some(settings) = rules {
+        builder = with_rules(builder, settings);
+    }
     builder
-        .proxy(None)
         .body(body)
         .map_err(|e| TransportError::new(TransportErrorKind::Other, e).not_sent())
 }

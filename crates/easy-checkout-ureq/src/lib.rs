@@ -75,6 +75,58 @@
 //!   last chunk (`0` and its line end) arrived, but not the blank line after it, is taken as
 //!   whole, the whole body having arrived.
 //!
+//! # Root certificates
+//!
+//! Servers are verified against Mozilla's roots, compiled in (`webpki-roots`; feature
+//! `rustls`), or the operating system's trust store (feature `native-tls`).
+//! [`UreqTransport::with_roots`] adds roots of your own, a private CA's, on top of Mozilla's
+//! (or, with [`RootCertificates::without_defaults`], trusts them alone):
+//!
+//! ```no_run
+//! use easy_checkout_ureq::{RootCertificates, TransportSettings, UreqTransport};
+//!
+//! let roots = RootCertificates::default().add_pem_file("private-ca.pem")?; // checked now
+//! let transport = UreqTransport::with_roots(TransportSettings::default(), roots);
+//! let config = easy_checkout_ureq::easy_checkout_core::Config::new("sk_live_123".parse()?);
+//! let client = easy_checkout_ureq::with_transport(config, transport);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A PEM that does not parse, or holds no certificate, is refused by
+//! [`RootCertificates::add_pem`] as invalid input: nothing is sent. ureq takes either its
+//! default roots or a list of certificates, so added roots go after Mozilla's roots as
+//! certificates (`webpki-root-certs`, the same list). With `native-tls` that list replaces the
+//! system's store too: added roots go on top of Mozilla's roots, not the system's. (The
+//! platform verifier would keep the system's store, but needs `rustls-platform-verifier` and
+//! cannot take extra roots through ureq.)
+//!
+//! # A caller's agent
+//!
+//! [`UreqTransport::from_agent`] sends over an [`ureq::Agent`] you configured (your proxy,
+//! resolver, connector, TLS roots or client certificate), and sets the SDK's rules on each
+//! request (ureq's request-level configuration), whatever the agent says:
+//!
+//! - every status comes back as a response with its body (`http_status_as_error(false)`);
+//! - no redirect is followed (`max_redirects(0)`), the 3xx comes back;
+//! - [`TransportSettings`]' connect and total timeouts, and its body cap (read by the
+//!   transport itself);
+//! - no `Accept` or `Accept-Encoding` of ureq's is added (so no decompression either);
+//! - a plain `http://` request goes through no proxy.
+//!
+//! Not enforced, because only the agent decides them:
+//!
+//! - the agent's middleware runs on every request: one that resends, rewrites or follows
+//!   redirects does so (ureq itself never sends a request twice);
+//! - ureq adds its own `User-Agent` to a request that has none (the core's always has one:
+//!   setting it per request would keep requests out of the agent's connection pool);
+//! - the agent's other limits (per read, per write, `https_only`, header size) apply too,
+//!   and can only make a request fail sooner;
+//! - the transport's own DNS cache (see the guarantees) is not used: the agent resolves as
+//!   it was built to. Requests share the agent's connection pool.
+//!
+//! The shared transport suite runs over such an agent, set up to follow redirects and turn
+//! statuses into errors, in the workspace's `tests/tests/tls_ureq.rs`.
+//!
 //! # Features
 //!
 //! - `rustls` (default): TLS through rustls with Mozilla's root certificates compiled in,
@@ -83,7 +135,7 @@
 //!   store. When both are enabled, `native-tls` is used.
 //!
 //! With neither, only `http://` (loopback) base URLs can be reached; an `https://` request
-//! fails with a [`TransportErrorKind::Tls`] error.
+//! fails with a [`TransportErrorKind::Tls`] error, and added roots are not used.
 //!
 //! # Logging
 //!
@@ -142,7 +194,7 @@ use ureq::unversioned::transport::DefaultConnector;
 use crate::resolver::{CachingResolver, SharedCache};
 
 pub use easy_checkout_core;
-pub use easy_checkout_core::TransportSettings;
+pub use easy_checkout_core::{RootCertificates, TransportSettings};
 
 /// The blocking Easy client over ureq.
 pub type Client = easy_checkout_core::Client<UreqTransport>;
@@ -165,8 +217,20 @@ pub const USER_AGENT_SUFFIX: &str = "ureq";
 pub struct UreqTransport {
     agent: ureq::Agent,
     settings: TransportSettings,
-    /// The answers the agent's resolver keeps, to drop when a request fails to connect.
-    dns: SharedCache,
+    /// The answers the agent's resolver keeps, to drop when a request fails to connect; none
+    /// on a caller's agent, which resolves as it was built to.
+    dns: Option<SharedCache>,
+    /// Whose agent: a caller's has the SDK's rules applied to each request.
+    agent_kind: AgentKind,
+}
+
+/// Whether the transport built its agent, or was given one.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum AgentKind {
+    /// Built by the transport, with the SDK's rules in its configuration.
+    Own,
+    /// The caller's, whose configuration is theirs: the rules go on each request.
+    Callers,
 }
 
 impl UreqTransport {
@@ -177,12 +241,61 @@ impl UreqTransport {
 
     /// A transport applying `settings`. Does no IO: connections open on the first request.
     pub fn with_settings(settings: TransportSettings) -> Self {
-        Self::with_resolver(settings, CachingResolver::new())
+        Self::with_roots(settings, RootCertificates::default())
     }
 
-    /// A transport applying `settings` whose agent resolves host names through `resolver`.
+    /// A transport applying `settings` that verifies servers against `roots`: the default
+    /// roots (see the crate's features) plus the added ones, or the added ones only (see
+    /// [`RootCertificates::without_defaults`]). Does no IO.
+    ///
+    /// ```no_run
+    /// use easy_checkout_ureq::{RootCertificates, TransportSettings, UreqTransport};
+    ///
+    /// // A private CA on top of the default roots (refused here if the file is no PEM
+    /// // certificate):
+    /// let roots = RootCertificates::default().add_pem_file("/etc/ssl/private-ca.pem")?;
+    /// let transport = UreqTransport::with_roots(TransportSettings::default(), roots);
+    /// let config = easy_checkout_ureq::easy_checkout_core::Config::new("sk_test_123".parse()?);
+    /// let client = easy_checkout_ureq::with_transport(config, transport);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_roots(settings: TransportSettings, roots: RootCertificates) -> Self {
+        Self::with_resolver(settings, &roots, CachingResolver::new())
+    }
+
+    /// A transport over the caller's own `agent`: its TLS configuration (roots, client
+    /// certificate), proxy, resolver, connector and pool are used as they are, and the SDK's
+    /// rules are applied to each request, whatever the agent was configured with: every
+    /// status comes back as a response with its body, no redirect is followed, `settings`'
+    /// connect and total timeouts and body cap hold, no `Accept` or `Accept-Encoding` of
+    /// ureq's is added, and a plain `http://` request goes through no proxy. What is not
+    /// applied is listed in the crate docs ("A caller's agent"). Does no IO.
+    ///
+    /// ```
+    /// use easy_checkout_ureq::{TransportSettings, UreqTransport};
+    ///
+    /// // Configured to follow redirects and to turn 4xx/5xx into errors: per request, neither
+    /// // happens on the SDK's requests.
+    /// let agent: ureq::Agent = ureq::Agent::config_builder().max_redirects(5).build().into();
+    /// let transport = UreqTransport::from_agent(agent, TransportSettings::default());
+    /// let config = easy_checkout_ureq::easy_checkout_core::Config::new("sk_test_123".parse()?);
+    /// let client = easy_checkout_ureq::with_transport(config, transport);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_agent(agent: ureq::Agent, settings: TransportSettings) -> Self {
+        Self {
+            agent,
+            settings,
+            dns: None,
+            agent_kind: AgentKind::Callers,
+        }
+    }
+
+    /// A transport applying `settings` and trusting `roots` whose agent resolves host names
+    /// through `resolver`.
     fn with_resolver<R: Resolver>(
         settings: TransportSettings,
+        roots: &RootCertificates,
         resolver: CachingResolver<R>,
     ) -> Self {
         let config = ureq::Agent::config_builder()
@@ -200,7 +313,10 @@ impl UreqTransport {
             .timeout_connect(Some(settings.connect_timeout))
             .timeout_global(Some(settings.timeout));
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
-        let config = config.tls_config(tls_config());
+        let config = config.tls_config(tls_config(roots));
+        // Without TLS no root is ever used: an `https://` request fails.
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        let _ = roots;
         let config = config.build();
         let dns = resolver.cache();
         // What `config.new_agent()` builds (`Agent::new_with_config`), but with our resolver
@@ -212,7 +328,8 @@ impl UreqTransport {
         Self {
             agent,
             settings,
-            dns,
+            dns: Some(dns),
+            agent_kind: AgentKind::Own,
         }
     }
 
@@ -223,16 +340,34 @@ impl UreqTransport {
 
     /// Runs `request` on the agent; a plain `http://` one (loopback only, as the core allows
     /// it) without any proxy from the environment, which would see the API key in clear text.
+    /// On a caller's agent, with the SDK's rules set on the request itself.
     fn run<B: ureq::AsSendBody>(
         &self,
         request: http::Request<B>,
     ) -> Result<http::Response<ureq::Body>, ureq::Error> {
-        if bypasses_proxy(&request) {
-            let request = self.agent.configure_request(request).proxy(None).build();
-            self.agent.run(request)
-        } else {
-            self.agent.run(request)
+        let no_proxy = bypasses_proxy(&request);
+        if self.agent_kind == AgentKind::Own && !no_proxy {
+            return self.agent.run(request);
         }
+        let mut config = self.agent.configure_request(request);
+        if no_proxy {
+            config = config.proxy(None);
+        }
+        if self.agent_kind == AgentKind::Callers {
+            let settings = &self.settings;
+            config = config
+                // What the transport's own agent is built with (see `with_resolver`), but
+                // the user agent: the core always sends its own, and a request-level one
+                // would keep the request out of the agent's connection pool.
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .max_redirects_will_error(false)
+                .accept(AutoHeaderValue::None)
+                .accept_encoding(AutoHeaderValue::None)
+                .timeout_connect(Some(settings.connect_timeout))
+                .timeout_global(Some(settings.timeout));
+        }
+        self.agent.run(config.build())
     }
 }
 
@@ -246,6 +381,7 @@ impl fmt::Debug for UreqTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UreqTransport")
             .field("settings", &self.settings)
+            .field("agent", &self.agent_kind)
             .finish_non_exhaustive()
     }
 }
@@ -254,19 +390,42 @@ impl fmt::Debug for UreqTransport {
 /// Set explicitly: ureq never picks native-tls by itself, and a root-certificate choice
 /// whose feature is off would panic inside ureq.
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
-fn tls_config() -> ureq::tls::TlsConfig {
-    use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+fn tls_config(roots: &RootCertificates) -> ureq::tls::TlsConfig {
+    use ureq::tls::{TlsConfig, TlsProvider};
 
     let builder = TlsConfig::builder();
     #[cfg(feature = "native-tls")]
-    let builder = builder
-        .provider(TlsProvider::NativeTls)
-        .root_certs(RootCerts::PlatformVerifier);
+    let builder = builder.provider(TlsProvider::NativeTls);
     #[cfg(not(feature = "native-tls"))]
-    let builder = builder
-        .provider(TlsProvider::Rustls)
-        .root_certs(RootCerts::WebPki);
-    builder.build()
+    let builder = builder.provider(TlsProvider::Rustls);
+    builder.root_certs(root_certs(roots)).build()
+}
+
+/// The roots to verify against: the provider's defaults when nothing is added; otherwise
+/// the added certificates, after Mozilla's roots when the defaults are kept. ureq takes
+/// either its defaults or a list, never both, and its `WebPki` list holds trust anchors
+/// rather than certificates, so the defaults to add to are `webpki-root-certs`: the same
+/// Mozilla roots as certificates.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn root_certs(roots: &RootCertificates) -> ureq::tls::RootCerts {
+    use ureq::tls::{Certificate, RootCerts};
+
+    if roots.is_default() {
+        #[cfg(feature = "native-tls")]
+        return RootCerts::PlatformVerifier;
+        #[cfg(not(feature = "native-tls"))]
+        return RootCerts::WebPki;
+    }
+    let defaults: &'static [_] = if roots.uses_defaults() {
+        webpki_root_certs::TLS_SERVER_ROOT_CERTS
+    } else {
+        &[]
+    };
+    let defaults = defaults.iter().map(|der| Certificate::from_der(der));
+    let added = roots
+        .added()
+        .map(|der| Certificate::from_der(der).to_owned());
+    RootCerts::from(defaults.chain(added))
 }
 
 impl Transport for UreqTransport {
@@ -285,11 +444,12 @@ impl Transport for UreqTransport {
             let error = map_error(e, Phase::Exchange);
             // The host may have moved: look its name up again on the next request rather
             // than keep trying a cached address (the pool's connections are not affected).
-            if matches!(
+            let moved = matches!(
                 error.kind(),
                 TransportErrorKind::Connect | TransportErrorKind::Timeout
-            ) {
-                self.dns.lock().clear();
+            );
+            if let Some(dns) = self.dns.as_ref().filter(|_| moved) {
+                dns.lock().clear();
             }
             error
         })?;
@@ -577,6 +737,30 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "rustls")]
+    #[test]
+    fn added_roots_go_after_mozillas_or_alone() {
+        use ureq::tls::RootCerts;
+        let pem = include_str!("../../easy-checkout-core/src/drivers/testdata/isrg-root-x1.pem");
+        let added = RootCertificates::default().add_pem(pem).expect("parses");
+        let der = added.added().next().expect("one").to_vec();
+        let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS.len();
+        assert!(mozilla > 100);
+        for (roots, expected) in [(added.clone(), mozilla + 1), (added.without_defaults(), 1)] {
+            match root_certs(&roots) {
+                RootCerts::Specific(certs) => {
+                    assert_eq!(certs.len(), expected);
+                    assert_eq!(certs.last().map(|c| c.der().to_vec()), Some(der.clone()));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(matches!(
+            root_certs(&RootCertificates::default()),
+            RootCerts::WebPki
+        ));
+    }
+
     #[test]
     fn body_limit_while_reading_is_body_too_large() {
         let error = map_error(ureq::Error::BodyExceedsLimit(10), Phase::Body { limit: 10 });
@@ -623,6 +807,7 @@ mod tests {
     fn counted_transport(delegate: &Counted) -> UreqTransport {
         UreqTransport::with_resolver(
             TransportSettings::default().timeout(std::time::Duration::from_secs(10)),
+            &RootCertificates::default(),
             CachingResolver::with_delegate(delegate.clone()),
         )
     }

@@ -1,28 +1,46 @@
 //! `fake-server`: the fake Easy API in the foreground, until the process is killed.
 
-use easy_checkout_fake::FakeEasy;
+use std::path::PathBuf;
+
+use easy_checkout_fake::{FakeEasy, FakeTls};
 use serde_json::json;
 
 use crate::args::FakeServerArgs;
 use crate::error::CliError;
 use crate::output::Printer;
 
-/// Starts the fake, prints its base URL, test key and control API URL, and serves until
-/// killed.
+/// Starts the fake, prints its base URL, test key and control API URL (and, with `--tls`,
+/// the PEM file of the CA to trust), and serves until killed.
 pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
-    let started = match args.port {
-        Some(port) => FakeEasy::start_on(port),
-        None => FakeEasy::start(),
-    };
-    let fake = started
-        .map_err(|e| CliError::transport(format!("could not start the fake server: {e}")))?;
-    printer.result(&json!({
+    let could_not =
+        |e: std::io::Error| CliError::transport(format!("could not start the fake server: {e}"));
+    let port = args.port.unwrap_or(0);
+    let fake = if args.tls {
+        FakeEasy::start_tls_with(FakeTls::generate().map_err(could_not)?, port)
+    } else {
+        FakeEasy::start_on(port)
+    }
+    .map_err(could_not)?;
+    let mut result = json!({
         "base_url": fake.base_url(),
         "api_key": FakeEasy::TEST_KEY,
         "control_url": format!("{}/__fake/", fake.base_url()),
-    }));
+    });
+    if let Some(pem) = fake.ca_pem() {
+        let path = ca_file(fake.addr().port());
+        std::fs::write(&path, pem)
+            .map_err(|e| CliError::transport(format!("could not write {}: {e}", path.display())))?;
+        result["ca_cert"] = json!(path.display().to_string());
+    }
+    printer.result(&result);
     // The fake serves from its own threads; this one only keeps it alive.
     loop {
         std::thread::park();
     }
+}
+
+/// Where the CA certificate of a fake on `port` is written: the temporary directory, named
+/// after the port (a later fake on the same port overwrites it; nothing in it is secret).
+fn ca_file(port: u16) -> PathBuf {
+    std::env::temp_dir().join(format!("easy-checkout-fake-{port}-ca.pem"))
 }

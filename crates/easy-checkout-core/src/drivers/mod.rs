@@ -10,5 +10,7 @@
 pub mod asynchronous;
 pub mod blocking;
 mod observe;
+#[cfg(feature = "tls")]
+mod roots;
 pub mod runtime;
 pub mod transport;

@@ -11,6 +11,9 @@ use http::{Request, Response};
 
 use crate::error::{TransportError, TransportErrorKind};
 
+#[cfg(feature = "tls")]
+pub use super::roots::RootCertificates;
+
 /// Sends requests. Implemented for closures of the same shape, so a test or a custom stack
 /// plugs in with a function.
 ///
