@@ -114,10 +114,10 @@ pub use error::{
 pub use id::{IdempotencyKey, SessionId};
 pub use models::{
     CheckoutConfig, CryptoPaymentStatus, KeyInfo, PaymentStatus, Session, SessionState,
-    SessionStatus, ValidateResponse,
+    SessionStatus, Terminal, ValidateResponse,
 };
 pub use operation::{ApiKeyAuth, Auth, ClientSecretAuth, Idempotency, Operation};
-pub use poll::{PollPolicy, Terminal};
+pub use poll::PollPolicy;
 pub use retry::RetryPolicy;
 pub use runtime::Runtime;
 #[cfg(feature = "system-runtime")]

@@ -10,7 +10,7 @@ use easy_checkout_core::ops::{
 };
 use easy_checkout_core::transport::may_resend;
 use easy_checkout_core::{
-    ClientSecret, Config, Error, ErrorKind, PollPolicy, RetryPolicy, TransportError,
+    ClientSecret, Config, Error, ErrorKind, PollPolicy, RetryPolicy, Terminal, TransportError,
     TransportErrorKind, WaitOutcome,
 };
 
@@ -475,6 +475,42 @@ fn a_wait_ends_at_once_when_paid_and_retries_a_failed_poll_first() {
         ["poll", "wait 1000ms", "poll", "wait backoff", "poll"]
     );
     assert!(result.expect("paid").is_paid());
+}
+
+/// The API reference's vocabulary: the full envelope, `complete` and `paid`.
+const PAID_IN_THE_REFERENCE: &str = r#"{"success":true,"timestamp":"2026-05-01T12:00:00Z","message":"ok","data":{"id":"ecs_1","status":"complete","payment_status":"paid"}}"#;
+
+#[test]
+fn a_wait_ends_paid_for_a_session_paid_in_the_reference_vocabulary() {
+    let script = [
+        Status(200, &[], PENDING),
+        Status(200, &[], PAID_IN_THE_REFERENCE),
+    ];
+    let (trace, result) = poll(PollPolicy::default(), &script);
+    assert_eq!(trace, ["poll", "wait 1000ms", "poll"]);
+    match result.expect("a wait ends") {
+        WaitOutcome::Finished { terminal, status } => {
+            assert_eq!(terminal, Terminal::Paid);
+            assert!(status.is_paid());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_wait_ends_unconfirmed_for_complete_without_a_payment_status() {
+    let complete = r#"{"data":{"id":"ecs_1","status":"complete"}}"#;
+    let (trace, result) = poll(PollPolicy::default(), &[Status(200, &[], complete)]);
+    assert_eq!(trace, ["poll"]);
+    let outcome = result.expect("a wait ends");
+    assert!(!outcome.is_paid());
+    assert!(matches!(
+        outcome,
+        WaitOutcome::Finished {
+            terminal: Terminal::CompleteUnconfirmed,
+            ..
+        }
+    ));
 }
 
 #[test]

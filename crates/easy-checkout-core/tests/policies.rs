@@ -172,30 +172,51 @@ fn session(status: Option<&str>, payment: Option<&str>) -> SessionStatus {
     .unwrap()
 }
 
+/// The one decision, over both of Easy's vocabularies: the seed's (`succeeded`) and the API
+/// reference's (`complete` / `paid`). Only a payment status makes a session paid.
 #[test]
-fn terminal_states() {
-    assert_eq!(
-        Terminal::of(&session(Some("complete"), Some("succeeded"))),
-        Some(Terminal::Paid)
-    );
-    assert_eq!(
-        Terminal::of(&session(Some("open"), Some("failed"))),
-        Some(Terminal::Failed)
-    );
-    assert_eq!(
-        Terminal::of(&session(Some("expired"), Some("unpaid"))),
-        Some(Terminal::Expired)
-    );
-    assert_eq!(
-        Terminal::of(&session(Some("complete"), Some("unpaid"))),
-        Some(Terminal::Complete)
-    );
-    assert_eq!(Terminal::of(&session(Some("open"), Some("unpaid"))), None);
-    assert_eq!(
-        Terminal::of(&session(Some("open"), Some("processing"))),
-        None
-    );
-    assert_eq!(Terminal::of(&session(None, None)), None);
+fn a_session_is_paid_when_either_vocabulary_says_so_and_only_then() {
+    use Terminal::*;
+    let table: &[(Option<&str>, Option<&str>, Option<Terminal>)] = &[
+        // (status, payment_status, terminal)
+        (Some("complete"), Some("succeeded"), Some(Paid)),
+        (Some("open"), Some("succeeded"), Some(Paid)),
+        (Some("complete"), Some("paid"), Some(Paid)),
+        (None, Some("paid"), Some(Paid)),
+        (Some("expired"), Some("paid"), Some(Paid)),
+        (Some("open"), Some("failed"), Some(Failed)),
+        (Some("complete"), Some("failed"), Some(Failed)),
+        (Some("expired"), Some("unpaid"), Some(Expired)),
+        (Some("expired"), None, Some(Expired)),
+        (Some("complete"), None, Some(CompleteUnconfirmed)),
+        (
+            Some("complete"),
+            Some("no_payment_required"),
+            Some(CompleteUnconfirmed),
+        ),
+        (Some("complete"), Some("unpaid"), None),
+        (Some("complete"), Some("pending"), None),
+        (Some("complete"), Some("processing"), None),
+        (Some("open"), Some("unpaid"), None),
+        (Some("open"), Some("processing"), None),
+        (Some("open"), Some("PAID"), None),
+        (Some("paid"), None, None),
+        (Some("succeeded"), None, None),
+        (None, None, None),
+    ];
+    for &(status, payment, want) in table {
+        let s = session(status, payment);
+        assert_eq!(
+            s.terminal(),
+            want,
+            "status {status:?}, payment_status {payment:?}"
+        );
+        assert_eq!(
+            s.is_paid(),
+            want == Some(Paid),
+            "status {status:?}, payment_status {payment:?}"
+        );
+    }
     let s = session(Some("open"), Some("pending"));
     assert_eq!(
         (s.status, s.payment_status),

@@ -83,7 +83,7 @@ fn wait<T: Transport>(
             let code = match terminal {
                 Terminal::Failed => "PAYMENT_FAILED",
                 Terminal::Expired => "SESSION_EXPIRED",
-                _ => "SESSION_COMPLETE_UNPAID",
+                _ => "SESSION_COMPLETE_UNCONFIRMED",
             };
             Err(CliError::refused(
                 ErrorKind::Api,
@@ -119,7 +119,8 @@ fn terminal_name(terminal: Terminal) -> &'static str {
         Terminal::Paid => "paid",
         Terminal::Failed => "failed",
         Terminal::Expired => "expired",
-        Terminal::Complete => "complete",
+        Terminal::CompleteUnconfirmed => "complete_unconfirmed",
+        _ => "unknown",
     }
 }
 

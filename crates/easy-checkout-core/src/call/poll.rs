@@ -1,8 +1,9 @@
 //! Waiting for a session to be paid: how often to poll and when to stop (the schedule that
 //! [`PaymentWait`](crate::call::PaymentWait) follows).
 //!
-//! A session is finished ([`Terminal`]) when it is paid (`payment_status` `succeeded`), its
-//! payment failed, it expired, or it is complete. The interval starts at
+//! A session is finished when [`SessionStatus::terminal`] says so: paid (`payment_status`
+//! `succeeded` or `paid`), failed, expired, or complete with no payment status to confirm
+//! it. The interval starts at
 //! [`PollPolicy::initial_interval`] and grows by half each poll up to
 //! [`PollPolicy::max_interval`]; a 429's `Retry-After` or an exhausted rate-limit window
 //! stretches the next wait. The last poll happens at the deadline, never after it.
@@ -10,7 +11,7 @@
 use std::time::Duration;
 
 use crate::error::RateLimit;
-use crate::models::{PaymentStatus, SessionState, SessionStatus};
+use crate::models::{SessionStatus, Terminal};
 
 /// Polling settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,32 +40,6 @@ impl PollPolicy {
         Self {
             deadline,
             ..Self::default()
-        }
-    }
-}
-
-/// Why a session needs no more polling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Terminal {
-    /// `payment_status` is `succeeded`: fulfil the order.
-    Paid,
-    /// `payment_status` is `failed`.
-    Failed,
-    /// `status` is `expired`.
-    Expired,
-    /// `status` is `complete` without a succeeded payment.
-    Complete,
-}
-
-impl Terminal {
-    /// Whether `status` is finished, and how.
-    pub fn of(status: &SessionStatus) -> Option<Self> {
-        match (&status.payment_status, &status.status) {
-            (Some(PaymentStatus::Succeeded), _) => Some(Self::Paid),
-            (Some(PaymentStatus::Failed), _) => Some(Self::Failed),
-            (_, Some(SessionState::Expired)) => Some(Self::Expired),
-            (_, Some(SessionState::Complete)) => Some(Self::Complete),
-            _ => None,
         }
     }
 }
@@ -103,7 +78,7 @@ impl Poller {
         status: &SessionStatus,
         rate_limit: &RateLimit,
     ) -> PollStep {
-        if let Some(done) = Terminal::of(status) {
+        if let Some(done) = status.terminal() {
             return PollStep::Done(done);
         }
         // An exhausted window: do not poll before it resets.

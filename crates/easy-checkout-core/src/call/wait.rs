@@ -5,18 +5,19 @@ use std::time::Duration;
 use http::Response;
 
 use crate::call::machine::misuse;
-use crate::call::poll::{PollPolicy, PollStep, Poller, Terminal};
+use crate::call::poll::{PollPolicy, PollStep, Poller};
 use crate::call::retry::RetryPolicy;
 use crate::call::{Call, Machine, Now, Step};
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, TransportError};
-use crate::wire::models::SessionStatus;
+use crate::wire::models::{SessionStatus, Terminal};
 use crate::wire::ops::RetrieveSession;
 
 /// How a wait for payment ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WaitOutcome {
-    /// The session is finished: paid, failed, expired or complete.
+    /// The session is finished: paid, failed, expired, or complete with no payment status
+    /// to confirm it ([`Terminal`]).
     Finished {
         /// How it finished; fulfil only on [`Terminal::Paid`].
         terminal: Terminal,

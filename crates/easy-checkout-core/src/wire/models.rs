@@ -28,10 +28,13 @@ string_enum! {
 }
 
 string_enum! {
-    /// Whether a session has been paid.
+    /// Whether a session has been paid. Two values mean paid: `succeeded` (the seed's word)
+    /// and `paid` (the API reference's); [`PaymentStatus::is_paid`] knows both.
     pub enum PaymentStatus {
-        /// Paid: fulfil the order.
+        /// Paid, in the seed's vocabulary: fulfil the order.
         Succeeded => "succeeded",
+        /// Paid, in the API reference's vocabulary: fulfil the order.
+        Paid => "paid",
         /// Not paid yet.
         Unpaid => "unpaid",
         /// A payment is in flight.
@@ -79,11 +82,75 @@ pub struct SessionStatus {
     pub extra: Extra,
 }
 
-impl SessionStatus {
-    /// `payment_status == "succeeded"`: the seed's test for fulfilment.
+impl PaymentStatus {
+    /// `succeeded` or `paid`: the two words Easy's sources use for a paid session.
     pub fn is_paid(&self) -> bool {
-        self.payment_status == Some(PaymentStatus::Succeeded)
+        matches!(self, Self::Succeeded | Self::Paid)
     }
+}
+
+impl SessionStatus {
+    /// Whether the session is paid: its `payment_status` is `succeeded` or `paid`. Fulfil
+    /// the order when this is `true`. A `status` alone never makes a session paid (see
+    /// [`Terminal::CompleteUnconfirmed`]).
+    pub fn is_paid(&self) -> bool {
+        self.terminal() == Some(Terminal::Paid)
+    }
+
+    /// Whether the session is finished, and how; `None` while it is still open (or its
+    /// payment is in flight). The one place that reads a session's state, in both of Easy's
+    /// vocabularies:
+    ///
+    /// | `payment_status` | `status` | result |
+    /// |---|---|---|
+    /// | `succeeded` or `paid` | any | [`Terminal::Paid`] |
+    /// | `failed` | any | [`Terminal::Failed`] |
+    /// | other, or none | `expired` | [`Terminal::Expired`] |
+    /// | none, or a value this SDK does not know | `complete` | [`Terminal::CompleteUnconfirmed`] |
+    /// | `unpaid`, `pending`, `processing` | `complete` | `None`: a payment is in flight |
+    /// | anything else | `open`, none, or unknown | `None` |
+    ///
+    /// ```
+    /// use easy_checkout_core::{Operation, Terminal, ops::RetrieveSession, http};
+    /// let reply = |body: &str| RetrieveSession::parse_response(&http::Response::new(body.as_bytes().to_vec())).unwrap();
+    /// // The seed's vocabulary and the API reference's: both paid.
+    /// assert!(reply(r#"{"data":{"id":"ecs_1","status":"complete","payment_status":"succeeded"}}"#).is_paid());
+    /// assert!(reply(r#"{"success":true,"data":{"id":"ecs_1","status":"complete","payment_status":"paid"}}"#).is_paid());
+    /// // `complete` alone confirms no payment.
+    /// let complete = reply(r#"{"data":{"id":"ecs_1","status":"complete"}}"#);
+    /// assert_eq!(complete.terminal(), Some(Terminal::CompleteUnconfirmed));
+    /// assert!(!complete.is_paid());
+    /// ```
+    pub fn terminal(&self) -> Option<Terminal> {
+        match (&self.payment_status, &self.status) {
+            (Some(payment), _) if payment.is_paid() => Some(Terminal::Paid),
+            (Some(PaymentStatus::Failed), _) => Some(Terminal::Failed),
+            (_, Some(SessionState::Expired)) => Some(Terminal::Expired),
+            (
+                Some(PaymentStatus::Unpaid | PaymentStatus::Pending | PaymentStatus::Processing),
+                Some(SessionState::Complete),
+            ) => None,
+            (_, Some(SessionState::Complete)) => Some(Terminal::CompleteUnconfirmed),
+            _ => None,
+        }
+    }
+}
+
+/// How a session finished ([`SessionStatus::terminal`]). Fulfil only on [`Terminal::Paid`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Terminal {
+    /// `payment_status` is `succeeded` or `paid`: fulfil the order.
+    Paid,
+    /// `payment_status` is `failed`.
+    Failed,
+    /// `status` is `expired` and no payment status says paid.
+    Expired,
+    /// `status` is `complete` but no payment status confirms a payment (none was sent, or
+    /// one this SDK does not know). Do not fulfil on this alone: for a crypto session,
+    /// read `crypto_status`; otherwise treat the verified `checkout.session.completed`
+    /// webhook as the signal, or retrieve the session again later.
+    CompleteUnconfirmed,
 }
 
 /// `CryptoPaymentStatus`: the on-chain side of a session paid with crypto.
