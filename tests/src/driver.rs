@@ -1,160 +1,300 @@
-//! What a scenario does with a client, over either driver: [`ClientUnderTest`] (and its
-//! [`Checkout`] namespace), implemented for the blocking [`Client`] and for [`OnTokio`], a
-//! blocking facade over the [`AsyncClient`] that runs each call on a tokio runtime it owns.
-//! A scenario is written once, against the trait, and runs over both.
+//! The clients the scenarios drive, one per [`Stack`]: the blocking
+//! [`Client`](easy_checkout_core::Client) over ureq
+//! and over isahc, and the [`AsyncClient`] over reqwest on tokio behind a blocking facade
+//! ([`OnTokio`]). [`TestClient`] gives the three one surface, the blocking client's, so a
+//! scenario is a plain loop:
+//!
+//! ```text
+//! for_each_stack(|stack| {
+//!     let client = stack.client(&fake, 2);
+//!     client.get_config()?;
+//! });
+//! ```
 //!
 //! The facade blocks only at the test boundary: inside a call the machines, the retry
 //! sleeps (`tokio::time::sleep`) and the transport all run async. Scenarios that share one
-//! client between concurrent callers write their callers once, as futures over
-//! [`ClientUnderTest::send_async`], and hand them to [`ClientUnderTest::run_at_once`]: the
-//! blocking client runs each on a thread of its own, the async one each as a tokio task.
+//! client between concurrent callers write each caller once, as a future over
+//! [`TestClient::send_async`], and hand them to [`TestClient::run_at_once`]: a blocking
+//! client runs each on a thread of its own, the async one each as a tokio task.
 
+use std::fmt;
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
+use easy_checkout_core::http::Request;
 use easy_checkout_core::models::{
     CheckoutConfig, CryptoPaymentStatus, KeyInfo, Session, SessionStatus, ValidateResponse,
 };
 use easy_checkout_core::ops::{Confirm, CreateSession, UpdateConfig, Validate};
 use easy_checkout_core::{
-    AsyncClient, AsyncEmbeddedCheckout, AsyncTransport, Client, Config, EmbeddedCheckout, Error,
-    Operation, PollPolicy, Reply, RetryPolicy, Sleep, Transport, TransportSettings, WaitOutcome,
+    AsyncClient, Config, Error, Operation, PollPolicy, Reply, RetryPolicy, Sleep,
+    TransportSettings, WaitOutcome,
 };
+use easy_checkout_fake::FakeEasy;
 
+use crate::fast_retries;
 use crate::reqwest_transport::{self, ReqwestTransport};
 
-/// One caller of a shared client, as a future (see [`ClientUnderTest::run_at_once`]).
+/// A transport under test, with the driver over it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stack {
+    /// The blocking client over `easy-checkout-ureq`.
+    Ureq,
+    /// The blocking client over `easy-checkout-isahc`.
+    Isahc,
+    /// The async client over reqwest on tokio ([`AsyncClientUnderTest`]).
+    Reqwest,
+}
+
+impl Stack {
+    /// Every stack, in the order the scenarios run them.
+    pub const ALL: [Stack; 3] = [Stack::Ureq, Stack::Isahc, Stack::Reqwest];
+
+    /// The name its clients append to the SDK's user agent.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stack::Ureq => easy_checkout_ureq::USER_AGENT_SUFFIX,
+            Stack::Isahc => easy_checkout_isahc::USER_AGENT_SUFFIX,
+            Stack::Reqwest => ASYNC_TRANSPORT_NAME,
+        }
+    }
+
+    /// A client for `fake` with its test key, a 10 s timeout, millisecond backoffs and
+    /// `retries` retries.
+    pub fn client(self, fake: &FakeEasy, retries: u32) -> TestClient {
+        let settings = TransportSettings::default().timeout(Duration::from_secs(10));
+        self.client_with(fake, retries, settings)
+    }
+
+    /// [`client`](Self::client) with other transport settings.
+    pub fn client_with(
+        self,
+        fake: &FakeEasy,
+        retries: u32,
+        settings: TransportSettings,
+    ) -> TestClient {
+        let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&fake.base_url()))
+            .expect("the fake's key and URL make a configuration");
+        self.client_for(config, settings)
+            .with_retry_policy(fast_retries(retries))
+    }
+
+    /// A client for `config` as the stack's constructor makes it (the adapters'
+    /// `with_config`, which appends the transport's name to the user agent), with the
+    /// default retry policy.
+    pub fn client_for(self, config: Config, settings: TransportSettings) -> TestClient {
+        match self {
+            Stack::Ureq => TestClient::Ureq(easy_checkout_ureq::with_config(config, settings)),
+            Stack::Isahc => TestClient::Isahc(easy_checkout_isahc::with_config(config, settings)),
+            Stack::Reqwest => TestClient::Reqwest(OnTokio::new(config, settings)),
+        }
+    }
+}
+
+impl fmt::Display for Stack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Runs `test` over every stack in turn, each on a thread named after the test and the
+/// stack, so a failure says which transport failed
+/// (`thread 'retries::a_get_is_retried… over isahc' panicked at …`).
+pub fn for_each_stack(test: impl Fn(Stack) + Sync) {
+    let test_name = std::thread::current().name().unwrap_or("test").to_owned();
+    let test = &test;
+    std::thread::scope(|scope| {
+        for stack in Stack::ALL {
+            let run = std::thread::Builder::new()
+                .name(format!("{test_name} over {stack}"))
+                .spawn_scoped(scope, move || test(stack))
+                .expect("a thread for the stack");
+            if let Err(panic) = run.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+}
+
+/// One caller of a shared client, as a future (see [`TestClient::run_at_once`]).
 pub type Flow<R> = Pin<Box<dyn Future<Output = R> + Send>>;
 
-/// A client as the scenarios use it: the blocking [`Client`]'s surface, whichever driver is
-/// under it.
-pub trait ClientUnderTest: Sized + Send + Sync + 'static {
-    /// The `embedded_checkout` namespace.
-    type Checkout<'a>: Checkout
-    where
-        Self: 'a;
+/// A client under test: the blocking client's surface, whichever driver is under it.
+pub enum TestClient {
+    /// [`Stack::Ureq`].
+    Ureq(easy_checkout_ureq::Client),
+    /// [`Stack::Isahc`].
+    Isahc(easy_checkout_isahc::Client),
+    /// [`Stack::Reqwest`].
+    Reqwest(OnTokio),
+}
 
-    /// The Embedded Checkout calls.
-    fn embedded_checkout(&self) -> Self::Checkout<'_>;
-    /// Runs any operation.
-    fn send<O: Operation>(&self, op: &O) -> Result<O::Output, Error>;
-    /// Runs any operation, with the response's metadata.
-    fn send_with_meta<O: Operation>(&self, op: &O) -> Result<Reply<O::Output>, Error>;
-    /// `GET /validate-key`.
-    fn validate_key(&self) -> Result<KeyInfo, Error>;
-    /// The configuration.
-    fn config(&self) -> &Config;
+impl TestClient {
     /// Replaces the retry policy.
-    fn with_retry_policy(self, retry: RetryPolicy) -> Self;
+    pub fn with_retry_policy(self, retry: RetryPolicy) -> Self {
+        match self {
+            Self::Ureq(c) => Self::Ureq(c.with_retry_policy(retry)),
+            Self::Isahc(c) => Self::Isahc(c.with_retry_policy(retry)),
+            Self::Reqwest(c) => Self::Reqwest(OnTokio {
+                client: c.client.with_retry_policy(retry),
+                runtime: c.runtime,
+            }),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        match self {
+            Self::Ureq(c) => c.config(),
+            Self::Isahc(c) => c.config(),
+            Self::Reqwest(c) => c.client.config(),
+        }
+    }
+
+    /// The request this client sends for `op` (the first attempt, when it carries no
+    /// generated idempotency key): what its snapshot rendering shows.
+    pub fn request_for<O: Operation>(&self, op: &O) -> Request<Vec<u8>> {
+        self.config().build(op).expect("the operation builds")
+    }
+
+    /// Runs any operation.
+    pub fn send<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
+        self.send_with_meta(op).map(|reply| reply.value)
+    }
+
+    /// Runs any operation, with the response's metadata.
+    pub fn send_with_meta<O: Operation>(&self, op: &O) -> Result<Reply<O::Output>, Error> {
+        match self {
+            Self::Ureq(c) => c.send_with_meta(op),
+            Self::Isahc(c) => c.send_with_meta(op),
+            Self::Reqwest(c) => c.block_on(c.client.send_with_meta(op)),
+        }
+    }
+
+    /// `validate_key`.
+    pub fn validate_key(&self) -> Result<KeyInfo, Error> {
+        match self {
+            Self::Ureq(c) => c.validate_key(),
+            Self::Isahc(c) => c.validate_key(),
+            Self::Reqwest(c) => c.block_on(c.client.validate_key()),
+        }
+    }
+
+    /// `embedded_checkout().create_session`.
+    pub fn create_session(&self, op: &CreateSession) -> Result<Session, Error> {
+        match self {
+            Self::Ureq(c) => c.embedded_checkout().create_session(op),
+            Self::Isahc(c) => c.embedded_checkout().create_session(op),
+            Self::Reqwest(c) => c.block_on(c.client.embedded_checkout().create_session(op)),
+        }
+    }
+
+    /// `embedded_checkout().retrieve_session`.
+    pub fn retrieve_session(&self, id: &str) -> Result<SessionStatus, Error> {
+        match self {
+            Self::Ureq(c) => c.embedded_checkout().retrieve_session(id),
+            Self::Isahc(c) => c.embedded_checkout().retrieve_session(id),
+            Self::Reqwest(c) => c.block_on(c.client.embedded_checkout().retrieve_session(id)),
+        }
+    }
+
+    /// `embedded_checkout().crypto_status`.
+    pub fn crypto_status(&self, id: &str) -> Result<CryptoPaymentStatus, Error> {
+        match self {
+            Self::Ureq(c) => c.embedded_checkout().crypto_status(id),
+            Self::Isahc(c) => c.embedded_checkout().crypto_status(id),
+            Self::Reqwest(c) => c.block_on(c.client.embedded_checkout().crypto_status(id)),
+        }
+    }
+
+    /// `embedded_checkout().validate`.
+    pub fn validate(&self, op: &Validate) -> Result<ValidateResponse, Error> {
+        match self {
+            Self::Ureq(c) => c.embedded_checkout().validate(op),
+            Self::Isahc(c) => c.embedded_checkout().validate(op),
+            Self::Reqwest(c) => c.block_on(c.client.embedded_checkout().validate(op)),
+        }
+    }
+
+    /// `embedded_checkout().confirm`.
+    pub fn confirm(&self, op: &Confirm) -> Result<serde_json::Value, Error> {
+        match self {
+            Self::Ureq(c) => c.embedded_checkout().confirm(op),
+            Self::Isahc(c) => c.embedded_checkout().confirm(op),
+            Self::Reqwest(c) => c.block_on(c.client.embedded_checkout().confirm(op)),
+        }
+    }
+
+    /// `embedded_checkout().get_config`.
+    pub fn get_config(&self) -> Result<CheckoutConfig, Error> {
+        match self {
+            Self::Ureq(c) => c.embedded_checkout().get_config(),
+            Self::Isahc(c) => c.embedded_checkout().get_config(),
+            Self::Reqwest(c) => c.block_on(c.client.embedded_checkout().get_config()),
+        }
+    }
+
+    /// `embedded_checkout().update_config`.
+    pub fn update_config(&self, op: &UpdateConfig) -> Result<CheckoutConfig, Error> {
+        match self {
+            Self::Ureq(c) => c.embedded_checkout().update_config(op),
+            Self::Isahc(c) => c.embedded_checkout().update_config(op),
+            Self::Reqwest(c) => c.block_on(c.client.embedded_checkout().update_config(op)),
+        }
+    }
+
+    /// `embedded_checkout().wait_for_payment`.
+    pub fn wait_for_payment(&self, id: &str, policy: PollPolicy) -> Result<WaitOutcome, Error> {
+        match self {
+            Self::Ureq(c) => c.embedded_checkout().wait_for_payment(id, policy),
+            Self::Isahc(c) => c.embedded_checkout().wait_for_payment(id, policy),
+            Self::Reqwest(c) => {
+                c.block_on(c.client.embedded_checkout().wait_for_payment(id, policy))
+            }
+        }
+    }
 
     /// [`send_with_meta`](Self::send_with_meta) as a future, for the callers of
-    /// [`run_at_once`](Self::run_at_once): the blocking client's call is made when the future
-    /// is polled, the async client's is its own future.
-    fn send_async<'a, O>(
-        &'a self,
-        op: &'a O,
-    ) -> impl Future<Output = Result<Reply<O::Output>, Error>> + Send + 'a
-    where
-        O: Operation + Sync,
-        O::Output: Send;
-
-    /// Runs `flows` at once and returns their outputs in order: the blocking client on a
-    /// thread per flow, the async client as a tokio task per flow on its runtime.
-    fn run_at_once<R: Send + 'static>(&self, flows: Vec<Flow<R>>) -> Vec<R>;
-}
-
-/// Defines [`Checkout`], the `embedded_checkout` namespace as the scenarios use it, and its
-/// two implementations, from one list of the calls.
-macro_rules! checkout_calls {
-    ($($name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
-        /// The `embedded_checkout` namespace of a [`ClientUnderTest`].
-        pub trait Checkout {
-            $(
-                #[doc = concat!("`embedded_checkout().", stringify!($name), "`.")]
-                fn $name(&self, $($arg: $ty),*) -> Result<$out, Error>;
-            )*
-        }
-
-        impl<T: Transport> Checkout for EmbeddedCheckout<'_, T> {
-            $(
-                fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
-                    EmbeddedCheckout::$name(self, $($arg),*)
-                }
-            )*
-        }
-
-        impl<T: AsyncTransport> Checkout for OnTokioCheckout<'_, T> {
-            $(
-                fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
-                    self.runtime.block_on(AsyncEmbeddedCheckout::$name(&self.calls, $($arg),*))
-                }
-            )*
-        }
-    };
-}
-
-checkout_calls! {
-    create_session(params: &CreateSession) -> Session;
-    retrieve_session(session_id: &str) -> SessionStatus;
-    crypto_status(session_id: &str) -> CryptoPaymentStatus;
-    validate(params: &Validate) -> ValidateResponse;
-    confirm(params: &Confirm) -> serde_json::Value;
-    get_config() -> CheckoutConfig;
-    update_config(params: &UpdateConfig) -> CheckoutConfig;
-    wait_for_payment(session_id: &str, policy: PollPolicy) -> WaitOutcome;
-}
-
-impl<T: Transport + Send + Sync + 'static> ClientUnderTest for Client<T> {
-    type Checkout<'a> = EmbeddedCheckout<'a, T>;
-
-    fn embedded_checkout(&self) -> Self::Checkout<'_> {
-        Client::embedded_checkout(self)
-    }
-
-    fn send<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
-        Client::send(self, op)
-    }
-
-    fn send_with_meta<O: Operation>(&self, op: &O) -> Result<Reply<O::Output>, Error> {
-        Client::send_with_meta(self, op)
-    }
-
-    fn validate_key(&self) -> Result<KeyInfo, Error> {
-        Client::validate_key(self)
-    }
-
-    fn config(&self) -> &Config {
-        Client::config(self)
-    }
-
-    fn with_retry_policy(self, retry: RetryPolicy) -> Self {
-        Client::with_retry_policy(self, retry)
-    }
-
-    async fn send_async<'a, O>(&'a self, op: &'a O) -> Result<Reply<O::Output>, Error>
+    /// [`run_at_once`](Self::run_at_once): a blocking client's call is made when the
+    /// future is polled, the async client's is its own future.
+    pub async fn send_async<O>(&self, op: &O) -> Result<Reply<O::Output>, Error>
     where
         O: Operation + Sync,
         O::Output: Send,
     {
-        Client::send_with_meta(self, op)
+        match self {
+            Self::Ureq(c) => c.send_with_meta(op),
+            Self::Isahc(c) => c.send_with_meta(op),
+            Self::Reqwest(c) => c.client.send_with_meta(op).await,
+        }
     }
 
-    fn run_at_once<R: Send + 'static>(&self, flows: Vec<Flow<R>>) -> Vec<R> {
-        std::thread::scope(|scope| {
-            let threads: Vec<_> = flows
-                .into_iter()
-                .map(|flow| scope.spawn(|| block_on(flow)))
-                .collect();
-            threads
-                .into_iter()
-                .map(|t| {
-                    t.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
+    /// Runs `flows` at once and returns their outputs in order: a blocking client's on a
+    /// thread per flow, the async client's as a tokio task per flow on its runtime.
+    pub fn run_at_once<R: Send + 'static>(&self, flows: Vec<Flow<R>>) -> Vec<R> {
+        let Self::Reqwest(on_tokio) = self else {
+            return std::thread::scope(|scope| {
+                let threads: Vec<_> = flows
+                    .into_iter()
+                    .map(|flow| scope.spawn(|| block_on(flow)))
+                    .collect();
+                let joined = threads.into_iter().map(|thread| thread.join());
+                joined
+                    .map(|output| output.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                    .collect()
+            });
+        };
+        on_tokio.block_on(async {
+            let tasks: Vec<_> = flows.into_iter().map(tokio::spawn).collect();
+            let mut outputs = Vec::with_capacity(tasks.len());
+            for task in tasks {
+                let output = task.await;
+                outputs.push(output.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())));
+            }
+            outputs
         })
     }
 }
@@ -178,6 +318,27 @@ fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
+// The async transport under test is named in these three items only: switching to another
+// (the published `easy-checkout-reqwest`, say) is a change here.
+
+/// The async client under test.
+pub type AsyncClientUnderTest = AsyncClient<ReqwestTransport, TokioSleep>;
+
+/// The name the async transport appends to the SDK's user agent.
+const ASYNC_TRANSPORT_NAME: &str = reqwest_transport::USER_AGENT_SUFFIX;
+
+/// The async client for `config` over a transport with `settings`, as a constructor of the
+/// transport's crate makes it (its name appended to the user agent). Called inside the
+/// runtime it will run on.
+fn async_client(config: Config, settings: TransportSettings) -> AsyncClientUnderTest {
+    let config = config.with_user_agent_suffix(ASYNC_TRANSPORT_NAME);
+    AsyncClient::new(
+        ReqwestTransport::with_settings(settings),
+        config,
+        TokioSleep,
+    )
+}
+
 /// A current-thread tokio runtime with its IO and time drivers: what every async client and
 /// transport of these tests runs on (see [`OnTokio`] for why not a multi-threaded one).
 pub fn current_thread_runtime() -> tokio::runtime::Runtime {
@@ -197,115 +358,34 @@ impl Sleep for TokioSleep {
     }
 }
 
-/// An [`AsyncClient`] sleeping on tokio, and the tokio runtime it runs on: each blocking
-/// call is `runtime.block_on(the async call)`.
+/// The [`AsyncClientUnderTest`] and the tokio runtime it runs on: each blocking call of a
+/// [`TestClient`] is `runtime.block_on(the async call)`.
 ///
 /// The runtime is a current-thread one, so the client's callers, its connections' tasks and
-/// the flows of [`ClientUnderTest::run_at_once`] all run as tasks on the calling thread. On
-/// a multi-threaded runtime hyper-util's pool races: a request that starts while the last
+/// the flows of [`TestClient::run_at_once`] all run as tasks on the calling thread. On a
+/// multi-threaded runtime hyper-util's pool races: a request that starts while the last
 /// response's connection is still going back to the pool (a task on a worker thread) opens
 /// a second connection, which `one_client_reuses_its_connection` sees (two connections for
 /// 20 sequential calls in 15 of 20 tries). On this one the connection's task has put it
 /// back before the caller's future is polled again.
-pub struct OnTokio<T> {
-    client: AsyncClient<T, TokioSleep>,
+pub struct OnTokio {
+    client: AsyncClientUnderTest,
     runtime: tokio::runtime::Runtime,
 }
 
-impl<T: AsyncTransport> OnTokio<T> {
-    /// A client over the transport `make` builds inside a new runtime.
-    pub fn new(config: Config, make: impl FnOnce() -> T) -> Self {
+impl OnTokio {
+    /// The async client for `config` and `settings`, on a new runtime.
+    fn new(config: Config, settings: TransportSettings) -> Self {
         let runtime = current_thread_runtime();
-        let transport = {
+        let client = {
             let _inside = runtime.enter();
-            make()
+            async_client(config, settings)
         };
-        Self {
-            client: AsyncClient::new(transport, config, TokioSleep),
-            runtime,
-        }
+        Self { client, runtime }
     }
 
-    /// The async client.
-    pub fn client(&self) -> &AsyncClient<T, TokioSleep> {
-        &self.client
-    }
-}
-
-/// A client for `config` over a [`ReqwestTransport`] with `settings`: the async subject's
-/// `make`, as the adapters' `with_config` (it appends `reqwest` to the user agent).
-pub fn reqwest_with_config(
-    config: Config,
-    settings: TransportSettings,
-) -> OnTokio<ReqwestTransport> {
-    let config = config.with_user_agent_suffix(reqwest_transport::USER_AGENT_SUFFIX);
-    OnTokio::new(config, || ReqwestTransport::with_settings(settings))
-}
-
-/// The `embedded_checkout` namespace of an [`OnTokio`] client.
-pub struct OnTokioCheckout<'a, T> {
-    calls: AsyncEmbeddedCheckout<'a, T, TokioSleep>,
-    runtime: &'a tokio::runtime::Runtime,
-}
-
-impl<T> ClientUnderTest for OnTokio<T>
-where
-    T: AsyncTransport + Send + Sync + 'static,
-{
-    type Checkout<'a> = OnTokioCheckout<'a, T>;
-
-    fn embedded_checkout(&self) -> Self::Checkout<'_> {
-        OnTokioCheckout {
-            calls: self.client.embedded_checkout(),
-            runtime: &self.runtime,
-        }
-    }
-
-    fn send<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
-        self.runtime.block_on(self.client.send(op))
-    }
-
-    fn send_with_meta<O: Operation>(&self, op: &O) -> Result<Reply<O::Output>, Error> {
-        self.runtime.block_on(self.client.send_with_meta(op))
-    }
-
-    fn validate_key(&self) -> Result<KeyInfo, Error> {
-        self.runtime.block_on(self.client.validate_key())
-    }
-
-    fn config(&self) -> &Config {
-        self.client.config()
-    }
-
-    fn with_retry_policy(self, retry: RetryPolicy) -> Self {
-        Self {
-            client: self.client.with_retry_policy(retry),
-            runtime: self.runtime,
-        }
-    }
-
-    fn send_async<'a, O>(
-        &'a self,
-        op: &'a O,
-    ) -> impl Future<Output = Result<Reply<O::Output>, Error>> + Send + 'a
-    where
-        O: Operation + Sync,
-        O::Output: Send,
-    {
-        self.client.send_with_meta(op)
-    }
-
-    fn run_at_once<R: Send + 'static>(&self, flows: Vec<Flow<R>>) -> Vec<R> {
-        self.runtime.block_on(async {
-            let tasks: Vec<_> = flows.into_iter().map(tokio::spawn).collect();
-            let mut outputs = Vec::with_capacity(tasks.len());
-            for task in tasks {
-                let output = task
-                    .await
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-                outputs.push(output);
-            }
-            outputs
-        })
+    /// Runs `future` on the client's runtime.
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
     }
 }

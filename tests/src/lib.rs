@@ -1,51 +1,22 @@
-//! Scenarios shared by the cross-crate tests: each runs against the fake Easy API over real
-//! loopback HTTP, through whichever client the test file passes in (the blocking driver over
-//! ureq or isahc, or the async driver over reqwest: see [`driver`]). A scenario asserts both
-//! sides: what the fake received (method, path, headers, body) and what the caller got.
+//! Support for the cross-crate tests in `tests/`: the clients under test over every
+//! transport ([`driver`]), the comparison of what went on the wire with the snapshot
+//! rendering ([`wire`]), and the transport and TLS suites with their loopback servers.
 
 #![allow(missing_docs)]
 
-pub mod chaos;
 pub mod driver;
 pub mod loopback;
 pub mod reqwest_transport;
-pub mod scenarios;
 pub mod tls_suite;
 pub mod transport_suite;
+pub mod wire;
 
 use std::time::Duration;
 
 use easy_checkout_core::{Client, Config, RetryPolicy, TransportSettings};
-use easy_checkout_fake::FakeEasy;
-
-use crate::driver::ClientUnderTest;
 
 /// Makes a client of one transport from a configuration and transport settings.
 pub type MakeClient<T> = fn(Config, TransportSettings) -> Client<T>;
-
-/// A client under test: its transport's name (as in the user agent) and its constructor
-/// (a [`Client`] over a blocking transport, or an async one: see [`driver`]).
-#[derive(Clone, Copy)]
-pub struct Subject<C> {
-    pub name: &'static str,
-    pub make: fn(Config, TransportSettings) -> C,
-}
-
-impl<C: ClientUnderTest> Subject<C> {
-    /// A client for `fake` with the test key, short backoffs, and `retries` retries.
-    pub fn client(&self, fake: &FakeEasy, retries: u32) -> C {
-        self.client_with(
-            fake,
-            retries,
-            TransportSettings::default().timeout(Duration::from_secs(10)),
-        )
-    }
-
-    pub fn client_with(&self, fake: &FakeEasy, retries: u32, settings: TransportSettings) -> C {
-        let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&fake.base_url())).unwrap();
-        (self.make)(config, settings).with_retry_policy(fast_retries(retries))
-    }
-}
 
 /// The default policy with millisecond backoffs, so retry tests take no time.
 pub fn fast_retries(max_retries: u32) -> RetryPolicy {
@@ -55,19 +26,6 @@ pub fn fast_retries(max_retries: u32) -> RetryPolicy {
         max_backoff: Duration::from_millis(20),
         ..RetryPolicy::default()
     }
-}
-
-/// Generates one `#[test]` per scenario for a transport.
-#[macro_export]
-macro_rules! scenario_tests {
-    ($subject:expr; $($name:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                $crate::scenarios::$name(&$subject);
-            }
-        )*
-    };
 }
 
 /// The README's examples, compiled and run as doctests.

@@ -4,10 +4,9 @@
 use std::alloc::System;
 use std::time::Duration;
 
-use easy_checkout_core::{
-    Client, Config, RetryPolicy, Transport, TransportErrorKind, TransportSettings,
-};
+use easy_checkout_core::{TransportErrorKind, TransportSettings};
 use easy_checkout_fake::{FakeEasy, Fault};
+use easy_checkout_tests::driver::{Stack, for_each_stack};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -16,45 +15,33 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 const REPLY: usize = 256 * 1024 * 1024;
 const CAP: u64 = 1024 * 1024;
 
-fn allocated_while_refusing<T: Transport>(
-    make: fn(Config, TransportSettings) -> Client<T>,
-) -> usize {
+/// The bytes the process allocates while a client over `stack` refuses a `REPLY`-byte body.
+fn allocated_while_refusing(stack: Stack) -> usize {
     let fake = FakeEasy::start().unwrap();
-    let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&fake.base_url())).unwrap();
     let settings = TransportSettings::default()
         .max_body_bytes(CAP)
         .timeout(Duration::from_secs(20));
-    let client = make(config, settings).with_retry_policy(RetryPolicy::never());
-    client.embedded_checkout().get_config().unwrap();
+    let client = stack.client_with(&fake, 0, settings);
+    client.get_config().unwrap();
     fake.inject(Fault::Oversized(REPLY));
     let region = Region::new(GLOBAL);
-    let error = client.embedded_checkout().get_config().unwrap_err();
+    let error = client.get_config().unwrap_err();
     let stats = region.change();
-    assert_eq!(
-        error.as_transport().map(|e| e.kind()),
-        Some(TransportErrorKind::BodyTooLarge),
-        "{error}"
-    );
+    let kind = error.as_transport().map(|e| e.kind());
+    assert_eq!(kind, Some(TransportErrorKind::BodyTooLarge), "{error}");
     stats.bytes_allocated
 }
 
-// One test, so the two transports never share the counter.
+// One test, so the transports never share the counter.
 #[test]
 fn an_oversized_reply_is_refused_within_bounded_memory() {
-    for (name, bytes) in [
-        (
-            "ureq",
-            allocated_while_refusing(easy_checkout_ureq::with_config),
-        ),
-        (
-            "isahc",
-            allocated_while_refusing(easy_checkout_isahc::with_config),
-        ),
-    ] {
-        eprintln!("{name}: {bytes} bytes allocated while refusing a {REPLY}-byte reply");
+    for_each_stack(|stack| {
+        let bytes = allocated_while_refusing(stack);
+        eprintln!("{stack}: {bytes} bytes allocated while refusing a {REPLY}-byte reply");
+        let bound = 4 * CAP as usize;
         assert!(
-            bytes < 4 * CAP as usize,
-            "{name}: {bytes} bytes allocated for a {REPLY}-byte reply"
+            bytes < bound,
+            "{bytes} bytes allocated for a {REPLY}-byte reply"
         );
-    }
+    });
 }

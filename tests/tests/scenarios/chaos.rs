@@ -1,12 +1,13 @@
 //! Exactly once, under load and chaos: several callers (threads sharing a blocking client,
-//! tokio tasks sharing an async one) share one client against the fake while random faults of every kind, the ones that strike after the work is done included,
-//! hit a share of the requests. The verdict comes from the fake's own state, not from what
-//! the client believed.
+//! tokio tasks sharing an async one) share one client against the fake while random faults
+//! of every kind, the ones that strike after the work is done included, hit a share of the
+//! requests. The verdict comes from the fake's own state, not from what the client
+//! believed.
 //!
 //! Seeded: the fault plan of a run follows from its seed (printed first, and in every
-//! failure), `EASY_CHAOS_SEED=<n>` replays it. The callers' interleaving is not replayed, but every
-//! assertion is an invariant that must hold for any interleaving. Bounded: a fixed number of
-//! flows, each call under a short timeout.
+//! failure), `EASY_CHAOS_SEED=<n>` replays it over every transport. The callers'
+//! interleaving is not replayed, but every assertion is an invariant that must hold for any
+//! interleaving. Bounded: a fixed number of flows, each call under a short timeout.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,10 +16,8 @@ use std::time::Duration;
 use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod, RetrieveSession};
 use easy_checkout_core::{Error, TransportSettings};
 use easy_checkout_fake::{FakeEasy, Fault, Match};
+use easy_checkout_tests::driver::{Flow, Stack, TestClient, for_each_stack};
 use serde_json::json;
-
-use crate::Subject;
-use crate::driver::{ClientUnderTest, Flow};
 
 const CALLERS: usize = 4;
 const FLOWS_PER_CALLER: usize = 25;
@@ -149,16 +148,21 @@ fn seed() -> u64 {
 ///   exactly once;
 /// - a keyless confirm was never sent twice;
 /// - whenever a write failed with `outcome_unknown() == false`, it really did not happen.
-pub fn exactly_once_under_load_and_chaos<C: ClientUnderTest>(subject: &Subject<C>) {
+#[test]
+fn exactly_once_under_load_and_chaos() {
     let seed = seed();
     eprintln!("chaos seed {seed} (EASY_CHAOS_SEED={seed} replays the fault plan)");
+    for_each_stack(|stack| under_load_and_chaos(stack, seed));
+}
+
+fn under_load_and_chaos(stack: Stack, seed: u64) {
     let fake = Arc::new(FakeEasy::start().expect("fake starts"));
     let settings = TransportSettings::default()
         .connect_timeout(TIMEOUT)
         .timeout(TIMEOUT)
         .max_body_bytes(64 * 1024);
-    let retrying = Arc::new(subject.client_with(&fake, 3, settings));
-    let single = Arc::new(subject.client_with(&fake, 0, settings));
+    let retrying = Arc::new(stack.client_with(&fake, 3, settings));
+    let single = Arc::new(stack.client_with(&fake, 0, settings));
     let log = Arc::new(Mutex::new(Log::default()));
 
     let callers: Vec<Flow<()>> = (0..CALLERS)
@@ -169,7 +173,7 @@ pub fn exactly_once_under_load_and_chaos<C: ClientUnderTest>(subject: &Subject<C
             Box::pin(async move {
                 for n in 0..FLOWS_PER_CALLER {
                     let tag = format!("{caller}-{n}");
-                    flow(&fake, &log, &*retrying, &*single, &mut rng, &tag).await;
+                    flow(&fake, &log, &retrying, &single, &mut rng, &tag).await;
                 }
             }) as Flow<()>
         })
@@ -190,7 +194,7 @@ pub fn exactly_once_under_load_and_chaos<C: ClientUnderTest>(subject: &Subject<C
     let known = seen.iter().filter(|s| s.certainly_not_applied()).count();
     let ok = seen.iter().filter(|s| matches!(s, Seen::Ok)).count();
     eprintln!(
-        "chaos seed {seed}: {} calls, {requests} requests, {taken} faults injected \
+        "chaos seed {seed} over {stack}: {} calls, {requests} requests, {taken} faults injected \
          ({} queued); {} creates and {} confirms checked against the fake's state: {ok} Ok, \
          {known} failed with the outcome known, {} with it unknown",
         log.calls,
@@ -212,11 +216,11 @@ fn maybe_fault(fake: &FakeEasy, log: &Mutex<Log>, rng: &mut Rng, method: &str, p
     }
 }
 
-async fn flow<C: ClientUnderTest>(
+async fn flow(
     fake: &FakeEasy,
     log: &Mutex<Log>,
-    retrying: &C,
-    single: &C,
+    retrying: &TestClient,
+    single: &TestClient,
     rng: &mut Rng,
     tag: &str,
 ) {
@@ -237,7 +241,6 @@ async fn flow<C: ClientUnderTest>(
         _ => single,
     };
     maybe_fault(fake, log, rng, "POST", "/embedded-checkout");
-    // `send_async` of a `CreateSession` is what `embedded_checkout().create_session` does.
     let created = client.send_async(&params).await.map(|reply| reply.value);
     let seen = Seen::of(&created);
     log.lock().expect("log").creates.push(CreateCall {

@@ -1,0 +1,56 @@
+//! What went on the wire against what the SDK means to send. A request the fake recorded is
+//! turned back into an `http::Request` and both are printed by the core's snapshot renderer
+//! ([`snapshot::render`]), so a difference is one readable diff of the same text the insta
+//! snapshots pin; then the values that rendering hides (the API key, client secrets) are
+//! compared byte for byte.
+
+use easy_checkout_core::http::{HeaderName, HeaderValue, Request};
+use easy_checkout_core::snapshot;
+use easy_checkout_fake::RecordedRequest;
+
+/// `recorded` as an `http::Request`: its URI rebuilt from its `Host` header and its target,
+/// its headers as received but for the framing a transport adds (`Host`, and a
+/// `Content-Length` that matches a non-empty body), and its body.
+pub fn as_http(recorded: &RecordedRequest) -> Request<Vec<u8>> {
+    let host = recorded.header("host").expect("a Host header");
+    let mut request = Request::builder()
+        .method(recorded.method.as_str())
+        .uri(format!("http://{host}{}", recorded.path))
+        .body(recorded.body.clone())
+        .expect("a recorded request is a valid request");
+    let framing = |name: &str, value: &str| {
+        name == "host"
+            || (name == "content-length"
+                && !recorded.body.is_empty()
+                && value == recorded.body.len().to_string())
+    };
+    for (name, value) in &recorded.headers {
+        if !framing(name, value) {
+            request.headers_mut().append(
+                HeaderName::from_bytes(name.as_bytes()).expect("a header name"),
+                HeaderValue::from_str(value).expect("a header value"),
+            );
+        }
+    }
+    request
+}
+
+/// Asserts that `recorded` is `expected` as sent: the same snapshot rendering (method, URI,
+/// headers, body; a difference fails with a line diff of the two), then the same header
+/// values and body bytes, which the rendering redacts.
+#[track_caller]
+pub fn assert_sent(recorded: &RecordedRequest, expected: &Request<Vec<u8>>) {
+    let sent = as_http(recorded);
+    let (wire, snapshot) = (snapshot::render(&sent), snapshot::render(expected));
+    if wire != snapshot {
+        let diff = similar::TextDiff::from_lines(&snapshot, &wire);
+        let mut unified = diff.unified_diff();
+        let unified = unified.header("snapshot rendering", "wire");
+        panic!("what went on the wire is not what the SDK built:\n{unified}");
+    }
+    assert_eq!(
+        (sent.headers(), sent.body()),
+        (expected.headers(), expected.body()),
+        "a value the rendering redacts differs (left: the wire)"
+    );
+}

@@ -1,0 +1,57 @@
+//! The SDK against the fake Easy API over real loopback HTTP: one behaviour per test, each
+//! run over every transport it applies to (`for_each_stack`: the blocking client over
+//! ureq and over isahc, the async client over reqwest on tokio). A request is checked
+//! against the snapshot rendering of what the SDK builds for it (`assert_sent`), plus
+//! what only the wire can show; results, errors and the fake's own state are checked
+//! exactly.
+//!
+//! | module | behaviours |
+//! |---|---|
+//! | `requests` | every operation: the request on the wire and the typed result; secrets |
+//! | `errors` | statuses, bodies and transport failures as typed errors |
+//! | `retries` | what is retried, with which key, and what never is |
+//! | `fulfilment` | waiting for payment, webhooks |
+//! | `shared_client` | one client, one connection, many callers |
+//! | `chaos` | exactly once under load and random faults (seeded: `EASY_CHAOS_SEED`) |
+//! | `custom_transport` | a transport written by hand drives the same client |
+
+mod chaos;
+mod custom_transport;
+mod errors;
+mod fulfilment;
+mod requests;
+mod retries;
+mod shared_client;
+
+use easy_checkout_core::Session;
+use easy_checkout_core::ops::{CreateSession, LineItem};
+use easy_checkout_fake::{FakeEasy, RecordedRequest};
+use easy_checkout_tests::driver::Stack;
+
+/// A fake Easy API on loopback, for one test.
+fn fake() -> FakeEasy {
+    FakeEasy::start().expect("the fake Easy API starts on loopback")
+}
+
+/// The one request the fake received.
+#[track_caller]
+fn only_request(fake: &FakeEasy) -> RecordedRequest {
+    let mut requests = fake.requests();
+    assert_eq!(requests.len(), 1, "exactly one request: {requests:#?}");
+    requests.remove(0)
+}
+
+/// A create of 2 × `price_abc` returning to `https://shop.example/return`.
+fn create_op() -> CreateSession {
+    CreateSession::new(
+        vec![LineItem::new("price_abc", 2)],
+        "https://shop.example/return",
+    )
+}
+
+/// A new session on `fake` (made by a client of its own), with the fake's log cleared.
+fn new_session(stack: Stack, fake: &FakeEasy) -> Session {
+    let session = stack.client(fake, 0).create_session(&create_op()).unwrap();
+    fake.clear_requests();
+    session
+}
