@@ -14,11 +14,10 @@
 
 use std::time::SystemTime;
 
+use easy_checkout_core::secrets::redact::redact;
 use easy_checkout_core::webhook::WebhookError;
 use easy_checkout_core::{Error, ErrorKind, InvalidInput, RetryAfter};
 use serde_json::{Value, json};
-
-use crate::output::redact_secrets;
 
 /// Exit code: the API (or a webhook signature, or a wait) said no.
 pub const EXIT_REFUSED: u8 = 1;
@@ -240,7 +239,7 @@ impl CliError {
                 // details: redact them like every other output.
                 out.details.clone_from(&e.details);
                 if let Some(details) = &mut out.details {
-                    redact_secrets(details);
+                    redact(details);
                 }
                 out.retry_after_seconds =
                     e.retry_after.map(|r| seconds_until(r, SystemTime::now()));

@@ -95,11 +95,6 @@ pub fn stderr(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
-/// Replaces every secret value (a client secret, an API key, under any spelling), at any
-/// depth, with `[REDACTED]`: the core's one redaction, the same the models' `Debug` and the
-/// snapshots use.
-pub use easy_checkout_core::snapshot::redact as redact_secrets;
-
 /// Makes text safe for one terminal line: control characters (newlines, escapes) are
 /// shown escaped instead of acting on the terminal.
 pub fn one_line(text: &str) -> String {
@@ -256,43 +251,6 @@ mod tests {
         let text = render_text(&json!({"id": "a\nb\u{1b}[31m"}));
         assert_eq!(text.lines().count(), 1);
         assert!(text.contains("a\\nb\\u{1b}[31m"));
-    }
-
-    #[test]
-    fn secrets_are_redacted_at_any_depth() {
-        let mut value = json!({"client_secret": "s1", "session": {"client_secret": "s2"},
-            "list": [{"client_secret": "s3"}], "other": "keep", "none": {"client_secret": null}});
-        redact_secrets(&mut value);
-        let text = value.to_string();
-        assert!(!text.contains("s1") && !text.contains("s2") && !text.contains("s3"));
-        assert!(text.contains("keep"));
-        assert_eq!(value["none"]["client_secret"], Value::Null);
-    }
-
-    #[test]
-    fn secret_keys_match_any_spelling() {
-        for key in [
-            "client_secret",
-            "CLIENT_SECRET",
-            "Client_Secret",
-            "clientSecret",
-            "ClientSecret",
-            "client-secret",
-            "Client-Secret",
-            "clientsecret",
-        ] {
-            assert!(easy_checkout_core::snapshot::is_secret_key(key), "{key}");
-            let mut value = json!({"outer": [{key: "s1"}]});
-            redact_secrets(&mut value);
-            assert_eq!(
-                value["outer"][0][key],
-                easy_checkout_core::secret::REDACTED,
-                "{key}"
-            );
-        }
-        for key in ["client", "secret", "client_secret_id", "xclient_secret", ""] {
-            assert!(!easy_checkout_core::snapshot::is_secret_key(key), "{key}");
-        }
     }
 
     #[test]

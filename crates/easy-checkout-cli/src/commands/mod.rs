@@ -9,6 +9,7 @@ mod key;
 mod session;
 mod webhook;
 
+use easy_checkout_core::secrets::redact::redact;
 use easy_checkout_core::{Client, Config, Transport};
 use serde::Serialize;
 use serde_json::Value;
@@ -16,7 +17,7 @@ use serde_json::Value;
 use crate::args::{Cli, Command, ConfigCommand, KeyCommand, SessionCommand};
 use crate::client::{ClientOptions, WithClient, with_client};
 use crate::error::CliError;
-use crate::output::{Printer, redact_secrets};
+use crate::output::Printer;
 
 /// Runs the parsed command line, printing its result; the error is printed by the caller.
 pub fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
@@ -74,9 +75,44 @@ fn to_value<T: Serialize>(value: &T) -> Result<Value, CliError> {
     serde_json::to_value(value).map_err(|_| CliError::render())
 }
 
-/// A result as JSON with every `client_secret` redacted.
+/// A result as JSON with every secret (a client secret, an API key, under any spelling, at
+/// any depth) redacted: the core's one redaction, the same the models' `Debug` and the
+/// snapshots use.
 fn redacted<T: Serialize>(value: &T) -> Result<Value, CliError> {
     let mut value = to_value(value)?;
-    redact_secrets(&mut value);
+    redact(&mut value);
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::redacted;
+
+    #[test]
+    fn results_show_no_secret_at_any_depth_under_any_spelling() {
+        let spellings = [
+            "client_secret",
+            "CLIENT_SECRET",
+            "Client_Secret",
+            "clientSecret",
+            "ClientSecret",
+            "client-secret",
+            "Client-Secret",
+            "clientsecret",
+        ];
+        for key in spellings {
+            let result = json!({key: "s1", "session": {key: "s2"}, "list": [{key: "s3"}],
+                "none": {key: null}});
+            let hidden = "[REDACTED]";
+            let shown = json!({key: hidden, "session": {key: hidden}, "list": [{key: hidden}],
+                "none": {key: null}});
+            assert_eq!(redacted(&result).unwrap(), shown, "{key}");
+        }
+        for key in ["client", "secret", "client_secret_id", "xclient_secret", ""] {
+            let kept = json!({ key: "s1" });
+            assert_eq!(redacted(&kept).unwrap(), kept, "{key}");
+        }
+    }
 }
