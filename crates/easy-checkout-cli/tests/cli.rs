@@ -1,360 +1,471 @@
 //! The real `easy-checkout` binary against the fake Easy API over loopback: every
 //! subcommand, both transports, text and JSON output, every exit code, redaction.
+//!
+//! A test writes a command line as one string ([`cli`], or [`api`] for the fake's key, URL
+//! and a transport), adds environment, stdin or an argument with spaces, runs it expecting
+//! an exit code, and reads the [`Run`]: its text fields, its JSON, its JSON error.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Output, Stdio};
-use std::time::Duration;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant, SystemTime};
 
-use assert_cmd::Command;
 use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
-
 use easy_checkout_core::webhook::{self, WebhookSecret};
-use easy_checkout_fake::{FakeEasy, Fault};
+use easy_checkout_fake::{FakeEasy, Fault, RecordedRequest};
 use serde_json::{Value, json};
 
 const TRANSPORTS: [&str; 2] = ["ureq", "isahc"];
 /// A key the fake accepts, distinct from its TEST_KEY, to check redaction with.
 const SECRET_KEY: &str = "sk_test_cli_redaction_probe_7f3a9c";
+/// The fake's documented webhook signing secret.
+const FAKE_WEBHOOK_SECRET: &str = "whsec_fake_secret";
+/// A card the fake charges.
+const CARD: &str = r#"{"type":"PAYMENT_CARD","token_id":"tok_visa"}"#;
 
-/// What a run of the binary produced.
-#[derive(Debug)]
+/// A command line of `easy-checkout`, with its environment (nothing else: the tests' own
+/// cannot leak into it) and its stdin.
+#[derive(Debug, Clone, Default)]
+struct Cli {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    stdin: Vec<u8>,
+}
+
+/// `easy-checkout` with the arguments of `line` (split at whitespace), in a clean
+/// environment, with an empty stdin.
+fn cli(line: &str) -> Cli {
+    Cli::default().arg(line)
+}
+
+/// [`cli`] with the fake's test key and URL and `--transport transport` first.
+fn api(fake: &FakeEasy, transport: &str, line: &str) -> Cli {
+    let (key, url) = (FakeEasy::TEST_KEY, fake.base_url());
+    cli(&format!(
+        "--api-key {key} --base-url {url} --transport {transport} {line}"
+    ))
+}
+
+impl Cli {
+    /// Appends the arguments of `line`, split at whitespace.
+    fn arg(self, line: &str) -> Self {
+        self.args(&line.split_whitespace().collect::<Vec<_>>())
+    }
+
+    /// Appends `args` as they are (empty, or with spaces).
+    fn args(mut self, args: &[&str]) -> Self {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// Sets the environment variable `name`.
+    fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Feeds `input` on stdin.
+    fn stdin(mut self, input: &[u8]) -> Self {
+        self.stdin = input.to_vec();
+        self
+    }
+
+    /// Starts it with stdout piped and `stderr`, for the tests that read it while it runs.
+    fn spawn(&self, stderr: Stdio) -> std::process::Child {
+        let mut command = std::process::Command::new(cargo_bin!("easy-checkout"));
+        command
+            .env_clear()
+            .envs(self.env.iter().cloned())
+            .args(&self.args);
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr);
+        command.spawn().unwrap()
+    }
+
+    /// Runs it to the end and asserts its exit code, and that no secret it was given shows
+    /// in its output (see [`Cli::secrets`]), under a deadline: a CLI that hangs fails its
+    /// test instead of stalling the suite. (A usage error exits before reading
+    /// stdin: `assert_cmd` takes the broken pipe in its stride.)
+    #[track_caller]
+    fn run(&self, code: i32) -> Run {
+        let mut command = cargo_bin_cmd!("easy-checkout");
+        command
+            .env_clear()
+            .envs(self.env.iter().cloned())
+            .args(&self.args);
+        command.write_stdin(self.stdin.clone());
+        let output = command.timeout(Duration::from_secs(60)).output().unwrap();
+        let run = Run {
+            args: self.args.join(" "),
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        assert!(!run.stderr.contains("panicked"), "{run:?}");
+        assert_eq!(run.code, code, "{run:?}");
+        for secret in self.secrets() {
+            run.hides(secret);
+        }
+        run
+    }
+
+    /// The secrets it was given (`--api-key`, `--client-secret`, `--secret` and their
+    /// variables) that have the shape of real ones: no output may ever show them.
+    fn secrets(&self) -> impl Iterator<Item = &str> {
+        let flags = ["--api-key", "--client-secret", "--secret"];
+        let args = self
+            .args
+            .windows(2)
+            .filter(move |w| flags.contains(&&*w[0]));
+        let names = ["EASY_API_KEY", "EASY_CLIENT_SECRET", "EASY_WEBHOOK_SECRET"];
+        let env = self
+            .env
+            .iter()
+            .filter(move |(name, _)| names.contains(&&**name));
+        let given = args.map(|w| &*w[1]).chain(env.map(|(_, value)| &**value));
+        let real = |s: &&str| {
+            ["sk_", "ecs_secret_", "whsec_"]
+                .iter()
+                .any(|p| s.starts_with(p))
+        };
+        given.filter(real)
+    }
+}
+
+/// What a run printed, and its exit code.
 struct Run {
+    args: String,
     code: i32,
     stdout: String,
     stderr: String,
 }
 
+/// A run as a terminal shows it, for failure messages.
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Run { args, code, .. } = self;
+        let (stdout, stderr) = (&self.stdout, &self.stderr);
+        write!(
+            f,
+            "\n$ easy-checkout {args}\n(exit {code})\n--- stdout\n{stdout}"
+        )?;
+        write!(f, "--- stderr\n{stderr}")
+    }
+}
+
 impl Run {
+    /// Stdout as JSON.
+    #[track_caller]
     fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {self:?}"))
     }
 
-    fn error_json(&self) -> Value {
-        serde_json::from_str(self.stderr.trim())
-            .unwrap_or_else(|e| panic!("stderr is not JSON ({e}): {}", self.stderr))
+    /// The `error` object of the JSON error on stderr.
+    #[track_caller]
+    fn error(&self) -> Value {
+        let json = serde_json::from_str::<Value>(self.stderr.trim());
+        json.unwrap_or_else(|e| panic!("{e}: {self:?}"))["error"].clone()
     }
 
-    /// The value of a `key   value` text line.
+    /// The value of the `key   value` text line named `key`.
+    #[track_caller]
     fn field(&self, key: &str) -> String {
-        self.stdout
-            .lines()
-            .find_map(|line| {
-                let (k, v) = line.split_once(' ')?;
-                (k == key).then(|| v.trim().to_owned())
-            })
-            .unwrap_or_else(|| panic!("no {key} line in:\n{}", self.stdout))
+        let value = self.stdout.lines().find_map(|line| {
+            let (k, v) = line.split_once(' ')?;
+            (k == key).then(|| v.trim().to_owned())
+        });
+        value.unwrap_or_else(|| panic!("no {key} line: {self:?}"))
     }
 
-    fn all(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
+    /// Asserts that the text output shows each field of `expected` with its value.
+    #[track_caller]
+    fn shows(&self, expected: Value) {
+        for (key, want) in expected.as_object().expect("an object") {
+            let shown = self.field(key);
+            assert_eq!(Some(shown.as_str()), want.as_str(), "{key}: {self:?}");
+        }
+    }
+
+    /// Asserts that the JSON output has the fields of `expected` (see [`assert_has`]).
+    #[track_caller]
+    fn json_has(&self, expected: Value) {
+        assert_has(&self.json(), &expected);
+    }
+
+    /// Asserts that the JSON error has the fields of `expected` (see [`assert_has`]).
+    #[track_caller]
+    fn error_has(&self, expected: Value) {
+        assert_has(&self.error(), &expected);
+    }
+
+    /// Asserts that stdout prints `text`.
+    #[track_caller]
+    fn prints(&self, text: &str) {
+        assert!(self.stdout.contains(text), "{text:?} not printed: {self:?}");
+    }
+
+    /// Asserts that stderr says `text`.
+    #[track_caller]
+    fn says(&self, text: &str) {
+        assert!(self.stderr.contains(text), "{text:?} not said: {self:?}");
+    }
+
+    /// Asserts that stderr is one line, `error: …` (ending with `end`).
+    #[track_caller]
+    fn says_one_error_line(&self, end: &str) {
+        let line = self.stderr.starts_with("error: ") && self.stderr.lines().count() == 1;
+        assert!(line && self.stderr.ends_with(end), "{self:?}");
+    }
+
+    /// Asserts that neither stdout nor stderr shows `secret`.
+    #[track_caller]
+    fn hides(&self, secret: &str) {
+        let shown = self.stdout.contains(secret) || self.stderr.contains(secret);
+        assert!(!shown, "{secret} was shown: {self:?}");
     }
 }
 
-/// The variables the CLI reads, removed from every run so the tests' environment cannot
-/// leak into them.
-const CLI_ENV: [&str; 5] = [
-    "EASY_API_KEY",
-    "EASY_API_URL",
-    "EASY_CLIENT_SECRET",
-    "EASY_WEBHOOK_SECRET",
-    "EASY_CA_CERT",
-];
-
-/// A run of the binary, with a clean environment, an empty stdin (`write_stdin` replaces it)
-/// and a deadline: a CLI that hangs fails its test instead of stalling the suite.
-fn command() -> Command {
-    let mut command = cargo_bin_cmd!("easy-checkout");
-    for name in CLI_ENV {
-        command.env_remove(name);
+/// Asserts that the JSON object `value` has every field of `expected` with its value (for
+/// an object, its fields, recursively).
+#[track_caller]
+fn assert_has(value: &Value, expected: &Value) {
+    for (key, want) in expected.as_object().expect("an object") {
+        match want {
+            Value::Object(_) => assert_has(&value[key], want),
+            _ => assert_eq!(&value[key], want, "{key} in {value:#}"),
+        }
     }
-    command.write_stdin([]).timeout(Duration::from_secs(60));
-    command
 }
 
-/// The binary as a plain `std` child, for the tests that read its output while it runs.
-fn spawn_command() -> std::process::Command {
-    let mut command = std::process::Command::new(cargo_bin!("easy-checkout"));
-    for name in CLI_ENV {
-        command.env_remove(name);
-    }
-    command.stdin(Stdio::null());
-    command
-}
-
-/// Runs with `args`, extra environment `env` and `input` on stdin. (A usage error exits
-/// before reading stdin: `assert_cmd` takes the broken pipe in its stride.)
-fn run_env(args: &[&str], env: &[(&str, &str)], input: &[u8]) -> Run {
-    finish(
-        command()
-            .args(args)
-            .envs(env.iter().copied())
-            .write_stdin(input)
-            .output(),
-    )
-}
-
-fn finish(output: std::io::Result<Output>) -> Run {
-    let output = output.expect("the binary runs");
-    let run = Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "the CLI panicked: {}",
-        run.stderr
-    );
-    run
-}
-
-fn run<S: AsRef<str>>(args: &[S]) -> Run {
-    finish(command().args(args.iter().map(AsRef::as_ref)).output())
-}
-
-fn run_with_stdin<S: AsRef<str>>(args: &[S], input: &[u8]) -> Run {
-    finish(
-        command()
-            .args(args.iter().map(AsRef::as_ref))
-            .write_stdin(input)
-            .output(),
-    )
-}
-
-/// Global flags for `fake` over `transport`, then `rest`.
-fn api(fake: &FakeEasy, transport: &str, rest: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "--api-key",
-        FakeEasy::TEST_KEY,
-        "--base-url",
-        &fake.base_url(),
-        "--transport",
-        transport,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.extend(rest.iter().map(|s| s.to_string()));
-    args
-}
-
-fn api_json(fake: &FakeEasy, transport: &str, rest: &[&str]) -> Vec<String> {
-    let mut args = api(fake, transport, &["--output", "json"]);
-    args.extend(rest.iter().map(|s| s.to_string()));
-    args
-}
-
-/// Creates a session through the CLI; returns (id, client_secret).
+/// Creates a session through the CLI; returns its id and client secret.
 fn create(fake: &FakeEasy, transport: &str) -> (String, String) {
-    let out = run(&api_json(
-        fake,
-        transport,
-        &[
-            "session",
-            "create",
-            "--item",
-            "price_a:2",
-            "--return-url",
-            "https://shop.example.com/r",
-        ],
-    ));
-    assert_eq!(out.code, 0, "{out:?}");
-    let v = out.json();
-    (
-        v["id"].as_str().unwrap().to_owned(),
-        v["client_secret"].as_str().unwrap().to_owned(),
-    )
+    let line = "session create --item price_a:2 --return-url https://shop.example.com/r";
+    let create = api(fake, transport, &format!("{line} --output json"));
+    let session = create.run(0).json();
+    let field = |name: &str| session[name].as_str().unwrap().to_owned();
+    (field("id"), field("client_secret"))
 }
 
+/// A keyless `session confirm` of `secret` with [`CARD`] over `transport`, then `line`.
+fn confirm(base_url: &str, transport: &str, secret: &str, line: &str) -> Cli {
+    let global = format!("--base-url {base_url} --transport {transport}");
+    let confirm = format!("session confirm --client-secret {secret} --payment-method {CARD}");
+    cli(&format!("{global} {confirm} {line}"))
+}
+
+/// Whether `request` is one the browser's iframe makes (`validate`, `confirm`): it carries
+/// the client secret, never the API key.
+fn browser_side(request: &RecordedRequest) -> bool {
+    request.path.ends_with("/validate") || request.path.ends_with("/confirm")
+}
+
+/// The confirms the fake received.
+fn confirms(fake: &FakeEasy) -> usize {
+    let requests = fake.requests();
+    let confirms = requests.iter().filter(|r| r.path.ends_with("/confirm"));
+    confirms.count()
+}
+
+/// A fault: the next request gets `status` with the JSON `body`.
+fn replies(status: u16, body: &Value) -> Fault {
+    let body = Some(body.to_string());
+    Fault::Status {
+        status,
+        retry_after: None,
+        body,
+    }
+}
+
+/// A base URL on a loopback port nobody listens on.
 fn closed_port_url() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}/v1/api")
+    format!("http://{}/v1/api", listener.local_addr().unwrap())
 }
+
+/// A path `name` of this test process in the temp directory; with `contents`, written.
+fn temp_file(name: &str, contents: Option<&[u8]>) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("easy-cli-{}-{name}", std::process::id()));
+    if let Some(contents) = contents {
+        std::fs::write(&path, contents).unwrap();
+    }
+    path
+}
+
+// ---- the command line ----
 
 #[test]
 fn help_shows_the_command_tree_without_secrets() {
-    let out = command()
-        .arg("--help")
-        .env("EASY_API_KEY", SECRET_KEY)
-        .output();
-    let out = finish(out);
-    assert_eq!(out.code, 0);
-    for word in [
-        "session",
-        "config",
-        "key",
-        "webhook",
-        "fake-server",
-        "demo",
-        "--api-key",
-        "--base-url",
-        "--transport",
-        "--output",
-        "--timeout",
-        "--max-retries",
-        "--verbose",
-        "--ca-cert",
-        "EASY_API_KEY",
-        "EASY_CA_CERT",
-    ] {
-        assert!(
-            out.stdout.contains(word),
-            "{word} missing from help:\n{}",
-            out.stdout
-        );
+    let out = cli("--help").env("EASY_API_KEY", SECRET_KEY).run(0);
+    let words = "session config key webhook fake-server demo --api-key --base-url --transport \
+        --output --timeout --max-retries --verbose --ca-cert EASY_API_KEY EASY_CA_CERT";
+    for word in words.split_whitespace() {
+        out.prints(word);
     }
-    assert!(!out.all().contains(SECRET_KEY));
-
-    let out = run(&["session", "--help"]);
-    assert_eq!(out.code, 0);
-    for word in [
-        "create",
-        "get",
-        "crypto-status",
-        "validate",
-        "confirm",
-        "wait",
-    ] {
-        assert!(out.stdout.contains(word), "{word} missing:\n{}", out.stdout);
+    let out = cli("session --help").run(0);
+    for word in "create get crypto-status validate confirm wait".split(' ') {
+        out.prints(word);
     }
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    assert_eq!(run::<&str>(&[]).code, 2);
-    assert_eq!(run(&["session"]).code, 2);
-    assert_eq!(
-        run(&["session", "create", "--return-url", "https://a.example"]).code,
-        2
-    );
-    assert_eq!(run(&["--transport", "curl", "key", "check"]).code, 2);
-    assert_eq!(run(&["--timeout", "-1", "key", "check"]).code, 2);
+    let mut usage = vec![
+        String::new(),
+        "session".into(),
+        "session create --return-url https://a.example".into(),
+        "--transport curl key check".into(),
+        "--timeout -1 key check".into(),
+        "session wait ecs_1 --deadline soon".into(),
+    ];
     // Below 1 ms libcurl would wait forever: refused, before or after the subcommand.
     for timeout in ["0", "0.0005", "0.0009", "1e-6"] {
-        assert_eq!(run(&["--timeout", timeout, "key", "check"]).code, 2);
-        assert_eq!(run(&["key", "check", "--timeout", timeout]).code, 2);
+        usage.push(format!("--timeout {timeout} key check"));
+        usage.push(format!("key check --timeout {timeout}"));
     }
-    assert_eq!(
-        run(&["session", "wait", "ecs_1", "--deadline", "soon"]).code,
-        2
-    );
+    for line in usage {
+        cli(&line).run(2);
+    }
 }
+
+#[test]
+fn global_flags_work_before_or_after_the_subcommand() {
+    let fake = FakeEasy::start().unwrap();
+    let (id, _) = create(&fake, "ureq");
+    let (key, base) = (FakeEasy::TEST_KEY, fake.base_url());
+    let expected = json!({"id": id, "status": "open", "payment_status": "unpaid"});
+    for transport in TRANSPORTS {
+        let global = format!("--api-key {key} --base-url {base} --transport {transport}");
+        let global = format!("{global} --output json --timeout 5 --max-retries 0 -v");
+        let before = cli(&format!("{global} session get {id}")).run(0);
+        let after = cli(&format!("session get {id} {global}")).run(0);
+        // Some before the group, some between group and subcommand, some after.
+        let mixed = format!("--output json session --transport {transport} get");
+        let mixed = cli(&format!("{mixed} --api-key {key} {id} --base-url {base}")).run(0);
+        for (out, verbose) in [(before, true), (after, true), (mixed, false)] {
+            assert_eq!(out.json(), expected);
+            assert_eq!(out.stderr.contains("<- 200 in "), verbose, "-v: {out:?}");
+        }
+        // --timeout after the subcommand is applied.
+        fake.inject(Fault::Delay(Duration::from_secs(3)));
+        let slow = "config get --timeout 0.5 --max-retries 0 --output json";
+        let out = api(&fake, transport, slow).run(3);
+        out.error_has(json!({"kind": "timeout"}));
+    }
+    // --max-retries after the subcommand bounds the retries.
+    fake.inject(Fault::status(503));
+    let requests = fake.requests().len();
+    api(&fake, "ureq", "key check --max-retries 0").run(1);
+    assert_eq!(fake.requests().len(), requests + 1, "no retry");
+    // Errors follow an --output given after the subcommand too.
+    let line = format!("session get ecs_1 --base-url {base} --output json");
+    let out = cli(&line).run(2);
+    out.error_has(json!({"details": {"field": "api_key"}}));
+}
+
+#[test]
+fn the_environment_supplies_key_and_url() {
+    let fake = FakeEasy::start().unwrap();
+    let check = cli("key check").env("EASY_API_KEY", SECRET_KEY);
+    check.env("EASY_API_URL", &fake.base_url()).run(0);
+    let sent = &fake.requests()[0];
+    assert_eq!(sent.header("x-easy-api-key"), Some(SECRET_KEY));
+}
+
+#[test]
+fn a_missing_api_key_exits_2() {
+    let fake = FakeEasy::start().unwrap();
+    for command in ["session get ecs_1", "config get", "key check"] {
+        let line = format!("--base-url {} --output json {command}", fake.base_url());
+        let missing = json!({"kind": "invalid_input", "details": {"field": "api_key"}});
+        cli(&line).run(2).error_has(missing);
+    }
+    // A base URL that is neither https nor loopback is invalid input too.
+    let line = format!("--api-key {SECRET_KEY} --base-url http://api.example.com key check");
+    cli(&line).run(2);
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn bad_input_exits_2_and_sends_nothing() {
+    let fake = FakeEasy::start().unwrap();
+    let create = "session create --return-url https://a.example/r";
+    for bad in [
+        "--item price_a:0",
+        "--item price_a:two",
+        "--item price_a:-1",
+        "--item :3",
+        "--item price_a --field metadata={oops",
+        "--item price_a --field plain=text",
+        "--item price_a --field nameonly",
+        "--item price_a --field items=[]",
+    ] {
+        let out = api(&fake, "ureq", &format!("{create} {bad}")).run(2);
+        assert!(out.stderr.starts_with("error: invalid input"), "{out:?}");
+        out.says_one_error_line("\n");
+    }
+    let spaced = api(&fake, "ureq", &format!("{create} --item price_a"));
+    spaced.args(&["--idempotency-key", "has space"]).run(2);
+    for bad in [
+        r#"session confirm --client-secret s --payment-method {"token_id":1}"#,
+        "session get ..",
+        "config set --allowed-origin https://a.example/path",
+    ] {
+        api(&fake, "ureq", bad).run(2);
+    }
+    // JSON mode reports input errors as JSON too.
+    let out = api(&fake, "ureq", &format!("{create} --item p:x --output json")).run(2);
+    out.error_has(json!({"kind": "invalid_input", "status": null}));
+    assert!(fake.requests().is_empty(), "{:#?}", fake.requests());
+}
+
+// ---- sessions ----
 
 #[test]
 fn session_flow_over_both_transports_in_text() {
     let fake = FakeEasy::start().unwrap();
     for transport in TRANSPORTS {
-        let out = run(&api(
-            &fake,
-            transport,
-            &[
-                "session",
-                "create",
-                "--item",
-                "price_a",
-                "--item",
-                "price_b:3",
-                "--return-url",
-                "https://shop.example.com/return",
-                "--idempotency-key",
-                &format!("cli-{transport}"),
-                "--field",
-                r#"metadata={"order":"A-1"}"#,
-            ],
-        ));
-        assert_eq!(out.code, 0, "{out:?}");
-        let id = out.field("id");
-        let secret = out.field("client_secret");
-        assert!(id.starts_with("ecs_"), "{}", out.stdout);
-        assert!(
-            secret.starts_with("ecs_secret_"),
-            "create must hand over the secret"
-        );
-        assert_eq!(out.field("status"), "open");
+        let key = format!("cli-{transport}");
+        let create = "session create --item price_a --item price_b:3";
+        let create = format!("{create} --return-url https://shop.example.com/return");
+        let metadata = r#"metadata={"order":"A-1"}"#;
+        let create = format!("{create} --idempotency-key {key} --field {metadata}");
+        let out = api(&fake, transport, &create).run(0);
+        let (id, secret) = (out.field("id"), out.field("client_secret"));
+        assert!(out.stdout.starts_with("id "), "the id first: {out:?}");
+        assert!(id.starts_with("ecs_"), "{out:?}");
+        assert!(secret.starts_with("ecs_secret_"), "create hands it over");
         // Unknown fields are shown too, flattened.
-        assert_eq!(out.field("metadata.order"), "A-1");
-        assert!(
-            out.stdout.lines().next().unwrap().starts_with("id "),
-            "{}",
-            out.stdout
-        );
+        out.shows(json!({"status": "open", "metadata.order": "A-1"}));
+        let requests = fake.requests();
+        let sent = requests.iter().rfind(|r| r.method == "POST").unwrap();
+        assert_eq!(sent.header("idempotency-key"), Some(key.as_str()));
+        let items = [("price_a", 1), ("price_b", 3)];
+        let items = items.map(|(price, n)| json!({"price_id": price, "quantity": n}));
+        let body = json!({"items": items, "metadata": {"order": "A-1"}});
+        assert_has(&sent.json().unwrap(), &body);
 
-        let created = fake
-            .requests()
-            .into_iter()
-            .rev()
-            .find(|r| r.method == "POST")
-            .unwrap();
-        assert_eq!(
-            created.header("idempotency-key"),
-            Some(format!("cli-{transport}").as_str())
-        );
-        assert_eq!(
-            created.json().unwrap()["items"],
-            json!([{"price_id": "price_a", "quantity": 1}, {"price_id": "price_b", "quantity": 3}])
-        );
-        assert_eq!(created.json().unwrap()["metadata"], json!({"order": "A-1"}));
+        let get = api(&fake, transport, &format!("session get {id}"));
+        let out = get.run(0);
+        out.shows(json!({"id": id, "payment_status": "unpaid"}));
 
-        let out = run(&api(&fake, transport, &["session", "get", &id]));
-        assert_eq!(out.code, 0, "{out:?}");
-        assert_eq!(out.field("id"), id);
-        assert_eq!(out.field("payment_status"), "unpaid");
+        let validate = format!("session validate --client-secret {secret}");
+        let with_origin = format!("{validate} --parent-origin https://shop.example.com");
+        let out = api(&fake, transport, &with_origin).run(0);
+        out.shows(json!({"valid": "true", "session.id": id}));
 
-        let out = run(&api(
-            &fake,
-            transport,
-            &[
-                "session",
-                "validate",
-                "--client-secret",
-                &secret,
-                "--parent-origin",
-                "https://shop.example.com",
-            ],
-        ));
-        assert_eq!(out.code, 0, "{out:?}");
-        assert_eq!(out.field("valid"), "true");
-        assert_eq!(out.field("session.id"), id);
-        assert!(
-            !out.all().contains(&secret),
-            "validate output leaks the secret"
-        );
-
-        let out = run(&api(
-            &fake,
-            transport,
-            &[
-                "session",
-                "confirm",
-                "--client-secret",
-                &secret,
-                "--payment-method",
-                r#"{"type":"PAYMENT_CARD","token_id":"tok_visa"}"#,
-                "--idempotency-key",
-                "confirm-1",
-            ],
-        ));
-        assert_eq!(out.code, 0, "{out:?}");
-        assert_eq!(out.field("payment_status"), "succeeded");
-        assert!(!out.all().contains(&secret));
-
-        let out = run(&api(&fake, transport, &["session", "get", &id]));
-        assert_eq!(out.field("status"), "complete");
-        assert_eq!(out.field("payment_status"), "succeeded");
+        let keyed = "--idempotency-key confirm-1";
+        let out = confirm(&fake.base_url(), transport, &secret, keyed).run(0);
+        out.shows(json!({"payment_status": "succeeded"}));
+        let out = get.run(0);
+        out.shows(json!({"status": "complete", "payment_status": "succeeded"}));
 
         // A finished session is no longer valid: the API said no, exit 1.
-        let out = run(&api(
-            &fake,
-            transport,
-            &["session", "validate", "--client-secret", &secret],
-        ));
-        assert_eq!(out.code, 1, "{out:?}");
-        assert_eq!(out.field("valid"), "false");
-        assert!(out.stderr.contains("SESSION_NOT_VALID"), "{}", out.stderr);
+        let out = api(&fake, transport, &validate).run(1);
+        out.shows(json!({"valid": "false"}));
+        out.says("SESSION_NOT_VALID");
     }
 }
 
@@ -362,71 +473,23 @@ fn session_flow_over_both_transports_in_text() {
 fn session_commands_in_json() {
     let fake = FakeEasy::start().unwrap();
     for transport in TRANSPORTS {
-        let out = run(&api_json(
-            &fake,
-            transport,
-            &[
-                "session",
-                "create",
-                "--item",
-                "price_a:2",
-                "--return-url",
-                "https://shop.example.com/r",
-                "--field",
-                "note=\"hi\"",
-            ],
-        ));
-        assert_eq!(out.code, 0, "{out:?}");
-        let session = out.json();
-        let id = session["id"].as_str().unwrap().to_owned();
-        let secret = session["client_secret"].as_str().unwrap().to_owned();
+        let json = |line: &str| api(&fake, transport, &format!("{line} --output json"));
+        let create = "session create --item price_a:2 --return-url https://shop.example.com/r";
+        let session = json(&format!("{create} --field note=\"hi\"")).run(0).json();
+        let (id, secret) = (&session["id"], session["client_secret"].as_str().unwrap());
         assert!(secret.starts_with("ecs_secret_"));
-        assert_eq!(session["status"], "open");
-        assert_eq!(session["note"], "hi", "unknown fields are kept");
-        assert!(session["expires_at"].is_string());
+        assert_has(&session, &json!({"status": "open", "note": "hi"}));
+        assert!(session["expires_at"].is_string(), "{session}");
 
-        let out = run(&api_json(&fake, transport, &["session", "get", &id]));
-        assert_eq!(out.code, 0);
-        assert_eq!(
-            out.json(),
-            json!({"id": id, "status": "open", "payment_status": "unpaid"})
-        );
-
-        let out = run(&api_json(
-            &fake,
-            transport,
-            &["session", "crypto-status", &id],
-        ));
-        assert_eq!(out.code, 0, "{out:?}");
-        assert_eq!(out.json()["status"], "pending");
-        assert_eq!(out.json()["tx_signature"], Value::Null);
-
-        let out = run(&api_json(
-            &fake,
-            transport,
-            &["session", "validate", "--client-secret", &secret],
-        ));
-        assert_eq!(out.code, 0, "{out:?}");
-        let v = out.json();
-        assert_eq!(v["valid"], true);
-        assert_eq!(v["session"]["id"], id.as_str());
-        assert!(!out.all().contains(&secret));
-
-        let out = run(&api_json(
-            &fake,
-            transport,
-            &[
-                "session",
-                "confirm",
-                "--client-secret",
-                &secret,
-                "--payment-method",
-                r#"{"type":"PAYMENT_CARD","token_id":"tok_visa"}"#,
-            ],
-        ));
-        assert_eq!(out.code, 0, "{out:?}");
-        assert_eq!(out.json()["payment_status"], "succeeded");
-        assert_eq!(out.json()["id"], id.as_str());
+        let out = json(&format!("session get {}", id.as_str().unwrap())).run(0);
+        let expected = json!({"id": id, "status": "open", "payment_status": "unpaid"});
+        assert_eq!(out.json(), expected);
+        let out = json(&format!("session crypto-status {}", id.as_str().unwrap())).run(0);
+        out.json_has(json!({"status": "pending", "tx_signature": null}));
+        let out = json(&format!("session validate --client-secret {secret}")).run(0);
+        out.json_has(json!({"valid": true, "session": {"id": id}}));
+        let out = confirm(&fake.base_url(), transport, secret, "--output json").run(0);
+        out.json_has(json!({"payment_status": "succeeded", "id": id}));
     }
 }
 
@@ -436,85 +499,63 @@ fn crypto_status_with_a_crypto_payment() {
     let (id, _) = create(&fake, "ureq");
     assert!(fake.mark_crypto_paid(&id));
     for transport in TRANSPORTS {
-        let out = run(&api(&fake, transport, &["session", "crypto-status", &id]));
-        assert_eq!(out.code, 0, "{out:?}");
-        assert_eq!(out.field("status"), "confirmed");
-        assert_eq!(out.field("chain"), "solana");
-        assert_eq!(out.field("asset"), "USDC");
-        assert_eq!(out.field("amount"), "2.00");
-        let out = run(&api_json(
-            &fake,
-            transport,
-            &["session", "crypto-status", &id],
-        ));
-        assert_eq!(
-            out.json()["amount"],
-            "2.00",
-            "amount stays a decimal string"
-        );
+        let crypto_status = api(&fake, transport, &format!("session crypto-status {id}"));
+        let out = crypto_status.run(0);
+        out.shows(json!({"status": "confirmed", "chain": "solana", "asset": "USDC"}));
+        out.shows(json!({"amount": "2.00"}));
+        let out = crypto_status.arg("--output json").run(0);
+        out.json_has(json!({"amount": "2.00"})); // A decimal string, never a number.
     }
 }
+
+#[test]
+fn client_secrets_come_from_the_environment() {
+    let fake = FakeEasy::start().unwrap();
+    let (id, secret) = create(&fake, "ureq");
+    let base = fake.base_url();
+    for transport in TRANSPORTS {
+        let line = format!("--base-url {base} --transport {transport} session validate");
+        let validate = cli(&line).arg("--output json");
+        let out = validate.env("EASY_CLIENT_SECRET", &secret).run(0);
+        out.json_has(json!({"valid": true, "session": {"id": id}}));
+    }
+    // The flag wins over the environment.
+    let line = format!("--base-url {base} session validate --client-secret {secret}");
+    let wrong = cli(&line).env("EASY_CLIENT_SECRET", "ecs_secret_wrong");
+    let out = wrong.run(0);
+    out.shows(json!({"valid": "true"}));
+    let line = format!("--base-url {base} --output json session confirm --payment-method {CARD}");
+    let out = cli(&line).env("EASY_CLIENT_SECRET", &secret).run(0);
+    out.json_has(json!({"payment_status": "succeeded"}));
+    let requests = fake.requests();
+    let sent = requests.iter().filter(|r| browser_side(r));
+    let secrets = sent.map(|r| r.json().unwrap()["client_secret"].clone());
+    assert_eq!(secrets.collect::<Vec<_>>(), vec![json!(secret); 4]);
+    // Neither flag nor variable: a usage error, nothing sent.
+    cli(&format!("--base-url {base} session validate")).run(2);
+    assert_eq!(fake.requests().len(), requests.len());
+    // Help names the variable but never prints its value.
+    for command in ["validate", "confirm"] {
+        let help = cli(&format!("session {command} --help"));
+        let out = help.env("EASY_CLIENT_SECRET", &secret).run(0);
+        out.prints("EASY_CLIENT_SECRET");
+    }
+}
+
+// ---- what a failed payment or write says ----
 
 #[test]
 fn confirm_decline_is_an_api_error() {
     let fake = FakeEasy::start().unwrap();
     let (_, secret) = create(&fake, "ureq");
-    let method = format!(
-        r#"{{"type":"PAYMENT_CARD","token_id":"{}"}}"#,
-        FakeEasy::DECLINE_TOKEN
-    );
-    let out = run(&api_json(
-        &fake,
-        "isahc",
-        &[
-            "session",
-            "confirm",
-            "--client-secret",
-            &secret,
-            "--payment-method",
-            &method,
-        ],
-    ));
-    assert_eq!(out.code, 1, "{out:?}");
-    let e = out.error_json();
-    assert_eq!(e["error"]["status"], 402);
-    assert_eq!(e["error"]["code"], "CARD_DECLINED");
-    assert_eq!(e["error"]["kind"], "api");
+    let declined = CARD.replace("tok_visa", FakeEasy::DECLINE_TOKEN);
+    let line = format!("session confirm --client-secret {secret} --payment-method {declined}");
+    let out = api(&fake, "isahc", &format!("{line} --output json")).run(1);
     // Refused by the server: known not to have charged.
-    assert_eq!(e["error"]["outcome_unknown"], false);
-    assert!(!out.all().contains(&secret));
+    let refused = json!({"status": 402, "code": "CARD_DECLINED", "kind": "api"});
+    out.error_has(refused);
+    out.error_has(json!({"outcome_unknown": false}));
 }
-
-/// `session confirm` with `secret` over `transport`, then `extra` flags.
-fn confirm_args(fake_or_url: &str, transport: &str, secret: &str, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "--base-url",
-        fake_or_url,
-        "--transport",
-        transport,
-        "session",
-        "confirm",
-        "--client-secret",
-        secret,
-        "--payment-method",
-        r#"{"type":"PAYMENT_CARD","token_id":"tok_visa"}"#,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args
-}
-
-fn confirms(fake: &FakeEasy) -> usize {
-    fake.requests()
-        .iter()
-        .filter(|r| r.path.ends_with("/confirm"))
-        .count()
-}
-
-const PAYMENT_ADVICE: &str = "; the payment may have gone through: retrieve the session \
-    (`easy-checkout session get SESSION_ID`) before paying again\n";
 
 #[test]
 fn a_confirm_cut_after_sending_says_the_payment_may_have_gone_through() {
@@ -524,29 +565,17 @@ fn a_confirm_cut_after_sending_says_the_payment_may_have_gone_through() {
         for output in ["json", "text"] {
             fake.clear_requests();
             fake.inject(Fault::Close);
-            let out = run(&confirm_args(
-                &fake.base_url(),
-                transport,
-                &secret,
-                &["--output", output],
-            ));
-            assert_eq!(out.code, 3, "{out:?}");
-            assert_eq!(
-                confirms(&fake),
-                1,
-                "a keyless confirm is sent once: {out:?}"
-            );
-            assert!(!out.all().contains(&secret), "{out:?}");
+            let line = format!("--output {output}");
+            let out = confirm(&fake.base_url(), transport, &secret, &line).run(3);
+            assert_eq!(confirms(&fake), 1, "a keyless confirm is sent once");
             if output == "json" {
-                let e = out.error_json();
-                assert_eq!(e["error"]["kind"], "transport", "{out:?}");
-                assert_eq!(e["error"]["details"]["transport"], "io", "{out:?}");
-                assert_eq!(e["error"]["outcome_unknown"], true, "{out:?}");
-                assert_eq!(e["error"]["idempotency_key"], Value::Null);
+                out.error_has(json!({"kind": "transport", "details": {"transport": "io"}}));
+                out.error_has(json!({"outcome_unknown": true, "idempotency_key": null}));
             } else {
-                assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
-                assert!(out.stderr.ends_with(PAYMENT_ADVICE), "{}", out.stderr);
-                assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+                out.says_one_error_line(
+                    "; the payment may have gone through: retrieve the session \
+                     (`easy-checkout session get SESSION_ID`) before paying again\n",
+                );
             }
         }
     }
@@ -558,406 +587,149 @@ fn a_keyed_confirm_that_fails_after_retries_says_to_retry_with_its_key() {
     for transport in TRANSPORTS {
         let (_, secret) = create(&fake, transport);
         let key = format!("confirm-cli-{transport}");
+        let keyed = format!("--idempotency-key {key}");
+        let keyed = confirm(&fake.base_url(), transport, &secret, &keyed);
         fake.clear_requests();
         fake.inject_n(Fault::status(503), 3);
-        let out = run(&confirm_args(
-            &fake.base_url(),
-            transport,
-            &secret,
-            &["--idempotency-key", &key],
-        ));
-        assert_eq!(out.code, 1, "{out:?}");
+        let out = keyed.run(1);
         assert_eq!(confirms(&fake), 3, "the first attempt and two retries");
-        assert_eq!(
-            out.stderr,
-            format!(
-                "error: server error (HTTP 503): INJECTED_FAULT: injected fault: HTTP 503; the payment may \
-                 have gone through: retry with --idempotency-key {key} (the server replays the \
-                 first result), never without it\n"
-            )
+        let expected = format!(
+            "error: server error (HTTP 503): INJECTED_FAULT: injected fault: HTTP 503; the payment \
+             may have gone through: retry with --idempotency-key {key} (the server replays the \
+             first result), never without it\n"
         );
-
+        assert_eq!(out.stderr, expected);
         fake.inject_n(Fault::status(503), 3);
-        let out = run(&confirm_args(
-            &fake.base_url(),
-            transport,
-            &secret,
-            &["--idempotency-key", &key, "--output", "json"],
-        ));
-        let e = out.error_json();
-        assert_eq!(e["error"]["status"], 503);
-        assert_eq!(e["error"]["outcome_unknown"], true);
-        assert_eq!(e["error"]["idempotency_key"], key.as_str());
-        assert!(!out.all().contains(&secret), "{out:?}");
+        let out = keyed.arg("--output json").run(1);
+        out.error_has(json!({"status": 503, "outcome_unknown": true, "idempotency_key": key}));
     }
 }
 
 #[test]
 fn a_confirm_that_never_connected_is_known_not_to_have_charged() {
-    let url = closed_port_url();
+    let (url, secret) = (closed_port_url(), "ecs_secret_never_sent");
     for transport in TRANSPORTS {
-        let out = run(&confirm_args(
-            &url,
-            transport,
-            "ecs_secret_never_sent",
-            &["--output", "json"],
-        ));
-        assert_eq!(out.code, 3, "{out:?}");
-        let e = out.error_json();
-        assert_eq!(e["error"]["details"]["transport"], "connect");
-        assert_eq!(e["error"]["outcome_unknown"], false);
-
-        let out = run(&confirm_args(&url, transport, "ecs_secret_never_sent", &[]));
-        assert_eq!(out.code, 3, "{out:?}");
-        assert!(!out.stderr.contains("may have"), "{}", out.stderr);
-        assert!(!out.all().contains("ecs_secret_never_sent"), "{out:?}");
+        let out = confirm(&url, transport, secret, "--output json").run(3);
+        out.error_has(json!({"details": {"transport": "connect"}, "outcome_unknown": false}));
+        let out = confirm(&url, transport, secret, "").run(3);
+        assert!(!out.stderr.contains("may have"), "{out:?}");
     }
 }
 
 #[test]
 fn other_writes_say_whether_they_may_have_taken_effect() {
     let fake = FakeEasy::start().unwrap();
+    let set_origin = "config set --allowed-origin https://shop.example";
     // Keyless and not retried: nothing to retry with.
     fake.inject(Fault::status(503));
-    let out = run(&api(
-        &fake,
-        "ureq",
-        &[
-            "--max-retries",
-            "0",
-            "config",
-            "set",
-            "--allowed-origin",
-            "https://shop.example",
-        ],
-    ));
-    assert_eq!(out.code, 1, "{out:?}");
-    assert_eq!(
-        out.stderr,
-        "error: server error (HTTP 503): INJECTED_FAULT: injected fault: HTTP 503; it may have taken \
-         effect: check before sending it again\n"
-    );
-    assert!(!out.all().contains(FakeEasy::TEST_KEY), "{out:?}");
+    let out = api(&fake, "ureq", &format!("--max-retries 0 {set_origin}")).run(1);
+    let expected = "error: server error (HTTP 503): INJECTED_FAULT: injected fault: HTTP 503; it \
+        may have taken effect: check before sending it again\n";
+    assert_eq!(out.stderr, expected);
 
     // Retried with a generated key: the advice names the key the fake saw.
     fake.clear_requests();
     fake.inject_n(Fault::status(500), 3);
-    let out = run(&api_json(
-        &fake,
-        "isahc",
-        &[
-            "session",
-            "create",
-            "--item",
-            "price_a",
-            "--return-url",
-            "https://shop.example.com/r",
-        ],
-    ));
-    assert_eq!(out.code, 1, "{out:?}");
-    let e = out.error_json();
-    assert_eq!(e["error"]["outcome_unknown"], true);
+    let create = "session create --item price_a --return-url https://shop.example.com/r";
+    let out = api(&fake, "isahc", &format!("{create} --output json")).run(1);
     let requests = fake.requests();
-    assert_eq!(requests.len(), 3);
-    let sent = requests[0]
-        .header("idempotency-key")
-        .expect("a generated key");
-    assert!(
-        requests
-            .iter()
-            .all(|r| r.header("idempotency-key") == Some(sent))
-    );
-    assert_eq!(e["error"]["idempotency_key"], sent);
-    assert!(!out.all().contains(FakeEasy::TEST_KEY), "{out:?}");
+    let keys: Vec<_> = requests
+        .iter()
+        .map(|r| r.header("idempotency-key"))
+        .collect();
+    assert_eq!(keys, [keys[0]; 3], "one key on every attempt");
+    assert!(keys[0].is_some(), "a generated key");
+    out.error_has(json!({"outcome_unknown": true, "idempotency_key": keys[0]}));
 
-    // Refused: known not to have happened, and reads never are unknown.
+    // Refused: known not to have happened; and a read's outcome is never unknown.
     fake.inject(Fault::status(409));
-    let out = run(&api_json(
-        &fake,
-        "ureq",
-        &["config", "set", "--allowed-origin", "https://shop.example"],
-    ));
-    assert_eq!(
-        out.error_json()["error"]["outcome_unknown"],
-        false,
-        "{out:?}"
-    );
+    let out = api(&fake, "ureq", &format!("{set_origin} --output json")).run(1);
+    out.error_has(json!({"outcome_unknown": false}));
     fake.inject(Fault::Close);
-    let out = run(&api_json(
-        &fake,
-        "ureq",
-        &["--max-retries", "0", "config", "get"],
-    ));
-    assert_eq!(out.code, 3, "{out:?}");
-    assert_eq!(out.error_json()["error"]["outcome_unknown"], false);
+    let out = api(&fake, "ureq", "--max-retries 0 config get --output json").run(3);
+    out.error_has(json!({"outcome_unknown": false}));
 }
 
-#[test]
-fn bad_input_exits_2_and_sends_nothing() {
-    let fake = FakeEasy::start().unwrap();
-    let create = |extra: &[&str]| {
-        let mut rest = vec!["session", "create", "--return-url", "https://a.example/r"];
-        rest.extend_from_slice(extra);
-        run(&api(&fake, "ureq", &rest))
-    };
-    for bad in [
-        &["--item", "price_a:0"][..],
-        &["--item", "price_a:two"],
-        &["--item", "price_a:-1"],
-        &["--item", ":3"],
-        &["--item", "price_a", "--field", "metadata={oops"],
-        &["--item", "price_a", "--field", "plain=text"],
-        &["--item", "price_a", "--field", "nameonly"],
-        &["--item", "price_a", "--field", r#"items=[]"#],
-        &["--item", "price_a", "--idempotency-key", "has space"],
-    ] {
-        let out = create(bad);
-        assert_eq!(out.code, 2, "{bad:?}: {out:?}");
-        assert!(
-            out.stderr.starts_with("error: invalid input"),
-            "{}",
-            out.stderr
-        );
-        assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
-    }
-    let out = run(&api(
-        &fake,
-        "ureq",
-        &[
-            "session",
-            "confirm",
-            "--client-secret",
-            "s",
-            "--payment-method",
-            "{\"token_id\":1}",
-        ],
-    ));
-    assert_eq!(out.code, 2, "{out:?}");
-    let out = run(&api(&fake, "ureq", &["session", "get", ".."]));
-    assert_eq!(out.code, 2, "{out:?}");
-    let out = run(&api(
-        &fake,
-        "ureq",
-        &[
-            "config",
-            "set",
-            "--allowed-origin",
-            "https://a.example/path",
-        ],
-    ));
-    assert_eq!(out.code, 2, "{out:?}");
-
-    // JSON mode reports input errors as JSON too.
-    let out = run(&api_json(
-        &fake,
-        "ureq",
-        &[
-            "session",
-            "create",
-            "--item",
-            "p:x",
-            "--return-url",
-            "https://a.example",
-        ],
-    ));
-    assert_eq!(out.code, 2);
-    let e = out.error_json();
-    assert_eq!(e["error"]["kind"], "invalid_input");
-    assert_eq!(e["error"]["status"], Value::Null);
-
-    assert!(
-        fake.requests().is_empty(),
-        "nothing may be sent: {:?}",
-        fake.requests()
-    );
-}
-
-#[test]
-fn a_missing_api_key_exits_2() {
-    let fake = FakeEasy::start().unwrap();
-    let base = fake.base_url();
-    for rest in [
-        &["session", "get", "ecs_1"][..],
-        &["config", "get"],
-        &["key", "check"],
-    ] {
-        let mut args = vec!["--base-url", &base, "--output", "json"];
-        args.extend_from_slice(rest);
-        let out = run(&args);
-        assert_eq!(out.code, 2, "{out:?}");
-        let e = out.error_json();
-        assert_eq!(e["error"]["kind"], "invalid_input");
-        assert_eq!(e["error"]["details"]["field"], "api_key");
-    }
-    // A bad base URL is invalid input too.
-    let out = run(&[
-        "--api-key",
-        SECRET_KEY,
-        "--base-url",
-        "http://api.example.com",
-        "key",
-        "check",
-    ]);
-    assert_eq!(out.code, 2, "{out:?}");
-    assert!(!out.all().contains(SECRET_KEY));
-    assert!(fake.requests().is_empty());
-}
-
-#[test]
-fn the_environment_supplies_key_and_url() {
-    let fake = FakeEasy::start().unwrap();
-    let out = finish(
-        command()
-            .args(["key", "check"])
-            .env("EASY_API_KEY", SECRET_KEY)
-            .env("EASY_API_URL", fake.base_url())
-            .output(),
-    );
-    assert_eq!(out.code, 0, "{out:?}");
-    assert!(!out.all().contains(SECRET_KEY));
-    assert_eq!(
-        fake.requests()[0].header("x-easy-api-key"),
-        Some(SECRET_KEY)
-    );
-}
+// ---- every exit code ----
 
 #[test]
 fn api_errors_exit_1_with_the_json_error_shape() {
     let fake = FakeEasy::start().unwrap();
     for transport in TRANSPORTS {
-        let out = run(&api_json(
-            &fake,
-            transport,
-            &["session", "get", "ecs_missing"],
-        ));
-        assert_eq!(out.code, 1, "{out:?}");
+        let get = api(&fake, transport, "session get ecs_missing");
+        let out = get.clone().arg("--output json").run(1);
         assert_eq!(out.stdout, "");
-        let e = out.error_json();
-        assert_eq!(
-            e,
-            json!({"error": {
-                "kind": "not_found",
-                "status": 404,
-                "code": "SESSION_NOT_FOUND",
-                "message": "no session has this id",
-                "details": {"session_id": "ecs_missing"},
-                "retry_after_seconds": null,
-                "outcome_unknown": false,
-                "idempotency_key": null,
-            }})
-        );
+        let expected = json!({
+            "kind": "not_found",
+            "status": 404,
+            "code": "SESSION_NOT_FOUND",
+            "message": "no session has this id",
+            "details": {"session_id": "ecs_missing"},
+            "retry_after_seconds": null,
+            "outcome_unknown": false,
+            "idempotency_key": null,
+        });
+        assert_eq!(out.error(), expected);
+        let text = "error: not found (HTTP 404): SESSION_NOT_FOUND: no session has this id\n";
+        assert_eq!(get.run(1).stderr, text);
+    }
+}
 
-        let out = run(&api(&fake, transport, &["session", "get", "ecs_missing"]));
-        assert_eq!(out.code, 1);
-        assert_eq!(
-            out.stderr,
-            "error: not found (HTTP 404): SESSION_NOT_FOUND: no session has this id\n"
-        );
+#[test]
+fn api_error_details_never_echo_a_client_secret() {
+    let fake = FakeEasy::start().unwrap();
+    let leaked = "ecs_secret_echoed_by_the_server_4b1d";
+    let origin = "https://a.example";
+    let details = |secret: &str| {
+        json!({"received": {"client_secret": secret, "parent_origin": origin},
+            "CLIENT_SECRET": secret, "clientSecret": secret, "history": [{"client-secret": secret}]})
+    };
+    let body = json!({"success": false, "error": {"code": "INVALID_REQUEST",
+        "message": "the request was rejected", "details": details(leaked)}});
+    let validate = format!("session validate --client-secret {leaked} --parent-origin {origin}");
+    for transport in TRANSPORTS {
+        for output in ["json", "text"] {
+            fake.inject(replies(400, &body));
+            let out = api(&fake, transport, &format!("{validate} --output {output}")).run(1);
+            if output == "json" {
+                let shown = details("[REDACTED]");
+                out.error_has(json!({"code": "INVALID_REQUEST", "details": shown}));
+            } else {
+                let line = "error: invalid request (HTTP 400): INVALID_REQUEST: the request was \
+                    rejected\n";
+                assert_eq!(out.stderr, line);
+            }
+        }
     }
 }
 
 #[test]
 fn rate_limits_report_retry_after() {
     let fake = FakeEasy::start().unwrap();
+    let get = "--max-retries 0 config get --output json";
     fake.inject(Fault::status_with_retry_after(429, "120"));
-    let out = run(&api_json(
-        &fake,
-        "ureq",
-        &["--max-retries", "0", "config", "get"],
-    ));
-    assert_eq!(out.code, 1, "{out:?}");
-    let e = out.error_json();
-    assert_eq!(e["error"]["kind"], "rate_limited");
-    assert_eq!(e["error"]["status"], 429);
-    assert_eq!(e["error"]["retry_after_seconds"], 120);
-
+    let out = api(&fake, "ureq", get).run(1);
+    out.error_has(json!({"kind": "rate_limited", "status": 429, "retry_after_seconds": 120}));
     // The HTTP-date form becomes seconds from now.
-    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(600);
-    fake.inject(Fault::status_with_retry_after(429, &httpdate_fmt(later)));
-    let out = run(&api_json(
-        &fake,
-        "isahc",
-        &["--max-retries", "0", "config", "get"],
-    ));
-    assert_eq!(out.code, 1, "{out:?}");
-    let secs = out.error_json()["error"]["retry_after_seconds"]
-        .as_u64()
-        .unwrap();
-    assert!((590..=601).contains(&secs), "{secs}");
-
+    let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(600));
+    fake.inject(Fault::status_with_retry_after(429, &later));
+    let seconds = api(&fake, "isahc", get).run(1).error()["retry_after_seconds"].as_u64();
+    assert!((590..=601).contains(&seconds.unwrap()), "{seconds:?}");
     fake.inject(Fault::status(503));
-    let out = run(&api_json(
-        &fake,
-        "ureq",
-        &["--max-retries", "0", "key", "check"],
-    ));
-    assert_eq!(out.code, 1);
-    assert_eq!(out.error_json()["error"]["kind"], "server");
-}
-
-/// An IMF-fixdate, without pulling in a date crate.
-fn httpdate_fmt(t: std::time::SystemTime) -> String {
-    let secs = t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let days = secs / 86_400;
-    let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
-    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
-    // Civil-from-days (Howard Hinnant).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let months = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{weekday}, {d:02} {} {year} {h:02}:{m:02}:{s:02} GMT",
-        months[(month - 1) as usize]
-    )
+    let out = api(&fake, "ureq", "--max-retries 0 key check --output json").run(1);
+    out.error_has(json!({"kind": "server"}));
 }
 
 #[test]
 fn transport_failures_exit_3() {
     let url = closed_port_url();
     for transport in TRANSPORTS {
-        let out = run(&[
-            "--api-key",
-            SECRET_KEY,
-            "--base-url",
-            &url,
-            "--transport",
-            transport,
-            "--max-retries",
-            "0",
-            "--output",
-            "json",
-            "config",
-            "get",
-        ]);
-        assert_eq!(out.code, 3, "{out:?}");
-        assert_eq!(out.error_json()["error"]["kind"], "transport");
-        assert_eq!(out.error_json()["error"]["details"]["transport"], "connect");
-        assert!(!out.all().contains(SECRET_KEY));
-
-        let out = run(&[
-            "--api-key",
-            SECRET_KEY,
-            "--base-url",
-            &url,
-            "--transport",
-            transport,
-            "--max-retries",
-            "0",
-            "key",
-            "check",
-        ]);
-        assert_eq!(out.code, 3);
-        assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
-        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        let global = format!("--api-key {SECRET_KEY} --base-url {url} --transport {transport}");
+        let global = format!("{global} --max-retries 0");
+        let out = cli(&format!("{global} config get --output json")).run(3);
+        out.error_has(json!({"kind": "transport", "details": {"transport": "connect"}}));
+        let out = cli(&format!("{global} key check")).run(3);
+        out.says_one_error_line("\n");
     }
 }
 
@@ -965,14 +737,10 @@ fn transport_failures_exit_3() {
 fn timeouts_exit_3() {
     let fake = FakeEasy::start().unwrap();
     for transport in TRANSPORTS {
-        fake.inject(Fault::Delay(std::time::Duration::from_secs(3)));
-        let out = run(&api_json(
-            &fake,
-            transport,
-            &["--timeout", "0.5", "--max-retries", "0", "config", "get"],
-        ));
-        assert_eq!(out.code, 3, "{out:?}");
-        assert_eq!(out.error_json()["error"]["kind"], "timeout");
+        fake.inject(Fault::Delay(Duration::from_secs(3)));
+        let get = "--timeout 0.5 --max-retries 0 config get --output json";
+        let out = api(&fake, transport, get).run(3);
+        out.error_has(json!({"kind": "timeout"}));
     }
 }
 
@@ -981,95 +749,53 @@ fn undecodable_bodies_exit_4() {
     let fake = FakeEasy::start().unwrap();
     for transport in TRANSPORTS {
         fake.inject(Fault::NotJson);
-        let out = run(&api_json(&fake, transport, &["config", "get"]));
-        assert_eq!(out.code, 4, "{out:?}");
-        let e = out.error_json();
-        assert_eq!(e["error"]["kind"], "decode");
-        assert_eq!(e["error"]["status"], 200);
-
+        let out = api(&fake, transport, "config get --output json").run(4);
+        out.error_has(json!({"kind": "decode", "status": 200}));
         fake.inject(Fault::NotJson);
-        let out = run(&api(&fake, transport, &["config", "get"]));
-        assert_eq!(out.code, 4);
-        assert!(
-            out.stderr.starts_with("error: could not decode"),
-            "{}",
-            out.stderr
-        );
+        let out = api(&fake, transport, "config get").run(4);
+        assert!(out.stderr.starts_with("error: could not decode"), "{out:?}");
     }
 }
+
+// ---- config, key, wait ----
 
 #[test]
 fn config_get_and_set() {
     let fake = FakeEasy::start().unwrap();
+    let origins = ["https://a.example", "https://b.example"];
     for transport in TRANSPORTS {
-        let out = run(&api(
-            &fake,
-            transport,
-            &[
-                "config",
-                "set",
-                "--allowed-origin",
-                "https://a.example",
-                "--allowed-origin",
-                "https://b.example",
-                "--idempotency-key",
-                &format!("cfg-{transport}"),
-            ],
-        ));
-        assert_eq!(out.code, 0, "{out:?}");
-        assert_eq!(
-            out.field("allowed_origins"),
-            "https://a.example, https://b.example"
-        );
+        let key = format!("cfg-{transport}");
+        let [a, b] = origins;
+        let set = format!("config set --allowed-origin {a} --allowed-origin {b}");
+        let set = format!("{set} --idempotency-key {key}");
+        let out = api(&fake, transport, &set).run(0);
+        out.shows(json!({"allowed_origins": origins.join(", ")}));
+        let requests = fake.requests();
+        let patch = requests.iter().rfind(|r| r.method == "PATCH").unwrap();
+        assert_eq!(patch.header("idempotency-key"), Some(key.as_str()));
 
-        let out = run(&api_json(&fake, transport, &["config", "get"]));
-        assert_eq!(out.code, 0, "{out:?}");
-        assert_eq!(
-            out.json()["allowed_origins"],
-            json!(["https://a.example", "https://b.example"])
-        );
-        assert!(out.json()["updated_at"].is_string());
-
-        let out = run(&api(&fake, transport, &["config", "get"]));
-        assert_eq!(out.code, 0);
-        assert!(out.field("updated_at").len() > 4);
+        let out = api(&fake, transport, "config get --output json").run(0);
+        let config = out.json();
+        assert_eq!(config["allowed_origins"], json!(origins));
+        let updated_at = config["updated_at"].as_str().unwrap();
+        let out = api(&fake, transport, "config get").run(0);
+        out.shows(json!({"updated_at": updated_at}));
     }
-    let patch = fake
-        .requests()
-        .into_iter()
-        .find(|r| r.method == "PATCH")
-        .unwrap();
-    assert_eq!(patch.header("idempotency-key"), Some("cfg-ureq"));
 }
 
 #[test]
 fn key_check() {
     let fake = FakeEasy::start().unwrap();
+    let public_key = json!({"basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY});
     for transport in TRANSPORTS {
-        let out = run(&api(&fake, transport, &["key", "check"]));
-        assert_eq!(out.code, 0, "{out:?}");
-        assert_eq!(out.field("basisTheoryPublicApiKey"), "pk_fake_basis_theory");
-        let out = run(&api_json(&fake, transport, &["key", "check"]));
-        assert_eq!(
-            out.json()["basisTheoryPublicApiKey"],
-            "pk_fake_basis_theory"
-        );
-
-        let out = run(&[
-            "--api-key",
-            "sk_test_revoked",
-            "--base-url",
-            &fake.base_url(),
-            "--transport",
-            transport,
-            "--output",
-            "json",
-            "key",
-            "check",
-        ]);
-        assert_eq!(out.code, 1, "{out:?}");
-        assert_eq!(out.error_json()["error"]["kind"], "authentication");
-        assert!(!out.all().contains("sk_test_revoked"));
+        let out = api(&fake, transport, "key check").run(0);
+        out.shows(public_key.clone());
+        let out = api(&fake, transport, "key check --output json").run(0);
+        out.json_has(public_key.clone());
+        let (base, revoked) = (fake.base_url(), "sk_test_revoked");
+        let global = format!("--api-key {revoked} --base-url {base} --transport {transport}");
+        let out = cli(&format!("{global} key check --output json")).run(1);
+        out.error_has(json!({"kind": "authentication"}));
     }
 }
 
@@ -1080,250 +806,98 @@ fn wait_exits_0_once_paid_and_1_while_pending() {
     assert!(fake.mark_paid(&paid));
     let (pending, _) = create(&fake, "ureq");
 
-    let out = run(&api(
-        &fake,
-        "isahc",
-        &["session", "wait", &paid, "--deadline", "2"],
-    ));
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.field("outcome"), "paid");
-    assert_eq!(out.field("session.payment_status"), "succeeded");
+    let out = api(&fake, "isahc", &format!("session wait {paid} --deadline 2")).run(0);
+    out.shows(json!({"outcome": "paid", "session.payment_status": "succeeded"}));
 
-    let started = std::time::Instant::now();
-    let out = run(&api_json(
-        &fake,
-        "ureq",
-        &["session", "wait", &pending, "--deadline", "2"],
-    ));
-    assert_eq!(out.code, 1, "{out:?}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(10));
-    assert_eq!(out.json()["outcome"], "still_pending");
-    assert_eq!(out.json()["session"]["payment_status"], "unpaid");
-    let e = out.error_json();
-    assert_eq!(e["error"]["code"], "STILL_PENDING");
-    assert_eq!(e["error"]["kind"], "timeout");
+    let started = Instant::now();
+    let wait = format!("session wait {pending} --deadline 2 --output json");
+    let out = api(&fake, "ureq", &wait).run(1);
+    assert!(started.elapsed() < Duration::from_secs(10), "a deadline");
+    out.json_has(json!({"outcome": "still_pending", "session": {"payment_status": "unpaid"}}));
+    out.error_has(json!({"code": "STILL_PENDING", "kind": "timeout"}));
 
-    let out = run(&api(
-        &fake,
-        "ureq",
-        &["session", "wait", "ecs_nope", "--deadline", "1"],
-    ));
-    assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("SESSION_NOT_FOUND"));
+    let out = api(&fake, "ureq", "session wait ecs_nope --deadline 1").run(1);
+    out.says("SESSION_NOT_FOUND");
 }
 
 #[test]
 fn wait_on_a_failed_payment_exits_1() {
     let fake = FakeEasy::start().unwrap();
     let (id, _) = create(&fake, "ureq");
-    let body = format!(r#"{{"data":{{"id":"{id}","status":"open","payment_status":"failed"}}}}"#);
-    fake.inject(Fault::Status {
-        status: 200,
-        retry_after: None,
-        body: Some(body),
-    });
-    let out = run(&api(
-        &fake,
-        "ureq",
-        &["session", "wait", &id, "--deadline", "2"],
-    ));
-    assert_eq!(out.code, 1, "{out:?}");
-    assert_eq!(out.field("outcome"), "failed");
-    assert!(out.stderr.contains("PAYMENT_FAILED"), "{}", out.stderr);
+    let body = json!({"data": {"id": id, "status": "open", "payment_status": "failed"}});
+    fake.inject(replies(200, &body));
+    let out = api(&fake, "ureq", &format!("session wait {id} --deadline 2")).run(1);
+    out.shows(json!({"outcome": "failed"}));
+    out.says("PAYMENT_FAILED");
+}
+
+// ---- webhooks ----
+
+const EVENT: &[u8] = br#"{"id":"evt_1","type":"checkout.session.completed","data":{"id":"ecs_1","client_secret":"ecs_secret_hidden"},"created_at":"2026-01-01T00:00:00Z","livemode":false}"#;
+
+/// `webhook verify --secret secret --signature signature` (either may be empty).
+fn verify(secret: &str, signature: &str) -> Cli {
+    cli("webhook verify").args(&["--secret", secret, "--signature", signature])
 }
 
 #[test]
-fn webhook_verify() {
+fn webhook_verify_reads_a_file_or_stdin_and_needs_no_api_key() {
     let secret = "whsec_cli_test";
-    let body = br#"{"id":"evt_1","type":"checkout.session.completed","data":{"id":"ecs_1","client_secret":"ecs_secret_hidden"},"created_at":"2026-01-01T00:00:00Z","livemode":false}"#;
-    let signature = webhook::sign(&WebhookSecret::new(secret), body);
-    let dir = std::env::temp_dir().join(format!("easy-checkout-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("event.json");
-    std::fs::write(&file, body).unwrap();
-    let file = file.to_str().unwrap().to_owned();
-
-    // From a file, text.
-    let out = run(&[
-        "webhook",
-        "verify",
-        "--secret",
-        secret,
-        "--signature",
-        &signature,
-        &file,
-    ]);
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.field("id"), "evt_1");
-    assert_eq!(out.field("type"), "checkout.session.completed");
-    assert_eq!(out.field("data.id"), "ecs_1");
-    assert_eq!(out.field("livemode"), "false");
-    assert!(!out.all().contains(secret));
-    assert!(!out.all().contains("ecs_secret_hidden"));
-
-    // From stdin, JSON.
-    let out = run_with_stdin(
-        &[
-            "--output",
-            "json",
-            "webhook",
-            "verify",
-            "--secret",
-            secret,
-            "--signature",
-            &signature,
-            "-",
-        ],
-        body,
-    );
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.json()["type"], "checkout.session.completed");
-    assert_eq!(out.json()["livemode"], false);
-    let out = run_with_stdin(
-        &[
-            "webhook",
-            "verify",
-            "--secret",
-            secret,
-            "--signature",
-            &signature,
-        ],
-        body,
-    );
-    assert_eq!(out.code, 0, "stdin is the default: {out:?}");
-
-    // Tampered body.
-    let mut tampered = body.to_vec();
-    tampered[10] ^= 1;
-    let out = run_with_stdin(
-        &[
-            "--output",
-            "json",
-            "webhook",
-            "verify",
-            "--secret",
-            secret,
-            "--signature",
-            &signature,
-        ],
-        &tampered,
-    );
-    assert_eq!(out.code, 1, "{out:?}");
-    assert_eq!(out.stdout, "");
-    let e = out.error_json();
-    assert_eq!(e["error"]["code"], "WEBHOOK_SIGNATURE_MISMATCH");
-    assert_eq!(e["error"]["kind"], "authentication");
-    let out = run_with_stdin(
-        &[
-            "webhook",
-            "verify",
-            "--secret",
-            secret,
-            "--signature",
-            &signature,
-        ],
-        &tampered,
-    );
-    assert_eq!(out.code, 1);
-    assert!(
-        out.stderr.starts_with("error: WEBHOOK_SIGNATURE_MISMATCH"),
-        "{}",
-        out.stderr
-    );
-
-    // Missing sha256= prefix.
-    let bare = signature.trim_start_matches("sha256=");
-    let out = run(&[
-        "--output",
-        "json",
-        "webhook",
-        "verify",
-        "--secret",
-        secret,
-        "--signature",
-        bare,
-        &file,
-    ]);
-    assert_eq!(out.code, 1, "{out:?}");
-    assert_eq!(
-        out.error_json()["error"]["code"],
-        "WEBHOOK_SIGNATURE_FORMAT_INVALID"
-    );
-
-    // Empty signature.
-    let out = run(&[
-        "--output",
-        "json",
-        "webhook",
-        "verify",
-        "--secret",
-        secret,
-        "--signature",
-        "",
-        &file,
-    ]);
-    assert_eq!(out.code, 1, "{out:?}");
-    assert_eq!(
-        out.error_json()["error"]["code"],
-        "WEBHOOK_SIGNATURE_MISSING"
-    );
-
-    // Signed, but not an event.
-    let junk = b"not json";
-    let junk_sig = webhook::sign(&WebhookSecret::new(secret), junk);
-    let out = run_with_stdin(
-        &[
-            "--output",
-            "json",
-            "webhook",
-            "verify",
-            "--secret",
-            secret,
-            "--signature",
-            &junk_sig,
-        ],
-        junk,
-    );
-    assert_eq!(out.code, 1, "{out:?}");
-    assert_eq!(
-        out.error_json()["error"]["code"],
-        "WEBHOOK_BODY_INVALID_JSON"
-    );
-    assert_eq!(out.error_json()["error"]["kind"], "invalid_request");
-
-    // A missing file is invalid input.
-    let out = run(&[
-        "webhook",
-        "verify",
-        "--secret",
-        secret,
-        "--signature",
-        &signature,
-        "/nonexistent/x.json",
-    ]);
-    assert_eq!(out.code, 2, "{out:?}");
-
-    // Needs no API key, and ignores a broken environment.
-    let out = finish(
-        command()
-            .args([
-                "webhook",
-                "verify",
-                "--secret",
-                secret,
-                "--signature",
-                &signature,
-                &file,
-            ])
-            .env("EASY_API_URL", "not a url")
-            .output(),
-    );
-    assert_eq!(out.code, 0, "{out:?}");
-    let _ = std::fs::remove_dir_all(&dir);
+    let signature = webhook::sign(&WebhookSecret::new(secret), EVENT);
+    let file = temp_file("event.json", Some(EVENT));
+    let from_file = verify(secret, &signature).args(&[file.to_str().unwrap()]);
+    let out = from_file.run(0);
+    out.hides("ecs_secret_hidden");
+    let event = json!({"id": "evt_1", "type": "checkout.session.completed"});
+    out.shows(json!({"data.id": "ecs_1", "livemode": "false"}));
+    out.shows(event.clone());
+    let from_stdin = verify(secret, &signature).arg("- --output json");
+    let out = from_stdin.stdin(EVENT).run(0);
+    out.json_has(event);
+    out.json_has(json!({"livemode": false}));
+    // Stdin is the default; a broken API environment is no concern of verify.
+    let default = verify(secret, &signature).stdin(EVENT);
+    default.env("EASY_API_URL", "not a url").run(0);
+    std::fs::remove_file(file).unwrap();
 }
 
-/// The fake's documented webhook signing secret.
-const FAKE_WEBHOOK_SECRET: &str = "whsec_fake_secret";
+#[test]
+fn webhook_verify_names_each_failure() {
+    let secret = WebhookSecret::new("whsec_cli_test");
+    let signature = webhook::sign(&secret, EVENT);
+    let mut tampered = EVENT.to_vec();
+    tampered[10] ^= 1;
+    let junk = b"not json";
+    let bare = signature.trim_start_matches("sha256=");
+    let junk_signature = webhook::sign(&secret, junk);
+    let (refused, not_an_event) = ("authentication", "invalid_request");
+    for (signature, body, code, kind) in [
+        (
+            &*signature,
+            &*tampered,
+            "WEBHOOK_SIGNATURE_MISMATCH",
+            refused,
+        ),
+        (bare, EVENT, "WEBHOOK_SIGNATURE_FORMAT_INVALID", refused),
+        ("", EVENT, "WEBHOOK_SIGNATURE_MISSING", refused),
+        (
+            &junk_signature,
+            junk,
+            "WEBHOOK_BODY_INVALID_JSON",
+            not_an_event,
+        ),
+    ] {
+        let verify = verify("whsec_cli_test", signature).stdin(body);
+        let out = verify.clone().arg("--output json").run(1);
+        assert_eq!(out.stdout, "", "nothing verified or printed");
+        out.error_has(json!({"code": code, "kind": kind}));
+        let out = verify.run(1);
+        assert!(out.stderr.starts_with(&format!("error: {code}")), "{out:?}");
+    }
+    // A file that cannot be read is invalid input.
+    let unreadable = verify("whsec_cli_test", &signature).arg("/nonexistent/x.json");
+    unreadable.run(2);
+}
 
 #[test]
 fn webhook_verify_the_fakes_deliveries() {
@@ -1332,479 +906,15 @@ fn webhook_verify_the_fakes_deliveries() {
     let (crypto, _) = create(&fake, "ureq");
     assert!(fake.mark_paid(&card));
     assert!(fake.mark_crypto_paid(&crypto));
-    for (id, kind) in [
-        (&card, "checkout.session.completed"),
-        (&crypto, "checkout.session.crypto_confirmed"),
-    ] {
+    let completed = (&card, "checkout.session.completed");
+    for (id, kind) in [completed, (&crypto, "checkout.session.crypto_confirmed")] {
         let hook = fake.webhook_for(id).unwrap();
-        let out = run_with_stdin(
-            &[
-                "--output",
-                "json",
-                "webhook",
-                "verify",
-                "--secret",
-                FAKE_WEBHOOK_SECRET,
-                "--signature",
-                &hook.signature,
-            ],
-            &hook.body,
-        );
-        assert_eq!(out.code, 0, "{out:?}");
-        let event = out.json();
-        assert_eq!(event["type"], kind);
-        assert_eq!(event["data"]["id"], id.as_str());
-        assert!(!out.all().contains(FAKE_WEBHOOK_SECRET));
-
-        let out = run_with_stdin(
-            &[
-                "webhook",
-                "verify",
-                "--secret",
-                "wrong",
-                "--signature",
-                &hook.signature,
-            ],
-            &hook.body,
-        );
-        assert_eq!(out.code, 1, "{out:?}");
-        assert!(out.stderr.contains("WEBHOOK_SIGNATURE_MISMATCH"));
+        let verify = |secret| verify(secret, &hook.signature).stdin(&hook.body);
+        let out = verify(FAKE_WEBHOOK_SECRET).arg("--output json").run(0);
+        out.json_has(json!({"type": kind, "data": {"id": id}}));
+        verify("wrong").run(1).says("WEBHOOK_SIGNATURE_MISMATCH");
     }
     assert_eq!(fake.requests().len(), 2, "verify sends nothing");
-}
-
-#[test]
-fn verbose_logs_requests_without_secrets() {
-    let fake = FakeEasy::start().unwrap();
-    let base = fake.base_url();
-    for transport in TRANSPORTS {
-        let global = [
-            "--api-key",
-            SECRET_KEY,
-            "--base-url",
-            &base,
-            "--transport",
-            transport,
-            "-v",
-        ];
-        let with = |rest: &[&str]| {
-            let mut args = global.to_vec();
-            args.extend_from_slice(rest);
-            run(&args)
-        };
-        let out = with(&[
-            "session",
-            "create",
-            "--item",
-            "price_a",
-            "--return-url",
-            "https://a.example/r",
-        ]);
-        assert_eq!(out.code, 0, "{out:?}");
-        assert!(
-            out.stderr
-                .contains(&format!("-> POST {base}/embedded-checkout (retry 0)")),
-            "{}",
-            out.stderr
-        );
-        assert!(out.stderr.contains("<- 200 in "), "{}", out.stderr);
-        let secret = out.field("client_secret");
-
-        let out2 = with(&["session", "validate", "--client-secret", &secret]);
-        assert_eq!(out2.code, 0, "{out2:?}");
-        let out3 = with(&[
-            "session",
-            "confirm",
-            "--client-secret",
-            &secret,
-            "--payment-method",
-            r#"{"type":"PAYMENT_CARD","token_id":"tok_visa"}"#,
-        ]);
-        assert_eq!(out3.code, 0, "{out3:?}");
-        let out4 = with(&["session", "get", "ecs_missing"]);
-        assert_eq!(out4.code, 1);
-        assert!(out4.stderr.contains("<- 404 in "), "{}", out4.stderr);
-        for out in [&out, &out2, &out3, &out4] {
-            assert!(
-                !out.all().contains(SECRET_KEY),
-                "the API key leaked: {out:?}"
-            );
-        }
-        for out in [&out2, &out3, &out4] {
-            assert!(
-                !out.all().contains(&secret),
-                "a client secret leaked: {out:?}"
-            );
-        }
-    }
-    let requests = fake.requests();
-    let browser_side: Vec<_> = requests
-        .iter()
-        .filter(|r| r.path.ends_with("/validate") || r.path.ends_with("/confirm"))
-        .collect();
-    assert_eq!(browser_side.len(), 4);
-    for request in browser_side {
-        assert_eq!(
-            request.header("x-easy-api-key"),
-            None,
-            "{} carried the API key",
-            request.path
-        );
-    }
-    let server_side = requests
-        .iter()
-        .find(|r| r.method == "POST" && r.path.ends_with("/embedded-checkout"));
-    assert_eq!(
-        server_side.unwrap().header("x-easy-api-key"),
-        Some(SECRET_KEY)
-    );
-}
-
-#[test]
-fn retries_are_logged_and_bounded() {
-    let fake = FakeEasy::start().unwrap();
-    fake.inject(Fault::status(503));
-    let out = run(&api(
-        &fake,
-        "ureq",
-        &["-v", "--max-retries", "1", "config", "get"],
-    ));
-    assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stderr.contains("<- 503 in "), "{}", out.stderr);
-    assert!(out.stderr.contains(".. retry 1 in "), "{}", out.stderr);
-    assert!(out.stderr.contains("(retry 1)"), "{}", out.stderr);
-    assert_eq!(fake.requests().len(), 2);
-}
-
-#[test]
-fn demo_runs_the_whole_flow() {
-    for transport in TRANSPORTS {
-        let out = finish(
-            command()
-                .args(["--transport", transport, "demo"])
-                .env("EASY_API_KEY", "garbage key with spaces")
-                .env("EASY_API_URL", "http://not-loopback.example.com")
-                .output(),
-        );
-        assert_eq!(out.code, 0, "{out:?}");
-        let mut at = 0;
-        for op in [
-            "create_session",
-            "validate",
-            "confirm",
-            "retrieve_session",
-            "crypto_status",
-            "get_config",
-            "update_config",
-            "webhook_verify",
-            "wait_for_payment",
-        ] {
-            let found = out.stdout[at..]
-                .lines()
-                .position(|l| l.starts_with(op))
-                .unwrap_or_else(|| panic!("{op} missing or out of order:\n{}", out.stdout));
-            at += out.stdout[at..]
-                .lines()
-                .take(found + 1)
-                .map(|l| l.len() + 1)
-                .sum::<usize>();
-        }
-        assert!(
-            out.stdout.contains("payment_status=succeeded"),
-            "{}",
-            out.stdout
-        );
-        assert!(
-            out.stdout.contains("client_secret=[REDACTED]"),
-            "{}",
-            out.stdout
-        );
-        assert!(
-            !out.stdout.contains("ecs_secret_"),
-            "a client secret leaked:\n{}",
-            out.stdout
-        );
-    }
-
-    let out = run(&["--output", "json", "demo"]);
-    assert_eq!(out.code, 0, "{out:?}");
-    let v = out.json();
-    let steps: Vec<&str> = v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        steps,
-        [
-            "create_session",
-            "validate",
-            "confirm",
-            "retrieve_session",
-            "crypto_status",
-            "get_config",
-            "update_config",
-            "webhook_verify",
-            "wait_for_payment"
-        ]
-    );
-    assert!(!out.stdout.contains("ecs_secret_"));
-}
-
-#[test]
-fn fake_server_serves_until_killed() {
-    let mut child = spawn_command()
-        .args(["fake-server"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut base_url = None;
-    let mut key = None;
-    let mut control = None;
-    for _ in 0..3 {
-        let line = lines.next().unwrap().unwrap();
-        let (k, v) = line.split_once(' ').unwrap();
-        match k {
-            "base_url" => base_url = Some(v.trim().to_owned()),
-            "api_key" => key = Some(v.trim().to_owned()),
-            "control_url" => control = Some(v.trim().to_owned()),
-            other => panic!("unexpected line {other}"),
-        }
-    }
-    let (base_url, key) = (base_url.unwrap(), key.unwrap());
-    assert_eq!(control.unwrap(), format!("{base_url}/__fake/"));
-    let out = run(&["--api-key", &key, "--base-url", &base_url, "key", "check"]);
-    // The control API answers on the same port.
-    let addr = base_url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream
-        .write_all(b"GET /__fake/requests HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(key, FakeEasy::TEST_KEY);
-    assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
-    assert!(reply.contains(r#""path":"/validate-key""#), "{reply}");
-}
-
-#[test]
-fn a_closed_stdout_is_not_a_panic() {
-    let fake = FakeEasy::start().unwrap();
-    let mut child = spawn_command()
-        .args(api(&fake, "ureq", &["config", "get"]))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = finish(child.wait_with_output());
-    assert_eq!(out.code, 0, "{out:?}");
-}
-
-#[test]
-fn global_flags_work_before_or_after_the_subcommand() {
-    let fake = FakeEasy::start().unwrap();
-    let (id, _) = create(&fake, "ureq");
-    let base = fake.base_url();
-    let expected = json!({"id": id, "status": "open", "payment_status": "unpaid"});
-    for transport in TRANSPORTS {
-        let before = run(&[
-            "--api-key",
-            FakeEasy::TEST_KEY,
-            "--base-url",
-            &base,
-            "--transport",
-            transport,
-            "--output",
-            "json",
-            "--timeout",
-            "5",
-            "--max-retries",
-            "0",
-            "-v",
-            "session",
-            "get",
-            &id,
-        ]);
-        let after = run(&[
-            "session",
-            "get",
-            &id,
-            "--api-key",
-            FakeEasy::TEST_KEY,
-            "--base-url",
-            &base,
-            "--transport",
-            transport,
-            "--output",
-            "json",
-            "--timeout",
-            "5",
-            "--max-retries",
-            "0",
-            "-v",
-        ]);
-        // Mixed: some before the group, some between group and subcommand, some after.
-        let mixed = run(&[
-            "--output",
-            "json",
-            "session",
-            "--transport",
-            transport,
-            "get",
-            "--api-key",
-            FakeEasy::TEST_KEY,
-            &id,
-            "--base-url",
-            &base,
-        ]);
-        for out in [&before, &after, &mixed] {
-            assert_eq!(out.code, 0, "{out:?}");
-            assert_eq!(out.json(), expected);
-        }
-        for out in [&before, &after] {
-            assert!(out.stderr.contains("<- 200 in "), "-v: {}", out.stderr);
-        }
-    }
-
-    // --max-retries after the subcommand bounds the retries.
-    fake.inject(Fault::status(503));
-    let requests = fake.requests().len();
-    let out = run(&api(&fake, "ureq", &["key", "check", "--max-retries", "0"]));
-    assert_eq!(out.code, 1, "{out:?}");
-    assert_eq!(fake.requests().len(), requests + 1, "no retry");
-
-    // --timeout after the subcommand is applied.
-    for transport in TRANSPORTS {
-        fake.inject(Fault::Delay(std::time::Duration::from_secs(3)));
-        let out = run(&api(
-            &fake,
-            transport,
-            &[
-                "config",
-                "get",
-                "--timeout",
-                "0.5",
-                "--max-retries",
-                "0",
-                "--output",
-                "json",
-            ],
-        ));
-        assert_eq!(out.code, 3, "{out:?}");
-        assert_eq!(out.error_json()["error"]["kind"], "timeout");
-    }
-
-    // Errors follow an --output given after the subcommand too.
-    let out = run(&[
-        "session",
-        "get",
-        "ecs_1",
-        "--base-url",
-        &base,
-        "--output",
-        "json",
-    ]);
-    assert_eq!(out.code, 2, "{out:?}");
-    assert_eq!(out.error_json()["error"]["details"]["field"], "api_key");
-}
-
-#[test]
-fn client_secrets_come_from_the_environment() {
-    let fake = FakeEasy::start().unwrap();
-    let (id, secret) = create(&fake, "ureq");
-    let base = fake.base_url();
-    for transport in TRANSPORTS {
-        let out = run_env(
-            &[
-                "--base-url",
-                &base,
-                "--transport",
-                transport,
-                "--output",
-                "json",
-                "session",
-                "validate",
-            ],
-            &[("EASY_CLIENT_SECRET", &secret)],
-            b"",
-        );
-        assert_eq!(out.code, 0, "{out:?}");
-        assert_eq!(out.json()["valid"], true);
-        assert_eq!(out.json()["session"]["id"], id.as_str());
-        assert!(!out.all().contains(&secret));
-    }
-    // The flag wins over the environment.
-    let out = run_env(
-        &[
-            "--base-url",
-            &base,
-            "session",
-            "validate",
-            "--client-secret",
-            &secret,
-        ],
-        &[("EASY_CLIENT_SECRET", "ecs_secret_wrong")],
-        b"",
-    );
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.field("valid"), "true");
-
-    let out = run_env(
-        &[
-            "--base-url",
-            &base,
-            "--output",
-            "json",
-            "session",
-            "confirm",
-            "--payment-method",
-            r#"{"type":"PAYMENT_CARD","token_id":"tok_visa"}"#,
-        ],
-        &[("EASY_CLIENT_SECRET", &secret)],
-        b"",
-    );
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.json()["payment_status"], "succeeded");
-    assert!(!out.all().contains(&secret));
-    let sent: Vec<_> = fake
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.ends_with("/validate") || r.path.ends_with("/confirm"))
-        .collect();
-    assert_eq!(sent.len(), 4);
-    for request in sent {
-        assert_eq!(
-            request.json().unwrap()["client_secret"],
-            secret.as_str(),
-            "{}",
-            request.path
-        );
-    }
-
-    // Neither flag nor variable: a usage error, nothing sent.
-    let before = fake.requests().len();
-    let out = run(&["--base-url", &base, "session", "validate"]);
-    assert_eq!(out.code, 2, "{out:?}");
-    assert_eq!(fake.requests().len(), before);
-
-    // Help names the variable but never prints its value.
-    for sub in ["validate", "confirm"] {
-        let out = run_env(
-            &["session", sub, "--help"],
-            &[("EASY_CLIENT_SECRET", &secret)],
-            b"",
-        );
-        assert_eq!(out.code, 0, "{out:?}");
-        assert!(out.stdout.contains("EASY_CLIENT_SECRET"), "{}", out.stdout);
-        assert!(!out.all().contains(&secret), "{}", out.stdout);
-    }
 }
 
 #[test]
@@ -1813,49 +923,20 @@ fn the_webhook_secret_comes_from_the_environment() {
     let (id, _) = create(&fake, "ureq");
     assert!(fake.mark_paid(&id));
     let hook = fake.webhook_for(&id).unwrap();
-    let verify = [
-        "--output",
-        "json",
-        "webhook",
-        "verify",
-        "--signature",
-        &hook.signature,
-    ];
-
-    let out = run_env(
-        &verify,
-        &[("EASY_WEBHOOK_SECRET", FAKE_WEBHOOK_SECRET)],
-        &hook.body,
-    );
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(out.json()["data"]["id"], id.as_str());
-    assert!(!out.all().contains(FAKE_WEBHOOK_SECRET));
-
-    let out = run_env(&verify, &[("EASY_WEBHOOK_SECRET", "wrong")], &hook.body);
-    assert_eq!(out.code, 1, "{out:?}");
-    assert_eq!(
-        out.error_json()["error"]["code"],
-        "WEBHOOK_SIGNATURE_MISMATCH"
-    );
-
-    // The flag wins over the environment.
-    let mut with_flag = verify.to_vec();
-    with_flag.extend(["--secret", FAKE_WEBHOOK_SECRET]);
-    let out = run_env(&with_flag, &[("EASY_WEBHOOK_SECRET", "wrong")], &hook.body);
-    assert_eq!(out.code, 0, "{out:?}");
-
-    // Neither: a usage error.
-    let out = run_env(&verify, &[], &hook.body);
-    assert_eq!(out.code, 2, "{out:?}");
-
-    let out = run_env(
-        &["webhook", "verify", "--help"],
-        &[("EASY_WEBHOOK_SECRET", FAKE_WEBHOOK_SECRET)],
-        b"",
-    );
-    assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stdout.contains("EASY_WEBHOOK_SECRET"), "{}", out.stdout);
-    assert!(!out.all().contains(FAKE_WEBHOOK_SECRET), "{}", out.stdout);
+    let line = format!("webhook verify --signature {}", hook.signature);
+    let verify = cli(&line).arg("--output json").stdin(&hook.body);
+    let from_env = |secret: &str| verify.clone().env("EASY_WEBHOOK_SECRET", secret);
+    let out = from_env(FAKE_WEBHOOK_SECRET).run(0);
+    out.json_has(json!({"data": {"id": id}}));
+    let out = from_env("wrong").run(1);
+    out.error_has(json!({"code": "WEBHOOK_SIGNATURE_MISMATCH"}));
+    // The flag wins over the environment; neither is a usage error.
+    let flag = format!("--secret {FAKE_WEBHOOK_SECRET}");
+    from_env("wrong").arg(&flag).run(0);
+    verify.run(2);
+    let help = cli("webhook verify --help");
+    let out = help.env("EASY_WEBHOOK_SECRET", FAKE_WEBHOOK_SECRET).run(0);
+    out.prints("EASY_WEBHOOK_SECRET");
 }
 
 #[test]
@@ -1863,136 +944,118 @@ fn an_empty_webhook_secret_is_refused() {
     // Signed with the empty key: anyone can forge this.
     let body = br#"{"id":"evt_forged","type":"checkout.session.completed","data":{"id":"ecs_1"},"created_at":"2026-01-01T00:00:00Z","livemode":false}"#;
     let signature = webhook::sign(&WebhookSecret::new(""), body);
-    let flag = [
-        "--output",
-        "json",
-        "webhook",
-        "verify",
-        "--secret",
-        "",
-        "--signature",
-        &signature,
-    ];
-    let env_only = [
-        "--output",
-        "json",
-        "webhook",
-        "verify",
-        "--signature",
-        &signature,
-    ];
-    for out in [
-        run_env(&flag, &[], body),
-        run_env(&env_only, &[("EASY_WEBHOOK_SECRET", "")], body),
+    let flag = verify("", &signature).stdin(body);
+    let env_only = cli(&format!("webhook verify --signature {signature}")).stdin(body);
+    for refused in [
+        flag.clone(),
+        env_only.env("EASY_WEBHOOK_SECRET", ""),
         // An empty flag is not rescued by a set variable.
-        run_env(&flag, &[("EASY_WEBHOOK_SECRET", "whsec_set")], body),
+        flag.clone().env("EASY_WEBHOOK_SECRET", "whsec_set"),
     ] {
-        assert_eq!(out.code, 2, "{out:?}");
+        let out = refused.arg("--output json").run(2);
+        out.hides("evt_forged");
         assert_eq!(out.stdout, "", "nothing verified or printed");
-        let e = out.error_json();
-        assert_eq!(e["error"]["kind"], "invalid_input");
-        assert!(!out.all().contains("evt_forged"));
+        out.error_has(json!({"kind": "invalid_input"}));
     }
-    let out = run_env(
-        &[
-            "webhook",
-            "verify",
-            "--secret",
-            "",
-            "--signature",
-            &signature,
-        ],
-        &[],
-        body,
-    );
-    assert_eq!(out.code, 2, "{out:?}");
-    assert!(
-        out.stderr.starts_with("error: invalid input"),
-        "{}",
-        out.stderr
-    );
+    let out = flag.run(2);
+    assert!(out.stderr.starts_with("error: invalid input"), "{out:?}");
+}
+
+// ---- logging, the demo, the fake server, TLS ----
+
+#[test]
+fn verbose_logs_requests_without_secrets() {
+    let fake = FakeEasy::start().unwrap();
+    let base = fake.base_url();
+    for transport in TRANSPORTS {
+        let global = format!("--api-key {SECRET_KEY} --base-url {base} --transport {transport}");
+        let verbose = |line: &str| cli(&format!("{global} -v {line}"));
+        let out = verbose("session create --item p --return-url https://a.example/r").run(0);
+        out.says(&format!("-> POST {base}/embedded-checkout (retry 0)"));
+        out.says("<- 200 in ");
+        let secret = out.field("client_secret");
+        let confirm = format!("session confirm --client-secret {secret} --payment-method {CARD}");
+        verbose(&format!("session validate --client-secret {secret}")).run(0);
+        verbose(&confirm).run(0);
+        verbose("session get ecs_missing").run(1).says("<- 404 in ");
+    }
+    let requests = fake.requests();
+    for request in &requests {
+        let expected = (!browser_side(request)).then_some(SECRET_KEY);
+        let key = request.header("x-easy-api-key");
+        assert_eq!(key, expected, "{} {}", request.method, request.path);
+    }
+    let sent = requests.iter().filter(|r| browser_side(r)).count();
+    assert_eq!(sent, 4, "two validates and two confirms");
 }
 
 #[test]
-fn api_error_details_never_echo_a_client_secret() {
+fn retries_are_logged_and_bounded() {
     let fake = FakeEasy::start().unwrap();
-    let leaked = "ecs_secret_echoed_by_the_server_4b1d";
-    let body = json!({"success": false, "error": {
-        "code": "INVALID_REQUEST",
-        "message": "the request was rejected",
-        "details": {
-            "received": {"client_secret": leaked, "parent_origin": "https://a.example"},
-            "CLIENT_SECRET": leaked,
-            "clientSecret": leaked,
-            "history": [{"client-secret": leaked}],
-        },
-    }})
-    .to_string();
-    for transport in TRANSPORTS {
-        for json_output in [true, false] {
-            fake.inject(Fault::Status {
-                status: 400,
-                retry_after: None,
-                body: Some(body.clone()),
-            });
-            let rest = [
-                "session",
-                "validate",
-                "--client-secret",
-                leaked,
-                "--parent-origin",
-                "https://a.example",
-            ];
-            let args = if json_output {
-                api_json(&fake, transport, &rest)
-            } else {
-                api(&fake, transport, &rest)
-            };
-            let out = run(&args);
-            assert_eq!(out.code, 1, "{out:?}");
-            assert!(!out.all().contains(leaked), "the secret leaked: {out:?}");
-            if json_output {
-                let e = out.error_json();
-                assert_eq!(e["error"]["code"], "INVALID_REQUEST");
-                let details = &e["error"]["details"];
-                assert_eq!(details["received"]["client_secret"], "[REDACTED]");
-                assert_eq!(details["received"]["parent_origin"], "https://a.example");
-                assert_eq!(details["CLIENT_SECRET"], "[REDACTED]");
-                assert_eq!(details["clientSecret"], "[REDACTED]");
-                assert_eq!(details["history"][0]["client-secret"], "[REDACTED]");
-            } else {
-                assert_eq!(
-                    out.stderr,
-                    "error: invalid request (HTTP 400): INVALID_REQUEST: the request was rejected\n"
-                );
-            }
-        }
+    fake.inject(Fault::status(503));
+    let out = api(&fake, "ureq", "-v --max-retries 1 config get").run(0);
+    for line in ["<- 503 in ", ".. retry 1 in ", "(retry 1)"] {
+        out.says(line);
     }
+    assert_eq!(fake.requests().len(), 2);
 }
 
-/// A `fake-server` child and what it printed (`key value` lines), killed when dropped.
-struct FakeServerChild {
+/// The demo's steps, in order.
+const DEMO_STEPS: &str = "create_session validate confirm retrieve_session crypto_status \
+    get_config update_config webhook_verify wait_for_payment";
+
+#[test]
+fn demo_runs_the_whole_flow() {
+    for transport in TRANSPORTS {
+        // The demo runs its own fake: the API key and URL of the environment are ignored.
+        let demo = cli(&format!("--transport {transport} demo"));
+        let demo = demo.env("EASY_API_KEY", "garbage key with spaces");
+        let out = demo
+            .env("EASY_API_URL", "http://not-loopback.example.com")
+            .run(0);
+        out.hides("ecs_secret_");
+        let steps: Vec<&str> = DEMO_STEPS.split_whitespace().collect();
+        let first_words = out.stdout.lines().filter_map(|l| l.split(' ').next());
+        let shown: Vec<&str> = first_words.filter(|word| steps.contains(word)).collect();
+        assert_eq!(shown, steps, "{out:?}");
+        out.prints("payment_status=succeeded");
+        out.prints("client_secret=[REDACTED]");
+    }
+    let out = cli("--output json demo").run(0);
+    out.hides("ecs_secret_");
+    let json = out.json();
+    let steps = json["steps"].as_array().unwrap().iter();
+    let steps: Vec<&str> = steps.map(|step| step["step"].as_str().unwrap()).collect();
+    assert_eq!(steps, DEMO_STEPS.split_whitespace().collect::<Vec<_>>());
+}
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let fake = FakeEasy::start().unwrap();
+    let mut child = api(&fake, "ureq", "config get").spawn(Stdio::piped());
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// A `fake-server` child and the `key value` lines it printed first; killed when dropped.
+struct FakeServer {
     child: std::process::Child,
     printed: std::collections::HashMap<String, String>,
 }
 
-impl FakeServerChild {
-    fn start(args: &[&str], lines: usize) -> Self {
-        let mut child = spawn_command()
-            .arg("fake-server")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+impl FakeServer {
+    fn start(line: &str, lines: usize) -> Self {
+        let mut child = cli(&format!("fake-server {line}")).spawn(Stdio::null());
         let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
-        let printed = (0..lines)
-            .map(|_| {
-                let line = out.next().unwrap().unwrap();
-                let (k, v) = line.split_once(' ').unwrap();
-                (k.to_owned(), v.trim().to_owned())
-            })
-            .collect();
+        let mut read = || {
+            let line = out.next().unwrap().unwrap();
+            let (key, value) = line.split_once(' ').unwrap();
+            (key.to_owned(), value.trim().to_owned())
+        };
+        let printed = (0..lines).map(|_| read()).collect();
         Self { child, printed }
     }
 
@@ -2001,7 +1064,7 @@ impl FakeServerChild {
     }
 }
 
-impl Drop for FakeServerChild {
+impl Drop for FakeServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -2009,42 +1072,44 @@ impl Drop for FakeServerChild {
 }
 
 #[test]
+fn fake_server_serves_until_killed() {
+    let fake = FakeServer::start("", 3);
+    let (base_url, key) = (fake.get("base_url"), fake.get("api_key"));
+    assert_eq!(key, FakeEasy::TEST_KEY);
+    assert_eq!(fake.get("control_url"), format!("{base_url}/__fake/"));
+    cli(&format!("--api-key {key} --base-url {base_url} key check")).run(0);
+    // The control API answers on the same port.
+    let mut stream = std::net::TcpStream::connect(&base_url["http://".len()..]).unwrap();
+    let request = "GET /__fake/requests HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
+    assert!(reply.contains(r#""path":"/validate-key""#), "{reply}");
+}
+
+#[test]
 fn ca_cert_trusts_the_fake_server_over_tls_on_both_transports() {
-    let fake = FakeServerChild::start(&["--tls"], 4);
+    let fake = FakeServer::start("--tls", 4);
     let (base_url, ca_cert) = (fake.get("base_url"), fake.get("ca_cert"));
     assert!(base_url.starts_with("https://127.0.0.1:"), "{base_url}");
     assert_eq!(fake.get("control_url"), format!("{base_url}/__fake/"));
     let pem = std::fs::read_to_string(ca_cert).unwrap();
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
-    let key = FakeEasy::TEST_KEY;
     for transport in TRANSPORTS {
-        let global = [
-            "--api-key",
-            key,
-            "--base-url",
-            base_url,
-            "--transport",
-            transport,
-        ];
-        let flag = run(&[&global[..], &["--ca-cert", ca_cert, "key", "check"]].concat());
-        assert_eq!(flag.code, 0, "{transport}: {flag:?}");
-        let env = run_env(
-            &[&global[..], &["config", "get"]].concat(),
-            &[("EASY_CA_CERT", ca_cert)],
-            b"",
-        );
-        assert_eq!(env.code, 0, "{transport}: {env:?}");
+        let key = FakeEasy::TEST_KEY;
+        let global = format!("--api-key {key} --base-url {base_url} --transport {transport}");
+        let trusting = cli(&global).args(&["--ca-cert", ca_cert]);
+        trusting.arg("key check").run(0);
+        cli(&global)
+            .arg("config get")
+            .env("EASY_CA_CERT", ca_cert)
+            .run(0);
         // Without the CA: a TLS failure (exit 3), never retried into success.
-        let untrusted = run(&[&global[..], &["--output", "json", "key", "check"]].concat());
-        assert_eq!(untrusted.code, 3, "{transport}: {untrusted:?}");
-        let error = untrusted.error_json();
-        assert_eq!(error["error"]["kind"], "transport", "{error}");
-        assert!(
-            error["error"]["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("TLS")),
-            "{error}"
-        );
+        let out = cli(&global).arg("key check --output json").run(3);
+        out.error_has(json!({"kind": "transport"}));
+        let message = out.error()["message"].as_str().unwrap().to_owned();
+        assert!(message.contains("TLS"), "{out:?}");
     }
     std::fs::remove_file(ca_cert).unwrap();
 }
@@ -2052,49 +1117,24 @@ fn ca_cert_trusts_the_fake_server_over_tls_on_both_transports() {
 #[test]
 fn a_ca_cert_that_is_missing_or_no_certificate_is_exit_2_and_nothing_is_sent() {
     let fake = FakeEasy::start().unwrap();
-    let dir = std::env::temp_dir().join(format!("easy-cli-ca-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let junk = dir.join("junk.pem");
-    std::fs::write(
-        &junk,
-        "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n",
-    )
-    .unwrap();
-    let missing = dir.join("missing.pem");
+    let pem = b"-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n";
+    let junk = temp_file("junk.pem", Some(pem));
+    let missing = temp_file("missing.pem", None);
     for transport in TRANSPORTS {
-        for path in [&missing, &junk] {
-            let path = path.to_str().unwrap();
-            let text = run(&api(&fake, transport, &["--ca-cert", path, "key", "check"]));
-            assert_eq!(text.code, 2, "{transport} {path}: {text:?}");
-            assert!(text.stderr.contains(path), "{text:?}");
-            assert!(!text.all().contains("c2VjcmV0"), "{text:?}");
-            let args = api(
-                &fake,
-                transport,
-                &["--output", "json", "session", "get", "ecs_1"],
-            );
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let json = run_env(&args, &[("EASY_CA_CERT", path)], b"");
-            assert_eq!(json.code, 2, "{json:?}");
-            assert_eq!(json.error_json()["error"]["kind"], "invalid_input");
+        for path in [missing.to_str().unwrap(), junk.to_str().unwrap()] {
+            let check = api(&fake, transport, "key check").args(&["--ca-cert", path]);
+            let out = check.run(2);
+            out.hides("c2VjcmV0");
+            out.says(path);
+            let get = api(&fake, transport, "session get ecs_1 --output json");
+            let out = get.env("EASY_CA_CERT", path).run(2);
+            out.error_has(json!({"kind": "invalid_input"}));
         }
     }
-    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+    assert!(fake.requests().is_empty(), "{:#?}", fake.requests());
     // Commands that send nothing do not read it: a bad signature is exit 1, not 2.
-    let out = run_env(
-        &[
-            "webhook",
-            "verify",
-            "--secret",
-            "whsec_x",
-            "--signature",
-            "t=1,v1=00",
-            "-",
-        ],
-        &[("EASY_CA_CERT", missing.to_str().unwrap())],
-        b"{}",
-    );
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(out.code, 1, "{out:?}");
+    let verify = verify("whsec_x", "t=1,v1=00").arg("-").stdin(b"{}");
+    let out = verify.env("EASY_CA_CERT", missing.to_str().unwrap()).run(1);
     assert!(!out.stderr.contains("missing.pem"), "{out:?}");
+    std::fs::remove_file(junk).unwrap();
 }
