@@ -1,8 +1,7 @@
 //! The clients the scenarios drive, one per [`Stack`]: the blocking
-//! [`Client`](easy_checkout_core::Client) over ureq
-//! and over isahc, and the [`AsyncClient`] over reqwest on tokio behind a blocking facade
-//! ([`OnTokio`]). [`TestClient`] gives the three one surface, the blocking client's, so a
-//! scenario is a plain loop:
+//! [`Client`](easy_checkout_core::Client) over ureq and over isahc, and the [`AsyncClient`]
+//! over reqwest on tokio behind a blocking facade ([`OnTokio`]). [`TestClient`] gives the
+//! three one surface, the blocking client's, so a scenario is a plain loop:
 //!
 //! ```text
 //! for_each_stack(|stack| {
