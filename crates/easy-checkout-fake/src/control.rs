@@ -1,31 +1,36 @@
 //! The control API under `/__fake/`: what a Rust test does through [`FakeEasy`]'s methods,
-//! over HTTP with JSON in and out, so tests in any language can drive the fake.
+//! over HTTP with JSON in and out, so tests in any language can drive the fake. Answered
+//! only for a loopback `Host`.
 //!
 //! Control requests are not recorded, take no fault and count for no rate limit.
 //!
 //! [`FakeEasy`]: crate::FakeEasy
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
-use crate::api::Reply;
+use crate::api::views;
 use crate::fault::{Fault, Match};
-use crate::record::RecordedRequest;
-use crate::server::Shared;
-use crate::util::lock;
-use crate::webhook_for;
+use crate::record::{RecordedRequest, Stats, Usage};
+use crate::reply::Reply;
+use crate::state::Shared;
 
 /// Every control path starts with this.
-pub(crate) const PREFIX: &str = "/__fake/";
+const PREFIX: &str = "/__fake/";
 
 /// The most faults one `POST /__fake/faults` may queue.
 const MAX_TIMES: u64 = 100_000;
 
+/// Whether a request target is for the control API.
+pub(crate) fn is_control(target: &str) -> bool {
+    target.starts_with(PREFIX)
+}
+
 /// Whether a `Host` header names this machine (`localhost`, `127.x.x.x`, `[::1]`, any port),
 /// or is absent.
-pub(crate) fn loopback_host(host: Option<&str>) -> bool {
+fn loopback_host(host: Option<&str>) -> bool {
     let Some(host) = host.map(str::trim) else {
         return true;
     };
@@ -39,55 +44,76 @@ pub(crate) fn loopback_host(host: Option<&str>) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Answers one control request.
-pub(crate) fn handle(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
+/// Answers one control request; `body` is `None` when it was too large to read.
+pub(crate) fn answer(
+    shared: &Shared,
+    method: &str,
+    target: &str,
+    host: Option<&str>,
+    body: Option<&[u8]>,
+) -> Reply {
+    // A page on another origin that resolves its name to 127.0.0.1 (DNS rebinding) must not
+    // read the recorded requests, keys and all.
+    if !loopback_host(host) {
+        return Reply::error(
+            403,
+            "FORBIDDEN_HOST",
+            "the control API answers only requests to a loopback host name",
+            Value::Null,
+        );
+    }
+    match body {
+        Some(body) => route(shared, method, target, body),
+        None => crate::api::too_large(),
+    }
+}
+
+fn route(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
     let path = target.split_once('?').map_or(target, |(path, _)| path);
     let rest = &path[PREFIX.len()..];
     let segments: Vec<&str> = rest.split('/').collect();
-    let now = SystemTime::now();
+    let (mut state, now) = shared.state();
     match (method, segments.as_slice()) {
         ("POST", ["faults"]) => match parse_fault(body) {
             Ok((matcher, fault, times)) => {
-                let mut inner = lock(&shared.inner);
-                inner
-                    .faults
-                    .extend(std::iter::repeat_n((matcher, fault), times));
-                let queued = inner.faults.len();
-                ok(json!({ "queued": times, "pending": queued }))
+                state.faults.push(matcher, fault, times);
+                ok(json!({ "queued": times, "pending": state.faults.len() }))
             }
             Err(reply) => reply,
         },
-        ("GET", ["faults"]) => {
-            let pending = lock(&shared.inner).faults.len();
-            ok(json!({ "pending": pending }))
-        }
+        ("GET", ["faults"]) => ok(json!({ "pending": state.faults.len() })),
         ("DELETE", ["faults"]) => {
-            lock(&shared.inner).faults.clear();
+            state.faults.clear();
             ok(json!({ "pending": 0 }))
         }
-        ("GET", ["requests"]) => {
-            let inner = lock(&shared.inner);
-            ok(Value::Array(
-                inner.requests.iter().map(request_json).collect(),
-            ))
-        }
+        ("GET", ["requests"]) => ok(state.requests.iter().map(request_json).collect()),
         ("DELETE", ["requests"]) => {
-            lock(&shared.inner).requests.clear();
+            state.requests.clear();
             ok(json!([]))
         }
-        ("GET", ["sessions"]) => ok(Value::Array(lock(&shared.inner).api.sessions_state(now))),
+        ("GET", ["stats"]) => ok(stats_json(&state.stats(), state.connections.served())),
+        ("GET", ["sessions"]) => ok(state
+            .sessions
+            .all(now)
+            .into_iter()
+            .map(views::session_state)
+            .collect()),
         ("GET", ["sessions", id]) => {
             let id = decode(id);
-            match lock(&shared.inner).api.session_state(&id, now) {
-                Some(session) => ok(session),
+            match state.sessions.get(&id, now) {
+                Some(session) => ok(views::session_state(session)),
                 None => unknown_session(&id),
             }
         }
         ("GET", ["sessions", id, "webhook"]) => {
             let id = decode(id);
-            match webhook_for(shared, &id) {
+            match state
+                .sessions
+                .get(&id, now)
+                .and_then(|s| views::signed_webhook(s))
+            {
                 Some(hook) => ok(json!({
-                    "header": crate::webhook::SIGNATURE_HEADER,
+                    "header": easy_checkout_core::webhook::SIGNATURE_HEADER,
                     "signature": hook.signature,
                     "body": String::from_utf8_lossy(&hook.body),
                 })),
@@ -101,22 +127,22 @@ pub(crate) fn handle(shared: &Shared, method: &str, target: &str, body: &[u8]) -
         }
         ("POST", ["sessions", id, action @ ("pay" | "crypto-pay" | "expire")]) => {
             let id = decode(id);
-            let mut inner = lock(&shared.inner);
             let done = match *action {
-                "pay" => inner.api.pay(&id, now),
-                "crypto-pay" => inner.api.pay_crypto(&id, now),
-                _ => inner.api.expire(&id, now),
+                "pay" => state.sessions.pay(&id, now),
+                "crypto-pay" => state.sessions.pay_crypto(&id, now),
+                _ => state.sessions.expire(&id, now),
             };
-            match done.then(|| inner.api.session_state(&id, now)).flatten() {
-                Some(session) => ok(session),
+            match done.then(|| state.sessions.get(&id, now)).flatten() {
+                Some(session) => ok(views::session_state(session)),
                 None => unknown_session(&id),
             }
         }
         ("POST", ["reset"]) => {
-            lock(&shared.inner).reset();
+            drop(state);
+            shared.reset();
             ok(json!({ "reset": true }))
         }
-        (_, ["faults" | "requests" | "sessions" | "reset", ..]) => Reply::error(
+        (_, ["faults" | "requests" | "stats" | "sessions" | "reset", ..]) => Reply::error(
             405,
             "METHOD_NOT_ALLOWED",
             format!("{method} is not allowed on {path}"),
@@ -129,6 +155,23 @@ pub(crate) fn handle(shared: &Shared, method: &str, target: &str, body: &[u8]) -
             json!({ "method": method, "path": path }),
         ),
     }
+}
+
+/// `GET /__fake/stats`: each bounded store's `kept`, `limit` and `dropped`, and the
+/// connections.
+fn stats_json(stats: &Stats, served: usize) -> Value {
+    let usage = |u: &Usage| json!({ "kept": u.kept, "limit": u.limit, "dropped": u.dropped });
+    json!({
+        "requests": usage(&stats.requests),
+        "sessions": usage(&stats.sessions),
+        "idempotency_records": usage(&stats.idempotency_records),
+        "connections": {
+            "open": stats.connections_open,
+            "limit": stats.max_connections,
+            "refused": stats.connections_refused,
+            "served": served,
+        },
+    })
 }
 
 fn ok(data: Value) -> Reply {

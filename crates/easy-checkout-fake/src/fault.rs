@@ -1,6 +1,19 @@
-//! Faults to inject: what the next request gets instead of (or before) a normal reply.
+//! Faults as data: what a request gets instead of (or before, or after) its normal reply,
+//! which requests a fault is aimed at, the queue they wait in, and [`Fault::plan`], the one
+//! place where a fault becomes what happens on the wire.
 
+use std::collections::VecDeque;
 use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::reply::{Action, Body, Reply, Response, header_safe};
+
+/// What [`Fault::CloseMidBody`] sends before closing: a complete head that promises 1000
+/// bytes, and the first 10 of them.
+const MID_BODY: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"data\":{\"";
+const NOT_JSON: &[u8] =
+    b"<html><head><title>Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>upstream unavailable</p></body></html>";
 
 /// A misbehaviour for one request. Queue faults with [`FakeEasy::inject`](crate::FakeEasy::inject),
 /// [`FakeEasy::inject_n`](crate::FakeEasy::inject_n) or, for only the requests a [`Match`]
@@ -54,13 +67,6 @@ pub enum Fault {
     /// the error envelope (code `INJECTED_FAULT`) instead of the real reply. Use a status in
     /// 100..=999.
     StatusAfterEffect(u16),
-}
-
-impl Fault {
-    /// Whether the request is handled normally before the fault strikes.
-    pub(crate) fn after_effect(&self) -> bool {
-        matches!(self, Fault::LoseReply | Fault::StatusAfterEffect(_))
-    }
 }
 
 /// Which requests a queued fault applies to: a method, a path prefix, both, or (the default)
@@ -128,5 +134,119 @@ impl Fault {
             retry_after: Some(retry_after.to_owned()),
             body: None,
         }
+    }
+}
+
+/// How a fault plays out for the request that takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Plan {
+    /// Wait this long (less if the fake stops), then handle the request normally.
+    Wait(Duration),
+    /// Answer with this instead: the request is not handled and changes nothing.
+    Instead(Action),
+    /// Handle the request (every effect happens), then answer with this instead of its reply.
+    AfterEffect(Action),
+}
+
+impl Fault {
+    /// What this fault does to the request that takes it.
+    pub(crate) fn plan(self) -> Plan {
+        let respond = |status, content_type, headers, body| {
+            Action::Respond(Response {
+                status,
+                content_type,
+                headers,
+                body,
+            })
+        };
+        let json = "application/json";
+        match self {
+            Fault::Delay(duration) => Plan::Wait(duration),
+            Fault::Status {
+                status,
+                retry_after,
+                body,
+            } => {
+                let headers = retry_after
+                    .map(|v| ("Retry-After", v))
+                    .into_iter()
+                    .collect();
+                let body = match body {
+                    Some(body) => body.into_bytes(),
+                    None if status >= 400 => injected(status).body,
+                    None if status < 200 || status == 204 || status == 304 => Vec::new(),
+                    None => br#"{"data":{}}"#.to_vec(),
+                };
+                Plan::Instead(respond(status, json, headers, Body::Bytes(body)))
+            }
+            Fault::StatusAfterEffect(status) => Plan::AfterEffect(injected(status).into()),
+            Fault::Close => Plan::Instead(Action::Close),
+            Fault::LoseReply => Plan::AfterEffect(Action::Close),
+            Fault::CloseMidBody => Plan::Instead(Action::SendAndClose(MID_BODY)),
+            Fault::NotJson => Plan::Instead(respond(
+                200,
+                "text/html; charset=utf-8",
+                Vec::new(),
+                Body::Bytes(NOT_JSON.to_vec()),
+            )),
+            Fault::Oversized(len) => {
+                Plan::Instead(respond(200, json, Vec::new(), Body::Padding(len)))
+            }
+            Fault::Redirect(url) if header_safe(&url) => {
+                let mut reply = Reply::error(
+                    302,
+                    "REDIRECT",
+                    format!("moved to {url}"),
+                    json!({ "location": url }),
+                );
+                reply.headers.push(("Location", url));
+                Plan::Instead(reply.into())
+            }
+            Fault::Redirect(_) => Plan::Instead(
+                Reply::error(
+                    500,
+                    "INVALID_FAULT",
+                    "the injected redirect URL cannot be a header value",
+                    Value::Null,
+                )
+                .into(),
+            ),
+        }
+    }
+}
+
+/// The envelope an injected error status carries.
+fn injected(status: u16) -> Reply {
+    Reply::error(
+        status,
+        "INJECTED_FAULT",
+        format!("injected fault: HTTP {status}"),
+        json!({ "status": status }),
+    )
+}
+
+/// Faults waiting for the requests they are aimed at, in the order they were queued.
+#[derive(Debug, Default)]
+pub(crate) struct FaultQueue(VecDeque<(Match, Fault)>);
+
+impl FaultQueue {
+    /// Queues `fault` for each of the next `times` requests that `when` matches.
+    pub(crate) fn push(&mut self, when: Match, fault: Fault, times: usize) {
+        self.0.extend(std::iter::repeat_n((when, fault), times));
+    }
+
+    /// Takes the first queued fault whose match fits the request.
+    pub(crate) fn take(&mut self, method: &str, target: &str) -> Option<Fault> {
+        let at = self.0.iter().position(|(m, _)| m.matches(method, target))?;
+        self.0.remove(at).map(|(_, fault)| fault)
+    }
+
+    /// How many faults no request has taken yet.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
     }
 }

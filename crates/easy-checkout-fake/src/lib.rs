@@ -11,28 +11,16 @@
 //! # In your own tests
 //!
 //! Add the crate as a dev-dependency next to a transport crate (`easy-checkout-ureq` or
-//! `easy-checkout-isahc`) and build the client from a [`Config`](easy_checkout_core::Config)
-//! whose base URL is the fake's:
-//!
-//! ```text
-//! let config = Config::new(FakeEasy::TEST_KEY.parse()?).with_base_url(BaseUrl::parse(&fake.base_url())?);
-//! let client = easy_checkout_ureq::with_config(config, TransportSettings::default());
-//! ```
-//!
-//! The example below runs the whole flow. To stay free of an HTTP client dependency it
-//! plugs a short `std::net` transport into the core's `Client`; any
-//! [`Transport`](easy_checkout_core::Transport) works the same way.
+//! `easy-checkout-isahc`), point the client's base URL at the fake, and run the real flow:
 //!
 //! ```
-//! use std::io::{Read, Write};
-//! use easy_checkout_core::ops::{CreateSession, LineItem};
-//! use easy_checkout_core::{BaseUrl, Client, Config, RetryPolicy, TransportError, http, webhook};
 //! use easy_checkout_fake::{FakeEasy, Fault};
+//! use easy_checkout_ureq::easy_checkout_core::ops::{CreateSession, LineItem};
+//! use easy_checkout_ureq::easy_checkout_core::{RetryPolicy, webhook};
 //!
 //! let fake = FakeEasy::start()?;
-//! let config = Config::new(FakeEasy::TEST_KEY.parse()?)
-//!     .with_base_url(BaseUrl::parse(&fake.base_url())?);
-//! let client = Client::new(send_over_std, config).with_retry_policy(RetryPolicy::never());
+//! let client = easy_checkout_ureq::with_base_url(FakeEasy::TEST_KEY, &fake.base_url())?
+//!     .with_retry_policy(RetryPolicy::never());
 //! let checkout = client.embedded_checkout();
 //!
 //! // Create a session: the fake checks the body and answers like the API.
@@ -58,32 +46,11 @@
 //! fake.inject(Fault::status(503));
 //! let err = checkout.retrieve_session(&session.id).unwrap_err();
 //! assert_eq!(err.as_api().and_then(|e| e.code.as_deref()), Some("INJECTED_FAULT"));
-//!
-//! /// A minimal HTTP/1.1 transport over `std::net`, one connection per request.
-//! fn send_over_std(req: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
-//!     let io = |e: std::io::Error| TransportError::new(easy_checkout_core::TransportErrorKind::Io, e);
-//!     let uri = req.uri();
-//!     let mut stream = std::net::TcpStream::connect(uri.authority().unwrap().as_str()).map_err(io)?;
-//!     let mut head = format!("{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-//!         req.method(), uri.path_and_query().unwrap(), uri.authority().unwrap(), req.body().len());
-//!     for (name, value) in req.headers() {
-//!         head += &format!("{name}: {}\r\n", value.to_str().unwrap());
-//!     }
-//!     stream.write_all(format!("{head}\r\n").as_bytes()).and_then(|()| stream.write_all(req.body())).map_err(io)?;
-//!     let mut raw = Vec::new();
-//!     stream.read_to_end(&mut raw).map_err(io)?;
-//!     let mut headers = [httparse::EMPTY_HEADER; 32];
-//!     let mut head = httparse::Response::new(&mut headers);
-//!     let bad = || TransportError::msg(easy_checkout_core::TransportErrorKind::Io, "no whole response head");
-//!     let httparse::Status::Complete(len) = head.parse(&raw).map_err(|_| bad())? else { return Err(bad()) };
-//!     let mut response = http::Response::builder().status(head.code.unwrap());
-//!     for header in head.headers.iter() {
-//!         response = response.header(header.name, header.value);
-//!     }
-//!     Ok(response.body(raw[len..].to_vec()).unwrap())
-//! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! [`FakeEasy::builder`] sets a fake up before it starts: its port, https, a
+//! [`ManualClock`] for tests that move time by hand, and the bounds of what it holds.
 //!
 //! # What the fake implements
 //!
@@ -126,6 +93,9 @@
 //!   origin list is not empty, and the origin is not in it (compared without case or a
 //!   trailing `/`). An empty list, the start state, allows every origin.
 //! - `409 IDEMPOTENCY_KEY_REUSED`, see below; `413 PAYLOAD_TOO_LARGE` over 8 MiB.
+//! - `503 TOO_MANY_CONNECTIONS` (with `Retry-After: 1` and `details: {"max_connections"}`)
+//!   for a connection beyond [`FakeBuilder::max_connections`], which is then closed; its
+//!   request is not read or recorded.
 //!
 //! Decisions where the contract is silent:
 //!
@@ -159,6 +129,24 @@
 //!   closed connection; it is not recorded. Chunked request bodies are decoded; bare-LF
 //!   heads are read; `Expect: 100-continue` is answered with a `100 Continue`. A connection
 //!   silent for 60 s is closed.
+//!
+//! # A fake that stays small
+//!
+//! A fake may serve for days, or through a whole test suite, without growing: everything it
+//! remembers is bounded, each bound set by a [`FakeBuilder`] method that says its default and
+//! why, and [`FakeEasy::stats`] (or `GET /__fake/stats`) reports each store's size, limit and
+//! how many entries it let go.
+//!
+//! - Recorded requests: the newest 10,000; older ones are dropped and counted.
+//! - Sessions: forgotten an hour after their `expires_at`, paid or not, and oldest first
+//!   above 100,000. A forgotten session answers `404 SESSION_NOT_FOUND`.
+//! - Idempotency records: forgotten 24 hours after their first use, and oldest first above
+//!   100,000, a bound a retry of the SDK (within minutes of its first attempt) never meets
+//!   below 660 keyed writes a second.
+//! - Connections: 256 at once, each on its thread; one more is answered `503`.
+//!
+//! [`FakeBuilder::clock`] puts a [`ManualClock`] in charge of time, so a test sees a session
+//! expire, and be forgotten, without waiting.
 //!
 //! # Faults after the effect
 //!
@@ -196,7 +184,8 @@
 //! |---|---|
 //! | `POST /__fake/faults` `{"kind", "times"?, "method"?, "path"?, …}` | queues fault `kind` for the next `times` matching requests (`1` when absent, `0` queues nothing, at most 100000); `method` and `path` (a prefix of the raw path) narrow which requests match. Answers `{"queued", "pending"}` |
 //! | `GET /__fake/faults` / `DELETE /__fake/faults` | how many queued faults are pending / drop them all |
-//! | `GET /__fake/requests` / `DELETE /__fake/requests` | the recorded requests as a list of `{"method", "path", "headers": [[name, value], …], "body" (text), "json" (the body parsed, or null), "peer"}`, secrets as they arrived / forget them |
+//! | `GET /__fake/requests` / `DELETE /__fake/requests` | the recorded requests (the newest 10,000 by default) as a list of `{"method", "path", "headers": [[name, value], …], "body" (text), "json" (the body parsed, or null), "peer"}`, secrets as they arrived / forget them |
+//! | `GET /__fake/stats` | what the fake holds against its limits ([`FakeEasy::stats`]): `{"requests", "sessions", "idempotency_records"}`, each `{"kept", "limit", "dropped"}`, and `"connections": {"open", "limit", "refused", "served"}` |
 //! | `GET /__fake/sessions` | every session as a list, in creation order |
 //! | `GET /__fake/sessions/{id}` | one session's whole state: the session object with its `client_secret`, plus `payments` (how many times it was charged), `paid_at` and `crypto_payment` |
 //! | `POST /__fake/sessions/{id}/pay`, `/crypto-pay`, `/expire` | what [`FakeEasy::mark_paid`], [`FakeEasy::mark_crypto_paid`] and [`FakeEasy::expire`] do; answers the session's new state |
@@ -251,15 +240,28 @@
 //!
 //! # How it is built
 //!
+//! In layers, each importing only the ones below it:
+//!
+//! | module | what it is |
+//! |---|---|
+//! | `fake` | [`FakeBuilder`] and [`FakeEasy`]: the handle a test holds |
+//! | `serve` | HTTP serving: the listener and connection limit, one thread per connection (`conn`), one request to one action (`exchange`: control API or API, recording, the rate-limit window, faults), writing actions out (`wire`), HTTP/1.1 framing (`http1`), https (`tls`) |
+//! | `control` | the control API under `/__fake/` |
+//! | `api` | the API's semantics: routes, keys and body limits (`request`), one function per endpoint (`endpoints`), the JSON the state is shown as (`views`); no sockets |
+//! | `state` | everything remembered, behind one lock: sessions, idempotency records, the merchant config, recorded requests, queued faults, the rate-limit window, connection counts; every store bounded (`log` is the bounded log) |
+//! | `fault` | [`Fault`] and [`Match`] as data, their queue, and `Fault::plan`: the one place a fault becomes what happens on the wire |
+//! | `clock`, `reply`, `record`, `util` | the time the fake reads; replies and wire actions as values; what tests get back; small helpers |
+//!
 //! The fake listens on `127.0.0.1` and serves every connection on a thread of its own, start
-//! to end (over TLS when it serves https), reading HTTP/1.1 with `httparse` (bodies framed by `Content-Length` or chunked,
-//! keep-alive unless the client asks for `close` or speaks HTTP/1.0). Owning the socket is
-//! what lets [`Fault::Close`], [`Fault::CloseMidBody`] and [`Fault::LoseReply`] shut a
-//! client's connection for real, lets [`FakeEasy::connections`] count client connections
-//! exactly, and lets `Drop` close keep-alive connections instead of leaving clients hanging.
-//! No connection ever waits for a pool: an earlier version served through tiny_http, whose
-//! worker pool can lose the wake-up for a new connection and leave it unread until another
-//! keep-alive connection closes (a call stalled for the client's whole timeout).
+//! to end (over TLS when it serves https), reading HTTP/1.1 with `httparse` (bodies framed
+//! by `Content-Length` or chunked, keep-alive unless the client asks for `close` or speaks
+//! HTTP/1.0). Owning the socket is what lets [`Fault::Close`], [`Fault::CloseMidBody`] and
+//! [`Fault::LoseReply`] shut a client's connection for real, lets [`FakeEasy::connections`]
+//! count client connections exactly, and lets `Drop` close keep-alive connections instead of
+//! leaving clients hanging. No connection ever waits for a pool: an earlier version served
+//! through tiny_http, whose worker pool can lose the wake-up for a new connection and leave
+//! it unread until another keep-alive connection closes (a call stalled for the client's
+//! whole timeout).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -270,297 +272,19 @@
 struct ReadmeDoctests;
 
 mod api;
+mod clock;
 mod control;
+mod fake;
 mod fault;
-mod http1;
 mod record;
-mod server;
-#[cfg(feature = "tls")]
-mod tls;
+mod reply;
+mod serve;
+mod state;
 mod util;
 
-use std::fmt;
-use std::io;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, SystemTime};
-
-use easy_checkout_core::webhook::{self, WebhookSecret};
-
+pub use clock::ManualClock;
+pub use fake::{FakeBuilder, FakeEasy};
 pub use fault::{Fault, Match};
-pub use record::{RecordedRequest, SignedWebhook};
+pub use record::{RecordedRequest, SignedWebhook, Stats, Usage};
 #[cfg(feature = "tls")]
-pub use tls::FakeTls;
-
-use server::Shared;
-use util::lock;
-
-const WEBHOOK_SECRET: &str = "whsec_fake_secret";
-
-/// A running fake Easy API on `127.0.0.1`. Dropping it stops the server, closes every
-/// connection and joins its threads.
-pub struct FakeEasy {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    acceptor: Option<JoinHandle<()>>,
-}
-
-impl fmt::Debug for FakeEasy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FakeEasy")
-            .field("base_url", &self.base_url())
-            .finish_non_exhaustive()
-    }
-}
-
-impl FakeEasy {
-    /// An API key the fake accepts (so is any `sk_test_X` or `sk_live_X` with a non-empty
-    /// `X`, except [`FakeEasy::REVOKED_KEY`]).
-    pub const TEST_KEY: &'static str = "sk_test_fake_key";
-    /// A well-formed key that is always refused with `401 INVALID_API_KEY`.
-    pub const REVOKED_KEY: &'static str = api::REVOKED_KEY;
-    /// The public key `GET /validate-key` returns as `basisTheoryPublicApiKey`.
-    pub const PUBLIC_KEY: &'static str = api::PUBLIC_KEY;
-    /// A card token that `confirm` declines with `402 CARD_DECLINED`; the session stays
-    /// open.
-    pub const DECLINE_TOKEN: &'static str = api::DECLINE_TOKEN;
-
-    /// Starts a fake on `127.0.0.1` on a free port.
-    pub fn start() -> io::Result<FakeEasy> {
-        Self::start_on(0)
-    }
-
-    /// Starts a fake on `127.0.0.1:port` (`0` picks a free port).
-    pub fn start_on(port: u16) -> io::Result<FakeEasy> {
-        Self::start_serving(port, Shared::new())
-    }
-
-    /// Starts a fake that serves https on `127.0.0.1`, on a free port, with a certificate
-    /// authority and a server certificate made now ([`FakeTls::generate`]): trust
-    /// [`FakeEasy::ca_pem`] in the client (`RootCertificates::add_pem`, or the CLI's
-    /// `--ca-cert`), and point it at [`FakeEasy::base_url`], `https://127.0.0.1:PORT`.
-    /// Everything else (state, recording, faults, the control API) is as over http; a
-    /// connection whose handshake fails is closed and records nothing.
-    ///
-    /// ```
-    /// let fake = easy_checkout_fake::FakeEasy::start_tls()?;
-    /// assert!(fake.base_url().starts_with("https://127.0.0.1:"));
-    /// assert!(fake.ca_pem().is_some_and(|pem| pem.contains("BEGIN CERTIFICATE")));
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
-    pub fn start_tls() -> io::Result<FakeEasy> {
-        Self::start_tls_with(FakeTls::generate()?, 0)
-    }
-
-    /// Starts a fake that serves https with `tls` on `127.0.0.1:port` (`0` picks a free
-    /// port): a certificate of your own making (an expired one, one for another host name).
-    #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
-    pub fn start_tls_with(tls: FakeTls, port: u16) -> io::Result<FakeEasy> {
-        Self::start_serving(port, Shared::with_tls(tls))
-    }
-
-    /// The PEM of the certificate authority a client must trust to reach a fake started with
-    /// [`FakeEasy::start_tls`]; `None` for a plain http fake.
-    #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
-    pub fn ca_pem(&self) -> Option<&str> {
-        self.shared.tls.as_ref().map(FakeTls::ca_pem)
-    }
-
-    fn start_serving(port: u16, shared: Shared) -> io::Result<FakeEasy> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
-        let addr = listener.local_addr()?;
-        let shared = Arc::new(shared);
-        let for_acceptor = Arc::clone(&shared);
-        let acceptor = thread::Builder::new()
-            .name("easy-fake-accept".to_owned())
-            .spawn(move || server::accept_loop(listener, for_acceptor))?;
-        Ok(FakeEasy {
-            addr,
-            shared,
-            acceptor: Some(acceptor),
-        })
-    }
-
-    /// `http://127.0.0.1:PORT` (`https://` for a fake over TLS), without a trailing slash:
-    /// the SDK's base URL override.
-    pub fn base_url(&self) -> String {
-        format!("{}://{}", self.scheme(), self.addr)
-    }
-
-    fn scheme(&self) -> &'static str {
-        #[cfg(feature = "tls")]
-        if self.shared.tls.is_some() {
-            return "https";
-        }
-        "http"
-    }
-
-    /// The address the fake listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// The signing secret of the webhooks from [`FakeEasy::webhook_for`]: always
-    /// `whsec_fake_secret`.
-    pub fn webhook_secret(&self) -> WebhookSecret {
-        WebhookSecret::new(WEBHOOK_SECRET)
-    }
-
-    /// Every request received so far, in arrival order, including requests answered by a
-    /// fault.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.inner).requests.clone()
-    }
-
-    /// Forgets the recorded requests (not the connection count, nor any other state).
-    pub fn clear_requests(&self) {
-        lock(&self.shared.inner).requests.clear();
-    }
-
-    /// How many distinct TCP connections have carried at least one request since the
-    /// fake started: several requests over one keep-alive connection count once.
-    pub fn connections(&self) -> usize {
-        lock(&self.shared.inner).seen.len()
-    }
-
-    /// Queues `fault` for the next request that arrives (after any faults already queued).
-    pub fn inject(&self, fault: Fault) {
-        self.inject_n(fault, 1);
-    }
-
-    /// Queues `fault` for each of the next `n` requests (after any faults already queued).
-    pub fn inject_n(&self, fault: Fault, n: usize) {
-        self.inject_matching(Match::any(), fault, n);
-    }
-
-    /// Queues `fault` for each of the next `n` requests that `when` matches (after any faults
-    /// already queued); other requests pass, or take a fault queued for them.
-    ///
-    /// ```
-    /// use easy_checkout_fake::{FakeEasy, Fault, Match};
-    /// let fake = FakeEasy::start()?;
-    /// // The next confirm is charged, and its reply lost; every other call passes.
-    /// fake.inject_matching(Match::any().method("POST").path("/embedded-checkout/confirm"), Fault::LoseReply, 1);
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn inject_matching(&self, when: Match, fault: Fault, n: usize) {
-        let mut inner = lock(&self.shared.inner);
-        inner.faults.extend(std::iter::repeat_n((when, fault), n));
-    }
-
-    /// Waits until no request is being handled, for at most `timeout`; false if one still
-    /// is. For a test that checks the fake's state after faults whose work finishes late (a
-    /// [`Fault::Delay`] longer than the client's timeout applies its request after the client
-    /// gave up).
-    pub fn wait_until_idle(&self, timeout: Duration) -> bool {
-        let deadline = std::time::Instant::now() + timeout;
-        loop {
-            if self
-                .shared
-                .in_flight
-                .load(std::sync::atomic::Ordering::SeqCst)
-                == 0
-            {
-                return true;
-            }
-            if std::time::Instant::now() >= deadline {
-                return false;
-            }
-            thread::sleep(Duration::from_millis(1));
-        }
-    }
-
-    /// How many queued faults no request has taken yet.
-    pub fn pending_faults(&self) -> usize {
-        lock(&self.shared.inner).faults.len()
-    }
-
-    /// One session's whole state as JSON (what `GET /__fake/sessions/{id}` answers): the
-    /// session object with its `client_secret`, plus `payments` (how many times it was
-    /// charged), `paid_at` and `crypto_payment`. `None` for an unknown id.
-    pub fn session(&self, session_id: &str) -> Option<serde_json::Value> {
-        lock(&self.shared.inner)
-            .api
-            .session_state(session_id, SystemTime::now())
-    }
-
-    /// Every session's [`FakeEasy::session`], in creation order.
-    pub fn sessions(&self) -> Vec<serde_json::Value> {
-        lock(&self.shared.inner)
-            .api
-            .sessions_state(SystemTime::now())
-    }
-
-    /// Back to a fresh fake: no sessions, recorded requests, queued faults or counted
-    /// connections; the allowed origins and rate-limit window start over. The port and open
-    /// connections stay.
-    pub fn reset(&self) {
-        lock(&self.shared.inner).reset();
-    }
-
-    /// Replaces the allowed origins (what `PATCH /embedded-checkout/config` does). An empty
-    /// list allows every origin.
-    pub fn set_allowed_origins(&self, origins: Vec<String>) {
-        lock(&self.shared.inner)
-            .api
-            .set_allowed_origins(origins, SystemTime::now());
-    }
-
-    /// Marks the session paid as a successful confirm would: `status` `complete`,
-    /// `payment_status` `succeeded`, a `payment_id`. Works on any known session, even an
-    /// expired one. False if the id is unknown.
-    pub fn mark_paid(&self, session_id: &str) -> bool {
-        lock(&self.shared.inner)
-            .api
-            .pay(session_id, SystemTime::now())
-    }
-
-    /// As [`FakeEasy::mark_paid`], plus a confirmed on-chain payment that
-    /// `GET /embedded-checkout/{id}/crypto-status` then reports: `status` `confirmed`,
-    /// `tx_signature`, `payment_address`, `chain` `solana`, `asset` `USDC` and `amount` as
-    /// a decimal string. False if the id is unknown.
-    pub fn mark_crypto_paid(&self, session_id: &str) -> bool {
-        lock(&self.shared.inner)
-            .api
-            .pay_crypto(session_id, SystemTime::now())
-    }
-
-    /// Sets the session's `status` to `expired`. False if the id is unknown.
-    pub fn expire(&self, session_id: &str) -> bool {
-        lock(&self.shared.inner)
-            .api
-            .expire(session_id, SystemTime::now())
-    }
-
-    /// The signed webhook the API would deliver for a paid session:
-    /// `checkout.session.completed`, or `checkout.session.crypto_confirmed` for a session
-    /// paid with [`FakeEasy::mark_crypto_paid`]. `None` for an unknown or unpaid session.
-    pub fn webhook_for(&self, session_id: &str) -> Option<SignedWebhook> {
-        webhook_for(&self.shared, session_id)
-    }
-}
-
-/// The signed delivery for a paid session (shared with the control API).
-pub(crate) fn webhook_for(shared: &Shared, session_id: &str) -> Option<SignedWebhook> {
-    let body = lock(&shared.inner).api.webhook_event(session_id)?;
-    let signature = webhook::sign(&WebhookSecret::new(WEBHOOK_SECRET), &body);
-    Some(SignedWebhook { body, signature })
-}
-
-impl Drop for FakeEasy {
-    fn drop(&mut self) {
-        self.shared.stop();
-        // Wake the acceptor, which sees the flag and returns (closing the listener).
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
-        lock(&self.shared.conns).abort_all();
-        self.shared.join_workers();
-    }
-}
+pub use serve::tls::FakeTls;

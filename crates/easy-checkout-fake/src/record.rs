@@ -1,4 +1,5 @@
-//! What the fake hands back to tests: recorded requests and signed webhook deliveries.
+//! What the fake hands back to tests: recorded requests, signed webhook deliveries, and
+//! counts of what it holds against its limits.
 
 use std::net::SocketAddr;
 
@@ -43,4 +44,38 @@ pub struct SignedWebhook {
     /// `sha256=<lowercase hex>`: HMAC-SHA256 of `body` under
     /// [`FakeEasy::webhook_secret`](crate::FakeEasy::webhook_secret).
     pub signature: String,
+}
+
+/// How full one bounded store of the fake is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    /// Entries held now.
+    pub kept: usize,
+    /// The most it holds ([`FakeBuilder`](crate::FakeBuilder) sets it).
+    pub limit: usize,
+    /// Entries let go to stay within bounds since the fake started or was reset (for the
+    /// recorded requests: since they were last cleared).
+    pub dropped: u64,
+}
+
+/// What the fake holds now, against its limits: [`FakeEasy::stats`](crate::FakeEasy::stats),
+/// or `GET /__fake/stats`. A long-lived fake stays within these whatever it serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// The recorded requests: [`FakeEasy::requests`](crate::FakeEasy::requests) keeps the
+    /// newest `limit`; `dropped` counts the older ones it let go.
+    pub requests: Usage,
+    /// The sessions: `dropped` counts the ones forgotten after their expiry and grace
+    /// period, or oldest first above the limit.
+    pub sessions: Usage,
+    /// The remembered `Idempotency-Key`s: `dropped` counts the ones forgotten after 24 hours,
+    /// or oldest first above the limit.
+    pub idempotency_records: Usage,
+    /// Client connections open now.
+    pub connections_open: usize,
+    /// The most connections served at once; more are answered `503`.
+    pub max_connections: usize,
+    /// Connections answered `503 TOO_MANY_CONNECTIONS` since the fake started or was reset.
+    pub connections_refused: u64,
 }

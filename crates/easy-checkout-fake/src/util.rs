@@ -1,5 +1,7 @@
 //! Small helpers: poison-proof locking, timestamps, randomness.
 
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -7,6 +9,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// poisoned lock must never take the server down.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Gives `map`, which holds `limit` entries and will now churn (one removed for every one
+/// added), room for twice that. A hash table that churns fills with tombstones; it clears them
+/// in place only while it is at most half full, and otherwise doubles: better once, when it
+/// first fills, than at some later moment of a long run.
+pub(crate) fn room_to_churn<K: Eq + Hash, V>(map: &mut HashMap<K, V>, limit: usize) {
+    if map.len() >= limit && map.capacity() < limit.saturating_mul(2) {
+        map.reserve(limit);
+    }
 }
 
 /// `t` as ISO 8601 in UTC with milliseconds: `2026-01-31T12:34:56.789Z` (a time before 1970

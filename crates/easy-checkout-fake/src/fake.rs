@@ -1,0 +1,377 @@
+//! The handle a test holds: [`FakeBuilder`] to set a fake up, [`FakeEasy`] to drive and
+//! inspect a running one. Every method is a short walk into the state or the serving layer.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use easy_checkout_core::webhook::WebhookSecret;
+
+use crate::api::{self, views};
+use crate::clock::{Clock, ManualClock};
+use crate::fault::{Fault, Match};
+use crate::record::{RecordedRequest, SignedWebhook, Stats};
+use crate::serve::Listening;
+#[cfg(feature = "tls")]
+use crate::serve::tls::FakeTls;
+use crate::state::{Limits, Shared};
+
+/// How to start a fake: its port, https, clock, and the bounds of what it holds.
+/// [`FakeEasy::builder`] starts from the defaults, which keep a fake that serves for days
+/// at full speed within about 160 MiB (every store full; measured in the workspace's
+/// `docs/fake.md`), and a test's fake far below that.
+///
+/// ```
+/// use std::time::Duration;
+/// use easy_checkout_fake::FakeEasy;
+///
+/// let fake = FakeEasy::builder()
+///     .max_recorded_requests(100)
+///     .max_connections(8)
+///     .session_grace(Duration::from_secs(60))
+///     .start()?;
+/// assert_eq!(fake.stats().requests.limit, 100);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use = "a builder does nothing until `start`"]
+pub struct FakeBuilder {
+    port: u16,
+    limits: Limits,
+    clock: Clock,
+    #[cfg(feature = "tls")]
+    tls: Option<FakeTls>,
+}
+
+impl FakeBuilder {
+    /// Listens on `127.0.0.1:port`; `0`, the default, picks a free port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Serves https with `tls` (see [`FakeEasy::start_tls`]).
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    pub fn tls(mut self, tls: FakeTls) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Reads `clock` instead of the system's for every timestamp, session expiry, eviction
+    /// and the rate-limit window, so a test moves time by hand. Fault delays and socket
+    /// timeouts still run in real time.
+    pub fn clock(mut self, clock: ManualClock) -> Self {
+        self.clock = Clock::Manual(clock);
+        self
+    }
+
+    /// Keeps the newest `n` recorded requests ([`FakeEasy::requests`]); older ones are
+    /// dropped and counted in [`Stats::requests`]. `0` records none.
+    ///
+    /// Default 10,000: far more than one test looks at, or than a suite that clears between
+    /// tests makes, while a request costs about 1 KiB recorded, so the log stays near 10 MiB.
+    pub fn max_recorded_requests(mut self, n: usize) -> Self {
+        self.limits.recorded_requests = n;
+        self
+    }
+
+    /// Holds at most `n` sessions (at least 1): above that the oldest is forgotten, and
+    /// answers `404 SESSION_NOT_FOUND` from then on.
+    ///
+    /// Default 100,000: a session costs about 0.5 KiB, so about 55 MiB at most. A test loses
+    /// a session this way only if 100,000 others are created while it still uses it.
+    pub fn max_sessions(mut self, n: usize) -> Self {
+        self.limits.sessions = n.max(1);
+        self
+    }
+
+    /// Forgets a session `grace` after its `expires_at` (30 minutes after it was created),
+    /// paid or not; until then it reads as it is (`expired` if it was never paid).
+    ///
+    /// Default one hour: long enough for a poll, a webhook handler or a person at the
+    /// control API to see how a session ended.
+    pub fn session_grace(mut self, grace: Duration) -> Self {
+        self.limits.session_grace = grace;
+        self
+    }
+
+    /// Remembers at most `n` `Idempotency-Key`s (at least 1): above that the oldest is
+    /// forgotten, and a request that repeats it runs again. Each is also forgotten 24 hours
+    /// after it was first used.
+    ///
+    /// Default 100,000: a retry of the SDK comes within about two and a half minutes of the
+    /// first attempt, so it finds its key unless 100,000 other keyed writes came in between
+    /// (660 a second, sustained). A key costs about 0.85 KiB, so about 85 MiB at most.
+    pub fn max_idempotency_records(mut self, n: usize) -> Self {
+        self.limits.idempotency_records = n.max(1);
+        self
+    }
+
+    /// Serves at most `n` connections at once (at least 1); one more is answered
+    /// `503 TOO_MANY_CONNECTIONS` (with `Retry-After: 1`) and closed, and counted in
+    /// [`Stats::connections_refused`].
+    ///
+    /// Default 256: each connection holds a thread, and the SDK's clients keep a handful of
+    /// connections each, so 256 leaves room for dozens of clients while the threads' memory
+    /// stays bounded.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.limits.connections = n.max(1);
+        self
+    }
+
+    /// Starts the fake.
+    pub fn start(self) -> io::Result<FakeEasy> {
+        let shared = Arc::new(Shared::new(self.limits, self.clock));
+        let listening = Listening::start(
+            self.port,
+            Arc::clone(&shared),
+            #[cfg(feature = "tls")]
+            self.tls,
+        )?;
+        Ok(FakeEasy { shared, listening })
+    }
+}
+
+/// A running fake Easy API on `127.0.0.1`. Dropping it stops the server, closes every
+/// connection and joins its threads.
+pub struct FakeEasy {
+    shared: Arc<Shared>,
+    listening: Listening,
+}
+
+impl fmt::Debug for FakeEasy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeEasy")
+            .field("base_url", &self.base_url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeEasy {
+    /// An API key the fake accepts (so is any `sk_test_X` or `sk_live_X` with a non-empty
+    /// `X`, except [`FakeEasy::REVOKED_KEY`]).
+    pub const TEST_KEY: &'static str = "sk_test_fake_key";
+    /// A well-formed key that is always refused with `401 INVALID_API_KEY`.
+    pub const REVOKED_KEY: &'static str = api::REVOKED_KEY;
+    /// The public key `GET /validate-key` returns as `basisTheoryPublicApiKey`.
+    pub const PUBLIC_KEY: &'static str = api::PUBLIC_KEY;
+    /// A card token that `confirm` declines with `402 CARD_DECLINED`; the session stays
+    /// open.
+    pub const DECLINE_TOKEN: &'static str = api::DECLINE_TOKEN;
+
+    /// Starts a fake on `127.0.0.1` on a free port, with the default settings.
+    pub fn start() -> io::Result<FakeEasy> {
+        Self::builder().start()
+    }
+
+    /// Starts a fake on `127.0.0.1:port` (`0` picks a free port).
+    pub fn start_on(port: u16) -> io::Result<FakeEasy> {
+        Self::builder().port(port).start()
+    }
+
+    /// A fake to set up before it starts: see [`FakeBuilder`] for every setting.
+    pub fn builder() -> FakeBuilder {
+        FakeBuilder::default()
+    }
+
+    /// Starts a fake that serves https on `127.0.0.1`, on a free port, with a certificate
+    /// authority and a server certificate made now ([`FakeTls::generate`]): trust
+    /// [`FakeEasy::ca_pem`] in the client (`RootCertificates::add_pem`, or the CLI's
+    /// `--ca-cert`), and point it at [`FakeEasy::base_url`], `https://127.0.0.1:PORT`.
+    /// Everything else (state, recording, faults, the control API) is as over http; a
+    /// connection whose handshake fails is closed and records nothing.
+    ///
+    /// ```
+    /// let fake = easy_checkout_fake::FakeEasy::start_tls()?;
+    /// assert!(fake.base_url().starts_with("https://127.0.0.1:"));
+    /// assert!(fake.ca_pem().is_some_and(|pem| pem.contains("BEGIN CERTIFICATE")));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    pub fn start_tls() -> io::Result<FakeEasy> {
+        Self::builder().tls(FakeTls::generate()?).start()
+    }
+
+    /// Starts a fake that serves https with `tls` on `127.0.0.1:port` (`0` picks a free
+    /// port): a certificate of your own making (an expired one, one for another host name).
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    pub fn start_tls_with(tls: FakeTls, port: u16) -> io::Result<FakeEasy> {
+        Self::builder().tls(tls).port(port).start()
+    }
+
+    /// The PEM of the certificate authority a client must trust to reach a fake started with
+    /// [`FakeEasy::start_tls`]; `None` for a plain http fake.
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.listening.tls().map(FakeTls::ca_pem)
+    }
+
+    /// `http://127.0.0.1:PORT` (`https://` for a fake over TLS), without a trailing slash:
+    /// the SDK's base URL override.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme(), self.addr())
+    }
+
+    fn scheme(&self) -> &'static str {
+        #[cfg(feature = "tls")]
+        if self.listening.tls().is_some() {
+            return "https";
+        }
+        "http"
+    }
+
+    /// The address the fake listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.listening.addr()
+    }
+
+    /// The signing secret of the webhooks from [`FakeEasy::webhook_for`]: always
+    /// `whsec_fake_secret`.
+    pub fn webhook_secret(&self) -> WebhookSecret {
+        WebhookSecret::new(api::WEBHOOK_SECRET)
+    }
+
+    /// The API requests received (control requests are not recorded), in arrival order,
+    /// including requests answered by a fault: the newest
+    /// [`max_recorded_requests`](FakeBuilder::max_recorded_requests) of them
+    /// ([`Stats::requests`] counts the ones dropped).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.state().0.requests.iter().cloned().collect()
+    }
+
+    /// Forgets the recorded requests and the count of dropped ones (not the connection
+    /// count, nor any other state).
+    pub fn clear_requests(&self) {
+        self.shared.state().0.requests.clear();
+    }
+
+    /// What the fake holds now against its limits: recorded requests, sessions, idempotency
+    /// records, connections (what `GET /__fake/stats` answers).
+    pub fn stats(&self) -> Stats {
+        self.shared.state().0.stats()
+    }
+
+    /// How many distinct TCP connections have carried at least one request since the
+    /// fake started or was reset: several requests over one keep-alive connection count once.
+    pub fn connections(&self) -> usize {
+        self.shared.state().0.connections.served()
+    }
+
+    /// Queues `fault` for the next request that arrives (after any faults already queued).
+    pub fn inject(&self, fault: Fault) {
+        self.inject_n(fault, 1);
+    }
+
+    /// Queues `fault` for each of the next `n` requests (after any faults already queued).
+    pub fn inject_n(&self, fault: Fault, n: usize) {
+        self.inject_matching(Match::any(), fault, n);
+    }
+
+    /// Queues `fault` for each of the next `n` requests that `when` matches (after any faults
+    /// already queued); other requests pass, or take a fault queued for them.
+    ///
+    /// ```
+    /// use easy_checkout_fake::{FakeEasy, Fault, Match};
+    /// let fake = FakeEasy::start()?;
+    /// // The next confirm is charged, and its reply lost; every other call passes.
+    /// fake.inject_matching(Match::any().method("POST").path("/embedded-checkout/confirm"), Fault::LoseReply, 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn inject_matching(&self, when: Match, fault: Fault, n: usize) {
+        self.shared.state().0.faults.push(when, fault, n);
+    }
+
+    /// Waits until no request is being handled, for at most `timeout`; false if one still
+    /// is. For a test that checks the fake's state after faults whose work finishes late (a
+    /// [`Fault::Delay`] longer than the client's timeout applies its request after the client
+    /// gave up).
+    pub fn wait_until_idle(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.shared.in_flight.load(Ordering::SeqCst) == 0 {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// How many queued faults no request has taken yet.
+    pub fn pending_faults(&self) -> usize {
+        self.shared.state().0.faults.len()
+    }
+
+    /// One session's whole state as JSON (what `GET /__fake/sessions/{id}` answers): the
+    /// session object with its `client_secret`, plus `payments` (how many times it was
+    /// charged), `paid_at` and `crypto_payment`. `None` for an unknown (or forgotten) id.
+    pub fn session(&self, session_id: &str) -> Option<serde_json::Value> {
+        let (mut state, now) = self.shared.state();
+        state
+            .sessions
+            .get(session_id, now)
+            .map(|s| views::session_state(s))
+    }
+
+    /// Every session's [`FakeEasy::session`], in creation order.
+    pub fn sessions(&self) -> Vec<serde_json::Value> {
+        let (mut state, now) = self.shared.state();
+        let sessions = state.sessions.all(now);
+        sessions.into_iter().map(views::session_state).collect()
+    }
+
+    /// Back to a fresh fake: no sessions, idempotency records, recorded requests, queued
+    /// faults or counted connections; the allowed origins and rate-limit window start over.
+    /// The port, the settings and open connections stay.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// Replaces the allowed origins (what `PATCH /embedded-checkout/config` does). An empty
+    /// list allows every origin.
+    pub fn set_allowed_origins(&self, origins: Vec<String>) {
+        let (mut state, now) = self.shared.state();
+        state.config.allowed_origins = origins;
+        state.config.updated = now;
+    }
+
+    /// Marks the session paid as a successful confirm would: `status` `complete`,
+    /// `payment_status` `succeeded`, a `payment_id`. Works on any known session, even an
+    /// expired one. False if the id is unknown.
+    pub fn mark_paid(&self, session_id: &str) -> bool {
+        let (mut state, now) = self.shared.state();
+        state.sessions.pay(session_id, now)
+    }
+
+    /// As [`FakeEasy::mark_paid`], plus a confirmed on-chain payment that
+    /// `GET /embedded-checkout/{id}/crypto-status` then reports: `status` `confirmed`,
+    /// `tx_signature`, `payment_address`, `chain` `solana`, `asset` `USDC` and `amount` as
+    /// a decimal string. False if the id is unknown.
+    pub fn mark_crypto_paid(&self, session_id: &str) -> bool {
+        let (mut state, now) = self.shared.state();
+        state.sessions.pay_crypto(session_id, now)
+    }
+
+    /// Sets the session's `status` to `expired`. False if the id is unknown.
+    pub fn expire(&self, session_id: &str) -> bool {
+        let (mut state, now) = self.shared.state();
+        state.sessions.expire(session_id, now)
+    }
+
+    /// The signed webhook the API would deliver for a paid session:
+    /// `checkout.session.completed`, or `checkout.session.crypto_confirmed` for a session
+    /// paid with [`FakeEasy::mark_crypto_paid`]. `None` for an unknown or unpaid session.
+    pub fn webhook_for(&self, session_id: &str) -> Option<SignedWebhook> {
+        let (mut state, now) = self.shared.state();
+        views::signed_webhook(state.sessions.get(session_id, now)?)
+    }
+}

@@ -1,0 +1,251 @@
+//! One connection, start to end: over TLS when the fake serves https, its requests read in
+//! order, each answered before the next is read, then a close that lets the last answer
+//! arrive. A connection over the limit gets [`refuse`] instead.
+
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::http1::{self, Framing, Head, ReadError};
+use super::server::Server;
+use super::{exchange, wire};
+use crate::api::MAX_BODY;
+use crate::reply::{Action, Reply};
+
+/// How long a connection may stay silent (between requests, or inside one) before the fake
+/// closes it.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a refused connection may take to start its TLS session.
+const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Serves one accepted connection: over TLS when the fake serves https (a failed handshake
+/// reads as a close: nothing is recorded), else as it is.
+pub(super) fn serve_stream(server: &Server, stream: TcpStream, peer: SocketAddr) {
+    // A connection that sends nothing for this long (a handshake included) is closed, so
+    // idle or stuck clients do not hold a thread each for ever.
+    if stream.set_read_timeout(Some(IDLE_TIMEOUT)).is_err() {
+        return;
+    }
+    #[cfg(feature = "tls")]
+    if let Some(tls) = &server.tls {
+        if let Ok(stream) = tls.accept(stream) {
+            serve(server, stream, peer);
+        }
+        return;
+    }
+    serve(server, stream, peer);
+}
+
+/// Answers a connection over the limit `503 TOO_MANY_CONNECTIONS` (over TLS when the fake
+/// serves https) without reading its request, and closes it.
+pub(super) fn refuse(server: &Server, stream: TcpStream) {
+    if stream.set_read_timeout(Some(REFUSAL_TIMEOUT)).is_err()
+        || stream.set_write_timeout(Some(REFUSAL_TIMEOUT)).is_err()
+    {
+        return;
+    }
+    let limit = server.shared.state().0.stats().max_connections;
+    let mut reply = Reply::error(
+        503,
+        "TOO_MANY_CONNECTIONS",
+        format!(
+            "the fake serves at most {limit} connections at once and all are open; \
+             close one, or start the fake with a higher max_connections"
+        ),
+        json!({ "max_connections": limit }),
+    );
+    reply.headers.push(("Retry-After", "1".to_owned()));
+    #[cfg(feature = "tls")]
+    if let Some(tls) = &server.tls {
+        if let Ok(stream) = tls.accept(stream) {
+            answer_and_close(stream, reply);
+        }
+        return;
+    }
+    answer_and_close(stream, reply);
+}
+
+fn answer_and_close<S: Stream>(stream: S, reply: Reply) {
+    let mut io = Duplex::new(stream);
+    wire::write(&mut io, reply.into(), None, false);
+    linger_close(io);
+}
+
+/// Counts a request in [`Shared::in_flight`](crate::state::Shared) while it lives.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Serves the requests of one connection, in order, until it closes.
+fn serve<S: Stream>(server: &Server, stream: S, peer: SocketAddr) {
+    let mut io = Duplex::new(stream);
+    // When this connection was last counted in the fake's connections.
+    let mut counted = None;
+    while !server.stopping() {
+        let head = match http1::read_head(&mut io) {
+            Ok(head) => head,
+            Err(ReadError::Closed) => break,
+            Err(ReadError::Bad(status, why)) => {
+                malformed(&mut io, status, why);
+                break;
+            }
+        };
+        let _busy = InFlight::enter(&server.shared.in_flight);
+        let body = match read_body(&mut io, &head) {
+            Ok(body) => body,
+            // The client went away mid-body: nobody to answer.
+            Err(ReadError::Closed) => break,
+            Err(ReadError::Bad(status, why)) => {
+                malformed(&mut io, status, why);
+                break;
+            }
+        };
+        let answer = exchange::answer(server, head, body, peer, &mut counted);
+        if !wire::write(&mut io, answer.action, answer.rate, answer.keep_alive) {
+            break;
+        }
+    }
+    let _ = io.flush();
+    linger_close(io);
+}
+
+/// The body of the request `head` starts, after a `100 Continue` if the client asked for
+/// one; `None` when it is over [`MAX_BODY`] (then it is not read).
+fn read_body<S: Stream>(io: &mut Duplex<S>, head: &Head) -> Result<Option<Vec<u8>>, ReadError> {
+    let framing = http1::framing(head)?;
+    let fits = !matches!(framing, Framing::Length(n) if n > MAX_BODY);
+    if fits
+        && framing != Framing::None
+        && head
+            .header("expect")
+            .is_some_and(|e| e.trim().eq_ignore_ascii_case("100-continue"))
+    {
+        let _ = io
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+            .and_then(|()| io.flush());
+    }
+    http1::read_body(io, framing, MAX_BODY)
+}
+
+/// Answers a request the fake cannot read `status` `MALFORMED_REQUEST` (the connection is
+/// closed after it: where the next request starts is unknown).
+fn malformed(out: &mut impl Write, status: u16, why: &str) {
+    let reply = Reply::error(status, "MALFORMED_REQUEST", why, Value::Null);
+    wire::write(out, Action::from(reply), None, false);
+}
+
+/// Closes the connection so that what was sent arrives: half-close first, then drop what the
+/// client still sends (bounded in bytes and time) before closing. Closing a socket with
+/// unread input makes the kernel send a reset, which can destroy a reply in flight (a `413`
+/// answered before its body was read). Over TLS the session ends first (`close_notify`), and
+/// what the client still sends is dropped unread, encrypted.
+fn linger_close<S: Stream>(io: Duplex<S>) {
+    // Already flushed: what could not be written is dropped with the connection.
+    let (mut stream, _) = io.inner.into_inner().0.into_parts();
+    stream.end();
+    let mut tcp = stream.tcp();
+    let _ = tcp.shutdown(Shutdown::Write);
+    if tcp
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .is_ok()
+    {
+        let _ = io::copy(&mut (&mut tcp).take(1 << 20), &mut io::sink());
+    }
+    let _ = tcp.shutdown(Shutdown::Both);
+}
+
+/// A connection's byte stream: plain TCP, or TLS over it.
+trait Stream: Read + Write {
+    /// The TCP connection underneath.
+    fn tcp(&self) -> &TcpStream;
+
+    /// Ends the session before the TCP close: over TLS, a `close_notify`, so that a client
+    /// sees a close as it would over TCP, never as a TLS failure.
+    fn end(&mut self) {}
+}
+
+impl Stream for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+#[cfg(feature = "tls")]
+impl Stream for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        &self.sock
+    }
+
+    fn end(&mut self) {
+        self.conn.send_close_notify();
+        // Only what is queued (the alert): never a read, which a half-done handshake waits on.
+        while self.conn.wants_write() {
+            if self.conn.write_tls(&mut self.sock).is_err() {
+                break;
+            }
+        }
+    }
+}
+
+/// One connection, read through a buffer and written through another: the reads and the
+/// writes of one stream (a TLS stream cannot be split in two as a `TcpStream` can).
+struct Duplex<S: Stream> {
+    inner: BufReader<WriteBuffered<S>>,
+}
+
+/// The write half of [`Duplex`]: writes go through the buffer, reads straight to the stream.
+struct WriteBuffered<S: Stream>(BufWriter<S>);
+
+impl<S: Stream> Read for WriteBuffered<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.get_mut().read(buf)
+    }
+}
+
+impl<S: Stream> Duplex<S> {
+    fn new(stream: S) -> Self {
+        Self {
+            inner: BufReader::new(WriteBuffered(BufWriter::new(stream))),
+        }
+    }
+}
+
+impl<S: Stream> Read for Duplex<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl<S: Stream> io::BufRead for Duplex<S> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.inner.consume(amount);
+    }
+}
+
+impl<S: Stream> Write for Duplex<S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.get_mut().0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.get_mut().0.flush()
+    }
+}

@@ -1,0 +1,148 @@
+//! Writing an [`Action`] out: the response head with `Content-Type`, the rate-limit headers
+//! and the action's own, the body (streamed for padding), or a deliberate close.
+
+use std::io::{self, Read, Write};
+
+use super::http1;
+use crate::reply::{Action, Body, header_safe};
+use crate::state::rate::RateLimit;
+
+/// Writes `action`, with the rate-limit headers of `rate` when given; `keep_alive` false
+/// adds `Connection: close`. True when the connection stays open: the action keeps it and
+/// the client is still there.
+pub(super) fn write(
+    out: &mut impl Write,
+    action: Action,
+    rate: Option<RateLimit>,
+    keep_alive: bool,
+) -> bool {
+    let response = match action {
+        Action::Respond(response) => response,
+        Action::Close => return false,
+        Action::SendAndClose(bytes) => {
+            let _ = out.write_all(bytes).and_then(|()| out.flush());
+            return false;
+        }
+    };
+    let mut headers = vec![("Content-Type", response.content_type.to_owned())];
+    if let Some(rate) = rate {
+        // A 429 says the window is spent, whatever the count.
+        let remaining = if response.status == 429 {
+            0
+        } else {
+            rate.remaining
+        };
+        headers.push(("RateLimit-Limit", rate.limit.to_string()));
+        headers.push(("RateLimit-Remaining", remaining.to_string()));
+        headers.push(("RateLimit-Reset", rate.reset.to_string()));
+    }
+    headers.extend(response.headers.into_iter().filter(|(_, v)| header_safe(v)));
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let written = match response.body {
+        Body::Bytes(body) => http1::write_response(
+            out,
+            response.status,
+            &headers,
+            &mut &body[..],
+            body.len() as u64,
+            !keep_alive,
+        ),
+        Body::Padding(len) => http1::write_response(
+            out,
+            response.status,
+            &headers,
+            &mut Padding { len, pos: 0 },
+            len as u64,
+            !keep_alive,
+        ),
+    };
+    // A client that went away is not the fake's problem.
+    written.is_ok() && keep_alive
+}
+
+/// `{"data":{"padding":"xxx…"}}` of exactly `len` bytes, produced on the fly.
+struct Padding {
+    len: usize,
+    pos: usize,
+}
+
+impl Padding {
+    const HEAD: &'static [u8] = b"{\"data\":{\"padding\":\"";
+    const TAIL: &'static [u8] = b"\"}}";
+
+    fn byte_at(&self, i: usize) -> u8 {
+        let (head, tail) = (Self::HEAD.len(), Self::TAIL.len());
+        if self.len < head + tail {
+            b' '
+        } else if i < head {
+            Self::HEAD[i]
+        } else if i >= self.len - tail {
+            Self::TAIL[i - (self.len - tail)]
+        } else {
+            b'x'
+        }
+    }
+}
+
+impl Read for Padding {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.len - self.pos);
+        for (offset, byte) in buf[..n].iter_mut().enumerate() {
+            *byte = self.byte_at(self.pos + offset);
+        }
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reply::{Reply, Response};
+    use serde_json::{Value, json};
+
+    #[test]
+    fn padding_is_exact_json() {
+        for len in [0, 5, 22, 23, 24, 100, 70_000] {
+            let mut out = Vec::new();
+            Padding { len, pos: 0 }.read_to_end(&mut out).unwrap();
+            assert_eq!(out.len(), len);
+            if len >= 23 {
+                let v: Value = serde_json::from_slice(&out).unwrap();
+                assert!(v["data"]["padding"].is_string());
+            }
+        }
+    }
+
+    #[test]
+    fn responses_carry_the_rate_limit_and_only_sendable_headers() {
+        let rate = RateLimit {
+            limit: 100,
+            remaining: 42,
+            reset: 7,
+        };
+        let mut reply = Reply::data(json!(1));
+        reply.headers.push(("X-Ok", "yes".to_owned()));
+        reply.headers.push(("X-Bad", "a\r\nInjected: 1".to_owned()));
+        let mut out = Vec::new();
+        assert!(write(&mut out, reply.into(), Some(rate), true));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nRateLimit-Limit: 100\r\n\
+             RateLimit-Remaining: 42\r\nRateLimit-Reset: 7\r\nX-Ok: yes\r\n\
+             Content-Length: 10\r\n\r\n{\"data\":1}"
+        );
+
+        let limited = Action::Respond(Response {
+            status: 429,
+            content_type: "application/json",
+            headers: Vec::new(),
+            body: Body::Bytes(Vec::new()),
+        });
+        let mut out = Vec::new();
+        assert!(!write(&mut out, limited, Some(rate), false));
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("RateLimit-Remaining: 0\r\n"), "{out}");
+        assert!(out.ends_with("Connection: close\r\n\r\n"), "{out}");
+    }
+}

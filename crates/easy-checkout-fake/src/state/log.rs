@@ -1,0 +1,94 @@
+//! A log of bounded length: the newest entries, the oldest dropped (and counted) once it is
+//! full. Whatever the fake records for tests to read later is kept in one, so a fake that
+//! runs for days holds what its limit allows and no more.
+
+use std::collections::VecDeque;
+
+use crate::record::Usage;
+
+/// The newest `limit` entries, oldest first, and how many older ones were dropped.
+#[derive(Debug)]
+pub(crate) struct BoundedLog<T> {
+    entries: VecDeque<T>,
+    limit: usize,
+    dropped: u64,
+}
+
+impl<T> BoundedLog<T> {
+    /// An empty log that keeps at most `limit` entries (`0` keeps none and counts each).
+    pub(crate) fn new(limit: usize) -> Self {
+        Self {
+            entries: VecDeque::new(),
+            limit,
+            dropped: 0,
+        }
+    }
+
+    /// Appends `entry`, dropping the oldest when the log is full.
+    pub(crate) fn push(&mut self, entry: T) {
+        if self.limit == 0 {
+            self.dropped += 1;
+            return;
+        }
+        if self.entries.len() == self.limit {
+            self.entries.pop_front();
+            self.dropped += 1;
+        }
+        self.entries.push_back(entry);
+    }
+
+    /// The entries, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
+        self.entries.iter()
+    }
+
+    /// Forgets every entry, and the count of dropped ones.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.dropped = 0;
+    }
+
+    /// How full it is, and how many entries it dropped since it was made or cleared.
+    pub(crate) fn usage(&self) -> Usage {
+        Usage {
+            kept: self.entries.len(),
+            limit: self.limit,
+            dropped: self.dropped,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_the_oldest_and_counts_each_drop() {
+        let mut log = BoundedLog::new(3);
+        for n in 1..=5 {
+            log.push(n);
+        }
+        assert_eq!(log.iter().copied().collect::<Vec<_>>(), [3, 4, 5]);
+        assert_eq!(
+            log.usage(),
+            Usage {
+                kept: 3,
+                limit: 3,
+                dropped: 2
+            }
+        );
+        log.clear();
+        assert_eq!(log.usage().kept + log.usage().dropped as usize, 0);
+        log.push(6);
+        assert_eq!(log.iter().copied().collect::<Vec<_>>(), [6]);
+    }
+
+    #[test]
+    fn a_limit_of_zero_keeps_nothing() {
+        let mut log = BoundedLog::new(0);
+        log.push("a");
+        log.push("b");
+        assert_eq!(log.iter().count(), 0);
+        assert_eq!(log.usage().dropped, 2);
+    }
+}

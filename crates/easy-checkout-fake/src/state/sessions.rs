@@ -1,0 +1,346 @@
+//! The sessions: what the fake knows of each one, found by id or by client secret, and
+//! forgotten once past its expiry and grace period, or oldest first above the limit.
+//! What a session looks like on the wire is the API layer's business.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, SystemTime};
+
+use serde_json::{Map, Value};
+
+use crate::record::Usage;
+use crate::util::{random_base58, random_hex, room_to_churn};
+
+/// How long a new session stays open.
+pub(crate) const SESSION_TTL: Duration = Duration::from_secs(30 * 60);
+
+/// Where a session is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    Open,
+    Complete,
+    Expired,
+}
+
+/// A confirmed on-chain payment.
+#[derive(Debug, Clone)]
+pub(crate) struct Crypto {
+    pub(crate) tx_signature: String,
+    pub(crate) payment_address: String,
+    /// A decimal string: 1 USDC per unit of quantity.
+    pub(crate) amount: String,
+}
+
+/// One checkout session.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    /// Its creation number: the id is `ecs_<number>`.
+    pub(crate) number: u64,
+    pub(crate) client_secret: String,
+    pub(crate) status: Status,
+    pub(crate) created: SystemTime,
+    pub(crate) updated: SystemTime,
+    pub(crate) expires: SystemTime,
+    /// The create body as sent (items, return_url, metadata, any extra field), as compact
+    /// JSON: a parsed map costs several times the memory, and few replies show it.
+    fields: Box<str>,
+    pub(crate) total_quantity: u64,
+    /// The number of its payment id (`pay_<number>`), once paid.
+    pub(crate) payment: Option<u64>,
+    pub(crate) paid_at: Option<SystemTime>,
+    pub(crate) crypto: Option<Box<Crypto>>,
+    /// How many times it was charged (every confirm that succeeded, every `pay`).
+    pub(crate) payments: u64,
+}
+
+impl Session {
+    pub(crate) fn id(&self) -> String {
+        format!("ecs_{}", self.number)
+    }
+
+    pub(crate) fn paid(&self) -> bool {
+        self.payment.is_some()
+    }
+
+    /// The create body's fields.
+    pub(crate) fn fields(&self) -> Map<String, Value> {
+        serde_json::from_str(&self.fields).unwrap_or_default()
+    }
+
+    /// Expires an open session whose time is up.
+    fn refresh(&mut self, now: SystemTime) {
+        if self.status == Status::Open && now >= self.expires {
+            self.status = Status::Expired;
+            self.updated = self.expires;
+        }
+    }
+}
+
+/// Every session the fake still holds.
+#[derive(Debug)]
+pub(crate) struct Sessions {
+    /// Boxed, to keep the table (sized for churn, see [`room_to_churn`]) small.
+    live: HashMap<u64, Box<Session>>,
+    by_secret: HashMap<String, u64>,
+    /// Numbers of the live sessions, oldest first: the order they are forgotten in.
+    order: VecDeque<u64>,
+    created: u64,
+    payments: u64,
+    evicted: u64,
+    limit: usize,
+    grace: Duration,
+}
+
+impl Sessions {
+    /// No sessions; at most `limit` (at least 1) held, each forgotten `grace` after it expires.
+    pub(crate) fn new(limit: usize, grace: Duration) -> Self {
+        Self {
+            live: HashMap::new(),
+            by_secret: HashMap::new(),
+            order: VecDeque::new(),
+            created: 0,
+            payments: 0,
+            evicted: 0,
+            limit: limit.max(1),
+            grace,
+        }
+    }
+
+    /// A new open session for the create body `fields`; the oldest is forgotten if that makes
+    /// one too many.
+    pub(crate) fn create(
+        &mut self,
+        fields: &Map<String, Value>,
+        total_quantity: u64,
+        now: SystemTime,
+    ) -> &Session {
+        self.created += 1;
+        let number = self.created;
+        let session = Session {
+            number,
+            client_secret: format!("ecs_secret_{}", random_hex(32)),
+            status: Status::Open,
+            created: now,
+            updated: now,
+            expires: now + SESSION_TTL,
+            fields: serde_json::to_string(fields)
+                .unwrap_or_default()
+                .into_boxed_str(),
+            total_quantity,
+            payment: None,
+            paid_at: None,
+            crypto: None,
+            payments: 0,
+        };
+        self.by_secret.insert(session.client_secret.clone(), number);
+        self.live.insert(number, Box::new(session));
+        self.order.push_back(number);
+        while self.live.len() > self.limit {
+            self.evict_oldest();
+        }
+        room_to_churn(&mut self.live, self.limit);
+        room_to_churn(&mut self.by_secret, self.limit);
+        &self.live[&number]
+    }
+
+    /// The session with this id (expired first if its time is up).
+    pub(crate) fn get(&mut self, id: &str, now: SystemTime) -> Option<&mut Session> {
+        let session = self.live.get_mut(&number_of(id)?)?;
+        session.refresh(now);
+        Some(session)
+    }
+
+    /// The session this client secret belongs to (expired first if its time is up).
+    pub(crate) fn by_secret(&mut self, secret: &str, now: SystemTime) -> Option<&mut Session> {
+        let session = self.live.get_mut(self.by_secret.get(secret)?)?;
+        session.refresh(now);
+        Some(session)
+    }
+
+    /// Every session, oldest first (each expired first if its time is up).
+    pub(crate) fn all(&mut self, now: SystemTime) -> Vec<&Session> {
+        for session in self.live.values_mut() {
+            session.refresh(now);
+        }
+        self.order
+            .iter()
+            .filter_map(|n| self.live.get(n).map(Box::as_ref))
+            .collect()
+    }
+
+    /// Marks the session paid as a successful confirm does: `complete`, charged once more, a
+    /// payment id the first time. Works on an expired session too. False if unknown.
+    pub(crate) fn pay(&mut self, id: &str, now: SystemTime) -> bool {
+        let Some(session) = number_of(id).and_then(|n| self.live.get_mut(&n)) else {
+            return false;
+        };
+        session.payments += 1;
+        if session.payment.is_none() {
+            self.payments += 1;
+            session.payment = Some(self.payments);
+        }
+        session.status = Status::Complete;
+        session.paid_at.get_or_insert(now);
+        session.updated = now;
+        true
+    }
+
+    /// As [`Sessions::pay`], plus a confirmed on-chain payment (1 USDC per unit of quantity).
+    pub(crate) fn pay_crypto(&mut self, id: &str, now: SystemTime) -> bool {
+        if !self.pay(id, now) {
+            return false;
+        }
+        if let Some(session) = self.get(id, now) {
+            let amount = format!("{}.00", session.total_quantity);
+            session.crypto.get_or_insert_with(|| {
+                Box::new(Crypto {
+                    tx_signature: random_base58(88),
+                    payment_address: random_base58(44),
+                    amount,
+                })
+            });
+        }
+        true
+    }
+
+    /// Sets the session's status to expired, paid or not. False if unknown.
+    pub(crate) fn expire(&mut self, id: &str, now: SystemTime) -> bool {
+        match self.get(id, now) {
+            Some(session) => {
+                session.status = Status::Expired;
+                session.updated = now;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Forgets every session whose expiry plus the grace period has passed, whatever its
+    /// status (paid ones included).
+    pub(crate) fn evict_expired(&mut self, now: SystemTime) {
+        // Sessions are made in clock order with one lifetime, so their deadlines are too.
+        while let Some(oldest) = self.order.front().and_then(|n| self.live.get(n)) {
+            match oldest.expires.checked_add(self.grace) {
+                Some(deadline) if now >= deadline => self.evict_oldest(),
+                _ => break,
+            }
+        }
+    }
+
+    fn evict_oldest(&mut self) {
+        let Some(number) = self.order.pop_front() else {
+            return;
+        };
+        if let Some(session) = self.live.remove(&number) {
+            self.by_secret.remove(&session.client_secret);
+            self.evicted += 1;
+        }
+    }
+
+    pub(crate) fn usage(&self) -> Usage {
+        Usage {
+            kept: self.live.len(),
+            limit: self.limit,
+            dropped: self.evicted,
+        }
+    }
+}
+
+/// The number in an id the fake made (`ecs_<number>`, no sign or leading zero); `None` for
+/// any other id, which no session has.
+fn number_of(id: &str) -> Option<u64> {
+    let digits = id.strip_prefix("ecs_")?;
+    let canonical = !digits.is_empty()
+        && !digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit());
+    canonical.then(|| digits.parse().ok()).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Duration = Duration::from_secs(1_700_000_000);
+
+    fn at(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + T0 + Duration::from_secs(secs)
+    }
+
+    fn create(sessions: &mut Sessions, now: SystemTime) -> String {
+        sessions.create(&Map::new(), 1, now).id()
+    }
+
+    #[test]
+    fn only_the_ids_the_fake_makes_name_a_session() {
+        assert_eq!(number_of("ecs_1"), Some(1));
+        assert_eq!(number_of("ecs_120"), Some(120));
+        for other in [
+            "ecs_01",
+            "ecs_",
+            "ecs_+1",
+            "ecs_1/../config",
+            "ecs_1 ",
+            "1",
+            "",
+        ] {
+            assert_eq!(number_of(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn sessions_expire_lazily_and_are_forgotten_after_the_grace_period() {
+        let grace = Duration::from_secs(60);
+        let mut sessions = Sessions::new(10, grace);
+        let id = create(&mut sessions, at(0));
+        let expiry = SESSION_TTL.as_secs();
+
+        sessions.evict_expired(at(expiry - 1));
+        let session = sessions.get(&id, at(expiry - 1)).expect("still open");
+        assert_eq!(session.status, Status::Open);
+        let session = sessions
+            .get(&id, at(expiry))
+            .expect("expired, not forgotten");
+        assert_eq!(
+            (session.status, session.updated),
+            (Status::Expired, at(expiry))
+        );
+
+        sessions.evict_expired(at(expiry + 59));
+        assert_eq!(sessions.usage().kept, 1, "within the grace period");
+        sessions.evict_expired(at(expiry + 60));
+        assert!(sessions.get(&id, at(expiry + 60)).is_none());
+        assert_eq!(
+            sessions.usage(),
+            Usage {
+                kept: 0,
+                limit: 10,
+                dropped: 1
+            }
+        );
+    }
+
+    #[test]
+    fn paid_sessions_are_forgotten_after_their_expiry_too() {
+        let mut sessions = Sessions::new(10, Duration::ZERO);
+        let paid = create(&mut sessions, at(0));
+        let secret = sessions.get(&paid, at(0)).unwrap().client_secret.clone();
+        assert!(sessions.pay(&paid, at(1)));
+        let later = create(&mut sessions, at(2));
+        sessions.evict_expired(at(SESSION_TTL.as_secs()));
+        assert!(sessions.get(&paid, at(3)).is_none());
+        assert!(
+            sessions.by_secret(&secret, at(3)).is_none(),
+            "its secret is let go"
+        );
+        assert!(sessions.get(&later, at(3)).is_some(), "a younger one stays");
+    }
+
+    #[test]
+    fn above_the_limit_the_oldest_is_forgotten() {
+        let mut sessions = Sessions::new(2, Duration::from_secs(3600));
+        let ids: Vec<String> = (0..5).map(|s| create(&mut sessions, at(s))).collect();
+        let kept: Vec<String> = sessions.all(at(5)).iter().map(|s| s.id()).collect();
+        assert_eq!(kept, ["ecs_4", "ecs_5"]);
+        assert!(sessions.get(&ids[0], at(5)).is_none());
+        assert_eq!(sessions.usage().dropped, 3);
+    }
+}

@@ -1,0 +1,393 @@
+//! A fake that stays small: every store it keeps is bounded, what it lets go is counted, and
+//! the library and the control API report both.
+
+mod common;
+
+use std::time::{Duration, SystemTime};
+
+use common::{Conn, Resp, call, create, get, post, session_body};
+use easy_checkout_fake::{FakeEasy, ManualClock, Stats, Usage};
+use easy_checkout_ureq::easy_checkout_core::RetryPolicy;
+use easy_checkout_ureq::easy_checkout_core::ops::{CreateSession, LineItem};
+use serde_json::{Value, json};
+
+const KEY: [(&str, &str); 1] = [("x-easy-api-key", FakeEasy::TEST_KEY)];
+/// How long after creation a session expires.
+const TTL: Duration = Duration::from_secs(30 * 60);
+
+fn control(fake: &FakeEasy, method: &str, path: &str) -> Resp {
+    call(fake, method, path, None, None)
+}
+
+fn usage(kept: usize, limit: usize, dropped: u64) -> Usage {
+    Usage {
+        kept,
+        limit,
+        dropped,
+    }
+}
+
+/// A keyed create on its own connection.
+fn keyed_create(fake: &FakeEasy, key: &str) -> Resp {
+    let body = serde_json::to_vec(&session_body()).unwrap();
+    let headers = [KEY[0], ("Idempotency-Key", key)];
+    Conn::open(fake)
+        .send("POST", "/embedded-checkout", &headers, Some(&body))
+        .unwrap()
+}
+
+#[test]
+fn recorded_requests_keep_the_newest_and_count_the_dropped() {
+    let fake = FakeEasy::builder()
+        .max_recorded_requests(3)
+        .start()
+        .unwrap();
+    let mut conn = Conn::open(&fake);
+    for n in 1..=5 {
+        let path = format!("/validate-key?n={n}");
+        assert_eq!(conn.send("GET", &path, &KEY, None).unwrap().status, 200);
+    }
+    let paths: Vec<String> = fake.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "/validate-key?n=3",
+            "/validate-key?n=4",
+            "/validate-key?n=5"
+        ]
+    );
+    assert_eq!(fake.stats().requests, usage(3, 3, 2));
+
+    // The control API says the same, and its own calls are neither recorded nor counted.
+    let listed = control(&fake, "GET", "/__fake/requests").data();
+    assert_eq!(listed.as_array().map(Vec::len), Some(3));
+    assert_eq!(listed[0]["path"], "/validate-key?n=3");
+    let stats = control(&fake, "GET", "/__fake/stats").data();
+    assert_eq!(
+        stats["requests"],
+        json!({ "kept": 3, "limit": 3, "dropped": 2 })
+    );
+
+    // Clearing forgets the requests and the count of dropped ones.
+    fake.clear_requests();
+    assert_eq!(fake.stats().requests, usage(0, 3, 0));
+    get(&fake, "/validate-key");
+    assert_eq!(fake.stats().requests, usage(1, 3, 0));
+    assert_eq!(control(&fake, "DELETE", "/__fake/requests").status, 200);
+    assert_eq!(fake.stats().requests, usage(0, 3, 0));
+}
+
+#[test]
+fn a_limit_of_zero_records_nothing_and_counts_everything() {
+    let fake = FakeEasy::builder()
+        .max_recorded_requests(0)
+        .start()
+        .unwrap();
+    create(&fake);
+    get(&fake, "/embedded-checkout/ecs_1");
+    assert!(fake.requests().is_empty());
+    assert_eq!(fake.stats().requests, usage(0, 0, 2));
+}
+
+#[test]
+fn sessions_are_forgotten_after_their_expiry_and_the_grace_period() {
+    let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let clock = ManualClock::new(start);
+    let grace = Duration::from_secs(120);
+    let fake = FakeEasy::builder()
+        .clock(clock.clone())
+        .session_grace(grace)
+        .start()
+        .unwrap();
+    let session = create(&fake);
+    let id = session["id"].as_str().unwrap().to_owned();
+    // The fake's timestamps come from its clock.
+    assert_eq!(session["created_at"], "2027-01-15T08:00:00.000Z");
+    assert_eq!(session["expires_at"], "2027-01-15T08:30:00.000Z");
+    let path = format!("/embedded-checkout/{id}");
+
+    clock.advance(TTL);
+    assert_eq!(get(&fake, &path).data()["status"], "expired");
+    clock.advance(grace - Duration::from_secs(1));
+    assert_eq!(
+        get(&fake, &path).data()["status"],
+        "expired",
+        "within grace"
+    );
+    assert_eq!(fake.stats().sessions, usage(1, 100_000, 0));
+
+    clock.advance(Duration::from_secs(1));
+    let gone = get(&fake, &path);
+    assert_eq!(
+        (gone.status, gone.code().as_str()),
+        (404, "SESSION_NOT_FOUND")
+    );
+    assert_eq!(fake.session(&id), None);
+    assert!(fake.sessions().is_empty());
+    assert_eq!(fake.stats().sessions, usage(0, 100_000, 1));
+    let stats = control(&fake, "GET", "/__fake/stats").data();
+    assert_eq!(
+        stats["sessions"],
+        json!({ "kept": 0, "limit": 100_000, "dropped": 1 })
+    );
+    assert_eq!(
+        control(&fake, "GET", &format!("/__fake/sessions/{id}")).status,
+        404
+    );
+}
+
+#[test]
+fn paid_sessions_are_forgotten_after_their_expiry_too() {
+    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000));
+    let fake = FakeEasy::builder()
+        .clock(clock.clone())
+        .session_grace(Duration::ZERO)
+        .start()
+        .unwrap();
+    let id = create(&fake)["id"].as_str().unwrap().to_owned();
+    assert!(fake.mark_paid(&id));
+    clock.advance(TTL - Duration::from_secs(1));
+    assert!(fake.webhook_for(&id).is_some());
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(fake.webhook_for(&id), None);
+    assert!(!fake.mark_paid(&id), "unknown now");
+}
+
+#[test]
+fn above_the_limit_the_oldest_session_is_forgotten() {
+    let fake = FakeEasy::builder().max_sessions(2).start().unwrap();
+    for _ in 0..3 {
+        create(&fake);
+    }
+    assert_eq!(get(&fake, "/embedded-checkout/ecs_1").status, 404);
+    assert_eq!(get(&fake, "/embedded-checkout/ecs_2").status, 200);
+    assert_eq!(get(&fake, "/embedded-checkout/ecs_3").status, 200);
+    assert_eq!(fake.stats().sessions, usage(2, 2, 1));
+}
+
+#[test]
+fn idempotency_records_are_forgotten_after_a_day_or_above_the_limit() {
+    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000));
+    let fake = FakeEasy::builder()
+        .clock(clock.clone())
+        .max_idempotency_records(2)
+        .start()
+        .unwrap();
+    let first = keyed_create(&fake, "k1");
+    keyed_create(&fake, "k2");
+    keyed_create(&fake, "k3");
+    assert_eq!(fake.stats().idempotency_records, usage(2, 2, 1));
+    // k1 was forgotten: it runs again; k3 is still replayed.
+    let again = keyed_create(&fake, "k1");
+    assert_eq!(again.header("idempotent-replayed"), None);
+    assert_eq!(again.data()["id"], "ecs_4");
+    assert_ne!(again.body, first.body);
+    let replayed = keyed_create(&fake, "k3");
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replayed.data()["id"], "ecs_3");
+
+    // A day on, every record is forgotten.
+    clock.advance(Duration::from_secs(24 * 60 * 60 - 1));
+    assert_eq!(
+        keyed_create(&fake, "k3").header("idempotent-replayed"),
+        Some("true")
+    );
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(fake.stats().idempotency_records.kept, 0);
+    assert_eq!(keyed_create(&fake, "k3").data()["id"], "ecs_5");
+}
+
+#[test]
+fn connections_beyond_the_limit_get_a_503_that_says_why() {
+    let fake = FakeEasy::builder().max_connections(2).start().unwrap();
+    let mut held: Vec<Conn> = (0..2).map(|_| Conn::open(&fake)).collect();
+    for conn in &mut held {
+        assert_eq!(
+            conn.send("GET", "/validate-key", &KEY, None)
+                .unwrap()
+                .status,
+            200
+        );
+    }
+
+    let mut third = Conn::open(&fake);
+    let refused = third.send("GET", "/validate-key", &KEY, None).unwrap();
+    assert_eq!(
+        (refused.status, refused.code().as_str()),
+        (503, "TOO_MANY_CONNECTIONS")
+    );
+    assert_eq!(
+        refused.json()["error"]["details"],
+        json!({ "max_connections": 2 })
+    );
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    assert_eq!(refused.header("connection"), Some("close"));
+    assert!(
+        third.send("GET", "/validate-key", &KEY, None).is_err(),
+        "closed after the 503"
+    );
+    assert_eq!(
+        fake.requests().len(),
+        2,
+        "a refused request is not recorded"
+    );
+    let stats = fake.stats();
+    assert_eq!(
+        (
+            stats.connections_open,
+            stats.max_connections,
+            stats.connections_refused
+        ),
+        (2, 2, 1)
+    );
+    let control_stats = {
+        // The control API is refused too while every place is taken.
+        let mut conn = Conn::open(&fake);
+        conn.send("GET", "/__fake/stats", &[], None).unwrap()
+    };
+    assert_eq!(control_stats.status, 503);
+
+    // A place given back is a place for the next connection.
+    drop(held.pop());
+    wait_for(&fake, |stats| stats.connections_open == 1);
+    let stats = control(&fake, "GET", "/__fake/stats").data();
+    assert_eq!(
+        stats["connections"],
+        json!({ "open": 2, "limit": 2, "refused": 2, "served": 2 }),
+        "open: the held connection and this one"
+    );
+    wait_for(&fake, |stats| stats.connections_open == 1);
+    fake.reset();
+    assert_eq!(
+        (
+            fake.stats().connections_open,
+            fake.stats().connections_refused
+        ),
+        (1, 0),
+        "reset forgets the count, not the open connection"
+    );
+}
+
+#[test]
+fn the_sdk_reads_the_connection_limit_as_an_api_error() {
+    let fake = FakeEasy::builder().max_connections(1).start().unwrap();
+    let mut held = Conn::open(&fake);
+    assert_eq!(
+        held.send("GET", "/validate-key", &KEY, None)
+            .unwrap()
+            .status,
+        200
+    );
+    let client = easy_checkout_ureq::with_base_url(FakeEasy::TEST_KEY, &fake.base_url())
+        .unwrap()
+        .with_retry_policy(RetryPolicy::never());
+    let err = client
+        .embedded_checkout()
+        .retrieve_session("ecs_1")
+        .unwrap_err();
+    let api = err.as_api().expect("an API error");
+    assert_eq!(
+        (api.status.as_u16(), api.code.as_deref()),
+        (503, Some("TOO_MANY_CONNECTIONS"))
+    );
+}
+
+#[test]
+fn a_long_lived_fake_keeps_its_counts_bounded() {
+    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000));
+    let fake = FakeEasy::builder()
+        .clock(clock.clone())
+        .max_recorded_requests(50)
+        .max_sessions(40)
+        .max_idempotency_records(30)
+        .session_grace(Duration::from_secs(60))
+        .start()
+        .unwrap();
+    let client = easy_checkout_ureq::with_base_url(FakeEasy::TEST_KEY, &fake.base_url()).unwrap();
+    let checkout = client.embedded_checkout();
+    let params = CreateSession::new(
+        vec![LineItem::new("price_abc", 1)],
+        "https://shop.example/r",
+    );
+    const CREATES: u64 = 1_000;
+    for n in 0..CREATES {
+        let id = checkout.create_session(&params).unwrap().id;
+        assert_eq!(id, format!("ecs_{}", n + 1));
+        checkout.retrieve_session(&id).unwrap();
+        if n % 100 == 0 {
+            // Time passes: sessions of ten minutes ago are not yet due.
+            clock.advance(Duration::from_secs(60));
+        }
+    }
+    let stats = fake.stats();
+    assert_eq!(stats.requests, usage(50, 50, 2 * CREATES - 50));
+    assert_eq!(stats.sessions, usage(40, 40, CREATES - 40));
+    // Every create carried a key the SDK made.
+    assert_eq!(stats.idempotency_records, usage(30, 30, CREATES - 30));
+    assert_eq!(stats.connections_refused, 0);
+    assert_eq!(
+        fake.connections(),
+        1,
+        "one keep-alive connection carried them all"
+    );
+    assert_eq!(fake.sessions().len(), 40);
+
+    // Past every session's expiry and grace, none is left.
+    clock.advance(TTL + Duration::from_secs(60));
+    let stats: Stats = fake.stats();
+    assert_eq!(stats.sessions, usage(0, 40, CREATES));
+    // The control API reports what the library does.
+    let reported = control(&fake, "GET", "/__fake/stats").data();
+    assert_eq!(reported["sessions"]["dropped"], json!(CREATES));
+    assert_eq!(
+        reported["idempotency_records"],
+        json!({ "kept": 30, "limit": 30, "dropped": CREATES - 30 })
+    );
+    assert_eq!(
+        post(&fake, "/embedded-checkout", &session_body()).data()["id"],
+        Value::from(format!("ecs_{}", CREATES + 1))
+    );
+}
+
+/// Waits (boundedly) until the fake's own counts satisfy `done`: the thread of a closed
+/// connection gives its place back when it sees the close.
+fn wait_for(fake: &FakeEasy, done: impl Fn(&Stats) -> bool) {
+    for _ in 0..5_000 {
+        if done(&fake.stats()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    panic!("never reached: {:?}", fake.stats());
+}
+
+#[cfg(feature = "tls")]
+#[test]
+fn over_https_the_503_comes_over_tls() {
+    use easy_checkout_ureq::UreqTransport;
+    use easy_checkout_ureq::easy_checkout_core::{Config, RootCertificates, TransportSettings};
+
+    let fake = FakeEasy::builder()
+        .tls(easy_checkout_fake::FakeTls::generate().unwrap())
+        .max_connections(1)
+        .start()
+        .unwrap();
+    // A connection that never starts its TLS session still holds the one place.
+    let _held = std::net::TcpStream::connect(fake.addr()).unwrap();
+    wait_for(&fake, |stats| stats.connections_open == 1);
+
+    let roots = RootCertificates::default()
+        .add_pem(fake.ca_pem().unwrap())
+        .unwrap();
+    let transport = UreqTransport::with_roots(TransportSettings::default(), roots);
+    let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&fake.base_url())).unwrap();
+    let client = easy_checkout_ureq::with_transport(config, transport)
+        .with_retry_policy(RetryPolicy::never());
+    let err = client.validate_key().unwrap_err();
+    let api = err.as_api().expect("an API error, read over TLS");
+    assert_eq!(
+        (api.status.as_u16(), api.code.as_deref()),
+        (503, Some("TOO_MANY_CONNECTIONS"))
+    );
+    assert_eq!(fake.stats().connections_refused, 1);
+}
