@@ -98,7 +98,7 @@ pub fn stderr(text: &str) {
 /// Replaces every secret value (a client secret, an API key, under any spelling), at any
 /// depth, with `[REDACTED]`: the core's one redaction, the same the models' `Debug` and the
 /// snapshots use.
-pub use easy_checkout_core::snapshot::redact as redact_secrets;
+pub use easy_checkout_core::redact::redact as redact_secrets;
 
 /// Makes text safe for one terminal line: control characters (newlines, escapes) are
 /// shown escaped instead of acting on the terminal.
@@ -281,17 +281,17 @@ mod tests {
             "Client-Secret",
             "clientsecret",
         ] {
-            assert!(easy_checkout_core::snapshot::is_secret_key(key), "{key}");
+            assert!(easy_checkout_core::redact::is_secret_key(key), "{key}");
             let mut value = json!({"outer": [{key: "s1"}]});
             redact_secrets(&mut value);
             assert_eq!(
                 value["outer"][0][key],
-                easy_checkout_core::secret::REDACTED,
+                easy_checkout_core::redact::REDACTED,
                 "{key}"
             );
         }
         for key in ["client", "secret", "client_secret_id", "xclient_secret", ""] {
-            assert!(!easy_checkout_core::snapshot::is_secret_key(key), "{key}");
+            assert!(!easy_checkout_core::redact::is_secret_key(key), "{key}");
         }
     }
 

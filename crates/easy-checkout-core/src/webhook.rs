@@ -1,4 +1,6 @@
-//! Webhook verification: is this delivery really from Easy, and what does it say?
+//! Webhook verification (feature `webhook`): is this delivery really from Easy, and what
+//! does it say? It must never parse a body before its signature is checked, and never print
+//! the secret.
 //!
 //! Easy signs each delivery's exact raw body with HMAC-SHA256 under the endpoint's signing
 //! secret and sends `x-easy-webhook-signature: sha256=<hex>`. [`verify`] checks that in
@@ -38,12 +40,12 @@
 use std::fmt;
 
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::models::Extra;
-use crate::secret::REDACTED;
+use crate::models::{Extra, from_wire_str};
+use crate::redact::{REDACTED, debug_json};
 
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "x-easy-webhook-signature";
@@ -117,13 +119,53 @@ impl WebhookError {
     }
 }
 
-string_enum! {
-    /// An event's `type`.
-    pub enum EventType {
-        /// `checkout.session.completed`: the session was paid (card) or completed.
-        SessionCompleted => "checkout.session.completed",
-        /// `checkout.session.crypto_confirmed`: an on-chain payment was confirmed.
-        CryptoConfirmed => "checkout.session.crypto_confirmed",
+/// An event's `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EventType {
+    /// `checkout.session.completed`: the session was paid (card) or completed.
+    SessionCompleted,
+    /// `checkout.session.crypto_confirmed`: an on-chain payment was confirmed.
+    CryptoConfirmed,
+    /// A value this SDK does not know yet, kept as sent.
+    Other(String),
+}
+
+impl EventType {
+    /// The value as on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SessionCompleted => "checkout.session.completed",
+            Self::CryptoConfirmed => "checkout.session.crypto_confirmed",
+            Self::Other(s) => s,
+        }
+    }
+
+    /// Reads a wire value; an unknown one becomes [`EventType::Other`].
+    pub fn from_wire(s: &str) -> Self {
+        match s {
+            "checkout.session.completed" => Self::SessionCompleted,
+            "checkout.session.crypto_confirmed" => Self::CryptoConfirmed,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for EventType {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventType {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        from_wire_str(d, Self::from_wire)
     }
 }
 
@@ -147,13 +189,9 @@ pub struct WebhookEvent {
     pub extra: Extra,
 }
 
-impl std::fmt::Debug for WebhookEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "WebhookEvent {:?}",
-            crate::secrets::redact::RedactedJson(self)
-        )
+impl fmt::Debug for WebhookEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_json(f, "WebhookEvent", self)
     }
 }
 

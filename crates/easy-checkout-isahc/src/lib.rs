@@ -60,7 +60,7 @@
 //!   back.
 //! - HTTP/1.1 only; connections are kept alive and reused: clones of a transport, and of a
 //!   client, share one libcurl connection cache.
-//! - A request the core marked [`NoResend`](easy_checkout_core::transport::NoResend) (a
+//! - A request the core marked [`NoResend`](easy_checkout_core::ops::NoResend) (a
 //!   write the server could carry out twice: a keyless `confirm`, a keyless create with
 //!   retries off) always goes out on a new connection, closed after it. On a reused
 //!   connection that dies before any reply byte, libcurl sends the request again on a new one
@@ -100,7 +100,7 @@
 //! ```no_run
 //! use easy_checkout_isahc::{IsahcTransport, RootCertificates, TransportSettings};
 //!
-//! let roots = RootCertificates::default().add_pem_file("private-ca.pem")?; // checked now
+//! let roots = RootCertificates::default().add_pem(std::fs::read("private-ca.pem")?)?; // checked now
 //! let transport = IsahcTransport::with_roots(TransportSettings::default(), roots)?;
 //! let config = easy_checkout_isahc::easy_checkout_core::Config::new("sk_live_123".parse()?);
 //! let client = easy_checkout_isahc::with_transport(config, transport);
@@ -134,7 +134,7 @@
 //!   transport itself);
 //! - no decompression and no `Accept-Encoding`, no `Expect: 100-continue`, HTTP/1.1;
 //! - a plain `http://` request goes through no proxy;
-//! - a request marked [`NoResend`](easy_checkout_core::transport::NoResend) never goes
+//! - a request marked [`NoResend`](easy_checkout_core::ops::NoResend) never goes
 //!   out on a reused connection. libcurl has no per-request way to forbid reuse that isahc
 //!   exposes, so such a request never goes through the caller's client: it takes a second
 //!   client that keeps no connection. With `from_client` that one is the transport's own,
@@ -189,7 +189,7 @@
 //! Whether a failed request certainly did not go out
 //! ([`TransportError::certainly_not_sent`], which decides [`Error::outcome_unknown`](easy_checkout_core::Error::outcome_unknown)): yes
 //! for a `Connect` or `Tls` failure of a request sent on a connection of its own (one the
-//! core marked [`NoResend`](easy_checkout_core::transport::NoResend); libcurl reports those
+//! core marked [`NoResend`](easy_checkout_core::ops::NoResend); libcurl reports those
 //! while connecting or in the handshake), for a header value isahc cannot send, for
 //! `https://` without TLS in libcurl, and when the isahc client cannot be built. No for every
 //! failure on the pooled client, a refused connection included: libcurl may have delivered
@@ -217,7 +217,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use easy_checkout_core::http;
-use easy_checkout_core::transport::{bypasses_proxy, may_resend, read_body_limited, sends_body};
+use easy_checkout_core::ops::{bypasses_proxy, may_resend, sends_body};
+use easy_checkout_core::transport::read_body_limited;
+use easy_checkout_core::{Adapter, Config, Error};
 use easy_checkout_core::{InvalidInput, Transport, TransportError, TransportErrorKind};
 use isahc::HttpClient;
 use isahc::config::{Configurable, ExpectContinue, RedirectPolicy, VersionNegotiation};
@@ -296,7 +298,7 @@ impl IsahcTransport {
     ///
     /// // A private CA on top of the system's roots (refused here if the file is no PEM
     /// // certificate):
-    /// let roots = RootCertificates::default().add_pem_file("/etc/ssl/private-ca.pem")?;
+    /// let roots = RootCertificates::default().add_pem(std::fs::read("/etc/ssl/private-ca.pem")?)?;
     /// let transport = IsahcTransport::with_roots(TransportSettings::default(), roots)?;
     /// let config = easy_checkout_isahc::easy_checkout_core::Config::new("sk_test_123".parse()?);
     /// let client = easy_checkout_isahc::with_transport(config, transport);
@@ -325,7 +327,7 @@ impl IsahcTransport {
     /// proxy. (isahc returns every status as a response whatever the configuration.)
     ///
     /// One rule cannot be set per request: that a request marked
-    /// [`NoResend`](easy_checkout_core::transport::NoResend) never goes out on a reused
+    /// [`NoResend`](easy_checkout_core::ops::NoResend) never goes out on a reused
     /// connection (libcurl resends over a new one when a reused one dies before the reply).
     /// Such a request never goes through `client`: it takes a client of the transport's own
     /// that keeps no connection, built from `settings` with isahc's defaults, so `client`'s
@@ -766,7 +768,60 @@ fn classify(error: &isahc::Error) -> TransportErrorKind {
     }
 }
 
-easy_checkout_core::transport_constructors!("easy_checkout_isahc", IsahcTransport);
+impl Adapter for IsahcTransport {
+    const USER_AGENT_SUFFIX: &'static str = USER_AGENT_SUFFIX;
+
+    fn from_settings(settings: TransportSettings) -> Self {
+        Self::with_settings(settings)
+    }
+}
+
+/// A client for `api_key`, routed by its prefix (`sk_test_…` to the sandbox, any other key to
+/// production), with default settings. No IO ([`Client::from_key`]).
+///
+/// ```
+/// let client = easy_checkout_isahc::from_key("sk_live_abc")?;
+/// assert_eq!(client.config().base_url().as_str(), "https://api.itseasy.co/v1/api");
+/// # Ok::<(), easy_checkout_isahc::easy_checkout_core::Error>(())
+/// ```
+pub fn from_key(api_key: &str) -> Result<Client, Error> {
+    Client::from_key(api_key)
+}
+
+/// A client configured from the environment: `EASY_API_KEY` (optional: without it only
+/// `validate` and `confirm` can be called) and `EASY_API_URL` (optional: overrides the base
+/// URL the key routes to), as [`Config::from_lookup`] reads them. Default settings; no IO
+/// besides reading the two variables.
+pub fn from_env() -> Result<Client, Error> {
+    let config = Config::from_lookup(|name| std::env::var_os(name))?;
+    Ok(Client::with_config(config, TransportSettings::default()))
+}
+
+/// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake of
+/// the API; `http://` for loopback hosts only), with default settings. No IO
+/// ([`Client::with_base_url`]).
+///
+/// ```
+/// let client = easy_checkout_isahc::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
+/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010");
+/// assert!(easy_checkout_isahc::with_base_url("sk_test_abc", "http://api.example.com").is_err());
+/// # Ok::<(), easy_checkout_isahc::easy_checkout_core::Error>(())
+/// ```
+pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
+    Client::with_base_url(api_key, base_url)
+}
+
+/// A client for `config` over a [`IsahcTransport`] with `settings`. No IO ([`Client::with_config`]).
+pub fn with_config(config: Config, settings: TransportSettings) -> Client {
+    Client::with_config(config, settings)
+}
+
+/// A client for `config` over `transport` (one with added roots, or over your own configured
+/// client), with [`USER_AGENT_SUFFIX`] appended to the user agent. No IO
+/// ([`Client::with_transport`]).
+pub fn with_transport(config: Config, transport: IsahcTransport) -> Client {
+    Client::with_transport(config, transport)
+}
 
 #[cfg(test)]
 mod tests {

@@ -85,7 +85,7 @@
 //! ```no_run
 //! use easy_checkout_ureq::{RootCertificates, TransportSettings, UreqTransport};
 //!
-//! let roots = RootCertificates::default().add_pem_file("private-ca.pem")?; // checked now
+//! let roots = RootCertificates::default().add_pem(std::fs::read("private-ca.pem")?)?; // checked now
 //! let transport = UreqTransport::with_roots(TransportSettings::default(), roots);
 //! let config = easy_checkout_ureq::easy_checkout_core::Config::new("sk_live_123".parse()?);
 //! let client = easy_checkout_ureq::with_transport(config, transport);
@@ -185,7 +185,8 @@ use std::fmt;
 use std::io;
 
 use easy_checkout_core::http;
-use easy_checkout_core::transport::{bypasses_proxy, sends_body};
+use easy_checkout_core::ops::{bypasses_proxy, sends_body};
+use easy_checkout_core::{Adapter, Config, Error};
 use easy_checkout_core::{Transport, TransportError, TransportErrorKind};
 use ureq::config::AutoHeaderValue;
 use ureq::unversioned::resolver::Resolver;
@@ -253,7 +254,7 @@ impl UreqTransport {
     ///
     /// // A private CA on top of the default roots (refused here if the file is no PEM
     /// // certificate):
-    /// let roots = RootCertificates::default().add_pem_file("/etc/ssl/private-ca.pem")?;
+    /// let roots = RootCertificates::default().add_pem(std::fs::read("/etc/ssl/private-ca.pem")?)?;
     /// let transport = UreqTransport::with_roots(TransportSettings::default(), roots);
     /// let config = easy_checkout_ureq::easy_checkout_core::Config::new("sk_test_123".parse()?);
     /// let client = easy_checkout_ureq::with_transport(config, transport);
@@ -587,7 +588,60 @@ fn io_kind(error: &io::Error) -> TransportErrorKind {
     }
 }
 
-easy_checkout_core::transport_constructors!("easy_checkout_ureq", UreqTransport);
+impl Adapter for UreqTransport {
+    const USER_AGENT_SUFFIX: &'static str = USER_AGENT_SUFFIX;
+
+    fn from_settings(settings: TransportSettings) -> Self {
+        Self::with_settings(settings)
+    }
+}
+
+/// A client for `api_key`, routed by its prefix (`sk_test_…` to the sandbox, any other key to
+/// production), with default settings. No IO ([`Client::from_key`]).
+///
+/// ```
+/// let client = easy_checkout_ureq::from_key("sk_live_abc")?;
+/// assert_eq!(client.config().base_url().as_str(), "https://api.itseasy.co/v1/api");
+/// # Ok::<(), easy_checkout_ureq::easy_checkout_core::Error>(())
+/// ```
+pub fn from_key(api_key: &str) -> Result<Client, Error> {
+    Client::from_key(api_key)
+}
+
+/// A client configured from the environment: `EASY_API_KEY` (optional: without it only
+/// `validate` and `confirm` can be called) and `EASY_API_URL` (optional: overrides the base
+/// URL the key routes to), as [`Config::from_lookup`] reads them. Default settings; no IO
+/// besides reading the two variables.
+pub fn from_env() -> Result<Client, Error> {
+    let config = Config::from_lookup(|name| std::env::var_os(name))?;
+    Ok(Client::with_config(config, TransportSettings::default()))
+}
+
+/// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake of
+/// the API; `http://` for loopback hosts only), with default settings. No IO
+/// ([`Client::with_base_url`]).
+///
+/// ```
+/// let client = easy_checkout_ureq::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
+/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010");
+/// assert!(easy_checkout_ureq::with_base_url("sk_test_abc", "http://api.example.com").is_err());
+/// # Ok::<(), easy_checkout_ureq::easy_checkout_core::Error>(())
+/// ```
+pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
+    Client::with_base_url(api_key, base_url)
+}
+
+/// A client for `config` over a [`UreqTransport`] with `settings`. No IO ([`Client::with_config`]).
+pub fn with_config(config: Config, settings: TransportSettings) -> Client {
+    Client::with_config(config, settings)
+}
+
+/// A client for `config` over `transport` (one with added roots, or over your own configured
+/// client), with [`USER_AGENT_SUFFIX`] appended to the user agent. No IO
+/// ([`Client::with_transport`]).
+pub fn with_transport(config: Config, transport: UreqTransport) -> Client {
+    Client::with_transport(config, transport)
+}
 
 #[cfg(test)]
 mod tests {
@@ -741,7 +795,7 @@ mod tests {
     #[test]
     fn added_roots_go_after_mozillas_or_alone() {
         use ureq::tls::RootCerts;
-        let pem = include_str!("../../easy-checkout-core/src/drivers/testdata/isrg-root-x1.pem");
+        let pem = include_str!("../../easy-checkout-core/src/transport/testdata/isrg-root-x1.pem");
         let added = RootCertificates::default().add_pem(pem).expect("parses");
         let der = added.added().next().expect("one").to_vec();
         let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS.len();

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use crate::error::RateLimit;
+use crate::headers::RateLimit;
 use crate::models::{SessionStatus, Terminal};
 
 /// Polling settings.

@@ -4,14 +4,14 @@ use std::time::Duration;
 
 use http::Response;
 
-use crate::call::machine::misuse;
+use crate::call::machine::{Call, misuse};
 use crate::call::poll::{PollPolicy, PollStep, Poller};
 use crate::call::retry::RetryPolicy;
-use crate::call::{Call, Machine, Now, Step};
+use crate::call::step::{Machine, Now, Step};
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, TransportError};
-use crate::wire::models::{SessionStatus, Terminal};
-use crate::wire::ops::RetrieveSession;
+use crate::models::{SessionStatus, Terminal};
+use crate::ops::{Operation, RetrieveSession};
 
 /// How a wait for payment ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,7 +184,7 @@ impl<R: FnMut() -> u64 + Clone> Machine for PaymentWait<'_, R> {
     }
 
     fn operation(&self) -> &'static str {
-        <RetrieveSession as crate::Operation>::NAME
+        RetrieveSession::NAME
     }
 
     fn retries(&self) -> u32 {

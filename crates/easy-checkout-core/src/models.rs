@@ -1,13 +1,19 @@
-//! What the API returns.
+//! What the API returns: one struct per reply, and the status strings as enums.
 //!
 //! Every model keeps the fields it does not know in `extra` (an [`Extra`], the plain
-//! `serde_json::Map` of them), so a newer server loses nothing through an older SDK. Every field but a session's `id` may be missing or `null`.
-//! Status strings are enums that keep any value they do not know. `Debug` prints a model as
-//! its JSON with every `client_secret` in it (any spelling, at any depth) redacted.
+//! `serde_json::Map` of them), so a newer server loses nothing through an older SDK. Every
+//! field but a session's `id` may be missing or `null`. Status strings are enums that keep
+//! any value they do not know ([`SessionState::Other`], …). `Debug` prints a model as its
+//! JSON with every `client_secret` in it (any spelling, at any depth) redacted: a model must
+//! never print a secret. Whether a session is paid is decided in one place,
+//! [`SessionStatus::terminal`].
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 use serde_json::Value;
 
+use crate::redact::debug_json;
 use crate::secret::ClientSecret;
 
 /// The fields of a reply this SDK does not model, by name, as a `serde_json::Map` holds
@@ -15,35 +21,149 @@ use crate::secret::ClientSecret;
 /// digit). Read one with `extra.get("amount_total")`.
 pub type Extra = serde_json::Map<String, Value>;
 
-string_enum! {
-    /// A session's lifecycle state.
-    pub enum SessionState {
-        /// Created, waiting for the customer.
-        Open => "open",
-        /// The customer finished the checkout.
-        Complete => "complete",
-        /// The session expired unused.
-        Expired => "expired",
+/// A session's lifecycle state.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SessionState {
+    /// Created, waiting for the customer.
+    Open,
+    /// The customer finished the checkout.
+    Complete,
+    /// The session expired unused.
+    Expired,
+    /// A value this SDK does not know yet, kept as sent.
+    Other(String),
+}
+
+impl SessionState {
+    /// The value as on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Open => "open",
+            Self::Complete => "complete",
+            Self::Expired => "expired",
+            Self::Other(s) => s,
+        }
+    }
+
+    /// Reads a wire value; an unknown one becomes [`SessionState::Other`].
+    pub fn from_wire(s: &str) -> Self {
+        match s {
+            "open" => Self::Open,
+            "complete" => Self::Complete,
+            "expired" => Self::Expired,
+            other => Self::Other(other.to_owned()),
+        }
     }
 }
 
-string_enum! {
-    /// Whether a session has been paid. Two values mean paid: `succeeded` (the seed's word)
-    /// and `paid` (the API reference's); [`PaymentStatus::is_paid`] knows both.
-    pub enum PaymentStatus {
-        /// Paid, in the seed's vocabulary: fulfil the order.
-        Succeeded => "succeeded",
-        /// Paid, in the API reference's vocabulary: fulfil the order.
-        Paid => "paid",
-        /// Not paid yet.
-        Unpaid => "unpaid",
-        /// A payment is in flight.
-        Pending => "pending",
-        /// Processing (for example an on-chain payment awaiting confirmations).
-        Processing => "processing",
-        /// The payment failed.
-        Failed => "failed",
+/// Whether a session has been paid. Two values mean paid: `succeeded` (the seed's word)
+/// and `paid` (the API reference's); [`PaymentStatus::is_paid`] knows both.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PaymentStatus {
+    /// Paid, in the seed's vocabulary: fulfil the order.
+    Succeeded,
+    /// Paid, in the API reference's vocabulary: fulfil the order.
+    Paid,
+    /// Not paid yet.
+    Unpaid,
+    /// A payment is in flight.
+    Pending,
+    /// Processing (for example an on-chain payment awaiting confirmations).
+    Processing,
+    /// The payment failed.
+    Failed,
+    /// A value this SDK does not know yet, kept as sent.
+    Other(String),
+}
+
+impl PaymentStatus {
+    /// The value as on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Paid => "paid",
+            Self::Unpaid => "unpaid",
+            Self::Pending => "pending",
+            Self::Processing => "processing",
+            Self::Failed => "failed",
+            Self::Other(s) => s,
+        }
     }
+
+    /// Reads a wire value; an unknown one becomes [`PaymentStatus::Other`].
+    pub fn from_wire(s: &str) -> Self {
+        match s {
+            "succeeded" => Self::Succeeded,
+            "paid" => Self::Paid,
+            "unpaid" => Self::Unpaid,
+            "pending" => Self::Pending,
+            "processing" => Self::Processing,
+            "failed" => Self::Failed,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// `succeeded` or `paid`: the two words Easy's sources use for a paid session.
+    pub fn is_paid(&self) -> bool {
+        matches!(self, Self::Succeeded | Self::Paid)
+    }
+}
+
+impl fmt::Display for SessionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for PaymentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for SessionState {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Serialize for PaymentStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SessionState {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        from_wire_str(d, Self::from_wire)
+    }
+}
+
+impl<'de> Deserialize<'de> for PaymentStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        from_wire_str(d, Self::from_wire)
+    }
+}
+
+/// Reads a string enum through its `from_wire`: any string is a value (an unknown one kept
+/// as `Other`), and a borrowed string is not copied for a known one.
+pub(crate) fn from_wire_str<'de, D: Deserializer<'de>, T>(
+    d: D,
+    from_wire: fn(&str) -> T,
+) -> Result<T, D::Error> {
+    struct Visit<T>(fn(&str) -> T);
+    impl<T> de::Visitor<'_> for Visit<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+            Ok((self.0)(s))
+        }
+    }
+    d.deserialize_str(Visit(from_wire))
 }
 
 /// `EmbeddedCheckoutSession`: what `create_session` returns.
@@ -80,13 +200,6 @@ pub struct SessionStatus {
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
-}
-
-impl PaymentStatus {
-    /// `succeeded` or `paid`: the two words Easy's sources use for a paid session.
-    pub fn is_paid(&self) -> bool {
-        matches!(self, Self::Succeeded | Self::Paid)
-    }
 }
 
 impl SessionStatus {
@@ -215,11 +328,38 @@ pub struct KeyInfo {
     pub extra: Extra,
 }
 
-redacted_debug!(
-    Session,
-    SessionStatus,
-    CryptoPaymentStatus,
-    ValidateResponse,
-    CheckoutConfig,
-    KeyInfo
-);
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_json(f, "Session", self)
+    }
+}
+
+impl fmt::Debug for SessionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_json(f, "SessionStatus", self)
+    }
+}
+
+impl fmt::Debug for CryptoPaymentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_json(f, "CryptoPaymentStatus", self)
+    }
+}
+
+impl fmt::Debug for ValidateResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_json(f, "ValidateResponse", self)
+    }
+}
+
+impl fmt::Debug for CheckoutConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_json(f, "CheckoutConfig", self)
+    }
+}
+
+impl fmt::Debug for KeyInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_json(f, "KeyInfo", self)
+    }
+}
