@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::redact::debug_json;
@@ -22,7 +22,8 @@ use crate::secret::ClientSecret;
 pub type Extra = serde_json::Map<String, Value>;
 
 /// A session's lifecycle state.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum SessionState {
     /// Created, waiting for the customer.
@@ -32,6 +33,7 @@ pub enum SessionState {
     /// The session expired unused.
     Expired,
     /// A value this SDK does not know yet, kept as sent.
+    #[serde(untagged)]
     Other(String),
 }
 
@@ -45,21 +47,12 @@ impl SessionState {
             Self::Other(s) => s,
         }
     }
-
-    /// Reads a wire value; an unknown one becomes [`SessionState::Other`].
-    pub fn from_wire(s: &str) -> Self {
-        match s {
-            "open" => Self::Open,
-            "complete" => Self::Complete,
-            "expired" => Self::Expired,
-            other => Self::Other(other.to_owned()),
-        }
-    }
 }
 
 /// Whether a session has been paid. Two values mean paid: `succeeded` (the seed's word)
 /// and `paid` (the API reference's); [`PaymentStatus::is_paid`] knows both.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PaymentStatus {
     /// Paid, in the seed's vocabulary: fulfil the order.
@@ -75,6 +68,7 @@ pub enum PaymentStatus {
     /// The payment failed.
     Failed,
     /// A value this SDK does not know yet, kept as sent.
+    #[serde(untagged)]
     Other(String),
 }
 
@@ -89,19 +83,6 @@ impl PaymentStatus {
             Self::Processing => "processing",
             Self::Failed => "failed",
             Self::Other(s) => s,
-        }
-    }
-
-    /// Reads a wire value; an unknown one becomes [`PaymentStatus::Other`].
-    pub fn from_wire(s: &str) -> Self {
-        match s {
-            "succeeded" => Self::Succeeded,
-            "paid" => Self::Paid,
-            "unpaid" => Self::Unpaid,
-            "pending" => Self::Pending,
-            "processing" => Self::Processing,
-            "failed" => Self::Failed,
-            other => Self::Other(other.to_owned()),
         }
     }
 
@@ -121,49 +102,6 @@ impl fmt::Display for PaymentStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-impl Serialize for SessionState {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl Serialize for PaymentStatus {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for SessionState {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        from_wire_str(d, Self::from_wire)
-    }
-}
-
-impl<'de> Deserialize<'de> for PaymentStatus {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        from_wire_str(d, Self::from_wire)
-    }
-}
-
-/// Reads a string enum through its `from_wire`: any string is a value (an unknown one kept
-/// as `Other`), and a borrowed string is not copied for a known one.
-pub(crate) fn from_wire_str<'de, D: Deserializer<'de>, T>(
-    d: D,
-    from_wire: fn(&str) -> T,
-) -> Result<T, D::Error> {
-    struct Visit<T>(fn(&str) -> T);
-    impl<T> de::Visitor<'_> for Visit<T> {
-        type Value = T;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string")
-        }
-        fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
-            Ok((self.0)(s))
-        }
-    }
-    d.deserialize_str(Visit(from_wire))
 }
 
 /// `EmbeddedCheckoutSession`: what `create_session` returns.

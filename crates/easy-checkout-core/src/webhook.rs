@@ -40,11 +40,11 @@
 use std::fmt;
 
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::models::{Extra, from_wire_str};
+use crate::models::Extra;
 use crate::redact::{REDACTED, debug_json};
 
 /// The header that carries the signature.
@@ -120,14 +120,17 @@ impl WebhookError {
 }
 
 /// An event's `type`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum EventType {
     /// `checkout.session.completed`: the session was paid (card) or completed.
+    #[serde(rename = "checkout.session.completed")]
     SessionCompleted,
     /// `checkout.session.crypto_confirmed`: an on-chain payment was confirmed.
+    #[serde(rename = "checkout.session.crypto_confirmed")]
     CryptoConfirmed,
     /// A value this SDK does not know yet, kept as sent.
+    #[serde(untagged)]
     Other(String),
 }
 
@@ -140,32 +143,11 @@ impl EventType {
             Self::Other(s) => s,
         }
     }
-
-    /// Reads a wire value; an unknown one becomes [`EventType::Other`].
-    pub fn from_wire(s: &str) -> Self {
-        match s {
-            "checkout.session.completed" => Self::SessionCompleted,
-            "checkout.session.crypto_confirmed" => Self::CryptoConfirmed,
-            other => Self::Other(other.to_owned()),
-        }
-    }
 }
 
 impl fmt::Display for EventType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for EventType {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for EventType {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        from_wire_str(d, Self::from_wire)
     }
 }
 

@@ -512,29 +512,16 @@ impl Transport for IsahcTransport {
     }
 }
 
-/// Whether a response that came with no body byte can be whole: whether its head says it
-/// has no body. Only then is it a response; any other empty one is taken for a reply cut
-/// inside its head.
+/// Whether a response that came with no body byte can be whole: whether its head declares
+/// no body (a `HEAD`, a `204` or `304`, `Content-Length: 0`; never a `1xx`). Any other empty
+/// response is taken for a reply cut inside its head (see the crate docs, "Cut heads").
 ///
-/// libcurl (8.22, `lib/http.c`) ends a transfer cut inside the response head without an
-/// error once one line of the head has arrived: at the end of the stream
-/// `Curl_http_write_resp` passes the end on to the body writers only after the head ended,
-/// so neither the `Content-Length` check (`cw_download_write`, `lib/sendf.c`) nor the
-/// chunked decoder's runs, and `Curl_http_done` fails only a reply with no complete line
-/// (`CURLE_GOT_NOTHING`). isahc then completes the response with the status and headers
-/// that arrived and an empty body, and exposes nothing that says whether the head ended.
-/// What the head declares is all there is to go on. A finished head declares an empty body
-/// when:
-///
-/// - the request was a `HEAD`, or the status is `204` or `304`: no body by definition;
-/// - it says `Content-Length: 0`.
-///
-/// Every other empty response is a cut head, or one of two rare legitimate shapes that
-/// libcurl reports the same way: a body delimited by the close with no byte in it, or a
-/// chunked body with no chunk. A `1xx` is never a final response, whatever it declares:
-/// libcurl hands one over only when the reply ended inside its head. With a finished head, libcurl
-/// itself fails a body shorter than its `Content-Length` or an unfinished chunked body
-/// (`CURLE_PARTIAL_FILE`), so a response with a body byte always had a whole head.
+/// Why the head is all there is to go on: libcurl (8.22, `lib/http.c`) ends a transfer cut
+/// inside the head without an error once one line of it arrived (`Curl_http_write_resp`
+/// passes the end to the body writers only after the head, so neither the `Content-Length`
+/// check nor the chunked decoder runs), and isahc exposes nothing that says whether the head
+/// ended. With a finished head, libcurl itself fails a short body (`CURLE_PARTIAL_FILE`), so
+/// a response with a body byte always had a whole head.
 fn may_have_no_body(head: bool, status: http::StatusCode, headers: &http::HeaderMap) -> bool {
     if status.is_informational() {
         return false;

@@ -55,11 +55,6 @@ impl Default for RootCertificates {
 }
 
 impl RootCertificates {
-    /// The transport's default roots, nothing added: the same as [`Default`].
-    pub fn defaults() -> Self {
-        Self::default()
-    }
-
     /// Adds every `CERTIFICATE` in `pem` (one, or a bundle of several). Refused, with nothing
     /// added, when the PEM does not parse, holds no certificate, or holds one that is not an
     /// X.509 certificate.
@@ -163,7 +158,7 @@ mod tests {
         );
         let only = roots.without_defaults();
         assert!(!only.uses_defaults());
-        assert!(RootCertificates::defaults().is_default());
+        assert!(RootCertificates::default().is_default());
     }
 
     #[test]
