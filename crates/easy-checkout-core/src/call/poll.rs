@@ -1,5 +1,6 @@
 //! [`PollPolicy`]: how often to poll while waiting for a session to be paid, and when to
-//! stop (the schedule [`PaymentWait`](crate::call::PaymentWait) follows). Plain settings.
+//! stop (the schedule [`PaymentWait`](crate::call::PaymentWait) follows). Plain settings:
+//! the clock is the driver's.
 
 use std::time::Duration;
 

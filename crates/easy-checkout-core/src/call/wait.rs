@@ -1,4 +1,6 @@
-//! [`PaymentWait`]: waiting for a session to be paid, as a state machine over [`Call`].
+//! [`PaymentWait`]: waiting for a session to be paid, as a state machine over [`Call`], and
+//! how the wait ended ([`WaitOutcome`]). Pure, like [`Call`]: it must never poll past its
+//! deadline, nor call a session paid that no payment status says is.
 
 use std::time::Duration;
 

@@ -1,5 +1,6 @@
 //! The two browser-side calls, `validate` and `confirm`. Their `Auth` is
-//! [`ClientSecretAuth`]: the request builder has no way to attach the API key.
+//! [`ClientSecretAuth`]: the request builder has no way to attach the API key, and a
+//! keyless `confirm` (it moves money) must never be sent twice.
 
 use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,5 @@
-//! The merchant's Embedded Checkout configuration: which origins may embed the iframe.
+//! The merchant's Embedded Checkout configuration: which origins may embed the iframe. An
+//! origin that is not `scheme://host[:port]` is refused before anything is sent.
 
 use http::{HeaderMap, Method, StatusCode};
 use serde::Serialize;

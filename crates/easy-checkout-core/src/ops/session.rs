@@ -1,4 +1,5 @@
-//! Server-side session calls: create, retrieve, crypto status.
+//! Server-side session calls: create, retrieve, crypto status. A session id is always one
+//! path segment ([`SessionId`]): no id may reach another endpoint.
 
 use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
