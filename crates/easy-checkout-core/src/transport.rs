@@ -133,9 +133,11 @@ where
 ///     }
 /// }
 ///
+/// # #[cfg(feature = "system-runtime")] {
 /// let client = Client::<Recorder>::from_key("sk_test_123")?;
 /// assert!(client.config().user_agent().ends_with(" recorder"));
 /// assert_eq!(client.transport().0, TransportSettings::default());
+/// # }
 /// # Ok::<(), easy_checkout_core::Error>(())
 /// ```
 ///
