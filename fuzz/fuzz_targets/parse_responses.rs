@@ -22,7 +22,7 @@
 use std::fmt::Debug;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use easy_checkout_core::error::{ApiErrorKind, Error, RateLimit, RetryAfter};
+use easy_checkout_core::{Error, ErrorKind, RateLimit, RetryAfter};
 use easy_checkout_core::http::header::RETRY_AFTER;
 use easy_checkout_core::http::{HeaderMap, HeaderValue, StatusCode};
 use easy_checkout_core::ops::{
@@ -59,7 +59,7 @@ where
             panic!("{name}: status {status} did not give Error::Api: {result:?}");
         };
         assert_eq!(e.status, status, "{name}: status");
-        assert_eq!(e.kind, ApiErrorKind::from_status(status), "{name}: kind");
+        assert_eq!(e.kind, ErrorKind::from_status(status), "{name}: kind");
         assert_eq!(e.raw_body, body, "{name}: raw_body");
         assert_eq!(e.retry_after, exp.retry_after, "{name}: retry_after");
         assert_eq!(e.rate_limit, exp.rate_limit, "{name}: rate_limit");
@@ -86,7 +86,7 @@ where
                 );
             }
             Err(Error::Api(e)) if name == "validate_key" => {
-                assert_eq!(e.kind, ApiErrorKind::Authentication, "{name}: kind");
+                assert_eq!(e.kind, ErrorKind::Authentication, "{name}: kind");
                 assert_eq!(e.status, status, "{name}: status");
                 assert_eq!(e.raw_body, body, "{name}: raw_body");
             }

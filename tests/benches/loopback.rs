@@ -6,9 +6,8 @@
 //! * `loopback/<transport>/raw/retrieve_session`: a bare `ureq::Agent` / `isahc::HttpClient`,
 //!   configured as the SDK's transport configures its own (same timeouts, no redirects, no
 //!   automatic headers or decompression), sending the same method, URI and headers and
-//!   reading the body to a `Vec`. The bare ureq agent resolves the server's IP literal with
-//!   the [`LiteralResolver`] below, as the SDK's resolver does, so both sides do the same
-//!   network work (see [`raw_ureq_agent`]).
+//!   reading the body to a `Vec`. Both ureq agents resolve the host with ureq's default
+//!   resolver, so both sides do the same network work (see [`raw_ureq_agent`]).
 //! * `loopback/async/{sdk,raw}/retrieve_session`: the same pair for the async driver, on one
 //!   current-thread tokio runtime: the SDK's `AsyncClient` over the tests' `ReqwestTransport`
 //!   against a bare `reqwest::Client` built by the same function
@@ -148,19 +147,14 @@ pub fn sdk_config(addr: SocketAddr) -> Config {
         .with_base_url(BaseUrl::parse(&format!("http://{addr}")).expect("loopback base url"))
 }
 
-/// A bare `ureq::Agent` configured as `easy_checkout_ureq::UreqTransport` configures its own:
-/// the same configuration, ureq's default connector, and a resolver that, like the SDK's,
-/// turns the `127.0.0.1` host into its address without a lookup.
-///
-/// Not `config.new_agent()`: with a timeout set, ureq's `DefaultResolver` resolves the host on
-/// a newly spawned thread for every request, even one that reuses a pooled connection. The
-/// SDK's transport does not (`easy-checkout-ureq/src/resolver.rs`), so a bare agent doing so
-/// would measure a thread start-up against the SDK's work, not the SDK's overhead.
+/// A bare `ureq::Agent` configured as `easy_checkout_ureq::UreqTransport` configures its own
+/// (`config.new_agent()`, ureq's default connector and resolver). With a timeout set, that
+/// resolver looks the host up on a new thread for every request, a pooled one included: both
+/// sides pay that.
 pub fn raw_ureq_agent() -> ureq::Agent {
     use ureq::config::AutoHeaderValue;
-    use ureq::unversioned::transport::DefaultConnector;
     let settings = TransportSettings::default();
-    let config = ureq::Agent::config_builder()
+    ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .max_redirects_will_error(false)
@@ -169,34 +163,8 @@ pub fn raw_ureq_agent() -> ureq::Agent {
         .accept_encoding(AutoHeaderValue::None)
         .timeout_connect(Some(settings.connect_timeout))
         .timeout_global(Some(settings.timeout))
-        .build();
-    ureq::Agent::with_parts(config, DefaultConnector::default(), LiteralResolver)
-}
-
-/// The bare agent's resolver: the smallest one that serves these benchmarks, which only call
-/// `http://127.0.0.1:PORT`. An IP-literal host is its address; anything else is not found.
-#[derive(Debug)]
-pub struct LiteralResolver;
-
-impl ureq::unversioned::resolver::Resolver for LiteralResolver {
-    fn resolve(
-        &self,
-        uri: &ureq::http::Uri,
-        _: &ureq::config::Config,
-        _: ureq::unversioned::transport::NextTimeout,
-    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
-        let authority = uri.authority().ok_or(ureq::Error::HostNotFound)?;
-        let host = authority.host();
-        let host = host
-            .strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .unwrap_or(host);
-        let ip: std::net::IpAddr = host.parse().map_err(|_| ureq::Error::HostNotFound)?;
-        let port = authority.port_u16().ok_or(ureq::Error::HostNotFound)?;
-        let mut addrs = self.empty();
-        addrs.push(SocketAddr::new(ip, port));
-        Ok(addrs)
-    }
+        .build()
+        .new_agent()
 }
 
 /// A bare `isahc::HttpClient` configured as `easy_checkout_isahc::IsahcTransport` configures

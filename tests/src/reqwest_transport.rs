@@ -28,7 +28,7 @@
 //! - A request is sent once. reqwest's own retry layer is turned off (`retry::never()`;
 //!   its default only retries HTTP/2 and HTTP/3 protocol NACKs, and neither protocol is
 //!   compiled in). The pooled hyper-util client below it retries only requests hyper never
-//!   started to write, so a [`NoResend`](easy_checkout_core::transport::NoResend) request
+//!   started to write, so a [`NoResend`](easy_checkout_core::ops::NoResend) request
 //!   needs no connection of its own (see [`ReqwestTransport::send`] for the code read).
 //! - A reply cut anywhere (in the status line, the headers, or a body with a
 //!   `Content-Length` or chunked) is an [`Io`](TransportErrorKind::Io) error, never a
@@ -44,7 +44,7 @@ use std::fmt;
 use std::future::Future;
 
 use easy_checkout_core::http::{self, header};
-use easy_checkout_core::transport::method_takes_body;
+use easy_checkout_core::ops::method_takes_body;
 use easy_checkout_core::{AsyncTransport, TransportError, TransportErrorKind, TransportSettings};
 
 /// The name appended to the SDK's user agent by the clients built over this transport.
@@ -98,7 +98,7 @@ impl fmt::Debug for ReqwestTransport {
 
 impl AsyncTransport for ReqwestTransport {
     /// Sends `request` on a pooled keep-alive connection, whatever its
-    /// [`NoResend`](easy_checkout_core::transport::NoResend) mark, because nothing below
+    /// [`NoResend`](easy_checkout_core::ops::NoResend) mark, because nothing below
     /// this sends a request again once hyper has started to write it:
     ///
     /// - reqwest 0.13.5: the client's retry layer is built from `retry::never()` here. Its

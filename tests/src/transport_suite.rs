@@ -1391,7 +1391,7 @@ pub fn a_keyless_post_on_a_dead_kept_alive_connection_goes_out_once<T: Transport
         let mut post = http::Request::post(server.url("/embedded-checkout/confirm"))
             .header("content-type", "application/json");
         if marked {
-            post = post.extension(easy_checkout_core::transport::NoResend);
+            post = post.extension(easy_checkout_core::ops::NoResend);
         }
         let post = post
             .body(br#"{"client_secret":"x"}"#.to_vec())

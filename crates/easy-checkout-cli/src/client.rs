@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use easy_checkout_core::{
-    Client, Config, Event, RetryPolicy, RootCertificates, Transport, TransportSettings,
+    Client, Config, Event, InvalidInput, RetryPolicy, RootCertificates, Transport,
+    TransportSettings,
 };
 use easy_checkout_isahc::IsahcTransport;
 use easy_checkout_ureq::UreqTransport;
@@ -48,10 +49,20 @@ impl ClientOptions {
     /// holds no certificate is invalid input (exit 2), found before anything is sent.
     pub fn roots(&self) -> Result<RootCertificates, CliError> {
         let roots = RootCertificates::default();
-        match &self.ca_cert {
-            Some(path) => Ok(roots.add_pem_file(path)?),
-            None => Ok(roots),
-        }
+        let Some(path) = &self.ca_cert else {
+            return Ok(roots);
+        };
+        // The core reads no file: the CLI reads it, and names it in the error.
+        let named = |reason: String| {
+            InvalidInput::new(
+                "root_certificates",
+                format!("in `{}` {reason}", path.display()),
+            )
+        };
+        let pem = std::fs::read(path).map_err(|e| named(format!("cannot be read: {e}")))?;
+        Ok(roots
+            .add_pem(pem)
+            .map_err(|e| named(e.reason().to_owned()))?)
     }
 
     /// The transport settings: the defaults, with `--timeout` as the total timeout (and as

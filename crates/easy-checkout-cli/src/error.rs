@@ -14,7 +14,7 @@
 
 use std::time::SystemTime;
 
-use easy_checkout_core::secrets::redact::redact;
+use easy_checkout_core::redact::redact;
 use easy_checkout_core::webhook::WebhookError;
 use easy_checkout_core::{Error, ErrorKind, InvalidInput, RetryAfter};
 use serde_json::{Value, json};

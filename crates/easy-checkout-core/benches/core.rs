@@ -26,9 +26,9 @@
 use std::hint::black_box;
 
 use criterion::Criterion;
+use easy_checkout_core::headers::{API_KEY_HEADER, IDEMPOTENCY_KEY_HEADER};
 use easy_checkout_core::http::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use easy_checkout_core::http::{HeaderMap, Method, Request, StatusCode};
-use easy_checkout_core::operation::{API_KEY_HEADER, IDEMPOTENCY_KEY_HEADER};
 use easy_checkout_core::ops::{
     Confirm, CreateSession, CryptoStatus, GetConfig, LineItem, PaymentMethod, RetrieveSession,
     UpdateConfig, Validate,

@@ -1,7 +1,10 @@
-//! Client configuration: where requests go, with which key, under which user agent.
+//! Client configuration: where requests go ([`BaseUrl`], [`Environment`]), with which key,
+//! under which user agent ([`Config`]), and what a URL must look like to be sent at all.
 //!
-//! Pure values: nothing here reads the environment. The transport crates read
-//! `EASY_API_KEY` and `EASY_API_URL` and hand the strings to [`Config::from_values`].
+//! Pure values: nothing here reads the environment or a file. The transport crates read
+//! `EASY_API_KEY` and `EASY_API_URL` and hand them over through [`Config::from_lookup`]
+//! (or [`Config::from_values`]). A key is never sent in clear text off loopback: an
+//! `http://` base URL is refused unless its host is a loopback one.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -9,7 +12,7 @@ use std::net::IpAddr;
 use http::HeaderValue;
 use http::uri::{Scheme, Uri};
 
-use crate::error::InvalidInput;
+use crate::input::InvalidInput;
 use crate::secret::ApiKey;
 
 /// The production API.
@@ -72,7 +75,7 @@ impl BaseUrl {
         let bad = |reason: &str| InvalidInput::new("base_url", reason.to_owned());
         // Host, port and characters are checked on the text (the `Uri` parser accepts
         // `https://[]` and port 99999); scheme and loopback rules follow.
-        crate::ops::check_url("base_url", trimmed, false)?;
+        check_url("base_url", trimmed, false)?;
         if trimmed.contains('#') {
             return Err(bad("must not contain a fragment"));
         }
@@ -268,4 +271,70 @@ impl fmt::Debug for Config {
             .field("user_agent", &self.user_agent)
             .finish()
     }
+}
+
+/// Checks an absolute `http(s)` URL (a return URL or, with `origin_only`, an origin:
+/// `scheme://host[:port]` and nothing after it).
+///
+/// A byte scan, not a parse: the builder only needs to refuse what cannot be right (no
+/// scheme, another scheme, no host, credentials, a bad port, spaces or control characters),
+/// and the server judges the rest. Parsing into an `http::Uri` allocated twice per URL and
+/// was the whole of the builders' overhead over a bare `serde_json::to_vec`.
+pub(crate) fn check_url(
+    field: &'static str,
+    url: &str,
+    origin_only: bool,
+) -> Result<(), InvalidInput> {
+    let refuse = |reason: &str| Err(InvalidInput::new(field, reason.to_owned()));
+    let rest = match url.find("://") {
+        Some(i)
+            if url[..i].eq_ignore_ascii_case("https") || url[..i].eq_ignore_ascii_case("http") =>
+        {
+            &url[i + 3..]
+        }
+        _ => return refuse("must be an absolute http:// or https:// URL"),
+    };
+    if !rest.bytes().all(|b| b.is_ascii_graphic()) {
+        return refuse("must not contain spaces, control or non-ASCII characters");
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (host_ok, port) = match authority.strip_prefix('[') {
+        // An IPv6 literal: `[hex:digits]` then an optional `:port`.
+        Some(bracketed) => {
+            let Some((ip, after)) = bracketed.split_once(']') else {
+                return refuse("has an unclosed IPv6 address");
+            };
+            let port = match after {
+                "" => None,
+                _ => match after.strip_prefix(':') {
+                    Some(port) => Some(port),
+                    None => return refuse("has characters after its IPv6 address"),
+                },
+            };
+            let ip_ok = ip.parse::<std::net::Ipv6Addr>().is_ok();
+            (ip_ok, port)
+        }
+        None => {
+            let (host, port) = match authority.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            };
+            let host_ok = !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+            (host_ok, port)
+        }
+    };
+    if !host_ok {
+        return refuse("must name a host (no credentials)");
+    }
+    if port.is_some_and(|p| !p.bytes().all(|b| b.is_ascii_digit()) || p.parse::<u16>().is_err()) {
+        return refuse("has an invalid port");
+    }
+    if origin_only && !tail.is_empty() {
+        return refuse("must be an origin (scheme://host[:port], no path)");
+    }
+    Ok(())
 }

@@ -1,10 +1,10 @@
-//! The one error type callers branch on.
+//! The one error type callers branch on: [`Error`], and [`ErrorKind`] to branch on it flat.
 //!
 //! Four cases: the input could not be sent ([`InvalidInput`], nothing went out), the
 //! transport failed ([`TransportError`], with its source), the API said no ([`ApiError`],
 //! with a kind per status), or a 2xx body could not be decoded ([`DecodeError`]). `Display`
-//! is one line and never contains a secret; raw bodies are kept for inspection but `Debug`
-//! shows only their length, since a server may echo a request body back.
+//! is one line and must never contain a secret; raw bodies are kept for inspection but
+//! `Debug` shows only their length, since a server may echo a request body back.
 //!
 //! [`Error::outcome_unknown`] says whether a failed write may nevertheless have taken effect
 //! on the server: the one question to answer before sending a payment again.
@@ -15,7 +15,10 @@ use http::{HeaderMap, Method, StatusCode};
 use serde::Deserialize;
 use serde_json::Value;
 
-pub use crate::wire::headers::{RateLimit, RetryAfter};
+use crate::headers::{RateLimit, RetryAfter};
+use crate::id::IdempotencyKey;
+use crate::input::InvalidInput;
+use crate::redact::RedactedJson;
 
 /// Everything that can go wrong in a call.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +61,7 @@ impl Error {
     /// The `Idempotency-Key` the failed request carried (the caller's, or the one the client
     /// generated for `create_session`/`update_config`). Retrying a write with this key is
     /// safe; retrying without it may do the write twice.
-    pub fn idempotency_key(&self) -> Option<&crate::id::IdempotencyKey> {
+    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
         match self {
             Error::Api(e) => e.idempotency_key.as_ref(),
             Error::Transport(e) => e.idempotency_key(),
@@ -83,9 +86,9 @@ impl Error {
     /// A write that was retried is `true` whenever any of its attempts may have taken effect:
     /// a 503 followed by a refused connection is still unknown.
     ///
-    /// The method is recorded by the [`Client`](crate::Client) and by
-    /// [`Operation::parse_response`](crate::Operation::parse_response). An error from a
-    /// direct call to [`Operation::parse`](crate::Operation::parse), or built from a
+    /// The method is recorded by the [`Client`](crate::client::Client) and by
+    /// [`Operation::parse_response`](crate::ops::Operation::parse_response). An error from a
+    /// direct call to [`Operation::parse`](crate::ops::Operation::parse), or built from a
     /// [`TransportError`] by hand, does not know its method and is judged as a write.
     pub fn outcome_unknown(&self) -> bool {
         match self.effect() {
@@ -122,11 +125,7 @@ impl Error {
     }
 
     /// Records the key the request carried and what the call was (done by the client loop).
-    pub(crate) fn for_call(
-        mut self,
-        key: Option<&crate::id::IdempotencyKey>,
-        effect: Effect,
-    ) -> Self {
+    pub(crate) fn for_call(mut self, key: Option<&IdempotencyKey>, effect: Effect) -> Self {
         match &mut self {
             Error::Api(e) => e.idempotency_key = key.cloned(),
             Error::Transport(e) => e.idempotency_key = key.cloned(),
@@ -247,12 +246,6 @@ impl ErrorKind {
         }
     }
 
-    /// `ApiErrorKind::Other`, under its earlier name: [`ErrorKind::Api`].
-    #[doc(hidden)]
-    #[allow(non_upper_case_globals)]
-    #[deprecated(note = "use ErrorKind::Api")]
-    pub const Other: ErrorKind = ErrorKind::Api;
-
     /// Whether this is the kind of an API error (a non-2xx answer).
     pub fn is_api(self) -> bool {
         !matches!(
@@ -303,44 +296,6 @@ impl fmt::Display for ErrorKind {
     }
 }
 
-/// Input that cannot be sent: which field, and why. Never contains the value of a secret.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field} {reason}")]
-pub struct InvalidInput {
-    field: &'static str,
-    reason: String,
-}
-
-impl InvalidInput {
-    /// A refusal of `field` for `reason`.
-    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
-        Self {
-            field,
-            reason: reason.into(),
-        }
-    }
-
-    /// The refused field (`"session_id"`, `"return_url"`, …).
-    pub fn field(&self) -> &'static str {
-        self.field
-    }
-
-    /// Why it was refused.
-    pub fn reason(&self) -> &str {
-        &self.reason
-    }
-}
-
-impl From<std::convert::Infallible> for InvalidInput {
-    fn from(never: std::convert::Infallible) -> Self {
-        match never {}
-    }
-}
-
-/// The kinds of API error, under their earlier name: [`ErrorKind`] is the one list.
-#[deprecated(note = "use ErrorKind: one list of kinds, the API's among them")]
-pub type ApiErrorKind = ErrorKind;
-
 /// A non-2xx answer. Keeps the whole envelope and the raw body.
 #[derive(Clone)]
 #[non_exhaustive]
@@ -363,7 +318,7 @@ pub struct ApiError {
     pub raw_body: Vec<u8>,
     /// The `Idempotency-Key` the request carried (the caller's, or one the client
     /// generated): send it again to retry safely.
-    pub idempotency_key: Option<crate::id::IdempotencyKey>,
+    pub idempotency_key: Option<IdempotencyKey>,
     effect: Effect,
 }
 
@@ -444,10 +399,7 @@ impl fmt::Debug for ApiError {
             .field("status", &self.status)
             .field("code", &self.code)
             .field("message", &self.message)
-            .field(
-                "details",
-                &crate::secrets::redact::RedactedJson(&self.details),
-            )
+            .field("details", &RedactedJson(&self.details))
             .field("retry_after", &self.retry_after)
             .field("rate_limit", &self.rate_limit)
             .field("raw_body", &BodyLen(self.raw_body.len()))
@@ -586,7 +538,7 @@ pub struct TransportError {
     #[source]
     source: Option<BoxError>,
     not_sent: bool,
-    idempotency_key: Option<crate::id::IdempotencyKey>,
+    idempotency_key: Option<IdempotencyKey>,
     effect: Effect,
 }
 
@@ -666,7 +618,7 @@ impl TransportError {
 
     /// The `Idempotency-Key` the failed request carried, if any: after a timeout the
     /// request may have been carried out, so retry with this key, never without it.
-    pub fn idempotency_key(&self) -> Option<&crate::id::IdempotencyKey> {
+    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
         self.idempotency_key.as_ref()
     }
 }

@@ -2,12 +2,13 @@
 //!
 //! **In scope:** every Embedded Checkout operation as a pure request builder
 //! ([`Config::build`]) and response parser ([`Operation::parse`]); configuration, secrets
-//! and ids; the error type; retry and poll policies; webhook verification; snapshot
-//! rendering; the [`Transport`] trait and the blocking [`Client`] that drives it.
+//! and ids; the error type; the call protocol (retries, idempotency keys, polling) as pure
+//! machines; webhook verification; snapshot rendering; the [`Transport`] traits and the
+//! blocking [`Client`] (and, feature `async`, `AsyncClient`) that drive them.
 //!
 //! **Out of scope:** sockets, TLS, DNS, files, environment variables. The operation and
-//! policy code reads no clock, draws no random number and starts no thread; the client loop
-//! gets those from a [`Runtime`] (the real one is behind the `system-runtime` feature, which
+//! policy code reads no clock, draws no random number and starts no thread; the client loops
+//! get those from a [`Runtime`] (the real one is behind the `system-runtime` feature, which
 //! the transport crates `easy-checkout-ureq` and `easy-checkout-isahc` turn on).
 //!
 //! # The sans-IO flow
@@ -40,89 +41,92 @@
 //! [`snapshot::render`] prints any request as stable text with secrets redacted, ready for
 //! `insta::assert_snapshot!`.
 //!
-//! # Layers
+//! # The map
 //!
-//! The folder tree is the design:
+//! One path per item: its module, and for the common ones a re-export here. Each module
+//! imports only modules above it in this table; none reaches up.
 //!
 //! | module | what |
 //! |---|---|
-//! | [`wire`] | what goes out and comes back: the [`Operation`] trait, [`ops`] (one type per operation), [`models`], [`id`]s, reply [`headers`](wire::headers) |
-//! | [`config`] | base URL routing, the API key, the user agent |
-//! | [`call`] | the call protocol as pure machines: [`Call`](call::Call) (key, retries, `Retry-After`, metadata, outcome), [`PaymentWait`](call::PaymentWait) (polling), the [`retry`] and [`poll`] policies |
-//! | [`drivers`] | loops over the machines: the blocking [`Client`] over a [`Transport`], the [`Runtime`] it sleeps through, and (feature `async`) `AsyncClient` over an `AsyncTransport` |
-//! | [`error`] | the one error type |
-//! | [`secrets`] | the API key and client secrets as types that never print, and the one redaction |
-//! | `webhook` (feature `webhook`, on by default) | signature verification |
+//! | [`redact`] | what a secret prints as, and the one redaction of JSON |
+//! | [`input`] | [`InvalidInput`]: a value refused before anything is sent |
+//! | [`secret`] | [`ApiKey`], [`ClientSecret`]: secrets that never print |
+//! | [`id`] | [`SessionId`], [`IdempotencyKey`] |
+//! | [`headers`] | the headers the SDK sends and reads ([`RetryAfter`], [`RateLimit`]) |
+//! | [`error`] | [`Error`], [`ErrorKind`], and the error of each layer below a call |
+//! | [`config`] | [`Config`], [`BaseUrl`], [`Environment`]: where requests go, with which key |
+//! | [`models`] | what the API returns |
+//! | [`ops`] | one type per operation ([`Operation`]), the request builder and the marks it puts on a request |
+//! | [`transport`] | the [`Transport`] traits, their settings, roots, and the [`Adapter`] trait of transport crates |
+//! | [`call`] | the call protocol as pure machines: [`Call`](call::Call), [`PaymentWait`](call::PaymentWait), the retry and poll policies |
+//! | [`runtime`] | time, sleep and randomness for the client loops |
+//! | [`observe`] | what a client loop tells an observer ([`Event`]) and `tracing` |
+//! | [`client`] | the blocking [`Client`] |
+//! | `async_client` | (feature `async`) `AsyncClient` |
 //! | [`snapshot`] | request rendering for snapshot tests |
-//!
-//! Earlier paths (`client`, `retry`, `poll`, `transport`, `runtime`, `secret`, `models`,
-//! `ops`, `operation`, `id`) still resolve to the same items, except `poll::Poller` and
-//! `poll::PollStep`, now inside [`PaymentWait`](call::PaymentWait).
+//! | `webhook` | (feature `webhook`, on by default) signature verification |
 //!
 //! # Features
 //!
 //! - `webhook` (default): HMAC-SHA256 webhook verification.
 //! - `system-runtime`: the system clock, `thread::sleep` and OS randomness for
-//!   `Client::new` (and `AsyncClient::new`); the transport crates turn it on.
+//!   `Client::new` (and `AsyncClient::new`), and the one-line constructors over an
+//!   [`Adapter`]; the transport crates turn it on.
 //! - `async`: `AsyncClient`, `AsyncTransport` and `Sleep`; no dependency added.
 //! - `tracing`: one `tracing` span per call and events for each outcome and retry (names,
 //!   methods, paths, statuses, counts, delays; never a header, a body, a key or a secret).
-//! - `tls`: `RootCertificates`, the roots a transport trusts, from PEM, checked as X.509
-//!   certificates before any transport sees them; the transport crates turn it on.
+//! - `tls`: `RootCertificates`, the roots a transport trusts, from PEM bytes, checked as
+//!   X.509 certificates before any transport sees them; the transport crates turn it on.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-#[macro_use]
-mod macros;
-
+#[cfg(feature = "async")]
+pub mod async_client;
 pub mod call;
+pub mod client;
 pub mod config;
-pub mod drivers;
 pub mod error;
-pub mod secrets;
+pub mod headers;
+pub mod id;
+pub mod input;
+pub mod models;
+pub mod observe;
+pub mod ops;
+pub mod redact;
+pub mod runtime;
+pub mod secret;
 pub mod snapshot;
+pub mod transport;
 #[cfg(feature = "webhook")]
 pub mod webhook;
-pub mod wire;
-
-// The modules under their earlier names, so that users' paths keep working.
-#[doc(hidden)]
-pub use call::{poll, retry};
-#[doc(hidden)]
-pub use drivers::blocking as client;
-#[doc(hidden)]
-pub use drivers::{runtime, transport};
-#[doc(hidden)]
-pub use secrets::keys as secret;
-#[doc(hidden)]
-pub use wire::{id, models, operation, ops};
 
 pub use http;
 
-pub use client::{Client, EmbeddedCheckout, Event, Reply, ResponseMeta, WaitOutcome};
-pub use config::{BaseUrl, Config, Environment};
 #[cfg(feature = "async")]
-pub use drivers::asynchronous::{AsyncClient, AsyncEmbeddedCheckout, AsyncTransport, Sleep};
-#[allow(deprecated)]
-pub use error::ApiErrorKind;
-pub use error::{
-    ApiError, DecodeError, Error, ErrorKind, InvalidInput, RateLimit, RetryAfter, TransportError,
-    TransportErrorKind,
-};
+pub use async_client::{AsyncClient, AsyncEmbeddedCheckout};
+pub use call::{PollPolicy, Reply, ResponseMeta, RetryPolicy, WaitOutcome};
+pub use client::{Client, EmbeddedCheckout};
+pub use config::{BaseUrl, Config, Environment};
+pub use error::{ApiError, DecodeError, Error, ErrorKind, TransportError, TransportErrorKind};
+pub use headers::{RateLimit, RetryAfter};
 pub use id::{IdempotencyKey, SessionId};
+pub use input::InvalidInput;
 pub use models::{
     CheckoutConfig, CryptoPaymentStatus, KeyInfo, PaymentStatus, Session, SessionState,
     SessionStatus, Terminal, ValidateResponse,
 };
-pub use operation::{ApiKeyAuth, Auth, ClientSecretAuth, Idempotency, Operation};
-pub use poll::PollPolicy;
-pub use retry::RetryPolicy;
+pub use observe::Event;
+pub use ops::{ApiKeyAuth, Auth, ClientSecretAuth, Idempotency, Operation};
 pub use runtime::Runtime;
+#[cfg(feature = "async")]
+pub use runtime::Sleep;
 #[cfg(feature = "system-runtime")]
 pub use runtime::SystemRuntime;
 pub use secret::{ApiKey, ClientSecret};
+#[cfg(feature = "async")]
+pub use transport::AsyncTransport;
 #[cfg(feature = "tls")]
 pub use transport::RootCertificates;
-pub use transport::{Transport, TransportSettings};
+pub use transport::{Adapter, Transport, TransportSettings};

@@ -15,7 +15,9 @@
 //!
 //! Headers are sorted by name; sensitive headers (the API key) and every `client_secret` in
 //! the body print `[REDACTED]`; the SDK version in the user agent prints `[version]` so an
-//! upgrade does not churn snapshots; the JSON body is pretty-printed with sorted keys.
+//! upgrade does not churn snapshots; the JSON body is pretty-printed with sorted keys. A
+//! body that is not JSON prints as its length only: a snapshot must never show bytes that
+//! could hold a secret.
 
 use std::fmt::Write as _;
 
@@ -23,9 +25,7 @@ use http::Request;
 use serde_json::Value;
 
 use crate::config::USER_AGENT;
-use crate::secret::REDACTED;
-
-pub use crate::secrets::redact::{is_secret_key, redact};
+use crate::redact::{REDACTED, redact};
 
 /// Renders `request` as snapshot text.
 ///

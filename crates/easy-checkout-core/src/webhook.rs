@@ -1,4 +1,6 @@
-//! Webhook verification: is this delivery really from Easy, and what does it say?
+//! Webhook verification (feature `webhook`): is this delivery really from Easy, and what
+//! does it say? It must never parse a body before its signature is checked, and never print
+//! the secret.
 //!
 //! Easy signs each delivery's exact raw body with HMAC-SHA256 under the endpoint's signing
 //! secret and sends `x-easy-webhook-signature: sha256=<hex>`. [`verify`] checks that in
@@ -43,7 +45,7 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use crate::models::Extra;
-use crate::secret::REDACTED;
+use crate::redact::{REDACTED, debug_json};
 
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "x-easy-webhook-signature";
@@ -117,13 +119,35 @@ impl WebhookError {
     }
 }
 
-string_enum! {
-    /// An event's `type`.
-    pub enum EventType {
-        /// `checkout.session.completed`: the session was paid (card) or completed.
-        SessionCompleted => "checkout.session.completed",
-        /// `checkout.session.crypto_confirmed`: an on-chain payment was confirmed.
-        CryptoConfirmed => "checkout.session.crypto_confirmed",
+/// An event's `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum EventType {
+    /// `checkout.session.completed`: the session was paid (card) or completed.
+    #[serde(rename = "checkout.session.completed")]
+    SessionCompleted,
+    /// `checkout.session.crypto_confirmed`: an on-chain payment was confirmed.
+    #[serde(rename = "checkout.session.crypto_confirmed")]
+    CryptoConfirmed,
+    /// A value this SDK does not know yet, kept as sent.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl EventType {
+    /// The value as on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SessionCompleted => "checkout.session.completed",
+            Self::CryptoConfirmed => "checkout.session.crypto_confirmed",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -147,13 +171,9 @@ pub struct WebhookEvent {
     pub extra: Extra,
 }
 
-impl std::fmt::Debug for WebhookEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "WebhookEvent {:?}",
-            crate::secrets::redact::RedactedJson(self)
-        )
+impl fmt::Debug for WebhookEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_json(f, "WebhookEvent", self)
     }
 }
 

@@ -5,10 +5,10 @@ use std::time::{Duration, SystemTime};
 
 use easy_checkout_core::call::{Call, Machine, Now, PaymentWait, Step};
 use easy_checkout_core::http::{Request, Response};
+use easy_checkout_core::ops::may_resend;
 use easy_checkout_core::ops::{
     Confirm, CreateSession, GetConfig, LineItem, PaymentMethod, RetrieveSession, UpdateConfig,
 };
-use easy_checkout_core::transport::may_resend;
 use easy_checkout_core::{
     ClientSecret, Config, Error, ErrorKind, PollPolicy, RetryPolicy, Terminal, TransportError,
     TransportErrorKind, WaitOutcome,

@@ -2,8 +2,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use easy_checkout_core::call::{Attempt, RetryDecision, RetryPolicy};
 use easy_checkout_core::http::StatusCode;
-use easy_checkout_core::retry::{Attempt, RetryDecision, RetryPolicy};
 use easy_checkout_core::{
     Idempotency, PaymentStatus, RetryAfter, SessionState, SessionStatus, Terminal, TransportError,
     TransportErrorKind,
@@ -121,12 +121,12 @@ fn stops_after_max_retries_and_never_repeats_unsafe_requests() {
 
 #[test]
 fn which_requests_may_repeat() {
-    assert!(RetryPolicy::may_repeat(Idempotency::Safe, false));
-    assert!(RetryPolicy::may_repeat(Idempotency::KeyOrGenerated, true));
-    assert!(!RetryPolicy::may_repeat(Idempotency::KeyOrGenerated, false));
-    assert!(RetryPolicy::may_repeat(Idempotency::CallerKeyOnly, true));
-    assert!(!RetryPolicy::may_repeat(Idempotency::CallerKeyOnly, false));
-    assert!(!RetryPolicy::may_repeat(Idempotency::Never, true));
+    assert!(Idempotency::Safe.may_repeat(false));
+    assert!(Idempotency::KeyOrGenerated.may_repeat(true));
+    assert!(!Idempotency::KeyOrGenerated.may_repeat(false));
+    assert!(Idempotency::CallerKeyOnly.may_repeat(true));
+    assert!(!Idempotency::CallerKeyOnly.may_repeat(false));
+    assert!(!Idempotency::Never.may_repeat(true));
 }
 
 #[test]

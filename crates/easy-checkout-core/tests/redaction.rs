@@ -217,9 +217,9 @@ fn snapshot_redaction_ignores_case_and_separators() {
         "apiKey",
         "x-easy-api-key",
     ] {
-        assert!(easy_checkout_core::snapshot::is_secret_key(key), "{key}");
+        assert!(easy_checkout_core::redact::is_secret_key(key), "{key}");
     }
     for key in ["client", "secret_santa", "id", "session"] {
-        assert!(!easy_checkout_core::snapshot::is_secret_key(key), "{key}");
+        assert!(!easy_checkout_core::redact::is_secret_key(key), "{key}");
     }
 }

@@ -1,205 +1,115 @@
-//! The [isahc](https://docs.rs/isahc) (libcurl) transport for the Easy Embedded Checkout SDK.
+//! The [isahc](https://docs.rs/isahc) (libcurl) transport for the Easy Embedded Checkout
+//! SDK: a blocking [`Client`] in one line, over one pooled [`isahc::HttpClient`].
 //!
-//! [`IsahcTransport`] implements [`easy_checkout_core::Transport`] over one pooled
-//! [`isahc::HttpClient`]; the functions of this crate build a ready [`Client`] over it in one
-//! line. Everything else (operations, errors, retries, polling, webhooks) is the core's,
-//! re-exported as [`easy_checkout_core`].
-//!
-//! # Quickstart
+//! Everything but the transport (operations, errors, retries, polling, webhooks) is the
+//! core's, re-exported as [`easy_checkout_core`], and so is the contract this transport keeps
+//! (see [`Transport`]: no redirect followed, every status a response with its whole body,
+//! both timeouts, a body cap, no resend, honest not-sent marks, no proxy for `http://`). These
+//! docs say only what is libcurl's own.
 //!
 //! ```no_run
 //! use easy_checkout_isahc::easy_checkout_core::ops::{CreateSession, LineItem};
 //!
-//! // `sk_test_…` keys go to the sandbox, every other key to production.
+//! // `sk_test_…` keys go to the sandbox, every other key to production. No IO yet: the
+//! // libcurl client (and its background thread) starts on the first request.
 //! let client = easy_checkout_isahc::from_key("sk_test_123")?;
-//!
 //! let params = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://shop.example/return")
 //!     .with_idempotency_key("cart-42")?;
 //! let session = client.embedded_checkout().create_session(&params)?;
-//! println!("session {} is {:?}", session.id, session.status);
 //! // Hand `session.client_secret` to the browser.
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Constructors do no IO and start nothing: the libcurl client (and its background thread)
-//! is created on the first request, and no key is checked until the first call.
+//! # How libcurl keeps the contract
 //!
-//! ```
-//! use easy_checkout_isahc::TransportSettings;
-//! use std::time::Duration;
+//! The SDK's rules are one list (`with_rules`), set on the transport's own clients or, on a
+//! caller's client, on each request: the connect timeout (isahc's default is 300 s) and the
+//! total timeout (isahc has none), each at least 1 ms (libcurl reads 0 as "none"); no
+//! redirect; no decompression and no `Accept-Encoding`; no `Expect: 100-continue`; HTTP/1.1.
+//! Besides:
 //!
-//! let client = easy_checkout_isahc::from_key("sk_test_123")?;
-//! assert_eq!(client.config().base_url().as_str(), "https://sandbox-api.itseasy.co/v1/api");
-//! assert!(client.config().user_agent().ends_with(" isahc"));
-//!
-//! // Tighter limits than the defaults (30 s connect, 80 s total, 1 MiB bodies):
-//! let settings = TransportSettings::default()
-//!     .connect_timeout(Duration::from_secs(5))
-//!     .timeout(Duration::from_secs(20));
-//! let config = easy_checkout_isahc::easy_checkout_core::Config::new("sk_live_123".parse()?);
-//! let client = easy_checkout_isahc::with_config(config, settings);
-//! assert_eq!(client.transport().settings().timeout, Duration::from_secs(20));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
-//!
-//! # What the transport guarantees
-//!
-//! - The request goes out as built: method, URI, headers and body. libcurl adds `Host`
-//!   and `Content-Length`, and no `Expect`, `Accept-Encoding` or `TE`. (On a request that
-//!   has none, isahc adds a `User-Agent` and libcurl an `Accept: */*`; a POST with a body and
-//!   no `Content-Type` gets libcurl's form type. The core sets all three, so nothing is added
-//!   to its requests.)
-//! - Every status comes back as a response with its whole body: a 404 or a 500 is not a
-//!   transport error (the core turns it into an API error).
-//! - Redirects are never followed: a 3xx comes back as it is, `Location` included, so the
-//!   API key never travels to another host.
-//! - [`TransportSettings`] are applied: the connect timeout (isahc's default is 300 s), the
-//!   total timeout (connect to last body byte; isahc has none by default) and the body cap,
-//!   enforced while reading (a `Content-Length` above the cap fails before the body is read).
-//! - Bodies are not decompressed: what the server sent is what the cap counts and what comes
-//!   back.
-//! - HTTP/1.1 only; connections are kept alive and reused: clones of a transport, and of a
-//!   client, share one libcurl connection cache.
-//! - A request the core marked [`NoResend`](easy_checkout_core::transport::NoResend) (a
-//!   write the server could carry out twice: a keyless `confirm`, a keyless create with
-//!   retries off) always goes out on a new connection, closed after it. On a reused
-//!   connection that dies before any reply byte, libcurl sends the request again on a new one
-//!   by itself ("Connection died, retrying a fresh connect"), which would deliver it twice.
-//!   Every other request keeps that resend. The transport obeys the mark and decides nothing
-//!   itself: a request built by hand without it is taken as safe to resend.
-//! - Proxies are taken from `https_proxy`, `ALL_PROXY` and `NO_PROXY`, as libcurl does by
-//!   default, for `https://` requests only: an `http://` request (which the core allows only
-//!   to a loopback host) never goes through a proxy, which would see the API key in clear
-//!   text.
-//! - Timeouts below 1 ms are raised to 1 ms: libcurl reads 0 as "no timeout".
-//! - A reply cut short is an [`Io`](TransportErrorKind::Io) error, never a response, wherever
-//!   the connection closed: before the status line or inside it (libcurl:
-//!   `CURLE_GOT_NOTHING`), inside the body (`CURLE_PARTIAL_FILE`), or inside the headers.
-//!   That last one libcurl does not report: it ends the transfer without an error and isahc
-//!   hands over the status and headers that arrived, with an empty body. So this transport
-//!   checks every response that comes with no body byte, and accepts it only when its head
-//!   declares that it has none: a `204` or a `304`, the reply to a `HEAD`, or
-//!   `Content-Length: 0`. Any other empty response, and any `1xx`, is an `Io` error: that is
-//!   what a cut head looks like. (A response with a body byte always had a whole head:
-//!   libcurl passes on no body before the head has ended, and checks the body's framing
-//!   from there.) Two cases look the same to libcurl either way, and are read so:
-//!   - a head cut after it had declared no body (after `Content-Length: 0`, or after a
-//!     `204`'s status line) comes back as that response, without the headers that never
-//!     came: the status and the empty body are the server's;
-//!   - a whole reply with an empty body its head did not declare, either ended by the close
-//!     (`HTTP/1.1 200 OK`, a blank line, then a close) or chunked with no chunk at all, is an
-//!     `Io` error like a cut one. Servers declare empty bodies (the Easy API always does);
-//!     one that does not gets its `GET`s retried, and a keyless `confirm` to it fails for
-//!     the caller to check, rather than succeeding on a reply that may have been cut.
+//! - **No resend.** On a reused connection that dies before any reply byte, libcurl sends the
+//!   request again on a new one by itself. A request the core marked
+//!   [`NoResend`](easy_checkout_core::ops::NoResend) therefore goes out on a connection of
+//!   its own, closed after it (a second client without a connection cache); every other
+//!   request keeps libcurl's resend.
+//! - **Cut heads.** libcurl ends a transfer cut inside the response head without an error,
+//!   and isahc hands over the status and headers that arrived with an empty body. So a
+//!   response with no body byte is accepted only when its head declares none (a `204` or
+//!   `304`, a `HEAD`, `Content-Length: 0`); any other, and any `1xx`, is an
+//!   [`Io`](TransportErrorKind::Io) error. The price: a whole reply with an undeclared empty
+//!   body (ended by the close, or chunked with no chunk) is an error too. The Easy API always
+//!   declares its empty bodies.
+//! - Proxies come from `https_proxy`, `ALL_PROXY` and `NO_PROXY`, as libcurl reads them, for
+//!   `https://` requests only. libcurl adds `Host` and `Content-Length`; isahc's `User-Agent`,
+//!   libcurl's `Accept: */*` and its form content type go only on a request that has none
+//!   (the core sets all three). Clones of a transport share one connection cache.
 //!
 //! # Root certificates
 //!
-//! Servers are verified against the system's trust store (libcurl's CA file and CA
-//! directory). [`IsahcTransport::with_roots`] adds roots of your own, a private CA's:
+//! Servers are verified against the system's trust store. [`IsahcTransport::with_roots`]
+//! adds roots of your own: libcurl gets one in-memory PEM bundle (`CURLOPT_CAINFO_BLOB`) of
+//! the system's CA file (`SSL_CERT_FILE`, libcurl's built-in path, or the one the `curl`
+//! crate finds, read on the first request) and the added roots, since the bundle replaces
+//! that file; the CA directory (`CURLOPT_CAPATH`) is still read. Trusting the added roots
+//! alone is refused: isahc cannot unset the CA directory.
 //!
 //! ```no_run
 //! use easy_checkout_isahc::{IsahcTransport, RootCertificates, TransportSettings};
 //!
-//! let roots = RootCertificates::default().add_pem_file("private-ca.pem")?; // checked now
+//! let pem = std::fs::read("private-ca.pem")?;
+//! let roots = RootCertificates::default().add_pem(pem)?; // checked now
 //! let transport = IsahcTransport::with_roots(TransportSettings::default(), roots)?;
 //! let config = easy_checkout_isahc::easy_checkout_core::Config::new("sk_live_123".parse()?);
 //! let client = easy_checkout_isahc::with_transport(config, transport);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! What libcurl is given: one PEM bundle in memory (`CURLOPT_CAINFO_BLOB`) holding the
-//! system's CA file and the added roots. libcurl (with OpenSSL) reads the bundle *instead of*
-//! its CA file (`CURLOPT_CAINFO`), which is why the file's certificates go in the bundle;
-//! the CA directory (`CURLOPT_CAPATH`, `/etc/ssl/certs` on Debian) is still read. The file is
-//! the one libcurl would read: `SSL_CERT_FILE` when set (isahc honours it), else libcurl's
-//! built-in path, else the one the `curl` crate sets on every handle of a bundled libcurl
-//! (found by `openssl-probe`). It is read when the client is built, on the first request; an
-//! unreadable file leaves the added roots and the CA directory. The bundle is parsed on
-//! every new TLS connection (libcurl caches only stores loaded from a file).
-//!
-//! Trusting the added roots *alone* ([`RootCertificates::without_defaults`]) is refused with
-//! invalid input: isahc cannot unset libcurl's CA directory, so the system's roots would
-//! stay trusted. (`easy-checkout-ureq` can trust roots alone.) A PEM that does not parse, or
-//! holds no certificate, is refused by [`RootCertificates::add_pem`]: nothing is sent.
-//!
 //! # A caller's client
 //!
-//! [`IsahcTransport::from_client`] sends over an [`isahc::HttpClient`] you configured (your
-//! proxy, TLS, credentials, interface), and sets the SDK's rules on each request (isahc's
-//! per-request configuration, which overrides the client's):
-//!
-//! - no redirect is followed (`RedirectPolicy::None`), the 3xx comes back; isahc returns
-//!   every status as a response anyway;
-//! - [`TransportSettings`]' connect and total timeouts, and its body cap (read by the
-//!   transport itself);
-//! - no decompression and no `Accept-Encoding`, no `Expect: 100-continue`, HTTP/1.1;
-//! - a plain `http://` request goes through no proxy;
-//! - a request marked [`NoResend`](easy_checkout_core::transport::NoResend) never goes
-//!   out on a reused connection. libcurl has no per-request way to forbid reuse that isahc
-//!   exposes, so such a request never goes through the caller's client: it takes a second
-//!   client that keeps no connection. With `from_client` that one is the transport's own,
-//!   built from the settings with isahc's defaults, so the caller's configuration (a private
-//!   CA, a proxy) does not reach those requests; with
-//!   [`IsahcTransport::from_client_builder`] both clients come from the caller's builder
-//!   (the second with `connection_cache_size(0)` added), so every request gets it.
-//!
-//! Not enforced, because only the client decides them: its default headers are added to a
-//! request that lacks them (the core sets `User-Agent`, `Accept` and `Content-Type`), its
-//! cookie jar and credentials are used, and its interceptors (isahc's unstable feature) run.
-//!
-//! The shared transport suite runs over such a client, set up to follow redirects and
-//! decompress, in the workspace's `tests/tests/tls_isahc.rs`.
+//! [`IsahcTransport::from_client`] sends over a client you configured, with the rules set on
+//! each request. Requests that must not be sent twice cannot take that client (libcurl has
+//! no per-request way to forbid reuse that isahc exposes): they go through a client of the
+//! transport's own, built from the settings, so your configuration (a proxy, a private CA)
+//! does not reach them. [`IsahcTransport::from_client_builder`] builds both clients from
+//! your builder, so every request gets it. Only the client decides the rest: its default
+//! headers go on a request that lacks them, its cookie jar and credentials are used.
 //!
 //! # Features
 //!
-//! - `native-tls` (default): libcurl over the system's OpenSSL, with the operating system's
-//!   trust store. Building needs a C compiler, `pkg-config` and the OpenSSL headers
-//!   (`apt-get install build-essential pkg-config libssl-dev` on Debian).
-//! - `static-curl`: always compile the libcurl bundled with `curl-sys` and link it
-//!   statically. Without it a system libcurl found by `pkg-config` is linked instead, and
-//!   the bundled one is compiled only when there is none.
+//! - `native-tls` (default): libcurl over the system's OpenSSL and trust store (building
+//!   needs a C compiler, `pkg-config` and the OpenSSL headers).
+//! - `static-curl`: always build the bundled libcurl and link it statically.
 //!
-//! With no TLS feature only `http://` (loopback) base URLs can be reached. There is no
-//! rustls feature: isahc's `rustls-tls` compiles libcurl against rustls-ffi and aws-lc (a
-//! large C build); for TLS in Rust use `easy-checkout-ureq`, whose default is rustls.
+//! With no TLS feature only `http://` (loopback) base URLs work. There is no rustls feature:
+//! isahc's compiles libcurl against rustls-ffi and aws-lc; `easy-checkout-ureq` is the pure
+//! Rust choice.
 //!
 //! # Logging
 //!
-//! isahc reports through [`tracing`](https://docs.rs/tracing), and at `trace` level libcurl's
-//! verbose output includes raw request headers, the `x-easy-api-key` header among them: do not
-//! enable `trace` for `isahc` where logs are kept.
+//! isahc reports through [`tracing`](https://docs.rs/tracing); at `trace` level libcurl's
+//! verbose output includes raw request headers, `x-easy-api-key` among them: keep `isahc`
+//! below `trace` where logs are kept.
 //!
 //! # Errors
 //!
-//! Transport failures are [`TransportError`]s with the isahc error as their `source` (an
-//! `io::Error` of kind `UnexpectedEof` for a reply cut inside its head, which isahc does not
-//! report); their [`kind`](TransportError::kind) is one of:
+//! Each failure is a [`TransportError`] with the isahc error as its `source`:
 //!
-//! | isahc reports (`isahc::error::ErrorKind`) | kind |
+//! | isahc reports | kind |
 //! |---|---|
 //! | `Timeout` | `Timeout` |
 //! | `ConnectionFailed`, `NameResolution` | `Connect` |
-//! | `BadServerCertificate`, `BadClientCertificate`, `TlsEngine`, `InvalidTlsConfiguration`, and a `ConnectionFailed` that libcurl reports as a failed TLS handshake | `Tls` |
-//! | `Io` (reset, closed inside the body: `CURLE_PARTIAL_FILE`), `ProtocolViolation` (closed before the status line ended: `CURLE_GOT_NOTHING`; not HTTP) | `Io` |
-//! | a response with no body byte whose head does not declare an empty body (closed inside the headers: see the guarantees above) | `Io` |
+//! | `BadServerCertificate`, `BadClientCertificate`, `TlsEngine`, `InvalidTlsConfiguration`, a failed TLS handshake | `Tls` |
+//! | `Io` (reset; cut inside the body), `ProtocolViolation` (cut before the status line; not HTTP), an empty body the head did not declare | `Io` |
 //! | a body over [`TransportSettings::max_body_bytes`] | `BodyTooLarge` |
-//! | an `https://` request when libcurl has no TLS (no TLS feature) | `Tls` |
-//! | anything else (`InvalidRequest`, `ClientInitialization`, …), and a header value that is not visible ASCII, which isahc cannot send | `Other` |
+//! | `https://` when libcurl has no TLS | `Tls` |
+//! | anything else, and a header value that is not visible ASCII | `Other` |
 //!
-//! Whether a failed request certainly did not go out
-//! ([`TransportError::certainly_not_sent`], which decides [`Error::outcome_unknown`](easy_checkout_core::Error::outcome_unknown)): yes
-//! for a `Connect` or `Tls` failure of a request sent on a connection of its own (one the
-//! core marked [`NoResend`](easy_checkout_core::transport::NoResend); libcurl reports those
-//! while connecting or in the handshake), for a header value isahc cannot send, for
-//! `https://` without TLS in libcurl, and when the isahc client cannot be built. No for every
-//! failure on the pooled client, a refused connection included: libcurl may have delivered
-//! the request over a reused connection that then died before the reply, and failed only
-//! when it connected again to resend it by itself. No for the rest, timeouts included: libcurl reports the connect timeout and the total timeout
-//! with the same code (`CURLE_OPERATION_TIMEDOUT`), and only the text of its error buffer
-//! tells them apart ("Connection timed out after …" against "Operation timed out after …"),
-//! which isahc 2 does not pass on (it reads results with `Message::result`, which leaves the
-//! buffer behind). So a timeout is always taken as one that may have struck after the
-//! request went out.
+//! Certainly not sent: a `Connect` or `Tls` failure of a request on a connection of its own
+//! (a [`NoResend`](easy_checkout_core::ops::NoResend) one), a header value isahc cannot
+//! send, `https://` without TLS, a client that cannot be built. Every failure on the pooled
+//! client may have come after libcurl delivered the request over a reused connection, and a
+//! timeout may be the total one (libcurl reports both with one code): maybe sent.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -217,7 +127,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use easy_checkout_core::http;
-use easy_checkout_core::transport::{bypasses_proxy, may_resend, read_body_limited, sends_body};
+use easy_checkout_core::ops::{bypasses_proxy, may_resend, sends_body};
+use easy_checkout_core::transport::read_body_limited;
+use easy_checkout_core::{Adapter, Config, Error};
 use easy_checkout_core::{InvalidInput, Transport, TransportError, TransportErrorKind};
 use isahc::HttpClient;
 use isahc::config::{Configurable, ExpectContinue, RedirectPolicy, VersionNegotiation};
@@ -234,10 +146,10 @@ pub const USER_AGENT_SUFFIX: &str = "isahc";
 /// A [`Transport`] over one [`isahc::HttpClient`].
 ///
 /// Cheap to clone: clones share the client and so its connection cache. The client is
-/// created on the first request; should that fail, the request fails with a
-/// [`TransportErrorKind::Other`] error and the next request tries again. A second client,
-/// which keeps no connection, is created the same way on the first request that must not be
-/// sent twice (see the crate's guarantees): each has its own libcurl background thread.
+/// created on the first request (should that fail, the request fails with a
+/// [`TransportErrorKind::Other`] error and the next one tries again); the second client,
+/// for requests that must not be sent twice, on the first such request. Each has its own
+/// libcurl background thread.
 ///
 /// ```
 /// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
@@ -279,29 +191,8 @@ impl IsahcTransport {
     }
 
     /// A transport applying `settings` that verifies servers against the system's trust
-    /// store plus the certificates `roots` adds. libcurl is given one in-memory bundle
-    /// (`CURLOPT_CAINFO_BLOB`): the added certificates and the system's CA file (the one
-    /// libcurl would read: `SSL_CERT_FILE`, libcurl's built-in path, or the one the `curl`
-    /// crate finds), since the bundle replaces that file; libcurl still reads the system's CA
-    /// directory (`CURLOPT_CAPATH`) as well. Does no IO and starts no thread: the system's
-    /// file is read when the client is built, on the first request.
-    ///
-    /// Refused when `roots` does not keep the defaults
-    /// ([`RootCertificates::without_defaults`]): through isahc, libcurl cannot be made to
-    /// forget its CA directory, so it would go on trusting every system root. (ureq can: see
-    /// `easy-checkout-ureq`.)
-    ///
-    /// ```no_run
-    /// use easy_checkout_isahc::{IsahcTransport, RootCertificates, TransportSettings};
-    ///
-    /// // A private CA on top of the system's roots (refused here if the file is no PEM
-    /// // certificate):
-    /// let roots = RootCertificates::default().add_pem_file("/etc/ssl/private-ca.pem")?;
-    /// let transport = IsahcTransport::with_roots(TransportSettings::default(), roots)?;
-    /// let config = easy_checkout_isahc::easy_checkout_core::Config::new("sk_test_123".parse()?);
-    /// let client = easy_checkout_isahc::with_transport(config, transport);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
+    /// store plus the certificates `roots` adds (see the crate docs, "Root certificates").
+    /// Refused when `roots` leaves out the defaults. Does no IO and starts no thread.
     pub fn with_roots(
         settings: TransportSettings,
         roots: RootCertificates,
@@ -317,20 +208,10 @@ impl IsahcTransport {
         Ok(Self::own(settings, roots))
     }
 
-    /// A transport over the caller's own `client`: its TLS configuration, proxy, credentials,
-    /// default headers and connection cache are used as they are, and the SDK's rules are set
-    /// on each request, whatever the client was configured with: no redirect is followed,
-    /// `settings`' connect and total timeouts and body cap hold, bodies are not decompressed,
-    /// no `Expect: 100-continue`, HTTP/1.1, and a plain `http://` request goes through no
-    /// proxy. (isahc returns every status as a response whatever the configuration.)
-    ///
-    /// One rule cannot be set per request: that a request marked
-    /// [`NoResend`](easy_checkout_core::transport::NoResend) never goes out on a reused
-    /// connection (libcurl resends over a new one when a reused one dies before the reply).
-    /// Such a request never goes through `client`: it takes a client of the transport's own
-    /// that keeps no connection, built from `settings` with isahc's defaults, so `client`'s
-    /// own configuration does not reach it. To keep that configuration on those requests
-    /// too, use [`IsahcTransport::from_client_builder`]. Does no IO.
+    /// A transport over the caller's own `client`, whose configuration and connection cache
+    /// are used as they are, with the SDK's rules set on each request; requests that must not
+    /// be sent twice go through a client of the transport's own (see the crate docs, "A
+    /// caller's client"). Does no IO.
     ///
     /// ```
     /// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
@@ -351,11 +232,10 @@ impl IsahcTransport {
         }
     }
 
-    /// As [`IsahcTransport::from_client`], over two clients that `builder` configures: one
-    /// as it is, and one, for the requests that must not be sent twice, with
-    /// `connection_cache_size(0)` added (which also closes each connection after its
-    /// request), so that every request gets the caller's configuration. Builds both now
-    /// (each starts a libcurl background thread); fails as isahc's `build` fails.
+    /// As [`IsahcTransport::from_client`], over two clients that `builder` configures: one as
+    /// it is, and one with `connection_cache_size(0)` added for the requests that must not be
+    /// sent twice, so every request gets the caller's configuration. Builds both now (each
+    /// starts a libcurl background thread); fails as isahc's `build` fails.
     ///
     /// ```
     /// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
@@ -632,29 +512,16 @@ impl Transport for IsahcTransport {
     }
 }
 
-/// Whether a response that came with no body byte can be whole: whether its head says it
-/// has no body. Only then is it a response; any other empty one is taken for a reply cut
-/// inside its head.
+/// Whether a response that came with no body byte can be whole: whether its head declares
+/// no body (a `HEAD`, a `204` or `304`, `Content-Length: 0`; never a `1xx`). Any other empty
+/// response is taken for a reply cut inside its head (see the crate docs, "Cut heads").
 ///
-/// libcurl (8.22, `lib/http.c`) ends a transfer cut inside the response head without an
-/// error once one line of the head has arrived: at the end of the stream
-/// `Curl_http_write_resp` passes the end on to the body writers only after the head ended,
-/// so neither the `Content-Length` check (`cw_download_write`, `lib/sendf.c`) nor the
-/// chunked decoder's runs, and `Curl_http_done` fails only a reply with no complete line
-/// (`CURLE_GOT_NOTHING`). isahc then completes the response with the status and headers
-/// that arrived and an empty body, and exposes nothing that says whether the head ended.
-/// What the head declares is all there is to go on. A finished head declares an empty body
-/// when:
-///
-/// - the request was a `HEAD`, or the status is `204` or `304`: no body by definition;
-/// - it says `Content-Length: 0`.
-///
-/// Every other empty response is a cut head, or one of two rare legitimate shapes that
-/// libcurl reports the same way: a body delimited by the close with no byte in it, or a
-/// chunked body with no chunk. A `1xx` is never a final response, whatever it declares:
-/// libcurl hands one over only when the reply ended inside its head. With a finished head, libcurl
-/// itself fails a body shorter than its `Content-Length` or an unfinished chunked body
-/// (`CURLE_PARTIAL_FILE`), so a response with a body byte always had a whole head.
+/// Why the head is all there is to go on: libcurl (8.22, `lib/http.c`) ends a transfer cut
+/// inside the head without an error once one line of it arrived (`Curl_http_write_resp`
+/// passes the end to the body writers only after the head, so neither the `Content-Length`
+/// check nor the chunked decoder runs), and isahc exposes nothing that says whether the head
+/// ended. With a finished head, libcurl itself fails a short body (`CURLE_PARTIAL_FILE`), so
+/// a response with a body byte always had a whole head.
 fn may_have_no_body(head: bool, status: http::StatusCode, headers: &http::HeaderMap) -> bool {
     if status.is_informational() {
         return false;
@@ -766,7 +633,60 @@ fn classify(error: &isahc::Error) -> TransportErrorKind {
     }
 }
 
-easy_checkout_core::transport_constructors!("easy_checkout_isahc", IsahcTransport);
+impl Adapter for IsahcTransport {
+    const USER_AGENT_SUFFIX: &'static str = USER_AGENT_SUFFIX;
+
+    fn from_settings(settings: TransportSettings) -> Self {
+        Self::with_settings(settings)
+    }
+}
+
+/// A client for `api_key`, routed by its prefix (`sk_test_…` to the sandbox, any other key to
+/// production), with default settings. No IO ([`Client::from_key`]).
+///
+/// ```
+/// let client = easy_checkout_isahc::from_key("sk_live_abc")?;
+/// assert_eq!(client.config().base_url().as_str(), "https://api.itseasy.co/v1/api");
+/// # Ok::<(), easy_checkout_isahc::easy_checkout_core::Error>(())
+/// ```
+pub fn from_key(api_key: &str) -> Result<Client, Error> {
+    Client::from_key(api_key)
+}
+
+/// A client configured from the environment: `EASY_API_KEY` (optional: without it only
+/// `validate` and `confirm` can be called) and `EASY_API_URL` (optional: overrides the base
+/// URL the key routes to), as [`Config::from_lookup`] reads them. Default settings; no IO
+/// besides reading the two variables.
+pub fn from_env() -> Result<Client, Error> {
+    let config = Config::from_lookup(|name| std::env::var_os(name))?;
+    Ok(Client::with_config(config, TransportSettings::default()))
+}
+
+/// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake of
+/// the API; `http://` for loopback hosts only), with default settings. No IO
+/// ([`Client::with_base_url`]).
+///
+/// ```
+/// let client = easy_checkout_isahc::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
+/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010");
+/// assert!(easy_checkout_isahc::with_base_url("sk_test_abc", "http://api.example.com").is_err());
+/// # Ok::<(), easy_checkout_isahc::easy_checkout_core::Error>(())
+/// ```
+pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
+    Client::with_base_url(api_key, base_url)
+}
+
+/// A client for `config` over a [`IsahcTransport`] with `settings`. No IO ([`Client::with_config`]).
+pub fn with_config(config: Config, settings: TransportSettings) -> Client {
+    Client::with_config(config, settings)
+}
+
+/// A client for `config` over `transport` (one with added roots, or over your own configured
+/// client), with [`USER_AGENT_SUFFIX`] appended to the user agent. No IO
+/// ([`Client::with_transport`]).
+pub fn with_transport(config: Config, transport: IsahcTransport) -> Client {
+    Client::with_transport(config, transport)
+}
 
 #[cfg(test)]
 mod tests {

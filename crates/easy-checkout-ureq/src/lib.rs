@@ -1,174 +1,106 @@
-//! The [ureq](https://docs.rs/ureq) transport for the Easy Embedded Checkout SDK.
+//! The [ureq](https://docs.rs/ureq) transport for the Easy Embedded Checkout SDK: a blocking
+//! [`Client`] in one line, over one pooled [`ureq::Agent`]. Pure Rust, TLS through rustls.
 //!
-//! [`UreqTransport`] implements [`easy_checkout_core::Transport`] over one pooled
-//! [`ureq::Agent`]; the functions of this crate build a ready [`Client`] over it in one line.
-//! Everything else (operations, errors, retries, polling, webhooks) is the core's, re-exported
-//! as [`easy_checkout_core`].
-//!
-//! # Quickstart
+//! Everything but the transport (operations, errors, retries, polling, webhooks) is the
+//! core's, re-exported as [`easy_checkout_core`], and so is the contract this transport keeps
+//! (see [`Transport`]: no redirect followed, every status a response with its whole body,
+//! both timeouts, a body cap, no resend, honest not-sent marks, no proxy for `http://`). These
+//! docs say only what is ureq's own.
 //!
 //! ```no_run
 //! use easy_checkout_ureq::easy_checkout_core::ops::{CreateSession, LineItem};
 //!
-//! // `sk_test_…` keys go to the sandbox, every other key to production.
+//! // `sk_test_…` keys go to the sandbox, every other key to production. No IO yet.
 //! let client = easy_checkout_ureq::from_key("sk_test_123")?;
-//!
 //! let params = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://shop.example/return")
 //!     .with_idempotency_key("cart-42")?;
 //! let session = client.embedded_checkout().create_session(&params)?;
-//! println!("session {} is {:?}", session.id, session.status);
 //! // Hand `session.client_secret` to the browser.
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Constructors do no IO: no request is sent and no key is checked until the first call.
+//! # How ureq keeps the contract
 //!
-//! ```
-//! use easy_checkout_ureq::TransportSettings;
-//! use std::time::Duration;
+//! Every request carries the SDK's rules in ureq's configuration (one list, set
+//! on the transport's own agent or on each request through a caller's): every status is a
+//! response (`http_status_as_error(false)`), no redirect is followed (`max_redirects(0)`),
+//! the connect and total timeouts of [`TransportSettings`] apply, and ureq adds no `Accept`
+//! or `Accept-Encoding` of its own (so it decompresses nothing), nor, on its own agent, a
+//! `User-Agent` (the core always sends one).
+//! Besides:
 //!
-//! let client = easy_checkout_ureq::from_key("sk_test_123")?;
-//! assert_eq!(client.config().base_url().as_str(), "https://sandbox-api.itseasy.co/v1/api");
-//! assert!(client.config().user_agent().ends_with(" ureq"));
-//!
-//! // Tighter limits than the defaults (30 s connect, 80 s total, 1 MiB bodies):
-//! let settings = TransportSettings::default()
-//!     .connect_timeout(Duration::from_secs(5))
-//!     .timeout(Duration::from_secs(20));
-//! let config = easy_checkout_ureq::easy_checkout_core::Config::new("sk_live_123".parse()?);
-//! let client = easy_checkout_ureq::with_config(config, settings);
-//! assert_eq!(client.transport().settings().timeout, Duration::from_secs(20));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
-//!
-//! # What the transport guarantees
-//!
-//! - The request goes out as built: method, URI, headers and body. ureq adds only `Host`
-//!   and `Content-Length`; it adds no `User-Agent`, `Accept` or `Accept-Encoding` of its own.
-//! - Every status comes back as a response with its whole body: a 404 or a 500 is not a
-//!   transport error (the core turns it into an API error).
-//! - Redirects are never followed: a 3xx comes back as it is, `Location` included, so the
-//!   API key never travels to another host.
-//! - [`TransportSettings`] are applied: the connect timeout, the total timeout (connect to
-//!   last body byte) and the body cap, enforced while reading (a `Content-Length` above the
-//!   cap fails before any byte of the body is read).
-//! - Connections are kept alive and reused: clones of a transport, and of a client, share
-//!   one pool.
-//! - An IP-literal host (`127.0.0.1`, `[::1]`) is used as it is. A host name is looked up
-//!   (within the total timeout) at most once every 30 seconds per `host:port`, not on every
-//!   request: the standard library's resolver reports no DNS TTL, and a reused connection
-//!   does not need the answer at all. Failed lookups are not kept, and a request that fails
-//!   to connect or times out drops every kept answer, so the next one looks the name up
-//!   again. Clones of a transport share these answers.
-//! - Proxies are taken from `ALL_PROXY`, `HTTPS_PROXY` and `HTTP_PROXY` (with `NO_PROXY`),
-//!   as ureq does by default, for `https://` requests only: an `http://` request (which the
-//!   core allows only to a loopback host) never goes through a proxy, where the API key would
-//!   travel in clear text (ureq tunnels through `CONNECT`, but plain HTTP inside it).
-//! - A request is sent once: ureq never sends it again by itself, not even when a reused
-//!   connection dies before any reply byte (retrying is the core's decision).
-//! - A timeout shorter than a millisecond is a (very short) timeout, not "none".
-//! - A reply cut short is an [`Io`](TransportErrorKind::Io) error, never a response, wherever
-//!   the connection closed: before the status line, inside it, inside the headers (ureq
-//!   returns a response only once it has the blank line that ends the head), or inside a
-//!   body with a `Content-Length` or chunked. A body with neither ends at the close, as
-//!   HTTP/1.1 has it, and is a response. One leniency is ureq's own: a chunked body whose
-//!   last chunk (`0` and its line end) arrived, but not the blank line after it, is taken as
-//!   whole, the whole body having arrived.
+//! - ureq sends a request once: it never resends one by itself, not even when a reused
+//!   connection dies before any reply byte. A plain `http://` request goes through no proxy;
+//!   `https://` ones use `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`, as ureq does.
+//! - The body cap is enforced while reading, and a `Content-Length` above it fails before
+//!   any byte of the body is read.
+//! - Clones of a transport (and of a client) share one agent, so one connection pool. ureq
+//!   resolves the host on every request, a reused connection included; with a timeout set it
+//!   does so on a thread of its own, within the total timeout.
+//! - A reply cut anywhere is an [`Io`](TransportErrorKind::Io) error: ureq returns a response
+//!   only once its head has ended, and checks the body's framing. Its one leniency: a chunked
+//!   body whose last chunk arrived, but not the blank line after it, is taken as whole.
 //!
 //! # Root certificates
 //!
-//! Servers are verified against Mozilla's roots, compiled in (`webpki-roots`; feature
-//! `rustls`), or the operating system's trust store (feature `native-tls`).
-//! [`UreqTransport::with_roots`] adds roots of your own, a private CA's, on top of Mozilla's
-//! (or, with [`RootCertificates::without_defaults`], trusts them alone):
+//! Mozilla's roots are compiled in (`webpki-roots`, feature `rustls`), or the operating
+//! system's trust store is used (feature `native-tls`). [`UreqTransport::with_roots`] adds
+//! roots of your own on top of Mozilla's, or, with [`RootCertificates::without_defaults`],
+//! trusts them alone. ureq takes either its default roots or a list, so added roots go after
+//! Mozilla's roots as certificates (`webpki-root-certs`); with `native-tls` that list
+//! replaces the system's store too.
 //!
 //! ```no_run
 //! use easy_checkout_ureq::{RootCertificates, TransportSettings, UreqTransport};
 //!
-//! let roots = RootCertificates::default().add_pem_file("private-ca.pem")?; // checked now
+//! let pem = std::fs::read("private-ca.pem")?;
+//! let roots = RootCertificates::default().add_pem(pem)?; // checked now
 //! let transport = UreqTransport::with_roots(TransportSettings::default(), roots);
 //! let config = easy_checkout_ureq::easy_checkout_core::Config::new("sk_live_123".parse()?);
 //! let client = easy_checkout_ureq::with_transport(config, transport);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! A PEM that does not parse, or holds no certificate, is refused by
-//! [`RootCertificates::add_pem`] as invalid input: nothing is sent. ureq takes either its
-//! default roots or a list of certificates, so added roots go after Mozilla's roots as
-//! certificates (`webpki-root-certs`, the same list). With `native-tls` that list replaces the
-//! system's store too: added roots go on top of Mozilla's roots, not the system's. (The
-//! platform verifier would keep the system's store, but needs `rustls-platform-verifier` and
-//! cannot take extra roots through ureq.)
-//!
 //! # A caller's agent
 //!
-//! [`UreqTransport::from_agent`] sends over an [`ureq::Agent`] you configured (your proxy,
-//! resolver, connector, TLS roots or client certificate), and sets the SDK's rules on each
-//! request (ureq's request-level configuration), whatever the agent says:
-//!
-//! - every status comes back as a response with its body (`http_status_as_error(false)`);
-//! - no redirect is followed (`max_redirects(0)`), the 3xx comes back;
-//! - [`TransportSettings`]' connect and total timeouts, and its body cap (read by the
-//!   transport itself);
-//! - no `Accept` or `Accept-Encoding` of ureq's is added (so no decompression either);
-//! - a plain `http://` request goes through no proxy.
-//!
-//! Not enforced, because only the agent decides them:
-//!
-//! - the agent's middleware runs on every request: one that resends, rewrites or follows
-//!   redirects does so (ureq itself never sends a request twice);
-//! - ureq adds its own `User-Agent` to a request that has none (the core's always has one:
-//!   setting it per request would keep requests out of the agent's connection pool);
-//! - the agent's other limits (per read, per write, `https_only`, header size) apply too,
-//!   and can only make a request fail sooner;
-//! - the transport's own DNS cache (see the guarantees) is not used: the agent resolves as
-//!   it was built to. Requests share the agent's connection pool.
-//!
-//! The shared transport suite runs over such an agent, set up to follow redirects and turn
-//! statuses into errors, in the workspace's `tests/tests/tls_ureq.rs`.
+//! [`UreqTransport::from_agent`] sends over an agent you configured (proxy, resolver,
+//! connector, roots, client certificate) with the same rules set on each request. Only the
+//! agent decides the rest: its middleware runs on every request (one that resends, rewrites
+//! or follows redirects does so), its user agent goes on a request that has none (never the
+//! core's), and its other limits (per read, per write, `https_only`, header size) apply too
+//! and can only make a request fail sooner.
 //!
 //! # Features
 //!
-//! - `rustls` (default): TLS through rustls with Mozilla's root certificates compiled in,
-//!   so `https://` works without any system library or certificate store.
-//! - `native-tls`: TLS through the platform's library with the operating system's trust
-//!   store. When both are enabled, `native-tls` is used.
-//!
-//! With neither, only `http://` (loopback) base URLs can be reached; an `https://` request
-//! fails with a [`TransportErrorKind::Tls`] error, and added roots are not used.
+//! - `rustls` (default): TLS through rustls with Mozilla's roots compiled in.
+//! - `native-tls`: TLS through the platform's library and the system's trust store; used
+//!   when both are on. With neither, an `https://` request fails with a
+//!   [`TransportErrorKind::Tls`] error.
 //!
 //! # Logging
 //!
-//! ureq logs through the [`log`](https://docs.rs/log) crate. At `trace` level it prints raw
-//! request headers, the `x-easy-api-key` header included: do not enable `trace` for
-//! `ureq` or `ureq_proto` where logs are kept.
+//! ureq logs through [`log`](https://docs.rs/log); at `trace` level it prints raw request
+//! headers, `x-easy-api-key` among them: keep `ureq` and `ureq_proto` below `trace` where logs
+//! are kept.
 //!
 //! # Errors
 //!
-//! Transport failures are [`TransportError`]s with the ureq error as their `source`; their
-//! [`kind`](TransportError::kind) is one of:
+//! Each failure is a [`TransportError`] with the ureq error as its `source`:
 //!
-//! | ureq reports | kind |
-//! |---|---|
-//! | `Timeout(_)`, an I/O error `TimedOut` / `WouldBlock` | `Timeout` |
-//! | `HostNotFound`, `ConnectionFailed`, `ConnectProxyFailed`, an I/O error `ConnectionRefused`, `HostUnreachable`, `NetworkUnreachable`, `AddrNotAvailable` | `Connect` |
-//! | `Tls`, `TlsRequired`, `Rustls`, `NativeTls`, `Pem`, `Der`, an I/O error carrying a rustls error | `Tls` |
-//! | an I/O error `UnexpectedEof` ("Peer disconnected": the connection closed before the reply ended, in the status line, the headers or the body), `BodyStalled` (closed inside a chunk-size line) | `Io` |
-//! | any other I/O error (reset), `Protocol`, `LargeResponseHeader` | `Io` |
-//! | a body over [`TransportSettings::max_body_bytes`] | `BodyTooLarge` |
-//! | anything else (`BadUri`, `Http`, `RequireHttpsOnly`, `InvalidProxyUrl`, …) | `Other` |
+//! | ureq reports | kind | certainly not sent |
+//! |---|---|---|
+//! | `Timeout(Resolve)`, `Timeout(Connect)` | `Timeout` | yes |
+//! | any other `Timeout`, an I/O `TimedOut` / `WouldBlock` | `Timeout` | no |
+//! | `HostNotFound`, `ConnectionFailed`, `ConnectProxyFailed`; an I/O `ConnectionRefused`, `AddrNotAvailable`, failed lookup | `Connect` | yes |
+//! | an I/O `HostUnreachable`, `NetworkUnreachable` (also possible on an open connection) | `Connect` | no |
+//! | `Tls`, `TlsRequired`, `Pem`, `Rustls`, `NativeTls`, `Der`; a rustls certificate error inside an I/O error | `Tls` | yes |
+//! | any other rustls error inside an I/O error (an alert can come mid-stream) | `Tls` | no |
+//! | any other I/O error (reset, `UnexpectedEof`: a cut reply), `Protocol`, `BodyStalled`, `LargeResponseHeader` | `Io` | no |
+//! | a body over [`TransportSettings::max_body_bytes`] | `BodyTooLarge` | no |
+//! | `BadUri`, `RequireHttpsOnly`, `InvalidProxyUrl` | `Other` | yes |
+//! | anything else | `Other` | no |
 //!
-//! An error is marked [`not_sent`](TransportError::not_sent) (so a failed write is known not
-//! to have happened, see [`Error::outcome_unknown`](easy_checkout_core::Error::outcome_unknown)) only when ureq certainly failed before
-//! writing the request: `Timeout(Resolve)`, `Timeout(Connect)` (the connect timeout, which
-//! covers DNS and the TLS handshake), `HostNotFound`, `ConnectionFailed`,
-//! `ConnectProxyFailed`, the TLS set-up errors (`Tls`, `TlsRequired`, `Pem`, `Rustls`,
-//! `NativeTls`, `Der`), `BadUri`, `RequireHttpsOnly`, `InvalidProxyUrl`, and the I/O errors
-//! only a connect gives: a failed name lookup, `ConnectionRefused`, `AddrNotAvailable`, and a
-//! rustls certificate error. Everything else is marked maybe sent: a total (`Global`)
-//! timeout, which may strike after the request went out, a reset or cut connection,
-//! `HostUnreachable` / `NetworkUnreachable` (also possible on an open connection), any other
-//! rustls error (an alert can come mid-stream), and every error while reading the body.
+//! Every error while reading the body is maybe sent: the request is long gone by then.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -179,19 +111,14 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-mod resolver;
-
 use std::fmt;
 use std::io;
 
 use easy_checkout_core::http;
-use easy_checkout_core::transport::{bypasses_proxy, sends_body};
+use easy_checkout_core::ops::{bypasses_proxy, sends_body};
+use easy_checkout_core::{Adapter, Config, Error};
 use easy_checkout_core::{Transport, TransportError, TransportErrorKind};
 use ureq::config::AutoHeaderValue;
-use ureq::unversioned::resolver::Resolver;
-use ureq::unversioned::transport::DefaultConnector;
-
-use crate::resolver::{CachingResolver, SharedCache};
 
 pub use easy_checkout_core;
 pub use easy_checkout_core::{RootCertificates, TransportSettings};
@@ -202,10 +129,32 @@ pub type Client = easy_checkout_core::Client<UreqTransport>;
 /// The name appended to the SDK's user agent (`easy-checkout-rust/0.1.0 ureq`).
 pub const USER_AGENT_SUFFIX: &str = "ureq";
 
+/// The SDK's rules, on an agent's configuration or on one request's: the one list of them.
+/// A macro because ureq's two configuration builders (`ConfigBuilder<AgentScope>`,
+/// `ConfigBuilder<HttpCrateScope<_>>`) share their setters through a sealed trait, which no
+/// generic function outside ureq can name.
+macro_rules! with_rules {
+    ($config:expr, $settings:expr) => {
+        $config
+            // A 4xx/5xx is a response, with its body, not an error.
+            .http_status_as_error(false)
+            // Never follow a redirect: the 3xx itself comes back (with 0, ureq returns it
+            // rather than `TooManyRedirects`; the second call makes that explicit).
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            // Send exactly the request's headers: no `*/*` accept, no accept-encoding (so no
+            // decompression either). The user agent is the agent's alone: ureq pools a request
+            // that sets its own apart (`Config::can_share_pool_with`).
+            .accept(AutoHeaderValue::None)
+            .accept_encoding(AutoHeaderValue::None)
+            .timeout_connect(Some($settings.connect_timeout))
+            .timeout_global(Some($settings.timeout))
+    };
+}
+
 /// A [`Transport`] over one [`ureq::Agent`].
 ///
-/// Cheap to clone: clones share the agent, and so its connection pool and its cache of
-/// resolved host names.
+/// Cheap to clone: clones share the agent, and so its connection pool.
 ///
 /// ```
 /// use easy_checkout_ureq::{TransportSettings, UreqTransport};
@@ -217,20 +166,9 @@ pub const USER_AGENT_SUFFIX: &str = "ureq";
 pub struct UreqTransport {
     agent: ureq::Agent,
     settings: TransportSettings,
-    /// The answers the agent's resolver keeps, to drop when a request fails to connect; none
-    /// on a caller's agent, which resolves as it was built to.
-    dns: Option<SharedCache>,
-    /// Whose agent: a caller's has the SDK's rules applied to each request.
-    agent_kind: AgentKind,
-}
-
-/// Whether the transport built its agent, or was given one.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum AgentKind {
-    /// Built by the transport, with the SDK's rules in its configuration.
-    Own,
-    /// The caller's, whose configuration is theirs: the rules go on each request.
-    Callers,
+    /// Whether the agent is a caller's, whose configuration is theirs: the rules then go on
+    /// each request.
+    callers_agent: bool,
 }
 
 impl UreqTransport {
@@ -244,92 +182,40 @@ impl UreqTransport {
         Self::with_roots(settings, RootCertificates::default())
     }
 
-    /// A transport applying `settings` that verifies servers against `roots`: the default
-    /// roots (see the crate's features) plus the added ones, or the added ones only (see
-    /// [`RootCertificates::without_defaults`]). Does no IO.
-    ///
-    /// ```no_run
-    /// use easy_checkout_ureq::{RootCertificates, TransportSettings, UreqTransport};
-    ///
-    /// // A private CA on top of the default roots (refused here if the file is no PEM
-    /// // certificate):
-    /// let roots = RootCertificates::default().add_pem_file("/etc/ssl/private-ca.pem")?;
-    /// let transport = UreqTransport::with_roots(TransportSettings::default(), roots);
-    /// let config = easy_checkout_ureq::easy_checkout_core::Config::new("sk_test_123".parse()?);
-    /// let client = easy_checkout_ureq::with_transport(config, transport);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
+    /// A transport applying `settings` that verifies servers against `roots` (see the crate
+    /// docs, "Root certificates"). Does no IO.
     pub fn with_roots(settings: TransportSettings, roots: RootCertificates) -> Self {
-        Self::with_resolver(settings, &roots, CachingResolver::new())
+        let config = with_rules!(ureq::Agent::config_builder(), settings)
+            // No `ureq/x.y` user agent on a request without one (the core's always has one).
+            .user_agent(AutoHeaderValue::None);
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        let config = config.tls_config(tls_config(&roots));
+        // Without TLS no root is ever used: an `https://` request fails.
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        let _ = roots;
+        Self {
+            agent: config.build().new_agent(),
+            settings,
+            callers_agent: false,
+        }
     }
 
-    /// A transport over the caller's own `agent`: its TLS configuration (roots, client
-    /// certificate), proxy, resolver, connector and pool are used as they are, and the SDK's
-    /// rules are applied to each request, whatever the agent was configured with: every
-    /// status comes back as a response with its body, no redirect is followed, `settings`'
-    /// connect and total timeouts and body cap hold, no `Accept` or `Accept-Encoding` of
-    /// ureq's is added, and a plain `http://` request goes through no proxy. What is not
-    /// applied is listed in the crate docs ("A caller's agent"). Does no IO.
+    /// A transport over the caller's own `agent`, whose configuration, pool and middleware are
+    /// used as they are, with the SDK's rules set on each request (see the crate docs, "A
+    /// caller's agent"). Does no IO.
     ///
     /// ```
     /// use easy_checkout_ureq::{TransportSettings, UreqTransport};
     ///
-    /// // Configured to follow redirects and to turn 4xx/5xx into errors: per request, neither
-    /// // happens on the SDK's requests.
+    /// // Configured to follow redirects: per request, the SDK's requests never do.
     /// let agent: ureq::Agent = ureq::Agent::config_builder().max_redirects(5).build().into();
     /// let transport = UreqTransport::from_agent(agent, TransportSettings::default());
-    /// let config = easy_checkout_ureq::easy_checkout_core::Config::new("sk_test_123".parse()?);
-    /// let client = easy_checkout_ureq::with_transport(config, transport);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_agent(agent: ureq::Agent, settings: TransportSettings) -> Self {
         Self {
             agent,
             settings,
-            dns: None,
-            agent_kind: AgentKind::Callers,
-        }
-    }
-
-    /// A transport applying `settings` and trusting `roots` whose agent resolves host names
-    /// through `resolver`.
-    fn with_resolver<R: Resolver>(
-        settings: TransportSettings,
-        roots: &RootCertificates,
-        resolver: CachingResolver<R>,
-    ) -> Self {
-        let config = ureq::Agent::config_builder()
-            // A 4xx/5xx is a response, with its body, not an error.
-            .http_status_as_error(false)
-            // Never follow a redirect: the 3xx itself comes back. With 0 ureq returns the
-            // response, never `TooManyRedirects`; the second call only makes that explicit.
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            // Send exactly the headers of the request: no `ureq/x.y` user agent, no `*/*`
-            // accept, no accept-encoding, when the request has none.
-            .user_agent(AutoHeaderValue::None)
-            .accept(AutoHeaderValue::None)
-            .accept_encoding(AutoHeaderValue::None)
-            .timeout_connect(Some(settings.connect_timeout))
-            .timeout_global(Some(settings.timeout));
-        #[cfg(any(feature = "rustls", feature = "native-tls"))]
-        let config = config.tls_config(tls_config(roots));
-        // Without TLS no root is ever used: an `https://` request fails.
-        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-        let _ = roots;
-        let config = config.build();
-        let dns = resolver.cache();
-        // What `config.new_agent()` builds (`Agent::new_with_config`), but with our resolver
-        // instead of `DefaultResolver`: with a timeout set, that one resolves the host on a
-        // new thread for every request, even one that reuses a pooled connection (see the
-        // `resolver` module). The connector is ureq's default one, so connecting, proxies
-        // and TLS are exactly as without this.
-        let agent = ureq::Agent::with_parts(config, DefaultConnector::default(), resolver);
-        Self {
-            agent,
-            settings,
-            dns: Some(dns),
-            agent_kind: AgentKind::Own,
+            callers_agent: true,
         }
     }
 
@@ -338,34 +224,22 @@ impl UreqTransport {
         &self.settings
     }
 
-    /// Runs `request` on the agent; a plain `http://` one (loopback only, as the core allows
-    /// it) without any proxy from the environment, which would see the API key in clear text.
-    /// On a caller's agent, with the SDK's rules set on the request itself.
+    /// Runs `request` on the agent: a plain `http://` one without any proxy, and on a
+    /// caller's agent with the SDK's rules set on the request itself.
     fn run<B: ureq::AsSendBody>(
         &self,
         request: http::Request<B>,
     ) -> Result<http::Response<ureq::Body>, ureq::Error> {
         let no_proxy = bypasses_proxy(&request);
-        if self.agent_kind == AgentKind::Own && !no_proxy {
+        if !self.callers_agent && !no_proxy {
             return self.agent.run(request);
         }
         let mut config = self.agent.configure_request(request);
         if no_proxy {
             config = config.proxy(None);
         }
-        if self.agent_kind == AgentKind::Callers {
-            let settings = &self.settings;
-            config = config
-                // What the transport's own agent is built with (see `with_resolver`), but
-                // the user agent: the core always sends its own, and a request-level one
-                // would keep the request out of the agent's connection pool.
-                .http_status_as_error(false)
-                .max_redirects(0)
-                .max_redirects_will_error(false)
-                .accept(AutoHeaderValue::None)
-                .accept_encoding(AutoHeaderValue::None)
-                .timeout_connect(Some(settings.connect_timeout))
-                .timeout_global(Some(settings.timeout));
+        if self.callers_agent {
+            config = with_rules!(config, self.settings);
         }
         self.agent.run(config.build())
     }
@@ -381,14 +255,17 @@ impl fmt::Debug for UreqTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UreqTransport")
             .field("settings", &self.settings)
-            .field("agent", &self.agent_kind)
+            .field(
+                "agent",
+                &format_args!("{}", if self.callers_agent { "Callers" } else { "Own" }),
+            )
             .finish_non_exhaustive()
     }
 }
 
-/// The TLS provider the enabled features ask for, with the root certificates it can use.
-/// Set explicitly: ureq never picks native-tls by itself, and a root-certificate choice
-/// whose feature is off would panic inside ureq.
+/// The TLS provider the enabled features ask for, with the roots it can use. Set
+/// explicitly: ureq never picks native-tls by itself, and a root choice whose feature is off
+/// would panic inside ureq.
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn tls_config(roots: &RootCertificates) -> ureq::tls::TlsConfig {
     use ureq::tls::{TlsConfig, TlsProvider};
@@ -401,11 +278,9 @@ fn tls_config(roots: &RootCertificates) -> ureq::tls::TlsConfig {
     builder.root_certs(root_certs(roots)).build()
 }
 
-/// The roots to verify against: the provider's defaults when nothing is added; otherwise
-/// the added certificates, after Mozilla's roots when the defaults are kept. ureq takes
-/// either its defaults or a list, never both, and its `WebPki` list holds trust anchors
-/// rather than certificates, so the defaults to add to are `webpki-root-certs`: the same
-/// Mozilla roots as certificates.
+/// The roots to verify against: the provider's defaults when nothing is added; otherwise the
+/// added certificates, after Mozilla's roots (as certificates, `webpki-root-certs`) when the
+/// defaults are kept.
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn root_certs(roots: &RootCertificates) -> ureq::tls::RootCerts {
     use ureq::tls::{Certificate, RootCerts};
@@ -440,19 +315,7 @@ impl Transport for UreqTransport {
         } else {
             self.run(http::Request::from_parts(parts, ()))
         };
-        let response = sent.map_err(|e| {
-            let error = map_error(e, Phase::Exchange);
-            // The host may have moved: look its name up again on the next request rather
-            // than keep trying a cached address (the pool's connections are not affected).
-            let moved = matches!(
-                error.kind(),
-                TransportErrorKind::Connect | TransportErrorKind::Timeout
-            );
-            if let Some(dns) = self.dns.as_ref().filter(|_| moved) {
-                dns.lock().clear();
-            }
-            error
-        })?;
+        let response = sent.map_err(|e| map_error(e, Phase::Exchange))?;
 
         let (parts, mut body) = response.into_parts();
         let limit = self.settings.max_body_bytes;
@@ -587,7 +450,60 @@ fn io_kind(error: &io::Error) -> TransportErrorKind {
     }
 }
 
-easy_checkout_core::transport_constructors!("easy_checkout_ureq", UreqTransport);
+impl Adapter for UreqTransport {
+    const USER_AGENT_SUFFIX: &'static str = USER_AGENT_SUFFIX;
+
+    fn from_settings(settings: TransportSettings) -> Self {
+        Self::with_settings(settings)
+    }
+}
+
+/// A client for `api_key`, routed by its prefix (`sk_test_…` to the sandbox, any other key to
+/// production), with default settings. No IO ([`Client::from_key`]).
+///
+/// ```
+/// let client = easy_checkout_ureq::from_key("sk_live_abc")?;
+/// assert_eq!(client.config().base_url().as_str(), "https://api.itseasy.co/v1/api");
+/// # Ok::<(), easy_checkout_ureq::easy_checkout_core::Error>(())
+/// ```
+pub fn from_key(api_key: &str) -> Result<Client, Error> {
+    Client::from_key(api_key)
+}
+
+/// A client configured from the environment: `EASY_API_KEY` (optional: without it only
+/// `validate` and `confirm` can be called) and `EASY_API_URL` (optional: overrides the base
+/// URL the key routes to), as [`Config::from_lookup`] reads them. Default settings; no IO
+/// besides reading the two variables.
+pub fn from_env() -> Result<Client, Error> {
+    let config = Config::from_lookup(|name| std::env::var_os(name))?;
+    Ok(Client::with_config(config, TransportSettings::default()))
+}
+
+/// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake of
+/// the API; `http://` for loopback hosts only), with default settings. No IO
+/// ([`Client::with_base_url`]).
+///
+/// ```
+/// let client = easy_checkout_ureq::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
+/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010");
+/// assert!(easy_checkout_ureq::with_base_url("sk_test_abc", "http://api.example.com").is_err());
+/// # Ok::<(), easy_checkout_ureq::easy_checkout_core::Error>(())
+/// ```
+pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
+    Client::with_base_url(api_key, base_url)
+}
+
+/// A client for `config` over a [`UreqTransport`] with `settings`. No IO ([`Client::with_config`]).
+pub fn with_config(config: Config, settings: TransportSettings) -> Client {
+    Client::with_config(config, settings)
+}
+
+/// A client for `config` over `transport` (one with added roots, or over your own configured
+/// client), with [`USER_AGENT_SUFFIX`] appended to the user agent. No IO
+/// ([`Client::with_transport`]).
+pub fn with_transport(config: Config, transport: UreqTransport) -> Client {
+    Client::with_transport(config, transport)
+}
 
 #[cfg(test)]
 mod tests {
@@ -741,7 +657,7 @@ mod tests {
     #[test]
     fn added_roots_go_after_mozillas_or_alone() {
         use ureq::tls::RootCerts;
-        let pem = include_str!("../../easy-checkout-core/src/drivers/testdata/isrg-root-x1.pem");
+        let pem = include_str!("../../easy-checkout-core/src/transport/testdata/isrg-root-x1.pem");
         let added = RootCertificates::default().add_pem(pem).expect("parses");
         let der = added.added().next().expect("one").to_vec();
         let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS.len();
@@ -771,95 +687,24 @@ mod tests {
         );
     }
 
-    /// A delegate resolver counting its calls: ureq's `DefaultResolver`, or a fixed answer.
-    #[derive(Debug, Clone, Default)]
-    struct Counted {
-        calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-        answer: Option<std::net::SocketAddr>,
-    }
-
-    impl Counted {
-        fn calls(&self) -> usize {
-            self.calls.load(std::sync::atomic::Ordering::SeqCst)
-        }
-    }
-
-    impl Resolver for Counted {
-        fn resolve(
-            &self,
-            uri: &http::Uri,
-            config: &ureq::config::Config,
-            timeout: ureq::unversioned::transport::NextTimeout,
-        ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
-            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            match self.answer {
-                None => ureq::unversioned::resolver::DefaultResolver::default()
-                    .resolve(uri, config, timeout),
-                Some(addr) => {
-                    let mut addrs = self.empty();
-                    addrs.push(addr);
-                    Ok(addrs)
-                }
-            }
-        }
-    }
-
-    fn counted_transport(delegate: &Counted) -> UreqTransport {
-        UreqTransport::with_resolver(
-            TransportSettings::default().timeout(std::time::Duration::from_secs(10)),
-            &RootCertificates::default(),
-            CachingResolver::with_delegate(delegate.clone()),
-        )
-    }
-
-    fn get(url: &str) -> http::Request<Vec<u8>> {
-        http::Request::get(url).body(Vec::new()).expect("a request")
-    }
-
     #[test]
-    fn localhost_is_looked_up_once_and_its_connection_reused() {
+    fn a_host_name_is_resolved_and_its_connection_reused() {
         use easy_checkout_tests::loopback::{Server, reply};
         let server = Server::fixed(reply("200 OK", &[], b"hi"));
-        let delegate = Counted::default();
-        let transport = counted_transport(&delegate);
+        let transport = UreqTransport::new();
         let clone = transport.clone();
         let url = format!("http://localhost:{}/x", server.addr.port());
         for t in [&transport, &clone, &transport] {
-            let response = t.send(get(&url)).expect("sent");
-            assert_eq!(response.status(), 200);
-            assert_eq!(response.body(), b"hi");
+            let request = http::Request::get(&url)
+                .body(Vec::new())
+                .expect("a request");
+            let response = t.send(request).expect("sent");
+            assert_eq!(
+                (response.status().as_u16(), &response.body()[..]),
+                (200, &b"hi"[..])
+            );
         }
-        assert_eq!(delegate.calls(), 1, "one lookup for three requests");
         assert_eq!(server.accepts(), 1, "one connection for three requests");
-    }
-
-    #[test]
-    fn ip_literals_are_not_looked_up() {
-        use easy_checkout_tests::loopback::{Server, reply};
-        let server = Server::fixed(reply("200 OK", &[], b""));
-        let delegate = Counted::default();
-        let transport = counted_transport(&delegate);
-        for _ in 0..2 {
-            transport.send(get(&server.url("/x"))).expect("sent");
-        }
-        assert_eq!(delegate.calls(), 0);
-        assert_eq!(server.accepts(), 1);
-    }
-
-    #[test]
-    fn a_failed_connection_drops_the_cached_answers() {
-        let closed = easy_checkout_tests::loopback::closed_port();
-        let delegate = Counted {
-            answer: Some(closed),
-            ..Counted::default()
-        };
-        let transport = counted_transport(&delegate);
-        let url = format!("http://api.invalid:{}/x", closed.port());
-        for calls in 1..=2 {
-            let error = transport.send(get(&url)).expect_err("nothing listens");
-            assert_eq!(error.kind(), TransportErrorKind::Connect, "{error:?}");
-            assert_eq!(delegate.calls(), calls, "looked up again after the failure");
-        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod key;
 mod session;
 mod webhook;
 
-use easy_checkout_core::secrets::redact::redact;
+use easy_checkout_core::redact::redact;
 use easy_checkout_core::{Client, Config, Transport};
 use serde::Serialize;
 use serde_json::Value;

@@ -1,18 +1,43 @@
-//! [`Call`]: the protocol of one call, as a state machine.
+//! [`Call`]: the protocol of one call, as a state machine, and what it gives when it
+//! succeeds ([`Reply`], [`ResponseMeta`]). Pure: it builds requests and reads outcomes, and
+//! must never send, sleep, read a clock or draw randomness of its own.
 
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
-use http::Response;
+use http::{Response, StatusCode};
 
 use crate::call::retry::{Attempt, RetryDecision, RetryPolicy};
-use crate::call::{KeySource, Machine, Now, Step};
+use crate::call::step::{KeySource, Machine, Now, Step};
 use crate::config::Config;
-use crate::drivers::blocking::{Reply, ResponseMeta};
 use crate::error::{Effect, Error, TransportError, status_may_have_applied};
-use crate::wire::headers::{RateLimit, RetryAfter};
-use crate::wire::id::IdempotencyKey;
-use crate::wire::operation::{Idempotency, Operation};
+use crate::headers::{RateLimit, RetryAfter};
+use crate::id::IdempotencyKey;
+use crate::ops::{Idempotency, Operation};
+
+/// A successful result with what the response said about itself.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Reply<T> {
+    /// The parsed result.
+    pub value: T,
+    /// Status, rate-limit headers, retries.
+    pub meta: ResponseMeta,
+}
+
+/// What a response said besides its body.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ResponseMeta {
+    /// The final status.
+    pub status: StatusCode,
+    /// `RateLimit-*` headers of the final response.
+    pub rate_limit: RateLimit,
+    /// How many retries the call took (0 when the first attempt succeeded).
+    pub retries: u32,
+    /// The idempotency key sent (the caller's, or the generated one).
+    pub idempotency_key: Option<IdempotencyKey>,
+}
 
 /// One call of an operation: builds each attempt's request, reads each attempt's outcome,
 /// and says what to do next. Pure: it sends nothing, sleeps never and reads no clock; the
@@ -24,10 +49,10 @@ use crate::wire::operation::{Idempotency, Operation};
 /// - The idempotency key is the caller's, or, for an operation that takes a generated one
 ///   ([`Idempotency::KeyOrGenerated`]) when retries are on, one made once from the random
 ///   bits the driver supplies; the same key goes out on every attempt.
-/// - Only a call that may be repeated ([`RetryPolicy::may_repeat`]) is retried: a `confirm`
+/// - Only a call that may be repeated ([`Idempotency::may_repeat`]) is retried: a `confirm`
 ///   without the caller's key is never sent twice. Every request it builds for such a call is
-///   marked [`NoResend`](crate::transport::NoResend), so a transport never resends it by
-///   itself either.
+///   marked [`NoResend`](crate::ops::NoResend), so a transport never resends it by itself
+///   either.
 /// - Connection failures, timeouts, cut replies, `429` and `5xx` are retried up to
 ///   [`RetryPolicy::max_retries`] times, after capped exponential backoff with jitter, or
 ///   after the reply's `Retry-After` when that is at most [`RetryPolicy::max_retry_after`]
@@ -117,7 +142,7 @@ impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
             op,
             policy,
             random,
-            repeatable: RetryPolicy::may_repeat(O::IDEMPOTENCY, key.is_some()),
+            repeatable: O::IDEMPOTENCY.may_repeat(key.is_some()),
             key,
             effect: Effect::of(&O::METHOD),
             retries: 0,
@@ -243,7 +268,7 @@ impl<O: Operation, R: FnMut() -> u64> Machine for Call<'_, O, R> {
 
 /// The error for a driver that fed the machine out of turn (a bug in the driver).
 pub(crate) fn misuse(state: impl std::fmt::Debug) -> Error {
-    crate::error::InvalidInput::new(
+    crate::input::InvalidInput::new(
         "call",
         format!("was driven out of turn (state {state:?}): a driver bug"),
     )

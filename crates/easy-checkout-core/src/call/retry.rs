@@ -3,7 +3,7 @@
 //!
 //! The rules: connection failures, timeouts, broken connections, 429 and 5xx may be retried;
 //! other statuses, TLS failures and oversized bodies are final. Only requests that are safe
-//! to repeat are retried at all (see [`Idempotency`]). Backoff doubles from
+//! to repeat are retried at all (see [`Idempotency::may_repeat`](crate::ops::Idempotency::may_repeat)). Backoff doubles from
 //! [`RetryPolicy::initial_backoff`] up to [`RetryPolicy::max_backoff`], each delay drawn
 //! uniformly from its upper half (Stripe's defaults: 0.5 s, capped at 5 s, 2 retries). A
 //! `Retry-After` is obeyed when it is at most [`RetryPolicy::max_retry_after`]; a longer one
@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
 
-use crate::error::{RetryAfter, TransportError, TransportErrorKind};
-use crate::operation::Idempotency;
+use crate::error::{TransportError, TransportErrorKind};
+use crate::headers::RetryAfter;
 
 /// Retry settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,19 +67,9 @@ impl RetryPolicy {
         }
     }
 
-    /// Whether a request with this idempotency class may be repeated at all, given whether
-    /// it carries an idempotency key (the caller's or a generated one).
-    pub fn may_repeat(idempotency: Idempotency, has_key: bool) -> bool {
-        match idempotency {
-            Idempotency::Safe => true,
-            Idempotency::KeyOrGenerated | Idempotency::CallerKeyOnly => has_key,
-            Idempotency::Never => false,
-        }
-    }
-
     /// Decides after attempt number `retries_done + 1` failed.
     ///
-    /// `repeatable` is [`RetryPolicy::may_repeat`] for the request; `jitter` is any random
+    /// `repeatable` is [`Idempotency::may_repeat`](crate::ops::Idempotency::may_repeat) for the request; `jitter` is any random
     /// `u64`; `now` is the wall-clock time (for a `Retry-After` date).
     pub fn decide(
         &self,

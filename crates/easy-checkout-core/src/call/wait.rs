@@ -1,17 +1,19 @@
-//! [`PaymentWait`]: waiting for a session to be paid, as a state machine over [`Call`].
+//! [`PaymentWait`]: waiting for a session to be paid, as a state machine over [`Call`], and
+//! how the wait ended ([`WaitOutcome`]). Pure, like [`Call`]: it must never poll past its
+//! deadline, nor call a session paid that no payment status says is.
 
 use std::time::Duration;
 
 use http::Response;
 
-use crate::call::machine::misuse;
-use crate::call::poll::{PollPolicy, PollStep, Poller};
+use crate::call::machine::{Call, misuse};
+use crate::call::poll::PollPolicy;
 use crate::call::retry::RetryPolicy;
-use crate::call::{Call, Machine, Now, Step};
+use crate::call::step::{Machine, Now, Step};
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, TransportError};
-use crate::wire::models::{SessionStatus, Terminal};
-use crate::wire::ops::RetrieveSession;
+use crate::models::{SessionStatus, Terminal};
+use crate::ops::{Operation, RetrieveSession};
 
 /// How a wait for payment ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,7 +78,9 @@ pub struct PaymentWait<'a, R> {
     op: &'a RetrieveSession,
     retry: RetryPolicy,
     random: R,
-    poller: Poller,
+    policy: PollPolicy,
+    /// The wait before the next poll, before any floor (a `Retry-After`, a window's reset).
+    interval: Duration,
     started: Duration,
     last: Option<SessionStatus>,
     /// The poll in progress; `None` between polls.
@@ -100,7 +104,8 @@ impl<'a, R: FnMut() -> u64 + Clone> PaymentWait<'a, R> {
             op,
             retry,
             random,
-            poller: Poller::new(policy),
+            interval: policy.initial_interval,
+            policy,
             started: now.monotonic,
             last: None,
             call: None,
@@ -114,16 +119,20 @@ impl<'a, R: FnMut() -> u64 + Clone> PaymentWait<'a, R> {
         Step::Done(result)
     }
 
-    /// What the poller says after a poll: wait, or the wait is over.
-    fn after(&mut self, step: PollStep) -> Step<WaitOutcome> {
+    /// After a poll that did not finish the wait, `elapsed` after it began: wait the
+    /// interval (which then grows by half, up to the maximum), at least `floor`, never past
+    /// the deadline; or end the wait when the deadline has passed, or when even the earliest
+    /// allowed poll would come after it.
+    fn wait_at_least(&mut self, elapsed: Duration, floor: Duration) -> Step<WaitOutcome> {
         self.call = None;
-        match step {
-            PollStep::Wait(delay) => Step::Wait(delay),
-            PollStep::Done(_) | PollStep::DeadlineReached => {
-                let status = self.last.take();
-                self.finish(Ok(WaitOutcome::StillPending { status }))
-            }
+        let left = self.policy.deadline.saturating_sub(elapsed);
+        if left.is_zero() || floor > left {
+            let status = self.last.take();
+            return self.finish(Ok(WaitOutcome::StillPending { status }));
         }
+        let wait = self.interval.max(floor).min(left);
+        self.interval = self.interval.mul_f64(1.5).min(self.policy.max_interval);
+        Step::Wait(wait)
     }
 }
 
@@ -161,30 +170,31 @@ impl<R: FnMut() -> u64 + Clone> Machine for PaymentWait<'_, R> {
             Step::Wait(delay) => Step::Wait(delay),
             Step::Send(_) => self.finish(Err(misuse("a poll asked to send unasked"))),
             Step::Done(Ok(reply)) => {
-                let step = self
-                    .poller
-                    .after_status(elapsed, &reply.value, &reply.meta.rate_limit);
-                if let PollStep::Done(terminal) = step {
+                if let Some(terminal) = reply.value.terminal() {
                     let status = reply.value;
                     return self.finish(Ok(WaitOutcome::Finished { terminal, status }));
                 }
+                // An exhausted rate-limit window: do not poll before it resets.
+                let floor = match (reply.meta.rate_limit.remaining, reply.meta.rate_limit.reset) {
+                    (Some(0), Some(reset)) => Duration::from_secs(reset),
+                    _ => Duration::ZERO,
+                };
                 self.last = Some(reply.value);
-                self.after(step)
+                self.wait_at_least(elapsed, floor)
             }
             Step::Done(Err(Error::Api(e))) if e.kind == ErrorKind::RateLimited => {
-                let wait = e
+                let floor = e
                     .retry_after
                     .map(|r| r.delay(now.wall))
-                    .unwrap_or(self.poller.policy().initial_interval);
-                let step = self.poller.after_rate_limit(elapsed, wait);
-                self.after(step)
+                    .unwrap_or(self.policy.initial_interval);
+                self.wait_at_least(elapsed, floor)
             }
             Step::Done(Err(e)) => self.finish(Err(e)),
         }
     }
 
     fn operation(&self) -> &'static str {
-        <RetrieveSession as crate::Operation>::NAME
+        RetrieveSession::NAME
     }
 
     fn retries(&self) -> u32 {

@@ -1,13 +1,19 @@
-//! Server-side session calls: create, retrieve, crypto status.
+//! Server-side session calls: create, retrieve, crypto status. A session id is always one
+//! path segment ([`SessionId`]): no id may reach another endpoint.
 
 use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::{ExtraFields, PREFIX, check_extra, check_url, to_json};
-use crate::error::{Error, InvalidInput};
+use crate::config::check_url;
+use crate::error::Error;
 use crate::id::{IdempotencyKey, SessionId};
+use crate::input::InvalidInput;
+use crate::models::Extra;
 use crate::models::{CryptoPaymentStatus, Session, SessionStatus};
-use crate::operation::{ApiKeyAuth, Idempotency, Operation, parse_object};
+use crate::ops::operation::{
+    ApiKeyAuth, Idempotency, Operation, PREFIX, check_extra, parse_object, to_json,
+};
 
 /// One line of the cart: a price and how many.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,7 +24,7 @@ pub struct LineItem {
     pub quantity: u32,
     /// Fields this SDK does not know.
     #[serde(flatten)]
-    pub extra: ExtraFields,
+    pub extra: Extra,
 }
 
 impl LineItem {
@@ -27,7 +33,7 @@ impl LineItem {
         Self {
             price_id: price_id.into(),
             quantity,
-            extra: ExtraFields::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -48,7 +54,7 @@ pub struct CreateSession {
     pub return_url: String,
     /// Body fields this SDK does not model yet.
     #[serde(flatten)]
-    pub extra: ExtraFields,
+    pub extra: Extra,
     /// Sent as `Idempotency-Key`, not in the body.
     #[serde(skip)]
     pub idempotency_key: Option<IdempotencyKey>,
@@ -60,9 +66,26 @@ impl CreateSession {
         Self {
             items,
             return_url: return_url.into(),
-            extra: ExtraFields::new(),
+            extra: Extra::new(),
             idempotency_key: None,
         }
+    }
+
+    /// Sets the `Idempotency-Key` (validated): the server replays the first reply for a
+    /// repeated key, which is what makes a retry of this call safe.
+    pub fn with_idempotency_key(
+        mut self,
+        key: impl TryInto<IdempotencyKey, Error: Into<InvalidInput>>,
+    ) -> Result<Self, InvalidInput> {
+        self.idempotency_key = Some(key.try_into().map_err(Into::into)?);
+        Ok(self)
+    }
+
+    /// Adds a body field this SDK does not model yet (a name that repeats a typed field is
+    /// refused when the request is built).
+    pub fn with_extra(mut self, name: impl Into<String>, value: Value) -> Self {
+        self.extra.insert(name.into(), value);
+        self
     }
 }
 

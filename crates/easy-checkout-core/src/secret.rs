@@ -2,17 +2,16 @@
 //!
 //! Both are newtypes whose `Debug` and `Display` print `[REDACTED]`, never the value, so a
 //! secret cannot reach a log line, an error message or a snapshot by accident. The value is
-//! reachable only through an explicitly named `expose_secret` method.
+//! reachable only through an explicitly named `expose_secret` method; nothing here may ever
+//! print, log or echo it (a refusal names the field, never the value).
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::InvalidInput;
-
-/// What a redacted secret prints as.
-pub const REDACTED: &str = "[REDACTED]";
+use crate::input::InvalidInput;
+use crate::redact::REDACTED;
 
 /// A merchant's secret API key (`sk_test_…` or `sk_live_…`).
 ///

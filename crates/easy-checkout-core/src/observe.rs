@@ -1,14 +1,16 @@
-//! What a driver tells an observer: each request, response, failure and retry. One
-//! implementation, shared by every driver in this crate.
+//! What a client loop tells an observer ([`Event`]: each request, response, failure and
+//! retry) and, with the `tracing` feature, a span per call. One implementation, shared by the
+//! blocking and the async client. It must never record a header, a body, a key or a secret:
+//! names, methods, URIs, statuses, counts and delays only.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{Method, StatusCode, Uri};
+use http::{Method, Response, StatusCode, Uri};
 
-use crate::call::{Machine, Step};
-use crate::drivers::runtime::Clock;
+use crate::call::{Machine, Now, Step};
 use crate::error::TransportError;
+use crate::runtime::Clock;
 
 /// Something the client did, for logging. Holds no secret: the URI, method and status only.
 #[derive(Debug, Clone, Copy)]
@@ -103,8 +105,23 @@ impl<'a, C: Clock + ?Sized> Observe<'a, C> {
         self.clock.monotonic()
     }
 
+    /// After sending: tells of the outcome, hands it to `machine` with the time, tells of
+    /// the step that follows (a retry) and returns it.
+    pub(crate) fn handle<M: Machine>(
+        &self,
+        machine: &mut M,
+        outcome: Result<Response<Vec<u8>>, TransportError>,
+        started: Duration,
+    ) -> Step<M::Output> {
+        self.outcome(machine, &outcome, started);
+        let now = Now::new(self.clock.now(), self.clock.monotonic());
+        let step = machine.handle(outcome, now);
+        self.step(machine, &step);
+        step
+    }
+
     /// After sending: the response or failure event.
-    pub(crate) fn outcome<M: Machine>(
+    fn outcome<M: Machine>(
         &self,
         machine: &M,
         outcome: &Result<http::Response<Vec<u8>>, TransportError>,
@@ -132,7 +149,7 @@ impl<'a, C: Clock + ?Sized> Observe<'a, C> {
     }
 
     /// After handling: a retry event when the machine is about to wait before a retry.
-    pub(crate) fn step<M: Machine>(&self, machine: &M, step: &Step<M::Output>) {
+    fn step<M: Machine>(&self, machine: &M, step: &Step<M::Output>) {
         #[cfg(feature = "tracing")]
         trace::step(&self.span, machine, step);
         if let (Some(observer), Step::Wait(delay)) = (self.observer, step) {

@@ -1,13 +1,19 @@
-//! What the API returns.
+//! What the API returns: one struct per reply, and the status strings as enums.
 //!
 //! Every model keeps the fields it does not know in `extra` (an [`Extra`], the plain
-//! `serde_json::Map` of them), so a newer server loses nothing through an older SDK. Every field but a session's `id` may be missing or `null`.
-//! Status strings are enums that keep any value they do not know. `Debug` prints a model as
-//! its JSON with every `client_secret` in it (any spelling, at any depth) redacted.
+//! `serde_json::Map` of them), so a newer server loses nothing through an older SDK. Every
+//! field but a session's `id` may be missing or `null`. Status strings are enums that keep
+//! any value they do not know ([`SessionState::Other`], …). `Debug` prints a model as its
+//! JSON with every `client_secret` in it (any spelling, at any depth) redacted: a model must
+//! never print a secret. Whether a session is paid is decided in one place,
+//! [`SessionStatus::terminal`].
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::redact::debug_json;
 use crate::secret::ClientSecret;
 
 /// The fields of a reply this SDK does not model, by name, as a `serde_json::Map` holds
@@ -15,34 +21,86 @@ use crate::secret::ClientSecret;
 /// digit). Read one with `extra.get("amount_total")`.
 pub type Extra = serde_json::Map<String, Value>;
 
-string_enum! {
-    /// A session's lifecycle state.
-    pub enum SessionState {
-        /// Created, waiting for the customer.
-        Open => "open",
-        /// The customer finished the checkout.
-        Complete => "complete",
-        /// The session expired unused.
-        Expired => "expired",
+/// A session's lifecycle state.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SessionState {
+    /// Created, waiting for the customer.
+    Open,
+    /// The customer finished the checkout.
+    Complete,
+    /// The session expired unused.
+    Expired,
+    /// A value this SDK does not know yet, kept as sent.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl SessionState {
+    /// The value as on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Open => "open",
+            Self::Complete => "complete",
+            Self::Expired => "expired",
+            Self::Other(s) => s,
+        }
     }
 }
 
-string_enum! {
-    /// Whether a session has been paid. Two values mean paid: `succeeded` (the seed's word)
-    /// and `paid` (the API reference's); [`PaymentStatus::is_paid`] knows both.
-    pub enum PaymentStatus {
-        /// Paid, in the seed's vocabulary: fulfil the order.
-        Succeeded => "succeeded",
-        /// Paid, in the API reference's vocabulary: fulfil the order.
-        Paid => "paid",
-        /// Not paid yet.
-        Unpaid => "unpaid",
-        /// A payment is in flight.
-        Pending => "pending",
-        /// Processing (for example an on-chain payment awaiting confirmations).
-        Processing => "processing",
-        /// The payment failed.
-        Failed => "failed",
+/// Whether a session has been paid. Two values mean paid: `succeeded` (the seed's word)
+/// and `paid` (the API reference's); [`PaymentStatus::is_paid`] knows both.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PaymentStatus {
+    /// Paid, in the seed's vocabulary: fulfil the order.
+    Succeeded,
+    /// Paid, in the API reference's vocabulary: fulfil the order.
+    Paid,
+    /// Not paid yet.
+    Unpaid,
+    /// A payment is in flight.
+    Pending,
+    /// Processing (for example an on-chain payment awaiting confirmations).
+    Processing,
+    /// The payment failed.
+    Failed,
+    /// A value this SDK does not know yet, kept as sent.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl PaymentStatus {
+    /// The value as on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Paid => "paid",
+            Self::Unpaid => "unpaid",
+            Self::Pending => "pending",
+            Self::Processing => "processing",
+            Self::Failed => "failed",
+            Self::Other(s) => s,
+        }
+    }
+
+    /// `succeeded` or `paid`: the two words Easy's sources use for a paid session.
+    pub fn is_paid(&self) -> bool {
+        matches!(self, Self::Succeeded | Self::Paid)
+    }
+}
+
+impl fmt::Display for SessionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for PaymentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -80,13 +138,6 @@ pub struct SessionStatus {
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
-}
-
-impl PaymentStatus {
-    /// `succeeded` or `paid`: the two words Easy's sources use for a paid session.
-    pub fn is_paid(&self) -> bool {
-        matches!(self, Self::Succeeded | Self::Paid)
-    }
 }
 
 impl SessionStatus {
@@ -215,11 +266,38 @@ pub struct KeyInfo {
     pub extra: Extra,
 }
 
-redacted_debug!(
-    Session,
-    SessionStatus,
-    CryptoPaymentStatus,
-    ValidateResponse,
-    CheckoutConfig,
-    KeyInfo
-);
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_json(f, "Session", self)
+    }
+}
+
+impl fmt::Debug for SessionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_json(f, "SessionStatus", self)
+    }
+}
+
+impl fmt::Debug for CryptoPaymentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_json(f, "CryptoPaymentStatus", self)
+    }
+}
+
+impl fmt::Debug for ValidateResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_json(f, "ValidateResponse", self)
+    }
+}
+
+impl fmt::Debug for CheckoutConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_json(f, "CheckoutConfig", self)
+    }
+}
+
+impl fmt::Debug for KeyInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_json(f, "KeyInfo", self)
+    }
+}

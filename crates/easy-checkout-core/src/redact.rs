@@ -1,15 +1,24 @@
-//! One redaction for everything that prints JSON: the models' `Debug`, error details,
-//! snapshots and the CLI. One list of secret field names, one walker.
+//! The one redaction: what a secret prints as ([`REDACTED`]), which JSON keys name a secret,
+//! and the walker that blanks them at any depth. The models' `Debug`, error details,
+//! snapshots and the CLI all print JSON through it.
+//!
+//! The bottom of the crate: it imports nothing from it, so every layer above can use it.
+//! It must never decide to print a value it cannot vouch for.
 
+use std::fmt;
+
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::secrets::keys::REDACTED;
+/// What a redacted secret prints as.
+pub const REDACTED: &str = "[REDACTED]";
 
 /// Body keys whose values are always redacted, compared ignoring case, `_` and `-`
 /// (`client_secret`, `clientSecret`, `Client-Secret`, …).
 const SECRET_FIELDS: &[&str] = &["clientsecret", "apikey", "xeasyapikey"];
 
-/// Whether a JSON key names a secret.
+/// Whether a JSON key names a secret (`client_secret`, `apiKey`, `x-easy-api-key`, in any
+/// case, with or without `_` and `-`).
 pub fn is_secret_key(key: &str) -> bool {
     let mut normalized = String::with_capacity(key.len());
     normalized.extend(
@@ -21,7 +30,7 @@ pub fn is_secret_key(key: &str) -> bool {
 }
 
 /// Replaces every secret field in `value` (see [`is_secret_key`]), at any depth, with
-/// `[REDACTED]`.
+/// [`REDACTED`].
 pub fn redact(value: &mut Value) {
     match value {
         Value::Object(map) => {
@@ -38,11 +47,20 @@ pub fn redact(value: &mut Value) {
     }
 }
 
-/// `Debug` for JSON that may hold a secret: prints a redacted copy.
-pub(crate) struct RedactedJson<'a, T: serde::Serialize>(pub(crate) &'a T);
+/// `Debug` for a value that may hold a secret: `name` and a redacted copy of its JSON.
+pub(crate) fn debug_json(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    value: &impl Serialize,
+) -> fmt::Result {
+    write!(f, "{name} {:?}", RedactedJson(value))
+}
 
-impl<T: serde::Serialize> std::fmt::Debug for RedactedJson<'_, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+/// `Debug` for JSON that may hold a secret: prints a redacted copy.
+pub(crate) struct RedactedJson<'a, T: Serialize>(pub(crate) &'a T);
+
+impl<T: Serialize> fmt::Debug for RedactedJson<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match serde_json::to_value(self.0) {
             Ok(mut value) => {
                 redact(&mut value);

@@ -1,15 +1,20 @@
 //! The two browser-side calls, `validate` and `confirm`. Their `Auth` is
-//! [`ClientSecretAuth`]: the request builder has no way to attach the API key.
+//! [`ClientSecretAuth`]: the request builder has no way to attach the API key, and a
+//! keyless `confirm` (it moves money) must never be sent twice.
 
 use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{ExtraFields, PREFIX, check_extra, check_url, to_json};
-use crate::error::{Error, InvalidInput};
+use crate::config::check_url;
+use crate::error::Error;
 use crate::id::IdempotencyKey;
+use crate::input::InvalidInput;
+use crate::models::Extra;
 use crate::models::ValidateResponse;
-use crate::operation::{ClientSecretAuth, Idempotency, Operation, parse_any, parse_object};
+use crate::ops::operation::{
+    ClientSecretAuth, Idempotency, Operation, PREFIX, check_extra, parse_any, parse_object, to_json,
+};
 use crate::secret::ClientSecret;
 
 /// `validate`: `POST /embedded-checkout/validate`, authenticated by the client secret.
@@ -77,7 +82,7 @@ pub struct PaymentMethod {
     pub token_id: Option<String>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
-    pub extra: ExtraFields,
+    pub extra: Extra,
 }
 
 impl PaymentMethod {
@@ -86,7 +91,7 @@ impl PaymentMethod {
         Self {
             kind: "PAYMENT_CARD".to_owned(),
             token_id: Some(token_id.into()),
-            extra: ExtraFields::new(),
+            extra: Extra::new(),
         }
     }
 }
@@ -102,7 +107,7 @@ pub struct Confirm {
     pub payment_method: PaymentMethod,
     /// Body fields this SDK does not model yet.
     #[serde(flatten)]
-    pub extra: ExtraFields,
+    pub extra: Extra,
     /// Sent as `Idempotency-Key`, not in the body.
     #[serde(skip)]
     pub idempotency_key: Option<IdempotencyKey>,
@@ -114,9 +119,26 @@ impl Confirm {
         Self {
             client_secret,
             payment_method,
-            extra: ExtraFields::new(),
+            extra: Extra::new(),
             idempotency_key: None,
         }
+    }
+
+    /// Sets the `Idempotency-Key` (validated): the server replays the first reply for a
+    /// repeated key, which is what makes a retry of this call safe.
+    pub fn with_idempotency_key(
+        mut self,
+        key: impl TryInto<IdempotencyKey, Error: Into<InvalidInput>>,
+    ) -> Result<Self, InvalidInput> {
+        self.idempotency_key = Some(key.try_into().map_err(Into::into)?);
+        Ok(self)
+    }
+
+    /// Adds a body field this SDK does not model yet (a name that repeats a typed field is
+    /// refused when the request is built).
+    pub fn with_extra(mut self, name: impl Into<String>, value: Value) -> Self {
+        self.extra.insert(name.into(), value);
+        self
     }
 }
 

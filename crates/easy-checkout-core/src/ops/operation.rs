@@ -1,27 +1,28 @@
-//! The shape every operation shares: build an `http::Request`, parse an `http::Response`.
+//! The shape every operation shares: the [`Operation`] trait (build an `http::Request`,
+//! parse an `http::Response`), how a request authenticates ([`Auth`]), when it may be sent
+//! again ([`Idempotency`]), and the helpers the operations use to write bodies and read
+//! replies.
 //!
 //! An operation is a value holding its typed parameters. [`Config::build`] turns it into a
 //! request (no IO, same input, same bytes); [`Operation::parse`] turns the status, headers
-//! and body of the reply into the typed result or an [`Error`]. Neither ever panics.
+//! and body of the reply into the typed result or an [`Error`]. Neither may ever panic.
 //!
 //! Which credential a request carries is decided by the operation's [`Operation::Auth`]
 //! type, not by a flag: the builder for a [`ClientSecretAuth`] operation has no code path
 //! that attaches the API key.
+//!
+//! [`Config::build`]: crate::config::Config::build
 
-use http::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
-use http::{HeaderMap, Method, Request, StatusCode};
+use http::{HeaderMap, Method, StatusCode};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::config::Config;
-use crate::error::{ApiError, DecodeError, Effect, Error, InvalidInput};
+use crate::error::{ApiError, DecodeError, Effect, Error};
+use crate::headers::API_KEY_HEADER;
 use crate::id::IdempotencyKey;
-
-/// The header that carries the secret API key.
-pub const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-easy-api-key");
-/// The idempotency header.
-pub const IDEMPOTENCY_KEY_HEADER: HeaderName = HeaderName::from_static("idempotency-key");
-const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+use crate::input::InvalidInput;
+use crate::models::Extra;
 
 mod sealed {
     pub trait Sealed {}
@@ -31,7 +32,9 @@ mod sealed {
 
 /// How an operation authenticates. Sealed: exactly [`ApiKeyAuth`] and [`ClientSecretAuth`].
 pub trait Auth: sealed::Sealed {
-    #[doc(hidden)]
+    /// Puts the credential the operation carries into `headers` (for [`ApiKeyAuth`] the
+    /// configured key, marked sensitive; for [`ClientSecretAuth`] nothing: the secret is in
+    /// the body). Fails when the configuration holds no key for an operation that needs one.
     fn authorize(config: &Config, headers: &mut HeaderMap) -> Result<(), InvalidInput>;
 }
 
@@ -78,6 +81,19 @@ pub enum Idempotency {
     Never,
 }
 
+impl Idempotency {
+    /// Whether a request of this class may be sent more than once, given whether it carries
+    /// an idempotency key (the caller's or a generated one). The one rule both the call's
+    /// retries and the [`NoResend`](crate::ops::NoResend) mark follow.
+    pub fn may_repeat(self, has_key: bool) -> bool {
+        match self {
+            Self::Safe => true,
+            Self::KeyOrGenerated | Self::CallerKeyOnly => has_key,
+            Self::Never => false,
+        }
+    }
+}
+
 /// One Embedded Checkout call: its request shape and how to read its reply.
 pub trait Operation {
     /// What a successful call returns.
@@ -119,59 +135,6 @@ pub trait Operation {
             response.body().as_ref(),
         )
         .map_err(|e| e.with_effect(Effect::of(&Self::METHOD)))
-    }
-}
-
-impl Config {
-    /// Builds the request for `op`: method, full URI, headers and JSON body. Pure: the same
-    /// operation and configuration always give the same request.
-    ///
-    /// ```
-    /// use easy_checkout_core::{ApiKey, Config, ops::RetrieveSession};
-    /// let config = Config::new("sk_test_123".parse().unwrap());
-    /// let request = config.build(&RetrieveSession::new("ecs_123").unwrap()).unwrap();
-    /// assert_eq!(request.uri(), "https://sandbox-api.itseasy.co/v1/api/embedded-checkout/ecs_123");
-    /// assert!(request.headers()["x-easy-api-key"].is_sensitive());
-    /// ```
-    pub fn build<O: Operation>(&self, op: &O) -> Result<Request<Vec<u8>>, Error> {
-        self.build_with_idempotency_key(op, op.idempotency_key())
-    }
-
-    /// [`Config::build`] with `key` as the `Idempotency-Key` instead of the operation's own.
-    /// The blocking client uses it to send a generated key.
-    pub fn build_with_idempotency_key<O: Operation>(
-        &self,
-        op: &O,
-        key: Option<&IdempotencyKey>,
-    ) -> Result<Request<Vec<u8>>, Error> {
-        let body = op.body()?;
-        let mut uri = String::with_capacity(self.base_url().as_str().len() + 64);
-        uri.push_str(self.base_url().as_str());
-        op.write_path(&mut uri);
-
-        let mut request = Request::new(body.unwrap_or_default());
-        *request.method_mut() = O::METHOD;
-        *request.uri_mut() = uri
-            .try_into()
-            .map_err(|_| InvalidInput::new("base_url", "does not form a valid request URI"))?;
-        let headers = request.headers_mut();
-        headers.reserve(6);
-        headers.insert(ACCEPT, APPLICATION_JSON);
-        headers.insert(USER_AGENT, self.user_agent_header().clone());
-        if !request.body().is_empty() {
-            request.headers_mut().insert(CONTENT_TYPE, APPLICATION_JSON);
-        }
-        if let Some(key) = key {
-            let value = HeaderValue::from_str(key.as_str())
-                .map_err(|_| InvalidInput::new("idempotency_key", "is not a valid header value"))?;
-            request.headers_mut().insert(IDEMPOTENCY_KEY_HEADER, value);
-        }
-        O::Auth::authorize(self, request.headers_mut())?;
-        if !crate::call::retry::RetryPolicy::may_repeat(O::IDEMPOTENCY, key.is_some()) {
-            // A request the server could act on twice: no transport may resend it.
-            request.extensions_mut().insert(crate::transport::NoResend);
-        }
-        Ok(request)
     }
 }
 
@@ -243,4 +206,26 @@ struct DataField<T> {
 
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)
+}
+
+/// The path prefix of every Embedded Checkout call.
+pub(crate) const PREFIX: &str = "/embedded-checkout";
+
+/// Serializes a body. Our parameter types cannot fail to serialize (string keys only), but
+/// the error is still typed rather than unwrapped.
+pub(crate) fn to_json<T: Serialize>(body: &T) -> Result<Option<Vec<u8>>, InvalidInput> {
+    serde_json::to_vec(body)
+        .map(Some)
+        .map_err(|_| InvalidInput::new("body", "could not be serialized as JSON"))
+}
+
+/// Refuses extra fields that would duplicate a typed one.
+pub(crate) fn check_extra(extra: &Extra, typed: &[&str]) -> Result<(), InvalidInput> {
+    match extra.keys().find(|k| typed.contains(&k.as_str())) {
+        Some(_) => Err(InvalidInput::new(
+            "extra",
+            format!("must not repeat a typed field ({})", typed.join(", ")),
+        )),
+        None => Ok(()),
+    }
 }

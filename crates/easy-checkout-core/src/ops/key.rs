@@ -4,7 +4,7 @@ use http::{HeaderMap, Method, StatusCode};
 
 use crate::error::{ApiError, Error, ErrorKind};
 use crate::models::KeyInfo;
-use crate::operation::{ApiKeyAuth, Idempotency, Operation, parse_object};
+use crate::ops::operation::{ApiKeyAuth, Idempotency, Operation, parse_object};
 
 /// `validate_key`: `GET /validate-key`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

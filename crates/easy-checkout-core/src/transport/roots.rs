@@ -1,25 +1,25 @@
 //! The root certificates a transport trusts: its defaults, plus (or instead of) certificates
-//! the caller adds from PEM. Checked here, once, before any transport sees them, so that a
-//! file that is not a certificate is [`InvalidInput`] before anything is sent, whatever the
-//! transport.
+//! the caller adds from PEM bytes. Checked here, once, before any transport sees them, so
+//! that a PEM that is not a certificate is [`InvalidInput`] before anything is sent, whatever
+//! the transport. The bytes come from the caller: nothing here reads a file, and no message
+//! quotes the input (it could hold a private key).
 
 use std::fmt;
-use std::path::Path;
 use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::{self, PemObject};
 
-use crate::error::InvalidInput;
+use crate::input::InvalidInput;
 
 /// The name [`InvalidInput`] gives a refused root certificate.
 const FIELD: &str = "root_certificates";
 
 /// The root certificates a transport verifies servers against: the transport's defaults
 /// (what each transport crate documents: Mozilla's roots compiled in for ureq, the system's
-/// trust store for isahc), plus the certificates added with [`add_pem`](Self::add_pem) or
-/// [`add_pem_file`](Self::add_pem_file); [`without_defaults`](Self::without_defaults) keeps
-/// the added ones only.
+/// trust store for isahc), plus the certificates added with [`add_pem`](Self::add_pem);
+/// [`without_defaults`](Self::without_defaults) keeps the added ones only. Read a file
+/// yourself (`std::fs::read`) and hand over its bytes.
 ///
 /// Every added certificate is checked when it is added: the PEM must parse, hold at least one
 /// `CERTIFICATE` section, and each one must be an X.509 certificate a verifier can take as a
@@ -55,27 +55,11 @@ impl Default for RootCertificates {
 }
 
 impl RootCertificates {
-    /// The transport's default roots, nothing added: the same as [`Default`].
-    pub fn defaults() -> Self {
-        Self::default()
-    }
-
     /// Adds every `CERTIFICATE` in `pem` (one, or a bundle of several). Refused, with nothing
     /// added, when the PEM does not parse, holds no certificate, or holds one that is not an
     /// X.509 certificate.
     pub fn add_pem(self, pem: impl AsRef<[u8]>) -> Result<Self, InvalidInput> {
-        self.add_parsed(parse_pem(pem.as_ref(), None)?)
-    }
-
-    /// Adds every `CERTIFICATE` in the PEM file at `path`, read now. Refused as
-    /// [`add_pem`](Self::add_pem) refuses, and when the file cannot be read; the message
-    /// names the path.
-    pub fn add_pem_file(self, path: impl AsRef<Path>) -> Result<Self, InvalidInput> {
-        let path = path.as_ref();
-        let pem = std::fs::read(path).map_err(|e| {
-            InvalidInput::new(FIELD, format!("cannot read `{}`: {e}", path.display()))
-        })?;
-        self.add_parsed(parse_pem(&pem, Some(path))?)
+        self.add_parsed(parse_pem(pem.as_ref())?)
     }
 
     /// Trusts the added certificates only, not the transport's defaults.
@@ -114,28 +98,25 @@ impl fmt::Debug for RootCertificates {
     }
 }
 
-/// The DER of every certificate in `pem`, each checked as a trust anchor. `path` only names
-/// the source in messages. No message quotes the input: it could hold a private key.
-fn parse_pem(pem: &[u8], path: Option<&Path>) -> Result<Vec<Arc<[u8]>>, InvalidInput> {
-    let source = path
-        .map(|p| format!(" in `{}`", p.display()))
-        .unwrap_or_default();
+/// The DER of every certificate in `pem`, each checked as a trust anchor. No message quotes
+/// the input: it could hold a private key.
+fn parse_pem(pem: &[u8]) -> Result<Vec<Arc<[u8]>>, InvalidInput> {
     let refuse = |reason: String| InvalidInput::new(FIELD, reason);
     let mut certificates = Vec::new();
     for (n, item) in CertificateDer::pem_slice_iter(pem).enumerate() {
-        let der = item.map_err(|e| refuse(format!("{}{source}", pem_problem(&e))))?;
+        let der = item.map_err(|e| refuse(pem_problem(&e).to_owned()))?;
         webpki::anchor_from_trusted_cert(&der).map_err(|e| {
             refuse(format!(
-                "certificate {}{source} is not an X.509 certificate ({e:?})",
+                "certificate {} is not an X.509 certificate ({e:?})",
                 n + 1
             ))
         })?;
         certificates.push(Arc::from(der.as_ref()));
     }
     if certificates.is_empty() {
-        return Err(refuse(format!(
-            "has no PEM certificate{source} (no `-----BEGIN CERTIFICATE-----` section)"
-        )));
+        return Err(refuse(
+            "has no PEM certificate (no `-----BEGIN CERTIFICATE-----` section)".to_owned(),
+        ));
     }
     Ok(certificates)
 }
@@ -177,7 +158,7 @@ mod tests {
         );
         let only = roots.without_defaults();
         assert!(!only.uses_defaults());
-        assert!(RootCertificates::defaults().is_default());
+        assert!(RootCertificates::default().is_default());
     }
 
     #[test]
@@ -202,28 +183,5 @@ mod tests {
         let both = format!("{key}{ISRG_ROOT_X1}");
         let roots = RootCertificates::default().add_pem(both).unwrap();
         assert_eq!(roots.added().len(), 1);
-    }
-
-    #[test]
-    fn a_file_is_read_and_named_in_errors() {
-        let dir = std::env::temp_dir().join(format!("easy-roots-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let good = dir.join("ca.pem");
-        std::fs::write(&good, ISRG_ROOT_X1).unwrap();
-        let roots = RootCertificates::default().add_pem_file(&good).unwrap();
-        assert_eq!(roots.added().len(), 1);
-
-        let missing = dir.join("missing.pem");
-        let error = RootCertificates::default()
-            .add_pem_file(&missing)
-            .unwrap_err();
-        assert!(error.reason().starts_with("cannot read `"), "{error}");
-        assert!(error.reason().contains("missing.pem"), "{error}");
-
-        let junk = dir.join("junk.pem");
-        std::fs::write(&junk, "junk").unwrap();
-        let error = RootCertificates::default().add_pem_file(&junk).unwrap_err();
-        assert!(error.reason().contains("junk.pem"), "{error}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

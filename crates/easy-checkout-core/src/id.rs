@@ -1,14 +1,16 @@
-//! Identifiers that travel in the URL path and in headers.
+//! Identifiers that travel in the URL path and in headers: [`SessionId`] and
+//! [`IdempotencyKey`], each validated once, when it is made.
 //!
-//! A [`SessionId`] is always exactly one path segment: it is percent-encoded once, when it
-//! is made, and `""`, `.` and `..` are refused, so no id can make
-//! `GET /embedded-checkout/{id}` reach another endpoint.
+//! A [`SessionId`] is always exactly one path segment: it is percent-encoded once, and `""`,
+//! `.`, `..` and the names of other endpoints are refused, so no id can make
+//! `GET /embedded-checkout/{id}` reach another endpoint. Nothing here draws randomness: a
+//! generated key is made from bits the caller hands in.
 
 use std::fmt;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::error::InvalidInput;
+use crate::input::InvalidInput;
 
 /// Everything but RFC 3986 "unreserved" characters is encoded: `/`, `?`, `#`, `%` and `;`
 /// can never act as delimiters.

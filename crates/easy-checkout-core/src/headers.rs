@@ -1,9 +1,17 @@
-//! What the SDK reads off reply headers besides the body: `Retry-After` and the IETF
-//! `RateLimit-*` fields.
+//! The headers the SDK names: the two it sends besides the standard ones
+//! ([`API_KEY_HEADER`], [`IDEMPOTENCY_KEY_HEADER`]) and the two it reads off replies
+//! ([`RetryAfter`], [`RateLimit`]). Pure parsing: a malformed header is `None`, never an
+//! error or a panic.
 
 use std::time::{Duration, SystemTime};
 
 use http::HeaderMap;
+use http::header::HeaderName;
+
+/// The header that carries the secret API key (always marked sensitive).
+pub const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-easy-api-key");
+/// The idempotency header: the server replays the first reply for a repeated key.
+pub const IDEMPOTENCY_KEY_HEADER: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// `Retry-After`, in either legal form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,9 +1,12 @@
-//! What the blocking client needs from the outside world besides the network: the time, a
-//! way to wait, and random numbers (for backoff jitter and generated idempotency keys).
+//! What a client loop needs from the outside world besides the network: the time, a way to
+//! wait, and random numbers (for backoff jitter and generated idempotency keys). The blocking
+//! client takes all of it from a [`Runtime`]; the async client takes time and randomness from
+//! a [`Clock`] and waits through a [`Sleep`] (feature `async`).
 //!
-//! The operations and policies never touch these; only the client loop does, through this
-//! trait, so tests drive it with a fake clock. `SystemRuntime` (feature `system-runtime`,
-//! turned on by the transport crates) is the real one.
+//! The operations and the call machines never touch these; only the client loops do, through
+//! these traits, so tests drive them with a fake clock. `SystemRuntime` (feature
+//! `system-runtime`, turned on by the transport crates) is the real one, and the only code
+//! in the crate that reads a clock, sleeps or draws randomness.
 
 use std::time::{Duration, SystemTime};
 
@@ -32,7 +35,26 @@ impl<R: Runtime + ?Sized> Clock for R {
     }
 }
 
-/// Time, sleep and randomness for the client loop.
+/// How an async driver waits (feature `async`): `tokio::time::sleep`,
+/// `async_io::Timer::after`, … Implemented for closures `Fn(Duration) -> impl Future<Output = ()>`.
+#[cfg(feature = "async")]
+pub trait Sleep: Send + Sync {
+    /// A future that completes after `duration`.
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
+}
+
+#[cfg(feature = "async")]
+impl<F, Fut> Sleep for F
+where
+    F: Fn(Duration) -> Fut + Send + Sync,
+    Fut: Future<Output = ()> + Send,
+{
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
+        self(duration)
+    }
+}
+
+/// Time, sleep and randomness for the blocking client loop.
 pub trait Runtime: Send + Sync {
     /// Wall-clock time, for `Retry-After` dates.
     fn now(&self) -> SystemTime;

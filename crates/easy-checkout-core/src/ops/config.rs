@@ -1,13 +1,19 @@
-//! The merchant's Embedded Checkout configuration: which origins may embed the iframe.
+//! The merchant's Embedded Checkout configuration: which origins may embed the iframe. An
+//! origin that is not `scheme://host[:port]` is refused before anything is sent.
 
 use http::{HeaderMap, Method, StatusCode};
 use serde::Serialize;
+use serde_json::Value;
 
-use super::{ExtraFields, PREFIX, check_extra, check_url, to_json};
-use crate::error::{Error, InvalidInput};
+use crate::config::check_url;
+use crate::error::Error;
 use crate::id::IdempotencyKey;
+use crate::input::InvalidInput;
 use crate::models::CheckoutConfig;
-use crate::operation::{ApiKeyAuth, Idempotency, Operation, parse_object};
+use crate::models::Extra;
+use crate::ops::operation::{
+    ApiKeyAuth, Idempotency, Operation, PREFIX, check_extra, parse_object, to_json,
+};
 
 /// `get_config`: `GET /embedded-checkout/config`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -41,7 +47,7 @@ pub struct UpdateConfig {
     pub allowed_origins: Vec<String>,
     /// Body fields this SDK does not model yet.
     #[serde(flatten)]
-    pub extra: ExtraFields,
+    pub extra: Extra,
     /// Sent as `Idempotency-Key`, not in the body.
     #[serde(skip)]
     pub idempotency_key: Option<IdempotencyKey>,
@@ -56,9 +62,26 @@ impl UpdateConfig {
     {
         Self {
             allowed_origins: allowed_origins.into_iter().map(Into::into).collect(),
-            extra: ExtraFields::new(),
+            extra: Extra::new(),
             idempotency_key: None,
         }
+    }
+
+    /// Sets the `Idempotency-Key` (validated): the server replays the first reply for a
+    /// repeated key, which is what makes a retry of this call safe.
+    pub fn with_idempotency_key(
+        mut self,
+        key: impl TryInto<IdempotencyKey, Error: Into<InvalidInput>>,
+    ) -> Result<Self, InvalidInput> {
+        self.idempotency_key = Some(key.try_into().map_err(Into::into)?);
+        Ok(self)
+    }
+
+    /// Adds a body field this SDK does not model yet (a name that repeats a typed field is
+    /// refused when the request is built).
+    pub fn with_extra(mut self, name: impl Into<String>, value: Value) -> Self {
+        self.extra.insert(name.into(), value);
+        self
     }
 }
 

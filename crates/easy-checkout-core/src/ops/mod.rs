@@ -1,0 +1,32 @@
+//! The operations, one type per call, and the request they become.
+//!
+//! | type | call | auth | may be sent again |
+//! |---|---|---|---|
+//! | [`CreateSession`] | `POST /embedded-checkout` | API key | with an idempotency key (the caller's or a generated one) |
+//! | [`RetrieveSession`] | `GET /embedded-checkout/{id}` | API key | always |
+//! | [`CryptoStatus`] | `GET /embedded-checkout/{id}/crypto-status` | API key | always |
+//! | [`Validate`] | `POST /embedded-checkout/validate` | `client_secret` only | never |
+//! | [`Confirm`] | `POST /embedded-checkout/confirm` | `client_secret` only | only with the caller's idempotency key |
+//! | [`GetConfig`] | `GET /embedded-checkout/config` | API key | always |
+//! | [`UpdateConfig`] | `PATCH /embedded-checkout/config` | API key | with an idempotency key (the caller's or a generated one) |
+//! | [`ValidateKey`] | `GET /validate-key` | API key | always |
+//!
+//! Each implements [`Operation`]; [`Config::build`](crate::config::Config::build) makes its
+//! request and marks what a transport must obey ([`NoResend`], [`may_resend`],
+//! [`sends_body`], [`bypasses_proxy`]). Parameter types keep their known fields typed and take
+//! anything newer through `extra` (merged into the JSON body; a name that collides with a
+//! typed field is refused). Nothing here performs IO: same input, same bytes.
+
+mod browser;
+mod config;
+mod key;
+mod operation;
+mod request;
+mod session;
+
+pub use browser::{Confirm, PaymentMethod, Validate};
+pub use config::{GetConfig, UpdateConfig};
+pub use key::ValidateKey;
+pub use operation::{ApiKeyAuth, Auth, ClientSecretAuth, Idempotency, Operation};
+pub use request::{NoResend, bypasses_proxy, may_resend, method_takes_body, sends_body};
+pub use session::{CreateSession, CryptoStatus, LineItem, RetrieveSession};
