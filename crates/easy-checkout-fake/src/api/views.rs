@@ -1,13 +1,15 @@
 //! What the stored state looks like as JSON: the session objects of the replies, the
-//! control API's whole session state, the merchant config and the webhook events. One
-//! place for the vocabulary the fake answers in.
+//! control API's whole session state, the merchant config and the webhook events (the
+//! bodies delivered, and [`signed_webhook`]). One place for the vocabulary the fake answers
+//! in.
 
 use serde_json::{Map, Value, json};
 
 use crate::record::SignedWebhook;
 use crate::reply::to_bytes;
 use crate::state::MerchantConfig;
-use crate::state::sessions::{Crypto, Session, Status};
+use crate::state::deliveries::Event;
+use crate::state::sessions::{Crypto, EventKind, Session, Status};
 use crate::util::iso8601;
 
 use easy_checkout_core::webhook::{self, WebhookSecret};
@@ -129,26 +131,42 @@ pub(crate) fn session_state(session: &Session) -> Value {
     view
 }
 
-/// The signed webhook the API would deliver for a paid session; `None` for an unpaid one.
-pub(crate) fn signed_webhook(session: &Session) -> Option<SignedWebhook> {
-    if !session.paid() {
-        return None;
-    }
+/// The event of `kind` that happened to `session`, built and signed: `{id, type, data,
+/// created_at}`, `data` the session object as it is now (no secret), plus `crypto_payment`
+/// for a session paid on-chain. `None` when that event has not happened.
+pub(crate) fn event(session: &Session, kind: EventKind) -> Option<Event> {
+    let stamp = session.stamp(kind)?;
     let mut data = self::session(session, false);
-    let (kind, suffix) = match (&session.crypto, data.as_object_mut()) {
-        (Some(crypto), Some(map)) => {
-            map.insert("crypto_payment".to_owned(), self::crypto(Some(crypto)));
-            ("checkout.session.crypto_confirmed", "crypto_confirmed")
-        }
-        _ => ("checkout.session.completed", "completed"),
-    };
+    if let (Some(crypto), Some(map)) = (&session.crypto, data.as_object_mut()) {
+        map.insert("crypto_payment".to_owned(), self::crypto(Some(crypto)));
+    }
     let event = json!({
-        "id": format!("evt_{}_{suffix}", session.id()),
-        "type": kind,
+        "id": stamp.id,
+        "type": kind.as_str(),
         "data": data,
-        "created_at": session.paid_at.map(iso8601),
+        "created_at": iso8601(stamp.at),
     });
     let body = to_bytes(&event);
     let signature = webhook::sign(&WebhookSecret::new(WEBHOOK_SECRET), &body);
-    Some(SignedWebhook { body, signature })
+    Some(Event {
+        id: stamp.id.to_string(),
+        kind,
+        session_id: session.id(),
+        body,
+        signature,
+    })
+}
+
+/// The session's newest event, signed: `checkout.session.crypto_confirmed` for a session paid
+/// on-chain, else `checkout.session.completed`; `None` for an unpaid session.
+pub(crate) fn signed_webhook(session: &Session) -> Option<SignedWebhook> {
+    let kind = match session.crypto_confirmed {
+        Some(_) => EventKind::CryptoConfirmed,
+        None => EventKind::Completed,
+    };
+    let event = event(session, kind)?;
+    Some(SignedWebhook {
+        body: event.body,
+        signature: event.signature,
+    })
 }

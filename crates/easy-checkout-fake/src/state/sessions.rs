@@ -21,6 +21,51 @@ pub(crate) enum Status {
     Expired,
 }
 
+/// The checkout events a payment causes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EventKind {
+    /// `checkout.session.completed`: the session was paid.
+    Completed,
+    /// `checkout.session.crypto_confirmed`: its on-chain payment was confirmed.
+    CryptoConfirmed,
+}
+
+impl EventKind {
+    /// The event's `type`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Completed => "checkout.session.completed",
+            EventKind::CryptoConfirmed => "checkout.session.crypto_confirmed",
+        }
+    }
+}
+
+/// An event that happened to a session: its id (`evt_` and 24 random hex digits, so that
+/// ids never repeat, not even across a reset) and when.
+#[derive(Debug, Clone)]
+pub(crate) struct Stamp {
+    pub(crate) id: Box<str>,
+    pub(crate) at: SystemTime,
+}
+
+impl Stamp {
+    fn new(at: SystemTime) -> Self {
+        Self {
+            id: format!("evt_{}", random_hex(24)).into_boxed_str(),
+            at,
+        }
+    }
+}
+
+/// How a session is paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Payment {
+    /// As a successful confirm pays it.
+    Card,
+    /// As a confirm does, plus a confirmed on-chain payment.
+    Crypto,
+}
+
 /// A confirmed on-chain payment.
 #[derive(Debug, Clone)]
 pub(crate) struct Crypto {
@@ -50,6 +95,10 @@ pub(crate) struct Session {
     pub(crate) crypto: Option<Box<Crypto>>,
     /// How many times it was charged (every confirm that succeeded, every `pay`).
     pub(crate) payments: u64,
+    /// Its `checkout.session.completed`, once paid.
+    pub(crate) completed: Option<Stamp>,
+    /// Its `checkout.session.crypto_confirmed`, once its on-chain payment is confirmed.
+    pub(crate) crypto_confirmed: Option<Stamp>,
 }
 
 impl Session {
@@ -59,6 +108,14 @@ impl Session {
 
     pub(crate) fn paid(&self) -> bool {
         self.payment.is_some()
+    }
+
+    /// The event of `kind`, once it happened.
+    pub(crate) fn stamp(&self, kind: EventKind) -> Option<&Stamp> {
+        match kind {
+            EventKind::Completed => self.completed.as_ref(),
+            EventKind::CryptoConfirmed => self.crypto_confirmed.as_ref(),
+        }
     }
 
     /// The create body's fields.
@@ -130,6 +187,8 @@ impl Sessions {
             paid_at: None,
             crypto: None,
             payments: 0,
+            completed: None,
+            crypto_confirmed: None,
         };
         self.by_secret.insert(session.client_secret.clone(), number);
         self.live.insert(number, Box::new(session));
@@ -167,12 +226,19 @@ impl Sessions {
             .collect()
     }
 
-    /// Marks the session paid as a successful confirm does: `complete`, charged once more, a
-    /// payment id the first time. Works on an expired session too. False if unknown.
-    pub(crate) fn pay(&mut self, id: &str, now: SystemTime) -> bool {
-        let Some(session) = number_of(id).and_then(|n| self.live.get_mut(&n)) else {
-            return false;
-        };
+    /// Pays the session as a successful confirm does (`complete`, charged once more, a payment
+    /// id the first time), with a confirmed on-chain payment (1 USDC per unit of quantity) for
+    /// [`Payment::Crypto`]. Works on an expired session too. The events the payment caused, in
+    /// the order they happened (none when it changed nothing Easy tells a merchant about);
+    /// `None` if the id is unknown.
+    pub(crate) fn pay(
+        &mut self,
+        id: &str,
+        now: SystemTime,
+        payment: Payment,
+    ) -> Option<Vec<EventKind>> {
+        let session = number_of(id).and_then(|n| self.live.get_mut(&n))?;
+        let mut caused = Vec::new();
         session.payments += 1;
         if session.payment.is_none() {
             self.payments += 1;
@@ -181,25 +247,20 @@ impl Sessions {
         session.status = Status::Complete;
         session.paid_at.get_or_insert(now);
         session.updated = now;
-        true
-    }
-
-    /// As [`Sessions::pay`], plus a confirmed on-chain payment (1 USDC per unit of quantity).
-    pub(crate) fn pay_crypto(&mut self, id: &str, now: SystemTime) -> bool {
-        if !self.pay(id, now) {
-            return false;
+        if session.completed.is_none() {
+            session.completed = Some(Stamp::new(now));
+            caused.push(EventKind::Completed);
         }
-        if let Some(session) = self.get(id, now) {
-            let amount = format!("{}.00", session.total_quantity);
-            session.crypto.get_or_insert_with(|| {
-                Box::new(Crypto {
-                    tx_signature: random_base58(88),
-                    payment_address: random_base58(44),
-                    amount,
-                })
-            });
+        if payment == Payment::Crypto && session.crypto.is_none() {
+            session.crypto = Some(Box::new(Crypto {
+                tx_signature: random_base58(88),
+                payment_address: random_base58(44),
+                amount: format!("{}.00", session.total_quantity),
+            }));
+            session.crypto_confirmed = Some(Stamp::new(now));
+            caused.push(EventKind::CryptoConfirmed);
         }
-        true
+        Some(caused)
     }
 
     /// Sets the session's status to expired, paid or not. False if unknown.
@@ -323,7 +384,7 @@ mod tests {
         let mut sessions = Sessions::new(10, Duration::ZERO);
         let paid = create(&mut sessions, at(0));
         let secret = sessions.get(&paid, at(0)).unwrap().client_secret.clone();
-        assert!(sessions.pay(&paid, at(1)));
+        assert!(sessions.pay(&paid, at(1), Payment::Card).is_some());
         let later = create(&mut sessions, at(2));
         sessions.evict_expired(at(SESSION_TTL.as_secs()));
         assert!(sessions.get(&paid, at(3)).is_none());
@@ -332,6 +393,35 @@ mod tests {
             "its secret is let go"
         );
         assert!(sessions.get(&later, at(3)).is_some(), "a younger one stays");
+    }
+
+    #[test]
+    fn a_payment_causes_each_event_once_in_order() {
+        use EventKind::{Completed, CryptoConfirmed};
+        let mut sessions = Sessions::new(10, Duration::from_secs(60));
+        let crypto = create(&mut sessions, at(0));
+        let caused = sessions.pay(&crypto, at(1), Payment::Crypto);
+        assert_eq!(caused, Some(vec![Completed, CryptoConfirmed]));
+        assert_eq!(sessions.pay(&crypto, at(2), Payment::Crypto), Some(vec![]));
+        let session = sessions.get(&crypto, at(2)).unwrap();
+        assert_eq!(session.payments, 2, "charged twice, told once");
+        let (completed, confirmed) = (
+            session.completed.clone().unwrap(),
+            session.crypto_confirmed.clone().unwrap(),
+        );
+        assert_ne!(completed.id, confirmed.id);
+        assert!(completed.id.starts_with("evt_") && completed.id.len() == 28);
+        assert_eq!((completed.at, confirmed.at), (at(1), at(1)));
+
+        // Paid by card first, on-chain later: the later payment tells only what is new.
+        let card = create(&mut sessions, at(3));
+        assert_eq!(
+            sessions.pay(&card, at(4), Payment::Card),
+            Some(vec![Completed])
+        );
+        let caused = sessions.pay(&card, at(5), Payment::Crypto);
+        assert_eq!(caused, Some(vec![CryptoConfirmed]));
+        assert_eq!(sessions.pay("ecs_404", at(6), Payment::Card), None);
     }
 
     #[test]
