@@ -246,6 +246,9 @@ impl FakeEasy {
     pub const REVOKED_KEY: &'static str = api::REVOKED_KEY;
     /// The public key `GET /validate-key` returns as `basisTheoryPublicApiKey`.
     pub const PUBLIC_KEY: &'static str = api::PUBLIC_KEY;
+    /// The secret every webhook of the fake is signed with ([`FakeEasy::webhook_secret`]):
+    /// configure your receiver with it.
+    pub const WEBHOOK_SECRET: &'static str = api::WEBHOOK_SECRET;
     /// A card token that `confirm` declines with `402 CARD_DECLINED`; the session stays
     /// open.
     pub const DECLINE_TOKEN: &'static str = api::DECLINE_TOKEN;
@@ -322,7 +325,7 @@ impl FakeEasy {
     /// The signing secret of every webhook the fake delivers (and of
     /// [`FakeEasy::webhook_for`]): always `whsec_fake_secret`.
     pub fn webhook_secret(&self) -> WebhookSecret {
-        WebhookSecret::new(api::WEBHOOK_SECRET)
+        WebhookSecret::new(Self::WEBHOOK_SECRET)
     }
 
     /// The API requests received (control requests are not recorded), in arrival order,

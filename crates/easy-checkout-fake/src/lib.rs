@@ -412,6 +412,7 @@ mod state;
 mod util;
 
 pub use clock::ManualClock;
+pub use deliver::{sample_event, webhook_request};
 pub use endpoint::EndpointError;
 pub use fake::{FakeBuilder, FakeEasy};
 pub use fault::{DeliveryFault, EventMatch, Fault, Match};

@@ -43,6 +43,12 @@ pub(crate) fn random_hex(len: usize) -> String {
     out
 }
 
+/// A new webhook event id: `evt_` and 24 random hex digits (96 bits), so ids never repeat,
+/// not even across a reset or between fakes.
+pub(crate) fn event_id() -> String {
+    format!("evt_{}", random_hex(24))
+}
+
 /// A random (version 4) UUID, as RFC 9562 writes it: `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`
 /// in lowercase hex, `y` one of `8`, `9`, `a`, `b`. (Sixteen random bytes with six bits set;
 /// the `uuid` crate would add a dependency for these lines.)

@@ -3,6 +3,8 @@
 //! bodies delivered, and [`signed_webhook`]). One place for the vocabulary the fake answers
 //! in.
 
+use std::time::SystemTime;
+
 use serde_json::{Map, Value, json};
 
 use crate::record::SignedWebhook;
@@ -140,13 +142,7 @@ pub(crate) fn event(session: &Session, kind: EventKind) -> Option<Event> {
     if let (Some(crypto), Some(map)) = (&session.crypto, data.as_object_mut()) {
         map.insert("crypto_payment".to_owned(), self::crypto(Some(crypto)));
     }
-    let event = json!({
-        "id": stamp.id,
-        "type": kind.as_str(),
-        "data": data,
-        "created_at": iso8601(stamp.at),
-    });
-    let body = to_bytes(&event);
+    let body = event_body(&stamp.id, kind.as_str(), data, stamp.at);
     let signature = webhook::sign(&WebhookSecret::new(WEBHOOK_SECRET), &body);
     Some(Event {
         id: stamp.id.to_string(),
@@ -155,6 +151,18 @@ pub(crate) fn event(session: &Session, kind: EventKind) -> Option<Event> {
         body,
         signature,
     })
+}
+
+/// An event's body: `{id, type, data, created_at}`.
+fn event_body(id: &str, kind: &str, data: Value, at: SystemTime) -> Vec<u8> {
+    to_bytes(&json!({ "id": id, "type": kind, "data": data, "created_at": iso8601(at) }))
+}
+
+/// An event's body for a session the fake need not know: `data` is
+/// `{id, status: "complete", payment_status: "succeeded"}`.
+pub(crate) fn sample_event(id: &str, kind: &str, session_id: &str, at: SystemTime) -> Vec<u8> {
+    let data = json!({ "id": session_id, "status": "complete", "payment_status": "succeeded" });
+    event_body(id, kind, data, at)
 }
 
 /// The session's newest event, signed: `checkout.session.crypto_confirmed` for a session paid

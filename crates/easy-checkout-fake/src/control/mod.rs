@@ -148,19 +148,27 @@ fn route(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
             shared.reset();
             ok(json!({ "reset": true }))
         }
-        (_, ["faults" | "requests" | "stats" | "sessions" | "reset", ..]) => Reply::error(
-            405,
-            "METHOD_NOT_ALLOWED",
-            format!("{method} is not allowed on {path}"),
-            Value::Null,
-        ),
-        _ => Reply::error(
-            404,
-            "ROUTE_NOT_FOUND",
-            format!("no control route {method} {path}"),
-            json!({ "method": method, "path": path }),
-        ),
+        (_, ["faults" | "requests" | "stats" | "sessions" | "reset", ..]) => {
+            not_allowed(method, path)
+        }
+        _ => no_route(method, path),
     }
+}
+
+/// `405 METHOD_NOT_ALLOWED` for a known control path.
+pub(super) fn not_allowed(method: &str, path: &str) -> Reply {
+    let message = format!("{method} is not allowed on {path}");
+    Reply::error(405, "METHOD_NOT_ALLOWED", message, Value::Null)
+}
+
+/// `404 ROUTE_NOT_FOUND` for an unknown control path.
+pub(super) fn no_route(method: &str, path: &str) -> Reply {
+    Reply::error(
+        404,
+        "ROUTE_NOT_FOUND",
+        format!("no control route {method} {path}"),
+        json!({ "method": method, "path": path }),
+    )
 }
 
 /// `GET /__fake/stats`: each bounded store's `kept`, `limit` and `dropped`, and the

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{decode, invalid, number, object, ok, optional_str, times};
+use super::{decode, invalid, no_route, not_allowed, number, object, ok, optional_str, times};
 use crate::api;
 use crate::endpoint::{EndpointError, EndpointUrl};
 use crate::fault::{DeliveryFault, EventMatch};
@@ -98,18 +98,8 @@ pub(super) fn route(
             shared.state().0.deliveries.faults.clear();
             ok(json!({ "pending": 0 }))
         }
-        (_, [] | ["endpoints" | "deliveries" | "wait" | "faults", ..]) => Reply::error(
-            405,
-            "METHOD_NOT_ALLOWED",
-            format!("{method} is not allowed on {path}"),
-            Value::Null,
-        ),
-        _ => Reply::error(
-            404,
-            "ROUTE_NOT_FOUND",
-            format!("no control route {method} {path}"),
-            json!({ "method": method, "path": path }),
-        ),
+        (_, [] | ["endpoints" | "deliveries" | "wait" | "faults", ..]) => not_allowed(method, path),
+        _ => no_route(method, path),
     }
 }
 

@@ -6,6 +6,9 @@
 //!
 //! Dropping the [`Deliverer`] stops it: attempts under way are cut (one still connecting
 //! finishes its connect, within its deadline), and every thread is joined.
+//!
+//! What a delivery looks like is public too ([`webhook_request`], [`sample_event`]), for
+//! `easy-checkout webhook send` and for tests that call a handler themselves.
 
 mod client;
 
@@ -13,15 +16,17 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
+use easy_checkout_core::http;
 use easy_checkout_core::webhook::{
-    ATTEMPT_HEADER, DELIVERY_ID_HEADER, EVENT_HEADER, SIGNATURE_HEADER,
+    self, ATTEMPT_HEADER, DELIVERY_ID_HEADER, EVENT_HEADER, SIGNATURE_HEADER, WebhookSecret,
 };
 
+use crate::api::views;
 use crate::state::Shared;
 use crate::state::deliveries::{Attempt, Made, Outcome};
-use crate::util::{lock, uuid_v4};
+use crate::util::{self, lock, uuid_v4};
 
 use client::Connections;
 
@@ -140,14 +145,8 @@ impl Engine {
         } else {
             let event = &attempt.event;
             let number = attempt.attempt.to_string();
-            let headers = [
-                ("content-type", "application/json"),
-                (SIGNATURE_HEADER, event.signature.as_str()),
-                (EVENT_HEADER, event.kind.as_str()),
-                (DELIVERY_ID_HEADER, delivery_id.as_str()),
-                (ATTEMPT_HEADER, number.as_str()),
-                ("user-agent", USER_AGENT),
-            ];
+            let kind = event.kind.as_str();
+            let headers = headers(&event.signature, kind, &delivery_id, &number);
             let deadline = attempt.deadline;
             client::post(
                 &attempt.url,
@@ -167,4 +166,66 @@ impl Engine {
             .deliveries
             .finish(attempt, made, outcome, Instant::now());
     }
+}
+
+/// The headers of a delivery attempt, besides `host`, `content-length` and `connection`.
+fn headers<'a>(
+    signature: &'a str,
+    event_type: &'a str,
+    delivery_id: &'a str,
+    attempt: &'a str,
+) -> [(&'static str, &'a str); 6] {
+    [
+        ("content-type", "application/json"),
+        (SIGNATURE_HEADER, signature),
+        (EVENT_HEADER, event_type),
+        (DELIVERY_ID_HEADER, delivery_id),
+        (ATTEMPT_HEADER, attempt),
+        ("user-agent", USER_AGENT),
+    ]
+}
+
+/// One webhook delivery of `body`, as Easy (and the fake) makes it, for you to send: `POST
+/// uri` with `content-type: application/json`, `x-easy-webhook-signature: sha256=<hex>` (the
+/// body signed under `secret`), `x-easy-event: event_type`, a new `x-easy-delivery-id` and
+/// `x-easy-webhook-attempt: attempt`. Fails when `uri` is not a URI or `event_type` cannot be
+/// a header value.
+///
+/// ```
+/// use easy_checkout_core::webhook::{self, WebhookSecret};
+/// use easy_checkout_fake::{sample_event, webhook_request};
+///
+/// let secret = WebhookSecret::new("whsec_dev");
+/// let body = sample_event("checkout.session.completed", "ecs_1", None);
+/// let request = webhook_request("http://127.0.0.1:3000/webhooks", "checkout.session.completed", body, &secret, 1)?;
+/// // … send it with any client; your handler sees what Easy sends:
+/// let signature = request.headers()["x-easy-webhook-signature"].to_str()?;
+/// let event = webhook::verify(&secret, Some(signature), request.body())?;
+/// assert_eq!(event.data["id"], "ecs_1");
+/// assert_eq!(request.headers()["x-easy-webhook-attempt"], "1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn webhook_request(
+    uri: &str,
+    event_type: &str,
+    body: Vec<u8>,
+    secret: &WebhookSecret,
+    attempt: u8,
+) -> Result<http::Request<Vec<u8>>, http::Error> {
+    let signature = webhook::sign(secret, &body);
+    let (delivery_id, attempt) = (uuid_v4(), attempt.to_string());
+    let mut request = http::Request::builder().method(http::Method::POST).uri(uri);
+    for (name, value) in headers(&signature, event_type, &delivery_id, &attempt) {
+        request = request.header(name, value);
+    }
+    request.body(body)
+}
+
+/// The body of a webhook event of the shape the fake delivers, about a session the fake need
+/// not know: `{id, type, data, created_at}`, `data` being `{id: session_id, status:
+/// "complete", payment_status: "succeeded"}`, `created_at` now, `id` `event_id` or a new
+/// `evt_…`. Sign it with [`webhook::sign`], or send it with [`webhook_request`].
+pub fn sample_event(event_type: &str, session_id: &str, event_id: Option<&str>) -> Vec<u8> {
+    let id = event_id.map_or_else(util::event_id, str::to_owned);
+    views::sample_event(&id, event_type, session_id, SystemTime::now())
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Map, Value};
 
 use crate::record::Usage;
-use crate::util::{random_base58, random_hex, room_to_churn};
+use crate::util::{event_id, random_base58, random_hex, room_to_churn};
 
 /// How long a new session stays open.
 pub(crate) const SESSION_TTL: Duration = Duration::from_secs(30 * 60);
@@ -40,8 +40,7 @@ impl EventKind {
     }
 }
 
-/// An event that happened to a session: its id (`evt_` and 24 random hex digits, so that
-/// ids never repeat, not even across a reset) and when.
+/// An event that happened to a session: its id ([`event_id`]) and when.
 #[derive(Debug, Clone)]
 pub(crate) struct Stamp {
     pub(crate) id: Box<str>,
@@ -51,7 +50,7 @@ pub(crate) struct Stamp {
 impl Stamp {
     fn new(at: SystemTime) -> Self {
         Self {
-            id: format!("evt_{}", random_hex(24)).into_boxed_str(),
+            id: event_id().into_boxed_str(),
             at,
         }
     }
