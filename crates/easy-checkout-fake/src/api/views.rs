@@ -137,15 +137,15 @@ pub(crate) fn session_state(session: &Session) -> Value {
 /// created_at}`, `data` the session object as it is now (no secret), plus `crypto_payment`
 /// for a session paid on-chain. `None` when that event has not happened.
 pub(crate) fn event(session: &Session, kind: EventKind) -> Option<Event> {
-    let stamp = session.stamp(kind)?;
+    let (id, at) = session.event(kind)?;
     let mut data = self::session(session, false);
     if let (Some(crypto), Some(map)) = (&session.crypto, data.as_object_mut()) {
         map.insert("crypto_payment".to_owned(), self::crypto(Some(crypto)));
     }
-    let body = event_body(&stamp.id, kind.as_str(), data, stamp.at);
+    let body = event_body(id, kind.as_str(), data, at);
     let signature = webhook::sign(&WebhookSecret::new(WEBHOOK_SECRET), &body);
     Some(Event {
-        id: stamp.id.to_string(),
+        id: id.to_owned(),
         kind,
         session_id: session.id(),
         body,
@@ -168,7 +168,7 @@ pub(crate) fn sample_event(id: &str, kind: &str, session_id: &str, at: SystemTim
 /// The session's newest event, signed: `checkout.session.crypto_confirmed` for a session paid
 /// on-chain, else `checkout.session.completed`; `None` for an unpaid session.
 pub(crate) fn signed_webhook(session: &Session) -> Option<SignedWebhook> {
-    let kind = match session.crypto_confirmed {
+    let kind = match session.crypto {
         Some(_) => EventKind::CryptoConfirmed,
         None => EventKind::Completed,
     };

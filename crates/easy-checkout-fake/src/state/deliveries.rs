@@ -239,13 +239,18 @@ impl Deliveries {
     /// of equally due attempts hangs on it).
     fn make(&mut self, endpoint: &str, event: &Arc<Event>, attempt: u8, due: Instant) {
         self.seq += 1;
-        self.pending.push(Pending {
+        self.wait(Pending {
             seq: self.seq,
             endpoint: endpoint.to_owned(),
             event: Arc::clone(event),
             attempt,
             due,
         });
+    }
+
+    /// Puts `pending` among the waiting deliveries, giving up the oldest above the limit.
+    fn wait(&mut self, pending: Pending) {
+        self.pending.push(pending);
         if self.pending.len() > MAX_PENDING {
             // The oldest made goes: it has waited longest for an endpoint that is not keeping up.
             if let Some(oldest) = (0..self.pending.len()).min_by_key(|&i| self.pending[i].seq) {
@@ -318,7 +323,7 @@ impl Deliveries {
             _ => DeliveryVerdict::Failed,
         };
         if verdict == DeliveryVerdict::Retrying {
-            self.pending.push(Pending {
+            self.wait(Pending {
                 seq: attempt.seq,
                 endpoint: attempt.endpoint_id.clone(),
                 event: Arc::clone(&attempt.event),
@@ -620,6 +625,13 @@ mod tests {
         let usage = d.pending_usage();
         assert_eq!((usage.kept, usage.dropped), (MAX_PENDING, 1));
         assert_eq!(run(&mut d, t0, Outcome::Answered(200)), ["evt_1#1"]);
+        // A retry counts against the limit too.
+        d.enqueue(&[event(0, EventKind::Completed)], t0);
+        let (mut due, _) = d.take_due(t0);
+        d.enqueue(&[event(0, EventKind::Completed)], t0);
+        d.finish(due.remove(0), made(1), Outcome::Answered(500), t0);
+        let usage = d.pending_usage();
+        assert_eq!((usage.kept, usage.dropped), (MAX_PENDING, 2));
     }
 
     #[test]

@@ -40,22 +40,6 @@ impl EventKind {
     }
 }
 
-/// An event that happened to a session: its id ([`event_id`]) and when.
-#[derive(Debug, Clone)]
-pub(crate) struct Stamp {
-    pub(crate) id: Box<str>,
-    pub(crate) at: SystemTime,
-}
-
-impl Stamp {
-    fn new(at: SystemTime) -> Self {
-        Self {
-            id: event_id().into_boxed_str(),
-            at,
-        }
-    }
-}
-
 /// How a session is paid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Payment {
@@ -72,6 +56,9 @@ pub(crate) struct Crypto {
     pub(crate) payment_address: String,
     /// A decimal string: 1 USDC per unit of quantity.
     pub(crate) amount: String,
+    /// The id of its `checkout.session.crypto_confirmed` ([`event_id`]).
+    pub(crate) event_id: Box<str>,
+    pub(crate) confirmed_at: SystemTime,
 }
 
 /// One checkout session.
@@ -94,10 +81,10 @@ pub(crate) struct Session {
     pub(crate) crypto: Option<Box<Crypto>>,
     /// How many times it was charged (every confirm that succeeded, every `pay`).
     pub(crate) payments: u64,
-    /// Its `checkout.session.completed`, once paid.
-    pub(crate) completed: Option<Stamp>,
-    /// Its `checkout.session.crypto_confirmed`, once its on-chain payment is confirmed.
-    pub(crate) crypto_confirmed: Option<Stamp>,
+    /// The id of its `checkout.session.completed` ([`event_id`]; it happened at `paid_at`),
+    /// once paid. (A `crypto_confirmed` is in `crypto`: a session's bytes count, times
+    /// 100,000.)
+    pub(crate) completed: Option<Box<str>>,
 }
 
 impl Session {
@@ -109,11 +96,14 @@ impl Session {
         self.payment.is_some()
     }
 
-    /// The event of `kind`, once it happened.
-    pub(crate) fn stamp(&self, kind: EventKind) -> Option<&Stamp> {
+    /// The id of its event of `kind`, and when it happened; `None` until it has.
+    pub(crate) fn event(&self, kind: EventKind) -> Option<(&str, SystemTime)> {
         match kind {
-            EventKind::Completed => self.completed.as_ref(),
-            EventKind::CryptoConfirmed => self.crypto_confirmed.as_ref(),
+            EventKind::Completed => Some((self.completed.as_deref()?, self.paid_at?)),
+            EventKind::CryptoConfirmed => {
+                let crypto = self.crypto.as_deref()?;
+                Some((&crypto.event_id, crypto.confirmed_at))
+            }
         }
     }
 
@@ -187,7 +177,6 @@ impl Sessions {
             crypto: None,
             payments: 0,
             completed: None,
-            crypto_confirmed: None,
         };
         self.by_secret.insert(session.client_secret.clone(), number);
         self.live.insert(number, Box::new(session));
@@ -247,7 +236,7 @@ impl Sessions {
         session.paid_at.get_or_insert(now);
         session.updated = now;
         if session.completed.is_none() {
-            session.completed = Some(Stamp::new(now));
+            session.completed = Some(event_id().into_boxed_str());
             caused.push(EventKind::Completed);
         }
         if payment == Payment::Crypto && session.crypto.is_none() {
@@ -255,8 +244,9 @@ impl Sessions {
                 tx_signature: random_base58(88),
                 payment_address: random_base58(44),
                 amount: format!("{}.00", session.total_quantity),
+                event_id: event_id().into_boxed_str(),
+                confirmed_at: now,
             }));
-            session.crypto_confirmed = Some(Stamp::new(now));
             caused.push(EventKind::CryptoConfirmed);
         }
         Some(caused)
@@ -404,13 +394,11 @@ mod tests {
         assert_eq!(sessions.pay(&crypto, at(2), Payment::Crypto), Some(vec![]));
         let session = sessions.get(&crypto, at(2)).unwrap();
         assert_eq!(session.payments, 2, "charged twice, told once");
-        let (completed, confirmed) = (
-            session.completed.clone().unwrap(),
-            session.crypto_confirmed.clone().unwrap(),
-        );
-        assert_ne!(completed.id, confirmed.id);
-        assert!(completed.id.starts_with("evt_") && completed.id.len() == 28);
-        assert_eq!((completed.at, confirmed.at), (at(1), at(1)));
+        let completed = session.event(Completed).unwrap();
+        let confirmed = session.event(CryptoConfirmed).unwrap();
+        assert_ne!(completed.0, confirmed.0);
+        assert!(completed.0.starts_with("evt_") && completed.0.len() == 28);
+        assert_eq!((completed.1, confirmed.1), (at(1), at(1)));
 
         // Paid by card first, on-chain later: the later payment tells only what is new.
         let card = create(&mut sessions, at(3));
