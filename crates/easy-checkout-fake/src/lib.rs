@@ -225,6 +225,9 @@
 //!   attempt, delivery id, status or error, duration, and whether the delivery is done,
 //!   retrying or failed); [`FakeEasy::wait_for_deliveries`] returns once every delivery is
 //!   done, woken by each attempt's end (no sleeping loop in your test).
+//! - **Sent by you**: [`webhook_request`] builds one delivery (headers and signature under
+//!   your secret) to send with any client, and [`sample_event`] an event body for a session
+//!   the fake need not know: what `easy-checkout webhook send` uses.
 //!
 //! Delivery faults ([`DeliveryFault`], aimed with an [`EventMatch`] by event type or
 //! session, `times` like the API faults) make the at-least-once delivery visible: a
@@ -341,6 +344,12 @@
 //! {"data":{"pending":1,"queued":1}}
 //! $ curl -s localhost:4010/__fake/sessions/ecs_1
 //! {"data":{"id":"ecs_1","payments":1,"status":"complete",…}}
+//! $ curl -s localhost:4010/__fake/webhooks/endpoints -d '{"url":"http://127.0.0.1:3000/webhooks"}'
+//! {"data":{"id":"we_1","url":"http://127.0.0.1:3000/webhooks"}}
+//! $ curl -s localhost:4010/__fake/webhooks/faults -d '{"kind":"duplicate","event_type":"checkout.session.completed"}'
+//! {"data":{"pending":1,"queued":1}}
+//! $ curl -s localhost:4010/__fake/webhooks/wait -d '{"timeout_ms":5000}'
+//! {"data":{"in_flight":0,"pending":0,"settled":true}}
 //! ```
 //!
 //! # Over https (feature `tls`)
