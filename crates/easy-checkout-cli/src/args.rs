@@ -229,12 +229,15 @@ pub enum KeyCommand {
 pub enum WebhookCommand {
     /// Verify a delivery's signature over its raw body and print the event.
     Verify(WebhookVerifyArgs),
+    /// Sign a test event and POST it to an endpoint as Easy delivers one (the documented
+    /// headers, a new delivery id), to try a handler without Easy or the fake.
+    Send(WebhookSendArgs),
 }
 
-/// `webhook verify`
+/// `--secret`, of `webhook verify` and `webhook send`.
 #[derive(Debug, Args)]
-pub struct WebhookVerifyArgs {
-    /// The endpoint's signing secret (must not be empty).
+pub struct WebhookSecretArg {
+    /// The endpoint's signing secret (must not be empty; never printed).
     #[arg(
         long,
         value_name = "SECRET",
@@ -242,11 +245,55 @@ pub struct WebhookVerifyArgs {
         hide_env_values = true
     )]
     pub secret: String,
+}
+
+/// `webhook verify`
+#[derive(Debug, Args)]
+pub struct WebhookVerifyArgs {
+    /// `--secret`.
+    #[command(flatten)]
+    pub secret: WebhookSecretArg,
     /// The x-easy-webhook-signature header value (`sha256=<hex>`).
     #[arg(long, value_name = "HEADER")]
     pub signature: String,
     /// The raw body: a file, or `-` (the default) for stdin.
     #[arg(value_name = "FILE|-")]
+    pub payload: Option<PathBuf>,
+}
+
+/// `webhook send`
+#[derive(Debug, Args)]
+pub struct WebhookSendArgs {
+    /// The endpoint to POST to (`http://` or `https://`).
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// `--secret`.
+    #[command(flatten)]
+    pub secret: WebhookSecretArg,
+    /// The event type: the body's `type`, and `x-easy-event` (unless `--payload` has a type).
+    #[arg(
+        long = "type",
+        value_name = "TYPE",
+        default_value = "checkout.session.completed"
+    )]
+    pub event_type: String,
+    /// The session the event is about (its `data.id`).
+    #[arg(
+        long,
+        value_name = "ID",
+        default_value = "ecs_test",
+        conflicts_with = "payload"
+    )]
+    pub session: String,
+    /// The event id (default: a new `evt_…`). Send one id twice to see a handler deduplicate.
+    #[arg(long, value_name = "ID", conflicts_with = "payload")]
+    pub event_id: Option<String>,
+    /// The attempt number sent in `x-easy-webhook-attempt`.
+    #[arg(long, value_name = "N", default_value_t = 1,
+        value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub attempt: u8,
+    /// Send this body instead, signed as it is: a file, or `-` for stdin.
+    #[arg(long, value_name = "FILE|-")]
     pub payload: Option<PathBuf>,
 }
 
@@ -262,6 +309,21 @@ pub struct FakeServerArgs {
     /// as `ca_cert` (pass it to `--ca-cert`).
     #[arg(long)]
     pub tls: bool,
+
+    /// Deliver every webhook event to this endpoint, signed with the printed
+    /// `webhook_secret` (an `http://` URL; repeatable, at most 5). A URL that is not one is
+    /// refused (exit 2) before anything is served.
+    #[arg(long = "webhook-url", value_name = "URL")]
+    pub webhook_urls: Vec<String>,
+
+    /// Seconds an endpoint has to answer a delivery attempt in whole (default 30, Easy's).
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub webhook_deadline: Option<Duration>,
+
+    /// Seconds before a failed delivery's second attempt, twice that before its third
+    /// (default 10).
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub webhook_backoff: Option<Duration>,
 }
 
 /// Parses a positive number of seconds, decimals allowed (`2`, `0.5`).

@@ -308,6 +308,14 @@ fn help_shows_the_command_tree_without_secrets() {
     for word in "create get crypto-status validate confirm wait".split(' ') {
         out.prints(word);
     }
+    let out = cli("webhook --help").run(0);
+    for word in ["verify", "send"] {
+        out.prints(word);
+    }
+    let out = cli("fake-server --help").run(0);
+    for word in ["--webhook-url", "--webhook-deadline", "--webhook-backoff"] {
+        out.prints(word);
+    }
 }
 
 #[test]
@@ -961,6 +969,185 @@ fn an_empty_webhook_secret_is_refused() {
     assert!(out.stderr.starts_with("error: invalid input"), "{out:?}");
 }
 
+/// One POST an [`endpoint`] read: header names lowercased, and the body.
+#[derive(Debug)]
+struct Delivered {
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Delivered {
+    fn header(&self, name: &str) -> &str {
+        let found = self.headers.iter().find(|(n, _)| n == name);
+        found.map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// A webhook endpoint on loopback that answers `status` to each of the next `n` requests:
+/// its URL, and what it read once it has read them.
+fn endpoint(status: u16, n: usize) -> (String, std::thread::JoinHandle<Vec<Delivered>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/webhooks", listener.local_addr().unwrap());
+    let reader = std::thread::spawn(move || {
+        let mut read = Vec::new();
+        for stream in listener.incoming().take(n) {
+            let mut stream = BufReader::new(stream.unwrap());
+            let mut headers = Vec::new();
+            loop {
+                let mut line = String::new();
+                stream.read_line(&mut line).unwrap();
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':') {
+                    headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
+                }
+            }
+            let length = headers.iter().find(|(n, _)| n == "content-length");
+            let mut body = vec![0; length.map_or(0, |(_, v)| v.parse().unwrap())];
+            stream.read_exact(&mut body).unwrap();
+            let answer =
+                format!("HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+            stream.get_mut().write_all(answer.as_bytes()).unwrap();
+            read.push(Delivered { headers, body });
+        }
+        read
+    });
+    (url, reader)
+}
+
+#[test]
+fn webhook_send_posts_a_signed_event_as_easy_delivers_one() {
+    let secret = "whsec_cli_send_probe";
+    for transport in TRANSPORTS {
+        let (url, received) = endpoint(200, 2);
+        let send = cli(&format!(
+            "--transport {transport} webhook send {url} --secret {secret}"
+        ));
+        let out = send
+            .clone()
+            .arg("--session ecs_9 --event-id evt_fixed --output json")
+            .run(0);
+        out.json_has(json!({"url": url, "status": 200, "event_id": "evt_fixed",
+            "type": "checkout.session.completed", "attempt": 1}));
+        // The same event again, as a retry: a handler must see it is the same.
+        let again = send
+            .arg("--session ecs_9 --event-id evt_fixed --attempt 2")
+            .run(0);
+        again.shows(json!({"status": "200", "attempt": "2", "event_id": "evt_fixed"}));
+        let delivered = received.join().unwrap();
+        let secret = WebhookSecret::new(secret);
+        for (n, delivery) in delivered.iter().enumerate() {
+            assert_eq!(delivery.header("content-type"), "application/json");
+            assert_eq!(
+                delivery.header("x-easy-event"),
+                "checkout.session.completed"
+            );
+            assert_eq!(
+                delivery.header("x-easy-webhook-attempt"),
+                (n + 1).to_string()
+            );
+            let signature = delivery.header("x-easy-webhook-signature");
+            let event = webhook::verify(&secret, Some(signature), &delivery.body).unwrap();
+            assert_eq!(
+                (event.id.as_str(), event.data["id"].as_str()),
+                ("evt_fixed", Some("ecs_9"))
+            );
+            assert_eq!(event.data["payment_status"], "succeeded");
+        }
+        let (first, second) = (&delivered[0], &delivered[1]);
+        assert_eq!(first.header("x-easy-delivery-id").len(), 36, "a UUID");
+        assert_ne!(
+            first.header("x-easy-delivery-id"),
+            second.header("x-easy-delivery-id")
+        );
+        assert_eq!(
+            out.json()["delivery_id"],
+            first.header("x-easy-delivery-id")
+        );
+        assert_eq!(
+            out.json()["signature"],
+            first.header("x-easy-webhook-signature")
+        );
+    }
+}
+
+#[test]
+fn webhook_send_takes_a_body_of_its_own_and_the_secret_from_the_environment() {
+    let (url, received) = endpoint(204, 2);
+    let body =
+        br#"{"id":"evt_mine","type":"checkout.session.crypto_confirmed","data":{"id":"ecs_5"}}"#;
+    let send = cli(&format!("webhook send {url} --payload -")).stdin(body);
+    let out = send.env("EASY_WEBHOOK_SECRET", FAKE_WEBHOOK_SECRET).run(0);
+    out.shows(json!({"event_id": "evt_mine", "status": "204",
+        "type": "checkout.session.crypto_confirmed"}));
+    // A body that is no event goes out as it is, under --type.
+    let junk = cli(&format!(
+        "webhook send {url} --payload - --type x.test --secret whsec_j"
+    ));
+    junk.stdin(b"not json")
+        .run(0)
+        .shows(json!({"type": "x.test", "event_id": "-"}));
+    let delivered = received.join().unwrap();
+    assert_eq!(delivered[0].body, body);
+    assert_eq!(
+        delivered[0].header("x-easy-event"),
+        "checkout.session.crypto_confirmed"
+    );
+    let signature = delivered[0].header("x-easy-webhook-signature");
+    let secret = WebhookSecret::new(FAKE_WEBHOOK_SECRET);
+    webhook::verify(&secret, Some(signature), body).unwrap();
+    assert_eq!(
+        (
+            delivered[1].body.as_slice(),
+            delivered[1].header("x-easy-event")
+        ),
+        (&b"not json"[..], "x.test")
+    );
+}
+
+#[test]
+fn webhook_send_says_what_the_endpoint_answered() {
+    let (url, received) = endpoint(500, 1);
+    let send = cli(&format!(
+        "webhook send {url} --secret whsec_x --output json"
+    ));
+    let out = send.run(1);
+    out.json_has(json!({"status": 500}));
+    out.error_has(json!({"kind": "server", "code": "WEBHOOK_REJECTED"}));
+    let message = out.error()["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.starts_with("the endpoint answered HTTP 500 (event evt_"),
+        "{out:?}"
+    );
+    received.join().unwrap();
+    // Nobody listening: a transport failure.
+    let closed = closed_port_url();
+    let out = cli(&format!(
+        "webhook send {closed} --secret whsec_x --output json"
+    ))
+    .run(3);
+    out.error_has(json!({"kind": "transport"}));
+    // Refused before anything is sent.
+    for bad in ["ftp://127.0.0.1/x", "/webhooks", "http://"] {
+        let out = cli("webhook send --secret whsec_x").args(&[bad]).run(2);
+        out.says("invalid input");
+    }
+    let empty = cli(&format!("webhook send {closed}"))
+        .args(&["--secret", ""])
+        .run(2);
+    empty.says("must not be empty");
+    cli(&format!(
+        "webhook send {closed} --secret whsec_x --attempt 4"
+    ))
+    .run(2);
+    cli(&format!(
+        "webhook send {closed} --secret whsec_x --payload - --session ecs_1"
+    ))
+    .run(2);
+}
+
 // ---- logging, the demo, the fake server, TLS ----
 
 #[test]
@@ -1073,7 +1260,8 @@ impl Drop for FakeServer {
 
 #[test]
 fn fake_server_serves_until_killed() {
-    let fake = FakeServer::start("", 3);
+    let fake = FakeServer::start("", 4);
+    assert_eq!(fake.get("webhook_secret"), FAKE_WEBHOOK_SECRET);
     let (base_url, key) = (fake.get("base_url"), fake.get("api_key"));
     assert_eq!(key, FakeEasy::TEST_KEY);
     assert_eq!(fake.get("control_url"), format!("{base_url}/__fake/"));
@@ -1090,7 +1278,7 @@ fn fake_server_serves_until_killed() {
 
 #[test]
 fn ca_cert_trusts_the_fake_server_over_tls_on_both_transports() {
-    let fake = FakeServer::start("--tls", 4);
+    let fake = FakeServer::start("--tls", 5);
     let (base_url, ca_cert) = (fake.get("base_url"), fake.get("ca_cert"));
     assert!(base_url.starts_with("https://127.0.0.1:"), "{base_url}");
     assert_eq!(fake.get("control_url"), format!("{base_url}/__fake/"));
@@ -1112,6 +1300,73 @@ fn ca_cert_trusts_the_fake_server_over_tls_on_both_transports() {
         assert!(message.contains("TLS"), "{out:?}");
     }
     std::fs::remove_file(ca_cert).unwrap();
+}
+
+#[test]
+fn fake_server_delivers_to_its_webhook_urls_the_whole_fulfilment_loop() {
+    let (url, received) = endpoint(200, 1);
+    let line = format!("--webhook-url {url} --webhook-deadline 5 --webhook-backoff 0.01");
+    let fake = FakeServer::start(&line, 5);
+    assert_eq!(fake.get("webhook_urls"), url);
+    let secret = fake.get("webhook_secret").to_owned();
+    let base_url = fake.get("base_url").to_owned();
+    // Pay as the iframe does, through the CLI.
+    let create = format!(
+        "--api-key {} --base-url {base_url} session create",
+        FakeEasy::TEST_KEY
+    );
+    let create =
+        cli(&create).arg("--item price_a --return-url https://shop.example/r --output json");
+    let session = create.run(0).json();
+    let client_secret = session["client_secret"].as_str().unwrap();
+    confirm(&base_url, "ureq", client_secret, "").run(0);
+    // Receive, verify, and deduplicate on the event id.
+    let delivered = received.join().unwrap();
+    let delivery = &delivered[0];
+    assert_eq!(delivery.header("x-easy-webhook-attempt"), "1");
+    let verify = verify(&secret, delivery.header("x-easy-webhook-signature"));
+    let event = verify
+        .arg("--output json")
+        .stdin(&delivery.body)
+        .run(0)
+        .json();
+    assert_eq!(
+        (event["type"].clone(), event["data"]["id"].clone()),
+        (json!("checkout.session.completed"), session["id"].clone())
+    );
+    assert!(event["id"].as_str().unwrap().starts_with("evt_"));
+}
+
+#[test]
+fn fake_server_refuses_a_webhook_url_it_cannot_deliver_to_before_serving() {
+    for (url, says) in [
+        ("ftp://127.0.0.1/hooks", "must start with http://"),
+        (
+            "https://127.0.0.1/hooks",
+            "the fake delivers over plain http only",
+        ),
+        (
+            "http://127.0.0.1:0/hooks",
+            "has a port that is not a number from 1 to 65535",
+        ),
+    ] {
+        let out = cli("fake-server --webhook-url").args(&[url]).run(2);
+        out.says(&format!(
+            "invalid input: --webhook-url: invalid webhook endpoint URL {url:?}: {says}"
+        ));
+        assert_eq!(out.stdout, "", "nothing served");
+        let out = cli("fake-server --output json --webhook-url")
+            .args(&[url])
+            .run(2);
+        out.error_has(json!({"kind": "invalid_input"}));
+    }
+    let six = (1..=6)
+        .map(|n| format!("--webhook-url http://127.0.0.1:{n}/"))
+        .collect::<Vec<_>>();
+    cli(&format!("fake-server {}", six.join(" ")))
+        .run(2)
+        .says("at most 5 webhook endpoints");
+    cli("fake-server --webhook-deadline 0").run(2);
 }
 
 #[test]

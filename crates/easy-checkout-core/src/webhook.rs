@@ -49,6 +49,13 @@ use crate::redact::{REDACTED, debug_json};
 
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "x-easy-webhook-signature";
+/// The header that names a delivery's event type (`checkout.session.completed`, …).
+pub const EVENT_HEADER: &str = "x-easy-event";
+/// The header that carries the id of one delivery attempt: a UUID, new on every attempt, so
+/// never the key to deduplicate on (the event's `id` is).
+pub const DELIVERY_ID_HEADER: &str = "x-easy-delivery-id";
+/// The header that carries the attempt number of a delivery, `1` to `3`.
+pub const ATTEMPT_HEADER: &str = "x-easy-webhook-attempt";
 const PREFIX: &str = "sha256=";
 
 /// A webhook endpoint's signing secret. Redacted in `Debug` and `Display`.

@@ -14,6 +14,10 @@
 //! - `--churn`: each call a `GET /validate-key` on a connection of its own (plain
 //!   `std::net`, `Connection: close`), so every call is a new connection and thread;
 //! - `--clear`: the fake clears its recorded requests every half second;
+//! - `--webhooks`: calls alternate create and confirm (a payment), and the fake delivers
+//!   each payment's event to a receiver in this process that answers `204`;
+//! - `--dead-webhook`: the same, delivered to a port nobody listens on (every delivery
+//!   refused, retried with the default backoff: the waiting deliveries fill to their limit);
 //! - `--max-recorded-requests N`, `--max-sessions N`, `--max-idempotency-records N`,
 //!   `--session-grace-secs N`: the fake's settings (defaults otherwise).
 //!
@@ -26,7 +30,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use easy_checkout_fake::FakeEasy;
-use easy_checkout_ureq::easy_checkout_core::ops::{CreateSession, LineItem};
+use easy_checkout_ureq::easy_checkout_core::ops::{
+    Confirm, CreateSession, LineItem, PaymentMethod,
+};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -42,14 +48,25 @@ fn main() -> Result<()> {
     let every: u64 = numbers.get(1).map_or(Ok(50_000), |a| a.parse())?;
     let reads = options.iter().any(|a| a == "--reads");
     let churn = options.iter().any(|a| a == "--churn");
+    let pays = options
+        .iter()
+        .any(|a| a == "--webhooks" || a == "--dead-webhook");
+    let ours = ["--reads", "--churn", "--webhooks", "--dead-webhook"];
+    let mut serve_options: Vec<String> = (options.iter())
+        .filter(|a| !ours.contains(&a.as_str()))
+        .cloned()
+        .collect();
+    if options.iter().any(|a| a == "--webhooks") {
+        serve_options.extend(["--webhook-url".to_owned(), receiver()?]);
+    }
+    if options.iter().any(|a| a == "--dead-webhook") {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        serve_options.extend(["--webhook-url".to_owned(), format!("http://{closed}/")]);
+    }
 
     let mut child = Command::new(std::env::current_exe()?)
         .arg("--serve")
-        .args(
-            options
-                .iter()
-                .filter(|a| *a != "--reads" && *a != "--churn"),
-        )
+        .args(&serve_options)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()?;
@@ -69,11 +86,15 @@ fn main() -> Result<()> {
     println!("0\t{}\t0", rss_kib(pid)?);
     let start = Instant::now();
     let mut id = String::new();
+    let mut secret = None;
     for call in 1..=calls {
         if churn {
             call_on_new_connection(&base_url)?;
         } else if call % 2 == 1 && (call == 1 || !reads) {
-            id = checkout.create_session(&params)?.id;
+            let session = checkout.create_session(&params)?;
+            (id, secret) = (session.id, session.client_secret);
+        } else if let (true, Some(secret)) = (pays, secret.take()) {
+            checkout.confirm(&Confirm::new(secret, PaymentMethod::card("tok_rss")))?;
         } else {
             checkout.retrieve_session(&id)?;
         }
@@ -107,6 +128,7 @@ fn serve(options: &[String]) -> Result<()> {
             "--max-sessions" => builder.max_sessions(value()? as usize),
             "--max-idempotency-records" => builder.max_idempotency_records(value()? as usize),
             "--session-grace-secs" => builder.session_grace(Duration::from_secs(value()?)),
+            "--webhook-url" => builder.webhook_endpoint(options.next().ok_or("a URL")?)?,
             other => return Err(format!("unknown option {other}").into()),
         };
     }
@@ -143,6 +165,36 @@ fn call_on_new_connection(base_url: &str) -> Result<()> {
         return Err(String::from_utf8_lossy(&reply).into_owned().into());
     }
     Ok(())
+}
+
+/// A webhook receiver on loopback that answers every delivery `204`, one at a time (the fake
+/// sends one at a time per endpoint); its URL.
+fn receiver() -> Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}/webhooks", listener.local_addr()?);
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = BufReader::new(stream);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if stream.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(n) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = n.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let answered = stream.read_exact(&mut body).and_then(|()| {
+                stream
+                    .get_mut()
+                    .write_all(b"HTTP/1.1 204 No Content\r\n\r\n")
+            });
+            drop(answered);
+        }
+    });
+    Ok(url)
 }
 
 /// `VmRSS` of process `pid`, in KiB.

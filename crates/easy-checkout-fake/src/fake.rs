@@ -13,14 +13,19 @@ use easy_checkout_core::webhook::WebhookSecret;
 
 use crate::api::{self, views};
 use crate::clock::{Clock, ManualClock};
-use crate::fault::{Fault, Match};
-use crate::record::{RecordedRequest, SignedWebhook, Stats};
+use crate::deliver::Deliverer;
+use crate::endpoint::{EndpointError, EndpointUrl};
+use crate::fault::{DeliveryFault, EventMatch, Fault, Match};
+use crate::record::{DeliveryAttempt, RecordedRequest, SignedWebhook, Stats, WebhookEndpoint};
 use crate::serve::Listening;
 #[cfg(feature = "tls")]
 use crate::serve::tls::FakeTls;
+use crate::state::deliveries::{MAX_ENDPOINTS, Timing};
+use crate::state::sessions::Payment;
 use crate::state::{Limits, Shared};
 
-/// How to start a fake: its port, https, clock, and the bounds of what it holds.
+/// How to start a fake: its port, https, clock, webhook endpoints and delivery timing, and
+/// the bounds of what it holds.
 /// [`FakeEasy::builder`] starts from the defaults, which keep a fake that serves for days
 /// at full speed within about 160 MiB (every store full; measured in the workspace's
 /// `docs/fake.md`), and a test's fake far below that.
@@ -43,6 +48,8 @@ pub struct FakeBuilder {
     port: u16,
     limits: Limits,
     clock: Clock,
+    timing: Timing,
+    endpoints: Vec<EndpointUrl>,
     #[cfg(feature = "tls")]
     tls: Option<FakeTls>,
 }
@@ -124,24 +131,103 @@ impl FakeBuilder {
         self
     }
 
+    /// Delivers every webhook event to `url` too (see [`FakeEasy::add_webhook_endpoint`]);
+    /// call it once per endpoint. The URL is checked here: an error when it is not an
+    /// absolute `http://` URL, or when it would be one endpoint too many.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use easy_checkout_fake::{EndpointError, FakeEasy};
+    ///
+    /// let fake = FakeEasy::builder()
+    ///     .webhook_endpoint("http://127.0.0.1:3000/webhooks")?
+    ///     .webhook_deadline(Duration::from_millis(500))
+    ///     .webhook_backoff(Duration::from_millis(50))
+    ///     .start()?;
+    /// assert_eq!(fake.webhook_endpoints()[0].url, "http://127.0.0.1:3000/webhooks");
+    ///
+    /// let refused = FakeEasy::builder().webhook_endpoint("https://shop.example/hooks");
+    /// assert!(matches!(refused, Err(EndpointError::Https { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn webhook_endpoint(mut self, url: &str) -> Result<Self, EndpointError> {
+        let url = EndpointUrl::parse(url)?;
+        if self.endpoints.len() >= MAX_ENDPOINTS {
+            return Err(EndpointError::TooMany {
+                limit: MAX_ENDPOINTS,
+            });
+        }
+        self.endpoints.push(url);
+        Ok(self)
+    }
+
+    /// Gives a webhook endpoint `deadline` (at least 1 ms) to answer an attempt in whole,
+    /// from connecting to the last byte it reads of the answer; an attempt without a whole
+    /// answer by then has failed, and is retried.
+    ///
+    /// Default 30 seconds: what Easy documents.
+    pub fn webhook_deadline(mut self, deadline: Duration) -> Self {
+        self.timing.deadline = deadline.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Waits `backoff` after a failed first attempt before the second, and twice that after
+    /// a failed second before the third (the last: Easy makes 3 attempts in all).
+    ///
+    /// Default 10 seconds (so 10 s, then 20 s): Easy documents no backoff. Long enough for a
+    /// receiver that crashed on the first attempt to be restarted (or recompiled) before the
+    /// second, short enough that a person watching sees every attempt within two minutes even
+    /// against an endpoint that never answers (30 + 10 + 30 + 20 + 30 s). Tests set it in
+    /// milliseconds.
+    pub fn webhook_backoff(mut self, backoff: Duration) -> Self {
+        self.timing.backoff = backoff;
+        self
+    }
+
+    /// Keeps the newest `n` delivery attempts in the log ([`FakeEasy::deliveries`]); older
+    /// ones are dropped and counted in [`Stats::deliveries`]. `0` logs none.
+    ///
+    /// Default 10,000: an attempt costs about 0.3 KiB logged, so about 3 MiB, and a test
+    /// that looks at its deliveries makes a handful.
+    pub fn max_recorded_deliveries(mut self, n: usize) -> Self {
+        self.limits.recorded_deliveries = n;
+        self
+    }
+
     /// Starts the fake.
     pub fn start(self) -> io::Result<FakeEasy> {
-        let shared = Arc::new(Shared::new(self.limits, self.clock));
+        let shared = Arc::new(Shared::new(self.limits, self.timing, self.clock));
+        {
+            let (mut state, _) = shared.state();
+            for url in self.endpoints {
+                state
+                    .deliveries
+                    .add_endpoint(url)
+                    .map_err(io::Error::other)?;
+            }
+        }
+        let deliverer = Deliverer::start(Arc::clone(&shared))?;
         let listening = Listening::start(
             self.port,
             Arc::clone(&shared),
             #[cfg(feature = "tls")]
             self.tls,
         )?;
-        Ok(FakeEasy { shared, listening })
+        Ok(FakeEasy {
+            shared,
+            listening,
+            _deliverer: deliverer,
+        })
     }
 }
 
-/// A running fake Easy API on `127.0.0.1`. Dropping it stops the server, closes every
-/// connection and joins its threads.
+/// A running fake Easy API on `127.0.0.1`. Dropping it stops the server and the webhook
+/// deliveries, closes every connection and joins its threads.
 pub struct FakeEasy {
     shared: Arc<Shared>,
     listening: Listening,
+    /// Stops the deliveries when dropped (after the server: no payment can come in then).
+    _deliverer: Deliverer,
 }
 
 impl fmt::Debug for FakeEasy {
@@ -160,6 +246,9 @@ impl FakeEasy {
     pub const REVOKED_KEY: &'static str = api::REVOKED_KEY;
     /// The public key `GET /validate-key` returns as `basisTheoryPublicApiKey`.
     pub const PUBLIC_KEY: &'static str = api::PUBLIC_KEY;
+    /// The secret every webhook of the fake is signed with ([`FakeEasy::webhook_secret`]):
+    /// configure your receiver with it.
+    pub const WEBHOOK_SECRET: &'static str = api::WEBHOOK_SECRET;
     /// A card token that `confirm` declines with `402 CARD_DECLINED`; the session stays
     /// open.
     pub const DECLINE_TOKEN: &'static str = api::DECLINE_TOKEN;
@@ -233,10 +322,10 @@ impl FakeEasy {
         self.listening.addr()
     }
 
-    /// The signing secret of the webhooks from [`FakeEasy::webhook_for`]: always
-    /// `whsec_fake_secret`.
+    /// The signing secret of every webhook the fake delivers (and of
+    /// [`FakeEasy::webhook_for`]): always `whsec_fake_secret`.
     pub fn webhook_secret(&self) -> WebhookSecret {
-        WebhookSecret::new(api::WEBHOOK_SECRET)
+        WebhookSecret::new(Self::WEBHOOK_SECRET)
     }
 
     /// The API requests received (control requests are not recorded), in arrival order,
@@ -330,8 +419,9 @@ impl FakeEasy {
     }
 
     /// Back to a fresh fake: no sessions, idempotency records, recorded requests, queued
-    /// faults or counted connections; the allowed origins and rate-limit window start over.
-    /// The port, the settings and open connections stay.
+    /// faults, counted connections, waiting webhook deliveries, delivery log or delivery
+    /// faults; the allowed origins and rate-limit window start over. The port, the settings,
+    /// the webhook endpoints and open connections stay (an attempt under way ends unlogged).
     pub fn reset(&self) {
         self.shared.reset();
     }
@@ -347,18 +437,22 @@ impl FakeEasy {
     /// Marks the session paid as a successful confirm would: `status` `complete`,
     /// `payment_status` `succeeded`, a `payment_id`. Works on any known session, even an
     /// expired one. False if the id is unknown.
+    /// The first payment of a session causes its `checkout.session.completed`, delivered to
+    /// every webhook endpoint.
     pub fn mark_paid(&self, session_id: &str) -> bool {
         let (mut state, now) = self.shared.state();
-        state.sessions.pay(session_id, now)
+        api::pay(&mut state, session_id, now, Payment::Card)
     }
 
     /// As [`FakeEasy::mark_paid`], plus a confirmed on-chain payment that
     /// `GET /embedded-checkout/{id}/crypto-status` then reports: `status` `confirmed`,
     /// `tx_signature`, `payment_address`, `chain` `solana`, `asset` `USDC` and `amount` as
-    /// a decimal string. False if the id is unknown.
+    /// a decimal string. False if the id is unknown. Causes `checkout.session.completed`
+    /// (unless the session was paid already), then `checkout.session.crypto_confirmed`, each
+    /// delivered to every webhook endpoint, in that order.
     pub fn mark_crypto_paid(&self, session_id: &str) -> bool {
         let (mut state, now) = self.shared.state();
-        state.sessions.pay_crypto(session_id, now)
+        api::pay(&mut state, session_id, now, Payment::Crypto)
     }
 
     /// Sets the session's `status` to `expired`. False if the id is unknown.
@@ -367,11 +461,105 @@ impl FakeEasy {
         state.sessions.expire(session_id, now)
     }
 
-    /// The signed webhook the API would deliver for a paid session:
-    /// `checkout.session.completed`, or `checkout.session.crypto_confirmed` for a session
-    /// paid with [`FakeEasy::mark_crypto_paid`]. `None` for an unknown or unpaid session.
+    /// The newest signed webhook event of a paid session, as delivered (the same event id,
+    /// with `data` showing the session as it is now): `checkout.session.completed`, or
+    /// `checkout.session.crypto_confirmed` for a session paid with
+    /// [`FakeEasy::mark_crypto_paid`]. `None` for an unknown or unpaid session. For a test
+    /// that posts the event itself; [`FakeEasy::add_webhook_endpoint`] has the fake deliver it.
     pub fn webhook_for(&self, session_id: &str) -> Option<SignedWebhook> {
         let (mut state, now) = self.shared.state();
         views::signed_webhook(state.sessions.get(session_id, now)?)
+    }
+
+    /// Registers a webhook endpoint: from now on, every event (a session paid, an on-chain
+    /// payment confirmed) is POSTed to `url` as Easy delivers it, off the request path:
+    ///
+    /// - headers `content-type: application/json`, `x-easy-webhook-signature: sha256=<hex>`
+    ///   (under [`FakeEasy::webhook_secret`]), `x-easy-event` (the event type),
+    ///   `x-easy-delivery-id` (a new UUID on every attempt) and `x-easy-webhook-attempt`
+    ///   (`1` to `3`); the body is the event, the same bytes on every attempt;
+    /// - an attempt that gets no 2xx, no connection, or no whole answer within the
+    ///   [deadline](FakeBuilder::webhook_deadline) is retried after the
+    ///   [backoff](FakeBuilder::webhook_backoff), up to 3 attempts in all;
+    /// - one attempt at a time per endpoint, the due ones in the order their events happened
+    ///   (a crypto payment's `completed` before its `crypto_confirmed`).
+    ///
+    /// [`FakeEasy::deliveries`] logs every attempt; [`FakeEasy::wait_for_deliveries`] waits
+    /// until they are all done. Only `http://` URLs are taken (the fake has no TLS client,
+    /// and the receivers it is for run on this machine), at most 5 endpoints (Easy's limit).
+    ///
+    /// ```
+    /// use easy_checkout_fake::{EndpointError, FakeEasy};
+    ///
+    /// let fake = FakeEasy::start()?;
+    /// let endpoint = fake.add_webhook_endpoint("http://127.0.0.1:3000/webhooks")?;
+    /// assert_eq!(endpoint.id, "we_1");
+    /// let refused = fake.add_webhook_endpoint("ftp://127.0.0.1/hooks").unwrap_err();
+    /// assert!(matches!(refused, EndpointError::Invalid { .. }));
+    /// assert!(fake.remove_webhook_endpoint("we_1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_webhook_endpoint(&self, url: &str) -> Result<WebhookEndpoint, EndpointError> {
+        let url = EndpointUrl::parse(url)?;
+        self.shared.state().0.deliveries.add_endpoint(url)
+    }
+
+    /// Removes webhook endpoint `id` (`we_…`): its waiting deliveries are given up, an
+    /// attempt under way ends as it ends. False if there is no such endpoint.
+    pub fn remove_webhook_endpoint(&self, id: &str) -> bool {
+        self.shared.state().0.deliveries.remove_endpoint(id)
+    }
+
+    /// The registered webhook endpoints, oldest first.
+    pub fn webhook_endpoints(&self) -> Vec<WebhookEndpoint> {
+        self.shared.state().0.deliveries.endpoints()
+    }
+
+    /// The delivery log: every attempt to deliver an event, oldest first (the newest
+    /// [`max_recorded_deliveries`](FakeBuilder::max_recorded_deliveries) of them), each with
+    /// its event, endpoint, attempt number, delivery id, status or error, duration and what
+    /// became of the delivery.
+    pub fn deliveries(&self) -> Vec<DeliveryAttempt> {
+        self.shared
+            .state()
+            .0
+            .deliveries
+            .log
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Waits until every webhook delivery is done (delivered, or failed after its last
+    /// attempt), for at most `timeout`; false if one still waits or is under way. Woken by
+    /// each attempt's end, it sleeps no longer than needed: the way for a test to wait for
+    /// its deliveries.
+    ///
+    /// A delivery a fault holds back ([`DeliveryFault::Delay`], [`DeliveryFault::Replay`])
+    /// counts as waiting.
+    pub fn wait_for_deliveries(&self, timeout: Duration) -> bool {
+        self.shared.wait_for_deliveries(timeout)
+    }
+
+    /// Queues `fault` for each of the next `n` webhook deliveries (each event to each
+    /// endpoint is one; for [`DeliveryFault::DropAttempt`], each attempt) of the events `when`
+    /// selects, after any delivery faults already queued.
+    ///
+    /// ```
+    /// use easy_checkout_fake::{DeliveryFault, EventMatch, FakeEasy};
+    /// let fake = FakeEasy::start()?;
+    /// // The next `completed` event is delivered twice: same event id, two delivery ids.
+    /// let completed = EventMatch::any().event_type("checkout.session.completed");
+    /// fake.inject_delivery(completed, DeliveryFault::Duplicate, 1);
+    /// assert_eq!(fake.pending_delivery_faults(), 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn inject_delivery(&self, when: EventMatch, fault: DeliveryFault, n: usize) {
+        self.shared.state().0.deliveries.faults.push(when, fault, n);
+    }
+
+    /// How many queued delivery faults no delivery has taken yet.
+    pub fn pending_delivery_faults(&self) -> usize {
+        self.shared.state().0.deliveries.faults.len()
     }
 }

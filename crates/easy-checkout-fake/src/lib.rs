@@ -5,8 +5,11 @@
 //! retrieved as the API contract says, every request is recorded for assertions, and
 //! [faults](Fault) (statuses, delays, dropped connections, junk bodies, replies lost after the
 //! work was done) can be injected ahead of any request, or of the requests a [`Match`]
-//! selects. The same controls are served over HTTP under `/__fake/` for tests in other
-//! languages (see [the control API](#the-control-api-driving-the-fake-from-any-language)). Dropping the fake stops it and closes every connection.
+//! selects. It [delivers webhooks](#webhook-deliveries) to your endpoints as Easy does,
+//! retries and delivery faults included. The same controls are served over HTTP under
+//! `/__fake/` for tests in other languages (see
+//! [the control API](#the-control-api-driving-the-fake-from-any-language)). Dropping the fake
+//! stops it and closes every connection.
 //!
 //! # In your own tests
 //!
@@ -37,7 +40,7 @@
 //! assert!(fake.mark_paid(&session.id));
 //! assert!(checkout.retrieve_session(&session.id)?.is_paid());
 //!
-//! // The webhook the API would deliver verifies with the fake's secret.
+//! // The webhook event the API delivers verifies with the fake's secret.
 //! let hook = fake.webhook_for(&session.id).expect("paid sessions have a webhook");
 //! let event = webhook::verify(&fake.webhook_secret(), Some(&hook.signature), &hook.body)?;
 //! assert_eq!(event.data["id"], "ecs_1");
@@ -50,7 +53,8 @@
 //! ```
 //!
 //! [`FakeEasy::builder`] sets a fake up before it starts: its port, https, a
-//! [`ManualClock`] for tests that move time by hand, and the bounds of what it holds.
+//! [`ManualClock`] for tests that move time by hand, webhook endpoints and the delivery
+//! timing, and the bounds of what it holds.
 //!
 //! # What the fake implements
 //!
@@ -118,10 +122,12 @@
 //! - Crypto payments ([`FakeEasy::mark_crypto_paid`]) are `"confirmed"` on `solana` in
 //!   `USDC`, for an `amount` of 1 USDC per unit of quantity (`"2.00"`), with random base58
 //!   `tx_signature` and `payment_address`.
-//! - Webhook events ([`FakeEasy::webhook_for`]): `id` is `evt_<session id>_completed` (or
-//!   `_crypto_confirmed`), so asking twice gives the same delivery; `data` is the session
-//!   object (no secret), plus `crypto_payment` for a crypto-paid session; `created_at` is
-//!   when it was paid.
+//! - Webhook events: `{id, type, data, created_at}`, `id` `evt_` and 24 random hex digits
+//!   (never the same twice, not even across a [reset](FakeEasy::reset)), `data` the session
+//!   object (no secret) plus `crypto_payment` for a crypto-paid session, `created_at` when the
+//!   event happened. A session's first payment causes `checkout.session.completed`; its
+//!   on-chain payment, `checkout.session.crypto_confirmed` (after `completed` when both come
+//!   from one payment). Paying again causes nothing new.
 //! - Malformed HTTP (a garbage request line, a bad `Content-Length`, both
 //!   `Content-Length` and `Transfer-Encoding`, transfer codings that do not end in
 //!   `chunked`, a malformed chunked body) gets `400 MALFORMED_REQUEST` (`431` for a head over
@@ -144,9 +150,15 @@
 //!   100,000, a bound a retry of the SDK (within minutes of its first attempt) never meets
 //!   below 660 keyed writes a second.
 //! - Connections: 256 at once, each on its thread; one more is answered `503`.
+//! - Webhook deliveries: the newest 10,000 attempts logged; at most 10,000 deliveries
+//!   waiting for an attempt (the oldest given up above that); an answer read up to 64 KiB of
+//!   head and 64 KiB of body, the body dropped as it is read; one attempt (one thread) at a
+//!   time per endpoint, 5 endpoints at most.
 //!
 //! [`FakeBuilder::clock`] puts a [`ManualClock`] in charge of time, so a test sees a session
-//! expire, and be forgotten, without waiting.
+//! expire, and be forgotten, without waiting. (It stamps the webhook events too; the
+//! deliveries' deadline and backoff run in real time, as fault delays and socket timeouts
+//! do: set them in milliseconds.)
 //!
 //! # Faults after the effect
 //!
@@ -169,6 +181,116 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! # Webhook deliveries
+//!
+//! Register your receiver and the fake POSTs every event to it, signed, as Easy does
+//! ([`FakeEasy::add_webhook_endpoint`], [`FakeBuilder::webhook_endpoint`], the control API,
+//! or `easy-checkout fake-server --webhook-url URL`):
+//!
+//! ```text
+//! POST /webhooks/easy HTTP/1.1
+//! host: 127.0.0.1:3000
+//! content-type: application/json
+//! x-easy-webhook-signature: sha256=<HMAC-SHA256 of the body under whsec_fake_secret>
+//! x-easy-event: checkout.session.completed
+//! x-easy-delivery-id: 5b7f0a8e-0c1d-4e4b-9a57-2d0b6c1f3e88     (new on every attempt)
+//! x-easy-webhook-attempt: 1                                  (1 to 3)
+//! user-agent: easy-checkout-fake/0.1.0
+//! content-length: …
+//! connection: close
+//!
+//! {"id":"evt_…","type":"checkout.session.completed","data":{"id":"ecs_1",…},"created_at":"…"}
+//! ```
+//!
+//! - **When**: as a session is paid (a `confirm`, [`FakeEasy::mark_paid`],
+//!   [`FakeEasy::mark_crypto_paid`], or the control API's `pay` and `crypto-pay`), to every
+//!   endpoint registered then. Deliveries run on threads of their own, never on a request's
+//!   path: a slow or dead endpoint delays no API reply.
+//! - **Retries, as Easy documents them**: an attempt that gets no 2xx, no connection, or no
+//!   whole answer within the [deadline](FakeBuilder::webhook_deadline) (30 s) is tried again
+//!   after the [backoff](FakeBuilder::webhook_backoff) (10 s, then 20 s), 3 attempts in all,
+//!   with the same event id and bytes and a new delivery id each time. Both are settable, so
+//!   a test runs them in milliseconds.
+//! - **Order**: one attempt at a time per endpoint; the due ones in the order their events
+//!   happened. So a crypto payment's `completed` arrives before its `crypto_confirmed`,
+//!   unless a retry, or a fault, says otherwise (Easy promises no order).
+//! - **Bounds**: an answer's head is read up to 64 KiB and its body up to 64 KiB (then
+//!   dropped, unread); an endpoint that trickles or holds the connection is cut at the
+//!   deadline. At most 5 endpoints (Easy's limit) and 10,000 deliveries waiting (the oldest
+//!   given up above that, counted in [`Stats::pending_deliveries`]).
+//! - **Only `http://`**: the fake has no TLS client, and the receivers it is for run on your
+//!   machine. An `https://` URL, or anything that is not an absolute `http://` URL, is
+//!   refused when it is registered ([`EndpointError`]).
+//! - **Seen from the test**: [`FakeEasy::deliveries`] logs every attempt (event, endpoint,
+//!   attempt, delivery id, status or error, duration, and whether the delivery is done,
+//!   retrying or failed); [`FakeEasy::wait_for_deliveries`] returns once every delivery is
+//!   done, woken by each attempt's end (no sleeping loop in your test).
+//! - **Sent by you**: [`webhook_request`] builds one delivery (headers and signature under
+//!   your secret) to send with any client, and [`sample_event`] an event body for a session
+//!   the fake need not know: what `easy-checkout webhook send` uses.
+//!
+//! Delivery faults ([`DeliveryFault`], aimed with an [`EventMatch`] by event type or
+//! session, `times` like the API faults) make the at-least-once delivery visible: a
+//! duplicate, a late delivery, a `crypto_confirmed` before its `completed`, an old event
+//! replayed, an attempt dropped. A receiver that fulfils on the event `id` it has not seen
+//! fulfils once through all of them; one keyed on the delivery id fulfils twice on a
+//! duplicate:
+//!
+//! ```
+//! use std::time::Duration;
+//! use easy_checkout_fake::{DeliveryFault, DeliveryVerdict, EventMatch, FakeEasy};
+//! # use std::io::{BufRead, BufReader, Read, Write};
+//! # // A receiver: reads two deliveries, answers each 200, hands their event ids back.
+//! # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+//! # let url = format!("http://{}/webhooks", listener.local_addr()?);
+//! # let receiver = std::thread::spawn(move || -> std::io::Result<Vec<String>> {
+//! #     let mut ids = Vec::new();
+//! #     for stream in listener.incoming().take(2) {
+//! #         let mut stream = BufReader::new(stream?);
+//! #         let mut length = 0;
+//! #         loop {
+//! #             let mut line = String::new();
+//! #             stream.read_line(&mut line)?;
+//! #             if let Some(n) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+//! #                 length = n.trim().parse().unwrap_or(0);
+//! #             }
+//! #             if line == "\r\n" { break; }
+//! #         }
+//! #         let mut body = vec![0; length];
+//! #         stream.read_exact(&mut body)?;
+//! #         let event: serde_json::Value = serde_json::from_slice(&body)?;
+//! #         ids.push(event["id"].as_str().unwrap_or_default().to_owned());
+//! #         stream.get_mut().write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")?;
+//! #     }
+//! #     Ok(ids)
+//! # });
+//! let fake = FakeEasy::builder()
+//!     .webhook_endpoint(&url)? // your receiver
+//!     .webhook_deadline(Duration::from_secs(2))
+//!     .webhook_backoff(Duration::from_millis(10))
+//!     .start()?;
+//! let completed = EventMatch::any().event_type("checkout.session.completed");
+//! fake.inject_delivery(completed, DeliveryFault::Duplicate, 1);
+//! # let client = easy_checkout_ureq::with_base_url(FakeEasy::TEST_KEY, &fake.base_url())?;
+//! # let params = easy_checkout_ureq::easy_checkout_core::ops::CreateSession::new(
+//! #     vec![easy_checkout_ureq::easy_checkout_core::ops::LineItem::new("price_abc", 1)],
+//! #     "https://shop.example/done",
+//! # );
+//! # let session = client.embedded_checkout().create_session(&params)?;
+//! // … a session is created and paid …
+//! assert!(fake.mark_paid(&session.id));
+//! assert!(fake.wait_for_deliveries(Duration::from_secs(10)));
+//!
+//! let log = fake.deliveries();
+//! assert_eq!(log.len(), 2);
+//! assert!(log.iter().all(|a| a.verdict == DeliveryVerdict::Delivered && a.attempt == 1));
+//! assert_eq!(log[0].event_id, log[1].event_id, "one event …");
+//! assert_ne!(log[0].delivery_id, log[1].delivery_id, "… delivered twice");
+//! # let ids = receiver.join().unwrap()?;
+//! # assert_eq!(ids, [log[0].event_id.clone(), log[0].event_id.clone()]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # The control API: driving the fake from any language
 //!
 //! Everything above is also reachable over HTTP on the fake's own port, under `/__fake/`,
@@ -185,12 +307,18 @@
 //! | `POST /__fake/faults` `{"kind", "times"?, "method"?, "path"?, …}` | queues fault `kind` for the next `times` matching requests (`1` when absent, `0` queues nothing, at most 100000); `method` and `path` (a prefix of the raw path) narrow which requests match. Answers `{"queued", "pending"}` |
 //! | `GET /__fake/faults` / `DELETE /__fake/faults` | how many queued faults are pending / drop them all |
 //! | `GET /__fake/requests` / `DELETE /__fake/requests` | the recorded requests (the newest 10,000 by default) as a list of `{"method", "path", "headers": [[name, value], …], "body" (text), "json" (the body parsed, or null), "peer"}`, secrets as they arrived / forget them |
-//! | `GET /__fake/stats` | what the fake holds against its limits ([`FakeEasy::stats`]): `{"requests", "sessions", "idempotency_records"}`, each `{"kept", "limit", "dropped"}`, and `"connections": {"open", "limit", "refused", "served"}` |
+//! | `GET /__fake/stats` | what the fake holds against its limits ([`FakeEasy::stats`]): `{"requests", "sessions", "idempotency_records", "deliveries", "pending_deliveries"}`, each `{"kept", "limit", "dropped"}`, and `"connections": {"open", "limit", "refused", "served"}` |
 //! | `GET /__fake/sessions` | every session as a list, in creation order |
 //! | `GET /__fake/sessions/{id}` | one session's whole state: the session object with its `client_secret`, plus `payments` (how many times it was charged), `paid_at` and `crypto_payment` |
-//! | `POST /__fake/sessions/{id}/pay`, `/crypto-pay`, `/expire` | what [`FakeEasy::mark_paid`], [`FakeEasy::mark_crypto_paid`] and [`FakeEasy::expire`] do; answers the session's new state |
-//! | `GET /__fake/sessions/{id}/webhook` | the signed webhook: `{"header", "signature", "body"}` (`404 NO_WEBHOOK` for an unpaid session) |
+//! | `POST /__fake/sessions/{id}/pay`, `/crypto-pay`, `/expire` | what [`FakeEasy::mark_paid`], [`FakeEasy::mark_crypto_paid`] and [`FakeEasy::expire`] do (webhook deliveries included); answers the session's new state |
+//! | `GET /__fake/sessions/{id}/webhook` | the session's newest signed event ([`FakeEasy::webhook_for`]): `{"header", "signature", "body"}` (`404 NO_WEBHOOK` for an unpaid session) |
 //! | `POST /__fake/reset` | back to a fresh fake ([`FakeEasy::reset`]) |
+//! | `GET /__fake/webhooks` | the deliveries' settings and state: `{"secret", "endpoints", "deadline_ms", "backoff_ms", "max_attempts", "pending", "in_flight"}` |
+//! | `POST /__fake/webhooks/endpoints` `{"url"}` / `GET` | registers an endpoint, answers `{"id", "url"}` ([`FakeEasy::add_webhook_endpoint`]; `400 INVALID_ENDPOINT` naming `url`, `409 TOO_MANY_ENDPOINTS`) / lists them |
+//! | `DELETE /__fake/webhooks/endpoints/{id}` | removes one ([`FakeEasy::remove_webhook_endpoint`]; `404 ENDPOINT_NOT_FOUND`) |
+//! | `GET /__fake/webhooks/deliveries` | the delivery log ([`FakeEasy::deliveries`]), optionally `?event_id=`, `?session_id=`, `?endpoint_id=`: a list of `{"event_id", "event_type", "session_id", "endpoint_id", "url", "attempt", "delivery_id", "status", "error", "duration_ms", "started_at", "verdict"}` (`verdict`: `delivered`, `retrying`, `failed`) |
+//! | `POST /__fake/webhooks/wait` `{"timeout_ms"?}` | waits until every delivery is done ([`FakeEasy::wait_for_deliveries`]; 10 s when absent, at most 600000): `{"settled", "pending", "in_flight"}` |
+//! | `POST /__fake/webhooks/faults` `{"kind", "times"?, "event_type"?, "session_id"?, "ms"?}` / `GET` / `DELETE` | queues delivery fault `kind` (`duplicate`, `delay` and `replay` with `ms`, `out_of_order`, `drop_attempt`) for the next `times` deliveries of the events selected ([`FakeEasy::inject_delivery`]) / how many are pending / drops them |
 //!
 //! Fault kinds and their fields:
 //!
@@ -216,6 +344,12 @@
 //! {"data":{"pending":1,"queued":1}}
 //! $ curl -s localhost:4010/__fake/sessions/ecs_1
 //! {"data":{"id":"ecs_1","payments":1,"status":"complete",…}}
+//! $ curl -s localhost:4010/__fake/webhooks/endpoints -d '{"url":"http://127.0.0.1:3000/webhooks"}'
+//! {"data":{"id":"we_1","url":"http://127.0.0.1:3000/webhooks"}}
+//! $ curl -s localhost:4010/__fake/webhooks/faults -d '{"kind":"duplicate","event_type":"checkout.session.completed"}'
+//! {"data":{"pending":1,"queued":1}}
+//! $ curl -s localhost:4010/__fake/webhooks/wait -d '{"timeout_ms":5000}'
+//! {"data":{"in_flight":0,"pending":0,"settled":true}}
 //! ```
 //!
 //! # Over https (feature `tls`)
@@ -245,12 +379,13 @@
 //! | module | what it is |
 //! |---|---|
 //! | `fake` | [`FakeBuilder`] and [`FakeEasy`]: the handle a test holds |
-//! | `serve` | HTTP serving: the listener and connection limit, one thread per connection (`conn`), one request to one action (`exchange`: control API or API, recording, the rate-limit window, faults), writing actions out (`wire`), HTTP/1.1 framing (`http1`), https (`tls`) |
-//! | `control` | the control API under `/__fake/` |
-//! | `api` | the API's semantics: routes, keys and body limits (`request`), one function per endpoint (`endpoints`), the JSON the state is shown as (`views`); no sockets |
-//! | `state` | everything remembered, behind one lock: sessions, idempotency records, the merchant config, recorded requests, queued faults, the rate-limit window, connection counts; every store bounded (`log` is the bounded log) |
-//! | `fault` | [`Fault`] and [`Match`] as data, their queue, and `Fault::plan`: the one place a fault becomes what happens on the wire |
-//! | `clock`, `reply`, `record`, `util` | the time the fake reads; replies and wire actions as values; what tests get back; small helpers |
+//! | `serve` | HTTP serving: the listener and connection limit, one thread per connection (`conn`), one request to one action (`exchange`: control API or API, recording, the rate-limit window, faults), writing actions out (`wire`), https (`tls`) |
+//! | `control` | the control API under `/__fake/` (`webhooks`: its webhook routes) |
+//! | `deliver` | the delivery engine: a thread that starts each due attempt on a thread of its own, and the HTTP client of an attempt (`client`); it decides nothing, the state's deliveries do |
+//! | `api` | the API's semantics: routes, keys and body limits (`request`), one function per endpoint (`endpoints`), the JSON the state is shown as, webhook events included (`views`), and `pay`, the one way a session is paid and its events made; no sockets |
+//! | `state` | everything remembered, behind one lock: sessions, idempotency records, the merchant config, recorded requests, queued faults, the rate-limit window, connection counts, the webhook deliveries (`deliveries`: endpoints, waiting deliveries, Easy's retry policy, the delivery log); every store bounded (`log` is the bounded log) |
+//! | `fault` | [`Fault`] and [`Match`] as data, their queue, and `Fault::plan`: the one place a fault becomes what happens on the wire; [`DeliveryFault`] and [`EventMatch`] the same way (`delivery`) |
+//! | `clock`, `reply`, `record`, `endpoint`, `http1`, `util` | the time the fake reads; replies and wire actions as values; what tests get back; webhook endpoint URLs, checked; HTTP/1.1 reading and writing, for the server and the deliveries; small helpers |
 //!
 //! The fake listens on `127.0.0.1` and serves every connection on a thread of its own, start
 //! to end (over TLS when it serves https), reading HTTP/1.1 with `httparse` (bodies framed
@@ -274,8 +409,11 @@ struct ReadmeDoctests;
 mod api;
 mod clock;
 mod control;
+mod deliver;
+mod endpoint;
 mod fake;
 mod fault;
+mod http1;
 mod record;
 mod reply;
 mod serve;
@@ -283,8 +421,12 @@ mod state;
 mod util;
 
 pub use clock::ManualClock;
+pub use deliver::{sample_event, webhook_request};
+pub use endpoint::EndpointError;
 pub use fake::{FakeBuilder, FakeEasy};
-pub use fault::{Fault, Match};
-pub use record::{RecordedRequest, SignedWebhook, Stats, Usage};
+pub use fault::{DeliveryFault, EventMatch, Fault, Match};
+pub use record::{
+    DeliveryAttempt, DeliveryVerdict, RecordedRequest, SignedWebhook, Stats, Usage, WebhookEndpoint,
+};
 #[cfg(feature = "tls")]
 pub use serve::tls::FakeTls;

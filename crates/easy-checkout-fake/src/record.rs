@@ -1,7 +1,8 @@
-//! What the fake hands back to tests: recorded requests, signed webhook deliveries, and
-//! counts of what it holds against its limits.
+//! What the fake hands back to tests: recorded requests, signed webhooks, webhook endpoints
+//! and the log of delivery attempts, and counts of what it holds against its limits.
 
 use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
 
 /// One request as the fake received it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +47,70 @@ pub struct SignedWebhook {
     pub signature: String,
 }
 
+/// A registered webhook endpoint: where the fake POSTs its events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEndpoint {
+    /// Its id, `we_1`, `we_2`, … (to remove it with).
+    pub id: String,
+    /// The URL as registered.
+    pub url: String,
+}
+
+/// One attempt to deliver a webhook event to an endpoint: a line of the delivery log
+/// ([`FakeEasy::deliveries`](crate::FakeEasy::deliveries), `GET /__fake/webhooks/deliveries`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveryAttempt {
+    /// The event's id (`evt_…`): the same on every attempt and every redelivery.
+    pub event_id: String,
+    /// The event's type, also sent as `x-easy-event`.
+    pub event_type: String,
+    /// The session the event is about.
+    pub session_id: String,
+    /// The endpoint's id (`we_…`).
+    pub endpoint_id: String,
+    /// The endpoint's URL.
+    pub url: String,
+    /// `1` to `3`, as sent in `x-easy-webhook-attempt`.
+    pub attempt: u8,
+    /// This attempt's `x-easy-delivery-id`: a UUID, new on every attempt.
+    pub delivery_id: String,
+    /// The status the endpoint answered; `None` when it did not answer in whole.
+    pub status: Option<u16>,
+    /// Why the attempt failed without an answer (refused, timed out, closed, dropped by a
+    /// [`DeliveryFault`](crate::DeliveryFault)); `None` when an answer came.
+    pub error: Option<String>,
+    /// How long the attempt took, from connecting to the end of the answer.
+    pub duration: Duration,
+    /// When it started, by the fake's clock.
+    pub started_at: SystemTime,
+    /// What became of the delivery after this attempt.
+    pub verdict: DeliveryVerdict,
+}
+
+/// What became of a delivery after one of its attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeliveryVerdict {
+    /// The endpoint answered 2xx: delivered.
+    Delivered,
+    /// It did not: another attempt follows after the backoff.
+    Retrying,
+    /// It did not, and this was the last attempt (or the endpoint was removed): Easy gives up.
+    Failed,
+}
+
+impl DeliveryVerdict {
+    /// `delivered`, `retrying` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryVerdict::Delivered => "delivered",
+            DeliveryVerdict::Retrying => "retrying",
+            DeliveryVerdict::Failed => "failed",
+        }
+    }
+}
+
 /// How full one bounded store of the fake is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Usage {
@@ -72,6 +137,13 @@ pub struct Stats {
     /// The remembered `Idempotency-Key`s: `dropped` counts the ones forgotten after 24 hours,
     /// or oldest first above the limit.
     pub idempotency_records: Usage,
+    /// The delivery log ([`FakeEasy::deliveries`](crate::FakeEasy::deliveries)): the newest
+    /// `limit` attempts; `dropped` counts the older ones it let go.
+    pub deliveries: Usage,
+    /// Webhook deliveries waiting for their next attempt: `dropped` counts the oldest ones
+    /// given up unsent because more than `limit` were waiting (an endpoint far slower than
+    /// the payments).
+    pub pending_deliveries: Usage,
     /// Client connections open now.
     pub connections_open: usize,
     /// The most connections served at once; more are answered `503`.

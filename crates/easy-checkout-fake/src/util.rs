@@ -43,6 +43,32 @@ pub(crate) fn random_hex(len: usize) -> String {
     out
 }
 
+/// A new webhook event id: `evt_` and 24 random hex digits (96 bits), so ids never repeat,
+/// not even across a reset or between fakes.
+pub(crate) fn event_id() -> String {
+    format!("evt_{}", random_hex(24))
+}
+
+/// A random (version 4) UUID, as RFC 9562 writes it: `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`
+/// in lowercase hex, `y` one of `8`, `9`, `a`, `b`. (Sixteen random bytes with six bits set;
+/// the `uuid` crate would add a dependency for these lines.)
+pub(crate) fn uuid_v4() -> String {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&random_u64().to_be_bytes());
+    bytes[8..].copy_from_slice(&random_u64().to_be_bytes());
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let groups = [
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..],
+    ];
+    groups.join("-")
+}
+
 /// `len` random base58 characters (the Bitcoin/Solana alphabet).
 pub(crate) fn random_base58(len: usize) -> String {
     const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
@@ -86,6 +112,19 @@ mod tests {
         assert_eq!(hex.len(), 32);
         assert!(hex.bytes().all(|b| b.is_ascii_hexdigit()));
         assert_ne!(random_hex(32), hex);
+        let uuid = uuid_v4();
+        let groups: Vec<usize> = uuid.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12], "{uuid}");
+        assert!(
+            uuid.bytes()
+                .all(|b| b == b'-' || matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        );
+        assert_eq!(&uuid[14..15], "4", "version 4: {uuid}");
+        assert!(
+            matches!(&uuid[19..20], "8" | "9" | "a" | "b"),
+            "RFC variant: {uuid}"
+        );
+        assert_ne!(uuid_v4(), uuid);
         let b58 = random_base58(44);
         assert_eq!(b58.chars().count(), 44);
         assert!(!b58.contains(['0', 'O', 'I', 'l']));

@@ -655,7 +655,13 @@ fn crypto_status_and_webhooks() {
     let event =
         easy_checkout_core::webhook::verify(&secret, Some(&hook.signature), &hook.body).unwrap();
     assert_eq!(event.kind.as_str(), "checkout.session.completed");
-    assert_eq!(event.id, "evt_ecs_2_completed");
+    // `evt_` and 24 random hex digits: never the same twice, not even across a reset.
+    let random = event.id.strip_prefix("evt_").unwrap();
+    assert!(
+        random.len() == 24 && random.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{}",
+        event.id
+    );
     assert_eq!(event.data["payment_status"], "succeeded");
     assert!(event.data.get("client_secret").is_none());
     let wrong = easy_checkout_core::webhook::WebhookSecret::new("whsec_other");

@@ -9,23 +9,44 @@ use crate::args::FakeServerArgs;
 use crate::error::CliError;
 use crate::output::Printer;
 
-/// Starts the fake, prints its base URL, test key and control API URL (and, with `--tls`,
-/// the PEM file of the CA to trust), and serves until killed.
+/// Starts the fake, prints its base URL, test key, control API URL and webhook signing
+/// secret (and, with `--tls`, the PEM file of the CA to trust; with `--webhook-url`, the
+/// endpoints it delivers to), and serves until killed.
 pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
     let could_not =
         |e: std::io::Error| CliError::transport(format!("could not start the fake server: {e}"));
-    let port = args.port.unwrap_or(0);
-    let fake = if args.tls {
-        FakeEasy::start_tls_with(FakeTls::generate().map_err(could_not)?, port)
-    } else {
-        FakeEasy::start_on(port)
+    let mut builder = FakeEasy::builder().port(args.port.unwrap_or(0));
+    // Checked before anything is served: a bad URL is exit 2, not a delivery that fails.
+    for url in &args.webhook_urls {
+        builder = builder
+            .webhook_endpoint(url)
+            .map_err(|e| CliError::invalid_input(format!("--webhook-url: {e}")))?;
     }
-    .map_err(could_not)?;
+    if let Some(deadline) = args.webhook_deadline {
+        builder = builder.webhook_deadline(deadline);
+    }
+    if let Some(backoff) = args.webhook_backoff {
+        builder = builder.webhook_backoff(backoff);
+    }
+    if args.tls {
+        builder = builder.tls(FakeTls::generate().map_err(could_not)?);
+    }
+    let fake = builder.start().map_err(could_not)?;
     let mut result = json!({
         "base_url": fake.base_url(),
         "api_key": FakeEasy::TEST_KEY,
         "control_url": format!("{}/__fake/", fake.base_url()),
+        // The fake's own test secret, as published in its docs: no real secret.
+        "webhook_secret": FakeEasy::WEBHOOK_SECRET,
     });
+    let endpoints: Vec<String> = fake
+        .webhook_endpoints()
+        .into_iter()
+        .map(|e| e.url)
+        .collect();
+    if !endpoints.is_empty() {
+        result["webhook_urls"] = json!(endpoints);
+    }
     if let Some(pem) = fake.ca_pem() {
         let path = ca_file(fake.addr().port());
         std::fs::write(&path, pem)
@@ -33,7 +54,7 @@ pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
         result["ca_cert"] = json!(path.display().to_string());
     }
     printer.result(&result);
-    // The fake serves from its own threads; this one only keeps it alive.
+    // The fake serves (and delivers) from its own threads; this one only keeps it alive.
     loop {
         std::thread::park();
     }

@@ -23,7 +23,7 @@ use crate::output::Printer;
 pub fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
     let options = ClientOptions::from_cli(&cli);
     let command = match cli.command {
-        Command::Webhook(command) => return webhook::run(&command, printer),
+        Command::Webhook(command) => return webhook::run(&command, &options, printer),
         Command::FakeServer(args) => return fake_server::run(&args, printer),
         Command::Demo => return demo::run(&options, printer),
         Command::Session(command) => ApiCommand::Session(command),

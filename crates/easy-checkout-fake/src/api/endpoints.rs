@@ -10,7 +10,7 @@ use super::request::{Request, Route};
 use super::views;
 use crate::reply::Reply;
 use crate::state::State;
-use crate::state::sessions::{Session, Status};
+use crate::state::sessions::{Payment, Session, Status};
 
 pub(crate) const PUBLIC_KEY: &str = "pk_fake_basis_theory";
 pub(crate) const DECLINE_TOKEN: &str = "tok_decline";
@@ -205,7 +205,7 @@ fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Reply, Rep
             json!({ "session_id": id, "decline_code": "generic_decline" }),
         ));
     }
-    state.sessions.pay(&id, now);
+    super::pay(state, &id, now, Payment::Card);
     let session = session_by_secret(state, &fields, now)?;
     Ok(Reply::data(views::confirmation(session)))
 }
@@ -301,7 +301,7 @@ mod tests {
     #[test]
     fn sessions_expire_lazily() {
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let shared = Shared::new(Limits::default(), Default::default());
+        let shared = Shared::new(Limits::default(), Default::default(), Default::default());
         let (mut state, _) = shared.state();
         let headers = vec![("x-easy-api-key".to_owned(), "sk_test_a".to_owned())];
         let body = br#"{"items":[{"price_id":"p","quantity":1}],"return_url":"https://a.example"}"#;

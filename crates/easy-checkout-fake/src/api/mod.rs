@@ -1,19 +1,22 @@
 //! The API's semantics: a parsed request and the state in, a [`Reply`] out. Here are the
-//! routes, authentication and idempotency every endpoint shares; the endpoints are in
-//! `endpoints`, and what the stored state looks like as JSON in `views`. No sockets: the
-//! caller passes the clock's reading.
+//! routes, authentication and idempotency every endpoint shares, and [`pay`], the one way a
+//! session is paid (by a confirm, or by the control API); the endpoints are in `endpoints`,
+//! and what the stored state looks like as JSON in `views`. No sockets: the caller passes
+//! the clock's reading.
 
 mod endpoints;
 mod request;
 pub(crate) mod views;
 
-use std::time::SystemTime;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
 
 use serde_json::{Value, json};
 
 use crate::reply::Reply;
 use crate::state::State;
 use crate::state::idempotency::Record;
+use crate::state::sessions::Payment;
 
 pub(crate) use endpoints::{DECLINE_TOKEN, PUBLIC_KEY};
 pub(crate) use request::{MAX_BODY, REVOKED_KEY, Request, too_large};
@@ -89,4 +92,26 @@ pub(crate) fn handle(state: &mut State, req: &Request<'_>, now: SystemTime) -> R
         state.idempotency.insert(&scope, key, record, now);
     }
     reply
+}
+
+/// Pays session `id` as a successful confirm does (or with a confirmed on-chain payment too),
+/// and makes a delivery of each event the payment caused to every webhook endpoint, due now
+/// (by the real time: deliveries run on the wire's time, not the fake's clock). False if the
+/// id is unknown.
+pub(crate) fn pay(state: &mut State, id: &str, now: SystemTime, payment: Payment) -> bool {
+    let Some(caused) = state.sessions.pay(id, now, payment) else {
+        return false;
+    };
+    if !state.deliveries.has_endpoints() {
+        return true;
+    }
+    if let Some(session) = state.sessions.get(id, now) {
+        let events: Vec<_> = (caused.into_iter())
+            .filter_map(|kind| views::event(session, kind).map(Arc::new))
+            .collect();
+        if !events.is_empty() {
+            state.deliveries.enqueue(&events, Instant::now());
+        }
+    }
+    true
 }

@@ -1,13 +1,17 @@
 //! What the stored state looks like as JSON: the session objects of the replies, the
-//! control API's whole session state, the merchant config and the webhook events. One
-//! place for the vocabulary the fake answers in.
+//! control API's whole session state, the merchant config and the webhook events (the
+//! bodies delivered, and [`signed_webhook`]). One place for the vocabulary the fake answers
+//! in.
+
+use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 
 use crate::record::SignedWebhook;
 use crate::reply::to_bytes;
 use crate::state::MerchantConfig;
-use crate::state::sessions::{Crypto, Session, Status};
+use crate::state::deliveries::Event;
+use crate::state::sessions::{Crypto, EventKind, Session, Status};
 use crate::util::iso8601;
 
 use easy_checkout_core::webhook::{self, WebhookSecret};
@@ -129,26 +133,48 @@ pub(crate) fn session_state(session: &Session) -> Value {
     view
 }
 
-/// The signed webhook the API would deliver for a paid session; `None` for an unpaid one.
-pub(crate) fn signed_webhook(session: &Session) -> Option<SignedWebhook> {
-    if !session.paid() {
-        return None;
-    }
+/// The event of `kind` that happened to `session`, built and signed: `{id, type, data,
+/// created_at}`, `data` the session object as it is now (no secret), plus `crypto_payment`
+/// for a session paid on-chain. `None` when that event has not happened.
+pub(crate) fn event(session: &Session, kind: EventKind) -> Option<Event> {
+    let (id, at) = session.event(kind)?;
     let mut data = self::session(session, false);
-    let (kind, suffix) = match (&session.crypto, data.as_object_mut()) {
-        (Some(crypto), Some(map)) => {
-            map.insert("crypto_payment".to_owned(), self::crypto(Some(crypto)));
-            ("checkout.session.crypto_confirmed", "crypto_confirmed")
-        }
-        _ => ("checkout.session.completed", "completed"),
-    };
-    let event = json!({
-        "id": format!("evt_{}_{suffix}", session.id()),
-        "type": kind,
-        "data": data,
-        "created_at": session.paid_at.map(iso8601),
-    });
-    let body = to_bytes(&event);
+    if let (Some(crypto), Some(map)) = (&session.crypto, data.as_object_mut()) {
+        map.insert("crypto_payment".to_owned(), self::crypto(Some(crypto)));
+    }
+    let body = event_body(id, kind.as_str(), data, at);
     let signature = webhook::sign(&WebhookSecret::new(WEBHOOK_SECRET), &body);
-    Some(SignedWebhook { body, signature })
+    Some(Event {
+        id: id.to_owned(),
+        kind,
+        session_id: session.id(),
+        body,
+        signature,
+    })
+}
+
+/// An event's body: `{id, type, data, created_at}`.
+fn event_body(id: &str, kind: &str, data: Value, at: SystemTime) -> Vec<u8> {
+    to_bytes(&json!({ "id": id, "type": kind, "data": data, "created_at": iso8601(at) }))
+}
+
+/// An event's body for a session the fake need not know: `data` is
+/// `{id, status: "complete", payment_status: "succeeded"}`.
+pub(crate) fn sample_event(id: &str, kind: &str, session_id: &str, at: SystemTime) -> Vec<u8> {
+    let data = json!({ "id": session_id, "status": "complete", "payment_status": "succeeded" });
+    event_body(id, kind, data, at)
+}
+
+/// The session's newest event, signed: `checkout.session.crypto_confirmed` for a session paid
+/// on-chain, else `checkout.session.completed`; `None` for an unpaid session.
+pub(crate) fn signed_webhook(session: &Session) -> Option<SignedWebhook> {
+    let kind = match session.crypto {
+        Some(_) => EventKind::CryptoConfirmed,
+        None => EventKind::Completed,
+    };
+    let event = event(session, kind)?;
+    Some(SignedWebhook {
+        body: event.body,
+        signature: event.signature,
+    })
 }

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::http1::{self, Framing, Head, ReadError};
 use super::server::Server;
 use super::{exchange, wire};
 use crate::api::MAX_BODY;
+use crate::http1::{self, Framing, Head, ReadError};
 use crate::reply::{Action, Reply};
 
 /// How long a connection may stay silent (between requests, or inside one) before the fake
@@ -126,7 +126,7 @@ fn serve<S: Stream>(server: &Server, stream: S, peer: SocketAddr) {
 /// The body of the request `head` starts, after a `100 Continue` if the client asked for
 /// one; `None` when it is over [`MAX_BODY`] (then it is not read).
 fn read_body<S: Stream>(io: &mut Duplex<S>, head: &Head) -> Result<Option<Vec<u8>>, ReadError> {
-    let framing = http1::framing(head)?;
+    let framing = http1::framing(&head.headers)?;
     let fits = !matches!(framing, Framing::Length(n) if n > MAX_BODY);
     if fits
         && framing != Framing::None

@@ -4,11 +4,11 @@
 
 use std::net::SocketAddr;
 
-use super::http1::Head;
 use super::server::Server;
 use crate::api;
 use crate::control;
 use crate::fault::Plan;
+use crate::http1::Head;
 use crate::record::RecordedRequest;
 use crate::reply::Action;
 use crate::state::rate::RateLimit;

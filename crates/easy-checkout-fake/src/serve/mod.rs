@@ -1,7 +1,7 @@
 //! HTTP serving: the listener, one thread per connection up to the connection limit (a
 //! `503` beyond it), and shutdown. Below it: `conn` serves one connection's requests in
 //! order, `exchange` turns one request into the action that answers it, `wire` writes
-//! actions out, `http1` reads and writes HTTP/1.1, `tls` is https.
+//! actions out, `tls` is https; HTTP/1.1 itself is read and written by the crate's `http1`.
 //!
 //! Every connection is served on its own thread, start to end: no pool that a request can
 //! queue behind (tiny_http's pool, which an earlier fake used, loses the wake-up of a new
@@ -10,7 +10,6 @@
 
 mod conn;
 mod exchange;
-mod http1;
 mod server;
 #[cfg(feature = "tls")]
 pub(crate) mod tls;

@@ -3,7 +3,7 @@
 
 use std::io::{self, Read, Write};
 
-use super::http1;
+use crate::http1;
 use crate::reply::{Action, Body, header_safe};
 use crate::state::rate::RateLimit;
 

@@ -1,23 +1,27 @@
 //! Everything the fake remembers, behind one lock: the sessions, the idempotency records,
-//! the merchant's config, the recorded requests, the queued faults, the rate-limit window
-//! and the connection counts. The API, the control API and the serving layer all reach it
-//! through [`Shared::state`], which first forgets whatever is due to be forgotten, so every
-//! reader sees the fake within its [`Limits`].
+//! the merchant's config, the recorded requests, the queued faults, the rate-limit window,
+//! the connection counts and the webhook deliveries. The API, the control API, the delivery
+//! engine and the serving layer all reach it through [`Shared::state`], which first forgets
+//! whatever is due to be forgotten, so every reader sees the fake within its [`Limits`], and
+//! whose guard wakes whoever waits for the deliveries when they changed.
 
+pub(crate) mod deliveries;
 pub(crate) mod idempotency;
 pub(crate) mod log;
 pub(crate) mod rate;
 pub(crate) mod sessions;
 
+use std::ops::{Deref, DerefMut};
 use std::sync::atomic::AtomicUsize;
-use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::clock::Clock;
 use crate::fault::FaultQueue;
 use crate::record::{RecordedRequest, Stats};
 use crate::util::lock;
 
+use deliveries::{Deliveries, Timing};
 use idempotency::IdempotencyStore;
 use log::BoundedLog;
 use rate::RateWindow;
@@ -32,6 +36,7 @@ pub(crate) struct Limits {
     pub(crate) session_grace: Duration,
     pub(crate) idempotency_records: usize,
     pub(crate) connections: usize,
+    pub(crate) recorded_deliveries: usize,
 }
 
 impl Default for Limits {
@@ -42,6 +47,7 @@ impl Default for Limits {
             session_grace: Duration::from_secs(60 * 60),
             idempotency_records: 100_000,
             connections: 256,
+            recorded_deliveries: 10_000,
         }
     }
 }
@@ -108,10 +114,11 @@ pub(crate) struct State {
     pub(crate) faults: FaultQueue,
     pub(crate) rate: RateWindow,
     pub(crate) connections: Connections,
+    pub(crate) deliveries: Deliveries,
 }
 
 impl State {
-    fn new(limits: Limits, now: SystemTime) -> Self {
+    fn new(limits: Limits, timing: Timing, now: SystemTime) -> Self {
         Self {
             sessions: Sessions::new(limits.sessions, limits.session_grace),
             idempotency: IdempotencyStore::new(limits.idempotency_records),
@@ -129,16 +136,19 @@ impl State {
                 served: 0,
                 generation: 0,
             },
+            deliveries: Deliveries::new(timing, limits.recorded_deliveries),
         }
     }
 
-    /// Back to a fresh fake with the same limits: no session, record, request, fault or
-    /// counted connection; the open connections stay open, and count again when they next
-    /// carry a request.
+    /// Back to a fresh fake with the same limits: no session, record, request, fault,
+    /// counted connection or webhook delivery; the open connections stay open, and count
+    /// again when they next carry a request; the webhook endpoints stay.
     pub(crate) fn reset(&mut self, limits: Limits, now: SystemTime) {
-        let mut fresh = State::new(limits, now);
+        let mut fresh = State::new(limits, self.deliveries.timing, now);
         fresh.connections.open = self.connections.open;
         fresh.connections.generation = self.connections.generation + 1;
+        std::mem::swap(&mut fresh.deliveries, &mut self.deliveries);
+        fresh.deliveries.reset();
         *self = fresh;
     }
 
@@ -148,6 +158,8 @@ impl State {
             requests: self.requests.usage(),
             sessions: self.sessions.usage(),
             idempotency_records: self.idempotency.usage(),
+            deliveries: self.deliveries.log.usage(),
+            pending_deliveries: self.deliveries.pending_usage(),
             connections_open: self.connections.open,
             max_connections: self.connections.limit,
             connections_refused: self.connections.refused,
@@ -165,6 +177,8 @@ impl State {
 #[derive(Debug)]
 pub(crate) struct Shared {
     state: Mutex<State>,
+    /// Notified when the deliveries changed (see [`StateGuard`]).
+    deliveries_changed: Condvar,
     clock: Clock,
     limits: Limits,
     /// Requests read and not yet answered (or closed on).
@@ -172,9 +186,10 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(limits: Limits, clock: Clock) -> Self {
+    pub(crate) fn new(limits: Limits, timing: Timing, clock: Clock) -> Self {
         Self {
-            state: Mutex::new(State::new(limits, clock.now())),
+            state: Mutex::new(State::new(limits, timing, clock.now())),
+            deliveries_changed: Condvar::new(),
             clock,
             limits,
             in_flight: AtomicUsize::new(0),
@@ -182,16 +197,104 @@ impl Shared {
     }
 
     /// The state, with what is due forgotten, and the clock's reading it was swept at.
-    pub(crate) fn state(&self) -> (MutexGuard<'_, State>, SystemTime) {
+    pub(crate) fn state(&self) -> (StateGuard<'_>, SystemTime) {
         let now = self.clock.now();
         let mut state = lock(&self.state);
         state.sweep(now);
-        (state, now)
+        let guard = StateGuard {
+            guard: Some(state),
+            shared: self,
+        };
+        (guard, now)
+    }
+
+    /// The fake's clock.
+    pub(crate) fn now(&self) -> SystemTime {
+        self.clock.now()
+    }
+
+    /// Waits until no webhook delivery waits for an attempt and none is under way, for at
+    /// most `timeout`; false if one still does.
+    pub(crate) fn wait_for_deliveries(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now().checked_add(timeout);
+        let (mut state, _) = self.state();
+        loop {
+            if state.deliveries.settled() {
+                return true;
+            }
+            let left = match deadline {
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => return false,
+                },
+                None => None,
+            };
+            state = state.wait(left);
+        }
     }
 
     /// Back to a fresh fake ([`State::reset`]).
     pub(crate) fn reset(&self) {
         let (mut state, now) = self.state();
         state.reset(self.limits, now);
+    }
+}
+
+/// The locked state. Whoever changed the deliveries through it wakes, on release, every
+/// thread that waits for them to change ([`StateGuard::wait`]): the delivery engine, and
+/// tests waiting for the deliveries to settle. So no path that makes or finishes a delivery
+/// can forget to.
+#[derive(Debug)]
+pub(crate) struct StateGuard<'a> {
+    /// `None` only inside [`StateGuard::wait`].
+    guard: Option<MutexGuard<'a, State>>,
+    shared: &'a Shared,
+}
+
+impl StateGuard<'_> {
+    /// Releases the state until the deliveries change (or `timeout` passes, when given), then
+    /// takes it again. Wakes the others first if this guard changed them.
+    pub(crate) fn wait(mut self, timeout: Option<Duration>) -> Self {
+        let Some(mut guard) = self.guard.take() else {
+            return self;
+        };
+        if guard.deliveries.take_changed() {
+            self.shared.deliveries_changed.notify_all();
+        }
+        let cv = &self.shared.deliveries_changed;
+        let guard = match timeout {
+            Some(timeout) => {
+                let waited = cv.wait_timeout(guard, timeout);
+                waited.unwrap_or_else(PoisonError::into_inner).0
+            }
+            None => cv.wait(guard).unwrap_or_else(PoisonError::into_inner),
+        };
+        self.guard = Some(guard);
+        self
+    }
+}
+
+impl Deref for StateGuard<'_> {
+    type Target = State;
+
+    fn deref(&self) -> &State {
+        // Always set outside `wait`, which takes the guard by value.
+        self.guard.as_deref().expect("the state guard is held")
+    }
+}
+
+impl DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        self.guard.as_deref_mut().expect("the state guard is held")
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(guard) = &mut self.guard {
+            if guard.deliveries.take_changed() {
+                self.shared.deliveries_changed.notify_all();
+            }
+        }
     }
 }

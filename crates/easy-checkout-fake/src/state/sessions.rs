@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Map, Value};
 
 use crate::record::Usage;
-use crate::util::{random_base58, random_hex, room_to_churn};
+use crate::util::{event_id, random_base58, random_hex, room_to_churn};
 
 /// How long a new session stays open.
 pub(crate) const SESSION_TTL: Duration = Duration::from_secs(30 * 60);
@@ -21,6 +21,34 @@ pub(crate) enum Status {
     Expired,
 }
 
+/// The checkout events a payment causes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EventKind {
+    /// `checkout.session.completed`: the session was paid.
+    Completed,
+    /// `checkout.session.crypto_confirmed`: its on-chain payment was confirmed.
+    CryptoConfirmed,
+}
+
+impl EventKind {
+    /// The event's `type`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Completed => "checkout.session.completed",
+            EventKind::CryptoConfirmed => "checkout.session.crypto_confirmed",
+        }
+    }
+}
+
+/// How a session is paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Payment {
+    /// As a successful confirm pays it.
+    Card,
+    /// As a confirm does, plus a confirmed on-chain payment.
+    Crypto,
+}
+
 /// A confirmed on-chain payment.
 #[derive(Debug, Clone)]
 pub(crate) struct Crypto {
@@ -28,6 +56,9 @@ pub(crate) struct Crypto {
     pub(crate) payment_address: String,
     /// A decimal string: 1 USDC per unit of quantity.
     pub(crate) amount: String,
+    /// The id of its `checkout.session.crypto_confirmed` ([`event_id`]).
+    pub(crate) event_id: Box<str>,
+    pub(crate) confirmed_at: SystemTime,
 }
 
 /// One checkout session.
@@ -50,6 +81,10 @@ pub(crate) struct Session {
     pub(crate) crypto: Option<Box<Crypto>>,
     /// How many times it was charged (every confirm that succeeded, every `pay`).
     pub(crate) payments: u64,
+    /// The id of its `checkout.session.completed` ([`event_id`]; it happened at `paid_at`),
+    /// once paid. (A `crypto_confirmed` is in `crypto`: a session's bytes count, times
+    /// 100,000.)
+    pub(crate) completed: Option<Box<str>>,
 }
 
 impl Session {
@@ -59,6 +94,17 @@ impl Session {
 
     pub(crate) fn paid(&self) -> bool {
         self.payment.is_some()
+    }
+
+    /// The id of its event of `kind`, and when it happened; `None` until it has.
+    pub(crate) fn event(&self, kind: EventKind) -> Option<(&str, SystemTime)> {
+        match kind {
+            EventKind::Completed => Some((self.completed.as_deref()?, self.paid_at?)),
+            EventKind::CryptoConfirmed => {
+                let crypto = self.crypto.as_deref()?;
+                Some((&crypto.event_id, crypto.confirmed_at))
+            }
+        }
     }
 
     /// The create body's fields.
@@ -130,6 +176,7 @@ impl Sessions {
             paid_at: None,
             crypto: None,
             payments: 0,
+            completed: None,
         };
         self.by_secret.insert(session.client_secret.clone(), number);
         self.live.insert(number, Box::new(session));
@@ -167,12 +214,19 @@ impl Sessions {
             .collect()
     }
 
-    /// Marks the session paid as a successful confirm does: `complete`, charged once more, a
-    /// payment id the first time. Works on an expired session too. False if unknown.
-    pub(crate) fn pay(&mut self, id: &str, now: SystemTime) -> bool {
-        let Some(session) = number_of(id).and_then(|n| self.live.get_mut(&n)) else {
-            return false;
-        };
+    /// Pays the session as a successful confirm does (`complete`, charged once more, a payment
+    /// id the first time), with a confirmed on-chain payment (1 USDC per unit of quantity) for
+    /// [`Payment::Crypto`]. Works on an expired session too. The events the payment caused, in
+    /// the order they happened (none when it changed nothing Easy tells a merchant about);
+    /// `None` if the id is unknown.
+    pub(crate) fn pay(
+        &mut self,
+        id: &str,
+        now: SystemTime,
+        payment: Payment,
+    ) -> Option<Vec<EventKind>> {
+        let session = number_of(id).and_then(|n| self.live.get_mut(&n))?;
+        let mut caused = Vec::new();
         session.payments += 1;
         if session.payment.is_none() {
             self.payments += 1;
@@ -181,25 +235,21 @@ impl Sessions {
         session.status = Status::Complete;
         session.paid_at.get_or_insert(now);
         session.updated = now;
-        true
-    }
-
-    /// As [`Sessions::pay`], plus a confirmed on-chain payment (1 USDC per unit of quantity).
-    pub(crate) fn pay_crypto(&mut self, id: &str, now: SystemTime) -> bool {
-        if !self.pay(id, now) {
-            return false;
+        if session.completed.is_none() {
+            session.completed = Some(event_id().into_boxed_str());
+            caused.push(EventKind::Completed);
         }
-        if let Some(session) = self.get(id, now) {
-            let amount = format!("{}.00", session.total_quantity);
-            session.crypto.get_or_insert_with(|| {
-                Box::new(Crypto {
-                    tx_signature: random_base58(88),
-                    payment_address: random_base58(44),
-                    amount,
-                })
-            });
+        if payment == Payment::Crypto && session.crypto.is_none() {
+            session.crypto = Some(Box::new(Crypto {
+                tx_signature: random_base58(88),
+                payment_address: random_base58(44),
+                amount: format!("{}.00", session.total_quantity),
+                event_id: event_id().into_boxed_str(),
+                confirmed_at: now,
+            }));
+            caused.push(EventKind::CryptoConfirmed);
         }
-        true
+        Some(caused)
     }
 
     /// Sets the session's status to expired, paid or not. False if unknown.
@@ -323,7 +373,7 @@ mod tests {
         let mut sessions = Sessions::new(10, Duration::ZERO);
         let paid = create(&mut sessions, at(0));
         let secret = sessions.get(&paid, at(0)).unwrap().client_secret.clone();
-        assert!(sessions.pay(&paid, at(1)));
+        assert!(sessions.pay(&paid, at(1), Payment::Card).is_some());
         let later = create(&mut sessions, at(2));
         sessions.evict_expired(at(SESSION_TTL.as_secs()));
         assert!(sessions.get(&paid, at(3)).is_none());
@@ -332,6 +382,33 @@ mod tests {
             "its secret is let go"
         );
         assert!(sessions.get(&later, at(3)).is_some(), "a younger one stays");
+    }
+
+    #[test]
+    fn a_payment_causes_each_event_once_in_order() {
+        use EventKind::{Completed, CryptoConfirmed};
+        let mut sessions = Sessions::new(10, Duration::from_secs(60));
+        let crypto = create(&mut sessions, at(0));
+        let caused = sessions.pay(&crypto, at(1), Payment::Crypto);
+        assert_eq!(caused, Some(vec![Completed, CryptoConfirmed]));
+        assert_eq!(sessions.pay(&crypto, at(2), Payment::Crypto), Some(vec![]));
+        let session = sessions.get(&crypto, at(2)).unwrap();
+        assert_eq!(session.payments, 2, "charged twice, told once");
+        let completed = session.event(Completed).unwrap();
+        let confirmed = session.event(CryptoConfirmed).unwrap();
+        assert_ne!(completed.0, confirmed.0);
+        assert!(completed.0.starts_with("evt_") && completed.0.len() == 28);
+        assert_eq!((completed.1, confirmed.1), (at(1), at(1)));
+
+        // Paid by card first, on-chain later: the later payment tells only what is new.
+        let card = create(&mut sessions, at(3));
+        assert_eq!(
+            sessions.pay(&card, at(4), Payment::Card),
+            Some(vec![Completed])
+        );
+        let caused = sessions.pay(&card, at(5), Payment::Crypto);
+        assert_eq!(caused, Some(vec![CryptoConfirmed]));
+        assert_eq!(sessions.pay("ecs_404", at(6), Payment::Card), None);
     }
 
     #[test]

@@ -1,6 +1,12 @@
 //! Faults as data: what a request gets instead of (or before, or after) its normal reply,
 //! which requests a fault is aimed at, the queue they wait in, and [`Fault::plan`], the one
-//! place where a fault becomes what happens on the wire.
+//! place where a fault becomes what happens on the wire. The faults of webhook deliveries
+//! are in `delivery`, built the same way.
+
+mod delivery;
+
+pub use delivery::{DeliveryFault, EventMatch};
+pub(crate) use delivery::{DeliveryFaultQueue, DeliveryPlan};
 
 use std::collections::VecDeque;
 use std::time::Duration;

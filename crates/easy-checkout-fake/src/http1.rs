@@ -1,6 +1,7 @@
 //! HTTP/1.1 on one connection: reading a request (head with `httparse`, body by
-//! `Content-Length` or chunked) and writing a response. Only what the fake needs; every
-//! limit is explicit, so a hostile client costs bounded memory.
+//! `Content-Length` or chunked) and writing a response, for the server; reading a response
+//! head, for the webhook deliveries. Only what the fake needs; every limit is explicit, so a
+//! hostile peer costs bounded memory.
 
 use std::io::{self, BufRead, Read, Write};
 
@@ -61,6 +62,76 @@ impl From<io::Error> for ReadError {
 
 /// Reads the next request head. `Closed` when the peer closes before sending a byte.
 pub(crate) fn read_head(reader: &mut impl BufRead) -> Result<Head, ReadError> {
+    let raw = read_raw_head(reader)?;
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut headers);
+    match request.parse(&raw) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => return Err(ReadError::Bad(400, "incomplete head")),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(ReadError::Bad(431, "too many request headers"));
+        }
+        Err(_) => return Err(ReadError::Bad(400, "malformed request head")),
+    }
+    let (Some(method), Some(target), Some(minor_version)) =
+        (request.method, request.path, request.version)
+    else {
+        return Err(ReadError::Bad(400, "malformed request line"));
+    };
+    Ok(Head {
+        method: method.to_owned(),
+        target: target.to_owned(),
+        headers: owned(request.headers),
+        minor_version,
+    })
+}
+
+/// A response head, as received.
+#[derive(Debug)]
+pub(crate) struct ResponseHead {
+    pub(crate) status: u16,
+    /// Names lowercased, values as sent (lossy UTF-8), in the order received.
+    pub(crate) headers: Vec<(String, String)>,
+}
+
+/// Reads the next response head. `Closed` when the peer closes before its end; `Bad` (with
+/// the status a server would answer such a request) when it is not an HTTP/1.x response head.
+pub(crate) fn read_response_head(reader: &mut impl BufRead) -> Result<ResponseHead, ReadError> {
+    let raw = read_raw_head(reader)?;
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    match response.parse(&raw) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => return Err(ReadError::Bad(400, "incomplete head")),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(ReadError::Bad(431, "too many response headers"));
+        }
+        Err(_) => return Err(ReadError::Bad(400, "malformed response head")),
+    }
+    let Some(status) = response.code else {
+        return Err(ReadError::Bad(400, "malformed status line"));
+    };
+    Ok(ResponseHead {
+        status,
+        headers: owned(response.headers),
+    })
+}
+
+fn owned(headers: &[httparse::Header<'_>]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|h| {
+            (
+                h.name.to_ascii_lowercase(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The bytes of the next head, up to and including its blank line, without the blank lines
+/// a peer may send before it (RFC 9112 §2.2). At most [`MAX_HEAD`] bytes are read.
+fn read_raw_head(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
     let mut raw = Vec::with_capacity(1024);
     loop {
         let buf = reader.fill_buf()?;
@@ -80,44 +151,15 @@ pub(crate) fn read_head(reader: &mut impl BufRead) -> Result<Head, ReadError> {
         }
         reader.consume(take);
         if raw.len() > MAX_HEAD {
-            return Err(ReadError::Bad(431, "the request head is too large"));
+            return Err(ReadError::Bad(431, "the head is too large"));
         }
     }
-    // Clients may send blank lines before a request line (RFC 9112 §2.2).
     let start = raw
         .iter()
         .position(|b| !matches!(b, b'\r' | b'\n'))
         .unwrap_or(0);
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut request = httparse::Request::new(&mut headers);
-    match request.parse(&raw[start..]) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Ok(httparse::Status::Partial) => return Err(ReadError::Bad(400, "incomplete head")),
-        Err(httparse::Error::TooManyHeaders) => {
-            return Err(ReadError::Bad(431, "too many request headers"));
-        }
-        Err(_) => return Err(ReadError::Bad(400, "malformed request head")),
-    }
-    let (Some(method), Some(target), Some(minor_version)) =
-        (request.method, request.path, request.version)
-    else {
-        return Err(ReadError::Bad(400, "malformed request line"));
-    };
-    Ok(Head {
-        method: method.to_owned(),
-        target: target.to_owned(),
-        headers: request
-            .headers
-            .iter()
-            .map(|h| {
-                (
-                    h.name.to_ascii_lowercase(),
-                    String::from_utf8_lossy(h.value).into_owned(),
-                )
-            })
-            .collect(),
-        minor_version,
-    })
+    raw.drain(..start);
+    Ok(raw)
 }
 
 /// Where the head ends in `bytes` (just past its blank line): `\r\n\r\n`, or a bare LF
@@ -141,12 +183,12 @@ pub(crate) enum Framing {
     Chunked,
 }
 
-/// The body framing of `head`, refusing what RFC 9112 §6.3 says to refuse: a
-/// `Transfer-Encoding` other than `chunked`, both headers, or a malformed or conflicting
-/// `Content-Length`.
-pub(crate) fn framing(head: &Head) -> Result<Framing, ReadError> {
-    let mut lengths = head
-        .headers
+/// The body framing the `headers` of a message declare, refusing what RFC 9112 §6.3 says
+/// to refuse: a `Transfer-Encoding` other than `chunked`, both headers, or a malformed or
+/// conflicting `Content-Length`. [`Framing::None`] when neither header is there (a request
+/// without a body; a response whose body runs to the close).
+pub(crate) fn framing(headers: &[(String, String)]) -> Result<Framing, ReadError> {
+    let mut lengths = headers
         .iter()
         .filter(|(n, _)| n == "content-length")
         .flat_map(|(_, v)| v.split(','))
@@ -164,8 +206,7 @@ pub(crate) fn framing(head: &Head) -> Result<Framing, ReadError> {
         }
     };
     // Every Transfer-Encoding header counts, as one list of codings.
-    let codings: Vec<&str> = head
-        .headers
+    let codings: Vec<&str> = headers
         .iter()
         .filter(|(n, _)| n == "transfer-encoding")
         .flat_map(|(_, v)| v.split(','))
@@ -321,7 +362,7 @@ mod tests {
         );
         assert_eq!(head.header("x-a"), Some("b"));
         assert!(head.keep_alive());
-        let framing = framing(&head).unwrap();
+        let framing = framing(&head.headers).unwrap();
         assert_eq!(framing, Framing::Length(3));
         let body = read_body(&mut reader, framing, 10).unwrap().unwrap();
         assert_eq!(body, b"abc");
@@ -332,7 +373,7 @@ mod tests {
 
     #[test]
     fn refuses_bad_framing() {
-        let bad = |raw: &[u8]| match framing(&head_of(raw).unwrap()) {
+        let bad = |raw: &[u8]| match framing(&head_of(raw).unwrap().headers) {
             Err(ReadError::Bad(status, _)) => status,
             other => panic!("{other:?}"),
         };
@@ -357,7 +398,8 @@ mod tests {
             ),
             400
         );
-        let same = framing(&head_of(b"POST / HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\n").unwrap());
+        let same = head_of(b"POST / HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\n").unwrap();
+        let same = framing(&same.headers);
         assert_eq!(same.unwrap(), Framing::Length(2));
     }
 
@@ -428,6 +470,35 @@ mod tests {
             ("/lf", Some("a"))
         );
         assert!(matches!(head_of(b"GET / HT"), Err(ReadError::Closed)));
+    }
+
+    #[test]
+    fn reads_a_response_head_and_leaves_the_body() {
+        let mut reader = &b"HTTP/1.1 503 Busy\r\nContent-Length: 2\r\nX-A: b\r\n\r\nokNEXT"[..];
+        let head = read_response_head(&mut reader).unwrap();
+        assert_eq!(head.status, 503);
+        assert_eq!(framing(&head.headers).unwrap(), Framing::Length(2));
+        assert_eq!(reader, b"okNEXT");
+        let mut reader = &b"HTTP/1.0 200\n\n"[..];
+        let head = read_response_head(&mut reader).unwrap();
+        assert_eq!(head.status, 200);
+        assert_eq!(
+            framing(&head.headers).unwrap(),
+            Framing::None,
+            "to the close"
+        );
+        for bad in [&b"GET / HTTP/1.1\r\n\r\n"[..], b"HTTP/1.1 2000 X\r\n\r\n"] {
+            let mut reader = bad;
+            assert!(matches!(
+                read_response_head(&mut reader),
+                Err(ReadError::Bad(400, _))
+            ));
+        }
+        let mut cut = &b"HTTP/1.1 200 OK\r\nContent-"[..];
+        assert!(matches!(
+            read_response_head(&mut cut),
+            Err(ReadError::Closed)
+        ));
     }
 
     #[test]

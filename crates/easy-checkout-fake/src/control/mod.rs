@@ -1,21 +1,24 @@
 //! The control API under `/__fake/`: what a Rust test does through [`FakeEasy`]'s methods,
 //! over HTTP with JSON in and out, so tests in any language can drive the fake. Answered
-//! only for a loopback `Host`.
+//! only for a loopback `Host`. The webhook routes (`/__fake/webhooks/…`) are in `webhooks`.
 //!
 //! Control requests are not recorded, take no fault and count for no rate limit.
 //!
 //! [`FakeEasy`]: crate::FakeEasy
+
+mod webhooks;
 
 use std::time::Duration;
 
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
-use crate::api::views;
+use crate::api::{self, views};
 use crate::fault::{Fault, Match};
 use crate::record::{RecordedRequest, Stats, Usage};
 use crate::reply::Reply;
 use crate::state::Shared;
+use crate::state::sessions::Payment;
 
 /// Every control path starts with this.
 const PREFIX: &str = "/__fake/";
@@ -69,9 +72,12 @@ pub(crate) fn answer(
 }
 
 fn route(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
-    let path = target.split_once('?').map_or(target, |(path, _)| path);
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let rest = &path[PREFIX.len()..];
     let segments: Vec<&str> = rest.split('/').collect();
+    if let ["webhooks", rest @ ..] = segments.as_slice() {
+        return webhooks::route(shared, method, path, rest, query, body);
+    }
     let (mut state, now) = shared.state();
     match (method, segments.as_slice()) {
         ("POST", ["faults"]) => match parse_fault(body) {
@@ -128,8 +134,8 @@ fn route(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
         ("POST", ["sessions", id, action @ ("pay" | "crypto-pay" | "expire")]) => {
             let id = decode(id);
             let done = match *action {
-                "pay" => state.sessions.pay(&id, now),
-                "crypto-pay" => state.sessions.pay_crypto(&id, now),
+                "pay" => api::pay(&mut state, &id, now, Payment::Card),
+                "crypto-pay" => api::pay(&mut state, &id, now, Payment::Crypto),
                 _ => state.sessions.expire(&id, now),
             };
             match done.then(|| state.sessions.get(&id, now)).flatten() {
@@ -142,19 +148,27 @@ fn route(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
             shared.reset();
             ok(json!({ "reset": true }))
         }
-        (_, ["faults" | "requests" | "stats" | "sessions" | "reset", ..]) => Reply::error(
-            405,
-            "METHOD_NOT_ALLOWED",
-            format!("{method} is not allowed on {path}"),
-            Value::Null,
-        ),
-        _ => Reply::error(
-            404,
-            "ROUTE_NOT_FOUND",
-            format!("no control route {method} {path}"),
-            json!({ "method": method, "path": path }),
-        ),
+        (_, ["faults" | "requests" | "stats" | "sessions" | "reset", ..]) => {
+            not_allowed(method, path)
+        }
+        _ => no_route(method, path),
     }
+}
+
+/// `405 METHOD_NOT_ALLOWED` for a known control path.
+pub(super) fn not_allowed(method: &str, path: &str) -> Reply {
+    let message = format!("{method} is not allowed on {path}");
+    Reply::error(405, "METHOD_NOT_ALLOWED", message, Value::Null)
+}
+
+/// `404 ROUTE_NOT_FOUND` for an unknown control path.
+pub(super) fn no_route(method: &str, path: &str) -> Reply {
+    Reply::error(
+        404,
+        "ROUTE_NOT_FOUND",
+        format!("no control route {method} {path}"),
+        json!({ "method": method, "path": path }),
+    )
 }
 
 /// `GET /__fake/stats`: each bounded store's `kept`, `limit` and `dropped`, and the
@@ -165,6 +179,8 @@ fn stats_json(stats: &Stats, served: usize) -> Value {
         "requests": usage(&stats.requests),
         "sessions": usage(&stats.sessions),
         "idempotency_records": usage(&stats.idempotency_records),
+        "deliveries": usage(&stats.deliveries),
+        "pending_deliveries": usage(&stats.pending_deliveries),
         "connections": {
             "open": stats.connections_open,
             "limit": stats.max_connections,
@@ -174,11 +190,11 @@ fn stats_json(stats: &Stats, served: usize) -> Value {
     })
 }
 
-fn ok(data: Value) -> Reply {
+pub(super) fn ok(data: Value) -> Reply {
     Reply::data(data)
 }
 
-fn decode(segment: &str) -> String {
+pub(super) fn decode(segment: &str) -> String {
     percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
@@ -203,7 +219,7 @@ fn request_json(r: &RecordedRequest) -> Value {
 }
 
 /// A `400 INVALID_FAULT` naming `field`.
-fn invalid(field: &str, reason: &str) -> Reply {
+pub(super) fn invalid(field: &str, reason: &str) -> Reply {
     Reply::error(
         400,
         "INVALID_FAULT",
@@ -212,23 +228,32 @@ fn invalid(field: &str, reason: &str) -> Reply {
     )
 }
 
+/// The body as a JSON object, or a `400 INVALID_FAULT` naming `body`.
+pub(super) fn object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(fields)) => Ok(fields),
+        _ => Err(invalid("body", "must be a JSON object")),
+    }
+}
+
+/// A fault's `times`: `1` when absent.
+pub(super) fn times(fields: &Map<String, Value>) -> Result<usize, Reply> {
+    match fields.get("times") {
+        None | Some(Value::Null) => Ok(1),
+        Some(v) => match v.as_u64() {
+            Some(n) if n <= MAX_TIMES => Ok(n as usize),
+            _ => Err(invalid(
+                "times",
+                &format!("must be an integer from 0 to {MAX_TIMES}"),
+            )),
+        },
+    }
+}
+
 /// `{"kind", "times"?, "method"?, "path"?, …}` to the fault, its match and its count.
 fn parse_fault(body: &[u8]) -> Result<(Match, Fault, usize), Reply> {
-    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
-        return Err(invalid("body", "must be a JSON object"));
-    };
-    let times = match fields.get("times") {
-        None | Some(Value::Null) => 1,
-        Some(v) => match v.as_u64() {
-            Some(n) if n <= MAX_TIMES => n as usize,
-            _ => {
-                return Err(invalid(
-                    "times",
-                    &format!("must be an integer from 0 to {MAX_TIMES}"),
-                ));
-            }
-        },
-    };
+    let fields = object(body)?;
+    let times = times(&fields)?;
     let mut matcher = Match::any();
     if let Some(method) = optional_str(&fields, "method")? {
         matcher = matcher.method(method);
@@ -269,7 +294,10 @@ fn parse_fault(body: &[u8]) -> Result<(Match, Fault, usize), Reply> {
     Ok((matcher, fault, times))
 }
 
-fn optional_str<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, Reply> {
+pub(super) fn optional_str<'a>(
+    fields: &'a Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a str>, Reply> {
     match fields.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -277,7 +305,7 @@ fn optional_str<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<Option
     }
 }
 
-fn number(fields: &Map<String, Value>, name: &str, max: u64) -> Result<u64, Reply> {
+pub(super) fn number(fields: &Map<String, Value>, name: &str, max: u64) -> Result<u64, Reply> {
     match fields.get(name).and_then(Value::as_u64) {
         Some(n) if n <= max => Ok(n),
         _ => Err(invalid(

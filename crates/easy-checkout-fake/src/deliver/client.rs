@@ -1,0 +1,234 @@
+//! One delivery attempt on the wire: an HTTP/1.1 `POST` over a new `std::net` connection,
+//! and the status of the answer. Everything it does fits in the attempt's deadline (connect,
+//! send, and the answer read in whole), and it keeps nothing of the answer: the head is
+//! capped as the server's own, and at most [`MAX_BODY_READ`] bytes of the body are read,
+//! then dropped.
+
+use std::collections::HashMap;
+use std::io::{self, BufReader, ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::endpoint::EndpointUrl;
+use crate::http1::{self, Framing, ReadError};
+use crate::state::deliveries::Outcome;
+use crate::util::lock;
+
+/// The most of an answer's body read: an endpoint that sends more is answered by its
+/// status, and the rest is never read.
+const MAX_BODY_READ: u64 = 64 * 1024;
+
+/// The connections of the attempts under way, so that a fake that stops can cut them.
+#[derive(Debug, Default)]
+pub(super) struct Connections(Mutex<Open>);
+
+#[derive(Debug, Default)]
+struct Open {
+    made: u64,
+    streams: HashMap<u64, TcpStream>,
+    /// No connection may start any more.
+    cut: bool,
+}
+
+impl Connections {
+    /// Cuts every connection under way, and every one started from now on.
+    pub(super) fn cut_all(&self) {
+        let mut open = lock(&self.0);
+        open.cut = true;
+        for stream in open.streams.values() {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Notes `stream` until the registration drops; `None` once [`Connections::cut_all`] ran.
+    fn register(&self, stream: &TcpStream) -> Option<Registration<'_>> {
+        let handle = stream.try_clone().ok()?;
+        let mut open = lock(&self.0);
+        if open.cut {
+            return None;
+        }
+        open.made += 1;
+        let id = open.made;
+        open.streams.insert(id, handle);
+        Some(Registration {
+            connections: self,
+            id,
+        })
+    }
+}
+
+struct Registration<'a> {
+    connections: &'a Connections,
+    id: u64,
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        lock(&self.connections.0).streams.remove(&self.id);
+    }
+}
+
+/// POSTs `body` with `headers` to `url`: answered (any status) when a whole answer came
+/// within `deadline`, else failed with why.
+pub(super) fn post(
+    url: &EndpointUrl,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    deadline: Duration,
+    connections: &Connections,
+) -> Outcome {
+    let end = Instant::now().checked_add(deadline);
+    match exchange(url, headers, body, end, connections) {
+        Ok(status) => Outcome::Answered(status),
+        Err(Failure::TimedOut) => Outcome::Failed(format!(
+            "no whole answer within the deadline of {deadline:?}"
+        )),
+        Err(Failure::Other(why)) => Outcome::Failed(why),
+    }
+}
+
+/// Why an attempt got no whole answer.
+enum Failure {
+    TimedOut,
+    Other(String),
+}
+
+fn exchange(
+    url: &EndpointUrl,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    end: Option<Instant>,
+    connections: &Connections,
+) -> Result<u16, Failure> {
+    let stream = connect(url, end)?;
+    let Some(_registered) = connections.register(&stream) else {
+        return Err(Failure::Other("the fake stopped".to_owned()));
+    };
+    let _ = stream.set_nodelay(true);
+
+    let mut request = format!(
+        "POST {} HTTP/1.1\r\nhost: {}\r\n",
+        url.target, url.authority
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    stream
+        .set_write_timeout(Some(left(end)?))
+        .and_then(|()| (&stream).write_all(&bytes))
+        .map_err(|e| match e.kind() {
+            ErrorKind::WouldBlock | ErrorKind::TimedOut => Failure::TimedOut,
+            _ => Failure::Other(format!("sending failed: {e}")),
+        })?;
+
+    let mut reader = BufReader::new(Deadline {
+        stream: &stream,
+        end,
+        expired: false,
+    });
+    let cut = |e: ReadError, reader: &BufReader<Deadline<'_>>| match e {
+        _ if reader.get_ref().expired => Failure::TimedOut,
+        ReadError::Closed => {
+            Failure::Other("the connection closed before the whole answer".to_owned())
+        }
+        ReadError::Bad(_, why) => Failure::Other(format!("malformed answer: {why}")),
+    };
+    let head = loop {
+        let head = http1::read_response_head(&mut reader).map_err(|e| cut(e, &reader))?;
+        // An interim answer (`100 Continue`, `103 Early Hints`): the real one follows.
+        if !(100..200).contains(&head.status) {
+            break head;
+        }
+    };
+    if head.status == 204 || head.status == 304 {
+        return Ok(head.status);
+    }
+    let framing = http1::framing(&head.headers).map_err(|e| cut(e, &reader))?;
+    match framing {
+        // The body runs to the close (`connection: close` was asked for).
+        Framing::None => {
+            io::copy(&mut (&mut reader).take(MAX_BODY_READ), &mut io::sink())
+                .map_err(|_| cut(ReadError::Closed, &reader))?;
+        }
+        Framing::Length(len) => {
+            let wanted = len.min(MAX_BODY_READ);
+            let read = io::copy(&mut (&mut reader).take(wanted), &mut io::sink())
+                .map_err(|_| cut(ReadError::Closed, &reader))?;
+            if read < wanted {
+                return Err(cut(ReadError::Closed, &reader));
+            }
+        }
+        Framing::Chunked => {
+            // Decoded into at most MAX_BODY_READ bytes; past that it is not read further.
+            http1::read_body(&mut reader, Framing::Chunked, MAX_BODY_READ)
+                .map_err(|e| cut(e, &reader))?;
+        }
+    }
+    Ok(head.status)
+}
+
+/// A connection to the first of the host's addresses that takes one.
+fn connect(url: &EndpointUrl, end: Option<Instant>) -> Result<TcpStream, Failure> {
+    let addrs = (url.host.as_str(), url.port)
+        .to_socket_addrs()
+        .map_err(|e| Failure::Other(format!("cannot resolve {}: {e}", url.host)))?;
+    let mut refused = None;
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, left(end)?) {
+            Ok(stream) => return Ok(stream),
+            Err(e) if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock) => {
+                return Err(Failure::TimedOut);
+            }
+            Err(e) => refused = Some(e),
+        }
+    }
+    let why = refused.map_or_else(|| "no address".to_owned(), |e| e.to_string());
+    Err(Failure::Other(format!(
+        "cannot connect to {}: {why}",
+        url.authority
+    )))
+}
+
+/// The time left until `end` (`None`: no end), or `TimedOut` when none is.
+fn left(end: Option<Instant>) -> Result<Duration, Failure> {
+    let Some(end) = end else {
+        // A deadline too far to be represented: a day at a time.
+        return Ok(Duration::from_secs(24 * 60 * 60));
+    };
+    match end.checked_duration_since(Instant::now()) {
+        Some(left) if !left.is_zero() => Ok(left),
+        _ => Err(Failure::TimedOut),
+    }
+}
+
+/// Reads from a connection, each read given only the time left until the deadline, so a
+/// peer that trickles its answer byte by byte cannot stretch it. Notes when it expired.
+struct Deadline<'a> {
+    stream: &'a TcpStream,
+    end: Option<Instant>,
+    expired: bool,
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Ok(left) = left(self.end) else {
+            self.expired = true;
+            return Err(ErrorKind::TimedOut.into());
+        };
+        self.stream.set_read_timeout(Some(left))?;
+        let read = (&mut &*self.stream).read(buf);
+        if let Err(e) = &read {
+            if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) {
+                self.expired = true;
+            }
+        }
+        read
+    }
+}
