@@ -4,32 +4,19 @@
 //! and no HTTP client: tokio, async-std or smol, reqwest, hyper or anything else plug in
 //! through two closures.
 //!
+//! With tokio, `easy-checkout-reqwest` is the transport and the sleep, and builds the client
+//! in one line. Over a stack of your own:
+//!
 //! ```
-//! use std::future::Future;
-//! use std::time::Duration;
-//! use easy_checkout_core::{AsyncClient, Config, TransportError, http};
+//! use easy_checkout_core::{AsyncClient, AsyncTransport, Config, Sleep};
 //!
-//! // Your async stack: here a closure that answers at once. With reqwest: no redirects,
-//! // no retries of its own, timeouts, a capped body (the README has the whole transport).
-//! let transport = |request: http::Request<Vec<u8>>| async move {
-//!     assert_eq!(request.uri().path(), "/v1/api/embedded-checkout/config");
-//!     Ok::<_, TransportError>(http::Response::new(br#"{"data":{"allowed_origins":[]}}"#.to_vec()))
-//! };
-//! // How to sleep: with tokio, `tokio::time::sleep`.
-//! let sleep = |_: Duration| std::future::ready(());
-//! let client = AsyncClient::new(transport, Config::new("sk_test_123".parse()?), sleep);
-//!
-//! # fn block_on<F: Future>(f: F) -> F::Output {
-//! #     use std::task::{Context, Poll, Waker};
-//! #     let mut f = std::pin::pin!(f);
-//! #     loop {
-//! #         if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) { return v; }
-//! #     }
-//! # }
-//! // In an async fn: `client.embedded_checkout().get_config().await?`
-//! let config = block_on(client.embedded_checkout().get_config())?;
-//! assert_eq!(config.allowed_origins.unwrap(), Vec::<String>::new());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! /// A client over `transport` (one that passes the conformance kit: see
+//! /// [`AsyncTransport`]), waiting between retries with `sleep` (`tokio::time::sleep`,
+//! /// `async_io::Timer::after`, …).
+//! fn client<T: AsyncTransport, S: Sleep>(transport: T, sleep: S) -> AsyncClient<T, S> {
+//!     AsyncClient::new(transport, Config::new("sk_test_123".parse().unwrap()), sleep)
+//! }
+//! // In an async fn: `client(transport, sleep).embedded_checkout().get_config().await?`
 //! ```
 
 use std::fmt;
@@ -50,11 +37,12 @@ use crate::wire::ops::{RetrieveSession, ValidateKey};
 use crate::{PollPolicy, RetryPolicy};
 
 /// Sends requests, asynchronously: the async twin of [`Transport`](crate::Transport), with
-/// the same obligations (see there): no redirect followed (a default reqwest client follows
-/// them and carries `x-easy-api-key` to the other host), every status returned as a response
-/// with its whole body, timeouts, a body cap, and no resend of what
-/// [`may_resend`](crate::transport::may_resend) refuses. Implemented for closures that
-/// return a future.
+/// the same obligations (see there): among them no redirect followed (a default reqwest
+/// client follows them and carries `x-easy-api-key` to the other host), every status returned
+/// as a response with its whole body, a connect and a total timeout, a body cap, and no
+/// resend of what [`may_resend`](crate::transport::may_resend) refuses. Implemented for
+/// closures that return a future. `easy-checkout-reqwest` is one, on tokio; the conformance
+/// kit (`easy-checkout-conformance`, `Kit::run_async`) checks every obligation against yours.
 ///
 /// A call future dropped after its request went out (a `tokio::time::timeout`, a cancelled
 /// task) ends with no error to tell you: a write's outcome is then unknown, as after
