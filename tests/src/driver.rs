@@ -24,7 +24,7 @@ use easy_checkout_core::{
     Operation, PollPolicy, Reply, RetryPolicy, Sleep, Transport, TransportSettings, WaitOutcome,
 };
 
-use crate::reqwest_transport::{self, ReqwestTransport};
+use easy_checkout_reqwest::{ReqwestTransport, USER_AGENT_SUFFIX};
 
 /// One caller of a shared client, as a future (see [`ClientUnderTest::run_at_once`]).
 pub type Flow<R> = Pin<Box<dyn Future<Output = R> + Send>>;
@@ -238,7 +238,7 @@ pub fn reqwest_with_config(
     config: Config,
     settings: TransportSettings,
 ) -> OnTokio<ReqwestTransport> {
-    let config = config.with_user_agent_suffix(reqwest_transport::USER_AGENT_SUFFIX);
+    let config = config.with_user_agent_suffix(USER_AGENT_SUFFIX);
     OnTokio::new(config, || ReqwestTransport::with_settings(settings))
 }
 

@@ -8,7 +8,6 @@
 pub mod chaos;
 pub mod driver;
 pub mod loopback;
-pub mod reqwest_transport;
 pub mod scenarios;
 pub mod tls_suite;
 pub mod transport_suite;

@@ -13,8 +13,8 @@
 //! runtime instead of threads.
 
 mod async_reqwest {
+    use easy_checkout_reqwest::{ReqwestTransport, USER_AGENT_SUFFIX};
     use easy_checkout_tests::driver::{OnTokio, reqwest_with_config};
-    use easy_checkout_tests::reqwest_transport::{ReqwestTransport, USER_AGENT_SUFFIX};
     use easy_checkout_tests::{Subject, scenario_tests};
 
     const SUBJECT: Subject<OnTokio<ReqwestTransport>> = Subject {

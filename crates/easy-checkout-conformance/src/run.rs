@@ -1,0 +1,245 @@
+//! Running the checks: each on a thread of its own, joined with a deadline, so a transport
+//! that hangs fails that check (with the last thing it was doing) and one that panics fails
+//! it with the panic's message; the rest still run. And the child process the proxy checks
+//! need: the kit re-runs the caller's own test, with the proxy variables set, to do that
+//! check's one request there.
+
+use std::any::Any;
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use easy_checkout_core::http::{Request, Response};
+use easy_checkout_core::{RootCertificates, Transport, TransportError, TransportSettings};
+
+use crate::checks::{CHECKS, proxy};
+use crate::{Outcome, Report};
+
+/// Makes the transport under test, type-erased: the caller's transport, or its async one
+/// behind a `block_on`.
+pub(crate) type Make =
+    dyn Fn(TransportSettings, Option<RootCertificates>) -> Box<dyn Transport> + Send + Sync;
+
+/// What a check is given: how to make the transport under test, and where to note what it
+/// is doing (reported if it hangs).
+pub(crate) struct Cx {
+    make: Arc<Make>,
+    log: Arc<Log>,
+    /// The check's name, for its child process.
+    pub(crate) check: &'static str,
+    /// The caller's test, to re-run in a child process, and which kit run of it this is.
+    pub(crate) test: Option<(String, usize)>,
+}
+
+/// What a check is doing (its own note, and the request it is sending), and whether it found
+/// it cannot run here.
+#[derive(Default)]
+struct Log {
+    note: Mutex<String>,
+    step: Mutex<String>,
+    not_run: Mutex<Option<String>>,
+}
+
+impl Log {
+    /// The last thing the check did, in words.
+    fn last(&self) -> String {
+        let (note, step) = (lock(&self.note), lock(&self.step));
+        match (note.is_empty(), step.is_empty()) {
+            (true, _) => step.clone(),
+            (false, true) => note.clone(),
+            (false, false) => format!("{note}: {step}"),
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Cx {
+    /// The transport under test, with `settings` and the default roots.
+    pub(crate) fn transport(&self, settings: TransportSettings) -> Under {
+        self.transport_trusting(settings, None)
+    }
+
+    /// The transport under test, with `settings` and `roots` (`None`: its defaults).
+    pub(crate) fn transport_trusting(
+        &self,
+        settings: TransportSettings,
+        roots: Option<RootCertificates>,
+    ) -> Under {
+        *lock(&self.log.step) = "building the transport".to_owned();
+        let inner = match catch_unwind(AssertUnwindSafe(|| (self.make)(settings, roots))) {
+            Ok(inner) => inner,
+            Err(payload) => panic!(
+                "building the transport panicked: {}",
+                panic_message(&*payload)
+            ),
+        };
+        Under {
+            inner,
+            log: Arc::clone(&self.log),
+        }
+    }
+
+    /// The transport under test with short limits: 2 s to connect, 5 s in all.
+    pub(crate) fn fast(&self) -> Under {
+        self.transport(fast_settings())
+    }
+
+    /// Notes what the check is doing: with the request being sent, the message of a check
+    /// that does not finish.
+    pub(crate) fn note(&self, note: impl Into<String>) {
+        *lock(&self.log.note) = note.into();
+    }
+
+    /// Marks the check as one this machine cannot run, with the reason (the check returns
+    /// right after).
+    pub(crate) fn cannot_run(&self, reason: impl Into<String>) {
+        *lock(&self.log.not_run) = Some(reason.into());
+    }
+}
+
+/// Short limits: 2 s to connect, 5 s in all.
+pub(crate) fn fast_settings() -> TransportSettings {
+    TransportSettings::default()
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(Duration::from_secs(5))
+}
+
+/// The transport under test: sends through the caller's transport, noting each request and
+/// turning a panic of the transport into a failure that says so.
+pub(crate) struct Under {
+    inner: Box<dyn Transport>,
+    log: Arc<Log>,
+}
+
+impl Under {
+    pub(crate) fn send(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
+        let what = format!("{} {}", request.method(), request.uri());
+        *lock(&self.log.step) = format!("sending {what}");
+        match catch_unwind(AssertUnwindSafe(|| self.inner.send(request))) {
+            Ok(outcome) => outcome,
+            Err(payload) => panic!(
+                "the transport panicked sending {what}: {}",
+                panic_message(&*payload)
+            ),
+        }
+    }
+
+    /// Sends `request` and times it.
+    pub(crate) fn timed(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> (Result<Response<Vec<u8>>, TransportError>, Duration) {
+        let started = Instant::now();
+        let outcome = self.send(request);
+        (outcome, started.elapsed())
+    }
+}
+
+/// The text of a panic's payload.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic without a message)".to_owned()
+    }
+}
+
+thread_local! {
+    /// How many kit runs this test thread has started: which one a child process re-runs.
+    static RUNS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Runs every check over `make`, skipping `skips`, each within `bound`.
+pub(crate) fn run(
+    make: Arc<Make>,
+    skips: &BTreeMap<&'static str, String>,
+    bound: Duration,
+) -> Report {
+    let ordinal = RUNS.with(|runs| {
+        let n = runs.get();
+        runs.set(n + 1);
+        n
+    });
+    if let Some(child) = proxy::Child::from_env() {
+        // This process is the child of a proxy check: do that check's request (in the run
+        // it belongs to) and nothing else.
+        if child.run == ordinal {
+            child.send_and_report(&*make);
+        }
+        return Report {
+            results: Vec::new(),
+        };
+    }
+    // libtest runs each test on a thread named after it: the name to re-run it by.
+    let test = thread::current()
+        .name()
+        .filter(|name| *name != "main")
+        .map(|name| (name.to_owned(), ordinal));
+    let results = CHECKS
+        .iter()
+        .map(|check| {
+            let outcome = match skips.get(check.name) {
+                Some(reason) => Outcome::Skipped(reason.clone()),
+                None => run_one(check, &make, test.clone(), bound),
+            };
+            (check.name, check.obligation, outcome)
+        })
+        .collect();
+    Report { results }
+}
+
+/// Runs one check on a thread of its own, waiting at most `bound`.
+fn run_one(
+    check: &'static crate::checks::Check,
+    make: &Arc<Make>,
+    test: Option<(String, usize)>,
+    bound: Duration,
+) -> Outcome {
+    let log = Arc::new(Log::default());
+    let cx = Cx {
+        make: Arc::clone(make),
+        log: Arc::clone(&log),
+        check: check.name,
+        test,
+    };
+    let (done, finished) = channel();
+    let spawned = thread::Builder::new()
+        .name(format!("conformance::{}", check.name))
+        .spawn(move || {
+            (check.run)(&cx);
+            let _ = done.send(());
+        });
+    let handle = match spawned {
+        Ok(handle) => handle,
+        Err(e) => return Outcome::Failed(format!("could not start the check's thread: {e}")),
+    };
+    match finished.recv_timeout(bound) {
+        Ok(()) => match lock(&log.not_run).take() {
+            Some(reason) => Outcome::Skipped(format!("cannot run here: {reason}")),
+            None => Outcome::Passed,
+        },
+        // The thread ended without finishing: it panicked.
+        Err(RecvTimeoutError::Disconnected) => match handle.join() {
+            Err(payload) => Outcome::Failed(panic_message(&*payload)),
+            Ok(()) => Outcome::Failed("the check ended without a verdict".to_owned()),
+        },
+        // Left running: a transport that hangs cannot be stopped from outside.
+        Err(RecvTimeoutError::Timeout) => Outcome::Failed(format!(
+            "did not finish within {:?}: the transport hung (last step: {})",
+            bound,
+            log.last()
+        )),
+    }
+}
