@@ -7,23 +7,17 @@
 
 pub mod chaos;
 pub mod driver;
-pub mod loopback;
 pub mod scenarios;
-pub mod tls_suite;
-pub mod transport_suite;
 
 use std::time::Duration;
 
-use easy_checkout_core::{Client, Config, RetryPolicy, TransportSettings};
+use easy_checkout_core::{Config, RetryPolicy, TransportSettings};
 use easy_checkout_fake::FakeEasy;
 
 use crate::driver::ClientUnderTest;
 
-/// Makes a client of one transport from a configuration and transport settings.
-pub type MakeClient<T> = fn(Config, TransportSettings) -> Client<T>;
-
 /// A client under test: its transport's name (as in the user agent) and its constructor
-/// (a [`Client`] over a blocking transport, or an async one: see [`driver`]).
+/// (a [`Client`](easy_checkout_core::Client) over a blocking transport, or an async one: see [`driver`]).
 #[derive(Clone, Copy)]
 pub struct Subject<C> {
     pub name: &'static str,

@@ -818,7 +818,7 @@ mod tests {
 
     #[test]
     fn localhost_is_looked_up_once_and_its_connection_reused() {
-        use easy_checkout_tests::loopback::{Server, reply};
+        use easy_checkout_conformance::loopback::{Server, reply};
         let server = Server::fixed(reply("200 OK", &[], b"hi"));
         let delegate = Counted::default();
         let transport = counted_transport(&delegate);
@@ -835,7 +835,7 @@ mod tests {
 
     #[test]
     fn ip_literals_are_not_looked_up() {
-        use easy_checkout_tests::loopback::{Server, reply};
+        use easy_checkout_conformance::loopback::{Server, reply};
         let server = Server::fixed(reply("200 OK", &[], b""));
         let delegate = Counted::default();
         let transport = counted_transport(&delegate);
@@ -848,7 +848,7 @@ mod tests {
 
     #[test]
     fn a_failed_connection_drops_the_cached_answers() {
-        let closed = easy_checkout_tests::loopback::closed_port();
+        let closed = easy_checkout_conformance::loopback::closed_port();
         let delegate = Counted {
             answer: Some(closed),
             ..Counted::default()
