@@ -46,7 +46,7 @@ fn reply_then_close(
             );
         }
         (Ok(response), None) => panic!(
-            "{what}: taken for a {} response with a {}-byte body",
+            "{what}: taken for a {} response ({} bytes of body)",
             response.status().as_u16(),
             response.body().len()
         ),

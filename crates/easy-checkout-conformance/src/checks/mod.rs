@@ -206,7 +206,7 @@ pub(crate) fn keyless_post(url: &str, marked: bool) -> http::Request<Vec<u8>> {
 pub(crate) fn describe(outcome: &Result<http::Response<Vec<u8>>, TransportError>) -> String {
     match outcome {
         Ok(response) => format!(
-            "a {} response with a {}-byte body",
+            "a {} response ({} bytes of body)",
             response.status().as_u16(),
             response.body().len()
         ),
