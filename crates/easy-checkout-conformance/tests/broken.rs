@@ -102,6 +102,14 @@ fn report(kit: Kit, breaks: Breaks) -> Report {
     )
 }
 
+/// What `check` saw, in a report where it failed.
+fn seen(report: &Report, check: &str) -> String {
+    match report.outcome(check) {
+        Some(Outcome::Failed(seen)) => seen.clone(),
+        _ => panic!("{check} did not fail:\n{report}"),
+    }
+}
+
 #[test]
 fn a_correct_transport_passes() {
     report(Kit::new(), Breaks::default()).assert_passed();
@@ -115,9 +123,7 @@ fn following_redirects_fails_exactly_its_check() {
     };
     let report = report(Kit::new(), breaks);
     assert_eq!(report.failed(), ["redirects_are_not_followed"], "{report}");
-    let Some(Outcome::Failed(seen)) = report.outcome("redirects_are_not_followed") else {
-        panic!("{report}");
-    };
+    let seen = seen(&report, "redirects_are_not_followed");
     assert!(
         seen.contains("followed the redirect of GET")
             && seen.contains("x-easy-api-key: sk_test_secret"),
@@ -151,9 +157,7 @@ fn reporting_timeouts_as_io_fails_exactly_its_check() {
         ["timeouts_are_reported_as_timeout"],
         "{report}"
     );
-    let Some(Outcome::Failed(seen)) = report.outcome("timeouts_are_reported_as_timeout") else {
-        panic!("{report}");
-    };
+    let seen = seen(&report, "timeouts_are_reported_as_timeout");
     assert!(
         seen.contains("expected a Timeout error, got a Io error"),
         "{seen}"
@@ -202,9 +206,7 @@ fn a_panic_fails_its_check_with_the_message_and_the_rest_run() {
         ["empty_bodies_follow_the_method"],
         "{report}"
     );
-    let Some(Outcome::Failed(seen)) = report.outcome("empty_bodies_follow_the_method") else {
-        panic!("{report}");
-    };
+    let seen = seen(&report, "empty_bodies_follow_the_method");
     assert!(
         seen.starts_with("the transport panicked sending DELETE http://127.0.0.1:")
             && seen.ends_with(": a DELETE? never heard of it"),
@@ -224,11 +226,11 @@ fn a_hang_fails_its_check_within_the_bound_and_the_rest_run() {
         ["empty_bodies_follow_the_method"],
         "{report}"
     );
-    let Some(Outcome::Failed(seen)) = report.outcome("empty_bodies_follow_the_method") else {
-        panic!("{report}");
-    };
+    let seen = seen(&report, "empty_bodies_follow_the_method");
     assert!(
-        seen.starts_with("did not finish within 8s: the transport hung (last step: sending DELETE http://127.0.0.1:"),
+        seen.starts_with(
+            "did not finish within 8s: the transport hung (last step: sending DELETE http://127.0.0.1:"
+        ),
         "{seen}"
     );
 }
