@@ -141,6 +141,7 @@ struct ReadmeDoctests;
 
 pub mod certs;
 mod checks;
+mod cx;
 pub mod loopback;
 mod run;
 

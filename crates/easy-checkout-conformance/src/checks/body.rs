@@ -10,7 +10,7 @@ use crate::loopback::{After, Server, reply};
 
 pub(crate) fn a_body_over_the_cap_is_refused(cx: &Cx) {
     let cap = 64 * 1024;
-    let transport = cx.transport(crate::run::fast_settings().max_body_bytes(cap));
+    let transport = cx.transport(crate::cx::fast_settings().max_body_bytes(cap));
     // 8 MiB, chunked (no length announced) and sized: the cap must stop the read.
     let chunked = Server::start(|_, stream| {
         let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -58,7 +58,7 @@ pub(crate) fn an_announced_body_over_the_cap_is_refused_before_reading(cx: &Cx) 
         thread::sleep(Duration::from_secs(3));
         After::Close
     });
-    let transport = cx.transport(crate::run::fast_settings().max_body_bytes(4096));
+    let transport = cx.transport(crate::cx::fast_settings().max_body_bytes(4096));
     let what = "Content-Length: 8388608 with a 4096-byte cap";
     let (outcome, elapsed) = transport.timed(get(&server.url("/big")));
     assert!(

@@ -7,8 +7,8 @@ use std::time::Duration;
 use easy_checkout_core::{TransportErrorKind, http};
 
 use super::{Cx, describe_error, get};
+use crate::cx::Under;
 use crate::loopback::{After, Server};
-use crate::run::Under;
 
 /// What a transport must make of a reply followed by a close: a response with this status
 /// and body, or, for `None`, an `Io` error.

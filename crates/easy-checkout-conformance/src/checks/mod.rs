@@ -15,7 +15,7 @@ mod tls;
 use easy_checkout_core::http;
 use easy_checkout_core::{TransportError, TransportErrorKind};
 
-pub(crate) use crate::run::Cx;
+pub(crate) use crate::cx::Cx;
 
 /// One check: its name, the obligation it stands for, and the code.
 pub(crate) struct Check {

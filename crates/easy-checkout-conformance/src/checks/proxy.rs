@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use easy_checkout_core::http;
 
 use super::Cx;
+use crate::cx::{Make, fast_settings};
 use crate::loopback::{FakeProxy, Server, reply};
-use crate::run::{Make, fast_settings};
 
 /// Set in the child's environment: the check it runs for.
 const CHILD_CHECK: &str = "EASY_CHECKOUT_CONFORMANCE_CHILD";

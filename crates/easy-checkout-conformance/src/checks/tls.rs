@@ -11,8 +11,8 @@ use easy_checkout_core::{RootCertificates, TransportErrorKind, http};
 
 use super::{Cx, describe_error, expect_error, expect_kind, expect_response, get, keyless_post};
 use crate::certs::{Identity, Leaf, TestCa, self_signed};
+use crate::cx::fast_settings;
 use crate::loopback::{After, Server, reply};
-use crate::run::fast_settings;
 
 /// A TLS server answering every request with a 200.
 fn serving(identity: Identity) -> Server {
