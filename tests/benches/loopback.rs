@@ -9,10 +9,10 @@
 //!   reading the body to a `Vec`. Both ureq agents resolve the host with ureq's default
 //!   resolver, so both sides do the same network work (see [`raw_ureq_agent`]).
 //! * `loopback/async/{sdk,raw}/retrieve_session`: the same pair for the async driver, on one
-//!   current-thread tokio runtime: the SDK's `AsyncClient` over the tests' `ReqwestTransport`
-//!   against a bare `reqwest::Client` built by the same function
-//!   (`easy_checkout_tests::reqwest_transport::reqwest_client`). Each call is one
-//!   `runtime.block_on`, on both sides.
+//!   current-thread tokio runtime: the SDK's `AsyncClient` over `easy-checkout-reqwest`'s
+//!   `ReqwestTransport` against a bare `reqwest::Client` configured as that transport
+//!   configures its own ([`bare_reqwest`]). Each call is one `runtime.block_on`, on both
+//!   sides.
 //!
 //! The server is [`server::spawn`]: a minimal keep-alive server on `127.0.0.1` (a thread per
 //! connection, no allocation per request) that answers every request with the same realistic
@@ -33,8 +33,7 @@ use std::net::SocketAddr;
 
 use criterion::Criterion;
 use easy_checkout_core::{AsyncClient, BaseUrl, Config, TransportSettings};
-use easy_checkout_tests::driver::TokioSleep;
-use easy_checkout_tests::reqwest_transport::{self, ReqwestTransport};
+use easy_checkout_reqwest::{ReqwestTransport, TokioSleep, USER_AGENT_SUFFIX};
 
 /// The session every call retrieves.
 pub const SESSION_ID: &str = "ecs_01J9ZQ4K7M3XW8T2B6N5R1VYHD";
@@ -264,19 +263,37 @@ pub struct AsyncPair {
     pub bare: reqwest::Client,
 }
 
+/// A bare `reqwest::Client` configured as `ReqwestTransport` configures its own for a plain
+/// `http://` request: HTTP/1.1, no redirects, no retries of its own, no proxy, the timeouts.
+/// reqwest (built with rustls and no provider of its own) initialises TLS when it builds a
+/// client: the transport hands it a configuration with `ring`; here `ring` is installed as the
+/// process default.
+pub fn bare_reqwest(settings: &TransportSettings) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .http1_only()
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never())
+        .no_proxy()
+        .connect_timeout(settings.connect_timeout)
+        .timeout(settings.timeout)
+        .build()
+        .expect("a bare reqwest client builds")
+}
+
 impl AsyncPair {
     /// The pair for the server at `addr`.
     pub fn new(addr: SocketAddr) -> Self {
         let runtime = easy_checkout_tests::driver::current_thread_runtime();
         let settings = TransportSettings::default();
         let inside = runtime.enter();
-        let config = sdk_config(addr).with_user_agent_suffix(reqwest_transport::USER_AGENT_SUFFIX);
+        let config = sdk_config(addr).with_user_agent_suffix(USER_AGENT_SUFFIX);
         let sdk = AsyncClient::new(
             ReqwestTransport::with_settings(settings),
             config,
             TokioSleep,
         );
-        let bare = reqwest_transport::reqwest_client(&settings);
+        let bare = bare_reqwest(&settings);
         drop(inside);
         Self { runtime, sdk, bare }
     }

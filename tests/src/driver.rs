@@ -1,5 +1,5 @@
 //! The clients the scenarios drive, one per [`Stack`]: the blocking
-//! [`Client`](easy_checkout_core::Client) over ureq and over isahc, and the [`AsyncClient`]
+//! [`Client`](easy_checkout_core::Client) over ureq and over isahc, and the [`AsyncClient`](easy_checkout_core::AsyncClient)
 //! over reqwest on tokio behind a blocking facade ([`OnTokio`]). [`TestClient`] gives the
 //! three one surface, the blocking client's, so a scenario is a plain loop:
 //!
@@ -29,13 +29,11 @@ use easy_checkout_core::models::{
 };
 use easy_checkout_core::ops::{Confirm, CreateSession, UpdateConfig, Validate};
 use easy_checkout_core::{
-    AsyncClient, Config, Error, Operation, PollPolicy, Reply, RetryPolicy, Sleep,
-    TransportSettings, WaitOutcome,
+    Config, Error, Operation, PollPolicy, Reply, RetryPolicy, TransportSettings, WaitOutcome,
 };
 use easy_checkout_fake::FakeEasy;
 
 use crate::fast_retries;
-use crate::reqwest_transport::{self, ReqwestTransport};
 
 /// A transport under test, with the driver over it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,25 +315,18 @@ fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
-// The async transport under test is named in these three items only: switching to another
-// (the published `easy-checkout-reqwest`, say) is a change here.
+// The async transport under test is named in these three items only.
 
 /// The async client under test.
-pub type AsyncClientUnderTest = AsyncClient<ReqwestTransport, TokioSleep>;
+pub type AsyncClientUnderTest = easy_checkout_reqwest::Client;
 
 /// The name the async transport appends to the SDK's user agent.
-const ASYNC_TRANSPORT_NAME: &str = reqwest_transport::USER_AGENT_SUFFIX;
+const ASYNC_TRANSPORT_NAME: &str = easy_checkout_reqwest::USER_AGENT_SUFFIX;
 
-/// The async client for `config` over a transport with `settings`, as a constructor of the
-/// transport's crate makes it (its name appended to the user agent). Called inside the
-/// runtime it will run on.
+/// The async client for `config` over a transport with `settings`, as the transport's crate
+/// makes it. Called inside the runtime it will run on.
 fn async_client(config: Config, settings: TransportSettings) -> AsyncClientUnderTest {
-    let config = config.with_user_agent_suffix(ASYNC_TRANSPORT_NAME);
-    AsyncClient::new(
-        ReqwestTransport::with_settings(settings),
-        config,
-        TokioSleep,
-    )
+    easy_checkout_reqwest::with_config(config, settings)
 }
 
 /// A current-thread tokio runtime with its IO and time drivers: what every async client and
@@ -345,16 +336,6 @@ pub fn current_thread_runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("a tokio runtime")
-}
-
-/// How the async client sleeps here: `tokio::time::sleep`.
-#[derive(Debug, Clone, Copy)]
-pub struct TokioSleep;
-
-impl Sleep for TokioSleep {
-    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
-        tokio::time::sleep(duration)
-    }
 }
 
 /// The [`AsyncClientUnderTest`] and the tokio runtime it runs on: each blocking call of a

@@ -5,18 +5,11 @@
 #![allow(missing_docs)]
 
 pub mod driver;
-pub mod loopback;
-pub mod reqwest_transport;
-pub mod tls_suite;
-pub mod transport_suite;
 pub mod wire;
 
 use std::time::Duration;
 
-use easy_checkout_core::{Client, Config, RetryPolicy, TransportSettings};
-
-/// Makes a client of one transport from a configuration and transport settings.
-pub type MakeClient<T> = fn(Config, TransportSettings) -> Client<T>;
+use easy_checkout_core::RetryPolicy;
 
 /// The default policy with millisecond backoffs, so retry tests take no time.
 pub fn fast_retries(max_retries: u32) -> RetryPolicy {

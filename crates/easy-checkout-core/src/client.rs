@@ -30,6 +30,27 @@ use crate::{
 
 /// The blocking Easy client over any [`Transport`].
 ///
+/// # Inside async code
+///
+/// Every call blocks the calling thread until it is done: the request, up to the transport's
+/// total timeout (80 s by default), and the retries and their waits. In an async handler
+/// (axum, actix, anything on tokio) that thread is one of the runtime's few workers, and
+/// every other task on it waits too: nothing fails, the server just stops answering.
+/// Measured on axum with 2 worker threads: while two handlers each waited on a blocking call
+/// to a server that answered after 2 s, an unrelated request took 1.70 s instead of 0.2 ms
+/// (`cargo run --release -p easy-checkout-reqwest --example blocking_in_async`); on a
+/// current-thread runtime one such call is enough. From async code, use the async client
+/// (`easy-checkout-reqwest` on tokio, or `AsyncClient` (feature `async`) over a transport
+/// of yours), or run each blocking call on tokio's blocking pool (0.6 ms in the same
+/// measurement):
+/// `tokio::task::spawn_blocking(move || client.embedded_checkout().retrieve_session(&id))`
+/// (with the client in an `Arc`, or cloned: clones share the connection pool).
+///
+/// # Example
+///
+/// The client over a test double (it answers without sending anything; a transport for the
+/// network keeps the obligations listed on [`Transport`]):
+///
 /// ```
 /// use easy_checkout_core::{Client, Config, TransportError, http};
 /// # use easy_checkout_core::Runtime;

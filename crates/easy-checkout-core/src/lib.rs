@@ -72,7 +72,9 @@
 //! - `system-runtime`: the system clock, `thread::sleep` and OS randomness for
 //!   `Client::new` (and `AsyncClient::new`), and the one-line constructors over an
 //!   [`Adapter`]; the transport crates turn it on.
-//! - `async`: `AsyncClient`, `AsyncTransport` and `Sleep`; no dependency added.
+//! - `async`: `AsyncClient`, `AsyncTransport` and `Sleep`, and `system-runtime` for
+//!   `AsyncClient::new`; no async runtime, no HTTP client (`easy-checkout-reqwest` is the
+//!   async client on tokio and reqwest, ready made).
 //! - `tracing`: one `tracing` span per call and events for each outcome and retry (names,
 //!   methods, paths, statuses, counts, delays; never a header, a body, a key or a secret).
 //! - `tls`: `RootCertificates`, the roots a transport trusts, from PEM bytes, checked as

@@ -18,13 +18,22 @@
 //! upgrade does not churn snapshots; the JSON body is pretty-printed with sorted keys. A
 //! body that is not JSON prints as its length only: a snapshot must never show bytes that
 //! could hold a secret.
+//!
+//! [`render`] prints a request as [`Config::build`](crate::Config::build) makes it.
+//! [`render_call`] prints what a client actually sends first for an operation: the same
+//! request, plus the idempotency key the call generates for a write you gave no key
+//! (`idempotency-key: [generated]`), so a snapshot shows every header on the wire.
 
 use std::fmt::Write as _;
 
-use http::Request;
+use http::{HeaderValue, Request};
 use serde_json::Value;
 
-use crate::config::USER_AGENT;
+use crate::call::{Call, Machine, RetryPolicy, Step};
+use crate::config::{Config, USER_AGENT};
+use crate::error::Error;
+use crate::headers::IDEMPOTENCY_KEY_HEADER;
+use crate::ops::Operation;
 use crate::redact::{REDACTED, redact};
 
 /// Renders `request` as snapshot text.
@@ -63,6 +72,47 @@ pub fn render<B: AsRef<[u8]>>(request: &Request<B>) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Renders the first request a client with `config` and `retry` sends for `op`: what
+/// [`render`] prints for [`Config::build`](crate::Config::build)'s request, plus the
+/// idempotency key the call generates when you gave none (`create_session` and
+/// `update_config`, when `retry` allows retries), printed `[generated]`: the header is there,
+/// as on the wire, and the text stays the same from run to run. A key of yours prints as
+/// it is. Fails as the call would before sending (invalid input).
+///
+/// ```
+/// use easy_checkout_core::{Config, RetryPolicy, snapshot, ops::{CreateSession, LineItem}};
+///
+/// let config = Config::new("sk_test_123".parse()?);
+/// let op = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://example.com/return");
+/// let sent = snapshot::render_call(&config, &op, RetryPolicy::default())?;
+/// assert!(sent.contains("\nidempotency-key: [generated]\n"));
+/// // What `Config::build` makes has no key: the client adds it.
+/// assert!(!snapshot::render(&config.build(&op)?).contains("idempotency-key"));
+/// // Retries off: no key is generated, and none goes out.
+/// assert!(!snapshot::render_call(&config, &op, RetryPolicy::never())?.contains("idempotency-key"));
+/// // In your tests: insta::assert_snapshot!(sent);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn render_call<O: Operation>(
+    config: &Config,
+    op: &O,
+    retry: RetryPolicy,
+) -> Result<String, Error> {
+    let built = config.build(op)?;
+    // The random bits only make the generated key, which is masked.
+    let mut call = Call::new(config, op, retry, || 0);
+    let Step::Send(mut sent) = call.next() else {
+        // The first step is a request, or a failure to build one (which `build` gave above).
+        return Ok(render(&built));
+    };
+    if !built.headers().contains_key(IDEMPOTENCY_KEY_HEADER) {
+        if let Some(key) = sent.headers_mut().get_mut(IDEMPOTENCY_KEY_HEADER) {
+            *key = HeaderValue::from_static("[generated]");
+        }
+    }
+    Ok(render(&sent))
 }
 
 fn is_secret_header(name: &str) -> bool {

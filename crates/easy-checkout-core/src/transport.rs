@@ -28,34 +28,73 @@ mod roots;
 #[cfg(feature = "tls")]
 pub use roots::RootCertificates;
 
-/// Sends requests. Implemented for closures of the same shape, so a test or a custom stack
-/// plugs in with a function.
+/// Sends requests: the one seam between the SDK and the network.
 ///
-/// What a transport must do, for the SDK's guarantees to hold over it (the ureq and isahc
-/// transports do all of it; an HTTP client's defaults often do not):
+/// What a transport must do, for the SDK's guarantees to hold over it (the ureq, isahc and
+/// reqwest transports do all of it; an HTTP client's defaults often do not):
 ///
+/// - **Send the request as built** (method, target, headers, body; nothing added but what
+///   HTTP/1.1 framing needs), and put a body on the wire as [`sends_body`](crate::ops::sends_body) says: no
+///   `Content-Length: 0` on a GET, `Content-Length: 0` on an empty POST.
 /// - **Follow no redirect**: return a 3xx as a response. Most clients follow them by default
 ///   and carry custom headers, `x-easy-api-key` among them, to the other host.
-/// - **Return every status as a response**, with its whole body: a 404 or a 500 is not a
-///   transport error.
-/// - **Apply a connect and a total timeout** ([`TransportSettings`]), and **cap the body**
-///   while reading it ([`read_body_limited`]).
+/// - **Return every status as a response**, with its whole body and headers: a 404 or a 500
+///   is not a transport error.
+/// - **Apply a connect and a total timeout** ([`TransportSettings`]; the total one over the
+///   whole exchange, a trickled body included, and under a millisecond is not "none"), report
+///   a timeout as [`TransportErrorKind::Timeout`], and **cap the body** while reading it
+///   ([`read_body_limited`]), refusing an announced `Content-Length` over the cap at once.
+/// - **Report a reply cut short as [`Io`](TransportErrorKind::Io)**, wherever it was cut,
+///   never as a response.
 /// - **Never send a request twice by itself** when [`may_resend`](crate::ops::may_resend) says no (a client that
 ///   retries a request on a fresh connection after a reused one died must not do it for
-///   those), and mark with [`TransportError::not_sent`] only failures that certainly came
-///   before the request went out.
-/// - **Send no `http://` request through a proxy**
-///   ([`bypasses_proxy`](crate::ops::bypasses_proxy)), and put a body on the wire as
-///   [`sends_body`](crate::ops::sends_body) says.
+///   those), and never send such a request on a kept-alive connection the server may be
+///   closing; mark with [`TransportError::not_sent`] a refused connection, and only failures
+///   that certainly came before the request went out.
+/// - **Send no `http://` request through a proxy** ([`bypasses_proxy`](crate::ops::bypasses_proxy)); send `https://`
+///   through the environment's.
+/// - **Verify TLS** against the default roots and those the caller adds.
+///
+/// Check a transport of yours with the conformance kit (the crate
+/// `easy-checkout-conformance`, a dev-dependency): one test, and every obligation above is
+/// checked over loopback servers that misbehave on cue, each failure naming the obligation:
+///
+/// ```text
+/// #[test]
+/// fn my_transport_keeps_every_obligation() {
+///     easy_checkout_conformance::Kit::new()
+///         .run(|settings, roots| MyTransport::new(settings, roots))
+///         .assert_passed();
+/// }
+/// ```
+///
+/// # Closures
+///
+/// A closure of the same shape is a transport. That stays, on purpose: it is the smallest way
+/// to wrap a transport that keeps the obligations (timing, logging, a replay harness in
+/// tests), and the wrapper keeps them:
 ///
 /// ```
+/// use std::time::Instant;
 /// use easy_checkout_core::{Transport, TransportError, http};
-/// let transport = |request: http::Request<Vec<u8>>| -> Result<http::Response<Vec<u8>>, TransportError> {
-///     Ok(http::Response::builder().status(204).body(Vec::new()).unwrap())
-/// };
-/// let response = transport.send(http::Request::new(Vec::new())).unwrap();
-/// assert_eq!(response.status(), 204);
+///
+/// /// Times every request sent through `inner` (any transport that passes the kit).
+/// fn timed(inner: impl Transport) -> impl Transport {
+///     move |request: http::Request<Vec<u8>>| {
+///         let (path, started) = (request.uri().path().to_owned(), Instant::now());
+///         let outcome = inner.send(request);
+///         eprintln!("{path}: {:?}", started.elapsed()); // never the headers: they hold the key
+///         outcome
+///     }
+/// }
 /// ```
+///
+/// Taking closures away would not make a transport safe: what breaks the obligations is the
+/// HTTP client underneath (a default `reqwest::blocking::Client` follows a redirect to another
+/// host with `x-easy-api-key`, whether it sits in a closure or in a struct), and a struct over
+/// that client is as wrong as a closure over it. What makes a transport safe is the kit, which
+/// runs the same way over either, so no example of this SDK shows a transport it has not
+/// passed.
 pub trait Transport {
     /// Sends `request` and reads the whole response body.
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>;
@@ -77,11 +116,12 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
 }
 
 /// Sends requests, asynchronously (feature `async`): the async twin of [`Transport`], with
-/// the same obligations (see there): no redirect followed (a default reqwest client follows
-/// them and carries `x-easy-api-key` to the other host), every status returned as a response
-/// with its whole body, timeouts, a body cap, and no resend of what
-/// [`may_resend`](crate::ops::may_resend) refuses. Implemented for closures that return a
-/// future.
+/// the same obligations (see there): among them no redirect followed (a default reqwest
+/// client follows them and carries `x-easy-api-key` to the other host), every status returned
+/// as a response with its whole body, a connect and a total timeout, a body cap, and no
+/// resend of what [`may_resend`](crate::ops::may_resend) refuses. Implemented for closures
+/// that return a future. `easy-checkout-reqwest` is one, on tokio; the conformance kit
+/// (`easy-checkout-conformance`, `Kit::run_async`) checks every obligation against yours.
 ///
 /// A call future dropped after its request went out (a `tokio::time::timeout`, a cancelled
 /// task) ends with no error to tell you: a write's outcome is then unknown, as after

@@ -1,24 +1,48 @@
-//! What only `IsahcTransport` does, over real loopback HTTP (libcurl's defaults, the settings
-//! that turn them off, what isahc cannot send), and the TLS tests of the shared transport
-//! suite under this crate's features. The rest of the suite, the same for every adapter,
-//! runs from the workspace's `tests/` (`tests/tests/transport_isahc.rs`).
+//! What only `IsahcTransport` does, over real loopback HTTP: beyond the obligations every
+//! transport keeps (`tests/conformance.rs`), libcurl's defaults and the settings that turn
+//! them off, what isahc cannot send, how an empty reply is judged, its connection pool,
+//! the roots it trusts, and the clients of a caller.
 
 use std::time::{Duration, Instant};
 
-use easy_checkout_core::{Transport, TransportErrorKind, http};
+use easy_checkout_conformance::loopback::{After, Server, reply};
+use easy_checkout_core::{RetryPolicy, Transport, TransportErrorKind, TransportSettings, http};
 use easy_checkout_isahc::IsahcTransport;
-use easy_checkout_tests::loopback::{Server, reply};
-use easy_checkout_tests::transport_suite::{
-    Adapter, CUT_AFTER_THE_LAST_CHUNK, an_empty_reply_is_judged_by_its_head, assert_endings,
-    bare_get,
-};
-use easy_checkout_tests::{adapter, transport_tests};
 
-const ADAPTER: Adapter<IsahcTransport> = adapter!(easy_checkout_isahc, IsahcTransport);
+fn get(url: &str) -> http::Request<Vec<u8>> {
+    http::Request::get(url).body(Vec::new()).expect("a request")
+}
+
+fn transport() -> IsahcTransport {
+    IsahcTransport::with_settings(TransportSettings::default().timeout(Duration::from_secs(5)))
+}
+
+/// The outcome of a request with `method` answered with `raw`, then a close: the status and
+/// body of a response, or the kind of the error.
+fn after_close(
+    method: http::Method,
+    raw: &'static [u8],
+) -> Result<(u16, Vec<u8>), TransportErrorKind> {
+    let server = Server::start(move |_, stream| {
+        let _ = stream.write_all(raw);
+        After::Close
+    });
+    let request = http::Request::builder()
+        .method(method)
+        .uri(server.url("/"))
+        .body(Vec::new())
+        .expect("a request");
+    transport()
+        .send(request)
+        .map(|r| (r.status().as_u16(), r.into_body()))
+        .map_err(|e| e.kind())
+}
 
 #[test]
 fn transport_adds_only_curl_defaults_to_a_bare_request() {
-    let seen = bare_get(&ADAPTER);
+    let server = Server::fixed(reply("204 No Content", &[], b""));
+    transport().send(get(&server.url("/bare"))).expect("sent");
+    let seen = server.request();
     // isahc's user agent and libcurl's accept, only because the request has none; no
     // accept-encoding, no content-length on a body-less GET.
     assert_eq!(seen.header_names(), ["accept", "host", "user-agent"]);
@@ -41,7 +65,7 @@ fn large_bodies_go_out_without_expect() {
             .body(body.clone())
             .expect("request");
         let started = Instant::now();
-        ADAPTER.fast().send(request).expect("sent");
+        transport().send(request).expect("sent");
         let seen = server.request();
         assert_eq!(seen.method(), method.as_str());
         assert!(seen.header("expect").is_none(), "{:?}", seen.headers);
@@ -67,7 +91,7 @@ fn header_values_isahc_cannot_send_are_refused_not_panicked_on() {
         )
         .body(Vec::new())
         .expect("request");
-    let error = ADAPTER.fast().send(request).expect_err("refused");
+    let error = transport().send(request).expect_err("refused");
     assert_eq!(error.kind(), TransportErrorKind::Other, "{error:?}");
     assert!(error.to_string().contains("x-latin1"), "{error}");
     assert_eq!(server.accepts(), 0);
@@ -81,7 +105,7 @@ fn curl_adds_a_form_content_type_only_to_a_post_without_one() {
     let request = http::Request::post(server.url("/form"))
         .body(b"a=1".to_vec())
         .expect("request");
-    ADAPTER.fast().send(request).expect("sent");
+    transport().send(request).expect("sent");
     assert_eq!(
         server.request().header_all("content-type"),
         ["application/x-www-form-urlencoded"]
@@ -89,29 +113,69 @@ fn curl_adds_a_form_content_type_only_to_a_post_without_one() {
 }
 
 /// libcurl ends a transfer cut inside the response head as if the reply were whole, so an
-/// empty response is judged by what its head declares (see the crate's guarantees).
+/// empty response is judged by what its head declares (see the crate's guarantees): a head
+/// cut after it declared no body is a response, and a whole reply with an undeclared empty
+/// body is `Io` (ureq tells these apart; isahc cannot).
 #[test]
 fn an_empty_reply_is_whole_only_when_its_head_declares_no_body() {
-    an_empty_reply_is_judged_by_its_head(&ADAPTER, false);
+    use http::Method;
+    let io = Err(TransportErrorKind::Io);
+    let empty = |status| Ok((status, Vec::new()));
+    assert_eq!(
+        after_close(Method::GET, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"),
+        empty(200)
+    );
+    assert_eq!(
+        after_close(Method::GET, b"HTTP/1.1 204 No Content\r\n"),
+        empty(204)
+    );
+    assert_eq!(
+        after_close(Method::HEAD, b"HTTP/1.1 200 OK\r\n"),
+        empty(200)
+    );
+    assert_eq!(after_close(Method::GET, b"HTTP/1.1 200 OK\r\n\r\n"), io);
+    assert_eq!(
+        after_close(
+            Method::GET,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        ),
+        io
+    );
 }
 
 /// Past the head libcurl checks the framing itself: a chunked body whose last chunk came and
 /// not the blank line after it is a partial transfer.
 #[test]
 fn a_chunked_body_cut_after_its_last_chunk_is_io() {
-    let (what, reply) = CUT_AFTER_THE_LAST_CHUNK;
-    assert_endings(&ADAPTER, &[(what, http::Method::GET, reply, None)]);
-}
-
-#[cfg(feature = "native-tls")]
-transport_tests! {
-    ADAPTER;
-    plain_http_on_an_https_url_is_tls,
-    tls_server_that_hangs_up_is_not_a_success,
+    let cut = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n";
+    assert_eq!(
+        after_close(http::Method::GET, cut),
+        Err(TransportErrorKind::Io)
+    );
 }
 
 #[cfg(not(feature = "native-tls"))]
-transport_tests! { ADAPTER; https_without_a_tls_feature_fails_cleanly }
+#[test]
+fn https_without_a_tls_feature_fails_cleanly() {
+    let server = Server::fixed(reply("200 OK", &[], b"{}"));
+    let error = transport()
+        .send(get(&format!("https://{}/", server.addr)))
+        .expect_err("no TLS compiled in");
+    assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
+}
+
+#[test]
+fn one_connection_serves_every_request_and_every_clone() {
+    let ok = Server::fixed(reply("200 OK", &[], b"{}"));
+    let not_found = Server::fixed(reply("404 Not Found", &[], b"{\"error\":{}}"));
+    let transport = transport();
+    for server in [&ok, &not_found] {
+        for t in [&transport, &transport.clone(), &transport] {
+            t.send(get(&server.url("/again"))).expect("sent");
+        }
+        assert_eq!(server.accepts(), 1, "one connection for three requests");
+    }
+}
 
 /// A keyed write on the pooled client: the server reads it whole (the card is charged), then
 /// goes away. libcurl sees its reused connection die before the reply, reconnects to send
@@ -161,8 +225,14 @@ fn a_write_libcurl_delivered_then_failed_to_resend_is_not_known_unapplied() {
     });
     let config = Config::from_values(Some("sk_test_1"), Some(&format!("http://{addr}")))
         .expect("a loopback URL");
-    let client = easy_checkout_isahc::with_config(config, Default::default())
-        .with_retry_policy(easy_checkout_tests::fast_retries(2));
+    let client = easy_checkout_isahc::with_config(config, Default::default()).with_retry_policy(
+        RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(20),
+            ..RetryPolicy::default()
+        },
+    );
     client
         .embedded_checkout()
         .retrieve_session("ecs_1")

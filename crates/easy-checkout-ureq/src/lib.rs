@@ -689,7 +689,7 @@ mod tests {
 
     #[test]
     fn a_host_name_is_resolved_and_its_connection_reused() {
-        use easy_checkout_tests::loopback::{Server, reply};
+        use easy_checkout_conformance::loopback::{Server, reply};
         let server = Server::fixed(reply("200 OK", &[], b"hi"));
         let transport = UreqTransport::new();
         let clone = transport.clone();

@@ -1,48 +1,170 @@
-//! What only `UreqTransport` does, over real loopback HTTP, and the TLS tests of the shared
-//! transport suite under this crate's features. The rest of the suite, the same for every
-//! adapter, runs from the workspace's `tests/` (`tests/tests/transport_ureq.rs`).
+//! What only `UreqTransport` does, over real loopback HTTP: beyond the obligations every
+//! transport keeps (`tests/conformance.rs`), what ureq adds, how it reads the end of a reply,
+//! its connection pool, and trusting added roots alone.
 
-use easy_checkout_core::http;
-use easy_checkout_tests::transport_suite::{
-    Adapter, CUT_AFTER_THE_LAST_CHUNK, an_empty_reply_is_judged_by_its_head, assert_endings,
-    bare_get,
-};
-use easy_checkout_tests::{adapter, transport_tests};
-use easy_checkout_ureq::UreqTransport;
+use std::time::{Duration, Instant};
 
-const ADAPTER: Adapter<UreqTransport> = adapter!(easy_checkout_ureq, UreqTransport);
+use easy_checkout_conformance::certs::{Leaf, TestCa};
+use easy_checkout_conformance::loopback::{After, Server, reply};
+use easy_checkout_ureq::easy_checkout_core::{Transport, TransportErrorKind, http};
+use easy_checkout_ureq::{RootCertificates, TransportSettings, UreqTransport};
 
-#[test]
-fn transport_adds_no_headers_of_its_own() {
-    let seen = bare_get(&ADAPTER);
-    // No user-agent, accept, accept-encoding; no content-length on a body-less GET.
-    assert_eq!(seen.header_names(), ["host"]);
+fn get(url: &str) -> http::Request<Vec<u8>> {
+    http::Request::get(url).body(Vec::new()).expect("a request")
 }
 
-/// ureq knows where a response head ends: it tells apart the empty replies isahc cannot
-/// (see that crate's guarantees).
+fn transport() -> UreqTransport {
+    UreqTransport::with_settings(TransportSettings::default().timeout(Duration::from_secs(5)))
+}
+
+/// The outcome of a GET (or `method`) answered with `raw`, then a close: the status and body
+/// of a response, or the kind of the error.
+fn after_close(
+    method: http::Method,
+    raw: &'static [u8],
+) -> Result<(u16, Vec<u8>), TransportErrorKind> {
+    let server = Server::start(move |_, stream| {
+        let _ = stream.write_all(raw);
+        After::Close
+    });
+    let request = http::Request::builder()
+        .method(method)
+        .uri(server.url("/"))
+        .body(Vec::new())
+        .expect("a request");
+    transport()
+        .send(request)
+        .map(|r| (r.status().as_u16(), r.into_body()))
+        .map_err(|e| e.kind())
+}
+
+#[test]
+fn the_transport_adds_no_headers_of_its_own() {
+    let server = Server::fixed(reply("204 No Content", &[], b""));
+    transport().send(get(&server.url("/bare"))).expect("sent");
+    // No user-agent, accept, accept-encoding; no content-length on a body-less GET.
+    assert_eq!(server.request().header_names(), ["host"]);
+}
+
+/// ureq knows where a response head ends: a head cut after it declared no body is `Io`, and a
+/// whole reply with an undeclared empty body is a response (isahc cannot tell these apart).
 #[test]
 fn a_cut_head_is_told_from_a_whole_reply_with_no_body() {
-    an_empty_reply_is_judged_by_its_head(&ADAPTER, true);
+    use http::Method;
+    let io = Err(TransportErrorKind::Io);
+    assert_eq!(
+        after_close(Method::GET, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"),
+        io
+    );
+    assert_eq!(after_close(Method::GET, b"HTTP/1.1 204 No Content\r\n"), io);
+    assert_eq!(after_close(Method::HEAD, b"HTTP/1.1 200 OK\r\n"), io);
+    assert_eq!(
+        after_close(Method::GET, b"HTTP/1.1 200 OK\r\n\r\n"),
+        Ok((200, Vec::new()))
+    );
+    assert_eq!(
+        after_close(
+            Method::GET,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        ),
+        Ok((200, Vec::new()))
+    );
 }
 
 /// ureq's own leniency (`BodyHandler::ended`): a chunked body whose last chunk came, and not
 /// the blank line after it, is whole, the whole body having arrived.
 #[test]
 fn a_chunked_body_cut_after_its_last_chunk_is_whole() {
-    let (what, reply) = CUT_AFTER_THE_LAST_CHUNK;
-    assert_endings(
-        &ADAPTER,
-        &[(what, http::Method::GET, reply, Some((200, b"hello")))],
+    let cut = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n";
+    assert_eq!(
+        after_close(http::Method::GET, cut),
+        Ok((200, b"hello".to_vec()))
     );
 }
 
-#[cfg(any(feature = "rustls", feature = "native-tls"))]
-transport_tests! {
-    ADAPTER;
-    plain_http_on_an_https_url_is_tls,
-    tls_server_that_hangs_up_is_not_a_success,
+/// ureq hands over the response head before any byte of the body: a `Content-Length` over
+/// the cap fails on the head alone.
+#[test]
+fn an_announced_length_over_the_cap_fails_on_the_head_alone() {
+    let server = Server::start(|_, stream| {
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 8388608\r\n\r\n");
+        let _ = stream.flush();
+        std::thread::sleep(Duration::from_secs(3));
+        After::Close
+    });
+    let capped = UreqTransport::with_settings(TransportSettings::default().max_body_bytes(1024));
+    let started = Instant::now();
+    let error = capped
+        .send(get(&server.url("/big")))
+        .expect_err("over the cap");
+    assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge, "{error:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn one_connection_serves_every_request_and_every_clone() {
+    let ok = Server::fixed(reply("200 OK", &[], b"{}"));
+    let not_found = Server::fixed(reply("404 Not Found", &[], b"{\"error\":{}}"));
+    let transport = transport();
+    for server in [&ok, &not_found] {
+        for t in [&transport, &transport.clone(), &transport] {
+            t.send(get(&server.url("/again"))).expect("sent");
+        }
+        assert_eq!(server.accepts(), 1, "one connection for three requests");
+    }
+}
+
+/// ureq can trust the added roots alone, and with neither defaults nor added roots trusts
+/// nothing.
+#[test]
+fn added_roots_alone_are_trusted() {
+    let ca = TestCa::new("test CA");
+    let server = Server::start_tls(ca.serve(Leaf::LOOPBACK), |_, stream| {
+        let _ = stream.write_all(&reply("200 OK", &[], b"{}"));
+        After::KeepAlive
+    });
+    let alone = RootCertificates::default()
+        .add_pem(ca.pem())
+        .expect("parses")
+        .without_defaults();
+    let transport = UreqTransport::with_roots(TransportSettings::default(), alone);
+    transport
+        .send(get(&server.url("/")))
+        .expect("the CA alone is trusted");
+    let none = UreqTransport::with_roots(
+        TransportSettings::default(),
+        RootCertificates::default().without_defaults(),
+    );
+    let error = none
+        .send(get(&server.url("/")))
+        .expect_err("no root at all");
+    assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
+}
+
+#[test]
+fn a_callers_agent_is_named_in_debug() {
+    let transport = UreqTransport::from_agent(
+        ureq::Agent::new_with_defaults(),
+        TransportSettings::default(),
+    );
+    assert!(
+        format!("{transport:?}").contains("agent: Callers"),
+        "{transport:?}"
+    );
+    let own = UreqTransport::with_roots(TransportSettings::default(), RootCertificates::default());
+    assert!(format!("{own:?}").contains("agent: Own"), "{own:?}");
 }
 
 #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-transport_tests! { ADAPTER; https_without_a_tls_feature_fails_cleanly }
+#[test]
+fn https_without_a_tls_feature_fails_cleanly() {
+    let server = Server::fixed(reply("200 OK", &[], b"{}"));
+    let error = transport()
+        .send(get(&format!("https://{}/", server.addr)))
+        .expect_err("no TLS compiled in");
+    assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
+}

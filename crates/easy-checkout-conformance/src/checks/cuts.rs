@@ -1,0 +1,268 @@
+//! Replies cut short are `Io`, wherever the connection closed; whole replies followed by a
+//! close are responses; bytes that are not HTTP are `Io`.
+
+use std::thread;
+use std::time::Duration;
+
+use easy_checkout_core::{TransportErrorKind, http};
+
+use super::{Cx, describe_error, get};
+use crate::cx::Under;
+use crate::loopback::{After, Server};
+
+/// What a transport must make of a reply followed by a close: a response with this status
+/// and body, or, for `None`, an `Io` error.
+type Outcome = Option<(u16, &'static [u8])>;
+
+/// Sends a request with `method` to a server that answers it with the raw bytes of `reply`
+/// and closes the connection, and checks that `transport` makes `outcome` of it.
+fn reply_then_close(
+    transport: &Under,
+    what: &str,
+    method: http::Method,
+    reply: &'static [u8],
+    outcome: Outcome,
+) {
+    let server = Server::start(move |_, stream| {
+        let _ = stream.write_all(reply);
+        After::Close
+    });
+    let request = http::Request::builder()
+        .method(method.clone())
+        .uri(server.url("/cut"))
+        .body(Vec::new())
+        .expect("request");
+    let what = format!(
+        "{what} (a {method}, answered {:?})",
+        String::from_utf8_lossy(reply)
+    );
+    match (transport.send(request), outcome) {
+        (Ok(response), Some((status, body))) => {
+            assert_eq!(response.status(), status, "{what}");
+            assert!(
+                response.body() == body,
+                "{what}: the body came back as {:?}",
+                String::from_utf8_lossy(response.body())
+            );
+        }
+        (Ok(response), None) => panic!(
+            "{what}: taken for a {} response ({} bytes of body)",
+            response.status().as_u16(),
+            response.body().len()
+        ),
+        (Err(error), Some(_)) => {
+            panic!(
+                "{what}: not taken for a response: {}",
+                describe_error(&error)
+            )
+        }
+        (Err(error), None) => assert!(
+            error.kind() == TransportErrorKind::Io,
+            "{what}: expected an Io error, got {}",
+            describe_error(&error)
+        ),
+    }
+}
+
+/// Each `(what, reply)` is a reply cut short: a GET answered with it, then a close, must fail
+/// with `Io`, never come back as a response.
+fn cuts_are_io(cx: &Cx, cuts: &[(&str, &'static [u8])]) {
+    let transport = cx.fast();
+    for &(what, cut) in cuts {
+        reply_then_close(
+            &transport,
+            &format!("cut {what}"),
+            http::Method::GET,
+            cut,
+            None,
+        );
+    }
+}
+
+/// A head up to its blank line, announcing a chunked body.
+macro_rules! chunked_head {
+    () => {
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    };
+}
+
+pub(crate) fn a_reply_cut_in_its_head_is_io(cx: &Cx) {
+    cuts_are_io(
+        cx,
+        &[
+            ("before any byte", b""),
+            ("after an interim 100", b"HTTP/1.1 100 Continue\r\n\r\n"),
+            ("after one byte", b"H"),
+            ("inside the code", b"HTTP/1.1 20"),
+            ("before the status line's end", b"HTTP/1.1 200 OK"),
+            ("between CR and LF", b"HTTP/1.1 200 OK\r"),
+            ("after the status line", b"HTTP/1.1 200 OK\r\n"),
+            (
+                "after a header",
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n",
+            ),
+            ("inside a header name", b"HTTP/1.1 200 OK\r\nContent-Ty"),
+            (
+                "inside a header value",
+                b"HTTP/1.1 200 OK\r\nContent-Type: appl",
+            ),
+            (
+                "inside the blank line",
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r",
+            ),
+            (
+                "after a length",
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n",
+            ),
+            (
+                "after the chunked header",
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n",
+            ),
+            (
+                "in the head of an error status",
+                b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\n",
+            ),
+            (
+                "in the head of a redirect",
+                b"HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\n",
+            ),
+            (
+                "in the head of an interim 100",
+                b"HTTP/1.1 100 Continue\r\n",
+            ),
+            (
+                "in the final head after an interim 100",
+                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n",
+            ),
+        ],
+    );
+}
+
+pub(crate) fn a_reply_cut_in_its_body_is_io(cx: &Cx) {
+    cuts_are_io(
+        cx,
+        &[
+            (
+                "before a sized body",
+                b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n",
+            ),
+            (
+                "inside a sized body",
+                b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"data\":",
+            ),
+            (
+                "one byte short",
+                b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n{\"data\":{}}",
+            ),
+            ("before the first chunk", chunked_head!().as_bytes()),
+            (
+                "inside a chunk-size line",
+                concat!(chunked_head!(), "5").as_bytes(),
+            ),
+            (
+                "inside a chunk",
+                concat!(chunked_head!(), "5\r\nhel").as_bytes(),
+            ),
+            (
+                "before a chunk's line end",
+                concat!(chunked_head!(), "5\r\nhello").as_bytes(),
+            ),
+            (
+                "after a chunk",
+                concat!(chunked_head!(), "5\r\nhello\r\n").as_bytes(),
+            ),
+            (
+                "inside the last chunk's line",
+                concat!(chunked_head!(), "5\r\nhello\r\n0").as_bytes(),
+            ),
+        ],
+    );
+}
+
+pub(crate) fn a_whole_reply_then_a_close_is_a_response(cx: &Cx) {
+    const GET: http::Method = http::Method::GET;
+    let transport = cx.fast();
+    let endings: [(&str, http::Method, &'static [u8], Outcome); 8] = [
+        (
+            "a body ended by the close",
+            GET,
+            b"HTTP/1.1 200 OK\r\n\r\n{\"data\":{}}",
+            Some((200, b"{\"data\":{}}")),
+        ),
+        (
+            "a body ended by an announced close",
+            GET,
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n[1]",
+            Some((200, b"[1]")),
+        ),
+        (
+            "HTTP/1.0",
+            GET,
+            b"HTTP/1.0 200 OK\r\n\r\n{}",
+            Some((200, b"{}")),
+        ),
+        (
+            "an error ended by the close",
+            GET,
+            b"HTTP/1.1 500 Internal Server Error\r\n\r\noops",
+            Some((500, b"oops")),
+        ),
+        (
+            "a 204",
+            GET,
+            b"HTTP/1.1 204 No Content\r\n\r\n",
+            Some((204, b"")),
+        ),
+        (
+            "a 304",
+            GET,
+            b"HTTP/1.1 304 Not Modified\r\n\r\n",
+            Some((304, b"")),
+        ),
+        (
+            "an empty body of length 0",
+            GET,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+            Some((200, b"")),
+        ),
+        (
+            "a reply to a HEAD, with a length",
+            http::Method::HEAD,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n",
+            Some((200, b"")),
+        ),
+    ];
+    for (what, method, reply, outcome) in endings {
+        reply_then_close(&transport, what, method, reply, outcome);
+    }
+
+    // Read to the close, not to the first read: the body comes in two writes.
+    let server = Server::start(|_, stream| {
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\n\r\n{\"data\":");
+        let _ = stream.flush();
+        thread::sleep(Duration::from_millis(50));
+        let _ = stream.write_all(b"{}}");
+        After::Close
+    });
+    let response = super::expect_response(
+        transport.send(get(&server.url("/slow"))),
+        "a body ended by the close, in two writes",
+    );
+    assert_eq!(
+        response.body(),
+        b"{\"data\":{}}",
+        "a body ended by the close, in two writes"
+    );
+}
+
+pub(crate) fn a_reply_that_is_not_http_is_io(cx: &Cx) {
+    let server = Server::start(|_, stream| {
+        let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
+        After::Close
+    });
+    let error = super::expect_error(
+        cx.fast().send(get(&server.url("/garbage"))),
+        "an SSH banner",
+    );
+    super::expect_kind(&error, TransportErrorKind::Io, "an SSH banner");
+}

@@ -1,0 +1,102 @@
+//! Requests that may not be resent (`may_resend` is false: a keyless write) go out once, and
+//! never on a kept-alive connection the server may be closing.
+
+use std::thread;
+
+use easy_checkout_core::TransportErrorKind;
+
+use super::{
+    Cx, RESEND_WINDOW, describe, describe_error, expect_error, expect_kind, expect_response, get,
+    keyless_post,
+};
+use crate::loopback::{After, Server, reply};
+
+pub(crate) fn a_request_that_may_not_be_resent_goes_out_once(cx: &Cx) {
+    // Marked as the core marks a keyless confirm, and unmarked as a middleware that rebuilt
+    // the request would leave it: neither goes out twice.
+    for marked in [true, false] {
+        // Replies to the GET and keeps the connection; reads the POST, then closes without a
+        // byte of reply: a connection that died under the request.
+        let server = Server::start(|seen, stream| {
+            if seen.method() == "GET" {
+                let _ = stream.write_all(&reply("204 No Content", &[], b""));
+                After::KeepAlive
+            } else {
+                After::Close
+            }
+        });
+        let transport = cx.fast();
+        expect_response(transport.send(get(&server.url("/warm"))), "the GET");
+        let what = format!(
+            "a keyless POST ({}) whose connection closed before any reply",
+            if marked {
+                "marked NoResend"
+            } else {
+                "unmarked, without an Idempotency-Key"
+            }
+        );
+        let error = expect_error(
+            transport.send(keyless_post(
+                &server.url("/embedded-checkout/confirm"),
+                marked,
+            )),
+            &what,
+        );
+        expect_kind(&error, TransportErrorKind::Io, &what);
+        // A resend, had there been one, has arrived by now.
+        thread::sleep(RESEND_WINDOW);
+        let posts: Vec<_> = server
+            .take_requests()
+            .into_iter()
+            .filter(|r| r.method() == "POST")
+            .collect();
+        assert!(
+            posts.len() == 1,
+            "{what}: the server read it {} times (connections {:?}); the transport returned {}",
+            posts.len(),
+            posts.iter().map(|r| r.connection).collect::<Vec<_>>(),
+            describe_error(&error)
+        );
+    }
+}
+
+pub(crate) fn a_request_that_may_not_be_resent_never_takes_a_pooled_connection(cx: &Cx) {
+    for marked in [true, false] {
+        // The first connection answers one request and is then closed by the server as soon
+        // as another request arrives on it: the server's idle timeout striking just as the
+        // request left. Every other connection is answered.
+        let server = Server::start(|seen, stream| {
+            if seen.connection == 0 && seen.method() == "POST" {
+                return After::Close;
+            }
+            let _ = stream.write_all(&reply("200 OK", &[], b"{}"));
+            After::KeepAlive
+        });
+        let transport = cx.fast();
+        expect_response(transport.send(get(&server.url("/warm"))), "the GET");
+        let what = format!(
+            "a keyless POST ({}) after a GET left a kept-alive connection",
+            if marked {
+                "marked NoResend"
+            } else {
+                "unmarked, without an Idempotency-Key"
+            }
+        );
+        let outcome = transport.send(keyless_post(
+            &server.url("/embedded-checkout/confirm"),
+            marked,
+        ));
+        let posts: Vec<_> = server
+            .take_requests()
+            .into_iter()
+            .filter(|r| r.method() == "POST")
+            .collect();
+        let on_pooled = posts.iter().any(|r| r.connection == 0);
+        assert!(
+            !on_pooled,
+            "{what}: it went out on the kept-alive connection, which the server was closing; the transport returned {}",
+            describe(&outcome)
+        );
+        expect_response(outcome, &what);
+    }
+}

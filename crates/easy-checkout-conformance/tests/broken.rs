@@ -1,0 +1,264 @@
+//! The kit can fail, and fails precisely: a correct transport (`easy-checkout-reqwest`'s)
+//! made wrong on purpose fails exactly the check of each rule it breaks, and nothing else.
+//! The three violations are the ones the kit was written against: following redirects,
+//! ignoring the total timeout, reporting timeouts as `Io`. A transport that panics, or hangs,
+//! fails the check it did that in, and the other checks still run.
+
+use std::time::Duration;
+
+use easy_checkout_conformance::{Kit, Outcome, Report};
+use easy_checkout_core::{
+    AsyncTransport, RootCertificates, TransportError, TransportErrorKind, TransportSettings, http,
+};
+use easy_checkout_reqwest::ReqwestTransport;
+
+/// The rules a [`Broken`] transport breaks.
+#[derive(Clone, Copy, Default)]
+struct Breaks {
+    /// Follows a 3xx's `Location`, sending the same request (API key included) there.
+    follows_redirects: bool,
+    /// Builds its client with no total timeout (an hour).
+    ignores_the_total_timeout: bool,
+    /// Reports every timeout as `Io`.
+    reports_timeouts_as_io: bool,
+    /// Panics on a DELETE.
+    panics_on_delete: bool,
+    /// Never answers a DELETE.
+    hangs_on_delete: bool,
+}
+
+/// `easy-checkout-reqwest`'s transport, breaking `breaks`.
+struct Broken {
+    inner: ReqwestTransport,
+    breaks: Breaks,
+}
+
+impl Broken {
+    fn new(settings: TransportSettings, roots: Option<RootCertificates>, breaks: Breaks) -> Self {
+        let settings = if breaks.ignores_the_total_timeout {
+            settings.timeout(Duration::from_secs(3600))
+        } else {
+            settings
+        };
+        Self {
+            inner: ReqwestTransport::with_roots(settings, roots.unwrap_or_default()),
+            breaks,
+        }
+    }
+}
+
+/// A copy of `request` (method, URI, headers, body) sent to `uri`.
+fn copy_to(request: &http::Request<Vec<u8>>, uri: http::Uri) -> http::Request<Vec<u8>> {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = uri;
+    *copy.headers_mut() = request.headers().clone();
+    copy
+}
+
+impl AsyncTransport for Broken {
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        if request.method() == http::Method::DELETE {
+            assert!(!self.breaks.panics_on_delete, "a DELETE? never heard of it");
+            if self.breaks.hangs_on_delete {
+                std::future::pending::<()>().await;
+            }
+        }
+        let again = copy_to(&request, request.uri().clone());
+        let mut outcome = self.inner.send(request).await;
+        if let Ok(response) = &outcome {
+            let location = response.headers().get("location");
+            let target = location.and_then(|l| l.to_str().ok()?.parse::<http::Uri>().ok());
+            if self.breaks.follows_redirects && response.status().is_redirection() {
+                if let Some(target) = target {
+                    outcome = self.inner.send(copy_to(&again, target)).await;
+                }
+            }
+        }
+        outcome.map_err(|e| {
+            if self.breaks.reports_timeouts_as_io && e.kind() == TransportErrorKind::Timeout {
+                let io = TransportError::new(TransportErrorKind::Io, e.to_string());
+                if e.certainly_not_sent() {
+                    io.not_sent()
+                } else {
+                    io.maybe_sent()
+                }
+            } else {
+                e
+            }
+        })
+    }
+}
+
+/// The kit's report over a transport breaking `breaks`.
+fn report(kit: Kit, breaks: Breaks) -> Report {
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    kit.run_async(
+        move |settings, roots| Broken::new(settings, roots, breaks),
+        move |send| runtime.block_on(send),
+    )
+}
+
+/// What `check` saw, in a report where it failed.
+fn seen(report: &Report, check: &str) -> String {
+    match report.outcome(check) {
+        Some(Outcome::Failed(seen)) => seen.clone(),
+        _ => panic!("{check} did not fail:\n{report}"),
+    }
+}
+
+#[test]
+fn a_correct_transport_passes() {
+    report(Kit::new(), Breaks::default()).assert_passed();
+}
+
+#[test]
+fn following_redirects_fails_exactly_its_check() {
+    let breaks = Breaks {
+        follows_redirects: true,
+        ..Breaks::default()
+    };
+    let report = report(Kit::new(), breaks);
+    assert_eq!(report.failed(), ["redirects_are_not_followed"], "{report}");
+    let seen = seen(&report, "redirects_are_not_followed");
+    assert!(
+        seen.contains("followed the redirect of GET")
+            && seen.contains("x-easy-api-key: sk_test_secret"),
+        "{seen}"
+    );
+}
+
+#[test]
+fn ignoring_the_total_timeout_fails_exactly_its_check() {
+    let breaks = Breaks {
+        ignores_the_total_timeout: true,
+        ..Breaks::default()
+    };
+    let report = report(Kit::new(), breaks);
+    assert_eq!(
+        report.failed(),
+        ["the_total_timeout_bounds_every_request"],
+        "{report}"
+    );
+}
+
+#[test]
+fn reporting_timeouts_as_io_fails_exactly_its_check() {
+    let breaks = Breaks {
+        reports_timeouts_as_io: true,
+        ..Breaks::default()
+    };
+    let report = report(Kit::new(), breaks);
+    assert_eq!(
+        report.failed(),
+        ["timeouts_are_reported_as_timeout"],
+        "{report}"
+    );
+    let seen = seen(&report, "timeouts_are_reported_as_timeout");
+    assert!(
+        seen.contains("expected a Timeout error, got a Io error"),
+        "{seen}"
+    );
+}
+
+/// The broken transport the kit was written against: one named check per violation.
+#[test]
+fn all_three_violations_fail_one_check_each() {
+    let breaks = Breaks {
+        follows_redirects: true,
+        ignores_the_total_timeout: true,
+        reports_timeouts_as_io: true,
+        ..Breaks::default()
+    };
+    let report = report(Kit::new(), breaks);
+    assert_eq!(
+        report.failed(),
+        [
+            "redirects_are_not_followed",
+            "the_total_timeout_bounds_every_request",
+            "timeouts_are_reported_as_timeout",
+        ],
+        "{report}"
+    );
+    let text = report.to_string();
+    assert!(
+        text.starts_with("conformance kit: 29 checks: 26 passed, 3 failed, 0 skipped"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL redirects_are_not_followed\n       obligation: follow no redirect"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_panic_fails_its_check_with_the_message_and_the_rest_run() {
+    let breaks = Breaks {
+        panics_on_delete: true,
+        ..Breaks::default()
+    };
+    let report = report(Kit::new(), breaks);
+    assert_eq!(
+        report.failed(),
+        ["empty_bodies_follow_the_method"],
+        "{report}"
+    );
+    let seen = seen(&report, "empty_bodies_follow_the_method");
+    assert!(
+        seen.starts_with("the transport panicked sending DELETE http://127.0.0.1:")
+            && seen.ends_with(": a DELETE? never heard of it"),
+        "{seen}"
+    );
+}
+
+#[test]
+fn a_hang_fails_its_check_within_the_bound_and_the_rest_run() {
+    let breaks = Breaks {
+        hangs_on_delete: true,
+        ..Breaks::default()
+    };
+    let report = report(Kit::new().time_bound(Duration::from_secs(8)), breaks);
+    assert_eq!(
+        report.failed(),
+        ["empty_bodies_follow_the_method"],
+        "{report}"
+    );
+    let seen = seen(&report, "empty_bodies_follow_the_method");
+    assert!(
+        seen.starts_with(
+            "did not finish within 8s: the transport hung (last step: sending DELETE http://127.0.0.1:"
+        ),
+        "{seen}"
+    );
+}
+
+#[test]
+fn a_skip_is_reported_with_its_reason() {
+    let report = report(
+        Kit::new().skip("redirects_are_not_followed", "not today"),
+        Breaks {
+            follows_redirects: true,
+            ..Breaks::default()
+        },
+    );
+    assert!(report.passed(), "{report}");
+    assert_eq!(
+        report.skipped(),
+        [("redirects_are_not_followed", "not today")]
+    );
+    assert!(
+        report
+            .to_string()
+            .contains("\n  SKIP redirects_are_not_followed (not today)"),
+        "{report}"
+    );
+}
+
+#[test]
+#[should_panic(expected = "`redirects_are_followed` is not a check of the conformance kit")]
+fn a_skip_of_no_check_is_refused() {
+    let _ = Kit::new().skip("redirects_are_followed", "a typo");
+}

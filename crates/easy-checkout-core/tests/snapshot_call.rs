@@ -1,0 +1,128 @@
+//! `snapshot::render_call`: the first request a client sends, as on the wire. A write without
+//! a key of the caller's gets the key the call generates (the header present, the value
+//! masked); every other request renders as `snapshot::render` renders the built one.
+
+use easy_checkout_core::ops::{
+    Confirm, CreateSession, GetConfig, LineItem, PaymentMethod, UpdateConfig,
+};
+use easy_checkout_core::{
+    Client, ClientSecret, Config, Operation, RetryPolicy, Runtime, TransportError, http, snapshot,
+};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+const KEY: &str = "sk_test_snapshot_key_123";
+const SECRET: &str = "ecs_secret_snapshot_xyz";
+
+fn sandbox() -> Config {
+    Config::new(KEY.parse().unwrap())
+}
+
+/// The call's first request, rendered, with the default retries; checked free of secrets.
+fn sent<O: Operation>(op: &O) -> String {
+    let text = snapshot::render_call(&sandbox(), op, RetryPolicy::default()).unwrap();
+    assert!(!text.contains(KEY), "API key leaked into snapshot:\n{text}");
+    assert!(
+        !text.contains(SECRET),
+        "client secret leaked into snapshot:\n{text}"
+    );
+    text
+}
+
+/// What `snapshot::render` prints for the built request.
+fn built<O: Operation>(op: &O) -> String {
+    snapshot::render(&sandbox().build(op).unwrap())
+}
+
+fn create() -> CreateSession {
+    CreateSession::new(
+        vec![LineItem::new("price_abc", 1)],
+        "https://example.com/checkout/return",
+    )
+}
+
+#[test]
+fn create_session_goes_out_with_a_generated_key() {
+    insta::assert_snapshot!(sent(&create()));
+}
+
+#[test]
+fn update_config_goes_out_with_a_generated_key() {
+    insta::assert_snapshot!(sent(&UpdateConfig::new(["https://shop.example"])));
+}
+
+/// Time and randomness that never change: no sleep, the same draws.
+struct Still;
+
+impl Runtime for Still {
+    fn now(&self) -> SystemTime {
+        SystemTime::UNIX_EPOCH
+    }
+    fn monotonic(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn sleep(&self, _: Duration) {}
+    fn random_u64(&self) -> u64 {
+        0x5eed
+    }
+}
+
+#[test]
+fn the_rendering_is_what_the_client_sends() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    // A test double: it records what the client sends and answers a created session.
+    let transport =
+        move |request: http::Request<Vec<u8>>| -> Result<http::Response<Vec<u8>>, TransportError> {
+            record.lock().unwrap().push(request);
+            Ok(http::Response::new(br#"{"data":{"id":"ecs_1"}}"#.to_vec()))
+        };
+    let client = Client::with_runtime(transport, sandbox(), Still);
+    client
+        .embedded_checkout()
+        .create_session(&create())
+        .unwrap();
+    let mut first = seen.lock().unwrap().remove(0);
+    let key = first
+        .headers_mut()
+        .get_mut("idempotency-key")
+        .expect("a generated key went out");
+    assert!(key.len() > 10, "{key:?}");
+    *key = http::HeaderValue::from_static("[generated]");
+    assert_eq!(snapshot::render(&first), sent(&create()));
+}
+
+#[test]
+fn a_key_of_yours_goes_out_as_it_is() {
+    let op = create().with_idempotency_key("cart-42").unwrap();
+    assert_eq!(sent(&op), built(&op));
+    assert!(sent(&op).contains("\nidempotency-key: cart-42\n"));
+}
+
+#[test]
+fn what_gets_no_generated_key_renders_as_built() {
+    let keyless = Confirm::new(
+        ClientSecret::new(SECRET).unwrap(),
+        PaymentMethod::card("tok_1"),
+    );
+    assert_eq!(
+        sent(&keyless),
+        built(&keyless),
+        "a keyless confirm is never retried"
+    );
+    assert_eq!(sent(&GetConfig), built(&GetConfig));
+    let no_retries = snapshot::render_call(&sandbox(), &create(), RetryPolicy::never()).unwrap();
+    assert_eq!(
+        no_retries,
+        built(&create()),
+        "with retries off, no key is generated"
+    );
+}
+
+#[test]
+fn invalid_input_fails_as_the_call_would() {
+    let keyless_client = Config::from_values(None, None).unwrap();
+    let error = snapshot::render_call(&keyless_client, &create(), RetryPolicy::default())
+        .expect_err("create needs the API key");
+    assert_eq!(error.kind(), easy_checkout_core::ErrorKind::InvalidInput);
+}

@@ -1,0 +1,645 @@
+//! The [reqwest](https://docs.rs/reqwest) transport for the Easy Embedded Checkout SDK: the
+//! async client, on tokio.
+//!
+//! [`ReqwestTransport`] implements [`easy_checkout_core::AsyncTransport`] over reqwest's
+//! async client; the functions of this crate build a ready [`Client`] (an
+//! [`AsyncClient`] that sleeps with [`TokioSleep`]) in one
+//! line. Everything else (operations, errors, retries, polling, webhooks) is the core's,
+//! re-exported as [`easy_checkout_core`].
+//!
+//! # Quickstart
+//!
+//! ```no_run
+//! use easy_checkout_reqwest::easy_checkout_core::ops::{CreateSession, LineItem};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // `sk_test_…` keys go to the sandbox, every other key to production.
+//! let client = easy_checkout_reqwest::from_key("sk_test_123")?;
+//!
+//! let params = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://shop.example/return")
+//!     .with_idempotency_key("cart-42")?;
+//! let session = client.embedded_checkout().create_session(&params).await?;
+//! // Hand `session.client_secret` to the browser.
+//! # Ok(()) }
+//! ```
+//!
+//! Share one client between tasks (calls take `&self`; wrap it in an `Arc` to move it into
+//! spawned tasks or an axum state). Constructors do no IO and start nothing: the reqwest
+//! clients are built on the first request, which must run inside a tokio runtime with its
+//! IO and time drivers (`#[tokio::main]` and axum's are).
+//!
+//! The crate's `examples/axum_checkout.rs` is a merchant's server on axum: an endpoint that
+//! mints a session, a return page that checks it, and a webhook endpoint that fulfils each
+//! order once.
+//!
+//! # Blocking calls inside async code
+//!
+//! Do not call the blocking client (`easy-checkout-ureq`, `easy-checkout-isahc`) from an async
+//! handler. Each call blocks the runtime thread it runs on for as long as Easy takes to answer
+//! (up to the 80 s timeout, retries and their backoff on top), and every other task on that
+//! thread waits with it. Nothing fails: the server only stops answering.
+//!
+//! Measured with this crate's `examples/blocking_in_async.rs` (`cargo run --release -p
+//! easy-checkout-reqwest --example blocking_in_async`): on axum with 2 worker threads, while
+//! two handlers each waited on a blocking call to a fake that answered after 2 s, an unrelated
+//! `GET /health` took 1.70 s instead of 0.2 ms; with the call in `spawn_blocking` 0.6 ms, and
+//! over this crate's client 0.7 ms. On a current-thread runtime one blocking call is enough to
+//! stall the server. Use this crate's client, or move each blocking call off the runtime with
+//! `tokio::task::spawn_blocking`.
+//!
+//! # What the transport guarantees
+//!
+//! The obligations of [`AsyncTransport`], each checked by the conformance kit
+//! (`easy-checkout-conformance`, which this crate's `tests/conformance.rs` runs):
+//!
+//! - The request goes out as built: method, URI, headers and body. reqwest adds `Host`,
+//!   `Content-Length` for a body, and `Accept: */*` to a request without an `Accept` (the
+//!   core puts `Accept: application/json` on every request). An empty body goes out as
+//!   `Content-Length: 0` on a method that takes one (POST, PUT, PATCH) and as no body at all
+//!   on the others. reqwest parses the URI into a `url::Url`, which would rewrite a path with
+//!   dot segments: a request whose path or query would not go out byte for byte is refused
+//!   before sending (`Other`, not sent).
+//! - Every status comes back as a response with its whole body; redirects are never followed
+//!   (the 3xx comes back), so the API key never travels to another host.
+//! - [`TransportSettings`] are applied: the connect timeout, the total timeout (connect to
+//!   last body byte; a timeout under a millisecond is a very short one, not none), and the
+//!   body cap, enforced while streaming and before reading any byte of a body whose
+//!   `Content-Length` is over it.
+//! - HTTP/1.1; keep-alive connections are pooled and reused (clones of a transport share the
+//!   pool).
+//! - Proxies come from the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, read when the
+//!   clients are built) for `https://` requests only: an `http://` request (the core allows
+//!   it only to a loopback host) never goes through a proxy, which would see the API key in
+//!   clear text.
+//! - A request is sent once, and a request that must not be sent twice
+//!   ([`may_resend`] is false: a keyless
+//!   `confirm`) never goes out on a reused connection: it gets a connection of its own,
+//!   closed after it. A kept-alive connection may be closing at the server's idle timeout
+//!   just as a request leaves on it; a read or a keyed write that meets that race is retried
+//!   safely by the core, a keyless write could only fail as "maybe sent". reqwest's own retry
+//!   layer is off (`retry::never()`), and the pooled hyper-util client below it retries only a
+//!   request hyper never started to write ([`ReqwestTransport::send`] has the code read).
+//! - A reply cut anywhere (status line, headers, a body with a `Content-Length` or chunked) is
+//!   an [`Io`](TransportErrorKind::Io) error, never a response and never a decode error.
+//!
+//! # TLS and the crypto provider
+//!
+//! TLS is rustls, verifying servers against Mozilla's roots compiled in (`webpki-roots`: no
+//! file or system store is read) plus the roots you add ([`ReqwestTransport::with_roots`],
+//! or with [`RootCertificates::without_defaults`] yours alone):
+//!
+//! ```no_run
+//! use easy_checkout_reqwest::{ReqwestTransport, RootCertificates, TransportSettings};
+//!
+//! let pem = std::fs::read("private-ca.pem")?;
+//! let roots = RootCertificates::default().add_pem(pem)?; // checked now
+//! let transport = ReqwestTransport::with_roots(TransportSettings::default(), roots);
+//! let config = easy_checkout_reqwest::easy_checkout_core::Config::new("sk_live_123".parse()?);
+//! let client = easy_checkout_reqwest::with_transport(config, transport);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! rustls needs a crypto provider. reqwest's own `rustls` feature brings aws-lc-rs, a large C
+//! build (and cmake or NASM on some platforms). This crate turns that off and chooses:
+//!
+//! - feature `ring` (default): the `ring` provider, the one `easy-checkout-ureq` uses; it
+//!   builds a little C and assembly with the system's C compiler, nothing else;
+//! - without it (`default-features = false`): no provider is compiled in by this crate, and the
+//!   transport uses the process-wide default, which your program installs before its first
+//!   request (`rustls::crypto::aws_lc_rs::default_provider().install_default()`, or a
+//!   pure-Rust provider where no C compiler is allowed). Without one, every request fails with
+//!   an [`Other`](TransportErrorKind::Other) error that says so, sending nothing.
+//!
+//! Features add up across a build: this crate turns on reqwest's `rustls-no-provider`. A
+//! program that also builds reqwest clients of its own without choosing a TLS feature for
+//! them (`reqwest = { default-features = false }`) gets rustls in those too, and reqwest then
+//! panics building one unless a process-wide default provider is installed: install one at
+//! start (`rustls::crypto::ring::default_provider().install_default()`). With reqwest's
+//! defaults (aws-lc-rs) or `native-tls` on, nothing changes for them.
+//!
+//! # A caller's reqwest configuration
+//!
+//! [`ReqwestTransport::from_client_builder`] builds the transport's clients from your
+//! `reqwest::ClientBuilder` (your TLS settings, roots, resolver, local address, default
+//! headers), and sets the SDK's rules on top: no redirect (`redirect::Policy::none()`), no
+//! retry of reqwest's own, the [`TransportSettings`] timeouts and body cap, no decompression,
+//! no proxy at all for `http://` requests (yours stay for `https://`), and a client that
+//! keeps no connection for requests that must not be sent twice.
+//!
+//! There is no `from_client(reqwest::Client)`: a built reqwest client's redirect policy,
+//! proxies and connection pool cannot be read or changed per request, so the SDK could not
+//! keep its rules over one (a client that follows redirects would carry the API key to
+//! another host). That is why it takes the builder, as a function it calls once per client.
+//! Not enforced, because only the builder decides them: its default headers are added to
+//! requests that lack them, its cookie store is used, its connector layers run.
+//!
+//! # Logging
+//!
+//! reqwest and hyper log through [`log`](https://docs.rs/log) and
+//! [`tracing`](https://docs.rs/tracing) at `trace` level without request headers; the SDK logs
+//! nothing unless you ask for it (the core's `tracing` feature).
+//!
+//! # Errors
+//!
+//! Transport failures are [`TransportError`]s with the reqwest error as their `source`:
+//!
+//! | what failed | kind | [`certainly_not_sent`](TransportError::certainly_not_sent) |
+//! |---|---|---|
+//! | connecting: refused, unreachable, DNS (reqwest's `is_connect`) | `Connect` | yes |
+//! | the connect timeout | `Timeout` | yes |
+//! | the TLS handshake (a rustls error while connecting) | `Tls` | yes |
+//! | the total timeout | `Timeout` | no: it may strike after the request went out |
+//! | a cut or reset connection, a reply that is not HTTP | `Io` | no |
+//! | reading the body: cut, reset | `Io` | no |
+//! | a body over [`TransportSettings::max_body_bytes`] | `BodyTooLarge` | no |
+//! | a request reqwest refuses to build, a path it would rewrite, no crypto provider | `Other` | yes |
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use easy_checkout_core::http::{self, header};
+use easy_checkout_core::ops::{bypasses_proxy, may_resend, method_takes_body};
+use easy_checkout_core::{
+    Adapter, AsyncClient, AsyncTransport, Config, Error, Sleep, TransportError, TransportErrorKind,
+};
+
+pub use easy_checkout_core;
+pub use easy_checkout_core::{RootCertificates, TransportSettings};
+
+/// The async Easy client over reqwest, sleeping on tokio.
+pub type Client = AsyncClient<ReqwestTransport, TokioSleep>;
+
+/// The name appended to the SDK's user agent (`easy-checkout-rust/0.1.0 reqwest`).
+pub const USER_AGENT_SUFFIX: &str = "reqwest";
+
+/// How the async client waits between retries and polls: `tokio::time::sleep`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioSleep;
+
+impl Sleep for TokioSleep {
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(duration)
+    }
+}
+
+/// An [`AsyncTransport`] over reqwest's async client, on tokio.
+///
+/// Cheap to clone: clones share the clients and their connection pools. The clients are
+/// built on the first request (inside the tokio runtime that request runs on), not by the
+/// constructors, which do no IO.
+///
+/// ```
+/// use easy_checkout_reqwest::{ReqwestTransport, TransportSettings};
+///
+/// let transport = ReqwestTransport::with_settings(TransportSettings::default().max_body_bytes(64 * 1024));
+/// assert_eq!(transport.settings().max_body_bytes, 64 * 1024);
+/// ```
+#[derive(Clone)]
+pub struct ReqwestTransport {
+    settings: TransportSettings,
+    clients: Arc<Lazy>,
+}
+
+/// The reqwest clients, built on the first request.
+struct Lazy {
+    source: Source,
+    built: OnceLock<Result<Clients, String>>,
+}
+
+/// What the clients are built from.
+enum Source {
+    /// The transport's own configuration: these roots, Mozilla's and the added ones.
+    Own(RootCertificates),
+    /// A caller's builder, called once per client.
+    Callers(Box<dyn Fn() -> reqwest::ClientBuilder + Send + Sync>),
+}
+
+/// One client per route: `http://` requests bypass every proxy; `https://` ones use the
+/// configured (or environment's) proxies. Each has a pooled client, and one that keeps no
+/// connection for requests that must not be sent twice.
+struct Clients {
+    direct: Route,
+    proxied: Route,
+}
+
+struct Route {
+    pooled: reqwest::Client,
+    fresh: reqwest::Client,
+}
+
+impl ReqwestTransport {
+    /// A transport with [`TransportSettings::default()`] and the default roots.
+    pub fn new() -> Self {
+        Self::with_settings(TransportSettings::default())
+    }
+
+    /// A transport applying `settings`, trusting Mozilla's roots. Does no IO.
+    pub fn with_settings(settings: TransportSettings) -> Self {
+        Self::with_roots(settings, RootCertificates::default())
+    }
+
+    /// A transport applying `settings`, trusting `roots`: Mozilla's plus the added ones, or
+    /// the added ones alone ([`RootCertificates::without_defaults`]). Does no IO.
+    pub fn with_roots(settings: TransportSettings, roots: RootCertificates) -> Self {
+        Self::lazy(settings, Source::Own(roots))
+    }
+
+    /// A transport whose clients `make` builds, with the SDK's rules set on top of each (see
+    /// the crate docs, "A caller's reqwest configuration"). `make` is called four times, on
+    /// the first request: a pooled client and one that keeps no connection, each for
+    /// `https://` requests as configured and for `http://` requests without any proxy. Does
+    /// no IO.
+    ///
+    /// TLS is the builder's. reqwest is built here without a crypto provider of its own, so a
+    /// builder that does not hand it a configured TLS backend needs the process-wide default
+    /// provider installed (`rustls::crypto::ring::default_provider().install_default()`);
+    /// without one, requests fail with an [`Other`](TransportErrorKind::Other) error that says
+    /// so, sending nothing.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use easy_checkout_reqwest::{ReqwestTransport, TransportSettings};
+    ///
+    /// let transport = ReqwestTransport::from_client_builder(
+    ///     || reqwest::Client::builder().local_address(std::net::IpAddr::from([10, 0, 0, 7])),
+    ///     TransportSettings::default().timeout(Duration::from_secs(20)),
+    /// );
+    /// ```
+    pub fn from_client_builder(
+        make: impl Fn() -> reqwest::ClientBuilder + Send + Sync + 'static,
+        settings: TransportSettings,
+    ) -> Self {
+        Self::lazy(settings, Source::Callers(Box::new(make)))
+    }
+
+    fn lazy(settings: TransportSettings, source: Source) -> Self {
+        Self {
+            settings,
+            clients: Arc::new(Lazy {
+                source,
+                built: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// The settings this transport applies.
+    pub fn settings(&self) -> &TransportSettings {
+        &self.settings
+    }
+
+    /// The client for `request`: by its scheme's route, pooled unless it must not be sent
+    /// twice.
+    fn client_for(
+        &self,
+        request: &http::Request<Vec<u8>>,
+    ) -> Result<&reqwest::Client, TransportError> {
+        let clients = self
+            .clients
+            .built
+            .get_or_init(|| build_clients(&self.clients.source, &self.settings))
+            .as_ref()
+            .map_err(|why| {
+                TransportError::msg(TransportErrorKind::Other, why.clone()).not_sent()
+            })?;
+        let route = if bypasses_proxy(request) {
+            &clients.direct
+        } else {
+            &clients.proxied
+        };
+        Ok(if may_resend(request) {
+            &route.pooled
+        } else {
+            &route.fresh
+        })
+    }
+
+    /// Sends `request` and reads its whole body, under the cap.
+    async fn exchange(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let client = self.client_for(&request)?;
+        let request = to_reqwest(request)?;
+        let response = client
+            .execute(request)
+            .await
+            .map_err(|e| map_error(e, Phase::Exchange))?;
+        read_limited(response, self.settings.max_body_bytes).await
+    }
+}
+
+impl Default for ReqwestTransport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for ReqwestTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let source = match &self.clients.source {
+            Source::Own(roots) => format!("Own({roots:?})"),
+            Source::Callers(_) => "Callers".to_owned(),
+        };
+        f.debug_struct("ReqwestTransport")
+            .field("settings", &self.settings)
+            .field("clients", &format_args!("{source}"))
+            .field("built", &self.clients.built.get().is_some())
+            .finish()
+    }
+}
+
+impl AsyncTransport for ReqwestTransport {
+    /// Sends `request`: on a pooled keep-alive connection when it may be sent again, on a
+    /// connection of its own otherwise. Nothing below this sends a request again once hyper
+    /// has started to write it:
+    ///
+    /// - reqwest 0.13: the clients' retry layer is `retry::never()`. Its default
+    ///   (`src/retry.rs`, `Builder::default` and `is_retryable_error`) retries only HTTP/2
+    ///   `GOAWAY`/`REFUSED_STREAM` and HTTP/3 errors.
+    /// - hyper-util 0.1, `src/client/legacy/client.rs`: `Client::send_request` loops on
+    ///   `try_send_request`, and retries (`retry_canceled_requests`, on by default) only a
+    ///   `TrySendError::Retryable`, built only when hyper hands the request back
+    ///   (`err.take_message()` is `Some`) on a reused connection.
+    /// - hyper 1: it hands a request back only while it is still queued:
+    ///   `src/client/dispatch.rs` (`Envelope::drop`, a request never taken off the queue) and
+    ///   `src/proto/h1/dispatch.rs` (`Client::recv_msg`: a connection error cancels a
+    ///   *queued* request with `message: Some`; the request in flight, taken by
+    ///   `Client::poll_msg` to be written, gets `message: None`).
+    ///
+    /// So a request written on a kept-alive connection that then dies fails with an `Io`
+    /// error; it is never written twice. A keyless write avoids even that: the client it
+    /// goes through keeps no connection (`pool_max_idle_per_host(0)`), so it never leaves on
+    /// a connection the server may be closing.
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> impl Future<Output = Result<http::Response<Vec<u8>>, TransportError>> + Send {
+        self.exchange(request)
+    }
+}
+
+/// Builds the four clients from `source` with the SDK's rules, or says why it cannot.
+fn build_clients(source: &Source, settings: &TransportSettings) -> Result<Clients, String> {
+    let tls = match source {
+        Source::Own(roots) => Some(tls_config(roots)?),
+        Source::Callers(_) => None,
+    };
+    let client = |direct: bool, pooled: bool| -> Result<reqwest::Client, String> {
+        let builder = match source {
+            Source::Own(_) => reqwest::Client::builder()
+                .http1_only()
+                .tls_backend_preconfigured(tls.clone().expect("built above")),
+            Source::Callers(make) => make(),
+        };
+        let builder = builder
+            .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never())
+            .no_gzip()
+            .no_brotli()
+            .no_deflate()
+            .no_zstd()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout);
+        let builder = if direct { builder.no_proxy() } else { builder };
+        let builder = if pooled {
+            builder
+        } else {
+            builder.pool_max_idle_per_host(0)
+        };
+        // reqwest panics when it needs a crypto provider and none is installed.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.build())) {
+            Ok(Ok(client)) => Ok(client),
+            Ok(Err(e)) => Err(format!("the reqwest client could not be built: {e}")),
+            Err(panic) => Err(format!(
+                "reqwest could not build the client: {}",
+                panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default()
+            )),
+        }
+    };
+    Ok(Clients {
+        direct: Route {
+            pooled: client(true, true)?,
+            fresh: client(true, false)?,
+        },
+        proxied: Route {
+            pooled: client(false, true)?,
+            fresh: client(false, false)?,
+        },
+    })
+}
+
+/// The rustls configuration of the transport's own clients: the crypto provider (see the
+/// crate docs) and the roots.
+fn tls_config(roots: &RootCertificates) -> Result<rustls::ClientConfig, String> {
+    let mut store = rustls::RootCertStore::empty();
+    if roots.uses_defaults() {
+        store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    for der in roots.added() {
+        store
+            .add(rustls::pki_types::CertificateDer::from(der.to_vec()))
+            .map_err(|e| format!("an added root certificate was refused by rustls: {e}"))?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(crypto_provider()?)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("the crypto provider supports no TLS version: {e}"))?
+        .with_root_certificates(store)
+        .with_no_client_auth();
+    Ok(config)
+}
+
+/// The `ring` provider.
+#[cfg(feature = "ring")]
+fn crypto_provider() -> Result<Arc<rustls::crypto::CryptoProvider>, String> {
+    Ok(Arc::new(rustls::crypto::ring::default_provider()))
+}
+
+/// The process-wide default provider, which the program installs.
+#[cfg(not(feature = "ring"))]
+fn crypto_provider() -> Result<Arc<rustls::crypto::CryptoProvider>, String> {
+    rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .ok_or_else(|| {
+            "no rustls crypto provider: easy-checkout-reqwest is built without its `ring` \
+             feature, and no process-wide default was installed \
+             (`rustls::crypto::CryptoProvider::install_default`) before the first request"
+                .to_owned()
+        })
+}
+
+/// The reqwest request for `request`, or the reason it cannot go out as built.
+fn to_reqwest(request: http::Request<Vec<u8>>) -> Result<reqwest::Request, TransportError> {
+    let (mut parts, body) = request.into_parts();
+    if body.is_empty() && method_takes_body(&parts.method) {
+        // hyper sends an empty body as no body at all, without a length.
+        parts
+            .headers
+            .entry(header::CONTENT_LENGTH)
+            .or_insert(header::HeaderValue::from_static("0"));
+    }
+    let (path, query) = (
+        parts.uri.path().to_owned(),
+        parts.uri.query().map(str::to_owned),
+    );
+    let request = reqwest::Request::try_from(http::Request::from_parts(parts, body))
+        .map_err(|e| map_error(e, Phase::Exchange))?;
+    let url = request.url();
+    if url.path() != path || url.query() != query.as_deref() {
+        let why = format!(
+            "the URL parser would send {:?} (query {:?}) for {path:?} (query {query:?})",
+            url.path(),
+            url.query()
+        );
+        return Err(TransportError::msg(TransportErrorKind::Other, why).not_sent());
+    }
+    Ok(request)
+}
+
+/// Reads `response`'s body chunk by chunk, failing as soon as it passes `limit` bytes (and
+/// before reading when its `Content-Length` is over it).
+async fn read_limited(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> Result<http::Response<Vec<u8>>, TransportError> {
+    let announced = response.content_length();
+    if announced.is_some_and(|n| n > limit) {
+        return Err(TransportError::body_too_large(limit));
+    }
+    let mut body = Vec::with_capacity(announced.unwrap_or(0).min(64 * 1024) as usize);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| map_error(e, Phase::Body))?
+    {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(TransportError::body_too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let mut out = http::Response::new(body);
+    *out.status_mut() = response.status();
+    *out.version_mut() = response.version();
+    *out.headers_mut() = std::mem::take(response.headers_mut());
+    Ok(out)
+}
+
+/// Where a reqwest error arose: up to the response head, or reading the body.
+#[derive(Clone, Copy)]
+enum Phase {
+    Exchange,
+    Body,
+}
+
+/// Classifies a reqwest error, keeping it as the source.
+fn map_error(error: reqwest::Error, phase: Phase) -> TransportError {
+    use TransportErrorKind as K;
+    let (kind, not_sent) = match phase {
+        // The request is long gone; reqwest calls a broken body a "decode" error.
+        Phase::Body if error.is_timeout() => (K::Timeout, false),
+        Phase::Body => (K::Io, false),
+        // hyper-util's `Connect` kind: the connector failed (refused, DNS, the connect
+        // timeout, the TLS handshake), so no byte of the request was written.
+        Phase::Exchange if error.is_connect() && error.is_timeout() => (K::Timeout, true),
+        Phase::Exchange if error.is_connect() && caused_by_tls(&error) => (K::Tls, true),
+        Phase::Exchange if error.is_connect() => (K::Connect, true),
+        // The total timeout: it may strike after the request went out.
+        Phase::Exchange if error.is_timeout() => (K::Timeout, false),
+        Phase::Exchange if error.is_builder() => (K::Other, true),
+        // A reset or cut connection, a reply hyper could not parse.
+        Phase::Exchange => (K::Io, false),
+    };
+    let error = TransportError::new(kind, error);
+    if not_sent {
+        error.not_sent()
+    } else {
+        error.maybe_sent()
+    }
+}
+
+/// Whether a rustls error is among `error`'s causes: a failed handshake (hyper-rustls
+/// reports it as an `io::Error` carrying the rustls error, inside another `io::Error`).
+fn caused_by_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.is::<rustls::Error>() {
+        return true;
+    }
+    // `io::Error::source` skips the error it wraps (it returns that error's source): look
+    // inside it.
+    if let Some(inner) = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        if caused_by_tls(inner) {
+            return true;
+        }
+    }
+    error.source().is_some_and(caused_by_tls)
+}
+
+impl Adapter for ReqwestTransport {
+    const USER_AGENT_SUFFIX: &'static str = USER_AGENT_SUFFIX;
+
+    fn from_settings(settings: TransportSettings) -> Self {
+        Self::with_settings(settings)
+    }
+}
+
+/// A client for `api_key`, routed by its prefix, over a [`ReqwestTransport`] with default
+/// settings, sleeping on tokio. No IO ([`AsyncClient::from_key`]).
+///
+/// ```
+/// let client = easy_checkout_reqwest::from_key("sk_live_abc")?;
+/// assert_eq!(client.config().base_url().as_str(), "https://api.itseasy.co/v1/api");
+/// # Ok::<(), easy_checkout_reqwest::easy_checkout_core::Error>(())
+/// ```
+pub fn from_key(api_key: &str) -> Result<Client, Error> {
+    Client::from_key(api_key)
+}
+
+/// A client configured from the environment: `EASY_API_KEY` (optional: without it only
+/// `validate` and `confirm` work) and `EASY_API_URL` (optional: overrides the routing), as
+/// [`Config::from_lookup`] reads them. No IO beyond reading the two variables.
+pub fn from_env() -> Result<Client, Error> {
+    let config = Config::from_lookup(|name| std::env::var_os(name))?;
+    Ok(Client::with_config(config, TransportSettings::default()))
+}
+
+/// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake;
+/// `http://` for loopback hosts only). No IO ([`AsyncClient::with_base_url`]).
+///
+/// ```
+/// let client = easy_checkout_reqwest::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
+/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010");
+/// assert!(easy_checkout_reqwest::with_base_url("sk_test_abc", "http://api.example.com").is_err());
+/// # Ok::<(), easy_checkout_reqwest::easy_checkout_core::Error>(())
+/// ```
+pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
+    Client::with_base_url(api_key, base_url)
+}
+
+/// A client for `config` over a [`ReqwestTransport`] with `settings`. No IO
+/// ([`AsyncClient::with_config`]).
+pub fn with_config(config: Config, settings: TransportSettings) -> Client {
+    Client::with_config(config, settings)
+}
+
+/// A client for `config` over `transport` (one with added roots, or built from your own
+/// `reqwest::ClientBuilder`), with [`USER_AGENT_SUFFIX`] appended to the user agent. No IO
+/// ([`AsyncClient::with_transport`]).
+pub fn with_transport(config: Config, transport: ReqwestTransport) -> Client {
+    Client::with_transport(config, transport)
+}
