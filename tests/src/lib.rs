@@ -6,6 +6,7 @@
 
 pub mod driver;
 pub mod loopback;
+pub mod middlebox;
 pub mod reqwest_transport;
 pub mod tls_suite;
 pub mod transport_suite;
