@@ -46,3 +46,44 @@ transport_tests! {
 
 #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
 transport_tests! { ADAPTER; https_without_a_tls_feature_fails_cleanly }
+
+/// A keyless confirm leaves on a connection of its own, never on the pooled one a load
+/// balancer may be closing: across gaps that sweep the idle timeout, none fails, and none
+/// reaches the server on a connection that carried anything else. (The reads before them
+/// meet the race and are retried.)
+#[test]
+fn keyless_confirms_never_meet_an_idle_close() {
+    use easy_checkout_tests::middlebox::sweep_keyless_confirms;
+
+    let sweep = sweep_keyless_confirms(
+        |config| easy_checkout_ureq::with_transport(config, UreqTransport::new()),
+        200,
+    );
+    println!("ureq, own agent: {sweep}");
+    assert_eq!(sweep.failed, Vec::<String>::new());
+    assert_eq!(sweep.confirms_received, 200);
+    assert_eq!(sweep.confirms_on_a_reused_connection, 0);
+}
+
+/// The same over a caller's agent: the request-level setting keeps the confirm off its pool.
+#[test]
+fn keyless_confirms_never_meet_an_idle_close_on_a_callers_agent() {
+    use easy_checkout_core::TransportSettings;
+    use easy_checkout_tests::middlebox::sweep_keyless_confirms;
+
+    let sweep = sweep_keyless_confirms(
+        |config| {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .max_idle_connections_per_host(4)
+                .build()
+                .into();
+            let transport = UreqTransport::from_agent(agent, TransportSettings::default());
+            easy_checkout_ureq::with_transport(config, transport)
+        },
+        200,
+    );
+    println!("ureq, caller's agent: {sweep}");
+    assert_eq!(sweep.failed, Vec::<String>::new());
+    assert_eq!(sweep.confirms_received, 200);
+    assert_eq!(sweep.confirms_on_a_reused_connection, 0);
+}
