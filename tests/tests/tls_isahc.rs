@@ -1,8 +1,7 @@
 //! TLS over isahc (libcurl), with certificates made in the test: the SDK's client with added
 //! roots, and a caller's own client (its own roots, set up against the SDK's rules).
 
-use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod};
-use easy_checkout_core::{Config, Error, TransportErrorKind, TransportSettings};
+use easy_checkout_core::TransportSettings;
 use easy_checkout_fake::FakeEasy;
 use easy_checkout_isahc::IsahcTransport;
 use easy_checkout_tests::tls_suite::TlsAdapter;
@@ -17,7 +16,7 @@ const TLS: TlsAdapter<IsahcTransport> = TlsAdapter {
     name: easy_checkout_isahc::USER_AGENT_SUFFIX,
     with_roots: IsahcTransport::with_roots,
     // From the caller's builder: the requests that must not be sent twice get the caller's
-    // roots too (see `from_client_keeps_the_callers_roots_off_keyless_writes`).
+    // roots too (`easy-checkout-isahc`'s `keyless_writes_take_the_callers_roots_and_proxy`).
     callers_client: |ca_pem, settings| {
         let ca_pem = ca_pem.to_owned();
         IsahcTransport::from_client_builder(move || callers_builder(Some(&ca_pem)), settings)
@@ -27,19 +26,9 @@ const TLS: TlsAdapter<IsahcTransport> = TlsAdapter {
     roots_alone: false,
 };
 
-/// The transport suite's adapter, over a caller's client with no root of its own.
+/// The transport suite's adapter, over two clients from a caller's builder with no root of
+/// its own.
 const CALLERS: Adapter<IsahcTransport> = Adapter {
-    transport: |settings| {
-        let client = callers_builder(None)
-            .build()
-            .expect("the caller's client builds");
-        IsahcTransport::from_client(client, settings)
-    },
-    ..ADAPTER
-};
-
-/// The same, over two clients from the caller's builder.
-const CALLERS_BUILDER: Adapter<IsahcTransport> = Adapter {
     transport: |settings| {
         IsahcTransport::from_client_builder(|| callers_builder(None), settings)
             .expect("the caller's clients build")
@@ -66,59 +55,11 @@ fn callers_builder(ca_pem: Option<&str>) -> isahc::HttpClientBuilder {
 
 include!("all_tls_tests.in");
 
-mod callers_builder {
-    use super::*;
-
-    transport_tests! {
-        CALLERS_BUILDER;
-        redirects_are_not_followed,
-        sequential_requests_reuse_one_connection,
-        a_keyless_post_on_a_dead_kept_alive_connection_goes_out_once,
-    }
-}
-
-/// `from_client` sends a request that must not go out twice on a client of the transport's
-/// own, which the caller's configuration does not reach: over TLS with a private CA that only
-/// the caller's client trusts, a keyless confirm fails its handshake (sending nothing), while
-/// a confirm with an idempotency key goes through the caller's client.
-#[test]
-fn from_client_keeps_the_callers_roots_off_keyless_writes() {
-    let fake = FakeEasy::start_tls().expect("the fake starts over TLS");
-    let callers = callers_builder(fake.ca_pem()).build().expect("builds");
-    let transport = IsahcTransport::from_client(callers, TransportSettings::default());
-    let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&fake.base_url())).unwrap();
-    let client = easy_checkout_isahc::with_transport(config, transport);
-    let checkout = client.embedded_checkout();
-    let session = checkout
-        .create_session(&CreateSession::new(
-            vec![LineItem::new("price_abc", 1)],
-            "https://shop.example/r",
-        ))
-        .expect("through the caller's client");
-    let secret = session.client_secret.expect("a secret");
-    fake.clear_requests();
-    let keyless = Confirm::new(secret.clone(), PaymentMethod::card("tok_1"));
-    match checkout
-        .confirm(&keyless)
-        .expect_err("the transport's own client")
-    {
-        Error::Transport(e) => {
-            assert_eq!(e.kind(), TransportErrorKind::Tls, "{e:?}");
-            assert!(e.certainly_not_sent(), "{e:?}");
-        }
-        other => panic!("{other:?}"),
-    }
-    assert!(fake.requests().is_empty());
-    let keyed = keyless.with_idempotency_key("confirm-1").expect("a key");
-    checkout
-        .confirm(&keyed)
-        .expect("through the caller's client");
-}
-
 #[test]
 fn the_client_kind_and_roots_are_in_debug() {
-    let callers = callers_builder(None).build().expect("builds");
-    let transport = IsahcTransport::from_client(callers, TransportSettings::default());
+    let transport =
+        IsahcTransport::from_client_builder(|| callers_builder(None), TransportSettings::default())
+            .expect("builds");
     let debug = format!("{transport:?}");
     assert!(
         debug.contains("client: Callers") && debug.contains("started: true"),
@@ -207,23 +148,16 @@ fn on_top_child() {
         }
     };
     let ours = IsahcTransport::with_roots(TransportSettings::default(), added).expect("taken");
-    let alone = IsahcTransport::from_client(
-        isahc::HttpClient::builder()
-            .tls_config(
-                TlsConfig::builder()
-                    .trust_store(
-                        TrustStore::builder()
-                            .certificate_from_pem(
-                                std::fs::read(var("EASY_TEST_ADDED")).expect("read"),
-                            )
-                            .build(),
-                    )
-                    .build(),
-            )
-            .build()
-            .expect("builds"),
+    let added_pem = std::fs::read(var("EASY_TEST_ADDED")).expect("read");
+    let alone = IsahcTransport::from_client_builder(
+        || {
+            let trust = TrustStore::builder().certificate_from_pem(added_pem.clone());
+            isahc::HttpClient::builder()
+                .tls_config(TlsConfig::builder().trust_store(trust.build()).build())
+        },
         TransportSettings::default(),
-    );
+    )
+    .expect("builds");
     println!(
         "ON_TOP: with_roots: {} {}; added alone: {} {}",
         outcome(&ours, var("EASY_TEST_BY_SYSTEM")),

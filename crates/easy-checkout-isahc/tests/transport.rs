@@ -193,3 +193,154 @@ fn a_write_libcurl_delivered_then_failed_to_resend_is_not_known_unapplied() {
         Some("order-42")
     );
 }
+
+/// A keyless confirm leaves on a connection of its own (the unpooled client), never on the
+/// pooled one a load balancer may be closing: across gaps that sweep the idle timeout, none
+/// fails, and none reaches the server on a connection that carried anything else.
+#[test]
+fn keyless_confirms_never_meet_an_idle_close() {
+    use easy_checkout_tests::middlebox::sweep_keyless_confirms;
+
+    let sweep = sweep_keyless_confirms(
+        |config| easy_checkout_isahc::with_transport(config, IsahcTransport::new()),
+        200,
+    );
+    println!("isahc, own clients: {sweep}");
+    assert_eq!(sweep.failed, Vec::<String>::new());
+    assert_eq!(sweep.confirms_received, 200);
+    assert_eq!(sweep.confirms_on_a_reused_connection, 0);
+}
+
+/// The same over the clients a caller's builder makes.
+#[test]
+fn keyless_confirms_never_meet_an_idle_close_on_a_callers_clients() {
+    use easy_checkout_core::TransportSettings;
+    use easy_checkout_tests::middlebox::sweep_keyless_confirms;
+
+    let sweep = sweep_keyless_confirms(
+        |config| {
+            let transport = IsahcTransport::from_client_builder(
+                isahc::HttpClient::builder,
+                TransportSettings::default(),
+            )
+            .expect("the caller's clients build");
+            easy_checkout_isahc::with_transport(config, transport)
+        },
+        200,
+    );
+    println!("isahc, caller's clients: {sweep}");
+    assert_eq!(sweep.failed, Vec::<String>::new());
+    assert_eq!(sweep.confirms_received, 200);
+    assert_eq!(sweep.confirms_on_a_reused_connection, 0);
+}
+
+/// The caller's clients, for a fake over TLS with a private CA: trusting that CA, and, when
+/// `proxy` is given, going through it.
+fn callers_transport(ca_pem: &str, proxy: Option<&str>) -> IsahcTransport {
+    use isahc::config::Configurable;
+    use isahc::tls::{TlsConfig, TrustStore};
+
+    let ca_pem = ca_pem.to_owned();
+    let proxy: Option<http::Uri> = proxy.map(|url| url.parse().expect("a proxy URL"));
+    IsahcTransport::from_client_builder(
+        move || {
+            let trust = TrustStore::builder().certificate_from_pem(ca_pem.clone());
+            let tls = TlsConfig::builder().trust_store(trust.build()).build();
+            isahc::HttpClient::builder()
+                .tls_config(tls)
+                .proxy(proxy.clone())
+        },
+        easy_checkout_core::TransportSettings::default(),
+    )
+    .expect("the caller's clients build")
+}
+
+/// Every request of a client over `from_client_builder`, keyless confirms included, takes the
+/// caller's roots (a private CA nothing else trusts) and, when the caller set one, its proxy:
+/// each keyless confirm opens a tunnel of its own through it.
+#[test]
+fn keyless_writes_take_the_callers_roots_and_proxy() {
+    use easy_checkout_core::Config;
+    use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod, Validate};
+    use easy_checkout_fake::FakeEasy;
+    use easy_checkout_tests::middlebox::ConnectProxy;
+
+    let fake = FakeEasy::start_tls().expect("the fake starts over TLS");
+    let ca = fake.ca_pem().expect("a private CA");
+    let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&fake.base_url())).unwrap();
+    let tunnel = format!("CONNECT {} HTTP/1.1", fake.addr());
+    for through_proxy in [false, true] {
+        let proxy = ConnectProxy::start(false);
+        let transport = callers_transport(ca, through_proxy.then_some(proxy.url.as_str()));
+        let client = easy_checkout_isahc::with_transport(config.clone(), transport);
+        let checkout = client.embedded_checkout();
+        let create = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://s.example/r");
+        let secrets: Vec<_> = (0..2)
+            .map(|_| {
+                checkout
+                    .create_session(&create)
+                    .expect("created")
+                    .client_secret
+            })
+            .map(|secret| secret.expect("a secret"))
+            .collect();
+        for secret in &secrets {
+            checkout
+                .validate(&Validate::new(secret.clone()))
+                .expect("validated through the caller's client");
+            let keyless = Confirm::new(secret.clone(), PaymentMethod::card("tok_visa"));
+            checkout
+                .confirm(&keyless)
+                .expect("confirmed through the caller's client");
+        }
+        // Each session charged once: nothing went out twice.
+        let charges: Vec<_> = fake
+            .sessions()
+            .iter()
+            .map(|s| s["payments"].clone())
+            .collect();
+        let expected = if through_proxy { 4 } else { 2 };
+        assert_eq!(charges, vec![1; expected]);
+        let seen = proxy.seen();
+        if through_proxy {
+            // The creates share one pooled tunnel; each validate and confirm (POSTs without
+            // a key) opens its own.
+            assert_eq!(seen, vec![tunnel.clone(); 1 + 4], "{seen:?}");
+        } else {
+            assert_eq!(seen, Vec::<String>::new());
+        }
+    }
+}
+
+/// A proxy that refuses the tunnel: the keyless confirm fails as a connect failure, certainly
+/// not sent (its connection was its own), so its outcome is known, and nothing reached the API.
+#[test]
+fn a_proxy_that_refuses_fails_a_keyless_confirm_known_not_sent() {
+    use easy_checkout_core::ops::{Confirm, PaymentMethod};
+    use easy_checkout_core::{ClientSecret, Config, ErrorKind};
+    use easy_checkout_fake::FakeEasy;
+    use easy_checkout_tests::middlebox::ConnectProxy;
+
+    let fake = FakeEasy::start_tls().expect("the fake starts over TLS");
+    let proxy = ConnectProxy::start(true);
+    let transport = callers_transport(fake.ca_pem().expect("a CA"), Some(&proxy.url));
+    let config = Config::from_values(None, Some(&fake.base_url())).unwrap();
+    let client = easy_checkout_isahc::with_transport(config, transport);
+    let secret = ClientSecret::new("ecs_secret_refused").unwrap();
+    let keyless = Confirm::new(secret, PaymentMethod::card("tok_visa"));
+    let error = client
+        .embedded_checkout()
+        .confirm(&keyless)
+        .expect_err("refused");
+    assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
+    let transport_error = error.as_transport().expect("a transport error");
+    assert_eq!(
+        transport_error.kind(),
+        TransportErrorKind::Connect,
+        "{error:?}"
+    );
+    assert!(!error.outcome_unknown(), "{error:?}");
+    assert_eq!(error.idempotency_key(), None);
+    assert_eq!(proxy.seen(), [format!("CONNECT {} HTTP/1.1", fake.addr())]);
+    assert!(fake.requests().is_empty());
+}
