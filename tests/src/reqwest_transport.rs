@@ -28,8 +28,12 @@
 //! - A request is sent once. reqwest's own retry layer is turned off (`retry::never()`;
 //!   its default only retries HTTP/2 and HTTP/3 protocol NACKs, and neither protocol is
 //!   compiled in). The pooled hyper-util client below it retries only requests hyper never
-//!   started to write, so a [`NoResend`](easy_checkout_core::ops::NoResend) request
-//!   needs no connection of its own (see [`ReqwestTransport::send`] for the code read).
+//!   started to write (see [`ReqwestTransport::send`] for the code read).
+//! - A request that must not go out twice ([`may_resend`] is false) goes out on a connection
+//!   of its own, from a second client that keeps no idle connection
+//!   (`pool_max_idle_per_host(0)`): a pooled one may be closing under it (a server's
+//!   keep-alive timeout), which would make a request the server never saw a failure of
+//!   unknown outcome.
 //! - A reply cut anywhere (in the status line, the headers, or a body with a
 //!   `Content-Length` or chunked) is an [`Io`](TransportErrorKind::Io) error, never a
 //!   response and never a decode error: reqwest reports a body error as "decode", and this
@@ -44,7 +48,7 @@ use std::fmt;
 use std::future::Future;
 
 use easy_checkout_core::http::{self, header};
-use easy_checkout_core::ops::method_takes_body;
+use easy_checkout_core::ops::{may_resend, method_takes_body};
 use easy_checkout_core::{AsyncTransport, TransportError, TransportErrorKind, TransportSettings};
 
 /// The name appended to the SDK's user agent by the clients built over this transport.
@@ -55,6 +59,9 @@ pub const USER_AGENT_SUFFIX: &str = "reqwest";
 #[derive(Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    /// For requests that must not go out twice: keeps no idle connection, so each request
+    /// opens one of its own.
+    unpooled: reqwest::Client,
     settings: TransportSettings,
 }
 
@@ -64,6 +71,7 @@ impl ReqwestTransport {
     pub fn with_settings(settings: TransportSettings) -> Self {
         Self {
             client: reqwest_client(&settings),
+            unpooled: unpooled_client(&settings),
             settings,
         }
     }
@@ -78,9 +86,13 @@ impl ReqwestTransport {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let client = if may_resend(&request) {
+            &self.client
+        } else {
+            &self.unpooled
+        };
         let request = to_reqwest(request)?;
-        let response = self
-            .client
+        let response = client
             .execute(request)
             .await
             .map_err(|e| map_error(e, Phase::Exchange))?;
@@ -97,9 +109,9 @@ impl fmt::Debug for ReqwestTransport {
 }
 
 impl AsyncTransport for ReqwestTransport {
-    /// Sends `request` on a pooled keep-alive connection, whatever its
-    /// [`NoResend`](easy_checkout_core::ops::NoResend) mark, because nothing below
-    /// this sends a request again once hyper has started to write it:
+    /// Sends `request` on a pooled keep-alive connection, or, when [`may_resend`] says no, on
+    /// one of its own (see the module docs). Either way nothing below this sends a request
+    /// again once hyper has started to write it:
     ///
     /// - reqwest 0.13.5: the client's retry layer is built from `retry::never()` here. Its
     ///   default (`src/retry.rs`, `Builder::default` and `is_retryable_error`) retries only
@@ -115,8 +127,8 @@ impl AsyncTransport for ReqwestTransport {
     ///   `Client::poll_msg` to be written, gets `message: None`). `client/conn/http1.rs`
     ///   (`SendRequest::try_send_request`) returns it when the connection was not ready.
     ///
-    /// So a keyless `confirm` written on a kept-alive connection that then dies fails with
-    /// an `Io` error; it is never written twice.
+    /// So a keyless `confirm` whose connection dies fails with an `Io` error; it is never
+    /// written twice.
     fn send(
         &self,
         request: http::Request<Vec<u8>>,
@@ -128,6 +140,20 @@ impl AsyncTransport for ReqwestTransport {
 /// A `reqwest::Client` configured as a [`ReqwestTransport`] with `settings` configures its
 /// own (the loopback benchmark's bare client is one too).
 pub fn reqwest_client(settings: &TransportSettings) -> reqwest::Client {
+    builder(settings)
+        .build()
+        .expect("a reqwest client without TLS or proxies builds")
+}
+
+/// [`reqwest_client`] keeping no idle connection: every request opens one and closes it.
+fn unpooled_client(settings: &TransportSettings) -> reqwest::Client {
+    builder(settings)
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("a reqwest client without TLS or proxies builds")
+}
+
+fn builder(settings: &TransportSettings) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .http1_only()
         .redirect(reqwest::redirect::Policy::none())
@@ -135,8 +161,6 @@ pub fn reqwest_client(settings: &TransportSettings) -> reqwest::Client {
         .no_proxy()
         .connect_timeout(settings.connect_timeout)
         .timeout(settings.timeout)
-        .build()
-        .expect("a reqwest client without TLS or proxies builds")
 }
 
 /// The reqwest request for `request`, or the reason it cannot go out as built.
