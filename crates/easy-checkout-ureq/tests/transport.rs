@@ -87,3 +87,78 @@ fn keyless_confirms_never_meet_an_idle_close_on_a_callers_agent() {
     assert_eq!(sweep.confirms_received, 200);
     assert_eq!(sweep.confirms_on_a_reused_connection, 0);
 }
+
+/// A caller's agent with a proxy and a private CA of its own.
+#[cfg(feature = "rustls")]
+fn callers_agent(ca_pem: &str, proxy: &str) -> UreqTransport {
+    use easy_checkout_core::TransportSettings;
+    use ureq::tls::{Certificate, RootCerts, TlsConfig};
+
+    let ca = Certificate::from_pem(ca_pem.as_bytes()).expect("a CA certificate");
+    let tls = TlsConfig::builder()
+        .root_certs(RootCerts::from([ca]))
+        .build();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .proxy(Some(ureq::Proxy::new(proxy).expect("a proxy URL")))
+        .tls_config(tls)
+        .build()
+        .into();
+    UreqTransport::from_agent(agent, TransportSettings::default())
+}
+
+/// On a caller's agent, a keyless confirm, on its connection of its own, still goes through
+/// the agent's proxy (a tunnel of its own) and trusts the agent's private CA; each session
+/// is charged once.
+#[cfg(feature = "rustls")]
+#[test]
+fn keyless_writes_on_a_callers_agent_take_its_proxy_and_roots() {
+    use easy_checkout_core::Config;
+    use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod};
+    use easy_checkout_fake::FakeEasy;
+    use easy_checkout_tests::middlebox::ConnectProxy;
+
+    let fake = FakeEasy::start_tls().expect("the fake starts over TLS");
+    let proxy = ConnectProxy::start(false);
+    let transport = callers_agent(fake.ca_pem().expect("a CA"), &proxy.url);
+    let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&fake.base_url())).unwrap();
+    let client = easy_checkout_ureq::with_transport(config, transport);
+    let checkout = client.embedded_checkout();
+    let create = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://s.example/r");
+    for _ in 0..2 {
+        let session = checkout.create_session(&create).expect("created");
+        let secret = session.client_secret.expect("a secret");
+        let keyless = Confirm::new(secret, PaymentMethod::card("tok_visa"));
+        checkout.confirm(&keyless).expect("confirmed through the proxy");
+    }
+    let charges: Vec<_> = fake.sessions().iter().map(|s| s["payments"].clone()).collect();
+    assert_eq!(charges, vec![1, 1]);
+    // One pooled tunnel for the creates, one for each confirm.
+    let tunnel = format!("CONNECT {} HTTP/1.1", fake.addr());
+    assert_eq!(proxy.seen(), vec![tunnel; 3]);
+}
+
+/// A proxy that refuses the tunnel: the keyless confirm fails to connect, known not sent, and
+/// nothing reached the API.
+#[cfg(feature = "rustls")]
+#[test]
+fn a_proxy_that_refuses_fails_a_keyless_confirm_known_not_sent() {
+    use easy_checkout_core::ops::{Confirm, PaymentMethod};
+    use easy_checkout_core::{ClientSecret, Config, ErrorKind, TransportErrorKind};
+    use easy_checkout_fake::FakeEasy;
+    use easy_checkout_tests::middlebox::ConnectProxy;
+
+    let fake = FakeEasy::start_tls().expect("the fake starts over TLS");
+    let proxy = ConnectProxy::start(true);
+    let transport = callers_agent(fake.ca_pem().expect("a CA"), &proxy.url);
+    let config = Config::from_values(None, Some(&fake.base_url())).unwrap();
+    let client = easy_checkout_ureq::with_transport(config, transport);
+    let secret = ClientSecret::new("ecs_secret_refused").unwrap();
+    let keyless = Confirm::new(secret, PaymentMethod::card("tok_visa"));
+    let error = client.embedded_checkout().confirm(&keyless).expect_err("refused");
+    assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
+    let cause = error.as_transport().expect("a transport error");
+    assert_eq!(cause.kind(), TransportErrorKind::Connect, "{error:?}");
+    assert!(!error.outcome_unknown(), "{error:?}");
+    assert_eq!(proxy.seen(), [format!("CONNECT {} HTTP/1.1", fake.addr())]);
+    assert!(fake.requests().is_empty());
+}
