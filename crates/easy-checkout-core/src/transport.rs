@@ -42,8 +42,11 @@ pub use roots::RootCertificates;
 ///   while reading it ([`read_body_limited`]).
 /// - **Never send a request twice by itself** when [`may_resend`](crate::ops::may_resend) says no (a client that
 ///   retries a request on a fresh connection after a reused one died must not do it for
-///   those), and mark with [`TransportError::not_sent`] only failures that certainly came
-///   before the request went out.
+///   those), and **send such a request on a connection of its own**, never a pooled one the
+///   server may be closing as it leaves (a keep-alive timeout): there it would fail unseen by
+///   the server, with an outcome the caller could not tell. Mark with
+///   [`TransportError::not_sent`] only failures that certainly came before the request went
+///   out.
 /// - **Send no `http://` request through a proxy**
 ///   ([`bypasses_proxy`](crate::ops::bypasses_proxy)), and put a body on the wire as
 ///   [`sends_body`](crate::ops::sends_body) says.

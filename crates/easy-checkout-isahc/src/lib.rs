@@ -30,7 +30,7 @@
 //!
 //! - **No resend.** On a reused connection that dies before any reply byte, libcurl sends the
 //!   request again on a new one by itself. A request that must not go out twice
-//!   ([`may_resend`](easy_checkout_core::ops::may_resend) is false: a `confirm` without the
+//!   ([`may_resend`] is false: a `confirm` without the
 //!   caller's key, any POST without a key) therefore goes out on a connection of its own,
 //!   closed after it (a second client without a connection cache). That also keeps it off a
 //!   connection the server may be closing (a keep-alive timeout), where it would fail

@@ -33,7 +33,7 @@
 //!   connection dies before any reply byte. A plain `http://` request goes through no proxy;
 //!   `https://` ones use `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`, as ureq does.
 //! - **A connection of its own** for a request that must not go out twice
-//!   ([`may_resend`](easy_checkout_core::ops::may_resend) is false: a `confirm` without the
+//!   ([`may_resend`] is false: a `confirm` without the
 //!   caller's key, or any POST without a key): never a pooled one, which the server may be
 //!   closing as the request leaves (nginx's `keepalive_timeout`, a load balancer's idle
 //!   timeout), turning a request the server never saw into an `Io` failure of unknown
