@@ -408,35 +408,27 @@ mod tests {
     fn keyed_create(
         reply: Option<Result<easy_checkout_core::http::Response<Vec<u8>>, TransportError>>,
     ) -> Error {
+        use easy_checkout_core::call::{Call, Machine, Now, Step};
         use easy_checkout_core::ops::{CreateSession, LineItem};
-        use easy_checkout_core::{BaseUrl, Client, Config, RetryPolicy, Runtime};
-
-        struct NoWait;
-        impl Runtime for NoWait {
-            fn now(&self) -> SystemTime {
-                SystemTime::UNIX_EPOCH
-            }
-            fn monotonic(&self) -> Duration {
-                Duration::ZERO
-            }
-            fn sleep(&self, _: Duration) {}
-            fn random_u64(&self) -> u64 {
-                7
-            }
-        }
+        use easy_checkout_core::{BaseUrl, Config, RetryPolicy};
 
         let config = match &reply {
             Some(_) => Config::new("sk_test_1".parse().unwrap()),
             None => Config::without_api_key(BaseUrl::parse("http://127.0.0.1:9").unwrap()),
         };
-        let reply = std::sync::Mutex::new(reply);
-        let transport = move |_| reply.lock().unwrap().take().expect("one attempt");
-        let client =
-            Client::with_runtime(transport, config, NoWait).with_retry_policy(RetryPolicy::never());
         let op = CreateSession::new(vec![LineItem::new("price_1", 1)], "https://shop.example/r")
             .with_idempotency_key("cart-1")
             .unwrap();
-        client.send(&op).expect_err("scripted to fail")
+        let mut call = Call::new(&config, &op, RetryPolicy::never(), || 7);
+        let now = Now::new(SystemTime::UNIX_EPOCH, Duration::ZERO);
+        let step = match (call.next(), reply) {
+            (Step::Send(_), Some(outcome)) => call.handle(outcome, now),
+            (step, _) => step,
+        };
+        match step {
+            Step::Done(Err(error)) => error,
+            other => panic!("scripted to fail: {other:?}"),
+        }
     }
 
     #[test]

@@ -195,43 +195,35 @@ fn a_write_libcurl_delivered_then_failed_to_resend_is_not_known_unapplied() {
 }
 
 /// A keyless confirm leaves on a connection of its own (the unpooled client), never on the
-/// pooled one a load balancer may be closing: across gaps that sweep the idle timeout, none
-/// fails, and none reaches the server on a connection that carried anything else.
+/// pooled one a load balancer may be closing, over the transport's own clients and over those
+/// a caller's builder makes: across gaps that sweep the idle timeout, none fails, and none
+/// reaches the server on a connection that carried anything else.
 #[test]
 fn keyless_confirms_never_meet_an_idle_close() {
-    use easy_checkout_tests::middlebox::sweep_keyless_confirms;
-
-    let sweep = sweep_keyless_confirms(
-        |config| easy_checkout_isahc::with_transport(config, IsahcTransport::new()),
-        200,
-    );
-    println!("isahc, own clients: {sweep}");
-    assert_eq!(sweep.failed, Vec::<String>::new());
-    assert_eq!(sweep.confirms_received, 200);
-    assert_eq!(sweep.confirms_on_a_reused_connection, 0);
-}
-
-/// The same over the clients a caller's builder makes.
-#[test]
-fn keyless_confirms_never_meet_an_idle_close_on_a_callers_clients() {
     use easy_checkout_core::TransportSettings;
     use easy_checkout_tests::middlebox::sweep_keyless_confirms;
 
-    let sweep = sweep_keyless_confirms(
-        |config| {
-            let transport = IsahcTransport::from_client_builder(
-                isahc::HttpClient::builder,
-                TransportSettings::default(),
-            )
-            .expect("the caller's clients build");
-            easy_checkout_isahc::with_transport(config, transport)
-        },
-        200,
-    );
-    println!("isahc, caller's clients: {sweep}");
-    assert_eq!(sweep.failed, Vec::<String>::new());
-    assert_eq!(sweep.confirms_received, 200);
-    assert_eq!(sweep.confirms_on_a_reused_connection, 0);
+    let callers = || {
+        IsahcTransport::from_client_builder(
+            isahc::HttpClient::builder,
+            TransportSettings::default(),
+        )
+        .expect("the caller's clients build")
+    };
+    let transports: [(&str, &dyn Fn() -> IsahcTransport); 2] = [
+        ("own clients", &IsahcTransport::new),
+        ("caller's clients", &callers),
+    ];
+    for (which, transport) in transports {
+        let sweep = sweep_keyless_confirms(
+            |config| easy_checkout_isahc::with_transport(config, transport()),
+            200,
+        );
+        println!("isahc, {which}: {sweep}");
+        assert_eq!(sweep.failed, Vec::<String>::new(), "{which}");
+        assert_eq!(sweep.confirms_received, 200, "{which}");
+        assert_eq!(sweep.confirms_on_a_reused_connection, 0, "{which}");
+    }
 }
 
 /// The caller's clients, for a fake over TLS with a private CA: trusting that CA, and, when

@@ -48,44 +48,33 @@ transport_tests! {
 transport_tests! { ADAPTER; https_without_a_tls_feature_fails_cleanly }
 
 /// A keyless confirm leaves on a connection of its own, never on the pooled one a load
-/// balancer may be closing: across gaps that sweep the idle timeout, none fails, and none
-/// reaches the server on a connection that carried anything else. (The reads before them
-/// meet the race and are retried.)
+/// balancer may be closing, on the transport's agent and on a caller's (where a
+/// request-level setting keeps it off the agent's pool): across gaps that sweep the idle
+/// timeout, none fails, and none reaches the server on a connection that carried anything
+/// else. (The reads before them meet the race and are retried.)
 #[test]
 fn keyless_confirms_never_meet_an_idle_close() {
-    use easy_checkout_tests::middlebox::sweep_keyless_confirms;
-
-    let sweep = sweep_keyless_confirms(
-        |config| easy_checkout_ureq::with_transport(config, UreqTransport::new()),
-        200,
-    );
-    println!("ureq, own agent: {sweep}");
-    assert_eq!(sweep.failed, Vec::<String>::new());
-    assert_eq!(sweep.confirms_received, 200);
-    assert_eq!(sweep.confirms_on_a_reused_connection, 0);
-}
-
-/// The same over a caller's agent: the request-level setting keeps the confirm off its pool.
-#[test]
-fn keyless_confirms_never_meet_an_idle_close_on_a_callers_agent() {
     use easy_checkout_core::TransportSettings;
     use easy_checkout_tests::middlebox::sweep_keyless_confirms;
 
-    let sweep = sweep_keyless_confirms(
-        |config| {
-            let agent: ureq::Agent = ureq::Agent::config_builder()
-                .max_idle_connections_per_host(4)
-                .build()
-                .into();
-            let transport = UreqTransport::from_agent(agent, TransportSettings::default());
-            easy_checkout_ureq::with_transport(config, transport)
-        },
-        200,
-    );
-    println!("ureq, caller's agent: {sweep}");
-    assert_eq!(sweep.failed, Vec::<String>::new());
-    assert_eq!(sweep.confirms_received, 200);
-    assert_eq!(sweep.confirms_on_a_reused_connection, 0);
+    let callers = || {
+        let agent = ureq::Agent::config_builder().max_idle_connections_per_host(4);
+        UreqTransport::from_agent(agent.build().into(), TransportSettings::default())
+    };
+    let transports: [(&str, &dyn Fn() -> UreqTransport); 2] = [
+        ("own agent", &UreqTransport::new),
+        ("caller's agent", &callers),
+    ];
+    for (which, transport) in transports {
+        let sweep = sweep_keyless_confirms(
+            |config| easy_checkout_ureq::with_transport(config, transport()),
+            200,
+        );
+        println!("ureq, {which}: {sweep}");
+        assert_eq!(sweep.failed, Vec::<String>::new(), "{which}");
+        assert_eq!(sweep.confirms_received, 200, "{which}");
+        assert_eq!(sweep.confirms_on_a_reused_connection, 0, "{which}");
+    }
 }
 
 /// A caller's agent with a proxy and a private CA of its own.
@@ -128,9 +117,15 @@ fn keyless_writes_on_a_callers_agent_take_its_proxy_and_roots() {
         let session = checkout.create_session(&create).expect("created");
         let secret = session.client_secret.expect("a secret");
         let keyless = Confirm::new(secret, PaymentMethod::card("tok_visa"));
-        checkout.confirm(&keyless).expect("confirmed through the proxy");
+        checkout
+            .confirm(&keyless)
+            .expect("confirmed through the proxy");
     }
-    let charges: Vec<_> = fake.sessions().iter().map(|s| s["payments"].clone()).collect();
+    let charges: Vec<_> = fake
+        .sessions()
+        .iter()
+        .map(|s| s["payments"].clone())
+        .collect();
     assert_eq!(charges, vec![1, 1]);
     // One pooled tunnel for the creates, one for each confirm.
     let tunnel = format!("CONNECT {} HTTP/1.1", fake.addr());
@@ -154,7 +149,10 @@ fn a_proxy_that_refuses_fails_a_keyless_confirm_known_not_sent() {
     let client = easy_checkout_ureq::with_transport(config, transport);
     let secret = ClientSecret::new("ecs_secret_refused").unwrap();
     let keyless = Confirm::new(secret, PaymentMethod::card("tok_visa"));
-    let error = client.embedded_checkout().confirm(&keyless).expect_err("refused");
+    let error = client
+        .embedded_checkout()
+        .confirm(&keyless)
+        .expect_err("refused");
     assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
     let cause = error.as_transport().expect("a transport error");
     assert_eq!(cause.kind(), TransportErrorKind::Connect, "{error:?}");
