@@ -29,7 +29,8 @@ use easy_checkout_core::models::{
 };
 use easy_checkout_core::ops::{Confirm, CreateSession, UpdateConfig, Validate};
 use easy_checkout_core::{
-    Config, Error, Operation, PollPolicy, Reply, RetryPolicy, TransportSettings, WaitOutcome,
+    Config, Error, Operation, PollPolicy, Reply, RetryBudget, RetryPolicy, TransportSettings,
+    WaitOutcome,
 };
 use easy_checkout_fake::FakeEasy;
 
@@ -139,6 +140,28 @@ impl TestClient {
                 client: c.client.with_retry_policy(retry),
                 runtime: c.runtime,
             }),
+        }
+    }
+
+    /// Replaces the retry budget (shared by the client's clones, and so by its callers in
+    /// [`run_at_once`](Self::run_at_once)).
+    pub fn with_retry_budget(self, budget: RetryBudget) -> Self {
+        match self {
+            Self::Ureq(c) => Self::Ureq(c.with_retry_budget(budget)),
+            Self::Isahc(c) => Self::Isahc(c.with_retry_budget(budget)),
+            Self::Reqwest(c) => Self::Reqwest(OnTokio {
+                client: c.client.with_retry_budget(budget),
+                runtime: c.runtime,
+            }),
+        }
+    }
+
+    /// The retry budget the client and its clones share.
+    pub fn retry_budget(&self) -> &RetryBudget {
+        match self {
+            Self::Ureq(c) => c.retry_budget(),
+            Self::Isahc(c) => c.retry_budget(),
+            Self::Reqwest(c) => c.client.retry_budget(),
         }
     }
 

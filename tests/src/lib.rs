@@ -5,6 +5,7 @@
 #![allow(missing_docs)]
 
 pub mod driver;
+pub mod middlebox;
 pub mod wire;
 
 use std::time::Duration;

@@ -8,9 +8,11 @@
 //! | 4 | a 2xx body that could not be decoded | `decode` |
 //!
 //! Every error also says `outcome_unknown`: whether a write (`session create`, `confirm`,
-//! `validate`, `config set`) may have taken effect although it failed (the SDK's
-//! `Error::outcome_unknown`), and the `idempotency_key` the request carried. When the outcome
-//! is unknown the text line ends with what to do before sending it again.
+//! `config set`) may have taken effect although it failed (the SDK's
+//! `Error::outcome_unknown`; never for a read, `session validate` included: it only checks),
+//! and the `idempotency_key` of the call, whatever the error's kind. When the outcome is
+//! unknown the text line ends with what to do before sending it again, naming the key; when
+//! it is known, with the key alone (`(idempotency key …)`).
 
 use std::time::SystemTime;
 
@@ -66,7 +68,8 @@ pub struct Report {
     /// Whether a write may have taken effect although it failed (never for a read, nor for
     /// a failure found before anything was sent).
     pub outcome_unknown: bool,
-    /// The `Idempotency-Key` the failed request carried (given or generated).
+    /// The `Idempotency-Key` of the failed call (given or generated), whatever the error's
+    /// kind.
     pub idempotency_key: Option<String>,
     /// The one-line text form (after `error: `).
     pub line: String,
@@ -216,7 +219,7 @@ impl CliError {
             line,
         };
         match &error {
-            Error::InvalidInput(e) => {
+            Error::InvalidInput { input: e, .. } => {
                 out.message = e.to_string();
                 if e.field() == "api_key" {
                     let hint = "; pass --api-key or set EASY_API_KEY";
@@ -255,6 +258,8 @@ impl CliError {
                 what,
                 out.idempotency_key.as_deref(),
             ));
+        } else if let Some(key) = &out.idempotency_key {
+            out.line.push_str(&format!(" (idempotency key {key})"));
         }
         out.into()
     }
@@ -396,6 +401,68 @@ mod tests {
         let local = CliError::invalid_input("bad flag");
         assert_eq!(local.to_json()["error"]["outcome_unknown"], false);
         assert_eq!(local.to_json()["error"]["idempotency_key"], Value::Null);
+    }
+
+    /// How a keyed `create_session` (key `cart-1`, retries off) ends when its one attempt
+    /// gets `reply`, or, for `None`, on a configuration without an API key.
+    fn keyed_create(
+        reply: Option<Result<easy_checkout_core::http::Response<Vec<u8>>, TransportError>>,
+    ) -> Error {
+        use easy_checkout_core::call::{Call, Machine, Now, Step};
+        use easy_checkout_core::ops::{CreateSession, LineItem};
+        use easy_checkout_core::{BaseUrl, Config, RetryPolicy};
+
+        let config = match &reply {
+            Some(_) => Config::new("sk_test_1".parse().unwrap()),
+            None => Config::without_api_key(BaseUrl::parse("http://127.0.0.1:9").unwrap()),
+        };
+        let op = CreateSession::new(vec![LineItem::new("price_1", 1)], "https://shop.example/r")
+            .with_idempotency_key("cart-1")
+            .unwrap();
+        let mut call = Call::new(&config, &op, RetryPolicy::never(), || 7);
+        let now = Now::new(SystemTime::UNIX_EPOCH, Duration::ZERO);
+        let step = match (call.next(), reply) {
+            (Step::Send(_), Some(outcome)) => call.handle(outcome, now),
+            (step, _) => step,
+        };
+        match step {
+            Step::Done(Err(error)) => error,
+            other => panic!("scripted to fail: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_error_of_a_keyed_call_names_its_key_in_text_and_json() {
+        use easy_checkout_core::http::Response;
+        let status = |code: u16, body: &str| {
+            let response = Response::builder()
+                .status(code)
+                .body(body.as_bytes().to_vec());
+            Some(Ok(response.unwrap()))
+        };
+        let failed = |kind| Some(Err(TransportError::msg(kind, "scripted")));
+        let unknown = "it may have taken effect: retry with --idempotency-key cart-1";
+        let known = " (idempotency key cart-1)";
+        let rows = [
+            (None, "invalid_input", known),
+            (failed(TransportErrorKind::Io), "transport", unknown),
+            (failed(TransportErrorKind::Timeout), "timeout", unknown),
+            (status(200, "<html>"), "decode", unknown),
+            (status(400, ""), "invalid_request", known),
+            (status(401, ""), "authentication", known),
+            (status(403, ""), "permission", known),
+            (status(404, ""), "not_found", known),
+            (status(409, ""), "conflict", known),
+            (status(429, ""), "rate_limited", known),
+            (status(503, ""), "server", unknown),
+            (status(302, ""), "api", unknown),
+        ];
+        for (reply, kind, says) in rows {
+            let e = CliError::from(keyed_create(reply));
+            assert_eq!(e.kind, kind);
+            assert_eq!(e.to_json()["error"]["idempotency_key"], "cart-1", "{kind}");
+            assert!(e.line.contains(says), "{kind}: {}", e.line);
+        }
     }
 
     #[test]

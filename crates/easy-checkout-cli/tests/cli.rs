@@ -658,6 +658,64 @@ fn other_writes_say_whether_they_may_have_taken_effect() {
     out.error_has(json!({"outcome_unknown": false}));
 }
 
+#[test]
+fn every_failure_of_a_keyed_write_names_its_key_in_text_and_json() {
+    let fake = FakeEasy::start().unwrap();
+    let key = "cfg-every-kind";
+    let set = |origin: &str, timeout: &str| {
+        let line = format!("--max-retries 0 {timeout} config set --allowed-origin {origin}");
+        api(&fake, "ureq", &format!("{line} --idempotency-key {key}"))
+    };
+    let origin = "https://shop.example";
+    let rows: [(Option<Fault>, &str, &str, i32); 6] = [
+        (None, "ftp://shop.example", "invalid_input", 2),
+        (Some(Fault::NotJson), origin, "decode", 4),
+        (Some(Fault::status(409)), origin, "conflict", 1),
+        (Some(Fault::status(503)), origin, "server", 1),
+        (Some(Fault::Close), origin, "transport", 3),
+        (
+            Some(Fault::Delay(Duration::from_secs(3))),
+            origin,
+            "timeout",
+            3,
+        ),
+    ];
+    for (fault, origin, kind, code) in rows {
+        for output in ["json", "text"] {
+            if let Some(fault) = &fault {
+                fake.inject(fault.clone());
+            }
+            let out = set(origin, "--timeout 0.5")
+                .arg(&format!("--output {output}"))
+                .run(code);
+            if output == "json" {
+                out.error_has(json!({"kind": kind, "idempotency_key": key}));
+            } else {
+                out.says(key);
+                out.says_one_error_line("\n");
+            }
+        }
+    }
+}
+
+#[test]
+fn validate_is_a_check_retried_and_never_said_to_have_taken_effect() {
+    let fake = FakeEasy::start().unwrap();
+    let (_, secret) = create(&fake, "isahc");
+    let validate = format!("session validate --client-secret {secret}");
+    for transport in TRANSPORTS {
+        fake.clear_requests();
+        fake.inject_n(Fault::status(503), 3);
+        let out = api(&fake, transport, &validate).run(1);
+        assert!(!out.stderr.contains("may have"), "{out:?}");
+        let sent = fake.requests().iter().filter(|r| browser_side(r)).count();
+        assert_eq!(sent, 3, "the first attempt and two retries");
+        fake.inject_n(Fault::Close, 3);
+        let out = api(&fake, transport, &format!("{validate} --output json")).run(3);
+        out.error_has(json!({"kind": "transport", "outcome_unknown": false}));
+    }
+}
+
 // ---- every exit code ----
 
 #[test]

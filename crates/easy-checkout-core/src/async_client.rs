@@ -37,7 +37,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::call::{
-    Call, Machine, Now, PaymentWait, PollPolicy, Reply, RetryPolicy, Step, WaitOutcome,
+    Call, Machine, Now, PaymentWait, PollPolicy, Reply, RetryBudget, RetryPolicy, Step, WaitOutcome,
 };
 use crate::config::Config;
 use crate::error::Error;
@@ -68,6 +68,7 @@ pub struct AsyncClient<T, S> {
     sleep: S,
     config: Config,
     retry: RetryPolicy,
+    budget: RetryBudget,
     clock: Arc<dyn Clock>,
     observer: Option<Observer>,
 }
@@ -77,6 +78,7 @@ impl<T, S> fmt::Debug for AsyncClient<T, S> {
         f.debug_struct("AsyncClient")
             .field("config", &self.config)
             .field("retry", &self.retry)
+            .field("budget", &self.budget)
             .finish_non_exhaustive()
     }
 }
@@ -135,6 +137,7 @@ impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
             sleep,
             config,
             retry: RetryPolicy::default(),
+            budget: RetryBudget::default(),
             clock: Arc::new(clock),
             observer: None,
         }
@@ -143,6 +146,14 @@ impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
     /// Replaces the retry policy (`RetryPolicy::never()` turns retries off).
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Replaces the retry budget, which every clone of this client shares (by default a
+    /// full [`RetryBudget::default`] of the client's own; `RetryBudget::unlimited()` turns it
+    /// off; a clone of another client's budget shares that one).
+    pub fn with_retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.budget = budget;
         self
     }
 
@@ -160,6 +171,11 @@ impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
+    }
+
+    /// The retry budget this client and its clones share.
+    pub fn retry_budget(&self) -> &RetryBudget {
+        &self.budget
     }
 
     /// The transport.
@@ -185,8 +201,8 @@ impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
     /// Runs any operation and returns its result with the response's metadata.
     pub async fn send_with_meta<O: Operation>(&self, op: &O) -> Result<Reply<O::Output>, Error> {
         let random = || self.clock.random_u64();
-        self.drive(Call::new(&self.config, op, self.retry, random))
-            .await
+        let call = Call::new(&self.config, op, self.retry, random).with_budget(&self.budget);
+        self.drive(call).await
     }
 
     /// The loop: do what the machine says until it is done (the blocking loop, awaited).
@@ -269,14 +285,10 @@ impl<T: AsyncTransport, S: Sleep> AsyncEmbeddedCheckout<'_, T, S> {
         let start = Now::new(clock.now(), clock.monotonic());
         let random = || clock.random_u64();
         client
-            .drive(PaymentWait::new(
-                &client.config,
-                &op,
-                client.retry,
-                policy,
-                start,
-                random,
-            ))
+            .drive(
+                PaymentWait::new(&client.config, &op, client.retry, policy, start, random)
+                    .with_budget(&client.budget),
+            )
             .await
     }
 }

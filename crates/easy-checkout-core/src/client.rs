@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::call::{
-    Call, Machine, Now, PaymentWait, PollPolicy, Reply, RetryPolicy, Step, WaitOutcome,
+    Call, Machine, Now, PaymentWait, PollPolicy, Reply, RetryBudget, RetryPolicy, Step, WaitOutcome,
 };
 use crate::config::Config;
 use crate::error::Error;
@@ -78,6 +78,7 @@ pub struct Client<T> {
     transport: T,
     config: Config,
     retry: RetryPolicy,
+    budget: RetryBudget,
     runtime: Arc<dyn Runtime>,
     observer: Option<Observer>,
 }
@@ -87,6 +88,7 @@ impl<T> fmt::Debug for Client<T> {
         f.debug_struct("Client")
             .field("config", &self.config)
             .field("retry", &self.retry)
+            .field("budget", &self.budget)
             .finish_non_exhaustive()
     }
 }
@@ -142,6 +144,7 @@ impl<T: Transport> Client<T> {
             transport,
             config,
             retry: RetryPolicy::default(),
+            budget: RetryBudget::default(),
             runtime: Arc::new(runtime),
             observer: None,
         }
@@ -150,6 +153,14 @@ impl<T: Transport> Client<T> {
     /// Replaces the retry policy (`RetryPolicy::never()` turns retries off).
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Replaces the retry budget, which every clone of this client shares (by default a
+    /// full [`RetryBudget::default`] of the client's own; `RetryBudget::unlimited()` turns it
+    /// off; a clone of another client's budget shares that one).
+    pub fn with_retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.budget = budget;
         self
     }
 
@@ -167,6 +178,11 @@ impl<T: Transport> Client<T> {
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
+    }
+
+    /// The retry budget this client and its clones share.
+    pub fn retry_budget(&self) -> &RetryBudget {
+        &self.budget
     }
 
     /// The transport.
@@ -192,7 +208,7 @@ impl<T: Transport> Client<T> {
     /// Runs any operation and returns its result with the response's metadata.
     pub fn send_with_meta<O: Operation>(&self, op: &O) -> Result<Reply<O::Output>, Error> {
         let random = || self.runtime.random_u64();
-        self.drive(Call::new(&self.config, op, self.retry, random))
+        self.drive(Call::new(&self.config, op, self.retry, random).with_budget(&self.budget))
     }
 
     /// The loop: do what the machine says until it is done.
@@ -274,13 +290,9 @@ impl<T: Transport> EmbeddedCheckout<'_, T> {
         let runtime = &*client.runtime;
         let start = Now::new(runtime.now(), runtime.monotonic());
         let random = || runtime.random_u64();
-        client.drive(PaymentWait::new(
-            &client.config,
-            &op,
-            client.retry,
-            policy,
-            start,
-            random,
-        ))
+        client.drive(
+            PaymentWait::new(&client.config, &op, client.retry, policy, start, random)
+                .with_budget(&client.budget),
+        )
     }
 }

@@ -7,11 +7,13 @@
 //! `Debug` shows only their length, since a server may echo a request body back.
 //!
 //! [`Error::outcome_unknown`] says whether a failed write may nevertheless have taken effect
-//! on the server: the one question to answer before sending a payment again.
+//! on the server: the one question to answer before sending a payment again, and
+//! [`Error::idempotency_key`] the key to send it again with; an error that ended a call
+//! carries both, whatever its kind.
 
 use std::fmt;
 
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -25,8 +27,14 @@ use crate::redact::RedactedJson;
 #[non_exhaustive]
 pub enum Error {
     /// The input cannot be sent; nothing was sent.
-    #[error("invalid input: {0}")]
-    InvalidInput(InvalidInput),
+    #[error("invalid input: {input}")]
+    InvalidInput {
+        /// What was refused, and why.
+        input: InvalidInput,
+        /// The idempotency key of the call it ended (the caller's, or the one the call
+        /// generated), if the call had one. Nothing went out with it.
+        idempotency_key: Option<IdempotencyKey>,
+    },
     /// The server answered with a non-2xx status.
     #[error(transparent)]
     Api(Box<ApiError>),
@@ -42,7 +50,7 @@ impl Error {
     /// The error's kind, flattened for branching, exit codes and JSON output.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::InvalidInput { .. } => ErrorKind::InvalidInput,
             Error::Transport(e) if e.kind == TransportErrorKind::Timeout => ErrorKind::Timeout,
             Error::Transport(_) => ErrorKind::Transport,
             Error::Decode(_) => ErrorKind::Decode,
@@ -58,14 +66,34 @@ impl Error {
         }
     }
 
-    /// The `Idempotency-Key` the failed request carried (the caller's, or the one the client
-    /// generated for `create_session`/`update_config`). Retrying a write with this key is
-    /// safe; retrying without it may do the write twice.
+    /// The `Idempotency-Key` of the call this error ended (the caller's, or the one the
+    /// client generated for `create_session`/`update_config`), whatever the error's kind: an
+    /// undecodable reply and a refused input carry it as a transport failure does. Retrying a
+    /// write with this key is safe; retrying without it may do the write twice.
+    ///
+    /// `None` for a call without a key (a read, a `confirm` without the caller's key, any
+    /// write with retries off), and for an error made outside a call (by
+    /// [`Operation::parse`](crate::ops::Operation::parse), or by hand).
     pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
         match self {
+            Error::InvalidInput {
+                idempotency_key, ..
+            } => idempotency_key.as_ref(),
             Error::Api(e) => e.idempotency_key.as_ref(),
+            Error::Decode(e) => e.idempotency_key.as_ref(),
             Error::Transport(e) => e.idempotency_key(),
-            _ => None,
+        }
+    }
+
+    /// Whether the call ended with this error although its policy would have retried it,
+    /// because the client's [`RetryBudget`](crate::call::RetryBudget) was spent: many recent
+    /// calls failed, so the client stopped adding retries to the load of a struggling API.
+    /// `Display` says so too.
+    pub fn retry_budget_spent(&self) -> bool {
+        match self {
+            Error::Api(e) => e.budget_spent,
+            Error::Transport(e) => e.budget_spent,
+            Error::InvalidInput { .. } | Error::Decode(_) => false,
         }
     }
 
@@ -74,7 +102,7 @@ impl Error {
     /// session after a `confirm`), or send it again with [`Error::idempotency_key`], which the
     /// server replays instead of applying twice.
     ///
-    /// | the call failed with | GET, HEAD, OPTIONS, TRACE | any other method (a write) |
+    /// | the call failed with | a read (GET, HEAD, OPTIONS, TRACE; `validate`) | a write (any other call) |
     /// |---|---|---|
     /// | [`Error::InvalidInput`]: nothing was sent | `false` | `false` |
     /// | a [`TransportError`] that [`certainly_not_sent`](TransportError::certainly_not_sent) (DNS, refused connection, connect timeout, TLS handshake, by default every `Connect` and `Tls` kind) | `false` | `false` |
@@ -86,16 +114,19 @@ impl Error {
     /// A write that was retried is `true` whenever any of its attempts may have taken effect:
     /// a 503 followed by a refused connection is still unknown.
     ///
-    /// The method is recorded by the [`Client`](crate::client::Client) and by
+    /// What a call is comes from its operation's [`Idempotency`](crate::ops::Idempotency):
+    /// [`Safe`](crate::ops::Idempotency::Safe) is a read (the GETs, and `validate`, a check
+    /// that changes nothing although it is a POST), every other class a write. It is recorded
+    /// by the call machine (so by every client) and by
     /// [`Operation::parse_response`](crate::ops::Operation::parse_response). An error from a
     /// direct call to [`Operation::parse`](crate::ops::Operation::parse), or built from a
-    /// [`TransportError`] by hand, does not know its method and is judged as a write.
+    /// [`TransportError`] by hand, does not know its call and is judged as a write.
     pub fn outcome_unknown(&self) -> bool {
         match self.effect() {
             Effect::Read => false,
             Effect::WriteMaybeApplied => true,
             Effect::Write => match self {
-                Error::InvalidInput(_) => false,
+                Error::InvalidInput { .. } => false,
                 Error::Api(e) => status_may_have_applied(e.status),
                 Error::Decode(_) => true,
                 Error::Transport(e) => !e.certainly_not_sent(),
@@ -103,10 +134,10 @@ impl Error {
         }
     }
 
-    /// What is known about the method of the call (see [`Effect`]).
+    /// What is known about the call (see [`Effect`]).
     fn effect(&self) -> Effect {
         match self {
-            Error::InvalidInput(_) => Effect::Write,
+            Error::InvalidInput { .. } => Effect::Write,
             Error::Api(e) => e.effect,
             Error::Decode(e) => e.effect,
             Error::Transport(e) => e.effect,
@@ -119,19 +150,43 @@ impl Error {
             Error::Api(e) => e.effect = effect,
             Error::Decode(e) => e.effect = effect,
             Error::Transport(e) => e.effect = effect,
-            Error::InvalidInput(_) => {}
+            Error::InvalidInput { .. } => {}
         }
         self
     }
 
-    /// Records the key the request carried and what the call was (done by the client loop).
+    /// Records the key of the call this error ended, and what the call was (done by the call
+    /// machine for every error it ends a call with).
     pub(crate) fn for_call(mut self, key: Option<&IdempotencyKey>, effect: Effect) -> Self {
-        match &mut self {
-            Error::Api(e) => e.idempotency_key = key.cloned(),
-            Error::Transport(e) => e.idempotency_key = key.cloned(),
-            _ => {}
-        }
+        let slot = match &mut self {
+            Error::InvalidInput {
+                idempotency_key, ..
+            } => idempotency_key,
+            Error::Api(e) => &mut e.idempotency_key,
+            Error::Decode(e) => &mut e.idempotency_key,
+            Error::Transport(e) => &mut e.idempotency_key,
+        };
+        slot.clone_from(&key.cloned());
         self.with_effect(effect)
+    }
+
+    /// Records that the policy would have retried this failure but the retry budget was
+    /// spent (only a status or a transport failure is ever retried).
+    pub(crate) fn budget_spent(mut self) -> Self {
+        match &mut self {
+            Error::Api(e) => e.budget_spent = true,
+            Error::Transport(e) => e.budget_spent = true,
+            Error::InvalidInput { .. } | Error::Decode(_) => {}
+        }
+        self
+    }
+
+    /// The refused input, if nothing could be sent.
+    pub fn as_invalid_input(&self) -> Option<&InvalidInput> {
+        match self {
+            Error::InvalidInput { input, .. } => Some(input),
+            _ => None,
+        }
     }
 
     /// The transport error, if the call never got an answer.
@@ -144,8 +199,11 @@ impl Error {
 }
 
 impl From<InvalidInput> for Error {
-    fn from(e: InvalidInput) -> Self {
-        Error::InvalidInput(e)
+    fn from(input: InvalidInput) -> Self {
+        Error::InvalidInput {
+            input,
+            idempotency_key: None,
+        }
     }
 }
 
@@ -165,7 +223,8 @@ impl From<DecodeError> for Error {
 /// attempt failed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) enum Effect {
-    /// A GET, HEAD, OPTIONS or TRACE: it changes nothing, however it failed.
+    /// A call that changes nothing, however it failed: an operation of class
+    /// [`Idempotency::Safe`](crate::ops::Idempotency::Safe) (a GET, `validate`).
     Read,
     /// A write, or a call whose method nobody recorded: judged by how its last attempt failed.
     #[default]
@@ -175,14 +234,6 @@ pub(crate) enum Effect {
 }
 
 impl Effect {
-    /// The effect of a call with `method`, before any attempt.
-    pub(crate) fn of(method: &Method) -> Self {
-        match *method {
-            Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE => Self::Read,
-            _ => Self::Write,
-        }
-    }
-
     /// The effect once an attempt that `may_have_applied` is retried.
     pub(crate) fn after_attempt(self, may_have_applied: bool) -> Self {
         match self {
@@ -320,6 +371,7 @@ pub struct ApiError {
     /// generated): send it again to retry safely.
     pub idempotency_key: Option<IdempotencyKey>,
     effect: Effect,
+    budget_spent: bool,
 }
 
 impl ApiError {
@@ -362,6 +414,7 @@ impl ApiError {
             raw_body: body.to_vec(),
             idempotency_key: None,
             effect: Effect::default(),
+            budget_spent: false,
         }
     }
 
@@ -388,9 +441,16 @@ impl fmt::Display for ApiError {
         if let Some(RetryAfter::Seconds(s)) = self.retry_after {
             write!(f, " (retry after {s}s)")?;
         }
+        if self.budget_spent {
+            f.write_str(BUDGET_SPENT)?;
+        }
         Ok(())
     }
 }
+
+/// What a failure the retry budget kept from being retried adds to its `Display`.
+const BUDGET_SPENT: &str =
+    "; not retried: the client's retry budget is spent (too many recent failures)";
 
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -420,6 +480,10 @@ pub struct DecodeError {
     pub reason: String,
     /// The body exactly as received.
     pub raw_body: Vec<u8>,
+    /// The `Idempotency-Key` the request carried (the caller's, or one the client
+    /// generated): the write took effect, and sending it again with this key replays the
+    /// same reply instead of doing it twice.
+    pub idempotency_key: Option<IdempotencyKey>,
     effect: Effect,
 }
 
@@ -429,6 +493,7 @@ impl DecodeError {
             status,
             reason: reason.into(),
             raw_body: body.to_vec(),
+            idempotency_key: None,
             effect: Effect::default(),
         }
     }
@@ -468,6 +533,7 @@ impl fmt::Debug for DecodeError {
             .field("status", &self.status)
             .field("reason", &self.reason)
             .field("raw_body", &BodyLen(self.raw_body.len()))
+            .field("idempotency_key", &self.idempotency_key)
             .finish()
     }
 }
@@ -531,7 +597,12 @@ type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// own error as its `source`, and whether the request [certainly did not go
 /// out](TransportError::certainly_not_sent).
 #[derive(Debug, thiserror::Error)]
-#[error("{}{}", kind.describe(), detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+#[error(
+    "{}{}{}",
+    kind.describe(),
+    detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default(),
+    if *budget_spent { BUDGET_SPENT } else { "" }
+)]
 pub struct TransportError {
     kind: TransportErrorKind,
     detail: Option<String>,
@@ -540,6 +611,7 @@ pub struct TransportError {
     not_sent: bool,
     idempotency_key: Option<IdempotencyKey>,
     effect: Effect,
+    budget_spent: bool,
 }
 
 impl TransportError {
@@ -567,6 +639,7 @@ impl TransportError {
             not_sent: false,
             idempotency_key: None,
             effect: Effect::default(),
+            budget_spent: false,
         }
     }
 
@@ -635,7 +708,12 @@ impl TransportError {
 /// assert_eq!(report(&error), "connection failed: connection reset by peer");
 /// ```
 pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
+    let whole = error.to_string();
+    // The note of a spent retry budget closes the line, after the causes it does not explain.
+    let (mut text, tail) = match whole.strip_suffix(BUDGET_SPENT) {
+        Some(head) => (head.to_owned(), BUDGET_SPENT),
+        None => (whole, ""),
+    };
     let mut next = error.source();
     while let Some(cause) = next {
         let message = cause.to_string();
@@ -645,5 +723,6 @@ pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
         }
         next = cause.source();
     }
+    text.push_str(tail);
     text
 }

@@ -58,7 +58,7 @@
 //! | [`models`] | what the API returns |
 //! | [`ops`] | one type per operation ([`Operation`]), the request builder and the marks it puts on a request |
 //! | [`transport`] | the [`Transport`] traits, their settings, roots, and the [`Adapter`] trait of transport crates |
-//! | [`call`] | the call protocol as pure machines: [`Call`](call::Call), [`PaymentWait`](call::PaymentWait), the retry and poll policies |
+//! | [`call`] | the call protocol as pure machines: [`Call`](call::Call), [`PaymentWait`](call::PaymentWait), the retry and poll policies, the retry budget |
 //! | [`runtime`] | time, sleep and randomness for the client loops |
 //! | [`observe`] | what a client loop tells an observer ([`Event`]) and `tracing` |
 //! | [`client`] | the blocking [`Client`] |
@@ -108,7 +108,7 @@ pub use http;
 
 #[cfg(feature = "async")]
 pub use async_client::{AsyncClient, AsyncEmbeddedCheckout};
-pub use call::{PollPolicy, Reply, ResponseMeta, RetryPolicy, WaitOutcome};
+pub use call::{PollPolicy, Reply, ResponseMeta, RetryBudget, RetryPolicy, WaitOutcome};
 pub use client::{Client, EmbeddedCheckout};
 pub use config::{BaseUrl, Config, Environment};
 pub use error::{ApiError, DecodeError, Error, ErrorKind, TransportError, TransportErrorKind};

@@ -224,6 +224,7 @@ mod trace {
                     parent: span,
                     kind = error.kind().as_str(),
                     outcome_unknown = error.outcome_unknown(),
+                    retry_budget_spent = error.retry_budget_spent(),
                     "call failed"
                 );
             }

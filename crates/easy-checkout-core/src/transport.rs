@@ -48,9 +48,11 @@ pub use roots::RootCertificates;
 ///   never as a response.
 /// - **Never send a request twice by itself** when [`may_resend`](crate::ops::may_resend) says no (a client that
 ///   retries a request on a fresh connection after a reused one died must not do it for
-///   those), and never send such a request on a kept-alive connection the server may be
-///   closing; mark with [`TransportError::not_sent`] a refused connection, and only failures
-///   that certainly came before the request went out.
+///   those), and **send such a request on a connection of its own**, never a pooled one the
+///   server may be closing as it leaves (a keep-alive timeout): there it would fail unseen by
+///   the server, with an outcome the caller could not tell. Mark with
+///   [`TransportError::not_sent`] a refused connection, and only failures that certainly came
+///   before the request went out.
 /// - **Send no `http://` request through a proxy** ([`bypasses_proxy`](crate::ops::bypasses_proxy)); send `https://`
 ///   through the environment's.
 /// - **Verify TLS** against the default roots and those the caller adds.

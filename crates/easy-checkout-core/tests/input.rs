@@ -14,7 +14,7 @@ fn config() -> Config {
 
 fn refused<O: easy_checkout_core::Operation>(op: &O) -> (&'static str, String) {
     match config().build(op) {
-        Err(Error::InvalidInput(e)) => (e.field(), e.to_string()),
+        Err(Error::InvalidInput { input: e, .. }) => (e.field(), e.to_string()),
         other => panic!("expected invalid input, got {other:?}"),
     }
 }
@@ -247,7 +247,7 @@ fn key_authenticated_calls_need_a_key_and_client_secret_calls_do_not() {
         .build(&easy_checkout_core::ops::GetConfig)
         .unwrap_err();
     assert!(
-        matches!(&e, Error::InvalidInput(i) if i.field() == "api_key"),
+        matches!(&e, Error::InvalidInput { input, .. } if input.field() == "api_key"),
         "{e:?}"
     );
     let validate = Validate::new(ClientSecret::new("ecs_secret_1").unwrap());

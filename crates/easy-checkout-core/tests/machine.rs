@@ -3,11 +3,14 @@
 
 use std::time::{Duration, SystemTime};
 
-use easy_checkout_core::call::{Call, Machine, Now, PaymentWait, Step};
+use easy_checkout_core::call::{
+    Call, Machine, Now, PaymentWait, RetryBudget, RetryBudgetPolicy, Step,
+};
 use easy_checkout_core::http::{Request, Response};
 use easy_checkout_core::ops::may_resend;
 use easy_checkout_core::ops::{
     Confirm, CreateSession, GetConfig, LineItem, PaymentMethod, RetrieveSession, UpdateConfig,
+    Validate,
 };
 use easy_checkout_core::{
     ClientSecret, Config, Error, ErrorKind, PollPolicy, RetryPolicy, Terminal, TransportError,
@@ -17,6 +20,7 @@ use easy_checkout_core::{
 const T0: SystemTime = SystemTime::UNIX_EPOCH;
 
 /// One scripted attempt outcome.
+#[derive(Clone)]
 enum Out {
     Status(u16, &'static [(&'static str, &'static str)], &'static str),
     Fail(TransportErrorKind),
@@ -569,4 +573,345 @@ fn a_step_and_a_call_print_no_secret() {
         !printed.contains("101, 99, 115"),
         "no body bytes: {printed}"
     );
+}
+
+/// Every kind of error a keyed call can end with, and a script that ends it so.
+fn every_error_kind() -> Vec<(ErrorKind, Vec<Out>)> {
+    let three = |out: fn() -> Out| vec![out(), out(), out()];
+    vec![
+        (ErrorKind::Transport, vec![Fail(TransportErrorKind::Tls)]),
+        (ErrorKind::Transport, three(|| Fail(TransportErrorKind::Io))),
+        (
+            ErrorKind::Timeout,
+            three(|| Fail(TransportErrorKind::Timeout)),
+        ),
+        (ErrorKind::Decode, vec![Status(200, &[], "[]")]),
+        (
+            ErrorKind::Decode,
+            vec![Status(201, &[("content-encoding", "gzip")], "\u{1f}x")],
+        ),
+        (ErrorKind::InvalidRequest, vec![Status(400, &[], "")]),
+        (ErrorKind::Authentication, vec![Status(401, &[], "")]),
+        (ErrorKind::Permission, vec![Status(403, &[], "")]),
+        (ErrorKind::NotFound, vec![Status(404, &[], "")]),
+        (ErrorKind::Conflict, vec![Status(409, &[], "")]),
+        (ErrorKind::InvalidRequest, vec![Status(422, &[], "")]),
+        (
+            ErrorKind::RateLimited,
+            vec![Status(429, &[("retry-after", "31")], "")],
+        ),
+        (ErrorKind::Server, three(|| Status(503, &[], ""))),
+        (
+            ErrorKind::Api,
+            vec![Status(302, &[("location", "https://x.example")], "")],
+        ),
+    ]
+}
+
+#[test]
+fn every_error_of_a_keyed_call_carries_its_key_whatever_its_kind() {
+    let config = config();
+    let caller = create().with_idempotency_key("cart-1").expect("a key");
+    let generated_key = create();
+    let key = |e: &Error| e.idempotency_key().map(|k| k.as_str().to_owned());
+    for (kind, script) in every_error_kind() {
+        for (op, expected) in [
+            (&caller, "cart-1".to_owned()),
+            (&generated_key, generated()),
+        ] {
+            let call = Call::new(&config, op, retries(2), seq());
+            let (trace, result) = run(call, &script);
+            let error = result.expect_err("scripted to fail");
+            assert_eq!(error.kind(), kind, "{trace:?}");
+            assert_eq!(key(&error), Some(expected), "{kind:?}: {error}");
+            for line in trace.iter().filter(|l| l.starts_with("send")) {
+                assert!(
+                    line.ends_with(&format!("key={}", key(&error).unwrap())),
+                    "{line}"
+                );
+            }
+        }
+    }
+    // Refused before sending: the call's key still comes back (nothing went out with it).
+    let keyless = Config::from_values(None, None).expect("a keyless config");
+    for (op, expected) in [
+        (&caller, "cart-1".to_owned()),
+        (&generated_key, generated()),
+    ] {
+        let (trace, result) = run(Call::new(&keyless, op, retries(2), seq()), &[]);
+        let error = result.expect_err("no API key");
+        assert_eq!((trace.len(), error.kind()), (0, ErrorKind::InvalidInput));
+        assert_eq!(key(&error), Some(expected));
+        assert!(!error.outcome_unknown());
+    }
+}
+
+#[test]
+fn a_keyed_create_whose_reply_cannot_be_decoded_keeps_its_key_and_is_unknown() {
+    let config = config();
+    let op = create().with_idempotency_key("cart-2").expect("a key");
+    let (trace, result) = run(
+        Call::new(&config, &op, retries(2), seq()),
+        &[Status(200, &[], r#"{"data":{"id":7}}"#)],
+    );
+    assert_eq!(trace, ["send POST /v1/api/embedded-checkout key=cart-2"]);
+    let error = result.expect_err("undecodable");
+    assert_eq!(error.kind(), ErrorKind::Decode);
+    assert!(error.outcome_unknown(), "a 2xx: the session was created");
+    assert_eq!(error.idempotency_key().map(|k| k.as_str()), Some("cart-2"));
+    match &error {
+        Error::Decode(e) => assert_eq!(e.idempotency_key, error.idempotency_key().cloned()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_2xx_in_an_encoding_nobody_asked_for_is_a_decode_error_that_names_it() {
+    let config = config();
+    // What a gzip body starts with; the rest does not matter.
+    let gzipped = "\u{1f}\u{8b}\u{8}\u{0}garbage";
+    type Headers = &'static [(&'static str, &'static str)];
+    let rows: [(Headers, Option<&str>); 6] = [
+        (
+            &[("content-encoding", "gzip")],
+            Some("`Content-Encoding: gzip`"),
+        ),
+        (
+            &[("content-encoding", "br")],
+            Some("`Content-Encoding: br`"),
+        ),
+        (
+            &[("content-encoding", "identity, gzip")],
+            Some("`Content-Encoding: identity, gzip`"),
+        ),
+        (&[("content-encoding", "identity")], None),
+        (&[("content-encoding", "IDENTITY")], None),
+        (&[("content-encoding", "")], None),
+    ];
+    for (headers, named) in rows {
+        let body = if named.is_some() { gzipped } else { CONFIG };
+        let (trace, result) = run(
+            Call::new(&config, &GetConfig, retries(2), seq()),
+            &[Status(200, headers, body)],
+        );
+        assert_eq!(trace.len(), 1, "never retried: {trace:?}");
+        match (named, result) {
+            (Some(named), Err(error)) => {
+                assert_eq!(error.kind(), ErrorKind::Decode);
+                let text = error.to_string();
+                assert!(text.contains(named), "{text}");
+                assert!(text.contains("never asks for"), "{text}");
+                assert!(!error.outcome_unknown(), "a read");
+            }
+            (None, Ok(reply)) => assert_eq!(reply.meta.status.as_u16(), 200),
+            (named, other) => panic!("{headers:?}: {named:?} {other:?}"),
+        }
+    }
+    // An error status keeps its kind: the status says what happened.
+    let (_, result) = run(
+        Call::new(&config, &GetConfig, retries(0), seq()),
+        &[Status(404, &[("content-encoding", "gzip")], gzipped)],
+    );
+    assert_eq!(result.expect_err("404").kind(), ErrorKind::NotFound);
+    // An empty body has nothing to decode, whatever its header says.
+    let op = confirm().with_idempotency_key("pay-e").expect("a key");
+    let (_, result) = run(
+        Call::new(&config, &op, retries(0), seq()),
+        &[Status(204, &[("content-encoding", "gzip")], "")],
+    );
+    assert_eq!(result.expect("no body").value, serde_json::Value::Null);
+}
+
+#[test]
+fn validate_is_a_read_retried_as_a_get_and_never_of_unknown_outcome() {
+    let config = config();
+    let op = Validate::new(ClientSecret::new("ecs_secret_1").expect("a secret"));
+    let post = "send POST /v1/api/embedded-checkout/validate key=- no-resend";
+    let valid = r#"{"data":{"valid":true}}"#;
+    let call = Call::new(&config, &op, retries(3), seq());
+    let script = [
+        Status(503, &[], ""),
+        Fail(TransportErrorKind::Io),
+        Status(200, &[], valid),
+    ];
+    let (trace, result) = run(call, &script);
+    assert_eq!(
+        jittered(&trace),
+        [post, "wait backoff", post, "wait backoff", post],
+        "no key generated, and retried as a GET (a transport still gives it a connection \
+         of its own: a POST without a key)"
+    );
+    assert_eq!(result.expect("valid").meta.retries, 2);
+    for script in [
+        vec![Status(502, &[], ""); 4],
+        vec![Fail(TransportErrorKind::Io); 4],
+    ] {
+        let (_, result) = run(Call::new(&config, &op, retries(3), seq()), &script);
+        let error = result.expect_err("out of retries");
+        assert!(!error.outcome_unknown(), "a check changes nothing: {error}");
+        assert_eq!(error.idempotency_key(), None);
+    }
+}
+
+/// A budget of `capacity` tokens: 5 a retry, 10 after a timeout, 1 back per answered call.
+fn budget(capacity: u32) -> RetryBudget {
+    RetryBudget::new(RetryBudgetPolicy {
+        capacity,
+        ..RetryBudgetPolicy::default()
+    })
+}
+
+#[test]
+fn retries_draw_from_the_budget_and_answered_calls_refill_it() {
+    let config = config();
+    let budget = budget(20);
+    let get = "send GET /v1/api/embedded-checkout/config key=-";
+    /// The script of one call, its trace, how it ends, and the tokens left after it.
+    type Row<'a> = (Vec<Out>, Vec<&'a str>, Result<u16, ErrorKind>, u32);
+    let rows: Vec<Row<'_>> = vec![
+        // Two retries (10 tokens), then an answer (1 back).
+        (
+            vec![
+                Status(503, &[], ""),
+                Fail(TransportErrorKind::Io),
+                Status(200, &[], CONFIG),
+            ],
+            vec![get, "wait backoff", get, "wait backoff", get],
+            Ok(200),
+            11,
+        ),
+        // A retry after a timeout costs 10; the 404 is an answer (1 back).
+        (
+            vec![Fail(TransportErrorKind::Timeout), Status(404, &[], "")],
+            vec![get, "wait backoff", get],
+            Err(ErrorKind::NotFound),
+            2,
+        ),
+        // A 429 is no answer: nothing back; and 2 tokens cannot pay for its retry.
+        (
+            vec![Status(429, &[("retry-after", "1")], "")],
+            vec![get],
+            Err(ErrorKind::RateLimited),
+            2,
+        ),
+        // Three answered calls: 3 back.
+        (vec![Status(200, &[], CONFIG)], vec![get], Ok(200), 3),
+        (vec![Status(200, &[], CONFIG)], vec![get], Ok(200), 4),
+        (vec![Status(200, &[], CONFIG)], vec![get], Ok(200), 5),
+        // Enough for one retry, not for a second.
+        (
+            vec![Status(500, &[], ""), Status(500, &[], "")],
+            vec![get, "wait backoff", get],
+            Err(ErrorKind::Server),
+            0,
+        ),
+    ];
+    for (i, (script, expected, result, left)) in rows.into_iter().enumerate() {
+        let call = Call::new(&config, &GetConfig, retries(3), seq()).with_budget(&budget);
+        let (trace, outcome) = run(call, &script);
+        assert_eq!(jittered(&trace), expected, "row {i}");
+        let outcome = outcome
+            .map(|r| r.meta.status.as_u16())
+            .map_err(|e| e.kind());
+        assert_eq!(outcome, result, "row {i}");
+        assert_eq!(budget.available(), Some(left), "row {i}");
+    }
+}
+
+#[test]
+fn a_spent_budget_returns_the_failure_at_once_and_says_so() {
+    let config = config();
+    let budget = budget(4);
+    let op = UpdateConfig::new(vec!["https://shop.example".to_owned()]);
+    let patch = format!(
+        "send PATCH /v1/api/embedded-checkout/config key={}",
+        generated()
+    );
+    for (out, kind) in [
+        (Status(503, &[], ""), ErrorKind::Server),
+        (Fail(TransportErrorKind::Io), ErrorKind::Transport),
+        (Fail(TransportErrorKind::Timeout), ErrorKind::Timeout),
+    ] {
+        let call = Call::new(&config, &op, retries(2), seq()).with_budget(&budget);
+        let (trace, result) = run(call, &[out]);
+        assert_eq!(trace, [patch.as_str()], "not retried");
+        let error = result.expect_err("spent");
+        assert_eq!(error.kind(), kind);
+        assert!(error.retry_budget_spent());
+        assert!(
+            error.to_string().ends_with(
+                "; not retried: the client's retry budget is spent (too many recent failures)"
+            ),
+            "{error}"
+        );
+        // As for any failure: the key, and whether the write may have happened.
+        assert_eq!(
+            error.idempotency_key().map(|k| k.as_str().to_owned()),
+            Some(generated())
+        );
+        assert!(error.outcome_unknown());
+        assert_eq!(budget.available(), Some(4), "nothing drawn, nothing back");
+    }
+    // A failure the policy would not retry says nothing of the budget.
+    let call = Call::new(&config, &op, retries(2), seq()).with_budget(&budget);
+    let (_, result) = run(call, &[Status(409, &[], "")]);
+    let error = result.expect_err("conflict");
+    assert!(!error.retry_budget_spent());
+    assert!(!error.to_string().contains("budget"), "{error}");
+    // Nor a call that may not be repeated at all.
+    let keyless = confirm();
+    let call = Call::new(&config, &keyless, retries(2), seq()).with_budget(&budget);
+    let (_, result) = run(call, &[Status(503, &[], "")]);
+    assert!(!result.expect_err("503").retry_budget_spent());
+}
+
+#[test]
+fn an_unlimited_budget_and_no_budget_leave_retries_to_the_policy() {
+    let config = config();
+    let unlimited = RetryBudget::unlimited();
+    let script = [
+        Status(503, &[], ""),
+        Status(503, &[], ""),
+        Status(503, &[], ""),
+    ];
+    for call in [
+        Call::new(&config, &GetConfig, retries(2), seq()).with_budget(&unlimited),
+        Call::new(&config, &GetConfig, retries(2), seq()),
+    ] {
+        let (trace, result) = run(call, &script);
+        assert_eq!(trace.len(), 5, "three attempts: {trace:?}");
+        assert!(!result.expect_err("503").retry_budget_spent());
+    }
+    assert_eq!(unlimited.available(), None);
+}
+
+#[test]
+fn a_wait_draws_its_polls_retries_from_the_budget() {
+    let config = config();
+    let budget = budget(5);
+    let op = RetrieveSession::new("ecs_1").expect("an id");
+    let wait = PaymentWait::new(
+        &config,
+        &op,
+        retries(2),
+        PollPolicy::default(),
+        Now::new(T0, Duration::ZERO),
+        seq(),
+    )
+    .with_budget(&budget);
+    let script = [
+        Status(503, &[], ""),
+        Status(200, &[], PENDING),
+        Status(503, &[], ""),
+    ];
+    let (trace, result) = run(wait, &script);
+    let poll = "send GET /v1/api/embedded-checkout/ecs_1 key=-";
+    assert_eq!(
+        jittered(&trace),
+        [poll, "wait backoff", poll, "wait 1000ms", poll],
+        "the second poll's 503 finds 1 token"
+    );
+    let error = result.expect_err("spent");
+    assert!(error.retry_budget_spent(), "{error}");
+    assert_eq!(budget.available(), Some(1));
 }

@@ -236,7 +236,7 @@ fn input_refused_before_sending_is_known_not_to_have_happened() {
     for call in [Call::GetWithoutKey, Call::ConfirmInvalid] {
         let failed = fail(call, &[Status(200, "{}")], RetryPolicy::default());
         assert!(
-            matches!(failed.error, Error::InvalidInput(_)),
+            matches!(failed.error, Error::InvalidInput { .. }),
             "{call:?}: {:?}",
             failed.error
         );

@@ -29,10 +29,13 @@
 //! Besides:
 //!
 //! - **No resend.** On a reused connection that dies before any reply byte, libcurl sends the
-//!   request again on a new one by itself. A request the core marked
-//!   [`NoResend`](easy_checkout_core::ops::NoResend) therefore goes out on a connection of
-//!   its own, closed after it (a second client without a connection cache); every other
-//!   request keeps libcurl's resend.
+//!   request again on a new one by itself. A request that must not go out twice
+//!   ([`may_resend`] is false: a `confirm` without the
+//!   caller's key, any POST without a key) therefore goes out on a connection of its own,
+//!   closed after it (a second client without a connection cache). That also keeps it off a
+//!   connection the server may be closing (a keep-alive timeout), where it would fail
+//!   unseen by the server with an outcome it could not tell. Every other request keeps
+//!   libcurl's resend.
 //! - **Cut heads.** libcurl ends a transfer cut inside the response head without an error,
 //!   and isahc hands over the status and headers that arrived with an empty body. So a
 //!   response with no body byte is accepted only when its head declares none (a `204` or
@@ -67,13 +70,15 @@
 //!
 //! # A caller's client
 //!
-//! [`IsahcTransport::from_client`] sends over a client you configured, with the rules set on
-//! each request. Requests that must not be sent twice cannot take that client (libcurl has
-//! no per-request way to forbid reuse that isahc exposes): they go through a client of the
-//! transport's own, built from the settings, so your configuration (a proxy, a private CA)
-//! does not reach them. [`IsahcTransport::from_client_builder`] builds both clients from
-//! your builder, so every request gets it. Only the client decides the rest: its default
-//! headers go on a request that lacks them, its cookie jar and credentials are used.
+//! [`IsahcTransport::from_client_builder`] sends over clients your builder configures (a
+//! proxy, a private CA, TLS settings), with the rules set on each request. It builds two:
+//! your client as it is, and one more with `connection_cache_size(0)`, for the requests that
+//! must not be sent twice. Those cannot take a pooled connection (see "No resend"), and
+//! isahc has no per-request way to forbid reuse nor a way to copy a built client's
+//! configuration, so only your builder can make a client that is yours and keeps no
+//! connection: there is no constructor from a built `HttpClient`. Only the client decides
+//! the rest: its default headers go on a request that lacks them, its cookie jar and
+//! credentials are used.
 //!
 //! # Features
 //!
@@ -208,43 +213,24 @@ impl IsahcTransport {
         Ok(Self::own(settings, roots))
     }
 
-    /// A transport over the caller's own `client`, whose configuration and connection cache
-    /// are used as they are, with the SDK's rules set on each request; requests that must not
-    /// be sent twice go through a client of the transport's own (see the crate docs, "A
-    /// caller's client"). Does no IO.
+    /// A transport over two clients that the caller's `builder` configures, with the SDK's
+    /// rules set on each request: one client as it is, pooled, and one with
+    /// `connection_cache_size(0)` added, for the requests that must not be sent twice. Every
+    /// request, a keyless `confirm` included, gets the caller's configuration: its proxy, its
+    /// roots and TLS settings (see the crate docs, "A caller's client"). Builds both now (each
+    /// starts a libcurl background thread); fails as isahc's `build` fails.
     ///
     /// ```
     /// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
     /// use isahc::config::{Configurable, RedirectPolicy};
     ///
     /// // Configured to follow redirects: per request, the SDK's requests never do.
-    /// let client = isahc::HttpClient::builder().redirect_policy(RedirectPolicy::Follow).build()?;
-    /// let transport = IsahcTransport::from_client(client, TransportSettings::default());
-    /// let config = easy_checkout_isahc::easy_checkout_core::Config::new("sk_test_123".parse()?);
-    /// let client = easy_checkout_isahc::with_transport(config, transport);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn from_client(client: HttpClient, settings: TransportSettings) -> Self {
-        Self {
-            client: Arc::new(OnceLock::from(client)),
-            client_kind: ClientKind::Callers,
-            ..Self::with_settings(settings)
-        }
-    }
-
-    /// As [`IsahcTransport::from_client`], over two clients that `builder` configures: one as
-    /// it is, and one with `connection_cache_size(0)` added for the requests that must not be
-    /// sent twice, so every request gets the caller's configuration. Builds both now (each
-    /// starts a libcurl background thread); fails as isahc's `build` fails.
-    ///
-    /// ```
-    /// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
-    /// use isahc::config::Configurable;
-    ///
     /// let transport = IsahcTransport::from_client_builder(
-    ///     || isahc::HttpClient::builder().tcp_nodelay(),
+    ///     || isahc::HttpClient::builder().redirect_policy(RedirectPolicy::Follow),
     ///     TransportSettings::default(),
     /// )?;
+    /// let config = easy_checkout_isahc::easy_checkout_core::Config::new("sk_test_123".parse()?);
+    /// let client = easy_checkout_isahc::with_transport(config, transport);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_client_builder(
@@ -257,8 +243,10 @@ impl IsahcTransport {
             .build()
             .map_err(map_error)?;
         Ok(Self {
+            client: Arc::new(OnceLock::from(pooled)),
             fresh: Arc::new(OnceLock::from(fresh)),
-            ..Self::from_client(pooled, settings)
+            client_kind: ClientKind::Callers,
+            ..Self::with_settings(settings)
         })
     }
 

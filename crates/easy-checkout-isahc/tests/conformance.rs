@@ -1,6 +1,6 @@
 //! Every obligation of `Transport`, checked by the conformance kit over this crate's
-//! transport: its own clients, a caller's client, and clients from a caller's builder, both
-//! set up against the SDK's rules.
+//! transport: its own clients, and clients from a caller's builder set up against the SDK's
+//! rules.
 
 use easy_checkout_conformance::Kit;
 use easy_checkout_isahc::{IsahcTransport, RootCertificates};
@@ -13,22 +13,6 @@ fn the_transport_keeps_every_obligation() {
         .run(|settings, roots| {
             IsahcTransport::with_roots(settings, roots.unwrap_or_default())
                 .expect("roots on top of the defaults")
-        })
-        .assert_passed();
-}
-
-/// `from_client` sends a keyless write through a client of the transport's own, built
-/// without the caller's configuration: over TLS it does not trust the caller's roots.
-#[test]
-fn a_callers_client_keeps_every_obligation() {
-    Kit::new()
-        .skip(
-            "tls_added_roots_are_trusted",
-            "issue 21: from_client sends keyless writes without the caller's roots",
-        )
-        .run(|settings, roots| {
-            let client = callers_builder(roots.as_ref()).build().expect("builds");
-            IsahcTransport::from_client(client, settings)
         })
         .assert_passed();
 }

@@ -1,13 +1,10 @@
 //! TLS over isahc (libcurl) beyond the kit's checks, with certificates made in the test: roots
-//! alone refused up front, added roots on top of the system's CA file, and a caller's client's
-//! roots on the requests that go through it.
+//! alone refused up front, and added roots on top of the system's CA file. (A caller's
+//! client's roots and proxy on keyless writes: `tests/tests/adapters.rs` in the workspace.)
 
 use easy_checkout_conformance::certs::{Identity, Leaf, TestCa};
 use easy_checkout_conformance::loopback::{After, Server, reply};
-use easy_checkout_core::ops::NoResend;
-use easy_checkout_core::{
-    RootCertificates, Transport, TransportErrorKind, TransportSettings, http,
-};
+use easy_checkout_core::{RootCertificates, Transport, TransportSettings, http};
 use easy_checkout_isahc::IsahcTransport;
 use isahc::config::Configurable;
 use isahc::tls::{TlsConfig, TrustStore};
@@ -42,46 +39,13 @@ fn roots_alone_are_refused_up_front() {
     assert!(refused.reason().contains("CAPATH"), "{refused}");
 }
 
-/// `from_client` sends a request that must not go out twice on a client of the transport's
-/// own, which the caller's configuration does not reach: over TLS with a private CA that only
-/// the caller's client trusts, a keyless write fails its handshake (sending nothing), while a
-/// keyed one goes through the caller's client.
-#[test]
-fn from_client_keeps_the_callers_roots_off_keyless_writes() {
-    let ca = TestCa::new("private CA");
-    let server = serving(ca.serve(Leaf::LOOPBACK));
-    let callers = trusting(ca.pem()).build().expect("builds");
-    let transport = IsahcTransport::from_client(callers, TransportSettings::default());
-    let post = |keyed: bool| {
-        let request = http::Request::post(server.url("/embedded-checkout/confirm"))
-            .header("content-type", "application/json");
-        let request = if keyed {
-            request.header("idempotency-key", "confirm-1")
-        } else {
-            request.extension(NoResend)
-        };
-        request.body(b"{}".to_vec()).expect("a request")
-    };
-    let error = transport
-        .send(post(false))
-        .expect_err("the transport's own client");
-    assert_eq!(error.kind(), TransportErrorKind::Tls, "{error:?}");
-    assert!(error.certainly_not_sent(), "{error:?}");
-    assert!(server.take_requests().is_empty());
-    let response = transport
-        .send(post(true))
-        .expect("through the caller's client");
-    assert_eq!(response.status(), 200);
-    assert_eq!(
-        server.request().header("idempotency-key"),
-        Some("confirm-1")
-    );
-}
-
 #[test]
 fn the_client_kind_and_roots_are_in_debug() {
-    let callers = isahc::HttpClient::builder().build().expect("builds");
-    let transport = IsahcTransport::from_client(callers, TransportSettings::default());
+    let transport = IsahcTransport::from_client_builder(
+        isahc::HttpClient::builder,
+        TransportSettings::default(),
+    )
+    .expect("builds");
     let debug = format!("{transport:?}");
     assert!(
         debug.contains("client: Callers") && debug.contains("started: true"),
@@ -166,10 +130,9 @@ fn on_top_child() {
         }
     };
     let ours = IsahcTransport::with_roots(TransportSettings::default(), added).expect("taken");
-    let alone = IsahcTransport::from_client(
-        trusting(pem.clone()).build().expect("builds"),
-        TransportSettings::default(),
-    );
+    let alone =
+        IsahcTransport::from_client_builder(|| trusting(pem.clone()), TransportSettings::default())
+            .expect("builds");
     println!(
         "ON_TOP: with_roots: {} {}; added alone: {} {}",
         outcome(&ours, var("EASY_TEST_BY_SYSTEM")),

@@ -32,6 +32,17 @@
 //! - ureq sends a request once: it never resends one by itself, not even when a reused
 //!   connection dies before any reply byte. A plain `http://` request goes through no proxy;
 //!   `https://` ones use `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`, as ureq does.
+//! - **A connection of its own** for a request that must not go out twice
+//!   ([`may_resend`] is false: a `confirm` without the
+//!   caller's key, or any POST without a key): never a pooled one, which the server may be
+//!   closing as the request leaves (nginx's `keepalive_timeout`, a load balancer's idle
+//!   timeout), turning a request the server never saw into an `Io` failure of unknown
+//!   outcome. ureq keeps a request whose connection settings differ from its agent's off the
+//!   agent's pool ("bypass the Agent's pool", `ureq::config::Config`), so such a request gets
+//!   an input buffer one byte larger than the agent's: it opens its own connection, which is
+//!   closed after its reply and never pooled, on the transport's agent and on a caller's
+//!   alike. Every other request takes a pooled connection, and the core retries it if the
+//!   server closed that connection under it.
 //! - The body cap is enforced while reading, and a `Content-Length` above it fails before
 //!   any byte of the body is read.
 //! - Clones of a transport (and of a client) share one agent, so one connection pool. ureq
@@ -115,7 +126,7 @@ use std::fmt;
 use std::io;
 
 use easy_checkout_core::http;
-use easy_checkout_core::ops::{bypasses_proxy, sends_body};
+use easy_checkout_core::ops::{bypasses_proxy, may_resend, sends_body};
 use easy_checkout_core::{Adapter, Config, Error};
 use easy_checkout_core::{Transport, TransportError, TransportErrorKind};
 use ureq::config::AutoHeaderValue;
@@ -224,14 +235,16 @@ impl UreqTransport {
         &self.settings
     }
 
-    /// Runs `request` on the agent: a plain `http://` one without any proxy, and on a
-    /// caller's agent with the SDK's rules set on the request itself.
+    /// Runs `request` on the agent: a plain `http://` one without any proxy, one that must
+    /// not go out twice on a connection of its own, and on a caller's agent with the SDK's
+    /// rules set on the request itself.
     fn run<B: ureq::AsSendBody>(
         &self,
         request: http::Request<B>,
+        own_connection: bool,
     ) -> Result<http::Response<ureq::Body>, ureq::Error> {
         let no_proxy = bypasses_proxy(&request);
-        if !self.callers_agent && !no_proxy {
+        if !self.callers_agent && !no_proxy && !own_connection {
             return self.agent.run(request);
         }
         let mut config = self.agent.configure_request(request);
@@ -240,6 +253,13 @@ impl UreqTransport {
         }
         if self.callers_agent {
             config = with_rules!(config, self.settings);
+        }
+        if own_connection {
+            // A connection setting unlike the agent's keeps the request off its pool (see the
+            // crate docs): a new connection, closed after the reply. One byte more of input
+            // buffer is the one such setting that changes nothing on the wire.
+            let size = self.agent.config().input_buffer_size();
+            config = config.input_buffer_size(size.checked_add(1).unwrap_or(size - 1));
         }
         self.agent.run(config.build())
     }
@@ -309,11 +329,12 @@ impl Transport for UreqTransport {
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         let with_body = sends_body(&request);
+        let own_connection = !may_resend(&request);
         let (parts, body) = request.into_parts();
         let sent = if with_body {
-            self.run(http::Request::from_parts(parts, body))
+            self.run(http::Request::from_parts(parts, body), own_connection)
         } else {
-            self.run(http::Request::from_parts(parts, ()))
+            self.run(http::Request::from_parts(parts, ()), own_connection)
         };
         let response = sent.map_err(|e| map_error(e, Phase::Exchange))?;
 

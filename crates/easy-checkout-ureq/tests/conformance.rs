@@ -5,25 +5,16 @@ use easy_checkout_conformance::Kit;
 use easy_checkout_ureq::{RootCertificates, UreqTransport};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
-/// What ureq does not keep yet: it sends a keyless write on a pooled connection, which the
-/// server may be closing at its idle timeout (issue 21 fixes it).
-fn kit() -> Kit {
-    Kit::new().skip(
-        "a_request_that_may_not_be_resent_never_takes_a_pooled_connection",
-        "issue 21",
-    )
-}
-
 #[test]
 fn the_transport_keeps_every_obligation() {
-    kit()
+    Kit::new()
         .run(|settings, roots| UreqTransport::with_roots(settings, roots.unwrap_or_default()))
         .assert_passed();
 }
 
 #[test]
 fn a_callers_agent_keeps_every_obligation() {
-    kit()
+    Kit::new()
         .run(|settings, roots| UreqTransport::from_agent(callers_agent(roots), settings))
         .assert_passed();
 }

@@ -19,6 +19,8 @@ use easy_checkout_fake::{FakeEasy, Fault, Match};
 use easy_checkout_tests::driver::{Flow, Stack, TestClient, for_each_stack};
 use serde_json::json;
 
+use crate::Rng;
+
 const CALLERS: usize = 4;
 const FLOWS_PER_CALLER: usize = 25;
 /// The share of calls (in percent) that get a fault queued ahead of them.
@@ -27,23 +29,6 @@ const FAULT_PERCENT: u64 = 35;
 const TIMEOUT: Duration = Duration::from_millis(250);
 const LONG_DELAY: Duration = Duration::from_millis(400);
 const CONFIRM: &str = "/embedded-checkout/confirm";
-
-/// splitmix64: small, seedable, and good enough to draw faults.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// A fault of any kind, drawn from `rng`. `StatusAfterEffect` only ever gets a 5xx: a server
 /// that did the work and then answers 4xx ("refused") would be lying.

@@ -13,12 +13,14 @@
 //! | `fulfilment` | waiting for payment, webhooks |
 //! | `shared_client` | one client, one connection, many callers |
 //! | `chaos` | exactly once under load and random faults (seeded: `EASY_CHAOS_SEED`) |
+//! | `network` | what real networks do: idle timeouts, compressing proxies, outages and the retry budget |
 //! | `custom_transport` | a transport written by hand drives the same client |
 
 mod chaos;
 mod custom_transport;
 mod errors;
 mod fulfilment;
+mod network;
 mod requests;
 mod retries;
 mod shared_client;
@@ -27,6 +29,23 @@ use easy_checkout_core::Session;
 use easy_checkout_core::ops::{CreateSession, LineItem};
 use easy_checkout_fake::{FakeEasy, RecordedRequest};
 use easy_checkout_tests::driver::Stack;
+
+/// splitmix64: small, seedable, and good enough to draw faults.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
 
 /// A fake Easy API on loopback, for one test.
 fn fake() -> FakeEasy {

@@ -7,13 +7,14 @@ use std::time::{Duration, SystemTime};
 
 use http::{Response, StatusCode};
 
+use crate::call::budget::RetryBudget;
 use crate::call::retry::{Attempt, RetryDecision, RetryPolicy};
 use crate::call::step::{KeySource, Machine, Now, Step};
 use crate::config::Config;
 use crate::error::{Effect, Error, TransportError, status_may_have_applied};
 use crate::headers::{RateLimit, RetryAfter};
 use crate::id::IdempotencyKey;
-use crate::ops::{Idempotency, Operation};
+use crate::ops::{Idempotency, Operation, check_encoding};
 
 /// A successful result with what the response said about itself.
 #[derive(Debug, Clone)]
@@ -57,8 +58,15 @@ pub struct ResponseMeta {
 ///   [`RetryPolicy::max_retries`] times, after capped exponential backoff with jitter, or
 ///   after the reply's `Retry-After` when that is at most [`RetryPolicy::max_retry_after`]
 ///   (a longer one ends the call at once).
-/// - A failure carries the key the request went out with, and whether a write may have
-///   happened ([`Error::outcome_unknown`]), across every attempt.
+/// - With a [`RetryBudget`] ([`Call::with_budget`]; the clients always give theirs), each
+///   retry also takes tokens from it, and a call the API answers (anything but a `429` or a
+///   `5xx`) puts tokens back; a retry the budget cannot pay for is not made, and the call ends
+///   with the failure it had ([`Error::retry_budget_spent`]).
+/// - A 2xx reply in a `Content-Encoding` the client never asked for is a decode error that
+///   names the encoding ([`check_encoding`]).
+/// - Every error the call ends with, whatever its kind, carries the call's key
+///   ([`Error::idempotency_key`]) and whether a write may have happened
+///   ([`Error::outcome_unknown`]), across every attempt.
 ///
 /// Jitter is one draw from `random` per retry, so callers that fail together spread out
 /// whatever their clocks say; given the same draws, the machine's steps are always the same.
@@ -90,6 +98,7 @@ pub struct Call<'a, O, R> {
     config: &'a Config,
     op: &'a O,
     policy: RetryPolicy,
+    budget: Option<&'a RetryBudget>,
     random: R,
     key: Option<Cow<'a, IdempotencyKey>>,
     repeatable: bool,
@@ -115,6 +124,7 @@ impl<O, R> std::fmt::Debug for Call<'_, O, R> {
         f.debug_struct("Call")
             .field("operation", &std::any::type_name::<O>())
             .field("policy", &self.policy)
+            .field("budget", &self.budget)
             .field("key", &self.key.as_deref().map(|k| k.as_str()))
             .field("retries", &self.retries)
             .field("state", &self.state)
@@ -141,13 +151,21 @@ impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
             config,
             op,
             policy,
+            budget: None,
             random,
             repeatable: O::IDEMPOTENCY.may_repeat(key.is_some()),
             key,
-            effect: Effect::of(&O::METHOD),
+            effect: O::IDEMPOTENCY.effect(),
             retries: 0,
             state: State::Ready,
         }
+    }
+
+    /// Draws this call's retries from `budget`, shared with every other call that uses it
+    /// (see [`RetryBudget`]). Without one, every retry the policy allows is made.
+    pub fn with_budget(mut self, budget: &'a RetryBudget) -> Self {
+        self.budget = Some(budget);
+        self
     }
 
     /// The idempotency key every attempt carries (the caller's or the generated one).
@@ -155,9 +173,10 @@ impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
         self.key.as_deref()
     }
 
+    /// Ends the call; an error gets the call's key and what the call was.
     fn finish<T>(&mut self, result: Result<T, Error>) -> Step<T> {
         self.state = State::Finished;
-        Step::Done(result)
+        Step::Done(result.map_err(|e| e.for_call(self.key.as_deref(), self.effect)))
     }
 
     fn retry_after(&mut self, delay: Duration, may_have_applied: bool) -> Step<Reply<O::Output>> {
@@ -167,49 +186,66 @@ impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
         Step::Wait(delay)
     }
 
-    /// Asks the policy, if this call may be repeated at all and has retries left.
-    fn decide(&mut self, attempt: Attempt<'_>, now: SystemTime) -> RetryDecision {
+    /// Asks the policy, if this call may be repeated at all and has retries left, and then
+    /// the budget, if the policy would retry.
+    fn decide(&mut self, attempt: Attempt<'_>, now: SystemTime) -> Decision {
         if !self.repeatable || self.retries >= self.policy.max_retries {
-            return RetryDecision::GiveUp;
+            return Decision::GiveUp;
         }
         let jitter = (self.random)();
-        self.policy.decide(self.retries, true, attempt, now, jitter)
+        match self.policy.decide(self.retries, true, attempt, now, jitter) {
+            RetryDecision::GiveUp => Decision::GiveUp,
+            RetryDecision::RetryAfter(delay) => match self.budget {
+                Some(budget) if !budget.withdraw(&attempt) => Decision::BudgetSpent,
+                _ => Decision::Retry(delay),
+            },
+        }
     }
 
     fn response(&mut self, response: Response<Vec<u8>>, now: SystemTime) -> Step<Reply<O::Output>> {
         let status = response.status();
+        let retryable = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+        let mut spent = false;
         if !status.is_success() {
             let retry_after = RetryAfter::from_headers(response.headers());
             let attempt = Attempt::Status(status, retry_after.as_ref());
-            if let RetryDecision::RetryAfter(delay) = self.decide(attempt, now) {
-                return self.retry_after(delay, status_may_have_applied(status));
+            match self.decide(attempt, now) {
+                Decision::Retry(delay) => {
+                    return self.retry_after(delay, status_may_have_applied(status));
+                }
+                Decision::BudgetSpent => spent = true,
+                Decision::GiveUp => {}
+            }
+        }
+        // The API answered: that pays for the retries of calls to come.
+        if !retryable {
+            if let Some(budget) = self.budget {
+                budget.refill();
             }
         }
         // A 2xx gives the result, a final non-2xx the API error (or, for a user's own
         // operation that accepts it, a result).
-        let result = O::parse(status, response.headers(), response.body())
+        let (headers, body) = (response.headers(), response.body());
+        let result = check_encoding(status, headers, body)
+            .and_then(|()| O::parse(status, headers, body))
             .map(|value| Reply {
                 value,
                 meta: ResponseMeta {
                     status,
-                    rate_limit: RateLimit::from_headers(response.headers()),
+                    rate_limit: RateLimit::from_headers(headers),
                     retries: self.retries,
                     idempotency_key: self.key.as_deref().cloned(),
                 },
             })
-            .map_err(|e| e.for_call(self.key.as_deref(), self.effect));
+            .map_err(|e| if spent { e.budget_spent() } else { e });
         self.finish(result)
     }
 
     fn failure(&mut self, error: TransportError, now: SystemTime) -> Step<Reply<O::Output>> {
         match self.decide(Attempt::Failed(&error), now) {
-            RetryDecision::RetryAfter(delay) => {
-                self.retry_after(delay, !error.certainly_not_sent())
-            }
-            RetryDecision::GiveUp => {
-                let error = Error::from(error).for_call(self.key.as_deref(), self.effect);
-                self.finish(Err(error))
-            }
+            Decision::Retry(delay) => self.retry_after(delay, !error.certainly_not_sent()),
+            Decision::GiveUp => self.finish(Err(Error::from(error))),
+            Decision::BudgetSpent => self.finish(Err(Error::from(error).budget_spent())),
         }
     }
 }
@@ -264,6 +300,16 @@ impl<O: Operation, R: FnMut() -> u64> Machine for Call<'_, O, R> {
             Cow::Owned(_) => KeySource::Generated,
         })
     }
+}
+
+/// What the call does after a failed attempt.
+enum Decision {
+    /// Retry after this wait (the budget, if any, has paid for it).
+    Retry(Duration),
+    /// The policy would retry, but the budget cannot pay for it: end with the failure.
+    BudgetSpent,
+    /// End with the failure.
+    GiveUp,
 }
 
 /// The error for a driver that fed the machine out of turn (a bug in the driver).

@@ -1,8 +1,9 @@
 //! The call: everything between "run this operation" and its result, as pure state
 //! machines. [`Call`] owns the protocol of one call (the idempotency key, retries and their
-//! waits under the [`RetryPolicy`], `Retry-After`, the metadata of the reply, whether a
-//! failed write may have happened); [`PaymentWait`] polls a session over it under the
-//! [`PollPolicy`]. Neither may send, sleep, read a clock or draw a random number: a driver
+//! waits under the [`RetryPolicy`] and the shared [`RetryBudget`], `Retry-After`, the
+//! metadata of the reply, whether a failed write may have happened); [`PaymentWait`] polls a
+//! session over it under the [`PollPolicy`]. Neither may send, sleep, read a clock or draw a
+//! random number: a driver
 //! feeds them each attempt's outcome and the time, and does what they say. The blocking
 //! [`Client`](crate::client::Client), the async client (feature `async`) and any driver of
 //! your own are loops over the same [`Machine`]:
@@ -41,12 +42,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod budget;
 mod machine;
 mod poll;
 mod retry;
 mod step;
 mod wait;
 
+pub use budget::{RetryBudget, RetryBudgetPolicy};
 pub use machine::{Call, Reply, ResponseMeta};
 pub use poll::PollPolicy;
 pub use retry::{Attempt, RetryDecision, RetryPolicy};

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use http::Response;
 
+use crate::call::budget::RetryBudget;
 use crate::call::machine::{Call, misuse};
 use crate::call::poll::PollPolicy;
 use crate::call::retry::RetryPolicy;
@@ -77,6 +78,7 @@ pub struct PaymentWait<'a, R> {
     config: &'a Config,
     op: &'a RetrieveSession,
     retry: RetryPolicy,
+    budget: Option<&'a RetryBudget>,
     random: R,
     policy: PollPolicy,
     /// The wait before the next poll, before any floor (a `Retry-After`, a window's reset).
@@ -103,6 +105,7 @@ impl<'a, R: FnMut() -> u64 + Clone> PaymentWait<'a, R> {
             config,
             op,
             retry,
+            budget: None,
             random,
             interval: policy.initial_interval,
             policy,
@@ -111,6 +114,12 @@ impl<'a, R: FnMut() -> u64 + Clone> PaymentWait<'a, R> {
             call: None,
             finished: false,
         }
+    }
+
+    /// Draws the retries of every poll from `budget` (see [`Call::with_budget`]).
+    pub fn with_budget(mut self, budget: &'a RetryBudget) -> Self {
+        self.budget = Some(budget);
+        self
     }
 
     fn finish(&mut self, result: Result<WaitOutcome, Error>) -> Step<WaitOutcome> {
@@ -143,11 +152,15 @@ impl<R: FnMut() -> u64 + Clone> Machine for PaymentWait<'_, R> {
         if self.finished {
             return self.finish(Err(misuse("finished")));
         }
-        let (config, op, retry) = (self.config, self.op, self.retry);
+        let (config, op, retry, budget) = (self.config, self.op, self.retry, self.budget);
         let random = &self.random;
-        let call = self
-            .call
-            .get_or_insert_with(|| Call::new(config, op, retry, random.clone()));
+        let call = self.call.get_or_insert_with(|| {
+            let call = Call::new(config, op, retry, random.clone());
+            match budget {
+                Some(budget) => call.with_budget(budget),
+                None => call,
+            }
+        });
         match call.next() {
             Step::Send(request) => Step::Send(request),
             Step::Wait(delay) => Step::Wait(delay),

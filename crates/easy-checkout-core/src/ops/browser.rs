@@ -1,6 +1,8 @@
 //! The two browser-side calls, `validate` and `confirm`. Their `Auth` is
 //! [`ClientSecretAuth`]: the request builder has no way to attach the API key, and a
-//! keyless `confirm` (it moves money) must never be sent twice.
+//! keyless `confirm` (it moves money) must never be sent twice. `validate` is a read: it
+//! checks a client secret and changes nothing, so it is retried as a GET is, and a failed
+//! one never leaves an outcome in doubt.
 
 use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -18,6 +20,10 @@ use crate::ops::operation::{
 use crate::secret::ClientSecret;
 
 /// `validate`: `POST /embedded-checkout/validate`, authenticated by the client secret.
+///
+/// A check, not a write: it answers whether the secret (and the embedding origin) is valid for
+/// its session and changes nothing, so it is [`Idempotency::Safe`]: retried as a GET, and a
+/// failed one is never of unknown outcome, although it is a POST.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Validate {
     /// The session's client secret.
@@ -48,7 +54,7 @@ impl Operation for Validate {
     type Auth = ClientSecretAuth;
     const NAME: &'static str = "validate";
     const METHOD: Method = Method::POST;
-    const IDEMPOTENCY: Idempotency = Idempotency::Never;
+    const IDEMPOTENCY: Idempotency = Idempotency::Safe;
 
     fn write_path(&self, path: &mut String) {
         path.push_str(PREFIX);

@@ -66,10 +66,12 @@ impl Auth for ClientSecretAuth {
     }
 }
 
-/// When a request may be sent again after a failure (see the retry policy).
+/// When a request may be sent again after a failure (see the retry policy), and whether a
+/// failed call may have changed anything ([`Error::outcome_unknown`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Idempotency {
-    /// A read (GET): always safe to repeat.
+    /// A read, which changes nothing on the server: always safe to repeat, and never of
+    /// unknown outcome. The GETs, and `validate` (a POST that only checks a client secret).
     Safe,
     /// A write made safe by an `Idempotency-Key`: the caller's, or one the client generates
     /// (the same on every attempt) when retries are on.
@@ -90,6 +92,15 @@ impl Idempotency {
             Self::Safe => true,
             Self::KeyOrGenerated | Self::CallerKeyOnly => has_key,
             Self::Never => false,
+        }
+    }
+
+    /// What a call of this class is, for [`Error::outcome_unknown`]: a [`Safe`](Self::Safe)
+    /// one changes nothing, every other class is a write.
+    pub(crate) fn effect(self) -> Effect {
+        match self {
+            Self::Safe => Effect::Read,
+            Self::KeyOrGenerated | Self::CallerKeyOnly | Self::Never => Effect::Write,
         }
     }
 }
@@ -125,17 +136,64 @@ pub trait Operation {
     /// [`Error::Decode`] for a 2xx body of the wrong shape. Never panics.
     fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error>;
 
-    /// [`Operation::parse`] on a whole `http::Response`. Its error also knows the operation's
-    /// method, so [`Error::outcome_unknown`] is `false` for a read (an error from `parse`
-    /// alone is judged as a write's).
+    /// [`Operation::parse`] on a whole `http::Response`, after the check every reply gets
+    /// ([`check_encoding`]). Its error also knows what the operation is, so
+    /// [`Error::outcome_unknown`] is `false` for a read (an error from `parse` alone is judged
+    /// as a write's).
     fn parse_response<B: AsRef<[u8]>>(response: &http::Response<B>) -> Result<Self::Output, Error> {
-        Self::parse(
+        let (status, headers, body) = (
             response.status(),
             response.headers(),
             response.body().as_ref(),
-        )
-        .map_err(|e| e.with_effect(Effect::of(&Self::METHOD)))
+        );
+        check_encoding(status, headers, body)
+            .and_then(|()| Self::parse(status, headers, body))
+            .map_err(|e| e.with_effect(Self::IDEMPOTENCY.effect()))
     }
+}
+
+/// Refuses a 2xx body in a `Content-Encoding` the client never asked for (`gzip`, `br`, …)
+/// with an [`Error::Decode`] that names the encoding, rather than the JSON error its bytes
+/// would give. The SDK sends no `Accept-Encoding`, so an encoded reply comes from something
+/// in between (a proxy or a load balancer that compresses regardless); `identity`, an empty
+/// body, and a non-2xx status (read as an [`ApiError`] by its status) pass.
+///
+/// ```
+/// use easy_checkout_core::{ErrorKind, http, ops::check_encoding};
+/// let gzip: http::HeaderMap = [(http::header::CONTENT_ENCODING, "gzip".parse()?)].into_iter().collect();
+/// let error = check_encoding(http::StatusCode::OK, &gzip, b"\x1f\x8b\x08").unwrap_err();
+/// assert_eq!(error.kind(), ErrorKind::Decode);
+/// assert!(error.to_string().contains("`Content-Encoding: gzip`"), "{error}");
+/// assert!(check_encoding(http::StatusCode::OK, &http::HeaderMap::new(), b"{}").is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn check_encoding(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<(), Error> {
+    if !status.is_success() || body.is_empty() {
+        return Ok(());
+    }
+    let mut values = headers.get_all(http::header::CONTENT_ENCODING).iter();
+    let Some(encoded) = values.find(|value| {
+        value
+            .to_str()
+            .map_or(true, |v| v.split(',').any(|c| !is_identity(c)))
+    }) else {
+        return Ok(());
+    };
+    // The header's value, as printable text of bounded length (it is the server's input).
+    let named: String = match encoded.to_str() {
+        Ok(text) => text.trim().chars().take(40).collect(),
+        Err(_) => "(not text)".to_owned(),
+    };
+    let reason = format!(
+        "a body sent with `Content-Encoding: {named}`, which the client never asks for (it \
+         sends no `Accept-Encoding`): something between it and the API compressed the reply"
+    );
+    Err(DecodeError::new(status, reason, body).into())
+}
+
+fn is_identity(coding: &str) -> bool {
+    let coding = coding.trim();
+    coding.is_empty() || coding.eq_ignore_ascii_case("identity")
 }
 
 /// Reads the success object of a reply: `{"data": T}`, or `T` itself when the body has no

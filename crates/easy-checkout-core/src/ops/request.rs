@@ -77,18 +77,21 @@ impl Config {
 /// request's [`http::Extensions`] for every such request (by [`Idempotency::may_repeat`](crate::ops::Idempotency::may_repeat)),
 /// so the rule is decided once, here, and transports only obey it.
 ///
-/// A transport that reads this mark never lets the request be resent below the SDK: for
-/// example, libcurl sends a request again by itself on a fresh connection when a reused one
-/// dies before any reply byte, so the isahc transport sends a marked request on a connection
-/// of its own. Check it with [`may_resend`].
+/// A transport that reads this mark never lets the request be resent below the SDK (libcurl,
+/// for one, sends a request again by itself on a fresh connection when a reused one dies
+/// before any reply byte), and never sends it on a pooled connection, which the server may be
+/// closing as it leaves: every transport of the SDK sends a marked request on a connection of
+/// its own. Check it with [`may_resend`].
 ///
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NoResend;
 
-/// Whether a transport may send `request` a second time on its own: not when it carries
-/// the [`NoResend`] mark, and not when it is a write without an `Idempotency-Key` (what the
-/// mark means, for a request built or rebuilt without it: by hand, or by a middleware that
-/// copied method, URI, headers and body but not the extensions).
+/// Whether a transport may send `request` a second time on its own, or on a pooled
+/// connection: not when it carries the [`NoResend`] mark, and not when its method is other
+/// than GET, HEAD, OPTIONS and TRACE and it has no `Idempotency-Key` (what the mark means, for a request built or
+/// rebuilt without it: by hand, or by a middleware that copied method, URI, headers and body
+/// but not the extensions). A `validate` answers `false` by that rule although the call
+/// machine retries it (a read): a transport only pays a connection for it.
 ///
 /// ```
 /// use easy_checkout_core::{Config, ClientSecret, http, ops::{Confirm, GetConfig, PaymentMethod, may_resend}};

@@ -1,0 +1,158 @@
+//! [`RetryBudget`]: how many retries a client may still add to the load of the API, shared by
+//! every clone of the client and every thread that uses it, and [`RetryBudgetPolicy`], its
+//! settings. A token bucket with no clock: retries take tokens, calls the API answers put one
+//! back. Pure state behind one atomic counter: it must never read a clock, sleep, or start a
+//! thread.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::call::retry::Attempt;
+use crate::error::TransportErrorKind;
+
+/// The settings of a [`RetryBudget`]: AWS's standard retry mode by default (500 tokens, 5 a
+/// retry, 10 a retry after a timeout, 1 back for each call the API answers).
+///
+/// Why those: in a full outage every call fails, nothing refills the bucket, and retries stop
+/// once `capacity / retry_cost` of them (100) have been made, so a client adds 100 requests in
+/// all rather than `max_retries` more per call (1,000 calls then cost 1,100 requests, not
+/// 3,000). With a few percent of calls failing, retries cost far less than the answered calls
+/// put back (at 5% of attempts failing, about 0.26 tokens drawn against 1 put back per call), so the
+/// bucket stays full and no retry is refused. A timeout costs double: it held a connection
+/// for the whole timeout, and is the surest sign of an overloaded server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryBudgetPolicy {
+    /// Tokens in a full bucket, and at the start (default 500).
+    pub capacity: u32,
+    /// Tokens a retry takes (default 5).
+    pub retry_cost: u32,
+    /// Tokens a retry after a [`Timeout`](TransportErrorKind::Timeout) takes (default 10).
+    pub timeout_retry_cost: u32,
+    /// Tokens put back, up to the capacity, by each call that ends with an answer other than a
+    /// `429` or a `5xx` (default 1).
+    pub refill: u32,
+}
+
+impl Default for RetryBudgetPolicy {
+    fn default() -> Self {
+        Self {
+            capacity: 500,
+            retry_cost: 5,
+            timeout_retry_cost: 10,
+            refill: 1,
+        }
+    }
+}
+
+/// The retries a client may still make, shared by all who hold a clone: every clone of a
+/// [`Client`](crate::client::Client) (or of the async client) and every thread using it draws
+/// from the same bucket, so an outage of the API does not multiply a merchant's load by the
+/// number of attempts per call.
+///
+/// A retry the [`RetryPolicy`](crate::call::RetryPolicy) allows also takes tokens; when too
+/// few are left the call ends at once with the failure it had, which says so
+/// ([`Error::retry_budget_spent`](crate::error::Error::retry_budget_spent)). A call the API
+/// answers (anything but a `429` or a `5xx`) puts tokens back. On by default in the clients;
+/// [`RetryBudget::unlimited`] turns it off. A [`Call`](crate::call::Call) of your own driver
+/// uses one through [`Call::with_budget`](crate::call::Call::with_budget).
+///
+/// ```
+/// use easy_checkout_core::call::{RetryBudget, RetryBudgetPolicy};
+///
+/// let budget = RetryBudget::new(RetryBudgetPolicy { capacity: 50, ..RetryBudgetPolicy::default() });
+/// let shared = budget.clone(); // the same bucket
+/// assert_eq!(shared.available(), Some(50));
+/// assert_eq!(RetryBudget::unlimited().available(), None);
+/// ```
+#[derive(Clone)]
+pub struct RetryBudget {
+    bucket: Option<Arc<Bucket>>,
+}
+
+struct Bucket {
+    policy: RetryBudgetPolicy,
+    tokens: AtomicU32,
+}
+
+impl RetryBudget {
+    /// A full bucket with `policy`'s settings.
+    pub fn new(policy: RetryBudgetPolicy) -> Self {
+        Self {
+            bucket: Some(Arc::new(Bucket {
+                policy,
+                tokens: AtomicU32::new(policy.capacity),
+            })),
+        }
+    }
+
+    /// No budget: every retry the policy allows is made.
+    pub fn unlimited() -> Self {
+        Self { bucket: None }
+    }
+
+    /// The settings, or `None` when unlimited.
+    pub fn policy(&self) -> Option<RetryBudgetPolicy> {
+        self.bucket.as_ref().map(|b| b.policy)
+    }
+
+    /// The tokens left, or `None` when unlimited.
+    pub fn available(&self) -> Option<u32> {
+        self.bucket
+            .as_ref()
+            .map(|b| b.tokens.load(Ordering::Acquire))
+    }
+
+    /// Takes the tokens a retry after `attempt` costs, if there are that many: whether the
+    /// retry may be made.
+    pub(crate) fn withdraw(&self, attempt: &Attempt<'_>) -> bool {
+        let Some(bucket) = &self.bucket else {
+            return true;
+        };
+        let cost = match attempt {
+            Attempt::Failed(e) if e.kind() == TransportErrorKind::Timeout => {
+                bucket.policy.timeout_retry_cost
+            }
+            _ => bucket.policy.retry_cost,
+        };
+        bucket
+            .tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
+            .is_ok()
+    }
+
+    /// Puts tokens back after a call the API answered. A full bucket is only read, so a
+    /// healthy client's threads never contend on the counter.
+    pub(crate) fn refill(&self) {
+        let Some(bucket) = &self.bucket else {
+            return;
+        };
+        let Bucket { policy, tokens } = &**bucket;
+        if tokens.load(Ordering::Acquire) >= policy.capacity {
+            return;
+        }
+        let _ = tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+            (t < policy.capacity).then(|| t.saturating_add(policy.refill).min(policy.capacity))
+        });
+    }
+}
+
+impl Default for RetryBudget {
+    /// A full bucket with [`RetryBudgetPolicy::default`].
+    fn default() -> Self {
+        Self::new(RetryBudgetPolicy::default())
+    }
+}
+
+impl fmt::Debug for RetryBudget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.bucket {
+            None => f.write_str("RetryBudget(unlimited)"),
+            Some(bucket) => f
+                .debug_struct("RetryBudget")
+                .field("available", &bucket.tokens.load(Ordering::Acquire))
+                .field("policy", &bucket.policy)
+                .finish(),
+        }
+    }
+}
