@@ -241,8 +241,7 @@ pub mod blocking {
     use std::sync::Arc;
 
     use easy_checkout_core::{
-        ApiKey, AsyncTransport, BaseUrl, Config, Error, Transport, TransportError,
-        TransportSettings, http,
+        AsyncTransport, BaseUrl, Config, Error, Transport, TransportError, TransportSettings, http,
     };
 
     use super::{ReqwestTransport, USER_AGENT_SUFFIX};
@@ -288,7 +287,7 @@ pub mod blocking {
 
     /// A client for `api_key` that sends every request to `base_url`.
     pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
-        let config = Config::new(ApiKey::new(api_key)?).with_base_url(BaseUrl::parse(base_url)?);
+        let config = Config::for_base_url(BaseUrl::parse(base_url)?, api_key)?;
         Ok(with_config(config, TransportSettings::default()))
     }
 

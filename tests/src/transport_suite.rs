@@ -1096,8 +1096,15 @@ fn user_agent<T>(adapter: &Adapter<T>) -> String {
 }
 
 pub fn from_key_routes_by_prefix<T: Transport>(adapter: &Adapter<T>) {
-    let client = (adapter.from_key)("sk_test_abc").expect("client");
-    assert_eq!(client.config().base_url().as_str(), SANDBOX);
+    for (key, base_url) in [
+        ("sk_test_abc", SANDBOX),
+        ("sk_sandbox_abc", SANDBOX),
+        ("pk_test_abc", SANDBOX),
+        ("pk_live_abc", PRODUCTION),
+    ] {
+        let client = (adapter.from_key)(key).expect("client");
+        assert_eq!(client.config().base_url().as_str(), base_url, "{key}");
+    }
     let client = (adapter.from_key)("sk_live_abc").expect("client");
     assert_eq!(client.config().base_url().as_str(), PRODUCTION);
     assert_eq!(
@@ -1107,7 +1114,15 @@ pub fn from_key_routes_by_prefix<T: Transport>(adapter: &Adapter<T>) {
 }
 
 pub fn from_key_refuses_unsendable_keys_without_echoing_them<T: Transport>(adapter: &Adapter<T>) {
-    for key in ["", "  ", "sk_test_with space", "sk_test_\u{e9}"] {
+    // Unsendable, or no Easy key (which only a base URL set explicitly takes).
+    for key in [
+        "",
+        "  ",
+        "sk_test_with space",
+        "sk_test_\u{e9}",
+        "junk",
+        "sk_other_abc",
+    ] {
         let error = (adapter.from_key)(key).expect_err("refused");
         assert_eq!(error.kind(), ErrorKind::InvalidInput);
         if !key.trim().is_empty() {
@@ -1130,6 +1145,9 @@ pub fn with_base_url_overrides_routing_and_keeps_the_loopback_rule<T: Transport>
     assert_eq!(error.kind(), ErrorKind::InvalidInput);
     let error = (adapter.with_base_url)("", "https://api.example.com").expect_err("no key");
     assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    // With the base URL set, a key Easy does not issue is the proxy's business.
+    let client = (adapter.with_base_url)("junk", "http://localhost:4010").expect("client");
+    assert!(client.config().has_api_key());
 }
 
 pub fn with_config_names_the_transport_in_the_user_agent<T: Transport + Clone>(
@@ -1199,7 +1217,7 @@ pub fn from_env_child<T: Transport>(adapter: &Adapter<T>) {
         Ok(client) => println!(
             "FROM_ENV: ok {} key={}",
             client.config().base_url(),
-            client.config().api_key().is_some()
+            client.config().has_api_key()
         ),
         Err(error) => println!("FROM_ENV: err {:?} {error}", error.kind()),
     }
@@ -1232,6 +1250,16 @@ pub fn from_env_reads_key_and_url<T: Transport>(_: &Adapter<T>) {
     );
     let refused = from_env_in_child(&[("EASY_API_URL", "http://api.example.com")]);
     assert!(refused.starts_with("err InvalidInput"), "{refused}");
+    // A key that is no Easy key: refused, unless the URL is set too.
+    let refused = from_env_in_child(&[("EASY_API_KEY", "junk")]);
+    assert!(
+        refused.starts_with("err InvalidInput invalid input: api_key"),
+        "{refused}"
+    );
+    assert_eq!(
+        from_env_in_child(&[("EASY_API_KEY", "junk"), ("EASY_API_URL", "http://[::1]:1")]),
+        "ok http://[::1]:1 key=true"
+    );
 }
 
 /// A variable that is not UTF-8 is refused, naming the variable.

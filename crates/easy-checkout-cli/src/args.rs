@@ -25,7 +25,8 @@ const EXIT_CODES: &str = "Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "easy-checkout", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// Secret API key (sk_test_… routes to the sandbox, anything else to production).
+    /// API key: sk_test_…, sk_sandbox_… and pk_test_… route to the sandbox, sk_live_… and
+    /// pk_live_… to production; any other key only with --base-url (exit 2 without).
     #[arg(
         long,
         value_name = "KEY",

@@ -389,6 +389,35 @@ fn a_missing_api_key_exits_2() {
 }
 
 #[test]
+fn a_key_that_is_no_easy_key_exits_2_unless_a_base_url_is_set() {
+    let fake = FakeEasy::start().unwrap();
+    let refused = json!({"kind": "invalid_input", "details": {"field": "api_key"}});
+    for command in ["session get ecs_1", "config get", "key check"] {
+        let flag = cli(&format!("--api-key junk_key_4d2 --output json {command}"));
+        let env = cli(&format!("--output json {command}")).env("EASY_API_KEY", "junk_key_4d2");
+        for out in [flag.run(2), env.run(2)] {
+            out.error_has(refused.clone());
+            out.hides("junk_key_4d2");
+        }
+    }
+    // Routed keys of every documented prefix are taken (the fake refuses all but sk_…).
+    for key in ["pk_test_a", "pk_live_a", "sk_sandbox_a"] {
+        let global = format!("--api-key {key} --base-url {}", fake.base_url());
+        cli(&format!("{global} key check"))
+            .run(1)
+            .says("INVALID_API_KEY");
+    }
+    assert_eq!(fake.requests().len(), 3, "{:#?}", fake.requests());
+    // With a base URL, the key is the proxy's (here the fake's) business: sent as given.
+    fake.clear_requests();
+    let global = format!("--api-key junk_key_4d2 --base-url {}", fake.base_url());
+    let out = cli(&format!("{global} key check --output json")).run(1);
+    out.error_has(json!({"kind": "authentication", "code": "INVALID_API_KEY"}));
+    let sent = &fake.requests()[0];
+    assert_eq!(sent.header("x-easy-api-key"), Some("junk_key_4d2"));
+}
+
+#[test]
 fn bad_input_exits_2_and_sends_nothing() {
     let fake = FakeEasy::start().unwrap();
     let create = "session create --return-url https://a.example/r";

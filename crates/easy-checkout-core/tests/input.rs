@@ -3,6 +3,7 @@
 use easy_checkout_core::ops::{
     Confirm, CreateSession, LineItem, PaymentMethod, UpdateConfig, Validate,
 };
+use easy_checkout_core::secret::KeyKind;
 use easy_checkout_core::{
     ApiKey, BaseUrl, ClientSecret, Config, Environment, Error, IdempotencyKey, SessionId,
 };
@@ -21,23 +22,92 @@ fn refused<O: easy_checkout_core::Operation>(op: &O) -> (&'static str, String) {
 
 #[test]
 fn key_prefix_routes_the_environment() {
-    assert_eq!(
-        Environment::for_key(&"sk_test_a".parse().unwrap()),
-        Environment::Sandbox
-    );
-    assert_eq!(
-        Environment::for_key(&"sk_live_a".parse().unwrap()),
-        Environment::Production
-    );
-    assert_eq!(
-        Environment::for_key(&"sk_other".parse().unwrap()),
-        Environment::Production
-    );
-    assert_eq!(
-        Environment::for_key(&"SK_TEST_a".parse().unwrap()),
-        Environment::Production,
-        "prefix is case-sensitive"
-    );
+    for (key, kind, environment) in [
+        ("sk_test_a", KeyKind::SecretTest, Environment::Sandbox),
+        ("sk_sandbox_a", KeyKind::SecretSandbox, Environment::Sandbox),
+        ("pk_test_a", KeyKind::PublishableTest, Environment::Sandbox),
+        ("sk_live_a", KeyKind::SecretLive, Environment::Production),
+        (
+            "pk_live_a",
+            KeyKind::PublishableLive,
+            Environment::Production,
+        ),
+    ] {
+        let key: ApiKey = key.parse().unwrap();
+        assert_eq!(key.kind(), kind);
+        assert_eq!(Environment::for_key(&key), environment);
+        assert_eq!(key.is_test(), environment == Environment::Sandbox);
+        assert_eq!(kind.is_publishable(), kind.prefix().starts_with("pk_"));
+        let config = Config::new(key);
+        assert_eq!(config.base_url(), &environment.base_url());
+        assert!(config.api_key().is_some() && config.has_api_key());
+    }
+}
+
+/// The key strings no routing may guess at: refused, naming `api_key`, quoting nothing.
+const NOT_EASY_KEYS: [&str; 9] = [
+    "junk",
+    "sk_other_a",
+    "SK_TEST_a",
+    "Sk_live_a",
+    "sk_test",
+    "sk_test_",
+    "pk_live_",
+    "sk_sandbox_",
+    "rk_live_a",
+];
+
+#[test]
+fn a_string_that_is_no_easy_key_is_refused_without_a_base_url() {
+    for bad in NOT_EASY_KEYS {
+        for e in [
+            ApiKey::new(bad).unwrap_err(),
+            Config::from_values(Some(bad), None).unwrap_err(),
+            Config::from_lookup(|name| (name == "EASY_API_KEY").then(|| bad.into())).unwrap_err(),
+        ] {
+            assert_eq!(e.field(), "api_key", "{bad:?}");
+            // The message names the prefixes, never anything else of the key.
+            let only_a_prefix = KeyKind::ALL.iter().any(|k| k.prefix().starts_with(bad));
+            assert!(
+                only_a_prefix || !e.to_string().contains(bad),
+                "{bad:?}: {e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn with_a_base_url_any_header_safe_key_is_sent_as_given() {
+    let op = easy_checkout_core::ops::GetConfig;
+    for key in NOT_EASY_KEYS.into_iter().chain(["sk_test_a"]) {
+        let url = BaseUrl::parse("http://127.0.0.1:4010").unwrap();
+        let configs = [
+            Config::for_base_url(url.clone(), key).unwrap(),
+            Config::from_values(Some(key), Some(url.as_str())).unwrap(),
+            Config::from_lookup(|name| match name {
+                "EASY_API_KEY" => Some(key.into()),
+                "EASY_API_URL" => Some(url.as_str().into()),
+                _ => None,
+            })
+            .unwrap(),
+        ];
+        for config in configs {
+            assert_eq!(config.base_url(), &url);
+            assert!(config.has_api_key());
+            assert_eq!(config.api_key().is_some(), key == "sk_test_a", "{key}");
+            let request = config.build(&op).unwrap();
+            let header = &request.headers()["x-easy-api-key"];
+            assert_eq!(header, key);
+            assert!(header.is_sensitive());
+            assert!(!format!("{config:?}").contains(key), "{config:?}");
+        }
+    }
+    // Still nothing that cannot travel in a header, with or without a base URL.
+    let url = BaseUrl::parse("http://127.0.0.1:4010").unwrap();
+    for bad in ["", " ", "a b", "é"] {
+        let e = Config::for_base_url(url.clone(), bad).unwrap_err();
+        assert_eq!(e.field(), "api_key");
+    }
 }
 
 #[test]
