@@ -397,3 +397,18 @@ pub(crate) fn check_url(
     }
     Ok(())
 }
+
+/// Checks an email address as far as a builder can tell it from a typo: something, one `@`,
+/// something, and no space or control character. The server judges the rest.
+pub(crate) fn check_email(field: &'static str, email: &str) -> Result<(), InvalidInput> {
+    let shaped = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+    });
+    if !shaped || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(InvalidInput::new(
+            field,
+            "must be an email address (name@domain, no spaces)",
+        ));
+    }
+    Ok(())
+}

@@ -114,8 +114,8 @@ pub use headers::{RateLimit, RetryAfter};
 pub use id::{IdempotencyKey, SessionId};
 pub use input::InvalidInput;
 pub use models::{
-    CheckoutConfig, CryptoPaymentStatus, KeyInfo, PaymentStatus, Session, SessionState,
-    SessionStatus, Terminal, ValidateResponse,
+    Amount, CheckoutConfig, CryptoPaymentStatus, KeyInfo, PaymentStatus, Session, SessionState,
+    SessionStatus, Terminal, ValidateResponse, Vocabulary,
 };
 pub use observe::Event;
 pub use ops::{ApiKeyAuth, Auth, ClientSecretAuth, Idempotency, Operation};

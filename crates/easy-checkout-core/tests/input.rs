@@ -1,11 +1,13 @@
 //! Input that cannot be sent is refused with a typed error before anything is built.
 
 use easy_checkout_core::ops::{
-    Confirm, CreateSession, LineItem, PaymentMethod, UpdateConfig, Validate,
+    Confirm, CreateSession, CustomerDetails, LineItem, PaymentMethod, PaymentSource,
+    ReferenceSession, UpdateConfig, Validate,
 };
 use easy_checkout_core::secret::KeyKind;
 use easy_checkout_core::{
     ApiKey, BaseUrl, ClientSecret, Config, Environment, Error, IdempotencyKey, SessionId,
+    Vocabulary,
 };
 use serde_json::json;
 
@@ -246,6 +248,114 @@ fn create_session_input() {
     assert_eq!(refused(&good().with_extra("items", json!([]))).0, "extra");
     assert_eq!(
         refused(&good().with_extra("return_url", json!("x"))).0,
+        "extra"
+    );
+}
+
+#[test]
+fn create_session_input_in_the_reference_vocabulary() {
+    let items = || vec![LineItem::new("price_1", 1)];
+    let params = || ReferenceSession::new(items(), "https://example.com/ok?s={SESSION_ID}");
+    let good = params()
+        .with_cancel_url("https://example.com/cart")
+        .with_customer_email("jane+1@example.com")
+        .with_payment_methods(["card"]);
+    assert!(config().build(&CreateSession::from(good)).is_ok());
+    let url = "https://example.com/ok";
+    let cases: [(ReferenceSession, &str); 12] = [
+        (ReferenceSession::new(vec![], url), "line_items"),
+        (
+            ReferenceSession::new(vec![LineItem::new("price_1", 0)], url),
+            "line_items.quantity",
+        ),
+        (
+            ReferenceSession::new(vec![LineItem::new("", 1)], url),
+            "line_items.price_id",
+        ),
+        (ReferenceSession::new(items(), "/ok"), "success_url"),
+        (ReferenceSession::new(items(), "https://a b"), "success_url"),
+        (params().with_mode(" "), "mode"),
+        (params().with_cancel_url("cart"), "cancel_url"),
+        (params().with_customer_email("jane"), "customer_email"),
+        (
+            params().with_customer_email("jane doe@a.example"),
+            "customer_email",
+        ),
+        (params().with_customer_email("@a.example"), "customer_email"),
+        (
+            params().with_payment_methods(Vec::<String>::new()),
+            "payment_methods",
+        ),
+        (
+            params().with_payment_methods(["card", ""]),
+            "payment_methods",
+        ),
+    ];
+    for (params, field) in cases {
+        assert_eq!(refused(&CreateSession::from(params)).0, field);
+    }
+    // An extra field may not repeat a typed one of the vocabulary, even one left unset.
+    for name in [
+        "line_items",
+        "mode",
+        "success_url",
+        "cancel_url",
+        "customer_email",
+    ] {
+        let op = CreateSession::from(params()).with_extra(name, json!("x"));
+        assert_eq!(refused(&op).0, "extra", "{name}");
+    }
+    // Another vocabulary's field name is the caller's to send.
+    let mixed = CreateSession::from(params()).with_extra("return_url", json!("https://a.example"));
+    assert!(config().build(&mixed).is_ok());
+    assert_eq!(mixed.vocabulary(), Vocabulary::Reference);
+}
+
+#[test]
+fn confirm_input_in_the_reference_vocabulary() {
+    let secret = || ClientSecret::new("ecs_secret_1").unwrap();
+    let confirm = || Confirm::with_source(secret(), PaymentSource::card("tok_1"));
+    let details = CustomerDetails::new("Jane", "Doe", "jane@example.com");
+    assert!(
+        config()
+            .build(&confirm().with_customer_details(details))
+            .is_ok()
+    );
+    assert!(config().build(&confirm()).is_ok());
+    let mut no_type = PaymentSource::card("tok_1");
+    no_type.kind = " ".into();
+    assert_eq!(
+        refused(&Confirm::with_source(secret(), no_type)).0,
+        "source.type"
+    );
+    let mut clash = PaymentSource::card("tok_1");
+    clash.extra.insert("tokenId".into(), json!("tok_2"));
+    assert_eq!(refused(&Confirm::with_source(secret(), clash)).0, "extra");
+    for (details, field) in [
+        (
+            CustomerDetails::new("", "Doe", "j@a.example"),
+            "customer_details.first_name",
+        ),
+        (
+            CustomerDetails::new("Jane", " ", "j@a.example"),
+            "customer_details.last_name",
+        ),
+        (
+            CustomerDetails::new("Jane", "Doe", "jane"),
+            "customer_details.email",
+        ),
+    ] {
+        assert_eq!(refused(&confirm().with_customer_details(details)).0, field);
+    }
+    for name in ["client_secret", "source", "customer_details"] {
+        let op = confirm().with_extra(name, json!({}));
+        assert_eq!(refused(&op).0, "extra", "{name}");
+    }
+    assert_eq!(confirm().vocabulary(), Vocabulary::Reference);
+    let sdk = Confirm::new(secret(), PaymentMethod::card("tok_1"));
+    assert_eq!(sdk.vocabulary(), Vocabulary::Sdk);
+    assert_eq!(
+        refused(&sdk.with_extra("customer_details", json!({}))).0,
         "extra"
     );
 }
