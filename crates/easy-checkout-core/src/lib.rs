@@ -55,7 +55,7 @@
 //! | [`headers`] | the headers the SDK sends and reads ([`RetryAfter`], [`RateLimit`]) |
 //! | [`error`] | [`Error`], [`ErrorKind`], and the error of each layer below a call |
 //! | [`config`] | [`Config`], [`BaseUrl`], [`Environment`]: where requests go, with which key |
-//! | [`models`] | what the API returns |
+//! | [`models`] | what the API returns, read in both of Easy's [`Vocabulary`]s |
 //! | [`ops`] | one type per operation ([`Operation`]), the request builder and the marks it puts on a request |
 //! | [`transport`] | the [`Transport`] traits, their settings, roots, and the [`Adapter`] trait of transport crates |
 //! | [`call`] | the call protocol as pure machines: [`Call`](call::Call), [`PaymentWait`](call::PaymentWait), the retry and poll policies |
@@ -64,7 +64,7 @@
 //! | [`client`] | the blocking [`Client`] |
 //! | `async_client` | (feature `async`) `AsyncClient` |
 //! | [`snapshot`] | request rendering for snapshot tests |
-//! | `webhook` | (feature `webhook`, on by default) signature verification |
+//! | `webhook` | (feature `webhook`, on by default) signature verification, deliveries and their metadata |
 //!
 //! # Features
 //!
