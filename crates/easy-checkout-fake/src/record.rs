@@ -3,6 +3,11 @@
 
 use std::net::SocketAddr;
 
+use easy_checkout_core::http::{HeaderValue, Method, Request};
+use easy_checkout_core::webhook;
+
+use crate::util::random_uuid;
+
 /// One request as the fake received it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
@@ -39,11 +44,43 @@ impl RecordedRequest {
 /// ([`SIGNATURE_HEADER`](easy_checkout_core::webhook::SIGNATURE_HEADER)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedWebhook {
-    /// The raw JSON body: `{"id", "type", "data", "created_at"}`.
+    /// The raw JSON body: `{"id", "type", "data", "created_at"}`, plus `created` and
+    /// `api_version` in the API reference's vocabulary.
     pub body: Vec<u8>,
     /// `sha256=<lowercase hex>`: HMAC-SHA256 of `body` under
     /// [`FakeEasy::webhook_secret`](crate::FakeEasy::webhook_secret).
     pub signature: String,
+}
+
+impl SignedWebhook {
+    /// The request attempt number `attempt` (from 1) of this delivery would be, as the
+    /// webhook reference describes it: `POST /` with the raw body and the headers
+    /// `content-type: application/json`, the signature, `x-easy-event` (the event's type),
+    /// `x-easy-delivery-id` (a new random UUID: one per attempt) and
+    /// `x-easy-webhook-attempt`. What a merchant's handler hands to
+    /// [`webhook::verify_request`](easy_checkout_core::webhook::verify_request).
+    pub fn delivery(&self, attempt: u32) -> Request<Vec<u8>> {
+        let event_type = serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|event| Some(event.get("type")?.as_str()?.to_owned()))
+            .unwrap_or_default();
+        let headers = [
+            ("content-type", "application/json".to_owned()),
+            (webhook::SIGNATURE_HEADER, self.signature.clone()),
+            (webhook::EVENT_HEADER, event_type),
+            (webhook::DELIVERY_ID_HEADER, random_uuid()),
+            (webhook::ATTEMPT_HEADER, attempt.to_string()),
+        ];
+        let mut request = Request::new(self.body.clone());
+        *request.method_mut() = Method::POST;
+        for (name, value) in headers {
+            // The fake makes every value: each is visible ASCII.
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                request.headers_mut().insert(name, value);
+            }
+        }
+        request
+    }
 }
 
 /// How full one bounded store of the fake is.

@@ -60,6 +60,20 @@ pub(crate) fn random_base58(len: usize) -> String {
     out
 }
 
+/// A random version-4 UUID in its text form (`6f1c0a52-8e6b-4f0e-9d0a-3c4b5a6d7e8f`).
+pub(crate) fn random_uuid() -> String {
+    let hex = random_hex(32);
+    let variant = ["8", "9", "a", "b"][usize::from(hex.as_bytes()[16] % 4)];
+    format!(
+        "{}-{}-4{}-{variant}{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..]
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +100,12 @@ mod tests {
         assert_eq!(hex.len(), 32);
         assert!(hex.bytes().all(|b| b.is_ascii_hexdigit()));
         assert_ne!(random_hex(32), hex);
+        let uuid = random_uuid();
+        let groups: Vec<usize> = uuid.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12], "{uuid}");
+        assert_eq!(&uuid[14..15], "4", "{uuid}");
+        assert!("89ab".contains(&uuid[19..20]), "{uuid}");
+        assert_ne!(random_uuid(), uuid);
         let b58 = random_base58(44);
         assert_eq!(b58.chars().count(), 44);
         assert!(!b58.contains(['0', 'O', 'I', 'l']));

@@ -1,6 +1,6 @@
-//! Everything the fake remembers, behind one lock: the sessions, the idempotency records,
-//! the merchant's config, the recorded requests, the queued faults, the rate-limit window
-//! and the connection counts. The API, the control API and the serving layer all reach it
+//! Everything the fake remembers, behind one lock: the vocabulary it answers in, the
+//! sessions, the idempotency records, the merchant's config, the recorded requests, the
+//! queued faults, the rate-limit window and the connection counts. The API, the control API and the serving layer all reach it
 //! through [`Shared::state`], which first forgets whatever is due to be forgotten, so every
 //! reader sees the fake within its [`Limits`].
 
@@ -12,6 +12,8 @@ pub(crate) mod sessions;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
+
+use easy_checkout_core::Vocabulary;
 
 use crate::clock::Clock;
 use crate::fault::FaultQueue;
@@ -100,6 +102,8 @@ impl Connections {
 /// The mutable state behind the one lock.
 #[derive(Debug)]
 pub(crate) struct State {
+    /// The vocabulary the API answers in (a setting: a reset keeps it).
+    pub(crate) vocabulary: Vocabulary,
     pub(crate) sessions: Sessions,
     pub(crate) idempotency: IdempotencyStore,
     pub(crate) config: MerchantConfig,
@@ -111,8 +115,9 @@ pub(crate) struct State {
 }
 
 impl State {
-    fn new(limits: Limits, now: SystemTime) -> Self {
+    fn new(limits: Limits, vocabulary: Vocabulary, now: SystemTime) -> Self {
         Self {
+            vocabulary,
             sessions: Sessions::new(limits.sessions, limits.session_grace),
             idempotency: IdempotencyStore::new(limits.idempotency_records),
             config: MerchantConfig {
@@ -132,11 +137,11 @@ impl State {
         }
     }
 
-    /// Back to a fresh fake with the same limits: no session, record, request, fault or
-    /// counted connection; the open connections stay open, and count again when they next
-    /// carry a request.
+    /// Back to a fresh fake with the same limits and vocabulary: no session, record,
+    /// request, fault or counted connection; the open connections stay open, and count again
+    /// when they next carry a request.
     pub(crate) fn reset(&mut self, limits: Limits, now: SystemTime) {
-        let mut fresh = State::new(limits, now);
+        let mut fresh = State::new(limits, self.vocabulary, now);
         fresh.connections.open = self.connections.open;
         fresh.connections.generation = self.connections.generation + 1;
         *self = fresh;
@@ -172,9 +177,9 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(limits: Limits, clock: Clock) -> Self {
+    pub(crate) fn new(limits: Limits, vocabulary: Vocabulary, clock: Clock) -> Self {
         Self {
-            state: Mutex::new(State::new(limits, clock.now())),
+            state: Mutex::new(State::new(limits, vocabulary, clock.now())),
             clock,
             limits,
             in_flight: AtomicUsize::new(0),
