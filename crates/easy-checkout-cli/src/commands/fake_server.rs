@@ -9,22 +9,24 @@ use crate::args::FakeServerArgs;
 use crate::error::CliError;
 use crate::output::Printer;
 
-/// Starts the fake, prints its base URL, test key and control API URL (and, with `--tls`,
-/// the PEM file of the CA to trust), and serves until killed.
+/// Starts the fake, prints its base URL, test key, control API URL and vocabulary (and, with
+/// `--tls`, the PEM file of the CA to trust), and serves until killed.
 pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
     let could_not =
         |e: std::io::Error| CliError::transport(format!("could not start the fake server: {e}"));
-    let port = args.port.unwrap_or(0);
-    let fake = if args.tls {
-        FakeEasy::start_tls_with(FakeTls::generate().map_err(could_not)?, port)
-    } else {
-        FakeEasy::start_on(port)
-    }
-    .map_err(could_not)?;
+    let builder = FakeEasy::builder()
+        .port(args.port.unwrap_or(0))
+        .vocabulary(args.vocabulary.into());
+    let builder = match args.tls {
+        true => builder.tls(FakeTls::generate().map_err(could_not)?),
+        false => builder,
+    };
+    let fake = builder.start().map_err(could_not)?;
     let mut result = json!({
         "base_url": fake.base_url(),
         "api_key": FakeEasy::TEST_KEY,
         "control_url": format!("{}/__fake/", fake.base_url()),
+        "vocabulary": fake.vocabulary().as_str(),
     });
     if let Some(pem) = fake.ca_pem() {
         let path = ca_file(fake.addr().port());
