@@ -25,7 +25,8 @@ const EXIT_CODES: &str = "Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "easy-checkout", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// Secret API key (sk_test_… routes to the sandbox, anything else to production).
+    /// API key: sk_test_…, sk_sandbox_… and pk_test_… route to the sandbox, sk_live_… and
+    /// pk_live_… to production; any other key only with --base-url (exit 2 without).
     #[arg(
         long,
         value_name = "KEY",
@@ -106,7 +107,7 @@ pub enum Command {
     /// Run the fake Easy API on loopback until killed.
     FakeServer(FakeServerArgs),
     /// Run the whole checkout flow against an in-process fake API.
-    Demo,
+    Demo(DemoArgs),
 }
 
 /// `session …`
@@ -114,7 +115,9 @@ pub enum Command {
 pub enum SessionCommand {
     /// Create a checkout session (prints its client_secret: hand it to the browser).
     Create(CreateArgs),
-    /// Retrieve a session's status and payment status.
+    /// Retrieve a session's status and payment status, with the SDK's decision: `outcome`
+    /// (paid, failed, expired, complete_unconfirmed or pending) and `paid` (fulfil only on
+    /// true), read from either of Easy's vocabularies.
     Get(SessionIdArg),
     /// Retrieve the on-chain payment status of a session.
     CryptoStatus(SessionIdArg),
@@ -297,12 +300,43 @@ pub struct WebhookSendArgs {
     pub payload: Option<PathBuf>,
 }
 
+/// Which of Easy's two vocabularies to speak (see `Vocabulary` in the core).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum VocabularyChoice {
+    /// The SDK page's, as the official Python client (the default).
+    #[default]
+    Sdk,
+    /// The API reference's.
+    Reference,
+}
+
+impl From<VocabularyChoice> for easy_checkout_core::Vocabulary {
+    fn from(choice: VocabularyChoice) -> Self {
+        match choice {
+            VocabularyChoice::Sdk => Self::Sdk,
+            VocabularyChoice::Reference => Self::Reference,
+        }
+    }
+}
+
+/// `demo`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The vocabulary of the flow: the requests the demo sends and the answers of its fake.
+    #[arg(long, value_enum, default_value_t)]
+    pub vocabulary: VocabularyChoice,
+}
+
 /// `fake-server`
 #[derive(Debug, Args)]
 pub struct FakeServerArgs {
     /// Port to listen on (default: any free port).
     #[arg(long, value_name = "N")]
     pub port: Option<u16>,
+
+    /// The vocabulary the fake answers in (it reads requests in both).
+    #[arg(long, value_enum, default_value_t)]
+    pub vocabulary: VocabularyChoice,
 
     /// Serve https, with a certificate for localhost and 127.0.0.1 made at start; the
     /// certificate authority that signed it is written to a PEM file, whose path is printed

@@ -21,6 +21,7 @@ const LEADING_KEYS: &[&str] = &[
     "outcome",
     "status",
     "payment_status",
+    "paid",
     "valid",
     "client_secret",
 ];

@@ -343,7 +343,8 @@ fn global_flags_work_before_or_after_the_subcommand() {
     let fake = FakeEasy::start().unwrap();
     let (id, _) = create(&fake, "ureq");
     let (key, base) = (FakeEasy::TEST_KEY, fake.base_url());
-    let expected = json!({"id": id, "status": "open", "payment_status": "unpaid"});
+    let expected = json!({"id": id, "status": "open", "payment_status": "unpaid",
+        "outcome": "pending", "paid": false});
     for transport in TRANSPORTS {
         let global = format!("--api-key {key} --base-url {base} --transport {transport}");
         let global = format!("{global} --output json --timeout 5 --max-retries 0 -v");
@@ -394,6 +395,35 @@ fn a_missing_api_key_exits_2() {
     let line = format!("--api-key {SECRET_KEY} --base-url http://api.example.com key check");
     cli(&line).run(2);
     assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn a_key_that_is_no_easy_key_exits_2_unless_a_base_url_is_set() {
+    let fake = FakeEasy::start().unwrap();
+    let refused = json!({"kind": "invalid_input", "details": {"field": "api_key"}});
+    for command in ["session get ecs_1", "config get", "key check"] {
+        let flag = cli(&format!("--api-key junk_key_4d2 --output json {command}"));
+        let env = cli(&format!("--output json {command}")).env("EASY_API_KEY", "junk_key_4d2");
+        for out in [flag.run(2), env.run(2)] {
+            out.error_has(refused.clone());
+            out.hides("junk_key_4d2");
+        }
+    }
+    // Routed keys of every documented prefix are taken (the fake refuses all but sk_…).
+    for key in ["pk_test_a", "pk_live_a", "sk_sandbox_a"] {
+        let global = format!("--api-key {key} --base-url {}", fake.base_url());
+        cli(&format!("{global} key check"))
+            .run(1)
+            .says("INVALID_API_KEY");
+    }
+    assert_eq!(fake.requests().len(), 3, "{:#?}", fake.requests());
+    // With a base URL, the key is the proxy's (here the fake's) business: sent as given.
+    fake.clear_requests();
+    let global = format!("--api-key junk_key_4d2 --base-url {}", fake.base_url());
+    let out = cli(&format!("{global} key check --output json")).run(1);
+    out.error_has(json!({"kind": "authentication", "code": "INVALID_API_KEY"}));
+    let sent = &fake.requests()[0];
+    assert_eq!(sent.header("x-easy-api-key"), Some("junk_key_4d2"));
 }
 
 #[test]
@@ -469,6 +499,7 @@ fn session_flow_over_both_transports_in_text() {
         out.shows(json!({"payment_status": "succeeded"}));
         let out = get.run(0);
         out.shows(json!({"status": "complete", "payment_status": "succeeded"}));
+        out.shows(json!({"outcome": "paid", "paid": "true"}));
 
         // A finished session is no longer valid: the API said no, exit 1.
         let out = api(&fake, transport, &validate).run(1);
@@ -490,7 +521,8 @@ fn session_commands_in_json() {
         assert!(session["expires_at"].is_string(), "{session}");
 
         let out = json(&format!("session get {}", id.as_str().unwrap())).run(0);
-        let expected = json!({"id": id, "status": "open", "payment_status": "unpaid"});
+        let expected = json!({"id": id, "status": "open", "payment_status": "unpaid",
+            "outcome": "pending", "paid": false});
         assert_eq!(out.json(), expected);
         let out = json(&format!("session crypto-status {}", id.as_str().unwrap())).run(0);
         out.json_has(json!({"status": "pending", "tx_signature": null}));
@@ -886,6 +918,58 @@ fn wait_exits_0_once_paid_and_1_while_pending() {
     out.says("SESSION_NOT_FOUND");
 }
 
+/// `session get` shows the SDK's decision beside the session, read from either vocabulary,
+/// and never takes a `paid` field of the reply on trust.
+#[test]
+fn session_get_shows_whether_to_fulfil() {
+    let fake = FakeEasy::start().unwrap();
+    let (id, _) = create(&fake, "ureq");
+    let rows = [
+        (
+            json!({"status": "complete", "payment_status": "paid"}),
+            "paid",
+            true,
+        ),
+        (
+            json!({"status": "complete", "payment_status": "succeeded"}),
+            "paid",
+            true,
+        ),
+        (json!({"status": "complete"}), "complete_unconfirmed", false),
+        (
+            json!({"status": "complete", "paid": true, "outcome": "paid"}),
+            "complete_unconfirmed",
+            false,
+        ),
+        (
+            json!({"status": "expired", "payment_status": "unpaid"}),
+            "expired",
+            false,
+        ),
+        (
+            json!({"status": "open", "payment_status": "failed"}),
+            "failed",
+            false,
+        ),
+        (
+            json!({"status": "open", "payment_status": "processing"}),
+            "pending",
+            false,
+        ),
+    ];
+    for (fields, outcome, paid) in rows {
+        let mut data = fields.clone();
+        data["id"] = json!(id);
+        let body = json!({"success": true, "timestamp": "2026-01-01T00:00:00.000Z", "data": data});
+        fake.inject(replies(200, &body));
+        let out = api(&fake, "ureq", &format!("session get {id} --output json")).run(0);
+        out.json_has(json!({"outcome": outcome, "paid": paid}));
+        fake.inject(replies(200, &body));
+        let out = api(&fake, "isahc", &format!("session get {id}")).run(0);
+        out.shows(json!({"outcome": outcome, "paid": paid.to_string()}));
+    }
+}
+
 #[test]
 fn wait_on_a_failed_payment_exits_1() {
     let fake = FakeEasy::start().unwrap();
@@ -1250,28 +1334,45 @@ const DEMO_STEPS: &str = "create_session validate confirm retrieve_session crypt
     get_config update_config webhook_verify wait_for_payment";
 
 #[test]
-fn demo_runs_the_whole_flow() {
-    for transport in TRANSPORTS {
-        // The demo runs its own fake: the API key and URL of the environment are ignored.
-        let demo = cli(&format!("--transport {transport} demo"));
-        let demo = demo.env("EASY_API_KEY", "garbage key with spaces");
-        let out = demo
-            .env("EASY_API_URL", "http://not-loopback.example.com")
-            .run(0);
+fn demo_runs_the_whole_flow_in_both_vocabularies() {
+    for (vocabulary, paid) in [("sdk", "succeeded"), ("reference", "paid")] {
+        for transport in TRANSPORTS {
+            // The demo runs its own fake: the API key and URL of the environment are ignored.
+            let demo = cli(&format!(
+                "--transport {transport} demo --vocabulary {vocabulary}"
+            ));
+            let demo = demo.env("EASY_API_KEY", "garbage key with spaces");
+            let out = demo
+                .env("EASY_API_URL", "http://not-loopback.example.com")
+                .run(0);
+            out.hides("ecs_secret_");
+            let steps: Vec<&str> = DEMO_STEPS.split_whitespace().collect();
+            let first_words = out.stdout.lines().filter_map(|l| l.split(' ').next());
+            let shown: Vec<&str> = first_words.filter(|word| steps.contains(word)).collect();
+            assert_eq!(shown, steps, "{out:?}");
+            out.prints(&format!("in the {vocabulary} vocabulary"));
+            out.prints(&format!(
+                "outcome=paid status=complete payment_status={paid}"
+            ));
+            out.prints("client_secret=[REDACTED]");
+            out.prints("attempt=1");
+        }
+        let out = cli(&format!("--output json demo --vocabulary {vocabulary}")).run(0);
         out.hides("ecs_secret_");
-        let steps: Vec<&str> = DEMO_STEPS.split_whitespace().collect();
-        let first_words = out.stdout.lines().filter_map(|l| l.split(' ').next());
-        let shown: Vec<&str> = first_words.filter(|word| steps.contains(word)).collect();
-        assert_eq!(shown, steps, "{out:?}");
-        out.prints("payment_status=succeeded");
-        out.prints("client_secret=[REDACTED]");
+        let json = out.json();
+        assert_eq!(json["vocabulary"], vocabulary);
+        let steps = json["steps"].as_array().unwrap().iter();
+        let names: Vec<&str> = steps
+            .clone()
+            .map(|step| step["step"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, DEMO_STEPS.split_whitespace().collect::<Vec<_>>());
+        let created = &json["steps"][0]["result"];
+        let reference = vocabulary == "reference";
+        assert_eq!(created["amount_total"].is_u64(), reference, "{created}");
+        assert_eq!(created["line_items"].is_array(), reference, "{created}");
     }
-    let out = cli("--output json demo").run(0);
-    out.hides("ecs_secret_");
-    let json = out.json();
-    let steps = json["steps"].as_array().unwrap().iter();
-    let steps: Vec<&str> = steps.map(|step| step["step"].as_str().unwrap()).collect();
-    assert_eq!(steps, DEMO_STEPS.split_whitespace().collect::<Vec<_>>());
+    cli("demo --vocabulary python").run(2);
 }
 
 #[test]
@@ -1318,11 +1419,12 @@ impl Drop for FakeServer {
 
 #[test]
 fn fake_server_serves_until_killed() {
-    let fake = FakeServer::start("", 4);
+    let fake = FakeServer::start("", 5);
     assert_eq!(fake.get("webhook_secret"), FAKE_WEBHOOK_SECRET);
     let (base_url, key) = (fake.get("base_url"), fake.get("api_key"));
     assert_eq!(key, FakeEasy::TEST_KEY);
     assert_eq!(fake.get("control_url"), format!("{base_url}/__fake/"));
+    assert_eq!(fake.get("vocabulary"), "sdk");
     cli(&format!("--api-key {key} --base-url {base_url} key check")).run(0);
     // The control API answers on the same port.
     let mut stream = std::net::TcpStream::connect(&base_url["http://".len()..]).unwrap();
@@ -1334,9 +1436,44 @@ fn fake_server_serves_until_killed() {
     assert!(reply.contains(r#""path":"/validate-key""#), "{reply}");
 }
 
+/// `fake-server --vocabulary reference` answers in the API reference's vocabulary, and the
+/// SDK behind the CLI reads it: a paid session is `complete`/`paid`, and paid.
+#[test]
+fn fake_server_speaks_the_reference_vocabulary() {
+    let fake = FakeServer::start("--vocabulary reference", 5);
+    assert_eq!(fake.get("vocabulary"), "reference");
+    let (base_url, key) = (fake.get("base_url"), fake.get("api_key"));
+    for transport in TRANSPORTS {
+        let global = format!("--api-key {key} --base-url {base_url} --transport {transport}");
+        let create = format!("{global} session create --item price_a:2 --output json");
+        let created = cli(&format!("{create} --return-url https://shop.example.com/r")).run(0);
+        let created = created.json();
+        assert_eq!(created["amount_total"], 200, "{created}");
+        let (id, secret) = (
+            created["id"].as_str().unwrap(),
+            created["client_secret"].as_str().unwrap(),
+        );
+        let validate = cli(&format!(
+            "{global} session validate --client-secret {secret}"
+        ));
+        validate
+            .arg("--output json")
+            .run(0)
+            .json_has(json!({"success": true, "valid": null}));
+        let confirm = cli(&format!(
+            "{global} session confirm --client-secret {secret}"
+        ));
+        confirm.args(&["--payment-method", CARD]).run(0);
+        let get = cli(&format!("{global} session get {id} --output json")).run(0);
+        get.json_has(json!({"status": "complete", "payment_status": "paid", "outcome": "paid", "paid": true}));
+        let wait = cli(&format!("{global} session wait {id} --deadline 2")).run(0);
+        wait.shows(json!({"outcome": "paid", "session.payment_status": "paid"}));
+    }
+}
+
 #[test]
 fn ca_cert_trusts_the_fake_server_over_tls_on_both_transports() {
-    let fake = FakeServer::start("--tls", 5);
+    let fake = FakeServer::start("--tls", 6);
     let (base_url, ca_cert) = (fake.get("base_url"), fake.get("ca_cert"));
     assert!(base_url.starts_with("https://127.0.0.1:"), "{base_url}");
     assert_eq!(fake.get("control_url"), format!("{base_url}/__fake/"));
@@ -1364,7 +1501,7 @@ fn ca_cert_trusts_the_fake_server_over_tls_on_both_transports() {
 fn fake_server_delivers_to_its_webhook_urls_the_whole_fulfilment_loop() {
     let (url, received) = endpoint(200, 1);
     let line = format!("--webhook-url {url} --webhook-deadline 5 --webhook-backoff 0.01");
-    let fake = FakeServer::start(&line, 5);
+    let fake = FakeServer::start(&line, 6);
     assert_eq!(fake.get("webhook_urls"), url);
     let secret = fake.get("webhook_secret").to_owned();
     let base_url = fake.get("base_url").to_owned();

@@ -111,7 +111,7 @@ impl<T: AsyncTransport + Adapter, S: Sleep + Default> AsyncClient<T, S> {
     /// A client for `api_key` that sends every request to `base_url` (`http://` for
     /// loopback hosts only), over a transport with default settings.
     pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Self, Error> {
-        let config = Config::new(ApiKey::new(api_key)?).with_base_url(BaseUrl::parse(base_url)?);
+        let config = Config::for_base_url(BaseUrl::parse(base_url)?, api_key)?;
         Ok(Self::with_config(config, TransportSettings::default()))
     }
 

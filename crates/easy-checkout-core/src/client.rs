@@ -106,8 +106,10 @@ impl<T: Transport> Client<T> {
 /// request is sent and no key is checked until the first call.
 #[cfg(feature = "system-runtime")]
 impl<T: Transport + Adapter> Client<T> {
-    /// A client for `api_key`, routed by its prefix (`sk_test_…` to the sandbox, any other
-    /// key to production), over a transport with default settings.
+    /// A client for `api_key`, routed by its prefix (`sk_test_…`, `sk_sandbox_…`,
+    /// `pk_test_…` to the sandbox, `sk_live_…`, `pk_live_…` to production), over a
+    /// transport with default settings. Any other string is an [`Error::InvalidInput`]
+    /// naming `api_key` ([`ApiKey::new`]).
     pub fn from_key(api_key: &str) -> Result<Self, Error> {
         let config = Config::new(ApiKey::new(api_key)?);
         Ok(Self::with_config(config, TransportSettings::default()))
@@ -115,9 +117,9 @@ impl<T: Transport + Adapter> Client<T> {
 
     /// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake
     /// of the API; `http://` for loopback hosts only), over a transport with default
-    /// settings.
+    /// settings. The key may be any key that fits in a header ([`Config::for_base_url`]).
     pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Self, Error> {
-        let config = Config::new(ApiKey::new(api_key)?).with_base_url(BaseUrl::parse(base_url)?);
+        let config = Config::for_base_url(BaseUrl::parse(base_url)?, api_key)?;
         Ok(Self::with_config(config, TransportSettings::default()))
     }
 

@@ -5,6 +5,18 @@
 //! `EASY_API_KEY` and `EASY_API_URL` and hand them over through [`Config::from_lookup`]
 //! (or [`Config::from_values`]). A key is never sent in clear text off loopback: an
 //! `http://` base URL is refused unless its host is a loopback one.
+//!
+//! The key rules, decided here and in [`ApiKey::new`] and nowhere else:
+//!
+//! - A key routes by its prefix ([`KeyKind`](crate::secret::KeyKind)): `sk_test_`,
+//!   `sk_sandbox_` and `pk_test_` to the sandbox, `sk_live_` and `pk_live_` to production.
+//! - Without a base URL set explicitly, any other string is an [`InvalidInput`] naming
+//!   `api_key`, before anything is built or sent: [`Config::new`] takes an [`ApiKey`] (which
+//!   is always an Easy key), and [`Config::from_values`], [`Config::from_lookup`] and the
+//!   clients' `from_key` refuse the string.
+//! - With a base URL set explicitly ([`Config::for_base_url`], or both values given to
+//!   [`Config::from_values`]), any key that fits in a header is sent as it is: a proxy or a
+//!   fake may take keys Easy does not issue.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -13,11 +25,12 @@ use http::HeaderValue;
 use http::uri::{Scheme, Uri};
 
 use crate::input::InvalidInput;
-use crate::secret::ApiKey;
+use crate::redact::REDACTED;
+use crate::secret::{ApiKey, check_header_safe};
 
 /// The production API.
 pub const PRODUCTION_BASE_URL: &str = "https://api.itseasy.co/v1/api";
-/// The sandbox API, where `sk_test_` keys go.
+/// The sandbox API, where `sk_test_`, `sk_sandbox_` and `pk_test_` keys go.
 pub const SANDBOX_BASE_URL: &str = "https://sandbox-api.itseasy.co/v1/api";
 
 /// The environment variable holding the API key.
@@ -31,14 +44,15 @@ pub const USER_AGENT: &str = concat!("easy-checkout-rust/", env!("CARGO_PKG_VERS
 /// Which Easy environment a key belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
-    /// `https://api.itseasy.co/v1/api`: every key that is not a test key.
+    /// `https://api.itseasy.co/v1/api`: `sk_live_…` and `pk_live_…` keys.
     Production,
-    /// `https://sandbox-api.itseasy.co/v1/api`: `sk_test_…` keys.
+    /// `https://sandbox-api.itseasy.co/v1/api`: `sk_test_…`, `sk_sandbox_…` and `pk_test_…`
+    /// keys.
     Sandbox,
 }
 
 impl Environment {
-    /// The environment a key routes to.
+    /// The environment a key routes to, by its prefix ([`KeyKind::is_test`](crate::secret::KeyKind::is_test)).
     pub fn for_key(key: &ApiKey) -> Self {
         if key.is_test() {
             Self::Sandbox
@@ -139,17 +153,43 @@ impl fmt::Display for BaseUrl {
 #[derive(Clone)]
 pub struct Config {
     base_url: BaseUrl,
+    /// The Easy key, when the key is one (always, unless [`Config::for_base_url`] took
+    /// another).
     api_key: Option<ApiKey>,
+    /// What goes in `x-easy-api-key`, marked sensitive: the Easy key, or the other key a
+    /// configuration with an explicit base URL holds.
     key_header: Option<HeaderValue>,
     user_agent: HeaderValue,
 }
 
 impl Config {
-    /// A configuration for `api_key`, routed by its prefix (`sk_test_` → sandbox, else
-    /// production).
+    /// A configuration for `api_key`, routed by its prefix (`sk_test_`, `sk_sandbox_`,
+    /// `pk_test_` → sandbox; `sk_live_`, `pk_live_` → production).
     pub fn new(api_key: ApiKey) -> Self {
         let base_url = Environment::for_key(&api_key).base_url();
         Self::assemble(base_url, Some(api_key))
+    }
+
+    /// A configuration that sends every request to `base_url` (a proxy, a local fake of the
+    /// API) with `api_key`, which may be any key that fits in a header: the base URL is set
+    /// explicitly, so nothing is routed, and a proxy or a fake may accept keys Easy does not
+    /// issue. An Easy key is also reachable through [`Config::api_key`]; another one is
+    /// sent, and never shown ([`Config::has_api_key`]).
+    ///
+    /// ```
+    /// use easy_checkout_core::{BaseUrl, Config};
+    /// let fake = BaseUrl::parse("http://127.0.0.1:4010")?;
+    /// let config = Config::for_base_url(fake, "any-key-my-proxy-takes")?;
+    /// assert!(config.has_api_key() && config.api_key().is_none());
+    /// # Ok::<(), easy_checkout_core::InvalidInput>(())
+    /// ```
+    pub fn for_base_url(base_url: BaseUrl, api_key: &str) -> Result<Self, InvalidInput> {
+        check_header_safe(api_key)?;
+        let mut config = Self::assemble(base_url, ApiKey::new(api_key).ok());
+        if config.key_header.is_none() {
+            config.key_header = Some(sensitive(api_key));
+        }
+        Ok(config)
     }
 
     /// A configuration with no API key, for a client that only calls `validate` and
@@ -160,31 +200,40 @@ impl Config {
     }
 
     /// From the strings a program found in its environment or flags (`EASY_API_KEY`,
-    /// `EASY_API_URL`): the key routes unless a base URL overrides it. With neither a key nor
-    /// a URL the configuration points at production and holds no key.
+    /// `EASY_API_URL`). A key alone must be an Easy key and routes by its prefix; a key with
+    /// a base URL goes to that URL, whatever its prefix ([`Config::for_base_url`]). With
+    /// neither a key nor a URL the configuration points at production and holds no key. An
+    /// empty value counts as none.
+    ///
+    /// ```
+    /// use easy_checkout_core::Config;
+    /// assert!(Config::from_values(Some("sk_test_1"), None).is_ok());
+    /// assert_eq!(Config::from_values(Some("junk"), None).unwrap_err().field(), "api_key");
+    /// assert!(Config::from_values(Some("junk"), Some("http://127.0.0.1:4010")).is_ok());
+    /// ```
     pub fn from_values(
         api_key: Option<&str>,
         base_url: Option<&str>,
     ) -> Result<Self, InvalidInput> {
-        let api_key = api_key
-            .filter(|k| !k.is_empty())
-            .map(ApiKey::new)
-            .transpose()?;
+        let api_key = api_key.filter(|k| !k.is_empty());
         let base_url = base_url
             .filter(|u| !u.is_empty())
             .map(BaseUrl::parse)
             .transpose()?;
-        let base_url = base_url.unwrap_or_else(|| match &api_key {
-            Some(key) => Environment::for_key(key).base_url(),
-            None => Environment::Production.base_url(),
-        });
-        Ok(Self::assemble(base_url, api_key))
+        match (api_key, base_url) {
+            (Some(key), Some(base_url)) => Self::for_base_url(base_url, key),
+            (Some(key), None) => Ok(Self::new(ApiKey::new(key)?)),
+            (None, base_url) => Ok(Self::without_api_key(
+                base_url.unwrap_or_else(|| Environment::Production.base_url()),
+            )),
+        }
     }
 
     /// From environment variables, read through `lookup` (pass `std::env::var_os`): the
     /// core reads no environment itself. [`API_KEY_ENV`] is optional (without it the
-    /// configuration holds no key); [`BASE_URL_ENV`] overrides the routing. An empty
-    /// variable counts as unset; one that is not UTF-8 is refused.
+    /// configuration holds no key); [`BASE_URL_ENV`] overrides the routing (and then takes
+    /// any key, as [`Config::from_values`] says). An empty variable counts as unset; one
+    /// that is not UTF-8 is refused.
     ///
     /// ```
     /// use easy_checkout_core::Config;
@@ -209,12 +258,7 @@ impl Config {
     }
 
     fn assemble(base_url: BaseUrl, api_key: Option<ApiKey>) -> Self {
-        let key_header = api_key.as_ref().map(|k| {
-            let mut v = HeaderValue::from_str(k.expose_secret())
-                .expect("ApiKey::new admits only visible ASCII");
-            v.set_sensitive(true);
-            v
-        });
+        let key_header = api_key.as_ref().map(|k| sensitive(k.expose_secret()));
         Self {
             base_url,
             api_key,
@@ -244,9 +288,16 @@ impl Config {
         &self.base_url
     }
 
-    /// The API key, if any.
+    /// The Easy API key, if the configuration holds one. `None` without a key, and for a
+    /// key that is no Easy key, held for an explicit base URL ([`Config::for_base_url`]).
     pub fn api_key(&self) -> Option<&ApiKey> {
         self.api_key.as_ref()
+    }
+
+    /// Whether key-authenticated calls carry a key: an Easy key, or any key held for an
+    /// explicit base URL.
+    pub fn has_api_key(&self) -> bool {
+        self.key_header.is_some()
     }
 
     /// The user agent sent with every request.
@@ -267,10 +318,18 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("base_url", &self.base_url)
-            .field("api_key", &self.api_key)
+            .field("api_key", &self.key_header.as_ref().map(|_| REDACTED))
             .field("user_agent", &self.user_agent)
             .finish()
     }
+}
+
+/// `key` as the value of `x-easy-api-key`, marked sensitive so `Debug` of a request hides it.
+fn sensitive(key: &str) -> HeaderValue {
+    let mut value =
+        HeaderValue::from_str(key).expect("check_header_safe admits only visible ASCII");
+    value.set_sensitive(true);
+    value
 }
 
 /// Checks an absolute `http(s)` URL (a return URL or, with `origin_only`, an origin:
@@ -335,6 +394,21 @@ pub(crate) fn check_url(
     }
     if origin_only && !tail.is_empty() {
         return refuse("must be an origin (scheme://host[:port], no path)");
+    }
+    Ok(())
+}
+
+/// Checks an email address as far as a builder can tell it from a typo: something, one `@`,
+/// something, and no space or control character. The server judges the rest.
+pub(crate) fn check_email(field: &'static str, email: &str) -> Result<(), InvalidInput> {
+    let shaped = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+    });
+    if !shaped || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(InvalidInput::new(
+            field,
+            "must be an email address (name@domain, no spaces)",
+        ));
     }
     Ok(())
 }

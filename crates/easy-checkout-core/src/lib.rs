@@ -55,7 +55,7 @@
 //! | [`headers`] | the headers the SDK sends and reads ([`RetryAfter`], [`RateLimit`]) |
 //! | [`error`] | [`Error`], [`ErrorKind`], and the error of each layer below a call |
 //! | [`config`] | [`Config`], [`BaseUrl`], [`Environment`]: where requests go, with which key |
-//! | [`models`] | what the API returns |
+//! | [`models`] | what the API returns, read in both of Easy's [`Vocabulary`]s |
 //! | [`ops`] | one type per operation ([`Operation`]), the request builder and the marks it puts on a request |
 //! | [`transport`] | the [`Transport`] traits, their settings, roots, and the [`Adapter`] trait of transport crates |
 //! | [`call`] | the call protocol as pure machines: [`Call`](call::Call), [`PaymentWait`](call::PaymentWait), the retry and poll policies, the retry budget |
@@ -64,7 +64,7 @@
 //! | [`client`] | the blocking [`Client`] |
 //! | `async_client` | (feature `async`) `AsyncClient` |
 //! | [`snapshot`] | request rendering for snapshot tests |
-//! | `webhook` | (feature `webhook`, on by default) signature verification |
+//! | `webhook` | (feature `webhook`, on by default) signature verification, deliveries and their metadata |
 //!
 //! # Features
 //!
@@ -116,8 +116,8 @@ pub use headers::{RateLimit, RetryAfter};
 pub use id::{IdempotencyKey, SessionId};
 pub use input::InvalidInput;
 pub use models::{
-    CheckoutConfig, CryptoPaymentStatus, KeyInfo, PaymentStatus, Session, SessionState,
-    SessionStatus, Terminal, ValidateResponse,
+    Amount, CheckoutConfig, CryptoPaymentStatus, KeyInfo, PaymentStatus, Session, SessionState,
+    SessionStatus, Terminal, ValidateResponse, Vocabulary,
 };
 pub use observe::Event;
 pub use ops::{ApiKeyAuth, Auth, ClientSecretAuth, Idempotency, Operation};

@@ -1,16 +1,22 @@
-//! What the API returns: one struct per reply, and the status strings as enums.
+//! What the API returns: one struct per reply, the status strings as enums, and the two
+//! [`Vocabulary`]s Easy documents it in.
 //!
-//! Every model keeps the fields it does not know in `extra` (an [`Extra`], the plain
-//! `serde_json::Map` of them), so a newer server loses nothing through an older SDK. Every
-//! field but a session's `id` may be missing or `null`. Status strings are enums that keep
-//! any value they do not know ([`SessionState::Other`], …). `Debug` prints a model as its
-//! JSON with every `client_secret` in it (any spelling, at any depth) redacted: a model must
-//! never print a secret. Whether a session is paid is decided in one place,
-//! [`SessionStatus::terminal`].
+//! Every model reads both vocabularies, and any mix of them: the SDK page's fields and the
+//! API reference's are typed side by side, the reference's success envelope
+//! (`{"success", "timestamp", "message", "data"}`) is read like the SDK page's `{"data"}`,
+//! and amounts are never floats ([`Amount`]). Every model keeps the fields it does not know
+//! in `extra` (an [`Extra`], the plain `serde_json::Map` of them), so a newer server loses
+//! nothing through an older SDK. Every field but a session's `id` may be missing or `null`.
+//! Status strings are enums that keep any value they do not know ([`SessionState::Other`],
+//! …). `Debug` prints a model as its JSON with every `client_secret` in it (any spelling, at
+//! any depth) redacted: a model must never print a secret. Whether a session is paid is
+//! decided in one place, [`SessionStatus::terminal`].
 
 use std::fmt;
+use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::redact::debug_json;
@@ -20,6 +26,65 @@ use crate::secret::ClientSecret;
 /// them (numbers under your build's serde_json features: `arbitrary_precision` keeps every
 /// digit). Read one with `extra.get("amount_total")`.
 pub type Extra = serde_json::Map<String, Value>;
+
+/// The two vocabularies Easy documents the same endpoints in (`API.md` of this workspace,
+/// "The second source").
+///
+/// | | [`Vocabulary::Sdk`] (the default) | [`Vocabulary::Reference`] |
+/// |---|---|---|
+/// | source | the SDK page and the official Python client (`easylabs` 0.1.1) | the API reference, generated from the server's OpenAPI description |
+/// | create body | `items`, `return_url` ([`CreateSession::new`]) | `line_items`, `mode`, `success_url`, `cancel_url`, `customer_email`, `payment_methods` ([`ReferenceSession`]) |
+/// | confirm body | `payment_method: {type, token_id}` ([`Confirm::new`]) | `source: {type, tokenId}`, `customer_details` ([`Confirm::with_source`]) |
+/// | success envelope | `{"data": …}` | `{"success", "timestamp", "message", "data"}`, `data` may be `null` |
+/// | a paid session | `payment_status: "succeeded"` | `status: "complete"`, `payment_status: "paid"` |
+/// | amounts | crypto `amount` a decimal string | integer cents |
+///
+/// The SDK sends the SDK page's vocabulary unless the caller builds a request in the
+/// reference's, and reads every reply in both.
+///
+/// [`CreateSession::new`]: crate::ops::CreateSession::new
+/// [`ReferenceSession`]: crate::ops::ReferenceSession
+/// [`Confirm::new`]: crate::ops::Confirm::new
+/// [`Confirm::with_source`]: crate::ops::Confirm::with_source
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Vocabulary {
+    /// The SDK page's, byte for byte the official Python client's: the default.
+    #[default]
+    Sdk,
+    /// The API reference's.
+    Reference,
+}
+
+impl Vocabulary {
+    /// `"sdk"` or `"reference"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sdk => "sdk",
+            Self::Reference => "reference",
+        }
+    }
+}
+
+impl fmt::Display for Vocabulary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `"sdk"` or `"reference"` (ASCII case ignored), for flags and environment variables.
+impl FromStr for Vocabulary {
+    type Err = crate::input::InvalidInput;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            s if s.eq_ignore_ascii_case("sdk") => Ok(Self::Sdk),
+            s if s.eq_ignore_ascii_case("reference") => Ok(Self::Reference),
+            _ => Err(crate::input::InvalidInput::new(
+                "vocabulary",
+                "must be sdk or reference",
+            )),
+        }
+    }
+}
 
 /// A session's lifecycle state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -104,7 +169,7 @@ impl fmt::Display for PaymentStatus {
     }
 }
 
-/// `EmbeddedCheckoutSession`: what `create_session` returns.
+/// `EmbeddedCheckoutSession`: what `create_session` returns, in either vocabulary.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     /// The session id (`ecs_…`).
@@ -115,12 +180,22 @@ pub struct Session {
     pub status: Option<SessionState>,
     /// When the session expires (ISO 8601).
     pub expires_at: Option<String>,
-    /// Where the customer returns after paying.
+    /// Where the customer returns after paying (the SDK page's field).
     pub return_url: Option<String>,
-    /// Creation time (ISO 8601).
+    /// Creation time (ISO 8601; the SDK page's field).
     pub created_at: Option<String>,
-    /// Last update time (ISO 8601).
+    /// Last update time (ISO 8601; the SDK page's field).
     pub updated_at: Option<String>,
+    /// The hosted checkout page (the API reference's field).
+    pub url: Option<String>,
+    /// The total, in integer minor units (cents; the API reference's field). Anything but a
+    /// JSON integer from 0 to `u64::MAX` is a decode error, never a rounded value.
+    pub amount_total: Option<u64>,
+    /// The currency of `amount_total` (`"usd"`; the API reference's field).
+    pub currency: Option<String>,
+    /// The customer's email, when the session was created with one (the API reference's
+    /// field).
+    pub customer_email: Option<String>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
@@ -217,29 +292,47 @@ pub struct CryptoPaymentStatus {
     pub chain: Option<String>,
     /// The asset (`"USDC"`, …).
     pub asset: Option<String>,
-    /// The amount, as a decimal string (never a float).
-    pub amount: Option<String>,
+    /// The amount, exactly as sent: the SDK page's decimal string or the API reference's
+    /// integer, never a float ([`Amount`]).
+    pub amount: Option<Amount>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
-/// `ValidateEmbeddedCheckoutSessionResponse`.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+/// `ValidateEmbeddedCheckoutSessionResponse`, in either vocabulary: the SDK page's
+/// `{"data": {"valid", "session"}}`, or the API reference's envelope, whose `data` may be
+/// `null`.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ValidateResponse {
-    /// Whether the client secret (and parent origin) are valid.
+    /// Whether the client secret (and parent origin) are valid (the SDK page's field).
     pub valid: Option<bool>,
     /// The session as the iframe sees it.
     pub session: Option<Value>,
+    /// The envelope's `success` (the API reference's), or a `success` field of the object
+    /// itself.
+    pub success: Option<bool>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
 impl ValidateResponse {
-    /// `valid == true`; a missing field counts as not valid.
+    /// Whether the client secret (and parent origin) are valid: `valid` when the reply has
+    /// it (the SDK page's answer); otherwise `success` (the API reference answers a valid
+    /// secret with `{"success": true, "data": null}`, and refuses an invalid one with an
+    /// error status); `false` when neither is there.
+    ///
+    /// ```
+    /// use easy_checkout_core::{Operation, ops::Validate, http};
+    /// let reply = |body: &str| Validate::parse_response(&http::Response::new(body.as_bytes().to_vec())).unwrap();
+    /// assert!(reply(r#"{"data":{"valid":true}}"#).is_valid());
+    /// assert!(!reply(r#"{"success":true,"data":{"valid":false}}"#).is_valid());
+    /// assert!(reply(r#"{"success":true,"timestamp":"2026-01-01T00:00:00Z","data":null}"#).is_valid());
+    /// assert!(!reply(r#"{"data":{}}"#).is_valid());
+    /// ```
     pub fn is_valid(&self) -> bool {
-        self.valid == Some(true)
+        self.valid.or(self.success).unwrap_or(false)
     }
 }
 
@@ -264,6 +357,90 @@ pub struct KeyInfo {
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// An amount exactly as the API sent it: never a float.
+///
+/// The two vocabularies write amounts differently: the SDK page sends a crypto `amount` as a
+/// decimal string in the asset's units (`"19.990000"`), the API reference documents amounts
+/// as integers in minor units (cents). An `Amount` keeps which form arrived and every digit
+/// of it, and converts nothing.
+///
+/// | JSON | reads as |
+/// |---|---|
+/// | a string | [`Amount::Decimal`], as sent |
+/// | an integer | [`Amount::Integer`], every digit |
+/// | an integer beyond 64 bits | [`Amount::Integer`] in a build with serde_json's `arbitrary_precision` feature (every digit kept); a decode error without it (serde_json would have rounded it) |
+/// | a fraction or an exponent (`19.99`, `1e3`) | a decode error in every build: a float is never an amount |
+///
+/// ```
+/// use easy_checkout_core::{Amount, Operation, ops::CryptoStatus, http};
+/// let reply = |body: &str| CryptoStatus::parse_response(&http::Response::new(body.as_bytes().to_vec()));
+/// let seed = reply(r#"{"data":{"amount":"19.990000"}}"#).unwrap();
+/// assert_eq!(seed.amount, Some(Amount::Decimal("19.990000".into())));
+/// let reference = reply(r#"{"success":true,"data":{"amount":1999}}"#).unwrap();
+/// assert_eq!(reference.amount.as_ref().and_then(Amount::as_u64), Some(1999));
+/// assert!(reply(r#"{"data":{"amount":19.99}}"#).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Amount {
+    /// A JSON string (the SDK page's form: a decimal in the asset's units), as sent.
+    Decimal(String),
+    /// A JSON integer (the API reference's form: minor units), every digit kept.
+    Integer(serde_json::Number),
+}
+
+impl Amount {
+    /// The integer, when it is one that fits a `u64`.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Self::Integer(n) => n.as_u64(),
+            Self::Decimal(_) => None,
+        }
+    }
+}
+
+/// The amount's text: the string, or the integer's digits.
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Decimal(text) => f.write_str(text),
+            Self::Integer(n) => fmt::Display::fmt(n, f),
+        }
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Decimal(text) => serializer.serialize_str(text),
+            Self::Integer(n) => n.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Through `Value`, which keeps an `arbitrary_precision` number's text (also inside
+        // the buffer `#[serde(flatten)]` reads fields through); without that feature a
+        // fraction, an exponent and an integer beyond 64 bits arrive as an `f64`, whose
+        // text is never bare digits: every one of them is refused.
+        match Value::deserialize(deserializer)? {
+            Value::String(text) => Ok(Self::Decimal(text)),
+            Value::Number(n) if is_integer(&n.to_string()) => Ok(Self::Integer(n)),
+            Value::Number(_) => Err(D::Error::custom(
+                "an amount that is not an integer (or beyond 64 bits): its exact value is lost",
+            )),
+            _ => Err(D::Error::custom("an amount must be a string or an integer")),
+        }
+    }
+}
+
+/// `-`? then one or more ASCII digits: how an integer is written in JSON.
+fn is_integer(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl fmt::Debug for Session {

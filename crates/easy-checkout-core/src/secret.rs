@@ -1,4 +1,5 @@
-//! Secrets: the merchant's API key and a session's `client_secret`.
+//! Secrets: the merchant's API key ([`ApiKey`], and the [`KeyKind`] its prefix names) and a
+//! session's `client_secret`.
 //!
 //! Both are newtypes whose `Debug` and `Display` print `[REDACTED]`, never the value, so a
 //! secret cannot reach a log line, an error message or a snapshot by accident. The value is
@@ -13,44 +14,152 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::input::InvalidInput;
 use crate::redact::REDACTED;
 
-/// A merchant's secret API key (`sk_test_…` or `sk_live_…`).
+/// The kinds of key Easy issues, told apart by their prefix.
 ///
-/// ```
-/// use easy_checkout_core::ApiKey;
-/// let key: ApiKey = "sk_test_abc123".parse().unwrap();
-/// assert_eq!(format!("{key:?}"), "ApiKey([REDACTED])");
-/// assert!(key.is_test());
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
+/// | prefix | kind | routes to |
+/// |---|---|---|
+/// | `sk_test_` | [`KeyKind::SecretTest`] | the sandbox |
+/// | `sk_sandbox_` | [`KeyKind::SecretSandbox`] | the sandbox |
+/// | `pk_test_` | [`KeyKind::PublishableTest`] | the sandbox |
+/// | `sk_live_` | [`KeyKind::SecretLive`] | production |
+/// | `pk_live_` | [`KeyKind::PublishableLive`] | production |
+///
+/// The prefixes are case-sensitive. `sk_sandbox_` appears on one Easy page only; a key named
+/// so is read as a sandbox key, the safe reading (sent to production, a sandbox key could
+/// only fail there, but a mistaken live reading could send test traffic where money moves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyKind {
+    /// `sk_test_…`: a secret key for the sandbox.
+    SecretTest,
+    /// `sk_sandbox_…`: a secret key for the sandbox, as one Easy page names them.
+    SecretSandbox,
+    /// `pk_test_…`: a publishable key (limited scope, meant for browsers) for the sandbox.
+    PublishableTest,
+    /// `sk_live_…`: a secret key for production.
+    SecretLive,
+    /// `pk_live_…`: a publishable key for production.
+    PublishableLive,
+}
 
-impl ApiKey {
-    /// Wraps a key, rejecting values that cannot be sent in an HTTP header.
-    ///
-    /// The error never contains the key.
-    pub fn new(key: impl Into<String>) -> Result<Self, InvalidInput> {
-        let key = key.into();
-        if key.trim().is_empty() {
-            return Err(InvalidInput::new("api_key", "must not be empty"));
+impl KeyKind {
+    /// Every kind, in the order of the table above.
+    pub const ALL: [KeyKind; 5] = [
+        Self::SecretTest,
+        Self::SecretSandbox,
+        Self::PublishableTest,
+        Self::SecretLive,
+        Self::PublishableLive,
+    ];
+
+    /// The prefix a key of this kind starts with (`"sk_test_"`, …).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Self::SecretTest => "sk_test_",
+            Self::SecretSandbox => "sk_sandbox_",
+            Self::PublishableTest => "pk_test_",
+            Self::SecretLive => "sk_live_",
+            Self::PublishableLive => "pk_live_",
         }
-        if !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(InvalidInput::new(
-                "api_key",
-                "must be printable ASCII without spaces",
-            ));
-        }
-        Ok(Self(key))
     }
 
-    /// A test key (`sk_test_…`), routed to the sandbox.
+    /// Whether keys of this kind belong to the sandbox (`sk_test_`, `sk_sandbox_`,
+    /// `pk_test_`).
+    pub fn is_test(self) -> bool {
+        matches!(
+            self,
+            Self::SecretTest | Self::SecretSandbox | Self::PublishableTest
+        )
+    }
+
+    /// Whether keys of this kind are publishable ones (`pk_…`).
+    pub fn is_publishable(self) -> bool {
+        matches!(self, Self::PublishableTest | Self::PublishableLive)
+    }
+
+    /// The kind `key` starts with, if any.
+    fn of(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| key.starts_with(k.prefix()))
+    }
+}
+
+/// An Easy API key: one of the prefixes of [`KeyKind`], then at least one visible ASCII
+/// character. Every `ApiKey` therefore knows where it routes
+/// ([`Environment::for_key`](crate::config::Environment::for_key)).
+///
+/// Anything else is refused with an [`InvalidInput`] naming `api_key`, which never contains
+/// the string. A proxy or a fake that accepts keys Easy does not issue takes them through
+/// [`Config::for_base_url`](crate::config::Config::for_base_url), with the base URL set
+/// explicitly.
+///
+/// ```
+/// use easy_checkout_core::{ApiKey, secret::KeyKind};
+/// let key: ApiKey = "sk_test_abc123".parse().unwrap();
+/// assert_eq!(format!("{key:?}"), "ApiKey([REDACTED])");
+/// assert_eq!(key.kind(), KeyKind::SecretTest);
+/// assert!(key.is_test());
+/// let e = "my-secret-key".parse::<ApiKey>().unwrap_err();
+/// assert_eq!(e.field(), "api_key");
+/// assert!(!e.to_string().contains("my-secret-key"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    key: String,
+    kind: KeyKind,
+}
+
+impl ApiKey {
+    /// Wraps an Easy key. Refuses, without echoing the key, a value that cannot be sent in
+    /// an HTTP header and one that does not start with an Easy prefix.
+    pub fn new(key: impl Into<String>) -> Result<Self, InvalidInput> {
+        let key = key.into();
+        check_header_safe(&key)?;
+        let kind = KeyKind::of(&key).ok_or_else(|| {
+            InvalidInput::new(
+                "api_key",
+                "is not an Easy API key (one starts with sk_test_, sk_live_, pk_test_, \
+                 pk_live_ or sk_sandbox_); another key is sent only to a base URL set \
+                 explicitly (a proxy, a fake)",
+            )
+        })?;
+        if key.len() == kind.prefix().len() {
+            return Err(InvalidInput::new(
+                "api_key",
+                format!("has nothing after its prefix {}", kind.prefix()),
+            ));
+        }
+        Ok(Self { key, kind })
+    }
+
+    /// Which kind of key it is.
+    pub fn kind(&self) -> KeyKind {
+        self.kind
+    }
+
+    /// A sandbox key (`sk_test_…`, `sk_sandbox_…`, `pk_test_…`), routed to the sandbox.
     pub fn is_test(&self) -> bool {
-        self.0.starts_with("sk_test_")
+        self.kind.is_test()
     }
 
     /// The key itself. Only the request builder needs this.
     pub fn expose_secret(&self) -> &str {
-        &self.0
+        &self.key
     }
+}
+
+/// Refuses a key that cannot travel in the `x-easy-api-key` header: empty, or anything but
+/// visible ASCII. Never quotes the key.
+pub(crate) fn check_header_safe(key: &str) -> Result<(), InvalidInput> {
+    if key.trim().is_empty() {
+        return Err(InvalidInput::new("api_key", "must not be empty"));
+    }
+    if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(InvalidInput::new(
+            "api_key",
+            "must be printable ASCII without spaces",
+        ));
+    }
+    Ok(())
 }
 
 impl FromStr for ApiKey {

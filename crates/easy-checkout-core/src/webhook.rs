@@ -26,6 +26,22 @@
 //! `type`) is [`WebhookError::BodyInvalidJson`] here (Python raises a pydantic
 //! `ValidationError`, which has no code).
 //!
+//! # Deliveries, and deduplicating them
+//!
+//! Easy's webhook reference describes each delivery's headers: the signature, `x-easy-event`
+//! (the event type), `x-easy-delivery-id` (one id per delivery *attempt*) and
+//! `x-easy-webhook-attempt` (`1` to `3`). [`verify_request`] and [`verify_delivery`] read
+//! them from the delivery (an `http::Request`, or its `HeaderMap` and raw body) and return
+//! the verified event with that metadata ([`Delivery`]). Only the body is signed: the
+//! metadata headers are reported as they came, absent when missing or malformed (a delivery
+//! of the SDK page's kind carries only the signature), and never fail a correctly signed
+//! delivery.
+//!
+//! An endpoint that does not answer 2xx within 30 seconds gets the delivery again, up to 3
+//! attempts in all: delivery is at least once. **Deduplicate on the event's `id`**, never on
+//! the delivery id, which changes with every attempt. No timestamp is signed, so a captured
+//! delivery can be replayed; remembering the event ids you handled is the defence.
+//!
 //! ```
 //! use easy_checkout_core::webhook::{self, WebhookSecret, EventType};
 //! let secret = WebhookSecret::new("whsec_test");
@@ -40,6 +56,7 @@
 use std::fmt;
 
 use hmac::{Hmac, Mac};
+use http::{HeaderMap, Request};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
@@ -162,7 +179,8 @@ impl fmt::Display for EventType {
 /// (in `data` too, at any depth) redacted.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookEvent {
-    /// The event id (`evt_…`): deduplicate deliveries on it.
+    /// The event id (`evt_…`): deduplicate deliveries on it (a retried delivery carries the
+    /// same event id under a new delivery id).
     pub id: String,
     /// What happened.
     #[serde(rename = "type")]
@@ -173,9 +191,128 @@ pub struct WebhookEvent {
     /// When the event happened (ISO 8601).
     #[serde(default)]
     pub created_at: Option<String>,
+    /// When the event happened, as the webhook reference adds it beside `created_at`.
+    #[serde(default)]
+    pub created: Option<EventTime>,
+    /// The API version the event is written in (`"2026-05-01"`; the webhook reference's).
+    #[serde(default)]
+    pub api_version: Option<String>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// An event's `created`: the webhook reference says only that it is the same instant as
+/// `created_at`, so both forms such a field takes are read, and kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EventTime {
+    /// Seconds since the Unix epoch (a JSON integer).
+    Unix(i64),
+    /// A timestamp as text (a JSON string, ISO 8601).
+    Text(String),
+}
+
+impl Serialize for EventTime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Unix(seconds) => serializer.serialize_i64(*seconds),
+            Self::Text(text) => serializer.serialize_str(text),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for EventTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        // Through `Value`, which reads every number form (`arbitrary_precision` included).
+        match Value::deserialize(deserializer)? {
+            Value::Number(n) => n
+                .as_i64()
+                .map(Self::Unix)
+                .ok_or_else(|| D::Error::custom("created must be whole seconds that fit 64 bits")),
+            Value::String(text) => Ok(Self::Text(text)),
+            _ => Err(D::Error::custom("created must be a number or a string")),
+        }
+    }
+}
+
+/// A verified delivery: the event, and what the delivery's headers said about it. The
+/// headers are not signed; the event is. Deduplicate on `event.id` (see [the
+/// module](self)).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// The verified event.
+    pub event: WebhookEvent,
+    /// `x-easy-event`, the event type the delivery announced; `None` when absent or not
+    /// text. The body's [`WebhookEvent::kind`] is the signed one: trust that.
+    pub event_type: Option<String>,
+    /// `x-easy-delivery-id`, this attempt's id; `None` when absent, empty or not text.
+    /// It changes with every attempt: never deduplicate on it.
+    pub delivery_id: Option<String>,
+    /// `x-easy-webhook-attempt`, which attempt this is (`1` for the first); `None` when
+    /// absent or not a whole number from 1.
+    pub attempt: Option<u32>,
+}
+
+/// Verifies a delivery from its headers and raw body: the signature from
+/// [`SIGNATURE_HEADER`] exactly as [`verify`] checks it (a header that is not text is
+/// [`WebhookError::SignatureFormatInvalid`]), then the metadata headers, read leniently.
+///
+/// ```
+/// use easy_checkout_core::http::HeaderMap;
+/// use easy_checkout_core::webhook::{self, WebhookSecret};
+/// let secret = WebhookSecret::new("whsec_test");
+/// let body = br#"{"id":"evt_1","type":"checkout.session.completed","data":{"id":"ecs_1"},"created":1767225600,"api_version":"2026-05-01"}"#;
+/// let mut headers = HeaderMap::new();
+/// headers.insert(webhook::SIGNATURE_HEADER, webhook::sign(&secret, body).parse()?);
+/// headers.insert(webhook::DELIVERY_ID_HEADER, "2f6c1f5e-1c1d-4d61-9d3f-0b8c6f7e9a10".parse()?);
+/// headers.insert(webhook::ATTEMPT_HEADER, "2".parse()?);
+/// let delivery = webhook::verify_delivery(&secret, &headers, body)?;
+/// assert_eq!(delivery.attempt, Some(2));
+/// assert_eq!(delivery.event_type, None, "no x-easy-event header: absent, not an error");
+/// // A retried delivery: a new delivery id, the same event. Handle each event id once.
+/// assert_eq!(delivery.event.id, "evt_1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn verify_delivery(
+    secret: &WebhookSecret,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Delivery, WebhookError> {
+    let signature = match headers.get(SIGNATURE_HEADER) {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .map_err(|_| WebhookError::SignatureFormatInvalid)?,
+        ),
+    };
+    let event = verify(secret, signature, body)?;
+    let text = |name: &str| {
+        let value = headers.get(name)?.to_str().ok()?.trim();
+        (!value.is_empty()).then(|| value.to_owned())
+    };
+    let attempt = text(ATTEMPT_HEADER)
+        .filter(|a| a.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|a| a.parse::<u32>().ok())
+        .filter(|&a| a >= 1);
+    Ok(Delivery {
+        event,
+        event_type: text(EVENT_HEADER),
+        delivery_id: text(DELIVERY_ID_HEADER),
+        attempt,
+    })
+}
+
+/// [`verify_delivery`] on the delivery as an `http::Request` (what an axum, hyper or
+/// actix handler holds): its headers and its body, exactly as received.
+pub fn verify_request<B: AsRef<[u8]>>(
+    secret: &WebhookSecret,
+    request: &Request<B>,
+) -> Result<Delivery, WebhookError> {
+    verify_delivery(secret, request.headers(), request.body().as_ref())
 }
 
 impl fmt::Debug for WebhookEvent {

@@ -1,10 +1,13 @@
 //! Input that cannot be sent is refused with a typed error before anything is built.
 
 use easy_checkout_core::ops::{
-    Confirm, CreateSession, LineItem, PaymentMethod, UpdateConfig, Validate,
+    Confirm, CreateSession, CustomerDetails, LineItem, PaymentMethod, PaymentSource,
+    ReferenceSession, UpdateConfig, Validate,
 };
+use easy_checkout_core::secret::KeyKind;
 use easy_checkout_core::{
     ApiKey, BaseUrl, ClientSecret, Config, Environment, Error, IdempotencyKey, SessionId,
+    Vocabulary,
 };
 use serde_json::json;
 
@@ -21,23 +24,92 @@ fn refused<O: easy_checkout_core::Operation>(op: &O) -> (&'static str, String) {
 
 #[test]
 fn key_prefix_routes_the_environment() {
-    assert_eq!(
-        Environment::for_key(&"sk_test_a".parse().unwrap()),
-        Environment::Sandbox
-    );
-    assert_eq!(
-        Environment::for_key(&"sk_live_a".parse().unwrap()),
-        Environment::Production
-    );
-    assert_eq!(
-        Environment::for_key(&"sk_other".parse().unwrap()),
-        Environment::Production
-    );
-    assert_eq!(
-        Environment::for_key(&"SK_TEST_a".parse().unwrap()),
-        Environment::Production,
-        "prefix is case-sensitive"
-    );
+    for (key, kind, environment) in [
+        ("sk_test_a", KeyKind::SecretTest, Environment::Sandbox),
+        ("sk_sandbox_a", KeyKind::SecretSandbox, Environment::Sandbox),
+        ("pk_test_a", KeyKind::PublishableTest, Environment::Sandbox),
+        ("sk_live_a", KeyKind::SecretLive, Environment::Production),
+        (
+            "pk_live_a",
+            KeyKind::PublishableLive,
+            Environment::Production,
+        ),
+    ] {
+        let key: ApiKey = key.parse().unwrap();
+        assert_eq!(key.kind(), kind);
+        assert_eq!(Environment::for_key(&key), environment);
+        assert_eq!(key.is_test(), environment == Environment::Sandbox);
+        assert_eq!(kind.is_publishable(), kind.prefix().starts_with("pk_"));
+        let config = Config::new(key);
+        assert_eq!(config.base_url(), &environment.base_url());
+        assert!(config.api_key().is_some() && config.has_api_key());
+    }
+}
+
+/// The key strings no routing may guess at: refused, naming `api_key`, quoting nothing.
+const NOT_EASY_KEYS: [&str; 9] = [
+    "junk",
+    "sk_other_a",
+    "SK_TEST_a",
+    "Sk_live_a",
+    "sk_test",
+    "sk_test_",
+    "pk_live_",
+    "sk_sandbox_",
+    "rk_live_a",
+];
+
+#[test]
+fn a_string_that_is_no_easy_key_is_refused_without_a_base_url() {
+    for bad in NOT_EASY_KEYS {
+        for e in [
+            ApiKey::new(bad).unwrap_err(),
+            Config::from_values(Some(bad), None).unwrap_err(),
+            Config::from_lookup(|name| (name == "EASY_API_KEY").then(|| bad.into())).unwrap_err(),
+        ] {
+            assert_eq!(e.field(), "api_key", "{bad:?}");
+            // The message names the prefixes, never anything else of the key.
+            let only_a_prefix = KeyKind::ALL.iter().any(|k| k.prefix().starts_with(bad));
+            assert!(
+                only_a_prefix || !e.to_string().contains(bad),
+                "{bad:?}: {e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn with_a_base_url_any_header_safe_key_is_sent_as_given() {
+    let op = easy_checkout_core::ops::GetConfig;
+    for key in NOT_EASY_KEYS.into_iter().chain(["sk_test_a"]) {
+        let url = BaseUrl::parse("http://127.0.0.1:4010").unwrap();
+        let configs = [
+            Config::for_base_url(url.clone(), key).unwrap(),
+            Config::from_values(Some(key), Some(url.as_str())).unwrap(),
+            Config::from_lookup(|name| match name {
+                "EASY_API_KEY" => Some(key.into()),
+                "EASY_API_URL" => Some(url.as_str().into()),
+                _ => None,
+            })
+            .unwrap(),
+        ];
+        for config in configs {
+            assert_eq!(config.base_url(), &url);
+            assert!(config.has_api_key());
+            assert_eq!(config.api_key().is_some(), key == "sk_test_a", "{key}");
+            let request = config.build(&op).unwrap();
+            let header = &request.headers()["x-easy-api-key"];
+            assert_eq!(header, key);
+            assert!(header.is_sensitive());
+            assert!(!format!("{config:?}").contains(key), "{config:?}");
+        }
+    }
+    // Still nothing that cannot travel in a header, with or without a base URL.
+    let url = BaseUrl::parse("http://127.0.0.1:4010").unwrap();
+    for bad in ["", " ", "a b", "é"] {
+        let e = Config::for_base_url(url.clone(), bad).unwrap_err();
+        assert_eq!(e.field(), "api_key");
+    }
 }
 
 #[test]
@@ -176,6 +248,114 @@ fn create_session_input() {
     assert_eq!(refused(&good().with_extra("items", json!([]))).0, "extra");
     assert_eq!(
         refused(&good().with_extra("return_url", json!("x"))).0,
+        "extra"
+    );
+}
+
+#[test]
+fn create_session_input_in_the_reference_vocabulary() {
+    let items = || vec![LineItem::new("price_1", 1)];
+    let params = || ReferenceSession::new(items(), "https://example.com/ok?s={SESSION_ID}");
+    let good = params()
+        .with_cancel_url("https://example.com/cart")
+        .with_customer_email("jane+1@example.com")
+        .with_payment_methods(["card"]);
+    assert!(config().build(&CreateSession::from(good)).is_ok());
+    let url = "https://example.com/ok";
+    let cases: [(ReferenceSession, &str); 12] = [
+        (ReferenceSession::new(vec![], url), "line_items"),
+        (
+            ReferenceSession::new(vec![LineItem::new("price_1", 0)], url),
+            "line_items.quantity",
+        ),
+        (
+            ReferenceSession::new(vec![LineItem::new("", 1)], url),
+            "line_items.price_id",
+        ),
+        (ReferenceSession::new(items(), "/ok"), "success_url"),
+        (ReferenceSession::new(items(), "https://a b"), "success_url"),
+        (params().with_mode(" "), "mode"),
+        (params().with_cancel_url("cart"), "cancel_url"),
+        (params().with_customer_email("jane"), "customer_email"),
+        (
+            params().with_customer_email("jane doe@a.example"),
+            "customer_email",
+        ),
+        (params().with_customer_email("@a.example"), "customer_email"),
+        (
+            params().with_payment_methods(Vec::<String>::new()),
+            "payment_methods",
+        ),
+        (
+            params().with_payment_methods(["card", ""]),
+            "payment_methods",
+        ),
+    ];
+    for (params, field) in cases {
+        assert_eq!(refused(&CreateSession::from(params)).0, field);
+    }
+    // An extra field may not repeat a typed one of the vocabulary, even one left unset.
+    for name in [
+        "line_items",
+        "mode",
+        "success_url",
+        "cancel_url",
+        "customer_email",
+    ] {
+        let op = CreateSession::from(params()).with_extra(name, json!("x"));
+        assert_eq!(refused(&op).0, "extra", "{name}");
+    }
+    // Another vocabulary's field name is the caller's to send.
+    let mixed = CreateSession::from(params()).with_extra("return_url", json!("https://a.example"));
+    assert!(config().build(&mixed).is_ok());
+    assert_eq!(mixed.vocabulary(), Vocabulary::Reference);
+}
+
+#[test]
+fn confirm_input_in_the_reference_vocabulary() {
+    let secret = || ClientSecret::new("ecs_secret_1").unwrap();
+    let confirm = || Confirm::with_source(secret(), PaymentSource::card("tok_1"));
+    let details = CustomerDetails::new("Jane", "Doe", "jane@example.com");
+    assert!(
+        config()
+            .build(&confirm().with_customer_details(details))
+            .is_ok()
+    );
+    assert!(config().build(&confirm()).is_ok());
+    let mut no_type = PaymentSource::card("tok_1");
+    no_type.kind = " ".into();
+    assert_eq!(
+        refused(&Confirm::with_source(secret(), no_type)).0,
+        "source.type"
+    );
+    let mut clash = PaymentSource::card("tok_1");
+    clash.extra.insert("tokenId".into(), json!("tok_2"));
+    assert_eq!(refused(&Confirm::with_source(secret(), clash)).0, "extra");
+    for (details, field) in [
+        (
+            CustomerDetails::new("", "Doe", "j@a.example"),
+            "customer_details.first_name",
+        ),
+        (
+            CustomerDetails::new("Jane", " ", "j@a.example"),
+            "customer_details.last_name",
+        ),
+        (
+            CustomerDetails::new("Jane", "Doe", "jane"),
+            "customer_details.email",
+        ),
+    ] {
+        assert_eq!(refused(&confirm().with_customer_details(details)).0, field);
+    }
+    for name in ["client_secret", "source", "customer_details"] {
+        let op = confirm().with_extra(name, json!({}));
+        assert_eq!(refused(&op).0, "extra", "{name}");
+    }
+    assert_eq!(confirm().vocabulary(), Vocabulary::Reference);
+    let sdk = Confirm::new(secret(), PaymentMethod::card("tok_1"));
+    assert_eq!(sdk.vocabulary(), Vocabulary::Sdk);
+    assert_eq!(
+        refused(&sdk.with_extra("customer_details", json!({}))).0,
         "extra"
     );
 }

@@ -6,7 +6,9 @@ use easy_checkout_core::ops::{
     Confirm, CreateSession, CryptoStatus, GetConfig, RetrieveSession, UpdateConfig, Validate,
     ValidateKey,
 };
-use easy_checkout_core::{Error, ErrorKind, Operation, PaymentStatus, RetryAfter, SessionState};
+use easy_checkout_core::{
+    Amount, Error, ErrorKind, Operation, PaymentStatus, RetryAfter, SessionState,
+};
 use serde_json::json;
 use std::time::{Duration, SystemTime};
 
@@ -58,16 +60,69 @@ fn session_without_id_is_a_decode_error() {
 #[test]
 fn unknown_fields_and_statuses_are_kept() {
     let s = ok::<CreateSession>(
-        r#"{"data":{"id":"ecs_1","status":"paused","livemode":false,"amount_total":1999}}"#,
+        r#"{"data":{"id":"ecs_1","status":"paused","livemode":false,"amount_subtotal":1999}}"#,
     )
     .unwrap();
     assert_eq!(s.status, Some(SessionState::Other("paused".into())));
     assert_eq!(s.extra.get("livemode"), Some(&json!(false)));
-    assert_eq!(s.extra.get("amount_total"), Some(&json!(1999)));
+    assert_eq!(s.extra.get("amount_subtotal"), Some(&json!(1999)));
     // And survive a round trip through serde (what the CLI prints).
     let out = serde_json::to_value(&s).unwrap();
-    assert_eq!(out["amount_total"], json!(1999));
+    assert_eq!(out["amount_subtotal"], json!(1999));
     assert_eq!(out["status"], json!("paused"));
+}
+
+#[test]
+fn a_session_in_the_reference_vocabulary() {
+    let s = ok::<CreateSession>(
+        r#"{"success":true,"timestamp":"2026-01-01T00:00:00.000Z","message":"Checkout session created","data":{"id":"ecs_1","client_secret":"ecs_secret_1","url":"https://checkout.example/ecs_1","amount_total":4999,"currency":"usd","status":"open","expires_at":"2026-01-01T00:30:00Z","customer_email":"jane@example.com","mode":"payment"}}"#,
+    )
+    .unwrap();
+    assert_eq!(s.id, "ecs_1");
+    assert_eq!(s.client_secret.unwrap().expose_secret(), "ecs_secret_1");
+    assert_eq!(s.url.as_deref(), Some("https://checkout.example/ecs_1"));
+    assert_eq!(s.amount_total, Some(4999));
+    assert_eq!(s.currency.as_deref(), Some("usd"));
+    assert_eq!(s.customer_email.as_deref(), Some("jane@example.com"));
+    assert_eq!(s.status, Some(SessionState::Open));
+    assert_eq!(s.expires_at.as_deref(), Some("2026-01-01T00:30:00Z"));
+    assert!(s.return_url.is_none() && s.created_at.is_none());
+    // Envelope members are not session fields; unknown session fields are.
+    assert_eq!(s.extra.len(), 1);
+    assert_eq!(s.extra.get("mode"), Some(&json!("payment")));
+    // Both vocabularies at once, as a server in transition might answer.
+    let s = ok::<CreateSession>(
+        r#"{"data":{"id":"ecs_1","return_url":"https://a.example/r","url":"https://checkout.example/ecs_1","amount_total":0}}"#,
+    )
+    .unwrap();
+    assert_eq!(s.return_url.as_deref(), Some("https://a.example/r"));
+    assert_eq!((s.url.is_some(), s.amount_total), (true, Some(0)));
+}
+
+/// `amount_total` is integer cents: a float, a string, a negative or a number beyond 64 bits
+/// is a decode error, never a rounded or guessed value.
+#[test]
+fn amount_total_is_an_integer_or_a_decode_error() {
+    let total = |value: &str| {
+        ok::<CreateSession>(&format!(
+            r#"{{"data":{{"id":"ecs_1","amount_total":{value}}}}}"#
+        ))
+        .map(|s| s.amount_total)
+    };
+    assert_eq!(total("18446744073709551615").unwrap(), Some(u64::MAX));
+    assert_eq!(total("null").unwrap(), None);
+    for bad in [
+        "18446744073709551616",
+        "123456789012345678901234567890",
+        "49.99",
+        "4999.0",
+        "5e3",
+        "-1",
+        r#""4999""#,
+        "true",
+    ] {
+        assert_eq!(total(bad).unwrap_err().kind(), ErrorKind::Decode, "{bad}");
+    }
 }
 
 #[test]
@@ -114,21 +169,127 @@ fn session_status_full_minimal_unknown() {
 #[test]
 fn crypto_status_full_minimal_unknown() {
     let c = ok::<CryptoStatus>(r#"{"data":{"status":"confirmed","tx_signature":"5xSig","payment_address":"Addr1","chain":"solana","asset":"USDC","amount":"19.990000","block":42}}"#).unwrap();
-    assert_eq!(c.amount.as_deref(), Some("19.990000"));
+    assert_eq!(c.amount, Some(Amount::Decimal("19.990000".into())));
     assert_eq!(c.chain.as_deref(), Some("solana"));
     assert_eq!(c.extra.get("block"), Some(&json!(42)));
     let c = ok::<CryptoStatus>(r#"{"data":{}}"#).unwrap();
-    assert!(c.status.is_none() && c.tx_signature.is_none());
+    assert!(c.status.is_none() && c.tx_signature.is_none() && c.amount.is_none());
 }
 
+/// The SDK page's decimal string and the API reference's integer are both kept exactly, in
+/// the form they came in; a float never is an amount.
 #[test]
-fn crypto_amount_must_be_a_string() {
+fn crypto_amount_is_a_string_or_an_integer_never_a_float() {
+    let amount = |value: &str| {
+        ok::<CryptoStatus>(&format!(
+            r#"{{"success":true,"data":{{"amount":{value}}}}}"#
+        ))
+        .map(|c| c.amount)
+    };
+    let decimal = amount(r#""19.990000""#).unwrap().unwrap();
     assert_eq!(
-        ok::<CryptoStatus>(r#"{"data":{"amount":19.99}}"#)
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Decode
+        (decimal.to_string(), decimal.as_u64()),
+        ("19.990000".into(), None)
     );
+    assert_eq!(serde_json::to_value(&decimal).unwrap(), json!("19.990000"));
+    for (value, text) in [("1999", "1999"), ("0", "0"), ("-5", "-5")] {
+        let integer = amount(value).unwrap().unwrap();
+        assert!(matches!(integer, Amount::Integer(_)), "{value}");
+        assert_eq!(integer.to_string(), text);
+        assert_eq!(serde_json::to_string(&integer).unwrap(), text);
+    }
+    let max = amount("18446744073709551615").unwrap().unwrap();
+    assert_eq!(max.as_u64(), Some(u64::MAX));
+    assert_eq!(amount("null").unwrap(), None);
+    // Without serde_json's `arbitrary_precision` (this build), a number beyond 64 bits
+    // would be rounded: it is a decode error instead. (tests/arbitrary-precision keeps it.)
+    for bad in [
+        "19.99",
+        "1999.0",
+        "2e3",
+        "1E400",
+        "-0.0",
+        "18446744073709551616",
+        "123456789012345678901234567890",
+        "-9223372036854775809",
+        "true",
+        "[1]",
+        r#"{"value":1}"#,
+    ] {
+        assert_eq!(amount(bad).unwrap_err().kind(), ErrorKind::Decode, "{bad}");
+    }
+}
+
+/// The API reference answers a valid secret with the envelope and `data: null`: valid, by
+/// its `success`; `valid` wins whenever it is there.
+#[test]
+fn validate_in_the_reference_vocabulary() {
+    for (body, valid) in [
+        (
+            r#"{"success":true,"timestamp":"t","message":"ok","data":null}"#,
+            true,
+        ),
+        (
+            r#"{"success":true,"data":{"session":{"id":"ecs_1"}}}"#,
+            true,
+        ),
+        (r#"{"success":false,"data":null}"#, false),
+        (r#"{"success":true,"data":{"valid":false}}"#, false),
+        (r#"{"success":false,"data":{"valid":true}}"#, true),
+        (r#"{"success":true}"#, true),
+        (r#"{"data":null}"#, false),
+        (r#"{"success":"yes","data":null}"#, false),
+    ] {
+        let v = ok::<Validate>(body).unwrap();
+        assert_eq!(v.is_valid(), valid, "{body}");
+        assert!(v.extra.is_empty(), "{body}: {v:?}");
+    }
+    let v = ok::<Validate>(r#"{"success":true,"data":null}"#).unwrap();
+    assert_eq!((v.valid, v.success, v.session), (None, Some(true), None));
+    // A `data` of the wrong shape is still a decode error.
+    for body in [
+        r#"{"success":true,"data":"ok"}"#,
+        r#"{"data":{"valid":"yes"}}"#,
+    ] {
+        assert_eq!(ok::<Validate>(body).unwrap_err().kind(), ErrorKind::Decode);
+    }
+}
+
+/// The reference's envelope, `timestamp` and `message` included, is read around every
+/// model as the SDK page's `{"data"}` is.
+#[test]
+fn the_reference_envelope_is_read_by_every_model() {
+    let envelope = |data: &str| {
+        format!(
+            r#"{{"success":true,"timestamp":"2026-01-01T00:00:00.000Z","message":"OK","data":{data}}}"#
+        )
+    };
+    let s = ok::<RetrieveSession>(&envelope(
+        r#"{"id":"ecs_1","status":"complete","payment_status":"paid"}"#,
+    ))
+    .unwrap();
+    assert!(s.is_paid() && s.extra.is_empty());
+    let c = ok::<CryptoStatus>(&envelope(r#"{"status":"confirmed","amount":200}"#)).unwrap();
+    assert_eq!(c.amount.and_then(|a| a.as_u64()), Some(200));
+    let c = ok::<GetConfig>(&envelope(r#"{"allowed_origins":["https://a.example"]}"#)).unwrap();
+    assert_eq!(c.allowed_origins.unwrap(), ["https://a.example"]);
+    let k = ok::<ValidateKey>(&envelope(r#"{"basisTheoryPublicApiKey":"pk"}"#)).unwrap();
+    assert_eq!(k.basis_theory_public_api_key, "pk");
+    assert_eq!(
+        ok::<Confirm>(&envelope("null")).unwrap(),
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        ok::<Confirm>(&envelope(r#"{"id":"ecs_1"}"#)).unwrap(),
+        json!({"id": "ecs_1"})
+    );
+    // `data: null` is no session, no config.
+    for e in [
+        ok::<RetrieveSession>(&envelope("null")).unwrap_err(),
+        ok::<GetConfig>(&envelope("null")).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::Decode);
+    }
 }
 
 #[test]

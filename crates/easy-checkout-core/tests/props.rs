@@ -7,7 +7,7 @@ use easy_checkout_core::ops::{
     ValidateKey,
 };
 use easy_checkout_core::webhook::{self, WebhookSecret};
-use easy_checkout_core::{Config, Operation, SessionId};
+use easy_checkout_core::{Config, ErrorKind, Operation, SessionId, Terminal};
 use proptest::prelude::*;
 
 fn config() -> Config {
@@ -138,6 +138,97 @@ proptest! {
         let i = flip.index(tampered.len());
         tampered[i] ^= 0x01;
         prop_assert_eq!(webhook::verify(&secret, Some(&header), &tampered).unwrap_err(), webhook::WebhookError::SignatureMismatch);
+    }
+}
+
+/// A session reply in the SDK page's vocabulary, the API reference's, or any mix of the two,
+/// with misleading neighbours (`paid: true`, `status: "paid"`, a `success` envelope), and the
+/// `payment_status` it carries, if a string.
+fn mixed_session_reply() -> impl Strategy<Value = (String, Option<&'static str>)> {
+    let status = proptest::option::of(prop::sample::select(vec![
+        "\"open\"",
+        "\"complete\"",
+        "\"expired\"",
+        "\"paid\"",
+        "\"succeeded\"",
+        "\"paused\"",
+        "null",
+        "1",
+        "true",
+    ]));
+    let payment = proptest::option::of(prop::sample::select(vec![
+        "\"succeeded\"",
+        "\"paid\"",
+        "\"unpaid\"",
+        "\"pending\"",
+        "\"processing\"",
+        "\"failed\"",
+        "\"PAID\"",
+        "\"Succeeded\"",
+        "\"complete\"",
+        "\"\"",
+        "null",
+        "true",
+    ]));
+    let misleading = proptest::collection::vec(
+        prop::sample::select(vec![
+            r#""paid":true"#,
+            r#""outcome":"paid""#,
+            r#""is_paid":true"#,
+            r#""payment":{"status":"succeeded"}"#,
+            r#""amount_total":4999"#,
+            r#""amount_total":49.99"#,
+            r#""url":"https://checkout.example/ecs_1""#,
+            r#""success":true"#,
+            r#""valid":true"#,
+        ]),
+        0..4,
+    );
+    let envelope = 0u8..4;
+    (status, payment, misleading, envelope).prop_map(|(status, payment, misleading, envelope)| {
+        let mut fields = vec![r#""id":"ecs_1""#.to_owned()];
+        fields.extend(status.map(|s| format!(r#""status":{s}"#)));
+        fields.extend(payment.map(|p| format!(r#""payment_status":{p}"#)));
+        let mut seen = Vec::new();
+        for field in misleading {
+            if !seen.contains(&field) {
+                seen.push(field);
+                fields.push(field.to_owned());
+            }
+        }
+        let object = format!("{{{}}}", fields.join(","));
+        let body = match envelope {
+            0 => object,
+            1 => format!(r#"{{"data":{object}}}"#),
+            2 => format!(r#"{{"success":true,"timestamp":"2026-01-01T00:00:00Z","message":"OK","data":{object}}}"#),
+            _ => format!(r#"{{"success":false,"message":"paid","data":{object}}}"#),
+        };
+        let said = payment.and_then(|p| p.strip_prefix('"')?.strip_suffix('"'));
+        (body, said)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Whatever mix of vocabularies a reply speaks, it is paid exactly when its
+    /// `payment_status` is `succeeded` or `paid`, and the wait's decision agrees.
+    #[test]
+    fn a_mixed_reply_is_paid_only_when_a_payment_status_says_so((body, said) in mixed_session_reply()) {
+        parse_all(StatusCode::OK, &HeaderMap::new(), body.as_bytes());
+        match RetrieveSession::parse(StatusCode::OK, &HeaderMap::new(), body.as_bytes()) {
+            Ok(status) => {
+                let paid = matches!(said, Some("succeeded" | "paid"));
+                prop_assert_eq!(status.is_paid(), paid, "{}", body);
+                prop_assert_eq!(status.terminal() == Some(Terminal::Paid), paid, "{}", body);
+            }
+            // Only a status or payment status that is not a string makes the reply undecodable.
+            Err(e) => {
+                prop_assert_eq!(e.kind(), ErrorKind::Decode);
+                let odd = [r#"status":1"#, r#"status":true"#];
+                prop_assert!(odd.iter().any(|o| body.contains(o)), "{}", body);
+            }
+        }
     }
 }
 

@@ -2,7 +2,10 @@
 //! snapshots.
 
 use easy_checkout_core::http::{HeaderMap, StatusCode};
-use easy_checkout_core::ops::{Confirm, CreateSession, PaymentMethod, RetrieveSession, Validate};
+use easy_checkout_core::ops::{
+    Confirm, CreateSession, CustomerDetails, PaymentMethod, PaymentSource, RetrieveSession,
+    Validate,
+};
 use easy_checkout_core::webhook::WebhookSecret;
 use easy_checkout_core::{ApiKey, BaseUrl, ClientSecret, Config, Error, Operation, snapshot};
 
@@ -70,6 +73,12 @@ fn parameter_debug_hides_client_secrets() {
         PaymentMethod::card("tok_1"),
     );
     assert_clean(&format!("{validate:?} {confirm:?} {confirm:#?}"));
+    let reference = Confirm::with_source(
+        ClientSecret::new(SECRET).unwrap(),
+        PaymentSource::card("tok_1"),
+    )
+    .with_customer_details(CustomerDetails::new("Jane", "Doe", "jane@example.com"));
+    assert_clean(&format!("{reference:?} {reference:#?}"));
 }
 
 #[test]

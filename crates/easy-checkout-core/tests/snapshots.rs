@@ -2,8 +2,8 @@
 //! `snapshot::render`, and every test also checks the raw secret is not in the text.
 
 use easy_checkout_core::ops::{
-    Confirm, CreateSession, CryptoStatus, GetConfig, LineItem, PaymentMethod, RetrieveSession,
-    UpdateConfig, Validate, ValidateKey,
+    Confirm, CreateSession, CryptoStatus, CustomerDetails, GetConfig, LineItem, PaymentMethod,
+    PaymentSource, ReferenceSession, RetrieveSession, UpdateConfig, Validate, ValidateKey,
 };
 use easy_checkout_core::{BaseUrl, ClientSecret, Config, Operation, snapshot};
 use serde_json::json;
@@ -57,6 +57,32 @@ fn create_session_with_extra_fields() {
     insta::assert_snapshot!(render(&sandbox(), &op));
 }
 
+fn reference_create() -> ReferenceSession {
+    ReferenceSession::new(
+        vec![LineItem::new("price_abc", 1), LineItem::new("price_def", 3)],
+        "https://example.com/checkout/success?session_id={SESSION_ID}",
+    )
+}
+
+#[test]
+fn create_session_in_the_reference_vocabulary() {
+    let params = reference_create()
+        .with_cancel_url("https://example.com/checkout/cancel")
+        .with_customer_email("jane@example.com")
+        .with_payment_methods(["card", "crypto"]);
+    let op = CreateSession::from(params)
+        .with_idempotency_key("ecs-cart-2025-01-01-002")
+        .unwrap();
+    insta::assert_snapshot!(render(&sandbox(), &op));
+}
+
+#[test]
+fn create_session_in_the_reference_vocabulary_required_fields_and_extra() {
+    let op = CreateSession::from(reference_create())
+        .with_extra("metadata", json!({"order_id": "A-1002"}));
+    insta::assert_snapshot!(render(&sandbox(), &op));
+}
+
 #[test]
 fn retrieve_session() {
     insta::assert_snapshot!(render(
@@ -98,6 +124,23 @@ fn confirm_with_idempotency_key() {
 #[test]
 fn confirm_without_idempotency_key_with_extra_fields() {
     let op = Confirm::new(secret(), PaymentMethod::card("tok_abc"))
+        .with_extra("billing_details", json!({"postal_code": "94107"}));
+    insta::assert_snapshot!(render(&sandbox(), &op));
+}
+
+#[test]
+fn confirm_in_the_reference_vocabulary() {
+    let details = CustomerDetails::new("Jane", "Doe", "jane@example.com");
+    let op = Confirm::with_source(secret(), PaymentSource::card("tok_abc"))
+        .with_customer_details(details)
+        .with_idempotency_key("confirm-ecs_123-2")
+        .unwrap();
+    insta::assert_snapshot!(render(&sandbox(), &op));
+}
+
+#[test]
+fn confirm_in_the_reference_vocabulary_without_details_with_extra_fields() {
+    let op = Confirm::with_source(secret(), PaymentSource::card("tok_abc"))
         .with_extra("billing_details", json!({"postal_code": "94107"}));
     insta::assert_snapshot!(render(&sandbox(), &op));
 }

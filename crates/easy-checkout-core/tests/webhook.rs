@@ -1,6 +1,7 @@
 //! Webhook verification: known-answer vectors and every failure code.
 
-use easy_checkout_core::webhook::{self, EventType, WebhookError, WebhookSecret};
+use easy_checkout_core::http::{HeaderMap, HeaderName, HeaderValue, Request};
+use easy_checkout_core::webhook::{self, EventTime, EventType, WebhookError, WebhookSecret};
 
 const BODY: &[u8] = br#"{"id":"evt_1","type":"checkout.session.completed","data":{"id":"ecs_1","payment_status":"succeeded"},"created_at":"2026-11-26T12:00:00Z"}"#;
 
@@ -387,4 +388,168 @@ fn an_empty_secret_verifies_nothing() {
         webhook::verify(&empty, Some(&forged), BODY).unwrap_err(),
         WebhookError::SignatureMismatch
     );
+}
+
+// ---- deliveries: the headers of the webhook reference ----
+
+/// An event as the webhook reference writes it: `created` and `api_version` beside the rest.
+const REFERENCE_BODY: &[u8] = br#"{"id":"evt_ecs_1_completed","type":"checkout.session.completed","data":{"id":"ecs_1","status":"complete","payment_status":"paid","client_secret":"ecs_secret_in_the_event"},"created_at":"2026-11-26T12:00:00.000Z","created":1795694400,"api_version":"2026-05-01"}"#;
+
+/// The headers of one delivery attempt: the signature of `body`, and `metadata` as given.
+fn delivery_headers(body: &[u8], metadata: &[(&str, &[u8])]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    let signature = webhook::sign(&secret(), body);
+    headers.insert(webhook::SIGNATURE_HEADER, signature.parse().unwrap());
+    for (name, value) in metadata {
+        let value = HeaderValue::from_bytes(value).unwrap();
+        headers.append(HeaderName::from_bytes(name.as_bytes()).unwrap(), value);
+    }
+    headers
+}
+
+#[test]
+fn a_delivery_yields_the_event_and_its_metadata() {
+    let headers = delivery_headers(
+        REFERENCE_BODY,
+        &[
+            (webhook::EVENT_HEADER, b"checkout.session.completed"),
+            (
+                webhook::DELIVERY_ID_HEADER,
+                b"6f1c0a52-8e6b-4f0e-9d0a-3c4b5a6d7e8f",
+            ),
+            (webhook::ATTEMPT_HEADER, b"1"),
+        ],
+    );
+    let delivery = webhook::verify_delivery(&secret(), &headers, REFERENCE_BODY).unwrap();
+    assert_eq!(delivery.event.id, "evt_ecs_1_completed");
+    assert_eq!(delivery.event.kind, EventType::SessionCompleted);
+    assert_eq!(delivery.event.created, Some(EventTime::Unix(1_795_694_400)));
+    assert_eq!(delivery.event.api_version.as_deref(), Some("2026-05-01"));
+    assert!(delivery.event.extra.is_empty(), "{:?}", delivery.event);
+    let event_type = delivery.event_type.as_deref();
+    assert_eq!(event_type, Some("checkout.session.completed"));
+    let id = delivery.delivery_id.as_deref();
+    assert_eq!(id, Some("6f1c0a52-8e6b-4f0e-9d0a-3c4b5a6d7e8f"));
+    assert_eq!(delivery.attempt, Some(1));
+    // The same delivery as the `http::Request` a handler holds.
+    let mut request = Request::new(REFERENCE_BODY.to_vec());
+    *request.headers_mut() = headers;
+    assert_eq!(webhook::verify_request(&secret(), &request), Ok(delivery));
+}
+
+/// A retry carries the same event under a new delivery id: the event id is the one to
+/// deduplicate on.
+#[test]
+fn a_retried_delivery_is_the_same_event_under_a_new_delivery_id() {
+    let attempt = |n: &str, id: &str| {
+        let metadata = [
+            (webhook::DELIVERY_ID_HEADER, id.as_bytes()),
+            (webhook::ATTEMPT_HEADER, n.as_bytes()),
+        ];
+        let headers = delivery_headers(REFERENCE_BODY, &metadata);
+        webhook::verify_delivery(&secret(), &headers, REFERENCE_BODY).unwrap()
+    };
+    let (first, second) = (attempt("1", "dlv-a"), attempt("2", "dlv-b"));
+    assert_ne!(first.delivery_id, second.delivery_id);
+    assert_eq!((first.attempt, second.attempt), (Some(1), Some(2)));
+    assert_eq!(first.event, second.event);
+}
+
+/// The SDK page's deliveries carry only the signature; malformed metadata is reported as
+/// absent. Neither fails a correctly signed delivery.
+#[test]
+fn missing_or_malformed_metadata_is_absent_never_an_error() {
+    let bare = delivery_headers(BODY, &[]);
+    let delivery = webhook::verify_delivery(&secret(), &bare, BODY).unwrap();
+    assert_eq!(delivery.event.id, "evt_1");
+    assert_eq!(
+        (delivery.event_type, delivery.delivery_id, delivery.attempt),
+        (None, None, None)
+    );
+    assert_eq!(
+        (delivery.event.created, delivery.event.api_version),
+        (None, None)
+    );
+    for attempt in [
+        &b"0"[..],
+        b"x",
+        b"-1",
+        b"+2",
+        b"1.0",
+        b"99999999999",
+        b"",
+        b"\xff",
+    ] {
+        let metadata = [
+            (webhook::ATTEMPT_HEADER, attempt),
+            (webhook::DELIVERY_ID_HEADER, b"  "),
+            (webhook::EVENT_HEADER, b"\xfe\xff"),
+        ];
+        let headers = delivery_headers(BODY, &metadata);
+        let delivery = webhook::verify_delivery(&secret(), &headers, BODY).unwrap();
+        assert_eq!(delivery.attempt, None, "{attempt:?}");
+        assert_eq!((delivery.delivery_id, delivery.event_type), (None, None));
+    }
+    let padded = delivery_headers(BODY, &[(webhook::ATTEMPT_HEADER, b" 3 ")]);
+    let delivery = webhook::verify_delivery(&secret(), &padded, BODY).unwrap();
+    assert_eq!(delivery.attempt, Some(3));
+}
+
+/// The signature header is judged as `verify` judges it; one that is not text cannot be
+/// `sha256=<hex>`. Metadata never rescues a bad signature.
+#[test]
+fn a_delivery_with_a_bad_signature_is_refused_by_its_code() {
+    let metadata = [(webhook::DELIVERY_ID_HEADER, &b"dlv-1"[..])];
+    let mut headers = delivery_headers(BODY, &metadata);
+    headers.remove(webhook::SIGNATURE_HEADER);
+    let verdict = webhook::verify_delivery(&secret(), &headers, BODY);
+    assert_eq!(verdict, Err(WebhookError::SignatureMissing));
+    let binary = HeaderValue::from_bytes(b"sha256=\xff").unwrap();
+    headers.insert(webhook::SIGNATURE_HEADER, binary);
+    let verdict = webhook::verify_delivery(&secret(), &headers, BODY);
+    assert_eq!(verdict, Err(WebhookError::SignatureFormatInvalid));
+    let headers = delivery_headers(BODY, &metadata);
+    let verdict = webhook::verify_delivery(&WebhookSecret::new("whsec_other"), &headers, BODY);
+    assert_eq!(verdict, Err(WebhookError::SignatureMismatch));
+    let mut tampered = BODY.to_vec();
+    tampered.push(b' ');
+    let verdict = webhook::verify_delivery(&secret(), &headers, &tampered);
+    assert_eq!(verdict, Err(WebhookError::SignatureMismatch));
+}
+
+#[test]
+fn created_is_seconds_or_text_and_nothing_else() {
+    let event = |created: &str| {
+        let body = format!(r#"{{"id":"evt_1","type":"x","data":{{}},"created":{created}}}"#);
+        let headers = delivery_headers(body.as_bytes(), &[]);
+        webhook::verify_delivery(&secret(), &headers, body.as_bytes()).map(|d| d.event.created)
+    };
+    assert_eq!(
+        event("1795694400"),
+        Ok(Some(EventTime::Unix(1_795_694_400)))
+    );
+    assert_eq!(event("-1"), Ok(Some(EventTime::Unix(-1))));
+    let text = EventTime::Text("2026-11-26T12:00:00Z".into());
+    assert_eq!(event(r#""2026-11-26T12:00:00Z""#), Ok(Some(text)));
+    assert_eq!(event("null"), Ok(None));
+    for bad in ["1795694400.5", "1e9", "9223372036854775808", "true", "{}"] {
+        assert_eq!(event(bad), Err(WebhookError::BodyInvalidJson), "{bad}");
+    }
+}
+
+/// Neither the signing secret nor a client secret inside the event reaches `Debug`.
+#[test]
+fn a_delivery_never_prints_a_secret() {
+    let metadata = [(webhook::DELIVERY_ID_HEADER, &b"dlv-1"[..])];
+    let headers = delivery_headers(REFERENCE_BODY, &metadata);
+    let delivery = webhook::verify_delivery(&secret(), &headers, REFERENCE_BODY).unwrap();
+    let shown = format!("{delivery:?} {:?}", secret());
+    assert!(
+        shown.contains("dlv-1") && shown.contains("[REDACTED]"),
+        "{shown}"
+    );
+    for hidden in ["ecs_secret_in_the_event", "whsec_test_secret"] {
+        assert!(!shown.contains(hidden), "{shown}");
+    }
 }

@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use easy_checkout_core::Vocabulary;
 use easy_checkout_core::webhook::WebhookSecret;
 
 use crate::api::{self, views};
@@ -47,6 +48,7 @@ use crate::state::{Limits, Shared};
 pub struct FakeBuilder {
     port: u16,
     limits: Limits,
+    vocabulary: Vocabulary,
     clock: Clock,
     timing: Timing,
     endpoints: Vec<EndpointUrl>,
@@ -66,6 +68,25 @@ impl FakeBuilder {
     #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn tls(mut self, tls: FakeTls) -> Self {
         self.tls = Some(tls);
+        self
+    }
+
+    /// Answers in `vocabulary`: the SDK page's (the default) or the API reference's (the
+    /// full `{"success", "timestamp", "message", "data"}` envelope, `payment_status: "paid"`,
+    /// integer cents, `data: null` from validate and confirm, webhook events with `created`
+    /// and `api_version`; see [the crate docs](crate#two-vocabularies)). Requests are read
+    /// in both vocabularies whatever the setting. [`FakeEasy::set_vocabulary`] changes it on
+    /// a running fake.
+    ///
+    /// ```
+    /// use easy_checkout_fake::FakeEasy;
+    /// use easy_checkout_ureq::easy_checkout_core::Vocabulary;
+    /// let fake = FakeEasy::builder().vocabulary(Vocabulary::Reference).start()?;
+    /// assert_eq!(fake.vocabulary(), Vocabulary::Reference);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn vocabulary(mut self, vocabulary: Vocabulary) -> Self {
+        self.vocabulary = vocabulary;
         self
     }
 
@@ -196,7 +217,12 @@ impl FakeBuilder {
 
     /// Starts the fake.
     pub fn start(self) -> io::Result<FakeEasy> {
-        let shared = Arc::new(Shared::new(self.limits, self.timing, self.clock));
+        let shared = Arc::new(Shared::new(
+            self.limits,
+            self.vocabulary,
+            self.timing,
+            self.clock,
+        ));
         {
             let (mut state, _) = shared.state();
             for url in self.endpoints {
@@ -328,6 +354,18 @@ impl FakeEasy {
         WebhookSecret::new(Self::WEBHOOK_SECRET)
     }
 
+    /// The vocabulary the fake answers in ([`FakeBuilder::vocabulary`]).
+    pub fn vocabulary(&self) -> Vocabulary {
+        self.shared.state().0.vocabulary
+    }
+
+    /// Answers in `vocabulary` from the next request on (what `PUT /__fake/vocabulary`
+    /// does); sessions, records and requests stay, and so does the setting across
+    /// [`FakeEasy::reset`].
+    pub fn set_vocabulary(&self, vocabulary: Vocabulary) {
+        self.shared.state().0.vocabulary = vocabulary;
+    }
+
     /// The API requests received (control requests are not recorded), in arrival order,
     /// including requests answered by a fault: the newest
     /// [`max_recorded_requests`](FakeBuilder::max_recorded_requests) of them
@@ -405,23 +443,27 @@ impl FakeEasy {
     /// charged), `paid_at` and `crypto_payment`. `None` for an unknown (or forgotten) id.
     pub fn session(&self, session_id: &str) -> Option<serde_json::Value> {
         let (mut state, now) = self.shared.state();
+        let vocabulary = state.vocabulary;
         state
             .sessions
             .get(session_id, now)
-            .map(|s| views::session_state(s))
+            .map(|s| views::session_state(s, vocabulary))
     }
 
     /// Every session's [`FakeEasy::session`], in creation order.
     pub fn sessions(&self) -> Vec<serde_json::Value> {
         let (mut state, now) = self.shared.state();
+        let vocabulary = state.vocabulary;
         let sessions = state.sessions.all(now);
-        sessions.into_iter().map(views::session_state).collect()
+        let view = |s| views::session_state(s, vocabulary);
+        sessions.into_iter().map(view).collect()
     }
 
     /// Back to a fresh fake: no sessions, idempotency records, recorded requests, queued
     /// faults, counted connections, waiting webhook deliveries, delivery log or delivery
-    /// faults; the allowed origins and rate-limit window start over. The port, the settings,
-    /// the webhook endpoints and open connections stay (an attempt under way ends unlogged).
+    /// faults; the allowed origins and rate-limit window start over. The port, the settings
+    /// (the vocabulary among them), the webhook endpoints and open connections stay (an
+    /// attempt under way ends unlogged).
     pub fn reset(&self) {
         self.shared.reset();
     }
@@ -435,7 +477,8 @@ impl FakeEasy {
     }
 
     /// Marks the session paid as a successful confirm would: `status` `complete`,
-    /// `payment_status` `succeeded`, a `payment_id`. Works on any known session, even an
+    /// `payment_status` `succeeded` (`paid` in the API reference's vocabulary), a
+    /// `payment_id`. Works on any known session, even an
     /// expired one. False if the id is unknown.
     /// The first payment of a session causes its `checkout.session.completed`, delivered to
     /// every webhook endpoint.
@@ -447,9 +490,10 @@ impl FakeEasy {
     /// As [`FakeEasy::mark_paid`], plus a confirmed on-chain payment that
     /// `GET /embedded-checkout/{id}/crypto-status` then reports: `status` `confirmed`,
     /// `tx_signature`, `payment_address`, `chain` `solana`, `asset` `USDC` and `amount` as
-    /// a decimal string. False if the id is unknown. Causes `checkout.session.completed`
-    /// (unless the session was paid already), then `checkout.session.crypto_confirmed`, each
-    /// delivered to every webhook endpoint, in that order.
+    /// a decimal string (integer cents in the API reference's vocabulary). False if the id
+    /// is unknown. Causes `checkout.session.completed` (unless the session was paid already),
+    /// then `checkout.session.crypto_confirmed`, each delivered to every webhook endpoint, in
+    /// that order.
     pub fn mark_crypto_paid(&self, session_id: &str) -> bool {
         let (mut state, now) = self.shared.state();
         api::pay(&mut state, session_id, now, Payment::Crypto)
@@ -468,7 +512,8 @@ impl FakeEasy {
     /// that posts the event itself; [`FakeEasy::add_webhook_endpoint`] has the fake deliver it.
     pub fn webhook_for(&self, session_id: &str) -> Option<SignedWebhook> {
         let (mut state, now) = self.shared.state();
-        views::signed_webhook(state.sessions.get(session_id, now)?)
+        let vocabulary = state.vocabulary;
+        views::signed_webhook(state.sessions.get(session_id, now)?, vocabulary)
     }
 
     /// Registers a webhook endpoint: from now on, every event (a session paid, an on-chain

@@ -52,9 +52,32 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! [`FakeEasy::builder`] sets a fake up before it starts: its port, https, a
-//! [`ManualClock`] for tests that move time by hand, webhook endpoints and the delivery
-//! timing, and the bounds of what it holds.
+//! [`FakeEasy::builder`] sets a fake up before it starts: its port, https, the vocabulary it
+//! answers in, a [`ManualClock`] for tests that move time by hand, webhook endpoints and the
+//! delivery timing, and the bounds of what it holds.
+//!
+//! # Two vocabularies
+//!
+//! Easy documents the same endpoints twice, in two vocabularies (the SDK page's and the API
+//! reference's; see `Vocabulary` in `easy-checkout-core`). The fake reads requests in both
+//! whatever its setting (a create with `items` and `return_url`, or with `line_items`,
+//! `success_url` and the reference's optional fields; a confirm with `payment_method`, or
+//! with `source` and `customer_details`; both at once is a `400`), and answers in the one
+//! [`FakeBuilder::vocabulary`] picks, the SDK page's by default (`fake-server --vocabulary
+//! reference` from the command line, `PUT /__fake/vocabulary` on a running fake):
+//!
+//! | | SDK page (default) | API reference |
+//! |---|---|---|
+//! | success envelope | `{"data": …}` | `{"success": true, "timestamp", "message", "data": …}` |
+//! | a paid session | `status: "complete"`, `payment_status: "succeeded"` | `status: "complete"`, `payment_status: "paid"` |
+//! | a created session | the create body echoed, `id`, `client_secret`, `status`, `payment_status`, `expires_at`, `created_at`, `updated_at` | the create body echoed, `id`, `client_secret`, `status`, `payment_status`, `expires_at`, `created_at`, `url`, `amount_total` (integer cents: 100 per unit of quantity), `currency` (`usd`) |
+//! | crypto `amount` | a decimal string: 1 USDC per unit (`"2.00"`) | integer cents (`200`) |
+//! | validate | `{"valid", "session"}` (`valid: false` for a finished session) | `data: null`; a finished session is `409 SESSION_ALREADY_COMPLETE` or `409 SESSION_EXPIRED` |
+//! | confirm | `{id, status, payment_status, payment_id}` | `data: null` |
+//! | webhook events | `{id, type, data, created_at}` | also `created` (Unix seconds) and `api_version` (`2026-05-01`) |
+//!
+//! Errors use the same envelope in both. Sessions expire as they would in either (`status:
+//! "expired"`, unpaid, 30 minutes after creation).
 //!
 //! # What the fake implements
 //!
@@ -65,7 +88,7 @@
 //!
 //! | request | auth | answer |
 //! |---|---|---|
-//! | `POST /embedded-checkout` | key | the session: `id` (`ecs_1`, `ecs_2`, …), `client_secret`, `status` `open`, `payment_status` `unpaid`, `expires_at` (+30 min), `return_url`, `created_at`, `updated_at`, and every other body field echoed back |
+//! | `POST /embedded-checkout` | key | the session: `id` (`ecs_1`, `ecs_2`, …), `client_secret`, `status` `open`, `payment_status` `unpaid`, `expires_at` (+30 min), `created_at`, `updated_at`, and every body field echoed back (the API reference's vocabulary: see [above](#two-vocabularies)) |
 //! | `GET /embedded-checkout/{id}` | key | `{id, status, payment_status}` |
 //! | `GET /embedded-checkout/{id}/crypto-status` | key | the on-chain payment, or `{"status": "pending"}` with the other fields `null` |
 //! | `POST /embedded-checkout/validate` | `client_secret` | `{"valid", "session"}` |
@@ -122,12 +145,15 @@
 //! - Crypto payments ([`FakeEasy::mark_crypto_paid`]) are `"confirmed"` on `solana` in
 //!   `USDC`, for an `amount` of 1 USDC per unit of quantity (`"2.00"`), with random base58
 //!   `tx_signature` and `payment_address`.
-//! - Webhook events: `{id, type, data, created_at}`, `id` `evt_` and 24 random hex digits
-//!   (never the same twice, not even across a [reset](FakeEasy::reset)), `data` the session
-//!   object (no secret) plus `crypto_payment` for a crypto-paid session, `created_at` when the
-//!   event happened. A session's first payment causes `checkout.session.completed`; its
-//!   on-chain payment, `checkout.session.crypto_confirmed` (after `completed` when both come
-//!   from one payment). Paying again causes nothing new.
+//! - Webhook events: `{id, type, data, created_at}` (plus `created` and `api_version` in the
+//!   API reference's vocabulary), `id` `evt_` and 24 random hex digits (never the same twice,
+//!   not even across a [reset](FakeEasy::reset)), `data` the session object (no secret) plus
+//!   `crypto_payment` for a crypto-paid session, `created_at` when the event happened. A
+//!   session's first payment causes `checkout.session.completed`; its on-chain payment,
+//!   `checkout.session.crypto_confirmed` (after `completed` when both come from one payment).
+//!   Paying again causes nothing new. [`SignedWebhook::delivery`] is one attempt of a
+//!   delivery as an `http::Request`, with the headers of Easy's webhook reference (a new
+//!   `x-easy-delivery-id` for every attempt: deduplicate on the event `id`).
 //! - Malformed HTTP (a garbage request line, a bad `Content-Length`, both
 //!   `Content-Length` and `Transfer-Encoding`, transfer codings that do not end in
 //!   `chunked`, a malformed chunked body) gets `400 MALFORMED_REQUEST` (`431` for a head over
@@ -312,6 +338,7 @@
 //! | `GET /__fake/sessions/{id}` | one session's whole state: the session object with its `client_secret`, plus `payments` (how many times it was charged), `paid_at` and `crypto_payment` |
 //! | `POST /__fake/sessions/{id}/pay`, `/crypto-pay`, `/expire` | what [`FakeEasy::mark_paid`], [`FakeEasy::mark_crypto_paid`] and [`FakeEasy::expire`] do (webhook deliveries included); answers the session's new state |
 //! | `GET /__fake/sessions/{id}/webhook` | the session's newest signed event ([`FakeEasy::webhook_for`]): `{"header", "signature", "body"}` (`404 NO_WEBHOOK` for an unpaid session) |
+//! | `GET /__fake/vocabulary` / `PUT /__fake/vocabulary` `{"vocabulary": "sdk" \| "reference"}` | the vocabulary the API answers in / switch it from the next request on (`400 INVALID_VOCABULARY` for anything else); a reset keeps it |
 //! | `POST /__fake/reset` | back to a fresh fake ([`FakeEasy::reset`]) |
 //! | `GET /__fake/webhooks` | the deliveries' settings and state: `{"secret", "endpoints", "deadline_ms", "backoff_ms", "max_attempts", "pending", "in_flight"}` |
 //! | `POST /__fake/webhooks/endpoints` `{"url"}` / `GET` | registers an endpoint, answers `{"id", "url"}` ([`FakeEasy::add_webhook_endpoint`]; `400 INVALID_ENDPOINT` naming `url`, `409 TOO_MANY_ENDPOINTS`) / lists them |

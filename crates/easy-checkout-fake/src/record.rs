@@ -4,6 +4,11 @@
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
+use easy_checkout_core::http::{HeaderValue, Method, Request};
+use easy_checkout_core::webhook;
+
+use crate::util::uuid_v4;
+
 /// One request as the fake received it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
@@ -40,7 +45,8 @@ impl RecordedRequest {
 /// ([`SIGNATURE_HEADER`](easy_checkout_core::webhook::SIGNATURE_HEADER)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedWebhook {
-    /// The raw JSON body: `{"id", "type", "data", "created_at"}`.
+    /// The raw JSON body: `{"id", "type", "data", "created_at"}`, plus `created` and
+    /// `api_version` in the API reference's vocabulary.
     pub body: Vec<u8>,
     /// `sha256=<lowercase hex>`: HMAC-SHA256 of `body` under
     /// [`FakeEasy::webhook_secret`](crate::FakeEasy::webhook_secret).
@@ -111,6 +117,32 @@ impl DeliveryVerdict {
     }
 }
 
+impl SignedWebhook {
+    /// The request attempt number `attempt` (from 1) of this delivery would be, as the
+    /// webhook reference describes it: `POST /` with the raw body and the headers
+    /// `content-type: application/json`, the signature, `x-easy-event` (the event's type),
+    /// `x-easy-delivery-id` (a new random UUID: one per attempt) and
+    /// `x-easy-webhook-attempt`, the same the fake's deliveries carry. What a merchant's
+    /// handler hands to [`webhook::verify_request`](easy_checkout_core::webhook::verify_request).
+    pub fn delivery(&self, attempt: u32) -> Request<Vec<u8>> {
+        let event_type = serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|event| Some(event.get("type")?.as_str()?.to_owned()))
+            .unwrap_or_default();
+        let (delivery_id, attempt) = (uuid_v4(), attempt.to_string());
+        let mut request = Request::new(self.body.clone());
+        *request.method_mut() = Method::POST;
+        for (name, value) in delivery_headers(&self.signature, &event_type, &delivery_id, &attempt)
+        {
+            // The fake makes every value: each is visible ASCII.
+            if let Ok(value) = HeaderValue::from_str(value) {
+                request.headers_mut().insert(name, value);
+            }
+        }
+        request
+    }
+}
+
 /// How full one bounded store of the fake is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Usage {
@@ -150,4 +182,26 @@ pub struct Stats {
     pub max_connections: usize,
     /// Connections answered `503 TOO_MANY_CONNECTIONS` since the fake started or was reset.
     pub connections_refused: u64,
+}
+
+/// The user agent of the fake's deliveries.
+const USER_AGENT: &str = concat!("easy-checkout-fake/", env!("CARGO_PKG_VERSION"));
+
+/// The headers of a delivery attempt, as the webhook reference lists them (besides `host`,
+/// `content-length` and `connection`): the one list, for the fake's deliveries and for
+/// [`SignedWebhook::delivery`].
+pub(crate) fn delivery_headers<'a>(
+    signature: &'a str,
+    event_type: &'a str,
+    delivery_id: &'a str,
+    attempt: &'a str,
+) -> [(&'static str, &'a str); 6] {
+    [
+        ("content-type", "application/json"),
+        (webhook::SIGNATURE_HEADER, signature),
+        (webhook::EVENT_HEADER, event_type),
+        (webhook::DELIVERY_ID_HEADER, delivery_id),
+        (webhook::ATTEMPT_HEADER, attempt),
+        ("user-agent", USER_AGENT),
+    ]
 }

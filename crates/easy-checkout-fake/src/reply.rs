@@ -16,9 +16,14 @@ pub(crate) struct Reply {
 impl Reply {
     /// `200` with the success envelope `{"data": value}`.
     pub(crate) fn data(value: Value) -> Self {
+        Self::json(200, &json!({ "data": value }))
+    }
+
+    /// `status` with `body` as its JSON.
+    pub(crate) fn json(status: u16, body: &Value) -> Self {
         Self {
-            status: 200,
-            body: to_bytes(&json!({ "data": value })),
+            status,
+            body: to_bytes(body),
             headers: Vec::new(),
         }
     }

@@ -1,9 +1,10 @@
 //! A complete Embedded Checkout flow over isahc, offline, against the fake API, with the
 //! failure a payments client must survive: the reply to `confirm` is lost after the card was
-//! charged.
+//! charged. In either of Easy's vocabularies:
 //!
 //! ```sh
 //! cargo run -p easy-checkout-isahc --example isahc_checkout
+//! cargo run -p easy-checkout-isahc --example isahc_checkout -- --vocabulary reference
 //! ```
 //!
 //! `confirm` carries an idempotency key, so it is sent again with the same key (here libcurl
@@ -12,24 +13,28 @@
 //! again: one payment, and the flow goes on as if nothing happened.
 
 use easy_checkout_fake::{FakeEasy, Fault, Match};
+use easy_checkout_isahc::easy_checkout_core::Vocabulary;
 use easy_checkout_isahc::easy_checkout_core::ops::{
-    Confirm, CreateSession, LineItem, PaymentMethod,
+    Confirm, CreateSession, LineItem, PaymentMethod, PaymentSource, ReferenceSession,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let fake = FakeEasy::start()?;
-    println!("fake Easy API at {}", fake.base_url());
+    let vocabulary = vocabulary()?;
+    let fake = FakeEasy::builder().vocabulary(vocabulary).start()?;
+    println!("fake Easy API at {} ({vocabulary})", fake.base_url());
     let client = easy_checkout_isahc::with_base_url(FakeEasy::TEST_KEY, &fake.base_url())?;
     let checkout = client.embedded_checkout();
 
     // The merchant's server creates the session; the browser gets its client secret.
-    let session = checkout.create_session(
-        &CreateSession::new(
-            vec![LineItem::new("price_mug", 1)],
-            "https://shop.example.com/return",
-        )
-        .with_idempotency_key("order-2002")?,
-    )?;
+    let items = vec![LineItem::new("price_mug", 1)];
+    let params = match vocabulary {
+        Vocabulary::Sdk => CreateSession::new(items, "https://shop.example.com/return"),
+        _ => CreateSession::from(ReferenceSession::new(
+            items,
+            "https://shop.example.com/paid?session={SESSION_ID}",
+        )),
+    };
+    let session = checkout.create_session(&params.with_idempotency_key("order-2002")?)?;
     println!("created     {}", session.id);
     let secret = session.client_secret.clone().ok_or("no client_secret")?;
 
@@ -41,13 +46,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Fault::LoseReply,
         1,
     );
-    let confirm = Confirm::new(secret, PaymentMethod::card("tok_visa"))
-        .with_idempotency_key("order-2002-pay")?;
-    let confirmation = checkout.confirm(&confirm)?;
-    println!(
-        "confirmed   payment_status = {}",
-        confirmation["payment_status"]
-    );
+    let confirm = match vocabulary {
+        Vocabulary::Sdk => Confirm::new(secret, PaymentMethod::card("tok_visa")),
+        _ => Confirm::with_source(secret, PaymentSource::card("tok_visa")),
+    };
+    // The SDK page's confirm answers the payment; the API reference's answers `data: null`.
+    let confirmation = checkout.confirm(&confirm.with_idempotency_key("order-2002-pay")?)?;
+    println!("confirmed   {confirmation}");
 
     // What really happened: the confirm went out twice, the card was charged once.
     let sent = fake
@@ -64,9 +69,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The merchant's server checks the session (or the signed webhook: see the ureq
     // crate's `checkout` example) and fulfils only when paid.
-    if !checkout.retrieve_session(&session.id)?.is_paid() {
-        return Err("the session is not paid".into());
+    // `is_paid` reads both vocabularies: `succeeded`, or `complete` and `paid`.
+    let status = checkout.retrieve_session(&session.id)?;
+    if !status.is_paid() {
+        return Err(format!("the session is not paid: {status:?}").into());
     }
     println!("paid        fulfil the order");
     Ok(())
+}
+
+/// `--vocabulary sdk|reference`, else `EASY_VOCABULARY`, else the SDK page's.
+fn vocabulary() -> Result<Vocabulary, Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let value = match (args.next().as_deref(), args.next()) {
+        (Some("--vocabulary"), Some(value)) => value,
+        (None, _) => std::env::var("EASY_VOCABULARY").unwrap_or_else(|_| "sdk".into()),
+        _ => return Err("usage: isahc_checkout [--vocabulary sdk|reference]".into()),
+    };
+    Ok(value.parse()?)
 }

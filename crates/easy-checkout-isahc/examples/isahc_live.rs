@@ -6,8 +6,8 @@
 //!
 //! Checks the key with tighter limits than the defaults and prints what the reply carried
 //! beside its value (status, rate limit, retries), then reads the checkout configuration. A
-//! `sk_test_…` key goes to the sandbox, any other key to production; `EASY_API_URL`
-//! overrides the base URL. Without `EASY_API_KEY` it refuses to run (exit code 2). It never
+//! `sk_test_…` key goes to the sandbox, a `sk_live_…` key to production; `EASY_API_URL`
+//! overrides the base URL (and then takes any key). Without `EASY_API_KEY` it refuses to run (exit code 2). It never
 //! prints the key.
 
 use std::process::ExitCode;
@@ -19,7 +19,7 @@ use easy_checkout_isahc::easy_checkout_core::ops::{GetConfig, ValidateKey};
 
 fn main() -> ExitCode {
     let config = match Config::from_lookup(|name| std::env::var_os(name)) {
-        Ok(config) if config.api_key().is_some() => config,
+        Ok(config) if config.has_api_key() => config,
         Ok(_) => {
             eprintln!(
                 "live: set EASY_API_KEY to an Easy secret key (sk_test_… for the sandbox) to \

@@ -7,8 +7,8 @@
 //!
 //! Checks the key and reads the checkout configuration; with `EASY_PRICE_ID` it also creates
 //! a session for one unit of that price (an unpaid session, which expires by itself). A
-//! `sk_test_…` key goes to the sandbox, any other key to production; `EASY_API_URL`
-//! overrides the base URL. Without `EASY_API_KEY` it refuses to run (exit code 2). It never
+//! `sk_test_…` key goes to the sandbox, a `sk_live_…` key to production; `EASY_API_URL`
+//! overrides the base URL (and then takes any key). Without `EASY_API_KEY` it refuses to run (exit code 2). It never
 //! prints the key or a client secret.
 
 use std::process::ExitCode;

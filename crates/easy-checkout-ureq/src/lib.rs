@@ -479,8 +479,9 @@ impl Adapter for UreqTransport {
     }
 }
 
-/// A client for `api_key`, routed by its prefix (`sk_test_…` to the sandbox, any other key to
-/// production), with default settings. No IO ([`Client::from_key`]).
+/// A client for `api_key`, routed by its prefix (`sk_test_…`, `sk_sandbox_…`, `pk_test_…` to
+/// the sandbox, `sk_live_…`, `pk_live_…` to production; any other string is refused), with
+/// default settings. No IO ([`Client::from_key`]).
 ///
 /// ```
 /// let client = easy_checkout_ureq::from_key("sk_live_abc")?;

@@ -7,8 +7,8 @@
 #[cfg(test)]
 mod tests {
     use easy_checkout_core::http::{HeaderMap, StatusCode};
-    use easy_checkout_core::ops::RetrieveSession;
-    use easy_checkout_core::{Operation, SessionStatus};
+    use easy_checkout_core::ops::{CreateSession, CryptoStatus, RetrieveSession};
+    use easy_checkout_core::{Amount, Error, ErrorKind, Operation, SessionStatus};
     use serde_json::{Map, Value};
 
     const OBJECT: &str = r#"{"id":"ecs_1","f":1.5,"big":123456789012345678901234567890,"e":1E2,"neg":-0,"tiny":5e-324,"nested":[{"x":0.1,"y":[1e400]}]}"#;
@@ -54,5 +54,59 @@ mod tests {
     fn from_a_value_an_integer_beyond_64_bits_is_an_error_not_a_wrong_value() {
         let value: Value = serde_json::from_str(OBJECT).unwrap();
         assert!(serde_json::from_value::<SessionStatus>(value).is_err());
+    }
+
+    fn crypto_amount(value: &str) -> Result<Option<Amount>, Error> {
+        let body = format!(
+            r#"{{"success":true,"data":{{"status":"confirmed","amount":{value},"block":1}}}}"#
+        );
+        CryptoStatus::parse(StatusCode::OK, &HeaderMap::new(), body.as_bytes()).map(|c| c.amount)
+    }
+
+    /// With the feature, an integer amount beyond 64 bits keeps every digit, and writes
+    /// them back out unchanged.
+    #[test]
+    fn a_huge_integer_amount_keeps_every_digit() {
+        for digits in [
+            "123456789012345678901234567890",
+            "-98765432109876543210",
+            "1999",
+        ] {
+            let amount = crypto_amount(digits).unwrap().unwrap();
+            assert!(matches!(amount, Amount::Integer(_)), "{digits}");
+            assert_eq!(amount.to_string(), digits);
+            assert_eq!(serde_json::to_string(&amount).unwrap(), digits);
+        }
+        let decimal = crypto_amount(r#""19.990000""#).unwrap().unwrap();
+        assert_eq!(decimal, Amount::Decimal("19.990000".into()));
+    }
+
+    /// Even where the feature could keep a fraction's digits, a float is never an amount:
+    /// every build refuses it alike.
+    #[test]
+    fn a_fractional_amount_is_a_decode_error_here_too() {
+        for bad in ["19.99", "1999.0", "2e3", "1E400", "-0.0"] {
+            assert_eq!(
+                crypto_amount(bad).unwrap_err().kind(),
+                ErrorKind::Decode,
+                "{bad}"
+            );
+        }
+    }
+
+    /// `amount_total` is a `u64` of cents: read through `#[serde(flatten)]`'s buffer with the
+    /// feature on, a 64-bit total is exact and a larger one a decode error.
+    #[test]
+    fn amount_total_is_exact_or_a_decode_error() {
+        let total = |value: &str| {
+            let body =
+                format!(r#"{{"data":{{"id":"ecs_1","amount_total":{value},"big":{value}}}}}"#);
+            CreateSession::parse(StatusCode::OK, &HeaderMap::new(), body.as_bytes())
+                .map(|s| s.amount_total)
+        };
+        assert_eq!(total("18446744073709551615").unwrap(), Some(u64::MAX));
+        for bad in ["18446744073709551616", "49.99", "1e3"] {
+            assert_eq!(total(bad).unwrap_err().kind(), ErrorKind::Decode, "{bad}");
+        }
     }
 }

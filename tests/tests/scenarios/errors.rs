@@ -46,7 +46,7 @@ fn every_error_status_maps_to_its_kind() {
         // And a field the SDK does not know is sent, not refused.
         let items = vec![LineItem::new("p", 1)];
         let op =
-            CreateSession::new(items, "https://shop.example/r").with_extra("currency", json!(12));
+            CreateSession::new(items, "https://shop.example/r").with_extra("gift_wrap", json!(12));
         let created = client.create_session(&op);
         assert!(created.is_ok(), "extra fields are accepted: {created:?}");
     });

@@ -1,15 +1,22 @@
-//! Knowing when to fulfil: waiting for a payment, and the webhook the fake signs for it.
+//! Knowing when to fulfil, in both of Easy's vocabularies: waiting for a payment, the
+//! session's own decision, and the webhook the fake signs for it. Each test runs against the
+//! fake answering in the SDK page's vocabulary and in the API reference's, over every stack.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use easy_checkout_core::ops::{Confirm, PaymentMethod};
+use easy_checkout_core::ops::{
+    Confirm, CreateSession, CustomerDetails, LineItem, PaymentMethod, PaymentSource,
+    ReferenceSession, Validate,
+};
 use easy_checkout_core::webhook::{self, EventType};
-use easy_checkout_core::{PollPolicy, Terminal, WaitOutcome};
-use easy_checkout_tests::driver::for_each_stack;
-use serde_json::json;
+use easy_checkout_core::{PaymentStatus, PollPolicy, Session, Terminal, Vocabulary, WaitOutcome};
+use easy_checkout_fake::FakeEasy;
+use easy_checkout_tests::driver::{Stack, for_each_stack};
+use easy_checkout_tests::wire::assert_sent;
+use serde_json::{Value, json};
 
-use crate::{fake, new_session};
+use crate::create_op;
 
 /// Polls every 100 to 200 ms until `deadline`.
 fn poll_until(deadline: Duration) -> PollPolicy {
@@ -20,11 +27,58 @@ fn poll_until(deadline: Duration) -> PollPolicy {
     }
 }
 
+/// Runs `test` over every stack against a fake in each vocabulary, the requests in the same
+/// vocabulary as the answers.
+fn for_each_vocabulary(test: impl Fn(Stack, Vocabulary) + Sync) {
+    for vocabulary in [Vocabulary::Sdk, Vocabulary::Reference] {
+        for_each_stack(|stack| test(stack, vocabulary));
+    }
+}
+
+/// A fake Easy API on loopback answering in `vocabulary`.
+fn fake_in(vocabulary: Vocabulary) -> FakeEasy {
+    let fake = FakeEasy::builder().vocabulary(vocabulary).start();
+    fake.expect("the fake Easy API starts on loopback")
+}
+
+/// The create of 2 × `price_abc`, in `vocabulary`.
+fn create_in(vocabulary: Vocabulary) -> CreateSession {
+    match vocabulary {
+        Vocabulary::Sdk => create_op(),
+        _ => CreateSession::from(
+            ReferenceSession::new(
+                vec![LineItem::new("price_abc", 2)],
+                "https://shop.example/paid?session={SESSION_ID}",
+            )
+            .with_cancel_url("https://shop.example/cart")
+            .with_customer_email("jane@example.com"),
+        ),
+    }
+}
+
+/// A card confirm for the session behind `session`'s secret, in `vocabulary`.
+fn confirm_in(vocabulary: Vocabulary, session: &Session) -> Confirm {
+    let secret = session.client_secret.clone().expect("a client secret");
+    match vocabulary {
+        Vocabulary::Sdk => Confirm::new(secret, PaymentMethod::card("tok_abc")),
+        _ => Confirm::with_source(secret, PaymentSource::card("tok_abc"))
+            .with_customer_details(CustomerDetails::new("Jane", "Doe", "jane@example.com")),
+    }
+}
+
+/// A new session on `fake` in `vocabulary` (made by a client of its own), with the fake's
+/// log cleared.
+fn new_session_in(vocabulary: Vocabulary, stack: Stack, fake: &FakeEasy) -> Session {
+    let session = stack.client(fake, 0).create_session(&create_in(vocabulary));
+    fake.clear_requests();
+    session.expect("the session is created")
+}
+
 #[test]
 fn wait_for_payment_returns_once_paid() {
-    for_each_stack(|stack| {
-        let fake = Arc::new(fake());
-        let session = new_session(stack, &fake);
+    for_each_vocabulary(|stack, vocabulary| {
+        let fake = Arc::new(fake_in(vocabulary));
+        let session = new_session_in(vocabulary, stack, &fake);
         let payer = {
             let (fake, id) = (Arc::clone(&fake), session.id.clone());
             std::thread::spawn(move || {
@@ -37,17 +91,78 @@ fn wait_for_payment_returns_once_paid() {
             .wait_for_payment(&session.id, poll_until(Duration::from_secs(10)))
             .unwrap();
         assert!(payer.join().unwrap());
-        assert!(outcome.is_paid(), "{outcome:?}");
+        let WaitOutcome::Finished { terminal, status } = &outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(*terminal, Terminal::Paid, "{outcome:?}");
+        assert!(outcome.is_paid() && status.is_paid(), "{outcome:?}");
         let polls = fake.requests().len();
         assert!((2..=10).contains(&polls), "{polls} polls");
     });
 }
 
+/// The session's own decision, read once: `complete` with `succeeded` (the SDK page's) or
+/// with `paid` (the API reference's) is paid, in either case.
+#[test]
+fn a_paid_session_is_paid_in_either_vocabulary() {
+    for_each_vocabulary(|stack, vocabulary| {
+        let fake = fake_in(vocabulary);
+        let client = stack.client(&fake, 0);
+        let op = create_in(vocabulary);
+        let session = client.create_session(&op).unwrap();
+        let sent = fake.requests().remove(0);
+        assert_sent(&sent, &client.request_for(&op));
+        let before = client.retrieve_session(&session.id).unwrap();
+        assert!(
+            !before.is_paid() && before.terminal().is_none(),
+            "{before:?}"
+        );
+        assert!(fake.mark_paid(&session.id));
+        let status = client.retrieve_session(&session.id).unwrap();
+        let paid = match vocabulary {
+            Vocabulary::Sdk => PaymentStatus::Succeeded,
+            _ => PaymentStatus::Paid,
+        };
+        assert_eq!(status.payment_status, Some(paid), "{status:?}");
+        assert!(status.is_paid(), "{status:?}");
+        assert_eq!(status.terminal(), Some(Terminal::Paid));
+    });
+}
+
+/// The browser's side in the API reference's vocabulary: a `validate` answered with
+/// `data: null` is valid, a `confirm` answered with `data: null` is a payment, and each
+/// request is its snapshot rendering on the wire.
+#[test]
+fn validate_and_confirm_in_either_vocabulary() {
+    for_each_vocabulary(|stack, vocabulary| {
+        let fake = fake_in(vocabulary);
+        let session = new_session_in(vocabulary, stack, &fake);
+        let client = stack.client(&fake, 2);
+        let secret = session.client_secret.clone().unwrap();
+        let validate = Validate::new(secret).with_parent_origin("https://shop.example");
+        let valid = client.validate(&validate).unwrap();
+        assert!(valid.is_valid(), "{valid:?}");
+        let confirm = confirm_in(vocabulary, &session)
+            .with_idempotency_key("pay-1")
+            .unwrap();
+        let payload = client.confirm(&confirm).unwrap();
+        let [validated, confirmed] = <[_; 2]>::try_from(fake.requests()).unwrap();
+        assert_sent(&validated, &client.request_for(&validate));
+        assert_sent(&confirmed, &client.request_for(&confirm));
+        match vocabulary {
+            Vocabulary::Sdk => assert_eq!(payload["payment_status"], "succeeded"),
+            _ => assert_eq!(payload, Value::Null),
+        }
+        assert!(client.retrieve_session(&session.id).unwrap().is_paid());
+        assert_eq!(fake.session(&session.id).unwrap()["payments"], 1);
+    });
+}
+
 #[test]
 fn wait_for_payment_reports_still_pending_at_the_deadline() {
-    for_each_stack(|stack| {
-        let fake = fake();
-        let session = new_session(stack, &fake);
+    for_each_vocabulary(|stack, vocabulary| {
+        let fake = fake_in(vocabulary);
+        let session = new_session_in(vocabulary, stack, &fake);
         let client = stack.client(&fake, 2);
         let policy = poll_until(Duration::from_millis(700));
         let started = Instant::now();
@@ -75,23 +190,31 @@ fn wait_for_payment_reports_still_pending_at_the_deadline() {
 
 #[test]
 fn a_delivered_webhook_verifies() {
-    for_each_stack(|stack| {
-        let fake = fake();
-        let session = new_session(stack, &fake);
+    for_each_vocabulary(|stack, vocabulary| {
+        let fake = fake_in(vocabulary);
+        let session = new_session_in(vocabulary, stack, &fake);
         assert!(
             fake.webhook_for(&session.id).is_none(),
             "no event before payment"
         );
-        let secret = session.client_secret.clone().unwrap();
-        let op = Confirm::new(secret, PaymentMethod::card("tok_abc"));
+        let op = confirm_in(vocabulary, &session);
         stack.client(&fake, 0).confirm(&op).unwrap();
-        let delivery = fake.webhook_for(&session.id).unwrap();
-        let signature = Some(delivery.signature.as_str());
-        let event = webhook::verify(&fake.webhook_secret(), signature, &delivery.body).unwrap();
+        let hook = fake.webhook_for(&session.id).unwrap();
+        let (first, retry) = (hook.delivery(1), hook.delivery(2));
+        let delivery = webhook::verify_request(&fake.webhook_secret(), &first).unwrap();
+        let event = &delivery.event;
         assert_eq!(event.kind, EventType::SessionCompleted);
         assert_eq!(event.data["id"], json!(session.id));
-        let mut tampered = delivery.body.clone();
+        let reference = vocabulary == Vocabulary::Reference;
+        assert_eq!(event.api_version.is_some(), reference, "{event:?}");
+        assert_eq!(event.created.is_some(), reference, "{event:?}");
+        // A retry is the same event under a new delivery id: deduplicate on the event id.
+        let again = webhook::verify_request(&fake.webhook_secret(), &retry).unwrap();
+        assert_eq!(again.event.id, event.id);
+        assert_ne!(again.delivery_id, delivery.delivery_id);
+        let mut tampered = hook.body.clone();
         tampered.push(b' ');
+        let signature = Some(hook.signature.as_str());
         let e = webhook::verify(&fake.webhook_secret(), signature, &tampered).unwrap_err();
         assert_eq!(e.code(), "WEBHOOK_SIGNATURE_MISMATCH");
     });

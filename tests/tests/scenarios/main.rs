@@ -10,7 +10,7 @@
 //! | `requests` | every operation: the request on the wire and the typed result; secrets |
 //! | `errors` | statuses, bodies and transport failures as typed errors |
 //! | `retries` | what is retried, with which key, and what never is |
-//! | `fulfilment` | waiting for payment, webhooks |
+//! | `fulfilment` | waiting for payment, the paid decision, validate and confirm, webhooks: in both vocabularies |
 //! | `shared_client` | one client, one connection, many callers |
 //! | `chaos` | exactly once under load and random faults (seeded: `EASY_CHAOS_SEED`) |
 //! | `network` | what real networks do: idle timeouts, compressing proxies, outages and the retry budget |

@@ -1,18 +1,24 @@
 //! `demo`: the whole Embedded Checkout flow through the SDK against an in-process fake
-//! API, over the chosen transport. Needs no key and no network: it uses the fake's test
-//! key and base URL and ignores `--api-key`, `--base-url` and the environment.
+//! API, over the chosen transport, in the chosen vocabulary (`--vocabulary reference`: the
+//! requests in the API reference's, the fake answering in it). Needs no key and no network:
+//! it uses the fake's test key and base URL and ignores `--api-key`, `--base-url` and the
+//! environment.
 //!
 //! Text output is one line per step, named after the operation; JSON output is one
-//! document `{"base_url", "steps": [{"step", "result"}]}`. Client secrets are redacted.
+//! document `{"base_url", "vocabulary", "steps": [{"step", "result"}]}`. Client secrets are
+//! redacted.
 
 use std::cell::RefCell;
 use std::time::Duration;
 
 use easy_checkout_core::ops::{
-    Confirm, CreateSession, LineItem, PaymentMethod, UpdateConfig, Validate,
+    Confirm, CreateSession, CustomerDetails, LineItem, PaymentMethod, PaymentSource,
+    ReferenceSession, UpdateConfig, Validate,
 };
 use easy_checkout_core::webhook;
-use easy_checkout_core::{Client, Config, ErrorKind, PollPolicy, Transport, WaitOutcome};
+use easy_checkout_core::{
+    Client, Config, ErrorKind, PollPolicy, Transport, Vocabulary, WaitOutcome,
+};
 use easy_checkout_fake::FakeEasy;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -26,24 +32,34 @@ use crate::output::{Printer, summary};
 /// The shop origin the demo embeds the checkout on.
 const SHOP_ORIGIN: &str = "https://shop.example.com";
 
-/// Runs the demo.
-pub fn run(options: &ClientOptions, printer: &Printer) -> Result<(), CliError> {
-    let fake = FakeEasy::start()
+/// Runs the demo in `vocabulary`.
+pub fn run(
+    options: &ClientOptions,
+    vocabulary: Vocabulary,
+    printer: &Printer,
+) -> Result<(), CliError> {
+    let fake = FakeEasy::builder()
+        .vocabulary(vocabulary)
+        .start()
         .map_err(|e| CliError::transport(format!("could not start the fake server: {e}")))?;
     let base_url = fake.base_url();
     let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&base_url))?;
     let demo = Demo {
         fake: &fake,
+        vocabulary,
         printer,
         steps: RefCell::new(Vec::new()),
     };
     if printer.format() == OutputFormat::Text {
-        printer.stdout(&format!("fake Easy API at {base_url}\n"));
+        printer.stdout(&format!(
+            "fake Easy API at {base_url}, in the {vocabulary} vocabulary\n"
+        ));
     }
     with_client(options, config, &demo)??;
     match printer.format() {
         OutputFormat::Json => printer.json(&json!({
             "base_url": base_url,
+            "vocabulary": vocabulary.as_str(),
             "steps": demo.steps.take(),
         })),
         OutputFormat::Text => printer.stdout("demo complete: every step succeeded\n"),
@@ -55,6 +71,8 @@ pub fn run(options: &ClientOptions, printer: &Printer) -> Result<(), CliError> {
 struct Demo<'a> {
     /// The in-process fake API.
     fake: &'a FakeEasy,
+    /// The vocabulary of the requests (and of the fake's answers).
+    vocabulary: Vocabulary,
     /// Where the steps go.
     printer: &'a Printer,
     /// The steps so far, for `--output json`.
@@ -81,12 +99,10 @@ impl Demo<'_> {
     fn flow<T: Transport>(&self, client: &Client<T>) -> Result<(), CliError> {
         let checkout = client.embedded_checkout();
 
-        let create = CreateSession::new(
-            vec![LineItem::new("price_demo_tshirt", 2)],
-            format!("{SHOP_ORIGIN}/return"),
-        )
-        .with_idempotency_key("demo-create-1")?
-        .with_extra("metadata", json!({ "order": "demo-1" }));
+        let create = self
+            .create(LineItem::new("price_demo_tshirt", 2))
+            .with_idempotency_key("demo-create-1")?
+            .with_extra("metadata", json!({ "order": "demo-1" }));
         let session = checkout.create_session(&create)?;
         self.step("create_session", &session)?;
         let secret = session
@@ -101,8 +117,12 @@ impl Demo<'_> {
             return Err(unexpected("validate did not find the session valid"));
         }
 
-        let confirm = Confirm::new(secret, PaymentMethod::card("tok_demo_visa"))
-            .with_idempotency_key("demo-confirm-1")?;
+        let confirm = match self.vocabulary {
+            Vocabulary::Sdk => Confirm::new(secret, PaymentMethod::card("tok_demo_visa")),
+            _ => Confirm::with_source(secret, PaymentSource::card("tok_demo_visa"))
+                .with_customer_details(CustomerDetails::new("Demo", "Buyer", "buyer@example.com")),
+        }
+        .with_idempotency_key("demo-confirm-1")?;
         let confirmation = checkout.confirm(&confirm)?;
         self.step("confirm", &confirmation)?;
 
@@ -113,11 +133,9 @@ impl Demo<'_> {
         }
 
         let crypto_session = checkout.create_session(
-            &CreateSession::new(
-                vec![LineItem::new("price_demo_sticker", 1)],
-                format!("{SHOP_ORIGIN}/return"),
-            )
-            .with_idempotency_key("demo-create-2")?,
+            &self
+                .create(LineItem::new("price_demo_sticker", 1))
+                .with_idempotency_key("demo-create-2")?,
         )?;
         if !self.fake.mark_crypto_paid(&crypto_session.id) {
             return Err(unexpected("the fake did not know the crypto session"));
@@ -133,16 +151,19 @@ impl Demo<'_> {
         let config = checkout.update_config(&update)?;
         self.step("update_config", &config)?;
 
-        let delivery = self
+        // The first attempt of the delivery, as the merchant's endpoint receives it. A retry
+        // would carry the same event under a new delivery id: deduplicate on the event id.
+        let hook = self
             .fake
             .webhook_for(&session.id)
             .ok_or_else(|| unexpected("the fake has no webhook for the paid session"))?;
-        let event = webhook::verify(
-            &self.fake.webhook_secret(),
-            Some(&delivery.signature),
-            &delivery.body,
-        )
-        .map_err(CliError::webhook)?;
+        let delivery = webhook::verify_request(&self.fake.webhook_secret(), &hook.delivery(1))
+            .map_err(CliError::webhook)?;
+        let mut event = redacted(&delivery.event)?;
+        if let Value::Object(map) = &mut event {
+            map.insert("delivery_id".to_owned(), json!(delivery.delivery_id));
+            map.insert("attempt".to_owned(), json!(delivery.attempt));
+        }
         self.step("webhook_verify", &event)?;
 
         let outcome = checkout.wait_for_payment(
@@ -164,6 +185,23 @@ impl Demo<'_> {
             return Err(unexpected("wait_for_payment did not see the session paid"));
         }
         Ok(())
+    }
+}
+
+impl Demo<'_> {
+    /// A create of `item` in the demo's vocabulary.
+    fn create(&self, item: LineItem) -> CreateSession {
+        match self.vocabulary {
+            Vocabulary::Sdk => CreateSession::new(vec![item], format!("{SHOP_ORIGIN}/return")),
+            _ => CreateSession::from(
+                ReferenceSession::new(
+                    vec![item],
+                    format!("{SHOP_ORIGIN}/paid?session={{SESSION_ID}}"),
+                )
+                .with_cancel_url(format!("{SHOP_ORIGIN}/cart"))
+                .with_customer_email("buyer@example.com"),
+            ),
+        }
     }
 }
 

@@ -9,13 +9,15 @@ use crate::args::FakeServerArgs;
 use crate::error::CliError;
 use crate::output::Printer;
 
-/// Starts the fake, prints its base URL, test key, control API URL and webhook signing
-/// secret (and, with `--tls`, the PEM file of the CA to trust; with `--webhook-url`, the
+/// Starts the fake, prints its base URL, test key, control API URL, vocabulary and webhook
+/// signing secret (and, with `--tls`, the PEM file of the CA to trust; with `--webhook-url`, the
 /// endpoints it delivers to), and serves until killed.
 pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
     let could_not =
         |e: std::io::Error| CliError::transport(format!("could not start the fake server: {e}"));
-    let mut builder = FakeEasy::builder().port(args.port.unwrap_or(0));
+    let mut builder = FakeEasy::builder()
+        .port(args.port.unwrap_or(0))
+        .vocabulary(args.vocabulary.into());
     // Checked before anything is served: a bad URL is exit 2, not a delivery that fails.
     for url in &args.webhook_urls {
         builder = builder
@@ -36,6 +38,7 @@ pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
         "base_url": fake.base_url(),
         "api_key": FakeEasy::TEST_KEY,
         "control_url": format!("{}/__fake/", fake.base_url()),
+        "vocabulary": fake.vocabulary().as_str(),
         // The fake's own test secret, as published in its docs: no real secret.
         "webhook_secret": FakeEasy::WEBHOOK_SECRET,
     });

@@ -25,7 +25,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
     let command = match cli.command {
         Command::Webhook(command) => return webhook::run(&command, &options, printer),
         Command::FakeServer(args) => return fake_server::run(&args, printer),
-        Command::Demo => return demo::run(&options, printer),
+        Command::Demo(args) => return demo::run(&options, args.vocabulary.into(), printer),
         Command::Session(command) => ApiCommand::Session(command),
         Command::Config(command) => ApiCommand::Config(command),
         Command::Key(command) => ApiCommand::Key(command),

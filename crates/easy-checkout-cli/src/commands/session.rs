@@ -27,7 +27,7 @@ pub fn run<T: Transport>(
         }
         SessionCommand::Get(args) => {
             let status = checkout.retrieve_session(&args.id)?;
-            printer.result(&redacted(&status)?);
+            printer.result(&with_decision(&status)?);
         }
         SessionCommand::CryptoStatus(args) => {
             let status = checkout.crypto_status(&args.id)?;
@@ -122,6 +122,20 @@ fn terminal_name(terminal: Terminal) -> &'static str {
         Terminal::CompleteUnconfirmed => "complete_unconfirmed",
         _ => "unknown",
     }
+}
+
+/// The session as the API sent it (secrets redacted), with the SDK's decision beside it:
+/// `outcome` ([`SessionStatus::terminal`] by name, `pending` while unfinished) and `paid`
+/// (fulfil only when it is `true`). They replace any field of those names the reply had:
+/// whether a session is paid is the SDK's one decision, never a field taken on trust.
+fn with_decision(status: &SessionStatus) -> Result<Value, CliError> {
+    let mut value = redacted(status)?;
+    if let Value::Object(map) = &mut value {
+        let outcome = status.terminal().map_or("pending", terminal_name);
+        map.insert("outcome".to_owned(), json!(outcome));
+        map.insert("paid".to_owned(), json!(status.is_paid()));
+    }
+    Ok(value)
 }
 
 /// `status X, payment_status Y`, for messages.

@@ -8,14 +8,15 @@ use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::config::check_url;
+use crate::config::{check_email, check_url};
 use crate::error::Error;
 use crate::id::IdempotencyKey;
 use crate::input::InvalidInput;
 use crate::models::Extra;
-use crate::models::ValidateResponse;
+use crate::models::{ValidateResponse, Vocabulary};
 use crate::ops::operation::{
-    ClientSecretAuth, Idempotency, Operation, PREFIX, check_extra, parse_any, parse_object, to_json,
+    ClientSecretAuth, Idempotency, Operation, PREFIX, check_extra, parse_any, parse_object_or_null,
+    to_json,
 };
 use crate::secret::ClientSecret;
 
@@ -68,13 +69,29 @@ impl Operation for Validate {
         to_json(self)
     }
 
+    /// Either vocabulary: `{"data": {"valid", "session"}}`, or the API reference's envelope
+    /// (its `data` may be `null`), whose `success` is kept ([`ValidateResponse::is_valid`]).
     fn parse(
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<ValidateResponse, Error> {
-        parse_object(status, headers, body)
+        let mut response: ValidateResponse = parse_object_or_null(status, headers, body)?;
+        if response.success.is_none() {
+            response.success = envelope_success(body);
+        }
+        Ok(response)
     }
+}
+
+/// The `success` member of a reply's envelope, when it is a boolean.
+fn envelope_success(body: &[u8]) -> Option<bool> {
+    #[derive(Deserialize)]
+    struct Envelope {
+        success: Option<Value>,
+    }
+    let envelope: Envelope = serde_json::from_slice(body).ok()?;
+    envelope.success?.as_bool()
 }
 
 /// A payment method for `confirm` (`{"type": "PAYMENT_CARD", "token_id": "tok_abc"}`).
@@ -102,15 +119,122 @@ impl PaymentMethod {
     }
 }
 
-/// `confirm`: `POST /embedded-checkout/confirm`, authenticated by the client secret.
+/// A payment source for `confirm` in the API reference's vocabulary
+/// (`{"type": "PAYMENT_CARD", "tokenId": "tok_abc"}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaymentSource {
+    /// The source type (`"PAYMENT_CARD"`, …).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The tokenised instrument.
+    #[serde(rename = "tokenId", default, skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<String>,
+    /// Fields this SDK does not know.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl PaymentSource {
+    /// A card payment with a token from the iframe.
+    pub fn card(token_id: impl Into<String>) -> Self {
+        Self {
+            kind: "PAYMENT_CARD".to_owned(),
+            token_id: Some(token_id.into()),
+            extra: Extra::new(),
+        }
+    }
+}
+
+/// How the customer pays, in one of the two vocabularies: the body's `payment_method` (the
+/// SDK page's) or its `source` (the API reference's).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfirmPayment {
+    /// `"payment_method": {"type", "token_id"}`: the SDK page's.
+    PaymentMethod(PaymentMethod),
+    /// `"source": {"type", "tokenId"}`: the API reference's.
+    Source(PaymentSource),
+}
+
+/// Who pays, as the API reference's confirm takes it: `{"first_name", "last_name",
+/// "email"}`, each left out until set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CustomerDetails {
+    /// The customer's first name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// The customer's last name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// The customer's email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Fields this SDK does not know.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl CustomerDetails {
+    /// The customer's names and email.
+    pub fn new(
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+        email: impl Into<String>,
+    ) -> Self {
+        Self {
+            first_name: Some(first_name.into()),
+            last_name: Some(last_name.into()),
+            email: Some(email.into()),
+            extra: Extra::new(),
+        }
+    }
+
+    fn check(&self) -> Result<(), InvalidInput> {
+        for (field, value) in [
+            ("customer_details.first_name", &self.first_name),
+            ("customer_details.last_name", &self.last_name),
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(InvalidInput::new(field, "must not be empty"));
+            }
+        }
+        if let Some(email) = &self.email {
+            check_email("customer_details.email", email)?;
+        }
+        check_extra(&self.extra, &["first_name", "last_name", "email"])
+    }
+}
+
+/// `confirm`: `POST /embedded-checkout/confirm`, authenticated by the client secret, its
+/// body in the vocabulary the caller picks: [`Confirm::new`] writes the SDK page's
+/// (`payment_method`, the default), [`Confirm::with_source`] the API reference's (`source`,
+/// and [`Confirm::with_customer_details`]).
 ///
 /// It moves money: without the caller's own idempotency key it is never sent twice.
+///
+/// ```
+/// use easy_checkout_core::ClientSecret;
+/// use easy_checkout_core::ops::{Confirm, CustomerDetails, PaymentMethod, PaymentSource};
+/// let secret = ClientSecret::new("ecs_secret_1")?;
+/// // {"client_secret": …, "payment_method": {"type": "PAYMENT_CARD", "token_id": "tok_abc"}}
+/// let sdk = Confirm::new(secret.clone(), PaymentMethod::card("tok_abc"));
+/// // {"client_secret": …, "source": {"type": "PAYMENT_CARD", "tokenId": "tok_abc"},
+/// //  "customer_details": {"first_name": "Jane", "last_name": "Doe", "email": "jane@example.com"}}
+/// let reference = Confirm::with_source(secret, PaymentSource::card("tok_abc"))
+///     .with_customer_details(CustomerDetails::new("Jane", "Doe", "jane@example.com"))
+///     .with_idempotency_key("order-1001-pay")?;
+/// # Ok::<(), easy_checkout_core::InvalidInput>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Confirm {
     /// The session's client secret.
     pub client_secret: ClientSecret,
-    /// How the customer pays.
-    pub payment_method: PaymentMethod,
+    /// How the customer pays, in one vocabulary.
+    #[serde(flatten)]
+    pub payment: ConfirmPayment,
+    /// Who pays (the API reference's field); left out of the body when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_details: Option<CustomerDetails>,
     /// Body fields this SDK does not model yet.
     #[serde(flatten)]
     pub extra: Extra,
@@ -120,14 +244,40 @@ pub struct Confirm {
 }
 
 impl Confirm {
-    /// Confirms the session behind `client_secret` with `payment_method`.
+    /// Confirms the session behind `client_secret` with `payment_method`, in the SDK page's
+    /// vocabulary.
     pub fn new(client_secret: ClientSecret, payment_method: PaymentMethod) -> Self {
+        Self::paying(client_secret, ConfirmPayment::PaymentMethod(payment_method))
+    }
+
+    /// Confirms the session behind `client_secret` with `source`, in the API reference's
+    /// vocabulary.
+    pub fn with_source(client_secret: ClientSecret, source: PaymentSource) -> Self {
+        Self::paying(client_secret, ConfirmPayment::Source(source))
+    }
+
+    fn paying(client_secret: ClientSecret, payment: ConfirmPayment) -> Self {
         Self {
             client_secret,
-            payment_method,
+            payment,
+            customer_details: None,
             extra: Extra::new(),
             idempotency_key: None,
         }
+    }
+
+    /// The vocabulary its body is written in.
+    pub fn vocabulary(&self) -> Vocabulary {
+        match self.payment {
+            ConfirmPayment::PaymentMethod(_) => Vocabulary::Sdk,
+            ConfirmPayment::Source(_) => Vocabulary::Reference,
+        }
+    }
+
+    /// Adds who pays (`customer_details`, the API reference's field).
+    pub fn with_customer_details(mut self, details: CustomerDetails) -> Self {
+        self.customer_details = Some(details);
+        self
     }
 
     /// Sets the `Idempotency-Key` (validated): the server replays the first reply for a
@@ -163,14 +313,22 @@ impl Operation for Confirm {
     }
 
     fn body(&self) -> Result<Option<Vec<u8>>, InvalidInput> {
-        if self.payment_method.kind.trim().is_empty() {
-            return Err(InvalidInput::new(
-                "payment_method.type",
-                "must not be empty",
-            ));
+        let (field, kind, extra, typed) = match &self.payment {
+            ConfirmPayment::PaymentMethod(m) => ("payment_method", &m.kind, &m.extra, "token_id"),
+            ConfirmPayment::Source(s) => ("source", &s.kind, &s.extra, "tokenId"),
+        };
+        if kind.trim().is_empty() {
+            let field = match field {
+                "source" => "source.type",
+                _ => "payment_method.type",
+            };
+            return Err(InvalidInput::new(field, "must not be empty"));
         }
-        check_extra(&self.payment_method.extra, &["type", "token_id"])?;
-        check_extra(&self.extra, &["client_secret", "payment_method"])?;
+        check_extra(extra, &["type", typed])?;
+        if let Some(details) = &self.customer_details {
+            details.check()?;
+        }
+        check_extra(&self.extra, &["client_secret", field, "customer_details"])?;
         to_json(self)
     }
 

@@ -16,6 +16,11 @@
 //! [`sends_body`], [`bypasses_proxy`]). Parameter types keep their known fields typed and take
 //! anything newer through `extra` (merged into the JSON body; a name that collides with a
 //! typed field is refused). Nothing here performs IO: same input, same bytes.
+//!
+//! Bodies are written in the SDK page's vocabulary unless the caller picks the API
+//! reference's ([`Vocabulary`](crate::models::Vocabulary)): [`CreateSession::new`] or a
+//! [`ReferenceSession`]; [`Confirm::new`] or [`Confirm::with_source`]. The other operations
+//! send the same bytes in both.
 
 mod browser;
 mod config;
@@ -24,9 +29,13 @@ mod operation;
 mod request;
 mod session;
 
-pub use browser::{Confirm, PaymentMethod, Validate};
+pub use browser::{
+    Confirm, ConfirmPayment, CustomerDetails, PaymentMethod, PaymentSource, Validate,
+};
 pub use config::{GetConfig, UpdateConfig};
 pub use key::ValidateKey;
 pub use operation::{ApiKeyAuth, Auth, ClientSecretAuth, Idempotency, Operation, check_encoding};
 pub use request::{NoResend, bypasses_proxy, may_resend, method_takes_body, sends_body};
-pub use session::{CreateSession, CryptoStatus, LineItem, RetrieveSession};
+pub use session::{
+    CreateSession, CryptoStatus, LineItem, ReferenceSession, RetrieveSession, SessionParams,
+};

@@ -214,6 +214,26 @@ pub(crate) fn parse_object<T: DeserializeOwned>(
     decode_enveloped(status, body)
 }
 
+/// [`parse_object`] for a reply whose `data` may be `null`, as the API reference's
+/// `validate` answers: a `null` reads as `T::default()`. Any other shape is read as
+/// [`parse_object`] reads it.
+pub(crate) fn parse_object_or_null<T: DeserializeOwned + Default>(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, Error> {
+    parse_object::<NullIsDefault<T>>(status, headers, body).map(|NullIsDefault(value)| value)
+}
+
+/// A `T`, or `T::default()` for a JSON `null`.
+struct NullIsDefault<T>(T);
+
+impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for NullIsDefault<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(d).map(|value| Self(value.unwrap_or_default()))
+    }
+}
+
 /// The raw payload of a reply that may be any JSON: `{"data": …}` unwrapped, any other JSON
 /// value as it is, `Value::Null` for a 204 or an empty body.
 pub(crate) fn parse_any(

@@ -5,12 +5,12 @@ use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::config::check_url;
+use crate::config::{check_email, check_url};
 use crate::error::Error;
 use crate::id::{IdempotencyKey, SessionId};
 use crate::input::InvalidInput;
 use crate::models::Extra;
-use crate::models::{CryptoPaymentStatus, Session, SessionStatus};
+use crate::models::{CryptoPaymentStatus, Session, SessionStatus, Vocabulary};
 use crate::ops::operation::{
     ApiKeyAuth, Idempotency, Operation, PREFIX, check_extra, parse_object, to_json,
 };
@@ -38,20 +38,29 @@ impl LineItem {
     }
 }
 
-/// `create_session`: `POST /embedded-checkout`.
+/// `create_session`: `POST /embedded-checkout`, its body in the vocabulary the caller picks
+/// ([`Vocabulary`]): [`CreateSession::new`] writes the SDK page's (the default, byte for
+/// byte the official Python client's), a [`ReferenceSession`] the API reference's.
 ///
 /// ```
-/// use easy_checkout_core::ops::{CreateSession, LineItem};
+/// use easy_checkout_core::ops::{CreateSession, LineItem, ReferenceSession};
+/// // The SDK page's vocabulary: {"items": […], "return_url": "…"}.
 /// let op = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://example.com/return")
 ///     .with_idempotency_key("ecs-cart-1").unwrap()
 ///     .with_extra("metadata", serde_json::json!({"order": "A-1"}));
+/// // The API reference's: {"line_items": […], "mode": "payment", "success_url": "…", …}.
+/// let op = CreateSession::from(
+///     ReferenceSession::new(vec![LineItem::new("price_abc", 1)], "https://example.com/paid?session={SESSION_ID}")
+///         .with_cancel_url("https://example.com/cart")
+///         .with_customer_email("jane@example.com"),
+/// )
+/// .with_idempotency_key("ecs-cart-2").unwrap();
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreateSession {
-    /// The cart; at least one item.
-    pub items: Vec<LineItem>,
-    /// Where the customer returns after paying (absolute http(s) URL).
-    pub return_url: String,
+    /// The typed fields, in one vocabulary.
+    #[serde(flatten)]
+    pub params: SessionParams,
     /// Body fields this SDK does not model yet.
     #[serde(flatten)]
     pub extra: Extra,
@@ -60,14 +69,155 @@ pub struct CreateSession {
     pub idempotency_key: Option<IdempotencyKey>,
 }
 
-impl CreateSession {
-    /// A session for `items`, returning to `return_url`.
-    pub fn new(items: Vec<LineItem>, return_url: impl Into<String>) -> Self {
+/// The typed fields of a create, in one of Easy's two vocabularies.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum SessionParams {
+    /// The SDK page's body: `{"items": […], "return_url": "…"}`.
+    Sdk {
+        /// The cart; at least one item.
+        items: Vec<LineItem>,
+        /// Where the customer returns after paying (absolute http(s) URL).
+        return_url: String,
+    },
+    /// The API reference's body.
+    Reference(ReferenceSession),
+}
+
+/// The API reference's create body: `{"line_items", "mode", "success_url", "cancel_url"?,
+/// "customer_email"?, "payment_methods"?}`, the optional fields left out until set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReferenceSession {
+    /// The cart; at least one item.
+    pub line_items: Vec<LineItem>,
+    /// The checkout mode; `"payment"` unless set ([`ReferenceSession::with_mode`]).
+    pub mode: String,
+    /// Where the customer goes after paying (absolute http(s) URL). Easy replaces
+    /// `{SESSION_ID}` in it with the session's id.
+    pub success_url: String,
+    /// Where the customer goes on cancelling (absolute http(s) URL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancel_url: Option<String>,
+    /// The customer's email, to prefill.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_email: Option<String>,
+    /// The payment methods to offer (their names as the API knows them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_methods: Option<Vec<String>>,
+}
+
+impl ReferenceSession {
+    /// A `"payment"` session for `line_items`, going to `success_url` once paid.
+    pub fn new(line_items: Vec<LineItem>, success_url: impl Into<String>) -> Self {
         Self {
-            items,
-            return_url: return_url.into(),
+            line_items,
+            mode: "payment".to_owned(),
+            success_url: success_url.into(),
+            cancel_url: None,
+            customer_email: None,
+            payment_methods: None,
+        }
+    }
+
+    /// Another checkout mode than `"payment"`.
+    pub fn with_mode(mut self, mode: impl Into<String>) -> Self {
+        self.mode = mode.into();
+        self
+    }
+
+    /// Where the customer goes on cancelling.
+    pub fn with_cancel_url(mut self, url: impl Into<String>) -> Self {
+        self.cancel_url = Some(url.into());
+        self
+    }
+
+    /// The customer's email, to prefill.
+    pub fn with_customer_email(mut self, email: impl Into<String>) -> Self {
+        self.customer_email = Some(email.into());
+        self
+    }
+
+    /// The payment methods to offer; at least one.
+    pub fn with_payment_methods<I, S>(mut self, methods: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.payment_methods = Some(methods.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The fields typed here, which an extra field may not repeat.
+    const FIELDS: [&'static str; 6] = [
+        "line_items",
+        "mode",
+        "success_url",
+        "cancel_url",
+        "customer_email",
+        "payment_methods",
+    ];
+
+    fn check(&self) -> Result<(), InvalidInput> {
+        check_items(
+            &self.line_items,
+            ["line_items", "line_items.price_id", "line_items.quantity"],
+        )?;
+        if self.mode.trim().is_empty() {
+            return Err(InvalidInput::new("mode", "must not be empty"));
+        }
+        check_url("success_url", &self.success_url, false)?;
+        if let Some(url) = &self.cancel_url {
+            check_url("cancel_url", url, false)?;
+        }
+        if let Some(email) = &self.customer_email {
+            check_email("customer_email", email)?;
+        }
+        if let Some(methods) = &self.payment_methods {
+            if methods.is_empty() {
+                return Err(InvalidInput::new(
+                    "payment_methods",
+                    "must name at least one method (leave it unset to offer the default ones)",
+                ));
+            }
+            if methods.iter().any(|m| m.trim().is_empty()) {
+                return Err(InvalidInput::new(
+                    "payment_methods",
+                    "must not hold an empty name",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<ReferenceSession> for CreateSession {
+    fn from(params: ReferenceSession) -> Self {
+        Self {
+            params: SessionParams::Reference(params),
             extra: Extra::new(),
             idempotency_key: None,
+        }
+    }
+}
+
+impl CreateSession {
+    /// A session for `items`, returning to `return_url`, in the SDK page's vocabulary.
+    pub fn new(items: Vec<LineItem>, return_url: impl Into<String>) -> Self {
+        Self {
+            params: SessionParams::Sdk {
+                items,
+                return_url: return_url.into(),
+            },
+            extra: Extra::new(),
+            idempotency_key: None,
+        }
+    }
+
+    /// The vocabulary its body is written in.
+    pub fn vocabulary(&self) -> Vocabulary {
+        match self.params {
+            SessionParams::Sdk { .. } => Vocabulary::Sdk,
+            SessionParams::Reference(_) => Vocabulary::Reference,
         }
     }
 
@@ -81,12 +231,31 @@ impl CreateSession {
         Ok(self)
     }
 
-    /// Adds a body field this SDK does not model yet (a name that repeats a typed field is
-    /// refused when the request is built).
+    /// Adds a body field this SDK does not model yet (a name that repeats a typed field of
+    /// its vocabulary is refused when the request is built).
     pub fn with_extra(mut self, name: impl Into<String>, value: Value) -> Self {
         self.extra.insert(name.into(), value);
         self
     }
+}
+
+/// Refuses an empty cart, an empty price id and a zero quantity, naming the fields as
+/// `names` (the cart, its price ids, its quantities) in the body's vocabulary.
+fn check_items(items: &[LineItem], names: [&'static str; 3]) -> Result<(), InvalidInput> {
+    let [cart, price_id, quantity] = names;
+    if items.is_empty() {
+        return Err(InvalidInput::new(cart, "must hold at least one item"));
+    }
+    for item in items {
+        if item.price_id.trim().is_empty() {
+            return Err(InvalidInput::new(price_id, "must not be empty"));
+        }
+        if item.quantity == 0 {
+            return Err(InvalidInput::new(quantity, "must be at least 1"));
+        }
+        check_extra(&item.extra, &["price_id", "quantity"])?;
+    }
+    Ok(())
 }
 
 impl Operation for CreateSession {
@@ -101,20 +270,17 @@ impl Operation for CreateSession {
     }
 
     fn body(&self) -> Result<Option<Vec<u8>>, InvalidInput> {
-        if self.items.is_empty() {
-            return Err(InvalidInput::new("items", "must hold at least one item"));
-        }
-        for item in &self.items {
-            if item.price_id.trim().is_empty() {
-                return Err(InvalidInput::new("items.price_id", "must not be empty"));
+        match &self.params {
+            SessionParams::Sdk { items, return_url } => {
+                check_items(items, ["items", "items.price_id", "items.quantity"])?;
+                check_url("return_url", return_url, false)?;
+                check_extra(&self.extra, &["items", "return_url"])?;
             }
-            if item.quantity == 0 {
-                return Err(InvalidInput::new("items.quantity", "must be at least 1"));
+            SessionParams::Reference(params) => {
+                params.check()?;
+                check_extra(&self.extra, &ReferenceSession::FIELDS)?;
             }
-            check_extra(&item.extra, &["price_id", "quantity"])?;
         }
-        check_url("return_url", &self.return_url, false)?;
-        check_extra(&self.extra, &["items", "return_url"])?;
         to_json(self)
     }
 

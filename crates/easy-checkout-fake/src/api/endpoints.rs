@@ -3,6 +3,7 @@
 
 use std::time::SystemTime;
 
+use easy_checkout_core::Vocabulary;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
@@ -15,39 +16,80 @@ use crate::state::sessions::{Payment, Session, Status};
 pub(crate) const PUBLIC_KEY: &str = "pk_fake_basis_theory";
 pub(crate) const DECLINE_TOKEN: &str = "tok_decline";
 
-/// The reply of the endpoint `route` names.
+/// The reply of the endpoint `route` names, in the fake's vocabulary (requests are read in
+/// both).
 pub(super) fn answer(
     state: &mut State,
     route: Route<'_>,
     req: &Request<'_>,
     now: SystemTime,
 ) -> Reply {
+    let vocabulary = state.vocabulary;
     let result = match route {
-        Route::ValidateKey => Ok(Reply::data(
+        Route::ValidateKey => Ok((
             json!({ "basisTheoryPublicApiKey": PUBLIC_KEY }),
+            "API key is valid",
         )),
-        Route::Create => create(state, req.body, now),
-        Route::Retrieve(segment) => {
-            session_by_segment(state, segment, now).map(|s| Reply::data(views::status(s)))
+        Route::Create => create(state, req.body, now).map(|d| (d, "Checkout session created")),
+        Route::Retrieve(segment) => session_by_segment(state, segment, now)
+            .map(|s| (views::status(s, vocabulary), "Checkout session retrieved")),
+        Route::CryptoStatus(segment) => session_by_segment(state, segment, now).map(|s| {
+            (
+                views::crypto(s, vocabulary),
+                "Crypto payment status retrieved",
+            )
+        }),
+        Route::Validate => validate(state, req.body, now).map(|d| (d, "Checkout session is valid")),
+        Route::Confirm => confirm(state, req.body, now).map(|d| (d, "Payment confirmed")),
+        Route::Config if req.method == "PATCH" => {
+            update_config(state, req.body, now).map(|d| (d, "Configuration updated"))
         }
-        Route::CryptoStatus(segment) => session_by_segment(state, segment, now)
-            .map(|s| Reply::data(views::crypto(s.crypto.as_deref()))),
-        Route::Validate => validate(state, req.body, now),
-        Route::Confirm => confirm(state, req.body, now),
-        Route::Config if req.method == "PATCH" => update_config(state, req.body, now),
-        Route::Config => Ok(Reply::data(views::config(&state.config))),
+        Route::Config => Ok((views::config(&state.config), "Configuration retrieved")),
     };
-    result.unwrap_or_else(|reply| reply)
+    match result {
+        Ok((data, message)) => views::success(vocabulary, data, message, now),
+        Err(reply) => reply,
+    }
 }
 
-fn create(state: &mut State, body: &[u8], now: SystemTime) -> Result<Reply, Reply> {
+/// A create in either vocabulary: the SDK page's `items` and `return_url`, or the API
+/// reference's `line_items`, `success_url` and its optional fields.
+fn create(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Reply> {
     let fields = json_object(body)?;
-    let items = match fields.get("items") {
+    let total_quantity = match (fields.get("items"), fields.get("line_items")) {
+        (Some(_), Some(_)) => {
+            return Err(validation(
+                "line_items",
+                "must not come with items (send the SDK page's items or the API reference's \
+                 line_items)",
+            ));
+        }
+        (None, Some(line_items)) => {
+            let quantity = cart("line_items", Some(line_items))?;
+            reference_create_fields(&fields)?;
+            quantity
+        }
+        (items, None) => {
+            let quantity = cart("items", items)?;
+            require_url(&fields, "return_url")?;
+            quantity
+        }
+    };
+    let vocabulary = state.vocabulary;
+    let session = state.sessions.create(&fields, total_quantity, now);
+    Ok(views::session_with_fields(
+        session, fields, true, vocabulary,
+    ))
+}
+
+/// The cart named `name`: a non-empty array of `{price_id, quantity}`; its total quantity.
+fn cart(name: &str, items: Option<&Value>) -> Result<u64, Reply> {
+    let items = match items {
         Some(Value::Array(items)) if !items.is_empty() => items,
-        Some(Value::Array(_)) => return Err(validation("items", "must not be empty")),
+        Some(Value::Array(_)) => return Err(validation(name, "must not be empty")),
         _ => {
             return Err(validation(
-                "items",
+                name,
                 "is required and must be a non-empty array",
             ));
         }
@@ -55,13 +97,13 @@ fn create(state: &mut State, body: &[u8], now: SystemTime) -> Result<Reply, Repl
     let mut total_quantity = 0u64;
     for (i, item) in items.iter().enumerate() {
         let Some(item) = item.as_object() else {
-            return Err(validation(&format!("items[{i}]"), "must be an object"));
+            return Err(validation(&format!("{name}[{i}]"), "must be an object"));
         };
         match item.get("price_id") {
             Some(Value::String(id)) if !id.trim().is_empty() => {}
             _ => {
                 return Err(validation(
-                    &format!("items[{i}].price_id"),
+                    &format!("{name}[{i}].price_id"),
                     "is required and must be a non-empty string",
                 ));
             }
@@ -70,25 +112,59 @@ fn create(state: &mut State, body: &[u8], now: SystemTime) -> Result<Reply, Repl
             Some(q) if q >= 1 => total_quantity = total_quantity.saturating_add(q),
             _ => {
                 return Err(validation(
-                    &format!("items[{i}].quantity"),
+                    &format!("{name}[{i}].quantity"),
                     "is required and must be an integer of at least 1",
                 ));
             }
         }
     }
-    match fields.get("return_url") {
-        Some(Value::String(url)) if is_http_url(url) => {}
-        _ => {
-            return Err(validation(
-                "return_url",
-                "is required and must be an absolute http(s) URL",
-            ));
-        }
+    Ok(total_quantity)
+}
+
+/// The reference's create fields besides the cart: `success_url` (required), `cancel_url`,
+/// `mode`, `customer_email`, `payment_methods`.
+fn reference_create_fields(fields: &Map<String, Value>) -> Result<(), Reply> {
+    require_url(fields, "success_url")?;
+    match fields.get("cancel_url") {
+        None | Some(Value::Null) => {}
+        Some(_) => require_url(fields, "cancel_url")?,
     }
-    let session = state.sessions.create(&fields, total_quantity, now);
-    Ok(Reply::data(views::session_with_fields(
-        session, fields, true,
-    )))
+    match fields.get("mode") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(mode)) if !mode.trim().is_empty() => {}
+        Some(_) => return Err(validation("mode", "must be a non-empty string")),
+    }
+    match fields.get("customer_email") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(email)) if email.contains('@') => {}
+        Some(_) => return Err(validation("customer_email", "must be an email address")),
+    }
+    match fields.get("payment_methods") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Array(methods))
+            if !methods.is_empty()
+                && methods
+                    .iter()
+                    .all(|m| m.as_str().is_some_and(|m| !m.trim().is_empty())) =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(validation(
+            "payment_methods",
+            "must be a non-empty array of method names",
+        )),
+    }
+}
+
+/// The absolute http(s) URL `fields` hold under `name`, or the `400` that names it.
+fn require_url(fields: &Map<String, Value>, name: &str) -> Result<(), Reply> {
+    match fields.get(name) {
+        Some(Value::String(url)) if is_http_url(url) => Ok(()),
+        _ => Err(validation(
+            name,
+            "is required and must be an absolute http(s) URL",
+        )),
+    }
 }
 
 /// The session a raw id segment names: percent-decoded, then looked up.
@@ -134,7 +210,7 @@ fn session_by_secret<'s>(
     })
 }
 
-fn validate(state: &mut State, body: &[u8], now: SystemTime) -> Result<Reply, Reply> {
+fn validate(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Reply> {
     let fields = json_object(body)?;
     let origin = match fields.get("parent_origin") {
         None | Some(Value::Null) => None,
@@ -142,6 +218,7 @@ fn validate(state: &mut State, body: &[u8], now: SystemTime) -> Result<Reply, Re
         Some(_) => return Err(validation("parent_origin", "must be a string")),
     };
     let allowed = state.config.allowed_origins.clone();
+    let vocabulary = state.vocabulary;
     let session = session_by_secret(state, &fields, now)?;
     if let Some(origin) = origin {
         let wanted = normalize_origin(&origin);
@@ -154,48 +231,65 @@ fn validate(state: &mut State, body: &[u8], now: SystemTime) -> Result<Reply, Re
             ));
         }
     }
-    Ok(Reply::data(json!({
-        "valid": session.status == Status::Open,
-        "session": views::session(session, false),
-    })))
+    // The reference answers a valid secret with `data: null`: a finished session is refused.
+    if vocabulary == Vocabulary::Reference {
+        if let Some(refusal) = finished(session) {
+            return Err(refusal);
+        }
+    }
+    Ok(views::validation(session, vocabulary))
 }
 
-fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Reply, Reply> {
+/// The `409` for a session that can no longer be paid; `None` for an open one.
+fn finished(session: &Session) -> Option<Reply> {
+    let (code, message) = match session.status {
+        Status::Expired => ("SESSION_EXPIRED", "the session has expired"),
+        Status::Complete => (
+            "SESSION_ALREADY_COMPLETE",
+            "the session is already complete",
+        ),
+        Status::Open => return None,
+    };
+    let details = json!({ "session_id": session.id() });
+    Some(Reply::error(409, code, message, details))
+}
+
+/// A confirm in either vocabulary: the SDK page's `payment_method: {type, token_id}`, or the
+/// API reference's `source: {type, tokenId}` with optional `customer_details`.
+fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Reply> {
     let fields = json_object(body)?;
-    let Some(method) = fields.get("payment_method").and_then(Value::as_object) else {
-        return Err(validation(
-            "payment_method",
-            "is required and must be an object",
-        ));
+    let (name, token_field) = match (fields.get("payment_method"), fields.get("source")) {
+        (Some(_), Some(_)) => {
+            return Err(validation(
+                "source",
+                "must not come with payment_method (send one of them)",
+            ));
+        }
+        (None, Some(_)) => ("source", "tokenId"),
+        _ => ("payment_method", "token_id"),
+    };
+    let Some(method) = fields.get(name).and_then(Value::as_object) else {
+        return Err(validation(name, "is required and must be an object"));
     };
     match method.get("type") {
         Some(Value::String(kind)) if !kind.is_empty() => {}
         _ => {
             return Err(validation(
-                "payment_method.type",
+                &format!("{name}.type"),
                 "is required and must be a non-empty string",
             ));
         }
     }
-    let declined = method.get("token_id").and_then(Value::as_str) == Some(DECLINE_TOKEN);
+    match fields.get("customer_details") {
+        None | Some(Value::Null | Value::Object(_)) => {}
+        Some(_) => return Err(validation("customer_details", "must be an object")),
+    }
+    let declined = method.get(token_field).and_then(Value::as_str) == Some(DECLINE_TOKEN);
+    let vocabulary = state.vocabulary;
     let session = session_by_secret(state, &fields, now)?;
     let id = session.id();
-    let refusal = match session.status {
-        Status::Expired => Some((409, "SESSION_EXPIRED", "the session has expired")),
-        Status::Complete => Some((
-            409,
-            "SESSION_ALREADY_COMPLETE",
-            "the session is already complete",
-        )),
-        Status::Open => None,
-    };
-    if let Some((status, code, message)) = refusal {
-        return Err(Reply::error(
-            status,
-            code,
-            message,
-            json!({ "session_id": id }),
-        ));
+    if let Some(refusal) = finished(session) {
+        return Err(refusal);
     }
     if declined {
         return Err(Reply::error(
@@ -207,10 +301,10 @@ fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Reply, Rep
     }
     super::pay(state, &id, now, Payment::Card);
     let session = session_by_secret(state, &fields, now)?;
-    Ok(Reply::data(views::confirmation(session)))
+    Ok(views::confirmation(session, vocabulary))
 }
 
-fn update_config(state: &mut State, body: &[u8], now: SystemTime) -> Result<Reply, Reply> {
+fn update_config(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Reply> {
     let fields = json_object(body)?;
     let Some(Value::Array(list)) = fields.get("allowed_origins") else {
         return Err(validation(
@@ -232,7 +326,7 @@ fn update_config(state: &mut State, body: &[u8], now: SystemTime) -> Result<Repl
     }
     state.config.allowed_origins = origins;
     state.config.updated = now;
-    Ok(Reply::data(views::config(&state.config)))
+    Ok(views::config(&state.config))
 }
 
 /// The body as a JSON object, or the `400` that says why not.
@@ -301,7 +395,12 @@ mod tests {
     #[test]
     fn sessions_expire_lazily() {
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let shared = Shared::new(Limits::default(), Default::default(), Default::default());
+        let shared = Shared::new(
+            Limits::default(),
+            Vocabulary::Sdk,
+            Default::default(),
+            Default::default(),
+        );
         let (mut state, _) = shared.state();
         let headers = vec![("x-easy-api-key".to_owned(), "sk_test_a".to_owned())];
         let body = br#"{"items":[{"price_id":"p","quantity":1}],"return_url":"https://a.example"}"#;

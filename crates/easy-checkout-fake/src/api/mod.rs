@@ -105,9 +105,10 @@ pub(crate) fn pay(state: &mut State, id: &str, now: SystemTime, payment: Payment
     if !state.deliveries.has_endpoints() {
         return true;
     }
+    let vocabulary = state.vocabulary;
     if let Some(session) = state.sessions.get(id, now) {
         let events: Vec<_> = (caused.into_iter())
-            .filter_map(|kind| views::event(session, kind).map(Arc::new))
+            .filter_map(|kind| views::event(session, kind, vocabulary).map(Arc::new))
             .collect();
         if !events.is_empty() {
             state.deliveries.enqueue(&events, Instant::now());

@@ -1,23 +1,64 @@
-//! What the stored state looks like as JSON: the session objects of the replies, the
-//! control API's whole session state, the merchant config and the webhook events (the
-//! bodies delivered, and [`signed_webhook`]). One place for the vocabulary the fake answers
-//! in.
+//! What the stored state looks like as JSON: the success envelope, the session objects of
+//! the replies, the control API's whole session state, the merchant config and the webhook
+//! events. The one place for the vocabulary the fake answers in: every function takes the
+//! [`Vocabulary`] and writes the SDK page's words or the API reference's.
+//!
+//! | | [`Vocabulary::Sdk`] | [`Vocabulary::Reference`] |
+//! |---|---|---|
+//! | envelope | `{"data"}` | `{"success", "timestamp", "message", "data"}` |
+//! | a paid session | `payment_status: "succeeded"` | `payment_status: "paid"` |
+//! | a created session | `return_url` echoed, `created_at`, `updated_at` | `url`, `amount_total` (cents), `currency`, `created_at` |
+//! | crypto `amount` | a decimal string (`"2.00"`) | integer cents (`200`) |
+//! | validate, confirm | `{"valid", "session"}`, the payment | `data: null` |
+//! | webhook events | `{id, type, data, created_at}` | plus `created` (Unix seconds) and `api_version` |
+//!
+//! The webhook events are built here too: the bodies the delivery engine sends, and
+//! [`signed_webhook`].
 
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
 use crate::record::SignedWebhook;
-use crate::reply::to_bytes;
+use crate::reply::{Reply, to_bytes};
 use crate::state::MerchantConfig;
 use crate::state::deliveries::Event;
-use crate::state::sessions::{Crypto, EventKind, Session, Status};
+use crate::state::sessions::{EventKind, Session, Status};
 use crate::util::iso8601;
 
+use easy_checkout_core::Vocabulary;
 use easy_checkout_core::webhook::{self, WebhookSecret};
 
 /// What every webhook is signed with.
 pub(crate) const WEBHOOK_SECRET: &str = "whsec_fake_secret";
+
+/// The `api_version` of the reference's webhook events (the webhook reference's example).
+const API_VERSION: &str = "2026-05-01";
+
+/// What one unit of any price costs: 1 USD (1 USDC for a crypto payment).
+const CENTS_PER_UNIT: u64 = 100;
+
+/// A `200` with `data` in the vocabulary's success envelope; `message` is the reference's
+/// one line about what was done.
+pub(crate) fn success(
+    vocabulary: Vocabulary,
+    data: Value,
+    message: &str,
+    now: SystemTime,
+) -> Reply {
+    match vocabulary {
+        Vocabulary::Sdk => Reply::data(data),
+        Vocabulary::Reference => Reply::json(
+            200,
+            &json!({
+                "success": true,
+                "timestamp": iso8601(now),
+                "message": message,
+                "data": data,
+            }),
+        ),
+    }
+}
 
 fn status_name(status: Status) -> &'static str {
     match status {
@@ -27,11 +68,11 @@ fn status_name(status: Status) -> &'static str {
     }
 }
 
-fn payment_status(session: &Session) -> &'static str {
-    if session.paid() {
-        "succeeded"
-    } else {
-        "unpaid"
+fn payment_status(session: &Session, vocabulary: Vocabulary) -> &'static str {
+    match (session.paid(), vocabulary) {
+        (false, _) => "unpaid",
+        (true, Vocabulary::Sdk) => "succeeded",
+        (true, Vocabulary::Reference) => "paid",
     }
 }
 
@@ -40,8 +81,8 @@ fn payment_id(session: &Session) -> Option<String> {
 }
 
 /// The full session object: every create field echoed, then the server's fields.
-pub(crate) fn session(session: &Session, with_secret: bool) -> Value {
-    session_with_fields(session, session.fields(), with_secret)
+pub(crate) fn session(session: &Session, with_secret: bool, vocabulary: Vocabulary) -> Value {
+    session_with_fields(session, session.fields(), with_secret, vocabulary)
 }
 
 /// [`session`] over create fields the caller already holds.
@@ -49,16 +90,27 @@ pub(crate) fn session_with_fields(
     session: &Session,
     mut map: Map<String, Value>,
     with_secret: bool,
+    vocabulary: Vocabulary,
 ) -> Value {
     map.remove("client_secret");
-    let fields = [
+    let mut fields = vec![
         ("id", json!(session.id())),
         ("status", json!(status_name(session.status))),
-        ("payment_status", json!(payment_status(session))),
+        ("payment_status", json!(payment_status(session, vocabulary))),
         ("expires_at", json!(iso8601(session.expires))),
         ("created_at", json!(iso8601(session.created))),
-        ("updated_at", json!(iso8601(session.updated))),
     ];
+    match vocabulary {
+        Vocabulary::Sdk => fields.push(("updated_at", json!(iso8601(session.updated)))),
+        Vocabulary::Reference => fields.extend([
+            (
+                "url",
+                json!(format!("https://checkout.easy.invalid/{}", session.id())),
+            ),
+            ("amount_total", json!(cents(session))),
+            ("currency", json!("usd")),
+        ]),
+    }
     for (name, value) in fields {
         map.insert(name.to_owned(), value);
     }
@@ -71,35 +123,59 @@ pub(crate) fn session_with_fields(
     Value::Object(map)
 }
 
+/// The session's total in cents.
+fn cents(session: &Session) -> u64 {
+    session.total_quantity.saturating_mul(CENTS_PER_UNIT)
+}
+
 /// What `GET /embedded-checkout/{id}` answers.
-pub(crate) fn status(session: &Session) -> Value {
+pub(crate) fn status(session: &Session, vocabulary: Vocabulary) -> Value {
     json!({
         "id": session.id(),
         "status": status_name(session.status),
-        "payment_status": payment_status(session),
+        "payment_status": payment_status(session, vocabulary),
     })
 }
 
-/// What a successful confirm answers.
-pub(crate) fn confirmation(session: &Session) -> Value {
-    json!({
-        "id": session.id(),
-        "status": status_name(session.status),
-        "payment_status": payment_status(session),
-        "payment_id": payment_id(session),
-    })
+/// What a successful validate answers: the SDK page's `{"valid", "session"}` (`valid` only
+/// for an open session), the reference's `null` (it refuses a finished session instead).
+pub(crate) fn validation(session: &Session, vocabulary: Vocabulary) -> Value {
+    match vocabulary {
+        Vocabulary::Sdk => json!({
+            "valid": session.status == Status::Open,
+            "session": self::session(session, false, vocabulary),
+        }),
+        Vocabulary::Reference => Value::Null,
+    }
 }
 
-/// What `GET /embedded-checkout/{id}/crypto-status` answers.
-pub(crate) fn crypto(crypto: Option<&Crypto>) -> Value {
-    match crypto {
+/// What a successful confirm answers: the payment, or the reference's `null`.
+pub(crate) fn confirmation(session: &Session, vocabulary: Vocabulary) -> Value {
+    match vocabulary {
+        Vocabulary::Sdk => json!({
+            "id": session.id(),
+            "status": status_name(session.status),
+            "payment_status": payment_status(session, vocabulary),
+            "payment_id": payment_id(session),
+        }),
+        Vocabulary::Reference => Value::Null,
+    }
+}
+
+/// What `GET /embedded-checkout/{id}/crypto-status` answers: the on-chain payment, or
+/// `pending` with the other fields `null`.
+pub(crate) fn crypto(session: &Session, vocabulary: Vocabulary) -> Value {
+    match &session.crypto {
         Some(crypto) => json!({
             "status": "confirmed",
             "tx_signature": crypto.tx_signature,
             "payment_address": crypto.payment_address,
             "chain": "solana",
             "asset": "USDC",
-            "amount": crypto.amount,
+            "amount": match vocabulary {
+                Vocabulary::Sdk => json!(crypto.amount),
+                Vocabulary::Reference => json!(cents(session)),
+            },
         }),
         None => json!({
             "status": "pending",
@@ -122,27 +198,34 @@ pub(crate) fn config(config: &MerchantConfig) -> Value {
 /// charged), `paid_at` and `crypto_payment`.
 ///
 /// [`FakeEasy::session`]: crate::FakeEasy::session
-pub(crate) fn session_state(session: &Session) -> Value {
-    let mut view = self::session(session, true);
+pub(crate) fn session_state(session: &Session, vocabulary: Vocabulary) -> Value {
+    let mut view = self::session(session, true, vocabulary);
     if let Some(map) = view.as_object_mut() {
         map.insert("payments".to_owned(), json!(session.payments));
         map.insert("paid_at".to_owned(), json!(session.paid_at.map(iso8601)));
-        let crypto = session.crypto.as_deref().map(|c| self::crypto(Some(c)));
+        let crypto = session
+            .crypto
+            .is_some()
+            .then(|| self::crypto(session, vocabulary));
         map.insert("crypto_payment".to_owned(), json!(crypto));
     }
     view
 }
 
-/// The event of `kind` that happened to `session`, built and signed: `{id, type, data,
-/// created_at}`, `data` the session object as it is now (no secret), plus `crypto_payment`
-/// for a session paid on-chain. `None` when that event has not happened.
-pub(crate) fn event(session: &Session, kind: EventKind) -> Option<Event> {
+/// The event of `kind` that happened to `session`, built and signed in `vocabulary`: `{id,
+/// type, data, created_at}` (plus `created` and `api_version` in the reference's), `data` the
+/// session object as it is now (no secret), plus `crypto_payment` for a session paid
+/// on-chain. `None` when that event has not happened.
+pub(crate) fn event(session: &Session, kind: EventKind, vocabulary: Vocabulary) -> Option<Event> {
     let (id, at) = session.event(kind)?;
-    let mut data = self::session(session, false);
-    if let (Some(crypto), Some(map)) = (&session.crypto, data.as_object_mut()) {
-        map.insert("crypto_payment".to_owned(), self::crypto(Some(crypto)));
+    let mut data = self::session(session, false, vocabulary);
+    if let (Some(_), Some(map)) = (&session.crypto, data.as_object_mut()) {
+        map.insert(
+            "crypto_payment".to_owned(),
+            self::crypto(session, vocabulary),
+        );
     }
-    let body = event_body(id, kind.as_str(), data, at);
+    let body = event_body(id, kind.as_str(), data, at, vocabulary);
     let signature = webhook::sign(&WebhookSecret::new(WEBHOOK_SECRET), &body);
     Some(Event {
         id: id.to_owned(),
@@ -153,26 +236,40 @@ pub(crate) fn event(session: &Session, kind: EventKind) -> Option<Event> {
     })
 }
 
-/// An event's body: `{id, type, data, created_at}`.
-fn event_body(id: &str, kind: &str, data: Value, at: SystemTime) -> Vec<u8> {
-    to_bytes(&json!({ "id": id, "type": kind, "data": data, "created_at": iso8601(at) }))
+/// An event's body: `{id, type, data, created_at}`, plus `created` (Unix seconds) and
+/// `api_version` in the API reference's vocabulary.
+fn event_body(
+    id: &str,
+    kind: &str,
+    data: Value,
+    at: SystemTime,
+    vocabulary: Vocabulary,
+) -> Vec<u8> {
+    let mut event = json!({ "id": id, "type": kind, "data": data, "created_at": iso8601(at) });
+    if let (Vocabulary::Reference, Some(map)) = (vocabulary, event.as_object_mut()) {
+        let seconds = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+        map.insert("created".to_owned(), json!(seconds.as_secs()));
+        map.insert("api_version".to_owned(), json!(API_VERSION));
+    }
+    to_bytes(&event)
 }
 
-/// An event's body for a session the fake need not know: `data` is
-/// `{id, status: "complete", payment_status: "succeeded"}`.
+/// An event's body (in the SDK page's vocabulary) for a session the fake need not know:
+/// `data` is `{id, status: "complete", payment_status: "succeeded"}`.
 pub(crate) fn sample_event(id: &str, kind: &str, session_id: &str, at: SystemTime) -> Vec<u8> {
     let data = json!({ "id": session_id, "status": "complete", "payment_status": "succeeded" });
-    event_body(id, kind, data, at)
+    event_body(id, kind, data, at, Vocabulary::Sdk)
 }
 
-/// The session's newest event, signed: `checkout.session.crypto_confirmed` for a session paid
-/// on-chain, else `checkout.session.completed`; `None` for an unpaid session.
-pub(crate) fn signed_webhook(session: &Session) -> Option<SignedWebhook> {
+/// The session's newest event, signed in `vocabulary`: `checkout.session.crypto_confirmed`
+/// for a session paid on-chain, else `checkout.session.completed`; `None` for an unpaid
+/// session.
+pub(crate) fn signed_webhook(session: &Session, vocabulary: Vocabulary) -> Option<SignedWebhook> {
     let kind = match session.crypto {
         Some(_) => EventKind::CryptoConfirmed,
         None => EventKind::Completed,
     };
-    let event = event(session, kind)?;
+    let event = event(session, kind, vocabulary)?;
     Some(SignedWebhook {
         body: event.body,
         signature: event.signature,

@@ -10,6 +10,7 @@ mod webhooks;
 
 use std::time::Duration;
 
+use easy_checkout_core::Vocabulary;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
@@ -79,6 +80,8 @@ fn route(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
         return webhooks::route(shared, method, path, rest, query, body);
     }
     let (mut state, now) = shared.state();
+    let vocabulary = state.vocabulary;
+    let view = |session| views::session_state(session, vocabulary);
     match (method, segments.as_slice()) {
         ("POST", ["faults"]) => match parse_fault(body) {
             Ok((matcher, fault, times)) => {
@@ -98,16 +101,11 @@ fn route(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
             ok(json!([]))
         }
         ("GET", ["stats"]) => ok(stats_json(&state.stats(), state.connections.served())),
-        ("GET", ["sessions"]) => ok(state
-            .sessions
-            .all(now)
-            .into_iter()
-            .map(views::session_state)
-            .collect()),
+        ("GET", ["sessions"]) => ok(state.sessions.all(now).into_iter().map(view).collect()),
         ("GET", ["sessions", id]) => {
             let id = decode(id);
             match state.sessions.get(&id, now) {
-                Some(session) => ok(views::session_state(session)),
+                Some(session) => ok(view(session)),
                 None => unknown_session(&id),
             }
         }
@@ -116,7 +114,7 @@ fn route(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
             match state
                 .sessions
                 .get(&id, now)
-                .and_then(|s| views::signed_webhook(s))
+                .and_then(|s| views::signed_webhook(s, vocabulary))
             {
                 Some(hook) => ok(json!({
                     "header": easy_checkout_core::webhook::SIGNATURE_HEADER,
@@ -139,18 +137,30 @@ fn route(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
                 _ => state.sessions.expire(&id, now),
             };
             match done.then(|| state.sessions.get(&id, now)).flatten() {
-                Some(session) => ok(views::session_state(session)),
+                Some(session) => ok(view(session)),
                 None => unknown_session(&id),
             }
         }
+        ("GET", ["vocabulary"]) => ok(json!({ "vocabulary": vocabulary.as_str() })),
+        ("PUT", ["vocabulary"]) => match parse_vocabulary(body) {
+            Ok(vocabulary) => {
+                state.vocabulary = vocabulary;
+                ok(json!({ "vocabulary": vocabulary.as_str() }))
+            }
+            Err(reply) => reply,
+        },
         ("POST", ["reset"]) => {
             drop(state);
             shared.reset();
             ok(json!({ "reset": true }))
         }
-        (_, ["faults" | "requests" | "stats" | "sessions" | "reset", ..]) => {
-            not_allowed(method, path)
-        }
+        (
+            _,
+            [
+                "faults" | "requests" | "stats" | "sessions" | "vocabulary" | "reset",
+                ..,
+            ],
+        ) => not_allowed(method, path),
         _ => no_route(method, path),
     }
 }
@@ -248,6 +258,21 @@ pub(super) fn times(fields: &Map<String, Value>) -> Result<usize, Reply> {
             )),
         },
     }
+}
+
+/// `{"vocabulary": "sdk" | "reference"}` to the vocabulary, or `400 INVALID_VOCABULARY`.
+fn parse_vocabulary(body: &[u8]) -> Result<Vocabulary, Reply> {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("vocabulary")?.as_str()?.parse().ok())
+        .ok_or_else(|| {
+            Reply::error(
+                400,
+                "INVALID_VOCABULARY",
+                "the body must be {\"vocabulary\": \"sdk\"} or {\"vocabulary\": \"reference\"}",
+                Value::Null,
+            )
+        })
 }
 
 /// `{"kind", "times"?, "method"?, "path"?, …}` to the fault, its match and its count.

@@ -19,19 +19,15 @@ use std::thread::{self, JoinHandle};
 use std::time::{Instant, SystemTime};
 
 use easy_checkout_core::http;
-use easy_checkout_core::webhook::{
-    self, ATTEMPT_HEADER, DELIVERY_ID_HEADER, EVENT_HEADER, SIGNATURE_HEADER, WebhookSecret,
-};
+use easy_checkout_core::webhook::{self, WebhookSecret};
 
 use crate::api::views;
+use crate::record::delivery_headers;
 use crate::state::Shared;
 use crate::state::deliveries::{Attempt, Made, Outcome};
 use crate::util::{self, lock, uuid_v4};
 
 use client::Connections;
-
-/// The `user-agent` of every delivery.
-const USER_AGENT: &str = concat!("easy-checkout-fake/", env!("CARGO_PKG_VERSION"));
 
 /// A fake's delivery engine, running until dropped.
 #[derive(Debug)]
@@ -146,7 +142,7 @@ impl Engine {
             let event = &attempt.event;
             let number = attempt.attempt.to_string();
             let kind = event.kind.as_str();
-            let headers = headers(&event.signature, kind, &delivery_id, &number);
+            let headers = delivery_headers(&event.signature, kind, &delivery_id, &number);
             let deadline = attempt.deadline;
             client::post(
                 &attempt.url,
@@ -166,23 +162,6 @@ impl Engine {
             .deliveries
             .finish(attempt, made, outcome, Instant::now());
     }
-}
-
-/// The headers of a delivery attempt, besides `host`, `content-length` and `connection`.
-fn headers<'a>(
-    signature: &'a str,
-    event_type: &'a str,
-    delivery_id: &'a str,
-    attempt: &'a str,
-) -> [(&'static str, &'a str); 6] {
-    [
-        ("content-type", "application/json"),
-        (SIGNATURE_HEADER, signature),
-        (EVENT_HEADER, event_type),
-        (DELIVERY_ID_HEADER, delivery_id),
-        (ATTEMPT_HEADER, attempt),
-        ("user-agent", USER_AGENT),
-    ]
 }
 
 /// One webhook delivery of `body`, as Easy (and the fake) makes it, for you to send: `POST
@@ -215,7 +194,7 @@ pub fn webhook_request(
     let signature = webhook::sign(secret, &body);
     let (delivery_id, attempt) = (uuid_v4(), attempt.to_string());
     let mut request = http::Request::builder().method(http::Method::POST).uri(uri);
-    for (name, value) in headers(&signature, event_type, &delivery_id, &attempt) {
+    for (name, value) in delivery_headers(&signature, event_type, &delivery_id, &attempt) {
         request = request.header(name, value);
     }
     request.body(body)

@@ -1,9 +1,10 @@
-//! Everything the fake remembers, behind one lock: the sessions, the idempotency records,
-//! the merchant's config, the recorded requests, the queued faults, the rate-limit window,
-//! the connection counts and the webhook deliveries. The API, the control API, the delivery
-//! engine and the serving layer all reach it through [`Shared::state`], which first forgets
-//! whatever is due to be forgotten, so every reader sees the fake within its [`Limits`], and
-//! whose guard wakes whoever waits for the deliveries when they changed.
+//! Everything the fake remembers, behind one lock: the vocabulary it answers in, the
+//! sessions, the idempotency records, the merchant's config, the recorded requests, the
+//! queued faults, the rate-limit window, the connection counts and the webhook deliveries.
+//! The API, the control API, the delivery engine and the serving layer all reach it through
+//! [`Shared::state`], which first forgets whatever is due to be forgotten, so every reader
+//! sees the fake within its [`Limits`], and whose guard wakes whoever waits for the
+//! deliveries when they changed.
 
 pub(crate) mod deliveries;
 pub(crate) mod idempotency;
@@ -15,6 +16,8 @@ use std::ops::{Deref, DerefMut};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
+
+use easy_checkout_core::Vocabulary;
 
 use crate::clock::Clock;
 use crate::fault::FaultQueue;
@@ -106,6 +109,8 @@ impl Connections {
 /// The mutable state behind the one lock.
 #[derive(Debug)]
 pub(crate) struct State {
+    /// The vocabulary the API answers in (a setting: a reset keeps it).
+    pub(crate) vocabulary: Vocabulary,
     pub(crate) sessions: Sessions,
     pub(crate) idempotency: IdempotencyStore,
     pub(crate) config: MerchantConfig,
@@ -118,8 +123,9 @@ pub(crate) struct State {
 }
 
 impl State {
-    fn new(limits: Limits, timing: Timing, now: SystemTime) -> Self {
+    fn new(limits: Limits, vocabulary: Vocabulary, timing: Timing, now: SystemTime) -> Self {
         Self {
+            vocabulary,
             sessions: Sessions::new(limits.sessions, limits.session_grace),
             idempotency: IdempotencyStore::new(limits.idempotency_records),
             config: MerchantConfig {
@@ -140,11 +146,11 @@ impl State {
         }
     }
 
-    /// Back to a fresh fake with the same limits: no session, record, request, fault,
-    /// counted connection or webhook delivery; the open connections stay open, and count
-    /// again when they next carry a request; the webhook endpoints stay.
+    /// Back to a fresh fake with the same limits and vocabulary: no session, record,
+    /// request, fault, counted connection or webhook delivery; the open connections stay
+    /// open, and count again when they next carry a request; the webhook endpoints stay.
     pub(crate) fn reset(&mut self, limits: Limits, now: SystemTime) {
-        let mut fresh = State::new(limits, self.deliveries.timing, now);
+        let mut fresh = State::new(limits, self.vocabulary, self.deliveries.timing, now);
         fresh.connections.open = self.connections.open;
         fresh.connections.generation = self.connections.generation + 1;
         std::mem::swap(&mut fresh.deliveries, &mut self.deliveries);
@@ -186,9 +192,14 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(limits: Limits, timing: Timing, clock: Clock) -> Self {
+    pub(crate) fn new(
+        limits: Limits,
+        vocabulary: Vocabulary,
+        timing: Timing,
+        clock: Clock,
+    ) -> Self {
         Self {
-            state: Mutex::new(State::new(limits, timing, clock.now())),
+            state: Mutex::new(State::new(limits, vocabulary, timing, clock.now())),
             deliveries_changed: Condvar::new(),
             clock,
             limits,
