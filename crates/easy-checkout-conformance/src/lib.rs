@@ -21,11 +21,12 @@
 //! ```
 //!
 //! ```no_run
-//! # use easy_checkout_core::{RootCertificates, Transport, TransportError, TransportSettings, http};
-//! # struct MyTransport;
-//! # impl MyTransport { fn new(_: TransportSettings, _: Option<RootCertificates>) -> Self { MyTransport } }
-//! # impl Transport for MyTransport {
-//! #     fn send(&self, _: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> { Ok(http::Response::new(Vec::new())) }
+//! # use easy_checkout_core::{RootCertificates, TransportSettings};
+//! # struct MyTransport; // yours; here, ureq's transport (which passes the kit) stands in
+//! # impl MyTransport {
+//! #     fn new(s: TransportSettings, r: Option<RootCertificates>) -> easy_checkout_ureq::UreqTransport {
+//! #         easy_checkout_ureq::UreqTransport::with_roots(s, r.unwrap_or_default())
+//! #     }
 //! # }
 //! #[test]
 //! fn my_transport_keeps_every_obligation() {

@@ -10,8 +10,8 @@
 //! use std::time::Duration;
 //! use easy_checkout_core::{AsyncClient, Config, TransportError, http};
 //!
-//! // Your async stack: here a closure that answers at once. With reqwest: no redirects,
-//! // no retries of its own, timeouts, a capped body (the README has the whole transport).
+//! // A test double in place of your async stack: it answers without a network. Over the
+//! // network: `easy-checkout-reqwest`, or a transport of yours that passes the conformance kit.
 //! let transport = |request: http::Request<Vec<u8>>| async move {
 //!     assert_eq!(request.uri().path(), "/v1/api/embedded-checkout/config");
 //!     Ok::<_, TransportError>(http::Response::new(br#"{"data":{"allowed_origins":[]}}"#.to_vec()))

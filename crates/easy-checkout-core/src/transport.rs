@@ -160,6 +160,7 @@ where
 /// ```
 /// use easy_checkout_core::{Adapter, Client, Transport, TransportError, TransportSettings, http};
 ///
+/// /// A test double: it answers without a network, keeping the settings it was made with.
 /// struct Recorder(TransportSettings);
 ///
 /// impl Transport for Recorder {

@@ -6,21 +6,26 @@
 //! - `GET /checkout/{id}/return`, where Easy sends the buyer back, retrieves the session and
 //!   answers whether it is paid (`SessionStatus::is_paid`, which reads both of Easy's
 //!   vocabularies);
-//! - `POST /webhooks` verifies the signature over the raw body, and fulfils each order once
-//!   per event id: Easy delivers at least once, retrying with a new delivery id each time, so
-//!   the event id is what identifies a repeat.
+//! - `POST /webhooks` verifies the delivery's signature over the raw body and fulfils each
+//!   order once per event id: Easy delivers at least once, retrying with a new delivery id
+//!   each time, so the event id is what identifies a repeat.
 //!
 //! One `Client` serves every handler (it is cheap to share: calls take `&self`), created once
-//! at start. Run it against Easy's sandbox:
+//! at start. Run it against Easy's sandbox, or against the fake, which delivers its webhooks
+//! to this server as Easy does:
 //!
 //! ```sh
 //! EASY_API_KEY=sk_test_… EASY_WEBHOOK_SECRET=whsec_… \
 //!   cargo run -p easy-checkout-reqwest --example axum_checkout   # listens on 127.0.0.1:3000
+//!
+//! easy-checkout fake-server --port 4010 --webhook-url http://127.0.0.1:3000/webhooks &
+//! EASY_API_KEY=sk_test_fake_key EASY_API_URL=http://127.0.0.1:4010 \
+//!   EASY_WEBHOOK_SECRET=whsec_fake_secret cargo run -p easy-checkout-reqwest --example axum_checkout
 //! ```
 //!
-//! `EASY_API_URL` points it elsewhere (the fake: `easy-checkout fake-server`). The crate's
-//! `tests/axum_example.rs` runs this router against the fake and drives it over HTTP: mint,
-//! pay, the return page, a webhook delivered twice and fulfilled once.
+//! The crate's `tests/axum_example.rs` runs this router against the fake and drives it over
+//! HTTP: mint, pay, the return page, the fake's deliveries (one duplicated, one answered 503
+//! and retried), each order fulfilled once.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -138,16 +143,21 @@ async fn return_page(
 /// `POST /webhooks`: verify, deduplicate on the event id, confirm the session is paid,
 /// fulfil. A 2xx tells Easy to stop delivering this event; anything else makes it retry.
 async fn webhook(State(shop): State<Arc<Shop>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let signature = headers
-        .get("x-easy-webhook-signature")
-        .and_then(|v| v.to_str().ok());
-    let event = match webhook::verify(&shop.webhook_secret, signature, &body) {
-        Ok(event) => event,
+    let delivery = match webhook::verify_delivery(&shop.webhook_secret, &headers, &body) {
+        Ok(delivery) => delivery,
         Err(e) => {
             eprintln!("webhook refused: {}", e.code());
             return StatusCode::BAD_REQUEST;
         }
     };
+    let event = delivery.event;
+    // The delivery id and attempt are for your logs: a retry has a new delivery id.
+    let attempt = delivery.attempt.map_or("-".to_owned(), |n| n.to_string());
+    let delivery_id = delivery.delivery_id.as_deref().unwrap_or("-");
+    println!(
+        "webhook {} {}: delivery {delivery_id}, attempt {attempt}",
+        event.id, event.kind
+    );
     if !matches!(
         event.kind,
         EventType::SessionCompleted | EventType::CryptoConfirmed
@@ -164,6 +174,7 @@ async fn webhook(State(shop): State<Arc<Shop>>, headers: HeaderMap, body: Bytes)
         .unwrap_or_else(PoisonError::into_inner)
         .insert(event.id.clone());
     if !first {
+        println!("webhook {}: a repeat, already handled", event.id);
         return StatusCode::OK;
     }
     // No timestamp is signed, so an old event can be replayed: check with Easy.
@@ -174,6 +185,7 @@ async fn webhook(State(shop): State<Arc<Shop>>, headers: HeaderMap, body: Bytes)
         .await
     {
         Ok(status) if status.is_paid() => {
+            println!("fulfilled {session_id}");
             shop.fulfilled
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)

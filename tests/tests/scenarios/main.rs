@@ -14,10 +14,8 @@
 //! | `shared_client` | one client, one connection, many callers |
 //! | `chaos` | exactly once under load and random faults (seeded: `EASY_CHAOS_SEED`) |
 //! | `network` | what real networks do: idle timeouts, compressing proxies, outages and the retry budget |
-//! | `custom_transport` | a transport written by hand drives the same client |
 
 mod chaos;
-mod custom_transport;
 mod errors;
 mod fulfilment;
 mod network;

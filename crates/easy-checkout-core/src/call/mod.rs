@@ -13,7 +13,9 @@
 //! use easy_checkout_core::{Config, Error, Reply, RetryPolicy, TransportError, http, ops::GetConfig};
 //! use std::time::{Duration, SystemTime};
 //!
-//! /// Your stack: send a request, get the response (a 404 is a response, not an error).
+//! /// A test double in place of your stack: it answers without a network. Yours sends the
+//! /// request and returns the response (a 404 is a response, not an error), keeping the
+//! /// obligations listed on `Transport` (the conformance kit checks them).
 //! fn send(_: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
 //!     Ok(http::Response::new(br#"{"data":{"allowed_origins":["https://shop.example"]}}"#.to_vec()))
 //! }
