@@ -152,9 +152,7 @@ impl Config {
     pub fn for_base_url(base_url: BaseUrl, api_key: &str) -> Result<Self, InvalidInput> {
         check_header_safe(api_key)?;
         let mut config = Self::assemble(base_url, ApiKey::new(api_key).ok());
-        if config.key_header.is_none() {
-            config.key_header = Some(sensitive(api_key));
-        }
+        config.key_header = Some(sensitive(api_key));
         Ok(config)
     }
 

@@ -413,7 +413,7 @@ impl fmt::Debug for ApiError {
             .field("details", &RedactedJson(&self.details))
             .field("retry_after", &self.retry_after)
             .field("rate_limit", &self.rate_limit)
-            .field("raw_body", &BodyLen(self.raw_body.len()))
+            .field("raw_body", &format_args!("<{} bytes>", self.raw_body.len()))
             .field("idempotency_key", &self.idempotency_key)
             .finish()
     }
@@ -482,21 +482,13 @@ impl fmt::Debug for DecodeError {
         f.debug_struct("DecodeError")
             .field("status", &self.status)
             .field("reason", &self.reason)
-            .field("raw_body", &BodyLen(self.raw_body.len()))
+            .field("raw_body", &format_args!("<{} bytes>", self.raw_body.len()))
             .field("idempotency_key", &self.idempotency_key)
             .finish()
     }
 }
 
 impl std::error::Error for DecodeError {}
-
-struct BodyLen(usize);
-
-impl fmt::Debug for BodyLen {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<{} bytes>", self.0)
-    }
-}
 
 /// What kind of transport failure happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

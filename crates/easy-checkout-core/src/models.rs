@@ -11,7 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::redact::debug_json;
@@ -361,7 +361,8 @@ pub struct KeyInfo {
 /// assert_eq!(reference.amount.as_ref().and_then(Amount::as_u64), Some(1999));
 /// assert!(reply(r#"{"data":{"amount":19.99}}"#).is_err());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
 #[non_exhaustive]
 pub enum Amount {
     /// A JSON string (the SDK page's form: a decimal in the asset's units), as sent.
@@ -386,15 +387,6 @@ impl fmt::Display for Amount {
         match self {
             Self::Decimal(text) => f.write_str(text),
             Self::Integer(n) => fmt::Display::fmt(n, f),
-        }
-    }
-}
-
-impl Serialize for Amount {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Decimal(text) => serializer.serialize_str(text),
-            Self::Integer(n) => n.serialize(serializer),
         }
     }
 }

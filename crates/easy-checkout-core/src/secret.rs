@@ -6,7 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::input::InvalidInput;
 use crate::redact::REDACTED;
@@ -175,7 +175,8 @@ impl fmt::Display for ApiKey {
 
 /// A session's `client_secret`: it authenticates the browser iframe (and `validate` and
 /// `confirm`). Hand it to the browser; never log it. It serializes as the plain string (it
-/// travels in request bodies), but `Debug` and `Display` redact it.
+/// travels in request bodies), but `Debug` and `Display` redact it. Reading one never fails
+/// with an error that echoes the string.
 ///
 /// ```
 /// use easy_checkout_core::ClientSecret;
@@ -183,7 +184,8 @@ impl fmt::Display for ApiKey {
 /// assert_eq!(secret.to_string(), "[REDACTED]");
 /// assert_eq!(secret.expose_secret(), "ecs_secret_xyz");
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct ClientSecret(String);
 
 impl ClientSecret {
@@ -218,18 +220,5 @@ impl fmt::Debug for ClientSecret {
 impl fmt::Display for ClientSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(REDACTED)
-    }
-}
-
-impl Serialize for ClientSecret {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for ClientSecret {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Deliberately no `invalid value` error that would echo the string back.
-        String::deserialize(deserializer).map(Self)
     }
 }

@@ -177,22 +177,14 @@ pub struct WebhookEvent {
 }
 
 /// An event's `created`, the instant of `created_at` in either form, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
 #[non_exhaustive]
 pub enum EventTime {
     /// Seconds since the Unix epoch (a JSON integer).
     Unix(i64),
     /// A timestamp as text (a JSON string, ISO 8601).
     Text(String),
-}
-
-impl Serialize for EventTime {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Unix(seconds) => serializer.serialize_i64(*seconds),
-            Self::Text(text) => serializer.serialize_str(text),
-        }
-    }
 }
 
 impl<'de> Deserialize<'de> for EventTime {
@@ -250,14 +242,10 @@ pub fn verify_delivery(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Delivery, WebhookError> {
-    let signature = match headers.get(SIGNATURE_HEADER) {
-        None => None,
-        Some(value) => Some(
-            value
-                .to_str()
-                .map_err(|_| WebhookError::SignatureFormatInvalid)?,
-        ),
-    };
+    let signature = headers.get(SIGNATURE_HEADER).map(|v| v.to_str());
+    let signature = signature
+        .transpose()
+        .map_err(|_| WebhookError::SignatureFormatInvalid)?;
     let event = verify(secret, signature, body)?;
     let text = |name: &str| {
         let value = headers.get(name)?.to_str().ok()?.trim();

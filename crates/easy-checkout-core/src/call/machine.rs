@@ -234,9 +234,8 @@ impl<O: Operation, R: FnMut() -> u64> Machine for Call<'_, O, R> {
     type Output = Reply<O::Output>;
 
     fn next(&mut self) -> Step<Self::Output> {
-        match self.state {
-            State::Ready => {}
-            State::Sent | State::Finished => return self.finish(Err(misuse(self.state))),
+        if self.state != State::Ready {
+            return self.finish(Err(misuse(self.state)));
         }
         // A retry builds the request the first attempt did: an `InvalidInput` only ever comes
         // before anything was sent.
