@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use http::{HeaderValue, Request};
 use serde_json::Value;
 
-use crate::call::{Call, Machine, RetryPolicy, Step};
+use crate::call::{Call, RetryPolicy};
 use crate::config::{Config, USER_AGENT};
 use crate::error::Error;
 use crate::headers::IDEMPOTENCY_KEY_HEADER;
@@ -92,13 +92,10 @@ pub fn render_call<O: Operation>(
     op: &O,
     retry: RetryPolicy,
 ) -> Result<String, Error> {
-    let built = config.build(op)?;
-    // The random bits only make the generated key, which is masked.
-    let mut call = Call::new(config, op, retry, || 0);
-    let Step::Send(mut sent) = call.next() else {
-        return Ok(render(&built));
-    };
-    if !built.headers().contains_key(IDEMPOTENCY_KEY_HEADER) {
+    // The random bits only make a generated key, which is masked.
+    let call = Call::new(config, op, retry, || 0);
+    let mut sent = config.build_with_idempotency_key(op, call.idempotency_key())?;
+    if op.idempotency_key().is_none() {
         if let Some(key) = sent.headers_mut().get_mut(IDEMPOTENCY_KEY_HEADER) {
             *key = HeaderValue::from_static("[generated]");
         }
