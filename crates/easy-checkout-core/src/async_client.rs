@@ -1,9 +1,8 @@
-//! The async client (feature `async`): [`AsyncClient`], the same loop as the blocking
-//! [`Client`](crate::client::Client) over the same [`call`](crate::call) machines, awaiting an
-//! [`AsyncTransport`] and a [`Sleep`] of the caller's choosing, and its `embedded_checkout`
-//! calls ([`AsyncEmbeddedCheckout`]). It must pull in no async runtime and no HTTP client:
-//! tokio, async-std or smol, reqwest, hyper or anything else plug in through two closures
-//! (or a transport crate's types).
+//! The async client (feature `async`): [`AsyncClient`], the blocking
+//! [`Client`](crate::client::Client)'s loop, awaiting an [`AsyncTransport`] and a [`Sleep`]
+//! of the caller's choosing, and its calls ([`AsyncEmbeddedCheckout`]). It must pull in no
+//! async runtime and no HTTP client: they plug in through two closures (or a transport
+//! crate's types).
 //!
 //! ```
 //! use std::future::Future;
@@ -59,9 +58,7 @@ use crate::{
 };
 
 /// The async Easy client: the blocking [`Client`](crate::client::Client)'s surface, awaited.
-///
-/// Cheap to share: calls take `&self`, so one client serves many tasks (wrap it in an `Arc`
-/// to move it into spawned ones).
+/// Calls take `&self`, so one client serves many tasks.
 #[derive(Clone)]
 pub struct AsyncClient<T, S> {
     transport: T,
@@ -85,8 +82,7 @@ impl<T, S> fmt::Debug for AsyncClient<T, S> {
 
 #[cfg(feature = "system-runtime")]
 impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
-    /// A client over `transport` that waits with `sleep`, on the system clock, with default
-    /// retries.
+    /// A client over `transport` that waits with `sleep`, on the system clock.
     pub fn new(transport: T, config: Config, sleep: S) -> Self {
         Self::with_clock(
             transport,
@@ -97,9 +93,8 @@ impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
     }
 }
 
-/// The one-line constructors of an async transport crate, as
-/// [`Client`'s](crate::client::Client::from_key): over any transport that implements
-/// [`Adapter`], waiting with `S::default()`, on the system clock. None does IO.
+/// The one-line constructors, as [`Client`'s](crate::client::Client::from_key), waiting
+/// with `S::default()`.
 #[cfg(feature = "system-runtime")]
 impl<T: AsyncTransport + Adapter, S: Sleep + Default> AsyncClient<T, S> {
     /// A client for `api_key`, routed by its prefix, over a transport with default settings.
@@ -108,8 +103,8 @@ impl<T: AsyncTransport + Adapter, S: Sleep + Default> AsyncClient<T, S> {
         Ok(Self::with_config(config, TransportSettings::default()))
     }
 
-    /// A client for `api_key` that sends every request to `base_url` (`http://` for
-    /// loopback hosts only), over a transport with default settings.
+    /// A client for `api_key` that sends every request to `base_url`, over a transport with
+    /// default settings.
     pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Self, Error> {
         let config = Config::for_base_url(BaseUrl::parse(base_url)?, api_key)?;
         Ok(Self::with_config(config, TransportSettings::default()))
@@ -120,8 +115,7 @@ impl<T: AsyncTransport + Adapter, S: Sleep + Default> AsyncClient<T, S> {
         Self::with_transport(config, T::from_settings(settings))
     }
 
-    /// A client for `config` over `transport`, with the transport's name appended to the
-    /// user agent ([`Adapter::USER_AGENT_SUFFIX`]).
+    /// A client for `config` over `transport`, its name appended to the user agent.
     pub fn with_transport(config: Config, transport: T) -> Self {
         let config = config.with_user_agent_suffix(T::USER_AGENT_SUFFIX);
         Self::new(transport, config, S::default())
@@ -149,9 +143,7 @@ impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
         self
     }
 
-    /// Replaces the retry budget, which every clone of this client shares (by default a
-    /// full [`RetryBudget::default`] of the client's own; `RetryBudget::unlimited()` turns it
-    /// off; a clone of another client's budget shares that one).
+    /// Replaces the retry budget, which every clone of this client shares.
     pub fn with_retry_budget(mut self, budget: RetryBudget) -> Self {
         self.budget = budget;
         self
@@ -205,7 +197,7 @@ impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
         self.drive(call).await
     }
 
-    /// The loop: do what the machine says until it is done (the blocking loop, awaited).
+    /// The loop: do what the machine says until it is done.
     async fn drive<M: Machine>(&self, mut machine: M) -> Result<M::Output, Error> {
         let observe = Observe::new(self.observer.as_ref(), &*self.clock, &machine);
         let mut step = machine.next();
@@ -226,8 +218,7 @@ impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
     }
 }
 
-/// The `embedded_checkout` namespace of an [`AsyncClient`]:
-/// `client.embedded_checkout().create_session(…).await`. Each call is its blocking twin on
+/// The `embedded_checkout` namespace of an [`AsyncClient`]: each call is its twin on
 /// [`EmbeddedCheckout`](crate::client::EmbeddedCheckout), awaited.
 #[derive(Debug)]
 pub struct AsyncEmbeddedCheckout<'a, T, S> {
@@ -235,28 +226,27 @@ pub struct AsyncEmbeddedCheckout<'a, T, S> {
 }
 
 impl<T: AsyncTransport, S: Sleep> AsyncEmbeddedCheckout<'_, T, S> {
-    /// `POST /embedded-checkout`: creates a session. Hand its `client_secret` to the browser.
+    /// `POST /embedded-checkout`: creates a session.
     pub async fn create_session(&self, params: &CreateSession) -> Result<Session, Error> {
         self.client.send(params).await
     }
 
-    /// `GET /embedded-checkout/{id}`: the session's status and payment status.
+    /// `GET /embedded-checkout/{id}`.
     pub async fn retrieve_session(&self, session_id: &str) -> Result<SessionStatus, Error> {
         self.client.send(&RetrieveSession::new(session_id)?).await
     }
 
-    /// `GET /embedded-checkout/{id}/crypto-status`: the on-chain payment of a session.
+    /// `GET /embedded-checkout/{id}/crypto-status`.
     pub async fn crypto_status(&self, session_id: &str) -> Result<CryptoPaymentStatus, Error> {
         self.client.send(&CryptoStatus::new(session_id)?).await
     }
 
-    /// `POST /embedded-checkout/validate`, with the client secret and no API key.
+    /// `POST /embedded-checkout/validate`.
     pub async fn validate(&self, params: &Validate) -> Result<ValidateResponse, Error> {
         self.client.send(params).await
     }
 
-    /// `POST /embedded-checkout/confirm`, with the client secret and no API key. Returns the
-    /// raw confirmation payload. Never sent twice without the caller's idempotency key.
+    /// `POST /embedded-checkout/confirm`, never sent twice without the caller's key.
     pub async fn confirm(&self, params: &Confirm) -> Result<serde_json::Value, Error> {
         self.client.send(params).await
     }
@@ -266,14 +256,13 @@ impl<T: AsyncTransport, S: Sleep> AsyncEmbeddedCheckout<'_, T, S> {
         self.client.send(&GetConfig).await
     }
 
-    /// `PATCH /embedded-checkout/config`: replaces the allowed origins.
+    /// `PATCH /embedded-checkout/config`.
     pub async fn update_config(&self, params: &UpdateConfig) -> Result<CheckoutConfig, Error> {
         self.client.send(params).await
     }
 
     /// Polls `retrieve_session` until the session is finished or `policy.deadline` passes
-    /// (the schedule: [`PaymentWait`]). A 429 within the deadline stretches the wait; any
-    /// other error ends it with that error.
+    /// ([`PaymentWait`]).
     pub async fn wait_for_payment(
         &self,
         session_id: &str,

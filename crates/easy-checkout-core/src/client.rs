@@ -1,7 +1,7 @@
 //! The blocking client: [`Client`], a loop over the [`call`](crate::call) machines that
 //! sends through a [`Transport`] and sleeps through a [`Runtime`], and its
 //! `embedded_checkout` calls ([`EmbeddedCheckout`]). It owns no socket and no rule of the
-//! call protocol: what to send, when to retry and what an error means are the machines'.
+//! call protocol.
 
 use std::fmt;
 use std::sync::Arc;
@@ -32,24 +32,18 @@ use crate::{
 ///
 /// # Inside async code
 ///
-/// Every call blocks the calling thread until it is done: the request, up to the transport's
-/// total timeout (80 s by default), and the retries and their waits. In an async handler
-/// (axum, actix, anything on tokio) that thread is one of the runtime's few workers, and
-/// every other task on it waits too: nothing fails, the server just stops answering.
-/// Measured on axum with 2 worker threads: while two handlers each waited on a blocking call
-/// to a server that answered after 2 s, an unrelated request took 1.70 s instead of 0.2 ms
-/// (`cargo run --release -p easy-checkout-reqwest --example blocking_in_async`); on a
-/// current-thread runtime one such call is enough. From async code, use the async client
-/// (`easy-checkout-reqwest` on tokio, or `AsyncClient` (feature `async`) over a transport
-/// of yours), or run each blocking call on tokio's blocking pool (0.6 ms in the same
-/// measurement):
-/// `tokio::task::spawn_blocking(move || client.embedded_checkout().retrieve_session(&id))`
-/// (with the client in an `Arc`, or cloned: clones share the connection pool).
+/// Every call blocks the calling thread until it is done, retries and waits included. In an
+/// async handler that thread is one of the runtime's few workers, and every other task on it
+/// waits too: on axum with 2 workers, while two handlers waited 2 s on blocking calls, an
+/// unrelated request took 1.70 s instead of 0.2 ms
+/// (`cargo run --release -p easy-checkout-reqwest --example blocking_in_async`). From async
+/// code, use the async client (`easy-checkout-reqwest`, or `AsyncClient`), or wrap each call
+/// in `tokio::task::spawn_blocking` (0.6 ms in the same measurement).
 ///
 /// # Example
 ///
-/// The client over a test double (it answers without sending anything; a transport for the
-/// network keeps the obligations listed on [`Transport`]):
+/// The client over a test double (a transport for the network keeps the obligations listed
+/// on [`Transport`]):
 ///
 /// ```
 /// use easy_checkout_core::{Client, Config, TransportError, http};
@@ -71,8 +65,8 @@ use crate::{
 /// assert_eq!(config.allowed_origins.unwrap(), ["https://example.com"]);
 /// ```
 ///
-/// Cheap to share: calls take `&self`, and clones share the transport's connections when
-/// the transport's clones do.
+/// Cheap to share: calls take `&self`, and clones share the transport's connections (when
+/// its clones do) and the retry budget.
 #[derive(Clone)]
 pub struct Client<T> {
     transport: T,
@@ -101,23 +95,19 @@ impl<T: Transport> Client<T> {
     }
 }
 
-/// The one-line constructors of the transport crates (`easy_checkout_ureq::from_key`, …):
-/// over any transport that implements [`Adapter`], on the system clock. None does IO: no
-/// request is sent and no key is checked until the first call.
+/// The one-line constructors over any transport that implements [`Adapter`], on the system
+/// clock. None does IO: no request is sent and no key is checked until the first call.
 #[cfg(feature = "system-runtime")]
 impl<T: Transport + Adapter> Client<T> {
-    /// A client for `api_key`, routed by its prefix (`sk_test_…`, `sk_sandbox_…`,
-    /// `pk_test_…` to the sandbox, `sk_live_…`, `pk_live_…` to production), over a
-    /// transport with default settings. Any other string is an [`Error::InvalidInput`]
-    /// naming `api_key` ([`ApiKey::new`]).
+    /// A client for `api_key`, routed by its prefix ([`ApiKey::new`]), over a transport with
+    /// default settings.
     pub fn from_key(api_key: &str) -> Result<Self, Error> {
         let config = Config::new(ApiKey::new(api_key)?);
         Ok(Self::with_config(config, TransportSettings::default()))
     }
 
-    /// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake
-    /// of the API; `http://` for loopback hosts only), over a transport with default
-    /// settings. The key may be any key that fits in a header ([`Config::for_base_url`]).
+    /// A client for `api_key` (any key: [`Config::for_base_url`]) that sends every request to
+    /// `base_url`, over a transport with default settings.
     pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Self, Error> {
         let config = Config::for_base_url(BaseUrl::parse(base_url)?, api_key)?;
         Ok(Self::with_config(config, TransportSettings::default()))
@@ -128,9 +118,8 @@ impl<T: Transport + Adapter> Client<T> {
         Self::with_transport(config, T::from_settings(settings))
     }
 
-    /// A client for `config` over `transport` (one with added roots, or over your own
-    /// configured HTTP client), with the transport's name appended to the user agent
-    /// ([`Adapter::USER_AGENT_SUFFIX`]).
+    /// A client for `config` over `transport` (with added roots, say), its name appended to
+    /// the user agent.
     pub fn with_transport(config: Config, transport: T) -> Self {
         Self::new(
             transport,
@@ -158,9 +147,9 @@ impl<T: Transport> Client<T> {
         self
     }
 
-    /// Replaces the retry budget, which every clone of this client shares (by default a
-    /// full [`RetryBudget::default`] of the client's own; `RetryBudget::unlimited()` turns it
-    /// off; a clone of another client's budget shares that one).
+    /// Replaces the retry budget, which every clone of this client shares (a full
+    /// [`RetryBudget::default`] of its own unless replaced; `RetryBudget::unlimited()` turns
+    /// it off).
     pub fn with_retry_budget(mut self, budget: RetryBudget) -> Self {
         self.budget = budget;
         self
@@ -277,11 +266,8 @@ impl<T: Transport> EmbeddedCheckout<'_, T> {
         self.client.send(params)
     }
 
-    /// Polls `retrieve_session` until the session is finished or `policy.deadline` passes
-    /// (the schedule: [`PaymentWait`]).
-    ///
-    /// A 429 within the deadline stretches the wait instead of failing; any other error ends
-    /// the wait with that error.
+    /// Polls `retrieve_session` until the session is finished or `policy.deadline` passes, on
+    /// the schedule of [`PaymentWait`] (a 429 stretches the wait; any other error ends it).
     pub fn wait_for_payment(
         &self,
         session_id: &str,

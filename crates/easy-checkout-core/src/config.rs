@@ -1,22 +1,10 @@
 //! Client configuration: where requests go ([`BaseUrl`], [`Environment`]), with which key,
 //! under which user agent ([`Config`]), and what a URL must look like to be sent at all.
 //!
-//! Pure values: nothing here reads the environment or a file. The transport crates read
-//! `EASY_API_KEY` and `EASY_API_URL` and hand them over through [`Config::from_lookup`]
-//! (or [`Config::from_values`]). A key is never sent in clear text off loopback: an
-//! `http://` base URL is refused unless its host is a loopback one.
-//!
-//! The key rules, decided here and in [`ApiKey::new`] and nowhere else:
-//!
-//! - A key routes by its prefix ([`KeyKind`](crate::secret::KeyKind)): `sk_test_`,
-//!   `sk_sandbox_` and `pk_test_` to the sandbox, `sk_live_` and `pk_live_` to production.
-//! - Without a base URL set explicitly, any other string is an [`InvalidInput`] naming
-//!   `api_key`, before anything is built or sent: [`Config::new`] takes an [`ApiKey`] (which
-//!   is always an Easy key), and [`Config::from_values`], [`Config::from_lookup`] and the
-//!   clients' `from_key` refuse the string.
-//! - With a base URL set explicitly ([`Config::for_base_url`], or both values given to
-//!   [`Config::from_values`]), any key that fits in a header is sent as it is: a proxy or a
-//!   fake may take keys Easy does not issue.
+//! Pure values: nothing here reads the environment or a file ([`Config::from_lookup`] is
+//! handed the lookup). A key is never sent in clear text off loopback. A key routes by its
+//! prefix ([`KeyKind`](crate::secret::KeyKind)), and must be an Easy key unless the base URL
+//! is set explicitly ([`Config::for_base_url`]): a proxy or a fake may take other keys.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -86,38 +74,21 @@ impl BaseUrl {
     /// ```
     pub fn parse(url: &str) -> Result<Self, InvalidInput> {
         let trimmed = url.trim_ascii().trim_end_matches('/');
-        let bad = |reason: &str| InvalidInput::new("base_url", reason.to_owned());
-        // Host, port and characters are checked on the text (the `Uri` parser accepts
-        // `https://[]` and port 99999); scheme and loopback rules follow.
+        let bad = |reason: &str| Err(InvalidInput::new("base_url", reason.to_owned()));
+        // The text check refuses another scheme, a missing host, credentials, a bad port and
+        // stray characters (the `Uri` parser takes `https://[]` and port 99999).
         check_url("base_url", trimmed, false)?;
         if trimmed.contains('#') {
-            return Err(bad("must not contain a fragment"));
+            return bad("must not contain a fragment");
         }
-        let uri: Uri = trimmed
-            .parse()
-            .map_err(|_| bad("is not a valid absolute URL"))?;
-        let scheme = uri
-            .scheme()
-            .ok_or_else(|| bad("must be an absolute URL with a scheme"))?;
-        let host = uri
-            .host()
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| bad("must name a host"))?;
+        let Ok(uri) = trimmed.parse::<Uri>() else {
+            return bad("is not a valid absolute URL");
+        };
         if uri.query().is_some() {
-            return Err(bad("must not contain a query"));
+            return bad("must not contain a query");
         }
-        if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
-            return Err(bad("must not contain credentials"));
-        }
-        if *scheme == Scheme::HTTPS {
-        } else if *scheme == Scheme::HTTP {
-            if !is_loopback(host) {
-                return Err(bad(
-                    "must use https:// (http:// is allowed only for loopback hosts)",
-                ));
-            }
-        } else {
-            return Err(bad("must use https://"));
+        if uri.scheme() != Some(&Scheme::HTTPS) && !uri.host().is_some_and(is_loopback) {
+            return bad("must use https:// (http:// is allowed only for loopback hosts)");
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -146,18 +117,15 @@ impl fmt::Display for BaseUrl {
     }
 }
 
-/// Everything a request builder needs besides the operation's own parameters.
-///
-/// Holds the API key (optional: a client that only proxies `validate` and `confirm` needs
-/// none) and the prepared header values, so building a request copies no strings.
+/// Everything a request builder needs besides the operation's own parameters: the base URL,
+/// the API key (none for a client that only calls `validate` and `confirm`) and the
+/// prepared header values.
 #[derive(Clone)]
 pub struct Config {
     base_url: BaseUrl,
-    /// The Easy key, when the key is one (always, unless [`Config::for_base_url`] took
-    /// another).
+    /// The key, when it is an Easy key.
     api_key: Option<ApiKey>,
-    /// What goes in `x-easy-api-key`, marked sensitive: the Easy key, or the other key a
-    /// configuration with an explicit base URL holds.
+    /// `x-easy-api-key`, marked sensitive: the Easy key, or another one for an explicit base URL.
     key_header: Option<HeaderValue>,
     user_agent: HeaderValue,
 }
@@ -170,11 +138,9 @@ impl Config {
         Self::assemble(base_url, Some(api_key))
     }
 
-    /// A configuration that sends every request to `base_url` (a proxy, a local fake of the
-    /// API) with `api_key`, which may be any key that fits in a header: the base URL is set
-    /// explicitly, so nothing is routed, and a proxy or a fake may accept keys Easy does not
-    /// issue. An Easy key is also reachable through [`Config::api_key`]; another one is
-    /// sent, and never shown ([`Config::has_api_key`]).
+    /// A configuration that sends every request to `base_url` (a proxy, a local fake) with
+    /// `api_key`, which may be any key that fits in a header. An Easy key is also reachable
+    /// through [`Config::api_key`]; another one is sent, never shown ([`Config::has_api_key`]).
     ///
     /// ```
     /// use easy_checkout_core::{BaseUrl, Config};
@@ -186,24 +152,19 @@ impl Config {
     pub fn for_base_url(base_url: BaseUrl, api_key: &str) -> Result<Self, InvalidInput> {
         check_header_safe(api_key)?;
         let mut config = Self::assemble(base_url, ApiKey::new(api_key).ok());
-        if config.key_header.is_none() {
-            config.key_header = Some(sensitive(api_key));
-        }
+        config.key_header = Some(sensitive(api_key));
         Ok(config)
     }
 
     /// A configuration with no API key, for a client that only calls `validate` and
-    /// `confirm` (which authenticate with the session's `client_secret`). Key-authenticated
-    /// calls made with it fail with [`InvalidInput`] before anything is sent.
+    /// `confirm`. Key-authenticated calls fail with [`InvalidInput`] before anything is sent.
     pub fn without_api_key(base_url: BaseUrl) -> Self {
         Self::assemble(base_url, None)
     }
 
-    /// From the strings a program found in its environment or flags (`EASY_API_KEY`,
-    /// `EASY_API_URL`). A key alone must be an Easy key and routes by its prefix; a key with
-    /// a base URL goes to that URL, whatever its prefix ([`Config::for_base_url`]). With
-    /// neither a key nor a URL the configuration points at production and holds no key. An
-    /// empty value counts as none.
+    /// From the strings a program found in its environment or flags. A key alone must be an
+    /// Easy key and routes by its prefix; a key with a base URL goes there, whatever its
+    /// prefix; with neither, production without a key. An empty value counts as none.
     ///
     /// ```
     /// use easy_checkout_core::Config;
@@ -229,11 +190,9 @@ impl Config {
         }
     }
 
-    /// From environment variables, read through `lookup` (pass `std::env::var_os`): the
-    /// core reads no environment itself. [`API_KEY_ENV`] is optional (without it the
-    /// configuration holds no key); [`BASE_URL_ENV`] overrides the routing (and then takes
-    /// any key, as [`Config::from_values`] says). An empty variable counts as unset; one
-    /// that is not UTF-8 is refused.
+    /// [`Config::from_values`] of [`API_KEY_ENV`] and [`BASE_URL_ENV`], read through `lookup`
+    /// (pass `std::env::var_os`: the core reads no environment itself). A variable that is
+    /// not UTF-8 is refused.
     ///
     /// ```
     /// use easy_checkout_core::Config;
@@ -288,8 +247,8 @@ impl Config {
         &self.base_url
     }
 
-    /// The Easy API key, if the configuration holds one. `None` without a key, and for a
-    /// key that is no Easy key, held for an explicit base URL ([`Config::for_base_url`]).
+    /// The Easy API key, if the configuration holds one (not another key held for an explicit
+    /// base URL).
     pub fn api_key(&self) -> Option<&ApiKey> {
         self.api_key.as_ref()
     }
@@ -335,10 +294,9 @@ fn sensitive(key: &str) -> HeaderValue {
 /// Checks an absolute `http(s)` URL (a return URL or, with `origin_only`, an origin:
 /// `scheme://host[:port]` and nothing after it).
 ///
-/// A byte scan, not a parse: the builder only needs to refuse what cannot be right (no
-/// scheme, another scheme, no host, credentials, a bad port, spaces or control characters),
-/// and the server judges the rest. Parsing into an `http::Uri` allocated twice per URL and
-/// was the whole of the builders' overhead over a bare `serde_json::to_vec`.
+/// A byte scan, not a parse (an `http::Uri` was the whole of the builders' overhead): it
+/// refuses what cannot be right (another scheme, no host, credentials, a bad port, spaces
+/// or control characters), and the server judges the rest.
 pub(crate) fn check_url(
     field: &'static str,
     url: &str,

@@ -1,15 +1,9 @@
 //! The one error type callers branch on: [`Error`], and [`ErrorKind`] to branch on it flat.
 //!
-//! Four cases: the input could not be sent ([`InvalidInput`], nothing went out), the
-//! transport failed ([`TransportError`], with its source), the API said no ([`ApiError`],
-//! with a kind per status), or a 2xx body could not be decoded ([`DecodeError`]). `Display`
-//! is one line and must never contain a secret; raw bodies are kept for inspection but
-//! `Debug` shows only their length, since a server may echo a request body back.
-//!
-//! [`Error::outcome_unknown`] says whether a failed write may nevertheless have taken effect
-//! on the server: the one question to answer before sending a payment again, and
-//! [`Error::idempotency_key`] the key to send it again with; an error that ended a call
-//! carries both, whatever its kind.
+//! `Display` is one line and must never contain a secret; raw bodies are kept but `Debug`
+//! shows only their length, since a server may echo a request body back. An error that
+//! ended a call says whether a failed write may still have happened
+//! ([`Error::outcome_unknown`]) and the key to send it again with ([`Error::idempotency_key`]).
 
 use std::fmt;
 
@@ -31,8 +25,7 @@ pub enum Error {
     InvalidInput {
         /// What was refused, and why.
         input: InvalidInput,
-        /// The idempotency key of the call it ended (the caller's, or the one the call
-        /// generated), if the call had one. Nothing went out with it.
+        /// The idempotency key of the call it ended, if any. Nothing went out with it.
         idempotency_key: Option<IdempotencyKey>,
     },
     /// The server answered with a non-2xx status.
@@ -67,13 +60,9 @@ impl Error {
     }
 
     /// The `Idempotency-Key` of the call this error ended (the caller's, or the one the
-    /// client generated for `create_session`/`update_config`), whatever the error's kind: an
-    /// undecodable reply and a refused input carry it as a transport failure does. Retrying a
-    /// write with this key is safe; retrying without it may do the write twice.
-    ///
-    /// `None` for a call without a key (a read, a `confirm` without the caller's key, any
-    /// write with retries off), and for an error made outside a call (by
-    /// [`Operation::parse`](crate::ops::Operation::parse), or by hand).
+    /// client generated), whatever the error's kind. Retrying a write with this key is safe;
+    /// retrying without it may do the write twice. `None` for a call without a key, and for
+    /// an error made outside a call.
     pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
         match self {
             Error::InvalidInput {
@@ -85,9 +74,8 @@ impl Error {
         }
     }
 
-    /// Whether the call ended with this error although its policy would have retried it,
-    /// because the client's [`RetryBudget`](crate::call::RetryBudget) was spent: many recent
-    /// calls failed, so the client stopped adding retries to the load of a struggling API.
+    /// Whether the policy would have retried this failure but the client's
+    /// [`RetryBudget`](crate::call::RetryBudget) was spent (many recent calls failed).
     /// `Display` says so too.
     pub fn retry_budget_spent(&self) -> bool {
         match self {
@@ -111,16 +99,12 @@ impl Error {
     /// | a 5xx, a 3xx, any other non-2xx, non-4xx status | `false` | `true` |
     /// | a 2xx whose body could not be decoded: it took effect | `false` | `true` |
     ///
-    /// A write that was retried is `true` whenever any of its attempts may have taken effect:
-    /// a 503 followed by a refused connection is still unknown.
-    ///
-    /// What a call is comes from its operation's [`Idempotency`](crate::ops::Idempotency):
-    /// [`Safe`](crate::ops::Idempotency::Safe) is a read (the GETs, and `validate`, a check
-    /// that changes nothing although it is a POST), every other class a write. It is recorded
-    /// by the call machine (so by every client) and by
-    /// [`Operation::parse_response`](crate::ops::Operation::parse_response). An error from a
-    /// direct call to [`Operation::parse`](crate::ops::Operation::parse), or built from a
-    /// [`TransportError`] by hand, does not know its call and is judged as a write.
+    /// A retried write is `true` whenever any of its attempts may have taken effect (a 503
+    /// then a refused connection is still unknown). Reads are the operations of class
+    /// [`Idempotency::Safe`](crate::ops::Idempotency::Safe), as recorded by the call machine
+    /// and [`Operation::parse_response`](crate::ops::Operation::parse_response); an error
+    /// made outside them (by [`Operation::parse`](crate::ops::Operation::parse), or by hand)
+    /// is judged as a write's.
     pub fn outcome_unknown(&self) -> bool {
         match self.effect() {
             Effect::Read => false,
@@ -134,7 +118,6 @@ impl Error {
         }
     }
 
-    /// What is known about the call (see [`Effect`]).
     fn effect(&self) -> Effect {
         match self {
             Error::InvalidInput { .. } => Effect::Write,
@@ -155,8 +138,7 @@ impl Error {
         self
     }
 
-    /// Records the key of the call this error ended, and what the call was (done by the call
-    /// machine for every error it ends a call with).
+    /// Records the key of the call this error ended, and what the call was.
     pub(crate) fn for_call(mut self, key: Option<&IdempotencyKey>, effect: Effect) -> Self {
         let slot = match &mut self {
             Error::InvalidInput {
@@ -170,8 +152,7 @@ impl Error {
         self.with_effect(effect)
     }
 
-    /// Records that the policy would have retried this failure but the retry budget was
-    /// spent (only a status or a transport failure is ever retried).
+    /// Records that the retry budget kept this failure from being retried.
     pub(crate) fn budget_spent(mut self) -> Self {
         match &mut self {
             Error::Api(e) => e.budget_spent = true,
@@ -223,13 +204,12 @@ impl From<DecodeError> for Error {
 /// attempt failed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) enum Effect {
-    /// A call that changes nothing, however it failed: an operation of class
-    /// [`Idempotency::Safe`](crate::ops::Idempotency::Safe) (a GET, `validate`).
+    /// A call that changes nothing ([`Idempotency::Safe`](crate::ops::Idempotency::Safe)).
     Read,
-    /// A write, or a call whose method nobody recorded: judged by how its last attempt failed.
+    /// A write, or a call nobody recorded: judged by how its last attempt failed.
     #[default]
     Write,
-    /// A write an earlier attempt of which (since retried) may have taken effect.
+    /// A write an earlier, retried attempt of which may have taken effect.
     WriteMaybeApplied,
 }
 
@@ -243,9 +223,8 @@ impl Effect {
     }
 }
 
-/// Whether a request answered with `status` may have been acted on: everything but a 4xx,
-/// which is the server refusing it (a 2xx did take effect; a 3xx, 5xx or other status might
-/// have).
+/// Whether a request answered with `status` may have been acted on: anything but a 4xx (the
+/// server refusing it).
 pub(crate) fn status_may_have_applied(status: StatusCode) -> bool {
     !status.is_client_error()
 }
@@ -281,9 +260,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The kind of a non-2xx status, as in the API's error table: 400 and 422
-    /// `InvalidRequest`, 401 `Authentication`, 403 `Permission`, 404 `NotFound`, 409
-    /// `Conflict`, 429 `RateLimited`, 5xx `Server`, any other `Api`.
+    /// The kind of a non-2xx status, as in the API's error table.
     pub fn from_status(status: StatusCode) -> Self {
         match status.as_u16() {
             400 | 422 => Self::InvalidRequest,
@@ -297,46 +274,26 @@ impl ErrorKind {
         }
     }
 
-    /// Whether this is the kind of an API error (a non-2xx answer).
-    pub fn is_api(self) -> bool {
-        !matches!(
-            self,
-            Self::InvalidInput | Self::Transport | Self::Timeout | Self::Decode
-        )
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            Self::InvalidInput => "invalid input",
-            Self::Transport => "transport failure",
-            Self::Timeout => "timed out",
-            Self::Decode => "undecodable response",
-            Self::InvalidRequest => "invalid request",
-            Self::Authentication => "authentication failed",
-            Self::Permission => "permission denied",
-            Self::NotFound => "not found",
-            Self::Conflict => "conflict",
-            Self::RateLimited => "rate limited",
-            Self::Server => "server error",
-            Self::Api => "unexpected status",
-        }
-    }
-
     /// The snake_case name used in JSON output (`"not_found"`, …).
     pub fn as_str(self) -> &'static str {
+        self.names().0
+    }
+
+    /// The name, and the words `Display` of an [`ApiError`] uses.
+    fn names(self) -> (&'static str, &'static str) {
         match self {
-            ErrorKind::InvalidInput => "invalid_input",
-            ErrorKind::Transport => "transport",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Decode => "decode",
-            ErrorKind::Authentication => "authentication",
-            ErrorKind::Permission => "permission",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::Conflict => "conflict",
-            ErrorKind::InvalidRequest => "invalid_request",
-            ErrorKind::RateLimited => "rate_limited",
-            ErrorKind::Server => "server",
-            ErrorKind::Api => "api",
+            Self::InvalidInput => ("invalid_input", "invalid input"),
+            Self::Transport => ("transport", "transport failure"),
+            Self::Timeout => ("timeout", "timed out"),
+            Self::Decode => ("decode", "undecodable response"),
+            Self::Authentication => ("authentication", "authentication failed"),
+            Self::Permission => ("permission", "permission denied"),
+            Self::NotFound => ("not_found", "not found"),
+            Self::Conflict => ("conflict", "conflict"),
+            Self::InvalidRequest => ("invalid_request", "invalid request"),
+            Self::RateLimited => ("rate_limited", "rate limited"),
+            Self::Server => ("server", "server error"),
+            Self::Api => ("api", "unexpected status"),
         }
     }
 }
@@ -367,8 +324,7 @@ pub struct ApiError {
     pub rate_limit: RateLimit,
     /// The body exactly as received (may be HTML from a proxy, empty, or truncated).
     pub raw_body: Vec<u8>,
-    /// The `Idempotency-Key` the request carried (the caller's, or one the client
-    /// generated): send it again to retry safely.
+    /// The `Idempotency-Key` the request carried: send it again to retry safely.
     pub idempotency_key: Option<IdempotencyKey>,
     effect: Effect,
     budget_spent: bool,
@@ -426,12 +382,7 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} (HTTP {})",
-            self.kind.describe(),
-            self.status.as_u16()
-        )?;
+        write!(f, "{} (HTTP {})", self.kind.names().1, self.status.as_u16())?;
         if let Some(code) = &self.code {
             write!(f, ": {code}")?;
         }
@@ -462,7 +413,7 @@ impl fmt::Debug for ApiError {
             .field("details", &RedactedJson(&self.details))
             .field("retry_after", &self.retry_after)
             .field("rate_limit", &self.rate_limit)
-            .field("raw_body", &BodyLen(self.raw_body.len()))
+            .field("raw_body", &format_args!("<{} bytes>", self.raw_body.len()))
             .field("idempotency_key", &self.idempotency_key)
             .finish()
     }
@@ -480,9 +431,8 @@ pub struct DecodeError {
     pub reason: String,
     /// The body exactly as received.
     pub raw_body: Vec<u8>,
-    /// The `Idempotency-Key` the request carried (the caller's, or one the client
-    /// generated): the write took effect, and sending it again with this key replays the
-    /// same reply instead of doing it twice.
+    /// The `Idempotency-Key` the request carried: the write took effect, and sending it again
+    /// with this key replays the reply instead of doing it twice.
     pub idempotency_key: Option<IdempotencyKey>,
     effect: Effect,
 }
@@ -532,21 +482,13 @@ impl fmt::Debug for DecodeError {
         f.debug_struct("DecodeError")
             .field("status", &self.status)
             .field("reason", &self.reason)
-            .field("raw_body", &BodyLen(self.raw_body.len()))
+            .field("raw_body", &format_args!("<{} bytes>", self.raw_body.len()))
             .field("idempotency_key", &self.idempotency_key)
             .finish()
     }
 }
 
 impl std::error::Error for DecodeError {}
-
-struct BodyLen(usize);
-
-impl fmt::Debug for BodyLen {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<{} bytes>", self.0)
-    }
-}
 
 /// What kind of transport failure happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -569,24 +511,18 @@ pub enum TransportErrorKind {
 impl TransportErrorKind {
     /// The snake_case name (`"connect"`, `"timeout"`, `"body_too_large"`, …).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Connect => "connect",
-            Self::Timeout => "timeout",
-            Self::Tls => "tls",
-            Self::Io => "io",
-            Self::BodyTooLarge => "body_too_large",
-            Self::Other => "other",
-        }
+        self.names().0
     }
 
-    fn describe(self) -> &'static str {
+    /// The name, and the words `Display` uses.
+    fn names(self) -> (&'static str, &'static str) {
         match self {
-            Self::Connect => "could not connect",
-            Self::Timeout => "timed out",
-            Self::Tls => "TLS failure",
-            Self::Io => "connection failed",
-            Self::BodyTooLarge => "response body too large",
-            Self::Other => "transport failure",
+            Self::Connect => ("connect", "could not connect"),
+            Self::Timeout => ("timeout", "timed out"),
+            Self::Tls => ("tls", "TLS failure"),
+            Self::Io => ("io", "connection failed"),
+            Self::BodyTooLarge => ("body_too_large", "response body too large"),
+            Self::Other => ("other", "transport failure"),
         }
     }
 }
@@ -599,7 +535,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[derive(Debug, thiserror::Error)]
 #[error(
     "{}{}{}",
-    kind.describe(),
+    kind.names().1,
     detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default(),
     if *budget_spent { BUDGET_SPENT } else { "" }
 )]
@@ -643,11 +579,10 @@ impl TransportError {
         }
     }
 
-    /// Marks the failure as certainly before any byte of the request went out: a failed DNS
-    /// lookup, a refused connection, a connect timeout, a failed TLS handshake, a request the
-    /// transport refused to send. A write that failed so is known not to have happened
-    /// ([`Error::outcome_unknown`] is `false`). Mark only what is certain: a wrong mark can
-    /// make a merchant charge a card twice.
+    /// Marks the failure as certainly before any byte of the request went out (a failed DNS
+    /// lookup, a refused connection, a failed TLS handshake): a write that failed so did not
+    /// happen ([`Error::outcome_unknown`] is `false`). Mark only what is certain: a wrong
+    /// mark can make a merchant charge a card twice.
     ///
     /// ```
     /// use easy_checkout_core::{TransportError, TransportErrorKind};
@@ -660,18 +595,16 @@ impl TransportError {
         self
     }
 
-    /// Marks the failure as possibly after the request (or part of it) went out: the default,
-    /// to undo a [`TransportError::not_sent`].
+    /// Undoes [`TransportError::not_sent`]: the default, "maybe sent".
     pub fn maybe_sent(mut self) -> Self {
         self.not_sent = false;
         self
     }
 
     /// Whether the request certainly did not go out: only when the transport said so with
-    /// [`TransportError::not_sent`]. Every failure is taken as maybe sent by default,
-    /// whatever its kind: a `Connect` or `Tls` error can come after a request was delivered
-    /// (a client that resends on a fresh connection by itself, a TLS alert mid-stream), and
-    /// a wrong "not sent" can make a merchant charge a card twice.
+    /// [`TransportError::not_sent`]. Whatever its kind, a failure is otherwise "maybe sent": a
+    /// `Connect` or `Tls` error can come after a request was delivered (a client that resends
+    /// on a fresh connection by itself, a TLS alert mid-stream).
     pub fn certainly_not_sent(&self) -> bool {
         self.not_sent
     }
@@ -689,16 +622,14 @@ impl TransportError {
         self.kind
     }
 
-    /// The `Idempotency-Key` the failed request carried, if any: after a timeout the
-    /// request may have been carried out, so retry with this key, never without it.
+    /// The `Idempotency-Key` the failed request carried, if any: retry with it, never without.
     pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
         self.idempotency_key.as_ref()
     }
 }
 
 /// `error` and its [`source`](std::error::Error::source) chain on one line, `: `-separated,
-/// a message already contained in the line skipped (some transports say only "unknown
-/// error" at the top and the cause one level down). What the CLI prints.
+/// skipping a message the line already holds. What the CLI prints.
 ///
 /// ```
 /// use easy_checkout_core::{Error, TransportError, TransportErrorKind, error::report};

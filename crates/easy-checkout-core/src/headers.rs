@@ -1,6 +1,5 @@
-//! The headers the SDK names: the two it sends besides the standard ones
-//! ([`API_KEY_HEADER`], [`IDEMPOTENCY_KEY_HEADER`]) and the two it reads off replies
-//! ([`RetryAfter`], [`RateLimit`]). Pure parsing: a malformed header is `None`, never an
+//! The headers the SDK names: the two it sends besides the standard ones and the two it
+//! reads off replies ([`RetryAfter`], [`RateLimit`]). A malformed header is `None`, never an
 //! error or a panic.
 
 use std::time::{Duration, SystemTime};

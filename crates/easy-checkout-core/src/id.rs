@@ -1,10 +1,7 @@
 //! Identifiers that travel in the URL path and in headers: [`SessionId`] and
-//! [`IdempotencyKey`], each validated once, when it is made.
-//!
-//! A [`SessionId`] is always exactly one path segment: it is percent-encoded once, and `""`,
-//! `.`, `..` and the names of other endpoints are refused, so no id can make
-//! `GET /embedded-checkout/{id}` reach another endpoint. Nothing here draws randomness: a
-//! generated key is made from bits the caller hands in.
+//! [`IdempotencyKey`], each validated once, when it is made. A [`SessionId`] is always
+//! exactly one path segment, so no id can make `GET /embedded-checkout/{id}` reach another
+//! endpoint. Nothing here draws randomness.
 
 use std::fmt;
 
@@ -42,22 +39,16 @@ impl SessionId {
     /// ```
     pub fn new(id: impl Into<String>) -> Result<Self, InvalidInput> {
         let raw = id.into();
-        match raw.as_str() {
-            "" => return Err(InvalidInput::new("session_id", "must not be empty")),
-            "." | ".." => {
-                return Err(InvalidInput::new(
-                    "session_id",
-                    "must not be a dot segment (`.` or `..`)",
-                ));
-            }
-            // `/embedded-checkout/{id}` would be another endpoint for these.
+        let refusal = match raw.as_str() {
+            "" => Some("must not be empty"),
+            "." | ".." => Some("must not be a dot segment (`.` or `..`)"),
             id if RESERVED.contains(&id) => {
-                return Err(InvalidInput::new(
-                    "session_id",
-                    "must not name another endpoint (`config`, `validate`, `confirm`)",
-                ));
+                Some("must not name another endpoint (`config`, `validate`, `confirm`)")
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some(reason) = refusal {
+            return Err(InvalidInput::new("session_id", reason));
         }
         let encoded = utf8_percent_encode(&raw, SEGMENT).to_string();
         Ok(Self { raw, encoded })
@@ -107,11 +98,9 @@ impl TryFrom<&SessionId> for SessionId {
     }
 }
 
-/// An `Idempotency-Key`: the server replays the first reply for a repeated key, which is what
-/// makes retrying a POST or PATCH safe.
-///
-/// 1 to 255 visible ASCII characters.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// An `Idempotency-Key` of 1 to 255 visible ASCII characters: the server replays the first
+/// reply for a repeated key, which is what makes retrying a POST or PATCH safe.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
@@ -136,8 +125,7 @@ impl IdempotencyKey {
         Ok(Self(key))
     }
 
-    /// A key made from 128 random bits supplied by the caller (the client's runtime): the
-    /// core itself draws no randomness.
+    /// A key made from 128 random bits supplied by the caller (the client's runtime).
     pub fn from_random(bits: [u64; 2]) -> Self {
         Self(format!("easy-checkout-{:016x}{:016x}", bits[0], bits[1]))
     }
@@ -145,12 +133,6 @@ impl IdempotencyKey {
     /// The key as sent.
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl fmt::Debug for IdempotencyKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("IdempotencyKey").field(&self.0).finish()
     }
 }
 

@@ -1,8 +1,6 @@
-//! [`InvalidInput`]: a value refused before anything is sent (which field, and why).
-//!
-//! The lowest of the crate's errors: secrets, ids, the configuration and the request
-//! builders refuse with it, and [`Error`](crate::error::Error) wraps it. It never holds the
-//! refused value, which may be a secret.
+//! [`InvalidInput`]: a value refused before anything is sent, the lowest of the crate's
+//! errors ([`Error`](crate::error::Error) wraps it). It never holds the refused value, which
+//! may be a secret.
 
 /// Input that cannot be sent: which field, and why. Never contains the value of a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

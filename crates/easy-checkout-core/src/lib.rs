@@ -1,15 +1,13 @@
 //! The sans-IO core of the Easy Embedded Checkout SDK.
 //!
 //! **In scope:** every Embedded Checkout operation as a pure request builder
-//! ([`Config::build`]) and response parser ([`Operation::parse`]); configuration, secrets
-//! and ids; the error type; the call protocol (retries, idempotency keys, polling) as pure
-//! machines; webhook verification; snapshot rendering; the [`Transport`] traits and the
-//! blocking [`Client`] (and, feature `async`, `AsyncClient`) that drive them.
+//! ([`Config::build`]) and response parser ([`Operation::parse`]); the call protocol
+//! (retries, idempotency keys, polling) as pure machines; webhook verification; snapshot
+//! rendering; the [`Transport`] traits and the clients that drive them.
 //!
-//! **Out of scope:** sockets, TLS, DNS, files, environment variables. The operation and
-//! policy code reads no clock, draws no random number and starts no thread; the client loops
-//! get those from a [`Runtime`] (the real one is behind the `system-runtime` feature, which
-//! the transport crates `easy-checkout-ureq` and `easy-checkout-isahc` turn on).
+//! **Out of scope:** sockets, TLS, DNS, files, environment variables. Only the client loops
+//! read a clock, sleep or draw randomness, through a [`Runtime`] (the real one behind the
+//! `system-runtime` feature, which the transport crates turn on).
 //!
 //! # The sans-IO flow
 //!
@@ -36,15 +34,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # Snapshot testing
-//!
-//! [`snapshot::render`] prints any request as stable text with secrets redacted, ready for
-//! `insta::assert_snapshot!`.
-//!
 //! # The map
 //!
 //! One path per item: its module, and for the common ones a re-export here. Each module
-//! imports only modules above it in this table; none reaches up.
+//! imports only modules above it in this table.
 //!
 //! | module | what |
 //! |---|---|
@@ -63,22 +56,19 @@
 //! | [`observe`] | what a client loop tells an observer ([`Event`]) and `tracing` |
 //! | [`client`] | the blocking [`Client`] |
 //! | `async_client` | (feature `async`) `AsyncClient` |
-//! | [`snapshot`] | request rendering for snapshot tests |
+//! | [`snapshot`] | stable, secret-free request text for `insta` snapshots |
 //! | `webhook` | (feature `webhook`, on by default) signature verification, deliveries and their metadata |
 //!
 //! # Features
 //!
 //! - `webhook` (default): HMAC-SHA256 webhook verification.
-//! - `system-runtime`: the system clock, `thread::sleep` and OS randomness for
-//!   `Client::new` (and `AsyncClient::new`), and the one-line constructors over an
-//!   [`Adapter`]; the transport crates turn it on.
-//! - `async`: `AsyncClient`, `AsyncTransport` and `Sleep`, and `system-runtime` for
-//!   `AsyncClient::new`; no async runtime, no HTTP client (`easy-checkout-reqwest` is the
-//!   async client on tokio and reqwest, ready made).
-//! - `tracing`: one `tracing` span per call and events for each outcome and retry (names,
-//!   methods, paths, statuses, counts, delays; never a header, a body, a key or a secret).
-//! - `tls`: `RootCertificates`, the roots a transport trusts, from PEM bytes, checked as
-//!   X.509 certificates before any transport sees them; the transport crates turn it on.
+//! - `system-runtime`: `SystemRuntime` (the system clock, `thread::sleep`, OS randomness)
+//!   and the one-line constructors over an [`Adapter`].
+//! - `async`: `AsyncClient`, `AsyncTransport` and `Sleep` (no async runtime, no HTTP client;
+//!   `easy-checkout-reqwest` is one ready made); turns on `system-runtime`.
+//! - `tracing`: a `tracing` span per call and events for each outcome and retry, never a
+//!   header, a body, a key or a secret.
+//! - `tls`: `RootCertificates`, the roots a transport trusts, from PEM bytes.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]

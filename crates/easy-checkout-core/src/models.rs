@@ -1,30 +1,23 @@
 //! What the API returns: one struct per reply, the status strings as enums, and the two
 //! [`Vocabulary`]s Easy documents it in.
 //!
-//! Every model reads both vocabularies, and any mix of them: the SDK page's fields and the
-//! API reference's are typed side by side, the reference's success envelope
-//! (`{"success", "timestamp", "message", "data"}`) is read like the SDK page's `{"data"}`,
-//! and amounts are never floats ([`Amount`]). Every model keeps the fields it does not know
-//! in `extra` (an [`Extra`], the plain `serde_json::Map` of them), so a newer server loses
-//! nothing through an older SDK. Every field but a session's `id` may be missing or `null`.
-//! Status strings are enums that keep any value they do not know ([`SessionState::Other`],
-//! …). `Debug` prints a model as its JSON with every `client_secret` in it (any spelling, at
-//! any depth) redacted: a model must never print a secret. Whether a session is paid is
-//! decided in one place, [`SessionStatus::terminal`].
+//! Every model reads both vocabularies and any mix of them, keeps the fields it does not
+//! know in `extra`, and takes any field but a session's `id` missing or `null`. Status enums
+//! keep values they do not know; amounts are never floats ([`Amount`]). `Debug` prints a
+//! model as its JSON with every `client_secret` redacted: a model must never print a secret.
+//! Whether a session is paid is decided in one place, [`SessionStatus::terminal`].
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::redact::debug_json;
 use crate::secret::ClientSecret;
 
-/// The fields of a reply this SDK does not model, by name, as a `serde_json::Map` holds
-/// them (numbers under your build's serde_json features: `arbitrary_precision` keeps every
-/// digit). Read one with `extra.get("amount_total")`.
+/// The fields of a reply this SDK does not model, by name (`extra.get("amount_total")`).
 pub type Extra = serde_json::Map<String, Value>;
 
 /// The two vocabularies Easy documents the same endpoints in (`API.md` of this workspace,
@@ -38,9 +31,6 @@ pub type Extra = serde_json::Map<String, Value>;
 /// | success envelope | `{"data": …}` | `{"success", "timestamp", "message", "data"}`, `data` may be `null` |
 /// | a paid session | `payment_status: "succeeded"` | `status: "complete"`, `payment_status: "paid"` |
 /// | amounts | crypto `amount` a decimal string | integer cents |
-///
-/// The SDK sends the SDK page's vocabulary unless the caller builds a request in the
-/// reference's, and reads every reply in both.
 ///
 /// [`CreateSession::new`]: crate::ops::CreateSession::new
 /// [`ReferenceSession`]: crate::ops::ReferenceSession
@@ -114,8 +104,7 @@ impl SessionState {
     }
 }
 
-/// Whether a session has been paid. Two values mean paid: `succeeded` (the seed's word)
-/// and `paid` (the API reference's); [`PaymentStatus::is_paid`] knows both.
+/// Whether a session has been paid ([`PaymentStatus::is_paid`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -188,13 +177,12 @@ pub struct Session {
     pub updated_at: Option<String>,
     /// The hosted checkout page (the API reference's field).
     pub url: Option<String>,
-    /// The total, in integer minor units (cents; the API reference's field). Anything but a
-    /// JSON integer from 0 to `u64::MAX` is a decode error, never a rounded value.
+    /// The total in minor units (cents; the API reference's field); anything but a JSON
+    /// integer that fits a `u64` is a decode error, never a rounded value.
     pub amount_total: Option<u64>,
     /// The currency of `amount_total` (`"usd"`; the API reference's field).
     pub currency: Option<String>,
-    /// The customer's email, when the session was created with one (the API reference's
-    /// field).
+    /// The customer's email, if the session was created with one (the API reference's field).
     pub customer_email: Option<String>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
@@ -208,7 +196,7 @@ pub struct SessionStatus {
     pub id: String,
     /// Lifecycle state.
     pub status: Option<SessionState>,
-    /// Payment state: fulfil when it is [`PaymentStatus::Succeeded`].
+    /// Payment state: fulfil when [`SessionStatus::is_paid`].
     pub payment_status: Option<PaymentStatus>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
@@ -216,16 +204,14 @@ pub struct SessionStatus {
 }
 
 impl SessionStatus {
-    /// Whether the session is paid: its `payment_status` is `succeeded` or `paid`. Fulfil
-    /// the order when this is `true`. A `status` alone never makes a session paid (see
-    /// [`Terminal::CompleteUnconfirmed`]).
+    /// Whether the session is paid (`payment_status` `succeeded` or `paid`): fulfil the order.
+    /// A `status` alone never makes a session paid.
     pub fn is_paid(&self) -> bool {
         self.terminal() == Some(Terminal::Paid)
     }
 
-    /// Whether the session is finished, and how; `None` while it is still open (or its
-    /// payment is in flight). The one place that reads a session's state, in both of Easy's
-    /// vocabularies:
+    /// Whether the session is finished, and how; `None` while it is open or its payment is in
+    /// flight. The one place that reads a session's state, in both vocabularies:
     ///
     /// | `payment_status` | `status` | result |
     /// |---|---|---|
@@ -272,10 +258,9 @@ pub enum Terminal {
     Failed,
     /// `status` is `expired` and no payment status says paid.
     Expired,
-    /// `status` is `complete` but no payment status confirms a payment (none was sent, or
-    /// one this SDK does not know). Do not fulfil on this alone: for a crypto session,
-    /// read `crypto_status`; otherwise treat the verified `checkout.session.completed`
-    /// webhook as the signal, or retrieve the session again later.
+    /// `status` is `complete` but no payment status confirms a payment. Do not fulfil on this
+    /// alone: read `crypto_status` for a crypto session, or wait for the verified
+    /// `checkout.session.completed` webhook.
     CompleteUnconfirmed,
 }
 
@@ -300,17 +285,15 @@ pub struct CryptoPaymentStatus {
     pub extra: Extra,
 }
 
-/// `ValidateEmbeddedCheckoutSessionResponse`, in either vocabulary: the SDK page's
-/// `{"data": {"valid", "session"}}`, or the API reference's envelope, whose `data` may be
-/// `null`.
+/// `ValidateEmbeddedCheckoutSessionResponse`, in either vocabulary (the API reference's
+/// `data` may be `null`).
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ValidateResponse {
     /// Whether the client secret (and parent origin) are valid (the SDK page's field).
     pub valid: Option<bool>,
     /// The session as the iframe sees it.
     pub session: Option<Value>,
-    /// The envelope's `success` (the API reference's), or a `success` field of the object
-    /// itself.
+    /// The envelope's `success` (the API reference's), or the object's own.
     pub success: Option<bool>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
@@ -319,9 +302,8 @@ pub struct ValidateResponse {
 
 impl ValidateResponse {
     /// Whether the client secret (and parent origin) are valid: `valid` when the reply has
-    /// it (the SDK page's answer); otherwise `success` (the API reference answers a valid
-    /// secret with `{"success": true, "data": null}`, and refuses an invalid one with an
-    /// error status); `false` when neither is there.
+    /// it (the SDK page's answer), otherwise `success` (the API reference answers
+    /// `{"success": true, "data": null}`), otherwise `false`.
     ///
     /// ```
     /// use easy_checkout_core::{Operation, ops::Validate, http};
@@ -359,12 +341,9 @@ pub struct KeyInfo {
     pub extra: Extra,
 }
 
-/// An amount exactly as the API sent it: never a float.
-///
-/// The two vocabularies write amounts differently: the SDK page sends a crypto `amount` as a
-/// decimal string in the asset's units (`"19.990000"`), the API reference documents amounts
-/// as integers in minor units (cents). An `Amount` keeps which form arrived and every digit
-/// of it, and converts nothing.
+/// An amount exactly as the API sent it, never a float: the SDK page's decimal string in the
+/// asset's units (`"19.990000"`) or the API reference's integer in minor units. Nothing is
+/// converted.
 ///
 /// | JSON | reads as |
 /// |---|---|
@@ -382,7 +361,8 @@ pub struct KeyInfo {
 /// assert_eq!(reference.amount.as_ref().and_then(Amount::as_u64), Some(1999));
 /// assert!(reply(r#"{"data":{"amount":19.99}}"#).is_err());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
 #[non_exhaustive]
 pub enum Amount {
     /// A JSON string (the SDK page's form: a decimal in the asset's units), as sent.
@@ -411,21 +391,11 @@ impl fmt::Display for Amount {
     }
 }
 
-impl Serialize for Amount {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Decimal(text) => serializer.serialize_str(text),
-            Self::Integer(n) => n.serialize(serializer),
-        }
-    }
-}
-
 impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Through `Value`, which keeps an `arbitrary_precision` number's text (also inside
-        // the buffer `#[serde(flatten)]` reads fields through); without that feature a
-        // fraction, an exponent and an integer beyond 64 bits arrive as an `f64`, whose
-        // text is never bare digits: every one of them is refused.
+        // Through `Value`, which keeps an `arbitrary_precision` number's text (also through
+        // `#[serde(flatten)]`); without that feature a fraction, an exponent and an integer
+        // beyond 64 bits arrive as an `f64`, whose text is never bare digits: all refused.
         match Value::deserialize(deserializer)? {
             Value::String(text) => Ok(Self::Decimal(text)),
             Value::Number(n) if is_integer(&n.to_string()) => Ok(Self::Integer(n)),

@@ -1,7 +1,7 @@
 //! What a client loop tells an observer ([`Event`]: each request, response, failure and
-//! retry) and, with the `tracing` feature, a span per call. One implementation, shared by the
-//! blocking and the async client. It must never record a header, a body, a key or a secret:
-//! names, methods, URIs, statuses, counts and delays only.
+//! retry) and, with the `tracing` feature, a span per call, both from the same events. It
+//! must never record a header, a body, a key or a secret: names, methods, URIs, statuses,
+//! counts and delays only.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,8 +61,7 @@ pub enum Event<'a> {
 /// The observer a client was given, if any.
 pub(crate) type Observer = Arc<dyn Fn(&Event<'_>) + Send + Sync>;
 
-/// Tells `observer` (and, with the `tracing` feature, a span of the call) about a step a
-/// driver is about to take or has just taken.
+/// Tells the observer (and, with the `tracing` feature, the call's span) what a driver does.
 pub(crate) struct Observe<'a, C: ?Sized> {
     observer: Option<&'a Observer>,
     clock: &'a C,
@@ -91,12 +90,7 @@ impl<'a, C: Clock + ?Sized> Observe<'a, C> {
         machine: &M,
         request: &http::Request<Vec<u8>>,
     ) -> Duration {
-        #[cfg(feature = "tracing")]
-        trace::sending(&self.span, machine, request);
-        let Some(observer) = self.observer else {
-            return Duration::ZERO;
-        };
-        observer(&Event::Request {
+        self.tell(&Event::Request {
             operation: machine.operation(),
             method: request.method(),
             uri: request.uri(),
@@ -105,74 +99,60 @@ impl<'a, C: Clock + ?Sized> Observe<'a, C> {
         self.clock.monotonic()
     }
 
-    /// After sending: tells of the outcome, hands it to `machine` with the time, tells of
-    /// the step that follows (a retry) and returns it.
+    /// After sending: tells of the outcome, hands it to `machine` with the time, tells of a
+    /// retry that follows, and returns the machine's step.
     pub(crate) fn handle<M: Machine>(
         &self,
         machine: &mut M,
         outcome: Result<Response<Vec<u8>>, TransportError>,
         started: Duration,
     ) -> Step<M::Output> {
-        self.outcome(machine, &outcome, started);
-        let now = Now::new(self.clock.now(), self.clock.monotonic());
-        let step = machine.handle(outcome, now);
-        self.step(machine, &step);
-        step
-    }
-
-    /// After sending: the response or failure event.
-    fn outcome<M: Machine>(
-        &self,
-        machine: &M,
-        outcome: &Result<http::Response<Vec<u8>>, TransportError>,
-        started: Duration,
-    ) {
-        #[cfg(feature = "tracing")]
-        trace::outcome(&self.span, outcome);
-        let Some(observer) = self.observer else {
-            return;
-        };
         let (operation, retry) = (machine.operation(), machine.retries());
-        match outcome {
-            Ok(response) => observer(&Event::Response {
+        self.tell(&match &outcome {
+            Ok(response) => Event::Response {
                 operation,
                 status: response.status(),
                 elapsed: self.clock.monotonic().saturating_sub(started),
                 retry,
-            }),
-            Err(error) => observer(&Event::Failed {
+            },
+            Err(error) => Event::Failed {
                 operation,
                 error,
                 retry,
+            },
+        });
+        let step = machine.handle(outcome, Now::new(self.clock.now(), self.clock.monotonic()));
+        match &step {
+            Step::Wait(delay) if machine.retries() > 0 => self.tell(&Event::Retrying {
+                operation,
+                delay: *delay,
+                retry: machine.retries(),
             }),
+            #[cfg(feature = "tracing")]
+            Step::Done(Err(error)) => trace::failed(&self.span, error),
+            _ => {}
         }
+        step
     }
 
-    /// After handling: a retry event when the machine is about to wait before a retry.
-    fn step<M: Machine>(&self, machine: &M, step: &Step<M::Output>) {
+    fn tell(&self, event: &Event<'_>) {
         #[cfg(feature = "tracing")]
-        trace::step(&self.span, machine, step);
-        if let (Some(observer), Step::Wait(delay)) = (self.observer, step) {
-            if machine.retries() > 0 {
-                observer(&Event::Retrying {
-                    operation: machine.operation(),
-                    delay: *delay,
-                    retry: machine.retries(),
-                });
-            }
+        trace::event(&self.span, event);
+        if let Some(observer) = self.observer {
+            observer(event);
         }
     }
 }
 
-/// The `tracing` side: one span per call, an event per attempt's outcome and per retry. Only
-/// names, methods, paths, statuses, counts, delays and where the idempotency key came from
-/// are recorded; never a header, a body, a key or a secret.
+/// The `tracing` side: one span per call, recording the method, path, attempt, status and
+/// retry delay, and an event per outcome and retry.
 #[cfg(feature = "tracing")]
 mod trace {
     use tracing::field::Empty;
 
-    use crate::call::{Machine, Step};
-    use crate::error::TransportError;
+    use super::Event;
+    use crate::call::Machine;
+    use crate::error::Error;
 
     pub(super) fn call_span<M: Machine>(machine: &M) -> tracing::Span {
         tracing::info_span!(
@@ -187,48 +167,37 @@ mod trace {
         )
     }
 
-    pub(super) fn sending<M: Machine>(
-        span: &tracing::Span,
-        machine: &M,
-        request: &http::Request<Vec<u8>>,
-    ) {
-        span.record("method", request.method().as_str());
-        span.record("path", request.uri().path());
-        span.record("attempt", machine.retries() + 1);
-    }
-
-    pub(super) fn outcome(
-        span: &tracing::Span,
-        outcome: &Result<http::Response<Vec<u8>>, TransportError>,
-    ) {
-        match outcome {
-            Ok(response) => {
-                span.record("status", response.status().as_u16());
-                tracing::debug!(parent: span, status = response.status().as_u16(), "response");
+    pub(super) fn event(span: &tracing::Span, event: &Event<'_>) {
+        match *event {
+            Event::Request {
+                method, uri, retry, ..
+            } => {
+                span.record("method", method.as_str());
+                span.record("path", uri.path());
+                span.record("attempt", retry + 1);
             }
-            Err(error) => {
+            Event::Response { status, .. } => {
+                span.record("status", status.as_u16());
+                tracing::debug!(parent: span, status = status.as_u16(), "response");
+            }
+            Event::Failed { error, .. } => {
                 tracing::debug!(parent: span, transport = error.kind().as_str(), "transport failed");
             }
+            Event::Retrying { delay, retry, .. } => {
+                let delay_ms = delay.as_millis() as u64;
+                span.record("retry_delay_ms", delay_ms);
+                tracing::info!(parent: span, retry, delay_ms, "retrying");
+            }
         }
     }
 
-    pub(super) fn step<M: Machine>(span: &tracing::Span, machine: &M, step: &Step<M::Output>) {
-        match step {
-            Step::Wait(delay) if machine.retries() > 0 => {
-                let delay_ms = delay.as_millis() as u64;
-                span.record("retry_delay_ms", delay_ms);
-                tracing::info!(parent: span, retry = machine.retries(), delay_ms, "retrying");
-            }
-            Step::Done(Err(error)) => {
-                tracing::info!(
-                    parent: span,
-                    kind = error.kind().as_str(),
-                    outcome_unknown = error.outcome_unknown(),
-                    retry_budget_spent = error.retry_budget_spent(),
-                    "call failed"
-                );
-            }
-            _ => {}
-        }
+    pub(super) fn failed(span: &tracing::Span, error: &Error) {
+        tracing::info!(
+            parent: span,
+            kind = error.kind().as_str(),
+            outcome_unknown = error.outcome_unknown(),
+            retry_budget_spent = error.retry_budget_spent(),
+            "call failed"
+        );
     }
 }

@@ -1,9 +1,6 @@
 //! The one redaction: what a secret prints as ([`REDACTED`]), which JSON keys name a secret,
-//! and the walker that blanks them at any depth. The models' `Debug`, error details,
-//! snapshots and the CLI all print JSON through it.
-//!
-//! The bottom of the crate: it imports nothing from it, so every layer above can use it.
-//! It must never decide to print a value it cannot vouch for.
+//! and the walker that blanks them at any depth, for every JSON the SDK prints. It must
+//! never decide to print a value it cannot vouch for.
 
 use std::fmt;
 
@@ -13,8 +10,7 @@ use serde_json::Value;
 /// What a redacted secret prints as.
 pub const REDACTED: &str = "[REDACTED]";
 
-/// Body keys whose values are always redacted, compared ignoring case, `_` and `-`
-/// (`client_secret`, `clientSecret`, `Client-Secret`, …).
+/// Body keys whose values are always redacted, compared ignoring case, `_` and `-`.
 const SECRET_FIELDS: &[&str] = &["clientsecret", "apikey", "xeasyapikey"];
 
 /// Whether a JSON key names a secret (`client_secret`, `apiKey`, `x-easy-api-key`, in any
@@ -29,8 +25,7 @@ pub fn is_secret_key(key: &str) -> bool {
     SECRET_FIELDS.contains(&normalized.as_str())
 }
 
-/// Replaces every secret field in `value` (see [`is_secret_key`]), at any depth, with
-/// [`REDACTED`].
+/// Replaces every secret field in `value`, at any depth, with [`REDACTED`].
 pub fn redact(value: &mut Value) {
     match value {
         Value::Object(map) => {
@@ -56,7 +51,7 @@ pub(crate) fn debug_json(
     write!(f, "{name} {:?}", RedactedJson(value))
 }
 
-/// `Debug` for JSON that may hold a secret: prints a redacted copy.
+/// `Debug` for JSON that may hold a secret: a redacted copy.
 pub(crate) struct RedactedJson<'a, T: Serialize>(pub(crate) &'a T);
 
 impl<T: Serialize> fmt::Debug for RedactedJson<'_, T> {

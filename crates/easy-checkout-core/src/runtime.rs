@@ -1,17 +1,12 @@
 //! What a client loop needs from the outside world besides the network: the time, a way to
-//! wait, and random numbers (for backoff jitter and generated idempotency keys). The blocking
-//! client takes all of it from a [`Runtime`]; the async client takes time and randomness from
-//! a [`Clock`] and waits through a [`Sleep`] (feature `async`).
-//!
-//! The operations and the call machines never touch these; only the client loops do, through
-//! these traits, so tests drive them with a fake clock. `SystemRuntime` (feature
-//! `system-runtime`, turned on by the transport crates) is the real one, and the only code
-//! in the crate that reads a clock, sleeps or draws randomness.
+//! wait, and random numbers (for jitter and generated idempotency keys). The blocking client
+//! takes all of it from a [`Runtime`]; the async client from a [`Clock`] and a [`Sleep`].
+//! `SystemRuntime` (feature `system-runtime`) is the only code in the crate that reads a
+//! clock, sleeps or draws randomness; tests drive the loops with a fake.
 
 use std::time::{Duration, SystemTime};
 
-/// Time and randomness for a driver: what [`Runtime`] has but sleep. Every [`Runtime`] is
-/// one; an async driver takes its sleep elsewhere.
+/// Time and randomness for a driver: a [`Runtime`] without sleep (every `Runtime` is one).
 pub trait Clock: Send + Sync {
     /// Wall-clock time, for `Retry-After` dates.
     fn now(&self) -> SystemTime;
@@ -35,8 +30,8 @@ impl<R: Runtime + ?Sized> Clock for R {
     }
 }
 
-/// How an async driver waits (feature `async`): `tokio::time::sleep`,
-/// `async_io::Timer::after`, … Implemented for closures `Fn(Duration) -> impl Future<Output = ()>`.
+/// How an async driver waits (feature `async`), implemented for closures such as
+/// `tokio::time::sleep`.
 #[cfg(feature = "async")]
 pub trait Sleep: Send + Sync {
     /// A future that completes after `duration`.
@@ -110,8 +105,7 @@ mod system {
         }
 
         fn random_u64(&self) -> u64 {
-            // The OS generator does not fail on supported platforms; should it, fall back to
-            // the time so a retry still gets a (weakly) distinct key rather than a panic.
+            // Should the OS generator fail, the time still gives a (weakly) distinct key.
             getrandom::u64().unwrap_or_else(|_| {
                 SystemTime::now()
                     .duration_since(SystemTime::UNIX_EPOCH)

@@ -1,15 +1,12 @@
 //! Secrets: the merchant's API key ([`ApiKey`], and the [`KeyKind`] its prefix names) and a
-//! session's `client_secret`.
-//!
-//! Both are newtypes whose `Debug` and `Display` print `[REDACTED]`, never the value, so a
-//! secret cannot reach a log line, an error message or a snapshot by accident. The value is
-//! reachable only through an explicitly named `expose_secret` method; nothing here may ever
-//! print, log or echo it (a refusal names the field, never the value).
+//! session's `client_secret`. `Debug` and `Display` print `[REDACTED]`, and the value is
+//! reachable only through `expose_secret`: nothing here may print, log or echo it (a
+//! refusal names the field, never the value).
 
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::input::InvalidInput;
 use crate::redact::REDACTED;
@@ -24,9 +21,9 @@ use crate::redact::REDACTED;
 /// | `sk_live_` | [`KeyKind::SecretLive`] | production |
 /// | `pk_live_` | [`KeyKind::PublishableLive`] | production |
 ///
-/// The prefixes are case-sensitive. `sk_sandbox_` appears on one Easy page only; a key named
-/// so is read as a sandbox key, the safe reading (sent to production, a sandbox key could
-/// only fail there, but a mistaken live reading could send test traffic where money moves).
+/// The prefixes are case-sensitive. `sk_sandbox_` appears on one Easy page only; it is read
+/// as a sandbox key, the safe reading (a mistaken live reading could send test traffic where
+/// money moves).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum KeyKind {
@@ -84,13 +81,9 @@ impl KeyKind {
 }
 
 /// An Easy API key: one of the prefixes of [`KeyKind`], then at least one visible ASCII
-/// character. Every `ApiKey` therefore knows where it routes
-/// ([`Environment::for_key`](crate::config::Environment::for_key)).
-///
-/// Anything else is refused with an [`InvalidInput`] naming `api_key`, which never contains
-/// the string. A proxy or a fake that accepts keys Easy does not issue takes them through
-/// [`Config::for_base_url`](crate::config::Config::for_base_url), with the base URL set
-/// explicitly.
+/// character, so every `ApiKey` knows where it routes. Anything else is refused with an
+/// [`InvalidInput`] naming `api_key` (other keys go to an explicit base URL:
+/// [`Config::for_base_url`](crate::config::Config::for_base_url)).
 ///
 /// ```
 /// use easy_checkout_core::{ApiKey, secret::KeyKind};
@@ -147,8 +140,7 @@ impl ApiKey {
     }
 }
 
-/// Refuses a key that cannot travel in the `x-easy-api-key` header: empty, or anything but
-/// visible ASCII. Never quotes the key.
+/// Refuses a key that cannot travel in the `x-easy-api-key` header, without quoting it.
 pub(crate) fn check_header_safe(key: &str) -> Result<(), InvalidInput> {
     if key.trim().is_empty() {
         return Err(InvalidInput::new("api_key", "must not be empty"));
@@ -181,11 +173,10 @@ impl fmt::Display for ApiKey {
     }
 }
 
-/// A session's `client_secret`: it authenticates the browser iframe (and the `validate` and
-/// `confirm` calls made on its behalf). Hand it to the browser; never log it.
-///
-/// It serializes and deserializes as the plain string (it has to travel in request bodies),
-/// but `Debug` and `Display` redact it.
+/// A session's `client_secret`: it authenticates the browser iframe (and `validate` and
+/// `confirm`). Hand it to the browser; never log it. It serializes as the plain string (it
+/// travels in request bodies), but `Debug` and `Display` redact it. Reading one never fails
+/// with an error that echoes the string.
 ///
 /// ```
 /// use easy_checkout_core::ClientSecret;
@@ -193,7 +184,8 @@ impl fmt::Display for ApiKey {
 /// assert_eq!(secret.to_string(), "[REDACTED]");
 /// assert_eq!(secret.expose_secret(), "ecs_secret_xyz");
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct ClientSecret(String);
 
 impl ClientSecret {
@@ -228,18 +220,5 @@ impl fmt::Debug for ClientSecret {
 impl fmt::Display for ClientSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(REDACTED)
-    }
-}
-
-impl Serialize for ClientSecret {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for ClientSecret {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Deliberately no `invalid value` error that would echo the string back.
-        String::deserialize(deserializer).map(Self)
     }
 }

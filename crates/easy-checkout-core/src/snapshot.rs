@@ -13,30 +13,24 @@
 //! }
 //! ```
 //!
-//! Headers are sorted by name; sensitive headers (the API key) and every `client_secret` in
-//! the body print `[REDACTED]`; the SDK version in the user agent prints `[version]` so an
-//! upgrade does not churn snapshots; the JSON body is pretty-printed with sorted keys. A
-//! body that is not JSON prints as its length only: a snapshot must never show bytes that
-//! could hold a secret.
-//!
-//! [`render`] prints a request as [`Config::build`](crate::Config::build) makes it.
-//! [`render_call`] prints what a client actually sends first for an operation: the same
-//! request, plus the idempotency key the call generates for a write you gave no key
-//! (`idempotency-key: [generated]`), so a snapshot shows every header on the wire.
+//! Headers are sorted by name; sensitive headers and every `client_secret` in the body print
+//! `[REDACTED]`; the SDK version prints `[version]`; the JSON body is pretty-printed with
+//! sorted keys. A body that is not JSON prints as its length only: a snapshot must never show
+//! bytes that could hold a secret.
 
 use std::fmt::Write as _;
 
 use http::{HeaderValue, Request};
 use serde_json::Value;
 
-use crate::call::{Call, Machine, RetryPolicy, Step};
+use crate::call::{Call, RetryPolicy};
 use crate::config::{Config, USER_AGENT};
 use crate::error::Error;
 use crate::headers::IDEMPOTENCY_KEY_HEADER;
 use crate::ops::Operation;
 use crate::redact::{REDACTED, redact};
 
-/// Renders `request` as snapshot text.
+/// Renders `request` (as [`Config::build`](crate::Config::build) makes it) as snapshot text.
 ///
 /// ```
 /// use easy_checkout_core::{Config, ClientSecret, ops::Validate, snapshot};
@@ -74,12 +68,10 @@ pub fn render<B: AsRef<[u8]>>(request: &Request<B>) -> String {
     out
 }
 
-/// Renders the first request a client with `config` and `retry` sends for `op`: what
-/// [`render`] prints for [`Config::build`](crate::Config::build)'s request, plus the
-/// idempotency key the call generates when you gave none (`create_session` and
-/// `update_config`, when `retry` allows retries), printed `[generated]`: the header is there,
-/// as on the wire, and the text stays the same from run to run. A key of yours prints as
-/// it is. Fails as the call would before sending (invalid input).
+/// Renders the first request a client with `config` and `retry` sends for `op`: [`render`]'s
+/// text plus the idempotency key the call generates when you gave none, printed
+/// `[generated]` so the text stays the same from run to run. Fails as the call would before
+/// sending.
 ///
 /// ```
 /// use easy_checkout_core::{Config, RetryPolicy, snapshot, ops::{CreateSession, LineItem}};
@@ -100,14 +92,10 @@ pub fn render_call<O: Operation>(
     op: &O,
     retry: RetryPolicy,
 ) -> Result<String, Error> {
-    let built = config.build(op)?;
-    // The random bits only make the generated key, which is masked.
-    let mut call = Call::new(config, op, retry, || 0);
-    let Step::Send(mut sent) = call.next() else {
-        // The first step is a request, or a failure to build one (which `build` gave above).
-        return Ok(render(&built));
-    };
-    if !built.headers().contains_key(IDEMPOTENCY_KEY_HEADER) {
+    // The random bits only make a generated key, which is masked.
+    let call = Call::new(config, op, retry, || 0);
+    let mut sent = config.build_with_idempotency_key(op, call.idempotency_key())?;
+    if op.idempotency_key().is_none() {
         if let Some(key) = sent.headers_mut().get_mut(IDEMPOTENCY_KEY_HEADER) {
             *key = HeaderValue::from_static("[generated]");
         }

@@ -2,45 +2,26 @@
 //! does it say? It must never parse a body before its signature is checked, and never print
 //! the secret.
 //!
-//! Easy signs each delivery's exact raw body with HMAC-SHA256 under the endpoint's signing
-//! secret and sends `x-easy-webhook-signature: sha256=<hex>`. [`verify`] checks that in
-//! constant time over the bytes as received (never a re-serialised body) and only then
-//! parses the event. Pure: no clock, no IO.
-//!
-//! Which failure a signature gets is decided exactly as the official Python client
-//! (`easylabs` 0.1.1, `Webhooks.construct_event`) decides it, in this order:
+//! Easy signs each delivery's raw body with HMAC-SHA256 under the endpoint's secret and sends
+//! `x-easy-webhook-signature: sha256=<hex>`. [`verify`] checks that in constant time over the
+//! bytes as received, then parses the event, deciding each failure in this order, as the
+//! official Python client (`easylabs` 0.1.1) does:
 //!
 //! 1. no header, or an empty one: [`WebhookError::SignatureMissing`];
-//! 2. not starting with `sha256=` (case-sensitive; whitespace before it counts as text):
+//! 2. not starting with `sha256=` (case-sensitive), or the rest not hex as Python's
+//!    `bytes.fromhex` reads it (digit pairs, ASCII whitespace allowed before each pair):
 //!    [`WebhookError::SignatureFormatInvalid`];
-//! 3. the rest not hex as Python's `bytes.fromhex` reads it (two digits per byte, either
-//!    case, ASCII whitespace allowed before each pair; so an odd digit, a space inside a
-//!    pair or any other character fails): [`WebhookError::SignatureFormatInvalid`];
-//! 4. hex, but not the 32 bytes of the body's HMAC (another digest, too short or too long,
-//!    no digits at all), or any signature under an empty secret:
+//! 3. not the 32 bytes of the body's HMAC, or any signature under an empty secret:
 //!    [`WebhookError::SignatureMismatch`];
-//! 5. the body is not a JSON event: [`WebhookError::BodyInvalidJson`].
+//! 4. the body is not a JSON event: [`WebhookError::BodyInvalidJson`].
 //!
-//! Two deliberate differences: an empty secret verifies nothing here (Python accepts what
-//! the empty key signed), and a correctly signed JSON body that is not an event (no `id` or
-//! `type`) is [`WebhookError::BodyInvalidJson`] here (Python raises a pydantic
-//! `ValidationError`, which has no code).
+//! Two deliberate differences: an empty secret verifies nothing here (Python accepts what the
+//! empty key signed), and a signed JSON body without `id` or `type` is `BodyInvalidJson`
+//! (Python raises an uncoded `ValidationError`).
 //!
-//! # Deliveries, and deduplicating them
-//!
-//! Easy's webhook reference describes each delivery's headers: the signature, `x-easy-event`
-//! (the event type), `x-easy-delivery-id` (one id per delivery *attempt*) and
-//! `x-easy-webhook-attempt` (`1` to `3`). [`verify_request`] and [`verify_delivery`] read
-//! them from the delivery (an `http::Request`, or its `HeaderMap` and raw body) and return
-//! the verified event with that metadata ([`Delivery`]). Only the body is signed: the
-//! metadata headers are reported as they came, absent when missing or malformed (a delivery
-//! of the SDK page's kind carries only the signature), and never fail a correctly signed
-//! delivery.
-//!
-//! An endpoint that does not answer 2xx within 30 seconds gets the delivery again, up to 3
-//! attempts in all: delivery is at least once. **Deduplicate on the event's `id`**, never on
-//! the delivery id, which changes with every attempt. No timestamp is signed, so a captured
-//! delivery can be replayed; remembering the event ids you handled is the defence.
+//! Delivery is at least once (up to 3 attempts, each with a new delivery id), and no
+//! timestamp is signed, so a captured delivery can be replayed: **deduplicate on the event's
+//! `id`**. [`verify_delivery`] also reads the delivery's unsigned metadata headers.
 //!
 //! ```
 //! use easy_checkout_core::webhook::{self, WebhookSecret, EventType};
@@ -68,8 +49,7 @@ use crate::redact::{REDACTED, debug_json};
 pub const SIGNATURE_HEADER: &str = "x-easy-webhook-signature";
 /// The header that names a delivery's event type (`checkout.session.completed`, …).
 pub const EVENT_HEADER: &str = "x-easy-event";
-/// The header that carries the id of one delivery attempt: a UUID, new on every attempt, so
-/// never the key to deduplicate on (the event's `id` is).
+/// The header that carries the id of one delivery attempt (new on every attempt).
 pub const DELIVERY_ID_HEADER: &str = "x-easy-delivery-id";
 /// The header that carries the attempt number of a delivery, `1` to `3`.
 pub const ATTEMPT_HEADER: &str = "x-easy-webhook-attempt";
@@ -85,8 +65,8 @@ impl WebhookSecret {
         Self(secret.into())
     }
 
-    /// Whether the secret is empty. An empty secret verifies nothing (anyone can compute
-    /// an HMAC under an empty key), so [`verify`] refuses every delivery with it.
+    /// Whether the secret is empty: [`verify`] then refuses every delivery (anyone can compute
+    /// an HMAC under an empty key).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -113,17 +93,13 @@ impl fmt::Display for WebhookSecret {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebhookError {
-    /// No signature header, or an empty one (a header of spaces is not empty: it is
-    /// [`WebhookError::SignatureFormatInvalid`]).
+    /// No signature header, or an empty one (one of spaces is not empty).
     #[error("WEBHOOK_SIGNATURE_MISSING: the delivery has no x-easy-webhook-signature header")]
     SignatureMissing,
-    /// The header does not start with `sha256=`, or what follows is not hex: an odd number
-    /// of digits, a character that is neither a hex digit nor ASCII whitespace, whitespace
-    /// inside a byte's two digits.
+    /// The header does not start with `sha256=`, or what follows is not hex.
     #[error("WEBHOOK_SIGNATURE_FORMAT_INVALID: the signature must be sha256=<hex digits>")]
     SignatureFormatInvalid,
-    /// The signature is hex but not the body's: another digest, too short or too long
-    /// (`sha256=` and 62 digits, or none), or any signature under the empty secret.
+    /// The signature is hex but not the body's (or the secret is empty).
     #[error("WEBHOOK_SIGNATURE_MISMATCH: the signature does not match the body")]
     SignatureMismatch,
     /// The body is signed correctly but is not a JSON event.
@@ -175,12 +151,10 @@ impl fmt::Display for EventType {
     }
 }
 
-/// A verified webhook event. `Debug` prints it as its JSON with every `client_secret` in it
-/// (in `data` too, at any depth) redacted.
+/// A verified webhook event. `Debug` redacts every `client_secret` in it, at any depth.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookEvent {
-    /// The event id (`evt_…`): deduplicate deliveries on it (a retried delivery carries the
-    /// same event id under a new delivery id).
+    /// The event id (`evt_…`): deduplicate deliveries on it.
     pub id: String,
     /// What happened.
     #[serde(rename = "type")]
@@ -202,24 +176,15 @@ pub struct WebhookEvent {
     pub extra: Extra,
 }
 
-/// An event's `created`: the webhook reference says only that it is the same instant as
-/// `created_at`, so both forms such a field takes are read, and kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// An event's `created`, the instant of `created_at` in either form, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
 #[non_exhaustive]
 pub enum EventTime {
     /// Seconds since the Unix epoch (a JSON integer).
     Unix(i64),
     /// A timestamp as text (a JSON string, ISO 8601).
     Text(String),
-}
-
-impl Serialize for EventTime {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Unix(seconds) => serializer.serialize_i64(*seconds),
-            Self::Text(text) => serializer.serialize_str(text),
-        }
-    }
 }
 
 impl<'de> Deserialize<'de> for EventTime {
@@ -237,28 +202,24 @@ impl<'de> Deserialize<'de> for EventTime {
     }
 }
 
-/// A verified delivery: the event, and what the delivery's headers said about it. The
-/// headers are not signed; the event is. Deduplicate on `event.id` (see [the
-/// module](self)).
+/// A verified delivery: the signed event, and what the delivery's unsigned headers said,
+/// each `None` when absent or malformed (never an error). Deduplicate on `event.id`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Delivery {
     /// The verified event.
     pub event: WebhookEvent,
-    /// `x-easy-event`, the event type the delivery announced; `None` when absent or not
-    /// text. The body's [`WebhookEvent::kind`] is the signed one: trust that.
+    /// `x-easy-event`; the signed [`WebhookEvent::kind`] is the one to trust.
     pub event_type: Option<String>,
-    /// `x-easy-delivery-id`, this attempt's id; `None` when absent, empty or not text.
-    /// It changes with every attempt: never deduplicate on it.
+    /// `x-easy-delivery-id`, this attempt's id: never deduplicate on it.
     pub delivery_id: Option<String>,
-    /// `x-easy-webhook-attempt`, which attempt this is (`1` for the first); `None` when
-    /// absent or not a whole number from 1.
+    /// `x-easy-webhook-attempt`, which attempt this is (from `1`).
     pub attempt: Option<u32>,
 }
 
-/// Verifies a delivery from its headers and raw body: the signature from
-/// [`SIGNATURE_HEADER`] exactly as [`verify`] checks it (a header that is not text is
-/// [`WebhookError::SignatureFormatInvalid`]), then the metadata headers, read leniently.
+/// Verifies a delivery from its headers and raw body: the signature as [`verify`] checks it
+/// (a header that is not text is [`WebhookError::SignatureFormatInvalid`]), then the
+/// metadata headers, read leniently.
 ///
 /// ```
 /// use easy_checkout_core::http::HeaderMap;
@@ -281,14 +242,10 @@ pub fn verify_delivery(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Delivery, WebhookError> {
-    let signature = match headers.get(SIGNATURE_HEADER) {
-        None => None,
-        Some(value) => Some(
-            value
-                .to_str()
-                .map_err(|_| WebhookError::SignatureFormatInvalid)?,
-        ),
-    };
+    let signature = headers.get(SIGNATURE_HEADER).map(|v| v.to_str());
+    let signature = signature
+        .transpose()
+        .map_err(|_| WebhookError::SignatureFormatInvalid)?;
     let event = verify(secret, signature, body)?;
     let text = |name: &str| {
         let value = headers.get(name)?.to_str().ok()?.trim();
@@ -306,8 +263,7 @@ pub fn verify_delivery(
     })
 }
 
-/// [`verify_delivery`] on the delivery as an `http::Request` (what an axum, hyper or
-/// actix handler holds): its headers and its body, exactly as received.
+/// [`verify_delivery`] on the delivery as an `http::Request`, its body exactly as received.
 pub fn verify_request<B: AsRef<[u8]>>(
     secret: &WebhookSecret,
     request: &Request<B>,
@@ -329,8 +285,7 @@ pub fn sign(secret: &WebhookSecret, body: &[u8]) -> String {
 }
 
 /// Verifies `signature` (the header's value, `None` when absent) over the raw `body`, then
-/// parses the event. The failure codes follow the official Python client row by row (see the
-/// [module](self) docs).
+/// parses the event (the failures: see the [module](self)).
 pub fn verify(
     secret: &WebhookSecret,
     signature: Option<&str>,
@@ -344,8 +299,8 @@ pub fn verify(
         .ok_or(WebhookError::SignatureFormatInvalid)?;
     let mut provided = [0u8; 32];
     let length = from_hex(digits, &mut provided).ok_or(WebhookError::SignatureFormatInvalid)?;
-    // A forger knows the empty key too: nothing signed with it proves anything. The length
-    // is the sender's own, so refusing a wrong one early tells nobody anything.
+    // A forger knows the empty key too. The length is the sender's own: refusing a wrong one
+    // early tells nobody anything.
     if length != provided.len() || secret.is_empty() {
         return Err(WebhookError::SignatureMismatch);
     }
@@ -357,10 +312,8 @@ pub fn verify(
     serde_json::from_slice(body).map_err(|_| WebhookError::BodyInvalidJson)
 }
 
-/// Reads hex as Python's `bytes.fromhex` does: two digits (either case) per byte, and ASCII
-/// whitespace (space, `\t`, `\n`, `\v`, `\f`, `\r`) skipped before each pair. Writes the
-/// first bytes into `out` and returns how many bytes `text` holds (more than `out.len()` for
-/// a longer text), or `None` when it is not hex by that rule.
+/// Reads hex as Python's `bytes.fromhex` does (ASCII whitespace skipped before each pair),
+/// writing the first bytes into `out`; how many bytes `text` holds, or `None` if not hex.
 fn from_hex(text: &str, out: &mut [u8]) -> Option<usize> {
     let digit = |b: u8| char::from(b).to_digit(16).map(|d| d as u8);
     let mut bytes = text.bytes();

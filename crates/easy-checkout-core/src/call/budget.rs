@@ -1,8 +1,6 @@
-//! [`RetryBudget`]: how many retries a client may still add to the load of the API, shared by
-//! every clone of the client and every thread that uses it, and [`RetryBudgetPolicy`], its
-//! settings. A token bucket with no clock: retries take tokens, calls the API answers put one
-//! back. Pure state behind one atomic counter: it must never read a clock, sleep, or start a
-//! thread.
+//! [`RetryBudget`]: how many retries a client may still add to the load of the API, and
+//! [`RetryBudgetPolicy`], its settings. A token bucket behind one atomic counter: it must
+//! never read a clock, sleep, or start a thread.
 
 use std::fmt;
 use std::sync::Arc;
@@ -14,13 +12,11 @@ use crate::error::TransportErrorKind;
 /// The settings of a [`RetryBudget`]: AWS's standard retry mode by default (500 tokens, 5 a
 /// retry, 10 a retry after a timeout, 1 back for each call the API answers).
 ///
-/// Why those: in a full outage every call fails, nothing refills the bucket, and retries stop
-/// once `capacity / retry_cost` of them (100) have been made, so a client adds 100 requests in
-/// all rather than `max_retries` more per call (1,000 calls then cost 1,100 requests, not
-/// 3,000). With a few percent of calls failing, retries cost far less than the answered calls
-/// put back (at 5% of attempts failing, about 0.26 tokens drawn against 1 put back per call), so the
-/// bucket stays full and no retry is refused. A timeout costs double: it held a connection
-/// for the whole timeout, and is the surest sign of an overloaded server.
+/// Why those: in a full outage nothing refills the bucket, and retries stop after
+/// `capacity / retry_cost` (100) in all, not `max_retries` more per call (1,000 failing calls
+/// cost 1,100 requests, not 3,000). With 5% of attempts failing, a call draws about 0.26
+/// tokens against 1 put back, so the bucket stays full. A timeout costs double: it held a
+/// connection for the whole timeout, the surest sign of an overloaded server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryBudgetPolicy {
     /// Tokens in a full bucket, and at the start (default 500).
@@ -45,17 +41,14 @@ impl Default for RetryBudgetPolicy {
     }
 }
 
-/// The retries a client may still make, shared by all who hold a clone: every clone of a
-/// [`Client`](crate::client::Client) (or of the async client) and every thread using it draws
-/// from the same bucket, so an outage of the API does not multiply a merchant's load by the
-/// number of attempts per call.
+/// The retries a client may still make, shared by every clone of the client and every thread
+/// using it, so an outage of the API does not multiply a merchant's load.
 ///
 /// A retry the [`RetryPolicy`](crate::call::RetryPolicy) allows also takes tokens; when too
-/// few are left the call ends at once with the failure it had, which says so
+/// few are left the call ends at once with the failure it had
 /// ([`Error::retry_budget_spent`](crate::error::Error::retry_budget_spent)). A call the API
 /// answers (anything but a `429` or a `5xx`) puts tokens back. On by default in the clients;
-/// [`RetryBudget::unlimited`] turns it off. A [`Call`](crate::call::Call) of your own driver
-/// uses one through [`Call::with_budget`](crate::call::Call::with_budget).
+/// [`RetryBudget::unlimited`] turns it off.
 ///
 /// ```
 /// use easy_checkout_core::call::{RetryBudget, RetryBudgetPolicy};
@@ -103,8 +96,7 @@ impl RetryBudget {
             .map(|b| b.tokens.load(Ordering::Acquire))
     }
 
-    /// Takes the tokens a retry after `attempt` costs, if there are that many: whether the
-    /// retry may be made.
+    /// Takes the tokens a retry after `attempt` costs, if there are that many.
     pub(crate) fn withdraw(&self, attempt: &Attempt<'_>) -> bool {
         let Some(bucket) = &self.bucket else {
             return true;

@@ -1,6 +1,6 @@
 //! [`Call`]: the protocol of one call, as a state machine, and what it gives when it
-//! succeeds ([`Reply`], [`ResponseMeta`]). Pure: it builds requests and reads outcomes, and
-//! must never send, sleep, read a clock or draw randomness of its own.
+//! succeeds ([`Reply`], [`ResponseMeta`]). It must never send, sleep, read a clock or draw
+//! randomness of its own.
 
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
@@ -41,35 +41,19 @@ pub struct ResponseMeta {
 }
 
 /// One call of an operation: builds each attempt's request, reads each attempt's outcome,
-/// and says what to do next. Pure: it sends nothing, sleeps never and reads no clock; the
-/// driver hands it the outcome of each attempt, the time, and a source of random numbers
-/// (`random`, called only when a key is generated and when a retry's jitter is drawn).
+/// and says what to do next. The rules it carries:
 ///
-/// The rules it carries:
+/// - The idempotency key is the caller's or, for [`Idempotency::KeyOrGenerated`] with
+///   retries on, one generated once; the same key goes out on every attempt.
+/// - Only a call that [`may_repeat`](Idempotency::may_repeat) is retried (a `confirm`
+///   without the caller's key never is), as the [`RetryPolicy`] says, each retry paid for by
+///   the [`RetryBudget`] if there is one ([`Call::with_budget`]).
+/// - A 2xx reply in an unasked `Content-Encoding` is a decode error ([`check_encoding`]).
+/// - Every error it ends with carries the call's key ([`Error::idempotency_key`]) and whether
+///   a write may have happened across all attempts ([`Error::outcome_unknown`]).
 ///
-/// - The idempotency key is the caller's, or, for an operation that takes a generated one
-///   ([`Idempotency::KeyOrGenerated`]) when retries are on, one made once from the random
-///   bits the driver supplies; the same key goes out on every attempt.
-/// - Only a call that may be repeated ([`Idempotency::may_repeat`]) is retried: a `confirm`
-///   without the caller's key is never sent twice. Every request it builds for such a call is
-///   marked [`NoResend`](crate::ops::NoResend), so a transport never resends it by itself
-///   either.
-/// - Connection failures, timeouts, cut replies, `429` and `5xx` are retried up to
-///   [`RetryPolicy::max_retries`] times, after capped exponential backoff with jitter, or
-///   after the reply's `Retry-After` when that is at most [`RetryPolicy::max_retry_after`]
-///   (a longer one ends the call at once).
-/// - With a [`RetryBudget`] ([`Call::with_budget`]; the clients always give theirs), each
-///   retry also takes tokens from it, and a call the API answers (anything but a `429` or a
-///   `5xx`) puts tokens back; a retry the budget cannot pay for is not made, and the call ends
-///   with the failure it had ([`Error::retry_budget_spent`]).
-/// - A 2xx reply in a `Content-Encoding` the client never asked for is a decode error that
-///   names the encoding ([`check_encoding`]).
-/// - Every error the call ends with, whatever its kind, carries the call's key
-///   ([`Error::idempotency_key`]) and whether a write may have happened
-///   ([`Error::outcome_unknown`]), across every attempt.
-///
-/// Jitter is one draw from `random` per retry, so callers that fail together spread out
-/// whatever their clocks say; given the same draws, the machine's steps are always the same.
+/// Jitter is one draw from `random` per retry, so callers that fail together spread out;
+/// given the same draws, the steps are always the same.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
@@ -102,8 +86,7 @@ pub struct Call<'a, O, R> {
     random: R,
     key: Option<Cow<'a, IdempotencyKey>>,
     repeatable: bool,
-    /// What a failure will say about whether the write happened: a write stays "maybe" once
-    /// any attempt of it may have reached the server.
+    /// A write stays "maybe applied" once any attempt of it may have reached the server.
     effect: Effect,
     retries: u32,
     state: State,
@@ -186,8 +169,7 @@ impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
         Step::Wait(delay)
     }
 
-    /// Asks the policy, if this call may be repeated at all and has retries left, and then
-    /// the budget, if the policy would retry.
+    /// Asks the policy (if the call may be repeated and has retries left), then the budget.
     fn decide(&mut self, attempt: Attempt<'_>, now: SystemTime) -> Decision {
         if !self.repeatable || self.retries >= self.policy.max_retries {
             return Decision::GiveUp;
@@ -223,8 +205,6 @@ impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
                 budget.refill();
             }
         }
-        // A 2xx gives the result, a final non-2xx the API error (or, for a user's own
-        // operation that accepts it, a result).
         let (headers, body) = (response.headers(), response.body());
         let result = check_encoding(status, headers, body)
             .and_then(|()| O::parse(status, headers, body))
@@ -254,12 +234,11 @@ impl<O: Operation, R: FnMut() -> u64> Machine for Call<'_, O, R> {
     type Output = Reply<O::Output>;
 
     fn next(&mut self) -> Step<Self::Output> {
-        match self.state {
-            State::Ready => {}
-            State::Sent | State::Finished => return self.finish(Err(misuse(self.state))),
+        if self.state != State::Ready {
+            return self.finish(Err(misuse(self.state)));
         }
-        // Building is pure: a retry builds the request the first attempt did, so an
-        // `InvalidInput` only ever comes before anything was sent.
+        // A retry builds the request the first attempt did: an `InvalidInput` only ever comes
+        // before anything was sent.
         match self
             .config
             .build_with_idempotency_key(self.op, self.key.as_deref())

@@ -1,12 +1,8 @@
 //! The call: everything between "run this operation" and its result, as pure state
-//! machines. [`Call`] owns the protocol of one call (the idempotency key, retries and their
-//! waits under the [`RetryPolicy`] and the shared [`RetryBudget`], `Retry-After`, the
-//! metadata of the reply, whether a failed write may have happened); [`PaymentWait`] polls a
-//! session over it under the [`PollPolicy`]. Neither may send, sleep, read a clock or draw a
-//! random number: a driver
-//! feeds them each attempt's outcome and the time, and does what they say. The blocking
-//! [`Client`](crate::client::Client), the async client (feature `async`) and any driver of
-//! your own are loops over the same [`Machine`]:
+//! machines. [`Call`] owns the protocol of one call; [`PaymentWait`] polls a session over
+//! it. Neither may send, sleep, read a clock or draw a random number: a driver feeds them
+//! each attempt's outcome and the time, and does what they say. Both clients, and any
+//! driver of your own, are loops over the same [`Machine`]:
 //!
 //! ```
 //! use easy_checkout_core::call::{Call, Machine, Now, Step};
@@ -46,14 +42,12 @@
 
 mod budget;
 mod machine;
-mod poll;
 mod retry;
 mod step;
 mod wait;
 
 pub use budget::{RetryBudget, RetryBudgetPolicy};
 pub use machine::{Call, Reply, ResponseMeta};
-pub use poll::PollPolicy;
 pub use retry::{Attempt, RetryDecision, RetryPolicy};
 pub use step::{KeySource, Machine, Now, Step};
-pub use wait::{PaymentWait, WaitOutcome};
+pub use wait::{PaymentWait, PollPolicy, WaitOutcome};

@@ -1,13 +1,5 @@
-//! When to send a failed request again, and after how long. Pure: the caller passes in the
-//! time (`now`) and a random number for jitter, so the answer for given inputs is fixed.
-//!
-//! The rules: connection failures, timeouts, broken connections, 429 and 5xx may be retried;
-//! other statuses, TLS failures and oversized bodies are final. Only requests that are safe
-//! to repeat are retried at all (see [`Idempotency::may_repeat`](crate::ops::Idempotency::may_repeat)). Backoff doubles from
-//! [`RetryPolicy::initial_backoff`] up to [`RetryPolicy::max_backoff`], each delay drawn
-//! uniformly from its upper half (Stripe's defaults: 0.5 s, capped at 5 s, 2 retries). A
-//! `Retry-After` is obeyed when it is at most [`RetryPolicy::max_retry_after`]; a longer one
-//! ends the call at once with the rate-limit error instead of sleeping for an hour.
+//! When to send a failed request again, and after how long: [`RetryPolicy`]. The time and
+//! the jitter are inputs, so the answer for given inputs is fixed.
 
 use std::time::{Duration, SystemTime};
 
@@ -16,7 +8,10 @@ use http::StatusCode;
 use crate::error::{TransportError, TransportErrorKind};
 use crate::headers::RetryAfter;
 
-/// Retry settings.
+/// Retry settings, Stripe's by default. Connection failures, timeouts, cut replies, 429 and
+/// 5xx are retried; other statuses, TLS failures and oversized bodies are final. Backoff
+/// doubles from `initial_backoff` up to `max_backoff`, each delay drawn from its upper half;
+/// a `Retry-After` longer than `max_retry_after` ends the call at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (default 2; 0 disables retries).
@@ -67,10 +62,9 @@ impl RetryPolicy {
         }
     }
 
-    /// Decides after attempt number `retries_done + 1` failed.
-    ///
-    /// `repeatable` is [`Idempotency::may_repeat`](crate::ops::Idempotency::may_repeat) for the request; `jitter` is any random
-    /// `u64`; `now` is the wall-clock time (for a `Retry-After` date).
+    /// Decides after attempt number `retries_done + 1` failed. `repeatable` is
+    /// [`Idempotency::may_repeat`](crate::ops::Idempotency::may_repeat) for the request,
+    /// `jitter` any random `u64`, `now` the wall-clock time (for a `Retry-After` date).
     pub fn decide(
         &self,
         retries_done: u32,

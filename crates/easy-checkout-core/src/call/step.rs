@@ -1,6 +1,5 @@
-//! What a call machine and its driver say to each other: the driver asks for the next
-//! [`Step`] and feeds back each attempt's outcome with the time ([`Now`]); [`Machine`] is the
-//! protocol. Plain values: nothing here sends, sleeps or reads a clock.
+//! What a call machine and its driver say to each other: [`Machine`] is the protocol, [`Step`]
+//! the machine's answer, [`Now`] the driver's time.
 
 use std::time::{Duration, SystemTime};
 
@@ -51,11 +50,9 @@ impl Now {
     }
 }
 
-/// A call protocol a driver runs: [`Call`](crate::call::Call) and
-/// [`PaymentWait`](crate::call::PaymentWait). A driver loops: ask
-/// [`next`](Machine::next), do what the [`Step`] says, feed a sent request's outcome to
-/// [`handle`](Machine::handle), until [`Step::Done`]. Fed out of turn (a second `handle`
-/// without a `Send`, anything after `Done`), a machine ends with an error rather than panic.
+/// A call protocol a driver runs: ask [`next`](Machine::next), do what the [`Step`] says,
+/// feed a sent request's outcome to [`handle`](Machine::handle), until [`Step::Done`]. Fed
+/// out of turn, a machine ends with an error rather than panic.
 pub trait Machine {
     /// What the call gives when it succeeds.
     type Output;
@@ -76,8 +73,7 @@ pub trait Machine {
     /// How many retries the current call has made (0 on its first attempt).
     fn retries(&self) -> u32;
 
-    /// Where the call's idempotency key comes from, if it carries one (for logs: never the
-    /// key itself).
+    /// Where the call's idempotency key comes from (for logs: never the key itself).
     fn key_source(&self) -> Option<KeySource> {
         None
     }

@@ -1,5 +1,5 @@
-//! [`PaymentWait`]: waiting for a session to be paid, as a state machine over [`Call`], and
-//! how the wait ended ([`WaitOutcome`]). Pure, like [`Call`]: it must never poll past its
+//! [`PaymentWait`]: waiting for a session to be paid, as a state machine over [`Call`], its
+//! schedule ([`PollPolicy`]) and how it ended ([`WaitOutcome`]). It must never poll past its
 //! deadline, nor call a session paid that no payment status says is.
 
 use std::time::Duration;
@@ -8,13 +8,43 @@ use http::Response;
 
 use crate::call::budget::RetryBudget;
 use crate::call::machine::{Call, misuse};
-use crate::call::poll::PollPolicy;
 use crate::call::retry::RetryPolicy;
 use crate::call::step::{Machine, Now, Step};
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, TransportError};
 use crate::models::{SessionStatus, Terminal};
 use crate::ops::{Operation, RetrieveSession};
+
+/// How often to poll while waiting for a session to be paid, and when to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollPolicy {
+    /// First wait between polls (default 1 s).
+    pub initial_interval: Duration,
+    /// Longest wait between polls (default 10 s).
+    pub max_interval: Duration,
+    /// Give up after this long (default 5 minutes).
+    pub deadline: Duration,
+}
+
+impl Default for PollPolicy {
+    fn default() -> Self {
+        Self {
+            initial_interval: Duration::from_secs(1),
+            max_interval: Duration::from_secs(10),
+            deadline: Duration::from_secs(300),
+        }
+    }
+}
+
+impl PollPolicy {
+    /// The default policy with another deadline.
+    pub fn with_deadline(deadline: Duration) -> Self {
+        Self {
+            deadline,
+            ..Self::default()
+        }
+    }
+}
 
 /// How a wait for payment ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,14 +78,12 @@ impl WaitOutcome {
 }
 
 /// Polls `retrieve_session` until the session is finished or the [`PollPolicy`] deadline
-/// passes, each poll a [`Call`] with its own retries. Pure, like [`Call`]: a driver runs it
-/// with the same loop (see [the module](crate::call)).
+/// passes, each poll a [`Call`] with its own retries.
 ///
-/// The rules: the interval starts at [`PollPolicy::initial_interval`] and grows by half each
-/// poll up to [`PollPolicy::max_interval`]; a `429` within the deadline stretches the next
-/// wait to its `Retry-After` (or the initial interval) instead of failing, and an exhausted
-/// rate-limit window (`RateLimit-Remaining: 0`) waits for its reset; any other error ends
-/// the wait with that error; the last poll happens at the deadline, never after it.
+/// The interval grows by half each poll up to [`PollPolicy::max_interval`]; a `429` stretches
+/// the next wait to its `Retry-After` (or the initial interval) instead of failing, and an
+/// exhausted rate-limit window (`RateLimit-Remaining: 0`) waits for its reset; any other
+/// error ends the wait; the last poll happens at the deadline, never after it.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
@@ -129,9 +157,8 @@ impl<'a, R: FnMut() -> u64 + Clone> PaymentWait<'a, R> {
     }
 
     /// After a poll that did not finish the wait, `elapsed` after it began: wait the
-    /// interval (which then grows by half, up to the maximum), at least `floor`, never past
-    /// the deadline; or end the wait when the deadline has passed, or when even the earliest
-    /// allowed poll would come after it.
+    /// interval (then grown), at least `floor`, never past the deadline; or end the wait
+    /// when even the earliest allowed poll would come after it.
     fn wait_at_least(&mut self, elapsed: Duration, floor: Duration) -> Step<WaitOutcome> {
         self.call = None;
         let left = self.policy.deadline.saturating_sub(elapsed);

@@ -1,8 +1,6 @@
-//! The two browser-side calls, `validate` and `confirm`. Their `Auth` is
-//! [`ClientSecretAuth`]: the request builder has no way to attach the API key, and a
-//! keyless `confirm` (it moves money) must never be sent twice. `validate` is a read: it
-//! checks a client secret and changes nothing, so it is retried as a GET is, and a failed
-//! one never leaves an outcome in doubt.
+//! The two browser-side calls, `validate` and `confirm`, authenticated by the client secret
+//! alone ([`ClientSecretAuth`]: the builder has no way to attach the API key). A keyless
+//! `confirm` moves money and must never be sent twice.
 
 use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -20,11 +18,8 @@ use crate::ops::operation::{
 };
 use crate::secret::ClientSecret;
 
-/// `validate`: `POST /embedded-checkout/validate`, authenticated by the client secret.
-///
-/// A check, not a write: it answers whether the secret (and the embedding origin) is valid for
-/// its session and changes nothing, so it is [`Idempotency::Safe`]: retried as a GET, and a
-/// failed one is never of unknown outcome, although it is a POST.
+/// `validate`: `POST /embedded-checkout/validate`. A check that changes nothing, so
+/// [`Idempotency::Safe`] although a POST: retried as a GET, never of unknown outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Validate {
     /// The session's client secret.
@@ -69,8 +64,8 @@ impl Operation for Validate {
         to_json(self)
     }
 
-    /// Either vocabulary: `{"data": {"valid", "session"}}`, or the API reference's envelope
-    /// (its `data` may be `null`), whose `success` is kept ([`ValidateResponse::is_valid`]).
+    /// Either vocabulary; the API reference's envelope `success` is kept
+    /// ([`ValidateResponse::is_valid`]).
     fn parse(
         status: StatusCode,
         headers: &HeaderMap,
@@ -145,8 +140,7 @@ impl PaymentSource {
     }
 }
 
-/// How the customer pays, in one of the two vocabularies: the body's `payment_method` (the
-/// SDK page's) or its `source` (the API reference's).
+/// How the customer pays, in one of the two vocabularies.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConfirmPayment {
@@ -156,8 +150,7 @@ pub enum ConfirmPayment {
     Source(PaymentSource),
 }
 
-/// Who pays, as the API reference's confirm takes it: `{"first_name", "last_name",
-/// "email"}`, each left out until set.
+/// Who pays, as the API reference's confirm takes it; each field is left out until set.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CustomerDetails {
     /// The customer's first name.
@@ -205,12 +198,9 @@ impl CustomerDetails {
     }
 }
 
-/// `confirm`: `POST /embedded-checkout/confirm`, authenticated by the client secret, its
-/// body in the vocabulary the caller picks: [`Confirm::new`] writes the SDK page's
-/// (`payment_method`, the default), [`Confirm::with_source`] the API reference's (`source`,
-/// and [`Confirm::with_customer_details`]).
-///
-/// It moves money: without the caller's own idempotency key it is never sent twice.
+/// `confirm`: `POST /embedded-checkout/confirm`, in the SDK page's vocabulary
+/// ([`Confirm::new`]) or the API reference's ([`Confirm::with_source`]). It moves money:
+/// without the caller's own idempotency key it is never sent twice.
 ///
 /// ```
 /// use easy_checkout_core::ClientSecret;
@@ -280,8 +270,7 @@ impl Confirm {
         self
     }
 
-    /// Sets the `Idempotency-Key` (validated): the server replays the first reply for a
-    /// repeated key, which is what makes a retry of this call safe.
+    /// Sets the `Idempotency-Key` (validated), which makes a retry of this call safe.
     pub fn with_idempotency_key(
         mut self,
         key: impl TryInto<IdempotencyKey, Error: Into<InvalidInput>>,
@@ -290,8 +279,7 @@ impl Confirm {
         Ok(self)
     }
 
-    /// Adds a body field this SDK does not model yet (a name that repeats a typed field is
-    /// refused when the request is built).
+    /// Adds a body field this SDK does not model yet (refused at build if it repeats a typed one).
     pub fn with_extra(mut self, name: impl Into<String>, value: Value) -> Self {
         self.extra.insert(name.into(), value);
         self

@@ -67,8 +67,7 @@ impl UpdateConfig {
         }
     }
 
-    /// Sets the `Idempotency-Key` (validated): the server replays the first reply for a
-    /// repeated key, which is what makes a retry of this call safe.
+    /// Sets the `Idempotency-Key` (validated), which makes a retry of this call safe.
     pub fn with_idempotency_key(
         mut self,
         key: impl TryInto<IdempotencyKey, Error: Into<InvalidInput>>,
@@ -77,8 +76,7 @@ impl UpdateConfig {
         Ok(self)
     }
 
-    /// Adds a body field this SDK does not model yet (a name that repeats a typed field is
-    /// refused when the request is built).
+    /// Adds a body field this SDK does not model yet (refused at build if it repeats a typed one).
     pub fn with_extra(mut self, name: impl Into<String>, value: Value) -> Self {
         self.extra.insert(name.into(), value);
         self

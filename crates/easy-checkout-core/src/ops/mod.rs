@@ -12,15 +12,10 @@
 //! | [`ValidateKey`] | `GET /validate-key` | API key | always |
 //!
 //! Each implements [`Operation`]; [`Config::build`](crate::config::Config::build) makes its
-//! request and marks what a transport must obey ([`NoResend`], [`may_resend`],
-//! [`sends_body`], [`bypasses_proxy`]). Parameter types keep their known fields typed and take
-//! anything newer through `extra` (merged into the JSON body; a name that collides with a
-//! typed field is refused). Nothing here performs IO: same input, same bytes.
-//!
-//! Bodies are written in the SDK page's vocabulary unless the caller picks the API
-//! reference's ([`Vocabulary`](crate::models::Vocabulary)): [`CreateSession::new`] or a
-//! [`ReferenceSession`]; [`Confirm::new`] or [`Confirm::with_source`]. The other operations
-//! send the same bytes in both.
+//! request, with no IO: same input, same bytes. Parameter types take fields this SDK does
+//! not know through `extra` (merged into the body; a name that repeats a typed field is
+//! refused). Bodies are in the SDK page's [`Vocabulary`](crate::models::Vocabulary) unless
+//! the caller picks the API reference's ([`ReferenceSession`], [`Confirm::with_source`]).
 
 mod browser;
 mod config;

@@ -1,17 +1,10 @@
-//! The shape every operation shares: the [`Operation`] trait (build an `http::Request`,
-//! parse an `http::Response`), how a request authenticates ([`Auth`]), when it may be sent
-//! again ([`Idempotency`]), and the helpers the operations use to write bodies and read
-//! replies.
-//!
-//! An operation is a value holding its typed parameters. [`Config::build`] turns it into a
-//! request (no IO, same input, same bytes); [`Operation::parse`] turns the status, headers
-//! and body of the reply into the typed result or an [`Error`]. Neither may ever panic.
+//! The shape every operation shares: the [`Operation`] trait, how a request authenticates
+//! ([`Auth`]), when it may be sent again ([`Idempotency`]), and the helpers the operations
+//! use to write bodies and read replies. Building and parsing never panic.
 //!
 //! Which credential a request carries is decided by the operation's [`Operation::Auth`]
-//! type, not by a flag: the builder for a [`ClientSecretAuth`] operation has no code path
-//! that attaches the API key.
-//!
-//! [`Config::build`]: crate::config::Config::build
+//! type, not by a flag: a [`ClientSecretAuth`] operation has no code path that attaches the
+//! API key.
 
 use http::{HeaderMap, Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -32,9 +25,8 @@ mod sealed {
 
 /// How an operation authenticates. Sealed: exactly [`ApiKeyAuth`] and [`ClientSecretAuth`].
 pub trait Auth: sealed::Sealed {
-    /// Puts the credential the operation carries into `headers` (for [`ApiKeyAuth`] the
-    /// configured key, marked sensitive; for [`ClientSecretAuth`] nothing: the secret is in
-    /// the body). Fails when the configuration holds no key for an operation that needs one.
+    /// Puts the operation's credential into `headers` (for [`ClientSecretAuth`] nothing: the
+    /// secret is in the body). Fails when the configuration holds no key that is needed.
     fn authorize(config: &Config, headers: &mut HeaderMap) -> Result<(), InvalidInput>;
 }
 
@@ -66,8 +58,8 @@ impl Auth for ClientSecretAuth {
     }
 }
 
-/// When a request may be sent again after a failure (see the retry policy), and whether a
-/// failed call may have changed anything ([`Error::outcome_unknown`]).
+/// When a request may be sent again after a failure, and whether a failed call may have
+/// changed anything ([`Error::outcome_unknown`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Idempotency {
     /// A read, which changes nothing on the server: always safe to repeat, and never of
@@ -85,8 +77,8 @@ pub enum Idempotency {
 
 impl Idempotency {
     /// Whether a request of this class may be sent more than once, given whether it carries
-    /// an idempotency key (the caller's or a generated one). The one rule both the call's
-    /// retries and the [`NoResend`](crate::ops::NoResend) mark follow.
+    /// an idempotency key: the one rule both the call's retries and the
+    /// [`NoResend`](crate::ops::NoResend) mark follow.
     pub fn may_repeat(self, has_key: bool) -> bool {
         match self {
             Self::Safe => true,
@@ -95,8 +87,6 @@ impl Idempotency {
         }
     }
 
-    /// What a call of this class is, for [`Error::outcome_unknown`]: a [`Safe`](Self::Safe)
-    /// one changes nothing, every other class is a write.
     pub(crate) fn effect(self) -> Effect {
         match self {
             Self::Safe => Effect::Read,
@@ -136,10 +126,9 @@ pub trait Operation {
     /// [`Error::Decode`] for a 2xx body of the wrong shape. Never panics.
     fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error>;
 
-    /// [`Operation::parse`] on a whole `http::Response`, after the check every reply gets
-    /// ([`check_encoding`]). Its error also knows what the operation is, so
-    /// [`Error::outcome_unknown`] is `false` for a read (an error from `parse` alone is judged
-    /// as a write's).
+    /// [`Operation::parse`] on a whole `http::Response`, after [`check_encoding`]. Unlike
+    /// `parse`'s, its error knows whether the operation is a read
+    /// ([`Error::outcome_unknown`]).
     fn parse_response<B: AsRef<[u8]>>(response: &http::Response<B>) -> Result<Self::Output, Error> {
         let (status, headers, body) = (
             response.status(),
@@ -154,9 +143,8 @@ pub trait Operation {
 
 /// Refuses a 2xx body in a `Content-Encoding` the client never asked for (`gzip`, `br`, …)
 /// with an [`Error::Decode`] that names the encoding, rather than the JSON error its bytes
-/// would give. The SDK sends no `Accept-Encoding`, so an encoded reply comes from something
-/// in between (a proxy or a load balancer that compresses regardless); `identity`, an empty
-/// body, and a non-2xx status (read as an [`ApiError`] by its status) pass.
+/// would give: the SDK sends no `Accept-Encoding`, so a proxy in between compressed it.
+/// `identity`, an empty body and a non-2xx status pass.
 ///
 /// ```
 /// use easy_checkout_core::{ErrorKind, http, ops::check_encoding};
@@ -197,7 +185,7 @@ fn is_identity(coding: &str) -> bool {
 }
 
 /// Reads the success object of a reply: `{"data": T}`, or `T` itself when the body has no
-/// `data` key. An empty 2xx body is a decode error (this operation returns an object).
+/// `data` key. An empty 2xx body is a decode error.
 pub(crate) fn parse_object<T: DeserializeOwned>(
     status: StatusCode,
     headers: &HeaderMap,
@@ -214,9 +202,8 @@ pub(crate) fn parse_object<T: DeserializeOwned>(
     decode_enveloped(status, body)
 }
 
-/// [`parse_object`] for a reply whose `data` may be `null`, as the API reference's
-/// `validate` answers: a `null` reads as `T::default()`. Any other shape is read as
-/// [`parse_object`] reads it.
+/// [`parse_object`] for a reply whose `data` may be `null` (the API reference's `validate`),
+/// read as `T::default()`.
 pub(crate) fn parse_object_or_null<T: DeserializeOwned + Default>(
     status: StatusCode,
     headers: &HeaderMap,
@@ -262,8 +249,7 @@ fn decode_enveloped<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Res
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(DecodeError::new(status, "a body that is not a JSON object", body).into());
     }
-    // One pass in the common case: the envelope's `data` is deserialized in place and every
-    // other key skipped. Only an envelope-less body is read a second time.
+    // One pass in the common case; only an envelope-less body is read a second time.
     match serde_json::from_slice::<DataField<T>>(body) {
         Ok(DataField { data: Some(value) }) => Ok(value),
         Ok(DataField { data: None }) => serde_json::from_slice::<T>(body)
@@ -289,8 +275,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 /// The path prefix of every Embedded Checkout call.
 pub(crate) const PREFIX: &str = "/embedded-checkout";
 
-/// Serializes a body. Our parameter types cannot fail to serialize (string keys only), but
-/// the error is still typed rather than unwrapped.
+/// Serializes a body (ours cannot fail to, but the error is still typed, never unwrapped).
 pub(crate) fn to_json<T: Serialize>(body: &T) -> Result<Option<Vec<u8>>, InvalidInput> {
     serde_json::to_vec(body)
         .map(Some)

@@ -1,10 +1,7 @@
 //! The request: [`Config::build`] turns an [`Operation`] into an `http::Request`, and the
-//! facts a transport must obey about it are decided here, beside the builder, once: whether
-//! it may go out twice ([`NoResend`], [`may_resend`]), whether its body goes on the wire
-//! ([`sends_body`]), whether it must bypass a proxy ([`bypasses_proxy`]). Transports read
-//! these; they never work them out again. Building is pure: the same operation and
-//! configuration always give the same request, and nothing here may send, read a clock or
-//! draw a random number.
+//! facts a transport must obey about it are decided here, once: whether it may go out twice
+//! ([`NoResend`], [`may_resend`]), whether its body goes on the wire ([`sends_body`]),
+//! whether it must bypass a proxy ([`bypasses_proxy`]). Transports only read them.
 
 use http::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use http::uri::Scheme;
@@ -34,8 +31,8 @@ impl Config {
         self.build_with_idempotency_key(op, op.idempotency_key())
     }
 
-    /// [`Config::build`] with `key` as the `Idempotency-Key` instead of the operation's own.
-    /// The blocking client uses it to send a generated key.
+    /// [`Config::build`] with `key` as the `Idempotency-Key` instead of the operation's own
+    /// (a generated one).
     pub fn build_with_idempotency_key<O: Operation>(
         &self,
         op: &O,
@@ -72,26 +69,21 @@ impl Config {
     }
 }
 
-/// The mark on a request that must not go out twice: a write the server could carry out
-/// twice (a `confirm` without the caller's idempotency key). [`Config::build`] puts it in the
-/// request's [`http::Extensions`] for every such request (by [`Idempotency::may_repeat`](crate::ops::Idempotency::may_repeat)),
-/// so the rule is decided once, here, and transports only obey it.
+/// The mark, in a request's [`http::Extensions`], of a write the server could carry out twice
+/// (a `confirm` without the caller's idempotency key), put there by [`Config::build`] by
+/// [`Idempotency::may_repeat`](crate::ops::Idempotency::may_repeat).
 ///
-/// A transport that reads this mark never lets the request be resent below the SDK (libcurl,
-/// for one, sends a request again by itself on a fresh connection when a reused one dies
-/// before any reply byte), and never sends it on a pooled connection, which the server may be
-/// closing as it leaves: every transport of the SDK sends a marked request on a connection of
-/// its own. Check it with [`may_resend`].
-///
+/// A transport never lets such a request be resent below the SDK (libcurl resends by itself
+/// when a reused connection dies before any reply byte), and never sends it on a pooled
+/// connection the server may be closing. Check it with [`may_resend`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NoResend;
 
 /// Whether a transport may send `request` a second time on its own, or on a pooled
-/// connection: not when it carries the [`NoResend`] mark, and not when its method is other
-/// than GET, HEAD, OPTIONS and TRACE and it has no `Idempotency-Key` (what the mark means, for a request built or
-/// rebuilt without it: by hand, or by a middleware that copied method, URI, headers and body
-/// but not the extensions). A `validate` answers `false` by that rule although the call
-/// machine retries it (a read): a transport only pays a connection for it.
+/// connection: not when it carries the [`NoResend`] mark, nor when its method is not GET,
+/// HEAD, OPTIONS or TRACE and it has no `Idempotency-Key` (a request rebuilt without its
+/// extensions, by hand or by a middleware). A `validate` is `false` by that rule, which
+/// costs it only a connection.
 ///
 /// ```
 /// use easy_checkout_core::{Config, ClientSecret, http, ops::{Confirm, GetConfig, PaymentMethod, may_resend}};
@@ -116,17 +108,15 @@ pub fn may_resend<B>(request: &Request<B>) -> bool {
     ) || request.headers().contains_key(IDEMPOTENCY_KEY_HEADER)
 }
 
-/// Whether `request`'s body goes on the wire: an empty body on a method that takes none
-/// (GET, HEAD, DELETE, OPTIONS, TRACE) is sent as no body at all (no `Content-Length: 0` on a
-/// GET); any other body, empty or not, goes out as given (`Content-Length: 0` on an empty
-/// POST). Every transport follows this rule, so they all put the same bytes on the wire.
+/// Whether `request`'s body goes on the wire: not an empty body on a method that takes none
+/// (no `Content-Length: 0` on a GET); any other body, empty or not (`Content-Length: 0` on an
+/// empty POST). Every transport follows this, so all put the same bytes on the wire.
 pub fn sends_body<B: AsRef<[u8]>>(request: &Request<B>) -> bool {
     !request.body().as_ref().is_empty() || method_takes_body(request.method())
 }
 
 /// Whether `request` must bypass any proxy from the environment: a plain `http://` request
-/// (which the core allows only to a loopback host) would show the proxy the API key in
-/// clear text. `https://` requests use the proxy as configured.
+/// (to a loopback host) would show the proxy the API key in clear text.
 pub fn bypasses_proxy<B>(request: &Request<B>) -> bool {
     request.uri().scheme() == Some(&Scheme::HTTP)
 }

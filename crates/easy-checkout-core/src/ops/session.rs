@@ -38,9 +38,8 @@ impl LineItem {
     }
 }
 
-/// `create_session`: `POST /embedded-checkout`, its body in the vocabulary the caller picks
-/// ([`Vocabulary`]): [`CreateSession::new`] writes the SDK page's (the default, byte for
-/// byte the official Python client's), a [`ReferenceSession`] the API reference's.
+/// `create_session`: `POST /embedded-checkout`, in the SDK page's [`Vocabulary`]
+/// ([`CreateSession::new`]) or the API reference's (from a [`ReferenceSession`]).
 ///
 /// ```
 /// use easy_checkout_core::ops::{CreateSession, LineItem, ReferenceSession};
@@ -84,16 +83,15 @@ pub enum SessionParams {
     Reference(ReferenceSession),
 }
 
-/// The API reference's create body: `{"line_items", "mode", "success_url", "cancel_url"?,
-/// "customer_email"?, "payment_methods"?}`, the optional fields left out until set.
+/// The API reference's create body; the optional fields are left out until set.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReferenceSession {
     /// The cart; at least one item.
     pub line_items: Vec<LineItem>,
     /// The checkout mode; `"payment"` unless set ([`ReferenceSession::with_mode`]).
     pub mode: String,
-    /// Where the customer goes after paying (absolute http(s) URL). Easy replaces
-    /// `{SESSION_ID}` in it with the session's id.
+    /// Where the customer goes after paying (absolute http(s) URL; Easy replaces
+    /// `{SESSION_ID}` in it).
     pub success_url: String,
     /// Where the customer goes on cancelling (absolute http(s) URL).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -221,8 +219,7 @@ impl CreateSession {
         }
     }
 
-    /// Sets the `Idempotency-Key` (validated): the server replays the first reply for a
-    /// repeated key, which is what makes a retry of this call safe.
+    /// Sets the `Idempotency-Key` (validated), which makes a retry of this call safe.
     pub fn with_idempotency_key(
         mut self,
         key: impl TryInto<IdempotencyKey, Error: Into<InvalidInput>>,
@@ -231,16 +228,15 @@ impl CreateSession {
         Ok(self)
     }
 
-    /// Adds a body field this SDK does not model yet (a name that repeats a typed field of
-    /// its vocabulary is refused when the request is built).
+    /// Adds a body field this SDK does not model yet (refused at build if it repeats a typed one).
     pub fn with_extra(mut self, name: impl Into<String>, value: Value) -> Self {
         self.extra.insert(name.into(), value);
         self
     }
 }
 
-/// Refuses an empty cart, an empty price id and a zero quantity, naming the fields as
-/// `names` (the cart, its price ids, its quantities) in the body's vocabulary.
+/// Refuses an empty cart, an empty price id and a zero quantity, under the field `names` of
+/// the body's vocabulary (the cart, its price ids, its quantities).
 fn check_items(items: &[LineItem], names: [&'static str; 3]) -> Result<(), InvalidInput> {
     let [cart, price_id, quantity] = names;
     if items.is_empty() {

@@ -1,8 +1,6 @@
-//! The root certificates a transport trusts: its defaults, plus (or instead of) certificates
-//! the caller adds from PEM bytes. Checked here, once, before any transport sees them, so
-//! that a PEM that is not a certificate is [`InvalidInput`] before anything is sent, whatever
-//! the transport. The bytes come from the caller: nothing here reads a file, and no message
-//! quotes the input (it could hold a private key).
+//! The root certificates a transport trusts, checked here once, whatever the transport: a PEM
+//! that is not a certificate is [`InvalidInput`] before anything is sent. Nothing here reads
+//! a file, and no message quotes the input (it could hold a private key).
 
 use std::fmt;
 use std::sync::Arc;
@@ -15,18 +13,14 @@ use crate::input::InvalidInput;
 /// The name [`InvalidInput`] gives a refused root certificate.
 const FIELD: &str = "root_certificates";
 
-/// The root certificates a transport verifies servers against: the transport's defaults
-/// (what each transport crate documents: Mozilla's roots compiled in for ureq, the system's
-/// trust store for isahc), plus the certificates added with [`add_pem`](Self::add_pem);
-/// [`without_defaults`](Self::without_defaults) keeps the added ones only. Read a file
-/// yourself (`std::fs::read`) and hand over its bytes.
+/// The root certificates a transport verifies servers against: its defaults (as each
+/// transport crate documents), plus those added with [`add_pem`](Self::add_pem), or the
+/// added ones only ([`without_defaults`](Self::without_defaults)).
 ///
-/// Every added certificate is checked when it is added: the PEM must parse, hold at least one
-/// `CERTIFICATE` section, and each one must be an X.509 certificate a verifier can take as a
-/// trust anchor. Other PEM sections (a private key by mistake) are skipped, never kept.
-/// Certificates are not secret: `Debug` prints how many were added, not their bytes.
-///
-/// Cheap to clone (the certificates are shared).
+/// Each certificate is checked when added: the PEM must parse and hold at least one
+/// `CERTIFICATE` section, each an X.509 certificate a verifier takes as a trust anchor. Other
+/// sections (a private key by mistake) are skipped, never kept. `Debug` prints how many were
+/// added. Cheap to clone.
 ///
 /// ```
 /// use easy_checkout_core::transport::RootCertificates;
@@ -59,7 +53,9 @@ impl RootCertificates {
     /// added, when the PEM does not parse, holds no certificate, or holds one that is not an
     /// X.509 certificate.
     pub fn add_pem(self, pem: impl AsRef<[u8]>) -> Result<Self, InvalidInput> {
-        self.add_parsed(parse_pem(pem.as_ref())?)
+        let more = parse_pem(pem.as_ref())?;
+        let added = self.added.iter().cloned().chain(more).collect();
+        Ok(Self { added, ..self })
     }
 
     /// Trusts the added certificates only, not the transport's defaults.
@@ -82,11 +78,6 @@ impl RootCertificates {
     pub fn is_default(&self) -> bool {
         self.defaults && self.added.is_empty()
     }
-
-    fn add_parsed(self, more: Vec<Arc<[u8]>>) -> Result<Self, InvalidInput> {
-        let added = self.added.iter().cloned().chain(more).collect();
-        Ok(Self { added, ..self })
-    }
 }
 
 impl fmt::Debug for RootCertificates {
@@ -98,8 +89,7 @@ impl fmt::Debug for RootCertificates {
     }
 }
 
-/// The DER of every certificate in `pem`, each checked as a trust anchor. No message quotes
-/// the input: it could hold a private key.
+/// The DER of every certificate in `pem`, each checked as a trust anchor.
 fn parse_pem(pem: &[u8]) -> Result<Vec<Arc<[u8]>>, InvalidInput> {
     let refuse = |reason: String| InvalidInput::new(FIELD, reason);
     let mut certificates = Vec::new();
