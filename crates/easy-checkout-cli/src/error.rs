@@ -19,6 +19,7 @@ use std::time::SystemTime;
 use easy_checkout_core::redact::redact;
 use easy_checkout_core::webhook::WebhookError;
 use easy_checkout_core::{Error, ErrorKind, InvalidInput, RetryAfter};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 // The exit codes of the table above.
@@ -39,10 +40,12 @@ impl std::ops::Deref for CliError {
     }
 }
 
-/// What a [`CliError`] says.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// What a [`CliError`] says. Serialized, it is the JSON error object (without the exit code
+/// and the text line), absent fields as `null`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Report {
     /// The process exit code.
+    #[serde(skip)]
     pub exit_code: u8,
     /// `kind` in the JSON error (`not_found`, `invalid_input`, …).
     pub kind: &'static str,
@@ -63,6 +66,7 @@ pub struct Report {
     /// kind.
     pub idempotency_key: Option<String>,
     /// The one-line text form (after `error: `).
+    #[serde(skip)]
     pub line: String,
 }
 
@@ -127,21 +131,9 @@ impl CliError {
     }
 
     /// The JSON form: `{"error": {"kind", "status", "code", "message", "details",
-    /// "retry_after_seconds", "outcome_unknown", "idempotency_key"}}`, absent fields as
-    /// `null`.
+    /// "retry_after_seconds", "outcome_unknown", "idempotency_key"}}`.
     pub fn to_json(&self) -> Value {
-        json!({
-            "error": {
-                "kind": self.kind,
-                "status": self.status,
-                "code": self.code,
-                "message": self.message,
-                "details": self.details,
-                "retry_after_seconds": self.retry_after_seconds,
-                "outcome_unknown": self.outcome_unknown,
-                "idempotency_key": self.idempotency_key,
-            }
-        })
+        json!({ "error": self.0 })
     }
 
     /// The error of a `confirm`: as [`From<Error>`], with the advice for a payment.

@@ -6,7 +6,7 @@ use easy_checkout_core::{
 };
 use serde_json::{Value, json};
 
-use super::{redacted, show, to_value, with_fields};
+use super::{redacted, to_value, with_fields};
 use crate::args::{ConfirmArgs, CreateArgs, SessionCommand, ValidateArgs, WaitArgs};
 use crate::client::CliClient;
 use crate::error::CliError;
@@ -15,40 +15,31 @@ use crate::output::Printer;
 /// Runs a `session` subcommand.
 pub fn run(client: &CliClient, command: SessionCommand, printer: &Printer) -> Result<(), CliError> {
     let checkout = client.embedded_checkout();
-    match command {
-        SessionCommand::Create(args) => {
-            let session = checkout.create_session(&create_op(&args)?)?;
-            // The one place a client secret is printed: handing it over is the point.
-            printer.result(&to_value(&session)?);
-            Ok(())
-        }
-        SessionCommand::Get(args) => {
-            let status = checkout.retrieve_session(&args.id)?;
-            printer.result(&with_decision(&status)?);
-            Ok(())
-        }
-        SessionCommand::CryptoStatus(args) => show(printer, &checkout.crypto_status(&args.id)?),
+    let result = match command {
+        // The one place a client secret is printed: handing it over is the point.
+        SessionCommand::Create(args) => to_value(&checkout.create_session(&create_op(&args)?)?)?,
+        SessionCommand::Get(args) => with_decision(&checkout.retrieve_session(&args.id)?)?,
+        SessionCommand::CryptoStatus(args) => redacted(&checkout.crypto_status(&args.id)?)?,
         SessionCommand::Validate(args) => {
             let response = checkout.validate(&validate_op(&args)?)?;
-            show(printer, &response)?;
+            printer.result(&redacted(&response)?);
             if response.is_valid() {
                 return Ok(());
             }
-            Err(CliError::refused(
+            return Err(CliError::refused(
                 ErrorKind::Api,
                 "SESSION_NOT_VALID",
                 "the API answered that the client secret (or parent origin) is not valid",
-            ))
+            ));
         }
         SessionCommand::Confirm(args) => {
             let confirm = confirm_op(&args)?;
-            show(
-                printer,
-                &checkout.confirm(&confirm).map_err(CliError::confirm)?,
-            )
+            redacted(&checkout.confirm(&confirm).map_err(CliError::confirm)?)?
         }
-        SessionCommand::Wait(args) => wait(client, &args, printer),
-    }
+        SessionCommand::Wait(args) => return wait(client, &args, printer),
+    };
+    printer.result(&result);
+    Ok(())
 }
 
 /// `session wait`: prints `{"outcome", "session"}` on stdout in every case, then exits 0
