@@ -17,14 +17,22 @@ const EXIT_CODES: &str = "Exit codes:
   3  transport failure or timeout
   4  a 2xx response whose body could not be decoded";
 
-/// The reference CLI of the Easy Embedded Checkout SDK.
-///
-/// Exit codes: 0 success; 1 the API, a webhook signature or `session wait` said no; 2
-/// invalid input or usage (nothing was sent); 3 transport failure or timeout; 4 a 2xx
-/// response whose body could not be decoded.
+/// The command line: the global flags, then a subcommand.
 #[derive(Debug, Parser)]
 #[command(name = "easy-checkout", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
+    /// The flags every subcommand takes.
+    #[command(flatten)]
+    pub globals: Globals,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The flags every subcommand takes, before or after it.
+#[derive(Debug, Args)]
+pub struct Globals {
     /// API key: sk_test_…, sk_sandbox_… and pk_test_… route to the sandbox, sk_live_… and
     /// pk_live_… to production; any other key only with --base-url (exit 2 without).
     #[arg(
@@ -65,10 +73,6 @@ pub struct Cli {
     /// Log one line per request and response on stderr (never a secret).
     #[arg(short, long, global = true)]
     pub verbose: bool,
-
-    /// What to do.
-    #[command(subcommand)]
-    pub command: Command,
 }
 
 /// Which transport adapter sends the requests.
@@ -154,9 +158,9 @@ pub struct SessionIdArg {
     pub id: String,
 }
 
-/// `session validate`
+/// `--client-secret`, of `session validate` and `session confirm`.
 #[derive(Debug, Args)]
-pub struct ValidateArgs {
+pub struct ClientSecretArg {
     /// The session's client secret.
     #[arg(
         long,
@@ -165,6 +169,14 @@ pub struct ValidateArgs {
         hide_env_values = true
     )]
     pub client_secret: String,
+}
+
+/// `session validate`
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// `--client-secret`.
+    #[command(flatten)]
+    pub secret: ClientSecretArg,
     /// The origin of the page embedding the iframe.
     #[arg(long, value_name = "ORIGIN")]
     pub parent_origin: Option<String>,
@@ -173,14 +185,9 @@ pub struct ValidateArgs {
 /// `session confirm`
 #[derive(Debug, Args)]
 pub struct ConfirmArgs {
-    /// The session's client secret.
-    #[arg(
-        long,
-        value_name = "SECRET",
-        env = "EASY_CLIENT_SECRET",
-        hide_env_values = true
-    )]
-    pub client_secret: String,
+    /// `--client-secret`.
+    #[command(flatten)]
+    pub secret: ClientSecretArg,
     /// The payment method as JSON (e.g. `{"type":"PAYMENT_CARD","token_id":"tok_abc"}`).
     #[arg(long, value_name = "JSON")]
     pub payment_method: String,
@@ -376,14 +383,11 @@ fn parse_secs(s: &str) -> Result<Duration, String> {
 /// whole milliseconds and takes 0 as "no timeout", so a shorter one would disable it.
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     let timeout = parse_secs(s)?;
-    if timeout < MIN_TIMEOUT {
+    if timeout < Duration::from_millis(1) {
         return Err("must be at least 0.001 (1 ms)".to_owned());
     }
     Ok(timeout)
 }
-
-/// The shortest `--timeout`.
-const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 
 #[cfg(test)]
 mod tests {
@@ -438,6 +442,7 @@ mod tests {
             "http://127.0.0.1:1/v1/api",
         ])
         .unwrap();
+        let cli = cli.globals;
         assert_eq!(cli.output, OutputFormat::Json);
         assert_eq!(cli.transport, TransportChoice::Isahc);
         assert_eq!(cli.timeout, Some(Duration::from_secs(3)));

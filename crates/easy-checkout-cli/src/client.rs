@@ -1,11 +1,6 @@
-//! Building the SDK client for the chosen transport, with the global flags applied.
-//!
-//! `Client<UreqTransport>` and `Client<IsahcTransport>` are different types, so the code
-//! that uses a client is written once, generic over the transport, as a [`WithClient`]
-//! implementation, and [`with_client`] picks the concrete type at run time.
+//! The SDK client over the transport `--transport` chose, with the global flags applied.
 
-use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::Arc;
 
 use easy_checkout_core::{
     Client, Config, Event, InvalidInput, RetryPolicy, RootCertificates, Transport,
@@ -14,40 +9,43 @@ use easy_checkout_core::{
 use easy_checkout_isahc::IsahcTransport;
 use easy_checkout_ureq::UreqTransport;
 
-use crate::args::{Cli, TransportChoice};
+use crate::args::{Globals, TransportChoice};
 use crate::error::CliError;
 use crate::output::{one_line, stderr};
 
-/// The global flags that shape a client.
-#[derive(Debug, Clone)]
-pub struct ClientOptions {
-    /// Which HTTP stack.
-    pub transport: TransportChoice,
-    /// `--timeout`: the total per-request timeout.
-    pub timeout: Option<Duration>,
-    /// `--max-retries`.
-    pub max_retries: Option<u32>,
-    /// `-v`: log requests and responses on stderr.
-    pub verbose: bool,
-    /// `--ca-cert`: a PEM file of roots to trust on top of the defaults.
-    pub ca_cert: Option<PathBuf>,
-}
+/// A client over either transport: the commands are written once, for this type.
+pub type CliClient = Client<Arc<dyn Transport>>;
 
-impl ClientOptions {
-    /// The options given on the command line.
-    pub fn from_cli(cli: &Cli) -> Self {
-        Self {
-            transport: cli.transport,
-            timeout: cli.timeout,
-            max_retries: cli.max_retries,
-            verbose: cli.verbose,
-            ca_cert: cli.ca_cert.clone(),
-        }
+impl Globals {
+    /// The client for `config`, over the chosen transport (its name appended to the user
+    /// agent, as its own constructors do), with `--timeout`, `--ca-cert`, `--max-retries`
+    /// and `-v` applied.
+    pub fn client(&self, config: Config) -> Result<CliClient, CliError> {
+        let (settings, roots) = (self.settings(), self.roots()?);
+        let (transport, name): (Arc<dyn Transport>, _) = match self.transport {
+            TransportChoice::Ureq => (
+                Arc::new(UreqTransport::with_roots(settings, roots)),
+                easy_checkout_ureq::USER_AGENT_SUFFIX,
+            ),
+            TransportChoice::Isahc => (
+                Arc::new(IsahcTransport::with_roots(settings, roots)?),
+                easy_checkout_isahc::USER_AGENT_SUFFIX,
+            ),
+        };
+        let mut retry = RetryPolicy::default();
+        retry.max_retries = self.max_retries.unwrap_or(retry.max_retries);
+        let client =
+            Client::new(transport, config.with_user_agent_suffix(name)).with_retry_policy(retry);
+        Ok(if self.verbose {
+            client.with_observer(log_event)
+        } else {
+            client
+        })
     }
 
     /// The roots to trust: the defaults, plus `--ca-cert`'s. A file that cannot be read or
     /// holds no certificate is invalid input (exit 2), found before anything is sent.
-    pub fn roots(&self) -> Result<RootCertificates, CliError> {
+    fn roots(&self) -> Result<RootCertificates, CliError> {
         let roots = RootCertificates::default();
         let Some(path) = &self.ca_cert else {
             return Ok(roots);
@@ -67,63 +65,13 @@ impl ClientOptions {
 
     /// The transport settings: the defaults, with `--timeout` as the total timeout (and as
     /// the connect timeout when it is shorter than the default one).
-    pub fn settings(&self) -> TransportSettings {
-        let mut settings = TransportSettings::default();
-        if let Some(timeout) = self.timeout {
-            settings = settings.timeout(timeout);
-            if timeout < settings.connect_timeout {
-                settings = settings.connect_timeout(timeout);
-            }
-        }
-        settings
-    }
-
-    /// The retry policy: the default, with `--max-retries` applied.
-    pub fn retry_policy(&self) -> RetryPolicy {
-        let mut policy = RetryPolicy::default();
-        if let Some(n) = self.max_retries {
-            policy.max_retries = n;
-        }
-        policy
-    }
-
-    /// Applies the retry policy and, with `-v`, the request log.
-    fn configure<T: Transport>(&self, client: Client<T>) -> Client<T> {
-        let client = client.with_retry_policy(self.retry_policy());
-        if self.verbose {
-            client.with_observer(log_event)
-        } else {
-            client
-        }
-    }
-}
-
-/// Code that runs with a client of any transport.
-pub trait WithClient {
-    /// What it returns.
-    type Output;
-    /// Runs with `client`.
-    fn call<T: Transport>(self, client: &Client<T>) -> Self::Output;
-}
-
-/// Builds the client `options` ask for over `config` and runs `work` with it.
-pub fn with_client<W: WithClient>(
-    options: &ClientOptions,
-    config: Config,
-    work: W,
-) -> Result<W::Output, CliError> {
-    let settings = options.settings();
-    let roots = options.roots()?;
-    match options.transport {
-        TransportChoice::Ureq => {
-            let transport = UreqTransport::with_roots(settings, roots);
-            let client = options.configure(easy_checkout_ureq::with_transport(config, transport));
-            Ok(work.call(&client))
-        }
-        TransportChoice::Isahc => {
-            let transport = IsahcTransport::with_roots(settings, roots)?;
-            let client = options.configure(easy_checkout_isahc::with_transport(config, transport));
-            Ok(work.call(&client))
+    fn settings(&self) -> TransportSettings {
+        let settings = TransportSettings::default();
+        match self.timeout {
+            Some(timeout) => settings
+                .connect_timeout(timeout.min(settings.connect_timeout))
+                .timeout(timeout),
+            None => settings,
         }
     }
 }
@@ -149,28 +97,46 @@ fn log_event(event: &Event<'_>) {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use clap::Parser;
+
     use super::*;
+    use crate::args::Cli;
+
+    fn globals(line: &str) -> Globals {
+        let args = ["easy-checkout"].into_iter().chain(line.split(' '));
+        Cli::try_parse_from(args).expect("parses").globals
+    }
+
+    fn client(flags: &Globals) -> CliClient {
+        let config = Config::from_values(Some("sk_test_1"), None).expect("a config");
+        flags.client(config).expect("a client")
+    }
 
     #[test]
     fn flags_shape_settings_and_retries() {
-        let options = ClientOptions {
-            transport: TransportChoice::Ureq,
-            timeout: Some(Duration::from_secs(2)),
-            max_retries: Some(0),
-            verbose: false,
-            ca_cert: None,
-        };
-        let settings = options.settings();
+        let flags = globals("--timeout 2 --max-retries 0 key check");
+        let settings = flags.settings();
         assert_eq!(settings.timeout, Duration::from_secs(2));
         assert_eq!(settings.connect_timeout, Duration::from_secs(2));
-        assert_eq!(options.retry_policy().max_retries, 0);
+        assert_eq!(client(&flags).retry_policy().max_retries, 0);
 
-        let defaults = ClientOptions {
-            timeout: None,
-            max_retries: None,
-            ..options
-        };
+        let defaults = globals("key check");
         assert_eq!(defaults.settings(), TransportSettings::default());
-        assert_eq!(defaults.retry_policy(), RetryPolicy::default());
+        assert_eq!(client(&defaults).retry_policy(), &RetryPolicy::default());
+    }
+
+    #[test]
+    fn the_client_names_its_transport_in_the_user_agent() {
+        for name in ["ureq", "isahc"] {
+            let flags = globals(&format!("--transport {name} key check"));
+            assert!(
+                client(&flags)
+                    .config()
+                    .user_agent()
+                    .ends_with(&format!(" {name}"))
+            );
+        }
     }
 }

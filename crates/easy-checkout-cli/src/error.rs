@@ -19,16 +19,14 @@ use std::time::SystemTime;
 use easy_checkout_core::redact::redact;
 use easy_checkout_core::webhook::WebhookError;
 use easy_checkout_core::{Error, ErrorKind, InvalidInput, RetryAfter};
+use serde::Serialize;
 use serde_json::{Value, json};
 
-/// Exit code: the API (or a webhook signature, or a wait) said no.
-pub const EXIT_REFUSED: u8 = 1;
-/// Exit code: invalid input or usage; nothing was sent.
-pub const EXIT_INVALID_INPUT: u8 = 2;
-/// Exit code: transport failure or timeout.
-pub const EXIT_TRANSPORT: u8 = 3;
-/// Exit code: a 2xx body that could not be decoded.
-pub const EXIT_DECODE: u8 = 4;
+// The exit codes of the table above.
+const EXIT_REFUSED: u8 = 1;
+const EXIT_INVALID_INPUT: u8 = 2;
+const EXIT_TRANSPORT: u8 = 3;
+const EXIT_DECODE: u8 = 4;
 
 /// A failure, ready to print as one text line or as `{"error": {…}}`. Boxed, so that
 /// `Result<_, CliError>` stays small; its fields are reached through `Deref`.
@@ -42,16 +40,12 @@ impl std::ops::Deref for CliError {
     }
 }
 
-impl From<Report> for CliError {
-    fn from(report: Report) -> Self {
-        Self(Box::new(report))
-    }
-}
-
-/// What a [`CliError`] says.
-#[derive(Debug, Clone, PartialEq)]
+/// What a [`CliError`] says. Serialized, it is the JSON error object (without the exit code
+/// and the text line), absent fields as `null`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Report {
     /// The process exit code.
+    #[serde(skip)]
     pub exit_code: u8,
     /// `kind` in the JSON error (`not_found`, `invalid_input`, …).
     pub kind: &'static str,
@@ -72,88 +66,55 @@ pub struct Report {
     /// kind.
     pub idempotency_key: Option<String>,
     /// The one-line text form (after `error: `).
+    #[serde(skip)]
     pub line: String,
 }
 
-/// What a write is, for the advice after a failure that leaves its outcome unknown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Write {
-    /// `session confirm`: a payment.
-    Payment,
-    /// Any other call.
-    Other,
-}
-
-impl Report {
-    /// A report with no HTTP status, details or retry-after: the errors the CLI finds itself.
-    fn local(
-        exit_code: u8,
-        kind: ErrorKind,
-        code: Option<&str>,
-        message: String,
-        line: String,
-    ) -> Self {
-        Report {
+impl CliError {
+    /// An error the CLI finds itself: no HTTP status, details or retry-after. Its line is
+    /// `invalid input: …` for invalid input, `CODE: …` with a code, the message otherwise.
+    fn local(exit_code: u8, kind: ErrorKind, code: Option<&str>, message: String) -> Self {
+        let line = match code {
+            _ if kind == ErrorKind::InvalidInput => format!("invalid input: {message}"),
+            Some(code) => format!("{code}: {message}"),
+            None => message.clone(),
+        };
+        let code = code.map(str::to_owned);
+        let report = Report {
             exit_code,
             kind: kind.as_str(),
-            status: None,
-            code: code.map(str::to_owned),
+            code,
             message,
-            details: None,
-            retry_after_seconds: None,
-            outcome_unknown: false,
-            idempotency_key: None,
             line,
-        }
+            ..Report::default()
+        };
+        Self(Box::new(report))
     }
-}
 
-impl CliError {
     /// Invalid input or usage found by the CLI itself (exit 2).
     pub fn invalid_input(message: impl Into<String>) -> Self {
-        let message = message.into();
-        let line = format!("invalid input: {message}");
-        Report::local(
+        Self::local(
             EXIT_INVALID_INPUT,
             ErrorKind::InvalidInput,
             None,
-            message,
-            line,
+            message.into(),
         )
-        .into()
     }
 
     /// A local IO failure that is not about the request (binding a port…): exit 3.
     pub fn transport(message: impl Into<String>) -> Self {
-        let message = message.into();
-        Report::local(
-            EXIT_TRANSPORT,
-            ErrorKind::Transport,
-            None,
-            message.clone(),
-            message,
-        )
-        .into()
+        Self::local(EXIT_TRANSPORT, ErrorKind::Transport, None, message.into())
     }
 
     /// A result that could not be rendered as JSON (exit 4, like an undecodable body).
     pub fn render() -> Self {
         let message = "the response could not be rendered as JSON".to_owned();
-        Report::local(
-            EXIT_DECODE,
-            ErrorKind::Decode,
-            None,
-            message.clone(),
-            message,
-        )
-        .into()
+        Self::local(EXIT_DECODE, ErrorKind::Decode, None, message)
     }
 
     /// A refusal that is not an HTTP error (a wait that ended unpaid, a demo check): exit 1.
     pub fn refused(kind: ErrorKind, code: &str, message: impl Into<String>) -> Self {
-        let message = message.into();
-        let line = format!("{code}: {message}");
-        Report::local(EXIT_REFUSED, kind, Some(code), message, line).into()
+        Self::local(EXIT_REFUSED, kind, Some(code), message.into())
     }
 
     /// A failed webhook verification (exit 1). A signature failure is an `authentication`
@@ -163,40 +124,26 @@ impl CliError {
             WebhookError::BodyInvalidJson => ErrorKind::InvalidRequest,
             _ => ErrorKind::Authentication,
         };
+        // The Display form is `CODE: message`.
         let line = error.to_string();
-        // The Display form is `CODE: message`; keep the message part for JSON.
-        let message = line
-            .split_once(": ")
-            .map_or_else(|| line.clone(), |(_, m)| m.to_owned());
-        Report::local(EXIT_REFUSED, kind, Some(error.code()), message, line).into()
+        let message = line.split_once(": ").map_or(line.as_str(), |(_, m)| m);
+        Self::refused(kind, error.code(), message)
     }
 
     /// The JSON form: `{"error": {"kind", "status", "code", "message", "details",
-    /// "retry_after_seconds", "outcome_unknown", "idempotency_key"}}`, absent fields as
-    /// `null`.
+    /// "retry_after_seconds", "outcome_unknown", "idempotency_key"}}`.
     pub fn to_json(&self) -> Value {
-        json!({
-            "error": {
-                "kind": self.kind,
-                "status": self.status,
-                "code": self.code,
-                "message": self.message,
-                "details": self.details,
-                "retry_after_seconds": self.retry_after_seconds,
-                "outcome_unknown": self.outcome_unknown,
-                "idempotency_key": self.idempotency_key,
-            }
-        })
+        json!({ "error": self.0 })
     }
 
     /// The error of a `confirm`: as [`From<Error>`], with the advice for a payment.
     pub fn confirm(error: Error) -> Self {
-        Self::from_sdk(error, Write::Payment)
+        Self::from_sdk(error, true)
     }
 
     /// An SDK error; when the write's outcome is unknown, the text line ends with what to do
-    /// before sending it again (for a `what` write).
-    fn from_sdk(error: Error, what: Write) -> Self {
+    /// before sending it again (a `payment` again, or any other write).
+    fn from_sdk(error: Error, payment: bool) -> Self {
         let kind = error.kind();
         // The error and its causes, once each.
         let line = easy_checkout_core::error::report(&error);
@@ -209,14 +156,11 @@ impl CliError {
         let mut out = Report {
             exit_code,
             kind: kind.as_str(),
-            status: None,
-            code: None,
             message: line.clone(),
-            details: None,
-            retry_after_seconds: None,
             outcome_unknown: error.outcome_unknown(),
             idempotency_key: error.idempotency_key().map(|k| k.as_str().to_owned()),
             line,
+            ..Report::default()
         };
         match &error {
             Error::InvalidInput { input: e, .. } => {
@@ -253,40 +197,39 @@ impl CliError {
             _ => {}
         }
         if out.outcome_unknown {
-            out.line.push_str("; ");
-            out.line.push_str(&unknown_outcome_advice(
-                what,
-                out.idempotency_key.as_deref(),
-            ));
+            let advice = unknown_outcome_advice(payment, out.idempotency_key.as_deref());
+            out.line = format!("{}; {advice}", out.line);
         } else if let Some(key) = &out.idempotency_key {
             out.line.push_str(&format!(" (idempotency key {key})"));
         }
-        out.into()
+        Self(Box::new(out))
     }
 }
 
 impl From<Error> for CliError {
     fn from(error: Error) -> Self {
-        Self::from_sdk(error, Write::Other)
+        Self::from_sdk(error, false)
     }
 }
 
-/// What to do after a `what` write whose outcome is unknown, which carried `key`.
-fn unknown_outcome_advice(what: Write, key: Option<&str>) -> String {
-    let happened = match what {
-        Write::Payment => "the payment may have gone through",
-        Write::Other => "it may have taken effect",
+/// What to do after a write (a `payment`, or another) whose outcome is unknown, which
+/// carried `key`.
+fn unknown_outcome_advice(payment: bool, key: Option<&str>) -> String {
+    let happened = if payment {
+        "the payment may have gone through"
+    } else {
+        "it may have taken effect"
     };
-    match (key, what) {
-        (Some(key), _) => format!(
+    match key {
+        Some(key) => format!(
             "{happened}: retry with --idempotency-key {key} (the server replays the first \
              result), never without it"
         ),
-        (None, Write::Payment) => format!(
+        None if payment => format!(
             "{happened}: retrieve the session (`easy-checkout session get SESSION_ID`) before \
              paying again"
         ),
-        (None, Write::Other) => format!("{happened}: check before sending it again"),
+        None => format!("{happened}: check before sending it again"),
     }
 }
 

@@ -1,14 +1,11 @@
 //! `easy-checkout`: the reference command-line client of the Easy Embedded Checkout SDK.
 //!
-//! Every API operation is a subcommand (`session`, `config`, `key`), plus `webhook verify`
-//! for deliveries, `fake-server` to run the fake API and `demo` to run the whole flow
-//! against it. Results go to stdout (aligned text or `--output json`), errors to stderr as
-//! one line (or `{"error": …}`), and the exit code tells what happened: 0 success, 1 the
-//! API (or a webhook signature, or a wait) said no, 2 invalid input or usage (nothing
-//! sent), 3 transport failure or timeout, 4 a 2xx body that could not be decoded.
-//!
-//! Secrets (the API key, client secrets, webhook secrets) never appear in any output,
-//! except the `client_secret` that `session create` exists to hand over.
+//! Every API operation is a subcommand (`session`, `config`, `key`), plus `webhook` for
+//! deliveries, `fake-server` to run the fake API and `demo` to run the whole flow against
+//! it. Results go to stdout (aligned text or `--output json`), errors to stderr as one line
+//! (or `{"error": …}`), with the exit codes of [`error`]. Secrets (the API key, client
+//! secrets, webhook secrets) never appear in any output, except the `client_secret` that
+//! `session create` exists to hand over.
 
 #![forbid(unsafe_code)]
 
@@ -36,7 +33,7 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    let printer = Printer::new(cli.output);
+    let printer = Printer::new(cli.globals.output);
     match commands::run(cli, &printer) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -116,17 +116,12 @@ pub fn one_line(text: &str) -> String {
 pub fn render_text(value: &Value) -> String {
     let mut rows = Vec::new();
     match value {
-        Value::Object(map) => flatten("", map, &mut rows),
+        Value::Object(_) => flatten(String::new(), value, &mut rows),
         Value::Null => rows.push((String::new(), "(no content)".to_owned())),
         other => rows.push((String::new(), scalar(other))),
     }
-    let width = rows
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(14)
-        + 2;
+    let width = rows.iter().map(|(k, _)| k.chars().count()).max();
+    let width = width.unwrap_or(0).max(14) + 2;
     let mut out = String::new();
     for (key, value) in rows {
         if key.is_empty() {
@@ -149,48 +144,38 @@ pub fn summary(value: &Value) -> String {
         match value {
             Value::Null | Value::Object(_) => {}
             Value::Array(items) if items.iter().any(|v| v.is_object() || v.is_array()) => {}
-            other => flatten_value(one_line(key), other, &mut rows),
+            other => flatten(one_line(key), other, &mut rows),
         }
     }
-    rows.iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    let pairs: Vec<String> = rows.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    pairs.join(" ")
 }
 
 /// The entries of `map`, [`LEADING_KEYS`] first, then alphabetically.
 fn ordered(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
     let mut entries: Vec<_> = map.iter().collect();
     entries.sort_by_key(|(k, _)| {
-        let rank = LEADING_KEYS
-            .iter()
-            .position(|l| l == k)
-            .unwrap_or(LEADING_KEYS.len());
-        (rank, k.as_str().to_owned())
+        let rank = LEADING_KEYS.iter().position(|l| l == k);
+        (rank.unwrap_or(LEADING_KEYS.len()), k.as_str().to_owned())
     });
     entries
 }
 
-/// Appends the rows of `map`, its keys prefixed with `prefix.`.
-fn flatten(prefix: &str, map: &Map<String, Value>, rows: &mut Vec<(String, String)>) {
-    if map.is_empty() && !prefix.is_empty() {
-        rows.push((prefix.to_owned(), "{}".to_owned()));
-    }
-    for (key, value) in ordered(map) {
-        let key = one_line(key);
-        let name = if prefix.is_empty() {
-            key
-        } else {
-            format!("{prefix}.{key}")
-        };
-        flatten_value(name, value, rows);
-    }
-}
-
-/// Appends the row(s) of one value named `name`.
-fn flatten_value(name: String, value: &Value, rows: &mut Vec<(String, String)>) {
+/// Appends the rows of `value`, named `name` (the top level has no name).
+fn flatten(name: String, value: &Value, rows: &mut Vec<(String, String)>) {
     match value {
-        Value::Object(inner) => flatten(&name, inner, rows),
+        Value::Object(map) if map.is_empty() && !name.is_empty() => rows.push((name, "{}".into())),
+        Value::Object(map) => {
+            for (key, value) in ordered(map) {
+                let key = one_line(key);
+                let full = if name.is_empty() {
+                    key
+                } else {
+                    format!("{name}.{key}")
+                };
+                flatten(full, value, rows);
+            }
+        }
         Value::Array(items) if items.is_empty() => rows.push((name, "(none)".to_owned())),
         Value::Array(items) if items.iter().all(|v| !v.is_object() && !v.is_array()) => {
             let joined = items.iter().map(scalar).collect::<Vec<_>>().join(", ");
@@ -198,7 +183,7 @@ fn flatten_value(name: String, value: &Value, rows: &mut Vec<(String, String)>) 
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                flatten_value(format!("{name}[{i}]"), item, rows);
+                flatten(format!("{name}[{i}]"), item, rows);
             }
         }
         other => rows.push((name, scalar(other))),

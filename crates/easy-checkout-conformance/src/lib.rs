@@ -72,64 +72,25 @@
 //!
 //! The two proxy checks need the proxy variables (`HTTP_PROXY`, `HTTPS_PROXY`, …) set before
 //! your transport reads them, and setting variables in a running test is `unsafe` (edition
-//! 2024; and racy with the other tests). So the kit re-runs your test binary as a child
-//! process, with the variables set, selecting the same test by name (`--exact`; libtest runs
-//! each test on a thread named after it), and a variable that tells the kit in the child to
-//! do only that check's request. The constraints: run the kit from a `#[test]` function (run
-//! by libtest or cargo-nextest, not a custom harness: there the proxy checks fail and say
-//! why); keep the kit out of code that must not run twice in that test; several kit runs in
-//! one test are fine (the child redoes the one that asked).
+//! 2024) and racy. So the kit re-runs your test binary as a child process with the variables
+//! set, selecting the same test by name (`--exact`; libtest names each test's thread after
+//! it), and the kit in the child does only that check's request. So run the kit from a
+//! `#[test]` function run by libtest or cargo-nextest (under a custom harness the proxy checks
+//! fail and say why), and keep it out of code that must not run twice in that test; several
+//! kit runs in one test are fine.
 //!
 //! # What it checks
 //!
-//! Each check stands for one obligation (the traits' docs list them). The TLS checks use
-//! certificates made in the check; for a transport without TLS, skip them with a reason.
+//! One check per obligation of the traits: the request as built, every status and header
+//! back, no redirect, both timeouts, the body cap, replies cut anywhere, honest not-sent marks,
+//! no resend, proxies, and TLS (with certificates made in the check; for a transport without
+//! TLS, skip the `tls_*` checks with a reason). [`checks`] lists every check's name and
+//! obligation in the order they run, and the report prints the obligation beside a failure.
 //!
-//! | check | obligation |
-//! |---|---|
-//! | `request_goes_out_as_given` | method, target, headers and body go out as built; only `Host`, `Content-Length` and `Connection` may be added |
-//! | `empty_bodies_follow_the_method` | an empty body is no body on GET and DELETE (no `Content-Length: 0`) and `Content-Length: 0` on POST, PUT and PATCH ([`sends_body`](easy_checkout_core::ops::sends_body)) |
-//! | `every_status_is_a_response` | every status (2xx to 5xx) is a response with its whole body and headers, never an error |
-//! | `every_response_header_comes_back` | every response header comes back, repeated ones with every value |
-//! | `redirects_are_not_followed` | a 3xx is returned, not followed: nothing reaches where it points, the key never leaves |
-//! | `the_connect_timeout_is_applied` | a connection that cannot be made fails within the connect timeout |
-//! | `the_total_timeout_bounds_every_request` | the total timeout bounds the whole exchange: a silent server, a head then silence, a trickled body; a timeout under a millisecond is not "none" |
-//! | `timeouts_are_reported_as_timeout` | a timeout that fired is `Timeout` (connect, head or body), not `Io` |
-//! | `a_body_over_the_cap_is_refused` | a body longer than the cap is `BodyTooLarge`, read no further |
-//! | `an_announced_body_over_the_cap_is_refused_before_reading` | a `Content-Length` over the cap is `BodyTooLarge` before the body is read |
-//! | `a_body_at_the_cap_is_read` | a body exactly at the cap is read whole |
-//! | `a_reply_cut_in_its_head_is_io` | a reply cut before or inside its status line or headers is `Io`, never a response |
-//! | `a_reply_cut_in_its_body_is_io` | a body cut short (sized or chunked) is `Io`, never a response |
-//! | `a_whole_reply_then_a_close_is_a_response` | a whole reply followed by a close is a response (a body ended by the close, a 204, HTTP/1.0) |
-//! | `a_reply_that_is_not_http_is_io` | bytes that are not HTTP are `Io` |
-//! | `a_refused_connection_is_connect_and_not_sent` | a refused connection is `Connect`, and a request that may not be resent is marked [`not_sent`](easy_checkout_core::TransportError::not_sent) |
-//! | `only_failures_before_sending_are_marked_not_sent` | a failure after the request may have gone out (cut, total timeout, oversized body) is never marked not sent |
-//! | `a_request_that_may_not_be_resent_goes_out_once` | a request [`may_resend`](easy_checkout_core::ops::may_resend) refuses is never sent twice, not even when its connection dies before a reply |
-//! | `a_request_that_may_not_be_resent_never_takes_a_pooled_connection` | such a request never leaves on a kept-alive connection the server may be closing (its idle timeout) |
-//! | `plain_http_never_goes_through_a_proxy` | an `http://` request never goes through a proxy from the environment ([`bypasses_proxy`](easy_checkout_core::ops::bypasses_proxy)) |
-//! | `https_goes_through_the_proxy_from_the_environment` | an `https://` request uses the environment's proxy |
-//! | `tls_an_untrusted_ca_is_refused` | a server whose CA is not trusted fails as `Tls` and reads no request |
-//! | `tls_a_certificate_for_another_host_is_refused` | a certificate for another name fails as `Tls` and reads no request |
-//! | `tls_an_expired_certificate_is_refused` | an expired certificate fails as `Tls` and reads no request |
-//! | `tls_a_self_signed_certificate_is_refused` | a self-signed certificate fails as `Tls` and reads no request |
-//! | `tls_added_roots_are_trusted` | a server whose CA was added to the roots is trusted, and the request goes out as given |
-//! | `tls_a_reply_cut_over_tls_is_io` | a reply cut over TLS is `Io`, as over TCP |
-//! | `tls_plain_http_on_an_https_url_is_tls` | a server answering a TLS hello with plain HTTP is `Tls` |
-//! | `tls_a_server_that_hangs_up_in_the_handshake_is_an_error` | a server that closes during the handshake is an error, not a response |
-//!
-//! # Why a crate of its own
-//!
-//! The kit is for people who write a transport; the fake (`easy-checkout-fake`) is for people
-//! who test an integration, from any language. They share nothing a user sees: the kit's
-//! servers misbehave byte by byte on cue (cut a head anywhere, trickle, stall, redirect to
-//! another host, refuse a handshake), which a faithful fake of the API never does, and it
-//! brings a TLS server and certificate generation the fake's users do not need. Its checks
-//! grow whenever an obligation does, so it versions with the traits rather than with the
-//! fake. And it depends on nothing of ours but the core's traits: a transport crate's
-//! dev-dependency that pulls in no transport and no fake.
-//!
-//! The loopback servers and certificates are public ([`loopback`], [`certs`]) for the tests
-//! of your transport that are not obligations.
+//! The kit is a crate of its own, not a part of the fake: it is for people who write a
+//! transport, its servers misbehave byte by byte where the fake is faithful to the API, and it
+//! depends on nothing of ours but the core's traits. Its loopback servers and certificates are
+//! public ([`loopback`], [`certs`]) for the tests of your transport that are not obligations.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -245,30 +206,14 @@ impl Kit {
         let block_on = Arc::new(block_on);
         run::run(
             Arc::new(move |settings, roots| {
-                Box::new(Blocking {
-                    transport: make(settings, roots),
-                    block_on: Arc::clone(&block_on),
-                }) as Box<dyn Transport>
+                let (transport, block_on) = (make(settings, roots), Arc::clone(&block_on));
+                let send =
+                    move |request: Request<Vec<u8>>| block_on(Box::pin(transport.send(request)));
+                Box::new(send) as Box<dyn Transport>
             }),
             &self.skips,
             self.bound,
         )
-    }
-}
-
-/// An async transport, each send run to completion by the caller's `block_on`.
-struct Blocking<T, B> {
-    transport: T,
-    block_on: Arc<B>,
-}
-
-impl<T, B> Transport for Blocking<T, B>
-where
-    T: AsyncTransport,
-    B: for<'a> Fn(SendFuture<'a>) -> Result<Response<Vec<u8>>, TransportError>,
-{
-    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        (self.block_on)(Box::pin(self.transport.send(request)))
     }
 }
 

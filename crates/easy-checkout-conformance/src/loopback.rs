@@ -22,7 +22,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -160,7 +160,7 @@ impl Server {
                     Arc::clone(&shared),
                 );
                 thread::spawn(move || {
-                    let Some(conn) = Conn::accept(stream, tls, &counts) else {
+                    let Some(conn) = accept(stream, tls, &counts) else {
                         return;
                     };
                     serve(conn, connection, &*handler, &tx);
@@ -215,71 +215,49 @@ impl Server {
     }
 }
 
-/// One accepted connection, plain or TLS.
-enum Conn {
-    Plain(TcpStream),
-    Tls(Box<StreamOwned<ServerConnection, TcpStream>>),
+/// An accepted connection, plain or TLS, and how to close it.
+trait Conn: Read + Write + Send {
+    fn close(&mut self);
 }
 
-impl Conn {
-    /// The connection, its TLS handshake done; `None` when the handshake failed.
-    fn accept(stream: TcpStream, tls: Option<Arc<ServerConfig>>, counts: &Counts) -> Option<Self> {
-        let Some(config) = tls else {
-            return Some(Conn::Plain(stream));
-        };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-        let mut conn = ServerConnection::new(config).ok()?;
-        let mut tcp = stream;
-        while conn.is_handshaking() {
-            if conn.complete_io(&mut tcp).is_err() {
-                let _ = tcp.shutdown(Shutdown::Both);
-                return None;
-            }
-        }
-        let _ = tcp.set_read_timeout(None);
-        counts.handshakes.fetch_add(1, Ordering::SeqCst);
-        Some(Conn::Tls(Box::new(StreamOwned::new(conn, tcp))))
-    }
-
+impl Conn for TcpStream {
     fn close(&mut self) {
-        let tcp = match self {
-            Conn::Plain(tcp) => tcp,
-            Conn::Tls(tls) => {
-                tls.conn.send_close_notify();
-                let _ = tls.flush();
-                &tls.sock
-            }
-        };
-        let _ = tcp.shutdown(Shutdown::Both);
+        let _ = self.shutdown(Shutdown::Both);
     }
 }
 
-impl Read for Conn {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Conn::Plain(s) => s.read(buf),
-            Conn::Tls(s) => s.read(buf),
-        }
+impl Conn for StreamOwned<ServerConnection, TcpStream> {
+    fn close(&mut self) {
+        self.conn.send_close_notify();
+        let _ = self.flush();
+        let _ = self.sock.shutdown(Shutdown::Both);
     }
 }
 
-impl Write for Conn {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Conn::Plain(s) => s.write(buf),
-            Conn::Tls(s) => s.write(buf),
+/// The connection, its TLS handshake done; `None` when the handshake failed.
+fn accept(
+    stream: TcpStream,
+    tls: Option<Arc<ServerConfig>>,
+    counts: &Counts,
+) -> Option<Box<dyn Conn>> {
+    let Some(config) = tls else {
+        return Some(Box::new(stream));
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut conn = ServerConnection::new(config).ok()?;
+    let mut tcp = stream;
+    while conn.is_handshaking() {
+        if conn.complete_io(&mut tcp).is_err() {
+            let _ = tcp.shutdown(Shutdown::Both);
+            return None;
         }
     }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Conn::Plain(s) => s.flush(),
-            Conn::Tls(s) => s.flush(),
-        }
-    }
+    let _ = tcp.set_read_timeout(None);
+    counts.handshakes.fetch_add(1, Ordering::SeqCst);
+    Some(Box::new(StreamOwned::new(conn, tcp)))
 }
 
-fn serve(conn: Conn, connection: usize, handler: &Handler, tx: &Sender<Recorded>) {
+fn serve(conn: Box<dyn Conn>, connection: usize, handler: &Handler, tx: &Sender<Recorded>) {
     let mut reader = BufReader::new(conn);
     loop {
         let Some(request) = read_request(&mut reader, connection) else {

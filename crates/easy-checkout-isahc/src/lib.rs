@@ -3,9 +3,7 @@
 //!
 //! Everything but the transport (operations, errors, retries, polling, webhooks) is the
 //! core's, re-exported as [`easy_checkout_core`], and so is the contract this transport keeps
-//! (see [`Transport`]: no redirect followed, every status a response with its whole body,
-//! both timeouts, a body cap, no resend, honest not-sent marks, no proxy for `http://`). These
-//! docs say only what is libcurl's own.
+//! ([`Transport`]). These docs say only what is libcurl's own.
 //!
 //! ```no_run
 //! use easy_checkout_isahc::easy_checkout_core::ops::{CreateSession, LineItem};
@@ -20,42 +18,53 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # How libcurl keeps the contract
+//! # What the transport sets
 //!
-//! The SDK's rules are one list (`with_rules`), set on the transport's own clients or, on a
-//! caller's client, on each request: the connect timeout (isahc's default is 300 s) and the
-//! total timeout (isahc has none), each at least 1 ms (libcurl reads 0 as "none"); no
-//! redirect; no decompression and no `Accept-Encoding`; no `Expect: 100-continue`; HTTP/1.1.
-//! Besides:
+//! The SDK's rules are one list (`with_rules`), set on the transport's own clients or on each
+//! request through a caller's: both timeouts (isahc's defaults are 300 s to connect and no
+//! total), each at least 1 ms (libcurl reads 0 as "none"); no redirect; no decompression and
+//! no `Accept-Encoding`; no `Expect: 100-continue`; HTTP/1.1. `https://` requests use the
+//! proxy of `https_proxy`, `ALL_PROXY` and `NO_PROXY`, as libcurl reads them; `http://` ones
+//! none. isahc's `User-Agent`, libcurl's `Accept: */*` and its form content type go
+//! only on a request that has none (the core sets all three). Clones of a transport share one
+//! connection cache.
 //!
-//! - **No resend.** On a reused connection that dies before any reply byte, libcurl sends the
-//!   request again on a new one by itself. A request that must not go out twice
-//!   ([`may_resend`] is false: a `confirm` without the
-//!   caller's key, any POST without a key) therefore goes out on a connection of its own,
-//!   closed after it (a second client without a connection cache). That also keeps it off a
-//!   connection the server may be closing (a keep-alive timeout), where it would fail
-//!   unseen by the server with an outcome it could not tell. Every other request keeps
-//!   libcurl's resend.
-//! - **Cut heads.** libcurl ends a transfer cut inside the response head without an error,
-//!   and isahc hands over the status and headers that arrived with an empty body. So a
-//!   response with no body byte is accepted only when its head declares none (a `204` or
-//!   `304`, a `HEAD`, `Content-Length: 0`); any other, and any `1xx`, is an
-//!   [`Io`](TransportErrorKind::Io) error. The price: a whole reply with an undeclared empty
-//!   body (ended by the close, or chunked with no chunk) is an error too. The Easy API always
-//!   declares its empty bodies.
-//! - Proxies come from `https_proxy`, `ALL_PROXY` and `NO_PROXY`, as libcurl reads them, for
-//!   `https://` requests only. libcurl adds `Host` and `Content-Length`; isahc's `User-Agent`,
-//!   libcurl's `Accept: */*` and its form content type go only on a request that has none
-//!   (the core sets all three). Clones of a transport share one connection cache.
+//! - **No resend.** libcurl sends a request again by itself when a reused connection dies
+//!   before any reply byte. So a request that must not go out twice ([`may_resend`] is false)
+//!   goes through a second client without a connection cache: a connection of its own,
+//!   closed after it, never one the server may be closing. Every other request keeps
+//!   libcurl's resend, and so every failure of one may have come after it went out: only a
+//!   `Connect` or `Tls` failure on a connection of its own is marked not sent.
+//! - **Cut heads.** libcurl ends a transfer cut inside the response head without an error, and
+//!   isahc hands over what arrived with an empty body. So a response with no body byte is
+//!   taken only when its head declares none (a `204` or `304`, a `HEAD`, `Content-Length:
+//!   0`); any other, and any `1xx`, is an [`Io`](TransportErrorKind::Io) error. The price: a
+//!   whole reply with an undeclared empty body is an error too; the Easy API always declares
+//!   its empty bodies.
 //!
-//! # Root certificates
+//! # A caller's client
 //!
-//! Servers are verified against the system's trust store. [`IsahcTransport::with_roots`]
-//! adds roots of your own: libcurl gets one in-memory PEM bundle (`CURLOPT_CAINFO_BLOB`) of
-//! the system's CA file (`SSL_CERT_FILE`, libcurl's built-in path, or the one the `curl`
-//! crate finds, read on the first request) and the added roots, since the bundle replaces
-//! that file; the CA directory (`CURLOPT_CAPATH`) is still read. Trusting the added roots
-//! alone is refused: isahc cannot unset the CA directory.
+//! [`IsahcTransport::from_client_builder`] sends over clients your builder configures (a
+//! proxy, a private CA, TLS settings), with the rules set on each request: your client as it
+//! is, and one more with `connection_cache_size(0)` for the requests that must not be sent
+//! twice. isahc can neither forbid reuse per request nor copy a built client's configuration,
+//! so there is no constructor from a built `HttpClient`. Not enforced, because only the client
+//! decides them: its default headers go on a request that lacks them, its cookie jar and
+//! credentials are used.
+//!
+//! # Root certificates and features
+//!
+//! `native-tls` (the default) is libcurl over the system's OpenSSL and trust store (building
+//! needs a C compiler, `pkg-config` and the OpenSSL headers); `static-curl` always builds the
+//! bundled libcurl and links it statically. Without TLS only `http://` (loopback) base URLs
+//! work; isahc's rustls would compile libcurl against rustls-ffi and aws-lc, so
+//! `easy-checkout-ureq` is the pure-Rust choice.
+//!
+//! [`IsahcTransport::with_roots`] adds roots of your own: libcurl gets one in-memory PEM bundle
+//! (`CURLOPT_CAINFO_BLOB`) of the system's CA file (`SSL_CERT_FILE`, libcurl's built-in path,
+//! or the one the `curl` crate finds, read on the first request) and the added roots, since
+//! the bundle replaces that file. Trusting the added roots alone is refused: isahc cannot
+//! unset the CA directory (`CURLOPT_CAPATH`), which libcurl still reads.
 //!
 //! ```no_run
 //! use easy_checkout_isahc::{IsahcTransport, RootCertificates, TransportSettings};
@@ -68,53 +77,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # A caller's client
+//! # Inside async code
 //!
-//! [`IsahcTransport::from_client_builder`] sends over clients your builder configures (a
-//! proxy, a private CA, TLS settings), with the rules set on each request. It builds two:
-//! your client as it is, and one more with `connection_cache_size(0)`, for the requests that
-//! must not be sent twice. Those cannot take a pooled connection (see "No resend"), and
-//! isahc has no per-request way to forbid reuse nor a way to copy a built client's
-//! configuration, so only your builder can make a client that is yours and keeps no
-//! connection: there is no constructor from a built `HttpClient`. Only the client decides
-//! the rest: its default headers go on a request that lacks them, its cookie jar and
-//! credentials are used.
+//! Every call blocks its thread until Easy answers (up to the timeout, retries on top), and
+//! on an async runtime's worker every other task waits with it: on axum with 2 workers, an
+//! unrelated request went from 0.2 ms to 1.70 s while two handlers waited on blocking calls
+//! (`cargo run --release -p easy-checkout-reqwest --example blocking_in_async`). In async code
+//! use `easy-checkout-reqwest`, or move each call off the runtime with
+//! `tokio::task::spawn_blocking`.
 //!
-//! # Features
+//! # Logging and errors
 //!
-//! - `native-tls` (default): libcurl over the system's OpenSSL and trust store (building
-//!   needs a C compiler, `pkg-config` and the OpenSSL headers).
-//! - `static-curl`: always build the bundled libcurl and link it statically.
-//!
-//! With no TLS feature only `http://` (loopback) base URLs work. There is no rustls feature:
-//! isahc's compiles libcurl against rustls-ffi and aws-lc; `easy-checkout-ureq` is the pure
-//! Rust choice.
-//!
-//! # Logging
-//!
-//! isahc reports through [`tracing`](https://docs.rs/tracing); at `trace` level libcurl's
-//! verbose output includes raw request headers, `x-easy-api-key` among them: keep `isahc`
-//! below `trace` where logs are kept.
-//!
-//! # Errors
-//!
-//! Each failure is a [`TransportError`] with the isahc error as its `source`:
-//!
-//! | isahc reports | kind |
-//! |---|---|
-//! | `Timeout` | `Timeout` |
-//! | `ConnectionFailed`, `NameResolution` | `Connect` |
-//! | `BadServerCertificate`, `BadClientCertificate`, `TlsEngine`, `InvalidTlsConfiguration`, a failed TLS handshake | `Tls` |
-//! | `Io` (reset; cut inside the body), `ProtocolViolation` (cut before the status line; not HTTP), an empty body the head did not declare | `Io` |
-//! | a body over [`TransportSettings::max_body_bytes`] | `BodyTooLarge` |
-//! | `https://` when libcurl has no TLS | `Tls` |
-//! | anything else, and a header value that is not visible ASCII | `Other` |
-//!
-//! Certainly not sent: a `Connect` or `Tls` failure of a request on a connection of its own
-//! (a [`NoResend`](easy_checkout_core::ops::NoResend) one), a header value isahc cannot
-//! send, `https://` without TLS, a client that cannot be built. Every failure on the pooled
-//! client may have come after libcurl delivered the request over a reused connection, and a
-//! timeout may be the total one (libcurl reports both with one code): maybe sent.
+//! At `trace` level, isahc's [`tracing`](https://docs.rs/tracing) output includes libcurl's
+//! raw request headers, `x-easy-api-key` among them: keep `isahc` below `trace` where logs
+//! are kept. Each failure is a [`TransportError`] with the isahc error as its `source`.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -164,24 +140,16 @@ pub const USER_AGENT_SUFFIX: &str = "isahc";
 /// ```
 #[derive(Clone)]
 pub struct IsahcTransport {
-    client: Arc<OnceLock<HttpClient>>,
+    pooled: Arc<OnceLock<HttpClient>>,
     /// For requests that must not be sent twice: no connection cache, every connection
     /// closed after its request, so libcurl never has a reused connection to resend over.
     fresh: Arc<OnceLock<HttpClient>>,
     settings: TransportSettings,
     /// What the transport's own clients trust.
     roots: RootCertificates,
-    /// Whose pooled client: a caller's has the SDK's rules applied to each request.
-    client_kind: ClientKind,
-}
-
-/// Whether the transport builds its clients, or was given one.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum ClientKind {
-    /// Built by the transport, with the SDK's rules in its configuration.
-    Own,
-    /// The caller's, whose configuration is theirs: the rules go on each request.
-    Callers,
+    /// Whether the clients are a caller's, whose configuration is theirs: the rules then go
+    /// on each request.
+    callers_clients: bool,
 }
 
 impl IsahcTransport {
@@ -192,7 +160,13 @@ impl IsahcTransport {
 
     /// A transport applying `settings`. Does no IO and starts no thread.
     pub fn with_settings(settings: TransportSettings) -> Self {
-        Self::own(settings, RootCertificates::default())
+        Self {
+            pooled: Arc::default(),
+            fresh: Arc::default(),
+            settings,
+            roots: RootCertificates::default(),
+            callers_clients: false,
+        }
     }
 
     /// A transport applying `settings` that verifies servers against the system's trust
@@ -210,15 +184,16 @@ impl IsahcTransport {
                  defaults, or use easy-checkout-ureq to trust the given roots only",
             ));
         }
-        Ok(Self::own(settings, roots))
+        Ok(Self {
+            roots,
+            ..Self::with_settings(settings)
+        })
     }
 
-    /// A transport over two clients that the caller's `builder` configures, with the SDK's
-    /// rules set on each request: one client as it is, pooled, and one with
-    /// `connection_cache_size(0)` added, for the requests that must not be sent twice. Every
-    /// request, a keyless `confirm` included, gets the caller's configuration: its proxy, its
-    /// roots and TLS settings (see the crate docs, "A caller's client"). Builds both now (each
-    /// starts a libcurl background thread); fails as isahc's `build` fails.
+    /// A transport over the two clients the caller's `builder` configures (see the crate docs,
+    /// "A caller's client"), with the SDK's rules set on each request: every request, a keyless
+    /// `confirm` included, gets the caller's proxy, roots and TLS settings. Builds both now
+    /// (each starts a libcurl background thread); fails as isahc's `build` fails.
     ///
     /// ```
     /// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
@@ -243,22 +218,11 @@ impl IsahcTransport {
             .build()
             .map_err(map_error)?;
         Ok(Self {
-            client: Arc::new(OnceLock::from(pooled)),
+            pooled: Arc::new(OnceLock::from(pooled)),
             fresh: Arc::new(OnceLock::from(fresh)),
-            client_kind: ClientKind::Callers,
+            callers_clients: true,
             ..Self::with_settings(settings)
         })
-    }
-
-    /// A transport whose clients are its own, built on first use.
-    fn own(settings: TransportSettings, roots: RootCertificates) -> Self {
-        Self {
-            client: Arc::new(OnceLock::new()),
-            fresh: Arc::new(OnceLock::new()),
-            settings,
-            roots,
-            client_kind: ClientKind::Own,
-        }
     }
 
     /// The settings this transport applies.
@@ -266,15 +230,18 @@ impl IsahcTransport {
         &self.settings
     }
 
-    /// The shared, pooled client, built on first use (or the caller's).
-    fn client(&self) -> Result<&HttpClient, TransportError> {
-        lazy_client(&self.client, &self.settings, &self.roots, Pool::Reuse)
-    }
-
-    /// The shared client that never reuses a connection, built on first use (or the
-    /// caller's, from their builder).
-    fn fresh_client(&self) -> Result<&HttpClient, TransportError> {
-        lazy_client(&self.fresh, &self.settings, &self.roots, Pool::Never)
+    /// The shared `pooled` client, or the one that never reuses a connection; built on first
+    /// use (unless it is the caller's).
+    fn client(&self, pooled: bool) -> Result<&HttpClient, TransportError> {
+        let cell = if pooled { &self.pooled } else { &self.fresh };
+        if let Some(client) = cell.get() {
+            return Ok(client);
+        }
+        // Nothing is sent without a client.
+        let built =
+            build_client(&self.settings, &self.roots, pooled).map_err(TransportError::not_sent)?;
+        // Should another thread have been first, its client is kept and this one dropped.
+        Ok(cell.get_or_init(|| built))
     }
 }
 
@@ -286,36 +253,19 @@ impl Default for IsahcTransport {
 
 impl fmt::Debug for IsahcTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let whose = if self.callers_clients {
+            "Callers"
+        } else {
+            "Own"
+        };
         f.debug_struct("IsahcTransport")
             .field("settings", &self.settings)
-            .field("client", &self.client_kind)
+            .field("client", &format_args!("{whose}"))
             .field("roots", &self.roots)
-            .field("started", &self.client.get().is_some())
+            .field("started", &self.pooled.get().is_some())
             .field("started_unpooled", &self.fresh.get().is_some())
             .finish()
     }
-}
-
-/// Whether a client keeps connections for reuse.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Pool {
-    Reuse,
-    Never,
-}
-
-fn lazy_client<'a>(
-    cell: &'a OnceLock<HttpClient>,
-    settings: &TransportSettings,
-    roots: &RootCertificates,
-    pool: Pool,
-) -> Result<&'a HttpClient, TransportError> {
-    if let Some(client) = cell.get() {
-        return Ok(client);
-    }
-    // Nothing is sent without a client.
-    let built = build_client(settings, roots, pool).map_err(TransportError::not_sent)?;
-    // Should another thread have been first, its client is kept and this one dropped.
-    Ok(cell.get_or_init(|| built))
 }
 
 /// libcurl reads a timeout of 0 ms as "none": anything shorter than 1 ms becomes 1 ms.
@@ -326,14 +276,15 @@ fn curl_timeout(timeout: Duration) -> Duration {
 fn build_client(
     settings: &TransportSettings,
     roots: &RootCertificates,
-    pool: Pool,
+    pooled: bool,
 ) -> Result<HttpClient, TransportError> {
     check_libcurl()?;
     let builder = HttpClient::builder();
     // Size 0 also sets CURLOPT_FORBID_REUSE: each connection is closed after its request.
-    let builder = match pool {
-        Pool::Reuse => builder,
-        Pool::Never => builder.connection_cache_size(0),
+    let builder = if pooled {
+        builder
+    } else {
+        builder.connection_cache_size(0)
     };
     #[cfg(feature = "native-tls")]
     let builder = if roots.is_default() {
@@ -449,11 +400,7 @@ impl Transport for IsahcTransport {
         // libcurl resends a request on its own when a reused connection dies before any
         // reply byte: one that must not go out twice never takes a reused connection.
         let pooled = may_resend(&request);
-        let client = if pooled {
-            self.client()?
-        } else {
-            self.fresh_client()?
-        };
+        let client = self.client(pooled)?;
         let map_error = |e| sent_or_not(map_error(e), pooled);
         let no_proxy = bypasses_proxy(&request);
         let with_body = sends_body(&request);
@@ -464,7 +411,7 @@ impl Transport for IsahcTransport {
         } else {
             isahc::Body::empty()
         };
-        let rules = (self.client_kind == ClientKind::Callers).then_some(&self.settings);
+        let rules = self.callers_clients.then_some(&self.settings);
         let request = if no_proxy || rules.is_some() {
             configured(parts, body, no_proxy, rules)?
         } else {
@@ -474,7 +421,10 @@ impl Transport for IsahcTransport {
 
         let (parts, body) = response.into_parts();
         let length = body.len();
-        let mut reader = Capture::new(body);
+        let mut reader = Capture {
+            inner: body,
+            error: None,
+        };
         let bytes =
             read_body_limited(&mut reader, self.settings.max_body_bytes, length).map_err(|e| {
                 match reader.error.take() {
@@ -501,10 +451,7 @@ impl Transport for IsahcTransport {
 }
 
 /// Whether a response that came with no body byte can be whole: whether its head declares
-/// no body (a `HEAD`, a `204` or `304`, `Content-Length: 0`; never a `1xx`). Any other empty
-/// response is taken for a reply cut inside its head (see the crate docs, "Cut heads").
-///
-/// Why the head is all there is to go on: libcurl (8.22, `lib/http.c`) ends a transfer cut
+/// no body (see the crate docs, "Cut heads"). Why the head is all there is to go on: libcurl (8.22, `lib/http.c`) ends a transfer cut
 /// inside the head without an error once one line of it arrived (`Curl_http_write_resp`
 /// passes the end to the body writers only after the head, so neither the `Content-Length`
 /// check nor the chunked decoder runs), and isahc exposes nothing that says whether the head
@@ -561,12 +508,6 @@ struct Capture<R> {
     error: Option<isahc::Error>,
 }
 
-impl<R> Capture<R> {
-    fn new(inner: R) -> Self {
-        Self { inner, error: None }
-    }
-}
-
 impl<R: Read> Read for Capture<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read(buf).inspect_err(|e| {
@@ -580,34 +521,15 @@ impl<R: Read> Read for Capture<R> {
 /// Classifies an isahc error, keeping it as the source. Whether the request went out is
 /// decided by [`sent_or_not`].
 fn map_error(error: isahc::Error) -> TransportError {
-    let kind = classify(&error);
-    TransportError::new(kind, error)
-}
-
-/// Marks `error` certainly not sent only where that is certain: a connect or TLS failure on
-/// a connection of its own (the unpooled client). On the pooled client libcurl may have
-/// delivered the request over a reused connection, seen it die before the reply, and failed
-/// only when it connected again to resend: every failure there may come after the request
-/// went out.
-fn sent_or_not(error: TransportError, pooled: bool) -> TransportError {
-    match error.kind() {
-        TransportErrorKind::Connect | TransportErrorKind::Tls if !pooled => error.not_sent(),
-        _ => error.maybe_sent(),
-    }
-}
-
-fn classify(error: &isahc::Error) -> TransportErrorKind {
     use TransportErrorKind as K;
     use isahc::error::ErrorKind as I;
     // isahc files a failed TLS handshake (CURLE_SSL_CONNECT_ERROR) under `ConnectionFailed`.
-    if error
+    let handshake = error
         .source()
         .and_then(|s| s.downcast_ref::<curl::Error>())
-        .is_some_and(curl::Error::is_ssl_connect_error)
-    {
-        return K::Tls;
-    }
-    match error.kind() {
+        .is_some_and(curl::Error::is_ssl_connect_error);
+    let kind = match error.kind() {
+        _ if handshake => K::Tls,
         I::Timeout => K::Timeout,
         I::ConnectionFailed | I::NameResolution => K::Connect,
         I::BadServerCertificate
@@ -618,6 +540,17 @@ fn classify(error: &isahc::Error) -> TransportErrorKind {
         // reply (CURLE_GOT_NOTHING): the reply could not be read off this connection.
         I::Io | I::ProtocolViolation => K::Io,
         _ => K::Other,
+    };
+    TransportError::new(kind, error)
+}
+
+/// Marks `error` not sent only where that is certain: a connect or TLS failure on a connection
+/// of its own. On the pooled client libcurl may have delivered the request over a reused
+/// connection, seen it die before the reply, and failed only when it connected again.
+fn sent_or_not(error: TransportError, pooled: bool) -> TransportError {
+    match error.kind() {
+        TransportErrorKind::Connect | TransportErrorKind::Tls if !pooled => error.not_sent(),
+        _ => error.maybe_sent(),
     }
 }
 
@@ -629,9 +562,8 @@ impl Adapter for IsahcTransport {
     }
 }
 
-/// A client for `api_key`, routed by its prefix (`sk_test_…`, `sk_sandbox_…`, `pk_test_…` to
-/// the sandbox, `sk_live_…`, `pk_live_…` to production; any other string is refused), with
-/// default settings. No IO ([`Client::from_key`]).
+/// [`Client::from_key`]: a client for `api_key`, routed by its prefix, with default
+/// settings. No IO.
 ///
 /// ```
 /// let client = easy_checkout_isahc::from_key("sk_live_abc")?;
@@ -642,18 +574,16 @@ pub fn from_key(api_key: &str) -> Result<Client, Error> {
     Client::from_key(api_key)
 }
 
-/// A client configured from the environment: `EASY_API_KEY` (optional: without it only
-/// `validate` and `confirm` can be called) and `EASY_API_URL` (optional: overrides the base
-/// URL the key routes to), as [`Config::from_lookup`] reads them. Default settings; no IO
-/// besides reading the two variables.
+/// A client configured from `EASY_API_KEY` (optional: without it only `validate` and
+/// `confirm` can be called) and `EASY_API_URL` (optional: overrides the key's routing), as
+/// [`Config::from_lookup`] reads them, with default settings.
 pub fn from_env() -> Result<Client, Error> {
     let config = Config::from_lookup(|name| std::env::var_os(name))?;
     Ok(Client::with_config(config, TransportSettings::default()))
 }
 
-/// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake of
-/// the API; `http://` for loopback hosts only), with default settings. No IO
-/// ([`Client::with_base_url`]).
+/// [`Client::with_base_url`]: a client for `api_key` that sends every request to `base_url`
+/// (a proxy, a local fake; `http://` for loopback hosts only), with default settings. No IO.
 ///
 /// ```
 /// let client = easy_checkout_isahc::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
@@ -665,14 +595,13 @@ pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
     Client::with_base_url(api_key, base_url)
 }
 
-/// A client for `config` over a [`IsahcTransport`] with `settings`. No IO ([`Client::with_config`]).
+/// [`Client::with_config`]: a client for `config` over an [`IsahcTransport`] with `settings`.
 pub fn with_config(config: Config, settings: TransportSettings) -> Client {
     Client::with_config(config, settings)
 }
 
-/// A client for `config` over `transport` (one with added roots, or over your own configured
-/// client), with [`USER_AGENT_SUFFIX`] appended to the user agent. No IO
-/// ([`Client::with_transport`]).
+/// [`Client::with_transport`]: a client for `config` over `transport` (one with added roots,
+/// or over your own clients), with [`USER_AGENT_SUFFIX`] appended to the user agent.
 pub fn with_transport(config: Config, transport: IsahcTransport) -> Client {
     Client::with_transport(config, transport)
 }
@@ -685,7 +614,7 @@ mod tests {
     fn error_table() {
         use TransportErrorKind as K;
         use isahc::error::ErrorKind as I;
-        let kind = |k: I| classify(&isahc::Error::from(k));
+        let kind = |k: I| map_error(isahc::Error::from(k)).kind();
         assert_eq!(kind(I::Timeout), K::Timeout);
         assert_eq!(kind(I::ConnectionFailed), K::Connect);
         assert_eq!(kind(I::NameResolution), K::Connect);
@@ -791,8 +720,8 @@ mod tests {
         let transport = IsahcTransport::new();
         assert!(format!("{transport:?}").contains("started: false"));
         let clone = transport.clone();
-        let a: *const HttpClient = clone.client().expect("client");
-        let b: *const HttpClient = transport.client().expect("client");
+        let a: *const HttpClient = clone.client(true).expect("client");
+        let b: *const HttpClient = transport.client(true).expect("client");
         assert_eq!(a, b);
         assert!(format!("{transport:?}").contains("started: true"));
     }
@@ -837,10 +766,10 @@ mod tests {
         let transport = IsahcTransport::new();
         let clone = transport.clone();
         assert!(format!("{transport:?}").contains("started_unpooled: false"));
-        let pooled: *const HttpClient = transport.client().expect("client");
-        let fresh: *const HttpClient = clone.fresh_client().expect("client");
+        let pooled: *const HttpClient = transport.client(true).expect("client");
+        let fresh: *const HttpClient = clone.client(false).expect("client");
         assert_ne!(pooled, fresh);
-        let again: *const HttpClient = transport.fresh_client().expect("client");
+        let again: *const HttpClient = transport.client(false).expect("client");
         assert_eq!(fresh, again);
         assert!(format!("{transport:?}").contains("started_unpooled: true"));
     }

@@ -1,13 +1,11 @@
 //! The [reqwest](https://docs.rs/reqwest) transport for the Easy Embedded Checkout SDK: the
 //! async client, on tokio.
 //!
-//! [`ReqwestTransport`] implements [`easy_checkout_core::AsyncTransport`] over reqwest's
-//! async client; the functions of this crate build a ready [`Client`] (an
-//! [`AsyncClient`] that sleeps with [`TokioSleep`]) in one
-//! line. Everything else (operations, errors, retries, polling, webhooks) is the core's,
-//! re-exported as [`easy_checkout_core`].
-//!
-//! # Quickstart
+//! [`ReqwestTransport`] implements [`AsyncTransport`] over reqwest's async client; the
+//! functions of this crate build a ready [`Client`] (an [`AsyncClient`] that sleeps with
+//! [`TokioSleep`]) in one line. Everything else (operations, errors, retries, polling,
+//! webhooks) is the core's, re-exported as [`easy_checkout_core`], and so is the contract this
+//! transport keeps ([`AsyncTransport`]). These docs say only what is reqwest's own.
 //!
 //! ```no_run
 //! use easy_checkout_reqwest::easy_checkout_core::ops::{CreateSession, LineItem};
@@ -24,69 +22,43 @@
 //! ```
 //!
 //! Share one client between tasks (calls take `&self`; wrap it in an `Arc` to move it into
-//! spawned tasks or an axum state). Constructors do no IO and start nothing: the reqwest
-//! clients are built on the first request, which must run inside a tokio runtime with its
-//! IO and time drivers (`#[tokio::main]` and axum's are).
-//!
-//! The crate's `examples/axum_checkout.rs` is a merchant's server on axum: an endpoint that
-//! mints a session, a return page that checks it, and a webhook endpoint that fulfils each
-//! order once.
+//! spawned tasks or an axum state). Constructors do no IO: the reqwest clients are built on
+//! the first request, which must run inside a tokio runtime with its IO and time drivers
+//! (`#[tokio::main]` and axum's are). `examples/axum_checkout.rs` is a merchant's server on
+//! axum: an endpoint that mints a session, a return page that checks it, and a webhook
+//! endpoint that fulfils each order once.
 //!
 //! # Blocking calls inside async code
 //!
-//! Do not call the blocking client (`easy-checkout-ureq`, `easy-checkout-isahc`) from an async
-//! handler. Each call blocks the runtime thread it runs on for as long as Easy takes to answer
-//! (up to the 80 s timeout, retries and their backoff on top), and every other task on that
-//! thread waits with it. Nothing fails: the server only stops answering.
+//! This is the client for async handlers. A blocking client (`easy-checkout-ureq`,
+//! `easy-checkout-isahc`) blocks the runtime thread it runs on, and every task on it, until
+//! Easy answers: on axum with 2 workers, while two handlers waited on blocking calls to a fake
+//! that answered after 2 s, an unrelated `GET /health` took 1.70 s instead of 0.2 ms; with
+//! the calls in `tokio::task::spawn_blocking` 0.6 ms, over this crate's client 0.7 ms (`cargo
+//! run --release -p easy-checkout-reqwest --example blocking_in_async`).
 //!
-//! Measured with this crate's `examples/blocking_in_async.rs` (`cargo run --release -p
-//! easy-checkout-reqwest --example blocking_in_async`): on axum with 2 worker threads, while
-//! two handlers each waited on a blocking call to a fake that answered after 2 s, an unrelated
-//! `GET /health` took 1.70 s instead of 0.2 ms; with the call in `spawn_blocking` 0.6 ms, and
-//! over this crate's client 0.7 ms. On a current-thread runtime one blocking call is enough to
-//! stall the server. Use this crate's client, or move each blocking call off the runtime with
-//! `tokio::task::spawn_blocking`.
+//! # What the transport sets
 //!
-//! # What the transport guarantees
+//! On every client: no redirect (`redirect::Policy::none()`), no retry of reqwest's own
+//! (`retry::never()`), the two timeouts of [`TransportSettings`], no decompression, HTTP/1.1
+//! with pooled keep-alive connections (clones of a transport share them). The body cap is
+//! enforced while streaming, and at once for a `Content-Length` over it. reqwest adds `Host`,
+//! `Content-Length` and, on a request without one, `Accept: */*`; hyper sends an empty body
+//! as none, so the transport adds `Content-Length: 0` where [`sends_body`] says so. reqwest
+//! parses the URI into a `url::Url`, which would rewrite a path with dot segments: a request
+//! whose path or query would not go out byte for byte is refused before sending (`Other`).
 //!
-//! The obligations of [`AsyncTransport`], each checked by the conformance kit
-//! (`easy-checkout-conformance`, which this crate's `tests/conformance.rs` runs):
-//!
-//! - The request goes out as built: method, URI, headers and body. reqwest adds `Host`,
-//!   `Content-Length` for a body, and `Accept: */*` to a request without an `Accept` (the
-//!   core puts `Accept: application/json` on every request). An empty body goes out as
-//!   `Content-Length: 0` on a method that takes one (POST, PUT, PATCH) and as no body at all
-//!   on the others. reqwest parses the URI into a `url::Url`, which would rewrite a path with
-//!   dot segments: a request whose path or query would not go out byte for byte is refused
-//!   before sending (`Other`, not sent).
-//! - Every status comes back as a response with its whole body; redirects are never followed
-//!   (the 3xx comes back), so the API key never travels to another host.
-//! - [`TransportSettings`] are applied: the connect timeout, the total timeout (connect to
-//!   last body byte; a timeout under a millisecond is a very short one, not none), and the
-//!   body cap, enforced while streaming and before reading any byte of a body whose
-//!   `Content-Length` is over it.
-//! - HTTP/1.1; keep-alive connections are pooled and reused (clones of a transport share the
-//!   pool).
-//! - Proxies come from the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, read when the
-//!   clients are built) for `https://` requests only: an `http://` request (the core allows
-//!   it only to a loopback host) never goes through a proxy, which would see the API key in
-//!   clear text.
-//! - A request is sent once, and a request that must not be sent twice
-//!   ([`may_resend`] is false: a keyless
-//!   `confirm`) never goes out on a reused connection: it gets a connection of its own,
-//!   closed after it. A kept-alive connection may be closing at the server's idle timeout
-//!   just as a request leaves on it; a read or a keyed write that meets that race is retried
-//!   safely by the core, a keyless write could only fail as "maybe sent". reqwest's own retry
-//!   layer is off (`retry::never()`), and the pooled hyper-util client below it retries only a
-//!   request hyper never started to write ([`ReqwestTransport::send`] has the code read).
-//! - A reply cut anywhere (status line, headers, a body with a `Content-Length` or chunked) is
-//!   an [`Io`](TransportErrorKind::Io) error, never a response and never a decode error.
+//! Proxies come from the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, read when the
+//! clients are built) for `https://` requests only. A request that must not be sent twice
+//! ([`may_resend`] is false) goes through a client that keeps no connection
+//! (`pool_max_idle_per_host(0)`): a connection of its own, closed after it. Hence four
+//! clients: pooled and not, with and without proxies.
 //!
 //! # TLS and the crypto provider
 //!
-//! TLS is rustls, verifying servers against Mozilla's roots compiled in (`webpki-roots`: no
-//! file or system store is read) plus the roots you add ([`ReqwestTransport::with_roots`],
-//! or with [`RootCertificates::without_defaults`] yours alone):
+//! rustls, verifying servers against Mozilla's roots compiled in (`webpki-roots`: no file or
+//! system store is read) plus the roots you add ([`ReqwestTransport::with_roots`], or with
+//! [`RootCertificates::without_defaults`] yours alone):
 //!
 //! ```no_run
 //! use easy_checkout_reqwest::{ReqwestTransport, RootCertificates, TransportSettings};
@@ -104,15 +76,15 @@
 //!
 //! - feature `ring` (default): the `ring` provider, the one `easy-checkout-ureq` uses; it
 //!   builds a little C and assembly with the system's C compiler, nothing else;
-//! - without it (`default-features = false`): no provider is compiled in by this crate, and the
-//!   transport uses the process-wide default, which your program installs before its first
-//!   request (`rustls::crypto::aws_lc_rs::default_provider().install_default()`, or a
-//!   pure-Rust provider where no C compiler is allowed). Without one, every request fails with
-//!   an [`Other`](TransportErrorKind::Other) error that says so, sending nothing.
+//! - without it (`default-features = false`): the process-wide default provider, which your
+//!   program installs before its first request
+//!   (`rustls::crypto::aws_lc_rs::default_provider().install_default()`, or a pure-Rust
+//!   provider where no C compiler is allowed). Without one, every request fails with an
+//!   [`Other`](TransportErrorKind::Other) error that says so, sending nothing.
 //!
 //! Features add up across a build: this crate turns on reqwest's `rustls-no-provider`. A
-//! program that also builds reqwest clients of its own without choosing a TLS feature for
-//! them (`reqwest = { default-features = false }`) gets rustls in those too, and reqwest then
+//! program that also builds reqwest clients of its own without a TLS feature for them
+//! (`reqwest = { default-features = false }`) gets rustls in those too, and reqwest then
 //! panics building one unless a process-wide default provider is installed: install one at
 //! start (`rustls::crypto::ring::default_provider().install_default()`). With reqwest's
 //! defaults (aws-lc-rs) or `native-tls` on, nothing changes for them.
@@ -121,38 +93,19 @@
 //!
 //! [`ReqwestTransport::from_client_builder`] builds the transport's clients from your
 //! `reqwest::ClientBuilder` (your TLS settings, roots, resolver, local address, default
-//! headers), and sets the SDK's rules on top: no redirect (`redirect::Policy::none()`), no
-//! retry of reqwest's own, the [`TransportSettings`] timeouts and body cap, no decompression,
-//! no proxy at all for `http://` requests (yours stay for `https://`), and a client that
-//! keeps no connection for requests that must not be sent twice.
+//! headers) and sets the rules above on top; your proxies stay for `https://`. There is no
+//! `from_client(reqwest::Client)`: a built client's redirect policy, proxies and pool cannot
+//! be read or changed per request, so the SDK could not keep its rules over one (a client that
+//! follows redirects would carry the API key to another host). Not enforced, because only the
+//! builder decides them: its default headers are added to requests that lack them, its cookie
+//! store is used, its connector layers run.
 //!
-//! There is no `from_client(reqwest::Client)`: a built reqwest client's redirect policy,
-//! proxies and connection pool cannot be read or changed per request, so the SDK could not
-//! keep its rules over one (a client that follows redirects would carry the API key to
-//! another host). That is why it takes the builder, as a function it calls once per client.
-//! Not enforced, because only the builder decides them: its default headers are added to
-//! requests that lack them, its cookie store is used, its connector layers run.
+//! # Logging and errors
 //!
-//! # Logging
+//! reqwest and hyper log at `trace` level without request headers. Each failure is a
+//! [`TransportError`] with the reqwest error as its `source`.
 //!
-//! reqwest and hyper log through [`log`](https://docs.rs/log) and
-//! [`tracing`](https://docs.rs/tracing) at `trace` level without request headers; the SDK logs
-//! nothing unless you ask for it (the core's `tracing` feature).
-//!
-//! # Errors
-//!
-//! Transport failures are [`TransportError`]s with the reqwest error as their `source`:
-//!
-//! | what failed | kind | [`certainly_not_sent`](TransportError::certainly_not_sent) |
-//! |---|---|---|
-//! | connecting: refused, unreachable, DNS (reqwest's `is_connect`) | `Connect` | yes |
-//! | the connect timeout | `Timeout` | yes |
-//! | the TLS handshake (a rustls error while connecting) | `Tls` | yes |
-//! | the total timeout | `Timeout` | no: it may strike after the request went out |
-//! | a cut or reset connection, a reply that is not HTTP | `Io` | no |
-//! | reading the body: cut, reset | `Io` | no |
-//! | a body over [`TransportSettings::max_body_bytes`] | `BodyTooLarge` | no |
-//! | a request reqwest refuses to build, a path it would rewrite, no crypto provider | `Other` | yes |
+//! [`sends_body`]: easy_checkout_core::ops::sends_body
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -208,13 +161,9 @@ impl Sleep for TokioSleep {
 #[derive(Clone)]
 pub struct ReqwestTransport {
     settings: TransportSettings,
-    clients: Arc<Lazy>,
-}
-
-/// The reqwest clients, built on the first request.
-struct Lazy {
-    source: Source,
-    built: OnceLock<Result<Clients, String>>,
+    source: Arc<Source>,
+    /// The clients, built from `source` on the first request (or why they could not be).
+    clients: Arc<OnceLock<Result<Clients, String>>>,
 }
 
 /// What the clients are built from.
@@ -255,17 +204,12 @@ impl ReqwestTransport {
         Self::lazy(settings, Source::Own(roots))
     }
 
-    /// A transport whose clients `make` builds, with the SDK's rules set on top of each (see
-    /// the crate docs, "A caller's reqwest configuration"). `make` is called four times, on
-    /// the first request: a pooled client and one that keeps no connection, each for
-    /// `https://` requests as configured and for `http://` requests without any proxy. Does
-    /// no IO.
+    /// A transport whose four clients `make` builds, on the first request, with the SDK's rules
+    /// set on top of each (see the crate docs, "A caller's reqwest configuration"). Does no IO.
     ///
-    /// TLS is the builder's. reqwest is built here without a crypto provider of its own, so a
-    /// builder that does not hand it a configured TLS backend needs the process-wide default
-    /// provider installed (`rustls::crypto::ring::default_provider().install_default()`);
-    /// without one, requests fail with an [`Other`](TransportErrorKind::Other) error that says
-    /// so, sending nothing.
+    /// TLS is the builder's: one that hands reqwest no configured TLS backend needs the
+    /// process-wide default crypto provider installed (see the crate docs); without one,
+    /// requests fail with an [`Other`](TransportErrorKind::Other) error, sending nothing.
     ///
     /// ```
     /// use std::time::Duration;
@@ -286,10 +230,8 @@ impl ReqwestTransport {
     fn lazy(settings: TransportSettings, source: Source) -> Self {
         Self {
             settings,
-            clients: Arc::new(Lazy {
-                source,
-                built: OnceLock::new(),
-            }),
+            source: Arc::new(source),
+            clients: Arc::default(),
         }
     }
 
@@ -306,8 +248,7 @@ impl ReqwestTransport {
     ) -> Result<&reqwest::Client, TransportError> {
         let clients = self
             .clients
-            .built
-            .get_or_init(|| build_clients(&self.clients.source, &self.settings))
+            .get_or_init(|| build_clients(&self.source, &self.settings))
             .as_ref()
             .map_err(|why| {
                 TransportError::msg(TransportErrorKind::Other, why.clone()).not_sent()
@@ -323,20 +264,6 @@ impl ReqwestTransport {
             &route.fresh
         })
     }
-
-    /// Sends `request` and reads its whole body, under the cap.
-    async fn exchange(
-        &self,
-        request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let client = self.client_for(&request)?;
-        let request = to_reqwest(request)?;
-        let response = client
-            .execute(request)
-            .await
-            .map_err(|e| map_error(e, Phase::Exchange))?;
-        read_limited(response, self.settings.max_body_bytes).await
-    }
 }
 
 impl Default for ReqwestTransport {
@@ -347,14 +274,14 @@ impl Default for ReqwestTransport {
 
 impl fmt::Debug for ReqwestTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let source = match &self.clients.source {
+        let source = match &*self.source {
             Source::Own(roots) => format!("Own({roots:?})"),
             Source::Callers(_) => "Callers".to_owned(),
         };
         f.debug_struct("ReqwestTransport")
             .field("settings", &self.settings)
             .field("clients", &format_args!("{source}"))
-            .field("built", &self.clients.built.get().is_some())
+            .field("built", &self.clients.get().is_some())
             .finish()
     }
 }
@@ -364,28 +291,28 @@ impl AsyncTransport for ReqwestTransport {
     /// connection of its own otherwise. Nothing below this sends a request again once hyper
     /// has started to write it:
     ///
-    /// - reqwest 0.13: the clients' retry layer is `retry::never()`. Its default
-    ///   (`src/retry.rs`, `Builder::default` and `is_retryable_error`) retries only HTTP/2
-    ///   `GOAWAY`/`REFUSED_STREAM` and HTTP/3 errors.
-    /// - hyper-util 0.1, `src/client/legacy/client.rs`: `Client::send_request` loops on
-    ///   `try_send_request`, and retries (`retry_canceled_requests`, on by default) only a
-    ///   `TrySendError::Retryable`, built only when hyper hands the request back
-    ///   (`err.take_message()` is `Some`) on a reused connection.
-    /// - hyper 1: it hands a request back only while it is still queued:
-    ///   `src/client/dispatch.rs` (`Envelope::drop`, a request never taken off the queue) and
-    ///   `src/proto/h1/dispatch.rs` (`Client::recv_msg`: a connection error cancels a
-    ///   *queued* request with `message: Some`; the request in flight, taken by
-    ///   `Client::poll_msg` to be written, gets `message: None`).
+    /// - reqwest 0.13: the clients' retry layer is `retry::never()` (its default,
+    ///   `src/retry.rs`, retries only HTTP/2 `GOAWAY`/`REFUSED_STREAM` and HTTP/3 errors).
+    /// - hyper-util 0.1, `src/client/legacy/client.rs`: `Client::send_request` retries only a
+    ///   `TrySendError::Retryable`, built only when hyper hands the request back on a reused
+    ///   connection.
+    /// - hyper 1 hands a request back only while it is still queued (`src/client/dispatch.rs`,
+    ///   `Envelope::drop`; `src/proto/h1/dispatch.rs`, `Client::recv_msg`): the request in
+    ///   flight, taken by `Client::poll_msg` to be written, gets `message: None`.
     ///
     /// So a request written on a kept-alive connection that then dies fails with an `Io`
-    /// error; it is never written twice. A keyless write avoids even that: the client it
-    /// goes through keeps no connection (`pool_max_idle_per_host(0)`), so it never leaves on
-    /// a connection the server may be closing.
-    fn send(
+    /// error; it is never written twice.
+    async fn send(
         &self,
         request: http::Request<Vec<u8>>,
-    ) -> impl Future<Output = Result<http::Response<Vec<u8>>, TransportError>> + Send {
-        self.exchange(request)
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let client = self.client_for(&request)?;
+        let request = to_reqwest(request)?;
+        let response = client
+            .execute(request)
+            .await
+            .map_err(|e| map_error(e, Phase::Exchange))?;
+        read_limited(response, self.settings.max_body_bytes).await
     }
 }
 
@@ -598,8 +525,8 @@ impl Adapter for ReqwestTransport {
     }
 }
 
-/// A client for `api_key`, routed by its prefix, over a [`ReqwestTransport`] with default
-/// settings, sleeping on tokio. No IO ([`AsyncClient::from_key`]).
+/// [`AsyncClient::from_key`]: a client for `api_key`, routed by its prefix, with default
+/// settings. No IO.
 ///
 /// ```
 /// let client = easy_checkout_reqwest::from_key("sk_live_abc")?;
@@ -610,16 +537,17 @@ pub fn from_key(api_key: &str) -> Result<Client, Error> {
     Client::from_key(api_key)
 }
 
-/// A client configured from the environment: `EASY_API_KEY` (optional: without it only
-/// `validate` and `confirm` work) and `EASY_API_URL` (optional: overrides the routing), as
-/// [`Config::from_lookup`] reads them. No IO beyond reading the two variables.
+/// A client configured from `EASY_API_KEY` (optional: without it only `validate` and
+/// `confirm` can be called) and `EASY_API_URL` (optional: overrides the key's routing), as
+/// [`Config::from_lookup`] reads them, with default settings.
 pub fn from_env() -> Result<Client, Error> {
     let config = Config::from_lookup(|name| std::env::var_os(name))?;
     Ok(Client::with_config(config, TransportSettings::default()))
 }
 
-/// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake;
-/// `http://` for loopback hosts only). No IO ([`AsyncClient::with_base_url`]).
+/// [`AsyncClient::with_base_url`]: a client for `api_key` that sends every request to
+/// `base_url` (a proxy, a local fake; `http://` for loopback hosts only), with default
+/// settings. No IO.
 ///
 /// ```
 /// let client = easy_checkout_reqwest::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
@@ -631,15 +559,15 @@ pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
     Client::with_base_url(api_key, base_url)
 }
 
-/// A client for `config` over a [`ReqwestTransport`] with `settings`. No IO
-/// ([`AsyncClient::with_config`]).
+/// [`AsyncClient::with_config`]: a client for `config` over a [`ReqwestTransport`] with
+/// `settings`.
 pub fn with_config(config: Config, settings: TransportSettings) -> Client {
     Client::with_config(config, settings)
 }
 
-/// A client for `config` over `transport` (one with added roots, or built from your own
-/// `reqwest::ClientBuilder`), with [`USER_AGENT_SUFFIX`] appended to the user agent. No IO
-/// ([`AsyncClient::with_transport`]).
+/// [`AsyncClient::with_transport`]: a client for `config` over `transport` (one with added
+/// roots, or built from your own `reqwest::ClientBuilder`), with [`USER_AGENT_SUFFIX`]
+/// appended to the user agent.
 pub fn with_transport(config: Config, transport: ReqwestTransport) -> Client {
     Client::with_transport(config, transport)
 }

@@ -3,9 +3,7 @@
 //!
 //! Everything but the transport (operations, errors, retries, polling, webhooks) is the
 //! core's, re-exported as [`easy_checkout_core`], and so is the contract this transport keeps
-//! (see [`Transport`]: no redirect followed, every status a response with its whole body,
-//! both timeouts, a body cap, no resend, honest not-sent marks, no proxy for `http://`). These
-//! docs say only what is ureq's own.
+//! ([`Transport`]). These docs say only what is ureq's own.
 //!
 //! ```no_run
 //! use easy_checkout_ureq::easy_checkout_core::ops::{CreateSession, LineItem};
@@ -19,47 +17,39 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # How ureq keeps the contract
+//! # What the transport sets
 //!
-//! Every request carries the SDK's rules in ureq's configuration (one list, set
-//! on the transport's own agent or on each request through a caller's): every status is a
-//! response (`http_status_as_error(false)`), no redirect is followed (`max_redirects(0)`),
-//! the connect and total timeouts of [`TransportSettings`] apply, and ureq adds no `Accept`
-//! or `Accept-Encoding` of its own (so it decompresses nothing), nor, on its own agent, a
-//! `User-Agent` (the core always sends one).
-//! Besides:
+//! The SDK's rules are one list (`with_rules!`), set on the transport's own agent or on each
+//! request through a caller's: every status is a response, no redirect is followed, the two
+//! timeouts of [`TransportSettings`] apply, and ureq adds no `Accept`, `Accept-Encoding` (so
+//! it decompresses nothing) or, on its own agent, `User-Agent`. The body cap is enforced while
+//! reading, and at once for a `Content-Length` over it. `https://` requests use the proxy of
+//! `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`, as ureq reads them; `http://`
+//! ones none.
 //!
-//! - ureq sends a request once: it never resends one by itself, not even when a reused
-//!   connection dies before any reply byte. A plain `http://` request goes through no proxy;
-//!   `https://` ones use `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`, as ureq does.
-//! - **A connection of its own** for a request that must not go out twice
-//!   ([`may_resend`] is false: a `confirm` without the
-//!   caller's key, or any POST without a key): never a pooled one, which the server may be
-//!   closing as the request leaves (nginx's `keepalive_timeout`, a load balancer's idle
-//!   timeout), turning a request the server never saw into an `Io` failure of unknown
-//!   outcome. ureq keeps a request whose connection settings differ from its agent's off the
-//!   agent's pool ("bypass the Agent's pool", `ureq::config::Config`), so such a request gets
-//!   an input buffer one byte larger than the agent's: it opens its own connection, which is
-//!   closed after its reply and never pooled, on the transport's agent and on a caller's
-//!   alike. Every other request takes a pooled connection, and the core retries it if the
-//!   server closed that connection under it.
-//! - The body cap is enforced while reading, and a `Content-Length` above it fails before
-//!   any byte of the body is read.
-//! - Clones of a transport (and of a client) share one agent, so one connection pool. ureq
-//!   resolves the host on every request, a reused connection included; with a timeout set it
-//!   does so on a thread of its own, within the total timeout.
-//! - A reply cut anywhere is an [`Io`](TransportErrorKind::Io) error: ureq returns a response
-//!   only once its head has ended, and checks the body's framing. Its one leniency: a chunked
-//!   body whose last chunk arrived, but not the blank line after it, is taken as whole.
+//! ureq never resends a request by itself. One that must not go out twice ([`may_resend`] is
+//! false) gets a connection of its own, closed after its reply: ureq keeps a request whose
+//! connection settings differ from its agent's off the pool, so it gets an input buffer one
+//! byte larger. Clones of a transport share one agent and its pool. ureq's one leniency: a
+//! chunked body whose last chunk arrived, but not the blank line after it, is taken as whole.
 //!
-//! # Root certificates
+//! # A caller's agent
 //!
-//! Mozilla's roots are compiled in (`webpki-roots`, feature `rustls`), or the operating
-//! system's trust store is used (feature `native-tls`). [`UreqTransport::with_roots`] adds
-//! roots of your own on top of Mozilla's, or, with [`RootCertificates::without_defaults`],
-//! trusts them alone. ureq takes either its default roots or a list, so added roots go after
-//! Mozilla's roots as certificates (`webpki-root-certs`); with `native-tls` that list
-//! replaces the system's store too.
+//! [`UreqTransport::from_agent`] sends over an agent you configured (proxy, resolver,
+//! connector, roots, client certificate) with the same rules set on each request. Not
+//! enforced, because only the agent decides them: its middleware runs on every request (one
+//! that resends, rewrites or follows redirects does so), its user agent goes on a request that
+//! has none, and its other limits (per read, per write, `https_only`, header size) can only
+//! make a request fail sooner.
+//!
+//! # Root certificates and features
+//!
+//! `rustls` (the default) compiles Mozilla's roots in (`webpki-roots`); `native-tls` (which
+//! wins when both are on) uses the platform's TLS and trust store; with neither, `https://`
+//! fails as [`Tls`](TransportErrorKind::Tls). [`UreqTransport::with_roots`] adds roots of your
+//! own, or trusts them alone ([`RootCertificates::without_defaults`]). ureq takes its default
+//! roots or a list, so added roots go after Mozilla's, as certificates (`webpki-root-certs`);
+//! with `native-tls` that list replaces the system's store.
 //!
 //! ```no_run
 //! use easy_checkout_ureq::{RootCertificates, TransportSettings, UreqTransport};
@@ -72,46 +62,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # A caller's agent
+//! # Inside async code
 //!
-//! [`UreqTransport::from_agent`] sends over an agent you configured (proxy, resolver,
-//! connector, roots, client certificate) with the same rules set on each request. Only the
-//! agent decides the rest: its middleware runs on every request (one that resends, rewrites
-//! or follows redirects does so), its user agent goes on a request that has none (never the
-//! core's), and its other limits (per read, per write, `https_only`, header size) apply too
-//! and can only make a request fail sooner.
+//! Every call blocks its thread until Easy answers (up to the timeout, retries on top), and
+//! on an async runtime's worker every other task waits with it: on axum with 2 workers, an
+//! unrelated request went from 0.2 ms to 1.70 s while two handlers waited on blocking calls
+//! (`cargo run --release -p easy-checkout-reqwest --example blocking_in_async`). In async code
+//! use `easy-checkout-reqwest`, or move each call off the runtime with
+//! `tokio::task::spawn_blocking`.
 //!
-//! # Features
+//! # Logging and errors
 //!
-//! - `rustls` (default): TLS through rustls with Mozilla's roots compiled in.
-//! - `native-tls`: TLS through the platform's library and the system's trust store; used
-//!   when both are on. With neither, an `https://` request fails with a
-//!   [`TransportErrorKind::Tls`] error.
-//!
-//! # Logging
-//!
-//! ureq logs through [`log`](https://docs.rs/log); at `trace` level it prints raw request
-//! headers, `x-easy-api-key` among them: keep `ureq` and `ureq_proto` below `trace` where logs
-//! are kept.
-//!
-//! # Errors
-//!
-//! Each failure is a [`TransportError`] with the ureq error as its `source`:
-//!
-//! | ureq reports | kind | certainly not sent |
-//! |---|---|---|
-//! | `Timeout(Resolve)`, `Timeout(Connect)` | `Timeout` | yes |
-//! | any other `Timeout`, an I/O `TimedOut` / `WouldBlock` | `Timeout` | no |
-//! | `HostNotFound`, `ConnectionFailed`, `ConnectProxyFailed`; an I/O `ConnectionRefused`, `AddrNotAvailable`, failed lookup | `Connect` | yes |
-//! | an I/O `HostUnreachable`, `NetworkUnreachable` (also possible on an open connection) | `Connect` | no |
-//! | `Tls`, `TlsRequired`, `Pem`, `Rustls`, `NativeTls`, `Der`; a rustls certificate error inside an I/O error | `Tls` | yes |
-//! | any other rustls error inside an I/O error (an alert can come mid-stream) | `Tls` | no |
-//! | any other I/O error (reset, `UnexpectedEof`: a cut reply), `Protocol`, `BodyStalled`, `LargeResponseHeader` | `Io` | no |
-//! | a body over [`TransportSettings::max_body_bytes`] | `BodyTooLarge` | no |
-//! | `BadUri`, `RequireHttpsOnly`, `InvalidProxyUrl` | `Other` | yes |
-//! | anything else | `Other` | no |
-//!
-//! Every error while reading the body is maybe sent: the request is long gone by then.
+//! At `trace` level ureq logs raw request headers, `x-easy-api-key` among them: keep `ureq`
+//! and `ureq_proto` below `trace` where logs are kept. Each failure is a [`TransportError`]
+//! with the ureq error as its `source`.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -359,115 +323,84 @@ enum Phase {
     Body { limit: u64 },
 }
 
-/// Classifies a ureq error, keeping it as the source.
+/// Classifies a ureq error, keeping it as the source. Only a failure that certainly came
+/// before any byte of the request was written is marked not sent: never one while reading the
+/// body, when the request is long gone.
 fn map_error(error: ureq::Error, phase: Phase) -> TransportError {
-    use TransportErrorKind as K;
-    let kind = match &error {
-        ureq::Error::BodyExceedsLimit(_) => match phase {
-            Phase::Body { limit } => return TransportError::body_too_large(limit),
-            // On the way out it means a request body longer than its `Content-Length`.
-            Phase::Exchange => K::Other,
-        },
-        ureq::Error::Timeout(_) => K::Timeout,
-        ureq::Error::Io(e) => io_kind(e),
-        ureq::Error::HostNotFound
-        | ureq::Error::ConnectionFailed
-        | ureq::Error::ConnectProxyFailed(_) => K::Connect,
-        ureq::Error::Tls(_) | ureq::Error::TlsRequired => K::Tls,
-        #[cfg(any(feature = "rustls", feature = "native-tls"))]
-        ureq::Error::Pem(_) => K::Tls,
-        #[cfg(feature = "rustls")]
-        ureq::Error::Rustls(_) => K::Tls,
-        #[cfg(feature = "native-tls")]
-        ureq::Error::NativeTls(_) | ureq::Error::Der(_) => K::Tls,
-        // The server sent something that is not HTTP/1.1, or headers without end, or
-        // stopped mid-message: the reply could not be read off this connection.
-        ureq::Error::Protocol(_)
-        | ureq::Error::LargeResponseHeader(..)
-        | ureq::Error::BodyStalled => K::Io,
-        _ => K::Other,
-    };
-    let unsent = matches!(phase, Phase::Exchange) && before_sending(&error);
+    if let (ureq::Error::BodyExceedsLimit(_), Phase::Body { limit }) = (&error, phase) {
+        return TransportError::body_too_large(limit);
+    }
+    let (kind, before_sending) = classify(&error);
     let error = TransportError::new(kind, error);
-    if unsent {
+    if before_sending && matches!(phase, Phase::Exchange) {
         error.not_sent()
     } else {
         error.maybe_sent()
     }
 }
 
-/// Whether ureq certainly failed before writing any byte of the request: while resolving,
-/// connecting, setting up TLS or checking the request (see the crate's error table).
-fn before_sending(error: &ureq::Error) -> bool {
+/// The kind of a ureq error, and whether it certainly came before the request went out
+/// (while resolving, connecting, setting up TLS or checking the request).
+fn classify(error: &ureq::Error) -> (TransportErrorKind, bool) {
+    use TransportErrorKind as K;
     match error {
-        ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect)
-        | ureq::Error::HostNotFound
+        ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => (K::Timeout, true),
+        ureq::Error::Timeout(_) => (K::Timeout, false),
+        ureq::Error::Io(e) => classify_io(e),
+        ureq::Error::HostNotFound
         | ureq::Error::ConnectionFailed
-        | ureq::Error::ConnectProxyFailed(_)
-        | ureq::Error::Tls(_)
-        | ureq::Error::TlsRequired
-        | ureq::Error::BadUri(_)
-        | ureq::Error::RequireHttpsOnly(_)
-        | ureq::Error::InvalidProxyUrl => true,
-        #[cfg(any(feature = "rustls", feature = "native-tls"))]
-        ureq::Error::Pem(_) => true,
+        | ureq::Error::ConnectProxyFailed(_) => (K::Connect, true),
         // Raised by the TLS configuration and the handshake only; errors on an open TLS
         // connection come as `Io`.
+        ureq::Error::Tls(_) | ureq::Error::TlsRequired => (K::Tls, true),
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        ureq::Error::Pem(_) => (K::Tls, true),
         #[cfg(feature = "rustls")]
-        ureq::Error::Rustls(_) => true,
+        ureq::Error::Rustls(_) => (K::Tls, true),
         #[cfg(feature = "native-tls")]
-        ureq::Error::NativeTls(_) | ureq::Error::Der(_) => true,
-        ureq::Error::Io(e) => io_before_sending(e),
-        _ => false,
+        ureq::Error::NativeTls(_) | ureq::Error::Der(_) => (K::Tls, true),
+        // The server sent something that is not HTTP/1.1, or headers without end, or stopped
+        // mid-message: the reply could not be read off this connection.
+        ureq::Error::Protocol(_)
+        | ureq::Error::LargeResponseHeader(..)
+        | ureq::Error::BodyStalled => (K::Io, false),
+        ureq::Error::BadUri(_)
+        | ureq::Error::RequireHttpsOnly(_)
+        | ureq::Error::InvalidProxyUrl => (K::Other, true),
+        // `BodyExceedsLimit` on the way out among them: a body longer than its
+        // `Content-Length`.
+        _ => (K::Other, false),
     }
 }
 
-/// The I/O errors only a connect gives: a failed lookup, a refused connection, no local
-/// address, a certificate rustls refused (certificates are checked in the handshake only).
-fn io_before_sending(error: &io::Error) -> bool {
+/// [`classify`] for an I/O error.
+fn classify_io(error: &io::Error) -> (TransportErrorKind, bool) {
+    use TransportErrorKind as K;
     #[cfg(feature = "rustls")]
     if let Some(tls) = error
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        return matches!(tls, rustls::Error::InvalidCertificate(_));
+        // Certificates are checked in the handshake only; any other error (an alert) can
+        // come with the reply.
+        return (K::Tls, matches!(tls, rustls::Error::InvalidCertificate(_)));
     }
-    is_lookup_failure(error)
-        || matches!(
-            error.kind(),
-            io::ErrorKind::ConnectionRefused | io::ErrorKind::AddrNotAvailable
-        )
-}
-
-/// std's resolver reports a failed lookup as an uncategorised I/O error; its message is the
-/// only mark it carries.
-fn is_lookup_failure(error: &io::Error) -> bool {
-    error
+    // std's resolver reports a failed lookup as an uncategorised error; its message is the
+    // only mark it carries.
+    if error
         .to_string()
         .starts_with("failed to lookup address information")
-}
-
-fn io_kind(error: &io::Error) -> TransportErrorKind {
-    use TransportErrorKind as K;
-    #[cfg(feature = "rustls")]
-    if error
-        .get_ref()
-        .is_some_and(|inner| inner.is::<rustls::Error>())
     {
-        return K::Tls;
-    }
-    if is_lookup_failure(error) {
-        return K::Connect;
+        return (K::Connect, true);
     }
     match error.kind() {
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => K::Timeout,
-        io::ErrorKind::ConnectionRefused
-        | io::ErrorKind::HostUnreachable
-        | io::ErrorKind::NetworkUnreachable
-        | io::ErrorKind::AddrNotAvailable => K::Connect,
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (K::Timeout, false),
+        io::ErrorKind::ConnectionRefused | io::ErrorKind::AddrNotAvailable => (K::Connect, true),
+        // Also possible on a connection already carrying the request.
+        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => (K::Connect, false),
         // `UnexpectedEof` among them: how ureq reports a reply cut short, from the status
         // line to the body (`Error::disconnected`).
-        _ => K::Io,
+        _ => (K::Io, false),
     }
 }
 
@@ -479,9 +412,8 @@ impl Adapter for UreqTransport {
     }
 }
 
-/// A client for `api_key`, routed by its prefix (`sk_test_…`, `sk_sandbox_…`, `pk_test_…` to
-/// the sandbox, `sk_live_…`, `pk_live_…` to production; any other string is refused), with
-/// default settings. No IO ([`Client::from_key`]).
+/// [`Client::from_key`]: a client for `api_key`, routed by its prefix, with default
+/// settings. No IO.
 ///
 /// ```
 /// let client = easy_checkout_ureq::from_key("sk_live_abc")?;
@@ -492,18 +424,16 @@ pub fn from_key(api_key: &str) -> Result<Client, Error> {
     Client::from_key(api_key)
 }
 
-/// A client configured from the environment: `EASY_API_KEY` (optional: without it only
-/// `validate` and `confirm` can be called) and `EASY_API_URL` (optional: overrides the base
-/// URL the key routes to), as [`Config::from_lookup`] reads them. Default settings; no IO
-/// besides reading the two variables.
+/// A client configured from `EASY_API_KEY` (optional: without it only `validate` and
+/// `confirm` can be called) and `EASY_API_URL` (optional: overrides the key's routing), as
+/// [`Config::from_lookup`] reads them, with default settings.
 pub fn from_env() -> Result<Client, Error> {
     let config = Config::from_lookup(|name| std::env::var_os(name))?;
     Ok(Client::with_config(config, TransportSettings::default()))
 }
 
-/// A client for `api_key` that sends every request to `base_url` (a proxy, a local fake of
-/// the API; `http://` for loopback hosts only), with default settings. No IO
-/// ([`Client::with_base_url`]).
+/// [`Client::with_base_url`]: a client for `api_key` that sends every request to `base_url`
+/// (a proxy, a local fake; `http://` for loopback hosts only), with default settings. No IO.
 ///
 /// ```
 /// let client = easy_checkout_ureq::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
@@ -515,14 +445,13 @@ pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
     Client::with_base_url(api_key, base_url)
 }
 
-/// A client for `config` over a [`UreqTransport`] with `settings`. No IO ([`Client::with_config`]).
+/// [`Client::with_config`]: a client for `config` over a [`UreqTransport`] with `settings`.
 pub fn with_config(config: Config, settings: TransportSettings) -> Client {
     Client::with_config(config, settings)
 }
 
-/// A client for `config` over `transport` (one with added roots, or over your own configured
-/// client), with [`USER_AGENT_SUFFIX`] appended to the user agent. No IO
-/// ([`Client::with_transport`]).
+/// [`Client::with_transport`]: a client for `config` over `transport` (one with added roots,
+/// or over your own agent), with [`USER_AGENT_SUFFIX`] appended to the user agent.
 pub fn with_transport(config: Config, transport: UreqTransport) -> Client {
     Client::with_transport(config, transport)
 }

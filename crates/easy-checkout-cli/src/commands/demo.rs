@@ -8,7 +8,6 @@
 //! document `{"base_url", "vocabulary", "steps": [{"step", "result"}]}`. Client secrets are
 //! redacted.
 
-use std::cell::RefCell;
 use std::time::Duration;
 
 use easy_checkout_core::ops::{
@@ -16,16 +15,14 @@ use easy_checkout_core::ops::{
     ReferenceSession, UpdateConfig, Validate,
 };
 use easy_checkout_core::webhook;
-use easy_checkout_core::{
-    Client, Config, ErrorKind, PollPolicy, Transport, Vocabulary, WaitOutcome,
-};
+use easy_checkout_core::{Config, ErrorKind, PollPolicy, Vocabulary, WaitOutcome};
 use easy_checkout_fake::FakeEasy;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::redacted;
-use crate::args::OutputFormat;
-use crate::client::{ClientOptions, WithClient, with_client};
+use super::{redacted, with_fields};
+use crate::args::{Globals, OutputFormat};
+use crate::client::CliClient;
 use crate::error::CliError;
 use crate::output::{Printer, summary};
 
@@ -33,34 +30,30 @@ use crate::output::{Printer, summary};
 const SHOP_ORIGIN: &str = "https://shop.example.com";
 
 /// Runs the demo in `vocabulary`.
-pub fn run(
-    options: &ClientOptions,
-    vocabulary: Vocabulary,
-    printer: &Printer,
-) -> Result<(), CliError> {
+pub fn run(globals: &Globals, vocabulary: Vocabulary, printer: &Printer) -> Result<(), CliError> {
     let fake = FakeEasy::builder()
         .vocabulary(vocabulary)
         .start()
         .map_err(|e| CliError::transport(format!("could not start the fake server: {e}")))?;
     let base_url = fake.base_url();
     let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&base_url))?;
-    let demo = Demo {
+    let mut demo = Demo {
         fake: &fake,
         vocabulary,
         printer,
-        steps: RefCell::new(Vec::new()),
+        steps: Vec::new(),
     };
     if printer.format() == OutputFormat::Text {
         printer.stdout(&format!(
             "fake Easy API at {base_url}, in the {vocabulary} vocabulary\n"
         ));
     }
-    with_client(options, config, &demo)??;
+    demo.flow(&globals.client(config)?)?;
     match printer.format() {
         OutputFormat::Json => printer.json(&json!({
             "base_url": base_url,
             "vocabulary": vocabulary.as_str(),
-            "steps": demo.steps.take(),
+            "steps": demo.steps,
         })),
         OutputFormat::Text => printer.stdout("demo complete: every step succeeded\n"),
     }
@@ -69,34 +62,29 @@ pub fn run(
 
 /// The demo's state: the fake and the steps so far.
 struct Demo<'a> {
-    /// The in-process fake API.
     fake: &'a FakeEasy,
     /// The vocabulary of the requests (and of the fake's answers).
     vocabulary: Vocabulary,
-    /// Where the steps go.
     printer: &'a Printer,
     /// The steps so far, for `--output json`.
-    steps: RefCell<Vec<Value>>,
+    steps: Vec<Value>,
 }
 
 impl Demo<'_> {
     /// Records a step: a text line now, or an entry of the JSON document.
-    fn step<S: Serialize>(&self, name: &str, result: &S) -> Result<(), CliError> {
+    fn step<S: Serialize>(&mut self, name: &str, result: &S) -> Result<(), CliError> {
         let value = redacted(result)?;
         match self.printer.format() {
             OutputFormat::Text => self
                 .printer
                 .stdout(&format!("{name:<18}{}\n", summary(&value))),
-            OutputFormat::Json => self
-                .steps
-                .borrow_mut()
-                .push(json!({ "step": name, "result": value })),
+            OutputFormat::Json => self.steps.push(json!({ "step": name, "result": value })),
         }
         Ok(())
     }
 
     /// The flow itself: every operation, a crypto payment, a webhook and a wait.
-    fn flow<T: Transport>(&self, client: &Client<T>) -> Result<(), CliError> {
+    fn flow(&mut self, client: &CliClient) -> Result<(), CliError> {
         let checkout = client.embedded_checkout();
 
         let create = self
@@ -159,11 +147,13 @@ impl Demo<'_> {
             .ok_or_else(|| unexpected("the fake has no webhook for the paid session"))?;
         let delivery = webhook::verify_request(&self.fake.webhook_secret(), &hook.delivery(1))
             .map_err(CliError::webhook)?;
-        let mut event = redacted(&delivery.event)?;
-        if let Value::Object(map) = &mut event {
-            map.insert("delivery_id".to_owned(), json!(delivery.delivery_id));
-            map.insert("attempt".to_owned(), json!(delivery.attempt));
-        }
+        let event = with_fields(
+            redacted(&delivery.event)?,
+            [
+                ("delivery_id", json!(delivery.delivery_id)),
+                ("attempt", json!(delivery.attempt)),
+            ],
+        );
         self.step("webhook_verify", &event)?;
 
         let outcome = checkout.wait_for_payment(
@@ -175,20 +165,15 @@ impl Demo<'_> {
                 "wait_for_payment ended with the session still pending",
             ));
         };
-        let mut result = redacted(status)?;
-        if let Value::Object(map) = &mut result {
-            let name = if outcome.is_paid() { "paid" } else { "unpaid" };
-            map.insert("outcome".to_owned(), json!(name));
-        }
+        let name = if outcome.is_paid() { "paid" } else { "unpaid" };
+        let result = with_fields(redacted(status)?, [("outcome", json!(name))]);
         self.step("wait_for_payment", &result)?;
         if !outcome.is_paid() {
             return Err(unexpected("wait_for_payment did not see the session paid"));
         }
         Ok(())
     }
-}
 
-impl Demo<'_> {
     /// A create of `item` in the demo's vocabulary.
     fn create(&self, item: LineItem) -> CreateSession {
         match self.vocabulary {
@@ -202,14 +187,6 @@ impl Demo<'_> {
                 .with_customer_email("buyer@example.com"),
             ),
         }
-    }
-}
-
-impl WithClient for &Demo<'_> {
-    type Output = Result<(), CliError>;
-
-    fn call<T: Transport>(self, client: &Client<T>) -> Self::Output {
-        self.flow(client)
     }
 }
 

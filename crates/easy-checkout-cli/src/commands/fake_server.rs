@@ -1,7 +1,5 @@
 //! `fake-server`: the fake Easy API in the foreground, until the process is killed.
 
-use std::path::PathBuf;
-
 use easy_checkout_fake::{FakeEasy, FakeTls};
 use serde_json::json;
 
@@ -51,7 +49,10 @@ pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
         result["webhook_urls"] = json!(endpoints);
     }
     if let Some(pem) = fake.ca_pem() {
-        let path = ca_file(fake.addr().port());
+        // Named after the port (a later fake on the same port overwrites it; nothing in it is
+        // secret).
+        let path =
+            std::env::temp_dir().join(format!("easy-checkout-fake-{}-ca.pem", fake.addr().port()));
         std::fs::write(&path, pem)
             .map_err(|e| CliError::transport(format!("could not write {}: {e}", path.display())))?;
         result["ca_cert"] = json!(path.display().to_string());
@@ -61,10 +62,4 @@ pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
     loop {
         std::thread::park();
     }
-}
-
-/// Where the CA certificate of a fake on `port` is written: the temporary directory, named
-/// after the port (a later fake on the same port overwrites it; nothing in it is secret).
-fn ca_file(port: u16) -> PathBuf {
-    std::env::temp_dir().join(format!("easy-checkout-fake-{port}-ca.pem"))
 }

@@ -1,87 +1,90 @@
-//! The subcommands. API commands share [`ApiCall`], which builds the configuration from
-//! the global flags and runs over whichever transport was chosen; `webhook`, `fake-server`
-//! and `demo` need no API key and ignore `--api-key` / `--base-url`.
+//! The subcommands. The API commands (`session`, `config`, `key`) are configured by
+//! `--api-key` and `--base-url`; `webhook`, `fake-server` and `demo` need no API key and
+//! ignore both.
 
-mod config;
 mod demo;
 mod fake_server;
-mod key;
 mod session;
 mod webhook;
 
+use easy_checkout_core::Config;
+use easy_checkout_core::ops::UpdateConfig;
 use easy_checkout_core::redact::redact;
-use easy_checkout_core::{Client, Config, Transport};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::args::{Cli, Command, ConfigCommand, KeyCommand, SessionCommand};
-use crate::client::{ClientOptions, WithClient, with_client};
+use crate::args::{Cli, Command, ConfigCommand, Globals, KeyCommand, WebhookCommand};
+use crate::client::CliClient;
 use crate::error::CliError;
 use crate::output::Printer;
 
 /// Runs the parsed command line, printing its result; the error is printed by the caller.
 pub fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
-    let options = ClientOptions::from_cli(&cli);
-    let command = match cli.command {
-        Command::Webhook(command) => return webhook::run(&command, &options, printer),
-        Command::FakeServer(args) => return fake_server::run(&args, printer),
-        Command::Demo(args) => return demo::run(&options, args.vocabulary.into(), printer),
-        Command::Session(command) => ApiCommand::Session(command),
-        Command::Config(command) => ApiCommand::Config(command),
-        Command::Key(command) => ApiCommand::Key(command),
-    };
-    // `validate` and `confirm` work without a key: the configuration may hold none, and
-    // the core never attaches one to them. Key-authenticated calls without a key fail in
-    // the core before anything is sent (exit 2).
-    let config = Config::from_values(cli.api_key.as_deref(), cli.base_url.as_deref())
-        .map_err(CliError::from)?;
-    with_client(&options, config, ApiCall { command, printer })?
-}
-
-/// A command that talks to the API.
-#[derive(Debug)]
-enum ApiCommand {
-    /// `session …`
-    Session(SessionCommand),
-    /// `config …`
-    Config(ConfigCommand),
-    /// `key …`
-    Key(KeyCommand),
-}
-
-/// An API command with where to print its result.
-#[derive(Debug)]
-struct ApiCall<'a> {
-    /// What to run.
-    command: ApiCommand,
-    /// Where its result goes.
-    printer: &'a Printer,
-}
-
-impl WithClient for ApiCall<'_> {
-    type Output = Result<(), CliError>;
-
-    fn call<T: Transport>(self, client: &Client<T>) -> Self::Output {
-        match self.command {
-            ApiCommand::Session(command) => session::run(client, command, self.printer),
-            ApiCommand::Config(command) => config::run(client, command, self.printer),
-            ApiCommand::Key(command) => key::run(client, &command, self.printer),
-        }
+    let globals = &cli.globals;
+    match cli.command {
+        Command::Session(command) => session::run(&api_client(globals)?, command, printer),
+        Command::Config(command) => config(&api_client(globals)?, command, printer),
+        // The key itself is never printed; the public key the API returns for it is.
+        Command::Key(KeyCommand::Check) => show(printer, &api_client(globals)?.validate_key()?),
+        Command::Webhook(WebhookCommand::Verify(args)) => webhook::verify(&args, printer),
+        Command::Webhook(WebhookCommand::Send(args)) => webhook::send(&args, globals, printer),
+        Command::FakeServer(args) => fake_server::run(&args, printer),
+        Command::Demo(args) => demo::run(globals, args.vocabulary.into(), printer),
     }
 }
 
+/// The client of the API commands. `validate` and `confirm` work without a key: the
+/// configuration may hold none, and the core never attaches one to them. Key-authenticated
+/// calls without a key fail in the core before anything is sent (exit 2).
+fn api_client(globals: &Globals) -> Result<CliClient, CliError> {
+    let config = Config::from_values(globals.api_key.as_deref(), globals.base_url.as_deref())?;
+    globals.client(config)
+}
+
+/// `config get | set`.
+fn config(client: &CliClient, command: ConfigCommand, printer: &Printer) -> Result<(), CliError> {
+    let checkout = client.embedded_checkout();
+    let config = match command {
+        ConfigCommand::Get => checkout.get_config()?,
+        ConfigCommand::Set(args) => {
+            let mut op = UpdateConfig::new(args.allowed_origins);
+            if let Some(key) = &args.idempotency_key {
+                op = op.with_idempotency_key(key.as_str())?;
+            }
+            checkout.update_config(&op)?
+        }
+    };
+    show(printer, &config)
+}
+
+/// Prints a result with every secret redacted.
+fn show<T: Serialize>(printer: &Printer, result: &T) -> Result<(), CliError> {
+    printer.result(&redacted(result)?);
+    Ok(())
+}
+
 /// A result as JSON (models serialize their unknown fields flattened).
-fn to_value<T: Serialize>(value: &T) -> Result<Value, CliError> {
-    serde_json::to_value(value).map_err(|_| CliError::render())
+fn to_value<T: Serialize>(result: &T) -> Result<Value, CliError> {
+    serde_json::to_value(result).map_err(|_| CliError::render())
 }
 
 /// A result as JSON with every secret (a client secret, an API key, under any spelling, at
 /// any depth) redacted: the core's one redaction, the same the models' `Debug` and the
 /// snapshots use.
-fn redacted<T: Serialize>(value: &T) -> Result<Value, CliError> {
-    let mut value = to_value(value)?;
+fn redacted<T: Serialize>(result: &T) -> Result<Value, CliError> {
+    let mut value = to_value(result)?;
     redact(&mut value);
     Ok(value)
+}
+
+/// `value` with `fields` set, when it is an object: a result with the SDK's word beside it.
+fn with_fields(mut value: Value, fields: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
+    if let Value::Object(map) = &mut value {
+        for (name, field) in fields {
+            map.insert(name.to_owned(), field);
+        }
+    }
+    value
 }
 
 #[cfg(test)]

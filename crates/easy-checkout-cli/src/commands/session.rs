@@ -2,66 +2,49 @@
 
 use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod, Validate};
 use easy_checkout_core::{
-    Client, ClientSecret, ErrorKind, PollPolicy, SessionStatus, Terminal, Transport, WaitOutcome,
+    ClientSecret, ErrorKind, PollPolicy, SessionStatus, Terminal, WaitOutcome,
 };
 use serde_json::{Value, json};
 
-use super::{redacted, to_value};
+use super::{redacted, to_value, with_fields};
 use crate::args::{ConfirmArgs, CreateArgs, SessionCommand, ValidateArgs, WaitArgs};
+use crate::client::CliClient;
 use crate::error::CliError;
 use crate::output::Printer;
 
 /// Runs a `session` subcommand.
-pub fn run<T: Transport>(
-    client: &Client<T>,
-    command: SessionCommand,
-    printer: &Printer,
-) -> Result<(), CliError> {
+pub fn run(client: &CliClient, command: SessionCommand, printer: &Printer) -> Result<(), CliError> {
     let checkout = client.embedded_checkout();
-    match command {
-        SessionCommand::Create(args) => {
-            let op = create_op(&args)?;
-            let session = checkout.create_session(&op)?;
-            // The one place a client secret is printed: handing it over is the point.
-            printer.result(&to_value(&session)?);
-        }
-        SessionCommand::Get(args) => {
-            let status = checkout.retrieve_session(&args.id)?;
-            printer.result(&with_decision(&status)?);
-        }
-        SessionCommand::CryptoStatus(args) => {
-            let status = checkout.crypto_status(&args.id)?;
-            printer.result(&redacted(&status)?);
-        }
+    let result = match command {
+        // The one place a client secret is printed: handing it over is the point.
+        SessionCommand::Create(args) => to_value(&checkout.create_session(&create_op(&args)?)?)?,
+        SessionCommand::Get(args) => with_decision(&checkout.retrieve_session(&args.id)?)?,
+        SessionCommand::CryptoStatus(args) => redacted(&checkout.crypto_status(&args.id)?)?,
         SessionCommand::Validate(args) => {
             let response = checkout.validate(&validate_op(&args)?)?;
             printer.result(&redacted(&response)?);
-            if !response.is_valid() {
-                return Err(CliError::refused(
-                    ErrorKind::Api,
-                    "SESSION_NOT_VALID",
-                    "the API answered that the client secret (or parent origin) is not valid",
-                ));
+            if response.is_valid() {
+                return Ok(());
             }
+            return Err(CliError::refused(
+                ErrorKind::Api,
+                "SESSION_NOT_VALID",
+                "the API answered that the client secret (or parent origin) is not valid",
+            ));
         }
         SessionCommand::Confirm(args) => {
-            let payload = checkout
-                .confirm(&confirm_op(&args)?)
-                .map_err(CliError::confirm)?;
-            printer.result(&redacted(&payload)?);
+            let confirm = confirm_op(&args)?;
+            redacted(&checkout.confirm(&confirm).map_err(CliError::confirm)?)?
         }
         SessionCommand::Wait(args) => return wait(client, &args, printer),
-    }
+    };
+    printer.result(&result);
     Ok(())
 }
 
 /// `session wait`: prints `{"outcome", "session"}` on stdout in every case, then exits 0
 /// only when the session was paid.
-fn wait<T: Transport>(
-    client: &Client<T>,
-    args: &WaitArgs,
-    printer: &Printer,
-) -> Result<(), CliError> {
+fn wait(client: &CliClient, args: &WaitArgs, printer: &Printer) -> Result<(), CliError> {
     let outcome = client
         .embedded_checkout()
         .wait_for_payment(&args.id, PollPolicy::with_deadline(args.deadline))?;
@@ -69,48 +52,37 @@ fn wait<T: Transport>(
         WaitOutcome::Finished { terminal, status } => (terminal_name(*terminal), Some(status)),
         WaitOutcome::StillPending { status } => ("still_pending", status.as_ref()),
     };
-    let session = match status {
-        Some(status) => redacted(status)?,
-        None => Value::Null,
-    };
+    let session = status.map(redacted).transpose()?.unwrap_or(Value::Null);
     printer.result(&json!({ "outcome": name, "session": session }));
-    match outcome {
+    let (kind, code, what) = match &outcome {
         WaitOutcome::Finished {
             terminal: Terminal::Paid,
             ..
-        } => Ok(()),
+        } => return Ok(()),
         WaitOutcome::Finished { terminal, status } => {
             let code = match terminal {
                 Terminal::Failed => "PAYMENT_FAILED",
                 Terminal::Expired => "SESSION_EXPIRED",
                 _ => "SESSION_COMPLETE_UNCONFIRMED",
             };
-            Err(CliError::refused(
-                ErrorKind::Api,
-                code,
-                format!(
-                    "session {} finished without being paid ({})",
-                    args.id,
-                    describe(&status)
-                ),
-            ))
+            let what = format!("finished without being paid ({})", describe(status));
+            (ErrorKind::Api, code, what)
         }
         WaitOutcome::StillPending { status } => {
             let last = status.as_ref().map_or_else(
                 || "no poll succeeded".to_owned(),
                 |s| format!("last seen {}", describe(s)),
             );
-            Err(CliError::refused(
-                ErrorKind::Timeout,
-                "STILL_PENDING",
-                format!(
-                    "session {} still pending after {}s ({last})",
-                    args.id,
-                    args.deadline.as_secs_f64()
-                ),
-            ))
+            let deadline = args.deadline.as_secs_f64();
+            let what = format!("still pending after {deadline}s ({last})");
+            (ErrorKind::Timeout, "STILL_PENDING", what)
         }
-    }
+    };
+    Err(CliError::refused(
+        kind,
+        code,
+        format!("session {} {what}", args.id),
+    ))
 }
 
 /// The `outcome` name of a finished wait.
@@ -129,23 +101,19 @@ fn terminal_name(terminal: Terminal) -> &'static str {
 /// (fulfil only when it is `true`). They replace any field of those names the reply had:
 /// whether a session is paid is the SDK's one decision, never a field taken on trust.
 fn with_decision(status: &SessionStatus) -> Result<Value, CliError> {
-    let mut value = redacted(status)?;
-    if let Value::Object(map) = &mut value {
-        let outcome = status.terminal().map_or("pending", terminal_name);
-        map.insert("outcome".to_owned(), json!(outcome));
-        map.insert("paid".to_owned(), json!(status.is_paid()));
-    }
-    Ok(value)
+    let outcome = status.terminal().map_or("pending", terminal_name);
+    let fields = [
+        ("outcome", json!(outcome)),
+        ("paid", json!(status.is_paid())),
+    ];
+    Ok(with_fields(redacted(status)?, fields))
 }
 
 /// `status X, payment_status Y`, for messages.
 fn describe(status: &SessionStatus) -> String {
-    let or_dash = |s: Option<&str>| s.unwrap_or("-").to_owned();
-    format!(
-        "status {}, payment_status {}",
-        or_dash(status.status.as_ref().map(|s| s.as_str())),
-        or_dash(status.payment_status.as_ref().map(|s| s.as_str()))
-    )
+    let state = status.status.as_ref().map_or("-", |s| s.as_str());
+    let payment = status.payment_status.as_ref().map_or("-", |s| s.as_str());
+    format!("status {state}, payment_status {payment}")
 }
 
 /// The create operation from the flags; a bad `--item` or `--field` is exit 2.
@@ -168,7 +136,7 @@ fn create_op(args: &CreateArgs) -> Result<CreateSession, CliError> {
 
 /// The validate operation from the flags.
 fn validate_op(args: &ValidateArgs) -> Result<Validate, CliError> {
-    let mut op = Validate::new(ClientSecret::new(args.client_secret.as_str())?);
+    let mut op = Validate::new(ClientSecret::new(args.secret.client_secret.as_str())?);
     if let Some(origin) = &args.parent_origin {
         op = op.with_parent_origin(origin.as_str());
     }
@@ -184,7 +152,8 @@ fn confirm_op(args: &ConfirmArgs) -> Result<Confirm, CliError> {
             json_position(&e)
         ))
     })?;
-    let mut op = Confirm::new(ClientSecret::new(args.client_secret.as_str())?, method);
+    let secret = ClientSecret::new(args.secret.client_secret.as_str())?;
+    let mut op = Confirm::new(secret, method);
     if let Some(key) = &args.idempotency_key {
         op = op.with_idempotency_key(key.as_str())?;
     }

@@ -6,30 +6,17 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use easy_checkout_core::webhook::{self, DELIVERY_ID_HEADER, SIGNATURE_HEADER, WebhookSecret};
-use easy_checkout_core::{Client, Config, ErrorKind, Transport, TransportError, http};
+use easy_checkout_core::{Config, ErrorKind, Transport, http};
 use easy_checkout_fake::{sample_event, webhook_request};
 use serde_json::{Value, json};
 
-use super::redacted;
-use crate::args::{WebhookCommand, WebhookSendArgs, WebhookVerifyArgs};
-use crate::client::{ClientOptions, WithClient, with_client};
+use super::show;
+use crate::args::{Globals, WebhookSendArgs, WebhookVerifyArgs};
 use crate::error::CliError;
 use crate::output::Printer;
 
 /// Largest payload read (webhook deliveries are a few KiB).
 const MAX_PAYLOAD_BYTES: u64 = 16 * 1024 * 1024;
-
-/// Runs a `webhook` subcommand.
-pub fn run(
-    command: &WebhookCommand,
-    options: &ClientOptions,
-    printer: &Printer,
-) -> Result<(), CliError> {
-    match command {
-        WebhookCommand::Verify(args) => verify(args, printer),
-        WebhookCommand::Send(args) => send(args, options, printer),
-    }
-}
 
 /// Anyone can compute an HMAC under the empty key, so an empty secret (an unset shell
 /// variable, say) would accept, or sign, forged deliveries: refused before anything is read.
@@ -43,24 +30,20 @@ fn non_empty(secret: &str) -> Result<WebhookSecret, CliError> {
 }
 
 /// `webhook verify`: the event on success; exit 1 with the failure code otherwise.
-fn verify(args: &WebhookVerifyArgs, printer: &Printer) -> Result<(), CliError> {
+pub fn verify(args: &WebhookVerifyArgs, printer: &Printer) -> Result<(), CliError> {
     let secret = non_empty(&args.secret.secret)?;
     let body = read_payload(args.payload.as_deref())?;
     let event =
         webhook::verify(&secret, Some(&args.signature), &body).map_err(CliError::webhook)?;
-    printer.result(&redacted(&event)?);
-    Ok(())
+    show(printer, &event)
 }
 
 /// `webhook send`: signs the event, POSTs it to the endpoint with the headers of a delivery,
 /// and prints what was sent (never the secret) and the status; a non-2xx answer is exit 1.
-fn send(
-    args: &WebhookSendArgs,
-    options: &ClientOptions,
-    printer: &Printer,
-) -> Result<(), CliError> {
+pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Result<(), CliError> {
     let secret = non_empty(&args.secret.secret)?;
-    let url = endpoint(&args.url)?;
+    let url = &args.url;
+    check_endpoint(url)?;
     let body = match &args.payload {
         Some(path) => read_payload(Some(path))?,
         None => sample_event(&args.event_type, &args.session, args.event_id.as_deref()),
@@ -74,7 +57,7 @@ fn send(
     };
     let event_type = field("type").unwrap_or_else(|| args.event_type.clone());
     let bytes = body.len();
-    let request = webhook_request(&url, &event_type, body, &secret, args.attempt)
+    let request = webhook_request(url, &event_type, body, &secret, args.attempt)
         .map_err(|e| CliError::invalid_input(format!("--type {event_type:?}: {e}")))?;
     let header = |name: &str| {
         request.headers()[name]
@@ -92,9 +75,11 @@ fn send(
         "signature": header(SIGNATURE_HEADER),
         "bytes": bytes,
     });
-    // No API key, no base URL: only the transport and its flags are used.
-    let config = Config::from_values(None, None)?;
-    let answer = with_client(options, config, Deliver(request))?
+    // One attempt over the chosen transport: no API key, no base URL, no retry.
+    let client = globals.client(Config::from_values(None, None)?)?;
+    let answer = client
+        .transport()
+        .send(request)
         .map_err(|e| CliError::transport(format!("could not deliver the event to {url}: {e}")))?;
     let status = answer.status().as_u16();
     sent["status"] = json!(status);
@@ -111,53 +96,36 @@ fn send(
     ))
 }
 
-/// `url`, if it is an absolute `http://` or `https://` URL.
-fn endpoint(url: &str) -> Result<String, CliError> {
+/// Refuses `url` unless it is an absolute `http://` or `https://` URL.
+fn check_endpoint(url: &str) -> Result<(), CliError> {
     let uri = url.parse::<http::Uri>().ok();
-    let scheme = uri
-        .as_ref()
-        .and_then(|u| u.scheme_str().map(str::to_ascii_lowercase));
-    let host = uri
-        .as_ref()
-        .and_then(|u| u.host())
-        .filter(|h| !h.is_empty());
-    match (scheme.as_deref(), host) {
-        (Some("http" | "https"), Some(_)) => Ok(url.to_owned()),
-        _ => Err(CliError::invalid_input(format!(
-            "the endpoint {url:?} is not an absolute http:// or https:// URL"
-        ))),
+    let scheme = uri.as_ref().and_then(http::Uri::scheme_str);
+    let host = uri.as_ref().and_then(http::Uri::host).unwrap_or_default();
+    let web =
+        scheme.is_some_and(|s| s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"));
+    if web && !host.is_empty() {
+        return Ok(());
     }
-}
-
-/// One request sent as it is, over the chosen transport (no retry: one delivery attempt).
-struct Deliver(http::Request<Vec<u8>>);
-
-impl WithClient for Deliver {
-    type Output = Result<http::Response<Vec<u8>>, TransportError>;
-
-    fn call<T: Transport>(self, client: &Client<T>) -> Self::Output {
-        client.transport().send(self.0)
-    }
+    Err(CliError::invalid_input(format!(
+        "the endpoint {url:?} is not an absolute http:// or https:// URL"
+    )))
 }
 
 /// The raw bytes of `path`, or of stdin for `-` or no path.
 fn read_payload(path: Option<&Path>) -> Result<Vec<u8>, CliError> {
-    let (name, reader): (String, Box<dyn Read>) = match path {
-        None => ("stdin".to_owned(), Box::new(io::stdin())),
-        Some(p) if p.as_os_str() == "-" => ("stdin".to_owned(), Box::new(io::stdin())),
-        Some(p) => {
-            let name = p.display().to_string();
-            let file = File::open(p).map_err(|e| {
-                CliError::invalid_input(format!("cannot read the payload {name:?}: {e}"))
-            })?;
-            (name, Box::new(file))
-        }
+    let file = path.filter(|p| p.as_os_str() != "-");
+    let name = file.map_or_else(|| "stdin".to_owned(), |p| p.display().to_string());
+    let cannot_read =
+        |e: io::Error| CliError::invalid_input(format!("cannot read the payload {name:?}: {e}"));
+    let reader: Box<dyn Read> = match file {
+        Some(path) => Box::new(File::open(path).map_err(cannot_read)?),
+        None => Box::new(io::stdin()),
     };
     let mut body = Vec::new();
     reader
         .take(MAX_PAYLOAD_BYTES + 1)
         .read_to_end(&mut body)
-        .map_err(|e| CliError::invalid_input(format!("cannot read the payload {name:?}: {e}")))?;
+        .map_err(cannot_read)?;
     if body.len() as u64 > MAX_PAYLOAD_BYTES {
         return Err(CliError::invalid_input(format!(
             "the payload {name:?} is larger than {MAX_PAYLOAD_BYTES} bytes"

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use easy_checkout_core::{TransportErrorKind, http};
 
-use super::{Cx, describe_error, get};
+use super::{Cx, describe_error, expect_error, expect_kind, expect_response, get, request};
 use crate::cx::Under;
 use crate::loopback::{After, Server};
 
@@ -27,11 +27,7 @@ fn reply_then_close(
         let _ = stream.write_all(reply);
         After::Close
     });
-    let request = http::Request::builder()
-        .method(method.clone())
-        .uri(server.url("/cut"))
-        .body(Vec::new())
-        .expect("request");
+    let request = request(method.clone(), &server.url("/cut"));
     let what = format!(
         "{what} (a {method}, answered {:?})",
         String::from_utf8_lossy(reply)
@@ -69,170 +65,79 @@ fn reply_then_close(
 fn cuts_are_io(cx: &Cx, cuts: &[(&str, &'static [u8])]) {
     let transport = cx.fast();
     for &(what, cut) in cuts {
-        reply_then_close(
-            &transport,
-            &format!("cut {what}"),
-            http::Method::GET,
-            cut,
-            None,
-        );
+        let what = format!("cut {what}");
+        reply_then_close(&transport, &what, http::Method::GET, cut, None);
     }
 }
 
-/// A head up to its blank line, announcing a chunked body.
-macro_rules! chunked_head {
-    () => {
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-    };
-}
+/// Replies cut before their head ended.
+#[rustfmt::skip]
+const HEAD_CUTS: [(&str, &[u8]); 17] = [
+    ("before any byte", b""),
+    ("after an interim 100", b"HTTP/1.1 100 Continue\r\n\r\n"),
+    ("after one byte", b"H"),
+    ("inside the code", b"HTTP/1.1 20"),
+    ("before the status line's end", b"HTTP/1.1 200 OK"),
+    ("between CR and LF", b"HTTP/1.1 200 OK\r"),
+    ("after the status line", b"HTTP/1.1 200 OK\r\n"),
+    ("after a header", b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"),
+    ("inside a header name", b"HTTP/1.1 200 OK\r\nContent-Ty"),
+    ("inside a header value", b"HTTP/1.1 200 OK\r\nContent-Type: appl"),
+    ("inside the blank line", b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r"),
+    ("after a length", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"),
+    ("after the chunked header", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"),
+    ("in the head of an error status", b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\n"),
+    ("in the head of a redirect", b"HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\n"),
+    ("in the head of an interim 100", b"HTTP/1.1 100 Continue\r\n"),
+    ("in the final head after an interim 100", b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"),
+];
+
+/// Replies cut inside their body, sized or chunked.
+#[rustfmt::skip]
+const BODY_CUTS: [(&str, &[u8]); 9] = [
+    ("before a sized body", b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"),
+    ("inside a sized body", b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"data\":"),
+    ("one byte short", b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n{\"data\":{}}"),
+    ("before the first chunk", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
+    ("inside a chunk-size line", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5"),
+    ("inside a chunk", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"),
+    ("before a chunk's line end", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello"),
+    ("after a chunk", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"),
+    ("inside the last chunk's line", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0"),
+];
+
+/// Whole replies followed by a close: the request's method, and the response each must be.
+#[rustfmt::skip]
+const WHOLE: [(&str, http::Method, &[u8], Outcome); 8] = [
+    ("a body ended by the close", http::Method::GET,
+        b"HTTP/1.1 200 OK\r\n\r\n{\"data\":{}}", Some((200, b"{\"data\":{}}"))),
+    ("a body ended by an announced close", http::Method::GET,
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n[1]", Some((200, b"[1]"))),
+    ("HTTP/1.0", http::Method::GET,
+        b"HTTP/1.0 200 OK\r\n\r\n{}", Some((200, b"{}"))),
+    ("an error ended by the close", http::Method::GET,
+        b"HTTP/1.1 500 Internal Server Error\r\n\r\noops", Some((500, b"oops"))),
+    ("a 204", http::Method::GET,
+        b"HTTP/1.1 204 No Content\r\n\r\n", Some((204, b""))),
+    ("a 304", http::Method::GET,
+        b"HTTP/1.1 304 Not Modified\r\n\r\n", Some((304, b""))),
+    ("an empty body of length 0", http::Method::GET,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", Some((200, b""))),
+    ("a reply to a HEAD, with a length", http::Method::HEAD,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", Some((200, b""))),
+];
 
 pub(crate) fn a_reply_cut_in_its_head_is_io(cx: &Cx) {
-    cuts_are_io(
-        cx,
-        &[
-            ("before any byte", b""),
-            ("after an interim 100", b"HTTP/1.1 100 Continue\r\n\r\n"),
-            ("after one byte", b"H"),
-            ("inside the code", b"HTTP/1.1 20"),
-            ("before the status line's end", b"HTTP/1.1 200 OK"),
-            ("between CR and LF", b"HTTP/1.1 200 OK\r"),
-            ("after the status line", b"HTTP/1.1 200 OK\r\n"),
-            (
-                "after a header",
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n",
-            ),
-            ("inside a header name", b"HTTP/1.1 200 OK\r\nContent-Ty"),
-            (
-                "inside a header value",
-                b"HTTP/1.1 200 OK\r\nContent-Type: appl",
-            ),
-            (
-                "inside the blank line",
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r",
-            ),
-            (
-                "after a length",
-                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n",
-            ),
-            (
-                "after the chunked header",
-                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n",
-            ),
-            (
-                "in the head of an error status",
-                b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\n",
-            ),
-            (
-                "in the head of a redirect",
-                b"HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\n",
-            ),
-            (
-                "in the head of an interim 100",
-                b"HTTP/1.1 100 Continue\r\n",
-            ),
-            (
-                "in the final head after an interim 100",
-                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n",
-            ),
-        ],
-    );
+    cuts_are_io(cx, &HEAD_CUTS);
 }
 
 pub(crate) fn a_reply_cut_in_its_body_is_io(cx: &Cx) {
-    cuts_are_io(
-        cx,
-        &[
-            (
-                "before a sized body",
-                b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n",
-            ),
-            (
-                "inside a sized body",
-                b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"data\":",
-            ),
-            (
-                "one byte short",
-                b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n{\"data\":{}}",
-            ),
-            ("before the first chunk", chunked_head!().as_bytes()),
-            (
-                "inside a chunk-size line",
-                concat!(chunked_head!(), "5").as_bytes(),
-            ),
-            (
-                "inside a chunk",
-                concat!(chunked_head!(), "5\r\nhel").as_bytes(),
-            ),
-            (
-                "before a chunk's line end",
-                concat!(chunked_head!(), "5\r\nhello").as_bytes(),
-            ),
-            (
-                "after a chunk",
-                concat!(chunked_head!(), "5\r\nhello\r\n").as_bytes(),
-            ),
-            (
-                "inside the last chunk's line",
-                concat!(chunked_head!(), "5\r\nhello\r\n0").as_bytes(),
-            ),
-        ],
-    );
+    cuts_are_io(cx, &BODY_CUTS);
 }
 
 pub(crate) fn a_whole_reply_then_a_close_is_a_response(cx: &Cx) {
-    const GET: http::Method = http::Method::GET;
     let transport = cx.fast();
-    let endings: [(&str, http::Method, &'static [u8], Outcome); 8] = [
-        (
-            "a body ended by the close",
-            GET,
-            b"HTTP/1.1 200 OK\r\n\r\n{\"data\":{}}",
-            Some((200, b"{\"data\":{}}")),
-        ),
-        (
-            "a body ended by an announced close",
-            GET,
-            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n[1]",
-            Some((200, b"[1]")),
-        ),
-        (
-            "HTTP/1.0",
-            GET,
-            b"HTTP/1.0 200 OK\r\n\r\n{}",
-            Some((200, b"{}")),
-        ),
-        (
-            "an error ended by the close",
-            GET,
-            b"HTTP/1.1 500 Internal Server Error\r\n\r\noops",
-            Some((500, b"oops")),
-        ),
-        (
-            "a 204",
-            GET,
-            b"HTTP/1.1 204 No Content\r\n\r\n",
-            Some((204, b"")),
-        ),
-        (
-            "a 304",
-            GET,
-            b"HTTP/1.1 304 Not Modified\r\n\r\n",
-            Some((304, b"")),
-        ),
-        (
-            "an empty body of length 0",
-            GET,
-            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
-            Some((200, b"")),
-        ),
-        (
-            "a reply to a HEAD, with a length",
-            http::Method::HEAD,
-            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n",
-            Some((200, b"")),
-        ),
-    ];
-    for (what, method, reply, outcome) in endings {
+    for (what, method, reply, outcome) in WHOLE {
         reply_then_close(&transport, what, method, reply, outcome);
     }
 
@@ -244,15 +149,9 @@ pub(crate) fn a_whole_reply_then_a_close_is_a_response(cx: &Cx) {
         let _ = stream.write_all(b"{}}");
         After::Close
     });
-    let response = super::expect_response(
-        transport.send(get(&server.url("/slow"))),
-        "a body ended by the close, in two writes",
-    );
-    assert_eq!(
-        response.body(),
-        b"{\"data\":{}}",
-        "a body ended by the close, in two writes"
-    );
+    let what = "a body ended by the close, in two writes";
+    let response = expect_response(transport.send(get(&server.url("/slow"))), what);
+    assert_eq!(response.body(), b"{\"data\":{}}", "{what}");
 }
 
 pub(crate) fn a_reply_that_is_not_http_is_io(cx: &Cx) {
@@ -260,9 +159,7 @@ pub(crate) fn a_reply_that_is_not_http_is_io(cx: &Cx) {
         let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
         After::Close
     });
-    let error = super::expect_error(
-        cx.fast().send(get(&server.url("/garbage"))),
-        "an SSH banner",
-    );
-    super::expect_kind(&error, TransportErrorKind::Io, "an SSH banner");
+    let what = "an SSH banner";
+    let error = expect_error(cx.fast().send(get(&server.url("/garbage"))), what);
+    expect_kind(&error, TransportErrorKind::Io, what);
 }

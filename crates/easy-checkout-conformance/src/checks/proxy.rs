@@ -100,18 +100,16 @@ fn in_child(cx: &Cx, proxy: &str, url: &str) -> String {
     }
     cx.note(format!("re-running the test `{test}` in a child process"));
     let mut child = command.spawn().expect("the child process starts");
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let out = thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let err = thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
+    // Read on threads of their own, so that a full pipe never stalls the child.
+    let read_all = |mut pipe: Box<dyn Read + Send>| {
+        thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let out = read_all(Box::new(child.stdout.take().expect("piped")));
+    let err = read_all(Box::new(child.stderr.take().expect("piped")));
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("the child's status") {

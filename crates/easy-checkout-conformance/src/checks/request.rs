@@ -2,7 +2,7 @@
 
 use easy_checkout_core::http;
 
-use super::{Cx, expect_response};
+use super::{Cx, expect_response, request};
 use crate::loopback::{Server, reply};
 
 /// Headers a transport may add: what HTTP/1.1 framing needs.
@@ -81,11 +81,7 @@ pub(crate) fn empty_bodies_follow_the_method(cx: &Cx) {
         (http::Method::PUT, Some("0")),
         (http::Method::PATCH, Some("0")),
     ] {
-        let request = http::Request::builder()
-            .method(method.clone())
-            .uri(server.url("/empty"))
-            .body(Vec::new())
-            .expect("request");
+        let request = request(method.clone(), &server.url("/empty"));
         expect_response(transport.send(request), &format!("{method} with no body"));
         let seen = server.request();
         assert_eq!(seen.method(), method.as_str());

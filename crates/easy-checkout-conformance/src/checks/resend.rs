@@ -9,11 +9,25 @@ use super::{
     Cx, RESEND_WINDOW, describe, describe_error, expect_error, expect_kind, expect_response, get,
     keyless_post,
 };
-use crate::loopback::{After, Server, reply};
+use crate::loopback::{After, Recorded, Server, reply};
+
+/// How a keyless POST is sent: marked as the core marks a keyless confirm, or unmarked as a
+/// middleware that rebuilt the request would leave it. Neither may go out twice.
+fn keyless(marked: bool) -> &'static str {
+    if marked {
+        "marked NoResend"
+    } else {
+        "unmarked, without an Idempotency-Key"
+    }
+}
+
+/// The POSTs `server` read so far.
+fn posts(server: &Server) -> Vec<Recorded> {
+    let requests = server.take_requests().into_iter();
+    requests.filter(|r| r.method() == "POST").collect()
+}
 
 pub(crate) fn a_request_that_may_not_be_resent_goes_out_once(cx: &Cx) {
-    // Marked as the core marks a keyless confirm, and unmarked as a middleware that rebuilt
-    // the request would leave it: neither goes out twice.
     for marked in [true, false] {
         // Replies to the GET and keeps the connection; reads the POST, then closes without a
         // byte of reply: a connection that died under the request.
@@ -29,11 +43,7 @@ pub(crate) fn a_request_that_may_not_be_resent_goes_out_once(cx: &Cx) {
         expect_response(transport.send(get(&server.url("/warm"))), "the GET");
         let what = format!(
             "a keyless POST ({}) whose connection closed before any reply",
-            if marked {
-                "marked NoResend"
-            } else {
-                "unmarked, without an Idempotency-Key"
-            }
+            keyless(marked)
         );
         let error = expect_error(
             transport.send(keyless_post(
@@ -45,11 +55,7 @@ pub(crate) fn a_request_that_may_not_be_resent_goes_out_once(cx: &Cx) {
         expect_kind(&error, TransportErrorKind::Io, &what);
         // A resend, had there been one, has arrived by now.
         thread::sleep(RESEND_WINDOW);
-        let posts: Vec<_> = server
-            .take_requests()
-            .into_iter()
-            .filter(|r| r.method() == "POST")
-            .collect();
+        let posts = posts(&server);
         assert!(
             posts.len() == 1,
             "{what}: the server read it {} times (connections {:?}); the transport returned {}",
@@ -76,22 +82,13 @@ pub(crate) fn a_request_that_may_not_be_resent_never_takes_a_pooled_connection(c
         expect_response(transport.send(get(&server.url("/warm"))), "the GET");
         let what = format!(
             "a keyless POST ({}) after a GET left a kept-alive connection",
-            if marked {
-                "marked NoResend"
-            } else {
-                "unmarked, without an Idempotency-Key"
-            }
+            keyless(marked)
         );
         let outcome = transport.send(keyless_post(
             &server.url("/embedded-checkout/confirm"),
             marked,
         ));
-        let posts: Vec<_> = server
-            .take_requests()
-            .into_iter()
-            .filter(|r| r.method() == "POST")
-            .collect();
-        let on_pooled = posts.iter().any(|r| r.connection == 0);
+        let on_pooled = posts(&server).iter().any(|r| r.connection == 0);
         assert!(
             !on_pooled,
             "{what}: it went out on the kept-alive connection, which the server was closing; the transport returned {}",

@@ -7,28 +7,31 @@ use easy_checkout_core::http;
 use super::{Cx, code, describe, expect_response, get};
 use crate::loopback::{Server, reply};
 
+/// Statuses from 2xx to 5xx, each with a body of its own.
+const STATUSES: [(&str, &[u8]); 12] = [
+    ("200 OK", br#"{"data":{"id":"ecs_1"}}"#),
+    ("201 Created", b"{}"),
+    ("204 No Content", b""),
+    (
+        "400 Bad Request",
+        br#"{"error":{"code":"VALIDATION_ERROR"}}"#,
+    ),
+    ("401 Unauthorized", b"no key"),
+    (
+        "404 Not Found",
+        br#"{"error":{"code":"SESSION_NOT_FOUND"}}"#,
+    ),
+    ("409 Conflict", b"{}"),
+    ("422 Unprocessable Entity", b"{}"),
+    ("429 Too Many Requests", b"slow down"),
+    ("500 Internal Server Error", b"<html>oops</html>"),
+    ("502 Bad Gateway", b"<html>bad gateway</html>"),
+    ("503 Service Unavailable", b""),
+];
+
 pub(crate) fn every_status_is_a_response(cx: &Cx) {
     let transport = cx.fast();
-    for (status, body) in [
-        ("200 OK", &br#"{"data":{"id":"ecs_1"}}"#[..]),
-        ("201 Created", &b"{}"[..]),
-        ("204 No Content", &b""[..]),
-        (
-            "400 Bad Request",
-            &br#"{"error":{"code":"VALIDATION_ERROR"}}"#[..],
-        ),
-        ("401 Unauthorized", &b"no key"[..]),
-        (
-            "404 Not Found",
-            &br#"{"error":{"code":"SESSION_NOT_FOUND"}}"#[..],
-        ),
-        ("409 Conflict", &b"{}"[..]),
-        ("422 Unprocessable Entity", &b"{}"[..]),
-        ("429 Too Many Requests", &b"slow down"[..]),
-        ("500 Internal Server Error", &b"<html>oops</html>"[..]),
-        ("502 Bad Gateway", &b"<html>bad gateway</html>"[..]),
-        ("503 Service Unavailable", &b""[..]),
-    ] {
+    for (status, body) in STATUSES {
         let server = Server::fixed(reply(
             status,
             &[("Content-Type", "application/json"), ("Retry-After", "7")],

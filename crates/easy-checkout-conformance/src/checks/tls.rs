@@ -58,58 +58,40 @@ fn refused(cx: &Cx, server: &Server, roots: Option<RootCertificates>, what: &str
 pub(crate) fn tls_an_untrusted_ca_is_refused(cx: &Cx) {
     let ca = TestCa::new("a CA nobody trusts");
     let server = serving(ca.serve(Leaf::LOOPBACK));
-    refused(
-        cx,
-        &server,
-        None,
-        "a server whose CA is not among the default roots",
-    );
+    let what = "a server whose CA is not among the default roots";
+    refused(cx, &server, None, what);
     let other = TestCa::new("someone else's CA");
-    refused(
-        cx,
-        &server,
-        Some(trusting(&other)),
-        "a server whose CA is not the one added to the roots",
-    );
+    let what = "a server whose CA is not the one added to the roots";
+    refused(cx, &server, Some(trusting(&other)), what);
 }
 
 pub(crate) fn tls_a_certificate_for_another_host_is_refused(cx: &Cx) {
     let ca = TestCa::new("test CA");
+    let names = &["api.example.com"];
     let server = serving(ca.serve(Leaf {
-        names: &["api.example.com"],
+        names,
         expired: false,
     }));
-    refused(
-        cx,
-        &server,
-        Some(trusting(&ca)),
-        "a trusted CA's certificate for api.example.com, served on 127.0.0.1",
-    );
+    let what = "a trusted CA's certificate for api.example.com, served on 127.0.0.1";
+    refused(cx, &server, Some(trusting(&ca)), what);
 }
 
 pub(crate) fn tls_an_expired_certificate_is_refused(cx: &Cx) {
     let ca = TestCa::new("test CA");
-    let server = serving(ca.serve(Leaf {
+    let expired = Leaf {
         expired: true,
         ..Leaf::LOOPBACK
-    }));
-    refused(
-        cx,
-        &server,
-        Some(trusting(&ca)),
-        "a trusted CA's certificate that expired in 2000",
-    );
+    };
+    let server = serving(ca.serve(expired));
+    let what = "a trusted CA's certificate that expired in 2000";
+    refused(cx, &server, Some(trusting(&ca)), what);
 }
 
 pub(crate) fn tls_a_self_signed_certificate_is_refused(cx: &Cx) {
     let ca = TestCa::new("test CA");
     let server = serving(self_signed(Leaf::LOOPBACK));
-    refused(
-        cx,
-        &server,
-        Some(trusting(&ca)),
-        "a self-signed certificate for 127.0.0.1",
-    );
+    let what = "a self-signed certificate for 127.0.0.1";
+    refused(cx, &server, Some(trusting(&ca)), what);
 }
 
 pub(crate) fn tls_added_roots_are_trusted(cx: &Cx) {
@@ -173,36 +155,33 @@ pub(crate) fn tls_a_reply_cut_over_tls_is_io(cx: &Cx) {
     }
 }
 
-pub(crate) fn tls_plain_http_on_an_https_url_is_tls(cx: &Cx) {
-    // A clear-text server: it reads the client hello and answers with an HTTP/1.1 reply,
-    // which is no TLS record.
+/// `https://` on a clear-text server that reads the client hello, then writes `answer` (no
+/// TLS record) and closes the connection half a second later, or, for `None`, closes it.
+fn after_the_hello(answer: Option<Vec<u8>>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     thread::spawn(move || {
         if let Ok((mut stream, _)) = listener.accept() {
             let mut hello = [0; 512];
             let _ = stream.read(&mut hello);
-            let _ = stream.write_all(&reply("400 Bad Request", &[], b"plain"));
-            thread::sleep(Duration::from_millis(500));
+            if let Some(answer) = answer {
+                let _ = stream.write_all(&answer);
+                thread::sleep(Duration::from_millis(500));
+            }
         }
     });
+    format!("https://{addr}/")
+}
+
+pub(crate) fn tls_plain_http_on_an_https_url_is_tls(cx: &Cx) {
+    let url = after_the_hello(Some(reply("400 Bad Request", &[], b"plain")));
     let what = "a plain HTTP server on an https:// URL";
-    let error = expect_error(cx.fast().send(get(&format!("https://{addr}/"))), what);
+    let error = expect_error(cx.fast().send(get(&url)), what);
     expect_kind(&error, TransportErrorKind::Tls, what);
 }
 
 pub(crate) fn tls_a_server_that_hangs_up_in_the_handshake_is_an_error(cx: &Cx) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    thread::spawn(move || {
-        if let Ok((mut stream, _)) = listener.accept() {
-            let mut hello = [0; 512];
-            let _ = stream.read(&mut hello);
-            drop(stream);
-        }
-    });
-    expect_error(
-        cx.fast().send(get(&format!("https://{addr}/"))),
-        "a server that closed the connection after the client hello",
-    );
+    let url = after_the_hello(None);
+    let what = "a server that closed the connection after the client hello";
+    expect_error(cx.fast().send(get(&url)), what);
 }
