@@ -1,12 +1,11 @@
 //! Faults as data: what a request gets instead of (or before, or after) its normal reply,
-//! which requests a fault is aimed at, the queue they wait in, and [`Fault::plan`], the one
+//! which requests a fault is aimed at, the queue faults wait in, and [`Fault::plan`], the one
 //! place where a fault becomes what happens on the wire. The faults of webhook deliveries
-//! are in `delivery`, built the same way.
+//! are in `delivery`.
 
 mod delivery;
 
 pub use delivery::{DeliveryFault, EventMatch};
-pub(crate) use delivery::{DeliveryFaultQueue, DeliveryPlan};
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -231,23 +230,30 @@ fn injected(status: u16) -> Reply {
     )
 }
 
-/// Faults waiting for the requests they are aimed at, in the order they were queued.
-#[derive(Debug, Default)]
-pub(crate) struct FaultQueue(VecDeque<(Match, Fault)>);
+/// Faults waiting for what they are aimed at (requests, or webhook deliveries), in the order
+/// they were queued.
+#[derive(Debug)]
+pub(crate) struct Queue<M, F>(VecDeque<(M, F)>);
 
-impl FaultQueue {
-    /// Queues `fault` for each of the next `times` requests that `when` matches.
-    pub(crate) fn push(&mut self, when: Match, fault: Fault, times: usize) {
+impl<M, F> Default for Queue<M, F> {
+    fn default() -> Self {
+        Self(VecDeque::new())
+    }
+}
+
+impl<M: Clone, F: Clone> Queue<M, F> {
+    /// Queues `fault` for each of the next `times` that `when` selects.
+    pub(crate) fn push(&mut self, when: M, fault: F, times: usize) {
         self.0.extend(std::iter::repeat_n((when, fault), times));
     }
 
-    /// Takes the first queued fault whose match fits the request.
-    pub(crate) fn take(&mut self, method: &str, target: &str) -> Option<Fault> {
-        let at = self.0.iter().position(|(m, _)| m.matches(method, target))?;
+    /// Takes the first queued fault that `fits`.
+    pub(crate) fn take(&mut self, fits: impl Fn(&M, &F) -> bool) -> Option<F> {
+        let at = self.0.iter().position(|(when, fault)| fits(when, fault))?;
         self.0.remove(at).map(|(_, fault)| fault)
     }
 
-    /// How many faults no request has taken yet.
+    /// How many faults nothing has taken yet.
     pub(crate) fn len(&self) -> usize {
         self.0.len()
     }

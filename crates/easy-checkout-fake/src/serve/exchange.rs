@@ -65,7 +65,8 @@ pub(super) fn answer(
             peer,
         });
         let rate = state.rate.tick(now);
-        (rate, state.faults.take(&method, &target))
+        let fault = state.faults.take(|when, _| when.matches(&method, &target));
+        (rate, fault)
     };
     let Some(body) = body else {
         return Answer {

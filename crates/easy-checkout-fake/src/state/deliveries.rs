@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::endpoint::{EndpointError, EndpointUrl};
-use crate::fault::{DeliveryFaultQueue, DeliveryPlan};
+use crate::fault::{DeliveryFault, EventMatch, Queue};
 use crate::record::{DeliveryAttempt, DeliveryVerdict, Usage, WebhookEndpoint};
 use crate::state::log::BoundedLog;
 use crate::state::sessions::EventKind;
@@ -134,7 +134,7 @@ pub(crate) struct Deliveries {
     pub(crate) timing: Timing,
     /// Every attempt made, oldest first.
     pub(crate) log: BoundedLog<DeliveryAttempt>,
-    pub(crate) faults: DeliveryFaultQueue,
+    pub(crate) faults: Queue<EventMatch, DeliveryFault>,
 }
 
 impl Deliveries {
@@ -152,7 +152,7 @@ impl Deliveries {
             changed: false,
             timing,
             log: BoundedLog::new(log_limit),
-            faults: DeliveryFaultQueue::default(),
+            faults: Queue::default(),
         }
     }
 
@@ -202,19 +202,17 @@ impl Deliveries {
     /// every endpoint, due `now`, as the delivery faults queued for them say.
     pub(crate) fn enqueue(&mut self, events: &[Arc<Event>], now: Instant) {
         let ids: Vec<String> = self.endpoints.iter().map(|e| e.id.clone()).collect();
+        let last = events.len().saturating_sub(1);
         for endpoint in ids {
-            let last = events.len().saturating_sub(1);
-            let plans: Vec<Option<DeliveryPlan>> = (events.iter().enumerate())
-                .map(|(i, event)| {
-                    let applies = |plan| plan != DeliveryPlan::AfterNext || i < last;
-                    let kind = event.kind.as_str();
+            let faults: Vec<Option<DeliveryFault>> = (events.iter().enumerate())
+                .map(|(i, e)| {
                     self.faults
-                        .take_for_delivery(kind, &event.session_id, applies)
+                        .take_for_delivery(e.kind.as_str(), &e.session_id, i < last)
                 })
                 .collect();
             let mut order: Vec<usize> = (0..events.len()).collect();
-            for (i, plan) in plans.iter().enumerate() {
-                if *plan == Some(DeliveryPlan::AfterNext) {
+            for (i, fault) in faults.iter().enumerate() {
+                if *fault == Some(DeliveryFault::OutOfOrder) {
                     let at = order.iter().position(|&o| o == i).unwrap_or(last);
                     if at < last {
                         order.swap(at, at + 1);
@@ -222,13 +220,15 @@ impl Deliveries {
                 }
             }
             for i in order {
-                let due = match plans[i] {
-                    Some(DeliveryPlan::Hold(by)) => later(now, by),
-                    _ => now,
+                let (due, again) = match faults[i] {
+                    Some(DeliveryFault::Delay(by)) => (later(now, by), None),
+                    Some(DeliveryFault::Duplicate) => (now, Some(now)),
+                    Some(DeliveryFault::Replay(after)) => (now, Some(later(now, after))),
+                    _ => (now, None),
                 };
                 self.make(&endpoint, &events[i], 1, due);
-                if let Some(DeliveryPlan::Also { after }) = plans[i] {
-                    self.make(&endpoint, &events[i], 1, later(now, after));
+                if let Some(due) = again {
+                    self.make(&endpoint, &events[i], 1, due);
                 }
             }
         }
@@ -408,7 +408,6 @@ fn later(now: Instant, by: Duration) -> Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fault::{DeliveryFault, EventMatch};
 
     const MS: Duration = Duration::from_millis(1);
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime};
 use easy_checkout_core::Vocabulary;
 
 use crate::clock::Clock;
-use crate::fault::FaultQueue;
+use crate::fault::{Fault, Match, Queue};
 use crate::record::{RecordedRequest, Stats};
 use crate::util::lock;
 
@@ -116,7 +116,7 @@ pub(crate) struct State {
     pub(crate) config: MerchantConfig,
     /// The API requests received, in arrival order (control requests are not recorded).
     pub(crate) requests: BoundedLog<RecordedRequest>,
-    pub(crate) faults: FaultQueue,
+    pub(crate) faults: Queue<Match, Fault>,
     pub(crate) rate: RateWindow,
     pub(crate) connections: Connections,
     pub(crate) deliveries: Deliveries,
@@ -133,7 +133,7 @@ impl State {
                 updated: now,
             },
             requests: BoundedLog::new(limits.recorded_requests),
-            faults: FaultQueue::default(),
+            faults: Queue::default(),
             rate: RateWindow::new(now),
             connections: Connections {
                 open: 0,
