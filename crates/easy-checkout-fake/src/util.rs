@@ -1,14 +1,106 @@
-//! Small helpers: poison-proof locking, timestamps, randomness.
+//! Small helpers: poison-proof locking, the threads and sockets a fake closes when it stops,
+//! deadlines, timestamps, randomness.
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::io;
+use std::net::{Shutdown, TcpStream};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Locks `mutex`, taking the data even when another thread panicked while holding it: a
 /// poisoned lock must never take the server down.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The time left until `deadline` (a day at a time when it is too far to be represented),
+/// or `None` once it has passed.
+pub(crate) fn time_left(deadline: Option<Instant>) -> Option<Duration> {
+    let Some(deadline) = deadline else {
+        return Some(Duration::from_secs(24 * 60 * 60));
+    };
+    deadline
+        .checked_duration_since(Instant::now())
+        .filter(|left| !left.is_zero())
+}
+
+/// The threads of a fake, to join when it stops.
+#[derive(Debug, Default)]
+pub(crate) struct Threads(Mutex<Vec<JoinHandle<()>>>);
+
+impl Threads {
+    /// Runs `f` on a new thread named `name`.
+    pub(crate) fn spawn(&self, name: &str, f: impl FnOnce() + Send + 'static) -> io::Result<()> {
+        let handle = thread::Builder::new().name(name.to_owned()).spawn(f)?;
+        let mut threads = lock(&self.0);
+        threads.retain(|t| !t.is_finished());
+        threads.push(handle);
+        Ok(())
+    }
+
+    /// Joins every thread, those started meanwhile included.
+    pub(crate) fn join_all(&self) {
+        loop {
+            let threads = std::mem::take(&mut *lock(&self.0));
+            if threads.is_empty() {
+                return;
+            }
+            for thread in threads {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+/// The open connections of a fake (served, or of webhook deliveries), so that stopping can
+/// shut them all: a thread blocked on one then sees it end.
+#[derive(Debug, Default)]
+pub(crate) struct Sockets(Mutex<Open>);
+
+#[derive(Debug, Default)]
+struct Open {
+    made: u64,
+    streams: HashMap<u64, TcpStream>,
+    /// Shut: no connection may be noted any more.
+    shut: bool,
+}
+
+impl Sockets {
+    /// Notes `stream` until the guard drops; `None` once [`Sockets::shut_all`] ran.
+    pub(crate) fn note(&self, stream: &TcpStream) -> Option<Noted<'_>> {
+        let handle = stream.try_clone().ok()?;
+        let mut open = lock(&self.0);
+        if open.shut {
+            return None;
+        }
+        open.made += 1;
+        let id = open.made;
+        open.streams.insert(id, handle);
+        Some(Noted { sockets: self, id })
+    }
+
+    /// Shuts every connection noted, and every one noted from now on.
+    pub(crate) fn shut_all(&self) {
+        let mut open = lock(&self.0);
+        open.shut = true;
+        for stream in open.streams.values() {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+/// A connection noted in [`Sockets`], until dropped.
+pub(crate) struct Noted<'a> {
+    sockets: &'a Sockets,
+    id: u64,
+}
+
+impl Drop for Noted<'_> {
+    fn drop(&mut self) {
+        lock(&self.sockets.0).streams.remove(&self.id);
+    }
 }
 
 /// Gives `map`, which holds `limit` entries and will now churn (one removed for every one

@@ -4,70 +4,18 @@
 //! capped as the server's own, and at most [`MAX_BODY_READ`] bytes of the body are read,
 //! then dropped.
 
-use std::collections::HashMap;
 use std::io::{self, BufReader, ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpStream, ToSocketAddrs};
-use std::sync::Mutex;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use crate::endpoint::EndpointUrl;
 use crate::http1::{self, Framing, ReadError};
 use crate::state::deliveries::Outcome;
-use crate::util::lock;
+use crate::util::{Sockets, time_left};
 
 /// The most of an answer's body read: an endpoint that sends more is answered by its
 /// status, and the rest is never read.
 const MAX_BODY_READ: u64 = 64 * 1024;
-
-/// The connections of the attempts under way, so that a fake that stops can cut them.
-#[derive(Debug, Default)]
-pub(super) struct Connections(Mutex<Open>);
-
-#[derive(Debug, Default)]
-struct Open {
-    made: u64,
-    streams: HashMap<u64, TcpStream>,
-    /// No connection may start any more.
-    cut: bool,
-}
-
-impl Connections {
-    /// Cuts every connection under way, and every one started from now on.
-    pub(super) fn cut_all(&self) {
-        let mut open = lock(&self.0);
-        open.cut = true;
-        for stream in open.streams.values() {
-            let _ = stream.shutdown(Shutdown::Both);
-        }
-    }
-
-    /// Notes `stream` until the registration drops; `None` once [`Connections::cut_all`] ran.
-    fn register(&self, stream: &TcpStream) -> Option<Registration<'_>> {
-        let handle = stream.try_clone().ok()?;
-        let mut open = lock(&self.0);
-        if open.cut {
-            return None;
-        }
-        open.made += 1;
-        let id = open.made;
-        open.streams.insert(id, handle);
-        Some(Registration {
-            connections: self,
-            id,
-        })
-    }
-}
-
-struct Registration<'a> {
-    connections: &'a Connections,
-    id: u64,
-}
-
-impl Drop for Registration<'_> {
-    fn drop(&mut self) {
-        lock(&self.connections.0).streams.remove(&self.id);
-    }
-}
 
 /// POSTs `body` with `headers` to `url`: answered (any status) when a whole answer came
 /// within `deadline`, else failed with why.
@@ -76,10 +24,10 @@ pub(super) fn post(
     headers: &[(&str, &str)],
     body: &[u8],
     deadline: Duration,
-    connections: &Connections,
+    sockets: &Sockets,
 ) -> Outcome {
     let end = Instant::now().checked_add(deadline);
-    match exchange(url, headers, body, end, connections) {
+    match exchange(url, headers, body, end, sockets) {
         Ok(status) => Outcome::Answered(status),
         Err(Failure::TimedOut) => Outcome::Failed(format!(
             "no whole answer within the deadline of {deadline:?}"
@@ -99,10 +47,10 @@ fn exchange(
     headers: &[(&str, &str)],
     body: &[u8],
     end: Option<Instant>,
-    connections: &Connections,
+    sockets: &Sockets,
 ) -> Result<u16, Failure> {
     let stream = connect(url, end)?;
-    let Some(_registered) = connections.register(&stream) else {
+    let Some(_noted) = sockets.note(&stream) else {
         return Err(Failure::Other("the fake stopped".to_owned()));
     };
     let _ = stream.set_nodelay(true);
@@ -196,16 +144,9 @@ fn connect(url: &EndpointUrl, end: Option<Instant>) -> Result<TcpStream, Failure
     )))
 }
 
-/// The time left until `end` (`None`: no end), or `TimedOut` when none is.
+/// The time left until `end`, or `TimedOut`.
 fn left(end: Option<Instant>) -> Result<Duration, Failure> {
-    let Some(end) = end else {
-        // A deadline too far to be represented: a day at a time.
-        return Ok(Duration::from_secs(24 * 60 * 60));
-    };
-    match end.checked_duration_since(Instant::now()) {
-        Some(left) if !left.is_zero() => Ok(left),
-        _ => Err(Failure::TimedOut),
-    }
+    time_left(end).ok_or(Failure::TimedOut)
 }
 
 /// Reads from a connection, each read given only the time left until the deadline, so a

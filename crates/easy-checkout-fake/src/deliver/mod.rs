@@ -13,9 +13,8 @@
 mod client;
 
 use std::io;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
 use std::time::{Instant, SystemTime};
 
 use easy_checkout_core::http;
@@ -25,24 +24,20 @@ use crate::api::views;
 use crate::record::delivery_headers;
 use crate::state::Shared;
 use crate::state::deliveries::{Attempt, Made, Outcome};
-use crate::util::{self, lock, uuid_v4};
-
-use client::Connections;
+use crate::util::{self, Sockets, Threads, uuid_v4};
 
 /// A fake's delivery engine, running until dropped.
 #[derive(Debug)]
-pub(crate) struct Deliverer {
-    engine: Arc<Engine>,
-    scheduler: Option<JoinHandle<()>>,
-}
+pub(crate) struct Deliverer(Arc<Engine>);
 
 #[derive(Debug)]
 struct Engine {
     shared: Arc<Shared>,
     stop: AtomicBool,
-    connections: Connections,
-    /// The attempts' threads, so that stopping can join them.
-    threads: Mutex<Vec<JoinHandle<()>>>,
+    /// The connections of the attempts under way.
+    sockets: Sockets,
+    /// The scheduler and the attempts' threads.
+    threads: Threads,
 }
 
 impl Deliverer {
@@ -51,17 +46,12 @@ impl Deliverer {
         let engine = Arc::new(Engine {
             shared,
             stop: AtomicBool::new(false),
-            connections: Connections::default(),
-            threads: Mutex::new(Vec::new()),
+            sockets: Sockets::default(),
+            threads: Threads::default(),
         });
         let scheduling = Arc::clone(&engine);
-        let scheduler = thread::Builder::new()
-            .name("easy-fake-deliver".to_owned())
-            .spawn(move || scheduling.schedule())?;
-        Ok(Self {
-            engine,
-            scheduler: Some(scheduler),
-        })
+        (engine.threads).spawn("easy-fake-deliver", move || scheduling.schedule())?;
+        Ok(Self(engine))
     }
 }
 
@@ -69,18 +59,12 @@ impl Drop for Deliverer {
     fn drop(&mut self) {
         {
             // Under the lock the scheduler checks the flag under, so it cannot miss it.
-            let (mut state, _) = self.engine.shared.state();
-            self.engine.stop.store(true, Ordering::SeqCst);
+            let (mut state, _) = self.0.shared.state();
+            self.0.stop.store(true, Ordering::SeqCst);
             state.deliveries.poke();
         }
-        self.engine.connections.cut_all();
-        if let Some(scheduler) = self.scheduler.take() {
-            let _ = scheduler.join();
-        }
-        let threads = std::mem::take(&mut *lock(&self.engine.threads));
-        for thread in threads {
-            let _ = thread.join();
-        }
+        self.0.sockets.shut_all();
+        self.0.threads.join_all();
     }
 }
 
@@ -108,26 +92,10 @@ impl Engine {
 
     /// Makes `attempt` on a thread of its own (on this one, should no thread start).
     fn start(self: &Arc<Self>, attempt: Attempt) {
-        let slot = Arc::new(Mutex::new(Some(attempt)));
-        let (engine, taken) = (Arc::clone(self), Arc::clone(&slot));
-        let spawned = thread::Builder::new()
-            .name("easy-fake-attempt".to_owned())
-            .spawn(move || {
-                if let Some(attempt) = lock(&taken).take() {
-                    engine.attempt(attempt);
-                }
-            });
-        match spawned {
-            Ok(handle) => {
-                let mut threads = lock(&self.threads);
-                threads.retain(|t| !t.is_finished());
-                threads.push(handle);
-            }
-            Err(_) => {
-                if let Some(attempt) = lock(&slot).take() {
-                    self.attempt(attempt);
-                }
-            }
+        let (engine, copy) = (Arc::clone(self), attempt.clone());
+        let spawned = (self.threads).spawn("easy-fake-attempt", move || engine.attempt(copy));
+        if spawned.is_err() {
+            self.attempt(attempt);
         }
     }
 
@@ -144,13 +112,7 @@ impl Engine {
             let kind = event.kind.as_str();
             let headers = delivery_headers(&event.signature, kind, &delivery_id, &number);
             let deadline = attempt.deadline;
-            client::post(
-                &attempt.url,
-                &headers,
-                &event.body,
-                deadline,
-                &self.connections,
-            )
+            client::post(&attempt.url, &headers, &event.body, deadline, &self.sockets)
         };
         let made = Made {
             delivery_id,

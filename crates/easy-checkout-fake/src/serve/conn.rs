@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::server::Server;
+use super::Server;
 use super::{exchange, wire};
 use crate::api::MAX_BODY;
 use crate::http1::{self, Framing, Head, ReadError};

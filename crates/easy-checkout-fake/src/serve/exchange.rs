@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use super::server::Server;
+use super::Server;
 use crate::api;
 use crate::control;
 use crate::fault::Plan;

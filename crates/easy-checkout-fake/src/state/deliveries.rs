@@ -85,7 +85,7 @@ struct Pending {
 }
 
 /// An attempt to make now.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Attempt {
     pub(crate) endpoint_id: String,
     pub(crate) url: EndpointUrl,

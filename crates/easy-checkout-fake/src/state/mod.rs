@@ -22,7 +22,7 @@ use easy_checkout_core::Vocabulary;
 use crate::clock::Clock;
 use crate::fault::{Fault, Match, Queue};
 use crate::record::{RecordedRequest, Stats};
-use crate::util::lock;
+use crate::util::{lock, time_left};
 
 use deliveries::{Deliveries, Timing};
 use idempotency::IdempotencyStore;
@@ -229,19 +229,13 @@ impl Shared {
     pub(crate) fn wait_for_deliveries(&self, timeout: Duration) -> bool {
         let deadline = Instant::now().checked_add(timeout);
         let (mut state, _) = self.state();
-        loop {
-            if state.deliveries.settled() {
-                return true;
-            }
-            let left = match deadline {
-                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => Some(left),
-                    _ => return false,
-                },
-                None => None,
+        while !state.deliveries.settled() {
+            let Some(left) = time_left(deadline) else {
+                return false;
             };
-            state = state.wait(left);
+            state = state.wait(Some(left));
         }
+        true
     }
 
     /// Back to a fresh fake ([`State::reset`]).
