@@ -24,25 +24,31 @@ pub(crate) struct Head {
 
 impl Head {
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        header(&self.headers, name)
     }
 
     /// Whether the connection stays open after this request's response.
     pub(crate) fn keep_alive(&self) -> bool {
-        let tokens = |value: &str, token: &str| {
-            value
-                .split(',')
-                .any(|t| t.trim().eq_ignore_ascii_case(token))
-        };
-        match self.header("connection") {
-            Some(v) if tokens(v, "close") => false,
-            Some(v) if tokens(v, "keep-alive") => true,
-            _ => self.minor_version >= 1,
-        }
+        let connection = self.header("connection").unwrap_or_default();
+        let has =
+            |token: &str| (connection.split(',')).any(|t| t.trim().eq_ignore_ascii_case(token));
+        !has("close") && (has("keep-alive") || self.minor_version >= 1)
     }
+}
+
+/// The first value of header `name` (lowercase) in `headers` (names lowercased).
+pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The comma-separated items of every header `name`, trimmed, as one list.
+fn list<'a>(headers: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
+    (headers.iter().filter(move |(n, _)| n == name))
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
 }
 
 /// Why a request could not be read.
@@ -65,14 +71,7 @@ pub(crate) fn read_head(reader: &mut impl BufRead) -> Result<Head, ReadError> {
     let raw = read_raw_head(reader)?;
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
-    match request.parse(&raw) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Ok(httparse::Status::Partial) => return Err(ReadError::Bad(400, "incomplete head")),
-        Err(httparse::Error::TooManyHeaders) => {
-            return Err(ReadError::Bad(431, "too many request headers"));
-        }
-        Err(_) => return Err(ReadError::Bad(400, "malformed request head")),
-    }
+    parsed(request.parse(&raw))?;
     let (Some(method), Some(target), Some(minor_version)) =
         (request.method, request.path, request.version)
     else {
@@ -100,14 +99,7 @@ pub(crate) fn read_response_head(reader: &mut impl BufRead) -> Result<ResponseHe
     let raw = read_raw_head(reader)?;
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
-    match response.parse(&raw) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Ok(httparse::Status::Partial) => return Err(ReadError::Bad(400, "incomplete head")),
-        Err(httparse::Error::TooManyHeaders) => {
-            return Err(ReadError::Bad(431, "too many response headers"));
-        }
-        Err(_) => return Err(ReadError::Bad(400, "malformed response head")),
-    }
+    parsed(response.parse(&raw))?;
     let Some(status) = response.code else {
         return Err(ReadError::Bad(400, "malformed status line"));
     };
@@ -115,6 +107,16 @@ pub(crate) fn read_response_head(reader: &mut impl BufRead) -> Result<ResponseHe
         status,
         headers: owned(response.headers),
     })
+}
+
+/// What a parse of a whole head came to: `431` for too many headers, else `400`.
+fn parsed(result: httparse::Result<usize>) -> Result<(), ReadError> {
+    match result {
+        Ok(httparse::Status::Complete(_)) => Ok(()),
+        Ok(httparse::Status::Partial) => Err(ReadError::Bad(400, "incomplete head")),
+        Err(httparse::Error::TooManyHeaders) => Err(ReadError::Bad(431, "too many headers")),
+        Err(_) => Err(ReadError::Bad(400, "malformed head")),
+    }
 }
 
 fn owned(headers: &[httparse::Header<'_>]) -> Vec<(String, String)> {
@@ -188,11 +190,7 @@ pub(crate) enum Framing {
 /// conflicting `Content-Length`. [`Framing::None`] when neither header is there (a request
 /// without a body; a response whose body runs to the close).
 pub(crate) fn framing(headers: &[(String, String)]) -> Result<Framing, ReadError> {
-    let mut lengths = headers
-        .iter()
-        .filter(|(n, _)| n == "content-length")
-        .flat_map(|(_, v)| v.split(','))
-        .map(str::trim);
+    let mut lengths = list(headers, "content-length");
     let length = match lengths.next() {
         None => None,
         Some(first) => {
@@ -205,13 +203,7 @@ pub(crate) fn framing(headers: &[(String, String)]) -> Result<Framing, ReadError
             }
         }
     };
-    // Every Transfer-Encoding header counts, as one list of codings.
-    let codings: Vec<&str> = headers
-        .iter()
-        .filter(|(n, _)| n == "transfer-encoding")
-        .flat_map(|(_, v)| v.split(','))
-        .map(str::trim)
-        .collect();
+    let codings: Vec<&str> = list(headers, "transfer-encoding").collect();
     let chunked = |c: &&str| c.eq_ignore_ascii_case("chunked");
     match codings.as_slice() {
         [] => Ok(length.map_or(Framing::None, Framing::Length)),

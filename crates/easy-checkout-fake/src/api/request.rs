@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::http1;
 use crate::reply::Reply;
 
 pub(crate) const REVOKED_KEY: &str = "sk_test_revoked";
@@ -23,10 +24,7 @@ pub(crate) struct Request<'a> {
 
 impl<'a> Request<'a> {
     pub(crate) fn header(&self, name: &str) -> Option<&'a str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        http1::header(self.headers, name)
     }
 }
 
