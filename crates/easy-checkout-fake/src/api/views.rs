@@ -1,19 +1,8 @@
 //! What the stored state looks like as JSON: the success envelope, the session objects of
 //! the replies, the control API's whole session state, the merchant config and the webhook
 //! events. The one place for the vocabulary the fake answers in: every function takes the
-//! [`Vocabulary`] and writes the SDK page's words or the API reference's.
-//!
-//! | | [`Vocabulary::Sdk`] | [`Vocabulary::Reference`] |
-//! |---|---|---|
-//! | envelope | `{"data"}` | `{"success", "timestamp", "message", "data"}` |
-//! | a paid session | `payment_status: "succeeded"` | `payment_status: "paid"` |
-//! | a created session | `return_url` echoed, `created_at`, `updated_at` | `url`, `amount_total` (cents), `currency`, `created_at` |
-//! | crypto `amount` | a decimal string (`"2.00"`) | integer cents (`200`) |
-//! | validate, confirm | `{"valid", "session"}`, the payment | `data: null` |
-//! | webhook events | `{id, type, data, created_at}` | plus `created` (Unix seconds) and `api_version` |
-//!
-//! The webhook events are built here too: the bodies the delivery engine sends, and
-//! [`signed_webhook`].
+//! [`Vocabulary`] and writes the SDK page's words or the API reference's (the workspace's
+//! `docs/fake.md` sets them side by side).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -48,15 +37,15 @@ pub(crate) fn success(
 ) -> Reply {
     match vocabulary {
         Vocabulary::Sdk => Reply::data(data),
-        Vocabulary::Reference => Reply::json(
-            200,
-            &json!({
+        Vocabulary::Reference => {
+            let envelope = json!({
                 "success": true,
                 "timestamp": iso8601(now),
                 "message": message,
                 "data": data,
-            }),
-        ),
+            });
+            Reply::json(200, &envelope)
+        }
     }
 }
 

@@ -21,7 +21,7 @@ use easy_checkout_core::http;
 use easy_checkout_core::webhook::{self, WebhookSecret};
 
 use crate::api::views;
-use crate::record::delivery_headers;
+use crate::record::{delivery_headers, delivery_request};
 use crate::state::Shared;
 use crate::state::deliveries::{Attempt, Made, Outcome};
 use crate::util::{self, Sockets, Threads, uuid_v4};
@@ -154,12 +154,7 @@ pub fn webhook_request(
     attempt: u8,
 ) -> Result<http::Request<Vec<u8>>, http::Error> {
     let signature = webhook::sign(secret, &body);
-    let (delivery_id, attempt) = (uuid_v4(), attempt.to_string());
-    let mut request = http::Request::builder().method(http::Method::POST).uri(uri);
-    for (name, value) in delivery_headers(&signature, event_type, &delivery_id, &attempt) {
-        request = request.header(name, value);
-    }
-    request.body(body)
+    delivery_request(uri, body, &signature, event_type, &attempt.to_string())
 }
 
 /// The body of a webhook event of the shape the fake delivers, about a session the fake need

@@ -5,39 +5,31 @@ use std::time::Duration;
 
 use super::Queue;
 
-/// A misbehaviour of one webhook delivery (one event to one endpoint), so that a receiver's
-/// deduplication and ordering can be tested. Queue them with
-/// [`FakeEasy::inject_delivery`](crate::FakeEasy::inject_delivery) (or
-/// `POST /__fake/webhooks/faults`); each delivery of an event that an [`EventMatch`] selects
-/// takes the first queued fault aimed at it. Easy delivers at least once and promises no
+/// A misbehaviour of one webhook delivery (one event to one endpoint), queued with
+/// [`FakeEasy::inject_delivery`](crate::FakeEasy::inject_delivery), so that a receiver's
+/// deduplication and ordering can be tested. Easy delivers at least once and promises no
 /// order, so every one of these can happen for real.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeliveryFault {
-    /// Deliver the event twice: a second delivery of it (the same event id and body, a new
-    /// delivery id, attempt 1, retried like any delivery) goes out right after the first.
+    /// Deliver the event twice: a second delivery (the same event id and body, a new delivery
+    /// id, attempt 1) goes out right after the first.
     Duplicate,
-    /// Send the delivery's first attempt this much later than it would go. Deliveries due
-    /// meanwhile go first, so a late `completed` arrives after a `crypto_confirmed`.
+    /// Send the delivery's first attempt this much later; deliveries due meanwhile go first.
     Delay(Duration),
-    /// Send the event after the next event of the same payment: a crypto payment's
-    /// `checkout.session.completed` after its `checkout.session.crypto_confirmed`. Only an
-    /// event that another one follows from the same payment takes it (a card payment's
-    /// `completed` passes it by).
+    /// Send the event after the next event of the same payment (a crypto payment's
+    /// `completed` after its `crypto_confirmed`); an event that none follows passes it by.
     OutOfOrder,
-    /// Deliver the event again, as a new delivery (attempt 1, a new delivery id), this long
-    /// after its first delivery was due: an old event replayed, by Easy or by whoever
-    /// captured it (no timestamp is signed, so its signature still verifies).
+    /// Deliver the event again, as a new delivery, this long after the first was due: an old
+    /// event replayed (no timestamp is signed, so its signature still verifies).
     Replay(Duration),
-    /// Drop one attempt: it is not sent, and counts as failed at once (without waiting for
-    /// the deadline), so the next attempt follows after the backoff and the receiver's first
-    /// request says attempt 2. Taken by an attempt, not a delivery: queue it 3 times for one
-    /// event and its delivery fails without the receiver ever seeing it.
+    /// Drop one attempt: it is not sent and fails at once, so the receiver's first request
+    /// says attempt 2. Taken by an attempt, not a delivery: 3 of them fail a delivery unseen.
     DropAttempt,
 }
 
 /// Which events a queued [`DeliveryFault`] applies to: an event type, a session, both, or
-/// (the default) every event.
+/// every event.
 ///
 /// ```
 /// use easy_checkout_fake::EventMatch;

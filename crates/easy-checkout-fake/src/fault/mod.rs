@@ -20,23 +20,18 @@ const MID_BODY: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nC
 const NOT_JSON: &[u8] =
     b"<html><head><title>Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>upstream unavailable</p></body></html>";
 
-/// A misbehaviour for one request. Queue faults with [`FakeEasy::inject`](crate::FakeEasy::inject),
-/// [`FakeEasy::inject_n`](crate::FakeEasy::inject_n) or, for only the requests a [`Match`]
-/// selects, [`FakeEasy::inject_matching`](crate::FakeEasy::inject_matching): each request that
-/// arrives takes the first queued fault whose match it fits, before normal handling. A request
-/// answered by a fault is still recorded. Most faults replace the handling, so the request
-/// changes no state; [`Fault::Delay`] handles it normally after the wait, and
-/// [`Fault::LoseReply`] and [`Fault::StatusAfterEffect`] handle it normally *first* (the
-/// session is created, the card charged, the config updated) and only then misbehave: the
-/// worst failure of a payments API, a reply lost after the work is done.
+/// A misbehaviour for one request, queued with [`FakeEasy::inject`](crate::FakeEasy::inject)
+/// and its siblings: each request takes the first queued fault whose [`Match`] it fits, and is
+/// still recorded. Most faults replace the handling, so the request changes no state;
+/// [`Fault::Delay`] handles it after the wait, and [`Fault::LoseReply`] and
+/// [`Fault::StatusAfterEffect`] handle it *first* (the card is charged) and only then
+/// misbehave: the worst failure of a payments API, a reply lost after the work is done.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
-    /// Answer with `status`. `retry_after` becomes a `Retry-After` header as given (seconds
-    /// or an HTTP date). `body` is sent as is (with `Content-Type: application/json`); when
-    /// `None`, an error status (400 and up) gets the error envelope with code
-    /// `INJECTED_FAULT`, 204, 304 and 1xx get no body, and other statuses get `{"data":{}}`.
-    /// A 429 reports `RateLimit-Remaining: 0`. Use a status in 100..=999.
+    /// Answer with `status` (100..=999), `Retry-After: retry_after` when given, and `body` as
+    /// JSON; without a body, 400 and up get the error envelope with code `INJECTED_FAULT`,
+    /// 204, 304 and 1xx nothing, others `{"data":{}}`. A 429 reports `RateLimit-Remaining: 0`.
     Status {
         /// The HTTP status code.
         status: u16,
@@ -45,9 +40,8 @@ pub enum Fault {
         /// The raw body; `None` for the default described above.
         body: Option<String>,
     },
-    /// Sleep this long, then handle the request normally (the sleep ends early when the
-    /// fake is dropped). Requests are handled concurrently, so a delay holds up only its own
-    /// request.
+    /// Sleep this long (less if the fake is dropped), then handle the request normally. A
+    /// delay holds up only its own request.
     Delay(Duration),
     /// Close the TCP connection without sending a single response byte.
     Close,
@@ -57,25 +51,21 @@ pub enum Fault {
     /// `200` with `Content-Type: text/html` and an HTML page for a body, as a misconfigured
     /// proxy would answer.
     NotJson,
-    /// `200` with `Content-Type: application/json`, `Content-Length` of exactly this many
-    /// bytes, and a body streamed without buffering: `{"data":{"padding":"xxx…"}}` (valid
-    /// JSON from 23 bytes up; shorter sizes are spaces).
+    /// `200` with a JSON body of exactly this many bytes, streamed without buffering:
+    /// `{"data":{"padding":"xxx…"}}` (from 23 bytes up; shorter sizes are spaces).
     Oversized(usize),
-    /// `302 Found` with `Location:` this URL (and a small JSON error body). A URL with
-    /// control characters cannot be a header and gets a `500` with code `INVALID_FAULT`.
+    /// `302 Found` with `Location:` this URL; one that cannot be a header value gets a `500`
+    /// with code `INVALID_FAULT`.
     Redirect(String),
     /// Handle the request normally (every state change happens, an idempotency key is
-    /// remembered with the real reply), then close the connection without sending a single
-    /// byte of the reply.
+    /// remembered with the real reply), then close the connection without a byte of reply.
     LoseReply,
-    /// Handle the request normally (as [`Fault::LoseReply`]), then answer this status with
-    /// the error envelope (code `INJECTED_FAULT`) instead of the real reply. Use a status in
-    /// 100..=999.
+    /// Handle the request normally (as [`Fault::LoseReply`]), then answer this status
+    /// (100..=999) with code `INJECTED_FAULT` instead of the real reply.
     StatusAfterEffect(u16),
 }
 
-/// Which requests a queued fault applies to: a method, a path prefix, both, or (the default)
-/// every request.
+/// Which requests a queued fault applies to: a method, a path prefix, both, or every request.
 ///
 /// ```
 /// use easy_checkout_fake::Match;
@@ -123,7 +113,7 @@ impl Match {
 }
 
 impl Fault {
-    /// `Fault::Status` with `status`, no `Retry-After` and the default body.
+    /// [`Fault::Status`] with no `Retry-After` and the default body.
     pub fn status(status: u16) -> Self {
         Self::Status {
             status,
@@ -132,7 +122,7 @@ impl Fault {
         }
     }
 
-    /// `Fault::Status` with `status` and `Retry-After: retry_after`, default body.
+    /// [`Fault::Status`] with `Retry-After: retry_after` and the default body.
     pub fn status_with_retry_after(status: u16, retry_after: &str) -> Self {
         Self::Status {
             status,
@@ -147,7 +137,7 @@ impl Fault {
 pub(crate) enum Plan {
     /// Wait this long (less if the fake stops), then handle the request normally.
     Wait(Duration),
-    /// Answer with this instead: the request is not handled and changes nothing.
+    /// Answer with this instead: the request changes nothing.
     Instead(Action),
     /// Handle the request (every effect happens), then answer with this instead of its reply.
     AfterEffect(Action),

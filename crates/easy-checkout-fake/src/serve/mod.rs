@@ -39,7 +39,8 @@ struct Server {
     shared: Arc<Shared>,
     sockets: Sockets,
     threads: Threads,
-    /// Set when the fake stops; its condvar wakes every sleeping [`Fault::Delay`](crate::Fault::Delay).
+    /// Set when the fake stops; `stop_cv` then wakes every sleeping
+    /// [`Fault::Delay`](crate::Fault::Delay).
     stopped: Mutex<bool>,
     stop_cv: Condvar,
     /// Serves https with it when set.
