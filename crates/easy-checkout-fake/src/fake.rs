@@ -13,7 +13,7 @@ use easy_checkout_core::Vocabulary;
 use easy_checkout_core::webhook::WebhookSecret;
 
 use crate::api::{self, views};
-use crate::clock::{Clock, ManualClock};
+use crate::clock::ManualClock;
 use crate::deliver::Deliverer;
 use crate::endpoint::{EndpointError, EndpointUrl};
 use crate::fault::{DeliveryFault, EventMatch, Fault, Match};
@@ -47,7 +47,7 @@ pub struct FakeBuilder {
     port: u16,
     limits: Limits,
     vocabulary: Vocabulary,
-    clock: Clock,
+    clock: Option<ManualClock>,
     timing: Timing,
     endpoints: Vec<EndpointUrl>,
     #[cfg(feature = "tls")]
@@ -90,7 +90,7 @@ impl FakeBuilder {
     /// and the rate-limit window. Fault delays, socket timeouts and webhook delivery timing
     /// still run in real time.
     pub fn clock(mut self, clock: ManualClock) -> Self {
-        self.clock = Clock::Manual(clock);
+        self.clock = Some(clock);
         self
     }
 
@@ -340,7 +340,7 @@ impl FakeEasy {
     /// How many distinct TCP connections have carried a request since the fake started or
     /// was reset (a keep-alive connection counts once).
     pub fn connections(&self) -> usize {
-        self.shared.state().0.connections.served()
+        self.shared.state().0.connections.served
     }
 
     /// Queues `fault` for the next request that arrives (after any faults already queued).

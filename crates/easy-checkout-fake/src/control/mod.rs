@@ -87,7 +87,7 @@ pub(crate) fn answer(
             state.requests.clear();
             Reply::data(json!([]))
         }
-        ("GET", ["stats"]) => Reply::data(stats_json(&state.stats(), state.connections.served())),
+        ("GET", ["stats"]) => Reply::data(stats_json(&state.stats(), state.connections.served)),
         ("GET", ["sessions"]) => {
             Reply::data(state.sessions.all(now).into_iter().map(view).collect())
         }

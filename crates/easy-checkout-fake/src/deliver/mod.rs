@@ -24,7 +24,7 @@ use crate::api::views;
 use crate::record::{delivery_headers, delivery_request};
 use crate::state::Shared;
 use crate::state::deliveries::{Attempt, Made, Outcome};
-use crate::util::{self, Sockets, Threads, uuid_v4};
+use crate::util::{self, Sockets, Threads, time_left, uuid_v4};
 
 /// A fake's delivery engine, running until dropped.
 #[derive(Debug)]
@@ -78,8 +78,8 @@ impl Engine {
             }
             let (due, wake) = state.deliveries.take_due(Instant::now());
             if due.is_empty() {
-                let timeout = wake.map(|at| at.saturating_duration_since(Instant::now()));
-                state = state.wait(timeout);
+                // Until the next attempt falls due, or the deliveries change.
+                state = state.wait(time_left(wake).unwrap_or_default());
                 continue;
             }
             drop(state);
