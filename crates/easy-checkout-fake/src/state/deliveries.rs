@@ -1,13 +1,11 @@
-//! Webhook deliveries as data: the registered endpoints, the deliveries waiting for their
-//! next attempt, Easy's retry policy, the delivery faults and the log of attempts. No
-//! sockets, threads or clock: the delivery engine (`deliver`) takes the attempts that are
-//! due, makes them, and hands each outcome back; the time comes in as an argument.
+//! Webhook deliveries as data: the endpoints, the deliveries waiting for their next attempt,
+//! Easy's retry policy, the delivery faults and the log of attempts. No sockets, threads or
+//! clock: the engine (`deliver`) takes the due attempts, makes them, and hands back how each
+//! ended.
 //!
-//! A delivery is one event to one endpoint: up to [`MAX_ATTEMPTS`] attempts, the same event
-//! id and bytes on each, the next one [`Timing::delay_after`] a failure. Each endpoint gets
-//! one attempt at a time, the due one first (by when it is due, then by when its event
-//! happened), so a slow endpoint holds up only its own deliveries, and the events of one
-//! payment arrive in the order they happened unless a fault or a retry says otherwise.
+//! A delivery is one event to one endpoint: up to [`MAX_ATTEMPTS`] attempts with the same
+//! bytes. Each endpoint gets one attempt at a time, the due one first (by when it is due,
+//! then by when its event happened), so a slow endpoint holds up only its own deliveries.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -36,11 +34,9 @@ pub(crate) struct Event {
     pub(crate) signature: String,
 }
 
-/// The delivery timing: how long an endpoint has to answer, and how long the fake waits
-/// before the next attempt. [`FakeBuilder`](crate::FakeBuilder) documents the defaults.
+/// The delivery timing; [`FakeBuilder`](crate::FakeBuilder) documents the defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Timing {
-    /// The time an attempt has from connecting to the end of the answer.
     pub(crate) deadline: Duration,
     /// The wait after the first failed attempt; doubled after each further one.
     pub(crate) backoff: Duration,
@@ -93,11 +89,10 @@ pub(crate) struct Attempt {
     /// `1` to [`MAX_ATTEMPTS`].
     pub(crate) attempt: u8,
     pub(crate) deadline: Duration,
-    /// A [`DeliveryFault::DropAttempt`](crate::DeliveryFault::DropAttempt) took it: not sent.
+    /// A [`DeliveryFault::DropAttempt`] took it: not sent.
     pub(crate) dropped: bool,
     seq: u64,
-    /// The [`Deliveries::reset`] count when it was taken: an attempt from before a reset is
-    /// neither logged nor retried.
+    /// The [`Deliveries::reset`] count when taken: one from before a reset is not logged.
     generation: u64,
 }
 
@@ -110,7 +105,7 @@ pub(crate) enum Outcome {
     Failed(String),
 }
 
-/// What an attempt was, besides its outcome: for the log.
+/// What an attempt was, for the log.
 #[derive(Debug, Clone)]
 pub(crate) struct Made {
     pub(crate) delivery_id: String,
@@ -119,7 +114,7 @@ pub(crate) struct Made {
 }
 
 /// Every webhook delivery the fake knows of.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Deliveries {
     endpoints: Vec<Endpoint>,
     endpoints_made: u64,
@@ -128,8 +123,7 @@ pub(crate) struct Deliveries {
     seq: u64,
     in_flight: usize,
     generation: u64,
-    /// Something changed that the engine, or a test waiting for the deliveries to settle,
-    /// must look at.
+    /// Something changed that the engine, or a test waiting for them to settle, must see.
     changed: bool,
     pub(crate) timing: Timing,
     /// Every attempt made, oldest first.
@@ -138,21 +132,13 @@ pub(crate) struct Deliveries {
 }
 
 impl Deliveries {
-    /// No endpoint and no delivery; `timing` for every delivery, the newest `log_limit`
-    /// attempts logged.
+    /// No endpoint and no delivery; the newest `log_limit` attempts logged.
     pub(crate) fn new(timing: Timing, log_limit: usize) -> Self {
+        let log = BoundedLog::new(log_limit);
         Self {
-            endpoints: Vec::new(),
-            endpoints_made: 0,
-            pending: Vec::new(),
-            pending_dropped: 0,
-            seq: 0,
-            in_flight: 0,
-            generation: 0,
-            changed: false,
             timing,
-            log: BoundedLog::new(log_limit),
-            faults: Queue::default(),
+            log,
+            ..Self::default()
         }
     }
 
@@ -178,8 +164,8 @@ impl Deliveries {
         Ok(shown)
     }
 
-    /// Removes endpoint `id` and gives up its waiting deliveries (an attempt under way ends
-    /// as it ends, and is not retried). False if there is no such endpoint.
+    /// Removes endpoint `id` and gives up its waiting deliveries (an attempt under way is not
+    /// retried). False if there is no such endpoint.
     pub(crate) fn remove_endpoint(&mut self, id: &str) -> bool {
         let before = self.endpoints.len();
         self.endpoints.retain(|e| e.id != id);
@@ -199,7 +185,7 @@ impl Deliveries {
     }
 
     /// Makes a delivery of each of `events` (of one payment, in the order they happened) to
-    /// every endpoint, due `now`, as the delivery faults queued for them say.
+    /// every endpoint, due `now`, as the delivery faults say.
     pub(crate) fn enqueue(&mut self, events: &[Arc<Event>], now: Instant) {
         let ids: Vec<String> = self.endpoints.iter().map(|e| e.id.clone()).collect();
         let last = events.len().saturating_sub(1);
@@ -235,8 +221,7 @@ impl Deliveries {
         self.changed = true;
     }
 
-    /// A new delivery (or a delivery's next attempt, with a `seq` of its own: only the order
-    /// of equally due attempts hangs on it).
+    /// A new delivery.
     fn make(&mut self, endpoint: &str, event: &Arc<Event>, attempt: u8, due: Instant) {
         self.seq += 1;
         self.wait(Pending {
@@ -252,7 +237,7 @@ impl Deliveries {
     fn wait(&mut self, pending: Pending) {
         self.pending.push(pending);
         if self.pending.len() > MAX_PENDING {
-            // The oldest made goes: it has waited longest for an endpoint that is not keeping up.
+            // The oldest goes: it has waited longest for an endpoint that is not keeping up.
             if let Some(oldest) = (0..self.pending.len()).min_by_key(|&i| self.pending[i].seq) {
                 self.pending.swap_remove(oldest);
                 self.pending_dropped += 1;
