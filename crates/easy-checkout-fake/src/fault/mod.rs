@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::reply::{Action, Body, Reply, Response, header_safe};
+use crate::reply::{Action, Reply, header_safe};
 
 /// What [`Fault::CloseMidBody`] sends before closing: a complete head that promises 1000
 /// bytes, and the first 10 of them.
@@ -146,15 +146,6 @@ pub(crate) enum Plan {
 impl Fault {
     /// What this fault does to the request that takes it.
     pub(crate) fn plan(self) -> Plan {
-        let respond = |status, content_type, headers, body| {
-            Action::Respond(Response {
-                status,
-                content_type,
-                headers,
-                body,
-            })
-        };
-        let json = "application/json";
         match self {
             Fault::Delay(duration) => Plan::Wait(duration),
             Fault::Status {
@@ -162,50 +153,37 @@ impl Fault {
                 retry_after,
                 body,
             } => {
-                let headers = retry_after
-                    .map(|v| ("Retry-After", v))
-                    .into_iter()
-                    .collect();
                 let body = match body {
                     Some(body) => body.into_bytes(),
                     None if status >= 400 => injected(status).body,
                     None if status < 200 || status == 204 || status == 304 => Vec::new(),
                     None => br#"{"data":{}}"#.to_vec(),
                 };
-                Plan::Instead(respond(status, json, headers, Body::Bytes(body)))
+                let mut reply = Reply::bytes(status, "application/json", body);
+                reply
+                    .headers
+                    .extend(retry_after.map(|v| ("Retry-After", v)));
+                Plan::Instead(reply.into())
             }
             Fault::StatusAfterEffect(status) => Plan::AfterEffect(injected(status).into()),
             Fault::Close => Plan::Instead(Action::Close),
             Fault::LoseReply => Plan::AfterEffect(Action::Close),
             Fault::CloseMidBody => Plan::Instead(Action::SendAndClose(MID_BODY)),
-            Fault::NotJson => Plan::Instead(respond(
-                200,
-                "text/html; charset=utf-8",
-                Vec::new(),
-                Body::Bytes(NOT_JSON.to_vec()),
-            )),
-            Fault::Oversized(len) => {
-                Plan::Instead(respond(200, json, Vec::new(), Body::Padding(len)))
+            Fault::NotJson => {
+                let html = NOT_JSON.to_vec();
+                Plan::Instead(Reply::bytes(200, "text/html; charset=utf-8", html).into())
             }
+            Fault::Oversized(len) => Plan::Instead(Action::Padding(len)),
             Fault::Redirect(url) if header_safe(&url) => {
-                let mut reply = Reply::error(
-                    302,
-                    "REDIRECT",
-                    format!("moved to {url}"),
-                    json!({ "location": url }),
-                );
+                let (message, details) = (format!("moved to {url}"), json!({ "location": url }));
+                let mut reply = Reply::error(302, "REDIRECT", message, details);
                 reply.headers.push(("Location", url));
                 Plan::Instead(reply.into())
             }
-            Fault::Redirect(_) => Plan::Instead(
-                Reply::error(
-                    500,
-                    "INVALID_FAULT",
-                    "the injected redirect URL cannot be a header value",
-                    Value::Null,
-                )
-                .into(),
-            ),
+            Fault::Redirect(_) => {
+                let message = "the injected redirect URL cannot be a header value";
+                Plan::Instead(Reply::error(500, "INVALID_FAULT", message, Value::Null).into())
+            }
         }
     }
 }
