@@ -119,7 +119,8 @@ pub(crate) fn handle(state: &mut State, req: &Request<'_>, now: SystemTime) -> R
         return endpoints::answer(state, route, req, now);
     };
     if let Some(record) = state.idempotency.get(&scope, key) {
-        if record.same_request(req.method, req.target, req.body) {
+        let first = (&*record.method, &*record.target, &*record.body);
+        if first == (req.method, req.target, req.body) {
             let mut reply = record.reply.clone();
             reply
                 .headers

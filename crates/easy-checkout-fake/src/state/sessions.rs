@@ -1,6 +1,5 @@
 //! The sessions: what the fake knows of each one, found by id or by client secret, and
 //! forgotten once past its expiry and grace period, or oldest first above the limit.
-//! What a session looks like on the wire is the API layer's business.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime};
@@ -56,7 +55,7 @@ pub(crate) struct Crypto {
     pub(crate) payment_address: String,
     /// A decimal string: 1 USDC per unit of quantity.
     pub(crate) amount: String,
-    /// The id of its `checkout.session.crypto_confirmed` ([`event_id`]).
+    /// The id of its `checkout.session.crypto_confirmed`.
     pub(crate) event_id: Box<str>,
     pub(crate) confirmed_at: SystemTime,
 }
@@ -81,9 +80,7 @@ pub(crate) struct Session {
     pub(crate) crypto: Option<Box<Crypto>>,
     /// How many times it was charged (every confirm that succeeded, every `pay`).
     pub(crate) payments: u64,
-    /// The id of its `checkout.session.completed` ([`event_id`]; it happened at `paid_at`),
-    /// once paid. (A `crypto_confirmed` is in `crypto`: a session's bytes count, times
-    /// 100,000.)
+    /// The id of its `checkout.session.completed` (it happened at `paid_at`), once paid.
     pub(crate) completed: Option<Box<str>>,
 }
 
@@ -122,7 +119,7 @@ impl Session {
 }
 
 /// Every session the fake still holds.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Sessions {
     /// Boxed, to keep the table (sized for churn, see [`room_to_churn`]) small.
     live: HashMap<u64, Box<Session>>,
@@ -139,15 +136,11 @@ pub(crate) struct Sessions {
 impl Sessions {
     /// No sessions; at most `limit` (at least 1) held, each forgotten `grace` after it expires.
     pub(crate) fn new(limit: usize, grace: Duration) -> Self {
+        let limit = limit.max(1);
         Self {
-            live: HashMap::new(),
-            by_secret: HashMap::new(),
-            order: VecDeque::new(),
-            created: 0,
-            payments: 0,
-            evicted: 0,
-            limit: limit.max(1),
+            limit,
             grace,
+            ..Self::default()
         }
     }
 
