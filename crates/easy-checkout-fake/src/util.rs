@@ -142,15 +142,13 @@ pub(crate) fn event_id() -> String {
 }
 
 /// A random (version 4) UUID, as RFC 9562 writes it: `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`
-/// in lowercase hex, `y` one of `8`, `9`, `a`, `b`. (Sixteen random bytes with six bits set;
-/// the `uuid` crate would add a dependency for these lines.)
+/// in lowercase hex, `y` one of `8`, `9`, `a`, `b` (the `uuid` crate would add a dependency
+/// for these lines).
 pub(crate) fn uuid_v4() -> String {
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&random_u64().to_be_bytes());
-    bytes[8..].copy_from_slice(&random_u64().to_be_bytes());
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let random = (u128::from(random_u64()) << 64) | u128::from(random_u64());
+    // The version (4) in bits 76 to 79, the variant (binary 10) in bits 62 and 63.
+    let bits = (random & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
+    let hex = format!("{bits:032x}");
     let groups = [
         &hex[..8],
         &hex[8..12],
@@ -164,18 +162,8 @@ pub(crate) fn uuid_v4() -> String {
 /// `len` random base58 characters (the Bitcoin/Solana alphabet).
 pub(crate) fn random_base58(len: usize) -> String {
     const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    let mut out = String::with_capacity(len);
-    let mut bits = 0u64;
-    for i in 0..len {
-        if i % 8 == 0 {
-            bits = random_u64();
-        }
-        // 58 * 2^56 fits in u64; taking the top byte keeps the draw close to uniform.
-        let idx = ((bits & 0xff) as usize * ALPHABET.len()) >> 8;
-        out.push(char::from(ALPHABET[idx]));
-        bits >>= 8;
-    }
-    out
+    let pick = |_| char::from(ALPHABET[(random_u64() % ALPHABET.len() as u64) as usize]);
+    (0..len).map(pick).collect()
 }
 
 #[cfg(test)]
