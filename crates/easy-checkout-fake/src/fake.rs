@@ -73,14 +73,6 @@ impl FakeBuilder {
     /// full `{"success", "timestamp", "message", "data"}` envelope, `payment_status: "paid"`,
     /// integer cents, `data: null` from validate and confirm). Requests are read in both
     /// whatever the setting.
-    ///
-    /// ```
-    /// use easy_checkout_fake::FakeEasy;
-    /// use easy_checkout_ureq::easy_checkout_core::Vocabulary;
-    /// let fake = FakeEasy::builder().vocabulary(Vocabulary::Reference).start()?;
-    /// assert_eq!(fake.vocabulary(), Vocabulary::Reference);
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
     pub fn vocabulary(mut self, vocabulary: Vocabulary) -> Self {
         self.vocabulary = vocabulary;
         self
@@ -259,13 +251,6 @@ impl FakeEasy {
     /// Starts a fake that serves https on a free port, with a certificate made now
     /// ([`FakeTls::generate`]): trust [`FakeEasy::ca_pem`] in the client. Everything else is
     /// as over http; a connection whose handshake fails is closed and records nothing.
-    ///
-    /// ```
-    /// let fake = easy_checkout_fake::FakeEasy::start_tls()?;
-    /// assert!(fake.base_url().starts_with("https://127.0.0.1:"));
-    /// assert!(fake.ca_pem().is_some_and(|pem| pem.contains("BEGIN CERTIFICATE")));
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
     #[cfg(feature = "tls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn start_tls() -> io::Result<FakeEasy> {

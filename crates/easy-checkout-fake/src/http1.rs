@@ -1,13 +1,11 @@
-//! HTTP/1.1 on one connection: reading a request (head with `httparse`, body by
-//! `Content-Length` or chunked) and writing a response, for the server; reading a response
-//! head, for the webhook deliveries. Only what the fake needs; every limit is explicit, so a
-//! hostile peer costs bounded memory.
+//! HTTP/1.1: reading requests and writing responses, for the server; reading response heads,
+//! for the webhook deliveries. Every limit is explicit, so a hostile peer costs bounded memory.
 
 use std::io::{self, BufRead, Read, Write};
 
-/// Longest request head read (request line and headers).
+/// Longest head read (start line and headers).
 const MAX_HEAD: usize = 64 * 1024;
-/// Most headers in one request.
+/// Most headers in one head.
 const MAX_HEADERS: usize = 100;
 
 /// A request head, as received.
@@ -85,16 +83,14 @@ pub(crate) fn read_head(reader: &mut impl BufRead) -> Result<Head, ReadError> {
     })
 }
 
-/// A response head, as received.
+/// A response head, as received (headers as in [`Head`]).
 #[derive(Debug)]
 pub(crate) struct ResponseHead {
     pub(crate) status: u16,
-    /// Names lowercased, values as sent (lossy UTF-8), in the order received.
     pub(crate) headers: Vec<(String, String)>,
 }
 
-/// Reads the next response head. `Closed` when the peer closes before its end; `Bad` (with
-/// the status a server would answer such a request) when it is not an HTTP/1.x response head.
+/// Reads the next response head. `Closed` when the peer closes before its end.
 pub(crate) fn read_response_head(reader: &mut impl BufRead) -> Result<ResponseHead, ReadError> {
     let raw = read_raw_head(reader)?;
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
@@ -174,21 +170,17 @@ fn head_end(bytes: &[u8]) -> Option<usize> {
     })
 }
 
-/// How a request's body is framed.
+/// How a body is framed: none (for a response, to the close), a length, or chunked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Framing {
-    /// No body.
     None,
-    /// Exactly this many bytes.
     Length(u64),
-    /// `Transfer-Encoding: chunked`.
     Chunked,
 }
 
 /// The body framing the `headers` of a message declare, refusing what RFC 9112 §6.3 says
 /// to refuse: a `Transfer-Encoding` other than `chunked`, both headers, or a malformed or
-/// conflicting `Content-Length`. [`Framing::None`] when neither header is there (a request
-/// without a body; a response whose body runs to the close).
+/// conflicting `Content-Length`. [`Framing::None`] when neither header is there.
 pub(crate) fn framing(headers: &[(String, String)]) -> Result<Framing, ReadError> {
     let mut lengths = list(headers, "content-length");
     let length = match lengths.next() {

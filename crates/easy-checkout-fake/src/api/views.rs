@@ -127,7 +127,7 @@ pub(crate) fn status(session: &Session, vocabulary: Vocabulary) -> Value {
 }
 
 /// What a successful validate answers: the SDK page's `{"valid", "session"}` (`valid` only
-/// for an open session), the reference's `null` (it refuses a finished session instead).
+/// for an open session), or the reference's `null`.
 pub(crate) fn validation(session: &Session, vocabulary: Vocabulary) -> Value {
     match vocabulary {
         Vocabulary::Sdk => json!({
@@ -182,11 +182,8 @@ pub(crate) fn config(config: &MerchantConfig) -> Value {
     json!({ "allowed_origins": config.allowed_origins, "updated_at": iso8601(config.updated) })
 }
 
-/// One session's whole state, for the control API and [`FakeEasy::session`]: the object the
-/// API returns (its `client_secret` included), plus `payments` (how many times it was
-/// charged), `paid_at` and `crypto_payment`.
-///
-/// [`FakeEasy::session`]: crate::FakeEasy::session
+/// One session's whole state, for the control API and
+/// [`FakeEasy::session`](crate::FakeEasy::session).
 pub(crate) fn session_state(session: &Session, vocabulary: Vocabulary) -> Value {
     let mut view = self::session(session, true, vocabulary);
     if let Some(map) = view.as_object_mut() {
@@ -201,10 +198,9 @@ pub(crate) fn session_state(session: &Session, vocabulary: Vocabulary) -> Value 
     view
 }
 
-/// The event of `kind` that happened to `session`, built and signed in `vocabulary`: `{id,
-/// type, data, created_at}` (plus `created` and `api_version` in the reference's), `data` the
-/// session object as it is now (no secret), plus `crypto_payment` for a session paid
-/// on-chain. `None` when that event has not happened.
+/// The event of `kind` that happened to `session`, built and signed in `vocabulary`: `data`
+/// is the session as it is now (no secret, `crypto_payment` when paid on-chain). `None` when
+/// that event has not happened.
 pub(crate) fn event(session: &Session, kind: EventKind, vocabulary: Vocabulary) -> Option<Event> {
     let (id, at) = session.event(kind)?;
     let mut data = self::session(session, false, vocabulary);
@@ -250,9 +246,8 @@ pub(crate) fn sample_event(id: &str, kind: &str, session_id: &str, at: SystemTim
     event_body(id, kind, data, at, Vocabulary::Sdk)
 }
 
-/// The session's newest event, signed in `vocabulary`: `checkout.session.crypto_confirmed`
-/// for a session paid on-chain, else `checkout.session.completed`; `None` for an unpaid
-/// session.
+/// The session's newest event (`crypto_confirmed` for a session paid on-chain, else
+/// `completed`), signed in `vocabulary`; `None` for an unpaid session.
 pub(crate) fn signed_webhook(session: &Session, vocabulary: Vocabulary) -> Option<SignedWebhook> {
     let kind = match session.crypto {
         Some(_) => EventKind::CryptoConfirmed,

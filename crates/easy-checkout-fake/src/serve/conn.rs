@@ -27,8 +27,7 @@ type Conn = BufReader<Buffered>;
 /// The write half of a [`Conn`]: writes go through the buffer, reads straight to the stream.
 struct Buffered(BufWriter<Box<dyn Stream>>);
 
-/// Serves the requests of one accepted connection, in order, until it closes. A failed TLS
-/// handshake reads as a close: nothing is recorded.
+/// Serves the requests of one accepted connection, in order, until it closes.
 pub(super) fn serve_stream(server: &Server, stream: TcpStream, peer: SocketAddr) {
     if stream.set_read_timeout(Some(IDLE_TIMEOUT)).is_err() {
         return;
@@ -88,8 +87,7 @@ pub(super) fn refuse(server: &Server, stream: TcpStream) {
 }
 
 impl Server {
-    /// The connection as the fake speaks it: over TLS when it serves https (`None` when the
-    /// session cannot start), else as it is.
+    /// The connection, over TLS when the fake serves https (`None` if that cannot start).
     fn session(&self, stream: TcpStream) -> Option<Conn> {
         #[cfg(feature = "tls")]
         let stream: Box<dyn Stream> = match &self.tls {

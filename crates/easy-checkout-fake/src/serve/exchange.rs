@@ -22,8 +22,8 @@ pub(super) struct Answer {
     pub(super) keep_alive: bool,
 }
 
-/// Answers the request `head` starts; `body` is `None` when it was too large to read (the
-/// connection is closed after the `413`). `counted` is the connection's note for
+/// Answers the request `head` starts; `body` is `None` when it was too large to read.
+/// `counted` is the connection's note for
 /// [`Connections::carried_request`](crate::state::Connections::carried_request).
 pub(super) fn answer(
     server: &Server,

@@ -1,10 +1,7 @@
-//! HTTP serving: the listener, one thread per connection up to the connection limit (a
-//! `503` beyond it), and shutdown. `conn` serves one connection's requests in order,
-//! `exchange` turns one request into the action that answers it, `wire` writes actions out,
+//! HTTP serving: the listener, one thread per connection (no pool for a connection to wait
+//! behind) up to the limit, a `503` beyond it, and shutdown. `conn` serves one connection,
+//! `exchange` turns a request into the action that answers it, `wire` writes actions out,
 //! `tls` is https.
-//!
-//! Every connection is served on its own thread, start to end: there is no pool for a new
-//! connection to wait behind.
 
 mod conn;
 mod exchange;
@@ -49,8 +46,7 @@ struct Server {
 }
 
 impl Listening {
-    /// Listens on `127.0.0.1:port` (`0` picks a free port) and serves `shared`, over https
-    /// with `tls` when given.
+    /// Listens on `127.0.0.1:port` and serves `shared`, over https with `tls` when given.
     pub(crate) fn start(
         port: u16,
         shared: Arc<Shared>,

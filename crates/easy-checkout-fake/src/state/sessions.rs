@@ -20,12 +20,10 @@ pub(crate) enum Status {
     Expired,
 }
 
-/// The checkout events a payment causes.
+/// The checkout events a payment causes: the session paid, its on-chain payment confirmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum EventKind {
-    /// `checkout.session.completed`: the session was paid.
     Completed,
-    /// `checkout.session.crypto_confirmed`: its on-chain payment was confirmed.
     CryptoConfirmed,
 }
 
@@ -39,12 +37,11 @@ impl EventKind {
     }
 }
 
-/// How a session is paid.
+/// How a session is paid: as a successful confirm pays it, or that plus a confirmed
+/// on-chain payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Payment {
-    /// As a successful confirm pays it.
     Card,
-    /// As a confirm does, plus a confirmed on-chain payment.
     Crypto,
 }
 
@@ -207,11 +204,9 @@ impl Sessions {
             .collect()
     }
 
-    /// Pays the session as a successful confirm does (`complete`, charged once more, a payment
-    /// id the first time), with a confirmed on-chain payment (1 USDC per unit of quantity) for
-    /// [`Payment::Crypto`]. Works on an expired session too. The events the payment caused, in
-    /// the order they happened (none when it changed nothing Easy tells a merchant about);
-    /// `None` if the id is unknown.
+    /// Pays the session (an expired one too): `complete`, charged once more, a payment id the
+    /// first time, and for [`Payment::Crypto`] a confirmed on-chain payment (1 USDC per unit).
+    /// The events it caused, in order (none when nothing new happened); `None` if unknown.
     pub(crate) fn pay(
         &mut self,
         id: &str,
@@ -257,8 +252,7 @@ impl Sessions {
         }
     }
 
-    /// Forgets every session whose expiry plus the grace period has passed, whatever its
-    /// status (paid ones included).
+    /// Forgets every session, paid or not, whose expiry plus the grace period has passed.
     pub(crate) fn evict_expired(&mut self, now: SystemTime) {
         // Sessions are made in clock order with one lifetime, so their deadlines are too.
         while let Some(oldest) = self.order.front().and_then(|n| self.live.get(n)) {
