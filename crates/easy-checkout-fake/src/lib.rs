@@ -1,20 +1,16 @@
 //! A stateful fake of the Easy Embedded Checkout API, served over real HTTP on loopback.
 //!
 //! Start a [`FakeEasy`] in a test, point the SDK's base URL at [`FakeEasy::base_url`], and
-//! run the real client against it: sessions are created, validated, confirmed and
-//! retrieved as the API contract says, every request is recorded for assertions, and
-//! [faults](Fault) (statuses, delays, dropped connections, junk bodies, replies lost after the
-//! work was done) can be injected ahead of any request, or of the requests a [`Match`]
-//! selects. It [delivers webhooks](#faults-and-webhook-deliveries) to your endpoints as Easy does,
-//! retries and delivery faults included. The same controls are served over HTTP under
-//! `/__fake/` for tests in other languages (see
-//! [the control API](#the-control-api-driving-the-fake-from-any-language)). Dropping the fake
-//! stops it and closes every connection.
+//! run the real client against it: sessions behave as the API contract says, every request
+//! is recorded, [faults](Fault) can be injected ahead of any request, and webhooks are
+//! [delivered](#faults-and-webhook-deliveries) to your endpoints as Easy does. The same
+//! controls are served over HTTP under `/__fake/` for tests in other languages
+//! ([the control API](#the-control-api-driving-the-fake-from-any-language)).
 //!
 //! # In your own tests
 //!
-//! Add the crate as a dev-dependency next to a transport crate (`easy-checkout-ureq` or
-//! `easy-checkout-isahc`), point the client's base URL at the fake, and run the real flow:
+//! Add the crate as a dev-dependency next to a transport crate (`easy-checkout-ureq`, say),
+//! point the client's base URL at the fake, and run the real flow:
 //!
 //! ```
 //! use easy_checkout_fake::{FakeEasy, Fault};
@@ -98,12 +94,10 @@
 //!
 //! # The control API: driving the fake from any language
 //!
-//! Everything above is also reachable over HTTP on the fake's own port, under `/__fake/`,
-//! JSON in and out (answers use the API's envelopes: `{"data": …}`, or
-//! `{"success": false, "error": {"code", "message", "details"}}`), so a test in Python, Node
-//! or a shell script can drive `easy-checkout fake-server`. Control requests are not
-//! recorded, take no fault and do not count against the rate-limit window. They are
-//! answered only for a loopback `Host` (`localhost`, `127.x.x.x`, `[::1]`, or none), else
+//! Everything above is also reachable over HTTP on the fake's own port, under `/__fake/`, JSON
+//! in and out in the API's envelopes, so a test in any language can drive `easy-checkout
+//! fake-server`. Control requests are not recorded, take no fault and do not count against
+//! the rate-limit window. They are answered only for a loopback `Host` (or none), else
 //! `403 FORBIDDEN_HOST`: a web page whose name resolves to 127.0.0.1 cannot read the
 //! recorded requests, keys included.
 //!
@@ -138,10 +132,6 @@
 //! {"data":{"id":"ecs_1","payments":1,"status":"complete",…}}
 //! $ curl -s localhost:4010/__fake/webhooks/endpoints -d '{"url":"http://127.0.0.1:3000/webhooks"}'
 //! {"data":{"id":"we_1","url":"http://127.0.0.1:3000/webhooks"}}
-//! $ curl -s localhost:4010/__fake/webhooks/faults -d '{"kind":"duplicate","event_type":"checkout.session.completed"}'
-//! {"data":{"pending":1,"queued":1}}
-//! $ curl -s localhost:4010/__fake/webhooks/wait -d '{"timeout_ms":5000}'
-//! {"data":{"in_flight":0,"pending":0,"settled":true}}
 //! ```
 //!
 //! # Over https (feature `tls`)
