@@ -5,10 +5,8 @@ use std::fmt;
 
 use easy_checkout_core::http::Uri;
 
-/// Why a webhook endpoint was not registered: from
-/// [`FakeBuilder::webhook_endpoint`](crate::FakeBuilder::webhook_endpoint) and
-/// [`FakeEasy::add_webhook_endpoint`](crate::FakeEasy::add_webhook_endpoint) (the control API
-/// answers `400 INVALID_ENDPOINT` or `409 TOO_MANY_ENDPOINTS` with the same message).
+/// Why a webhook endpoint was not registered (the control API answers
+/// `400 INVALID_ENDPOINT` or `409 TOO_MANY_ENDPOINTS` with the same message).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EndpointError {
@@ -19,8 +17,8 @@ pub enum EndpointError {
         /// What is wrong with it.
         reason: &'static str,
     },
-    /// An `https://` URL: the fake delivers over plain http only. Point it at your receiver's
-    /// plain http port on this machine (Easy itself delivers only to `https://`).
+    /// An `https://` URL: the fake delivers over plain http only (Easy itself only to
+    /// `https://`).
     Https {
         /// The URL as given.
         url: String,

@@ -54,8 +54,8 @@ impl Threads {
     }
 }
 
-/// The open connections of a fake (served, or of webhook deliveries), so that stopping can
-/// shut them all: a thread blocked on one then sees it end.
+/// The open connections of a fake, so that stopping can shut them all (a thread blocked on
+/// one then sees it end).
 #[derive(Debug, Default)]
 pub(crate) struct Sockets(Mutex<Open>);
 
@@ -103,10 +103,9 @@ impl Drop for Noted<'_> {
     }
 }
 
-/// Gives `map`, which holds `limit` entries and will now churn (one removed for every one
-/// added), room for twice that. A hash table that churns fills with tombstones; it clears them
-/// in place only while it is at most half full, and otherwise doubles: better once, when it
-/// first fills, than at some later moment of a long run.
+/// Gives `map`, full at `limit` entries and churning from now on, room for twice that: a
+/// churning hash table fills with tombstones, and doubles unless at most half full. Better
+/// once, when it first fills, than at some later moment of a long run.
 pub(crate) fn room_to_churn<K: Eq + Hash, V>(map: &mut HashMap<K, V>, limit: usize) {
     if map.len() >= limit && map.capacity() < limit.saturating_mul(2) {
         map.reserve(limit);
@@ -119,8 +118,7 @@ pub(crate) fn iso8601(t: SystemTime) -> String {
     humantime::format_rfc3339_millis(t.max(UNIX_EPOCH)).to_string()
 }
 
-/// 64 bits from the operating system's random source. A fake's secrets and ids need no
-/// more; should the OS refuse (it does not on any platform std supports), the fake panics.
+/// 64 bits from the operating system's random source (which std's platforms never refuse).
 pub(crate) fn random_u64() -> u64 {
     getrandom::u64().expect("the operating system's random source")
 }
@@ -135,8 +133,7 @@ pub(crate) fn random_hex(len: usize) -> String {
     out
 }
 
-/// A new webhook event id: `evt_` and 24 random hex digits (96 bits), so ids never repeat,
-/// not even across a reset or between fakes.
+/// A new webhook event id: `evt_` and 24 random hex digits, never the same twice.
 pub(crate) fn event_id() -> String {
     format!("evt_{}", random_hex(24))
 }

@@ -1,8 +1,6 @@
-//! One delivery attempt on the wire: an HTTP/1.1 `POST` over a new `std::net` connection,
-//! and the status of the answer. Everything it does fits in the attempt's deadline (connect,
-//! send, and the answer read in whole), and it keeps nothing of the answer: the head is
-//! capped as the server's own, and at most [`MAX_BODY_READ`] bytes of the body are read,
-//! then dropped.
+//! One delivery attempt on the wire: an HTTP/1.1 `POST` over a new connection, and the status
+//! of the answer. All of it fits in the attempt's deadline, and it keeps nothing of the
+//! answer: at most [`MAX_BODY_READ`] bytes of the body are read, then dropped.
 
 use std::io::{self, BufReader, ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -13,8 +11,7 @@ use crate::http1::{self, Framing, ReadError};
 use crate::state::deliveries::Outcome;
 use crate::util::{Sockets, time_left};
 
-/// The most of an answer's body read: an endpoint that sends more is answered by its
-/// status, and the rest is never read.
+/// The most of an answer's body read; the rest is never read.
 const MAX_BODY_READ: u64 = 64 * 1024;
 
 /// POSTs `body` with `headers` to `url`: answered (any status) when a whole answer came

@@ -1,14 +1,7 @@
-//! The delivery engine: one thread that waits for the next attempt to fall due and starts
-//! each on a thread of its own, and the HTTP client that makes an attempt (`client`).
-//! Nothing here decides what is due, retried or logged: the state's deliveries do, hand out
-//! the due attempts (one at a time per endpoint) and hear back how each ended. Deliveries
-//! run beside the API, never on its request path: a slow or dead endpoint delays no reply.
-//!
-//! Dropping the [`Deliverer`] stops it: attempts under way are cut (one still connecting
-//! finishes its connect, within its deadline), and every thread is joined.
-//!
-//! What a delivery looks like is public too ([`webhook_request`], [`sample_event`]), for
-//! `easy-checkout webhook send` and for tests that call a handler themselves.
+//! The delivery engine: a thread that starts each attempt as it falls due on a thread of its
+//! own, and the HTTP client of an attempt (`client`). It decides nothing: the state's
+//! deliveries hand out the due attempts and hear back how each ended. Deliveries run beside
+//! the API, never on its request path: a slow or dead endpoint delays no reply.
 
 mod client;
 
@@ -101,9 +94,7 @@ impl Engine {
 
     /// Makes one attempt and tells the deliveries how it ended.
     fn attempt(&self, attempt: Attempt) {
-        let started_at = self.shared.now();
-        let started = Instant::now();
-        let delivery_id = uuid_v4();
+        let (started_at, started, delivery_id) = (self.shared.now(), Instant::now(), uuid_v4());
         let outcome = if attempt.dropped {
             Outcome::Failed("dropped by a delivery fault: not sent".to_owned())
         } else {
@@ -119,18 +110,15 @@ impl Engine {
             started_at,
             duration: started.elapsed(),
         };
-        let (mut state, _) = self.shared.state();
-        state
-            .deliveries
-            .finish(attempt, made, outcome, Instant::now());
+        let mut state = self.shared.state().0;
+        (state.deliveries).finish(attempt, made, outcome, Instant::now());
     }
 }
 
-/// One webhook delivery of `body`, as Easy (and the fake) makes it, for you to send: `POST
-/// uri` with `content-type: application/json`, `x-easy-webhook-signature: sha256=<hex>` (the
-/// body signed under `secret`), `x-easy-event: event_type`, a new `x-easy-delivery-id` and
-/// `x-easy-webhook-attempt: attempt`. Fails when `uri` is not a URI or `event_type` cannot be
-/// a header value.
+/// One webhook delivery of `body`, as Easy (and the fake) makes it, for you to send (what
+/// `easy-checkout webhook send` does): `POST uri` with the body signed under `secret` and
+/// every header of Easy's webhook reference. Fails when `uri` is not a URI or `event_type`
+/// cannot be a header value.
 ///
 /// ```
 /// use easy_checkout_core::webhook::{self, WebhookSecret};
@@ -158,9 +146,9 @@ pub fn webhook_request(
 }
 
 /// The body of a webhook event of the shape the fake delivers, about a session the fake need
-/// not know: `{id, type, data, created_at}`, `data` being `{id: session_id, status:
-/// "complete", payment_status: "succeeded"}`, `created_at` now, `id` `event_id` or a new
-/// `evt_…`. Sign it with [`webhook::sign`], or send it with [`webhook_request`].
+/// not know: `data` is `{id: session_id, status: "complete", payment_status: "succeeded"}`,
+/// `id` is `event_id` or a new `evt_…`. Sign it with [`webhook::sign`], or send it with
+/// [`webhook_request`].
 pub fn sample_event(event_type: &str, session_id: &str, event_id: Option<&str>) -> Vec<u8> {
     let id = event_id.map_or_else(util::event_id, str::to_owned);
     views::sample_event(&id, event_type, session_id, SystemTime::now())
