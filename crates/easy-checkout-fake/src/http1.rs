@@ -127,47 +127,33 @@ fn owned(headers: &[httparse::Header<'_>]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The bytes of the next head, up to and including its blank line, without the blank lines
-/// a peer may send before it (RFC 9112 §2.2). At most [`MAX_HEAD`] bytes are read.
+/// The bytes of the next head, up to and including its blank line (a bare LF ending too),
+/// without the blank lines a peer may send before it (RFC 9112 §2.2). At most [`MAX_HEAD`]
+/// bytes are read.
 fn read_raw_head(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
     let mut raw = Vec::with_capacity(1024);
     loop {
-        let buf = reader.fill_buf()?;
-        if buf.is_empty() {
+        let start = raw.len();
+        let budget = (MAX_HEAD + 1 - start) as u64;
+        if reader.take(budget).read_until(b'\n', &mut raw)? == 0 {
             return Err(ReadError::Closed);
         }
-        // Look for the blank line in what is new, with 3 bytes of overlap.
-        let from = raw.len().saturating_sub(3);
-        let take = buf.len().min(MAX_HEAD + 1 - raw.len());
-        raw.extend_from_slice(&buf[..take]);
-        if let Some(end) = head_end(&raw[from..]).map(|i| from + i) {
-            // Hand back what belongs to the body.
-            let consumed = take - (raw.len() - end);
-            reader.consume(consumed);
-            raw.truncate(end);
-            break;
-        }
-        reader.consume(take);
         if raw.len() > MAX_HEAD {
             return Err(ReadError::Bad(431, "the head is too large"));
         }
+        let line = &raw[start..];
+        if !line.ends_with(b"\n") {
+            // The connection ended mid-line.
+            return Err(ReadError::Closed);
+        }
+        if line == b"\n" || line == b"\r\n" {
+            // The end of the head, unless only blank lines came so far.
+            if let Some(first) = raw.iter().position(|b| !matches!(b, b'\r' | b'\n')) {
+                raw.drain(..first);
+                return Ok(raw);
+            }
+        }
     }
-    let start = raw
-        .iter()
-        .position(|b| !matches!(b, b'\r' | b'\n'))
-        .unwrap_or(0);
-    raw.drain(..start);
-    Ok(raw)
-}
-
-/// Where the head ends in `bytes` (just past its blank line): `\r\n\r\n`, or a bare LF
-/// ending (`\n\n`, `\n\r\n`), which RFC 9112 §2.2 lets a server accept.
-fn head_end(bytes: &[u8]) -> Option<usize> {
-    (0..bytes.len()).find_map(|i| match &bytes[i..] {
-        [b'\n', b'\n', ..] => Some(i + 2),
-        [b'\n', b'\r', b'\n', ..] => Some(i + 3),
-        _ => None,
-    })
 }
 
 /// How a body is framed: none (for a response, to the close), a length, or chunked.
