@@ -88,10 +88,8 @@ fn cart(name: &str, items: Option<&Value>) -> Result<u64, Reply> {
         Some(Value::Array(items)) if !items.is_empty() => items,
         Some(Value::Array(_)) => return Err(validation(name, "must not be empty")),
         _ => {
-            return Err(validation(
-                name,
-                "is required and must be a non-empty array",
-            ));
+            let reason = "is required and must be a non-empty array";
+            return Err(validation(name, reason));
         }
     };
     let mut total_quantity = 0u64;
@@ -144,10 +142,10 @@ fn reference_create_fields(fields: &Map<String, Value>) -> Result<(), Reply> {
 fn require_url(fields: &Map<String, Value>, name: &str) -> Result<(), Reply> {
     match fields.get(name) {
         Some(Value::String(url)) if is_http_url(url) => Ok(()),
-        _ => Err(validation(
-            name,
-            "is required and must be an absolute http(s) URL",
-        )),
+        _ => {
+            let reason = "is required and must be an absolute http(s) URL";
+            Err(validation(name, reason))
+        }
     }
 }
 
@@ -161,13 +159,8 @@ fn session_by_segment<'s>(
     match state.sessions.get(&id, now) {
         Some(session) => Ok(session),
         None => {
-            let details = json!({ "session_id": id });
-            Err(Reply::error(
-                404,
-                "SESSION_NOT_FOUND",
-                "no session has this id",
-                details,
-            ))
+            let (message, details) = ("no session has this id", json!({ "session_id": id }));
+            Err(Reply::error(404, "SESSION_NOT_FOUND", message, details))
         }
     }
 }
@@ -262,12 +255,8 @@ fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Rep
     finished(session)?;
     if declined {
         let details = json!({ "session_id": id, "decline_code": "generic_decline" });
-        return Err(Reply::error(
-            402,
-            "CARD_DECLINED",
-            "the card was declined",
-            details,
-        ));
+        let message = "the card was declined";
+        return Err(Reply::error(402, "CARD_DECLINED", message, details));
     }
     super::pay(state, &id, now, Payment::Card);
     let session = session_by_secret(state, &fields, now)?;
@@ -309,12 +298,9 @@ fn json_object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
 
 /// A `400 VALIDATION_ERROR` naming `field`.
 fn validation(field: &str, reason: &str) -> Reply {
-    Reply::error(
-        400,
-        "VALIDATION_ERROR",
-        format!("`{field}` {reason}"),
-        json!({ "field": field, "reason": reason }),
-    )
+    let message = format!("`{field}` {reason}");
+    let details = json!({ "field": field, "reason": reason });
+    Reply::error(400, "VALIDATION_ERROR", message, details)
 }
 
 fn is_http_url(url: &str) -> bool {

@@ -90,12 +90,8 @@ pub(crate) fn handle(state: &mut State, req: &Request<'_>, now: SystemTime) -> R
     let allowed = route.methods();
     if !allowed.contains(&req.method) {
         let message = format!("{} is not allowed here", req.method);
-        let mut reply = Reply::error(
-            405,
-            "METHOD_NOT_ALLOWED",
-            message,
-            json!({ "allowed": allowed }),
-        );
+        let details = json!({ "allowed": allowed });
+        let mut reply = Reply::error(405, "METHOD_NOT_ALLOWED", message, details);
         reply.headers.push(("Allow", allowed.join(", ")));
         return reply;
     }
@@ -148,18 +144,11 @@ pub(crate) fn handle(state: &mut State, req: &Request<'_>, now: SystemTime) -> R
 /// The API key, if the fake accepts it: `sk_test_X` or `sk_live_X` with a non-empty `X`,
 /// except the revoked key.
 fn authenticate<'r>(req: &Request<'r>) -> Result<&'r str, Reply> {
-    let key = req
-        .header("x-easy-api-key")
-        .map(str::trim)
-        .unwrap_or_default();
+    let key = req.header("x-easy-api-key").unwrap_or_default().trim();
     if key.is_empty() {
         let message = "the x-easy-api-key header is missing";
-        return Err(Reply::error(
-            401,
-            "AUTHENTICATION_REQUIRED",
-            message,
-            Value::Null,
-        ));
+        let code = "AUTHENTICATION_REQUIRED";
+        return Err(Reply::error(401, code, message, Value::Null));
     }
     if key_accepted(key) {
         return Ok(key);

@@ -162,22 +162,13 @@ fn not_allowed(method: &str, path: &str) -> Reply {
 /// `404 ROUTE_NOT_FOUND` for an unknown control path.
 fn no_route(method: &str, path: &str) -> Reply {
     let message = format!("no control route {method} {path}");
-    Reply::error(
-        404,
-        "ROUTE_NOT_FOUND",
-        message,
-        json!({ "method": method, "path": path }),
-    )
+    let details = json!({ "method": method, "path": path });
+    Reply::error(404, "ROUTE_NOT_FOUND", message, details)
 }
 
 fn unknown_session(id: &str) -> Reply {
-    let message = format!("no session {id}");
-    Reply::error(
-        404,
-        "SESSION_NOT_FOUND",
-        message,
-        json!({ "session_id": id }),
-    )
+    let (message, details) = (format!("no session {id}"), json!({ "session_id": id }));
+    Reply::error(404, "SESSION_NOT_FOUND", message, details)
 }
 
 fn decode(segment: &str) -> String {
@@ -287,10 +278,10 @@ fn times(fields: &Map<String, Value>) -> Result<usize, Reply> {
         None | Some(Value::Null) => Ok(1),
         Some(v) => match v.as_u64() {
             Some(n) if n <= MAX_TIMES => Ok(n as usize),
-            _ => Err(invalid(
-                "times",
-                &format!("must be an integer from 0 to {MAX_TIMES}"),
-            )),
+            _ => {
+                let reason = format!("must be an integer from 0 to {MAX_TIMES}");
+                Err(invalid("times", &reason))
+            }
         },
     }
 }
@@ -316,10 +307,10 @@ fn number(fields: &Map<String, Value>, name: &str, max: u64) -> Result<u64, Repl
 fn status(fields: &Map<String, Value>) -> Result<u16, Reply> {
     match fields.get("status").and_then(Value::as_u64) {
         Some(n @ 100..=999) => Ok(n as u16),
-        _ => Err(invalid(
-            "status",
-            "is required and must be an integer from 100 to 999",
-        )),
+        _ => {
+            let reason = "is required and must be an integer from 100 to 999";
+            Err(invalid("status", reason))
+        }
     }
 }
 

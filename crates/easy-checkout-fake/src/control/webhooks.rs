@@ -55,12 +55,8 @@ pub(super) fn route(
                 return Reply::data(json!({ "removed": id }));
             }
             let message = format!("no webhook endpoint {id}");
-            Reply::error(
-                404,
-                "ENDPOINT_NOT_FOUND",
-                message,
-                json!({ "endpoint_id": id }),
-            )
+            let details = json!({ "endpoint_id": id });
+            Reply::error(404, "ENDPOINT_NOT_FOUND", message, details)
         }
         ("GET", ["deliveries"]) => {
             let filters = filters(query);

@@ -190,12 +190,9 @@ impl Fault {
 
 /// The envelope an injected error status carries.
 fn injected(status: u16) -> Reply {
-    Reply::error(
-        status,
-        "INJECTED_FAULT",
-        format!("injected fault: HTTP {status}"),
-        json!({ "status": status }),
-    )
+    let message = format!("injected fault: HTTP {status}");
+    let details = json!({ "status": status });
+    Reply::error(status, "INJECTED_FAULT", message, details)
 }
 
 /// Faults waiting for what they are aimed at (requests, or webhook deliveries), in the order
