@@ -53,8 +53,9 @@ pub(super) fn serve_stream(server: &Server, stream: TcpStream, peer: SocketAddr)
                 break;
             }
         };
-        let answer = exchange::answer(server, head, body, peer, &mut counted);
-        if !wire::write(io.get_mut(), answer.action, answer.rate, answer.keep_alive) {
+        let keep_alive = head.keep_alive() && body.is_some();
+        let (action, rate) = exchange::answer(server, head, body, peer, &mut counted);
+        if !wire::write(io.get_mut(), action, rate, keep_alive) {
             break;
         }
     }
