@@ -274,15 +274,11 @@ impl FakeEasy {
     /// `http://127.0.0.1:PORT` (`https://` for a fake over TLS), without a trailing slash:
     /// the SDK's base URL override.
     pub fn base_url(&self) -> String {
-        format!("{}://{}", self.scheme(), self.addr())
-    }
-
-    fn scheme(&self) -> &'static str {
         #[cfg(feature = "tls")]
         if self.listening.tls().is_some() {
-            return "https";
+            return format!("https://{}", self.addr());
         }
-        "http"
+        format!("http://{}", self.addr())
     }
 
     /// The address the fake listens on.
@@ -378,10 +374,8 @@ impl FakeEasy {
     pub fn session(&self, session_id: &str) -> Option<serde_json::Value> {
         let (mut state, now) = self.shared.state();
         let vocabulary = state.vocabulary;
-        state
-            .sessions
-            .get(session_id, now)
-            .map(|s| views::session_state(s, vocabulary))
+        let session = state.sessions.get(session_id, now);
+        session.map(|s| views::session_state(s, vocabulary))
     }
 
     /// Every session's [`FakeEasy::session`], in creation order.

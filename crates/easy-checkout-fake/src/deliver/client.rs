@@ -52,16 +52,13 @@ fn exchange(
     };
     let _ = stream.set_nodelay(true);
 
-    let mut request = format!(
-        "POST {} HTTP/1.1\r\nhost: {}\r\n",
-        url.target, url.authority
-    );
+    let (target, host, length) = (&url.target, &url.authority, body.len());
+    let mut request = format!("POST {target} HTTP/1.1\r\nhost: {host}\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
     request.push_str(&format!(
-        "content-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
+        "content-length: {length}\r\nconnection: close\r\n\r\n"
     ));
     let mut bytes = request.into_bytes();
     bytes.extend_from_slice(body);
