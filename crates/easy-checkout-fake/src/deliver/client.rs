@@ -8,29 +8,25 @@ use std::time::{Duration, Instant};
 
 use crate::endpoint::EndpointUrl;
 use crate::http1::{self, Framing, ReadError};
-use crate::state::deliveries::Outcome;
 use crate::util::{Sockets, time_left};
 
 /// The most of an answer's body read; the rest is never read.
 const MAX_BODY_READ: u64 = 64 * 1024;
 
-/// POSTs `body` with `headers` to `url`: answered (any status) when a whole answer came
-/// within `deadline`, else failed with why.
+/// POSTs `body` with `headers` to `url`: the status of a whole answer within `deadline`, or
+/// why none came.
 pub(super) fn post(
     url: &EndpointUrl,
     headers: &[(&str, &str)],
     body: &[u8],
     deadline: Duration,
     sockets: &Sockets,
-) -> Outcome {
+) -> Result<u16, String> {
     let end = Instant::now().checked_add(deadline);
-    match exchange(url, headers, body, end, sockets) {
-        Ok(status) => Outcome::Answered(status),
-        Err(Failure::TimedOut) => Outcome::Failed(format!(
-            "no whole answer within the deadline of {deadline:?}"
-        )),
-        Err(Failure::Other(why)) => Outcome::Failed(why),
-    }
+    exchange(url, headers, body, end, sockets).map_err(|failure| match failure {
+        Failure::TimedOut => format!("no whole answer within the deadline of {deadline:?}"),
+        Failure::Other(why) => why,
+    })
 }
 
 /// Why an attempt got no whole answer.

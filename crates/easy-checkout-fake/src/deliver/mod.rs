@@ -16,7 +16,7 @@ use easy_checkout_core::webhook::{self, WebhookSecret};
 use crate::api::views;
 use crate::record::{delivery_headers, delivery_request};
 use crate::state::Shared;
-use crate::state::deliveries::{Attempt, Made, Outcome};
+use crate::state::deliveries::{Attempt, Made};
 use crate::util::{self, Sockets, Threads, time_left, uuid_v4};
 
 /// A fake's delivery engine, running until dropped.
@@ -95,8 +95,8 @@ impl Engine {
     /// Makes one attempt and tells the deliveries how it ended.
     fn attempt(&self, attempt: Attempt) {
         let (started_at, started, delivery_id) = (self.shared.now(), Instant::now(), uuid_v4());
-        let outcome = if attempt.dropped {
-            Outcome::Failed("dropped by a delivery fault: not sent".to_owned())
+        let answer = if attempt.dropped {
+            Err("dropped by a delivery fault: not sent".to_owned())
         } else {
             let event = &attempt.event;
             let number = attempt.attempt.to_string();
@@ -105,13 +105,15 @@ impl Engine {
             let deadline = attempt.deadline;
             client::post(&attempt.url, &headers, &event.body, deadline, &self.sockets)
         };
+        let duration = started.elapsed();
         let made = Made {
+            answer,
             delivery_id,
             started_at,
-            duration: started.elapsed(),
+            duration,
         };
         let mut state = self.shared.state().0;
-        (state.deliveries).finish(attempt, made, outcome, Instant::now());
+        (state.deliveries).finish(attempt, made, Instant::now());
     }
 }
 

@@ -96,18 +96,11 @@ pub(crate) struct Attempt {
     generation: u64,
 }
 
-/// How an attempt ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    /// The endpoint answered this status.
-    Answered(u16),
-    /// No whole answer: why.
-    Failed(String),
-}
-
-/// What an attempt was, for the log.
+/// How an attempt went, for the log.
 #[derive(Debug, Clone)]
 pub(crate) struct Made {
+    /// The status the endpoint answered, or why no whole answer came.
+    pub(crate) answer: Result<u16, String>,
     pub(crate) delivery_id: String,
     pub(crate) started_at: SystemTime,
     pub(crate) duration: Duration,
@@ -288,7 +281,7 @@ impl Deliveries {
 
     /// Notes how `attempt` ended at `now`: logged, and retried after the backoff unless it
     /// was answered 2xx, was the last one, or its endpoint is gone.
-    pub(crate) fn finish(&mut self, attempt: Attempt, made: Made, outcome: Outcome, now: Instant) {
+    pub(crate) fn finish(&mut self, attempt: Attempt, made: Made, now: Instant) {
         self.in_flight = self.in_flight.saturating_sub(1);
         let endpoint = self
             .endpoints
@@ -302,8 +295,8 @@ impl Deliveries {
         if attempt.generation != self.generation {
             return;
         }
-        let verdict = match outcome {
-            Outcome::Answered(200..=299) => DeliveryVerdict::Delivered,
+        let verdict = match made.answer {
+            Ok(200..=299) => DeliveryVerdict::Delivered,
             _ if attempt.attempt < MAX_ATTEMPTS && registered => DeliveryVerdict::Retrying,
             _ => DeliveryVerdict::Failed,
         };
@@ -316,10 +309,6 @@ impl Deliveries {
                 due: later(now, self.timing.delay_after(attempt.attempt)),
             });
         }
-        let (status, error) = match outcome {
-            Outcome::Answered(status) => (Some(status), None),
-            Outcome::Failed(why) => (None, Some(why)),
-        };
         let event = &attempt.event;
         self.log.push(DeliveryAttempt {
             event_id: event.id.clone(),
@@ -329,8 +318,8 @@ impl Deliveries {
             url: attempt.url.url,
             attempt: attempt.attempt,
             delivery_id: made.delivery_id,
-            status,
-            error,
+            status: made.answer.as_ref().ok().copied(),
+            error: made.answer.err(),
             duration: made.duration,
             started_at: made.started_at,
             verdict,
@@ -419,9 +408,10 @@ mod tests {
         deliveries
     }
 
-    fn made(n: u8) -> Made {
+    fn made(answer: Result<u16, String>) -> Made {
         Made {
-            delivery_id: format!("d{n}"),
+            answer,
+            delivery_id: "d".to_owned(),
             started_at: SystemTime::UNIX_EPOCH,
             duration: MS,
         }
@@ -429,19 +419,18 @@ mod tests {
 
     /// `event id#attempt` of the attempts due at `now`, each finished with `outcome` (or
     /// failed, when a fault dropped it).
-    fn run(deliveries: &mut Deliveries, now: Instant, outcome: Outcome) -> Vec<String> {
+    fn run(deliveries: &mut Deliveries, now: Instant, outcome: Result<u16, String>) -> Vec<String> {
         let (due, _) = deliveries.take_due(now);
         let ids = due
             .iter()
             .map(|a| format!("{}#{}", a.event.id, a.attempt))
             .collect();
         for attempt in due {
-            let n = attempt.attempt;
             let outcome = match attempt.dropped {
-                true => Outcome::Failed("dropped".to_owned()),
+                true => Err("dropped".to_owned()),
                 false => outcome.clone(),
             };
-            deliveries.finish(attempt, made(n), outcome, now);
+            deliveries.finish(attempt, made(outcome), now);
         }
         ids
     }
@@ -451,9 +440,9 @@ mod tests {
         let t0 = Instant::now();
         let mut d = deliveries(1);
         d.enqueue(&[event(1, EventKind::Completed)], t0);
-        assert_eq!(run(&mut d, t0, Outcome::Answered(500)), ["evt_1#1"]);
+        assert_eq!(run(&mut d, t0, Ok(500)), ["evt_1#1"]);
         assert_eq!(d.take_due(t0 + 9 * MS).1, Some(t0 + 10 * MS), "backoff");
-        let refused = Outcome::Failed("refused".to_owned());
+        let refused = Err("refused".to_owned());
         assert_eq!(run(&mut d, t0 + 10 * MS, refused.clone()), ["evt_1#2"]);
         assert_eq!(d.take_due(t0 + 10 * MS).1, Some(t0 + 30 * MS), "doubled");
         assert_eq!(run(&mut d, t0 + 30 * MS, refused), ["evt_1#3"]);
@@ -491,12 +480,9 @@ mod tests {
         assert!(d.take_due(t0).0.is_empty(), "both endpoints busy");
         assert_eq!(d.backlog(), (2, 2));
         for attempt in due {
-            d.finish(attempt, made(1), Outcome::Answered(204), t0);
+            d.finish(attempt, made(Ok(204)), t0);
         }
-        assert_eq!(
-            run(&mut d, t0, Outcome::Answered(200)),
-            ["evt_2#1", "evt_2#1"]
-        );
+        assert_eq!(run(&mut d, t0, Ok(200)), ["evt_2#1", "evt_2#1"]);
         assert!(d.settled());
     }
 
@@ -538,7 +524,7 @@ mod tests {
             1,
             "the attempt's fault waits for the attempt"
         );
-        let ok = Outcome::Answered(200);
+        let ok = Ok(200);
         let mut sent = Vec::new();
         for _ in 0..7 {
             sent.extend(run(&mut d, t0, ok.clone()));
@@ -571,7 +557,7 @@ mod tests {
         assert!(d.remove_endpoint("we_1"));
         assert!(!d.remove_endpoint("we_1"));
         let first = due.remove(0);
-        d.finish(first, made(1), Outcome::Answered(500), t0);
+        d.finish(first, made(Ok(500)), t0);
         assert_eq!(
             d.log.iter().last().unwrap().verdict,
             DeliveryVerdict::Failed
@@ -593,7 +579,7 @@ mod tests {
         let (mut due, _) = d.take_due(t0);
         d.reset();
         assert!(!d.settled(), "one attempt still under way");
-        d.finish(due.remove(0), made(1), Outcome::Answered(500), t0);
+        d.finish(due.remove(0), made(Ok(500)), t0);
         assert!(d.settled());
         assert_eq!(d.log.iter().count(), 0, "not logged, not retried");
         assert_eq!(d.endpoints().len(), 1, "endpoints stay");
@@ -608,12 +594,12 @@ mod tests {
         }
         let usage = d.pending_usage();
         assert_eq!((usage.kept, usage.dropped), (MAX_PENDING, 1));
-        assert_eq!(run(&mut d, t0, Outcome::Answered(200)), ["evt_1#1"]);
+        assert_eq!(run(&mut d, t0, Ok(200)), ["evt_1#1"]);
         // A retry counts against the limit too.
         d.enqueue(&[event(0, EventKind::Completed)], t0);
         let (mut due, _) = d.take_due(t0);
         d.enqueue(&[event(0, EventKind::Completed)], t0);
-        d.finish(due.remove(0), made(1), Outcome::Answered(500), t0);
+        d.finish(due.remove(0), made(Ok(500)), t0);
         let usage = d.pending_usage();
         assert_eq!((usage.kept, usage.dropped), (MAX_PENDING, 2));
     }
