@@ -55,7 +55,6 @@ impl std::error::Error for EndpointError {}
 /// query to POST to (`/` when absent).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct EndpointUrl {
-    /// The URL as given.
     pub(crate) url: String,
     /// The host name or address, without the brackets of an IPv6 address.
     pub(crate) host: String,
@@ -67,7 +66,6 @@ pub(crate) struct EndpointUrl {
 }
 
 impl EndpointUrl {
-    /// Checks `url`.
     pub(crate) fn parse(url: &str) -> Result<Self, EndpointError> {
         let invalid = |reason| EndpointError::Invalid {
             url: url.to_owned(),

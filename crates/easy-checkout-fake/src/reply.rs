@@ -48,7 +48,6 @@ impl Reply {
     }
 }
 
-/// `value` as compact JSON.
 pub(crate) fn to_bytes(value: &Value) -> Vec<u8> {
     // Serialising a `Value` cannot fail (its map keys are strings).
     serde_json::to_vec(value).unwrap_or_default()

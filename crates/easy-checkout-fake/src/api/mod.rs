@@ -80,7 +80,6 @@ impl Route<'_> {
     }
 }
 
-/// Answers one API request.
 pub(crate) fn handle(state: &mut State, req: &Request<'_>, now: SystemTime) -> Reply {
     let Some(route) = Route::of(req.target) else {
         let message = format!("no route for {} {}", req.method, req.target);

@@ -18,7 +18,6 @@ use crate::util::iso8601;
 use easy_checkout_core::Vocabulary;
 use easy_checkout_core::webhook::{self, WebhookSecret};
 
-/// What every webhook is signed with.
 pub(crate) const WEBHOOK_SECRET: &str = "whsec_fake_secret";
 
 /// The `api_version` of the reference's webhook events (the webhook reference's example).
@@ -112,7 +111,6 @@ pub(crate) fn session_with_fields(
     Value::Object(map)
 }
 
-/// The session's total in cents.
 fn cents(session: &Session) -> u64 {
     session.total_quantity.saturating_mul(CENTS_PER_UNIT)
 }
@@ -177,7 +175,6 @@ pub(crate) fn crypto(session: &Session, vocabulary: Vocabulary) -> Value {
     }
 }
 
-/// The merchant config.
 pub(crate) fn config(config: &MerchantConfig) -> Value {
     json!({ "allowed_origins": config.allowed_origins, "updated_at": iso8601(config.updated) })
 }

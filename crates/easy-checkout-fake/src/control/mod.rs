@@ -19,13 +19,11 @@ use crate::reply::Reply;
 use crate::state::Shared;
 use crate::state::sessions::Payment;
 
-/// Every control path starts with this.
 const PREFIX: &str = "/__fake/";
 
 /// The most faults one request may queue.
 const MAX_TIMES: u64 = 100_000;
 
-/// Whether a request target is for the control API.
 pub(crate) fn is_control(target: &str) -> bool {
     target.starts_with(PREFIX)
 }
@@ -259,7 +257,6 @@ fn invalid(field: &str, reason: &str) -> Reply {
     Reply::error(400, "INVALID_FAULT", format!("{field} {reason}"), details)
 }
 
-/// The body as a JSON object.
 fn object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(fields)) => Ok(fields),
@@ -267,7 +264,6 @@ fn object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
     }
 }
 
-/// A fault's `kind`, required.
 fn kind(fields: &Map<String, Value>) -> Result<&str, Reply> {
     optional_str(fields, "kind")?.ok_or_else(|| invalid("kind", "is required"))
 }

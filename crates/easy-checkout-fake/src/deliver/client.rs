@@ -134,7 +134,6 @@ fn connect(url: &EndpointUrl, end: Option<Instant>) -> Result<TcpStream, Failure
     )))
 }
 
-/// The time left until `end`, or `TimedOut`.
 fn left(end: Option<Instant>) -> Result<Duration, Failure> {
     time_left(end).ok_or(Failure::TimedOut)
 }

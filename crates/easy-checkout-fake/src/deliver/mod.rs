@@ -34,7 +34,6 @@ struct Engine {
 }
 
 impl Deliverer {
-    /// Starts delivering what `shared`'s deliveries hand out.
     pub(crate) fn start(shared: Arc<Shared>) -> io::Result<Self> {
         let engine = Arc::new(Engine {
             shared,

@@ -144,7 +144,6 @@ pub(crate) enum Plan {
 }
 
 impl Fault {
-    /// What this fault does to the request that takes it.
     pub(crate) fn plan(self) -> Plan {
         match self {
             Fault::Delay(duration) => Plan::Wait(duration),
@@ -212,13 +211,11 @@ impl<M: Clone, F: Clone> Queue<M, F> {
         self.0.extend(std::iter::repeat_n((when, fault), times));
     }
 
-    /// Takes the first queued fault that `fits`.
     pub(crate) fn take(&mut self, fits: impl Fn(&M, &F) -> bool) -> Option<F> {
         let at = self.0.iter().position(|(when, fault)| fits(when, fault))?;
         self.0.remove(at).map(|(_, fault)| fault)
     }
 
-    /// How many faults nothing has taken yet.
     pub(crate) fn len(&self) -> usize {
         self.0.len()
     }

@@ -103,7 +103,6 @@ impl FakeTls {
         &self.ca_pem
     }
 
-    /// The server side of one accepted connection.
     pub(crate) fn accept(
         &self,
         stream: std::net::TcpStream,

@@ -135,7 +135,6 @@ impl Deliveries {
         }
     }
 
-    /// Registers an endpoint for the events to come.
     pub(crate) fn add_endpoint(
         &mut self,
         url: EndpointUrl,
@@ -167,7 +166,6 @@ impl Deliveries {
         self.endpoints.len() < before
     }
 
-    /// Whether any endpoint is registered.
     pub(crate) fn has_endpoints(&self) -> bool {
         !self.endpoints.is_empty()
     }
@@ -214,7 +212,6 @@ impl Deliveries {
         self.changed = true;
     }
 
-    /// A new delivery.
     fn make(&mut self, endpoint: &str, event: &Arc<Event>, attempt: u8, due: Instant) {
         self.seq += 1;
         self.wait(Pending {
@@ -341,7 +338,6 @@ impl Deliveries {
         self.changed = true;
     }
 
-    /// Whether anything changed since last asked.
     pub(crate) fn take_changed(&mut self) -> bool {
         std::mem::take(&mut self.changed)
     }
@@ -357,7 +353,6 @@ impl Deliveries {
         self.changed = true;
     }
 
-    /// The waiting deliveries against their limit.
     pub(crate) fn pending_usage(&self) -> Usage {
         Usage {
             kept: self.pending.len(),

@@ -14,7 +14,6 @@ use crate::record::Usage;
 use crate::reply::Reply;
 use crate::util::room_to_churn;
 
-/// How long a record is kept, at most.
 pub(crate) const RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The first request that carried a key, and the reply it got.
