@@ -77,9 +77,8 @@ fn create(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Repl
     };
     let vocabulary = state.vocabulary;
     let session = state.sessions.create(&fields, total_quantity, now);
-    Ok(views::session_with_fields(
-        session, fields, true, vocabulary,
-    ))
+    let created = views::session_with_fields(session, fields, true, vocabulary);
+    Ok(created)
 }
 
 /// The cart named `name`: a non-empty array of `{price_id, quantity}`; its total quantity.
@@ -305,16 +304,9 @@ fn validation(field: &str, reason: &str) -> Reply {
 
 fn is_http_url(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
-    match rest {
-        Some(rest) => {
-            let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            host_end > 0 && !url.chars().any(|c| c.is_whitespace() || c.is_control())
-        }
-        None => false,
-    }
+    let rest = (lower.strip_prefix("https://")).or_else(|| lower.strip_prefix("http://"));
+    let host = rest.is_some_and(|rest| !rest.is_empty() && !rest.starts_with(['/', '?', '#']));
+    host && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// `https://Shop.example/` and `https://shop.example` are the same origin here.
