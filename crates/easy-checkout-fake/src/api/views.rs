@@ -81,32 +81,26 @@ pub(crate) fn session_with_fields(
     vocabulary: Vocabulary,
 ) -> Value {
     map.remove("client_secret");
-    let mut fields = vec![
-        ("id", json!(session.id())),
-        ("status", json!(status_name(session.status))),
-        ("payment_status", json!(payment_status(session, vocabulary))),
-        ("expires_at", json!(iso8601(session.expires))),
-        ("created_at", json!(iso8601(session.created))),
-    ];
+    let mut put = |name: &str, value: Value| map.insert(name.to_owned(), value);
+    put("id", json!(session.id()));
+    put("status", json!(status_name(session.status)));
+    put("payment_status", json!(payment_status(session, vocabulary)));
+    put("expires_at", json!(iso8601(session.expires)));
+    put("created_at", json!(iso8601(session.created)));
     match vocabulary {
-        Vocabulary::Sdk => fields.push(("updated_at", json!(iso8601(session.updated)))),
-        Vocabulary::Reference => fields.extend([
-            (
-                "url",
-                json!(format!("https://checkout.easy.invalid/{}", session.id())),
-            ),
-            ("amount_total", json!(cents(session))),
-            ("currency", json!("usd")),
-        ]),
-    }
-    for (name, value) in fields {
-        map.insert(name.to_owned(), value);
-    }
+        Vocabulary::Sdk => put("updated_at", json!(iso8601(session.updated))),
+        Vocabulary::Reference => {
+            let url = format!("https://checkout.easy.invalid/{}", session.id());
+            put("url", json!(url));
+            put("amount_total", json!(cents(session)));
+            put("currency", json!("usd"))
+        }
+    };
     if with_secret {
-        map.insert("client_secret".to_owned(), json!(session.client_secret));
+        put("client_secret", json!(session.client_secret));
     }
     if let Some(payment_id) = payment_id(session) {
-        map.insert("payment_id".to_owned(), json!(payment_id));
+        put("payment_id", json!(payment_id));
     }
     Value::Object(map)
 }
@@ -186,10 +180,7 @@ pub(crate) fn session_state(session: &Session, vocabulary: Vocabulary) -> Value 
     if let Some(map) = view.as_object_mut() {
         map.insert("payments".to_owned(), json!(session.payments));
         map.insert("paid_at".to_owned(), json!(session.paid_at.map(iso8601)));
-        let crypto = session
-            .crypto
-            .is_some()
-            .then(|| self::crypto(session, vocabulary));
+        let crypto = (session.crypto.is_some()).then(|| self::crypto(session, vocabulary));
         map.insert("crypto_payment".to_owned(), json!(crypto));
     }
     view
@@ -202,10 +193,8 @@ pub(crate) fn event(session: &Session, kind: EventKind, vocabulary: Vocabulary) 
     let (id, at) = session.event(kind)?;
     let mut data = self::session(session, false, vocabulary);
     if let (Some(_), Some(map)) = (&session.crypto, data.as_object_mut()) {
-        map.insert(
-            "crypto_payment".to_owned(),
-            self::crypto(session, vocabulary),
-        );
+        let crypto = self::crypto(session, vocabulary);
+        map.insert("crypto_payment".to_owned(), crypto);
     }
     let body = event_body(id, kind.as_str(), data, at, vocabulary);
     let signature = webhook::sign(&WebhookSecret::new(WEBHOOK_SECRET), &body);
