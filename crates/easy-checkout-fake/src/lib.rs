@@ -143,16 +143,6 @@
 //! cut connection, not a TLS failure. [`FakeTls::from_pem`] serves a certificate of your own
 //! (an expired one, one for another host). Without the feature the crate has no TLS
 //! dependency.
-//!
-//! # How it is built
-//!
-//! In layers, each importing only the ones below it: `fake` (the handle a test holds);
-//! `serve` (the listener, one thread per connection, https); `control` (the control API) and
-//! `deliver` (the webhook delivery engine and its HTTP client); `api` (the API's semantics,
-//! no sockets); `state` (everything remembered, behind one lock, every store bounded);
-//! `fault`, `record`, `clock`; and at the bottom `http1`, `reply`, `endpoint` and `util`.
-//! Owning the sockets is what lets a fault cut a connection for real and
-//! [`FakeEasy::connections`] count them exactly.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -162,19 +152,21 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-mod api;
-mod clock;
-mod control;
-mod deliver;
-mod endpoint;
-mod fake;
-mod fault;
-mod http1;
-mod record;
-mod reply;
-mod serve;
-mod state;
-mod util;
+// In layers, each importing only those below it: fake; serve; control and deliver; api;
+// state; fault, record and clock; endpoint, http1, reply and util.
+mod api; // the API's semantics: routes, keys, endpoints, JSON views; no sockets
+mod clock; // the clock a test moves by hand
+mod control; // the control API under /__fake/
+mod deliver; // the webhook delivery engine and its HTTP client
+mod endpoint; // webhook endpoint URLs, checked
+mod fake; // FakeBuilder and FakeEasy: the handle a test holds
+mod fault; // faults as data, and where each becomes what happens on the wire
+mod http1; // HTTP/1.1 reading and writing, for the server and the deliveries
+mod record; // what tests get back
+mod reply; // replies and wire actions as values
+mod serve; // the listener, one thread per connection, https
+mod state; // everything remembered, behind one lock, every store bounded
+mod util; // locking, threads and sockets to stop, time, randomness
 
 pub use clock::ManualClock;
 pub use deliver::{sample_event, webhook_request};
