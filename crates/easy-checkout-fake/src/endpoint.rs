@@ -93,10 +93,7 @@ impl EndpointUrl {
             return Err(invalid("user names and passwords are not allowed in it"));
         }
         let host = authority.host();
-        let host = host
-            .strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .unwrap_or(host);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
         if host.is_empty() {
             return Err(invalid("has no host"));
         }
