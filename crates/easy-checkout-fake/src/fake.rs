@@ -178,12 +178,8 @@ impl FakeBuilder {
 
     /// Starts the fake.
     pub fn start(self) -> io::Result<FakeEasy> {
-        let shared = Arc::new(Shared::new(
-            self.limits,
-            self.vocabulary,
-            self.timing,
-            self.clock,
-        ));
+        let (limits, vocabulary, timing) = (self.limits, self.vocabulary, self.timing);
+        let shared = Arc::new(Shared::new(limits, vocabulary, timing, self.clock));
         for url in self.endpoints {
             let added = shared.state().0.deliveries.add_endpoint(url);
             added.map_err(io::Error::other)?;

@@ -89,25 +89,21 @@ fn exchange(
         return Ok(head.status);
     }
     let framing = http1::framing(&head.headers).map_err(|e| cut(e, &reader))?;
-    match framing {
-        // The body runs to the close (`connection: close` was asked for).
-        Framing::None => {
-            io::copy(&mut (&mut reader).take(MAX_BODY_READ), &mut io::sink())
-                .map_err(|_| cut(ReadError::Closed, &reader))?;
-        }
-        Framing::Length(len) => {
-            let wanted = len.min(MAX_BODY_READ);
-            let read = io::copy(&mut (&mut reader).take(wanted), &mut io::sink())
-                .map_err(|_| cut(ReadError::Closed, &reader))?;
-            if read < wanted {
-                return Err(cut(ReadError::Closed, &reader));
-            }
-        }
-        Framing::Chunked => {
-            // Decoded into at most MAX_BODY_READ bytes; past that it is not read further.
-            http1::read_body(&mut reader, Framing::Chunked, MAX_BODY_READ)
-                .map_err(|e| cut(e, &reader))?;
-        }
+    if framing == Framing::Chunked {
+        // Decoded into at most MAX_BODY_READ bytes; past that it is not read further.
+        http1::read_body(&mut reader, framing, MAX_BODY_READ).map_err(|e| cut(e, &reader))?;
+        return Ok(head.status);
+    }
+    // A length, or none: the body runs to the close (`connection: close` was asked for).
+    let length = match framing {
+        Framing::Length(len) => Some(len.min(MAX_BODY_READ)),
+        _ => None,
+    };
+    let wanted = length.unwrap_or(MAX_BODY_READ);
+    let read = io::copy(&mut (&mut reader).take(wanted), &mut io::sink())
+        .map_err(|_| cut(ReadError::Closed, &reader))?;
+    if length.is_some_and(|length| read < length) {
+        return Err(cut(ReadError::Closed, &reader));
     }
     Ok(head.status)
 }
