@@ -1,8 +1,6 @@
-//! The fake's sense of time: the system clock, or a clock a test moves by hand.
-//!
-//! Every timestamp the fake writes, session expiry, eviction and the rate-limit window read
-//! this clock. Fault delays and socket timeouts do not: they are about the wire, and run in
-//! real time.
+//! A clock a test moves by hand: when set, every timestamp the fake writes, session expiry,
+//! eviction and the rate-limit window read it instead of the system's. Fault delays, socket
+//! timeouts and delivery timing do not: they are about the wire, and run in real time.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -41,25 +39,6 @@ impl ManualClock {
         let mut now = lock(&self.0);
         if let Some(later) = now.checked_add(by) {
             *now = later;
-        }
-    }
-}
-
-/// The clock a fake reads.
-#[derive(Debug, Clone, Default)]
-pub(crate) enum Clock {
-    /// The operating system's clock.
-    #[default]
-    System,
-    /// A test's clock.
-    Manual(ManualClock),
-}
-
-impl Clock {
-    pub(crate) fn now(&self) -> SystemTime {
-        match self {
-            Clock::System => SystemTime::now(),
-            Clock::Manual(clock) => clock.now(),
         }
     }
 }

@@ -5,10 +5,8 @@ use std::fmt;
 
 use easy_checkout_core::http::Uri;
 
-/// Why a webhook endpoint was not registered: from
-/// [`FakeBuilder::webhook_endpoint`](crate::FakeBuilder::webhook_endpoint) and
-/// [`FakeEasy::add_webhook_endpoint`](crate::FakeEasy::add_webhook_endpoint) (the control API
-/// answers `400 INVALID_ENDPOINT` or `409 TOO_MANY_ENDPOINTS` with the same message).
+/// Why a webhook endpoint was not registered (the control API answers
+/// `400 INVALID_ENDPOINT` or `409 TOO_MANY_ENDPOINTS` with the same message).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EndpointError {
@@ -19,8 +17,8 @@ pub enum EndpointError {
         /// What is wrong with it.
         reason: &'static str,
     },
-    /// An `https://` URL: the fake delivers over plain http only. Point it at your receiver's
-    /// plain http port on this machine (Easy itself delivers only to `https://`).
+    /// An `https://` URL: the fake delivers over plain http only (Easy itself only to
+    /// `https://`).
     Https {
         /// The URL as given.
         url: String,
@@ -57,7 +55,6 @@ impl std::error::Error for EndpointError {}
 /// query to POST to (`/` when absent).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct EndpointUrl {
-    /// The URL as given.
     pub(crate) url: String,
     /// The host name or address, without the brackets of an IPv6 address.
     pub(crate) host: String,
@@ -69,7 +66,6 @@ pub(crate) struct EndpointUrl {
 }
 
 impl EndpointUrl {
-    /// Checks `url`.
     pub(crate) fn parse(url: &str) -> Result<Self, EndpointError> {
         let invalid = |reason| EndpointError::Invalid {
             url: url.to_owned(),
@@ -97,10 +93,7 @@ impl EndpointUrl {
             return Err(invalid("user names and passwords are not allowed in it"));
         }
         let host = authority.host();
-        let host = host
-            .strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .unwrap_or(host);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
         if host.is_empty() {
             return Err(invalid("has no host"));
         }

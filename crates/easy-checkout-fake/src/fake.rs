@@ -1,5 +1,5 @@
 //! The handle a test holds: [`FakeBuilder`] to set a fake up, [`FakeEasy`] to drive and
-//! inspect a running one. Every method is a short walk into the state or the serving layer.
+//! inspect a running one.
 
 use std::fmt;
 use std::io;
@@ -13,7 +13,7 @@ use easy_checkout_core::Vocabulary;
 use easy_checkout_core::webhook::WebhookSecret;
 
 use crate::api::{self, views};
-use crate::clock::{Clock, ManualClock};
+use crate::clock::ManualClock;
 use crate::deliver::Deliverer;
 use crate::endpoint::{EndpointError, EndpointUrl};
 use crate::fault::{DeliveryFault, EventMatch, Fault, Match};
@@ -26,10 +26,8 @@ use crate::state::sessions::Payment;
 use crate::state::{Limits, Shared};
 
 /// How to start a fake: its port, https, clock, webhook endpoints and delivery timing, and
-/// the bounds of what it holds.
-/// [`FakeEasy::builder`] starts from the defaults, which keep a fake that serves for days
-/// at full speed within about 160 MiB (every store full; measured in the workspace's
-/// `docs/fake.md`), and a test's fake far below that.
+/// the bounds of what it holds. The defaults keep a fake that serves for days at full speed
+/// within about 160 MiB (every store full; measured in the workspace's `docs/fake.md`).
 ///
 /// ```
 /// use std::time::Duration;
@@ -49,7 +47,7 @@ pub struct FakeBuilder {
     port: u16,
     limits: Limits,
     vocabulary: Vocabulary,
-    clock: Clock,
+    clock: Option<ManualClock>,
     timing: Timing,
     endpoints: Vec<EndpointUrl>,
     #[cfg(feature = "tls")]
@@ -73,88 +71,61 @@ impl FakeBuilder {
 
     /// Answers in `vocabulary`: the SDK page's (the default) or the API reference's (the
     /// full `{"success", "timestamp", "message", "data"}` envelope, `payment_status: "paid"`,
-    /// integer cents, `data: null` from validate and confirm, webhook events with `created`
-    /// and `api_version`; see [the crate docs](crate#two-vocabularies)). Requests are read
-    /// in both vocabularies whatever the setting. [`FakeEasy::set_vocabulary`] changes it on
-    /// a running fake.
-    ///
-    /// ```
-    /// use easy_checkout_fake::FakeEasy;
-    /// use easy_checkout_ureq::easy_checkout_core::Vocabulary;
-    /// let fake = FakeEasy::builder().vocabulary(Vocabulary::Reference).start()?;
-    /// assert_eq!(fake.vocabulary(), Vocabulary::Reference);
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
+    /// integer cents, `data: null` from validate and confirm). Requests are read in both
+    /// whatever the setting.
     pub fn vocabulary(mut self, vocabulary: Vocabulary) -> Self {
         self.vocabulary = vocabulary;
         self
     }
 
     /// Reads `clock` instead of the system's for every timestamp, session expiry, eviction
-    /// and the rate-limit window, so a test moves time by hand. Fault delays and socket
-    /// timeouts still run in real time.
+    /// and the rate-limit window. Fault delays, socket timeouts and webhook delivery timing
+    /// still run in real time.
     pub fn clock(mut self, clock: ManualClock) -> Self {
-        self.clock = Clock::Manual(clock);
+        self.clock = Some(clock);
         self
     }
 
-    /// Keeps the newest `n` recorded requests ([`FakeEasy::requests`]); older ones are
-    /// dropped and counted in [`Stats::requests`]. `0` records none.
-    ///
-    /// Default 10,000: far more than one test looks at, or than a suite that clears between
-    /// tests makes, while a request costs about 1 KiB recorded, so the log stays near 10 MiB.
+    /// Keeps the newest `n` recorded requests; older ones are dropped and counted in
+    /// [`Stats::requests`]. `0` records none. Default 10,000: far more than a test looks at,
+    /// at about 1 KiB each.
     pub fn max_recorded_requests(mut self, n: usize) -> Self {
         self.limits.recorded_requests = n;
         self
     }
 
-    /// Holds at most `n` sessions (at least 1): above that the oldest is forgotten, and
-    /// answers `404 SESSION_NOT_FOUND` from then on.
-    ///
-    /// Default 100,000: a session costs about 0.5 KiB, so about 55 MiB at most. A test loses
-    /// a session this way only if 100,000 others are created while it still uses it.
+    /// Holds at most `n` sessions (at least 1): above that the oldest is forgotten (and
+    /// answers `404 SESSION_NOT_FOUND`). Default 100,000, at about 0.5 KiB each.
     pub fn max_sessions(mut self, n: usize) -> Self {
         self.limits.sessions = n.max(1);
         self
     }
 
-    /// Forgets a session `grace` after its `expires_at` (30 minutes after it was created),
-    /// paid or not; until then it reads as it is (`expired` if it was never paid).
-    ///
-    /// Default one hour: long enough for a poll, a webhook handler or a person at the
-    /// control API to see how a session ended.
+    /// Forgets a session `grace` after its `expires_at`, paid or not. Default one hour:
+    /// long enough for a poll, a webhook handler or a person to see how a session ended.
     pub fn session_grace(mut self, grace: Duration) -> Self {
         self.limits.session_grace = grace;
         self
     }
 
-    /// Remembers at most `n` `Idempotency-Key`s (at least 1): above that the oldest is
-    /// forgotten, and a request that repeats it runs again. Each is also forgotten 24 hours
-    /// after it was first used.
-    ///
-    /// Default 100,000: a retry of the SDK comes within about two and a half minutes of the
-    /// first attempt, so it finds its key unless 100,000 other keyed writes came in between
-    /// (660 a second, sustained). A key costs about 0.85 KiB, so about 85 MiB at most.
+    /// Remembers at most `n` `Idempotency-Key`s (at least 1), each for 24 hours: above that
+    /// the oldest is forgotten, and a request that repeats it runs again. Default 100,000: an
+    /// SDK retry comes within minutes, so it finds its key below 660 keyed writes a second.
     pub fn max_idempotency_records(mut self, n: usize) -> Self {
         self.limits.idempotency_records = n.max(1);
         self
     }
 
     /// Serves at most `n` connections at once (at least 1); one more is answered
-    /// `503 TOO_MANY_CONNECTIONS` (with `Retry-After: 1`) and closed, and counted in
-    /// [`Stats::connections_refused`].
-    ///
-    /// Default 256: each connection holds a thread, and the SDK's clients keep a handful of
-    /// connections each, so 256 leaves room for dozens of clients while the threads' memory
-    /// stays bounded.
+    /// `503 TOO_MANY_CONNECTIONS` (with `Retry-After: 1`) and closed. Default 256: each
+    /// holds a thread, and that leaves room for dozens of clients.
     pub fn max_connections(mut self, n: usize) -> Self {
         self.limits.connections = n.max(1);
         self
     }
 
-    /// Delivers every webhook event to `url` too (see [`FakeEasy::add_webhook_endpoint`]);
-    /// call it once per endpoint. The URL is checked here: an error when it is not an
-    /// absolute `http://` URL, or when it would be one endpoint too many.
+    /// Delivers every webhook event to `url` too ([`FakeEasy::add_webhook_endpoint`]), once
+    /// per call; an error when `url` is not an absolute `http://` URL or is one too many.
     ///
     /// ```
     /// use std::time::Duration;
@@ -183,33 +154,23 @@ impl FakeBuilder {
     }
 
     /// Gives a webhook endpoint `deadline` (at least 1 ms) to answer an attempt in whole,
-    /// from connecting to the last byte it reads of the answer; an attempt without a whole
-    /// answer by then has failed, and is retried.
-    ///
-    /// Default 30 seconds: what Easy documents.
+    /// from connecting to the answer's last byte, else the attempt failed. Default 30 s, as
+    /// Easy documents.
     pub fn webhook_deadline(mut self, deadline: Duration) -> Self {
         self.timing.deadline = deadline.max(Duration::from_millis(1));
         self
     }
 
-    /// Waits `backoff` after a failed first attempt before the second, and twice that after
-    /// a failed second before the third (the last: Easy makes 3 attempts in all).
-    ///
-    /// Default 10 seconds (so 10 s, then 20 s): Easy documents no backoff. Long enough for a
-    /// receiver that crashed on the first attempt to be restarted (or recompiled) before the
-    /// second, short enough that a person watching sees every attempt within two minutes even
-    /// against an endpoint that never answers (30 + 10 + 30 + 20 + 30 s). Tests set it in
-    /// milliseconds.
+    /// Waits `backoff` after a failed first attempt, and twice that after a failed second
+    /// (3 attempts in all). Default 10 s (Easy documents none): long enough to restart a
+    /// crashed receiver, short enough to see all three within two minutes.
     pub fn webhook_backoff(mut self, backoff: Duration) -> Self {
         self.timing.backoff = backoff;
         self
     }
 
-    /// Keeps the newest `n` delivery attempts in the log ([`FakeEasy::deliveries`]); older
-    /// ones are dropped and counted in [`Stats::deliveries`]. `0` logs none.
-    ///
-    /// Default 10,000: an attempt costs about 0.3 KiB logged, so about 3 MiB, and a test
-    /// that looks at its deliveries makes a handful.
+    /// Keeps the newest `n` delivery attempts in [`FakeEasy::deliveries`]; older ones are
+    /// dropped and counted in [`Stats::deliveries`]. Default 10,000, at about 0.3 KiB each.
     pub fn max_recorded_deliveries(mut self, n: usize) -> Self {
         self.limits.recorded_deliveries = n;
         self
@@ -217,20 +178,11 @@ impl FakeBuilder {
 
     /// Starts the fake.
     pub fn start(self) -> io::Result<FakeEasy> {
-        let shared = Arc::new(Shared::new(
-            self.limits,
-            self.vocabulary,
-            self.timing,
-            self.clock,
-        ));
-        {
-            let (mut state, _) = shared.state();
-            for url in self.endpoints {
-                state
-                    .deliveries
-                    .add_endpoint(url)
-                    .map_err(io::Error::other)?;
-            }
+        let (limits, vocabulary, timing) = (self.limits, self.vocabulary, self.timing);
+        let shared = Arc::new(Shared::new(limits, vocabulary, timing, self.clock));
+        for url in self.endpoints {
+            let added = shared.state().0.deliveries.add_endpoint(url);
+            added.map_err(io::Error::other)?;
         }
         let deliverer = Deliverer::start(Arc::clone(&shared))?;
         let listening = Listening::start(
@@ -265,18 +217,16 @@ impl fmt::Debug for FakeEasy {
 }
 
 impl FakeEasy {
-    /// An API key the fake accepts (so is any `sk_test_X` or `sk_live_X` with a non-empty
-    /// `X`, except [`FakeEasy::REVOKED_KEY`]).
+    /// An API key the fake accepts (as it does any `sk_test_X` or `sk_live_X` but
+    /// [`FakeEasy::REVOKED_KEY`]).
     pub const TEST_KEY: &'static str = "sk_test_fake_key";
     /// A well-formed key that is always refused with `401 INVALID_API_KEY`.
     pub const REVOKED_KEY: &'static str = api::REVOKED_KEY;
     /// The public key `GET /validate-key` returns as `basisTheoryPublicApiKey`.
     pub const PUBLIC_KEY: &'static str = api::PUBLIC_KEY;
-    /// The secret every webhook of the fake is signed with ([`FakeEasy::webhook_secret`]):
-    /// configure your receiver with it.
+    /// The secret every webhook of the fake is signed with: configure your receiver with it.
     pub const WEBHOOK_SECRET: &'static str = api::WEBHOOK_SECRET;
-    /// A card token that `confirm` declines with `402 CARD_DECLINED`; the session stays
-    /// open.
+    /// A card token that `confirm` declines with `402 CARD_DECLINED`; the session stays open.
     pub const DECLINE_TOKEN: &'static str = api::DECLINE_TOKEN;
 
     /// Starts a fake on `127.0.0.1` on a free port, with the default settings.
@@ -289,40 +239,28 @@ impl FakeEasy {
         Self::builder().port(port).start()
     }
 
-    /// A fake to set up before it starts: see [`FakeBuilder`] for every setting.
+    /// A fake to set up before it starts.
     pub fn builder() -> FakeBuilder {
         FakeBuilder::default()
     }
 
-    /// Starts a fake that serves https on `127.0.0.1`, on a free port, with a certificate
-    /// authority and a server certificate made now ([`FakeTls::generate`]): trust
-    /// [`FakeEasy::ca_pem`] in the client (`RootCertificates::add_pem`, or the CLI's
-    /// `--ca-cert`), and point it at [`FakeEasy::base_url`], `https://127.0.0.1:PORT`.
-    /// Everything else (state, recording, faults, the control API) is as over http; a
-    /// connection whose handshake fails is closed and records nothing.
-    ///
-    /// ```
-    /// let fake = easy_checkout_fake::FakeEasy::start_tls()?;
-    /// assert!(fake.base_url().starts_with("https://127.0.0.1:"));
-    /// assert!(fake.ca_pem().is_some_and(|pem| pem.contains("BEGIN CERTIFICATE")));
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
+    /// Starts a fake that serves https on a free port, with a certificate made now
+    /// ([`FakeTls::generate`]): trust [`FakeEasy::ca_pem`] in the client. Everything else is
+    /// as over http; a connection whose handshake fails is closed and records nothing.
     #[cfg(feature = "tls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn start_tls() -> io::Result<FakeEasy> {
         Self::builder().tls(FakeTls::generate()?).start()
     }
 
-    /// Starts a fake that serves https with `tls` on `127.0.0.1:port` (`0` picks a free
-    /// port): a certificate of your own making (an expired one, one for another host name).
+    /// Starts a fake that serves https with `tls` on `127.0.0.1:port` (`0` picks a free port).
     #[cfg(feature = "tls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn start_tls_with(tls: FakeTls, port: u16) -> io::Result<FakeEasy> {
         Self::builder().tls(tls).port(port).start()
     }
 
-    /// The PEM of the certificate authority a client must trust to reach a fake started with
-    /// [`FakeEasy::start_tls`]; `None` for a plain http fake.
+    /// The PEM of the certificate authority a client must trust; `None` over plain http.
     #[cfg(feature = "tls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn ca_pem(&self) -> Option<&str> {
@@ -332,15 +270,11 @@ impl FakeEasy {
     /// `http://127.0.0.1:PORT` (`https://` for a fake over TLS), without a trailing slash:
     /// the SDK's base URL override.
     pub fn base_url(&self) -> String {
-        format!("{}://{}", self.scheme(), self.addr())
-    }
-
-    fn scheme(&self) -> &'static str {
         #[cfg(feature = "tls")]
         if self.listening.tls().is_some() {
-            return "https";
+            return format!("https://{}", self.addr());
         }
-        "http"
+        format!("http://{}", self.addr())
     }
 
     /// The address the fake listens on.
@@ -348,8 +282,7 @@ impl FakeEasy {
         self.listening.addr()
     }
 
-    /// The signing secret of every webhook the fake delivers (and of
-    /// [`FakeEasy::webhook_for`]): always `whsec_fake_secret`.
+    /// [`FakeEasy::WEBHOOK_SECRET`], as the SDK takes it.
     pub fn webhook_secret(&self) -> WebhookSecret {
         WebhookSecret::new(Self::WEBHOOK_SECRET)
     }
@@ -359,37 +292,32 @@ impl FakeEasy {
         self.shared.state().0.vocabulary
     }
 
-    /// Answers in `vocabulary` from the next request on (what `PUT /__fake/vocabulary`
-    /// does); sessions, records and requests stay, and so does the setting across
-    /// [`FakeEasy::reset`].
+    /// Answers in `vocabulary` from the next request on; the state stays, and a
+    /// [`FakeEasy::reset`] keeps the setting.
     pub fn set_vocabulary(&self, vocabulary: Vocabulary) {
         self.shared.state().0.vocabulary = vocabulary;
     }
 
-    /// The API requests received (control requests are not recorded), in arrival order,
-    /// including requests answered by a fault: the newest
-    /// [`max_recorded_requests`](FakeBuilder::max_recorded_requests) of them
-    /// ([`Stats::requests`] counts the ones dropped).
+    /// The API requests received (faulted ones included, control requests not), oldest
+    /// first: the newest [`max_recorded_requests`](FakeBuilder::max_recorded_requests).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.state().0.requests.iter().cloned().collect()
     }
 
-    /// Forgets the recorded requests and the count of dropped ones (not the connection
-    /// count, nor any other state).
+    /// Forgets the recorded requests and the count of dropped ones, nothing else.
     pub fn clear_requests(&self) {
         self.shared.state().0.requests.clear();
     }
 
-    /// What the fake holds now against its limits: recorded requests, sessions, idempotency
-    /// records, connections (what `GET /__fake/stats` answers).
+    /// What the fake holds now against its limits.
     pub fn stats(&self) -> Stats {
         self.shared.state().0.stats()
     }
 
-    /// How many distinct TCP connections have carried at least one request since the
-    /// fake started or was reset: several requests over one keep-alive connection count once.
+    /// How many distinct TCP connections have carried a request since the fake started or
+    /// was reset (a keep-alive connection counts once).
     pub fn connections(&self) -> usize {
-        self.shared.state().0.connections.served()
+        self.shared.state().0.connections.served
     }
 
     /// Queues `fault` for the next request that arrives (after any faults already queued).
@@ -403,7 +331,7 @@ impl FakeEasy {
     }
 
     /// Queues `fault` for each of the next `n` requests that `when` matches (after any faults
-    /// already queued); other requests pass, or take a fault queued for them.
+    /// already queued).
     ///
     /// ```
     /// use easy_checkout_fake::{FakeEasy, Fault, Match};
@@ -417,9 +345,7 @@ impl FakeEasy {
     }
 
     /// Waits until no request is being handled, for at most `timeout`; false if one still
-    /// is. For a test that checks the fake's state after faults whose work finishes late (a
-    /// [`Fault::Delay`] longer than the client's timeout applies its request after the client
-    /// gave up).
+    /// is (a [`Fault::Delay`] longer than the client's timeout finishes after it gave up).
     pub fn wait_until_idle(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         loop {
@@ -438,16 +364,14 @@ impl FakeEasy {
         self.shared.state().0.faults.len()
     }
 
-    /// One session's whole state as JSON (what `GET /__fake/sessions/{id}` answers): the
-    /// session object with its `client_secret`, plus `payments` (how many times it was
-    /// charged), `paid_at` and `crypto_payment`. `None` for an unknown (or forgotten) id.
+    /// One session's whole state as JSON: the session object with its `client_secret`, plus
+    /// `payments` (how many times it was charged), `paid_at` and `crypto_payment`. `None` for
+    /// an unknown (or forgotten) id.
     pub fn session(&self, session_id: &str) -> Option<serde_json::Value> {
         let (mut state, now) = self.shared.state();
         let vocabulary = state.vocabulary;
-        state
-            .sessions
-            .get(session_id, now)
-            .map(|s| views::session_state(s, vocabulary))
+        let session = state.sessions.get(session_id, now);
+        session.map(|s| views::session_state(s, vocabulary))
     }
 
     /// Every session's [`FakeEasy::session`], in creation order.
@@ -459,41 +383,31 @@ impl FakeEasy {
         sessions.into_iter().map(view).collect()
     }
 
-    /// Back to a fresh fake: no sessions, idempotency records, recorded requests, queued
-    /// faults, counted connections, waiting webhook deliveries, delivery log or delivery
-    /// faults; the allowed origins and rate-limit window start over. The port, the settings
-    /// (the vocabulary among them), the webhook endpoints and open connections stay (an
-    /// attempt under way ends unlogged).
+    /// Back to a fresh fake: no sessions, idempotency records, recorded requests, faults,
+    /// counted connections or deliveries; the allowed origins and rate-limit window start
+    /// over. The settings, the webhook endpoints and open connections stay.
     pub fn reset(&self) {
         self.shared.reset();
     }
 
-    /// Replaces the allowed origins (what `PATCH /embedded-checkout/config` does). An empty
-    /// list allows every origin.
+    /// Replaces the allowed origins, as `PATCH /embedded-checkout/config` does. An empty list
+    /// allows every origin.
     pub fn set_allowed_origins(&self, origins: Vec<String>) {
         let (mut state, now) = self.shared.state();
         state.config.allowed_origins = origins;
         state.config.updated = now;
     }
 
-    /// Marks the session paid as a successful confirm would: `status` `complete`,
-    /// `payment_status` `succeeded` (`paid` in the API reference's vocabulary), a
-    /// `payment_id`. Works on any known session, even an
-    /// expired one. False if the id is unknown.
-    /// The first payment of a session causes its `checkout.session.completed`, delivered to
-    /// every webhook endpoint.
+    /// Pays the session as a successful confirm would, even an expired one; false if the id
+    /// is unknown. The first payment causes its `checkout.session.completed` webhook.
     pub fn mark_paid(&self, session_id: &str) -> bool {
         let (mut state, now) = self.shared.state();
         api::pay(&mut state, session_id, now, Payment::Card)
     }
 
-    /// As [`FakeEasy::mark_paid`], plus a confirmed on-chain payment that
-    /// `GET /embedded-checkout/{id}/crypto-status` then reports: `status` `confirmed`,
-    /// `tx_signature`, `payment_address`, `chain` `solana`, `asset` `USDC` and `amount` as
-    /// a decimal string (integer cents in the API reference's vocabulary). False if the id
-    /// is unknown. Causes `checkout.session.completed` (unless the session was paid already),
-    /// then `checkout.session.crypto_confirmed`, each delivered to every webhook endpoint, in
-    /// that order.
+    /// As [`FakeEasy::mark_paid`], plus a confirmed on-chain payment that `crypto-status`
+    /// then reports. Causes `checkout.session.completed` (unless already paid), then
+    /// `checkout.session.crypto_confirmed`.
     pub fn mark_crypto_paid(&self, session_id: &str) -> bool {
         let (mut state, now) = self.shared.state();
         api::pay(&mut state, session_id, now, Payment::Crypto)
@@ -505,33 +419,21 @@ impl FakeEasy {
         state.sessions.expire(session_id, now)
     }
 
-    /// The newest signed webhook event of a paid session, as delivered (the same event id,
-    /// with `data` showing the session as it is now): `checkout.session.completed`, or
-    /// `checkout.session.crypto_confirmed` for a session paid with
-    /// [`FakeEasy::mark_crypto_paid`]. `None` for an unknown or unpaid session. For a test
-    /// that posts the event itself; [`FakeEasy::add_webhook_endpoint`] has the fake deliver it.
+    /// The newest signed webhook event of a paid session (the delivered event id, `data` the
+    /// session as it is now), for a test that posts it itself; `None` for an unpaid session.
     pub fn webhook_for(&self, session_id: &str) -> Option<SignedWebhook> {
         let (mut state, now) = self.shared.state();
         let vocabulary = state.vocabulary;
         views::signed_webhook(state.sessions.get(session_id, now)?, vocabulary)
     }
 
-    /// Registers a webhook endpoint: from now on, every event (a session paid, an on-chain
-    /// payment confirmed) is POSTed to `url` as Easy delivers it, off the request path:
-    ///
-    /// - headers `content-type: application/json`, `x-easy-webhook-signature: sha256=<hex>`
-    ///   (under [`FakeEasy::webhook_secret`]), `x-easy-event` (the event type),
-    ///   `x-easy-delivery-id` (a new UUID on every attempt) and `x-easy-webhook-attempt`
-    ///   (`1` to `3`); the body is the event, the same bytes on every attempt;
-    /// - an attempt that gets no 2xx, no connection, or no whole answer within the
-    ///   [deadline](FakeBuilder::webhook_deadline) is retried after the
-    ///   [backoff](FakeBuilder::webhook_backoff), up to 3 attempts in all;
-    /// - one attempt at a time per endpoint, the due ones in the order their events happened
-    ///   (a crypto payment's `completed` before its `crypto_confirmed`).
-    ///
-    /// [`FakeEasy::deliveries`] logs every attempt; [`FakeEasy::wait_for_deliveries`] waits
-    /// until they are all done. Only `http://` URLs are taken (the fake has no TLS client,
-    /// and the receivers it is for run on this machine), at most 5 endpoints (Easy's limit).
+    /// Registers a webhook endpoint: from now on every event is POSTed to `url` as Easy
+    /// delivers it (signed, with `x-easy-event`, a new `x-easy-delivery-id` and
+    /// `x-easy-webhook-attempt`), off the request path. An attempt without a 2xx answer
+    /// within the [deadline](FakeBuilder::webhook_deadline) is retried after the
+    /// [backoff](FakeBuilder::webhook_backoff), 3 attempts in all; one at a time per endpoint,
+    /// in the order the events happened. Only `http://` URLs (the fake has no TLS client),
+    /// at most 5 endpoints (Easy's limit).
     ///
     /// ```
     /// use easy_checkout_fake::{EndpointError, FakeEasy};
@@ -549,8 +451,7 @@ impl FakeEasy {
         self.shared.state().0.deliveries.add_endpoint(url)
     }
 
-    /// Removes webhook endpoint `id` (`we_…`): its waiting deliveries are given up, an
-    /// attempt under way ends as it ends. False if there is no such endpoint.
+    /// Removes webhook endpoint `id` and gives up its waiting deliveries; false if unknown.
     pub fn remove_webhook_endpoint(&self, id: &str) -> bool {
         self.shared.state().0.deliveries.remove_endpoint(id)
     }
@@ -561,34 +462,21 @@ impl FakeEasy {
     }
 
     /// The delivery log: every attempt to deliver an event, oldest first (the newest
-    /// [`max_recorded_deliveries`](FakeBuilder::max_recorded_deliveries) of them), each with
-    /// its event, endpoint, attempt number, delivery id, status or error, duration and what
-    /// became of the delivery.
+    /// [`max_recorded_deliveries`](FakeBuilder::max_recorded_deliveries)).
     pub fn deliveries(&self) -> Vec<DeliveryAttempt> {
-        self.shared
-            .state()
-            .0
-            .deliveries
-            .log
-            .iter()
-            .cloned()
-            .collect()
+        let (state, _) = self.shared.state();
+        state.deliveries.log.iter().cloned().collect()
     }
 
     /// Waits until every webhook delivery is done (delivered, or failed after its last
-    /// attempt), for at most `timeout`; false if one still waits or is under way. Woken by
-    /// each attempt's end, it sleeps no longer than needed: the way for a test to wait for
-    /// its deliveries.
-    ///
-    /// A delivery a fault holds back ([`DeliveryFault::Delay`], [`DeliveryFault::Replay`])
-    /// counts as waiting.
+    /// attempt; one a fault holds back still waits), for at most `timeout`; false if one is
+    /// not. Woken by each attempt's end: no sleeping loop.
     pub fn wait_for_deliveries(&self, timeout: Duration) -> bool {
         self.shared.wait_for_deliveries(timeout)
     }
 
-    /// Queues `fault` for each of the next `n` webhook deliveries (each event to each
-    /// endpoint is one; for [`DeliveryFault::DropAttempt`], each attempt) of the events `when`
-    /// selects, after any delivery faults already queued.
+    /// Queues `fault` for each of the next `n` deliveries (one event to one endpoint; for
+    /// [`DeliveryFault::DropAttempt`], attempts) of the events `when` selects.
     ///
     /// ```
     /// use easy_checkout_fake::{DeliveryFault, EventMatch, FakeEasy};

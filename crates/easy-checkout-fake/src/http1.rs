@@ -1,13 +1,11 @@
-//! HTTP/1.1 on one connection: reading a request (head with `httparse`, body by
-//! `Content-Length` or chunked) and writing a response, for the server; reading a response
-//! head, for the webhook deliveries. Only what the fake needs; every limit is explicit, so a
-//! hostile peer costs bounded memory.
+//! HTTP/1.1: reading requests and writing responses, for the server; reading response heads,
+//! for the webhook deliveries. Every limit is explicit, so a hostile peer costs bounded memory.
 
 use std::io::{self, BufRead, Read, Write};
 
-/// Longest request head read (request line and headers).
+/// Longest head read (start line and headers).
 const MAX_HEAD: usize = 64 * 1024;
-/// Most headers in one request.
+/// Most headers in one head.
 const MAX_HEADERS: usize = 100;
 
 /// A request head, as received.
@@ -24,25 +22,31 @@ pub(crate) struct Head {
 
 impl Head {
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        header(&self.headers, name)
     }
 
     /// Whether the connection stays open after this request's response.
     pub(crate) fn keep_alive(&self) -> bool {
-        let tokens = |value: &str, token: &str| {
-            value
-                .split(',')
-                .any(|t| t.trim().eq_ignore_ascii_case(token))
-        };
-        match self.header("connection") {
-            Some(v) if tokens(v, "close") => false,
-            Some(v) if tokens(v, "keep-alive") => true,
-            _ => self.minor_version >= 1,
-        }
+        let connection = self.header("connection").unwrap_or_default();
+        let has =
+            |token: &str| (connection.split(',')).any(|t| t.trim().eq_ignore_ascii_case(token));
+        !has("close") && (has("keep-alive") || self.minor_version >= 1)
     }
+}
+
+/// The first value of header `name` (lowercase) in `headers` (names lowercased).
+pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The comma-separated items of every header `name`, trimmed, as one list.
+fn list<'a>(headers: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
+    (headers.iter().filter(move |(n, _)| n == name))
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
 }
 
 /// Why a request could not be read.
@@ -65,14 +69,7 @@ pub(crate) fn read_head(reader: &mut impl BufRead) -> Result<Head, ReadError> {
     let raw = read_raw_head(reader)?;
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
-    match request.parse(&raw) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Ok(httparse::Status::Partial) => return Err(ReadError::Bad(400, "incomplete head")),
-        Err(httparse::Error::TooManyHeaders) => {
-            return Err(ReadError::Bad(431, "too many request headers"));
-        }
-        Err(_) => return Err(ReadError::Bad(400, "malformed request head")),
-    }
+    parsed(request.parse(&raw))?;
     let (Some(method), Some(target), Some(minor_version)) =
         (request.method, request.path, request.version)
     else {
@@ -86,28 +83,19 @@ pub(crate) fn read_head(reader: &mut impl BufRead) -> Result<Head, ReadError> {
     })
 }
 
-/// A response head, as received.
+/// A response head, as received (headers as in [`Head`]).
 #[derive(Debug)]
 pub(crate) struct ResponseHead {
     pub(crate) status: u16,
-    /// Names lowercased, values as sent (lossy UTF-8), in the order received.
     pub(crate) headers: Vec<(String, String)>,
 }
 
-/// Reads the next response head. `Closed` when the peer closes before its end; `Bad` (with
-/// the status a server would answer such a request) when it is not an HTTP/1.x response head.
+/// Reads the next response head. `Closed` when the peer closes before its end.
 pub(crate) fn read_response_head(reader: &mut impl BufRead) -> Result<ResponseHead, ReadError> {
     let raw = read_raw_head(reader)?;
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
-    match response.parse(&raw) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Ok(httparse::Status::Partial) => return Err(ReadError::Bad(400, "incomplete head")),
-        Err(httparse::Error::TooManyHeaders) => {
-            return Err(ReadError::Bad(431, "too many response headers"));
-        }
-        Err(_) => return Err(ReadError::Bad(400, "malformed response head")),
-    }
+    parsed(response.parse(&raw))?;
     let Some(status) = response.code else {
         return Err(ReadError::Bad(400, "malformed status line"));
     };
@@ -115,6 +103,16 @@ pub(crate) fn read_response_head(reader: &mut impl BufRead) -> Result<ResponseHe
         status,
         headers: owned(response.headers),
     })
+}
+
+/// What a parse of a whole head came to: `431` for too many headers, else `400`.
+fn parsed(result: httparse::Result<usize>) -> Result<(), ReadError> {
+    match result {
+        Ok(httparse::Status::Complete(_)) => Ok(()),
+        Ok(httparse::Status::Partial) => Err(ReadError::Bad(400, "incomplete head")),
+        Err(httparse::Error::TooManyHeaders) => Err(ReadError::Bad(431, "too many headers")),
+        Err(_) => Err(ReadError::Bad(400, "malformed head")),
+    }
 }
 
 fn owned(headers: &[httparse::Header<'_>]) -> Vec<(String, String)> {
@@ -129,70 +127,48 @@ fn owned(headers: &[httparse::Header<'_>]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The bytes of the next head, up to and including its blank line, without the blank lines
-/// a peer may send before it (RFC 9112 §2.2). At most [`MAX_HEAD`] bytes are read.
+/// The bytes of the next head, up to and including its blank line (a bare LF ending too),
+/// without the blank lines a peer may send before it (RFC 9112 §2.2). At most [`MAX_HEAD`]
+/// bytes are read.
 fn read_raw_head(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
     let mut raw = Vec::with_capacity(1024);
     loop {
-        let buf = reader.fill_buf()?;
-        if buf.is_empty() {
+        let start = raw.len();
+        let budget = (MAX_HEAD + 1 - start) as u64;
+        if reader.take(budget).read_until(b'\n', &mut raw)? == 0 {
             return Err(ReadError::Closed);
         }
-        // Look for the blank line in what is new, with 3 bytes of overlap.
-        let from = raw.len().saturating_sub(3);
-        let take = buf.len().min(MAX_HEAD + 1 - raw.len());
-        raw.extend_from_slice(&buf[..take]);
-        if let Some(end) = head_end(&raw[from..]).map(|i| from + i) {
-            // Hand back what belongs to the body.
-            let consumed = take - (raw.len() - end);
-            reader.consume(consumed);
-            raw.truncate(end);
-            break;
-        }
-        reader.consume(take);
         if raw.len() > MAX_HEAD {
             return Err(ReadError::Bad(431, "the head is too large"));
         }
+        let line = &raw[start..];
+        if !line.ends_with(b"\n") {
+            // The connection ended mid-line.
+            return Err(ReadError::Closed);
+        }
+        if line == b"\n" || line == b"\r\n" {
+            // The end of the head, unless only blank lines came so far.
+            if let Some(first) = raw.iter().position(|b| !matches!(b, b'\r' | b'\n')) {
+                raw.drain(..first);
+                return Ok(raw);
+            }
+        }
     }
-    let start = raw
-        .iter()
-        .position(|b| !matches!(b, b'\r' | b'\n'))
-        .unwrap_or(0);
-    raw.drain(..start);
-    Ok(raw)
 }
 
-/// Where the head ends in `bytes` (just past its blank line): `\r\n\r\n`, or a bare LF
-/// ending (`\n\n`, `\n\r\n`), which RFC 9112 §2.2 lets a server accept.
-fn head_end(bytes: &[u8]) -> Option<usize> {
-    (0..bytes.len()).find_map(|i| match &bytes[i..] {
-        [b'\n', b'\n', ..] => Some(i + 2),
-        [b'\n', b'\r', b'\n', ..] => Some(i + 3),
-        _ => None,
-    })
-}
-
-/// How a request's body is framed.
+/// How a body is framed: none (for a response, to the close), a length, or chunked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Framing {
-    /// No body.
     None,
-    /// Exactly this many bytes.
     Length(u64),
-    /// `Transfer-Encoding: chunked`.
     Chunked,
 }
 
 /// The body framing the `headers` of a message declare, refusing what RFC 9112 §6.3 says
 /// to refuse: a `Transfer-Encoding` other than `chunked`, both headers, or a malformed or
-/// conflicting `Content-Length`. [`Framing::None`] when neither header is there (a request
-/// without a body; a response whose body runs to the close).
+/// conflicting `Content-Length`. [`Framing::None`] when neither header is there.
 pub(crate) fn framing(headers: &[(String, String)]) -> Result<Framing, ReadError> {
-    let mut lengths = headers
-        .iter()
-        .filter(|(n, _)| n == "content-length")
-        .flat_map(|(_, v)| v.split(','))
-        .map(str::trim);
+    let mut lengths = list(headers, "content-length");
     let length = match lengths.next() {
         None => None,
         Some(first) => {
@@ -205,13 +181,7 @@ pub(crate) fn framing(headers: &[(String, String)]) -> Result<Framing, ReadError
             }
         }
     };
-    // Every Transfer-Encoding header counts, as one list of codings.
-    let codings: Vec<&str> = headers
-        .iter()
-        .filter(|(n, _)| n == "transfer-encoding")
-        .flat_map(|(_, v)| v.split(','))
-        .map(str::trim)
-        .collect();
+    let codings: Vec<&str> = list(headers, "transfer-encoding").collect();
     let chunked = |c: &&str| c.eq_ignore_ascii_case("chunked");
     match codings.as_slice() {
         [] => Ok(length.map_or(Framing::None, Framing::Length)),

@@ -1,10 +1,10 @@
-//! What the fake hands back to tests: recorded requests, signed webhooks, webhook endpoints
-//! and the log of delivery attempts, and counts of what it holds against its limits.
+//! What the fake hands back to tests: recorded requests, signed webhooks, webhook endpoints,
+//! the log of delivery attempts, and what it holds against its limits.
 
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
-use easy_checkout_core::http::{HeaderValue, Method, Request};
+use easy_checkout_core::http::{self, Method, Request};
 use easy_checkout_core::webhook;
 
 use crate::util::uuid_v4;
@@ -40,9 +40,8 @@ impl RecordedRequest {
     }
 }
 
-/// A webhook delivery the real API would POST to the merchant: the exact body and the
-/// `x-easy-webhook-signature` header value for it
-/// ([`SIGNATURE_HEADER`](easy_checkout_core::webhook::SIGNATURE_HEADER)).
+/// A webhook delivery the real API would POST to the merchant: the exact body and its
+/// `x-easy-webhook-signature` header value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedWebhook {
     /// The raw JSON body: `{"id", "type", "data", "created_at"}`, plus `created` and
@@ -62,8 +61,8 @@ pub struct WebhookEndpoint {
     pub url: String,
 }
 
-/// One attempt to deliver a webhook event to an endpoint: a line of the delivery log
-/// ([`FakeEasy::deliveries`](crate::FakeEasy::deliveries), `GET /__fake/webhooks/deliveries`).
+/// One attempt to deliver a webhook event to an endpoint: a line of
+/// [`FakeEasy::deliveries`](crate::FakeEasy::deliveries).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DeliveryAttempt {
@@ -83,8 +82,7 @@ pub struct DeliveryAttempt {
     pub delivery_id: String,
     /// The status the endpoint answered; `None` when it did not answer in whole.
     pub status: Option<u16>,
-    /// Why the attempt failed without an answer (refused, timed out, closed, dropped by a
-    /// [`DeliveryFault`](crate::DeliveryFault)); `None` when an answer came.
+    /// Why no answer came (refused, timed out, closed, dropped by a fault), if none did.
     pub error: Option<String>,
     /// How long the attempt took, from connecting to the end of the answer.
     pub duration: Duration,
@@ -118,28 +116,16 @@ impl DeliveryVerdict {
 }
 
 impl SignedWebhook {
-    /// The request attempt number `attempt` (from 1) of this delivery would be, as the
-    /// webhook reference describes it: `POST /` with the raw body and the headers
-    /// `content-type: application/json`, the signature, `x-easy-event` (the event's type),
-    /// `x-easy-delivery-id` (a new random UUID: one per attempt) and
-    /// `x-easy-webhook-attempt`, the same the fake's deliveries carry. What a merchant's
-    /// handler hands to [`webhook::verify_request`](easy_checkout_core::webhook::verify_request).
+    /// Attempt number `attempt` (from 1) of this delivery as a request: `POST /` with the
+    /// body and the headers the fake's deliveries carry (a new `x-easy-delivery-id` each
+    /// time). What a merchant's handler hands to
+    /// [`webhook::verify_request`](easy_checkout_core::webhook::verify_request).
     pub fn delivery(&self, attempt: u32) -> Request<Vec<u8>> {
-        let event_type = serde_json::from_slice::<serde_json::Value>(&self.body)
-            .ok()
-            .and_then(|event| Some(event.get("type")?.as_str()?.to_owned()))
-            .unwrap_or_default();
-        let (delivery_id, attempt) = (uuid_v4(), attempt.to_string());
-        let mut request = Request::new(self.body.clone());
-        *request.method_mut() = Method::POST;
-        for (name, value) in delivery_headers(&self.signature, &event_type, &delivery_id, &attempt)
-        {
-            // The fake makes every value: each is visible ASCII.
-            if let Ok(value) = HeaderValue::from_str(value) {
-                request.headers_mut().insert(name, value);
-            }
-        }
-        request
+        let event = serde_json::from_slice::<serde_json::Value>(&self.body).unwrap_or_default();
+        let (body, attempt) = (self.body.clone(), attempt.to_string());
+        let event_type = event["type"].as_str().unwrap_or_default();
+        // The fake makes every value: each is visible ASCII, so the request is always built.
+        delivery_request("/", body, &self.signature, event_type, &attempt).unwrap_or_default()
     }
 }
 
@@ -155,26 +141,20 @@ pub struct Usage {
     pub dropped: u64,
 }
 
-/// What the fake holds now, against its limits: [`FakeEasy::stats`](crate::FakeEasy::stats),
-/// or `GET /__fake/stats`. A long-lived fake stays within these whatever it serves.
+/// What the fake holds now, against its limits: [`FakeEasy::stats`](crate::FakeEasy::stats).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
-    /// The recorded requests: [`FakeEasy::requests`](crate::FakeEasy::requests) keeps the
-    /// newest `limit`; `dropped` counts the older ones it let go.
+    /// The recorded requests: the newest `limit` are kept.
     pub requests: Usage,
-    /// The sessions: `dropped` counts the ones forgotten after their expiry and grace
-    /// period, or oldest first above the limit.
+    /// The sessions, forgotten after their expiry and grace period, or oldest first.
     pub sessions: Usage,
-    /// The remembered `Idempotency-Key`s: `dropped` counts the ones forgotten after 24 hours,
-    /// or oldest first above the limit.
+    /// The remembered `Idempotency-Key`s, forgotten after 24 hours, or oldest first.
     pub idempotency_records: Usage,
-    /// The delivery log ([`FakeEasy::deliveries`](crate::FakeEasy::deliveries)): the newest
-    /// `limit` attempts; `dropped` counts the older ones it let go.
+    /// The delivery log: the newest `limit` attempts are kept.
     pub deliveries: Usage,
-    /// Webhook deliveries waiting for their next attempt: `dropped` counts the oldest ones
-    /// given up unsent because more than `limit` were waiting (an endpoint far slower than
-    /// the payments).
+    /// Webhook deliveries waiting for their next attempt; the oldest are given up unsent
+    /// above `limit` (an endpoint far slower than the payments).
     pub pending_deliveries: Usage,
     /// Client connections open now.
     pub connections_open: usize,
@@ -187,9 +167,26 @@ pub struct Stats {
 /// The user agent of the fake's deliveries.
 const USER_AGENT: &str = concat!("easy-checkout-fake/", env!("CARGO_PKG_VERSION"));
 
+/// One delivery attempt of `body` (signed `signature`) as a `POST uri`, with the headers of
+/// [`delivery_headers`] and a new delivery id.
+pub(crate) fn delivery_request(
+    uri: &str,
+    body: Vec<u8>,
+    signature: &str,
+    event_type: &str,
+    attempt: &str,
+) -> Result<Request<Vec<u8>>, http::Error> {
+    let delivery_id = uuid_v4();
+    let mut request = Request::builder().method(Method::POST).uri(uri);
+    for (name, value) in delivery_headers(signature, event_type, &delivery_id, attempt) {
+        request = request.header(name, value);
+    }
+    request.body(body)
+}
+
 /// The headers of a delivery attempt, as the webhook reference lists them (besides `host`,
 /// `content-length` and `connection`): the one list, for the fake's deliveries and for
-/// [`SignedWebhook::delivery`].
+/// [`delivery_request`].
 pub(crate) fn delivery_headers<'a>(
     signature: &'a str,
     event_type: &'a str,

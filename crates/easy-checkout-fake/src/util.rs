@@ -1,9 +1,13 @@
-//! Small helpers: poison-proof locking, timestamps, randomness.
+//! Small helpers: poison-proof locking, the threads and sockets a fake closes when it stops,
+//! deadlines, timestamps, randomness.
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::io;
+use std::net::{Shutdown, TcpStream};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Locks `mutex`, taking the data even when another thread panicked while holding it: a
 /// poisoned lock must never take the server down.
@@ -11,10 +15,97 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Gives `map`, which holds `limit` entries and will now churn (one removed for every one
-/// added), room for twice that. A hash table that churns fills with tombstones; it clears them
-/// in place only while it is at most half full, and otherwise doubles: better once, when it
-/// first fills, than at some later moment of a long run.
+/// The time left until `deadline` (a day at a time when it is too far to be represented),
+/// or `None` once it has passed.
+pub(crate) fn time_left(deadline: Option<Instant>) -> Option<Duration> {
+    let Some(deadline) = deadline else {
+        return Some(Duration::from_secs(24 * 60 * 60));
+    };
+    deadline
+        .checked_duration_since(Instant::now())
+        .filter(|left| !left.is_zero())
+}
+
+/// The threads of a fake, to join when it stops.
+#[derive(Debug, Default)]
+pub(crate) struct Threads(Mutex<Vec<JoinHandle<()>>>);
+
+impl Threads {
+    /// Runs `f` on a new thread named `name`.
+    pub(crate) fn spawn(&self, name: &str, f: impl FnOnce() + Send + 'static) -> io::Result<()> {
+        let handle = thread::Builder::new().name(name.to_owned()).spawn(f)?;
+        let mut threads = lock(&self.0);
+        threads.retain(|t| !t.is_finished());
+        threads.push(handle);
+        Ok(())
+    }
+
+    /// Joins every thread, those started meanwhile included.
+    pub(crate) fn join_all(&self) {
+        loop {
+            let threads = std::mem::take(&mut *lock(&self.0));
+            if threads.is_empty() {
+                return;
+            }
+            for thread in threads {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+/// The open connections of a fake, so that stopping can shut them all (a thread blocked on
+/// one then sees it end).
+#[derive(Debug, Default)]
+pub(crate) struct Sockets(Mutex<Open>);
+
+#[derive(Debug, Default)]
+struct Open {
+    made: u64,
+    streams: HashMap<u64, TcpStream>,
+    /// Shut: no connection may be noted any more.
+    shut: bool,
+}
+
+impl Sockets {
+    /// Notes `stream` until the guard drops; `None` once [`Sockets::shut_all`] ran.
+    pub(crate) fn note(&self, stream: &TcpStream) -> Option<Noted<'_>> {
+        let handle = stream.try_clone().ok()?;
+        let mut open = lock(&self.0);
+        if open.shut {
+            return None;
+        }
+        open.made += 1;
+        let id = open.made;
+        open.streams.insert(id, handle);
+        Some(Noted { sockets: self, id })
+    }
+
+    /// Shuts every connection noted, and every one noted from now on.
+    pub(crate) fn shut_all(&self) {
+        let mut open = lock(&self.0);
+        open.shut = true;
+        for stream in open.streams.values() {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+/// A connection noted in [`Sockets`], until dropped.
+pub(crate) struct Noted<'a> {
+    sockets: &'a Sockets,
+    id: u64,
+}
+
+impl Drop for Noted<'_> {
+    fn drop(&mut self) {
+        lock(&self.sockets.0).streams.remove(&self.id);
+    }
+}
+
+/// Gives `map`, full at `limit` entries and churning from now on, room for twice that: a
+/// churning hash table fills with tombstones, and doubles unless at most half full. Better
+/// once, when it first fills, than at some later moment of a long run.
 pub(crate) fn room_to_churn<K: Eq + Hash, V>(map: &mut HashMap<K, V>, limit: usize) {
     if map.len() >= limit && map.capacity() < limit.saturating_mul(2) {
         map.reserve(limit);
@@ -27,8 +118,7 @@ pub(crate) fn iso8601(t: SystemTime) -> String {
     humantime::format_rfc3339_millis(t.max(UNIX_EPOCH)).to_string()
 }
 
-/// 64 bits from the operating system's random source. A fake's secrets and ids need no
-/// more; should the OS refuse (it does not on any platform std supports), the fake panics.
+/// 64 bits from the operating system's random source (which std's platforms never refuse).
 pub(crate) fn random_u64() -> u64 {
     getrandom::u64().expect("the operating system's random source")
 }
@@ -43,22 +133,19 @@ pub(crate) fn random_hex(len: usize) -> String {
     out
 }
 
-/// A new webhook event id: `evt_` and 24 random hex digits (96 bits), so ids never repeat,
-/// not even across a reset or between fakes.
+/// A new webhook event id: `evt_` and 24 random hex digits, never the same twice.
 pub(crate) fn event_id() -> String {
     format!("evt_{}", random_hex(24))
 }
 
 /// A random (version 4) UUID, as RFC 9562 writes it: `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`
-/// in lowercase hex, `y` one of `8`, `9`, `a`, `b`. (Sixteen random bytes with six bits set;
-/// the `uuid` crate would add a dependency for these lines.)
+/// in lowercase hex, `y` one of `8`, `9`, `a`, `b` (the `uuid` crate would add a dependency
+/// for these lines).
 pub(crate) fn uuid_v4() -> String {
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&random_u64().to_be_bytes());
-    bytes[8..].copy_from_slice(&random_u64().to_be_bytes());
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let random = (u128::from(random_u64()) << 64) | u128::from(random_u64());
+    // The version (4) in bits 76 to 79, the variant (binary 10) in bits 62 and 63.
+    let bits = (random & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
+    let hex = format!("{bits:032x}");
     let groups = [
         &hex[..8],
         &hex[8..12],
@@ -72,18 +159,8 @@ pub(crate) fn uuid_v4() -> String {
 /// `len` random base58 characters (the Bitcoin/Solana alphabet).
 pub(crate) fn random_base58(len: usize) -> String {
     const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    let mut out = String::with_capacity(len);
-    let mut bits = 0u64;
-    for i in 0..len {
-        if i % 8 == 0 {
-            bits = random_u64();
-        }
-        // 58 * 2^56 fits in u64; taking the top byte keeps the draw close to uniform.
-        let idx = ((bits & 0xff) as usize * ALPHABET.len()) >> 8;
-        out.push(char::from(ALPHABET[idx]));
-        bits >>= 8;
-    }
-    out
+    let pick = |_| char::from(ALPHABET[(random_u64() % ALPHABET.len() as u64) as usize]);
+    (0..len).map(pick).collect()
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use easy_checkout_core::Vocabulary;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
-use super::request::{Request, Route};
 use super::views;
+use super::{Request, Route};
 use crate::reply::Reply;
 use crate::state::State;
 use crate::state::sessions::{Payment, Session, Status};
@@ -25,29 +25,31 @@ pub(super) fn answer(
     now: SystemTime,
 ) -> Reply {
     let vocabulary = state.vocabulary;
-    let result = match route {
-        Route::ValidateKey => Ok((
-            json!({ "basisTheoryPublicApiKey": PUBLIC_KEY }),
-            "API key is valid",
-        )),
-        Route::Create => create(state, req.body, now).map(|d| (d, "Checkout session created")),
-        Route::Retrieve(segment) => session_by_segment(state, segment, now)
-            .map(|s| (views::status(s, vocabulary), "Checkout session retrieved")),
-        Route::CryptoStatus(segment) => session_by_segment(state, segment, now).map(|s| {
-            (
-                views::crypto(s, vocabulary),
-                "Crypto payment status retrieved",
-            )
-        }),
-        Route::Validate => validate(state, req.body, now).map(|d| (d, "Checkout session is valid")),
-        Route::Confirm => confirm(state, req.body, now).map(|d| (d, "Payment confirmed")),
-        Route::Config if req.method == "PATCH" => {
-            update_config(state, req.body, now).map(|d| (d, "Configuration updated"))
+    let (data, message) = match route {
+        Route::ValidateKey => {
+            let key = json!({ "basisTheoryPublicApiKey": PUBLIC_KEY });
+            (Ok(key), "API key is valid")
         }
-        Route::Config => Ok((views::config(&state.config), "Configuration retrieved")),
+        Route::Create => (create(state, req.body, now), "Checkout session created"),
+        Route::Retrieve(segment) => {
+            let session = session_by_segment(state, segment, now);
+            let status = session.map(|s| views::status(s, vocabulary));
+            (status, "Checkout session retrieved")
+        }
+        Route::CryptoStatus(segment) => {
+            let session = session_by_segment(state, segment, now);
+            let crypto = session.map(|s| views::crypto(s, vocabulary));
+            (crypto, "Crypto payment status retrieved")
+        }
+        Route::Validate => (validate(state, req.body, now), "Checkout session is valid"),
+        Route::Confirm => (confirm(state, req.body, now), "Payment confirmed"),
+        Route::Config if req.method == "PATCH" => {
+            (update_config(state, req.body, now), "Configuration updated")
+        }
+        Route::Config => (Ok(views::config(&state.config)), "Configuration retrieved"),
     };
-    match result {
-        Ok((data, message)) => views::success(vocabulary, data, message, now),
+    match data {
+        Ok(data) => views::success(vocabulary, data, message, now),
         Err(reply) => reply,
     }
 }
@@ -58,11 +60,9 @@ fn create(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Repl
     let fields = json_object(body)?;
     let total_quantity = match (fields.get("items"), fields.get("line_items")) {
         (Some(_), Some(_)) => {
-            return Err(validation(
-                "line_items",
-                "must not come with items (send the SDK page's items or the API reference's \
-                 line_items)",
-            ));
+            let reason = "must not come with items (send the SDK page's items or the API \
+                          reference's line_items)";
+            return Err(validation("line_items", reason));
         }
         (None, Some(line_items)) => {
             let quantity = cart("line_items", Some(line_items))?;
@@ -77,9 +77,8 @@ fn create(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Repl
     };
     let vocabulary = state.vocabulary;
     let session = state.sessions.create(&fields, total_quantity, now);
-    Ok(views::session_with_fields(
-        session, fields, true, vocabulary,
-    ))
+    let created = views::session_with_fields(session, fields, true, vocabulary);
+    Ok(created)
 }
 
 /// The cart named `name`: a non-empty array of `{price_id, quantity}`; its total quantity.
@@ -88,33 +87,24 @@ fn cart(name: &str, items: Option<&Value>) -> Result<u64, Reply> {
         Some(Value::Array(items)) if !items.is_empty() => items,
         Some(Value::Array(_)) => return Err(validation(name, "must not be empty")),
         _ => {
-            return Err(validation(
-                name,
-                "is required and must be a non-empty array",
-            ));
+            let reason = "is required and must be a non-empty array";
+            return Err(validation(name, reason));
         }
     };
     let mut total_quantity = 0u64;
     for (i, item) in items.iter().enumerate() {
-        let Some(item) = item.as_object() else {
-            return Err(validation(&format!("{name}[{i}]"), "must be an object"));
-        };
-        match item.get("price_id") {
-            Some(Value::String(id)) if !id.trim().is_empty() => {}
-            _ => {
-                return Err(validation(
-                    &format!("{name}[{i}].price_id"),
-                    "is required and must be a non-empty string",
-                ));
-            }
+        let field = |suffix: &str| format!("{name}[{i}]{suffix}");
+        let item = (item.as_object()).ok_or_else(|| validation(&field(""), "must be an object"))?;
+        let price_id = item.get("price_id").and_then(Value::as_str);
+        if price_id.is_none_or(|id| id.trim().is_empty()) {
+            let reason = "is required and must be a non-empty string";
+            return Err(validation(&field(".price_id"), reason));
         }
         match item.get("quantity").and_then(Value::as_u64) {
             Some(q) if q >= 1 => total_quantity = total_quantity.saturating_add(q),
             _ => {
-                return Err(validation(
-                    &format!("{name}[{i}].quantity"),
-                    "is required and must be an integer of at least 1",
-                ));
+                let reason = "is required and must be an integer of at least 1";
+                return Err(validation(&field(".quantity"), reason));
             }
         }
     }
@@ -125,45 +115,36 @@ fn cart(name: &str, items: Option<&Value>) -> Result<u64, Reply> {
 /// `mode`, `customer_email`, `payment_methods`.
 fn reference_create_fields(fields: &Map<String, Value>) -> Result<(), Reply> {
     require_url(fields, "success_url")?;
-    match fields.get("cancel_url") {
-        None | Some(Value::Null) => {}
-        Some(_) => require_url(fields, "cancel_url")?,
+    let given = |name| fields.get(name).filter(|v| !v.is_null());
+    let text = |v: &Value| v.as_str().is_some_and(|s| !s.trim().is_empty());
+    if given("cancel_url").is_some() {
+        require_url(fields, "cancel_url")?;
     }
-    match fields.get("mode") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(mode)) if !mode.trim().is_empty() => {}
-        Some(_) => return Err(validation("mode", "must be a non-empty string")),
+    if given("mode").is_some_and(|mode| !text(mode)) {
+        return Err(validation("mode", "must be a non-empty string"));
     }
-    match fields.get("customer_email") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(email)) if email.contains('@') => {}
-        Some(_) => return Err(validation("customer_email", "must be an email address")),
+    if given("customer_email").is_some_and(|e| !e.as_str().is_some_and(|e| e.contains('@'))) {
+        return Err(validation("customer_email", "must be an email address"));
     }
-    match fields.get("payment_methods") {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::Array(methods))
-            if !methods.is_empty()
-                && methods
-                    .iter()
-                    .all(|m| m.as_str().is_some_and(|m| !m.trim().is_empty())) =>
-        {
-            Ok(())
-        }
-        Some(_) => Err(validation(
-            "payment_methods",
-            "must be a non-empty array of method names",
-        )),
+    let names = |v: &Value| {
+        v.as_array()
+            .is_some_and(|m| !m.is_empty() && m.iter().all(text))
+    };
+    if given("payment_methods").is_some_and(|methods| !names(methods)) {
+        let reason = "must be a non-empty array of method names";
+        return Err(validation("payment_methods", reason));
     }
+    Ok(())
 }
 
 /// The absolute http(s) URL `fields` hold under `name`, or the `400` that names it.
 fn require_url(fields: &Map<String, Value>, name: &str) -> Result<(), Reply> {
     match fields.get(name) {
         Some(Value::String(url)) if is_http_url(url) => Ok(()),
-        _ => Err(validation(
-            name,
-            "is required and must be an absolute http(s) URL",
-        )),
+        _ => {
+            let reason = "is required and must be an absolute http(s) URL";
+            Err(validation(name, reason))
+        }
     }
 }
 
@@ -176,12 +157,10 @@ fn session_by_segment<'s>(
     let id = percent_decode_str(segment).decode_utf8_lossy();
     match state.sessions.get(&id, now) {
         Some(session) => Ok(session),
-        None => Err(Reply::error(
-            404,
-            "SESSION_NOT_FOUND",
-            "no session has this id",
-            json!({ "session_id": id }),
-        )),
+        None => {
+            let (message, details) = ("no session has this id", json!({ "session_id": id }));
+            Err(Reply::error(404, "SESSION_NOT_FOUND", message, details))
+        }
     }
 }
 
@@ -191,22 +170,14 @@ fn session_by_secret<'s>(
     fields: &Map<String, Value>,
     now: SystemTime,
 ) -> Result<&'s mut Session, Reply> {
-    let secret = match fields.get("client_secret") {
-        Some(Value::String(s)) if !s.is_empty() => s,
-        _ => {
-            return Err(validation(
-                "client_secret",
-                "is required and must be a non-empty string",
-            ));
-        }
+    let secret = fields.get("client_secret").and_then(Value::as_str);
+    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+        let reason = "is required and must be a non-empty string";
+        return Err(validation("client_secret", reason));
     };
     state.sessions.by_secret(secret, now).ok_or_else(|| {
-        Reply::error(
-            401,
-            "INVALID_CLIENT_SECRET",
-            "the client_secret does not belong to any session",
-            Value::Null,
-        )
+        let message = "the client_secret does not belong to any session";
+        Reply::error(401, "INVALID_CLIENT_SECRET", message, Value::Null)
     })
 }
 
@@ -221,37 +192,33 @@ fn validate(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Re
     let vocabulary = state.vocabulary;
     let session = session_by_secret(state, &fields, now)?;
     if let Some(origin) = origin {
+        // An empty list allows every origin.
         let wanted = normalize_origin(&origin);
         if !allowed.is_empty() && !allowed.iter().any(|a| normalize_origin(a) == wanted) {
-            return Err(Reply::error(
-                403,
-                "ORIGIN_NOT_ALLOWED",
-                format!("{origin} is not in the allowed origins"),
-                json!({ "parent_origin": origin, "allowed_origins": allowed }),
-            ));
+            let message = format!("{origin} is not in the allowed origins");
+            let details = json!({ "parent_origin": origin, "allowed_origins": allowed });
+            return Err(Reply::error(403, "ORIGIN_NOT_ALLOWED", message, details));
         }
     }
     // The reference answers a valid secret with `data: null`: a finished session is refused.
     if vocabulary == Vocabulary::Reference {
-        if let Some(refusal) = finished(session) {
-            return Err(refusal);
-        }
+        finished(session)?;
     }
     Ok(views::validation(session, vocabulary))
 }
 
-/// The `409` for a session that can no longer be paid; `None` for an open one.
-fn finished(session: &Session) -> Option<Reply> {
+/// The `409` for a session that can no longer be paid.
+fn finished(session: &Session) -> Result<(), Reply> {
     let (code, message) = match session.status {
         Status::Expired => ("SESSION_EXPIRED", "the session has expired"),
         Status::Complete => (
             "SESSION_ALREADY_COMPLETE",
             "the session is already complete",
         ),
-        Status::Open => return None,
+        Status::Open => return Ok(()),
     };
     let details = json!({ "session_id": session.id() });
-    Some(Reply::error(409, code, message, details))
+    Err(Reply::error(409, code, message, details))
 }
 
 /// A confirm in either vocabulary: the SDK page's `payment_method: {type, token_id}`, or the
@@ -260,10 +227,8 @@ fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Rep
     let fields = json_object(body)?;
     let (name, token_field) = match (fields.get("payment_method"), fields.get("source")) {
         (Some(_), Some(_)) => {
-            return Err(validation(
-                "source",
-                "must not come with payment_method (send one of them)",
-            ));
+            let reason = "must not come with payment_method (send one of them)";
+            return Err(validation("source", reason));
         }
         (None, Some(_)) => ("source", "tokenId"),
         _ => ("payment_method", "token_id"),
@@ -271,33 +236,26 @@ fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Rep
     let Some(method) = fields.get(name).and_then(Value::as_object) else {
         return Err(validation(name, "is required and must be an object"));
     };
-    match method.get("type") {
-        Some(Value::String(kind)) if !kind.is_empty() => {}
-        _ => {
-            return Err(validation(
-                &format!("{name}.type"),
-                "is required and must be a non-empty string",
-            ));
-        }
+    let kind = method.get("type").and_then(Value::as_str);
+    if kind.is_none_or(str::is_empty) {
+        let reason = "is required and must be a non-empty string";
+        return Err(validation(&format!("{name}.type"), reason));
     }
-    match fields.get("customer_details") {
-        None | Some(Value::Null | Value::Object(_)) => {}
-        Some(_) => return Err(validation("customer_details", "must be an object")),
+    if !matches!(
+        fields.get("customer_details"),
+        None | Some(Value::Null | Value::Object(_))
+    ) {
+        return Err(validation("customer_details", "must be an object"));
     }
     let declined = method.get(token_field).and_then(Value::as_str) == Some(DECLINE_TOKEN);
     let vocabulary = state.vocabulary;
     let session = session_by_secret(state, &fields, now)?;
     let id = session.id();
-    if let Some(refusal) = finished(session) {
-        return Err(refusal);
-    }
+    finished(session)?;
     if declined {
-        return Err(Reply::error(
-            402,
-            "CARD_DECLINED",
-            "the card was declined",
-            json!({ "session_id": id, "decline_code": "generic_decline" }),
-        ));
+        let details = json!({ "session_id": id, "decline_code": "generic_decline" });
+        let message = "the card was declined";
+        return Err(Reply::error(402, "CARD_DECLINED", message, details));
     }
     super::pay(state, &id, now, Payment::Card);
     let session = session_by_secret(state, &fields, now)?;
@@ -307,20 +265,16 @@ fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Rep
 fn update_config(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Reply> {
     let fields = json_object(body)?;
     let Some(Value::Array(list)) = fields.get("allowed_origins") else {
-        return Err(validation(
-            "allowed_origins",
-            "is required and must be an array of origin strings",
-        ));
+        let reason = "is required and must be an array of origin strings";
+        return Err(validation("allowed_origins", reason));
     };
     let mut origins = Vec::with_capacity(list.len());
     for (i, origin) in list.iter().enumerate() {
         match origin {
             Value::String(o) if !o.trim().is_empty() => origins.push(o.clone()),
             _ => {
-                return Err(validation(
-                    &format!("allowed_origins[{i}]"),
-                    "must be a non-empty string",
-                ));
+                let field = format!("allowed_origins[{i}]");
+                return Err(validation(&field, "must be a non-empty string"));
             }
         }
     }
@@ -334,37 +288,25 @@ fn json_object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(validation("body", "must be a JSON object")),
-        Err(e) => Err(Reply::error(
-            400,
-            "INVALID_JSON",
-            format!("the body is not valid JSON: {e}"),
-            Value::Null,
-        )),
+        Err(e) => {
+            let message = format!("the body is not valid JSON: {e}");
+            Err(Reply::error(400, "INVALID_JSON", message, Value::Null))
+        }
     }
 }
 
 /// A `400 VALIDATION_ERROR` naming `field`.
 fn validation(field: &str, reason: &str) -> Reply {
-    Reply::error(
-        400,
-        "VALIDATION_ERROR",
-        format!("`{field}` {reason}"),
-        json!({ "field": field, "reason": reason }),
-    )
+    let message = format!("`{field}` {reason}");
+    let details = json!({ "field": field, "reason": reason });
+    Reply::error(400, "VALIDATION_ERROR", message, details)
 }
 
 fn is_http_url(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
-    match rest {
-        Some(rest) => {
-            let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            host_end > 0 && !url.chars().any(|c| c.is_whitespace() || c.is_control())
-        }
-        None => false,
-    }
+    let rest = (lower.strip_prefix("https://")).or_else(|| lower.strip_prefix("http://"));
+    let host = rest.is_some_and(|rest| !rest.is_empty() && !rest.starts_with(['/', '?', '#']));
+    host && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// `https://Shop.example/` and `https://shop.example` are the same origin here.

@@ -1,11 +1,9 @@
 //! The API's semantics: a parsed request and the state in, a [`Reply`] out. Here are the
 //! routes, authentication and idempotency every endpoint shares, and [`pay`], the one way a
-//! session is paid (by a confirm, or by the control API); the endpoints are in `endpoints`,
-//! and what the stored state looks like as JSON in `views`. No sockets: the caller passes
-//! the clock's reading.
+//! session is paid; the endpoints are in `endpoints`, the JSON the state is shown as in
+//! `views`. No sockets: the caller passes the clock's reading.
 
 mod endpoints;
-mod request;
 pub(crate) mod views;
 
 use std::sync::Arc;
@@ -13,72 +11,120 @@ use std::time::{Instant, SystemTime};
 
 use serde_json::{Value, json};
 
+use crate::http1;
 use crate::reply::Reply;
 use crate::state::State;
 use crate::state::idempotency::Record;
 use crate::state::sessions::Payment;
 
 pub(crate) use endpoints::{DECLINE_TOKEN, PUBLIC_KEY};
-pub(crate) use request::{MAX_BODY, REVOKED_KEY, Request, too_large};
 pub(crate) use views::WEBHOOK_SECRET;
 
-use request::{Route, authenticate};
+pub(crate) const REVOKED_KEY: &str = "sk_test_revoked";
+/// Largest request body read; a larger one gets [`too_large`].
+pub(crate) const MAX_BODY: u64 = 8 * 1024 * 1024;
 
-/// Answers one API request.
+/// A request as the API sees it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Request<'a> {
+    pub(crate) method: &'a str,
+    /// The raw request target (path and query, percent-encoding intact).
+    pub(crate) target: &'a str,
+    /// Names lowercased.
+    pub(crate) headers: &'a [(String, String)],
+    pub(crate) body: &'a [u8],
+}
+
+impl<'a> Request<'a> {
+    fn header(&self, name: &str) -> Option<&'a str> {
+        http1::header(self.headers, name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route<'a> {
+    ValidateKey,
+    Create,
+    Validate,
+    Confirm,
+    Config,
+    /// The raw (still percent-encoded) id segment.
+    Retrieve(&'a str),
+    CryptoStatus(&'a str),
+}
+
+impl Route<'_> {
+    /// Routes on the raw target split on `/`, so an encoded `%2F` inside an id stays in its
+    /// segment and can never reach another endpoint.
+    fn of(target: &str) -> Option<Route<'_>> {
+        let path = target.split(['?', '#']).next().unwrap_or_default();
+        let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+        Some(match segments.as_slice() {
+            ["validate-key"] => Route::ValidateKey,
+            ["embedded-checkout"] => Route::Create,
+            ["embedded-checkout", "validate"] => Route::Validate,
+            ["embedded-checkout", "confirm"] => Route::Confirm,
+            ["embedded-checkout", "config"] => Route::Config,
+            ["embedded-checkout", id] if !id.is_empty() => Route::Retrieve(id),
+            ["embedded-checkout", id, "crypto-status"] if !id.is_empty() => Route::CryptoStatus(id),
+            _ => return None,
+        })
+    }
+
+    fn methods(self) -> &'static [&'static str] {
+        match self {
+            Route::Create | Route::Validate | Route::Confirm => &["POST"],
+            Route::Config => &["GET", "PATCH"],
+            Route::ValidateKey | Route::Retrieve(_) | Route::CryptoStatus(_) => &["GET"],
+        }
+    }
+}
+
 pub(crate) fn handle(state: &mut State, req: &Request<'_>, now: SystemTime) -> Reply {
     let Some(route) = Route::of(req.target) else {
-        return Reply::error(
-            404,
-            "ROUTE_NOT_FOUND",
-            format!("no route for {} {}", req.method, req.target),
-            json!({ "method": req.method, "path": req.target }),
-        );
+        let message = format!("no route for {} {}", req.method, req.target);
+        let details = json!({ "method": req.method, "path": req.target });
+        return Reply::error(404, "ROUTE_NOT_FOUND", message, details);
     };
     let allowed = route.methods();
     if !allowed.contains(&req.method) {
-        let mut reply = Reply::error(
-            405,
-            "METHOD_NOT_ALLOWED",
-            format!("{} is not allowed here", req.method),
-            json!({ "allowed": allowed }),
-        );
+        let message = format!("{} is not allowed here", req.method);
+        let details = json!({ "allowed": allowed });
+        let mut reply = Reply::error(405, "METHOD_NOT_ALLOWED", message, details);
         reply.headers.push(("Allow", allowed.join(", ")));
         return reply;
     }
-    let scope = if route.needs_key() {
+    // Idempotency keys are scoped to the API key, or for the browser-side calls to the
+    // session's secret.
+    let scope = if matches!(route, Route::Validate | Route::Confirm) {
+        let body = serde_json::from_slice::<Value>(req.body).ok();
+        let secret = body.as_ref().and_then(|v| v.get("client_secret")?.as_str());
+        format!("secret:{}", secret.unwrap_or_default())
+    } else {
         match authenticate(req) {
             Ok(key) => format!("key:{key}"),
             Err(reply) => return reply,
         }
-    } else {
-        // Browser-side calls: idempotency keys are scoped to the session's secret.
-        let secret = serde_json::from_slice::<Value>(req.body)
-            .ok()
-            .and_then(|v| v.get("client_secret")?.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        format!("secret:{secret}")
     };
-    let idempotency_key = match req.method {
+    let key = match req.method {
         "POST" | "PATCH" => req.header("idempotency-key").filter(|k| !k.is_empty()),
         _ => None,
     };
-    let Some(key) = idempotency_key else {
+    let Some(key) = key else {
         return endpoints::answer(state, route, req, now);
     };
     if let Some(record) = state.idempotency.get(&scope, key) {
-        if record.same_request(req.method, req.target, req.body) {
+        let first = (&*record.method, &*record.target, &*record.body);
+        if first == (req.method, req.target, req.body) {
             let mut reply = record.reply.clone();
             reply
                 .headers
                 .push(("Idempotent-Replayed", "true".to_owned()));
             return reply;
         }
-        return Reply::error(
-            409,
-            "IDEMPOTENCY_KEY_REUSED",
-            "this Idempotency-Key was already used for a different request",
-            json!({ "idempotency_key": key }),
-        );
+        let message = "this Idempotency-Key was already used for a different request";
+        let details = json!({ "idempotency_key": key });
+        return Reply::error(409, "IDEMPOTENCY_KEY_REUSED", message, details);
     }
     let reply = endpoints::answer(state, route, req, now);
     // Server errors are not remembered: retrying them with the same key runs again.
@@ -94,10 +140,40 @@ pub(crate) fn handle(state: &mut State, req: &Request<'_>, now: SystemTime) -> R
     reply
 }
 
-/// Pays session `id` as a successful confirm does (or with a confirmed on-chain payment too),
-/// and makes a delivery of each event the payment caused to every webhook endpoint, due now
-/// (by the real time: deliveries run on the wire's time, not the fake's clock). False if the
-/// id is unknown.
+/// The API key, if the fake accepts it: `sk_test_X` or `sk_live_X` with a non-empty `X`,
+/// except the revoked key.
+fn authenticate<'r>(req: &Request<'r>) -> Result<&'r str, Reply> {
+    let key = req.header("x-easy-api-key").unwrap_or_default().trim();
+    if key.is_empty() {
+        let message = "the x-easy-api-key header is missing";
+        let code = "AUTHENTICATION_REQUIRED";
+        return Err(Reply::error(401, code, message, Value::Null));
+    }
+    if key_accepted(key) {
+        return Ok(key);
+    }
+    let message = "the API key is not valid";
+    Err(Reply::error(401, "INVALID_API_KEY", message, Value::Null))
+}
+
+fn key_accepted(key: &str) -> bool {
+    key != REVOKED_KEY
+        && (key
+            .strip_prefix("sk_test_")
+            .or_else(|| key.strip_prefix("sk_live_")))
+        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_graphic()))
+}
+
+/// The `413` for a body over [`MAX_BODY`], which is never read.
+pub(crate) fn too_large() -> Reply {
+    let message = format!("request bodies are limited to {MAX_BODY} bytes");
+    Reply::error(413, "PAYLOAD_TOO_LARGE", message, Value::Null)
+}
+
+/// Pays session `id` as a successful confirm does (with a confirmed on-chain payment too,
+/// for [`Payment::Crypto`]), and makes a delivery of each event the payment caused to every
+/// webhook endpoint, due now by the real time (deliveries run on the wire's time, not the
+/// fake's clock). False if the id is unknown.
 pub(crate) fn pay(state: &mut State, id: &str, now: SystemTime, payment: Payment) -> bool {
     let Some(caused) = state.sessions.pay(id, now, payment) else {
         return false;
@@ -115,4 +191,39 @@ pub(crate) fn pay(state: &mut State, id: &str, now: SystemTime, payment: Payment
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_on_raw_segments() {
+        assert_eq!(Route::of("/embedded-checkout"), Some(Route::Create));
+        assert_eq!(Route::of("/embedded-checkout?x=1"), Some(Route::Create));
+        assert_eq!(Route::of("/embedded-checkout/config"), Some(Route::Config));
+        assert_eq!(
+            Route::of("/embedded-checkout/ecs_1%2F..%2Fconfig"),
+            Some(Route::Retrieve("ecs_1%2F..%2Fconfig"))
+        );
+        assert_eq!(
+            Route::of("/embedded-checkout/ecs_1/crypto-status"),
+            Some(Route::CryptoStatus("ecs_1"))
+        );
+        assert_eq!(Route::of("/embedded-checkout/"), None);
+        assert_eq!(Route::of("/embedded-checkout/a/b"), None);
+        assert_eq!(Route::of("embedded-checkout"), None);
+        assert_eq!(Route::of("/"), None);
+        assert_eq!(Route::of("*"), None);
+    }
+
+    #[test]
+    fn accepts_keys_by_shape() {
+        assert!(key_accepted("sk_test_fake_key"));
+        assert!(key_accepted("sk_live_x"));
+        assert!(!key_accepted("sk_test_"));
+        assert!(!key_accepted("sk_test_revoked"));
+        assert!(!key_accepted("pk_test_x"));
+        assert!(!key_accepted("sk_other_x"));
+    }
 }

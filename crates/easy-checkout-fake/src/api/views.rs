@@ -1,19 +1,8 @@
 //! What the stored state looks like as JSON: the success envelope, the session objects of
 //! the replies, the control API's whole session state, the merchant config and the webhook
 //! events. The one place for the vocabulary the fake answers in: every function takes the
-//! [`Vocabulary`] and writes the SDK page's words or the API reference's.
-//!
-//! | | [`Vocabulary::Sdk`] | [`Vocabulary::Reference`] |
-//! |---|---|---|
-//! | envelope | `{"data"}` | `{"success", "timestamp", "message", "data"}` |
-//! | a paid session | `payment_status: "succeeded"` | `payment_status: "paid"` |
-//! | a created session | `return_url` echoed, `created_at`, `updated_at` | `url`, `amount_total` (cents), `currency`, `created_at` |
-//! | crypto `amount` | a decimal string (`"2.00"`) | integer cents (`200`) |
-//! | validate, confirm | `{"valid", "session"}`, the payment | `data: null` |
-//! | webhook events | `{id, type, data, created_at}` | plus `created` (Unix seconds) and `api_version` |
-//!
-//! The webhook events are built here too: the bodies the delivery engine sends, and
-//! [`signed_webhook`].
+//! [`Vocabulary`] and writes the SDK page's words or the API reference's (the workspace's
+//! `docs/fake.md` sets them side by side).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -29,7 +18,6 @@ use crate::util::iso8601;
 use easy_checkout_core::Vocabulary;
 use easy_checkout_core::webhook::{self, WebhookSecret};
 
-/// What every webhook is signed with.
 pub(crate) const WEBHOOK_SECRET: &str = "whsec_fake_secret";
 
 /// The `api_version` of the reference's webhook events (the webhook reference's example).
@@ -48,15 +36,15 @@ pub(crate) fn success(
 ) -> Reply {
     match vocabulary {
         Vocabulary::Sdk => Reply::data(data),
-        Vocabulary::Reference => Reply::json(
-            200,
-            &json!({
+        Vocabulary::Reference => {
+            let envelope = json!({
                 "success": true,
                 "timestamp": iso8601(now),
                 "message": message,
                 "data": data,
-            }),
-        ),
+            });
+            Reply::json(200, &envelope)
+        }
     }
 }
 
@@ -93,37 +81,30 @@ pub(crate) fn session_with_fields(
     vocabulary: Vocabulary,
 ) -> Value {
     map.remove("client_secret");
-    let mut fields = vec![
-        ("id", json!(session.id())),
-        ("status", json!(status_name(session.status))),
-        ("payment_status", json!(payment_status(session, vocabulary))),
-        ("expires_at", json!(iso8601(session.expires))),
-        ("created_at", json!(iso8601(session.created))),
-    ];
+    let mut put = |name: &str, value: Value| map.insert(name.to_owned(), value);
+    put("id", json!(session.id()));
+    put("status", json!(status_name(session.status)));
+    put("payment_status", json!(payment_status(session, vocabulary)));
+    put("expires_at", json!(iso8601(session.expires)));
+    put("created_at", json!(iso8601(session.created)));
     match vocabulary {
-        Vocabulary::Sdk => fields.push(("updated_at", json!(iso8601(session.updated)))),
-        Vocabulary::Reference => fields.extend([
-            (
-                "url",
-                json!(format!("https://checkout.easy.invalid/{}", session.id())),
-            ),
-            ("amount_total", json!(cents(session))),
-            ("currency", json!("usd")),
-        ]),
-    }
-    for (name, value) in fields {
-        map.insert(name.to_owned(), value);
-    }
+        Vocabulary::Sdk => put("updated_at", json!(iso8601(session.updated))),
+        Vocabulary::Reference => {
+            let url = format!("https://checkout.easy.invalid/{}", session.id());
+            put("url", json!(url));
+            put("amount_total", json!(cents(session)));
+            put("currency", json!("usd"))
+        }
+    };
     if with_secret {
-        map.insert("client_secret".to_owned(), json!(session.client_secret));
+        put("client_secret", json!(session.client_secret));
     }
     if let Some(payment_id) = payment_id(session) {
-        map.insert("payment_id".to_owned(), json!(payment_id));
+        put("payment_id", json!(payment_id));
     }
     Value::Object(map)
 }
 
-/// The session's total in cents.
 fn cents(session: &Session) -> u64 {
     session.total_quantity.saturating_mul(CENTS_PER_UNIT)
 }
@@ -138,7 +119,7 @@ pub(crate) fn status(session: &Session, vocabulary: Vocabulary) -> Value {
 }
 
 /// What a successful validate answers: the SDK page's `{"valid", "session"}` (`valid` only
-/// for an open session), the reference's `null` (it refuses a finished session instead).
+/// for an open session), or the reference's `null`.
 pub(crate) fn validation(session: &Session, vocabulary: Vocabulary) -> Value {
     match vocabulary {
         Vocabulary::Sdk => json!({
@@ -188,42 +169,32 @@ pub(crate) fn crypto(session: &Session, vocabulary: Vocabulary) -> Value {
     }
 }
 
-/// The merchant config.
 pub(crate) fn config(config: &MerchantConfig) -> Value {
     json!({ "allowed_origins": config.allowed_origins, "updated_at": iso8601(config.updated) })
 }
 
-/// One session's whole state, for the control API and [`FakeEasy::session`]: the object the
-/// API returns (its `client_secret` included), plus `payments` (how many times it was
-/// charged), `paid_at` and `crypto_payment`.
-///
-/// [`FakeEasy::session`]: crate::FakeEasy::session
+/// One session's whole state, for the control API and
+/// [`FakeEasy::session`](crate::FakeEasy::session).
 pub(crate) fn session_state(session: &Session, vocabulary: Vocabulary) -> Value {
     let mut view = self::session(session, true, vocabulary);
     if let Some(map) = view.as_object_mut() {
         map.insert("payments".to_owned(), json!(session.payments));
         map.insert("paid_at".to_owned(), json!(session.paid_at.map(iso8601)));
-        let crypto = session
-            .crypto
-            .is_some()
-            .then(|| self::crypto(session, vocabulary));
+        let crypto = (session.crypto.is_some()).then(|| self::crypto(session, vocabulary));
         map.insert("crypto_payment".to_owned(), json!(crypto));
     }
     view
 }
 
-/// The event of `kind` that happened to `session`, built and signed in `vocabulary`: `{id,
-/// type, data, created_at}` (plus `created` and `api_version` in the reference's), `data` the
-/// session object as it is now (no secret), plus `crypto_payment` for a session paid
-/// on-chain. `None` when that event has not happened.
+/// The event of `kind` that happened to `session`, built and signed in `vocabulary`: `data`
+/// is the session as it is now (no secret, `crypto_payment` when paid on-chain). `None` when
+/// that event has not happened.
 pub(crate) fn event(session: &Session, kind: EventKind, vocabulary: Vocabulary) -> Option<Event> {
     let (id, at) = session.event(kind)?;
     let mut data = self::session(session, false, vocabulary);
     if let (Some(_), Some(map)) = (&session.crypto, data.as_object_mut()) {
-        map.insert(
-            "crypto_payment".to_owned(),
-            self::crypto(session, vocabulary),
-        );
+        let crypto = self::crypto(session, vocabulary);
+        map.insert("crypto_payment".to_owned(), crypto);
     }
     let body = event_body(id, kind.as_str(), data, at, vocabulary);
     let signature = webhook::sign(&WebhookSecret::new(WEBHOOK_SECRET), &body);
@@ -261,9 +232,8 @@ pub(crate) fn sample_event(id: &str, kind: &str, session_id: &str, at: SystemTim
     event_body(id, kind, data, at, Vocabulary::Sdk)
 }
 
-/// The session's newest event, signed in `vocabulary`: `checkout.session.crypto_confirmed`
-/// for a session paid on-chain, else `checkout.session.completed`; `None` for an unpaid
-/// session.
+/// The session's newest event (`crypto_confirmed` for a session paid on-chain, else
+/// `completed`), signed in `vocabulary`; `None` for an unpaid session.
 pub(crate) fn signed_webhook(session: &Session, vocabulary: Vocabulary) -> Option<SignedWebhook> {
     let kind = match session.crypto {
         Some(_) => EventKind::CryptoConfirmed,

@@ -1,8 +1,6 @@
 //! The control API under `/__fake/`: what a Rust test does through [`FakeEasy`]'s methods,
-//! over HTTP with JSON in and out, so tests in any language can drive the fake. Answered
-//! only for a loopback `Host`. The webhook routes (`/__fake/webhooks/…`) are in `webhooks`.
-//!
-//! Control requests are not recorded, take no fault and count for no rate limit.
+//! over HTTP with JSON in and out, for tests in any language. Answered only for a loopback
+//! `Host`; not recorded, no fault, no rate limit. The webhook routes are in `webhooks`.
 //!
 //! [`FakeEasy`]: crate::FakeEasy
 
@@ -21,13 +19,11 @@ use crate::reply::Reply;
 use crate::state::Shared;
 use crate::state::sessions::Payment;
 
-/// Every control path starts with this.
 const PREFIX: &str = "/__fake/";
 
-/// The most faults one `POST /__fake/faults` may queue.
+/// The most faults one request may queue.
 const MAX_TIMES: u64 = 100_000;
 
-/// Whether a request target is for the control API.
 pub(crate) fn is_control(target: &str) -> bool {
     target.starts_with(PREFIX)
 }
@@ -43,9 +39,7 @@ fn loopback_host(host: Option<&str>) -> bool {
         None => host.split(':').next().unwrap_or_default(),
     };
     name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+        || (name.parse::<std::net::IpAddr>()).is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Answers one control request; `body` is `None` when it was too large to read.
@@ -59,23 +53,14 @@ pub(crate) fn answer(
     // A page on another origin that resolves its name to 127.0.0.1 (DNS rebinding) must not
     // read the recorded requests, keys and all.
     if !loopback_host(host) {
-        return Reply::error(
-            403,
-            "FORBIDDEN_HOST",
-            "the control API answers only requests to a loopback host name",
-            Value::Null,
-        );
+        let message = "the control API answers only requests to a loopback host name";
+        return Reply::error(403, "FORBIDDEN_HOST", message, Value::Null);
     }
-    match body {
-        Some(body) => route(shared, method, target, body),
-        None => crate::api::too_large(),
-    }
-}
-
-fn route(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
+    let Some(body) = body else {
+        return api::too_large();
+    };
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let rest = &path[PREFIX.len()..];
-    let segments: Vec<&str> = rest.split('/').collect();
+    let segments: Vec<&str> = path[PREFIX.len()..].split('/').collect();
     if let ["webhooks", rest @ ..] = segments.as_slice() {
         return webhooks::route(shared, method, path, rest, query, body);
     }
@@ -86,47 +71,44 @@ fn route(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
         ("POST", ["faults"]) => match parse_fault(body) {
             Ok((matcher, fault, times)) => {
                 state.faults.push(matcher, fault, times);
-                ok(json!({ "queued": times, "pending": state.faults.len() }))
+                Reply::data(json!({ "queued": times, "pending": state.faults.len() }))
             }
             Err(reply) => reply,
         },
-        ("GET", ["faults"]) => ok(json!({ "pending": state.faults.len() })),
+        ("GET", ["faults"]) => Reply::data(json!({ "pending": state.faults.len() })),
         ("DELETE", ["faults"]) => {
             state.faults.clear();
-            ok(json!({ "pending": 0 }))
+            Reply::data(json!({ "pending": 0 }))
         }
-        ("GET", ["requests"]) => ok(state.requests.iter().map(request_json).collect()),
+        ("GET", ["requests"]) => Reply::data(state.requests.iter().map(request_json).collect()),
         ("DELETE", ["requests"]) => {
             state.requests.clear();
-            ok(json!([]))
+            Reply::data(json!([]))
         }
-        ("GET", ["stats"]) => ok(stats_json(&state.stats(), state.connections.served())),
-        ("GET", ["sessions"]) => ok(state.sessions.all(now).into_iter().map(view).collect()),
+        ("GET", ["stats"]) => Reply::data(stats_json(&state.stats(), state.connections.served)),
+        ("GET", ["sessions"]) => {
+            Reply::data(state.sessions.all(now).into_iter().map(view).collect())
+        }
         ("GET", ["sessions", id]) => {
             let id = decode(id);
-            match state.sessions.get(&id, now) {
-                Some(session) => ok(view(session)),
-                None => unknown_session(&id),
-            }
+            state
+                .sessions
+                .get(&id, now)
+                .map_or_else(|| unknown_session(&id), |s| Reply::data(view(s)))
         }
         ("GET", ["sessions", id, "webhook"]) => {
             let id = decode(id);
-            match state
-                .sessions
-                .get(&id, now)
-                .and_then(|s| views::signed_webhook(s, vocabulary))
-            {
-                Some(hook) => ok(json!({
+            let session = state.sessions.get(&id, now);
+            match session.and_then(|s| views::signed_webhook(s, vocabulary)) {
+                Some(hook) => Reply::data(json!({
                     "header": easy_checkout_core::webhook::SIGNATURE_HEADER,
                     "signature": hook.signature,
                     "body": String::from_utf8_lossy(&hook.body),
                 })),
-                None => Reply::error(
-                    404,
-                    "NO_WEBHOOK",
-                    "unknown or unpaid session: no webhook to deliver",
-                    json!({ "session_id": id }),
-                ),
+                None => {
+                    let message = "unknown or unpaid session: no webhook to deliver";
+                    Reply::error(404, "NO_WEBHOOK", message, json!({ "session_id": id }))
+                }
             }
         }
         ("POST", ["sessions", id, action @ ("pay" | "crypto-pay" | "expire")]) => {
@@ -137,22 +119,26 @@ fn route(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
                 _ => state.sessions.expire(&id, now),
             };
             match done.then(|| state.sessions.get(&id, now)).flatten() {
-                Some(session) => ok(view(session)),
+                Some(session) => Reply::data(view(session)),
                 None => unknown_session(&id),
             }
         }
-        ("GET", ["vocabulary"]) => ok(json!({ "vocabulary": vocabulary.as_str() })),
+        ("GET", ["vocabulary"]) => Reply::data(json!({ "vocabulary": vocabulary.as_str() })),
         ("PUT", ["vocabulary"]) => match parse_vocabulary(body) {
-            Ok(vocabulary) => {
+            Some(vocabulary) => {
                 state.vocabulary = vocabulary;
-                ok(json!({ "vocabulary": vocabulary.as_str() }))
+                Reply::data(json!({ "vocabulary": vocabulary.as_str() }))
             }
-            Err(reply) => reply,
+            None => {
+                let message =
+                    r#"the body must be {"vocabulary": "sdk"} or {"vocabulary": "reference"}"#;
+                Reply::error(400, "INVALID_VOCABULARY", message, Value::Null)
+            }
         },
         ("POST", ["reset"]) => {
             drop(state);
             shared.reset();
-            ok(json!({ "reset": true }))
+            Reply::data(json!({ "reset": true }))
         }
         (
             _,
@@ -166,19 +152,25 @@ fn route(shared: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
 }
 
 /// `405 METHOD_NOT_ALLOWED` for a known control path.
-pub(super) fn not_allowed(method: &str, path: &str) -> Reply {
+fn not_allowed(method: &str, path: &str) -> Reply {
     let message = format!("{method} is not allowed on {path}");
     Reply::error(405, "METHOD_NOT_ALLOWED", message, Value::Null)
 }
 
 /// `404 ROUTE_NOT_FOUND` for an unknown control path.
-pub(super) fn no_route(method: &str, path: &str) -> Reply {
-    Reply::error(
-        404,
-        "ROUTE_NOT_FOUND",
-        format!("no control route {method} {path}"),
-        json!({ "method": method, "path": path }),
-    )
+fn no_route(method: &str, path: &str) -> Reply {
+    let message = format!("no control route {method} {path}");
+    let details = json!({ "method": method, "path": path });
+    Reply::error(404, "ROUTE_NOT_FOUND", message, details)
+}
+
+fn unknown_session(id: &str) -> Reply {
+    let (message, details) = (format!("no session {id}"), json!({ "session_id": id }));
+    Reply::error(404, "SESSION_NOT_FOUND", message, details)
+}
+
+fn decode(segment: &str) -> String {
+    percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
 /// `GET /__fake/stats`: each bounded store's `kept`, `limit` and `dropped`, and the
@@ -200,23 +192,6 @@ fn stats_json(stats: &Stats, served: usize) -> Value {
     })
 }
 
-pub(super) fn ok(data: Value) -> Reply {
-    Reply::data(data)
-}
-
-pub(super) fn decode(segment: &str) -> String {
-    percent_decode_str(segment).decode_utf8_lossy().into_owned()
-}
-
-fn unknown_session(id: &str) -> Reply {
-    Reply::error(
-        404,
-        "SESSION_NOT_FOUND",
-        format!("no session {id}"),
-        json!({ "session_id": id }),
-    )
-}
-
 fn request_json(r: &RecordedRequest) -> Value {
     json!({
         "method": r.method,
@@ -228,51 +203,10 @@ fn request_json(r: &RecordedRequest) -> Value {
     })
 }
 
-/// A `400 INVALID_FAULT` naming `field`.
-pub(super) fn invalid(field: &str, reason: &str) -> Reply {
-    Reply::error(
-        400,
-        "INVALID_FAULT",
-        format!("{field} {reason}"),
-        json!({ "field": field, "reason": reason }),
-    )
-}
-
-/// The body as a JSON object, or a `400 INVALID_FAULT` naming `body`.
-pub(super) fn object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(fields)) => Ok(fields),
-        _ => Err(invalid("body", "must be a JSON object")),
-    }
-}
-
-/// A fault's `times`: `1` when absent.
-pub(super) fn times(fields: &Map<String, Value>) -> Result<usize, Reply> {
-    match fields.get("times") {
-        None | Some(Value::Null) => Ok(1),
-        Some(v) => match v.as_u64() {
-            Some(n) if n <= MAX_TIMES => Ok(n as usize),
-            _ => Err(invalid(
-                "times",
-                &format!("must be an integer from 0 to {MAX_TIMES}"),
-            )),
-        },
-    }
-}
-
-/// `{"vocabulary": "sdk" | "reference"}` to the vocabulary, or `400 INVALID_VOCABULARY`.
-fn parse_vocabulary(body: &[u8]) -> Result<Vocabulary, Reply> {
-    serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("vocabulary")?.as_str()?.parse().ok())
-        .ok_or_else(|| {
-            Reply::error(
-                400,
-                "INVALID_VOCABULARY",
-                "the body must be {\"vocabulary\": \"sdk\"} or {\"vocabulary\": \"reference\"}",
-                Value::Null,
-            )
-        })
+/// `{"vocabulary": "sdk" | "reference"}` to the vocabulary.
+fn parse_vocabulary(body: &[u8]) -> Option<Vocabulary> {
+    let body = serde_json::from_slice::<Value>(body).ok()?;
+    body.get("vocabulary")?.as_str()?.parse().ok()
 }
 
 /// `{"kind", "times"?, "method"?, "path"?, …}` to the fault, its match and its count.
@@ -289,23 +223,21 @@ fn parse_fault(body: &[u8]) -> Result<(Match, Fault, usize), Reply> {
         }
         matcher = matcher.path(path);
     }
-    let kind = optional_str(&fields, "kind")?.ok_or_else(|| invalid("kind", "is required"))?;
-    let fault = match kind {
+    let string = |name| Ok(optional_str(&fields, name)?.map(str::to_owned));
+    let fault = match kind(&fields)? {
         "status" => Fault::Status {
             status: status(&fields)?,
-            retry_after: optional_str(&fields, "retry_after")?.map(str::to_owned),
-            body: optional_str(&fields, "body")?.map(str::to_owned),
+            retry_after: string("retry_after")?,
+            body: string("body")?,
         },
         "delay" => Fault::Delay(Duration::from_millis(number(&fields, "ms", u64::MAX)?)),
         "close" => Fault::Close,
         "close_mid_body" => Fault::CloseMidBody,
         "not_json" => Fault::NotJson,
         "oversized" => Fault::Oversized(number(&fields, "bytes", 1 << 40)? as usize),
-        "redirect" => Fault::Redirect(
-            optional_str(&fields, "location")?
-                .ok_or_else(|| invalid("location", "is required"))?
-                .to_owned(),
-        ),
+        "redirect" => {
+            Fault::Redirect(string("location")?.ok_or_else(|| invalid("location", "is required"))?)
+        }
         "lose_reply" => Fault::LoseReply,
         "status_after_effect" => Fault::StatusAfterEffect(status(&fields)?),
         _ => {
@@ -319,10 +251,38 @@ fn parse_fault(body: &[u8]) -> Result<(Match, Fault, usize), Reply> {
     Ok((matcher, fault, times))
 }
 
-pub(super) fn optional_str<'a>(
-    fields: &'a Map<String, Value>,
-    name: &str,
-) -> Result<Option<&'a str>, Reply> {
+/// A `400 INVALID_FAULT` naming `field`.
+fn invalid(field: &str, reason: &str) -> Reply {
+    let details = json!({ "field": field, "reason": reason });
+    Reply::error(400, "INVALID_FAULT", format!("{field} {reason}"), details)
+}
+
+fn object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(fields)) => Ok(fields),
+        _ => Err(invalid("body", "must be a JSON object")),
+    }
+}
+
+fn kind(fields: &Map<String, Value>) -> Result<&str, Reply> {
+    optional_str(fields, "kind")?.ok_or_else(|| invalid("kind", "is required"))
+}
+
+/// A fault's `times`: `1` when absent.
+fn times(fields: &Map<String, Value>) -> Result<usize, Reply> {
+    match fields.get("times") {
+        None | Some(Value::Null) => Ok(1),
+        Some(v) => match v.as_u64() {
+            Some(n) if n <= MAX_TIMES => Ok(n as usize),
+            _ => {
+                let reason = format!("must be an integer from 0 to {MAX_TIMES}");
+                Err(invalid("times", &reason))
+            }
+        },
+    }
+}
+
+fn optional_str<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, Reply> {
     match fields.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -330,23 +290,23 @@ pub(super) fn optional_str<'a>(
     }
 }
 
-pub(super) fn number(fields: &Map<String, Value>, name: &str, max: u64) -> Result<u64, Reply> {
+fn number(fields: &Map<String, Value>, name: &str, max: u64) -> Result<u64, Reply> {
     match fields.get(name).and_then(Value::as_u64) {
         Some(n) if n <= max => Ok(n),
-        _ => Err(invalid(
-            name,
-            &format!("is required and must be an integer from 0 to {max}"),
-        )),
+        _ => {
+            let reason = format!("is required and must be an integer from 0 to {max}");
+            Err(invalid(name, &reason))
+        }
     }
 }
 
 fn status(fields: &Map<String, Value>) -> Result<u16, Reply> {
     match fields.get("status").and_then(Value::as_u64) {
         Some(n @ 100..=999) => Ok(n as u16),
-        _ => Err(invalid(
-            "status",
-            "is required and must be an integer from 100 to 999",
-        )),
+        _ => {
+            let reason = "is required and must be an integer from 100 to 999";
+            Err(invalid("status", reason))
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{decode, invalid, no_route, not_allowed, number, object, ok, optional_str, times};
+use super::{decode, invalid, kind, no_route, not_allowed, number, object, optional_str, times};
 use crate::api;
 use crate::endpoint::{EndpointError, EndpointUrl};
 use crate::fault::{DeliveryFault, EventMatch};
@@ -34,7 +34,7 @@ pub(super) fn route(
             let (state, _) = shared.state();
             let deliveries = &state.deliveries;
             let (pending, in_flight) = deliveries.backlog();
-            ok(json!({
+            Reply::data(json!({
                 "secret": api::WEBHOOK_SECRET,
                 "endpoints": deliveries.endpoints().iter().map(endpoint_json).collect::<Vec<_>>(),
                 "deadline_ms": millis(deliveries.timing.deadline),
@@ -47,20 +47,16 @@ pub(super) fn route(
         ("POST", ["endpoints"]) => register(shared, body),
         ("GET", ["endpoints"]) => {
             let endpoints = shared.state().0.deliveries.endpoints();
-            ok(endpoints.iter().map(endpoint_json).collect())
+            Reply::data(endpoints.iter().map(endpoint_json).collect())
         }
         ("DELETE", ["endpoints", id]) => {
             let id = decode(id);
             if shared.state().0.deliveries.remove_endpoint(&id) {
-                ok(json!({ "removed": id }))
-            } else {
-                Reply::error(
-                    404,
-                    "ENDPOINT_NOT_FOUND",
-                    format!("no webhook endpoint {id}"),
-                    json!({ "endpoint_id": id }),
-                )
+                return Reply::data(json!({ "removed": id }));
             }
+            let message = format!("no webhook endpoint {id}");
+            let details = json!({ "endpoint_id": id });
+            Reply::error(404, "ENDPOINT_NOT_FOUND", message, details)
         }
         ("GET", ["deliveries"]) => {
             let filters = filters(query);
@@ -73,7 +69,7 @@ pub(super) fn route(
                     _ => true,
                 })
             });
-            ok(attempts.map(attempt_json).collect())
+            Reply::data(attempts.map(attempt_json).collect())
         }
         ("POST", ["wait"]) => {
             let timeout = match wait_ms(body) {
@@ -82,21 +78,23 @@ pub(super) fn route(
             };
             let settled = shared.wait_for_deliveries(timeout);
             let (pending, in_flight) = shared.state().0.deliveries.backlog();
-            ok(json!({ "settled": settled, "pending": pending, "in_flight": in_flight }))
+            Reply::data(json!({ "settled": settled, "pending": pending, "in_flight": in_flight }))
         }
         ("POST", ["faults"]) => match parse_fault(body) {
             Ok((when, fault, times)) => {
                 let mut state = shared.state().0;
                 state.deliveries.faults.push(when, fault, times);
                 let pending = state.deliveries.faults.len();
-                ok(json!({ "queued": times, "pending": pending }))
+                Reply::data(json!({ "queued": times, "pending": pending }))
             }
             Err(reply) => reply,
         },
-        ("GET", ["faults"]) => ok(json!({ "pending": shared.state().0.deliveries.faults.len() })),
+        ("GET", ["faults"]) => {
+            Reply::data(json!({ "pending": shared.state().0.deliveries.faults.len() }))
+        }
         ("DELETE", ["faults"]) => {
             shared.state().0.deliveries.faults.clear();
-            ok(json!({ "pending": 0 }))
+            Reply::data(json!({ "pending": 0 }))
         }
         (_, [] | ["endpoints" | "deliveries" | "wait" | "faults", ..]) => not_allowed(method, path),
         _ => no_route(method, path),
@@ -105,34 +103,34 @@ pub(super) fn route(
 
 /// `POST /__fake/webhooks/endpoints` `{"url"}`.
 fn register(shared: &Shared, body: &[u8]) -> Reply {
-    let refused = |status, code, e: EndpointError, details| {
-        Reply::error(status, code, e.to_string(), details)
+    let refused = |reason: &str, message: String| {
+        let details = json!({ "field": "url", "reason": reason });
+        Reply::error(400, "INVALID_ENDPOINT", message, details)
     };
     let url = match object(body).map(|fields| fields.get("url").cloned()) {
         Ok(Some(Value::String(url))) => url,
         Ok(_) => {
             let reason = "is required and must be a string";
-            return Reply::error(
-                400,
-                "INVALID_ENDPOINT",
-                format!("url {reason}"),
-                json!({ "field": "url", "reason": reason }),
-            );
+            return refused(reason, format!("url {reason}"));
         }
         Err(reply) => return reply,
     };
     let added =
         EndpointUrl::parse(&url).and_then(|url| shared.state().0.deliveries.add_endpoint(url));
     match added {
-        Ok(endpoint) => ok(endpoint_json(&endpoint)),
-        Err(e @ EndpointError::TooMany { limit }) => {
-            refused(409, "TOO_MANY_ENDPOINTS", e, json!({ "limit": limit }))
-        }
+        Ok(endpoint) => Reply::data(endpoint_json(&endpoint)),
+        Err(e @ EndpointError::TooMany { limit }) => Reply::error(
+            409,
+            "TOO_MANY_ENDPOINTS",
+            e.to_string(),
+            json!({ "limit": limit }),
+        ),
         Err(e) => {
-            let reason = e.to_string();
-            let reason = reason.split_once(": ").map_or(&*reason, |(_, why)| why);
-            let details = json!({ "field": "url", "reason": reason });
-            refused(400, "INVALID_ENDPOINT", e, details)
+            let message = e.to_string();
+            refused(
+                message.split_once(": ").map_or(&*message, |(_, why)| why),
+                message.clone(),
+            )
         }
     }
 }
@@ -163,8 +161,7 @@ fn parse_fault(body: &[u8]) -> Result<(EventMatch, DeliveryFault, usize), Reply>
     }
     let ms =
         |fields: &Map<String, Value>| number(fields, "ms", u64::MAX).map(Duration::from_millis);
-    let kind = optional_str(&fields, "kind")?.ok_or_else(|| invalid("kind", "is required"))?;
-    let fault = match kind {
+    let fault = match kind(&fields)? {
         "duplicate" => DeliveryFault::Duplicate,
         "delay" => DeliveryFault::Delay(ms(&fields)?),
         "out_of_order" => DeliveryFault::OutOfOrder,

@@ -1,91 +1,32 @@
-//! One delivery attempt on the wire: an HTTP/1.1 `POST` over a new `std::net` connection,
-//! and the status of the answer. Everything it does fits in the attempt's deadline (connect,
-//! send, and the answer read in whole), and it keeps nothing of the answer: the head is
-//! capped as the server's own, and at most [`MAX_BODY_READ`] bytes of the body are read,
-//! then dropped.
+//! One delivery attempt on the wire: an HTTP/1.1 `POST` over a new connection, and the status
+//! of the answer. All of it fits in the attempt's deadline, and it keeps nothing of the
+//! answer: at most [`MAX_BODY_READ`] bytes of the body are read, then dropped.
 
-use std::collections::HashMap;
 use std::io::{self, BufReader, ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpStream, ToSocketAddrs};
-use std::sync::Mutex;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use crate::endpoint::EndpointUrl;
 use crate::http1::{self, Framing, ReadError};
-use crate::state::deliveries::Outcome;
-use crate::util::lock;
+use crate::util::{Sockets, time_left};
 
-/// The most of an answer's body read: an endpoint that sends more is answered by its
-/// status, and the rest is never read.
+/// The most of an answer's body read; the rest is never read.
 const MAX_BODY_READ: u64 = 64 * 1024;
 
-/// The connections of the attempts under way, so that a fake that stops can cut them.
-#[derive(Debug, Default)]
-pub(super) struct Connections(Mutex<Open>);
-
-#[derive(Debug, Default)]
-struct Open {
-    made: u64,
-    streams: HashMap<u64, TcpStream>,
-    /// No connection may start any more.
-    cut: bool,
-}
-
-impl Connections {
-    /// Cuts every connection under way, and every one started from now on.
-    pub(super) fn cut_all(&self) {
-        let mut open = lock(&self.0);
-        open.cut = true;
-        for stream in open.streams.values() {
-            let _ = stream.shutdown(Shutdown::Both);
-        }
-    }
-
-    /// Notes `stream` until the registration drops; `None` once [`Connections::cut_all`] ran.
-    fn register(&self, stream: &TcpStream) -> Option<Registration<'_>> {
-        let handle = stream.try_clone().ok()?;
-        let mut open = lock(&self.0);
-        if open.cut {
-            return None;
-        }
-        open.made += 1;
-        let id = open.made;
-        open.streams.insert(id, handle);
-        Some(Registration {
-            connections: self,
-            id,
-        })
-    }
-}
-
-struct Registration<'a> {
-    connections: &'a Connections,
-    id: u64,
-}
-
-impl Drop for Registration<'_> {
-    fn drop(&mut self) {
-        lock(&self.connections.0).streams.remove(&self.id);
-    }
-}
-
-/// POSTs `body` with `headers` to `url`: answered (any status) when a whole answer came
-/// within `deadline`, else failed with why.
+/// POSTs `body` with `headers` to `url`: the status of a whole answer within `deadline`, or
+/// why none came.
 pub(super) fn post(
     url: &EndpointUrl,
     headers: &[(&str, &str)],
     body: &[u8],
     deadline: Duration,
-    connections: &Connections,
-) -> Outcome {
+    sockets: &Sockets,
+) -> Result<u16, String> {
     let end = Instant::now().checked_add(deadline);
-    match exchange(url, headers, body, end, connections) {
-        Ok(status) => Outcome::Answered(status),
-        Err(Failure::TimedOut) => Outcome::Failed(format!(
-            "no whole answer within the deadline of {deadline:?}"
-        )),
-        Err(Failure::Other(why)) => Outcome::Failed(why),
-    }
+    exchange(url, headers, body, end, sockets).map_err(|failure| match failure {
+        Failure::TimedOut => format!("no whole answer within the deadline of {deadline:?}"),
+        Failure::Other(why) => why,
+    })
 }
 
 /// Why an attempt got no whole answer.
@@ -99,24 +40,21 @@ fn exchange(
     headers: &[(&str, &str)],
     body: &[u8],
     end: Option<Instant>,
-    connections: &Connections,
+    sockets: &Sockets,
 ) -> Result<u16, Failure> {
     let stream = connect(url, end)?;
-    let Some(_registered) = connections.register(&stream) else {
+    let Some(_noted) = sockets.note(&stream) else {
         return Err(Failure::Other("the fake stopped".to_owned()));
     };
     let _ = stream.set_nodelay(true);
 
-    let mut request = format!(
-        "POST {} HTTP/1.1\r\nhost: {}\r\n",
-        url.target, url.authority
-    );
+    let (target, host, length) = (&url.target, &url.authority, body.len());
+    let mut request = format!("POST {target} HTTP/1.1\r\nhost: {host}\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
     request.push_str(&format!(
-        "content-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
+        "content-length: {length}\r\nconnection: close\r\n\r\n"
     ));
     let mut bytes = request.into_bytes();
     bytes.extend_from_slice(body);
@@ -151,25 +89,21 @@ fn exchange(
         return Ok(head.status);
     }
     let framing = http1::framing(&head.headers).map_err(|e| cut(e, &reader))?;
-    match framing {
-        // The body runs to the close (`connection: close` was asked for).
-        Framing::None => {
-            io::copy(&mut (&mut reader).take(MAX_BODY_READ), &mut io::sink())
-                .map_err(|_| cut(ReadError::Closed, &reader))?;
-        }
-        Framing::Length(len) => {
-            let wanted = len.min(MAX_BODY_READ);
-            let read = io::copy(&mut (&mut reader).take(wanted), &mut io::sink())
-                .map_err(|_| cut(ReadError::Closed, &reader))?;
-            if read < wanted {
-                return Err(cut(ReadError::Closed, &reader));
-            }
-        }
-        Framing::Chunked => {
-            // Decoded into at most MAX_BODY_READ bytes; past that it is not read further.
-            http1::read_body(&mut reader, Framing::Chunked, MAX_BODY_READ)
-                .map_err(|e| cut(e, &reader))?;
-        }
+    if framing == Framing::Chunked {
+        // Decoded into at most MAX_BODY_READ bytes; past that it is not read further.
+        http1::read_body(&mut reader, framing, MAX_BODY_READ).map_err(|e| cut(e, &reader))?;
+        return Ok(head.status);
+    }
+    // A length, or none: the body runs to the close (`connection: close` was asked for).
+    let length = match framing {
+        Framing::Length(len) => Some(len.min(MAX_BODY_READ)),
+        _ => None,
+    };
+    let wanted = length.unwrap_or(MAX_BODY_READ);
+    let read = io::copy(&mut (&mut reader).take(wanted), &mut io::sink())
+        .map_err(|_| cut(ReadError::Closed, &reader))?;
+    if length.is_some_and(|length| read < length) {
+        return Err(cut(ReadError::Closed, &reader));
     }
     Ok(head.status)
 }
@@ -196,16 +130,8 @@ fn connect(url: &EndpointUrl, end: Option<Instant>) -> Result<TcpStream, Failure
     )))
 }
 
-/// The time left until `end` (`None`: no end), or `TimedOut` when none is.
 fn left(end: Option<Instant>) -> Result<Duration, Failure> {
-    let Some(end) = end else {
-        // A deadline too far to be represented: a day at a time.
-        return Ok(Duration::from_secs(24 * 60 * 60));
-    };
-    match end.checked_duration_since(Instant::now()) {
-        Some(left) if !left.is_zero() => Ok(left),
-        _ => Err(Failure::TimedOut),
-    }
+    time_left(end).ok_or(Failure::TimedOut)
 }
 
 /// Reads from a connection, each read given only the time left until the deadline, so a

@@ -1,67 +1,49 @@
-//! The delivery engine: one thread that waits for the next attempt to fall due and starts
-//! each on a thread of its own, and the HTTP client that makes an attempt (`client`).
-//! Nothing here decides what is due, retried or logged: the state's deliveries do, hand out
-//! the due attempts (one at a time per endpoint) and hear back how each ended. Deliveries
-//! run beside the API, never on its request path: a slow or dead endpoint delays no reply.
-//!
-//! Dropping the [`Deliverer`] stops it: attempts under way are cut (one still connecting
-//! finishes its connect, within its deadline), and every thread is joined.
-//!
-//! What a delivery looks like is public too ([`webhook_request`], [`sample_event`]), for
-//! `easy-checkout webhook send` and for tests that call a handler themselves.
+//! The delivery engine: a thread that starts each attempt as it falls due on a thread of its
+//! own, and the HTTP client of an attempt (`client`). It decides nothing: the state's
+//! deliveries hand out the due attempts and hear back how each ended. Deliveries run beside
+//! the API, never on its request path: a slow or dead endpoint delays no reply.
 
 mod client;
 
 use std::io;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
 use std::time::{Instant, SystemTime};
 
 use easy_checkout_core::http;
 use easy_checkout_core::webhook::{self, WebhookSecret};
 
 use crate::api::views;
-use crate::record::delivery_headers;
+use crate::record::{delivery_headers, delivery_request};
 use crate::state::Shared;
-use crate::state::deliveries::{Attempt, Made, Outcome};
-use crate::util::{self, lock, uuid_v4};
-
-use client::Connections;
+use crate::state::deliveries::{Attempt, Made};
+use crate::util::{self, Sockets, Threads, time_left, uuid_v4};
 
 /// A fake's delivery engine, running until dropped.
 #[derive(Debug)]
-pub(crate) struct Deliverer {
-    engine: Arc<Engine>,
-    scheduler: Option<JoinHandle<()>>,
-}
+pub(crate) struct Deliverer(Arc<Engine>);
 
 #[derive(Debug)]
 struct Engine {
     shared: Arc<Shared>,
     stop: AtomicBool,
-    connections: Connections,
-    /// The attempts' threads, so that stopping can join them.
-    threads: Mutex<Vec<JoinHandle<()>>>,
+    /// The connections of the attempts under way.
+    sockets: Sockets,
+    /// The scheduler and the attempts' threads.
+    threads: Threads,
 }
 
 impl Deliverer {
-    /// Starts delivering what `shared`'s deliveries hand out.
     pub(crate) fn start(shared: Arc<Shared>) -> io::Result<Self> {
         let engine = Arc::new(Engine {
             shared,
             stop: AtomicBool::new(false),
-            connections: Connections::default(),
-            threads: Mutex::new(Vec::new()),
+            sockets: Sockets::default(),
+            threads: Threads::default(),
         });
         let scheduling = Arc::clone(&engine);
-        let scheduler = thread::Builder::new()
-            .name("easy-fake-deliver".to_owned())
-            .spawn(move || scheduling.schedule())?;
-        Ok(Self {
-            engine,
-            scheduler: Some(scheduler),
-        })
+        (engine.threads).spawn("easy-fake-deliver", move || scheduling.schedule())?;
+        Ok(Self(engine))
     }
 }
 
@@ -69,18 +51,12 @@ impl Drop for Deliverer {
     fn drop(&mut self) {
         {
             // Under the lock the scheduler checks the flag under, so it cannot miss it.
-            let (mut state, _) = self.engine.shared.state();
-            self.engine.stop.store(true, Ordering::SeqCst);
+            let (mut state, _) = self.0.shared.state();
+            self.0.stop.store(true, Ordering::SeqCst);
             state.deliveries.poke();
         }
-        self.engine.connections.cut_all();
-        if let Some(scheduler) = self.scheduler.take() {
-            let _ = scheduler.join();
-        }
-        let threads = std::mem::take(&mut *lock(&self.engine.threads));
-        for thread in threads {
-            let _ = thread.join();
-        }
+        self.0.sockets.shut_all();
+        self.0.threads.join_all();
     }
 }
 
@@ -94,8 +70,8 @@ impl Engine {
             }
             let (due, wake) = state.deliveries.take_due(Instant::now());
             if due.is_empty() {
-                let timeout = wake.map(|at| at.saturating_duration_since(Instant::now()));
-                state = state.wait(timeout);
+                // Until the next attempt falls due, or the deliveries change.
+                state = state.wait(time_left(wake).unwrap_or_default());
                 continue;
             }
             drop(state);
@@ -108,67 +84,42 @@ impl Engine {
 
     /// Makes `attempt` on a thread of its own (on this one, should no thread start).
     fn start(self: &Arc<Self>, attempt: Attempt) {
-        let slot = Arc::new(Mutex::new(Some(attempt)));
-        let (engine, taken) = (Arc::clone(self), Arc::clone(&slot));
-        let spawned = thread::Builder::new()
-            .name("easy-fake-attempt".to_owned())
-            .spawn(move || {
-                if let Some(attempt) = lock(&taken).take() {
-                    engine.attempt(attempt);
-                }
-            });
-        match spawned {
-            Ok(handle) => {
-                let mut threads = lock(&self.threads);
-                threads.retain(|t| !t.is_finished());
-                threads.push(handle);
-            }
-            Err(_) => {
-                if let Some(attempt) = lock(&slot).take() {
-                    self.attempt(attempt);
-                }
-            }
+        let (engine, copy) = (Arc::clone(self), attempt.clone());
+        let spawned = (self.threads).spawn("easy-fake-attempt", move || engine.attempt(copy));
+        if spawned.is_err() {
+            self.attempt(attempt);
         }
     }
 
     /// Makes one attempt and tells the deliveries how it ended.
     fn attempt(&self, attempt: Attempt) {
-        let started_at = self.shared.now();
-        let started = Instant::now();
-        let delivery_id = uuid_v4();
-        let outcome = if attempt.dropped {
-            Outcome::Failed("dropped by a delivery fault: not sent".to_owned())
+        let (started_at, started, delivery_id) = (self.shared.now(), Instant::now(), uuid_v4());
+        let answer = if attempt.dropped {
+            Err("dropped by a delivery fault: not sent".to_owned())
         } else {
             let event = &attempt.event;
             let number = attempt.attempt.to_string();
             let kind = event.kind.as_str();
             let headers = delivery_headers(&event.signature, kind, &delivery_id, &number);
             let deadline = attempt.deadline;
-            client::post(
-                &attempt.url,
-                &headers,
-                &event.body,
-                deadline,
-                &self.connections,
-            )
+            client::post(&attempt.url, &headers, &event.body, deadline, &self.sockets)
         };
+        let duration = started.elapsed();
         let made = Made {
+            answer,
             delivery_id,
             started_at,
-            duration: started.elapsed(),
+            duration,
         };
-        let (mut state, _) = self.shared.state();
-        state
-            .deliveries
-            .finish(attempt, made, outcome, Instant::now());
+        let mut state = self.shared.state().0;
+        (state.deliveries).finish(attempt, made, Instant::now());
     }
 }
 
-/// One webhook delivery of `body`, as Easy (and the fake) makes it, for you to send: `POST
-/// uri` with `content-type: application/json`, `x-easy-webhook-signature: sha256=<hex>` (the
-/// body signed under `secret`), `x-easy-event: event_type`, a new `x-easy-delivery-id` and
-/// `x-easy-webhook-attempt: attempt`. Fails when `uri` is not a URI or `event_type` cannot be
-/// a header value.
+/// One webhook delivery of `body`, as Easy (and the fake) makes it, for you to send (what
+/// `easy-checkout webhook send` does): `POST uri` with the body signed under `secret` and
+/// every header of Easy's webhook reference. Fails when `uri` is not a URI or `event_type`
+/// cannot be a header value.
 ///
 /// ```
 /// use easy_checkout_core::webhook::{self, WebhookSecret};
@@ -192,18 +143,13 @@ pub fn webhook_request(
     attempt: u8,
 ) -> Result<http::Request<Vec<u8>>, http::Error> {
     let signature = webhook::sign(secret, &body);
-    let (delivery_id, attempt) = (uuid_v4(), attempt.to_string());
-    let mut request = http::Request::builder().method(http::Method::POST).uri(uri);
-    for (name, value) in delivery_headers(&signature, event_type, &delivery_id, &attempt) {
-        request = request.header(name, value);
-    }
-    request.body(body)
+    delivery_request(uri, body, &signature, event_type, &attempt.to_string())
 }
 
 /// The body of a webhook event of the shape the fake delivers, about a session the fake need
-/// not know: `{id, type, data, created_at}`, `data` being `{id: session_id, status:
-/// "complete", payment_status: "succeeded"}`, `created_at` now, `id` `event_id` or a new
-/// `evt_…`. Sign it with [`webhook::sign`], or send it with [`webhook_request`].
+/// not know: `data` is `{id: session_id, status: "complete", payment_status: "succeeded"}`,
+/// `id` is `event_id` or a new `evt_…`. Sign it with [`webhook::sign`], or send it with
+/// [`webhook_request`].
 pub fn sample_event(event_type: &str, session_id: &str, event_id: Option<&str>) -> Vec<u8> {
     let id = event_id.map_or_else(util::event_id, str::to_owned);
     views::sample_event(&id, event_type, session_id, SystemTime::now())

@@ -1,19 +1,18 @@
 //! Faults as data: what a request gets instead of (or before, or after) its normal reply,
-//! which requests a fault is aimed at, the queue they wait in, and [`Fault::plan`], the one
+//! which requests a fault is aimed at, the queue faults wait in, and [`Fault::plan`], the one
 //! place where a fault becomes what happens on the wire. The faults of webhook deliveries
-//! are in `delivery`, built the same way.
+//! are in `delivery`.
 
 mod delivery;
 
 pub use delivery::{DeliveryFault, EventMatch};
-pub(crate) use delivery::{DeliveryFaultQueue, DeliveryPlan};
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::reply::{Action, Body, Reply, Response, header_safe};
+use crate::reply::{Action, Reply, header_safe};
 
 /// What [`Fault::CloseMidBody`] sends before closing: a complete head that promises 1000
 /// bytes, and the first 10 of them.
@@ -21,23 +20,18 @@ const MID_BODY: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nC
 const NOT_JSON: &[u8] =
     b"<html><head><title>Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>upstream unavailable</p></body></html>";
 
-/// A misbehaviour for one request. Queue faults with [`FakeEasy::inject`](crate::FakeEasy::inject),
-/// [`FakeEasy::inject_n`](crate::FakeEasy::inject_n) or, for only the requests a [`Match`]
-/// selects, [`FakeEasy::inject_matching`](crate::FakeEasy::inject_matching): each request that
-/// arrives takes the first queued fault whose match it fits, before normal handling. A request
-/// answered by a fault is still recorded. Most faults replace the handling, so the request
-/// changes no state; [`Fault::Delay`] handles it normally after the wait, and
-/// [`Fault::LoseReply`] and [`Fault::StatusAfterEffect`] handle it normally *first* (the
-/// session is created, the card charged, the config updated) and only then misbehave: the
-/// worst failure of a payments API, a reply lost after the work is done.
+/// A misbehaviour for one request, queued with [`FakeEasy::inject`](crate::FakeEasy::inject)
+/// and its siblings: each request takes the first queued fault whose [`Match`] it fits, and is
+/// still recorded. Most faults replace the handling, so the request changes no state;
+/// [`Fault::Delay`] handles it after the wait, and [`Fault::LoseReply`] and
+/// [`Fault::StatusAfterEffect`] handle it *first* (the card is charged) and only then
+/// misbehave: the worst failure of a payments API, a reply lost after the work is done.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
-    /// Answer with `status`. `retry_after` becomes a `Retry-After` header as given (seconds
-    /// or an HTTP date). `body` is sent as is (with `Content-Type: application/json`); when
-    /// `None`, an error status (400 and up) gets the error envelope with code
-    /// `INJECTED_FAULT`, 204, 304 and 1xx get no body, and other statuses get `{"data":{}}`.
-    /// A 429 reports `RateLimit-Remaining: 0`. Use a status in 100..=999.
+    /// Answer with `status` (100..=999), `Retry-After: retry_after` when given, and `body` as
+    /// JSON; without a body, 400 and up get the error envelope with code `INJECTED_FAULT`,
+    /// 204, 304 and 1xx nothing, others `{"data":{}}`. A 429 reports `RateLimit-Remaining: 0`.
     Status {
         /// The HTTP status code.
         status: u16,
@@ -46,9 +40,8 @@ pub enum Fault {
         /// The raw body; `None` for the default described above.
         body: Option<String>,
     },
-    /// Sleep this long, then handle the request normally (the sleep ends early when the
-    /// fake is dropped). Requests are handled concurrently, so a delay holds up only its own
-    /// request.
+    /// Sleep this long (less if the fake is dropped), then handle the request normally. A
+    /// delay holds up only its own request.
     Delay(Duration),
     /// Close the TCP connection without sending a single response byte.
     Close,
@@ -58,25 +51,21 @@ pub enum Fault {
     /// `200` with `Content-Type: text/html` and an HTML page for a body, as a misconfigured
     /// proxy would answer.
     NotJson,
-    /// `200` with `Content-Type: application/json`, `Content-Length` of exactly this many
-    /// bytes, and a body streamed without buffering: `{"data":{"padding":"xxx…"}}` (valid
-    /// JSON from 23 bytes up; shorter sizes are spaces).
+    /// `200` with a JSON body of exactly this many bytes, streamed without buffering:
+    /// `{"data":{"padding":"xxx…"}}` (from 23 bytes up; shorter sizes are spaces).
     Oversized(usize),
-    /// `302 Found` with `Location:` this URL (and a small JSON error body). A URL with
-    /// control characters cannot be a header and gets a `500` with code `INVALID_FAULT`.
+    /// `302 Found` with `Location:` this URL; one that cannot be a header value gets a `500`
+    /// with code `INVALID_FAULT`.
     Redirect(String),
     /// Handle the request normally (every state change happens, an idempotency key is
-    /// remembered with the real reply), then close the connection without sending a single
-    /// byte of the reply.
+    /// remembered with the real reply), then close the connection without a byte of reply.
     LoseReply,
-    /// Handle the request normally (as [`Fault::LoseReply`]), then answer this status with
-    /// the error envelope (code `INJECTED_FAULT`) instead of the real reply. Use a status in
-    /// 100..=999.
+    /// Handle the request normally (as [`Fault::LoseReply`]), then answer this status
+    /// (100..=999) with code `INJECTED_FAULT` instead of the real reply.
     StatusAfterEffect(u16),
 }
 
-/// Which requests a queued fault applies to: a method, a path prefix, both, or (the default)
-/// every request.
+/// Which requests a queued fault applies to: a method, a path prefix, both, or every request.
 ///
 /// ```
 /// use easy_checkout_fake::Match;
@@ -124,7 +113,7 @@ impl Match {
 }
 
 impl Fault {
-    /// `Fault::Status` with `status`, no `Retry-After` and the default body.
+    /// [`Fault::Status`] with no `Retry-After` and the default body.
     pub fn status(status: u16) -> Self {
         Self::Status {
             status,
@@ -133,7 +122,7 @@ impl Fault {
         }
     }
 
-    /// `Fault::Status` with `status` and `Retry-After: retry_after`, default body.
+    /// [`Fault::Status`] with `Retry-After: retry_after` and the default body.
     pub fn status_with_retry_after(status: u16, retry_after: &str) -> Self {
         Self::Status {
             status,
@@ -148,24 +137,14 @@ impl Fault {
 pub(crate) enum Plan {
     /// Wait this long (less if the fake stops), then handle the request normally.
     Wait(Duration),
-    /// Answer with this instead: the request is not handled and changes nothing.
+    /// Answer with this instead: the request changes nothing.
     Instead(Action),
     /// Handle the request (every effect happens), then answer with this instead of its reply.
     AfterEffect(Action),
 }
 
 impl Fault {
-    /// What this fault does to the request that takes it.
     pub(crate) fn plan(self) -> Plan {
-        let respond = |status, content_type, headers, body| {
-            Action::Respond(Response {
-                status,
-                content_type,
-                headers,
-                body,
-            })
-        };
-        let json = "application/json";
         match self {
             Fault::Delay(duration) => Plan::Wait(duration),
             Fault::Status {
@@ -173,81 +152,70 @@ impl Fault {
                 retry_after,
                 body,
             } => {
-                let headers = retry_after
-                    .map(|v| ("Retry-After", v))
-                    .into_iter()
-                    .collect();
                 let body = match body {
                     Some(body) => body.into_bytes(),
                     None if status >= 400 => injected(status).body,
                     None if status < 200 || status == 204 || status == 304 => Vec::new(),
                     None => br#"{"data":{}}"#.to_vec(),
                 };
-                Plan::Instead(respond(status, json, headers, Body::Bytes(body)))
+                let mut reply = Reply::bytes(status, "application/json", body);
+                reply
+                    .headers
+                    .extend(retry_after.map(|v| ("Retry-After", v)));
+                Plan::Instead(reply.into())
             }
             Fault::StatusAfterEffect(status) => Plan::AfterEffect(injected(status).into()),
             Fault::Close => Plan::Instead(Action::Close),
             Fault::LoseReply => Plan::AfterEffect(Action::Close),
             Fault::CloseMidBody => Plan::Instead(Action::SendAndClose(MID_BODY)),
-            Fault::NotJson => Plan::Instead(respond(
-                200,
-                "text/html; charset=utf-8",
-                Vec::new(),
-                Body::Bytes(NOT_JSON.to_vec()),
-            )),
-            Fault::Oversized(len) => {
-                Plan::Instead(respond(200, json, Vec::new(), Body::Padding(len)))
+            Fault::NotJson => {
+                let html = NOT_JSON.to_vec();
+                Plan::Instead(Reply::bytes(200, "text/html; charset=utf-8", html).into())
             }
+            Fault::Oversized(len) => Plan::Instead(Action::Padding(len)),
             Fault::Redirect(url) if header_safe(&url) => {
-                let mut reply = Reply::error(
-                    302,
-                    "REDIRECT",
-                    format!("moved to {url}"),
-                    json!({ "location": url }),
-                );
+                let (message, details) = (format!("moved to {url}"), json!({ "location": url }));
+                let mut reply = Reply::error(302, "REDIRECT", message, details);
                 reply.headers.push(("Location", url));
                 Plan::Instead(reply.into())
             }
-            Fault::Redirect(_) => Plan::Instead(
-                Reply::error(
-                    500,
-                    "INVALID_FAULT",
-                    "the injected redirect URL cannot be a header value",
-                    Value::Null,
-                )
-                .into(),
-            ),
+            Fault::Redirect(_) => {
+                let message = "the injected redirect URL cannot be a header value";
+                Plan::Instead(Reply::error(500, "INVALID_FAULT", message, Value::Null).into())
+            }
         }
     }
 }
 
 /// The envelope an injected error status carries.
 fn injected(status: u16) -> Reply {
-    Reply::error(
-        status,
-        "INJECTED_FAULT",
-        format!("injected fault: HTTP {status}"),
-        json!({ "status": status }),
-    )
+    let message = format!("injected fault: HTTP {status}");
+    let details = json!({ "status": status });
+    Reply::error(status, "INJECTED_FAULT", message, details)
 }
 
-/// Faults waiting for the requests they are aimed at, in the order they were queued.
-#[derive(Debug, Default)]
-pub(crate) struct FaultQueue(VecDeque<(Match, Fault)>);
+/// Faults waiting for what they are aimed at (requests, or webhook deliveries), in the order
+/// they were queued.
+#[derive(Debug)]
+pub(crate) struct Queue<M, F>(VecDeque<(M, F)>);
 
-impl FaultQueue {
-    /// Queues `fault` for each of the next `times` requests that `when` matches.
-    pub(crate) fn push(&mut self, when: Match, fault: Fault, times: usize) {
+impl<M, F> Default for Queue<M, F> {
+    fn default() -> Self {
+        Self(VecDeque::new())
+    }
+}
+
+impl<M: Clone, F: Clone> Queue<M, F> {
+    /// Queues `fault` for each of the next `times` that `when` selects.
+    pub(crate) fn push(&mut self, when: M, fault: F, times: usize) {
         self.0.extend(std::iter::repeat_n((when, fault), times));
     }
 
-    /// Takes the first queued fault whose match fits the request.
-    pub(crate) fn take(&mut self, method: &str, target: &str) -> Option<Fault> {
-        let at = self.0.iter().position(|(m, _)| m.matches(method, target))?;
+    pub(crate) fn take(&mut self, fits: impl Fn(&M, &F) -> bool) -> Option<F> {
+        let at = self.0.iter().position(|(when, fault)| fits(when, fault))?;
         self.0.remove(at).map(|(_, fault)| fault)
     }
 
-    /// How many faults no request has taken yet.
     pub(crate) fn len(&self) -> usize {
         self.0.len()
     }

@@ -9,34 +9,57 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::server::Server;
-use super::{exchange, wire};
+use super::{Server, exchange, wire};
 use crate::api::MAX_BODY;
 use crate::http1::{self, Framing, Head, ReadError};
-use crate::reply::{Action, Reply};
+use crate::reply::Reply;
 
-/// How long a connection may stay silent (between requests, or inside one) before the fake
-/// closes it.
+/// How long a connection may stay silent (a handshake included, between requests, or inside
+/// one) before the fake closes it, so that stuck clients do not hold a thread each for ever.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a refused connection may take to start its TLS session.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Serves one accepted connection: over TLS when the fake serves https (a failed handshake
-/// reads as a close: nothing is recorded), else as it is.
+/// A connection, read through a buffer and written through another (a TLS stream cannot be
+/// split in two as a `TcpStream` can).
+type Conn = BufReader<Buffered>;
+
+/// The write half of a [`Conn`]: writes go through the buffer, reads straight to the stream.
+struct Buffered(BufWriter<Box<dyn Stream>>);
+
+/// Serves the requests of one accepted connection, in order, until it closes.
 pub(super) fn serve_stream(server: &Server, stream: TcpStream, peer: SocketAddr) {
-    // A connection that sends nothing for this long (a handshake included) is closed, so
-    // idle or stuck clients do not hold a thread each for ever.
     if stream.set_read_timeout(Some(IDLE_TIMEOUT)).is_err() {
         return;
     }
-    #[cfg(feature = "tls")]
-    if let Some(tls) = &server.tls {
-        if let Ok(stream) = tls.accept(stream) {
-            serve(server, stream, peer);
-        }
+    let Some(mut io) = server.session(stream) else {
         return;
+    };
+    // When this connection was last counted in the fake's connections.
+    let mut counted = None;
+    while !server.stopping() {
+        let head = match http1::read_head(&mut io) {
+            Ok(head) => head,
+            Err(error) => {
+                malformed(io.get_mut(), error);
+                break;
+            }
+        };
+        let _busy = InFlight::enter(&server.shared.in_flight);
+        let body = match read_body(&mut io, &head) {
+            Ok(body) => body,
+            Err(error) => {
+                malformed(io.get_mut(), error);
+                break;
+            }
+        };
+        let keep_alive = head.keep_alive() && body.is_some();
+        let (action, rate) = exchange::answer(server, head, body, peer, &mut counted);
+        if !wire::write(io.get_mut(), action, rate, keep_alive) {
+            break;
+        }
     }
-    serve(server, stream, peer);
+    linger_close(io);
 }
 
 /// Answers a connection over the limit `503 TOO_MANY_CONNECTIONS` (over TLS when the fake
@@ -58,20 +81,24 @@ pub(super) fn refuse(server: &Server, stream: TcpStream) {
         json!({ "max_connections": limit }),
     );
     reply.headers.push(("Retry-After", "1".to_owned()));
-    #[cfg(feature = "tls")]
-    if let Some(tls) = &server.tls {
-        if let Ok(stream) = tls.accept(stream) {
-            answer_and_close(stream, reply);
-        }
-        return;
+    if let Some(mut io) = server.session(stream) {
+        wire::write(io.get_mut(), reply.into(), None, false);
+        linger_close(io);
     }
-    answer_and_close(stream, reply);
 }
 
-fn answer_and_close<S: Stream>(stream: S, reply: Reply) {
-    let mut io = Duplex::new(stream);
-    wire::write(&mut io, reply.into(), None, false);
-    linger_close(io);
+impl Server {
+    /// The connection, over TLS when the fake serves https (`None` if that cannot start).
+    fn session(&self, stream: TcpStream) -> Option<Conn> {
+        #[cfg(feature = "tls")]
+        let stream: Box<dyn Stream> = match &self.tls {
+            Some(tls) => Box::new(tls.accept(stream).ok()?),
+            None => Box::new(stream),
+        };
+        #[cfg(not(feature = "tls"))]
+        let stream: Box<dyn Stream> = Box::new(stream);
+        Some(BufReader::new(Buffered(BufWriter::new(stream))))
+    }
 }
 
 /// Counts a request in [`Shared::in_flight`](crate::state::Shared) while it lives.
@@ -90,62 +117,29 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// Serves the requests of one connection, in order, until it closes.
-fn serve<S: Stream>(server: &Server, stream: S, peer: SocketAddr) {
-    let mut io = Duplex::new(stream);
-    // When this connection was last counted in the fake's connections.
-    let mut counted = None;
-    while !server.stopping() {
-        let head = match http1::read_head(&mut io) {
-            Ok(head) => head,
-            Err(ReadError::Closed) => break,
-            Err(ReadError::Bad(status, why)) => {
-                malformed(&mut io, status, why);
-                break;
-            }
-        };
-        let _busy = InFlight::enter(&server.shared.in_flight);
-        let body = match read_body(&mut io, &head) {
-            Ok(body) => body,
-            // The client went away mid-body: nobody to answer.
-            Err(ReadError::Closed) => break,
-            Err(ReadError::Bad(status, why)) => {
-                malformed(&mut io, status, why);
-                break;
-            }
-        };
-        let answer = exchange::answer(server, head, body, peer, &mut counted);
-        if !wire::write(&mut io, answer.action, answer.rate, answer.keep_alive) {
-            break;
-        }
-    }
-    let _ = io.flush();
-    linger_close(io);
-}
-
 /// The body of the request `head` starts, after a `100 Continue` if the client asked for
 /// one; `None` when it is over [`MAX_BODY`] (then it is not read).
-fn read_body<S: Stream>(io: &mut Duplex<S>, head: &Head) -> Result<Option<Vec<u8>>, ReadError> {
+fn read_body(io: &mut Conn, head: &Head) -> Result<Option<Vec<u8>>, ReadError> {
     let framing = http1::framing(&head.headers)?;
     let fits = !matches!(framing, Framing::Length(n) if n > MAX_BODY);
+    let expects = head.header("expect");
     if fits
         && framing != Framing::None
-        && head
-            .header("expect")
-            .is_some_and(|e| e.trim().eq_ignore_ascii_case("100-continue"))
+        && expects.is_some_and(|e| e.trim().eq_ignore_ascii_case("100-continue"))
     {
-        let _ = io
-            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
-            .and_then(|()| io.flush());
+        let out = io.get_mut();
+        let _ = (out.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")).and_then(|()| out.flush());
     }
     http1::read_body(io, framing, MAX_BODY)
 }
 
-/// Answers a request the fake cannot read `status` `MALFORMED_REQUEST` (the connection is
-/// closed after it: where the next request starts is unknown).
-fn malformed(out: &mut impl Write, status: u16, why: &str) {
-    let reply = Reply::error(status, "MALFORMED_REQUEST", why, Value::Null);
-    wire::write(out, Action::from(reply), None, false);
+/// Answers a request the fake cannot read `MALFORMED_REQUEST` (nothing when the client went
+/// away); the connection closes after it, as where the next request starts is unknown.
+fn malformed(out: &mut impl Write, error: ReadError) {
+    if let ReadError::Bad(status, why) = error {
+        let reply = Reply::error(status, "MALFORMED_REQUEST", why, Value::Null);
+        wire::write(out, reply.into(), None, false);
+    }
 }
 
 /// Closes the connection so that what was sent arrives: half-close first, then drop what the
@@ -153,9 +147,11 @@ fn malformed(out: &mut impl Write, status: u16, why: &str) {
 /// unread input makes the kernel send a reset, which can destroy a reply in flight (a `413`
 /// answered before its body was read). Over TLS the session ends first (`close_notify`), and
 /// what the client still sends is dropped unread, encrypted.
-fn linger_close<S: Stream>(io: Duplex<S>) {
-    // Already flushed: what could not be written is dropped with the connection.
-    let (mut stream, _) = io.inner.into_inner().0.into_parts();
+fn linger_close(io: Conn) {
+    let Buffered(mut out) = io.into_inner();
+    let _ = out.flush();
+    // What could not be written is dropped with the connection.
+    let (mut stream, _) = out.into_parts();
     stream.end();
     let mut tcp = stream.tcp();
     let _ = tcp.shutdown(Shutdown::Write);
@@ -201,51 +197,18 @@ impl Stream for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
     }
 }
 
-/// One connection, read through a buffer and written through another: the reads and the
-/// writes of one stream (a TLS stream cannot be split in two as a `TcpStream` can).
-struct Duplex<S: Stream> {
-    inner: BufReader<WriteBuffered<S>>,
-}
-
-/// The write half of [`Duplex`]: writes go through the buffer, reads straight to the stream.
-struct WriteBuffered<S: Stream>(BufWriter<S>);
-
-impl<S: Stream> Read for WriteBuffered<S> {
+impl Read for Buffered {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.0.get_mut().read(buf)
     }
 }
 
-impl<S: Stream> Duplex<S> {
-    fn new(stream: S) -> Self {
-        Self {
-            inner: BufReader::new(WriteBuffered(BufWriter::new(stream))),
-        }
-    }
-}
-
-impl<S: Stream> Read for Duplex<S> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf)
-    }
-}
-
-impl<S: Stream> io::BufRead for Duplex<S> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, amount: usize) {
-        self.inner.consume(amount);
-    }
-}
-
-impl<S: Stream> Write for Duplex<S> {
+impl Write for Buffered {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.get_mut().0.write(buf)
+        self.0.write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.get_mut().0.flush()
+        self.0.flush()
     }
 }

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use super::server::Server;
+use super::Server;
 use crate::api;
 use crate::control;
 use crate::fault::Plan;
@@ -13,17 +13,9 @@ use crate::record::RecordedRequest;
 use crate::reply::Action;
 use crate::state::rate::RateLimit;
 
-/// How to answer one request.
-pub(super) struct Answer {
-    pub(super) action: Action,
-    /// The rate-limit headers to send, for an API request.
-    pub(super) rate: Option<RateLimit>,
-    /// Whether the connection may stay open after it.
-    pub(super) keep_alive: bool,
-}
-
-/// Answers the request `head` starts; `body` is `None` when it was too large to read (the
-/// connection is closed after the `413`). `counted` is the connection's note for
+/// The action that answers the request `head` starts, and the rate-limit headers to send
+/// with it (for an API request); `body` is `None` when it was too large to read. `counted` is
+/// the connection's note for
 /// [`Connections::carried_request`](crate::state::Connections::carried_request).
 pub(super) fn answer(
     server: &Server,
@@ -31,54 +23,36 @@ pub(super) fn answer(
     body: Option<Vec<u8>>,
     peer: SocketAddr,
     counted: &mut Option<u64>,
-) -> Answer {
-    let keep_alive = head.keep_alive() && body.is_some();
+) -> (Action, Option<RateLimit>) {
     if control::is_control(&head.target) {
-        let reply = control::answer(
-            &server.shared,
-            &head.method,
-            &head.target,
-            head.header("host"),
-            body.as_deref(),
-        );
-        return Answer {
-            action: reply.into(),
-            rate: None,
-            keep_alive,
-        };
+        let (method, target, host) = (&head.method, &head.target, head.header("host"));
+        let reply = control::answer(&server.shared, method, target, host, body.as_deref());
+        return (reply.into(), None);
     }
-
-    let Head {
-        method,
-        target,
-        headers,
-        ..
-    } = head;
+    let too_large = body.is_none();
+    let recorded = RecordedRequest {
+        method: head.method,
+        path: head.target,
+        headers: head.headers,
+        body: body.unwrap_or_default(),
+        peer,
+    };
     let (rate, fault) = {
         let (mut state, now) = server.shared.state();
         state.connections.carried_request(counted);
-        state.requests.push(RecordedRequest {
-            method: method.clone(),
-            path: target.clone(),
-            headers: headers.clone(),
-            body: body.clone().unwrap_or_default(),
-            peer,
-        });
-        let rate = state.rate.tick(now);
-        (rate, state.faults.take(&method, &target))
+        let (method, target) = (&recorded.method, &recorded.path);
+        let fault = state.faults.take(|when, _| when.matches(method, target));
+        state.requests.push(recorded.clone());
+        (Some(state.rate.tick(now)), fault)
     };
-    let Some(body) = body else {
-        return Answer {
-            action: api::too_large().into(),
-            rate: Some(rate),
-            keep_alive,
-        };
-    };
+    if too_large {
+        return (api::too_large().into(), rate);
+    }
     let request = api::Request {
-        method: &method,
-        target: &target,
-        headers: &headers,
-        body: &body,
+        method: &recorded.method,
+        target: &recorded.path,
+        headers: &recorded.headers,
+        body: &recorded.body,
     };
     let handle = || {
         let (mut state, now) = server.shared.state();
@@ -96,9 +70,5 @@ pub(super) fn answer(
             action
         }
     };
-    Answer {
-        action,
-        rate: Some(rate),
-        keep_alive,
-    }
+    (action, rate)
 }

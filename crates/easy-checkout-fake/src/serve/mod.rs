@@ -1,30 +1,23 @@
-//! HTTP serving: the listener, one thread per connection up to the connection limit (a
-//! `503` beyond it), and shutdown. Below it: `conn` serves one connection's requests in
-//! order, `exchange` turns one request into the action that answers it, `wire` writes
-//! actions out, `tls` is https; HTTP/1.1 itself is read and written by the crate's `http1`.
-//!
-//! Every connection is served on its own thread, start to end: no pool that a request can
-//! queue behind (tiny_http's pool, which an earlier fake used, loses the wake-up of a new
-//! connection that arrives while an idle worker is being woken, and the new connection then
-//! waits until some other keep-alive connection closes).
+//! HTTP serving: the listener, one thread per connection (no pool for a connection to wait
+//! behind) up to the limit, a `503` beyond it, and shutdown. `conn` serves one connection,
+//! `exchange` turns a request into the action that answers it, `wire` writes actions out,
+//! `tls` is https.
 
 mod conn;
 mod exchange;
-mod server;
 #[cfg(feature = "tls")]
 pub(crate) mod tls;
 mod wire;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::mpsc::{Receiver, sync_channel};
-use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::sync::mpsc::sync_channel;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::state::Shared;
-
-use server::Server;
+use crate::util::{Sockets, Threads, lock, time_left};
 
 /// Connections over the limit waiting for their `503`; more than this are closed at once.
 const REFUSALS_QUEUED: usize = 64;
@@ -35,12 +28,25 @@ const REFUSALS_QUEUED: usize = 64;
 pub(crate) struct Listening {
     addr: SocketAddr,
     server: Arc<Server>,
-    acceptor: Option<JoinHandle<()>>,
+}
+
+/// What the serving threads share besides the state.
+#[derive(Debug)]
+struct Server {
+    shared: Arc<Shared>,
+    sockets: Sockets,
+    threads: Threads,
+    /// Set when the fake stops; `stop_cv` then wakes every sleeping
+    /// [`Fault::Delay`](crate::Fault::Delay).
+    stopped: Mutex<bool>,
+    stop_cv: Condvar,
+    /// Serves https with it when set.
+    #[cfg(feature = "tls")]
+    tls: Option<tls::FakeTls>,
 }
 
 impl Listening {
-    /// Listens on `127.0.0.1:port` (`0` picks a free port) and serves `shared`, over https
-    /// with `tls` when given.
+    /// Listens on `127.0.0.1:port` and serves `shared`, over https with `tls` when given.
     pub(crate) fn start(
         port: u16,
         shared: Arc<Shared>,
@@ -48,20 +54,18 @@ impl Listening {
     ) -> io::Result<Self> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
         let addr = listener.local_addr()?;
-        let server = Arc::new(Server::new(
+        let server = Arc::new(Server {
             shared,
+            sockets: Sockets::default(),
+            threads: Threads::default(),
+            stopped: Mutex::new(false),
+            stop_cv: Condvar::new(),
             #[cfg(feature = "tls")]
             tls,
-        ));
-        let for_acceptor = Arc::clone(&server);
-        let acceptor = thread::Builder::new()
-            .name("easy-fake-accept".to_owned())
-            .spawn(move || accept_loop(listener, &for_acceptor))?;
-        Ok(Self {
-            addr,
-            server,
-            acceptor: Some(acceptor),
-        })
+        });
+        let acceptor = Arc::clone(&server);
+        (server.threads).spawn("easy-fake-accept", move || accept_loop(listener, &acceptor))?;
+        Ok(Self { addr, server })
     }
 
     pub(crate) fn addr(&self) -> SocketAddr {
@@ -77,24 +81,50 @@ impl Listening {
 
 impl Drop for Listening {
     fn drop(&mut self) {
-        self.server.stop();
+        *lock(&self.server.stopped) = true;
+        self.server.stop_cv.notify_all();
         // Wake the acceptor, which sees the flag and returns (closing the listener).
         let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
+        self.server.sockets.shut_all();
+        self.server.threads.join_all();
+    }
+}
+
+impl Server {
+    fn stopping(&self) -> bool {
+        *lock(&self.stopped)
+    }
+
+    /// Sleeps for `duration`, or until the fake stops.
+    fn sleep(&self, duration: Duration) {
+        let deadline = Instant::now().checked_add(duration);
+        let mut stopped = lock(&self.stopped);
+        while !*stopped {
+            let Some(left) = time_left(deadline) else {
+                return;
+            };
+            let waited = self.stop_cv.wait_timeout(stopped, left);
+            stopped = waited.unwrap_or_else(PoisonError::into_inner).0;
         }
-        self.server.abort_all();
-        self.server.join_workers();
     }
 }
 
 /// Accepts connections until the fake stops: each on a thread of its own while the limit
-/// allows, the others handed to one thread that answers them `503`.
+/// allows, the others handed to one thread that answers them `503` (a full queue of them
+/// closes the connection unanswered: a flood is not worth a thread).
 fn accept_loop(listener: TcpListener, server: &Arc<Server>) {
-    let (refuse, refusals) = sync_channel(REFUSALS_QUEUED);
+    let (refuse, refusals) = sync_channel::<TcpStream>(REFUSALS_QUEUED);
     let refuser = Arc::clone(server);
+    let refuse_all = move || {
+        for stream in refusals {
+            if !refuser.stopping() {
+                conn::refuse(&refuser, stream);
+            }
+        }
+    };
     if server
-        .spawn("easy-fake-refuse", move || refuse_all(&refuser, &refusals))
+        .threads
+        .spawn("easy-fake-refuse", refuse_all)
         .is_err()
     {
         return;
@@ -110,38 +140,18 @@ fn accept_loop(listener: TcpListener, server: &Arc<Server>) {
         };
         let _ = stream.set_nodelay(true);
         if !server.shared.state().0.connections.open() {
-            // A full queue closes the connection unanswered: a flood is not worth a thread.
             let _ = refuse.try_send(stream);
             continue;
         }
-        if serve_on_thread(server, stream).is_err() {
+        let serving = Arc::clone(server);
+        let serve = move || {
+            if let (Ok(peer), Some(_noted)) = (stream.peer_addr(), serving.sockets.note(&stream)) {
+                conn::serve_stream(&serving, stream, peer);
+            }
+            serving.shared.state().0.connections.close();
+        };
+        if server.threads.spawn("easy-fake-conn", serve).is_err() {
             server.shared.state().0.connections.close();
-        }
-    }
-}
-
-/// Serves `stream` on a thread of its own, which gives back its place when it ends.
-fn serve_on_thread(server: &Arc<Server>, stream: TcpStream) -> io::Result<()> {
-    let peer = stream.peer_addr()?;
-    let id = server.register(&stream)?;
-    let sh = Arc::clone(server);
-    let spawned = server.spawn("easy-fake-conn", move || {
-        conn::serve_stream(&sh, stream, peer);
-        sh.unregister(id);
-        sh.shared.state().0.connections.close();
-    });
-    if spawned.is_err() {
-        server.unregister(id);
-    }
-    spawned
-}
-
-/// Answers every refused connection `503 TOO_MANY_CONNECTIONS`, one after the other, until
-/// the acceptor stops.
-fn refuse_all(server: &Server, refusals: &Receiver<TcpStream>) {
-    for stream in refusals {
-        if !server.stopping() {
-            conn::refuse(server, stream);
         }
     }
 }

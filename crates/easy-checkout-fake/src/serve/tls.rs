@@ -10,12 +10,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// What the fake serves https with: its certificate chain and key, and the PEM of the
-/// certificate authority that a client must trust to reach it.
-///
-/// [`FakeTls::generate`] makes a fresh authority and a server certificate it signs for
-/// `localhost`, `127.0.0.1` and `::1`; [`FakeTls::from_pem`] serves a chain of your own (a
-/// test that needs an expired certificate, or one for another host name, makes it and serves
-/// it here). `Debug` prints neither key.
+/// certificate authority a client must trust. [`FakeTls::from_pem`] serves a chain of your
+/// own (an expired certificate, one for another host name). `Debug` prints neither key.
 ///
 /// ```
 /// use easy_checkout_fake::{FakeEasy, FakeTls};
@@ -69,10 +65,8 @@ impl FakeTls {
         Self::new(vec![cert.der().clone()], key, ca.pem())
     }
 
-    /// Serves `chain_pem` (the server certificate first, then any intermediates) with the
-    /// private key in `key_pem`; `ca_pem` is only reported, by [`FakeTls::ca_pem`] and
-    /// [`FakeEasy::ca_pem`](crate::FakeEasy::ca_pem). Fails when either PEM does not parse or
-    /// the key does not fit the certificate.
+    /// Serves `chain_pem` (the server certificate first) with the key in `key_pem`; `ca_pem`
+    /// is only reported. Fails when a PEM does not parse or the key does not fit.
     pub fn from_pem(chain_pem: &str, key_pem: &str, ca_pem: impl Into<String>) -> io::Result<Self> {
         let chain = CertificateDer::pem_slice_iter(chain_pem.as_bytes())
             .collect::<Result<Vec<_>, _>>()
@@ -109,7 +103,6 @@ impl FakeTls {
         &self.ca_pem
     }
 
-    /// The server side of one accepted connection.
     pub(crate) fn accept(
         &self,
         stream: std::net::TcpStream,

@@ -1,10 +1,10 @@
 //! Writing an [`Action`] out: the response head with `Content-Type`, the rate-limit headers
-//! and the action's own, the body (streamed for padding), or a deliberate close.
+//! and the reply's own, the body (streamed for padding), or a deliberate close.
 
 use std::io::{self, Read, Write};
 
 use crate::http1;
-use crate::reply::{Action, Body, header_safe};
+use crate::reply::{Action, Reply, header_safe};
 use crate::state::rate::RateLimit;
 
 /// Writes `action`, with the rate-limit headers of `rate` when given; `keep_alive` false
@@ -16,18 +16,19 @@ pub(super) fn write(
     rate: Option<RateLimit>,
     keep_alive: bool,
 ) -> bool {
-    let response = match action {
-        Action::Respond(response) => response,
+    let (reply, padding) = match action {
+        Action::Respond(reply) => (reply, None),
+        Action::Padding(len) => (Reply::bytes(200, "application/json", Vec::new()), Some(len)),
         Action::Close => return false,
         Action::SendAndClose(bytes) => {
             let _ = out.write_all(bytes).and_then(|()| out.flush());
             return false;
         }
     };
-    let mut headers = vec![("Content-Type", response.content_type.to_owned())];
+    let mut headers = vec![("Content-Type", reply.content_type.to_owned())];
     if let Some(rate) = rate {
         // A 429 says the window is spent, whatever the count.
-        let remaining = if response.status == 429 {
+        let remaining = if reply.status == 429 {
             0
         } else {
             rate.remaining
@@ -36,76 +37,39 @@ pub(super) fn write(
         headers.push(("RateLimit-Remaining", remaining.to_string()));
         headers.push(("RateLimit-Reset", rate.reset.to_string()));
     }
-    headers.extend(response.headers.into_iter().filter(|(_, v)| header_safe(v)));
+    headers.extend(reply.headers.into_iter().filter(|(_, v)| header_safe(v)));
     let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let written = match response.body {
-        Body::Bytes(body) => http1::write_response(
-            out,
-            response.status,
-            &headers,
-            &mut &body[..],
-            body.len() as u64,
-            !keep_alive,
-        ),
-        Body::Padding(len) => http1::write_response(
-            out,
-            response.status,
-            &headers,
-            &mut Padding { len, pos: 0 },
-            len as u64,
-            !keep_alive,
-        ),
+    let len = padding.unwrap_or(reply.body.len());
+    let mut body: Box<dyn Read> = match padding {
+        Some(len) => padding_body(len),
+        None => Box::new(io::Cursor::new(reply.body)),
     };
+    let close = !keep_alive;
+    let written = http1::write_response(out, reply.status, &headers, &mut body, len as u64, close);
     // A client that went away is not the fake's problem.
     written.is_ok() && keep_alive
 }
 
-/// `{"data":{"padding":"xxx…"}}` of exactly `len` bytes, produced on the fly.
-struct Padding {
-    len: usize,
-    pos: usize,
-}
-
-impl Padding {
-    const HEAD: &'static [u8] = b"{\"data\":{\"padding\":\"";
-    const TAIL: &'static [u8] = b"\"}}";
-
-    fn byte_at(&self, i: usize) -> u8 {
-        let (head, tail) = (Self::HEAD.len(), Self::TAIL.len());
-        if self.len < head + tail {
-            b' '
-        } else if i < head {
-            Self::HEAD[i]
-        } else if i >= self.len - tail {
-            Self::TAIL[i - (self.len - tail)]
-        } else {
-            b'x'
-        }
-    }
-}
-
-impl Read for Padding {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = buf.len().min(self.len - self.pos);
-        for (offset, byte) in buf[..n].iter_mut().enumerate() {
-            *byte = self.byte_at(self.pos + offset);
-        }
-        self.pos += n;
-        Ok(n)
+/// `{"data":{"padding":"xxx…"}}` of exactly `len` bytes (spaces below 23), made as it is read.
+fn padding_body(len: usize) -> Box<dyn Read> {
+    const HEAD: &[u8] = b"{\"data\":{\"padding\":\"";
+    const TAIL: &[u8] = b"\"}}";
+    match len.checked_sub(HEAD.len() + TAIL.len()) {
+        Some(xs) => Box::new(HEAD.chain(io::repeat(b'x').take(xs as u64)).chain(TAIL)),
+        None => Box::new(io::repeat(b' ').take(len as u64)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reply::{Reply, Response};
     use serde_json::{Value, json};
 
     #[test]
     fn padding_is_exact_json() {
         for len in [0, 5, 22, 23, 24, 100, 70_000] {
             let mut out = Vec::new();
-            Padding { len, pos: 0 }.read_to_end(&mut out).unwrap();
+            padding_body(len).read_to_end(&mut out).unwrap();
             assert_eq!(out.len(), len);
             if len >= 23 {
                 let v: Value = serde_json::from_slice(&out).unwrap();
@@ -133,12 +97,7 @@ mod tests {
              Content-Length: 10\r\n\r\n{\"data\":1}"
         );
 
-        let limited = Action::Respond(Response {
-            status: 429,
-            content_type: "application/json",
-            headers: Vec::new(),
-            body: Body::Bytes(Vec::new()),
-        });
+        let limited = Action::Respond(Reply::bytes(429, "application/json", Vec::new()));
         let mut out = Vec::new();
         assert!(!write(&mut out, limited, Some(rate), false));
         let out = String::from_utf8(out).unwrap();

@@ -1,19 +1,17 @@
-//! Webhook deliveries as data: the registered endpoints, the deliveries waiting for their
-//! next attempt, Easy's retry policy, the delivery faults and the log of attempts. No
-//! sockets, threads or clock: the delivery engine (`deliver`) takes the attempts that are
-//! due, makes them, and hands each outcome back; the time comes in as an argument.
+//! Webhook deliveries as data: the endpoints, the deliveries waiting for their next attempt,
+//! Easy's retry policy, the delivery faults and the log of attempts. No sockets, threads or
+//! clock: the engine (`deliver`) takes the due attempts, makes them, and hands back how each
+//! ended.
 //!
-//! A delivery is one event to one endpoint: up to [`MAX_ATTEMPTS`] attempts, the same event
-//! id and bytes on each, the next one [`Timing::delay_after`] a failure. Each endpoint gets
-//! one attempt at a time, the due one first (by when it is due, then by when its event
-//! happened), so a slow endpoint holds up only its own deliveries, and the events of one
-//! payment arrive in the order they happened unless a fault or a retry says otherwise.
+//! A delivery is one event to one endpoint: up to [`MAX_ATTEMPTS`] attempts with the same
+//! bytes. Each endpoint gets one attempt at a time, the due one first (by when it is due,
+//! then by when its event happened), so a slow endpoint holds up only its own deliveries.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::endpoint::{EndpointError, EndpointUrl};
-use crate::fault::{DeliveryFaultQueue, DeliveryPlan};
+use crate::fault::{DeliveryFault, EventMatch, Queue};
 use crate::record::{DeliveryAttempt, DeliveryVerdict, Usage, WebhookEndpoint};
 use crate::state::log::BoundedLog;
 use crate::state::sessions::EventKind;
@@ -36,11 +34,9 @@ pub(crate) struct Event {
     pub(crate) signature: String,
 }
 
-/// The delivery timing: how long an endpoint has to answer, and how long the fake waits
-/// before the next attempt. [`FakeBuilder`](crate::FakeBuilder) documents the defaults.
+/// The delivery timing; [`FakeBuilder`](crate::FakeBuilder) documents the defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Timing {
-    /// The time an attempt has from connecting to the end of the answer.
     pub(crate) deadline: Duration,
     /// The wait after the first failed attempt; doubled after each further one.
     pub(crate) backoff: Duration,
@@ -85,7 +81,7 @@ struct Pending {
 }
 
 /// An attempt to make now.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Attempt {
     pub(crate) endpoint_id: String,
     pub(crate) url: EndpointUrl,
@@ -93,33 +89,25 @@ pub(crate) struct Attempt {
     /// `1` to [`MAX_ATTEMPTS`].
     pub(crate) attempt: u8,
     pub(crate) deadline: Duration,
-    /// A [`DeliveryFault::DropAttempt`](crate::DeliveryFault::DropAttempt) took it: not sent.
+    /// A [`DeliveryFault::DropAttempt`] took it: not sent.
     pub(crate) dropped: bool,
     seq: u64,
-    /// The [`Deliveries::reset`] count when it was taken: an attempt from before a reset is
-    /// neither logged nor retried.
+    /// The [`Deliveries::reset`] count when taken: one from before a reset is not logged.
     generation: u64,
 }
 
-/// How an attempt ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    /// The endpoint answered this status.
-    Answered(u16),
-    /// No whole answer: why.
-    Failed(String),
-}
-
-/// What an attempt was, besides its outcome: for the log.
+/// How an attempt went, for the log.
 #[derive(Debug, Clone)]
 pub(crate) struct Made {
+    /// The status the endpoint answered, or why no whole answer came.
+    pub(crate) answer: Result<u16, String>,
     pub(crate) delivery_id: String,
     pub(crate) started_at: SystemTime,
     pub(crate) duration: Duration,
 }
 
 /// Every webhook delivery the fake knows of.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Deliveries {
     endpoints: Vec<Endpoint>,
     endpoints_made: u64,
@@ -128,35 +116,25 @@ pub(crate) struct Deliveries {
     seq: u64,
     in_flight: usize,
     generation: u64,
-    /// Something changed that the engine, or a test waiting for the deliveries to settle,
-    /// must look at.
+    /// Something changed that the engine, or a test waiting for them to settle, must see.
     changed: bool,
     pub(crate) timing: Timing,
     /// Every attempt made, oldest first.
     pub(crate) log: BoundedLog<DeliveryAttempt>,
-    pub(crate) faults: DeliveryFaultQueue,
+    pub(crate) faults: Queue<EventMatch, DeliveryFault>,
 }
 
 impl Deliveries {
-    /// No endpoint and no delivery; `timing` for every delivery, the newest `log_limit`
-    /// attempts logged.
+    /// No endpoint and no delivery; the newest `log_limit` attempts logged.
     pub(crate) fn new(timing: Timing, log_limit: usize) -> Self {
+        let log = BoundedLog::new(log_limit);
         Self {
-            endpoints: Vec::new(),
-            endpoints_made: 0,
-            pending: Vec::new(),
-            pending_dropped: 0,
-            seq: 0,
-            in_flight: 0,
-            generation: 0,
-            changed: false,
             timing,
-            log: BoundedLog::new(log_limit),
-            faults: DeliveryFaultQueue::default(),
+            log,
+            ..Self::default()
         }
     }
 
-    /// Registers an endpoint for the events to come.
     pub(crate) fn add_endpoint(
         &mut self,
         url: EndpointUrl,
@@ -178,8 +156,8 @@ impl Deliveries {
         Ok(shown)
     }
 
-    /// Removes endpoint `id` and gives up its waiting deliveries (an attempt under way ends
-    /// as it ends, and is not retried). False if there is no such endpoint.
+    /// Removes endpoint `id` and gives up its waiting deliveries (an attempt under way is not
+    /// retried). False if there is no such endpoint.
     pub(crate) fn remove_endpoint(&mut self, id: &str) -> bool {
         let before = self.endpoints.len();
         self.endpoints.retain(|e| e.id != id);
@@ -188,7 +166,6 @@ impl Deliveries {
         self.endpoints.len() < before
     }
 
-    /// Whether any endpoint is registered.
     pub(crate) fn has_endpoints(&self) -> bool {
         !self.endpoints.is_empty()
     }
@@ -199,22 +176,20 @@ impl Deliveries {
     }
 
     /// Makes a delivery of each of `events` (of one payment, in the order they happened) to
-    /// every endpoint, due `now`, as the delivery faults queued for them say.
+    /// every endpoint, due `now`, as the delivery faults say.
     pub(crate) fn enqueue(&mut self, events: &[Arc<Event>], now: Instant) {
         let ids: Vec<String> = self.endpoints.iter().map(|e| e.id.clone()).collect();
+        let last = events.len().saturating_sub(1);
         for endpoint in ids {
-            let last = events.len().saturating_sub(1);
-            let plans: Vec<Option<DeliveryPlan>> = (events.iter().enumerate())
-                .map(|(i, event)| {
-                    let applies = |plan| plan != DeliveryPlan::AfterNext || i < last;
-                    let kind = event.kind.as_str();
+            let faults: Vec<Option<DeliveryFault>> = (events.iter().enumerate())
+                .map(|(i, e)| {
                     self.faults
-                        .take_for_delivery(kind, &event.session_id, applies)
+                        .take_for_delivery(e.kind.as_str(), &e.session_id, i < last)
                 })
                 .collect();
             let mut order: Vec<usize> = (0..events.len()).collect();
-            for (i, plan) in plans.iter().enumerate() {
-                if *plan == Some(DeliveryPlan::AfterNext) {
+            for (i, fault) in faults.iter().enumerate() {
+                if *fault == Some(DeliveryFault::OutOfOrder) {
                     let at = order.iter().position(|&o| o == i).unwrap_or(last);
                     if at < last {
                         order.swap(at, at + 1);
@@ -222,21 +197,21 @@ impl Deliveries {
                 }
             }
             for i in order {
-                let due = match plans[i] {
-                    Some(DeliveryPlan::Hold(by)) => later(now, by),
-                    _ => now,
+                let (due, again) = match faults[i] {
+                    Some(DeliveryFault::Delay(by)) => (later(now, by), None),
+                    Some(DeliveryFault::Duplicate) => (now, Some(now)),
+                    Some(DeliveryFault::Replay(after)) => (now, Some(later(now, after))),
+                    _ => (now, None),
                 };
                 self.make(&endpoint, &events[i], 1, due);
-                if let Some(DeliveryPlan::Also { after }) = plans[i] {
-                    self.make(&endpoint, &events[i], 1, later(now, after));
+                if let Some(due) = again {
+                    self.make(&endpoint, &events[i], 1, due);
                 }
             }
         }
         self.changed = true;
     }
 
-    /// A new delivery (or a delivery's next attempt, with a `seq` of its own: only the order
-    /// of equally due attempts hangs on it).
     fn make(&mut self, endpoint: &str, event: &Arc<Event>, attempt: u8, due: Instant) {
         self.seq += 1;
         self.wait(Pending {
@@ -252,7 +227,7 @@ impl Deliveries {
     fn wait(&mut self, pending: Pending) {
         self.pending.push(pending);
         if self.pending.len() > MAX_PENDING {
-            // The oldest made goes: it has waited longest for an endpoint that is not keeping up.
+            // The oldest goes: it has waited longest for an endpoint that is not keeping up.
             if let Some(oldest) = (0..self.pending.len()).min_by_key(|&i| self.pending[i].seq) {
                 self.pending.swap_remove(oldest);
                 self.pending_dropped += 1;
@@ -303,7 +278,7 @@ impl Deliveries {
 
     /// Notes how `attempt` ended at `now`: logged, and retried after the backoff unless it
     /// was answered 2xx, was the last one, or its endpoint is gone.
-    pub(crate) fn finish(&mut self, attempt: Attempt, made: Made, outcome: Outcome, now: Instant) {
+    pub(crate) fn finish(&mut self, attempt: Attempt, made: Made, now: Instant) {
         self.in_flight = self.in_flight.saturating_sub(1);
         let endpoint = self
             .endpoints
@@ -317,8 +292,8 @@ impl Deliveries {
         if attempt.generation != self.generation {
             return;
         }
-        let verdict = match outcome {
-            Outcome::Answered(200..=299) => DeliveryVerdict::Delivered,
+        let verdict = match made.answer {
+            Ok(200..=299) => DeliveryVerdict::Delivered,
             _ if attempt.attempt < MAX_ATTEMPTS && registered => DeliveryVerdict::Retrying,
             _ => DeliveryVerdict::Failed,
         };
@@ -331,10 +306,6 @@ impl Deliveries {
                 due: later(now, self.timing.delay_after(attempt.attempt)),
             });
         }
-        let (status, error) = match outcome {
-            Outcome::Answered(status) => (Some(status), None),
-            Outcome::Failed(why) => (None, Some(why)),
-        };
         let event = &attempt.event;
         self.log.push(DeliveryAttempt {
             event_id: event.id.clone(),
@@ -344,8 +315,8 @@ impl Deliveries {
             url: attempt.url.url,
             attempt: attempt.attempt,
             delivery_id: made.delivery_id,
-            status,
-            error,
+            status: made.answer.as_ref().ok().copied(),
+            error: made.answer.err(),
             duration: made.duration,
             started_at: made.started_at,
             verdict,
@@ -367,7 +338,6 @@ impl Deliveries {
         self.changed = true;
     }
 
-    /// Whether anything changed since last asked.
     pub(crate) fn take_changed(&mut self) -> bool {
         std::mem::take(&mut self.changed)
     }
@@ -383,7 +353,6 @@ impl Deliveries {
         self.changed = true;
     }
 
-    /// The waiting deliveries against their limit.
     pub(crate) fn pending_usage(&self) -> Usage {
         Usage {
             kept: self.pending.len(),
@@ -408,7 +377,6 @@ fn later(now: Instant, by: Duration) -> Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fault::{DeliveryFault, EventMatch};
 
     const MS: Duration = Duration::from_millis(1);
 
@@ -435,9 +403,10 @@ mod tests {
         deliveries
     }
 
-    fn made(n: u8) -> Made {
+    fn made(answer: Result<u16, String>) -> Made {
         Made {
-            delivery_id: format!("d{n}"),
+            answer,
+            delivery_id: "d".to_owned(),
             started_at: SystemTime::UNIX_EPOCH,
             duration: MS,
         }
@@ -445,19 +414,18 @@ mod tests {
 
     /// `event id#attempt` of the attempts due at `now`, each finished with `outcome` (or
     /// failed, when a fault dropped it).
-    fn run(deliveries: &mut Deliveries, now: Instant, outcome: Outcome) -> Vec<String> {
+    fn run(deliveries: &mut Deliveries, now: Instant, outcome: Result<u16, String>) -> Vec<String> {
         let (due, _) = deliveries.take_due(now);
         let ids = due
             .iter()
             .map(|a| format!("{}#{}", a.event.id, a.attempt))
             .collect();
         for attempt in due {
-            let n = attempt.attempt;
             let outcome = match attempt.dropped {
-                true => Outcome::Failed("dropped".to_owned()),
+                true => Err("dropped".to_owned()),
                 false => outcome.clone(),
             };
-            deliveries.finish(attempt, made(n), outcome, now);
+            deliveries.finish(attempt, made(outcome), now);
         }
         ids
     }
@@ -467,9 +435,9 @@ mod tests {
         let t0 = Instant::now();
         let mut d = deliveries(1);
         d.enqueue(&[event(1, EventKind::Completed)], t0);
-        assert_eq!(run(&mut d, t0, Outcome::Answered(500)), ["evt_1#1"]);
+        assert_eq!(run(&mut d, t0, Ok(500)), ["evt_1#1"]);
         assert_eq!(d.take_due(t0 + 9 * MS).1, Some(t0 + 10 * MS), "backoff");
-        let refused = Outcome::Failed("refused".to_owned());
+        let refused = Err("refused".to_owned());
         assert_eq!(run(&mut d, t0 + 10 * MS, refused.clone()), ["evt_1#2"]);
         assert_eq!(d.take_due(t0 + 10 * MS).1, Some(t0 + 30 * MS), "doubled");
         assert_eq!(run(&mut d, t0 + 30 * MS, refused), ["evt_1#3"]);
@@ -507,12 +475,9 @@ mod tests {
         assert!(d.take_due(t0).0.is_empty(), "both endpoints busy");
         assert_eq!(d.backlog(), (2, 2));
         for attempt in due {
-            d.finish(attempt, made(1), Outcome::Answered(204), t0);
+            d.finish(attempt, made(Ok(204)), t0);
         }
-        assert_eq!(
-            run(&mut d, t0, Outcome::Answered(200)),
-            ["evt_2#1", "evt_2#1"]
-        );
+        assert_eq!(run(&mut d, t0, Ok(200)), ["evt_2#1", "evt_2#1"]);
         assert!(d.settled());
     }
 
@@ -554,7 +519,7 @@ mod tests {
             1,
             "the attempt's fault waits for the attempt"
         );
-        let ok = Outcome::Answered(200);
+        let ok = Ok(200);
         let mut sent = Vec::new();
         for _ in 0..7 {
             sent.extend(run(&mut d, t0, ok.clone()));
@@ -587,7 +552,7 @@ mod tests {
         assert!(d.remove_endpoint("we_1"));
         assert!(!d.remove_endpoint("we_1"));
         let first = due.remove(0);
-        d.finish(first, made(1), Outcome::Answered(500), t0);
+        d.finish(first, made(Ok(500)), t0);
         assert_eq!(
             d.log.iter().last().unwrap().verdict,
             DeliveryVerdict::Failed
@@ -609,7 +574,7 @@ mod tests {
         let (mut due, _) = d.take_due(t0);
         d.reset();
         assert!(!d.settled(), "one attempt still under way");
-        d.finish(due.remove(0), made(1), Outcome::Answered(500), t0);
+        d.finish(due.remove(0), made(Ok(500)), t0);
         assert!(d.settled());
         assert_eq!(d.log.iter().count(), 0, "not logged, not retried");
         assert_eq!(d.endpoints().len(), 1, "endpoints stay");
@@ -624,12 +589,12 @@ mod tests {
         }
         let usage = d.pending_usage();
         assert_eq!((usage.kept, usage.dropped), (MAX_PENDING, 1));
-        assert_eq!(run(&mut d, t0, Outcome::Answered(200)), ["evt_1#1"]);
+        assert_eq!(run(&mut d, t0, Ok(200)), ["evt_1#1"]);
         // A retry counts against the limit too.
         d.enqueue(&[event(0, EventKind::Completed)], t0);
         let (mut due, _) = d.take_due(t0);
         d.enqueue(&[event(0, EventKind::Completed)], t0);
-        d.finish(due.remove(0), made(1), Outcome::Answered(500), t0);
+        d.finish(due.remove(0), made(Ok(500)), t0);
         let usage = d.pending_usage();
         assert_eq!((usage.kept, usage.dropped), (MAX_PENDING, 2));
     }

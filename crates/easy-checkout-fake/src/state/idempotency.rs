@@ -2,12 +2,9 @@
 //! reply, so that a retry is replayed rather than applied twice. Forgotten after
 //! [`RETENTION`], or oldest first above the limit.
 //!
-//! Records must outlive a client's retries. The SDK's own retries of one call end within
-//! about two and a half minutes (three attempts, each bounded by the transport's timeout,
-//! backoff of at most 5 s, a `Retry-After` of at most 30 s), and a caller who retries by
-//! hand with the key an error carries does so within the session's 30 minutes. A day, as
-//! Stripe documents for its keys, covers both; the count limit is what bounds memory when a
-//! soak sends keyed writes faster than a day can forget them.
+//! Records must outlive a client's retries: the SDK's end within minutes, a caller retrying
+//! by hand does so within the session's 30 minutes. A day, as Stripe keeps its keys, covers
+//! both; the count limit bounds memory when a soak sends keyed writes faster than that.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -17,7 +14,6 @@ use crate::record::Usage;
 use crate::reply::Reply;
 use crate::util::room_to_churn;
 
-/// How long a record is kept, at most.
 pub(crate) const RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The first request that carried a key, and the reply it got.
@@ -29,15 +25,8 @@ pub(crate) struct Record {
     pub(crate) reply: Reply,
 }
 
-impl Record {
-    /// Whether a request with this method, target and body is the same request again.
-    pub(crate) fn same_request(&self, method: &str, target: &str, body: &[u8]) -> bool {
-        self.method == method && self.target == target && self.body == body
-    }
-}
-
 /// Records by scope and key.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct IdempotencyStore {
     /// Boxed, to keep the table (sized for churn, see [`room_to_churn`]) small.
     records: HashMap<Arc<str>, Box<Record>>,
@@ -50,11 +39,10 @@ pub(crate) struct IdempotencyStore {
 impl IdempotencyStore {
     /// An empty store that holds at most `limit` records (at least 1).
     pub(crate) fn new(limit: usize) -> Self {
+        let limit = limit.max(1);
         Self {
-            records: HashMap::new(),
-            order: VecDeque::new(),
-            limit: limit.max(1),
-            evicted: 0,
+            limit,
+            ..Self::default()
         }
     }
 

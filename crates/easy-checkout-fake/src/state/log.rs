@@ -14,6 +14,12 @@ pub(crate) struct BoundedLog<T> {
     dropped: u64,
 }
 
+impl<T> Default for BoundedLog<T> {
+    fn default() -> Self {
+        Self::new(0)
+    }
+}
+
 impl<T> BoundedLog<T> {
     /// An empty log that keeps at most `limit` entries (`0` keeps none and counts each).
     pub(crate) fn new(limit: usize) -> Self {

@@ -1,10 +1,6 @@
-//! Everything the fake remembers, behind one lock: the vocabulary it answers in, the
-//! sessions, the idempotency records, the merchant's config, the recorded requests, the
-//! queued faults, the rate-limit window, the connection counts and the webhook deliveries.
-//! The API, the control API, the delivery engine and the serving layer all reach it through
-//! [`Shared::state`], which first forgets whatever is due to be forgotten, so every reader
-//! sees the fake within its [`Limits`], and whose guard wakes whoever waits for the
-//! deliveries when they changed.
+//! Everything the fake remembers, behind one lock. Every reader reaches it through
+//! [`Shared::state`], which first forgets whatever is due, so each sees the fake within its
+//! [`Limits`]; its guard wakes whoever waits for the deliveries when they changed.
 
 pub(crate) mod deliveries;
 pub(crate) mod idempotency;
@@ -19,10 +15,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use easy_checkout_core::Vocabulary;
 
-use crate::clock::Clock;
-use crate::fault::FaultQueue;
+use crate::clock::ManualClock;
+use crate::fault::{Fault, Match, Queue};
 use crate::record::{RecordedRequest, Stats};
-use crate::util::lock;
+use crate::util::{lock, time_left};
 
 use deliveries::{Deliveries, Timing};
 use idempotency::IdempotencyStore;
@@ -64,19 +60,19 @@ pub(crate) struct MerchantConfig {
 }
 
 /// Client connections: how many are open, refused, and have carried a request.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Connections {
     open: usize,
     limit: usize,
     refused: u64,
-    served: usize,
+    /// Distinct connections that carried a request since the fake started or was reset.
+    pub(crate) served: usize,
     /// Goes up with every reset, so that a connection open across one counts again.
     generation: u64,
 }
 
 impl Connections {
-    /// Takes a place for a new connection; false (and counted as refused) when every place
-    /// is taken.
+    /// Takes a place for a new connection; false (counted as refused) when none is free.
     pub(crate) fn open(&mut self) -> bool {
         if self.open >= self.limit {
             self.refused += 1;
@@ -91,18 +87,13 @@ impl Connections {
         self.open = self.open.saturating_sub(1);
     }
 
-    /// Counts a connection that carries a request, once per connection since the last
-    /// reset: `counted` is the connection's own note of when it was last counted.
+    /// Counts a connection that carries a request, once since the last reset: `counted` is
+    /// the connection's own note of when it was last counted.
     pub(crate) fn carried_request(&mut self, counted: &mut Option<u64>) {
         if *counted != Some(self.generation) {
             *counted = Some(self.generation);
             self.served += 1;
         }
-    }
-
-    /// How many distinct connections carried a request since the fake started or was reset.
-    pub(crate) fn served(&self) -> usize {
-        self.served
     }
 }
 
@@ -114,9 +105,9 @@ pub(crate) struct State {
     pub(crate) sessions: Sessions,
     pub(crate) idempotency: IdempotencyStore,
     pub(crate) config: MerchantConfig,
-    /// The API requests received, in arrival order (control requests are not recorded).
+    /// The API requests received, oldest first.
     pub(crate) requests: BoundedLog<RecordedRequest>,
-    pub(crate) faults: FaultQueue,
+    pub(crate) faults: Queue<Match, Fault>,
     pub(crate) rate: RateWindow,
     pub(crate) connections: Connections,
     pub(crate) deliveries: Deliveries,
@@ -124,6 +115,7 @@ pub(crate) struct State {
 
 impl State {
     fn new(limits: Limits, vocabulary: Vocabulary, timing: Timing, now: SystemTime) -> Self {
+        let connections = limits.connections.max(1);
         Self {
             vocabulary,
             sessions: Sessions::new(limits.sessions, limits.session_grace),
@@ -133,22 +125,18 @@ impl State {
                 updated: now,
             },
             requests: BoundedLog::new(limits.recorded_requests),
-            faults: FaultQueue::default(),
+            faults: Queue::default(),
             rate: RateWindow::new(now),
             connections: Connections {
-                open: 0,
-                limit: limits.connections.max(1),
-                refused: 0,
-                served: 0,
-                generation: 0,
+                limit: connections,
+                ..Connections::default()
             },
             deliveries: Deliveries::new(timing, limits.recorded_deliveries),
         }
     }
 
-    /// Back to a fresh fake with the same limits and vocabulary: no session, record,
-    /// request, fault, counted connection or webhook delivery; the open connections stay
-    /// open, and count again when they next carry a request; the webhook endpoints stay.
+    /// Back to a fresh fake with the same limits and vocabulary. The open connections stay
+    /// open (and count again when they next carry a request); the webhook endpoints stay.
     pub(crate) fn reset(&mut self, limits: Limits, now: SystemTime) {
         let mut fresh = State::new(limits, self.vocabulary, self.deliveries.timing, now);
         fresh.connections.open = self.connections.open;
@@ -171,12 +159,6 @@ impl State {
             connections_refused: self.connections.refused,
         }
     }
-
-    /// Forgets what is due to be forgotten at `now`.
-    fn sweep(&mut self, now: SystemTime) {
-        self.sessions.evict_expired(now);
-        self.idempotency.evict_expired(now);
-    }
 }
 
 /// The state, its clock and its limits, shared by every thread of one fake.
@@ -185,7 +167,8 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     /// Notified when the deliveries changed (see [`StateGuard`]).
     deliveries_changed: Condvar,
-    clock: Clock,
+    /// The test's clock, when it has one.
+    clock: Option<ManualClock>,
     limits: Limits,
     /// Requests read and not yet answered (or closed on).
     pub(crate) in_flight: AtomicUsize,
@@ -196,10 +179,13 @@ impl Shared {
         limits: Limits,
         vocabulary: Vocabulary,
         timing: Timing,
-        clock: Clock,
+        clock: Option<ManualClock>,
     ) -> Self {
+        let now = clock
+            .as_ref()
+            .map_or_else(SystemTime::now, ManualClock::now);
         Self {
-            state: Mutex::new(State::new(limits, vocabulary, timing, clock.now())),
+            state: Mutex::new(State::new(limits, vocabulary, timing, now)),
             deliveries_changed: Condvar::new(),
             clock,
             limits,
@@ -209,9 +195,10 @@ impl Shared {
 
     /// The state, with what is due forgotten, and the clock's reading it was swept at.
     pub(crate) fn state(&self) -> (StateGuard<'_>, SystemTime) {
-        let now = self.clock.now();
+        let now = self.now();
         let mut state = lock(&self.state);
-        state.sweep(now);
+        state.sessions.evict_expired(now);
+        state.idempotency.evict_expired(now);
         let guard = StateGuard {
             guard: Some(state),
             shared: self,
@@ -221,7 +208,9 @@ impl Shared {
 
     /// The fake's clock.
     pub(crate) fn now(&self) -> SystemTime {
-        self.clock.now()
+        self.clock
+            .as_ref()
+            .map_or_else(SystemTime::now, ManualClock::now)
     }
 
     /// Waits until no webhook delivery waits for an attempt and none is under way, for at
@@ -229,19 +218,13 @@ impl Shared {
     pub(crate) fn wait_for_deliveries(&self, timeout: Duration) -> bool {
         let deadline = Instant::now().checked_add(timeout);
         let (mut state, _) = self.state();
-        loop {
-            if state.deliveries.settled() {
-                return true;
-            }
-            let left = match deadline {
-                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => Some(left),
-                    _ => return false,
-                },
-                None => None,
+        while !state.deliveries.settled() {
+            let Some(left) = time_left(deadline) else {
+                return false;
             };
             state = state.wait(left);
         }
+        true
     }
 
     /// Back to a fresh fake ([`State::reset`]).
@@ -263,25 +246,23 @@ pub(crate) struct StateGuard<'a> {
 }
 
 impl StateGuard<'_> {
-    /// Releases the state until the deliveries change (or `timeout` passes, when given), then
-    /// takes it again. Wakes the others first if this guard changed them.
-    pub(crate) fn wait(mut self, timeout: Option<Duration>) -> Self {
-        let Some(mut guard) = self.guard.take() else {
-            return self;
-        };
-        if guard.deliveries.take_changed() {
+    /// Releases the state until the deliveries change or `timeout` passes, then takes it
+    /// again. Wakes the others first if this guard changed them.
+    pub(crate) fn wait(mut self, timeout: Duration) -> Self {
+        self.wake_if_changed();
+        if let Some(guard) = self.guard.take() {
+            let waited = self.shared.deliveries_changed.wait_timeout(guard, timeout);
+            self.guard = Some(waited.unwrap_or_else(PoisonError::into_inner).0);
+        }
+        self
+    }
+
+    /// Wakes every thread waiting for the deliveries to change, if this guard changed them.
+    fn wake_if_changed(&mut self) {
+        let state = self.guard.as_mut();
+        if state.is_some_and(|state| state.deliveries.take_changed()) {
             self.shared.deliveries_changed.notify_all();
         }
-        let cv = &self.shared.deliveries_changed;
-        let guard = match timeout {
-            Some(timeout) => {
-                let waited = cv.wait_timeout(guard, timeout);
-                waited.unwrap_or_else(PoisonError::into_inner).0
-            }
-            None => cv.wait(guard).unwrap_or_else(PoisonError::into_inner),
-        };
-        self.guard = Some(guard);
-        self
     }
 }
 
@@ -302,10 +283,6 @@ impl DerefMut for StateGuard<'_> {
 
 impl Drop for StateGuard<'_> {
     fn drop(&mut self) {
-        if let Some(guard) = &mut self.guard {
-            if guard.deliveries.take_changed() {
-                self.shared.deliveries_changed.notify_all();
-            }
-        }
+        self.wake_if_changed();
     }
 }

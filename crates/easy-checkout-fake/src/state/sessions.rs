@@ -1,6 +1,5 @@
 //! The sessions: what the fake knows of each one, found by id or by client secret, and
 //! forgotten once past its expiry and grace period, or oldest first above the limit.
-//! What a session looks like on the wire is the API layer's business.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime};
@@ -21,12 +20,10 @@ pub(crate) enum Status {
     Expired,
 }
 
-/// The checkout events a payment causes.
+/// The checkout events a payment causes: the session paid, its on-chain payment confirmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum EventKind {
-    /// `checkout.session.completed`: the session was paid.
     Completed,
-    /// `checkout.session.crypto_confirmed`: its on-chain payment was confirmed.
     CryptoConfirmed,
 }
 
@@ -40,12 +37,11 @@ impl EventKind {
     }
 }
 
-/// How a session is paid.
+/// How a session is paid: as a successful confirm pays it, or that plus a confirmed
+/// on-chain payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Payment {
-    /// As a successful confirm pays it.
     Card,
-    /// As a confirm does, plus a confirmed on-chain payment.
     Crypto,
 }
 
@@ -56,7 +52,7 @@ pub(crate) struct Crypto {
     pub(crate) payment_address: String,
     /// A decimal string: 1 USDC per unit of quantity.
     pub(crate) amount: String,
-    /// The id of its `checkout.session.crypto_confirmed` ([`event_id`]).
+    /// The id of its `checkout.session.crypto_confirmed`.
     pub(crate) event_id: Box<str>,
     pub(crate) confirmed_at: SystemTime,
 }
@@ -81,9 +77,7 @@ pub(crate) struct Session {
     pub(crate) crypto: Option<Box<Crypto>>,
     /// How many times it was charged (every confirm that succeeded, every `pay`).
     pub(crate) payments: u64,
-    /// The id of its `checkout.session.completed` ([`event_id`]; it happened at `paid_at`),
-    /// once paid. (A `crypto_confirmed` is in `crypto`: a session's bytes count, times
-    /// 100,000.)
+    /// The id of its `checkout.session.completed` (it happened at `paid_at`), once paid.
     pub(crate) completed: Option<Box<str>>,
 }
 
@@ -122,7 +116,7 @@ impl Session {
 }
 
 /// Every session the fake still holds.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Sessions {
     /// Boxed, to keep the table (sized for churn, see [`room_to_churn`]) small.
     live: HashMap<u64, Box<Session>>,
@@ -139,15 +133,11 @@ pub(crate) struct Sessions {
 impl Sessions {
     /// No sessions; at most `limit` (at least 1) held, each forgotten `grace` after it expires.
     pub(crate) fn new(limit: usize, grace: Duration) -> Self {
+        let limit = limit.max(1);
         Self {
-            live: HashMap::new(),
-            by_secret: HashMap::new(),
-            order: VecDeque::new(),
-            created: 0,
-            payments: 0,
-            evicted: 0,
-            limit: limit.max(1),
+            limit,
             grace,
+            ..Self::default()
         }
     }
 
@@ -214,11 +204,9 @@ impl Sessions {
             .collect()
     }
 
-    /// Pays the session as a successful confirm does (`complete`, charged once more, a payment
-    /// id the first time), with a confirmed on-chain payment (1 USDC per unit of quantity) for
-    /// [`Payment::Crypto`]. Works on an expired session too. The events the payment caused, in
-    /// the order they happened (none when it changed nothing Easy tells a merchant about);
-    /// `None` if the id is unknown.
+    /// Pays the session (an expired one too): `complete`, charged once more, a payment id the
+    /// first time, and for [`Payment::Crypto`] a confirmed on-chain payment (1 USDC per unit).
+    /// The events it caused, in order (none when nothing new happened); `None` if unknown.
     pub(crate) fn pay(
         &mut self,
         id: &str,
@@ -264,8 +252,7 @@ impl Sessions {
         }
     }
 
-    /// Forgets every session whose expiry plus the grace period has passed, whatever its
-    /// status (paid ones included).
+    /// Forgets every session, paid or not, whose expiry plus the grace period has passed.
     pub(crate) fn evict_expired(&mut self, now: SystemTime) {
         // Sessions are made in clock order with one lifetime, so their deadlines are too.
         while let Some(oldest) = self.order.front().and_then(|n| self.live.get(n)) {
