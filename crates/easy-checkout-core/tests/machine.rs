@@ -517,6 +517,43 @@ fn a_wait_ends_unconfirmed_for_complete_without_a_payment_status() {
     ));
 }
 
+/// A poll's own retry that would come after the deadline (a 503 with `Retry-After: 30`, late
+/// in a 5 s wait) is not waited out: the wait ends at once, still pending, with the last
+/// status it read. A huge interval grows without overflowing.
+#[test]
+fn a_polls_retry_past_the_deadline_ends_the_wait_instead() {
+    let policy = PollPolicy {
+        initial_interval: Duration::from_secs(4),
+        max_interval: Duration::from_secs(10),
+        deadline: Duration::from_secs(5),
+    };
+    let script = [
+        Status(200, &[], PENDING),
+        Status(503, &[("retry-after", "30")], ""),
+    ];
+    let (trace, result) = poll(policy, &script);
+    assert_eq!(trace, ["poll", "wait 4000ms", "poll"]);
+    match result.expect("a wait ends") {
+        WaitOutcome::StillPending {
+            status: Some(status),
+        } => assert!(!status.is_paid()),
+        other => panic!("{other:?}"),
+    }
+
+    // The interval grows by half after each poll: from the largest one, without a panic.
+    let huge = PollPolicy {
+        initial_interval: Duration::MAX,
+        max_interval: Duration::MAX,
+        deadline: Duration::MAX,
+    };
+    let (config, op) = (config(), RetrieveSession::new("ecs_1").expect("an id"));
+    let now = Now::new(T0, Duration::ZERO);
+    let mut wait = PaymentWait::new(&config, &op, retries(2), huge, now, seq());
+    assert!(matches!(wait.next(), Step::Send(_)));
+    let pending = outcome(&Status(200, &[], PENDING));
+    assert!(matches!(wait.handle(pending, now), Step::Wait(d) if d == Duration::MAX));
+}
+
 #[test]
 fn a_wait_honours_rate_limits_and_a_final_error_ends_it() {
     let policy = PollPolicy {

@@ -167,7 +167,8 @@ impl<'a, R: FnMut() -> u64 + Clone> PaymentWait<'a, R> {
             return self.finish(Ok(WaitOutcome::StillPending { status }));
         }
         let wait = self.interval.max(floor).min(left);
-        self.interval = self.interval.mul_f64(1.5).min(self.policy.max_interval);
+        let grown = self.interval.saturating_add(self.interval / 2);
+        self.interval = grown.min(self.policy.max_interval);
         Step::Wait(wait)
     }
 }
@@ -206,7 +207,12 @@ impl<R: FnMut() -> u64 + Clone> Machine for PaymentWait<'_, R> {
         };
         let elapsed = now.monotonic.saturating_sub(self.started);
         match call.handle(outcome, now) {
-            // The poll itself retries (a 503, a cut reply) before it answers.
+            // The poll itself retries (a 503, a cut reply) before it answers, unless its retry
+            // would come after the deadline: then the wait ends, the session still pending.
+            Step::Wait(delay) if elapsed.saturating_add(delay) > self.policy.deadline => {
+                let status = self.last.take();
+                self.finish(Ok(WaitOutcome::StillPending { status }))
+            }
             Step::Wait(delay) => Step::Wait(delay),
             Step::Send(_) => self.finish(Err(misuse("a poll asked to send unasked"))),
             Step::Done(Ok(reply)) => {
