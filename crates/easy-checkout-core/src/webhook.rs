@@ -162,22 +162,36 @@ pub struct WebhookEvent {
     /// The object the event is about (for checkout events, the session).
     #[serde(default)]
     pub data: Value,
-    /// When the event happened (ISO 8601).
-    #[serde(default)]
+    /// When the event happened (ISO 8601; a number arrives as its digits).
+    #[serde(default, deserialize_with = "lenient_text")]
     pub created_at: Option<String>,
     /// When the event happened, as the webhook reference adds it beside `created_at`.
     #[serde(default)]
     pub created: Option<EventTime>,
     /// The API version the event is written in (`"2026-05-01"`; the webhook reference's).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub api_version: Option<String>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
-/// An event's `created`, the instant of `created_at` in either form, kept as sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+/// Reads an event's optional text field leniently: a string as sent, a number as its digits,
+/// anything else as `None`. The shape of an optional field never refuses a correctly signed
+/// event: refused, the delivery would be retried and given up, and the order never fulfilled.
+fn lenient_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(text) => Some(text),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+/// An event's `created`, the instant of `created_at`, kept as sent: never a reason to refuse a
+/// signed event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum EventTime {
@@ -185,20 +199,21 @@ pub enum EventTime {
     Unix(i64),
     /// A timestamp as text (a JSON string, ISO 8601).
     Text(String),
+    /// Any other JSON (fractional seconds, a number beyond 64 bits, …), as sent.
+    Other(Value),
 }
 
 impl<'de> Deserialize<'de> for EventTime {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
         // Through `Value`, which reads every number form (`arbitrary_precision` included).
-        match Value::deserialize(deserializer)? {
-            Value::Number(n) => n
-                .as_i64()
-                .map(Self::Unix)
-                .ok_or_else(|| D::Error::custom("created must be whole seconds that fit 64 bits")),
-            Value::String(text) => Ok(Self::Text(text)),
-            _ => Err(D::Error::custom("created must be a number or a string")),
-        }
+        Ok(match Value::deserialize(deserializer)? {
+            Value::Number(n) => match n.as_i64() {
+                Some(seconds) => Self::Unix(seconds),
+                None => Self::Other(Value::Number(n)),
+            },
+            Value::String(text) => Self::Text(text),
+            other => Self::Other(other),
+        })
     }
 }
 

@@ -518,23 +518,50 @@ fn a_delivery_with_a_bad_signature_is_refused_by_its_code() {
     assert_eq!(verdict, Err(WebhookError::SignatureMismatch));
 }
 
+/// The shape of an optional field never refuses a correctly signed event (refused, the
+/// delivery would be retried, given up, and the order never fulfilled): `created` is kept as
+/// sent, `created_at` and `api_version` read a number as its digits.
 #[test]
-fn created_is_seconds_or_text_and_nothing_else() {
-    let event = |created: &str| {
-        let body = format!(r#"{{"id":"evt_1","type":"x","data":{{}},"created":{created}}}"#);
+fn an_optional_fields_shape_never_refuses_a_signed_event() {
+    let event = |fields: &str| {
+        let body = format!(r#"{{"id":"evt_1","type":"x","data":{{}},{fields}}}"#);
         let headers = delivery_headers(body.as_bytes(), &[]);
-        webhook::verify_delivery(&secret(), &headers, body.as_bytes()).map(|d| d.event.created)
+        webhook::verify_delivery(&secret(), &headers, body.as_bytes()).map(|d| d.event)
     };
+    let created = |value: &str| event(&format!(r#""created":{value}"#)).map(|e| e.created);
     assert_eq!(
-        event("1795694400"),
+        created("1795694400"),
         Ok(Some(EventTime::Unix(1_795_694_400)))
     );
-    assert_eq!(event("-1"), Ok(Some(EventTime::Unix(-1))));
+    assert_eq!(created("-1"), Ok(Some(EventTime::Unix(-1))));
     let text = EventTime::Text("2026-11-26T12:00:00Z".into());
-    assert_eq!(event(r#""2026-11-26T12:00:00Z""#), Ok(Some(text)));
-    assert_eq!(event("null"), Ok(None));
-    for bad in ["1795694400.5", "1e9", "9223372036854775808", "true", "{}"] {
-        assert_eq!(event(bad), Err(WebhookError::BodyInvalidJson), "{bad}");
+    assert_eq!(created(r#""2026-11-26T12:00:00Z""#), Ok(Some(text)));
+    assert_eq!(created("null"), Ok(None));
+    for other in ["1795694400.5", "true", "{}"] {
+        let kept = EventTime::Other(serde_json::from_str(other).unwrap());
+        assert_eq!(created(other), Ok(Some(kept)), "{other}");
+    }
+    let beyond = created("9223372036854775808").unwrap();
+    assert!(
+        matches!(beyond, Some(EventTime::Other(serde_json::Value::Number(_)))),
+        "{beyond:?}"
+    );
+
+    let e = event(r#""created_at":1767225600,"api_version":20260501"#).unwrap();
+    assert_eq!(e.created_at.as_deref(), Some("1767225600"));
+    assert_eq!(e.api_version.as_deref(), Some("20260501"));
+    let e = event(r#""created_at":{},"api_version":false"#).unwrap();
+    assert_eq!((e.created_at, e.api_version), (None, None));
+    // Only what identifies an event is required.
+    for broken in [r#""id":1,"type":"x""#, r#""id":"evt_1""#] {
+        let body = format!("{{{broken}}}");
+        let headers = delivery_headers(body.as_bytes(), &[]);
+        let verdict = webhook::verify_delivery(&secret(), &headers, body.as_bytes());
+        assert_eq!(
+            verdict.map(|d| d.event.id),
+            Err(WebhookError::BodyInvalidJson),
+            "{broken}"
+        );
     }
 }
 
