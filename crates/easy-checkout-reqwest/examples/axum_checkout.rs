@@ -141,7 +141,7 @@ async fn return_page(
 }
 
 /// `POST /webhooks`: verify, deduplicate on the event id, confirm the session is paid,
-/// fulfil. A 2xx tells Easy to stop delivering this event; anything else makes it retry.
+/// fulfil the session once. A 2xx tells Easy to stop delivering this event; anything else makes it retry.
 async fn webhook(State(shop): State<Arc<Shop>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let delivery = match webhook::verify_delivery(&shop.webhook_secret, &headers, &body) {
         Ok(delivery) => delivery,
@@ -185,11 +185,18 @@ async fn webhook(State(shop): State<Arc<Shop>>, headers: HeaderMap, body: Bytes)
         .await
     {
         Ok(status) if status.is_paid() => {
-            println!("fulfilled {session_id}");
-            shop.fulfilled
+            // One payment can raise two events (a crypto payment: `completed`, then
+            // `crypto_confirmed`), each with its own id: fulfil each session once.
+            let mut fulfilled = shop
+                .fulfilled
                 .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(session_id.to_owned());
+                .unwrap_or_else(PoisonError::into_inner);
+            if fulfilled.iter().any(|done| done == session_id) {
+                println!("{session_id}: already fulfilled");
+            } else {
+                println!("fulfilled {session_id}");
+                fulfilled.push(session_id.to_owned());
+            }
             StatusCode::OK
         }
         Ok(_) => StatusCode::OK,

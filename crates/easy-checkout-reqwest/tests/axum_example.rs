@@ -224,3 +224,31 @@ async fn a_delivery_answered_503_is_retried_and_fulfils_once() {
     );
     assert_eq!(h.fake.session(&id).expect("the session")["payments"], 1);
 }
+
+/// One crypto payment raises two events, `completed` then `crypto_confirmed`, with two event
+/// ids: each is delivered and answered, and the session is fulfilled once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crypto_payments_two_events_fulfil_once() {
+    let h = Harness::start().await;
+    let (id, _secret) = h.mint().await;
+    assert!(h.fake.mark_crypto_paid(&id));
+    let attempts = h.deliveries_of(&id);
+    let kinds: Vec<_> = attempts.iter().map(|a| a.event_type.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "checkout.session.completed",
+            "checkout.session.crypto_confirmed"
+        ]
+    );
+    assert_ne!(attempts[0].event_id, attempts[1].event_id);
+    assert!(
+        attempts.iter().all(|a| a.status == Some(200)),
+        "{attempts:?}"
+    );
+    assert_eq!(
+        h.shop.fulfilled(),
+        std::slice::from_ref(&id),
+        "fulfilled once"
+    );
+}
