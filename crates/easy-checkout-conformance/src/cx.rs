@@ -89,7 +89,7 @@ impl Cx {
     }
 
     /// Marks the check as one this machine cannot run, with the reason (the check returns
-    /// right after).
+    /// right after). It fails, with the reason, unless the caller skipped it.
     pub(crate) fn cannot_run(&self, reason: impl Into<String>) {
         *lock(&self.log.not_run) = Some(reason.into());
     }

@@ -229,7 +229,8 @@ pub enum Outcome {
     Passed,
     /// It did not: what was seen.
     Failed(String),
-    /// Not run: the reason given to [`Kit::skip`], or why this machine cannot run it.
+    /// Not run: the reason given to [`Kit::skip`]. (A check this machine cannot run fails,
+    /// saying why, unless it is skipped: an unverified obligation is not a kept one.)
     Skipped(String),
 }
 

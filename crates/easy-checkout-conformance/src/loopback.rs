@@ -339,7 +339,8 @@ pub struct Backlogged {
 
 impl Backlogged {
     /// A full listener; `None` if its queue did not fill within 2000 connections (some
-    /// systems accept more: a connect timeout cannot be shown there).
+    /// systems accept more: a connect timeout cannot be shown there), or a connect failed
+    /// otherwise than by timing out (refused, out of file descriptors: not a full queue).
     pub fn new() -> Option<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
@@ -347,6 +348,7 @@ impl Backlogged {
         for _ in 0..2000 {
             match TcpStream::connect_timeout(&addr, Duration::from_millis(100)) {
                 Ok(stream) => held.push(stream),
+                Err(e) if e.kind() != std::io::ErrorKind::TimedOut => return None,
                 Err(_) => {
                     return Some(Self {
                         addr,

@@ -85,7 +85,11 @@ fn run_one(
     };
     match finished.recv_timeout(bound) {
         Ok(()) => match lock(&log.not_run).take() {
-            Some(reason) => Outcome::Skipped(format!("cannot run here: {reason}")),
+            // Not verified is not passed: a caller who expects it skips the check by name.
+            Some(reason) => Outcome::Failed(format!(
+                "not verified on this machine: {reason}; if that is expected here, skip it with Kit::skip(\"{}\", reason)",
+                check.name
+            )),
             None => Outcome::Passed,
         },
         // The thread ended without finishing: it panicked.

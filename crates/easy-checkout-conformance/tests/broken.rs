@@ -2,7 +2,8 @@
 //! made wrong on purpose fails exactly the check of each rule it breaks, and nothing else.
 //! The three violations are the ones the kit was written against: following redirects,
 //! ignoring the total timeout, reporting timeouts as `Io`. A transport that panics, or hangs,
-//! fails the check it did that in, and the other checks still run.
+//! fails the check it did that in, and the other checks still run. A plain ureq agent, which
+//! sends a keyless write on a kept-alive connection, fails the check written against that.
 
 use std::time::Duration;
 
@@ -191,6 +192,44 @@ fn all_three_violations_fail_one_check_each() {
     assert!(
         text.contains("FAIL redirects_are_not_followed\n       obligation: follow no redirect"),
         "{text}"
+    );
+}
+
+/// A blocking transport over one plain ureq agent, which sends every request on its pool of
+/// kept-alive connections, a keyless write included: the write the server may be closing the
+/// connection under, and that cannot be sent again.
+fn pools_every_request(
+    settings: TransportSettings,
+) -> impl Fn(http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_connect(Some(settings.connect_timeout))
+        .timeout_global(Some(settings.timeout))
+        .build()
+        .into();
+    move |request| {
+        let fail = |e: ureq::Error| match e {
+            ureq::Error::Timeout(_) => {
+                TransportError::new(TransportErrorKind::Timeout, "timed out")
+            }
+            e => TransportError::new(TransportErrorKind::Io, e.to_string()).maybe_sent(),
+        };
+        let (parts, mut body) = agent.run(request).map_err(fail)?.into_parts();
+        let body = body.read_to_vec().map_err(fail)?;
+        Ok(http::Response::from_parts(parts, body))
+    }
+}
+
+#[test]
+fn sending_a_keyless_write_on_a_pooled_connection_fails_its_check() {
+    let report = Kit::new().run(|settings, _| pools_every_request(settings));
+    let check = "a_request_that_may_not_be_resent_never_takes_a_pooled_connection";
+    assert!(report.failed().contains(&check), "{report}");
+    let seen = seen(&report, check);
+    assert!(
+        seen.contains("it went out on the kept-alive connection the GET used"),
+        "{seen}"
     );
 }
 
