@@ -193,7 +193,8 @@ impl IsahcTransport {
     /// A transport over the two clients the caller's `builder` configures (see the crate docs,
     /// "A caller's client"), with the SDK's rules set on each request: every request, a keyless
     /// `confirm` included, gets the caller's proxy, roots and TLS settings. Builds both now
-    /// (each starts a libcurl background thread); fails as isahc's `build` fails.
+    /// (each starts a libcurl background thread); fails as isahc's `build` fails, or as the
+    /// transport's own clients do on a libcurl it cannot work with.
     ///
     /// ```
     /// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
@@ -212,6 +213,7 @@ impl IsahcTransport {
         builder: impl Fn() -> isahc::HttpClientBuilder,
         settings: TransportSettings,
     ) -> Result<Self, TransportError> {
+        check_libcurl()?;
         let pooled = builder().build().map_err(map_error)?;
         let fresh = builder()
             .connection_cache_size(0)
@@ -401,7 +403,7 @@ impl Transport for IsahcTransport {
         // reply byte: one that must not go out twice never takes a reused connection.
         let pooled = may_resend(&request);
         let client = self.client(pooled)?;
-        let map_error = |e| sent_or_not(map_error(e), pooled);
+        let before_reply = |e| sent_or_not(map_error(e), pooled);
         let no_proxy = bypasses_proxy(&request);
         let with_body = sends_body(&request);
         let head = request.method() == http::Method::HEAD;
@@ -417,7 +419,7 @@ impl Transport for IsahcTransport {
         } else {
             http::Request::from_parts(parts, body)
         };
-        let response = client.send(request).map_err(map_error)?;
+        let response = client.send(request).map_err(before_reply)?;
 
         let (parts, body) = response.into_parts();
         let length = body.len();
@@ -428,8 +430,11 @@ impl Transport for IsahcTransport {
         let bytes =
             read_body_limited(&mut reader, self.settings.max_body_bytes, length).map_err(|e| {
                 match reader.error.take() {
-                    // The read failed in isahc: classify its own error, not the `io::Error` shell.
-                    Some(cause) if e.kind() != TransportErrorKind::BodyTooLarge => map_error(cause),
+                    // The read failed in isahc: classify its own error, not the `io::Error`
+                    // shell. A reply had begun: the request went out.
+                    Some(cause) if e.kind() != TransportErrorKind::BodyTooLarge => {
+                        map_error(cause).maybe_sent()
+                    }
                     _ => e,
                 }
             })?;
