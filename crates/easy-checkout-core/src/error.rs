@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::headers::{RateLimit, RetryAfter};
 use crate::id::IdempotencyKey;
 use crate::input::InvalidInput;
-use crate::redact::RedactedJson;
+use crate::redact::{REDACTED, RedactedJson};
 
 /// Everything that can go wrong in a call.
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +150,33 @@ impl Error {
         };
         slot.clone_from(&key.cloned());
         self.with_effect(effect)
+    }
+
+    /// Replaces every copy of each of `secrets` (the call's API key and client secret) that
+    /// the reply quoted back (in the envelope's code, message and details, and the raw
+    /// body) with [`REDACTED`], so no output of the error can print one.
+    pub(crate) fn without_secrets(mut self, secrets: &[&str]) -> Self {
+        let secrets: Vec<&str> = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
+        if secrets.is_empty() {
+            return self;
+        }
+        let raw_body = match &mut self {
+            Error::Api(e) => {
+                for text in [&mut e.code, &mut e.message].into_iter().flatten() {
+                    scrub_text(text, &secrets);
+                }
+                if let Some(details) = &mut e.details {
+                    scrub_json(details, &secrets);
+                }
+                &mut e.raw_body
+            }
+            Error::Decode(e) => &mut e.raw_body,
+            Error::Transport(_) | Error::InvalidInput { .. } => return self,
+        };
+        for secret in &secrets {
+            scrub_bytes(raw_body, secret.as_bytes());
+        }
+        self
     }
 
     /// Records that the retry budget kept this failure from being retried.
@@ -322,7 +349,8 @@ pub struct ApiError {
     pub retry_after: Option<RetryAfter>,
     /// The rate-limit headers of the reply.
     pub rate_limit: RateLimit,
-    /// The body exactly as received (may be HTML from a proxy, empty, or truncated).
+    /// The body as received (may be HTML from a proxy, empty, or truncated), except that a
+    /// call's own API key or client secret quoted in it reads [`REDACTED`].
     pub raw_body: Vec<u8>,
     /// The `Idempotency-Key` the request carried: send it again to retry safely.
     pub idempotency_key: Option<IdempotencyKey>,
@@ -399,6 +427,48 @@ impl fmt::Display for ApiError {
     }
 }
 
+/// `text` with every copy of each secret replaced by [`REDACTED`].
+fn scrub_text(text: &mut String, secrets: &[&str]) {
+    for secret in secrets {
+        if text.contains(secret) {
+            *text = text.replace(secret, REDACTED);
+        }
+    }
+}
+
+/// Every string of `value`, and every key, scrubbed as [`scrub_text`].
+fn scrub_json(value: &mut Value, secrets: &[&str]) {
+    match value {
+        Value::String(text) => scrub_text(text, secrets),
+        Value::Array(items) => items.iter_mut().for_each(|v| scrub_json(v, secrets)),
+        Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (mut key, mut v) in entries {
+                scrub_text(&mut key, secrets);
+                scrub_json(&mut v, secrets);
+                map.insert(key, v);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `bytes` with every copy of `secret` replaced by [`REDACTED`].
+fn scrub_bytes(bytes: &mut Vec<u8>, secret: &[u8]) {
+    if secret.is_empty() || !bytes.windows(secret.len()).any(|w| w == secret) {
+        return;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = &bytes[..];
+    while let Some(at) = rest.windows(secret.len()).position(|w| w == secret) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(REDACTED.as_bytes());
+        rest = &rest[at + secret.len()..];
+    }
+    out.extend_from_slice(rest);
+    *bytes = out;
+}
+
 /// What a failure the retry budget kept from being retried adds to its `Display`.
 const BUDGET_SPENT: &str =
     "; not retried: the client's retry budget is spent (too many recent failures)";
@@ -429,7 +499,8 @@ pub struct DecodeError {
     pub status: StatusCode,
     /// What was wrong: position and category only, never a fragment of the body.
     pub reason: String,
-    /// The body exactly as received.
+    /// The body as received, except that a call's own API key or client secret quoted in it
+    /// reads [`REDACTED`].
     pub raw_body: Vec<u8>,
     /// The `Idempotency-Key` the request carried: the write took effect, and sending it again
     /// with this key replays the reply instead of doing it twice.

@@ -232,3 +232,63 @@ fn snapshot_redaction_ignores_case_and_separators() {
         assert!(!easy_checkout_core::redact::is_secret_key(key), "{key}");
     }
 }
+
+/// A server (or a proxy) that quotes the call's own secrets back in its error: the call's
+/// error, in every form it can be printed or read, holds neither.
+#[test]
+fn a_call_never_returns_the_secrets_it_sent_quoted_back() {
+    use easy_checkout_core::call::{Call, Machine, Now, Step};
+    use easy_checkout_core::http::Response;
+    use easy_checkout_core::ops::ValidateKey;
+    use easy_checkout_core::{RetryPolicy, redact::REDACTED};
+    use std::time::{Duration, SystemTime};
+
+    fn ended_with<O: Operation>(op: &O, config: &Config, echo: &str) -> Error {
+        let reply = Response::builder()
+            .status(401)
+            .body(echo.as_bytes().to_vec());
+        let now = Now::new(SystemTime::UNIX_EPOCH, Duration::ZERO);
+        let mut call = Call::new(config, op, RetryPolicy::never(), || 1);
+        let Step::Send(_) = call.next() else {
+            panic!("no request")
+        };
+        let Step::Done(Err(e)) = call.handle(Ok(reply.unwrap()), now) else {
+            panic!("no error")
+        };
+        e
+    }
+    let config = Config::new(KEY.parse().unwrap());
+    let confirm = Confirm::new(
+        ClientSecret::new(SECRET).unwrap(),
+        PaymentMethod::card("tok_visa"),
+    );
+    // The key's call knows the key; the confirm's knows the key and the client secret.
+    let key_echo = format!(
+        r#"{{"error":{{"code":"INVALID {KEY}","message":"key {KEY} or secret {KEY} is invalid","details":{{"x":"{KEY}","{KEY}":["{KEY}"]}}}}}}"#
+    );
+    let both_echo = key_echo.replacen(KEY, SECRET, 3);
+    let errors = [
+        ended_with(&ValidateKey, &config, &key_echo),
+        ended_with(&confirm, &config, &both_echo),
+    ];
+    for e in errors {
+        let api = e.as_api().expect("an API error");
+        let shown = format!(
+            "{e} {e:?} {e:#?} {} {:?} {:?} {}",
+            easy_checkout_core::error::report(&e),
+            api.code,
+            api.details,
+            api.raw_body_text()
+        );
+        assert_clean(&shown);
+        assert_eq!(
+            api.message.as_deref(),
+            Some(format!("key {REDACTED} or secret {REDACTED} is invalid").as_str())
+        );
+        assert!(
+            api.raw_body_text().contains(r#""x":"[REDACTED]""#),
+            "{}",
+            api.raw_body_text()
+        );
+    }
+}

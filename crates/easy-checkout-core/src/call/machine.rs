@@ -15,6 +15,7 @@ use crate::error::{Effect, Error, TransportError, status_may_have_applied};
 use crate::headers::{RateLimit, RetryAfter};
 use crate::id::IdempotencyKey;
 use crate::ops::{Idempotency, Operation, check_encoding};
+use crate::secret::{ApiKey, ClientSecret};
 
 /// A successful result with what the response said about itself.
 #[derive(Debug, Clone)]
@@ -156,10 +157,18 @@ impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
         self.key.as_deref()
     }
 
-    /// Ends the call; an error gets the call's key and what the call was.
+    /// Ends the call; an error gets the call's key and what the call was, and loses any copy
+    /// of the call's secrets the server quoted back.
     fn finish<T>(&mut self, result: Result<T, Error>) -> Step<T> {
         self.state = State::Finished;
-        Step::Done(result.map_err(|e| e.for_call(self.key.as_deref(), self.effect)))
+        Step::Done(result.map_err(|e| {
+            let secrets = [
+                self.config.api_key().map(ApiKey::expose_secret),
+                self.op.client_secret().map(ClientSecret::expose_secret),
+            ];
+            e.for_call(self.key.as_deref(), self.effect)
+                .without_secrets(&secrets.into_iter().flatten().collect::<Vec<_>>())
+        }))
     }
 
     fn retry_after(&mut self, delay: Duration, may_have_applied: bool) -> Step<Reply<O::Output>> {

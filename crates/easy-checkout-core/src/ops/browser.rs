@@ -52,6 +52,10 @@ impl Operation for Validate {
     const METHOD: Method = Method::POST;
     const IDEMPOTENCY: Idempotency = Idempotency::Safe;
 
+    fn client_secret(&self) -> Option<&ClientSecret> {
+        Some(&self.client_secret)
+    }
+
     fn write_path(&self, path: &mut String) {
         path.push_str(PREFIX);
         path.push_str("/validate");
@@ -294,6 +298,10 @@ impl Operation for Confirm {
     const NAME: &'static str = "confirm";
     const METHOD: Method = Method::POST;
     const IDEMPOTENCY: Idempotency = Idempotency::CallerKeyOnly;
+
+    fn client_secret(&self) -> Option<&ClientSecret> {
+        Some(&self.client_secret)
+    }
 
     fn write_path(&self, path: &mut String) {
         path.push_str(PREFIX);

@@ -16,6 +16,7 @@ use crate::headers::API_KEY_HEADER;
 use crate::id::IdempotencyKey;
 use crate::input::InvalidInput;
 use crate::models::Extra;
+use crate::secret::ClientSecret;
 
 mod sealed {
     pub trait Sealed {}
@@ -119,6 +120,12 @@ pub trait Operation {
 
     /// The caller's idempotency key, if the operation takes one.
     fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        None
+    }
+
+    /// The client secret the request carries, if any: a call's error never prints it, even
+    /// when the server quotes it back.
+    fn client_secret(&self) -> Option<&ClientSecret> {
         None
     }
 
