@@ -70,8 +70,10 @@
 //! | `GET`, `PATCH /embedded-checkout/config` | key | `{allowed_origins, updated_at}` |
 //! | `GET /validate-key` | key | `{"basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY}` |
 //!
-//! Keys are `sk_test_X` or `sk_live_X`, except [`FakeEasy::REVOKED_KEY`]; a confirm with
-//! [`FakeEasy::DECLINE_TOKEN`] is declined. Easy documents these endpoints in two
+//! Keys are `sk_test_X` or `sk_live_X`, except [`FakeEasy::REVOKED_KEY`]; a confirm takes
+//! the one payment method type the API documents, `PAYMENT_CARD` with a non-empty token
+//! (anything else is `400 VALIDATION_ERROR`), and one with [`FakeEasy::DECLINE_TOKEN`] is
+//! declined. Easy documents these endpoints in two
 //! vocabularies (see `Vocabulary` in `easy-checkout-core`): the fake reads requests in both
 //! and answers in the one [`FakeBuilder::vocabulary`] picks, the SDK page's by default.
 //! Sessions expire 30 minutes after creation; an `Idempotency-Key` replays the first reply
