@@ -100,11 +100,26 @@ fn cart(name: &str, items: Option<&Value>) -> Result<u64, Reply> {
             let reason = "is required and must be a non-empty string";
             return Err(validation(&field(".price_id"), reason));
         }
-        match item.get("quantity").and_then(Value::as_u64) {
-            Some(q) if q >= 1 => total_quantity = total_quantity.saturating_add(q),
+        let Some(quantity) = item
+            .get("quantity")
+            .and_then(Value::as_u64)
+            .filter(|q| *q >= 1)
+        else {
+            let reason = "is required and must be an integer of at least 1";
+            return Err(validation(&field(".quantity"), reason));
+        };
+        // The total and its amount in cents (`amount_total`, a crypto `amount`) must fit.
+        let total = total_quantity.checked_add(quantity);
+        let cents = total.and_then(|total| total.checked_mul(views::CENTS_PER_UNIT));
+        match (total, cents) {
+            (Some(total), Some(_)) => total_quantity = total,
             _ => {
-                let reason = "is required and must be an integer of at least 1";
-                return Err(validation(&field(".quantity"), reason));
+                let max = u64::MAX / views::CENTS_PER_UNIT;
+                let reason = format!(
+                    "makes the total quantity too large: at most {max} units in all (its \
+                     amount in cents must fit in 64 bits)"
+                );
+                return Err(validation(&field(".quantity"), &reason));
             }
         }
     }
