@@ -151,8 +151,16 @@
 //! recorded, and every close sends a TLS `close_notify` first, so [`Fault::Close`] reads as a
 //! cut connection, not a TLS failure. [`FakeTls::from_pem`] serves a certificate of your own
 //! (an expired one, one for another host). Without the feature the crate has no TLS
-//! dependency.
-
+//! dependency. A plain-http fake answers a TLS handshake (a client given an `https://` base
+//! URL) `400 MALFORMED_REQUEST` at once.
+//!
+// Without the feature those items do not exist: the links point at this section instead.
+#![cfg_attr(
+    not(feature = "tls"),
+    doc = "[`FakeEasy::start_tls`]: #over-https-feature-tls\n\
+           [`FakeEasy::ca_pem`]: #over-https-feature-tls\n\
+           [`FakeTls::from_pem`]: #over-https-feature-tls"
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
