@@ -64,8 +64,10 @@ impl From<io::Error> for ReadError {
     }
 }
 
-/// Reads the next request head. `Closed` when the peer closes before sending a byte.
+/// Reads the next request head. `Closed` when the peer closes before sending a byte; `400`
+/// at once, without waiting for a line end, for bytes that cannot begin a request.
 pub(crate) fn read_head(reader: &mut impl BufRead) -> Result<Head, ReadError> {
+    request_start(reader)?;
     let raw = read_raw_head(reader)?;
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
@@ -81,6 +83,45 @@ pub(crate) fn read_head(reader: &mut impl BufRead) -> Result<Head, ReadError> {
         headers: owned(request.headers),
         minor_version,
     })
+}
+
+/// Skips the blank lines a peer may send before a request (RFC 9112 §2.2; at most
+/// [`MAX_HEAD`] bytes of them) and looks at the first byte after them without taking it:
+/// every method starts with an uppercase letter, so anything else (`0x16`, the first byte of
+/// a TLS ClientHello sent to the plain-http fake, or a NUL, a `{`, a lowercase method) is a
+/// `400` now, not after a line end that may never come. `Ok` at the end of the input, which
+/// [`read_raw_head`] reports.
+fn request_start(reader: &mut impl BufRead) -> Result<(), ReadError> {
+    let mut skipped = 0;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let blank = buf
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count();
+        let first = buf.get(blank).copied();
+        reader.consume(blank);
+        match first {
+            Some(b'A'..=b'Z') => return Ok(()),
+            Some(0x16) => {
+                let why = "a TLS handshake sent to a plain-http server: use an http:// base URL";
+                return Err(ReadError::Bad(400, why));
+            }
+            Some(_) => {
+                let why = "not an HTTP/1 request: it must start with a method (uppercase letters)";
+                return Err(ReadError::Bad(400, why));
+            }
+            None => {
+                skipped += blank;
+                if skipped > MAX_HEAD {
+                    return Err(ReadError::Bad(431, "the head is too large"));
+                }
+            }
+        }
+    }
 }
 
 /// A response head, as received (headers as in [`Head`]).
@@ -440,6 +481,50 @@ mod tests {
             ("/lf", Some("a"))
         );
         assert!(matches!(head_of(b"GET / HT"), Err(ReadError::Closed)));
+    }
+
+    /// Gives `bytes`, then fails as a socket's read timeout does.
+    struct ThenStall<'a>(&'a [u8]);
+
+    impl Read for ThenStall<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = self.0.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn bytes_that_cannot_start_a_request_are_refused_before_a_line_end() {
+        let refused = |raw: &[u8]| match read_head(&mut BufReader::with_capacity(2, ThenStall(raw)))
+        {
+            Err(ReadError::Bad(400, why)) => why,
+            other => panic!("{raw:?}: {other:?}"),
+        };
+        let tls = "a TLS handshake sent to a plain-http server: use an http:// base URL";
+        assert_eq!(refused(b"\x16\x03\x01\x02\x00\x01"), tls);
+        assert_eq!(refused(b"\r\n\r\n\x16\x03"), tls);
+        let other = "not an HTTP/1 request: it must start with a method (uppercase letters)";
+        for raw in [&b"\x00\x01"[..], b"get", b" GET", b"{", b"\x80"] {
+            assert_eq!(refused(raw), other);
+        }
+        // A request still starting waits for more, as does a peer that sent only blank lines.
+        for raw in [&b"G"[..], b"GET / HT", b"\r\n", b""] {
+            let reader = &mut BufReader::with_capacity(2, ThenStall(raw));
+            assert!(
+                matches!(read_head(reader), Err(ReadError::Closed)),
+                "{raw:?}"
+            );
+        }
+        // Blank lines without end are bounded, as any head is.
+        let blank = vec![b'\n'; MAX_HEAD + 1];
+        assert!(matches!(head_of(&blank), Err(ReadError::Bad(431, _))));
+        let led = head_of(b"\r\n\nGET /x HTTP/1.1\r\n\r\n").unwrap();
+        assert_eq!(led.target, "/x");
     }
 
     #[test]

@@ -70,8 +70,10 @@
 //! | `GET`, `PATCH /embedded-checkout/config` | key | `{allowed_origins, updated_at}` |
 //! | `GET /validate-key` | key | `{"basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY}` |
 //!
-//! Keys are `sk_test_X` or `sk_live_X`, except [`FakeEasy::REVOKED_KEY`]; a confirm with
-//! [`FakeEasy::DECLINE_TOKEN`] is declined. Easy documents these endpoints in two
+//! Keys are `sk_test_X` or `sk_live_X`, except [`FakeEasy::REVOKED_KEY`]; a confirm takes
+//! the one payment method type the API documents, `PAYMENT_CARD` with a non-empty token
+//! (anything else is `400 VALIDATION_ERROR`), and one with [`FakeEasy::DECLINE_TOKEN`] is
+//! declined. Easy documents these endpoints in two
 //! vocabularies (see `Vocabulary` in `easy-checkout-core`): the fake reads requests in both
 //! and answers in the one [`FakeBuilder::vocabulary`] picks, the SDK page's by default.
 //! Sessions expire 30 minutes after creation; an `Idempotency-Key` replays the first reply
@@ -122,14 +124,21 @@
 //!
 //! Bad input gets `400 INVALID_FAULT` with `details: {"field", "reason"}` naming the field;
 //! an unknown control path `404 ROUTE_NOT_FOUND`, a known one with another method `405`.
-//! With curl:
+//! With curl: lose the reply of a confirm after the card is charged (curl gets an empty reply
+//! and exits `52`), then see that the session was charged once:
 //!
 //! ```text
 //! $ easy-checkout fake-server --port 4010 &
 //! $ curl -s localhost:4010/__fake/faults -d '{"kind":"lose_reply","method":"POST","path":"/embedded-checkout/confirm"}'
 //! {"data":{"pending":1,"queued":1}}
+//! $ curl -s localhost:4010/embedded-checkout -H 'x-easy-api-key: sk_test_fake_key' -d '{"items":[{"price_id":"price_abc","quantity":1}],"return_url":"https://shop.example/done"}'
+//! {"data":{"client_secret":"ecs_secret_…","created_at":"…","expires_at":"…","id":"ecs_1","items":[…],"payment_status":"unpaid","return_url":"https://shop.example/done","status":"open","updated_at":"…"}}
+//! $ secret=$(curl -s localhost:4010/__fake/sessions/ecs_1 | grep -o 'ecs_secret_[0-9a-f]*')
+//! $ curl -s localhost:4010/embedded-checkout/confirm -d '{"client_secret":"'"$secret"'","payment_method":{"type":"PAYMENT_CARD","token_id":"tok_visa"}}'
+//! $ echo $?
+//! 52
 //! $ curl -s localhost:4010/__fake/sessions/ecs_1
-//! {"data":{"id":"ecs_1","payments":1,"status":"complete",…}}
+//! {"data":{"client_secret":"ecs_secret_…","created_at":"…","crypto_payment":null,"expires_at":"…","id":"ecs_1","items":[…],"paid_at":"…","payment_id":"pay_1","payment_status":"succeeded","payments":1,"return_url":"https://shop.example/done","status":"complete","updated_at":"…"}}
 //! $ curl -s localhost:4010/__fake/webhooks/endpoints -d '{"url":"http://127.0.0.1:3000/webhooks"}'
 //! {"data":{"id":"we_1","url":"http://127.0.0.1:3000/webhooks"}}
 //! ```
@@ -142,8 +151,16 @@
 //! recorded, and every close sends a TLS `close_notify` first, so [`Fault::Close`] reads as a
 //! cut connection, not a TLS failure. [`FakeTls::from_pem`] serves a certificate of your own
 //! (an expired one, one for another host). Without the feature the crate has no TLS
-//! dependency.
-
+//! dependency. A plain-http fake answers a TLS handshake (a client given an `https://` base
+//! URL) `400 MALFORMED_REQUEST` at once.
+//!
+// Without the feature those items do not exist: the links point at this section instead.
+#![cfg_attr(
+    not(feature = "tls"),
+    doc = "[`FakeEasy::start_tls`]: #over-https-feature-tls\n\
+           [`FakeEasy::ca_pem`]: #over-https-feature-tls\n\
+           [`FakeTls::from_pem`]: #over-https-feature-tls"
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 

@@ -461,6 +461,134 @@ fn confirm_pays_once_and_handles_declines_and_expiry() {
     );
 }
 
+/// The API documents one payment method type, `PAYMENT_CARD`, and it needs a token: an
+/// unknown type, or a card without a non-empty token, is a `400` in both vocabularies, and
+/// the session stays open, unpaid and without an event.
+#[test]
+fn confirm_refuses_undocumented_types_and_cards_without_a_token() {
+    let fake = FakeEasy::start().unwrap();
+    let secret = create(&fake)["client_secret"].as_str().unwrap().to_owned();
+    let type_reason = "must be a payment method type the API documents: PAYMENT_CARD";
+    let token_reason = |name: &str| {
+        format!("is required for PAYMENT_CARD and must be a non-empty string ({name})")
+    };
+    let cases = [
+        (
+            "payment_method",
+            json!({ "type": "bogus", "token_id": "t" }),
+            "payment_method.type",
+        ),
+        (
+            "payment_method",
+            json!({ "type": "card" }),
+            "payment_method.type",
+        ),
+        (
+            "payment_method",
+            json!({ "type": "payment_card", "token_id": "t" }),
+            "payment_method.type",
+        ),
+        (
+            "payment_method",
+            json!({ "type": "CRYPTO" }),
+            "payment_method.type",
+        ),
+        (
+            "payment_method",
+            json!({ "type": "PAYMENT_CARD" }),
+            "payment_method.token_id",
+        ),
+        (
+            "payment_method",
+            json!({ "type": "PAYMENT_CARD", "token_id": "" }),
+            "payment_method.token_id",
+        ),
+        (
+            "payment_method",
+            json!({ "type": "PAYMENT_CARD", "token_id": "  " }),
+            "payment_method.token_id",
+        ),
+        (
+            "payment_method",
+            json!({ "type": "PAYMENT_CARD", "token_id": null }),
+            "payment_method.token_id",
+        ),
+        (
+            "payment_method",
+            json!({ "type": "PAYMENT_CARD", "token_id": 7 }),
+            "payment_method.token_id",
+        ),
+        (
+            "payment_method",
+            json!({ "type": "PAYMENT_CARD", "tokenId": "tok_visa" }),
+            "payment_method.token_id",
+        ),
+        (
+            "source",
+            json!({ "type": "bogus", "tokenId": "t" }),
+            "source.type",
+        ),
+        ("source", json!({ "type": "card" }), "source.type"),
+        (
+            "source",
+            json!({ "type": "PAYMENT_CARD" }),
+            "source.tokenId",
+        ),
+        (
+            "source",
+            json!({ "type": "PAYMENT_CARD", "tokenId": "" }),
+            "source.tokenId",
+        ),
+        (
+            "source",
+            json!({ "type": "PAYMENT_CARD", "token_id": "tok_visa" }),
+            "source.tokenId",
+        ),
+    ];
+    for (name, method, field) in cases {
+        let body = json!({ "client_secret": secret, name: method });
+        let resp = post_anon(&fake, "/embedded-checkout/confirm", &body);
+        assert_eq!(
+            (resp.status, resp.code().as_str()),
+            (400, "VALIDATION_ERROR"),
+            "{body}"
+        );
+        let details = &resp.json()["error"]["details"];
+        assert_eq!(details["field"], field, "{body}");
+        let reason = match field.ends_with(".type") {
+            true => type_reason.to_owned(),
+            false => token_reason(field.rsplit('.').next().unwrap()),
+        };
+        assert_eq!(details["reason"], reason.as_str(), "{body}");
+        let session = fake.session("ecs_1").unwrap();
+        assert_eq!(
+            (
+                &session["status"],
+                &session["payment_status"],
+                &session["payments"]
+            ),
+            (&json!("open"), &json!("unpaid"), &json!(0)),
+            "{body}"
+        );
+        assert!(fake.webhook_for("ecs_1").is_none(), "{body}");
+    }
+    // The documented card, in either vocabulary, still pays.
+    let paid = post_anon(
+        &fake,
+        "/embedded-checkout/confirm",
+        &card(&secret, "tok_visa"),
+    );
+    assert_eq!(paid.status, 200);
+    assert_eq!(paid.data()["payment_status"], "succeeded");
+    let secret2 = create(&fake)["client_secret"].as_str().unwrap().to_owned();
+    let source = json!({ "client_secret": secret2, "source": { "type": "PAYMENT_CARD", "tokenId": "tok_visa" } });
+    assert_eq!(
+        post_anon(&fake, "/embedded-checkout/confirm", &source).status,
+        200
+    );
+    assert_eq!(fake.session("ecs_2").unwrap()["payments"], 1);
+}
+
 #[test]
 fn config_reads_and_replaces_allowed_origins() {
     let fake = FakeEasy::start().unwrap();

@@ -313,6 +313,54 @@ fn survives_garbage_and_huge_bodies() {
     assert_eq!(create(&fake)["id"], "ecs_2");
 }
 
+/// A TLS ClientHello sent to the plain-http fake (a client given an `https://` base URL) is
+/// refused at once: no line end is awaited, so the client sees a `400` and a close within a
+/// second instead of waiting out its own timeout; the connection holds the write half open.
+#[test]
+fn a_tls_hello_gets_400_at_once_without_waiting_for_a_line_end() {
+    let fake = FakeEasy::start().unwrap();
+    for sent in [
+        &b"\x16\x03\x01\x02\x00\x01"[..],
+        b"\r\n\x16\x03\x01",
+        b"{\"a\":1}",
+    ] {
+        let mut stream = TcpStream::connect(fake.addr()).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let started = Instant::now();
+        stream.write_all(sent).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let elapsed = started.elapsed();
+        assert!(elapsed < Duration::from_secs(1), "{sent:?}: {elapsed:?}");
+        let text = String::from_utf8_lossy(&raw);
+        let (head, body) = text.split_once("\r\n\r\n").expect("a whole head");
+        assert!(head.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{text:?}");
+        assert!(head.contains("\r\nConnection: close"), "{text:?}");
+        let body: serde_json::Value = serde_json::from_str(body).unwrap();
+        let message = match sent.iter().find(|b| !matches!(b, b'\r' | b'\n')) {
+            Some(0x16) => "a TLS handshake sent to a plain-http server: use an http:// base URL",
+            _ => "not an HTTP/1 request: it must start with a method (uppercase letters)",
+        };
+        assert_eq!(
+            body,
+            json!({ "success": false, "error": { "code": "MALFORMED_REQUEST", "message": message, "details": null } }),
+            "{sent:?}"
+        );
+    }
+    assert!(fake.requests().is_empty(), "not recorded");
+    assert_eq!(fake.connections(), 0, "not counted");
+    assert!(fake.sessions().is_empty());
+    // Still serving, and a request led by blank lines is still read.
+    let mut conn = Conn::open(&fake);
+    conn.write_raw(
+        b"\r\nGET /validate-key HTTP/1.1\r\nHost: x\r\nx-easy-api-key: sk_test_a\r\n\r\n",
+    )
+    .unwrap();
+    assert_eq!(conn.read_response().unwrap().status, 200);
+}
+
 #[test]
 fn drop_stops_the_server_and_closes_connections() {
     let fake = FakeEasy::start().unwrap();

@@ -288,6 +288,68 @@ fn reference_bodies_are_validated_field_by_field() {
     assert!(fake.sessions().iter().all(|s| s["payments"] == 0));
 }
 
+/// A cart whose total, in cents, does not fit in 64 bits is refused, naming the quantity that
+/// overflows, in both vocabularies, and leaves no session behind; the largest total that fits
+/// is taken and its amounts are exact.
+#[test]
+fn a_total_that_overflows_is_refused_and_stores_no_session() {
+    let fake = reference_fake();
+    let max = u64::MAX / 100;
+    let reason = format!(
+        "makes the total quantity too large: at most {max} units in all (its amount in cents must fit in 64 bits)"
+    );
+    let url = "https://shop.example/r";
+    let cases = [
+        (
+            json!({ "items": [{ "price_id": "p", "quantity": u64::MAX }, { "price_id": "q", "quantity": 1 }], "return_url": url }),
+            "items[0].quantity",
+        ),
+        (
+            json!({ "items": [{ "price_id": "p", "quantity": u64::MAX }], "return_url": url }),
+            "items[0].quantity",
+        ),
+        (
+            json!({ "items": [{ "price_id": "p", "quantity": max + 1 }], "return_url": url }),
+            "items[0].quantity",
+        ),
+        (
+            json!({ "items": [{ "price_id": "p", "quantity": max }, { "price_id": "q", "quantity": 1 }], "return_url": url }),
+            "items[1].quantity",
+        ),
+        (
+            json!({ "line_items": [{ "price_id": "p", "quantity": 1 }, { "price_id": "q", "quantity": u64::MAX }], "success_url": url }),
+            "line_items[1].quantity",
+        ),
+    ];
+    for (body, field) in cases {
+        let resp = post(&fake, "/embedded-checkout", &body);
+        assert_eq!(
+            (resp.status, resp.code().as_str()),
+            (400, "VALIDATION_ERROR"),
+            "{body}"
+        );
+        let details = &resp.json()["error"]["details"];
+        assert_eq!(details["field"], field, "{body}");
+        assert_eq!(details["reason"], reason.as_str(), "{body}");
+        assert!(fake.sessions().is_empty(), "{body}");
+        assert_eq!(fake.stats().sessions.kept, 0, "{body}");
+        let missing = get(&fake, "/embedded-checkout/ecs_1");
+        assert_eq!(
+            (missing.status, missing.code().as_str()),
+            (404, "SESSION_NOT_FOUND")
+        );
+    }
+    // The largest total that fits: its cents are exact, in the reply and the crypto amount.
+    let body = json!({ "items": [{ "price_id": "p", "quantity": max - 1 }, { "price_id": "q", "quantity": 1 }], "return_url": url });
+    let data = enveloped(&post(&fake, "/embedded-checkout", &body));
+    assert_eq!(data["id"], "ecs_1", "no refused create took an id");
+    assert_eq!(data["amount_total"], json!(max * 100));
+    assert!(fake.mark_crypto_paid("ecs_1"));
+    let crypto = enveloped(&get(&fake, "/embedded-checkout/ecs_1/crypto-status"));
+    assert_eq!(crypto["amount"], json!(max * 100));
+    assert_eq!(fake.sessions().len(), 1);
+}
+
 #[test]
 fn reference_webhooks_carry_created_api_version_and_the_delivery_headers() {
     let fake = reference_fake();

@@ -100,11 +100,26 @@ fn cart(name: &str, items: Option<&Value>) -> Result<u64, Reply> {
             let reason = "is required and must be a non-empty string";
             return Err(validation(&field(".price_id"), reason));
         }
-        match item.get("quantity").and_then(Value::as_u64) {
-            Some(q) if q >= 1 => total_quantity = total_quantity.saturating_add(q),
+        let Some(quantity) = item
+            .get("quantity")
+            .and_then(Value::as_u64)
+            .filter(|q| *q >= 1)
+        else {
+            let reason = "is required and must be an integer of at least 1";
+            return Err(validation(&field(".quantity"), reason));
+        };
+        // The total and its amount in cents (`amount_total`, a crypto `amount`) must fit.
+        let total = total_quantity.checked_add(quantity);
+        let cents = total.and_then(|total| total.checked_mul(views::CENTS_PER_UNIT));
+        match (total, cents) {
+            (Some(total), Some(_)) => total_quantity = total,
             _ => {
-                let reason = "is required and must be an integer of at least 1";
-                return Err(validation(&field(".quantity"), reason));
+                let max = u64::MAX / views::CENTS_PER_UNIT;
+                let reason = format!(
+                    "makes the total quantity too large: at most {max} units in all (its \
+                     amount in cents must fit in 64 bits)"
+                );
+                return Err(validation(&field(".quantity"), &reason));
             }
         }
     }
@@ -236,11 +251,7 @@ fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Rep
     let Some(method) = fields.get(name).and_then(Value::as_object) else {
         return Err(validation(name, "is required and must be an object"));
     };
-    let kind = method.get("type").and_then(Value::as_str);
-    if kind.is_none_or(str::is_empty) {
-        let reason = "is required and must be a non-empty string";
-        return Err(validation(&format!("{name}.type"), reason));
-    }
+    payment_method(name, token_field, method)?;
     if !matches!(
         fields.get("customer_details"),
         None | Some(Value::Null | Value::Object(_))
@@ -260,6 +271,38 @@ fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Rep
     super::pay(state, &id, now, Payment::Card);
     let session = session_by_secret(state, &fields, now)?;
     Ok(views::confirmation(session, vocabulary))
+}
+
+/// The payment method types the API documents, and whether each needs a token: the seed and
+/// the API reference both show `PAYMENT_CARD` with a token from the iframe, and no other. (An
+/// on-chain payment is not confirmed here: it is reported by `crypto-status`, and the fake
+/// makes one with `FakeEasy::mark_crypto_paid` or the control API's `crypto-pay`.)
+const PAYMENT_TYPES: &[(&str, bool)] = &[("PAYMENT_CARD", true)];
+
+/// The `400` for a payment method (`name`: `payment_method` or `source`, its token under
+/// `token_field`) whose type the API does not document, or that lacks the non-empty token its
+/// type needs.
+fn payment_method(name: &str, token_field: &str, method: &Map<String, Value>) -> Result<(), Reply> {
+    let kind = method.get("type").and_then(Value::as_str);
+    let Some(kind) = kind.filter(|kind| !kind.is_empty()) else {
+        let reason = "is required and must be a non-empty string";
+        return Err(validation(&format!("{name}.type"), reason));
+    };
+    let Some(&(_, needs_token)) = PAYMENT_TYPES.iter().find(|(known, _)| *known == kind) else {
+        let known: Vec<&str> = PAYMENT_TYPES.iter().map(|(known, _)| *known).collect();
+        let reason = format!(
+            "must be a payment method type the API documents: {}",
+            known.join(", ")
+        );
+        return Err(validation(&format!("{name}.type"), &reason));
+    };
+    let token = method.get(token_field).and_then(Value::as_str);
+    if needs_token && token.is_none_or(|token| token.trim().is_empty()) {
+        let reason =
+            format!("is required for {kind} and must be a non-empty string ({token_field})");
+        return Err(validation(&format!("{name}.{token_field}"), &reason));
+    }
+    Ok(())
 }
 
 fn update_config(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Reply> {

@@ -23,8 +23,9 @@ pub(crate) const WEBHOOK_SECRET: &str = "whsec_fake_secret";
 /// The `api_version` of the reference's webhook events (the webhook reference's example).
 const API_VERSION: &str = "2026-05-01";
 
-/// What one unit of any price costs: 1 USD (1 USDC for a crypto payment).
-const CENTS_PER_UNIT: u64 = 100;
+/// What one unit of any price costs: 1 USD (1 USDC for a crypto payment). A create refuses a
+/// cart whose total quantity times this does not fit in a `u64`.
+pub(crate) const CENTS_PER_UNIT: u64 = 100;
 
 /// A `200` with `data` in the vocabulary's success envelope; `message` is the reference's
 /// one line about what was done.
@@ -105,6 +106,8 @@ pub(crate) fn session_with_fields(
     Value::Object(map)
 }
 
+/// The session's amount in cents; it fits, since a create refuses a total whose cents do not
+/// (saturating only so that no arithmetic here can panic).
 fn cents(session: &Session) -> u64 {
     session.total_quantity.saturating_mul(CENTS_PER_UNIT)
 }
