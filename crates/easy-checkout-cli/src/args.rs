@@ -15,7 +15,9 @@ const EXIT_CODES: &str = "Exit codes:
   1  the API, a webhook signature or `session wait` said no
   2  invalid input or usage; nothing was sent (a missing API key included)
   3  transport failure or timeout
-  4  a 2xx response whose body could not be decoded";
+  4  a 2xx response whose body could not be decoded
+  5  the command succeeded (the call was made) but its result could not be written to
+     stdout (a closed pipe, a full disk); stderr says what was made (a created session's id)";
 
 /// The command line: the global flags, then a subcommand.
 #[derive(Debug, Parser)]

@@ -73,16 +73,49 @@ impl Cli {
 
     /// Starts it with stdout piped and `stderr`, for the tests that read it while it runs.
     fn spawn(&self, stderr: Stdio) -> std::process::Child {
+        self.spawn_with(Stdio::piped(), stderr)
+    }
+
+    /// Starts it with `stdout` and `stderr`.
+    fn spawn_with(&self, stdout: Stdio, stderr: Stdio) -> std::process::Child {
         let mut command = std::process::Command::new(cargo_bin!("easy-checkout"));
         command
             .env_clear()
             .envs(self.env.iter().cloned())
             .args(&self.args);
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(stderr);
+        command.stdin(Stdio::null()).stdout(stdout).stderr(stderr);
         command.spawn().unwrap()
+    }
+
+    /// Runs it with stdout going to `stdout` (a file such as `/dev/full`), or, for `None`,
+    /// to a pipe closed at once; asserts its exit code and that no secret it was given shows
+    /// on stderr, as [`Cli::run`] does.
+    #[track_caller]
+    fn run_with_stdout(&self, stdout: Option<std::fs::File>, code: i32) -> Run {
+        let mut child = match stdout {
+            Some(file) => self.spawn_with(file.into(), Stdio::piped()),
+            None => {
+                let mut child = self.spawn_with(Stdio::piped(), Stdio::piped());
+                drop(child.stdout.take());
+                child
+            }
+        };
+        let mut stderr = String::new();
+        let mut pipe = child.stderr.take().unwrap();
+        pipe.read_to_string(&mut stderr).unwrap();
+        let status = child.wait().unwrap();
+        let run = Run {
+            args: self.args.join(" "),
+            code: status.code().unwrap_or(-1),
+            stdout: String::new(),
+            stderr,
+        };
+        assert!(!run.stderr.contains("panicked"), "{run:?}");
+        assert_eq!(run.code, code, "{run:?}");
+        for secret in self.secrets() {
+            run.hides(secret);
+        }
+        run
     }
 
     /// Runs it to the end and asserts its exit code, and that no secret it was given shows
@@ -1375,15 +1408,83 @@ fn demo_runs_the_whole_flow_in_both_vocabularies() {
     cli("demo --vocabulary python").run(2);
 }
 
+/// A result that cannot be written (a closed pipe, a full disk) is exit 5, never a silent 0:
+/// stderr says the call was made, and what it made (a session's id, never its secret).
 #[test]
-fn a_closed_stdout_is_not_a_panic() {
+fn a_result_that_cannot_be_written_is_exit_5_saying_what_was_made() {
     let fake = FakeEasy::start().unwrap();
-    let mut child = api(&fake, "ureq", "config get").spawn(Stdio::piped());
-    drop(child.stdout.take());
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let closed = "the result could not be written to stdout (Broken pipe (os error 32))";
+    let out = api(&fake, "ureq", "config get").run_with_stdout(None, 5);
+    let made = "the call was made and succeeded";
+    assert_eq!(out.stderr, format!("error: {closed}; {made}\n"));
+    let create = "session create --item p:1 --return-url https://s.example/r";
+    let out = api(&fake, "ureq", create).run_with_stdout(None, 5);
+    let session = fake.sessions().pop().unwrap();
+    let (id, secret) = (&session["id"], session["client_secret"].as_str().unwrap());
+    let created = format!(
+        "the call was made: a session was created, id {}",
+        id.as_str().unwrap()
+    );
+    assert_eq!(out.stderr, format!("error: {closed}; {created}\n"));
+    out.hides(secret);
+    if cfg!(target_os = "linux") {
+        let full = || Some(std::fs::File::create("/dev/full").unwrap());
+        let keyed = format!("{create} --idempotency-key cart-9");
+        for output in ["text", "json"] {
+            let line = format!("{keyed} --output {output}");
+            let out = api(&fake, "isahc", &line).run_with_stdout(full(), 5);
+            let session = fake.sessions().pop().unwrap();
+            let (id, secret) = (&session["id"], session["client_secret"].as_str().unwrap());
+            out.hides(secret);
+            let message = format!(
+                "the result could not be written to stdout (No space left on device (os error \
+                 28)); the call was made: a session was created, id {}",
+                id.as_str().unwrap()
+            );
+            if output == "json" {
+                let expected = json!({"kind": "output", "status": null,
+                    "code": "OUTPUT_NOT_WRITTEN", "message": message, "details": {"id": id},
+                    "retry_after_seconds": null, "outcome_unknown": false,
+                    "idempotency_key": "cart-9"});
+                assert_eq!(out.error(), expected);
+            } else {
+                let line = format!("error: {message} (idempotency key cart-9)\n");
+                assert_eq!(out.stderr, line);
+            }
+        }
+        // A webhook secret, a client secret and an API key never show either.
+        let (url, received) = endpoint(200, 1);
+        let send = cli(&format!("webhook send {url} --secret whsec_lost_probe"));
+        let out = send.run_with_stdout(full(), 5);
+        let sent = "the call was made: the event was sent";
+        let line = format!(
+            "error: the result could not be written to stdout (No space left on \
+            device (os error 28)); {sent}\n"
+        );
+        assert_eq!(out.stderr, line);
+        received.join().unwrap();
+        let confirm = confirm(&fake.base_url(), "ureq", secret, "--idempotency-key pay-9");
+        let out = confirm.run_with_stdout(full(), 5);
+        out.says("; the call was made: the payment was confirmed, id ecs_");
+        out.says(" (idempotency key pay-9)\n");
+        let get = cli(&format!(
+            "--base-url {} session get ecs_missing",
+            fake.base_url()
+        ));
+        let out = get
+            .env("EASY_API_KEY", SECRET_KEY)
+            .run_with_stdout(full(), 1);
+        out.says("SESSION_NOT_FOUND");
+        // A fake server nobody can find stops instead of serving forever.
+        let out = cli("fake-server").run_with_stdout(full(), 5);
+        out.says_one_error_line("; the fake server started, and stops: nobody can read its URL\n");
+    }
+    // Written in full, the same commands succeed; the code is documented.
+    api(&fake, "ureq", create).run(0);
+    let help = cli("--help").run(0);
+    help.prints(
+        "  5  the command succeeded (the call was made) but its result could not be written to\n",
+    );
 }
 
 /// A `fake-server` child and the `key value` lines it printed first; killed when dropped.

@@ -9,7 +9,8 @@ use crate::output::Printer;
 
 /// Starts the fake, prints its base URL, test key, control API URL, vocabulary and webhook
 /// signing secret (and, with `--tls`, the PEM file of the CA to trust; with `--webhook-url`, the
-/// endpoints it delivers to), and serves until killed.
+/// endpoints it delivers to), and serves until killed. Returns (stopping the fake) only when
+/// that could not be written to stdout.
 pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
     let could_not =
         |e: std::io::Error| CliError::transport(format!("could not start the fake server: {e}"));
@@ -58,6 +59,10 @@ pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
         result["ca_cert"] = json!(path.display().to_string());
     }
     printer.result(&result);
+    if printer.lost().is_some() {
+        // Nobody can read the URL to use it: stop, and let the caller report it (exit 5).
+        return Ok(());
+    }
     // The fake serves (and delivers) from its own threads; this one only keeps it alive.
     loop {
         std::thread::park();

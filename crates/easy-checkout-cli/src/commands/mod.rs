@@ -13,13 +13,18 @@ use easy_checkout_core::redact::redact;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::args::{Cli, Command, ConfigCommand, Globals, KeyCommand, WebhookCommand};
+use crate::args::{
+    Cli, Command, ConfigCommand, Globals, KeyCommand, SessionCommand, WebhookCommand,
+};
 use crate::client::CliClient;
 use crate::error::CliError;
 use crate::output::Printer;
 
 /// Runs the parsed command line, printing its result; the error is printed by the caller.
+/// A command that succeeded but whose result could not be written to stdout is an error
+/// (exit 5) saying what it did.
 pub fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
+    let (done, idempotency_key) = what_is_done(&cli.command);
     let globals = &cli.globals;
     match cli.command {
         Command::Session(command) => session::run(&api_client(globals)?, command, printer),
@@ -30,6 +35,40 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
         Command::Webhook(WebhookCommand::Send(args)) => webhook::send(&args, globals, printer),
         Command::FakeServer(args) => fake_server::run(&args, printer),
         Command::Demo(args) => demo::run(globals, args.vocabulary.into(), printer),
+    }?;
+    match printer.lost() {
+        Some(lost) => Err(CliError::output_lost(&lost, done, idempotency_key)),
+        None => Ok(()),
+    }
+}
+
+/// What `command` has done once it succeeded, for the error when its result is lost, and the
+/// idempotency key given to it.
+fn what_is_done(command: &Command) -> (&'static str, Option<String>) {
+    let made = "the call was made and succeeded";
+    match command {
+        Command::Session(SessionCommand::Create(args)) => (
+            "the call was made: a session was created",
+            args.idempotency_key.clone(),
+        ),
+        Command::Session(SessionCommand::Confirm(args)) => (
+            "the call was made: the payment was confirmed",
+            args.idempotency_key.clone(),
+        ),
+        Command::Config(ConfigCommand::Set(args)) => (
+            "the call was made: the allowed origins were replaced",
+            args.idempotency_key.clone(),
+        ),
+        Command::Webhook(WebhookCommand::Send(_)) => {
+            ("the call was made: the event was sent", None)
+        }
+        Command::Webhook(WebhookCommand::Verify(_)) => ("the signature was verified", None),
+        Command::Demo(_) => ("the demo ran to the end", None),
+        Command::FakeServer(_) => (
+            "the fake server started, and stops: nobody can read its URL",
+            None,
+        ),
+        Command::Session(_) | Command::Config(_) | Command::Key(_) => (made, None),
     }
 }
 
