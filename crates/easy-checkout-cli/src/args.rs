@@ -128,8 +128,17 @@ pub enum SessionCommand {
     /// Retrieve the on-chain payment status of a session.
     CryptoStatus(SessionIdArg),
     /// Validate a client secret as the checkout iframe does (sends no API key).
+    ///
+    /// It needs an API key or a base URL to know where to go: EASY_API_KEY (or --api-key)
+    /// picks the sandbox or production by its prefix, and is never sent; --base-url (or
+    /// EASY_API_URL) names the API. With neither it is refused (exit 2), nothing sent.
     Validate(ValidateArgs),
     /// Confirm a payment as the checkout iframe does (sends no API key).
+    ///
+    /// It needs an API key or a base URL to know where to go: EASY_API_KEY (or --api-key)
+    /// picks the sandbox or production by its prefix, and is never sent; --base-url (or
+    /// EASY_API_URL) names the API. With neither it is refused (exit 2), nothing sent: a
+    /// payment never goes to production by default.
     Confirm(ConfirmArgs),
     /// Poll a session until it is paid, finished, or the deadline passes.
     Wait(WaitArgs),

@@ -615,6 +615,53 @@ fn client_secrets_come_from_the_environment() {
     }
 }
 
+/// `validate` and `confirm` send no API key, but without one nothing says whether they are for
+/// the sandbox or production: the core would send them to production (a live payment attempt
+/// from a sandbox user who has not exported a key). Refused, nothing sent.
+#[test]
+fn a_keyless_validate_or_confirm_needs_a_key_or_a_base_url_to_choose_where_to_go() {
+    let fake = FakeEasy::start().unwrap();
+    let (id, secret) = create(&fake, "ureq");
+    fake.clear_requests();
+    let validate = format!("session validate --client-secret {secret}");
+    let confirm = format!("session confirm --client-secret {secret} --payment-method {CARD}");
+    for (name, line) in [("session validate", validate), ("session confirm", confirm)] {
+        let refused = format!(
+            "{name} needs to know whether to go to the sandbox or to production: set \
+             EASY_API_KEY (or --api-key; its prefix picks the environment, and this call never \
+             sends it) or pass --base-url (or EASY_API_URL)"
+        );
+        let out = cli(&line).run(2);
+        assert_eq!(out.stderr, format!("error: invalid input: {refused}\n"));
+        assert_eq!(out.stdout, "");
+        out.hides(&secret);
+        // Empty variables are no choice either; JSON mode says it as JSON.
+        let empty = cli(&line).env("EASY_API_KEY", "").env("EASY_API_URL", "");
+        let out = empty.arg("--output json").run(2);
+        let expected = json!({"kind": "invalid_input", "status": null, "code": null,
+            "message": refused, "details": null, "retry_after_seconds": null,
+            "outcome_unknown": false, "idempotency_key": null});
+        assert_eq!(out.error(), expected);
+        out.hides(&secret);
+        // A key in the environment chooses (here a base URL overrides it) and is never sent.
+        let chosen = cli(&line).env("EASY_API_KEY", SECRET_KEY);
+        chosen.env("EASY_API_URL", &fake.base_url()).run(0);
+        // The help says how to choose.
+        let help = cli(&format!("{name} --help")).run(0);
+        help.prints("It needs an API key or a base URL to know where to go: EASY_API_KEY (or --api-key) picks the sandbox or production by its prefix, and is never sent; --base-url (or EASY_API_URL) names the API. With neither it is refused (exit 2), nothing sent");
+    }
+    let requests = fake.requests();
+    let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(paths.len(), 2, "one validate and one confirm: {paths:?}");
+    assert!(
+        requests
+            .iter()
+            .all(|r| browser_side(r) && r.header("x-easy-api-key").is_none())
+    );
+    let paid = api(&fake, "ureq", &format!("session get {id} --output json")).run(0);
+    paid.json_has(json!({"paid": true}));
+}
+
 // ---- what a failed payment or write says ----
 
 #[test]

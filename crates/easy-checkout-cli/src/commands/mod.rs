@@ -27,7 +27,17 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
     let (done, idempotency_key) = what_is_done(&cli.command);
     let globals = &cli.globals;
     match cli.command {
-        Command::Session(command) => session::run(&api_client(globals)?, command, printer),
+        Command::Session(command) => {
+            let keyless = match &command {
+                SessionCommand::Validate(_) => Some("session validate"),
+                SessionCommand::Confirm(_) => Some("session confirm"),
+                _ => None,
+            };
+            if let Some(name) = keyless {
+                routed(globals, name)?;
+            }
+            session::run(&api_client(globals)?, command, printer)
+        }
         Command::Config(command) => config(&api_client(globals)?, command, printer),
         // The key itself is never printed; the public key the API returns for it is.
         Command::Key(KeyCommand::Check) => show(printer, &api_client(globals)?.validate_key()?),
@@ -72,12 +82,28 @@ fn what_is_done(command: &Command) -> (&'static str, Option<String>) {
     }
 }
 
-/// The client of the API commands. `validate` and `confirm` work without a key: the
-/// configuration may hold none, and the core never attaches one to them. Key-authenticated
+/// The client of the API commands. `validate` and `confirm` work without a key (given a base
+/// URL, see [`routed`]): the configuration may hold none, and the core never attaches one to
+/// them. Key-authenticated
 /// calls without a key fail in the core before anything is sent (exit 2).
 fn api_client(globals: &Globals) -> Result<CliClient, CliError> {
     let config = Config::from_values(globals.api_key.as_deref(), globals.base_url.as_deref())?;
     globals.client(config)
+}
+
+/// Refuses `name`, a call that sends no API key (`validate`, `confirm`), when neither an API
+/// key nor a base URL says where to send it: the core would send it to production, a live
+/// payment attempt for a sandbox user who has not exported a key.
+fn routed(globals: &Globals, name: &str) -> Result<(), CliError> {
+    let given = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.is_empty());
+    if given(&globals.api_key) || given(&globals.base_url) {
+        return Ok(());
+    }
+    Err(CliError::invalid_input(format!(
+        "{name} needs to know whether to go to the sandbox or to production: set EASY_API_KEY \
+         (or --api-key; its prefix picks the environment, and this call never sends it) or pass \
+         --base-url (or EASY_API_URL)"
+    )))
 }
 
 /// `config get | set`.
