@@ -157,6 +157,10 @@ pub struct CreateArgs {
     #[arg(long, value_name = "KEY")]
     pub idempotency_key: Option<String>,
     /// Extra body field, its value as JSON (e.g. `metadata={"order":"A-1"}`). Repeatable.
+    /// A number goes out as the same decimal value or is refused (exit 2): an integer outside
+    /// 64 bits, or a fraction or exponent with more digits than a double holds
+    /// (`1.00000000000000001`); one written differently but equal is sent in its shortest form
+    /// (`1e3` as `1000.0`, `0.50` as `0.5`). Quote a number to send it as a string.
     #[arg(long = "field", value_name = "NAME=JSON")]
     pub fields: Vec<String>,
 }

@@ -492,6 +492,54 @@ fn bad_input_exits_2_and_sends_nothing() {
     assert!(fake.requests().is_empty(), "{:#?}", fake.requests());
 }
 
+/// serde_json (without `arbitrary_precision`) would send `1.2345678901234568e29` for this
+/// `--field`: a number that would not go out with the digits given is refused, at any depth.
+#[test]
+fn a_field_number_that_would_not_go_out_as_given_is_refused() {
+    let fake = FakeEasy::start().unwrap();
+    let create = "session create --item p:1 --return-url https://s.example/r --field";
+    for (name, value) in [
+        ("x", "123456789012345678901234567890"),
+        ("metadata", r#"{"ids":[1,{"n":18446744073709551616}]}"#),
+        ("ratio", "0.1000000000000000000001"),
+    ] {
+        let field = format!("{name}={value}");
+        let out = api(&fake, "ureq", create).args(&[&field]).run(2);
+        let line = format!(
+            "error: invalid input: --field \"{name}\": a number in the value would not be sent \
+             with the digits given (an integer outside 64 bits, or more digits than a double \
+             holds); quote it to send it as a string\n"
+        );
+        assert_eq!(out.stderr, line);
+        assert_eq!(out.stdout, "");
+        let json = api(&fake, "ureq", create).args(&[&field, "--output", "json"]);
+        json.run(2)
+            .error_has(json!({"kind": "invalid_input", "status": null}));
+    }
+    assert!(fake.requests().is_empty(), "{:#?}", fake.requests());
+    // Within 64 bits, or a double's shortest form, they go out as written.
+    let fields = [
+        "big=18446744073709551615",
+        "low=-9223372036854775808",
+        "ratio=0.1",
+        r#"metadata={"n":[12345678901234567]}"#,
+    ];
+    let mut sent = api(&fake, "ureq", create).args(&[fields[0]]);
+    for field in &fields[1..] {
+        sent = sent.args(&["--field", field]);
+    }
+    sent.run(0);
+    let body = String::from_utf8(fake.requests()[0].body.clone()).unwrap();
+    for digits in [
+        r#""big":18446744073709551615"#,
+        r#""low":-9223372036854775808"#,
+        r#""ratio":0.1"#,
+        r#""metadata":{"n":[12345678901234567]}"#,
+    ] {
+        assert!(body.contains(digits), "{digits} in {body}");
+    }
+}
+
 // ---- sessions ----
 
 #[test]
