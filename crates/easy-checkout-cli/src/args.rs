@@ -362,7 +362,8 @@ pub struct FakeServerArgs {
 
     /// Serve https, with a certificate for localhost and 127.0.0.1 made at start; the
     /// certificate authority that signed it is written to a PEM file, whose path is printed
-    /// as `ca_cert` (pass it to `--ca-cert`).
+    /// as `ca_cert` (pass it to `--ca-cert`). The file is always created anew: whatever is at
+    /// its path is removed first, a symlink never followed.
     #[arg(long)]
     pub tls: bool,
 

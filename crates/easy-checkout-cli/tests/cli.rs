@@ -318,6 +318,15 @@ fn closed_port_url() -> String {
     format!("http://{}/v1/api", listener.local_addr().unwrap())
 }
 
+/// A loopback port above 20000 that is free now, for a `fake-server --port` (`salt` keeps
+/// tests running at once apart).
+fn free_port(salt: u16) -> u16 {
+    let start = 20_001 + u16::try_from(std::process::id() % 20_000).unwrap() + salt * 1_000;
+    let ports = (start..u16::MAX).chain(20_001..start);
+    let mut free = ports.filter(|&port| TcpListener::bind(("127.0.0.1", port)).is_ok());
+    free.next().unwrap()
+}
+
 /// A path `name` of this test process in the temp directory; with `contents`, written.
 fn temp_file(name: &str, contents: Option<&[u8]>) -> PathBuf {
     let path = std::env::temp_dir().join(format!("easy-cli-{}-{name}", std::process::id()));
@@ -1590,7 +1599,12 @@ struct FakeServer {
 
 impl FakeServer {
     fn start(line: &str, lines: usize) -> Self {
-        let mut child = cli(&format!("fake-server {line}")).spawn(Stdio::null());
+        Self::spawn(&cli(&format!("fake-server {line}")), lines)
+    }
+
+    /// Starts `fake_server`, a `fake-server` command line, reading the first `lines`.
+    fn spawn(fake_server: &Cli, lines: usize) -> Self {
+        let mut child = fake_server.spawn(Stdio::null());
         let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut read = || {
             let line = out.next().unwrap().unwrap();
@@ -1691,6 +1705,60 @@ fn ca_cert_trusts_the_fake_server_over_tls_on_both_transports() {
         assert!(message.contains("TLS"), "{out:?}");
     }
     std::fs::remove_file(ca_cert).unwrap();
+}
+
+/// The CA file's name is predictable (`easy-checkout-fake-{port}-ca.pem` in the temp
+/// directory): a symlink planted there is removed, never followed, and the file created anew.
+#[cfg(unix)]
+#[test]
+fn fake_server_tls_never_follows_a_planted_symlink_to_its_ca_file() {
+    let tmp = std::env::temp_dir();
+    let tmp_dir = tmp.to_str().unwrap();
+    let victim = temp_file("victim.txt", Some(b"not yours to overwrite"));
+    let port = free_port(1);
+    let path = tmp.join(format!("easy-checkout-fake-{port}-ca.pem"));
+    let _ = std::fs::remove_file(&path);
+    std::os::unix::fs::symlink(&victim, &path).unwrap();
+    let line = format!("fake-server --tls --port {port}");
+    let fake = FakeServer::spawn(&cli(&line).env("TMPDIR", tmp_dir), 6);
+    assert_eq!(fake.get("ca_cert"), path.to_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "not yours to overwrite"
+    );
+    let kind = std::fs::symlink_metadata(&path).unwrap().file_type();
+    assert!(kind.is_file() && !kind.is_symlink(), "{kind:?}");
+    let pem = std::fs::read_to_string(&path).unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    let global = format!(
+        "--api-key {} --base-url {}",
+        FakeEasy::TEST_KEY,
+        fake.get("base_url")
+    );
+    cli(&global)
+        .args(&["--ca-cert", path.to_str().unwrap()])
+        .arg("key check")
+        .run(0);
+    drop(fake);
+    std::fs::remove_file(&path).unwrap();
+    std::fs::remove_file(&victim).unwrap();
+
+    // What cannot be removed (here a directory) is an error, before anything is printed.
+    if cfg!(target_os = "linux") {
+        let port = free_port(2);
+        let path = tmp.join(format!("easy-checkout-fake-{port}-ca.pem"));
+        std::fs::create_dir(&path).unwrap();
+        let line = format!("fake-server --tls --port {port}");
+        let out = cli(&line).env("TMPDIR", tmp_dir).run(3);
+        let expected = format!(
+            "error: could not remove {} to write the CA certificate: Is a directory (os error \
+             21)\n",
+            path.display()
+        );
+        assert_eq!(out.stderr, expected);
+        assert_eq!(out.stdout, "");
+        std::fs::remove_dir(&path).unwrap();
+    }
 }
 
 #[test]

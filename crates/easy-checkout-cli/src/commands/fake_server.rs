@@ -1,5 +1,9 @@
 //! `fake-server`: the fake Easy API in the foreground, until the process is killed.
 
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+
 use easy_checkout_fake::{FakeEasy, FakeTls};
 use serde_json::json;
 
@@ -50,12 +54,11 @@ pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
         result["webhook_urls"] = json!(endpoints);
     }
     if let Some(pem) = fake.ca_pem() {
-        // Named after the port (a later fake on the same port overwrites it; nothing in it is
-        // secret).
+        // Named after the port (a later fake on the same port replaces it; nothing in it is
+        // secret, but what clients trust must be what this fake wrote).
         let path =
             std::env::temp_dir().join(format!("easy-checkout-fake-{}-ca.pem", fake.addr().port()));
-        std::fs::write(&path, pem)
-            .map_err(|e| CliError::transport(format!("could not write {}: {e}", path.display())))?;
+        write_new(&path, pem)?;
         result["ca_cert"] = json!(path.display().to_string());
     }
     printer.result(&result);
@@ -67,4 +70,30 @@ pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
     loop {
         std::thread::park();
     }
+}
+
+/// Writes `pem` to a new file at `path`, a predictable name in a shared directory. Whatever is
+/// there (a file, or a symlink someone planted) is removed, not followed, and the file created
+/// with `create_new` (`O_EXCL`, which follows no symlink either): a planted symlink never makes
+/// it overwrite another file, and a planted file is never what clients read. Anything that
+/// cannot be removed, or is put back in between, is an error (exit 3).
+fn write_new(path: &Path, pem: &str) -> Result<(), CliError> {
+    let failed = |what: &str, e: io::Error| {
+        CliError::transport(format!(
+            "could not {what} {} to write the CA certificate: {e}",
+            path.display()
+        ))
+    };
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(failed("remove", e)),
+        _ => {}
+    }
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| failed("create", e))?;
+    file.write_all(pem.as_bytes())
+        .and_then(|()| file.flush())
+        .map_err(|e| failed("write", e))
 }
