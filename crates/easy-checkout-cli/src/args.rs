@@ -58,7 +58,10 @@ pub struct Globals {
     #[arg(long, value_enum, default_value_t = OutputFormat::Text, global = true)]
     pub output: OutputFormat,
 
-    /// Total time allowed per request, in seconds (decimals allowed, at least 0.001).
+    /// Time allowed for each attempt, in seconds (default 80; decimals allowed, at least
+    /// 0.001). It bounds each attempt, not the call: with retries (--max-retries) a call may
+    /// take (retries + 1) × this plus the backoff between attempts, up to about 242 s with the
+    /// defaults against a server that never answers.
     #[arg(long, value_name = "SECS", value_parser = parse_timeout, global = true)]
     pub timeout: Option<Duration>,
 

@@ -992,6 +992,29 @@ fn undecodable_bodies_exit_4() {
     }
 }
 
+/// `--timeout` bounds each attempt, not the call, and its help says so.
+#[test]
+fn the_timeout_bounds_each_attempt_and_the_help_says_so() {
+    let fake = FakeEasy::start().unwrap();
+    fake.inject_n(Fault::Delay(Duration::from_secs(3)), 2);
+    let started = Instant::now();
+    let get = "--timeout 0.5 --max-retries 1 config get --output json";
+    let out = api(&fake, "ureq", get).run(3);
+    out.error_has(json!({"kind": "timeout"}));
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "two attempts of 0.5 s"
+    );
+    assert_eq!(fake.requests().len(), 2);
+    let help = cli("--help").run(0);
+    help.prints(
+        "Time allowed for each attempt, in seconds (default 80; decimals allowed, at least \
+         0.001). It bounds each attempt, not the call: with retries (--max-retries) a call may \
+         take (retries + 1) × this plus the backoff between attempts, up to about 242 s with \
+         the defaults against a server that never answers",
+    );
+}
+
 // ---- config, key, wait ----
 
 #[test]
