@@ -7,7 +7,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// The exit codes, shown under `--help`.
 const EXIT_CODES: &str = "Exit codes:
@@ -30,6 +31,39 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The global flags that only sending requests uses, by argument id: `fake-server` refuses
+/// them when given on its command line (their variables stay harmless).
+const SENDING_FLAGS: [(&str, &str); 7] = [
+    ("api_key", "--api-key"),
+    ("base_url", "--base-url"),
+    ("transport", "--transport"),
+    ("timeout", "--timeout"),
+    ("ca_cert", "--ca-cert"),
+    ("max_retries", "--max-retries"),
+    ("verbose", "-v/--verbose"),
+];
+
+impl Cli {
+    /// Parses `args` (the program name first) as [`Parser::try_parse_from`] does, and notes in
+    /// [`Globals::sending_flags_given`] which of the [`SENDING_FLAGS`] were given on the
+    /// command line (not from a variable, not by default).
+    pub fn try_parse_noting<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Self::command().try_get_matches_from(args)?;
+        let mut cli = Self::from_arg_matches(&matches)?;
+        let given = |id: &&str| matches.value_source(id) == Some(ValueSource::CommandLine);
+        cli.globals.sending_flags_given = SENDING_FLAGS
+            .iter()
+            .filter(|(id, _)| given(id))
+            .map(|&(_, flag)| flag)
+            .collect();
+        Ok(cli)
+    }
 }
 
 /// The flags every subcommand takes, before or after it.
@@ -78,6 +112,11 @@ pub struct Globals {
     /// Log one line per request and response on stderr (never a secret).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// The flags of sending requests given on the command line (see
+    /// [`Cli::try_parse_noting`]): `fake-server` sends none, and refuses them.
+    #[arg(skip)]
+    pub sending_flags_given: Vec<&'static str>,
 }
 
 /// Which transport adapter sends the requests.
@@ -114,6 +153,10 @@ pub enum Command {
     #[command(subcommand)]
     Webhook(WebhookCommand),
     /// Run the fake Easy API on loopback until killed.
+    ///
+    /// It sends no request: the global flags of sending them (--api-key, --base-url,
+    /// --transport, --timeout, --ca-cert, --max-retries, -v) are refused (exit 2) rather than
+    /// ignored; their variables (EASY_API_KEY…) are left alone.
     FakeServer(FakeServerArgs),
     /// Run the whole checkout flow against an in-process fake API.
     Demo(DemoArgs),
@@ -437,6 +480,25 @@ mod tests {
         for bad in ["0", "0.0009", "0.0001", "1e-9", "-1", "x"] {
             assert!(parse_timeout(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_sending_flags_given_on_the_command_line_are_noted() {
+        let parse = |line: &str| {
+            let args = ["easy-checkout"].into_iter().chain(line.split_whitespace());
+            Cli::try_parse_noting(args)
+                .unwrap()
+                .globals
+                .sending_flags_given
+        };
+        assert!(parse("fake-server --port 1 --output json").is_empty());
+        let given = parse("--api-key k fake-server --timeout 2 -v --max-retries 0");
+        assert_eq!(
+            given,
+            ["--api-key", "--timeout", "--max-retries", "-v/--verbose"]
+        );
+        let given = parse("fake-server --ca-cert x --transport isahc --base-url http://a");
+        assert_eq!(given, ["--base-url", "--transport", "--ca-cert"]);
     }
 
     #[test]

@@ -1819,6 +1819,46 @@ fn fake_server_delivers_to_its_webhook_urls_the_whole_fulfilment_loop() {
     assert!(event["id"].as_str().unwrap().starts_with("evt_"));
 }
 
+/// `fake-server` sends no request: the global flags of sending them are refused, never
+/// silently ignored; their variables are left alone.
+#[test]
+fn fake_server_refuses_the_flags_of_sending_requests() {
+    for (given, named) in [
+        ("--api-key junkkey_5e1", "--api-key"),
+        ("--base-url http://127.0.0.1:1/v1/api", "--base-url"),
+        ("--transport ureq", "--transport"),
+        ("--timeout 5", "--timeout"),
+        ("--ca-cert /nonexistent/ca.pem", "--ca-cert"),
+        ("--max-retries 0", "--max-retries"),
+        ("-v", "-v/--verbose"),
+    ] {
+        let line = format!(
+            "error: invalid input: fake-server does not take {named}: it serves the fake API \
+             and sends no request (its own key, URL and settings are printed once it serves)\n"
+        );
+        for command in [
+            format!("fake-server {given}"),
+            format!("{given} fake-server"),
+        ] {
+            let out = cli(&command).run(2);
+            assert_eq!(out.stderr, line);
+            assert_eq!(out.stdout, "", "nothing served");
+            out.hides("junkkey_5e1");
+        }
+        let json = cli(&format!("fake-server --output json {given}")).run(2);
+        json.error_has(json!({"kind": "invalid_input"}));
+    }
+    // The variables are the API commands' business: fake-server serves with them set.
+    let env = cli("fake-server")
+        .env("EASY_API_KEY", SECRET_KEY)
+        .env("EASY_API_URL", "http://127.0.0.1:1/v1/api")
+        .env("EASY_CA_CERT", "/nonexistent/ca.pem");
+    let fake = FakeServer::spawn(&env, 5);
+    assert_eq!(fake.get("api_key"), FakeEasy::TEST_KEY);
+    let help = cli("fake-server --help").run(0);
+    help.prints("It sends no request: the global flags of sending them (--api-key, --base-url, --transport, --timeout, --ca-cert, --max-retries, -v) are refused (exit 2) rather than ignored");
+}
+
 #[test]
 fn fake_server_refuses_a_webhook_url_it_cannot_deliver_to_before_serving() {
     for (url, says) in [

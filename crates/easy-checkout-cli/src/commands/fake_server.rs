@@ -7,7 +7,7 @@ use std::path::Path;
 use easy_checkout_fake::{FakeEasy, FakeTls};
 use serde_json::json;
 
-use crate::args::FakeServerArgs;
+use crate::args::{FakeServerArgs, Globals};
 use crate::error::CliError;
 use crate::output::Printer;
 
@@ -15,7 +15,14 @@ use crate::output::Printer;
 /// signing secret (and, with `--tls`, the PEM file of the CA to trust; with `--webhook-url`, the
 /// endpoints it delivers to), and serves until killed. Returns (stopping the fake) only when
 /// that could not be written to stdout.
-pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
+pub fn run(args: &FakeServerArgs, globals: &Globals, printer: &Printer) -> Result<(), CliError> {
+    // The global flags of sending requests do nothing here: refused rather than ignored.
+    if let Some(flag) = globals.sending_flags_given.first() {
+        return Err(CliError::invalid_input(format!(
+            "fake-server does not take {flag}: it serves the fake API and sends no request \
+             (its own key, URL and settings are printed once it serves)"
+        )));
+    }
     let could_not =
         |e: std::io::Error| CliError::transport(format!("could not start the fake server: {e}"));
     let mut builder = FakeEasy::builder()

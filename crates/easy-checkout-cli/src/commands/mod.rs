@@ -43,7 +43,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
         Command::Key(KeyCommand::Check) => show(printer, &api_client(globals)?.validate_key()?),
         Command::Webhook(WebhookCommand::Verify(args)) => webhook::verify(&args, printer),
         Command::Webhook(WebhookCommand::Send(args)) => webhook::send(&args, globals, printer),
-        Command::FakeServer(args) => fake_server::run(&args, printer),
+        Command::FakeServer(args) => fake_server::run(&args, globals, printer),
         Command::Demo(args) => demo::run(globals, args.vocabulary.into(), printer),
     }?;
     match printer.lost() {
