@@ -1450,6 +1450,54 @@ fn webhook_send_says_what_the_endpoint_answered() {
     .run(2);
 }
 
+/// A password or a token in the endpoint's URL is a secret: shown redacted, everywhere.
+#[test]
+fn webhook_send_never_shows_the_urls_password_or_query_values() {
+    let hide = |out: &Run| {
+        for hidden in ["pa55word_9", "t0k3n_9", "=test"] {
+            out.hides(hidden);
+        }
+    };
+    let (url, received) = endpoint(200, 2);
+    let with_secrets = |url: &str| {
+        let url = url.replacen("http://", "http://hook:pa55word_9@", 1);
+        format!("{url}?token=t0k3n_9&mode=test")
+    };
+    let shown = |url: &str| {
+        let url = url.replacen("http://", "http://hook:[REDACTED]@", 1);
+        format!("{url}?token=[REDACTED]&mode=[REDACTED]")
+    };
+    let send = cli("webhook send --secret whsec_x").args(&[&with_secrets(&url)]);
+    let out = send.clone().arg("--output json").run(0);
+    out.json_has(json!({"url": shown(&url), "status": 200}));
+    hide(&out);
+    let out = send.run(0);
+    out.shows(json!({"url": shown(&url)}));
+    hide(&out);
+    received.join().unwrap();
+    // Nobody listening, or no http(s) URL: the errors show it redacted too.
+    let closed = closed_port_url();
+    for transport in TRANSPORTS {
+        let send = cli(&format!(
+            "--transport {transport} webhook send --secret whsec_x"
+        ));
+        let out = send.args(&[&with_secrets(&closed)]).run(3);
+        let line = format!(
+            "error: could not deliver the event to {}: could not connect\n",
+            shown(&closed)
+        );
+        assert_eq!(out.stderr, line);
+        hide(&out);
+    }
+    let out = cli("webhook send --secret whsec_x")
+        .args(&["ftp://hook:pa55word_9@127.0.0.1/x?token=t0k3n_9&mode=test"])
+        .run(2);
+    let line = "error: invalid input: the endpoint \"ftp://hook:[REDACTED]@127.0.0.1/x?token=\
+        [REDACTED]&mode=[REDACTED]\" is not an absolute http:// or https:// URL\n";
+    assert_eq!(out.stderr, line);
+    hide(&out);
+}
+
 // ---- logging, the demo, the fake server, TLS ----
 
 #[test]

@@ -43,7 +43,9 @@ pub fn verify(args: &WebhookVerifyArgs, printer: &Printer) -> Result<(), CliErro
 pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Result<(), CliError> {
     let secret = non_empty(&args.secret.secret)?;
     let url = &args.url;
-    check_endpoint(url)?;
+    // Shown in its place: a password or a token in the URL is a secret too.
+    let shown = shown_url(url);
+    check_endpoint(url, &shown)?;
     let body = match &args.payload {
         Some(path) => read_payload(Some(path))?,
         None => sample_event(&args.event_type, &args.session, args.event_id.as_deref()),
@@ -67,7 +69,7 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
     };
     let delivery_id = header(DELIVERY_ID_HEADER);
     let mut sent = json!({
-        "url": url,
+        "url": shown,
         "event_id": field("id"),
         "type": event_type,
         "attempt": args.attempt,
@@ -77,10 +79,10 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
     });
     // One attempt over the chosen transport: no API key, no base URL, no retry.
     let client = globals.client(Config::from_values(None, None)?)?;
-    let answer = client
-        .transport()
-        .send(request)
-        .map_err(|e| CliError::transport(format!("could not deliver the event to {url}: {e}")))?;
+    let answer = client.transport().send(request).map_err(|e| {
+        let e = e.to_string().replace(url.as_str(), &shown);
+        CliError::transport(format!("could not deliver the event to {shown}: {e}"))
+    })?;
     let status = answer.status().as_u16();
     sent["status"] = json!(status);
     printer.result(&sent);
@@ -96,8 +98,8 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
     ))
 }
 
-/// Refuses `url` unless it is an absolute `http://` or `https://` URL.
-fn check_endpoint(url: &str) -> Result<(), CliError> {
+/// Refuses `url` (shown as `shown`) unless it is an absolute `http://` or `https://` URL.
+fn check_endpoint(url: &str, shown: &str) -> Result<(), CliError> {
     let uri = url.parse::<http::Uri>().ok();
     let scheme = uri.as_ref().and_then(http::Uri::scheme_str);
     let host = uri.as_ref().and_then(http::Uri::host).unwrap_or_default();
@@ -107,8 +109,48 @@ fn check_endpoint(url: &str) -> Result<(), CliError> {
         return Ok(());
     }
     Err(CliError::invalid_input(format!(
-        "the endpoint {url:?} is not an absolute http:// or https:// URL"
+        "the endpoint {shown:?} is not an absolute http:// or https:// URL"
     )))
+}
+
+/// `url` as it may be shown: the password of a `user:password@`, every query value (a bare
+/// query item whole) and any fragment replaced by `[REDACTED]`; the rest as given.
+fn shown_url(url: &str) -> String {
+    const HIDDEN: &str = "[REDACTED]";
+    let (url, fragment) = match url.split_once('#') {
+        Some((url, fragment)) => (url, Some(fragment)),
+        None => (url, None),
+    };
+    let (url, query) = match url.split_once('?') {
+        Some((url, query)) => (url, Some(query)),
+        None => (url, None),
+    };
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{user}:{HIDDEN}@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    let mut shown = format!("{scheme}{authority}{path}");
+    if let Some(query) = query {
+        let items = query.split('&').map(|item| match item.split_once('=') {
+            Some((name, _value)) => format!("{name}={HIDDEN}"),
+            None if item.is_empty() => String::new(),
+            None => HIDDEN.to_owned(),
+        });
+        shown = format!("{shown}?{}", items.collect::<Vec<_>>().join("&"));
+    }
+    if let Some(fragment) = fragment {
+        let hidden = if fragment.is_empty() { "" } else { HIDDEN };
+        shown = format!("{shown}#{hidden}");
+    }
+    shown
 }
 
 /// The raw bytes of `path`, or of stdin for `-` or no path.
@@ -132,4 +174,38 @@ fn read_payload(path: Option<&Path>) -> Result<Vec<u8>, CliError> {
         )));
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_url;
+
+    #[test]
+    fn urls_are_shown_without_password_or_query_values() {
+        for (url, shown) in [
+            (
+                "http://127.0.0.1:3000/webhooks",
+                "http://127.0.0.1:3000/webhooks",
+            ),
+            (
+                "https://u:p4ss@h.example/a/b",
+                "https://u:[REDACTED]@h.example/a/b",
+            ),
+            ("https://u@h.example/", "https://u@h.example/"),
+            (
+                "https://u:p:q@w@h.example",
+                "https://u:[REDACTED]@h.example",
+            ),
+            (
+                "http://h/x?token=abc&mode=test&flag&&k=",
+                "http://h/x?token=[REDACTED]&mode=[REDACTED]&[REDACTED]&&k=[REDACTED]",
+            ),
+            ("http://h/x?#frag", "http://h/x?#[REDACTED]"),
+            ("http://h/x/a@b:c", "http://h/x/a@b:c"),
+            ("ftp://u:pw@h/x?t=1", "ftp://u:[REDACTED]@h/x?t=[REDACTED]"),
+            ("not a url?secret", "not a url?[REDACTED]"),
+        ] {
+            assert_eq!(shown_url(url), shown, "{url}");
+        }
+    }
 }
