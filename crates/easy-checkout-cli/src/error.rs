@@ -150,6 +150,12 @@ impl CliError {
         Self::local(EXIT_REFUSED, kind, Some(code), message.into())
     }
 
+    /// The error with the HTTP status of the response it is about (a webhook endpoint's).
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.0.status = Some(status);
+        self
+    }
+
     /// A failed webhook verification (exit 1). A signature failure is an `authentication`
     /// error; a correctly signed body that is not an event is an `invalid_request`.
     pub fn webhook(error: WebhookError) -> Self {

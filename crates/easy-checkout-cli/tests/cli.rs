@@ -1450,6 +1450,31 @@ fn webhook_send_says_what_the_endpoint_answered() {
     .run(2);
 }
 
+/// The JSON error of a refused delivery reports the endpoint's status, as its message does.
+#[test]
+fn webhook_send_reports_the_status_the_endpoint_refused_with() {
+    let (url, received) = endpoint(404, 2);
+    let send = cli(&format!(
+        "webhook send {url} --secret whsec_x --event-id evt_404"
+    ));
+    let out = send.clone().arg("--output json").run(1);
+    let delivery_id = out.json()["delivery_id"].as_str().unwrap().to_owned();
+    let expected = json!({"kind": "not_found", "status": 404, "code": "WEBHOOK_REJECTED",
+        "message": format!("the endpoint answered HTTP 404 (event evt_404, delivery {delivery_id})"),
+        "details": null, "retry_after_seconds": null, "outcome_unknown": false,
+        "idempotency_key": null});
+    assert_eq!(out.error(), expected);
+    out.json_has(json!({"status": 404}));
+    let out = send.run(1);
+    let delivery_id = out.field("delivery_id");
+    let line = format!(
+        "error: WEBHOOK_REJECTED: the endpoint answered HTTP 404 (event evt_404, delivery \
+         {delivery_id})\n"
+    );
+    assert_eq!(out.stderr, line);
+    received.join().unwrap();
+}
+
 /// A password or a token in the endpoint's URL is a secret: shown redacted, everywhere.
 #[test]
 fn webhook_send_never_shows_the_urls_password_or_query_values() {

@@ -91,11 +91,8 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
     }
     let kind = ErrorKind::from_status(answer.status());
     let event = field("id").map_or_else(String::new, |id| format!("event {id}, "));
-    Err(CliError::refused(
-        kind,
-        "WEBHOOK_REJECTED",
-        format!("the endpoint answered HTTP {status} ({event}delivery {delivery_id})"),
-    ))
+    let message = format!("the endpoint answered HTTP {status} ({event}delivery {delivery_id})");
+    Err(CliError::refused(kind, "WEBHOOK_REJECTED", message).with_status(status))
 }
 
 /// Refuses `url` (shown as `shown`) unless it is an absolute `http://` or `https://` URL.
