@@ -1475,6 +1475,51 @@ fn webhook_send_reports_the_status_the_endpoint_refused_with() {
     received.join().unwrap();
 }
 
+/// `-v` logs what `webhook send` sends and what came back, as the API commands' `-v` does,
+/// never the secret (nor the URL's token).
+#[test]
+fn webhook_send_verbose_logs_what_is_sent() {
+    for transport in TRANSPORTS {
+        let (url, received) = endpoint(404, 1);
+        let line = format!("--transport {transport} -v webhook send --secret whsec_verbose_probe");
+        let send = cli(&line).args(&[&format!("{url}?token=t0k3n_v")]);
+        let out = send
+            .arg("--event-id evt_v --attempt 2 --output json")
+            .run(1);
+        out.hides("t0k3n_v");
+        let sent = out.json();
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        let request = format!(
+            "-> POST {url}?token=[REDACTED] (event evt_v, type checkout.session.completed, \
+             attempt 2, delivery {}, {} bytes)",
+            sent["delivery_id"].as_str().unwrap(),
+            sent["bytes"]
+        );
+        assert_eq!(lines[0], request, "{out:?}");
+        let answer = lines[1]
+            .strip_prefix("<- 404 in ")
+            .and_then(|l| l.strip_suffix("ms"));
+        assert!(
+            answer.is_some_and(|ms| ms.parse::<u64>().is_ok()),
+            "{out:?}"
+        );
+        assert_eq!(lines.len(), 3, "and the error: {out:?}");
+        received.join().unwrap();
+        // A failed delivery says so; without -v nothing is logged.
+        let closed = closed_port_url();
+        let send = cli(&format!("--transport {transport} webhook send {closed}"));
+        let out = send.clone().arg("--secret whsec_verbose_probe -v").run(3);
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert!(
+            lines[0].starts_with(&format!("-> POST {closed} (event evt_")),
+            "{out:?}"
+        );
+        assert_eq!(lines[1], "<- failed: could not connect", "{out:?}");
+        let out = send.arg("--secret whsec_verbose_probe").run(3);
+        assert!(!out.stderr.contains("-> POST"), "{out:?}");
+    }
+}
+
 /// A password or a token in the endpoint's URL is a secret: shown redacted, everywhere.
 #[test]
 fn webhook_send_never_shows_the_urls_password_or_query_values() {

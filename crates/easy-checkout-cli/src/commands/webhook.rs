@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+use std::time::Instant;
 
 use easy_checkout_core::webhook::{self, DELIVERY_ID_HEADER, SIGNATURE_HEADER, WebhookSecret};
 use easy_checkout_core::{Config, ErrorKind, Transport, http};
@@ -13,7 +14,7 @@ use serde_json::{Value, json};
 use super::show;
 use crate::args::{Globals, WebhookSendArgs, WebhookVerifyArgs};
 use crate::error::CliError;
-use crate::output::Printer;
+use crate::output::{Printer, one_line, stderr};
 
 /// Largest payload read (webhook deliveries are a few KiB).
 const MAX_PAYLOAD_BYTES: u64 = 16 * 1024 * 1024;
@@ -40,6 +41,7 @@ pub fn verify(args: &WebhookVerifyArgs, printer: &Printer) -> Result<(), CliErro
 
 /// `webhook send`: signs the event, POSTs it to the endpoint with the headers of a delivery,
 /// and prints what was sent (never the secret) and the status; a non-2xx answer is exit 1.
+/// With `-v`, logs the request and the answer on stderr as the API commands do.
 pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Result<(), CliError> {
     let secret = non_empty(&args.secret.secret)?;
     let url = &args.url;
@@ -79,10 +81,30 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
     });
     // One attempt over the chosen transport: no API key, no base URL, no retry.
     let client = globals.client(Config::from_values(None, None)?)?;
+    // `-v`: what is sent and what came back, as the API commands log it (the URL redacted;
+    // neither the secret nor any header).
+    let log = |line: String| {
+        if globals.verbose {
+            stderr(&format!("{}\n", one_line(&line)));
+        }
+    };
+    let about = field("id").map_or_else(String::new, |id| format!("event {id}, "));
+    log(format!(
+        "-> POST {shown} ({about}type {event_type}, attempt {}, delivery {delivery_id}, {bytes} \
+         bytes)",
+        args.attempt
+    ));
+    let started = Instant::now();
     let answer = client.transport().send(request).map_err(|e| {
         let e = e.to_string().replace(url.as_str(), &shown);
+        log(format!("<- failed: {e}"));
         CliError::transport(format!("could not deliver the event to {shown}: {e}"))
     })?;
+    log(format!(
+        "<- {} in {}ms",
+        answer.status().as_u16(),
+        started.elapsed().as_millis()
+    ));
     let status = answer.status().as_u16();
     sent["status"] = json!(status);
     printer.result(&sent);
@@ -90,8 +112,7 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
         return Ok(());
     }
     let kind = ErrorKind::from_status(answer.status());
-    let event = field("id").map_or_else(String::new, |id| format!("event {id}, "));
-    let message = format!("the endpoint answered HTTP {status} ({event}delivery {delivery_id})");
+    let message = format!("the endpoint answered HTTP {status} ({about}delivery {delivery_id})");
     Err(CliError::refused(kind, "WEBHOOK_REJECTED", message).with_status(status))
 }
 
