@@ -7,7 +7,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// The exit codes, shown under `--help`.
 const EXIT_CODES: &str = "Exit codes:
@@ -15,7 +16,9 @@ const EXIT_CODES: &str = "Exit codes:
   1  the API, a webhook signature or `session wait` said no
   2  invalid input or usage; nothing was sent (a missing API key included)
   3  transport failure or timeout
-  4  a 2xx response whose body could not be decoded";
+  4  a 2xx response whose body could not be decoded
+  5  the command succeeded (the call was made) but its result could not be written to
+     stdout (a closed pipe, a full disk); stderr says what was made (a created session's id)";
 
 /// The command line: the global flags, then a subcommand.
 #[derive(Debug, Parser)]
@@ -28,6 +31,39 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The global flags that only sending requests uses, by argument id: `fake-server` refuses
+/// them when given on its command line (their variables stay harmless).
+const SENDING_FLAGS: [(&str, &str); 7] = [
+    ("api_key", "--api-key"),
+    ("base_url", "--base-url"),
+    ("transport", "--transport"),
+    ("timeout", "--timeout"),
+    ("ca_cert", "--ca-cert"),
+    ("max_retries", "--max-retries"),
+    ("verbose", "-v/--verbose"),
+];
+
+impl Cli {
+    /// Parses `args` (the program name first) as [`Parser::try_parse_from`] does, and notes in
+    /// [`Globals::sending_flags_given`] which of the [`SENDING_FLAGS`] were given on the
+    /// command line (not from a variable, not by default).
+    pub fn try_parse_noting<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Self::command().try_get_matches_from(args)?;
+        let mut cli = Self::from_arg_matches(&matches)?;
+        let given = |id: &&str| matches.value_source(id) == Some(ValueSource::CommandLine);
+        cli.globals.sending_flags_given = SENDING_FLAGS
+            .iter()
+            .filter(|(id, _)| given(id))
+            .map(|&(_, flag)| flag)
+            .collect();
+        Ok(cli)
+    }
 }
 
 /// The flags every subcommand takes, before or after it.
@@ -56,7 +92,10 @@ pub struct Globals {
     #[arg(long, value_enum, default_value_t = OutputFormat::Text, global = true)]
     pub output: OutputFormat,
 
-    /// Total time allowed per request, in seconds (decimals allowed, at least 0.001).
+    /// Time allowed for each attempt, in seconds (default 80; decimals allowed, at least
+    /// 0.001). It bounds each attempt, not the call: with retries (--max-retries) a call may
+    /// take (retries + 1) × this plus the backoff between attempts, up to about 242 s with the
+    /// defaults against a server that never answers.
     #[arg(long, value_name = "SECS", value_parser = parse_timeout, global = true)]
     pub timeout: Option<Duration>,
 
@@ -73,6 +112,11 @@ pub struct Globals {
     /// Log one line per request and response on stderr (never a secret).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// The flags of sending requests given on the command line (see
+    /// [`Cli::try_parse_noting`]): `fake-server` sends none, and refuses them.
+    #[arg(skip)]
+    pub sending_flags_given: Vec<&'static str>,
 }
 
 /// Which transport adapter sends the requests.
@@ -109,6 +153,10 @@ pub enum Command {
     #[command(subcommand)]
     Webhook(WebhookCommand),
     /// Run the fake Easy API on loopback until killed.
+    ///
+    /// It sends no request: the global flags of sending them (--api-key, --base-url,
+    /// --transport, --timeout, --ca-cert, --max-retries, -v) are refused (exit 2) rather than
+    /// ignored; their variables (EASY_API_KEY…) are left alone.
     FakeServer(FakeServerArgs),
     /// Run the whole checkout flow against an in-process fake API.
     Demo(DemoArgs),
@@ -126,8 +174,17 @@ pub enum SessionCommand {
     /// Retrieve the on-chain payment status of a session.
     CryptoStatus(SessionIdArg),
     /// Validate a client secret as the checkout iframe does (sends no API key).
+    ///
+    /// It needs an API key or a base URL to know where to go: EASY_API_KEY (or --api-key)
+    /// picks the sandbox or production by its prefix, and is never sent; --base-url (or
+    /// EASY_API_URL) names the API. With neither it is refused (exit 2), nothing sent.
     Validate(ValidateArgs),
     /// Confirm a payment as the checkout iframe does (sends no API key).
+    ///
+    /// It needs an API key or a base URL to know where to go: EASY_API_KEY (or --api-key)
+    /// picks the sandbox or production by its prefix, and is never sent; --base-url (or
+    /// EASY_API_URL) names the API. With neither it is refused (exit 2), nothing sent: a
+    /// payment never goes to production by default.
     Confirm(ConfirmArgs),
     /// Poll a session until it is paid, finished, or the deadline passes.
     Wait(WaitArgs),
@@ -146,6 +203,10 @@ pub struct CreateArgs {
     #[arg(long, value_name = "KEY")]
     pub idempotency_key: Option<String>,
     /// Extra body field, its value as JSON (e.g. `metadata={"order":"A-1"}`). Repeatable.
+    /// A number goes out as the same decimal value or is refused (exit 2): an integer outside
+    /// 64 bits, or a fraction or exponent with more digits than a double holds
+    /// (`1.00000000000000001`); one written differently but equal is sent in its shortest form
+    /// (`1e3` as `1000.0`, `0.50` as `0.5`). Quote a number to send it as a string.
     #[arg(long = "field", value_name = "NAME=JSON")]
     pub fields: Vec<String>,
 }
@@ -347,7 +408,8 @@ pub struct FakeServerArgs {
 
     /// Serve https, with a certificate for localhost and 127.0.0.1 made at start; the
     /// certificate authority that signed it is written to a PEM file, whose path is printed
-    /// as `ca_cert` (pass it to `--ca-cert`).
+    /// as `ca_cert` (pass it to `--ca-cert`). The file is always created anew: whatever is at
+    /// its path is removed first, a symlink never followed.
     #[arg(long)]
     pub tls: bool,
 
@@ -418,6 +480,25 @@ mod tests {
         for bad in ["0", "0.0009", "0.0001", "1e-9", "-1", "x"] {
             assert!(parse_timeout(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_sending_flags_given_on_the_command_line_are_noted() {
+        let parse = |line: &str| {
+            let args = ["easy-checkout"].into_iter().chain(line.split_whitespace());
+            Cli::try_parse_noting(args)
+                .unwrap()
+                .globals
+                .sending_flags_given
+        };
+        assert!(parse("fake-server --port 1 --output json").is_empty());
+        let given = parse("--api-key k fake-server --timeout 2 -v --max-retries 0");
+        assert_eq!(
+            given,
+            ["--api-key", "--timeout", "--max-retries", "-v/--verbose"]
+        );
+        let given = parse("fake-server --ca-cert x --transport isahc --base-url http://a");
+        assert_eq!(given, ["--base-url", "--transport", "--ca-cert"]);
     }
 
     #[test]

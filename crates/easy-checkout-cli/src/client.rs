@@ -63,8 +63,8 @@ impl Globals {
             .map_err(|e| named(e.reason().to_owned()))?)
     }
 
-    /// The transport settings: the defaults, with `--timeout` as the total timeout (and as
-    /// the connect timeout when it is shorter than the default one).
+    /// The transport settings: the defaults, with `--timeout` as the timeout of each attempt
+    /// (and as the connect timeout when it is shorter than the default one).
     fn settings(&self) -> TransportSettings {
         let settings = TransportSettings::default();
         match self.timeout {

@@ -6,6 +6,7 @@
 //! | 2 | invalid input or usage, nothing sent (missing API key included) | `invalid_input` |
 //! | 3 | transport failure or timeout | `transport`, `timeout` |
 //! | 4 | a 2xx body that could not be decoded | `decode` |
+//! | 5 | the command succeeded (the call was made) but its result could not be written to stdout (a closed pipe, a full disk) | `output` |
 //!
 //! Every error also says `outcome_unknown`: whether a write (`session create`, `confirm`,
 //! `config set`) may have taken effect although it failed (the SDK's
@@ -22,11 +23,14 @@ use easy_checkout_core::{Error, ErrorKind, InvalidInput, RetryAfter};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::output::Lost;
+
 // The exit codes of the table above.
 const EXIT_REFUSED: u8 = 1;
 const EXIT_INVALID_INPUT: u8 = 2;
 const EXIT_TRANSPORT: u8 = 3;
 const EXIT_DECODE: u8 = 4;
+const EXIT_OUTPUT: u8 = 5;
 
 /// A failure, ready to print as one text line or as `{"error": {…}}`. Boxed, so that
 /// `Result<_, CliError>` stays small; its fields are reached through `Deref`.
@@ -112,9 +116,44 @@ impl CliError {
         Self::local(EXIT_DECODE, ErrorKind::Decode, None, message)
     }
 
+    /// A command that did its work, `done` (`the call was made: …`), but whose result could
+    /// not be written to stdout (exit 5): the line says so, with the result's id (a created
+    /// session's; never its client secret) and the call's idempotency key, so that the user
+    /// can find what was made instead of making it again.
+    pub fn output_lost(lost: &Lost, done: &str, idempotency_key: Option<String>) -> Self {
+        let mut message = format!(
+            "the result could not be written to stdout ({}); {done}",
+            lost.error
+        );
+        if let Some(id) = &lost.id {
+            message.push_str(&format!(", id {id}"));
+        }
+        let mut line = message.clone();
+        if let Some(key) = &idempotency_key {
+            line.push_str(&format!(" (idempotency key {key})"));
+        }
+        let report = Report {
+            exit_code: EXIT_OUTPUT,
+            kind: "output",
+            code: Some("OUTPUT_NOT_WRITTEN".to_owned()),
+            message,
+            details: lost.id.as_ref().map(|id| json!({ "id": id })),
+            idempotency_key,
+            line,
+            ..Report::default()
+        };
+        Self(Box::new(report))
+    }
+
     /// A refusal that is not an HTTP error (a wait that ended unpaid, a demo check): exit 1.
     pub fn refused(kind: ErrorKind, code: &str, message: impl Into<String>) -> Self {
         Self::local(EXIT_REFUSED, kind, Some(code), message.into())
+    }
+
+    /// The error with the HTTP status of the response it is about (a webhook endpoint's).
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.0.status = Some(status);
+        self
     }
 
     /// A failed webhook verification (exit 1). A signature failure is an `authentication`

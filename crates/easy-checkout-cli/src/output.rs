@@ -1,9 +1,10 @@
 //! Printing results and errors, as aligned text for people or as JSON for programs.
 //!
-//! Nothing here panics on a closed pipe: a write to a closed stdout (`easy-checkout … |
-//! head -1`) stops further output quietly and leaves the exit code alone.
+//! Nothing here panics on a closed pipe or a full disk: a failed write to stdout stops
+//! further output there and is remembered ([`Printer::lost`]); the command then ends with
+//! exit code 5 and says on stderr what it did, since the result it printed is lost.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -30,7 +31,17 @@ const LEADING_KEYS: &[&str] = &[
 #[derive(Debug)]
 pub struct Printer {
     format: OutputFormat,
-    stdout_closed: Cell<bool>,
+    /// The first failed write to stdout; nothing more is written there after it.
+    lost: RefCell<Option<Lost>>,
+}
+
+/// A failed write to stdout: what the command printed did not reach its reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lost {
+    /// The IO error of the write.
+    pub error: String,
+    /// The `id` field of the result whose write failed (a created session's), if it had one.
+    pub id: Option<String>,
 }
 
 impl Printer {
@@ -38,8 +49,13 @@ impl Printer {
     pub fn new(format: OutputFormat) -> Self {
         Self {
             format,
-            stdout_closed: Cell::new(false),
+            lost: RefCell::new(None),
         }
+    }
+
+    /// The first failed write to stdout, if any.
+    pub fn lost(&self) -> Option<Lost> {
+        self.lost.borrow().clone()
     }
 
     /// The chosen format.
@@ -47,11 +63,16 @@ impl Printer {
         self.format
     }
 
-    /// Prints a command's result: pretty JSON, or aligned `key value` lines.
+    /// Prints a command's result: pretty JSON, or aligned `key value` lines. When this
+    /// write fails, the result's `id` is kept in [`Printer::lost`].
     pub fn result(&self, value: &Value) {
+        let failed_before = self.lost.borrow().is_some();
         match self.format {
             OutputFormat::Json => self.json(value),
             OutputFormat::Text => self.stdout(&render_text(value)),
+        }
+        if let (false, Some(lost)) = (failed_before, &mut *self.lost.borrow_mut()) {
+            lost.id = value["id"].as_str().map(str::to_owned);
         }
     }
 
@@ -63,17 +84,14 @@ impl Printer {
 
     /// Prints raw text on stdout (a text-mode line, newline included by the caller).
     pub fn stdout(&self, text: &str) {
-        if self.stdout_closed.get() {
+        if self.lost.borrow().is_some() {
             return;
         }
         let mut out = io::stdout().lock();
-        if out
-            .write_all(text.as_bytes())
-            .and_then(|()| out.flush())
-            .is_err()
-        {
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
             // Broken pipe or a full disk: nothing more can be shown there.
-            self.stdout_closed.set(true);
+            let error = e.to_string();
+            *self.lost.borrow_mut() = Some(Lost { error, id: None });
         }
     }
 

@@ -73,16 +73,49 @@ impl Cli {
 
     /// Starts it with stdout piped and `stderr`, for the tests that read it while it runs.
     fn spawn(&self, stderr: Stdio) -> std::process::Child {
+        self.spawn_with(Stdio::piped(), stderr)
+    }
+
+    /// Starts it with `stdout` and `stderr`.
+    fn spawn_with(&self, stdout: Stdio, stderr: Stdio) -> std::process::Child {
         let mut command = std::process::Command::new(cargo_bin!("easy-checkout"));
         command
             .env_clear()
             .envs(self.env.iter().cloned())
             .args(&self.args);
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(stderr);
+        command.stdin(Stdio::null()).stdout(stdout).stderr(stderr);
         command.spawn().unwrap()
+    }
+
+    /// Runs it with stdout going to `stdout` (a file such as `/dev/full`), or, for `None`,
+    /// to a pipe closed at once; asserts its exit code and that no secret it was given shows
+    /// on stderr, as [`Cli::run`] does.
+    #[track_caller]
+    fn run_with_stdout(&self, stdout: Option<std::fs::File>, code: i32) -> Run {
+        let mut child = match stdout {
+            Some(file) => self.spawn_with(file.into(), Stdio::piped()),
+            None => {
+                let mut child = self.spawn_with(Stdio::piped(), Stdio::piped());
+                drop(child.stdout.take());
+                child
+            }
+        };
+        let mut stderr = String::new();
+        let mut pipe = child.stderr.take().unwrap();
+        pipe.read_to_string(&mut stderr).unwrap();
+        let status = child.wait().unwrap();
+        let run = Run {
+            args: self.args.join(" "),
+            code: status.code().unwrap_or(-1),
+            stdout: String::new(),
+            stderr,
+        };
+        assert!(!run.stderr.contains("panicked"), "{run:?}");
+        assert_eq!(run.code, code, "{run:?}");
+        for secret in self.secrets() {
+            run.hides(secret);
+        }
+        run
     }
 
     /// Runs it to the end and asserts its exit code, and that no secret it was given shows
@@ -285,6 +318,15 @@ fn closed_port_url() -> String {
     format!("http://{}/v1/api", listener.local_addr().unwrap())
 }
 
+/// A loopback port above 20000 that is free now, for a `fake-server --port` (`salt` keeps
+/// tests running at once apart).
+fn free_port(salt: u16) -> u16 {
+    let start = 20_001 + u16::try_from(std::process::id() % 20_000).unwrap() + salt * 1_000;
+    let ports = (start..u16::MAX).chain(20_001..start);
+    let mut free = ports.filter(|&port| TcpListener::bind(("127.0.0.1", port)).is_ok());
+    free.next().unwrap()
+}
+
 /// A path `name` of this test process in the temp directory; with `contents`, written.
 fn temp_file(name: &str, contents: Option<&[u8]>) -> PathBuf {
     let path = std::env::temp_dir().join(format!("easy-cli-{}-{name}", std::process::id()));
@@ -459,6 +501,54 @@ fn bad_input_exits_2_and_sends_nothing() {
     assert!(fake.requests().is_empty(), "{:#?}", fake.requests());
 }
 
+/// serde_json (without `arbitrary_precision`) would send `1.2345678901234568e29` for this
+/// `--field`: a number that would not go out with the digits given is refused, at any depth.
+#[test]
+fn a_field_number_that_would_not_go_out_as_given_is_refused() {
+    let fake = FakeEasy::start().unwrap();
+    let create = "session create --item p:1 --return-url https://s.example/r --field";
+    for (name, value) in [
+        ("x", "123456789012345678901234567890"),
+        ("metadata", r#"{"ids":[1,{"n":18446744073709551616}]}"#),
+        ("ratio", "0.1000000000000000000001"),
+    ] {
+        let field = format!("{name}={value}");
+        let out = api(&fake, "ureq", create).args(&[&field]).run(2);
+        let line = format!(
+            "error: invalid input: --field \"{name}\": a number in the value would not be sent \
+             with the digits given (an integer outside 64 bits, or more digits than a double \
+             holds); quote it to send it as a string\n"
+        );
+        assert_eq!(out.stderr, line);
+        assert_eq!(out.stdout, "");
+        let json = api(&fake, "ureq", create).args(&[&field, "--output", "json"]);
+        json.run(2)
+            .error_has(json!({"kind": "invalid_input", "status": null}));
+    }
+    assert!(fake.requests().is_empty(), "{:#?}", fake.requests());
+    // Within 64 bits, or a double's shortest form, they go out as written.
+    let fields = [
+        "big=18446744073709551615",
+        "low=-9223372036854775808",
+        "ratio=0.1",
+        r#"metadata={"n":[12345678901234567]}"#,
+    ];
+    let mut sent = api(&fake, "ureq", create).args(&[fields[0]]);
+    for field in &fields[1..] {
+        sent = sent.args(&["--field", field]);
+    }
+    sent.run(0);
+    let body = String::from_utf8(fake.requests()[0].body.clone()).unwrap();
+    for digits in [
+        r#""big":18446744073709551615"#,
+        r#""low":-9223372036854775808"#,
+        r#""ratio":0.1"#,
+        r#""metadata":{"n":[12345678901234567]}"#,
+    ] {
+        assert!(body.contains(digits), "{digits} in {body}");
+    }
+}
+
 // ---- sessions ----
 
 #[test]
@@ -580,6 +670,53 @@ fn client_secrets_come_from_the_environment() {
         let out = help.env("EASY_CLIENT_SECRET", &secret).run(0);
         out.prints("EASY_CLIENT_SECRET");
     }
+}
+
+/// `validate` and `confirm` send no API key, but without one nothing says whether they are for
+/// the sandbox or production: the core would send them to production (a live payment attempt
+/// from a sandbox user who has not exported a key). Refused, nothing sent.
+#[test]
+fn a_keyless_validate_or_confirm_needs_a_key_or_a_base_url_to_choose_where_to_go() {
+    let fake = FakeEasy::start().unwrap();
+    let (id, secret) = create(&fake, "ureq");
+    fake.clear_requests();
+    let validate = format!("session validate --client-secret {secret}");
+    let confirm = format!("session confirm --client-secret {secret} --payment-method {CARD}");
+    for (name, line) in [("session validate", validate), ("session confirm", confirm)] {
+        let refused = format!(
+            "{name} needs to know whether to go to the sandbox or to production: set \
+             EASY_API_KEY (or --api-key; its prefix picks the environment, and this call never \
+             sends it) or pass --base-url (or EASY_API_URL)"
+        );
+        let out = cli(&line).run(2);
+        assert_eq!(out.stderr, format!("error: invalid input: {refused}\n"));
+        assert_eq!(out.stdout, "");
+        out.hides(&secret);
+        // Empty variables are no choice either; JSON mode says it as JSON.
+        let empty = cli(&line).env("EASY_API_KEY", "").env("EASY_API_URL", "");
+        let out = empty.arg("--output json").run(2);
+        let expected = json!({"kind": "invalid_input", "status": null, "code": null,
+            "message": refused, "details": null, "retry_after_seconds": null,
+            "outcome_unknown": false, "idempotency_key": null});
+        assert_eq!(out.error(), expected);
+        out.hides(&secret);
+        // A key in the environment chooses (here a base URL overrides it) and is never sent.
+        let chosen = cli(&line).env("EASY_API_KEY", SECRET_KEY);
+        chosen.env("EASY_API_URL", &fake.base_url()).run(0);
+        // The help says how to choose.
+        let help = cli(&format!("{name} --help")).run(0);
+        help.prints("It needs an API key or a base URL to know where to go: EASY_API_KEY (or --api-key) picks the sandbox or production by its prefix, and is never sent; --base-url (or EASY_API_URL) names the API. With neither it is refused (exit 2), nothing sent");
+    }
+    let requests = fake.requests();
+    let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(paths.len(), 2, "one validate and one confirm: {paths:?}");
+    assert!(
+        requests
+            .iter()
+            .all(|r| browser_side(r) && r.header("x-easy-api-key").is_none())
+    );
+    let paid = api(&fake, "ureq", &format!("session get {id} --output json")).run(0);
+    paid.json_has(json!({"paid": true}));
 }
 
 // ---- what a failed payment or write says ----
@@ -853,6 +990,29 @@ fn undecodable_bodies_exit_4() {
         let out = api(&fake, transport, "config get").run(4);
         assert!(out.stderr.starts_with("error: could not decode"), "{out:?}");
     }
+}
+
+/// `--timeout` bounds each attempt, not the call, and its help says so.
+#[test]
+fn the_timeout_bounds_each_attempt_and_the_help_says_so() {
+    let fake = FakeEasy::start().unwrap();
+    fake.inject_n(Fault::Delay(Duration::from_secs(3)), 2);
+    let started = Instant::now();
+    let get = "--timeout 0.5 --max-retries 1 config get --output json";
+    let out = api(&fake, "ureq", get).run(3);
+    out.error_has(json!({"kind": "timeout"}));
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "two attempts of 0.5 s"
+    );
+    assert_eq!(fake.requests().len(), 2);
+    let help = cli("--help").run(0);
+    help.prints(
+        "Time allowed for each attempt, in seconds (default 80; decimals allowed, at least \
+         0.001). It bounds each attempt, not the call: with retries (--max-retries) a call may \
+         take (retries + 1) × this plus the backoff between attempts, up to about 242 s with \
+         the defaults against a server that never answers",
+    );
 }
 
 // ---- config, key, wait ----
@@ -1290,6 +1450,124 @@ fn webhook_send_says_what_the_endpoint_answered() {
     .run(2);
 }
 
+/// The JSON error of a refused delivery reports the endpoint's status, as its message does.
+#[test]
+fn webhook_send_reports_the_status_the_endpoint_refused_with() {
+    let (url, received) = endpoint(404, 2);
+    let send = cli(&format!(
+        "webhook send {url} --secret whsec_x --event-id evt_404"
+    ));
+    let out = send.clone().arg("--output json").run(1);
+    let delivery_id = out.json()["delivery_id"].as_str().unwrap().to_owned();
+    let expected = json!({"kind": "not_found", "status": 404, "code": "WEBHOOK_REJECTED",
+        "message": format!("the endpoint answered HTTP 404 (event evt_404, delivery {delivery_id})"),
+        "details": null, "retry_after_seconds": null, "outcome_unknown": false,
+        "idempotency_key": null});
+    assert_eq!(out.error(), expected);
+    out.json_has(json!({"status": 404}));
+    let out = send.run(1);
+    let delivery_id = out.field("delivery_id");
+    let line = format!(
+        "error: WEBHOOK_REJECTED: the endpoint answered HTTP 404 (event evt_404, delivery \
+         {delivery_id})\n"
+    );
+    assert_eq!(out.stderr, line);
+    received.join().unwrap();
+}
+
+/// `-v` logs what `webhook send` sends and what came back, as the API commands' `-v` does,
+/// never the secret (nor the URL's token).
+#[test]
+fn webhook_send_verbose_logs_what_is_sent() {
+    for transport in TRANSPORTS {
+        let (url, received) = endpoint(404, 1);
+        let line = format!("--transport {transport} -v webhook send --secret whsec_verbose_probe");
+        let send = cli(&line).args(&[&format!("{url}?token=t0k3n_v")]);
+        let out = send
+            .arg("--event-id evt_v --attempt 2 --output json")
+            .run(1);
+        out.hides("t0k3n_v");
+        let sent = out.json();
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        let request = format!(
+            "-> POST {url}?token=[REDACTED] (event evt_v, type checkout.session.completed, \
+             attempt 2, delivery {}, {} bytes)",
+            sent["delivery_id"].as_str().unwrap(),
+            sent["bytes"]
+        );
+        assert_eq!(lines[0], request, "{out:?}");
+        let answer = lines[1]
+            .strip_prefix("<- 404 in ")
+            .and_then(|l| l.strip_suffix("ms"));
+        assert!(
+            answer.is_some_and(|ms| ms.parse::<u64>().is_ok()),
+            "{out:?}"
+        );
+        assert_eq!(lines.len(), 3, "and the error: {out:?}");
+        received.join().unwrap();
+        // A failed delivery says so; without -v nothing is logged.
+        let closed = closed_port_url();
+        let send = cli(&format!("--transport {transport} webhook send {closed}"));
+        let out = send.clone().arg("--secret whsec_verbose_probe -v").run(3);
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert!(
+            lines[0].starts_with(&format!("-> POST {closed} (event evt_")),
+            "{out:?}"
+        );
+        assert_eq!(lines[1], "<- failed: could not connect", "{out:?}");
+        let out = send.arg("--secret whsec_verbose_probe").run(3);
+        assert!(!out.stderr.contains("-> POST"), "{out:?}");
+    }
+}
+
+/// A password or a token in the endpoint's URL is a secret: shown redacted, everywhere.
+#[test]
+fn webhook_send_never_shows_the_urls_password_or_query_values() {
+    let hide = |out: &Run| {
+        for hidden in ["pa55word_9", "t0k3n_9", "=test"] {
+            out.hides(hidden);
+        }
+    };
+    let (url, received) = endpoint(200, 2);
+    let with_secrets = |url: &str| {
+        let url = url.replacen("http://", "http://hook:pa55word_9@", 1);
+        format!("{url}?token=t0k3n_9&mode=test")
+    };
+    let shown = |url: &str| {
+        let url = url.replacen("http://", "http://hook:[REDACTED]@", 1);
+        format!("{url}?token=[REDACTED]&mode=[REDACTED]")
+    };
+    let send = cli("webhook send --secret whsec_x").args(&[&with_secrets(&url)]);
+    let out = send.clone().arg("--output json").run(0);
+    out.json_has(json!({"url": shown(&url), "status": 200}));
+    hide(&out);
+    let out = send.run(0);
+    out.shows(json!({"url": shown(&url)}));
+    hide(&out);
+    received.join().unwrap();
+    // Nobody listening, or no http(s) URL: the errors show it redacted too.
+    let closed = closed_port_url();
+    for transport in TRANSPORTS {
+        let send = cli(&format!(
+            "--transport {transport} webhook send --secret whsec_x"
+        ));
+        let out = send.args(&[&with_secrets(&closed)]).run(3);
+        let line = format!(
+            "error: could not deliver the event to {}: could not connect\n",
+            shown(&closed)
+        );
+        assert_eq!(out.stderr, line);
+        hide(&out);
+    }
+    let out = cli("webhook send --secret whsec_x")
+        .args(&["ftp://hook:pa55word_9@127.0.0.1/x?token=t0k3n_9&mode=test"])
+        .run(2);
+    let line = "error: invalid input: the endpoint \"ftp://hook:[REDACTED]@127.0.0.1/x?token=\
+        [REDACTED]&mode=[REDACTED]\" is not an absolute http:// or https:// URL\n";
+    assert_eq!(out.stderr, line);
+    hide(&out);
+}
+
 // ---- logging, the demo, the fake server, TLS ----
 
 #[test]
@@ -1375,15 +1653,83 @@ fn demo_runs_the_whole_flow_in_both_vocabularies() {
     cli("demo --vocabulary python").run(2);
 }
 
+/// A result that cannot be written (a closed pipe, a full disk) is exit 5, never a silent 0:
+/// stderr says the call was made, and what it made (a session's id, never its secret).
 #[test]
-fn a_closed_stdout_is_not_a_panic() {
+fn a_result_that_cannot_be_written_is_exit_5_saying_what_was_made() {
     let fake = FakeEasy::start().unwrap();
-    let mut child = api(&fake, "ureq", "config get").spawn(Stdio::piped());
-    drop(child.stdout.take());
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let closed = "the result could not be written to stdout (Broken pipe (os error 32))";
+    let out = api(&fake, "ureq", "config get").run_with_stdout(None, 5);
+    let made = "the call was made and succeeded";
+    assert_eq!(out.stderr, format!("error: {closed}; {made}\n"));
+    let create = "session create --item p:1 --return-url https://s.example/r";
+    let out = api(&fake, "ureq", create).run_with_stdout(None, 5);
+    let session = fake.sessions().pop().unwrap();
+    let (id, secret) = (&session["id"], session["client_secret"].as_str().unwrap());
+    let created = format!(
+        "the call was made: a session was created, id {}",
+        id.as_str().unwrap()
+    );
+    assert_eq!(out.stderr, format!("error: {closed}; {created}\n"));
+    out.hides(secret);
+    if cfg!(target_os = "linux") {
+        let full = || Some(std::fs::File::create("/dev/full").unwrap());
+        let keyed = format!("{create} --idempotency-key cart-9");
+        for output in ["text", "json"] {
+            let line = format!("{keyed} --output {output}");
+            let out = api(&fake, "isahc", &line).run_with_stdout(full(), 5);
+            let session = fake.sessions().pop().unwrap();
+            let (id, secret) = (&session["id"], session["client_secret"].as_str().unwrap());
+            out.hides(secret);
+            let message = format!(
+                "the result could not be written to stdout (No space left on device (os error \
+                 28)); the call was made: a session was created, id {}",
+                id.as_str().unwrap()
+            );
+            if output == "json" {
+                let expected = json!({"kind": "output", "status": null,
+                    "code": "OUTPUT_NOT_WRITTEN", "message": message, "details": {"id": id},
+                    "retry_after_seconds": null, "outcome_unknown": false,
+                    "idempotency_key": "cart-9"});
+                assert_eq!(out.error(), expected);
+            } else {
+                let line = format!("error: {message} (idempotency key cart-9)\n");
+                assert_eq!(out.stderr, line);
+            }
+        }
+        // A webhook secret, a client secret and an API key never show either.
+        let (url, received) = endpoint(200, 1);
+        let send = cli(&format!("webhook send {url} --secret whsec_lost_probe"));
+        let out = send.run_with_stdout(full(), 5);
+        let sent = "the call was made: the event was sent";
+        let line = format!(
+            "error: the result could not be written to stdout (No space left on \
+            device (os error 28)); {sent}\n"
+        );
+        assert_eq!(out.stderr, line);
+        received.join().unwrap();
+        let confirm = confirm(&fake.base_url(), "ureq", secret, "--idempotency-key pay-9");
+        let out = confirm.run_with_stdout(full(), 5);
+        out.says("; the call was made: the payment was confirmed, id ecs_");
+        out.says(" (idempotency key pay-9)\n");
+        let get = cli(&format!(
+            "--base-url {} session get ecs_missing",
+            fake.base_url()
+        ));
+        let out = get
+            .env("EASY_API_KEY", SECRET_KEY)
+            .run_with_stdout(full(), 1);
+        out.says("SESSION_NOT_FOUND");
+        // A fake server nobody can find stops instead of serving forever.
+        let out = cli("fake-server").run_with_stdout(full(), 5);
+        out.says_one_error_line("; the fake server started, and stops: nobody can read its URL\n");
+    }
+    // Written in full, the same commands succeed; the code is documented.
+    api(&fake, "ureq", create).run(0);
+    let help = cli("--help").run(0);
+    help.prints(
+        "  5  the command succeeded (the call was made) but its result could not be written to\n",
+    );
 }
 
 /// A `fake-server` child and the `key value` lines it printed first; killed when dropped.
@@ -1394,7 +1740,12 @@ struct FakeServer {
 
 impl FakeServer {
     fn start(line: &str, lines: usize) -> Self {
-        let mut child = cli(&format!("fake-server {line}")).spawn(Stdio::null());
+        Self::spawn(&cli(&format!("fake-server {line}")), lines)
+    }
+
+    /// Starts `fake_server`, a `fake-server` command line, reading the first `lines`.
+    fn spawn(fake_server: &Cli, lines: usize) -> Self {
+        let mut child = fake_server.spawn(Stdio::null());
         let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut read = || {
             let line = out.next().unwrap().unwrap();
@@ -1497,6 +1848,60 @@ fn ca_cert_trusts_the_fake_server_over_tls_on_both_transports() {
     std::fs::remove_file(ca_cert).unwrap();
 }
 
+/// The CA file's name is predictable (`easy-checkout-fake-{port}-ca.pem` in the temp
+/// directory): a symlink planted there is removed, never followed, and the file created anew.
+#[cfg(unix)]
+#[test]
+fn fake_server_tls_never_follows_a_planted_symlink_to_its_ca_file() {
+    let tmp = std::env::temp_dir();
+    let tmp_dir = tmp.to_str().unwrap();
+    let victim = temp_file("victim.txt", Some(b"not yours to overwrite"));
+    let port = free_port(1);
+    let path = tmp.join(format!("easy-checkout-fake-{port}-ca.pem"));
+    let _ = std::fs::remove_file(&path);
+    std::os::unix::fs::symlink(&victim, &path).unwrap();
+    let line = format!("fake-server --tls --port {port}");
+    let fake = FakeServer::spawn(&cli(&line).env("TMPDIR", tmp_dir), 6);
+    assert_eq!(fake.get("ca_cert"), path.to_str().unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "not yours to overwrite"
+    );
+    let kind = std::fs::symlink_metadata(&path).unwrap().file_type();
+    assert!(kind.is_file() && !kind.is_symlink(), "{kind:?}");
+    let pem = std::fs::read_to_string(&path).unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    let global = format!(
+        "--api-key {} --base-url {}",
+        FakeEasy::TEST_KEY,
+        fake.get("base_url")
+    );
+    cli(&global)
+        .args(&["--ca-cert", path.to_str().unwrap()])
+        .arg("key check")
+        .run(0);
+    drop(fake);
+    std::fs::remove_file(&path).unwrap();
+    std::fs::remove_file(&victim).unwrap();
+
+    // What cannot be removed (here a directory) is an error, before anything is printed.
+    if cfg!(target_os = "linux") {
+        let port = free_port(2);
+        let path = tmp.join(format!("easy-checkout-fake-{port}-ca.pem"));
+        std::fs::create_dir(&path).unwrap();
+        let line = format!("fake-server --tls --port {port}");
+        let out = cli(&line).env("TMPDIR", tmp_dir).run(3);
+        let expected = format!(
+            "error: could not remove {} to write the CA certificate: Is a directory (os error \
+             21)\n",
+            path.display()
+        );
+        assert_eq!(out.stderr, expected);
+        assert_eq!(out.stdout, "");
+        std::fs::remove_dir(&path).unwrap();
+    }
+}
+
 #[test]
 fn fake_server_delivers_to_its_webhook_urls_the_whole_fulfilment_loop() {
     let (url, received) = endpoint(200, 1);
@@ -1530,6 +1935,46 @@ fn fake_server_delivers_to_its_webhook_urls_the_whole_fulfilment_loop() {
         (json!("checkout.session.completed"), session["id"].clone())
     );
     assert!(event["id"].as_str().unwrap().starts_with("evt_"));
+}
+
+/// `fake-server` sends no request: the global flags of sending them are refused, never
+/// silently ignored; their variables are left alone.
+#[test]
+fn fake_server_refuses_the_flags_of_sending_requests() {
+    for (given, named) in [
+        ("--api-key junkkey_5e1", "--api-key"),
+        ("--base-url http://127.0.0.1:1/v1/api", "--base-url"),
+        ("--transport ureq", "--transport"),
+        ("--timeout 5", "--timeout"),
+        ("--ca-cert /nonexistent/ca.pem", "--ca-cert"),
+        ("--max-retries 0", "--max-retries"),
+        ("-v", "-v/--verbose"),
+    ] {
+        let line = format!(
+            "error: invalid input: fake-server does not take {named}: it serves the fake API \
+             and sends no request (its own key, URL and settings are printed once it serves)\n"
+        );
+        for command in [
+            format!("fake-server {given}"),
+            format!("{given} fake-server"),
+        ] {
+            let out = cli(&command).run(2);
+            assert_eq!(out.stderr, line);
+            assert_eq!(out.stdout, "", "nothing served");
+            out.hides("junkkey_5e1");
+        }
+        let json = cli(&format!("fake-server --output json {given}")).run(2);
+        json.error_has(json!({"kind": "invalid_input"}));
+    }
+    // The variables are the API commands' business: fake-server serves with them set.
+    let env = cli("fake-server")
+        .env("EASY_API_KEY", SECRET_KEY)
+        .env("EASY_API_URL", "http://127.0.0.1:1/v1/api")
+        .env("EASY_CA_CERT", "/nonexistent/ca.pem");
+    let fake = FakeServer::spawn(&env, 5);
+    assert_eq!(fake.get("api_key"), FakeEasy::TEST_KEY);
+    let help = cli("fake-server --help").run(0);
+    help.prints("It sends no request: the global flags of sending them (--api-key, --base-url, --transport, --timeout, --ca-cert, --max-retries, -v) are refused (exit 2) rather than ignored");
 }
 
 #[test]

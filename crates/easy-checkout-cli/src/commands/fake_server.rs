@@ -1,16 +1,28 @@
 //! `fake-server`: the fake Easy API in the foreground, until the process is killed.
 
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+
 use easy_checkout_fake::{FakeEasy, FakeTls};
 use serde_json::json;
 
-use crate::args::FakeServerArgs;
+use crate::args::{FakeServerArgs, Globals};
 use crate::error::CliError;
 use crate::output::Printer;
 
 /// Starts the fake, prints its base URL, test key, control API URL, vocabulary and webhook
 /// signing secret (and, with `--tls`, the PEM file of the CA to trust; with `--webhook-url`, the
-/// endpoints it delivers to), and serves until killed.
-pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
+/// endpoints it delivers to), and serves until killed. Returns (stopping the fake) only when
+/// that could not be written to stdout.
+pub fn run(args: &FakeServerArgs, globals: &Globals, printer: &Printer) -> Result<(), CliError> {
+    // The global flags of sending requests do nothing here: refused rather than ignored.
+    if let Some(flag) = globals.sending_flags_given.first() {
+        return Err(CliError::invalid_input(format!(
+            "fake-server does not take {flag}: it serves the fake API and sends no request \
+             (its own key, URL and settings are printed once it serves)"
+        )));
+    }
     let could_not =
         |e: std::io::Error| CliError::transport(format!("could not start the fake server: {e}"));
     let mut builder = FakeEasy::builder()
@@ -49,17 +61,46 @@ pub fn run(args: &FakeServerArgs, printer: &Printer) -> Result<(), CliError> {
         result["webhook_urls"] = json!(endpoints);
     }
     if let Some(pem) = fake.ca_pem() {
-        // Named after the port (a later fake on the same port overwrites it; nothing in it is
-        // secret).
+        // Named after the port (a later fake on the same port replaces it; nothing in it is
+        // secret, but what clients trust must be what this fake wrote).
         let path =
             std::env::temp_dir().join(format!("easy-checkout-fake-{}-ca.pem", fake.addr().port()));
-        std::fs::write(&path, pem)
-            .map_err(|e| CliError::transport(format!("could not write {}: {e}", path.display())))?;
+        write_new(&path, pem)?;
         result["ca_cert"] = json!(path.display().to_string());
     }
     printer.result(&result);
+    if printer.lost().is_some() {
+        // Nobody can read the URL to use it: stop, and let the caller report it (exit 5).
+        return Ok(());
+    }
     // The fake serves (and delivers) from its own threads; this one only keeps it alive.
     loop {
         std::thread::park();
     }
+}
+
+/// Writes `pem` to a new file at `path`, a predictable name in a shared directory. Whatever is
+/// there (a file, or a symlink someone planted) is removed, not followed, and the file created
+/// with `create_new` (`O_EXCL`, which follows no symlink either): a planted symlink never makes
+/// it overwrite another file, and a planted file is never what clients read. Anything that
+/// cannot be removed, or is put back in between, is an error (exit 3).
+fn write_new(path: &Path, pem: &str) -> Result<(), CliError> {
+    let failed = |what: &str, e: io::Error| {
+        CliError::transport(format!(
+            "could not {what} {} to write the CA certificate: {e}",
+            path.display()
+        ))
+    };
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(failed("remove", e)),
+        _ => {}
+    }
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| failed("create", e))?;
+    file.write_all(pem.as_bytes())
+        .and_then(|()| file.flush())
+        .map_err(|e| failed("write", e))
 }

@@ -13,32 +13,97 @@ use easy_checkout_core::redact::redact;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::args::{Cli, Command, ConfigCommand, Globals, KeyCommand, WebhookCommand};
+use crate::args::{
+    Cli, Command, ConfigCommand, Globals, KeyCommand, SessionCommand, WebhookCommand,
+};
 use crate::client::CliClient;
 use crate::error::CliError;
 use crate::output::Printer;
 
 /// Runs the parsed command line, printing its result; the error is printed by the caller.
+/// A command that succeeded but whose result could not be written to stdout is an error
+/// (exit 5) saying what it did.
 pub fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
+    let (done, idempotency_key) = what_is_done(&cli.command);
     let globals = &cli.globals;
     match cli.command {
-        Command::Session(command) => session::run(&api_client(globals)?, command, printer),
+        Command::Session(command) => {
+            let keyless = match &command {
+                SessionCommand::Validate(_) => Some("session validate"),
+                SessionCommand::Confirm(_) => Some("session confirm"),
+                _ => None,
+            };
+            if let Some(name) = keyless {
+                routed(globals, name)?;
+            }
+            session::run(&api_client(globals)?, command, printer)
+        }
         Command::Config(command) => config(&api_client(globals)?, command, printer),
         // The key itself is never printed; the public key the API returns for it is.
         Command::Key(KeyCommand::Check) => show(printer, &api_client(globals)?.validate_key()?),
         Command::Webhook(WebhookCommand::Verify(args)) => webhook::verify(&args, printer),
         Command::Webhook(WebhookCommand::Send(args)) => webhook::send(&args, globals, printer),
-        Command::FakeServer(args) => fake_server::run(&args, printer),
+        Command::FakeServer(args) => fake_server::run(&args, globals, printer),
         Command::Demo(args) => demo::run(globals, args.vocabulary.into(), printer),
+    }?;
+    match printer.lost() {
+        Some(lost) => Err(CliError::output_lost(&lost, done, idempotency_key)),
+        None => Ok(()),
     }
 }
 
-/// The client of the API commands. `validate` and `confirm` work without a key: the
-/// configuration may hold none, and the core never attaches one to them. Key-authenticated
+/// What `command` has done once it succeeded, for the error when its result is lost, and the
+/// idempotency key given to it.
+fn what_is_done(command: &Command) -> (&'static str, Option<String>) {
+    let made = "the call was made and succeeded";
+    match command {
+        Command::Session(SessionCommand::Create(args)) => (
+            "the call was made: a session was created",
+            args.idempotency_key.clone(),
+        ),
+        Command::Session(SessionCommand::Confirm(args)) => (
+            "the call was made: the payment was confirmed",
+            args.idempotency_key.clone(),
+        ),
+        Command::Config(ConfigCommand::Set(args)) => (
+            "the call was made: the allowed origins were replaced",
+            args.idempotency_key.clone(),
+        ),
+        Command::Webhook(WebhookCommand::Send(_)) => {
+            ("the call was made: the event was sent", None)
+        }
+        Command::Webhook(WebhookCommand::Verify(_)) => ("the signature was verified", None),
+        Command::Demo(_) => ("the demo ran to the end", None),
+        Command::FakeServer(_) => (
+            "the fake server started, and stops: nobody can read its URL",
+            None,
+        ),
+        Command::Session(_) | Command::Config(_) | Command::Key(_) => (made, None),
+    }
+}
+
+/// The client of the API commands. `validate` and `confirm` work without a key (given a base
+/// URL, see [`routed`]): the configuration may hold none, and the core never attaches one to
+/// them. Key-authenticated
 /// calls without a key fail in the core before anything is sent (exit 2).
 fn api_client(globals: &Globals) -> Result<CliClient, CliError> {
     let config = Config::from_values(globals.api_key.as_deref(), globals.base_url.as_deref())?;
     globals.client(config)
+}
+
+/// Refuses `name`, a call that sends no API key (`validate`, `confirm`), when neither an API
+/// key nor a base URL says where to send it: the core would send it to production, a live
+/// payment attempt for a sandbox user who has not exported a key.
+fn routed(globals: &Globals, name: &str) -> Result<(), CliError> {
+    let given = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.is_empty());
+    if given(&globals.api_key) || given(&globals.base_url) {
+        return Ok(());
+    }
+    Err(CliError::invalid_input(format!(
+        "{name} needs to know whether to go to the sandbox or to production: set EASY_API_KEY \
+         (or --api-key; its prefix picks the environment, and this call never sends it) or pass \
+         --base-url (or EASY_API_URL)"
+    )))
 }
 
 /// `config get | set`.

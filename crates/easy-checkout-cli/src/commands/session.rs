@@ -204,7 +204,77 @@ pub fn parse_field(field: &str) -> Result<(String, Value), CliError> {
             json_position(&e)
         ))
     })?;
+    if !number_tokens(json).into_iter().all(sent_as_written) {
+        return Err(CliError::invalid_input(format!(
+            "--field {name:?}: a number in the value would not be sent with the digits given (an \
+             integer outside 64 bits, or more digits than a double holds); quote it to send it \
+             as a string"
+        )));
+    }
     Ok((name.to_owned(), value))
+}
+
+/// The number tokens of `json` (valid JSON), strings skipped, at any depth.
+fn number_tokens(json: &str) -> Vec<&str> {
+    let bytes = json.as_bytes();
+    let (mut tokens, mut i, mut in_string) = (Vec::new(), 0, false);
+    while let Some(&b) = bytes.get(i) {
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+        } else if b == b'-' || b.is_ascii_digit() {
+            let start = i;
+            let in_number = |b: &u8| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E');
+            while bytes.get(i).is_some_and(in_number) {
+                i += 1;
+            }
+            tokens.push(&json[start..i]);
+        } else {
+            in_string = b == b'"';
+            i += 1;
+        }
+    }
+    tokens
+}
+
+/// Whether the JSON number `token` goes out with the value written. Without serde_json's
+/// `arbitrary_precision`, an integer within i64/u64 is kept as it is and any other number
+/// becomes the nearest double, written in its shortest form: `123456789012345678901234567890`
+/// would go out as `1.2345678901234568e29`, `1.00000000000000001` as `1.0`. A number written
+/// differently but of the same value (`1e3` as `1000.0`, `0.50` as `0.5`) is kept.
+fn sent_as_written(token: &str) -> bool {
+    let sent = serde_json::from_str::<serde_json::Number>(token).map(|n| n.to_string());
+    sent.is_ok_and(|sent| decimal(token).is_some_and(|given| decimal(&sent) == Some(given)))
+}
+
+/// The value of a JSON number as `(negative, significant digits, exponent of ten)`: equal for
+/// equal values (`1e3`, `1000`, `1000.0`); zero of either sign is `(false, "", 0)`. `None` for
+/// an exponent beyond i64.
+fn decimal(number: &str) -> Option<(bool, String, i64)> {
+    let (negative, rest) = match number.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, number),
+    };
+    let (mantissa, exponent) = match rest.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i64>().ok()?),
+        None => (rest, 0),
+    };
+    let (int, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{int}{fraction}");
+    let digits = digits.trim_start_matches('0');
+    let significant = digits.trim_end_matches('0');
+    if significant.is_empty() {
+        return Some((false, String::new(), 0));
+    }
+    let shift = i64::try_from(digits.len() - significant.len()).ok()?;
+    let exponent = exponent
+        .checked_sub(i64::try_from(fraction.len()).ok()?)?
+        .checked_add(shift)?;
+    Some((negative, significant.to_owned(), exponent))
 }
 
 /// Where JSON parsing failed, without quoting the input.
@@ -249,5 +319,47 @@ mod tests {
         }
         let e = parse_field("x=sk_live_secretish").unwrap_err();
         assert!(!e.message.contains("sk_live_secretish"));
+    }
+
+    #[test]
+    fn numbers_go_out_with_the_digits_given_or_are_refused() {
+        let kept = [
+            "0",
+            "-0",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "18446744073709551615",
+            "0.1",
+            "1.5",
+            "-2.25e-3",
+            "1e3",
+            "1E+20",
+            "0.50",
+            "1.0",
+            "123456789.125",
+            r#"{"a":[1,{"b":-7}],"s":"123456789012345678901234567890"}"#,
+            r#""e1 \" 99999999999999999999999""#,
+        ];
+        for json in kept {
+            let field = format!("x={json}");
+            assert!(parse_field(&field).is_ok(), "{json}");
+        }
+        let refused = [
+            "123456789012345678901234567890",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "1.00000000000000001",
+            "0.30000000000000000001",
+            "12345678901234567890123e-3",
+            "1e400",
+            "1e-400",
+            r#"{"a":[1,{"b":18446744073709551616}]}"#,
+            r#"["x", 9007199254740993.0]"#,
+        ];
+        for json in refused {
+            let e = parse_field(&format!("x={json}")).unwrap_err();
+            assert_eq!(e.exit_code, 2, "{json}");
+            assert!(!e.message.contains(json), "{json}: {}", e.message);
+        }
     }
 }

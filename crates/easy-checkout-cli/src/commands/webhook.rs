@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+use std::time::Instant;
 
 use easy_checkout_core::webhook::{self, DELIVERY_ID_HEADER, SIGNATURE_HEADER, WebhookSecret};
 use easy_checkout_core::{Config, ErrorKind, Transport, http};
@@ -13,7 +14,7 @@ use serde_json::{Value, json};
 use super::show;
 use crate::args::{Globals, WebhookSendArgs, WebhookVerifyArgs};
 use crate::error::CliError;
-use crate::output::Printer;
+use crate::output::{Printer, one_line, stderr};
 
 /// Largest payload read (webhook deliveries are a few KiB).
 const MAX_PAYLOAD_BYTES: u64 = 16 * 1024 * 1024;
@@ -40,10 +41,13 @@ pub fn verify(args: &WebhookVerifyArgs, printer: &Printer) -> Result<(), CliErro
 
 /// `webhook send`: signs the event, POSTs it to the endpoint with the headers of a delivery,
 /// and prints what was sent (never the secret) and the status; a non-2xx answer is exit 1.
+/// With `-v`, logs the request and the answer on stderr as the API commands do.
 pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Result<(), CliError> {
     let secret = non_empty(&args.secret.secret)?;
     let url = &args.url;
-    check_endpoint(url)?;
+    // Shown in its place: a password or a token in the URL is a secret too.
+    let shown = shown_url(url);
+    check_endpoint(url, &shown)?;
     let body = match &args.payload {
         Some(path) => read_payload(Some(path))?,
         None => sample_event(&args.event_type, &args.session, args.event_id.as_deref()),
@@ -67,7 +71,7 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
     };
     let delivery_id = header(DELIVERY_ID_HEADER);
     let mut sent = json!({
-        "url": url,
+        "url": shown,
         "event_id": field("id"),
         "type": event_type,
         "attempt": args.attempt,
@@ -77,10 +81,30 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
     });
     // One attempt over the chosen transport: no API key, no base URL, no retry.
     let client = globals.client(Config::from_values(None, None)?)?;
-    let answer = client
-        .transport()
-        .send(request)
-        .map_err(|e| CliError::transport(format!("could not deliver the event to {url}: {e}")))?;
+    // `-v`: what is sent and what came back, as the API commands log it (the URL redacted;
+    // neither the secret nor any header).
+    let log = |line: String| {
+        if globals.verbose {
+            stderr(&format!("{}\n", one_line(&line)));
+        }
+    };
+    let about = field("id").map_or_else(String::new, |id| format!("event {id}, "));
+    log(format!(
+        "-> POST {shown} ({about}type {event_type}, attempt {}, delivery {delivery_id}, {bytes} \
+         bytes)",
+        args.attempt
+    ));
+    let started = Instant::now();
+    let answer = client.transport().send(request).map_err(|e| {
+        let e = e.to_string().replace(url.as_str(), &shown);
+        log(format!("<- failed: {e}"));
+        CliError::transport(format!("could not deliver the event to {shown}: {e}"))
+    })?;
+    log(format!(
+        "<- {} in {}ms",
+        answer.status().as_u16(),
+        started.elapsed().as_millis()
+    ));
     let status = answer.status().as_u16();
     sent["status"] = json!(status);
     printer.result(&sent);
@@ -88,16 +112,12 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
         return Ok(());
     }
     let kind = ErrorKind::from_status(answer.status());
-    let event = field("id").map_or_else(String::new, |id| format!("event {id}, "));
-    Err(CliError::refused(
-        kind,
-        "WEBHOOK_REJECTED",
-        format!("the endpoint answered HTTP {status} ({event}delivery {delivery_id})"),
-    ))
+    let message = format!("the endpoint answered HTTP {status} ({about}delivery {delivery_id})");
+    Err(CliError::refused(kind, "WEBHOOK_REJECTED", message).with_status(status))
 }
 
-/// Refuses `url` unless it is an absolute `http://` or `https://` URL.
-fn check_endpoint(url: &str) -> Result<(), CliError> {
+/// Refuses `url` (shown as `shown`) unless it is an absolute `http://` or `https://` URL.
+fn check_endpoint(url: &str, shown: &str) -> Result<(), CliError> {
     let uri = url.parse::<http::Uri>().ok();
     let scheme = uri.as_ref().and_then(http::Uri::scheme_str);
     let host = uri.as_ref().and_then(http::Uri::host).unwrap_or_default();
@@ -107,8 +127,48 @@ fn check_endpoint(url: &str) -> Result<(), CliError> {
         return Ok(());
     }
     Err(CliError::invalid_input(format!(
-        "the endpoint {url:?} is not an absolute http:// or https:// URL"
+        "the endpoint {shown:?} is not an absolute http:// or https:// URL"
     )))
+}
+
+/// `url` as it may be shown: the password of a `user:password@`, every query value (a bare
+/// query item whole) and any fragment replaced by `[REDACTED]`; the rest as given.
+fn shown_url(url: &str) -> String {
+    const HIDDEN: &str = "[REDACTED]";
+    let (url, fragment) = match url.split_once('#') {
+        Some((url, fragment)) => (url, Some(fragment)),
+        None => (url, None),
+    };
+    let (url, query) = match url.split_once('?') {
+        Some((url, query)) => (url, Some(query)),
+        None => (url, None),
+    };
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{user}:{HIDDEN}@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    let mut shown = format!("{scheme}{authority}{path}");
+    if let Some(query) = query {
+        let items = query.split('&').map(|item| match item.split_once('=') {
+            Some((name, _value)) => format!("{name}={HIDDEN}"),
+            None if item.is_empty() => String::new(),
+            None => HIDDEN.to_owned(),
+        });
+        shown = format!("{shown}?{}", items.collect::<Vec<_>>().join("&"));
+    }
+    if let Some(fragment) = fragment {
+        let hidden = if fragment.is_empty() { "" } else { HIDDEN };
+        shown = format!("{shown}#{hidden}");
+    }
+    shown
 }
 
 /// The raw bytes of `path`, or of stdin for `-` or no path.
@@ -132,4 +192,38 @@ fn read_payload(path: Option<&Path>) -> Result<Vec<u8>, CliError> {
         )));
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_url;
+
+    #[test]
+    fn urls_are_shown_without_password_or_query_values() {
+        for (url, shown) in [
+            (
+                "http://127.0.0.1:3000/webhooks",
+                "http://127.0.0.1:3000/webhooks",
+            ),
+            (
+                "https://u:p4ss@h.example/a/b",
+                "https://u:[REDACTED]@h.example/a/b",
+            ),
+            ("https://u@h.example/", "https://u@h.example/"),
+            (
+                "https://u:p:q@w@h.example",
+                "https://u:[REDACTED]@h.example",
+            ),
+            (
+                "http://h/x?token=abc&mode=test&flag&&k=",
+                "http://h/x?token=[REDACTED]&mode=[REDACTED]&[REDACTED]&&k=[REDACTED]",
+            ),
+            ("http://h/x?#frag", "http://h/x?#[REDACTED]"),
+            ("http://h/x/a@b:c", "http://h/x/a@b:c"),
+            ("ftp://u:pw@h/x?t=1", "ftp://u:[REDACTED]@h/x?t=[REDACTED]"),
+            ("not a url?secret", "not a url?[REDACTED]"),
+        ] {
+            assert_eq!(shown_url(url), shown, "{url}");
+        }
+    }
 }
