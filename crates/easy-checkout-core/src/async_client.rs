@@ -269,15 +269,10 @@ impl<T: AsyncTransport, S: Sleep> AsyncEmbeddedCheckout<'_, T, S> {
         policy: PollPolicy,
     ) -> Result<WaitOutcome, Error> {
         let op = RetrieveSession::new(session_id)?;
-        let client = self.client;
-        let clock = &*client.clock;
+        let (client, clock) = (self.client, &*self.client.clock);
         let start = Now::new(clock.now(), clock.monotonic());
         let random = || clock.random_u64();
-        client
-            .drive(
-                PaymentWait::new(&client.config, &op, client.retry, policy, start, random)
-                    .with_budget(&client.budget),
-            )
-            .await
+        let wait = PaymentWait::new(&client.config, &op, client.retry, policy, start, random);
+        client.drive(wait.with_budget(&client.budget)).await
     }
 }

@@ -274,13 +274,10 @@ impl<T: Transport> EmbeddedCheckout<'_, T> {
         policy: PollPolicy,
     ) -> Result<WaitOutcome, Error> {
         let op = RetrieveSession::new(session_id)?;
-        let client = self.client;
-        let runtime = &*client.runtime;
+        let (client, runtime) = (self.client, &*self.client.runtime);
         let start = Now::new(runtime.now(), runtime.monotonic());
         let random = || runtime.random_u64();
-        client.drive(
-            PaymentWait::new(&client.config, &op, client.retry, policy, start, random)
-                .with_budget(&client.budget),
-        )
+        let wait = PaymentWait::new(&client.config, &op, client.retry, policy, start, random);
+        client.drive(wait.with_budget(&client.budget))
     }
 }

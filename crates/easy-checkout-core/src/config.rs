@@ -7,7 +7,7 @@
 //! is set explicitly ([`Config::for_base_url`]): a proxy or a fake may take other keys.
 
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 use http::HeaderValue;
 use http::uri::{Scheme, Uri};
@@ -61,7 +61,7 @@ impl Environment {
 
 /// A validated base URL: `https://`, or `http://` for loopback hosts only, no query or
 /// fragment, no trailing `/`. Every path is appended to it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl(String);
 
 impl BaseUrl {
@@ -103,12 +103,6 @@ fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-impl fmt::Debug for BaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("BaseUrl").field(&self.0).finish()
-    }
 }
 
 impl fmt::Display for BaseUrl {
@@ -322,21 +316,15 @@ pub(crate) fn check_url(
             let Some((ip, after)) = bracketed.split_once(']') else {
                 return refuse("has an unclosed IPv6 address");
             };
-            let port = match after {
-                "" => None,
-                _ => match after.strip_prefix(':') {
-                    Some(port) => Some(port),
-                    None => return refuse("has characters after its IPv6 address"),
-                },
-            };
-            let ip_ok = ip.parse::<std::net::Ipv6Addr>().is_ok();
-            (ip_ok, port)
+            if !after.is_empty() && !after.starts_with(':') {
+                return refuse("has characters after its IPv6 address");
+            }
+            (ip.parse::<Ipv6Addr>().is_ok(), after.strip_prefix(':'))
         }
         None => {
-            let (host, port) = match authority.rsplit_once(':') {
-                Some((host, port)) => (host, Some(port)),
-                None => (authority, None),
-            };
+            let (host, port) = authority
+                .rsplit_once(':')
+                .map_or((authority, None), |(host, port)| (host, Some(port)));
             let host_ok = !host.is_empty()
                 && host
                     .bytes()

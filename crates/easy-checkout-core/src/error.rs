@@ -240,16 +240,6 @@ pub(crate) enum Effect {
     WriteMaybeApplied,
 }
 
-impl Effect {
-    /// The effect once an attempt that `may_have_applied` is retried.
-    pub(crate) fn after_attempt(self, may_have_applied: bool) -> Self {
-        match self {
-            Self::Write if may_have_applied => Self::WriteMaybeApplied,
-            other => other,
-        }
-    }
-}
-
 /// Whether a request answered with `status` may have been acted on: anything but a 4xx (the
 /// server refusing it).
 pub(crate) fn status_may_have_applied(status: StatusCode) -> bool {
@@ -365,7 +355,7 @@ impl ApiError {
         struct Envelope {
             error: Option<Inner>,
         }
-        #[derive(Deserialize)]
+        #[derive(Deserialize, Default)]
         struct Inner {
             code: Option<Value>,
             message: Option<Value>,
@@ -373,26 +363,19 @@ impl ApiError {
         }
         let inner = serde_json::from_slice::<Envelope>(body)
             .ok()
-            .and_then(|e| e.error);
-        let text = |v: Option<Value>| match v {
-            Some(Value::String(s)) => Some(s),
-            Some(Value::Null) | None => None,
-            Some(other) => Some(other.to_string()),
-        };
-        let (code, message, details) = match inner {
-            Some(i) => (
-                text(i.code),
-                text(i.message),
-                i.details.filter(|d| !d.is_null()),
-            ),
-            None => (None, None, None),
+            .and_then(|e| e.error)
+            .unwrap_or_default();
+        let text = |v: Option<Value>| match v? {
+            Value::String(s) => Some(s),
+            Value::Null => None,
+            other => Some(other.to_string()),
         };
         Self {
             kind: ErrorKind::from_status(status),
             status,
-            code,
-            message,
-            details,
+            code: text(inner.code),
+            message: text(inner.message),
+            details: inner.details.filter(|d| !d.is_null()),
             retry_after: RetryAfter::from_headers(headers),
             rate_limit: RateLimit::from_headers(headers),
             raw_body: body.to_vec(),
@@ -430,9 +413,7 @@ impl fmt::Display for ApiError {
 /// `text` with every copy of each secret replaced by [`REDACTED`].
 fn scrub_text(text: &mut String, secrets: &[&str]) {
     for secret in secrets {
-        if text.contains(secret) {
-            *text = text.replace(secret, REDACTED);
-        }
+        *text = text.replace(secret, REDACTED);
     }
 }
 
@@ -453,11 +434,8 @@ fn scrub_json(value: &mut Value, secrets: &[&str]) {
     }
 }
 
-/// `bytes` with every copy of `secret` replaced by [`REDACTED`].
+/// `bytes` with every copy of `secret` (never empty) replaced by [`REDACTED`].
 fn scrub_bytes(bytes: &mut Vec<u8>, secret: &[u8]) {
-    if secret.is_empty() || !bytes.windows(secret.len()).any(|w| w == secret) {
-        return;
-    }
     let mut out = Vec::with_capacity(bytes.len());
     let mut rest = &bytes[..];
     while let Some(at) = rest.windows(secret.len()).position(|w| w == secret) {

@@ -83,7 +83,7 @@ pub struct Call<'a, O, R> {
     config: &'a Config,
     op: &'a O,
     policy: RetryPolicy,
-    budget: Option<&'a RetryBudget>,
+    pub(super) budget: Option<&'a RetryBudget>,
     random: R,
     key: Option<Cow<'a, IdempotencyKey>>,
     repeatable: bool,
@@ -172,7 +172,9 @@ impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
     }
 
     fn retry_after(&mut self, delay: Duration, may_have_applied: bool) -> Step<Reply<O::Output>> {
-        self.effect = self.effect.after_attempt(may_have_applied);
+        if may_have_applied && self.effect == Effect::Write {
+            self.effect = Effect::WriteMaybeApplied;
+        }
         self.retries += 1;
         self.state = State::Ready;
         Step::Wait(delay)

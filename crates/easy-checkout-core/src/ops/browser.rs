@@ -70,11 +70,7 @@ impl Operation for Validate {
 
     /// Either vocabulary; the API reference's envelope `success` is kept
     /// ([`ValidateResponse::is_valid`]).
-    fn parse(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<ValidateResponse, Error> {
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         let mut response: ValidateResponse = parse_object_or_null(status, headers, body)?;
         if response.success.is_none() {
             response.success = envelope_success(body);
@@ -332,7 +328,7 @@ impl Operation for Confirm {
         self.idempotency_key.as_ref()
     }
 
-    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Value, Error> {
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         parse_any(status, headers, body)
     }
 }

@@ -31,11 +31,7 @@ impl Operation for GetConfig {
         path.push_str("/config");
     }
 
-    fn parse(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<CheckoutConfig, Error> {
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         parse_object(status, headers, body)
     }
 }
@@ -107,11 +103,7 @@ impl Operation for UpdateConfig {
         self.idempotency_key.as_ref()
     }
 
-    fn parse(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<CheckoutConfig, Error> {
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         parse_object(status, headers, body)
     }
 }

@@ -9,6 +9,7 @@
 use http::{HeaderMap, Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
 use crate::config::Config;
 use crate::error::{ApiError, DecodeError, Effect, Error};
@@ -198,15 +199,21 @@ pub(crate) fn parse_object<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<T, Error> {
-    if !status.is_success() {
-        return Err(ApiError::from_response(status, headers, body).into());
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
+    if is_blank_success(status, headers, body)? {
         return Err(
             DecodeError::new(status, "empty body where an object was expected", body).into(),
         );
     }
     decode_enveloped(status, body)
+}
+
+/// Whether a 2xx reply has an empty (or all-whitespace) body; a non-2xx one is its
+/// [`ApiError`].
+fn is_blank_success(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<bool, Error> {
+    if !status.is_success() {
+        return Err(ApiError::from_response(status, headers, body).into());
+    }
+    Ok(body.iter().all(u8::is_ascii_whitespace))
 }
 
 /// [`parse_object`] for a reply whose `data` may be `null` (the API reference's `validate`),
@@ -234,18 +241,12 @@ pub(crate) fn parse_any(
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<serde_json::Value, Error> {
-    if !status.is_success() {
-        return Err(ApiError::from_response(status, headers, body).into());
+) -> Result<Value, Error> {
+    if is_blank_success(status, headers, body)? {
+        return Ok(Value::Null);
     }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(serde_json::Value::Null);
-    }
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(serde_json::Value::Object(mut map)) => Ok(match map.remove("data") {
-            Some(data) => data,
-            None => serde_json::Value::Object(map),
-        }),
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(mut map)) => Ok(map.remove("data").unwrap_or(Value::Object(map))),
         Ok(other) => Ok(other),
         Err(e) => Err(DecodeError::from_json(status, &e, body).into()),
     }

@@ -284,7 +284,7 @@ impl Operation for CreateSession {
         self.idempotency_key.as_ref()
     }
 
-    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Session, Error> {
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         parse_object(status, headers, body)
     }
 }
@@ -316,7 +316,7 @@ impl Operation for RetrieveSession {
         path.push_str(self.id.as_path_segment());
     }
 
-    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<SessionStatus, Error> {
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         parse_object(status, headers, body)
     }
 }
@@ -349,11 +349,7 @@ impl Operation for CryptoStatus {
         path.push_str("/crypto-status");
     }
 
-    fn parse(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<CryptoPaymentStatus, Error> {
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         parse_object(status, headers, body)
     }
 }
