@@ -106,24 +106,16 @@ impl Error {
     /// made outside them (by [`Operation::parse`](crate::ops::Operation::parse), or by hand)
     /// is judged as a write's.
     pub fn outcome_unknown(&self) -> bool {
-        match self.effect() {
+        let (effect, last_may_have_applied) = match self {
+            Error::InvalidInput { .. } => return false,
+            Error::Api(e) => (e.effect, status_may_have_applied(e.status)),
+            Error::Decode(e) => (e.effect, true),
+            Error::Transport(e) => (e.effect, !e.certainly_not_sent()),
+        };
+        match effect {
             Effect::Read => false,
             Effect::WriteMaybeApplied => true,
-            Effect::Write => match self {
-                Error::InvalidInput { .. } => false,
-                Error::Api(e) => status_may_have_applied(e.status),
-                Error::Decode(_) => true,
-                Error::Transport(e) => !e.certainly_not_sent(),
-            },
-        }
-    }
-
-    fn effect(&self) -> Effect {
-        match self {
-            Error::InvalidInput { .. } => Effect::Write,
-            Error::Api(e) => e.effect,
-            Error::Decode(e) => e.effect,
-            Error::Transport(e) => e.effect,
+            Effect::Write => last_may_have_applied,
         }
     }
 

@@ -13,8 +13,7 @@ use crate::input::InvalidInput;
 use crate::models::Extra;
 use crate::models::{ValidateResponse, Vocabulary};
 use crate::ops::operation::{
-    ClientSecretAuth, Idempotency, Operation, PREFIX, check_extra, parse_any, parse_object_or_null,
-    to_json,
+    ClientSecretAuth, Idempotency, Operation, PREFIX, check_extra, parse_any, parse_object, to_json,
 };
 use crate::secret::ClientSecret;
 
@@ -68,10 +67,11 @@ impl Operation for Validate {
         to_json(self)
     }
 
-    /// Either vocabulary; the API reference's envelope `success` is kept
-    /// ([`ValidateResponse::is_valid`]).
+    /// Either vocabulary: the API reference's `data` may be `null` (read as the default), and
+    /// its envelope `success` is kept ([`ValidateResponse::is_valid`]).
     fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
-        let mut response: ValidateResponse = parse_object_or_null(status, headers, body)?;
+        let parsed = parse_object::<Option<ValidateResponse>>(status, headers, body)?;
+        let mut response = parsed.unwrap_or_default();
         if response.success.is_none() {
             response.success = envelope_success(body);
         }

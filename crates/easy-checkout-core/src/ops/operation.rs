@@ -216,25 +216,6 @@ fn is_blank_success(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Res
     Ok(body.iter().all(u8::is_ascii_whitespace))
 }
 
-/// [`parse_object`] for a reply whose `data` may be `null` (the API reference's `validate`),
-/// read as `T::default()`.
-pub(crate) fn parse_object_or_null<T: DeserializeOwned + Default>(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<T, Error> {
-    parse_object::<NullIsDefault<T>>(status, headers, body).map(|NullIsDefault(value)| value)
-}
-
-/// A `T`, or `T::default()` for a JSON `null`.
-struct NullIsDefault<T>(T);
-
-impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for NullIsDefault<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Option::<T>::deserialize(d).map(|value| Self(value.unwrap_or_default()))
-    }
-}
-
 /// The raw payload of a reply that may be any JSON: `{"data": …}` unwrapped, any other JSON
 /// value as it is, `Value::Null` for a 204 or an empty body.
 pub(crate) fn parse_any(
