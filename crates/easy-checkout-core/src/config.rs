@@ -120,8 +120,8 @@ pub struct Config {
     /// The key, when it is an Easy key.
     api_key: Option<ApiKey>,
     /// `x-easy-api-key`, marked sensitive: the Easy key, or another one for an explicit base URL.
-    key_header: Option<HeaderValue>,
-    user_agent: HeaderValue,
+    pub(crate) key_header: Option<HeaderValue>,
+    pub(crate) user_agent: HeaderValue,
 }
 
 impl Config {
@@ -256,14 +256,6 @@ impl Config {
     /// The user agent sent with every request.
     pub fn user_agent(&self) -> &str {
         self.user_agent.to_str().unwrap_or(USER_AGENT)
-    }
-
-    pub(crate) fn key_header(&self) -> Option<&HeaderValue> {
-        self.key_header.as_ref()
-    }
-
-    pub(crate) fn user_agent_header(&self) -> &HeaderValue {
-        &self.user_agent
     }
 }
 

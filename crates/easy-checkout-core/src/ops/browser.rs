@@ -10,8 +10,7 @@ use crate::config::{check_email, check_url};
 use crate::error::Error;
 use crate::id::IdempotencyKey;
 use crate::input::InvalidInput;
-use crate::models::Extra;
-use crate::models::{ValidateResponse, Vocabulary};
+use crate::models::{Extra, ValidateResponse, Vocabulary};
 use crate::ops::operation::{
     ClientSecretAuth, Idempotency, Operation, PREFIX, check_extra, parse_any, parse_object, to_json,
 };

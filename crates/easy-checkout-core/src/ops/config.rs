@@ -9,8 +9,7 @@ use crate::config::check_url;
 use crate::error::Error;
 use crate::id::IdempotencyKey;
 use crate::input::InvalidInput;
-use crate::models::CheckoutConfig;
-use crate::models::Extra;
+use crate::models::{CheckoutConfig, Extra};
 use crate::ops::operation::{
     ApiKeyAuth, Idempotency, Operation, PREFIX, check_extra, parse_object, to_json,
 };

@@ -43,7 +43,7 @@ pub enum ClientSecretAuth {}
 
 impl Auth for ApiKeyAuth {
     fn authorize(config: &Config, headers: &mut HeaderMap) -> Result<(), InvalidInput> {
-        let key = config.key_header().ok_or_else(|| {
+        let key = config.key_header.as_ref().ok_or_else(|| {
             InvalidInput::new(
                 "api_key",
                 "is required for this operation (none configured)",

@@ -9,8 +9,7 @@ use crate::config::{check_email, check_url};
 use crate::error::Error;
 use crate::id::{IdempotencyKey, SessionId};
 use crate::input::InvalidInput;
-use crate::models::Extra;
-use crate::models::{CryptoPaymentStatus, Session, SessionStatus, Vocabulary};
+use crate::models::{CryptoPaymentStatus, Extra, Session, SessionStatus, Vocabulary};
 use crate::ops::operation::{
     ApiKeyAuth, Idempotency, Operation, PREFIX, check_extra, parse_object, to_json,
 };
