@@ -109,19 +109,14 @@ impl IdempotencyKey {
     /// Validates a caller-chosen key.
     pub fn new(key: impl Into<String>) -> Result<Self, InvalidInput> {
         let key = key.into();
-        if key.is_empty() || key.len() > Self::MAX_LEN {
-            return Err(InvalidInput::new(
-                "idempotency_key",
-                "must be 1 to 255 characters long",
-            ));
-        }
-        if !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(InvalidInput::new(
-                "idempotency_key",
-                "must be visible ASCII without spaces",
-            ));
-        }
-        Ok(Self(key))
+        let reason = if key.is_empty() || key.len() > Self::MAX_LEN {
+            "must be 1 to 255 characters long"
+        } else if !key.bytes().all(|b| b.is_ascii_graphic()) {
+            "must be visible ASCII without spaces"
+        } else {
+            return Ok(Self(key));
+        };
+        Err(InvalidInput::new("idempotency_key", reason))
     }
 
     /// A key made from 128 random bits supplied by the caller (the client's runtime).

@@ -55,8 +55,7 @@ impl Operation for Validate {
     }
 
     fn write_path(&self, path: &mut String) {
-        path.push_str(PREFIX);
-        path.push_str("/validate");
+        path.extend([PREFIX, "/validate"]);
     }
 
     fn body(&self) -> Result<Option<Vec<u8>>, InvalidInput> {
@@ -299,8 +298,7 @@ impl Operation for Confirm {
     }
 
     fn write_path(&self, path: &mut String) {
-        path.push_str(PREFIX);
-        path.push_str("/confirm");
+        path.extend([PREFIX, "/confirm"]);
     }
 
     fn body(&self) -> Result<Option<Vec<u8>>, InvalidInput> {

@@ -26,8 +26,7 @@ impl Operation for GetConfig {
     const IDEMPOTENCY: Idempotency = Idempotency::Safe;
 
     fn write_path(&self, path: &mut String) {
-        path.push_str(PREFIX);
-        path.push_str("/config");
+        path.extend([PREFIX, "/config"]);
     }
 
     fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
@@ -86,8 +85,7 @@ impl Operation for UpdateConfig {
     const IDEMPOTENCY: Idempotency = Idempotency::KeyOrGenerated;
 
     fn write_path(&self, path: &mut String) {
-        path.push_str(PREFIX);
-        path.push_str("/config");
+        path.extend([PREFIX, "/config"]);
     }
 
     fn body(&self) -> Result<Option<Vec<u8>>, InvalidInput> {
