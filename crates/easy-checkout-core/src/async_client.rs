@@ -80,19 +80,6 @@ impl<T, S> fmt::Debug for AsyncClient<T, S> {
     }
 }
 
-#[cfg(feature = "system-runtime")]
-impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
-    /// A client over `transport` that waits with `sleep`, on the system clock.
-    pub fn new(transport: T, config: Config, sleep: S) -> Self {
-        Self::with_clock(
-            transport,
-            config,
-            sleep,
-            crate::runtime::SystemRuntime::new(),
-        )
-    }
-}
-
 /// The one-line constructors, as [`Client`'s](crate::client::Client::from_key), waiting
 /// with `S::default()`.
 #[cfg(feature = "system-runtime")]
@@ -123,6 +110,13 @@ impl<T: AsyncTransport + Adapter, S: Sleep + Default> AsyncClient<T, S> {
 }
 
 impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
+    /// A client over `transport` that waits with `sleep`, on the system clock.
+    #[cfg(feature = "system-runtime")]
+    pub fn new(transport: T, config: Config, sleep: S) -> Self {
+        let clock = crate::runtime::SystemRuntime::new();
+        Self::with_clock(transport, config, sleep, clock)
+    }
+
     /// A client over `transport` that waits with `sleep` and takes time and randomness from
     /// `clock` (any [`Runtime`](crate::runtime::Runtime) is one).
     pub fn with_clock(transport: T, config: Config, sleep: S, clock: impl Clock + 'static) -> Self {
@@ -269,15 +263,10 @@ impl<T: AsyncTransport, S: Sleep> AsyncEmbeddedCheckout<'_, T, S> {
         policy: PollPolicy,
     ) -> Result<WaitOutcome, Error> {
         let op = RetrieveSession::new(session_id)?;
-        let client = self.client;
-        let clock = &*client.clock;
+        let (client, clock) = (self.client, &*self.client.clock);
         let start = Now::new(clock.now(), clock.monotonic());
         let random = || clock.random_u64();
-        client
-            .drive(
-                PaymentWait::new(&client.config, &op, client.retry, policy, start, random)
-                    .with_budget(&client.budget),
-            )
-            .await
+        let wait = PaymentWait::new(&client.config, &op, client.retry, policy, start, random);
+        client.drive(wait.with_budget(&client.budget)).await
     }
 }

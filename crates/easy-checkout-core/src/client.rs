@@ -87,14 +87,6 @@ impl<T> fmt::Debug for Client<T> {
     }
 }
 
-#[cfg(feature = "system-runtime")]
-impl<T: Transport> Client<T> {
-    /// A client over `transport` with the system clock and default retries.
-    pub fn new(transport: T, config: Config) -> Self {
-        Self::with_runtime(transport, config, crate::runtime::SystemRuntime::new())
-    }
-}
-
 /// The one-line constructors over any transport that implements [`Adapter`], on the system
 /// clock. None does IO: no request is sent and no key is checked until the first call.
 #[cfg(feature = "system-runtime")]
@@ -129,6 +121,12 @@ impl<T: Transport + Adapter> Client<T> {
 }
 
 impl<T: Transport> Client<T> {
+    /// A client over `transport` with the system clock and default retries.
+    #[cfg(feature = "system-runtime")]
+    pub fn new(transport: T, config: Config) -> Self {
+        Self::with_runtime(transport, config, crate::runtime::SystemRuntime::new())
+    }
+
     /// A client over `transport`, taking time, sleep and randomness from `runtime`.
     pub fn with_runtime(transport: T, config: Config, runtime: impl Runtime + 'static) -> Self {
         Self {
@@ -274,13 +272,10 @@ impl<T: Transport> EmbeddedCheckout<'_, T> {
         policy: PollPolicy,
     ) -> Result<WaitOutcome, Error> {
         let op = RetrieveSession::new(session_id)?;
-        let client = self.client;
-        let runtime = &*client.runtime;
+        let (client, runtime) = (self.client, &*self.client.runtime);
         let start = Now::new(runtime.now(), runtime.monotonic());
         let random = || runtime.random_u64();
-        client.drive(
-            PaymentWait::new(&client.config, &op, client.retry, policy, start, random)
-                .with_budget(&client.budget),
-        )
+        let wait = PaymentWait::new(&client.config, &op, client.retry, policy, start, random);
+        client.drive(wait.with_budget(&client.budget))
     }
 }

@@ -7,7 +7,7 @@
 //! is set explicitly ([`Config::for_base_url`]): a proxy or a fake may take other keys.
 
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 use http::HeaderValue;
 use http::uri::{Scheme, Uri};
@@ -61,7 +61,7 @@ impl Environment {
 
 /// A validated base URL: `https://`, or `http://` for loopback hosts only, no query or
 /// fragment, no trailing `/`. Every path is appended to it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl(String);
 
 impl BaseUrl {
@@ -105,12 +105,6 @@ fn is_loopback(host: &str) -> bool {
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-impl fmt::Debug for BaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("BaseUrl").field(&self.0).finish()
-    }
-}
-
 impl fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -126,8 +120,8 @@ pub struct Config {
     /// The key, when it is an Easy key.
     api_key: Option<ApiKey>,
     /// `x-easy-api-key`, marked sensitive: the Easy key, or another one for an explicit base URL.
-    key_header: Option<HeaderValue>,
-    user_agent: HeaderValue,
+    pub(crate) key_header: Option<HeaderValue>,
+    pub(crate) user_agent: HeaderValue,
 }
 
 impl Config {
@@ -263,14 +257,6 @@ impl Config {
     pub fn user_agent(&self) -> &str {
         self.user_agent.to_str().unwrap_or(USER_AGENT)
     }
-
-    pub(crate) fn key_header(&self) -> Option<&HeaderValue> {
-        self.key_header.as_ref()
-    }
-
-    pub(crate) fn user_agent_header(&self) -> &HeaderValue {
-        &self.user_agent
-    }
 }
 
 impl fmt::Debug for Config {
@@ -322,21 +308,15 @@ pub(crate) fn check_url(
             let Some((ip, after)) = bracketed.split_once(']') else {
                 return refuse("has an unclosed IPv6 address");
             };
-            let port = match after {
-                "" => None,
-                _ => match after.strip_prefix(':') {
-                    Some(port) => Some(port),
-                    None => return refuse("has characters after its IPv6 address"),
-                },
-            };
-            let ip_ok = ip.parse::<std::net::Ipv6Addr>().is_ok();
-            (ip_ok, port)
+            if !after.is_empty() && !after.starts_with(':') {
+                return refuse("has characters after its IPv6 address");
+            }
+            (ip.parse::<Ipv6Addr>().is_ok(), after.strip_prefix(':'))
         }
         None => {
-            let (host, port) = match authority.rsplit_once(':') {
-                Some((host, port)) => (host, Some(port)),
-                None => (authority, None),
-            };
+            let (host, port) = authority
+                .rsplit_once(':')
+                .map_or((authority, None), |(host, port)| (host, Some(port)));
             let host_ok = !host.is_empty()
                 && host
                     .bytes()

@@ -106,24 +106,16 @@ impl Error {
     /// made outside them (by [`Operation::parse`](crate::ops::Operation::parse), or by hand)
     /// is judged as a write's.
     pub fn outcome_unknown(&self) -> bool {
-        match self.effect() {
+        let (effect, last_may_have_applied) = match self {
+            Error::InvalidInput { .. } => return false,
+            Error::Api(e) => (e.effect, status_may_have_applied(e.status)),
+            Error::Decode(e) => (e.effect, true),
+            Error::Transport(e) => (e.effect, !e.certainly_not_sent()),
+        };
+        match effect {
             Effect::Read => false,
             Effect::WriteMaybeApplied => true,
-            Effect::Write => match self {
-                Error::InvalidInput { .. } => false,
-                Error::Api(e) => status_may_have_applied(e.status),
-                Error::Decode(_) => true,
-                Error::Transport(e) => !e.certainly_not_sent(),
-            },
-        }
-    }
-
-    fn effect(&self) -> Effect {
-        match self {
-            Error::InvalidInput { .. } => Effect::Write,
-            Error::Api(e) => e.effect,
-            Error::Decode(e) => e.effect,
-            Error::Transport(e) => e.effect,
+            Effect::Write => last_may_have_applied,
         }
     }
 
@@ -238,16 +230,6 @@ pub(crate) enum Effect {
     Write,
     /// A write an earlier, retried attempt of which may have taken effect.
     WriteMaybeApplied,
-}
-
-impl Effect {
-    /// The effect once an attempt that `may_have_applied` is retried.
-    pub(crate) fn after_attempt(self, may_have_applied: bool) -> Self {
-        match self {
-            Self::Write if may_have_applied => Self::WriteMaybeApplied,
-            other => other,
-        }
-    }
 }
 
 /// Whether a request answered with `status` may have been acted on: anything but a 4xx (the
@@ -365,7 +347,7 @@ impl ApiError {
         struct Envelope {
             error: Option<Inner>,
         }
-        #[derive(Deserialize)]
+        #[derive(Deserialize, Default)]
         struct Inner {
             code: Option<Value>,
             message: Option<Value>,
@@ -373,26 +355,19 @@ impl ApiError {
         }
         let inner = serde_json::from_slice::<Envelope>(body)
             .ok()
-            .and_then(|e| e.error);
-        let text = |v: Option<Value>| match v {
-            Some(Value::String(s)) => Some(s),
-            Some(Value::Null) | None => None,
-            Some(other) => Some(other.to_string()),
-        };
-        let (code, message, details) = match inner {
-            Some(i) => (
-                text(i.code),
-                text(i.message),
-                i.details.filter(|d| !d.is_null()),
-            ),
-            None => (None, None, None),
+            .and_then(|e| e.error)
+            .unwrap_or_default();
+        let text = |v: Option<Value>| match v? {
+            Value::String(s) => Some(s),
+            Value::Null => None,
+            other => Some(other.to_string()),
         };
         Self {
             kind: ErrorKind::from_status(status),
             status,
-            code,
-            message,
-            details,
+            code: text(inner.code),
+            message: text(inner.message),
+            details: inner.details.filter(|d| !d.is_null()),
             retry_after: RetryAfter::from_headers(headers),
             rate_limit: RateLimit::from_headers(headers),
             raw_body: body.to_vec(),
@@ -430,9 +405,7 @@ impl fmt::Display for ApiError {
 /// `text` with every copy of each secret replaced by [`REDACTED`].
 fn scrub_text(text: &mut String, secrets: &[&str]) {
     for secret in secrets {
-        if text.contains(secret) {
-            *text = text.replace(secret, REDACTED);
-        }
+        *text = text.replace(secret, REDACTED);
     }
 }
 
@@ -453,11 +426,8 @@ fn scrub_json(value: &mut Value, secrets: &[&str]) {
     }
 }
 
-/// `bytes` with every copy of `secret` replaced by [`REDACTED`].
+/// `bytes` with every copy of `secret` (never empty) replaced by [`REDACTED`].
 fn scrub_bytes(bytes: &mut Vec<u8>, secret: &[u8]) {
-    if secret.is_empty() || !bytes.windows(secret.len()).any(|w| w == secret) {
-        return;
-    }
     let mut out = Vec::with_capacity(bytes.len());
     let mut rest = &bytes[..];
     while let Some(at) = rest.windows(secret.len()).position(|w| w == secret) {

@@ -39,19 +39,18 @@ impl SessionId {
     /// ```
     pub fn new(id: impl Into<String>) -> Result<Self, InvalidInput> {
         let raw = id.into();
-        let refusal = match raw.as_str() {
-            "" => Some("must not be empty"),
-            "." | ".." => Some("must not be a dot segment (`.` or `..`)"),
+        let reason = match raw.as_str() {
+            "" => "must not be empty",
+            "." | ".." => "must not be a dot segment (`.` or `..`)",
             id if RESERVED.contains(&id) => {
-                Some("must not name another endpoint (`config`, `validate`, `confirm`)")
+                "must not name another endpoint (`config`, `validate`, `confirm`)"
             }
-            _ => None,
+            _ => {
+                let encoded = utf8_percent_encode(&raw, SEGMENT).to_string();
+                return Ok(Self { raw, encoded });
+            }
         };
-        if let Some(reason) = refusal {
-            return Err(InvalidInput::new("session_id", reason));
-        }
-        let encoded = utf8_percent_encode(&raw, SEGMENT).to_string();
-        Ok(Self { raw, encoded })
+        Err(InvalidInput::new("session_id", reason))
     }
 
     /// The id as the API issued it.
@@ -110,19 +109,14 @@ impl IdempotencyKey {
     /// Validates a caller-chosen key.
     pub fn new(key: impl Into<String>) -> Result<Self, InvalidInput> {
         let key = key.into();
-        if key.is_empty() || key.len() > Self::MAX_LEN {
-            return Err(InvalidInput::new(
-                "idempotency_key",
-                "must be 1 to 255 characters long",
-            ));
-        }
-        if !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(InvalidInput::new(
-                "idempotency_key",
-                "must be visible ASCII without spaces",
-            ));
-        }
-        Ok(Self(key))
+        let reason = if key.is_empty() || key.len() > Self::MAX_LEN {
+            "must be 1 to 255 characters long"
+        } else if !key.bytes().all(|b| b.is_ascii_graphic()) {
+            "must be visible ASCII without spaces"
+        } else {
+            return Ok(Self(key));
+        };
+        Err(InvalidInput::new("idempotency_key", reason))
     }
 
     /// A key made from 128 random bits supplied by the caller (the client's runtime).

@@ -14,6 +14,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use crate::input::InvalidInput;
 use crate::redact::debug_json;
 use crate::secret::ClientSecret;
 
@@ -63,15 +64,12 @@ impl fmt::Display for Vocabulary {
 
 /// `"sdk"` or `"reference"` (ASCII case ignored), for flags and environment variables.
 impl FromStr for Vocabulary {
-    type Err = crate::input::InvalidInput;
+    type Err = InvalidInput;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim() {
             s if s.eq_ignore_ascii_case("sdk") => Ok(Self::Sdk),
             s if s.eq_ignore_ascii_case("reference") => Ok(Self::Reference),
-            _ => Err(crate::input::InvalidInput::new(
-                "vocabulary",
-                "must be sdk or reference",
-            )),
+            _ => Err(InvalidInput::new("vocabulary", "must be sdk or reference")),
         }
     }
 }

@@ -16,12 +16,11 @@ const SECRET_FIELDS: &[&str] = &["clientsecret", "apikey", "xeasyapikey"];
 /// Whether a JSON key names a secret (`client_secret`, `apiKey`, `x-easy-api-key`, in any
 /// case, with or without `_` and `-`).
 pub fn is_secret_key(key: &str) -> bool {
-    let mut normalized = String::with_capacity(key.len());
-    normalized.extend(
-        key.chars()
-            .filter(|c| !matches!(c, '_' | '-'))
-            .map(|c| c.to_ascii_lowercase()),
-    );
+    let normalized: String = key
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
     SECRET_FIELDS.contains(&normalized.as_str())
 }
 

@@ -142,16 +142,14 @@ impl ApiKey {
 
 /// Refuses a key that cannot travel in the `x-easy-api-key` header, without quoting it.
 pub(crate) fn check_header_safe(key: &str) -> Result<(), InvalidInput> {
-    if key.trim().is_empty() {
-        return Err(InvalidInput::new("api_key", "must not be empty"));
-    }
-    if !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(InvalidInput::new(
-            "api_key",
-            "must be printable ASCII without spaces",
-        ));
-    }
-    Ok(())
+    let reason = if key.trim().is_empty() {
+        "must not be empty"
+    } else if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        "must be printable ASCII without spaces"
+    } else {
+        return Ok(());
+    };
+    Err(InvalidInput::new("api_key", reason))
 }
 
 impl FromStr for ApiKey {

@@ -184,13 +184,9 @@ pub fn read_body_limited<R: Read>(
     let read = reader
         .take(limit.saturating_add(1))
         .read_to_end(&mut body)
-        .map_err(|e| {
-            let kind = if e.kind() == std::io::ErrorKind::TimedOut {
-                TransportErrorKind::Timeout
-            } else {
-                TransportErrorKind::Io
-            };
-            TransportError::new(kind, e)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::TimedOut => TransportError::new(TransportErrorKind::Timeout, e),
+            _ => TransportError::new(TransportErrorKind::Io, e),
         })?;
     if read as u64 > limit {
         return Err(TransportError::body_too_large(limit));

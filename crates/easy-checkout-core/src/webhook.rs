@@ -71,9 +71,11 @@ impl WebhookSecret {
         self.0.is_empty()
     }
 
-    fn mac(&self) -> Hmac<Sha256> {
+    /// The HMAC of `body` under this secret, not yet finalized.
+    fn mac(&self, body: &[u8]) -> Hmac<Sha256> {
         // HMAC takes keys of any length; this cannot fail.
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts any key length")
+        let mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0);
+        mac.expect("HMAC accepts any key length").chain_update(body)
     }
 }
 
@@ -294,9 +296,8 @@ impl fmt::Debug for WebhookEvent {
 
 /// The signature header value for `body`: `sha256=<lowercase hex>`. For tests and fakes.
 pub fn sign(secret: &WebhookSecret, body: &[u8]) -> String {
-    let mut mac = secret.mac();
-    mac.update(body);
-    format!("{PREFIX}{}", hex::encode(mac.finalize().into_bytes()))
+    let mac = secret.mac(body).finalize().into_bytes();
+    format!("{PREFIX}{}", hex::encode(mac))
 }
 
 /// Verifies `signature` (the header's value, `None` when absent) over the raw `body`, then
@@ -319,9 +320,8 @@ pub fn verify(
     if length != provided.len() || secret.is_empty() {
         return Err(WebhookError::SignatureMismatch);
     }
-    let mut mac = secret.mac();
-    mac.update(body);
     // `verify_slice` compares in constant time.
+    let mac = secret.mac(body);
     mac.verify_slice(&provided)
         .map_err(|_| WebhookError::SignatureMismatch)?;
     serde_json::from_slice(body).map_err(|_| WebhookError::BodyInvalidJson)

@@ -83,7 +83,7 @@ pub struct Call<'a, O, R> {
     config: &'a Config,
     op: &'a O,
     policy: RetryPolicy,
-    budget: Option<&'a RetryBudget>,
+    pub(super) budget: Option<&'a RetryBudget>,
     random: R,
     key: Option<Cow<'a, IdempotencyKey>>,
     repeatable: bool,
@@ -172,7 +172,9 @@ impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
     }
 
     fn retry_after(&mut self, delay: Duration, may_have_applied: bool) -> Step<Reply<O::Output>> {
-        self.effect = self.effect.after_attempt(may_have_applied);
+        if may_have_applied && self.effect == Effect::Write {
+            self.effect = Effect::WriteMaybeApplied;
+        }
         self.retries += 1;
         self.state = State::Ready;
         Step::Wait(delay)
@@ -196,23 +198,18 @@ impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
     fn response(&mut self, response: Response<Vec<u8>>, now: SystemTime) -> Step<Reply<O::Output>> {
         let status = response.status();
         let retryable = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
-        let mut spent = false;
-        if !status.is_success() {
-            let retry_after = RetryAfter::from_headers(response.headers());
-            let attempt = Attempt::Status(status, retry_after.as_ref());
-            match self.decide(attempt, now) {
+        let retry_after = RetryAfter::from_headers(response.headers());
+        let spent = !status.is_success()
+            && match self.decide(Attempt::Status(status, retry_after.as_ref()), now) {
                 Decision::Retry(delay) => {
                     return self.retry_after(delay, status_may_have_applied(status));
                 }
-                Decision::BudgetSpent => spent = true,
-                Decision::GiveUp => {}
-            }
-        }
+                Decision::BudgetSpent => true,
+                Decision::GiveUp => false,
+            };
         // The API answered: that pays for the retries of calls to come.
-        if !retryable {
-            if let Some(budget) = self.budget {
-                budget.refill();
-            }
+        if let Some(budget) = self.budget.filter(|_| !retryable) {
+            budget.refill();
         }
         let (headers, body) = (response.headers(), response.body());
         let result = check_encoding(status, headers, body)

@@ -156,6 +156,12 @@ impl<'a, R: FnMut() -> u64 + Clone> PaymentWait<'a, R> {
         Step::Done(result)
     }
 
+    /// Ends the wait with the session still pending, and the last status read.
+    fn still_pending(&mut self) -> Step<WaitOutcome> {
+        let status = self.last.take();
+        self.finish(Ok(WaitOutcome::StillPending { status }))
+    }
+
     /// After a poll that did not finish the wait, `elapsed` after it began: wait the
     /// interval (then grown), at least `floor`, never past the deadline; or end the wait
     /// when even the earliest allowed poll would come after it.
@@ -163,8 +169,7 @@ impl<'a, R: FnMut() -> u64 + Clone> PaymentWait<'a, R> {
         self.call = None;
         let left = self.policy.deadline.saturating_sub(elapsed);
         if left.is_zero() || floor > left {
-            let status = self.last.take();
-            return self.finish(Ok(WaitOutcome::StillPending { status }));
+            return self.still_pending();
         }
         let wait = self.interval.max(floor).min(left);
         let grown = self.interval.saturating_add(self.interval / 2);
@@ -183,11 +188,9 @@ impl<R: FnMut() -> u64 + Clone> Machine for PaymentWait<'_, R> {
         let (config, op, retry, budget) = (self.config, self.op, self.retry, self.budget);
         let random = &self.random;
         let call = self.call.get_or_insert_with(|| {
-            let call = Call::new(config, op, retry, random.clone());
-            match budget {
-                Some(budget) => call.with_budget(budget),
-                None => call,
-            }
+            let mut call = Call::new(config, op, retry, random.clone());
+            call.budget = budget;
+            call
         });
         match call.next() {
             Step::Send(request) => Step::Send(request),
@@ -210,8 +213,7 @@ impl<R: FnMut() -> u64 + Clone> Machine for PaymentWait<'_, R> {
             // The poll itself retries (a 503, a cut reply) before it answers, unless its retry
             // would come after the deadline: then the wait ends, the session still pending.
             Step::Wait(delay) if elapsed.saturating_add(delay) > self.policy.deadline => {
-                let status = self.last.take();
-                self.finish(Ok(WaitOutcome::StillPending { status }))
+                self.still_pending()
             }
             Step::Wait(delay) => Step::Wait(delay),
             Step::Send(_) => self.finish(Err(misuse("a poll asked to send unasked"))),

@@ -10,11 +10,9 @@ use crate::config::{check_email, check_url};
 use crate::error::Error;
 use crate::id::IdempotencyKey;
 use crate::input::InvalidInput;
-use crate::models::Extra;
-use crate::models::{ValidateResponse, Vocabulary};
+use crate::models::{Extra, ValidateResponse, Vocabulary};
 use crate::ops::operation::{
-    ClientSecretAuth, Idempotency, Operation, PREFIX, check_extra, parse_any, parse_object_or_null,
-    to_json,
+    ClientSecretAuth, Idempotency, Operation, PREFIX, check_extra, parse_any, parse_object, to_json,
 };
 use crate::secret::ClientSecret;
 
@@ -57,8 +55,7 @@ impl Operation for Validate {
     }
 
     fn write_path(&self, path: &mut String) {
-        path.push_str(PREFIX);
-        path.push_str("/validate");
+        path.extend([PREFIX, "/validate"]);
     }
 
     fn body(&self) -> Result<Option<Vec<u8>>, InvalidInput> {
@@ -68,14 +65,11 @@ impl Operation for Validate {
         to_json(self)
     }
 
-    /// Either vocabulary; the API reference's envelope `success` is kept
-    /// ([`ValidateResponse::is_valid`]).
-    fn parse(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<ValidateResponse, Error> {
-        let mut response: ValidateResponse = parse_object_or_null(status, headers, body)?;
+    /// Either vocabulary: the API reference's `data` may be `null` (read as the default), and
+    /// its envelope `success` is kept ([`ValidateResponse::is_valid`]).
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
+        let parsed = parse_object::<Option<ValidateResponse>>(status, headers, body)?;
+        let mut response = parsed.unwrap_or_default();
         if response.success.is_none() {
             response.success = envelope_success(body);
         }
@@ -304,8 +298,7 @@ impl Operation for Confirm {
     }
 
     fn write_path(&self, path: &mut String) {
-        path.push_str(PREFIX);
-        path.push_str("/confirm");
+        path.extend([PREFIX, "/confirm"]);
     }
 
     fn body(&self) -> Result<Option<Vec<u8>>, InvalidInput> {
@@ -332,7 +325,7 @@ impl Operation for Confirm {
         self.idempotency_key.as_ref()
     }
 
-    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Value, Error> {
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         parse_any(status, headers, body)
     }
 }

@@ -9,8 +9,7 @@ use crate::config::check_url;
 use crate::error::Error;
 use crate::id::IdempotencyKey;
 use crate::input::InvalidInput;
-use crate::models::CheckoutConfig;
-use crate::models::Extra;
+use crate::models::{CheckoutConfig, Extra};
 use crate::ops::operation::{
     ApiKeyAuth, Idempotency, Operation, PREFIX, check_extra, parse_object, to_json,
 };
@@ -27,15 +26,10 @@ impl Operation for GetConfig {
     const IDEMPOTENCY: Idempotency = Idempotency::Safe;
 
     fn write_path(&self, path: &mut String) {
-        path.push_str(PREFIX);
-        path.push_str("/config");
+        path.extend([PREFIX, "/config"]);
     }
 
-    fn parse(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<CheckoutConfig, Error> {
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         parse_object(status, headers, body)
     }
 }
@@ -91,8 +85,7 @@ impl Operation for UpdateConfig {
     const IDEMPOTENCY: Idempotency = Idempotency::KeyOrGenerated;
 
     fn write_path(&self, path: &mut String) {
-        path.push_str(PREFIX);
-        path.push_str("/config");
+        path.extend([PREFIX, "/config"]);
     }
 
     fn body(&self) -> Result<Option<Vec<u8>>, InvalidInput> {
@@ -107,11 +100,7 @@ impl Operation for UpdateConfig {
         self.idempotency_key.as_ref()
     }
 
-    fn parse(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<CheckoutConfig, Error> {
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         parse_object(status, headers, body)
     }
 }

@@ -21,7 +21,7 @@ impl Operation for ValidateKey {
         path.push_str("/validate-key");
     }
 
-    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<KeyInfo, Error> {
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         match parse_object::<KeyInfo>(status, headers, body) {
             // The API's rule: a 2xx without the public key is an authentication failure.
             Err(Error::Decode(_)) => {

@@ -9,6 +9,7 @@
 use http::{HeaderMap, Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
 use crate::config::Config;
 use crate::error::{ApiError, DecodeError, Effect, Error};
@@ -42,7 +43,7 @@ pub enum ClientSecretAuth {}
 
 impl Auth for ApiKeyAuth {
     fn authorize(config: &Config, headers: &mut HeaderMap) -> Result<(), InvalidInput> {
-        let key = config.key_header().ok_or_else(|| {
+        let key = config.key_header.as_ref().ok_or_else(|| {
             InvalidInput::new(
                 "api_key",
                 "is required for this operation (none configured)",
@@ -198,10 +199,7 @@ pub(crate) fn parse_object<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<T, Error> {
-    if !status.is_success() {
-        return Err(ApiError::from_response(status, headers, body).into());
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
+    if is_blank_success(status, headers, body)? {
         return Err(
             DecodeError::new(status, "empty body where an object was expected", body).into(),
         );
@@ -209,23 +207,13 @@ pub(crate) fn parse_object<T: DeserializeOwned>(
     decode_enveloped(status, body)
 }
 
-/// [`parse_object`] for a reply whose `data` may be `null` (the API reference's `validate`),
-/// read as `T::default()`.
-pub(crate) fn parse_object_or_null<T: DeserializeOwned + Default>(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<T, Error> {
-    parse_object::<NullIsDefault<T>>(status, headers, body).map(|NullIsDefault(value)| value)
-}
-
-/// A `T`, or `T::default()` for a JSON `null`.
-struct NullIsDefault<T>(T);
-
-impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for NullIsDefault<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Option::<T>::deserialize(d).map(|value| Self(value.unwrap_or_default()))
+/// Whether a 2xx reply has an empty (or all-whitespace) body; a non-2xx one is its
+/// [`ApiError`].
+fn is_blank_success(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<bool, Error> {
+    if !status.is_success() {
+        return Err(ApiError::from_response(status, headers, body).into());
     }
+    Ok(body.iter().all(u8::is_ascii_whitespace))
 }
 
 /// The raw payload of a reply that may be any JSON: `{"data": …}` unwrapped, any other JSON
@@ -234,18 +222,12 @@ pub(crate) fn parse_any(
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<serde_json::Value, Error> {
-    if !status.is_success() {
-        return Err(ApiError::from_response(status, headers, body).into());
+) -> Result<Value, Error> {
+    if is_blank_success(status, headers, body)? {
+        return Ok(Value::Null);
     }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(serde_json::Value::Null);
-    }
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(serde_json::Value::Object(mut map)) => Ok(match map.remove("data") {
-            Some(data) => data,
-            None => serde_json::Value::Object(map),
-        }),
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(mut map)) => Ok(map.remove("data").unwrap_or(Value::Object(map))),
         Ok(other) => Ok(other),
         Err(e) => Err(DecodeError::from_json(status, &e, body).into()),
     }

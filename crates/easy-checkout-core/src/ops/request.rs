@@ -51,7 +51,7 @@ impl Config {
         let headers = request.headers_mut();
         headers.reserve(6);
         headers.insert(ACCEPT, APPLICATION_JSON);
-        headers.insert(USER_AGENT, self.user_agent_header().clone());
+        headers.insert(USER_AGENT, self.user_agent.clone());
         if !request.body().is_empty() {
             request.headers_mut().insert(CONTENT_TYPE, APPLICATION_JSON);
         }

@@ -9,8 +9,7 @@ use crate::config::{check_email, check_url};
 use crate::error::Error;
 use crate::id::{IdempotencyKey, SessionId};
 use crate::input::InvalidInput;
-use crate::models::Extra;
-use crate::models::{CryptoPaymentStatus, Session, SessionStatus, Vocabulary};
+use crate::models::{CryptoPaymentStatus, Extra, Session, SessionStatus, Vocabulary};
 use crate::ops::operation::{
     ApiKeyAuth, Idempotency, Operation, PREFIX, check_extra, parse_object, to_json,
 };
@@ -170,21 +169,14 @@ impl ReferenceSession {
         if let Some(email) = &self.customer_email {
             check_email("customer_email", email)?;
         }
-        if let Some(methods) = &self.payment_methods {
-            if methods.is_empty() {
-                return Err(InvalidInput::new(
-                    "payment_methods",
-                    "must name at least one method (leave it unset to offer the default ones)",
-                ));
+        let reason = match self.payment_methods.as_deref() {
+            Some([]) => "must name at least one method (leave it unset to offer the default ones)",
+            Some(methods) if methods.iter().any(|m| m.trim().is_empty()) => {
+                "must not hold an empty name"
             }
-            if methods.iter().any(|m| m.trim().is_empty()) {
-                return Err(InvalidInput::new(
-                    "payment_methods",
-                    "must not hold an empty name",
-                ));
-            }
-        }
-        Ok(())
+            _ => return Ok(()),
+        };
+        Err(InvalidInput::new("payment_methods", reason))
     }
 }
 
@@ -284,7 +276,7 @@ impl Operation for CreateSession {
         self.idempotency_key.as_ref()
     }
 
-    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Session, Error> {
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         parse_object(status, headers, body)
     }
 }
@@ -311,12 +303,10 @@ impl Operation for RetrieveSession {
     const IDEMPOTENCY: Idempotency = Idempotency::Safe;
 
     fn write_path(&self, path: &mut String) {
-        path.push_str(PREFIX);
-        path.push('/');
-        path.push_str(self.id.as_path_segment());
+        path.extend([PREFIX, "/", self.id.as_path_segment()]);
     }
 
-    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<SessionStatus, Error> {
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         parse_object(status, headers, body)
     }
 }
@@ -343,17 +333,10 @@ impl Operation for CryptoStatus {
     const IDEMPOTENCY: Idempotency = Idempotency::Safe;
 
     fn write_path(&self, path: &mut String) {
-        path.push_str(PREFIX);
-        path.push('/');
-        path.push_str(self.id.as_path_segment());
-        path.push_str("/crypto-status");
+        path.extend([PREFIX, "/", self.id.as_path_segment(), "/crypto-status"]);
     }
 
-    fn parse(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<CryptoPaymentStatus, Error> {
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         parse_object(status, headers, body)
     }
 }
