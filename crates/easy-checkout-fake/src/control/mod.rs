@@ -8,12 +8,11 @@ mod webhooks;
 
 use std::time::Duration;
 
-use easy_checkout_core::Vocabulary;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
 use crate::api::{self, views};
-use crate::fault::{Fault, Match};
+use crate::fault::{Fault, Match, Queue};
 use crate::record::{RecordedRequest, Stats, Usage};
 use crate::reply::Reply;
 use crate::state::Shared;
@@ -68,17 +67,8 @@ pub(crate) fn answer(
     let vocabulary = state.vocabulary;
     let view = |session| views::session_state(session, vocabulary);
     match (method, segments.as_slice()) {
-        ("POST", ["faults"]) => match parse_fault(body) {
-            Ok((matcher, fault, times)) => {
-                state.faults.push(matcher, fault, times);
-                Reply::data(json!({ "queued": times, "pending": state.faults.len() }))
-            }
-            Err(reply) => reply,
-        },
-        ("GET", ["faults"]) => Reply::data(json!({ "pending": state.faults.len() })),
-        ("DELETE", ["faults"]) => {
-            state.faults.clear();
-            Reply::data(json!({ "pending": 0 }))
+        ("POST" | "GET" | "DELETE", ["faults"]) => {
+            faults(&mut state.faults, method, || parse_fault(body))
         }
         ("GET", ["requests"]) => Reply::data(state.requests.iter().map(request_json).collect()),
         ("DELETE", ["requests"]) => {
@@ -124,41 +114,69 @@ pub(crate) fn answer(
             }
         }
         ("GET", ["vocabulary"]) => Reply::data(json!({ "vocabulary": vocabulary.as_str() })),
-        ("PUT", ["vocabulary"]) => match parse_vocabulary(body) {
-            Some(vocabulary) => {
-                state.vocabulary = vocabulary;
-                Reply::data(json!({ "vocabulary": vocabulary.as_str() }))
+        ("PUT", ["vocabulary"]) => {
+            let parsed = serde_json::from_slice::<Value>(body).ok();
+            match parsed.and_then(|v| v.get("vocabulary")?.as_str()?.parse().ok()) {
+                Some(vocabulary) => {
+                    state.vocabulary = vocabulary;
+                    Reply::data(json!({ "vocabulary": vocabulary.as_str() }))
+                }
+                None => {
+                    let message =
+                        r#"the body must be {"vocabulary": "sdk"} or {"vocabulary": "reference"}"#;
+                    Reply::error(400, "INVALID_VOCABULARY", message, Value::Null)
+                }
             }
-            None => {
-                let message =
-                    r#"the body must be {"vocabulary": "sdk"} or {"vocabulary": "reference"}"#;
-                Reply::error(400, "INVALID_VOCABULARY", message, Value::Null)
-            }
-        },
+        }
         ("POST", ["reset"]) => {
             drop(state);
             shared.reset();
             Reply::data(json!({ "reset": true }))
         }
-        (
-            _,
-            [
-                "faults" | "requests" | "stats" | "sessions" | "vocabulary" | "reset",
-                ..,
-            ],
-        ) => not_allowed(method, path),
-        _ => no_route(method, path),
+        (_, [first, ..]) => {
+            let known = [
+                "faults",
+                "requests",
+                "stats",
+                "sessions",
+                "vocabulary",
+                "reset",
+            ];
+            unrouted(method, path, known.contains(first))
+        }
+        _ => unrouted(method, path, false),
     }
 }
 
-/// `405 METHOD_NOT_ALLOWED` for a known control path.
-fn not_allowed(method: &str, path: &str) -> Reply {
-    let message = format!("{method} is not allowed on {path}");
-    Reply::error(405, "METHOD_NOT_ALLOWED", message, Value::Null)
+/// The fault routes of `queue`: `POST` queues what `parse` reads, `GET` counts the pending
+/// faults, `DELETE` drops them.
+fn faults<M: Clone, F: Clone>(
+    queue: &mut Queue<M, F>,
+    method: &str,
+    parse: impl FnOnce() -> Result<(M, F, usize), Reply>,
+) -> Reply {
+    match method {
+        "POST" => match parse() {
+            Ok((when, fault, times)) => {
+                queue.push(when, fault, times);
+                Reply::data(json!({ "queued": times, "pending": queue.len() }))
+            }
+            Err(reply) => reply,
+        },
+        "DELETE" => {
+            queue.clear();
+            Reply::data(json!({ "pending": 0 }))
+        }
+        _ => Reply::data(json!({ "pending": queue.len() })),
+    }
 }
 
-/// `404 ROUTE_NOT_FOUND` for an unknown control path.
-fn no_route(method: &str, path: &str) -> Reply {
+/// `405 METHOD_NOT_ALLOWED` for a `known` control path, else `404 ROUTE_NOT_FOUND`.
+fn unrouted(method: &str, path: &str, known: bool) -> Reply {
+    if known {
+        let message = format!("{method} is not allowed on {path}");
+        return Reply::error(405, "METHOD_NOT_ALLOWED", message, Value::Null);
+    }
     let message = format!("no control route {method} {path}");
     let details = json!({ "method": method, "path": path });
     Reply::error(404, "ROUTE_NOT_FOUND", message, details)
@@ -201,12 +219,6 @@ fn request_json(r: &RecordedRequest) -> Value {
         "json": r.json(),
         "peer": r.peer.to_string(),
     })
-}
-
-/// `{"vocabulary": "sdk" | "reference"}` to the vocabulary.
-fn parse_vocabulary(body: &[u8]) -> Option<Vocabulary> {
-    let body = serde_json::from_slice::<Value>(body).ok()?;
-    body.get("vocabulary")?.as_str()?.parse().ok()
 }
 
 /// `{"kind", "times"?, "method"?, "path"?, …}` to the fault, its match and its count.
@@ -267,7 +279,6 @@ fn object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
 fn kind(fields: &Map<String, Value>) -> Result<&str, Reply> {
     optional_str(fields, "kind")?.ok_or_else(|| invalid("kind", "is required"))
 }
-
 /// A fault's `times`: `1` when absent.
 fn times(fields: &Map<String, Value>) -> Result<usize, Reply> {
     match fields.get("times") {

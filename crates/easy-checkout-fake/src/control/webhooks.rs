@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{decode, invalid, kind, no_route, not_allowed, number, object, optional_str, times};
+use super::{decode, faults, invalid, kind, number, object, optional_str, times, unrouted};
 use crate::api;
 use crate::endpoint::{EndpointError, EndpointUrl};
 use crate::fault::{DeliveryFault, EventMatch};
@@ -80,44 +80,33 @@ pub(super) fn route(
             let (pending, in_flight) = shared.state().0.deliveries.backlog();
             Reply::data(json!({ "settled": settled, "pending": pending, "in_flight": in_flight }))
         }
-        ("POST", ["faults"]) => match parse_fault(body) {
-            Ok((when, fault, times)) => {
-                let mut state = shared.state().0;
-                state.deliveries.faults.push(when, fault, times);
-                let pending = state.deliveries.faults.len();
-                Reply::data(json!({ "queued": times, "pending": pending }))
-            }
-            Err(reply) => reply,
-        },
-        ("GET", ["faults"]) => {
-            Reply::data(json!({ "pending": shared.state().0.deliveries.faults.len() }))
+        ("POST" | "GET" | "DELETE", ["faults"]) => {
+            faults(&mut shared.state().0.deliveries.faults, method, || {
+                parse_fault(body)
+            })
         }
-        ("DELETE", ["faults"]) => {
-            shared.state().0.deliveries.faults.clear();
-            Reply::data(json!({ "pending": 0 }))
+        (_, [] | ["endpoints" | "deliveries" | "wait" | "faults", ..]) => {
+            unrouted(method, path, true)
         }
-        (_, [] | ["endpoints" | "deliveries" | "wait" | "faults", ..]) => not_allowed(method, path),
-        _ => no_route(method, path),
+        _ => unrouted(method, path, false),
     }
 }
 
 /// `POST /__fake/webhooks/endpoints` `{"url"}`.
 fn register(shared: &Shared, body: &[u8]) -> Reply {
-    let refused = |reason: &str, message: String| {
+    let refused = |message: String, reason: &str| {
         let details = json!({ "field": "url", "reason": reason });
         Reply::error(400, "INVALID_ENDPOINT", message, details)
     };
-    let url = match object(body).map(|fields| fields.get("url").cloned()) {
-        Ok(Some(Value::String(url))) => url,
-        Ok(_) => {
-            let reason = "is required and must be a string";
-            return refused(reason, format!("url {reason}"));
-        }
+    let url = match object(body) {
+        Ok(fields) => fields.get("url").and_then(Value::as_str).map(str::to_owned),
         Err(reply) => return reply,
     };
-    let added =
-        EndpointUrl::parse(&url).and_then(|url| shared.state().0.deliveries.add_endpoint(url));
-    match added {
+    let Some(url) = url else {
+        let reason = "is required and must be a string";
+        return refused(format!("url {reason}"), reason);
+    };
+    match EndpointUrl::parse(&url).and_then(|url| shared.state().0.deliveries.add_endpoint(url)) {
         Ok(endpoint) => Reply::data(endpoint_json(&endpoint)),
         Err(e @ EndpointError::TooMany { limit }) => Reply::error(
             409,
@@ -127,10 +116,8 @@ fn register(shared: &Shared, body: &[u8]) -> Reply {
         ),
         Err(e) => {
             let message = e.to_string();
-            refused(
-                message.split_once(": ").map_or(&*message, |(_, why)| why),
-                message.clone(),
-            )
+            let reason = message.split_once(": ").map_or(&*message, |(_, why)| why);
+            refused(message.clone(), reason)
         }
     }
 }
