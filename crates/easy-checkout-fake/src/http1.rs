@@ -157,14 +157,10 @@ fn parsed(result: httparse::Result<usize>) -> Result<(), ReadError> {
 }
 
 fn owned(headers: &[httparse::Header<'_>]) -> Vec<(String, String)> {
+    let value = |h: &httparse::Header<'_>| String::from_utf8_lossy(h.value).into_owned();
     headers
         .iter()
-        .map(|h| {
-            (
-                h.name.to_ascii_lowercase(),
-                String::from_utf8_lossy(h.value).into_owned(),
-            )
-        })
+        .map(|h| (h.name.to_ascii_lowercase(), value(h)))
         .collect()
 }
 
@@ -212,24 +208,19 @@ pub(crate) fn framing(headers: &[(String, String)]) -> Result<Framing, ReadError
     let mut lengths = list(headers, "content-length");
     let length = match lengths.next() {
         None => None,
-        Some(first) => {
-            let parsed = (!first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| first.parse::<u64>().ok())
-                .flatten();
-            match parsed {
-                Some(n) if lengths.all(|other| other == first) => Some(n),
-                _ => return Err(ReadError::Bad(400, "invalid Content-Length")),
-            }
+        // Digits only (no sign), and every other value the same.
+        Some(first) if first.bytes().all(|b| b.is_ascii_digit()) && lengths.all(|l| l == first) => {
+            let length = first.parse::<u64>();
+            Some(length.map_err(|_| ReadError::Bad(400, "invalid Content-Length"))?)
         }
+        Some(_) => return Err(ReadError::Bad(400, "invalid Content-Length")),
     };
     let codings: Vec<&str> = list(headers, "transfer-encoding").collect();
     let chunked = |c: &&str| c.eq_ignore_ascii_case("chunked");
+    let both = "both Transfer-Encoding and Content-Length";
     match codings.as_slice() {
         [] => Ok(length.map_or(Framing::None, Framing::Length)),
-        _ if length.is_some() => Err(ReadError::Bad(
-            400,
-            "both Transfer-Encoding and Content-Length",
-        )),
+        _ if length.is_some() => Err(ReadError::Bad(400, both)),
         [only] if chunked(only) => Ok(Framing::Chunked),
         // The body's length cannot be known unless chunked is the last coding.
         [.., last] if !chunked(last) => Err(ReadError::Bad(400, "chunked is not the last coding")),

@@ -48,11 +48,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! [`FakeEasy::builder`] sets a fake up before it starts: its port, https, the vocabulary it
-//! answers in, a [`ManualClock`] for tests that move time by hand, webhook endpoints and the
-//! delivery timing, and the bounds of what it holds. Everything it remembers is bounded (the
-//! [`FakeBuilder`] methods give each default and why), so it can serve for days;
-//! [`FakeEasy::stats`] says how full each store is and what it let go.
+//! [`FakeEasy::builder`] sets a fake up before it starts (a [`ManualClock`] among much else).
+//! Everything it remembers is bounded, so it can serve for days; [`FakeEasy::stats`] says how
+//! full each store is and what it let go.
 //!
 //! # What it answers
 //!
