@@ -157,11 +157,13 @@ fn parsed(result: httparse::Result<usize>) -> Result<(), ReadError> {
 }
 
 fn owned(headers: &[httparse::Header<'_>]) -> Vec<(String, String)> {
-    let value = |h: &httparse::Header<'_>| String::from_utf8_lossy(h.value).into_owned();
-    headers
-        .iter()
-        .map(|h| (h.name.to_ascii_lowercase(), value(h)))
-        .collect()
+    let pair = |h: &httparse::Header<'_>| {
+        (
+            h.name.to_ascii_lowercase(),
+            String::from_utf8_lossy(h.value).into_owned(),
+        )
+    };
+    headers.iter().map(pair).collect()
 }
 
 /// The bytes of the next head, up to and including its blank line (a bare LF ending too),

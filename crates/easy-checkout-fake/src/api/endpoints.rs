@@ -308,11 +308,8 @@ fn update_config(state: &mut State, body: &[u8], now: SystemTime) -> Result<Valu
             "must be a non-empty string",
         )),
     };
-    state.config.allowed_origins = list
-        .iter()
-        .enumerate()
-        .map(origin)
-        .collect::<Result<_, _>>()?;
+    let origins = list.iter().enumerate().map(origin);
+    state.config.allowed_origins = origins.collect::<Result<_, _>>()?;
     state.config.updated = now;
     Ok(views::config(&state.config))
 }

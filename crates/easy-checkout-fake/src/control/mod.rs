@@ -86,10 +86,8 @@ pub(crate) fn answer(
         }
         ("GET", ["sessions", id]) => {
             let id = decode(id);
-            state
-                .sessions
-                .get(&id, now)
-                .map_or_else(|| unknown_session(&id), |s| Reply::data(view(s)))
+            let session = state.sessions.get(&id, now);
+            session.map_or_else(|| unknown_session(&id), |s| Reply::data(view(s)))
         }
         ("GET", ["sessions", id, "webhook"]) => {
             let id = decode(id);
@@ -258,11 +256,9 @@ fn parse_fault(body: &[u8]) -> Result<(Match, Fault, usize), Reply> {
         "lose_reply" => Fault::LoseReply,
         "status_after_effect" => Fault::StatusAfterEffect(status(&fields)?),
         _ => {
-            return Err(invalid(
-                "kind",
-                "must be one of status, delay, close, close_mid_body, not_json, oversized, \
-                 redirect, lose_reply, status_after_effect",
-            ));
+            let kinds = "status, delay, close, close_mid_body, not_json, oversized, redirect, \
+                         lose_reply, status_after_effect";
+            return Err(invalid("kind", &format!("must be one of {kinds}")));
         }
     };
     Ok((matcher, fault, times))
@@ -416,12 +412,10 @@ fn register(shared: &Shared, body: &[u8]) -> Reply {
     };
     match EndpointUrl::parse(&url).and_then(|url| shared.state().0.deliveries.add_endpoint(url)) {
         Ok(endpoint) => Reply::data(endpoint_json(&endpoint)),
-        Err(e @ EndpointError::TooMany { limit }) => Reply::error(
-            409,
-            "TOO_MANY_ENDPOINTS",
-            e.to_string(),
-            json!({ "limit": limit }),
-        ),
+        Err(e @ EndpointError::TooMany { limit }) => {
+            let details = json!({ "limit": limit });
+            Reply::error(409, "TOO_MANY_ENDPOINTS", e.to_string(), details)
+        }
         Err(e) => {
             let message = e.to_string();
             let reason = message.split_once(": ").map_or(&*message, |(_, why)| why);
@@ -463,10 +457,8 @@ fn parse_delivery_fault(body: &[u8]) -> Result<(EventMatch, DeliveryFault, usize
         "replay" => DeliveryFault::Replay(ms(&fields)?),
         "drop_attempt" => DeliveryFault::DropAttempt,
         _ => {
-            return Err(invalid(
-                "kind",
-                "must be one of duplicate, delay, out_of_order, replay, drop_attempt",
-            ));
+            let kinds = "duplicate, delay, out_of_order, replay, drop_attempt";
+            return Err(invalid("kind", &format!("must be one of {kinds}")));
         }
     };
     Ok((when, fault, times))

@@ -23,6 +23,8 @@ use crate::state::rate::RateLimit;
 /// How long a connection may stay silent (a handshake included, between requests, or inside
 /// one) before the fake closes it, so that stuck clients do not hold a thread each for ever.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a closing connection drops what the client still sends.
+const LINGER: Duration = Duration::from_millis(200);
 /// How long a refused connection may take to start its TLS session.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -133,15 +135,12 @@ pub(super) fn refuse(server: &Server, stream: TcpStream) {
         return;
     }
     let limit = server.shared.state().0.stats().max_connections;
-    let mut reply = Reply::error(
-        503,
-        "TOO_MANY_CONNECTIONS",
-        format!(
-            "the fake serves at most {limit} connections at once and all are open; \
-             close one, or start the fake with a higher max_connections"
-        ),
-        json!({ "max_connections": limit }),
+    let message = format!(
+        "the fake serves at most {limit} connections at once and all are open; close one, or \
+         start the fake with a higher max_connections"
     );
+    let details = json!({ "max_connections": limit });
+    let mut reply = Reply::error(503, "TOO_MANY_CONNECTIONS", message, details);
     reply.headers.push(("Retry-After", "1".to_owned()));
     if let Some(mut io) = server.session(stream) {
         wire::write(io.get_mut(), reply.into(), None, false);
@@ -214,10 +213,7 @@ fn linger_close(io: Conn) {
     stream.end();
     let mut tcp = stream.tcp();
     let _ = tcp.shutdown(Shutdown::Write);
-    if tcp
-        .set_read_timeout(Some(Duration::from_millis(200)))
-        .is_ok()
-    {
+    if tcp.set_read_timeout(Some(LINGER)).is_ok() {
         let _ = io::copy(&mut (&mut tcp).take(1 << 20), &mut io::sink());
     }
     let _ = tcp.shutdown(Shutdown::Both);

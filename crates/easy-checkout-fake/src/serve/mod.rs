@@ -120,11 +120,8 @@ fn accept_loop(listener: TcpListener, server: &Arc<Server>) {
             }
         }
     };
-    if server
-        .threads
-        .spawn("easy-fake-refuse", refuse_all)
-        .is_err()
-    {
+    let refusing = server.threads.spawn("easy-fake-refuse", refuse_all);
+    if refusing.is_err() {
         return;
     }
     for stream in listener.incoming() {
