@@ -311,6 +311,12 @@ fn read_line(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
     Ok(line)
 }
 
+/// `name: value` lines, each ended with CRLF: a head's headers.
+pub(crate) fn header_lines(headers: &[(&str, &str)]) -> String {
+    let line = |(name, value): &(&str, &str)| format!("{name}: {value}\r\n");
+    headers.iter().map(line).collect()
+}
+
 /// Writes one response: status line, `headers`, `Content-Length: len`, then `len` bytes of
 /// `body`. `close` adds `Connection: close`.
 pub(crate) fn write_response(
@@ -325,10 +331,7 @@ pub(crate) fn write_response(
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Unknown");
-    let mut head = format!("HTTP/1.1 {status} {reason}\r\n");
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
+    let mut head = format!("HTTP/1.1 {status} {reason}\r\n{}", header_lines(headers));
     // 1xx, 204 and 304 carry no body, and 1xx and 204 no Content-Length either.
     let bodiless = status < 200 || status == 204 || status == 304;
     if !(status < 200 || status == 204) {

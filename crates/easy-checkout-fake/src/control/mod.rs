@@ -280,6 +280,7 @@ fn object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
 fn kind(fields: &Map<String, Value>) -> Result<&str, Reply> {
     optional_str(fields, "kind")?.ok_or_else(|| invalid("kind", "is required"))
 }
+
 /// A fault's `times`: `1` when absent.
 fn times(fields: &Map<String, Value>) -> Result<usize, Reply> {
     match fields.get("times") {

@@ -199,13 +199,11 @@ fn exchange(
     let _ = stream.set_nodelay(true);
 
     let (target, host, length) = (&url.target, &url.authority, body.len());
-    let mut request = format!("POST {target} HTTP/1.1\r\nhost: {host}\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str(&format!(
-        "content-length: {length}\r\nconnection: close\r\n\r\n"
-    ));
+    let lines = http1::header_lines(headers);
+    let request = format!(
+        "POST {target} HTTP/1.1\r\nhost: {host}\r\n{lines}content-length: {length}\r\n\
+         connection: close\r\n\r\n"
+    );
     let mut bytes = request.into_bytes();
     bytes.extend_from_slice(body);
     stream
@@ -274,10 +272,8 @@ fn connect(url: &EndpointUrl, end: Option<Instant>) -> Result<TcpStream, Failure
         }
     }
     let why = refused.map_or_else(|| "no address".to_owned(), |e| e.to_string());
-    Err(Failure::Other(format!(
-        "cannot connect to {}: {why}",
-        url.authority
-    )))
+    let why = format!("cannot connect to {}: {why}", url.authority);
+    Err(Failure::Other(why))
 }
 
 fn left(end: Option<Instant>) -> Result<Duration, Failure> {
