@@ -56,28 +56,24 @@ pub(super) fn answer(
 /// reference's `line_items`, `success_url` and its optional fields.
 fn create(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Reply> {
     let fields = json_object(body)?;
-    let total_quantity = match (fields.get("items"), fields.get("line_items")) {
+    let name = match (fields.get("items"), fields.get("line_items")) {
         (Some(_), Some(_)) => {
             let reason = "must not come with items (send the SDK page's items or the API \
                           reference's line_items)";
             return Err(validation("line_items", reason));
         }
-        (None, Some(line_items)) => {
-            let quantity = cart("line_items", Some(line_items))?;
-            reference_create_fields(&fields)?;
-            quantity
-        }
-        (items, None) => {
-            let quantity = cart("items", items)?;
-            require_url(&fields, "return_url")?;
-            quantity
-        }
+        (None, Some(_)) => "line_items",
+        _ => "items",
     };
+    let total_quantity = cart(name, fields.get(name))?;
+    match name {
+        "items" => require_url(&fields, "return_url")?,
+        _ => reference_create_fields(&fields)?,
+    }
     let vocabulary = state.vocabulary;
     let session = state.sessions.create(&fields, total_quantity, now);
-    Ok(views::session_with_fields(
-        session, fields, true, vocabulary,
-    ))
+    let created = views::session_with_fields(session, fields, true, vocabulary);
+    Ok(created)
 }
 
 /// The cart named `name`: a non-empty array of `{price_id, quantity}`; its total quantity.
@@ -246,10 +242,8 @@ fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Rep
         return Err(validation(name, "is required and must be an object"));
     };
     payment_method(name, token_field, method)?;
-    if !matches!(
-        fields.get("customer_details"),
-        None | Some(Value::Null | Value::Object(_))
-    ) {
+    let customer = fields.get("customer_details");
+    if !matches!(customer, None | Some(Value::Null | Value::Object(_))) {
         return Err(validation("customer_details", "must be an object"));
     }
     let declined = method.get(token_field).and_then(Value::as_str) == Some(DECLINE_TOKEN);
