@@ -245,8 +245,8 @@ impl FakeEasy {
     }
 
     /// Starts a fake that serves https on a free port, with a certificate made now
-    /// ([`FakeTls::generate`]): trust [`FakeEasy::ca_pem`] in the client. Everything else is
-    /// as over http; a connection whose handshake fails is closed and records nothing.
+    /// ([`FakeTls::generate`]): trust [`FakeEasy::ca_pem`] in the client. A connection whose
+    /// handshake fails is closed and records nothing.
     #[cfg(feature = "tls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn start_tls() -> io::Result<FakeEasy> {
@@ -348,15 +348,13 @@ impl FakeEasy {
     /// is (a [`Fault::Delay`] longer than the client's timeout finishes after it gave up).
     pub fn wait_until_idle(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
-        loop {
-            if self.shared.in_flight.load(Ordering::SeqCst) == 0 {
-                return true;
-            }
+        while self.shared.in_flight.load(Ordering::SeqCst) != 0 {
             if Instant::now() >= deadline {
                 return false;
             }
             thread::sleep(Duration::from_millis(1));
         }
+        true
     }
 
     /// How many queued faults no request has taken yet.
@@ -378,9 +376,8 @@ impl FakeEasy {
     pub fn sessions(&self) -> Vec<serde_json::Value> {
         let (mut state, now) = self.shared.state();
         let vocabulary = state.vocabulary;
-        let sessions = state.sessions.all(now);
         let view = |s| views::session_state(s, vocabulary);
-        sessions.into_iter().map(view).collect()
+        state.sessions.all(now).into_iter().map(view).collect()
     }
 
     /// Back to a fresh fake: no sessions, idempotency records, recorded requests, faults,

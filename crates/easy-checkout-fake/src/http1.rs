@@ -157,15 +157,13 @@ fn parsed(result: httparse::Result<usize>) -> Result<(), ReadError> {
 }
 
 fn owned(headers: &[httparse::Header<'_>]) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|h| {
-            (
-                h.name.to_ascii_lowercase(),
-                String::from_utf8_lossy(h.value).into_owned(),
-            )
-        })
-        .collect()
+    let pair = |h: &httparse::Header<'_>| {
+        (
+            h.name.to_ascii_lowercase(),
+            String::from_utf8_lossy(h.value).into_owned(),
+        )
+    };
+    headers.iter().map(pair).collect()
 }
 
 /// The bytes of the next head, up to and including its blank line (a bare LF ending too),
@@ -212,24 +210,19 @@ pub(crate) fn framing(headers: &[(String, String)]) -> Result<Framing, ReadError
     let mut lengths = list(headers, "content-length");
     let length = match lengths.next() {
         None => None,
-        Some(first) => {
-            let parsed = (!first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| first.parse::<u64>().ok())
-                .flatten();
-            match parsed {
-                Some(n) if lengths.all(|other| other == first) => Some(n),
-                _ => return Err(ReadError::Bad(400, "invalid Content-Length")),
-            }
+        // Digits only (no sign), and every other value the same.
+        Some(first) if first.bytes().all(|b| b.is_ascii_digit()) && lengths.all(|l| l == first) => {
+            let length = first.parse::<u64>();
+            Some(length.map_err(|_| ReadError::Bad(400, "invalid Content-Length"))?)
         }
+        Some(_) => return Err(ReadError::Bad(400, "invalid Content-Length")),
     };
     let codings: Vec<&str> = list(headers, "transfer-encoding").collect();
     let chunked = |c: &&str| c.eq_ignore_ascii_case("chunked");
+    let both = "both Transfer-Encoding and Content-Length";
     match codings.as_slice() {
         [] => Ok(length.map_or(Framing::None, Framing::Length)),
-        _ if length.is_some() => Err(ReadError::Bad(
-            400,
-            "both Transfer-Encoding and Content-Length",
-        )),
+        _ if length.is_some() => Err(ReadError::Bad(400, both)),
         [only] if chunked(only) => Ok(Framing::Chunked),
         // The body's length cannot be known unless chunked is the last coding.
         [.., last] if !chunked(last) => Err(ReadError::Bad(400, "chunked is not the last coding")),
@@ -318,6 +311,12 @@ fn read_line(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
     Ok(line)
 }
 
+/// `name: value` lines, each ended with CRLF: a head's headers.
+pub(crate) fn header_lines(headers: &[(&str, &str)]) -> String {
+    let line = |(name, value): &(&str, &str)| format!("{name}: {value}\r\n");
+    headers.iter().map(line).collect()
+}
+
 /// Writes one response: status line, `headers`, `Content-Length: len`, then `len` bytes of
 /// `body`. `close` adds `Connection: close`.
 pub(crate) fn write_response(
@@ -332,10 +331,7 @@ pub(crate) fn write_response(
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Unknown");
-    let mut head = format!("HTTP/1.1 {status} {reason}\r\n");
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
+    let mut head = format!("HTTP/1.1 {status} {reason}\r\n{}", header_lines(headers));
     // 1xx, 204 and 304 carry no body, and 1xx and 204 no Content-Length either.
     let bodiless = status < 200 || status == 204 || status == 304;
     if !(status < 200 || status == 204) {

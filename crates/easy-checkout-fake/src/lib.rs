@@ -48,11 +48,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! [`FakeEasy::builder`] sets a fake up before it starts: its port, https, the vocabulary it
-//! answers in, a [`ManualClock`] for tests that move time by hand, webhook endpoints and the
-//! delivery timing, and the bounds of what it holds. Everything it remembers is bounded (the
-//! [`FakeBuilder`] methods give each default and why), so it can serve for days;
-//! [`FakeEasy::stats`] says how full each store is and what it let go.
+//! [`FakeEasy::builder`] sets a fake up before it starts (a [`ManualClock`] among much else).
+//! Everything it remembers is bounded, so it can serve for days; [`FakeEasy::stats`] says how
+//! full each store is and what it let go.
 //!
 //! # What it answers
 //!
@@ -71,28 +69,20 @@
 //! | `GET /validate-key` | key | `{"basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY}` |
 //!
 //! Keys are `sk_test_X` or `sk_live_X`, except [`FakeEasy::REVOKED_KEY`]; a confirm takes
-//! the one payment method type the API documents, `PAYMENT_CARD` with a non-empty token
-//! (anything else is `400 VALIDATION_ERROR`), and one with [`FakeEasy::DECLINE_TOKEN`] is
-//! declined. Easy documents these endpoints in two
-//! vocabularies (see `Vocabulary` in `easy-checkout-core`): the fake reads requests in both
-//! and answers in the one [`FakeBuilder::vocabulary`] picks, the SDK page's by default.
-//! Sessions expire 30 minutes after creation; an `Idempotency-Key` replays the first reply
-//! of a repeated write. Every error code, the two vocabularies side by side, and each
-//! decision taken where the API contract is silent are in the workspace's `docs/fake.md`.
+//! `PAYMENT_CARD` with a non-empty token, declined for [`FakeEasy::DECLINE_TOKEN`]. Requests
+//! are read in both of Easy's vocabularies (`Vocabulary` in `easy-checkout-core`), answered in
+//! the one [`FakeBuilder::vocabulary`] picks. An `Idempotency-Key` replays the first reply of
+//! a repeated write. Every error code, the vocabularies side by side, and each decision taken
+//! where the API contract is silent are in the workspace's `docs/fake.md`.
 //!
 //! # Faults and webhook deliveries
 //!
 //! A [`Fault`] replaces (or delays, or follows) the reply of the next request, or of the next
-//! ones a [`Match`] selects. [`Fault::LoseReply`] and [`Fault::StatusAfterEffect`] let the
-//! request do its work first (the card is charged, the idempotency key remembered) and then
-//! lose or replace the reply: what a payments SDK must survive without charging twice.
-//!
-//! [`FakeEasy::add_webhook_endpoint`] registers a receiver: the fake POSTs each event to it,
-//! signed, as Easy does, retried up to 3 attempts in all. [`FakeEasy::deliveries`] logs every
-//! attempt, [`FakeEasy::wait_for_deliveries`] waits for them to settle, and a
+//! ones a [`Match`] selects; [`Fault::LoseReply`] loses a reply after the card was charged.
+//! [`FakeEasy::add_webhook_endpoint`] registers a receiver that each event is POSTed to, signed
+//! and retried as Easy does; [`FakeEasy::deliveries`] logs every attempt, and a
 //! [`DeliveryFault`] (aimed with an [`EventMatch`]) duplicates, delays, reorders, replays or
-//! drops one, so a receiver's deduplication can be tested. [`webhook_request`] and
-//! [`sample_event`] build a delivery for you to send with any client.
+//! drops one. [`webhook_request`] and [`sample_event`] build a delivery to send yourself.
 //!
 //! # The control API: driving the fake from any language
 //!
@@ -124,35 +114,25 @@
 //!
 //! Bad input gets `400 INVALID_FAULT` with `details: {"field", "reason"}` naming the field;
 //! an unknown control path `404 ROUTE_NOT_FOUND`, a known one with another method `405`.
-//! With curl: lose the reply of a confirm after the card is charged (curl gets an empty reply
-//! and exits `52`), then see that the session was charged once:
+//! With curl (the workspace README runs the same flow): lose the reply of a confirm after the
+//! card is charged, then see that the session was charged once:
 //!
 //! ```text
 //! $ easy-checkout fake-server --port 4010 &
 //! $ curl -s localhost:4010/__fake/faults -d '{"kind":"lose_reply","method":"POST","path":"/embedded-checkout/confirm"}'
 //! {"data":{"pending":1,"queued":1}}
-//! $ curl -s localhost:4010/embedded-checkout -H 'x-easy-api-key: sk_test_fake_key' -d '{"items":[{"price_id":"price_abc","quantity":1}],"return_url":"https://shop.example/done"}'
-//! {"data":{"client_secret":"ecs_secret_…","created_at":"…","expires_at":"…","id":"ecs_1","items":[…],"payment_status":"unpaid","return_url":"https://shop.example/done","status":"open","updated_at":"…"}}
-//! $ secret=$(curl -s localhost:4010/__fake/sessions/ecs_1 | grep -o 'ecs_secret_[0-9a-f]*')
-//! $ curl -s localhost:4010/embedded-checkout/confirm -d '{"client_secret":"'"$secret"'","payment_method":{"type":"PAYMENT_CARD","token_id":"tok_visa"}}'
-//! $ echo $?
-//! 52
+//! $ # … create a session, then confirm it with its client_secret: curl exits 52, no reply …
 //! $ curl -s localhost:4010/__fake/sessions/ecs_1
-//! {"data":{"client_secret":"ecs_secret_…","created_at":"…","crypto_payment":null,"expires_at":"…","id":"ecs_1","items":[…],"paid_at":"…","payment_id":"pay_1","payment_status":"succeeded","payments":1,"return_url":"https://shop.example/done","status":"complete","updated_at":"…"}}
-//! $ curl -s localhost:4010/__fake/webhooks/endpoints -d '{"url":"http://127.0.0.1:3000/webhooks"}'
-//! {"data":{"id":"we_1","url":"http://127.0.0.1:3000/webhooks"}}
+//! {"data":{…,"payment_id":"pay_1","payment_status":"succeeded","payments":1,…,"status":"complete",…}}
 //! ```
 //!
 //! # Over https (feature `tls`)
 //!
-//! [`FakeEasy::start_tls`] serves the same fake over https, with a certificate authority and
-//! a server certificate for `localhost`, `127.0.0.1` and `::1` made at start; trust
-//! [`FakeEasy::ca_pem`] in the client. A failed handshake closes the connection with nothing
-//! recorded, and every close sends a TLS `close_notify` first, so [`Fault::Close`] reads as a
-//! cut connection, not a TLS failure. [`FakeTls::from_pem`] serves a certificate of your own
-//! (an expired one, one for another host). Without the feature the crate has no TLS
-//! dependency. A plain-http fake answers a TLS handshake (a client given an `https://` base
-//! URL) `400 MALFORMED_REQUEST` at once.
+//! [`FakeEasy::start_tls`] serves the same fake over https with a certificate made at start;
+//! trust [`FakeEasy::ca_pem`] in the client, or serve your own with [`FakeTls::from_pem`].
+//! Every close sends a TLS `close_notify` first, so [`Fault::Close`] reads as a cut
+//! connection, not a TLS failure. A plain-http fake answers a TLS handshake (a client given an
+//! `https://` base URL) `400 MALFORMED_REQUEST` at once.
 //!
 // Without the feature those items do not exist: the links point at this section instead.
 #![cfg_attr(

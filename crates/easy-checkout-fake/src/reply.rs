@@ -37,13 +37,8 @@ impl Reply {
     }
 
     /// The error envelope `{"success": false, "error": {code, message, details}}`.
-    pub(crate) fn error(
-        status: u16,
-        code: &str,
-        message: impl Into<String>,
-        details: Value,
-    ) -> Self {
-        let error = json!({ "code": code, "message": message.into(), "details": details });
+    pub(crate) fn error(status: u16, code: &str, msg: impl Into<String>, details: Value) -> Self {
+        let error = json!({ "code": code, "message": msg.into(), "details": details });
         Self::json(status, &json!({ "success": false, "error": error }))
     }
 }

@@ -21,9 +21,8 @@ pub(crate) fn time_left(deadline: Option<Instant>) -> Option<Duration> {
     let Some(deadline) = deadline else {
         return Some(Duration::from_secs(24 * 60 * 60));
     };
-    deadline
-        .checked_duration_since(Instant::now())
-        .filter(|left| !left.is_zero())
+    let left = deadline.saturating_duration_since(Instant::now());
+    (!left.is_zero()).then_some(left)
 }
 
 /// The threads of a fake, to join when it stops.
@@ -145,15 +144,11 @@ pub(crate) fn uuid_v4() -> String {
     let random = (u128::from(random_u64()) << 64) | u128::from(random_u64());
     // The version (4) in bits 76 to 79, the variant (binary 10) in bits 62 and 63.
     let bits = (random & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
-    let hex = format!("{bits:032x}");
-    let groups = [
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..],
-    ];
-    groups.join("-")
+    let mut uuid = format!("{bits:032x}");
+    for at in [20, 16, 12, 8] {
+        uuid.insert(at, '-');
+    }
+    uuid
 }
 
 /// `len` random base58 characters (the Bitcoin/Solana alphabet).

@@ -31,14 +31,12 @@ pub(super) fn answer(
             (Ok(key), "API key is valid")
         }
         Route::Create => (create(state, req.body, now), "Checkout session created"),
-        Route::Retrieve(segment) => {
-            let session = session_by_segment(state, segment, now);
-            let status = session.map(|s| views::status(s, vocabulary));
+        Route::Retrieve(id) => {
+            let status = session_by_segment(state, id, now).map(|s| views::status(s, vocabulary));
             (status, "Checkout session retrieved")
         }
-        Route::CryptoStatus(segment) => {
-            let session = session_by_segment(state, segment, now);
-            let crypto = session.map(|s| views::crypto(s, vocabulary));
+        Route::CryptoStatus(id) => {
+            let crypto = session_by_segment(state, id, now).map(|s| views::crypto(s, vocabulary));
             (crypto, "Crypto payment status retrieved")
         }
         Route::Validate => (validate(state, req.body, now), "Checkout session is valid"),
@@ -58,23 +56,20 @@ pub(super) fn answer(
 /// reference's `line_items`, `success_url` and its optional fields.
 fn create(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Reply> {
     let fields = json_object(body)?;
-    let total_quantity = match (fields.get("items"), fields.get("line_items")) {
+    let name = match (fields.get("items"), fields.get("line_items")) {
         (Some(_), Some(_)) => {
             let reason = "must not come with items (send the SDK page's items or the API \
                           reference's line_items)";
             return Err(validation("line_items", reason));
         }
-        (None, Some(line_items)) => {
-            let quantity = cart("line_items", Some(line_items))?;
-            reference_create_fields(&fields)?;
-            quantity
-        }
-        (items, None) => {
-            let quantity = cart("items", items)?;
-            require_url(&fields, "return_url")?;
-            quantity
-        }
+        (None, Some(_)) => "line_items",
+        _ => "items",
     };
+    let total_quantity = cart(name, fields.get(name))?;
+    match name {
+        "items" => require_url(&fields, "return_url")?,
+        _ => reference_create_fields(&fields)?,
+    }
     let vocabulary = state.vocabulary;
     let session = state.sessions.create(&fields, total_quantity, now);
     let created = views::session_with_fields(session, fields, true, vocabulary);
@@ -109,19 +104,17 @@ fn cart(name: &str, items: Option<&Value>) -> Result<u64, Reply> {
             return Err(validation(&field(".quantity"), reason));
         };
         // The total and its amount in cents (`amount_total`, a crypto `amount`) must fit.
-        let total = total_quantity.checked_add(quantity);
-        let cents = total.and_then(|total| total.checked_mul(views::CENTS_PER_UNIT));
-        match (total, cents) {
-            (Some(total), Some(_)) => total_quantity = total,
-            _ => {
-                let max = u64::MAX / views::CENTS_PER_UNIT;
-                let reason = format!(
-                    "makes the total quantity too large: at most {max} units in all (its \
-                     amount in cents must fit in 64 bits)"
-                );
-                return Err(validation(&field(".quantity"), &reason));
-            }
-        }
+        let total = (total_quantity.checked_add(quantity))
+            .filter(|total| total.checked_mul(views::CENTS_PER_UNIT).is_some());
+        let Some(total) = total else {
+            let max = u64::MAX / views::CENTS_PER_UNIT;
+            let reason = format!(
+                "makes the total quantity too large: at most {max} units in all (its amount in \
+                 cents must fit in 64 bits)"
+            );
+            return Err(validation(&field(".quantity"), &reason));
+        };
+        total_quantity = total;
     }
     Ok(total_quantity)
 }
@@ -170,13 +163,9 @@ fn session_by_segment<'s>(
     now: SystemTime,
 ) -> Result<&'s Session, Reply> {
     let id = percent_decode_str(segment).decode_utf8_lossy();
-    match state.sessions.get(&id, now) {
-        Some(session) => Ok(session),
-        None => {
-            let (message, details) = ("no session has this id", json!({ "session_id": id }));
-            Err(Reply::error(404, "SESSION_NOT_FOUND", message, details))
-        }
-    }
+    let details = json!({ "session_id": id });
+    let session = state.sessions.get(&id, now).map(|session| &*session);
+    session.ok_or_else(|| Reply::error(404, "SESSION_NOT_FOUND", "no session has this id", details))
 }
 
 /// The session that `client_secret` in `fields` belongs to.
@@ -207,9 +196,10 @@ fn validate(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Re
     let vocabulary = state.vocabulary;
     let session = session_by_secret(state, &fields, now)?;
     if let Some(origin) = origin {
-        // An empty list allows every origin.
-        let wanted = normalize_origin(&origin);
-        if !allowed.is_empty() && !allowed.iter().any(|a| normalize_origin(a) == wanted) {
+        // An empty list allows every origin; `https://Shop.example/` is `https://shop.example`.
+        let normalize = |o: &str| o.trim().trim_end_matches('/').to_ascii_lowercase();
+        let wanted = normalize(&origin);
+        if !allowed.is_empty() && !allowed.iter().any(|a| normalize(a) == wanted) {
             let message = format!("{origin} is not in the allowed origins");
             let details = json!({ "parent_origin": origin, "allowed_origins": allowed });
             return Err(Reply::error(403, "ORIGIN_NOT_ALLOWED", message, details));
@@ -252,10 +242,8 @@ fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Rep
         return Err(validation(name, "is required and must be an object"));
     };
     payment_method(name, token_field, method)?;
-    if !matches!(
-        fields.get("customer_details"),
-        None | Some(Value::Null | Value::Object(_))
-    ) {
+    let customer = fields.get("customer_details");
+    if !matches!(customer, None | Some(Value::Null | Value::Object(_))) {
         return Err(validation("customer_details", "must be an object"));
     }
     let declined = method.get(token_field).and_then(Value::as_str) == Some(DECLINE_TOKEN);
@@ -273,31 +261,27 @@ fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Rep
     Ok(views::confirmation(session, vocabulary))
 }
 
-/// The payment method types the API documents, and whether each needs a token: the seed and
-/// the API reference both show `PAYMENT_CARD` with a token from the iframe, and no other. (An
-/// on-chain payment is not confirmed here: it is reported by `crypto-status`, and the fake
-/// makes one with `FakeEasy::mark_crypto_paid` or the control API's `crypto-pay`.)
-const PAYMENT_TYPES: &[(&str, bool)] = &[("PAYMENT_CARD", true)];
+/// The payment method types the API documents, each needing a token: the seed and the API
+/// reference both show `PAYMENT_CARD` with a token from the iframe, and no other. (An on-chain
+/// payment is not confirmed here: it is reported by `crypto-status`, and the fake makes one
+/// with `FakeEasy::mark_crypto_paid` or the control API's `crypto-pay`.)
+const PAYMENT_TYPES: &[&str] = &["PAYMENT_CARD"];
 
 /// The `400` for a payment method (`name`: `payment_method` or `source`, its token under
-/// `token_field`) whose type the API does not document, or that lacks the non-empty token its
-/// type needs.
+/// `token_field`) whose type the API does not document, or that lacks its non-empty token.
 fn payment_method(name: &str, token_field: &str, method: &Map<String, Value>) -> Result<(), Reply> {
     let kind = method.get("type").and_then(Value::as_str);
     let Some(kind) = kind.filter(|kind| !kind.is_empty()) else {
         let reason = "is required and must be a non-empty string";
         return Err(validation(&format!("{name}.type"), reason));
     };
-    let Some(&(_, needs_token)) = PAYMENT_TYPES.iter().find(|(known, _)| *known == kind) else {
-        let known: Vec<&str> = PAYMENT_TYPES.iter().map(|(known, _)| *known).collect();
-        let reason = format!(
-            "must be a payment method type the API documents: {}",
-            known.join(", ")
-        );
+    if !PAYMENT_TYPES.contains(&kind) {
+        let known = PAYMENT_TYPES.join(", ");
+        let reason = format!("must be a payment method type the API documents: {known}");
         return Err(validation(&format!("{name}.type"), &reason));
-    };
+    }
     let token = method.get(token_field).and_then(Value::as_str);
-    if needs_token && token.is_none_or(|token| token.trim().is_empty()) {
+    if token.is_none_or(|token| token.trim().is_empty()) {
         let reason =
             format!("is required for {kind} and must be a non-empty string ({token_field})");
         return Err(validation(&format!("{name}.{token_field}"), &reason));
@@ -311,17 +295,15 @@ fn update_config(state: &mut State, body: &[u8], now: SystemTime) -> Result<Valu
         let reason = "is required and must be an array of origin strings";
         return Err(validation("allowed_origins", reason));
     };
-    let mut origins = Vec::with_capacity(list.len());
-    for (i, origin) in list.iter().enumerate() {
-        match origin {
-            Value::String(o) if !o.trim().is_empty() => origins.push(o.clone()),
-            _ => {
-                let field = format!("allowed_origins[{i}]");
-                return Err(validation(&field, "must be a non-empty string"));
-            }
-        }
-    }
-    state.config.allowed_origins = origins;
+    let origin = |(i, origin): (usize, &Value)| match origin {
+        Value::String(o) if !o.trim().is_empty() => Ok(o.clone()),
+        _ => Err(validation(
+            &format!("allowed_origins[{i}]"),
+            "must be a non-empty string",
+        )),
+    };
+    let origins = list.iter().enumerate().map(origin);
+    state.config.allowed_origins = origins.collect::<Result<_, _>>()?;
     state.config.updated = now;
     Ok(views::config(&state.config))
 }
@@ -350,11 +332,6 @@ fn is_http_url(url: &str) -> bool {
     let rest = (lower.strip_prefix("https://")).or_else(|| lower.strip_prefix("http://"));
     let host = rest.is_some_and(|rest| !rest.is_empty() && !rest.starts_with(['/', '?', '#']));
     host && !url.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
-/// `https://Shop.example/` and `https://shop.example` are the same origin here.
-fn normalize_origin(origin: &str) -> String {
-    origin.trim().trim_end_matches('/').to_ascii_lowercase()
 }
 
 #[cfg(test)]

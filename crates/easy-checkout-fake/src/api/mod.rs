@@ -117,9 +117,7 @@ pub(crate) fn handle(state: &mut State, req: &Request<'_>, now: SystemTime) -> R
         let first = (&*record.method, &*record.target, &*record.body);
         if first == (req.method, req.target, req.body) {
             let mut reply = record.reply.clone();
-            reply
-                .headers
-                .push(("Idempotent-Replayed", "true".to_owned()));
+            reply.headers.push(("Idempotent-Replayed", "true".into()));
             return reply;
         }
         let message = "this Idempotency-Key was already used for a different request";

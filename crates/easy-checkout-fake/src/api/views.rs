@@ -29,23 +29,13 @@ pub(crate) const CENTS_PER_UNIT: u64 = 100;
 
 /// A `200` with `data` in the vocabulary's success envelope; `message` is the reference's
 /// one line about what was done.
-pub(crate) fn success(
-    vocabulary: Vocabulary,
-    data: Value,
-    message: &str,
-    now: SystemTime,
-) -> Reply {
+pub(crate) fn success(vocabulary: Vocabulary, data: Value, msg: &str, now: SystemTime) -> Reply {
     match vocabulary {
         Vocabulary::Sdk => Reply::data(data),
-        Vocabulary::Reference => {
-            let envelope = json!({
-                "success": true,
-                "timestamp": iso8601(now),
-                "message": message,
-                "data": data,
-            });
-            Reply::json(200, &envelope)
-        }
+        Vocabulary::Reference => Reply::json(
+            200,
+            &json!({ "success": true, "timestamp": iso8601(now), "message": msg, "data": data }),
+        ),
     }
 }
 
@@ -133,17 +123,14 @@ pub(crate) fn validation(session: &Session, vocabulary: Vocabulary) -> Value {
     }
 }
 
-/// What a successful confirm answers: the payment, or the reference's `null`.
+/// What a successful confirm answers: [`status`] and the payment id, or the reference's `null`.
 pub(crate) fn confirmation(session: &Session, vocabulary: Vocabulary) -> Value {
-    match vocabulary {
-        Vocabulary::Sdk => json!({
-            "id": session.id(),
-            "status": status_name(session.status),
-            "payment_status": payment_status(session, vocabulary),
-            "payment_id": payment_id(session),
-        }),
-        Vocabulary::Reference => Value::Null,
+    if vocabulary == Vocabulary::Reference {
+        return Value::Null;
     }
+    let mut confirmed = status(session, vocabulary);
+    confirmed["payment_id"] = json!(payment_id(session));
+    confirmed
 }
 
 /// What `GET /embedded-checkout/{id}/crypto-status` answers: the on-chain payment, or
@@ -180,12 +167,13 @@ pub(crate) fn config(config: &MerchantConfig) -> Value {
 /// [`FakeEasy::session`](crate::FakeEasy::session).
 pub(crate) fn session_state(session: &Session, vocabulary: Vocabulary) -> Value {
     let mut view = self::session(session, true, vocabulary);
-    if let Some(map) = view.as_object_mut() {
-        map.insert("payments".to_owned(), json!(session.payments));
-        map.insert("paid_at".to_owned(), json!(session.paid_at.map(iso8601)));
-        let crypto = (session.crypto.is_some()).then(|| self::crypto(session, vocabulary));
-        map.insert("crypto_payment".to_owned(), json!(crypto));
-    }
+    view["payments"] = json!(session.payments);
+    view["paid_at"] = json!(session.paid_at.map(iso8601));
+    let on_chain = session
+        .crypto
+        .is_some()
+        .then(|| crypto(session, vocabulary));
+    view["crypto_payment"] = json!(on_chain);
     view
 }
 
@@ -195,9 +183,8 @@ pub(crate) fn session_state(session: &Session, vocabulary: Vocabulary) -> Value 
 pub(crate) fn event(session: &Session, kind: EventKind, vocabulary: Vocabulary) -> Option<Event> {
     let (id, at) = session.event(kind)?;
     let mut data = self::session(session, false, vocabulary);
-    if let (Some(_), Some(map)) = (&session.crypto, data.as_object_mut()) {
-        let crypto = self::crypto(session, vocabulary);
-        map.insert("crypto_payment".to_owned(), crypto);
+    if session.crypto.is_some() {
+        data["crypto_payment"] = crypto(session, vocabulary);
     }
     let body = event_body(id, kind.as_str(), data, at, vocabulary);
     let signature = webhook::sign(&WebhookSecret::new(WEBHOOK_SECRET), &body);
@@ -220,10 +207,9 @@ fn event_body(
     vocabulary: Vocabulary,
 ) -> Vec<u8> {
     let mut event = json!({ "id": id, "type": kind, "data": data, "created_at": iso8601(at) });
-    if let (Vocabulary::Reference, Some(map)) = (vocabulary, event.as_object_mut()) {
-        let seconds = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-        map.insert("created".to_owned(), json!(seconds.as_secs()));
-        map.insert("api_version".to_owned(), json!(API_VERSION));
+    if vocabulary == Vocabulary::Reference {
+        event["created"] = json!(at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs());
+        event["api_version"] = json!(API_VERSION);
     }
     to_bytes(&event)
 }
@@ -242,9 +228,8 @@ pub(crate) fn signed_webhook(session: &Session, vocabulary: Vocabulary) -> Optio
         Some(_) => EventKind::CryptoConfirmed,
         None => EventKind::Completed,
     };
-    let event = event(session, kind, vocabulary)?;
-    Some(SignedWebhook {
-        body: event.body,
-        signature: event.signature,
-    })
+    let Event {
+        body, signature, ..
+    } = event(session, kind, vocabulary)?;
+    Some(SignedWebhook { body, signature })
 }

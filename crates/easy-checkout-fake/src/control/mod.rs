@@ -1,28 +1,32 @@
 //! The control API under `/__fake/`: what a Rust test does through [`FakeEasy`]'s methods,
 //! over HTTP with JSON in and out, for tests in any language. Answered only for a loopback
-//! `Host`; not recorded, no fault, no rate limit. The webhook routes are in `webhooks`.
+//! `Host`; not recorded, no fault, no rate limit.
 //!
 //! [`FakeEasy`]: crate::FakeEasy
 
-mod webhooks;
-
 use std::time::Duration;
 
-use easy_checkout_core::Vocabulary;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
 use crate::api::{self, views};
-use crate::fault::{Fault, Match};
-use crate::record::{RecordedRequest, Stats, Usage};
+use crate::endpoint::{EndpointError, EndpointUrl};
+use crate::fault::{DeliveryFault, EventMatch, Fault, Match, Queue};
+use crate::record::{DeliveryAttempt, RecordedRequest, Stats, Usage, WebhookEndpoint};
 use crate::reply::Reply;
 use crate::state::Shared;
+use crate::state::deliveries::MAX_ATTEMPTS;
 use crate::state::sessions::Payment;
+use crate::util::iso8601;
 
 const PREFIX: &str = "/__fake/";
 
 /// The most faults one request may queue.
 const MAX_TIMES: u64 = 100_000;
+/// The longest `POST /__fake/webhooks/wait` waits, in milliseconds: ten minutes.
+const MAX_WAIT_MS: u64 = 600_000;
+/// How long it waits when the body does not say.
+const DEFAULT_WAIT_MS: u64 = 10_000;
 
 pub(crate) fn is_control(target: &str) -> bool {
     target.starts_with(PREFIX)
@@ -62,23 +66,14 @@ pub(crate) fn answer(
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let segments: Vec<&str> = path[PREFIX.len()..].split('/').collect();
     if let ["webhooks", rest @ ..] = segments.as_slice() {
-        return webhooks::route(shared, method, path, rest, query, body);
+        return webhooks(shared, method, path, rest, query, body);
     }
     let (mut state, now) = shared.state();
     let vocabulary = state.vocabulary;
     let view = |session| views::session_state(session, vocabulary);
     match (method, segments.as_slice()) {
-        ("POST", ["faults"]) => match parse_fault(body) {
-            Ok((matcher, fault, times)) => {
-                state.faults.push(matcher, fault, times);
-                Reply::data(json!({ "queued": times, "pending": state.faults.len() }))
-            }
-            Err(reply) => reply,
-        },
-        ("GET", ["faults"]) => Reply::data(json!({ "pending": state.faults.len() })),
-        ("DELETE", ["faults"]) => {
-            state.faults.clear();
-            Reply::data(json!({ "pending": 0 }))
+        ("POST" | "GET" | "DELETE", ["faults"]) => {
+            faults(&mut state.faults, method, || parse_fault(body))
         }
         ("GET", ["requests"]) => Reply::data(state.requests.iter().map(request_json).collect()),
         ("DELETE", ["requests"]) => {
@@ -91,10 +86,8 @@ pub(crate) fn answer(
         }
         ("GET", ["sessions", id]) => {
             let id = decode(id);
-            state
-                .sessions
-                .get(&id, now)
-                .map_or_else(|| unknown_session(&id), |s| Reply::data(view(s)))
+            let session = state.sessions.get(&id, now);
+            session.map_or_else(|| unknown_session(&id), |s| Reply::data(view(s)))
         }
         ("GET", ["sessions", id, "webhook"]) => {
             let id = decode(id);
@@ -124,41 +117,69 @@ pub(crate) fn answer(
             }
         }
         ("GET", ["vocabulary"]) => Reply::data(json!({ "vocabulary": vocabulary.as_str() })),
-        ("PUT", ["vocabulary"]) => match parse_vocabulary(body) {
-            Some(vocabulary) => {
-                state.vocabulary = vocabulary;
-                Reply::data(json!({ "vocabulary": vocabulary.as_str() }))
+        ("PUT", ["vocabulary"]) => {
+            let parsed = serde_json::from_slice::<Value>(body).ok();
+            match parsed.and_then(|v| v.get("vocabulary")?.as_str()?.parse().ok()) {
+                Some(vocabulary) => {
+                    state.vocabulary = vocabulary;
+                    Reply::data(json!({ "vocabulary": vocabulary.as_str() }))
+                }
+                None => {
+                    let message =
+                        r#"the body must be {"vocabulary": "sdk"} or {"vocabulary": "reference"}"#;
+                    Reply::error(400, "INVALID_VOCABULARY", message, Value::Null)
+                }
             }
-            None => {
-                let message =
-                    r#"the body must be {"vocabulary": "sdk"} or {"vocabulary": "reference"}"#;
-                Reply::error(400, "INVALID_VOCABULARY", message, Value::Null)
-            }
-        },
+        }
         ("POST", ["reset"]) => {
             drop(state);
             shared.reset();
             Reply::data(json!({ "reset": true }))
         }
-        (
-            _,
-            [
-                "faults" | "requests" | "stats" | "sessions" | "vocabulary" | "reset",
-                ..,
-            ],
-        ) => not_allowed(method, path),
-        _ => no_route(method, path),
+        (_, [first, ..]) => {
+            let known = [
+                "faults",
+                "requests",
+                "stats",
+                "sessions",
+                "vocabulary",
+                "reset",
+            ];
+            unrouted(method, path, known.contains(first))
+        }
+        _ => unrouted(method, path, false),
     }
 }
 
-/// `405 METHOD_NOT_ALLOWED` for a known control path.
-fn not_allowed(method: &str, path: &str) -> Reply {
-    let message = format!("{method} is not allowed on {path}");
-    Reply::error(405, "METHOD_NOT_ALLOWED", message, Value::Null)
+/// The fault routes of `queue`: `POST` queues what `parse` reads, `GET` counts the pending
+/// faults, `DELETE` drops them.
+fn faults<M: Clone, F: Clone>(
+    queue: &mut Queue<M, F>,
+    method: &str,
+    parse: impl FnOnce() -> Result<(M, F, usize), Reply>,
+) -> Reply {
+    match method {
+        "POST" => match parse() {
+            Ok((when, fault, times)) => {
+                queue.push(when, fault, times);
+                Reply::data(json!({ "queued": times, "pending": queue.len() }))
+            }
+            Err(reply) => reply,
+        },
+        "DELETE" => {
+            queue.clear();
+            Reply::data(json!({ "pending": 0 }))
+        }
+        _ => Reply::data(json!({ "pending": queue.len() })),
+    }
 }
 
-/// `404 ROUTE_NOT_FOUND` for an unknown control path.
-fn no_route(method: &str, path: &str) -> Reply {
+/// `405 METHOD_NOT_ALLOWED` for a `known` control path, else `404 ROUTE_NOT_FOUND`.
+fn unrouted(method: &str, path: &str, known: bool) -> Reply {
+    if known {
+        let message = format!("{method} is not allowed on {path}");
+        return Reply::error(405, "METHOD_NOT_ALLOWED", message, Value::Null);
+    }
     let message = format!("no control route {method} {path}");
     let details = json!({ "method": method, "path": path });
     Reply::error(404, "ROUTE_NOT_FOUND", message, details)
@@ -203,12 +224,6 @@ fn request_json(r: &RecordedRequest) -> Value {
     })
 }
 
-/// `{"vocabulary": "sdk" | "reference"}` to the vocabulary.
-fn parse_vocabulary(body: &[u8]) -> Option<Vocabulary> {
-    let body = serde_json::from_slice::<Value>(body).ok()?;
-    body.get("vocabulary")?.as_str()?.parse().ok()
-}
-
 /// `{"kind", "times"?, "method"?, "path"?, …}` to the fault, its match and its count.
 fn parse_fault(body: &[u8]) -> Result<(Match, Fault, usize), Reply> {
     let fields = object(body)?;
@@ -241,11 +256,9 @@ fn parse_fault(body: &[u8]) -> Result<(Match, Fault, usize), Reply> {
         "lose_reply" => Fault::LoseReply,
         "status_after_effect" => Fault::StatusAfterEffect(status(&fields)?),
         _ => {
-            return Err(invalid(
-                "kind",
-                "must be one of status, delay, close, close_mid_body, not_json, oversized, \
-                 redirect, lose_reply, status_after_effect",
-            ));
+            let kinds = "status, delay, close, close_mid_body, not_json, oversized, redirect, \
+                         lose_reply, status_after_effect";
+            return Err(invalid("kind", &format!("must be one of {kinds}")));
         }
     };
     Ok((matcher, fault, times))
@@ -308,6 +321,182 @@ fn status(fields: &Map<String, Value>) -> Result<u16, Reply> {
             Err(invalid("status", reason))
         }
     }
+}
+
+/// Answers the webhook request `method` `path` (under `/__fake/webhooks`: the endpoints, the
+/// delivery log, waiting for the deliveries to settle, and delivery faults), `rest` its
+/// segments after `webhooks`.
+fn webhooks(
+    shared: &Shared,
+    method: &str,
+    path: &str,
+    rest: &[&str],
+    query: &str,
+    body: &[u8],
+) -> Reply {
+    match (method, rest) {
+        ("GET", []) => {
+            let (state, _) = shared.state();
+            let deliveries = &state.deliveries;
+            let (pending, in_flight) = deliveries.backlog();
+            Reply::data(json!({
+                "secret": api::WEBHOOK_SECRET,
+                "endpoints": deliveries.endpoints().iter().map(endpoint_json).collect::<Vec<_>>(),
+                "deadline_ms": millis(deliveries.timing.deadline),
+                "backoff_ms": millis(deliveries.timing.backoff),
+                "max_attempts": MAX_ATTEMPTS,
+                "pending": pending,
+                "in_flight": in_flight,
+            }))
+        }
+        ("POST", ["endpoints"]) => register(shared, body),
+        ("GET", ["endpoints"]) => {
+            let endpoints = shared.state().0.deliveries.endpoints();
+            Reply::data(endpoints.iter().map(endpoint_json).collect())
+        }
+        ("DELETE", ["endpoints", id]) => {
+            let id = decode(id);
+            if shared.state().0.deliveries.remove_endpoint(&id) {
+                return Reply::data(json!({ "removed": id }));
+            }
+            let message = format!("no webhook endpoint {id}");
+            let details = json!({ "endpoint_id": id });
+            Reply::error(404, "ENDPOINT_NOT_FOUND", message, details)
+        }
+        ("GET", ["deliveries"]) => {
+            let filters = filters(query);
+            let state = shared.state().0;
+            let attempts = state.deliveries.log.iter().filter(|a| {
+                filters.iter().all(|(name, want)| match name.as_str() {
+                    "event_id" => a.event_id == *want,
+                    "session_id" => a.session_id == *want,
+                    "endpoint_id" => a.endpoint_id == *want,
+                    _ => true,
+                })
+            });
+            Reply::data(attempts.map(attempt_json).collect())
+        }
+        ("POST", ["wait"]) => {
+            let timeout = match wait_ms(body) {
+                Ok(ms) => Duration::from_millis(ms),
+                Err(reply) => return reply,
+            };
+            let settled = shared.wait_for_deliveries(timeout);
+            let (pending, in_flight) = shared.state().0.deliveries.backlog();
+            Reply::data(json!({ "settled": settled, "pending": pending, "in_flight": in_flight }))
+        }
+        ("POST" | "GET" | "DELETE", ["faults"]) => {
+            faults(&mut shared.state().0.deliveries.faults, method, || {
+                parse_delivery_fault(body)
+            })
+        }
+        (_, [] | ["endpoints" | "deliveries" | "wait" | "faults", ..]) => {
+            unrouted(method, path, true)
+        }
+        _ => unrouted(method, path, false),
+    }
+}
+
+/// `POST /__fake/webhooks/endpoints` `{"url"}`.
+fn register(shared: &Shared, body: &[u8]) -> Reply {
+    let refused = |message: String, reason: &str| {
+        let details = json!({ "field": "url", "reason": reason });
+        Reply::error(400, "INVALID_ENDPOINT", message, details)
+    };
+    let url = match object(body) {
+        Ok(fields) => fields.get("url").and_then(Value::as_str).map(str::to_owned),
+        Err(reply) => return reply,
+    };
+    let Some(url) = url else {
+        let reason = "is required and must be a string";
+        return refused(format!("url {reason}"), reason);
+    };
+    match EndpointUrl::parse(&url).and_then(|url| shared.state().0.deliveries.add_endpoint(url)) {
+        Ok(endpoint) => Reply::data(endpoint_json(&endpoint)),
+        Err(e @ EndpointError::TooMany { limit }) => {
+            let details = json!({ "limit": limit });
+            Reply::error(409, "TOO_MANY_ENDPOINTS", e.to_string(), details)
+        }
+        Err(e) => {
+            let message = e.to_string();
+            let reason = message.split_once(": ").map_or(&*message, |(_, why)| why);
+            refused(message.clone(), reason)
+        }
+    }
+}
+
+/// `{"timeout_ms"?}`: how long to wait.
+fn wait_ms(body: &[u8]) -> Result<u64, Reply> {
+    if body.is_empty() {
+        return Ok(DEFAULT_WAIT_MS);
+    }
+    let fields = object(body)?;
+    match fields.get("timeout_ms") {
+        None | Some(Value::Null) => Ok(DEFAULT_WAIT_MS),
+        Some(_) => number(&fields, "timeout_ms", MAX_WAIT_MS),
+    }
+}
+
+/// `{"kind", "times"?, "event_type"?, "session_id"?, "ms"?}` to the delivery fault, its
+/// match and its count.
+fn parse_delivery_fault(body: &[u8]) -> Result<(EventMatch, DeliveryFault, usize), Reply> {
+    let fields = object(body)?;
+    let times = times(&fields)?;
+    let mut when = EventMatch::any();
+    if let Some(event_type) = optional_str(&fields, "event_type")? {
+        when = when.event_type(event_type);
+    }
+    if let Some(session) = optional_str(&fields, "session_id")? {
+        when = when.session(session);
+    }
+    let ms =
+        |fields: &Map<String, Value>| number(fields, "ms", u64::MAX).map(Duration::from_millis);
+    let fault = match kind(&fields)? {
+        "duplicate" => DeliveryFault::Duplicate,
+        "delay" => DeliveryFault::Delay(ms(&fields)?),
+        "out_of_order" => DeliveryFault::OutOfOrder,
+        "replay" => DeliveryFault::Replay(ms(&fields)?),
+        "drop_attempt" => DeliveryFault::DropAttempt,
+        _ => {
+            let kinds = "duplicate, delay, out_of_order, replay, drop_attempt";
+            return Err(invalid("kind", &format!("must be one of {kinds}")));
+        }
+    };
+    Ok((when, fault, times))
+}
+
+/// The `name=value` pairs of a query, decoded.
+fn filters(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (decode(name), decode(&value.replace('+', " "))))
+        .collect()
+}
+
+fn endpoint_json(endpoint: &WebhookEndpoint) -> Value {
+    json!({ "id": endpoint.id, "url": endpoint.url })
+}
+
+fn attempt_json(a: &DeliveryAttempt) -> Value {
+    json!({
+        "event_id": a.event_id,
+        "event_type": a.event_type,
+        "session_id": a.session_id,
+        "endpoint_id": a.endpoint_id,
+        "url": a.url,
+        "attempt": a.attempt,
+        "delivery_id": a.delivery_id,
+        "status": a.status,
+        "error": a.error,
+        "duration_ms": a.duration.as_secs_f64() * 1000.0,
+        "started_at": iso8601(a.started_at),
+        "verdict": a.verdict.as_str(),
+    })
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

@@ -159,9 +159,8 @@ impl Fault {
                     None => br#"{"data":{}}"#.to_vec(),
                 };
                 let mut reply = Reply::bytes(status, "application/json", body);
-                reply
-                    .headers
-                    .extend(retry_after.map(|v| ("Retry-After", v)));
+                let retry_after = retry_after.map(|v| ("Retry-After", v));
+                reply.headers.extend(retry_after);
                 Plan::Instead(reply.into())
             }
             Fault::StatusAfterEffect(status) => Plan::AfterEffect(injected(status).into()),

@@ -1,31 +1,36 @@
 //! One connection, start to end: over TLS when the fake serves https, its requests read in
 //! order, each answered before the next is read, then a close that lets the last answer
-//! arrive. A connection over the limit gets [`refuse`] instead.
+//! arrive. A connection over the limit gets [`refuse`] instead. A control request goes to the
+//! control API; an API request is recorded and counted in the rate-limit window, takes the
+//! first queued fault aimed at it, and is answered as that fault's plan says.
 
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Server, exchange, wire};
-use crate::api::MAX_BODY;
+use super::{Server, wire};
+use crate::api::{self, MAX_BODY};
+use crate::control;
+use crate::fault::Plan;
 use crate::http1::{self, Framing, Head, ReadError};
-use crate::reply::Reply;
+use crate::record::RecordedRequest;
+use crate::reply::{Action, Reply};
+use crate::state::rate::RateLimit;
 
 /// How long a connection may stay silent (a handshake included, between requests, or inside
 /// one) before the fake closes it, so that stuck clients do not hold a thread each for ever.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a closing connection drops what the client still sends.
+const LINGER: Duration = Duration::from_millis(200);
 /// How long a refused connection may take to start its TLS session.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// A connection, read through a buffer and written through another (a TLS stream cannot be
-/// split in two as a `TcpStream` can).
-type Conn = BufReader<Buffered>;
-
-/// The write half of a [`Conn`]: writes go through the buffer, reads straight to the stream.
-struct Buffered(BufWriter<Box<dyn Stream>>);
+/// A connection, read through a buffer; [`wire::write`] buffers each answer it writes (a TLS
+/// stream cannot be split in two as a `TcpStream` can).
+type Conn = BufReader<Box<dyn Stream>>;
 
 /// Serves the requests of one accepted connection, in order, until it closes.
 pub(super) fn serve_stream(server: &Server, stream: TcpStream, peer: SocketAddr) {
@@ -54,12 +59,71 @@ pub(super) fn serve_stream(server: &Server, stream: TcpStream, peer: SocketAddr)
             }
         };
         let keep_alive = head.keep_alive() && body.is_some();
-        let (action, rate) = exchange::answer(server, head, body, peer, &mut counted);
+        let (action, rate) = answer(server, head, body, peer, &mut counted);
         if !wire::write(io.get_mut(), action, rate, keep_alive) {
             break;
         }
     }
     linger_close(io);
+}
+
+/// The action that answers the request `head` starts, and the rate-limit headers to send
+/// with it (for an API request); `body` is `None` when it was too large to read. `counted` is
+/// the connection's note for
+/// [`Connections::carried_request`](crate::state::Connections::carried_request).
+fn answer(
+    server: &Server,
+    head: Head,
+    body: Option<Vec<u8>>,
+    peer: SocketAddr,
+    counted: &mut Option<u64>,
+) -> (Action, Option<RateLimit>) {
+    if control::is_control(&head.target) {
+        let (method, target, host) = (&head.method, &head.target, head.header("host"));
+        let reply = control::answer(&server.shared, method, target, host, body.as_deref());
+        return (reply.into(), None);
+    }
+    let too_large = body.is_none();
+    let recorded = RecordedRequest {
+        method: head.method,
+        path: head.target,
+        headers: head.headers,
+        body: body.unwrap_or_default(),
+        peer,
+    };
+    let (rate, fault) = {
+        let (mut state, now) = server.shared.state();
+        state.connections.carried_request(counted);
+        let fault = (state.faults).take(|when, _| when.matches(&recorded.method, &recorded.path));
+        state.requests.push(recorded.clone());
+        (Some(state.rate.tick(now)), fault)
+    };
+    if too_large {
+        return (api::too_large().into(), rate);
+    }
+    let request = api::Request {
+        method: &recorded.method,
+        target: &recorded.path,
+        headers: &recorded.headers,
+        body: &recorded.body,
+    };
+    let handle = || {
+        let (mut state, now) = server.shared.state();
+        api::handle(&mut state, &request, now)
+    };
+    let action = match fault.map(|fault| fault.plan()) {
+        None => handle().into(),
+        Some(Plan::Wait(duration)) => {
+            server.sleep(duration);
+            handle().into()
+        }
+        Some(Plan::Instead(action)) => action,
+        Some(Plan::AfterEffect(action)) => {
+            handle();
+            action
+        }
+    };
+    (action, rate)
 }
 
 /// Answers a connection over the limit `503 TOO_MANY_CONNECTIONS` (over TLS when the fake
@@ -71,15 +135,12 @@ pub(super) fn refuse(server: &Server, stream: TcpStream) {
         return;
     }
     let limit = server.shared.state().0.stats().max_connections;
-    let mut reply = Reply::error(
-        503,
-        "TOO_MANY_CONNECTIONS",
-        format!(
-            "the fake serves at most {limit} connections at once and all are open; \
-             close one, or start the fake with a higher max_connections"
-        ),
-        json!({ "max_connections": limit }),
+    let message = format!(
+        "the fake serves at most {limit} connections at once and all are open; close one, or \
+         start the fake with a higher max_connections"
     );
+    let details = json!({ "max_connections": limit });
+    let mut reply = Reply::error(503, "TOO_MANY_CONNECTIONS", message, details);
     reply.headers.push(("Retry-After", "1".to_owned()));
     if let Some(mut io) = server.session(stream) {
         wire::write(io.get_mut(), reply.into(), None, false);
@@ -97,7 +158,7 @@ impl Server {
         };
         #[cfg(not(feature = "tls"))]
         let stream: Box<dyn Stream> = Box::new(stream);
-        Some(BufReader::new(Buffered(BufWriter::new(stream))))
+        Some(BufReader::new(stream))
     }
 }
 
@@ -148,17 +209,11 @@ fn malformed(out: &mut impl Write, error: ReadError) {
 /// answered before its body was read). Over TLS the session ends first (`close_notify`), and
 /// what the client still sends is dropped unread, encrypted.
 fn linger_close(io: Conn) {
-    let Buffered(mut out) = io.into_inner();
-    let _ = out.flush();
-    // What could not be written is dropped with the connection.
-    let (mut stream, _) = out.into_parts();
+    let mut stream = io.into_inner();
     stream.end();
     let mut tcp = stream.tcp();
     let _ = tcp.shutdown(Shutdown::Write);
-    if tcp
-        .set_read_timeout(Some(Duration::from_millis(200)))
-        .is_ok()
-    {
+    if tcp.set_read_timeout(Some(LINGER)).is_ok() {
         let _ = io::copy(&mut (&mut tcp).take(1 << 20), &mut io::sink());
     }
     let _ = tcp.shutdown(Shutdown::Both);
@@ -194,21 +249,5 @@ impl Stream for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
                 break;
             }
         }
-    }
-}
-
-impl Read for Buffered {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.get_mut().read(buf)
-    }
-}
-
-impl Write for Buffered {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
     }
 }

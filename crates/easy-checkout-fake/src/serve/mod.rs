@@ -1,10 +1,8 @@
 //! HTTP serving: the listener, one thread per connection (no pool for a connection to wait
-//! behind) up to the limit, a `503` beyond it, and shutdown. `conn` serves one connection,
-//! `exchange` turns a request into the action that answers it, `wire` writes actions out,
-//! `tls` is https.
+//! behind) up to the limit, a `503` beyond it, and shutdown. `conn` serves one connection and
+//! answers its requests, `wire` writes actions out, `tls` is https.
 
 mod conn;
-mod exchange;
 #[cfg(feature = "tls")]
 pub(crate) mod tls;
 mod wire;
@@ -122,11 +120,8 @@ fn accept_loop(listener: TcpListener, server: &Arc<Server>) {
             }
         }
     };
-    if server
-        .threads
-        .spawn("easy-fake-refuse", refuse_all)
-        .is_err()
-    {
+    let refusing = server.threads.spawn("easy-fake-refuse", refuse_all);
+    if refusing.is_err() {
         return;
     }
     for stream in listener.incoming() {

@@ -7,15 +7,16 @@ use crate::http1;
 use crate::reply::{Action, Reply, header_safe};
 use crate::state::rate::RateLimit;
 
-/// Writes `action`, with the rate-limit headers of `rate` when given; `keep_alive` false
-/// adds `Connection: close`. True when the connection stays open: the action keeps it and
-/// the client is still there.
+/// Writes `action` through a buffer, with the rate-limit headers of `rate` when given;
+/// `keep_alive` false adds `Connection: close`. True when the connection stays open: the
+/// action keeps it and the client is still there.
 pub(super) fn write(
     out: &mut impl Write,
     action: Action,
     rate: Option<RateLimit>,
     keep_alive: bool,
 ) -> bool {
+    let out = &mut io::BufWriter::new(out);
     let (reply, padding) = match action {
         Action::Respond(reply) => (reply, None),
         Action::Padding(len) => (Reply::bytes(200, "application/json", Vec::new()), Some(len)),

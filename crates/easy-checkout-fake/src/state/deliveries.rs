@@ -181,12 +181,10 @@ impl Deliveries {
         let ids: Vec<String> = self.endpoints.iter().map(|e| e.id.clone()).collect();
         let last = events.len().saturating_sub(1);
         for endpoint in ids {
-            let faults: Vec<Option<DeliveryFault>> = (events.iter().enumerate())
-                .map(|(i, e)| {
-                    self.faults
-                        .take_for_delivery(e.kind.as_str(), &e.session_id, i < last)
-                })
-                .collect();
+            let fault_for = |(i, e): (usize, &Arc<Event>)| {
+                (self.faults).take_for_delivery(e.kind.as_str(), &e.session_id, i < last)
+            };
+            let faults: Vec<_> = events.iter().enumerate().map(fault_for).collect();
             let mut order: Vec<usize> = (0..events.len()).collect();
             for (i, fault) in faults.iter().enumerate() {
                 if *fault == Some(DeliveryFault::OutOfOrder) {
@@ -258,10 +256,8 @@ impl Deliveries {
             let endpoint = &mut self.endpoints[e];
             endpoint.busy = true;
             self.in_flight += 1;
-            let kind = pending.event.kind.as_str();
-            let dropped = self
-                .faults
-                .take_for_attempt(kind, &pending.event.session_id);
+            let (kind, session) = (pending.event.kind.as_str(), &pending.event.session_id);
+            let dropped = self.faults.take_for_attempt(kind, session);
             due.push(Attempt {
                 endpoint_id: endpoint.id.clone(),
                 url: endpoint.url.clone(),
@@ -280,10 +276,8 @@ impl Deliveries {
     /// was answered 2xx, was the last one, or its endpoint is gone.
     pub(crate) fn finish(&mut self, attempt: Attempt, made: Made, now: Instant) {
         self.in_flight = self.in_flight.saturating_sub(1);
-        let endpoint = self
-            .endpoints
-            .iter_mut()
-            .find(|e| e.id == attempt.endpoint_id);
+        let mut endpoints = self.endpoints.iter_mut();
+        let endpoint = endpoints.find(|e| e.id == attempt.endpoint_id);
         let registered = endpoint.is_some();
         if let Some(endpoint) = endpoint {
             endpoint.busy = false;

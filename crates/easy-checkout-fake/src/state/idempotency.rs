@@ -55,11 +55,8 @@ impl IdempotencyStore {
     /// one too many.
     pub(crate) fn insert(&mut self, scope: &str, key: &str, record: Record, now: SystemTime) {
         let slot = slot(scope, key);
-        if self
-            .records
-            .insert(Arc::clone(&slot), Box::new(record))
-            .is_none()
-        {
+        let old = self.records.insert(Arc::clone(&slot), Box::new(record));
+        if old.is_none() {
             self.order.push_back((slot, now));
         }
         while self.records.len() > self.limit {

@@ -208,9 +208,8 @@ impl Shared {
 
     /// The fake's clock.
     pub(crate) fn now(&self) -> SystemTime {
-        self.clock
-            .as_ref()
-            .map_or_else(SystemTime::now, ManualClock::now)
+        let clock = self.clock.as_ref();
+        clock.map_or_else(SystemTime::now, ManualClock::now)
     }
 
     /// Waits until no webhook delivery waits for an attempt and none is under way, for at

@@ -151,6 +151,7 @@ impl Sessions {
     ) -> &Session {
         self.created += 1;
         let number = self.created;
+        let fields = serde_json::to_string(fields).unwrap_or_default();
         let session = Session {
             number,
             client_secret: format!("ecs_secret_{}", random_hex(32)),
@@ -158,9 +159,7 @@ impl Sessions {
             created: now,
             updated: now,
             expires: now + SESSION_TTL,
-            fields: serde_json::to_string(fields)
-                .unwrap_or_default()
-                .into_boxed_str(),
+            fields: fields.into_boxed_str(),
             total_quantity,
             payment: None,
             paid_at: None,
@@ -198,10 +197,8 @@ impl Sessions {
         for session in self.live.values_mut() {
             session.refresh(now);
         }
-        self.order
-            .iter()
-            .filter_map(|n| self.live.get(n).map(Box::as_ref))
-            .collect()
+        let live = |n| self.live.get(n).map(Box::as_ref);
+        self.order.iter().filter_map(live).collect()
     }
 
     /// Pays the session (an expired one too): `complete`, charged once more, a payment id the
