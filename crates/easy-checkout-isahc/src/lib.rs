@@ -225,6 +225,21 @@ impl IsahcTransport {
         &self.settings
     }
 
+    /// Sets on `parts` no proxy when `no_proxy`, and the SDK's rules on a caller's client: isahc
+    /// takes a request's own configuration only from a request builder, into its extensions.
+    fn configure(&self, parts: &mut http::request::Parts, no_proxy: bool) {
+        let mut builder = http::Request::builder();
+        if no_proxy {
+            builder = builder.proxy(None);
+        }
+        if self.callers_clients {
+            builder = with_rules(builder, &self.settings);
+        }
+        if let Some(config) = builder.extensions_mut() {
+            parts.extensions.extend(std::mem::take(config));
+        }
+    }
+
     /// The shared `pooled` client, or the one that never reuses a connection; built on first
     /// use (unless it is the caller's).
     fn client(&self, pooled: bool) -> Result<&HttpClient, TransportError> {
@@ -312,10 +327,8 @@ fn with_rules<C: Configurable>(configurable: C, settings: &TransportSettings) ->
         .version_negotiation(VersionNegotiation::http11())
 }
 
-/// libcurl's trust for `roots` (which keep the defaults: see `with_roots`): one in-memory
-/// PEM bundle of the system's CA file and the added certificates. The bundle replaces the
-/// CA file (`CURLOPT_CAINFO_BLOB` overrides `CURLOPT_CAINFO`, libcurl's `openssl.c`), hence
-/// the file's certificates in it; the CA directory (`CURLOPT_CAPATH`) is still read.
+/// libcurl's trust for `roots` (see the crate docs, "Root certificates"): the bundle replaces
+/// the CA file (`CURLOPT_CAINFO_BLOB` overrides `CURLOPT_CAINFO`, libcurl's `openssl.c`).
 #[cfg(feature = "native-tls")]
 fn tls_config(roots: &RootCertificates) -> isahc::tls::TlsConfig {
     let mut store = isahc::tls::TrustStore::builder();
@@ -399,18 +412,14 @@ impl Transport for IsahcTransport {
         let no_proxy = bypasses_proxy(&request);
         let with_body = sends_body(&request);
         let head = request.method() == http::Method::HEAD;
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
         let body = if with_body {
             isahc::Body::from(body)
         } else {
             isahc::Body::empty()
         };
-        let rules = self.callers_clients.then_some(&self.settings);
-        let request = if no_proxy || rules.is_some() {
-            configured(parts, body, no_proxy, rules)?
-        } else {
-            http::Request::from_parts(parts, body)
-        };
+        self.configure(&mut parts, no_proxy);
+        let request = http::Request::from_parts(parts, body);
         let response = client.send(request).map_err(before_reply)?;
 
         let (parts, body) = response.into_parts();
@@ -466,36 +475,6 @@ fn may_have_no_body(head: bool, status: http::StatusCode, headers: &http::Header
         .peekable();
     lengths.peek().is_some()
         && lengths.all(|v| v.to_str().is_ok_and(|v| v.trim().parse::<u64>() == Ok(0)))
-}
-
-/// The request of `parts` and `body`, configured to use no proxy when `no_proxy`, and with
-/// the SDK's `rules` when given (isahc's per-request configuration is set only through a
-/// request builder).
-fn configured(
-    parts: http::request::Parts,
-    body: isahc::Body,
-    no_proxy: bool,
-    rules: Option<&TransportSettings>,
-) -> Result<http::Request<isahc::Body>, TransportError> {
-    let mut builder = http::Request::builder()
-        .method(parts.method)
-        .uri(parts.uri)
-        .version(parts.version);
-    if let Some(headers) = builder.headers_mut() {
-        *headers = parts.headers;
-    }
-    if let Some(extensions) = builder.extensions_mut() {
-        *extensions = parts.extensions;
-    }
-    if no_proxy {
-        builder = builder.proxy(None);
-    }
-    if let Some(settings) = rules {
-        builder = with_rules(builder, settings);
-    }
-    builder
-        .body(body)
-        .map_err(|e| TransportError::new(TransportErrorKind::Other, e).not_sent())
 }
 
 /// A reader that keeps the isahc error behind a failed read.
