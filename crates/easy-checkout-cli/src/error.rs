@@ -27,7 +27,7 @@ use crate::output::Lost;
 
 // The exit codes of the table above.
 const EXIT_REFUSED: u8 = 1;
-const EXIT_INVALID_INPUT: u8 = 2;
+const EXIT_INPUT: u8 = 2;
 const EXIT_TRANSPORT: u8 = 3;
 const EXIT_DECODE: u8 = 4;
 const EXIT_OUTPUT: u8 = 5;
@@ -97,12 +97,7 @@ impl CliError {
 
     /// Invalid input or usage found by the CLI itself (exit 2).
     pub fn invalid_input(message: impl Into<String>) -> Self {
-        Self::local(
-            EXIT_INVALID_INPUT,
-            ErrorKind::InvalidInput,
-            None,
-            message.into(),
-        )
+        Self::local(EXIT_INPUT, ErrorKind::InvalidInput, None, message.into())
     }
 
     /// A local IO failure that is not about the request (binding a port…): exit 3.
@@ -121,10 +116,8 @@ impl CliError {
     /// session's; never its client secret) and the call's idempotency key, so that the user
     /// can find what was made instead of making it again.
     pub fn output_lost(lost: &Lost, done: &str, idempotency_key: Option<String>) -> Self {
-        let mut message = format!(
-            "the result could not be written to stdout ({}); {done}",
-            lost.error
-        );
+        let error = &lost.error;
+        let mut message = format!("the result could not be written to stdout ({error}); {done}");
         if let Some(id) = &lost.id {
             message.push_str(&format!(", id {id}"));
         }
@@ -187,7 +180,7 @@ impl CliError {
         // The error and its causes, once each.
         let line = easy_checkout_core::error::report(&error);
         let exit_code = match kind {
-            ErrorKind::InvalidInput => EXIT_INVALID_INPUT,
+            ErrorKind::InvalidInput => EXIT_INPUT,
             ErrorKind::Transport | ErrorKind::Timeout => EXIT_TRANSPORT,
             ErrorKind::Decode => EXIT_DECODE,
             _ => EXIT_REFUSED,

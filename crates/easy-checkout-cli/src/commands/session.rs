@@ -7,7 +7,7 @@ use easy_checkout_core::{
 use serde_json::{Value, json};
 
 use super::{redacted, to_value, with_fields};
-use crate::args::{ConfirmArgs, CreateArgs, SessionCommand, ValidateArgs, WaitArgs};
+use crate::args::{ConfirmArgs, CreateArgs, SessionCommand, WaitArgs};
 use crate::client::CliClient;
 use crate::error::CliError;
 use crate::output::Printer;
@@ -21,7 +21,11 @@ pub fn run(client: &CliClient, command: SessionCommand, printer: &Printer) -> Re
         SessionCommand::Get(args) => with_decision(&checkout.retrieve_session(&args.id)?)?,
         SessionCommand::CryptoStatus(args) => redacted(&checkout.crypto_status(&args.id)?)?,
         SessionCommand::Validate(args) => {
-            let response = checkout.validate(&validate_op(&args)?)?;
+            let mut op = Validate::new(ClientSecret::new(args.client_secret.as_str())?);
+            if let Some(origin) = &args.parent_origin {
+                op = op.with_parent_origin(origin.as_str());
+            }
+            let response = checkout.validate(&op)?;
             printer.result(&redacted(&response)?);
             return response.is_valid().then_some(()).ok_or_else(|| {
                 let why = "the API answered that the client secret (or parent origin) is not valid";
@@ -118,15 +122,6 @@ fn create_op(args: &CreateArgs) -> Result<CreateSession, CliError> {
     for field in &args.fields {
         let (name, value) = parse_field(field)?;
         op = op.with_extra(name, value);
-    }
-    Ok(op)
-}
-
-/// The validate operation from the flags.
-fn validate_op(args: &ValidateArgs) -> Result<Validate, CliError> {
-    let mut op = Validate::new(ClientSecret::new(args.client_secret.as_str())?);
-    if let Some(origin) = &args.parent_origin {
-        op = op.with_parent_origin(origin.as_str());
     }
     Ok(op)
 }
