@@ -457,11 +457,11 @@ impl Transport for IsahcTransport {
 
 /// Whether a response that came with no body byte can be whole: whether its head declares
 /// no body (see the crate docs, "Cut heads"). The head is all there is to go on: libcurl
-/// (8.22, `lib/http.c`) ends a transfer cut inside the head without an error once one line of it arrived (`Curl_http_write_resp`
-/// passes the end to the body writers only after the head, so neither the `Content-Length`
-/// check nor the chunked decoder runs), and isahc exposes nothing that says whether the head
-/// ended. With a finished head, libcurl itself fails a short body (`CURLE_PARTIAL_FILE`), so
-/// a response with a body byte always had a whole head.
+/// (8.22, `lib/http.c`) ends a transfer cut inside the head without an error once one line of
+/// it arrived (`Curl_http_write_resp` passes the end to the body writers only after the head,
+/// so neither the `Content-Length` check nor the chunked decoder runs), and isahc exposes
+/// nothing that says whether the head ended. With a finished head, libcurl itself fails a
+/// short body (`CURLE_PARTIAL_FILE`), so a response with a body byte always had a whole head.
 fn may_have_no_body(head: bool, status: http::StatusCode, headers: &http::HeaderMap) -> bool {
     if status.is_informational() {
         return false;

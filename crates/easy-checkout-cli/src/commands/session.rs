@@ -98,10 +98,8 @@ fn terminal_name(terminal: Terminal) -> &'static str {
 /// whether a session is paid is the SDK's one decision, never a field taken on trust.
 fn with_decision(status: &SessionStatus) -> Result<Value, CliError> {
     let outcome = status.terminal().map_or("pending", terminal_name);
-    let fields = [
-        ("outcome", json!(outcome)),
-        ("paid", json!(status.is_paid())),
-    ];
+    let paid = json!(status.is_paid());
+    let fields = [("outcome", json!(outcome)), ("paid", paid)];
     Ok(with_fields(redacted(status)?, fields))
 }
 
