@@ -365,20 +365,15 @@ fn system_ca_file() -> Option<std::path::PathBuf> {
 /// isahc panics when it meets a libcurl it cannot work with; refuse with an error instead.
 fn check_libcurl() -> Result<(), TransportError> {
     let version = curl::Version::get();
-    if version.version_num() == 0x08_14_00 {
-        return Err(TransportError::msg(
-            TransportErrorKind::Other,
-            "the linked libcurl is 8.20.0, whose DNS resolution can hang; build with the \
-             `static-curl` feature or link another libcurl",
-        ));
-    }
-    if !version.protocols().any(|p| p == "http") {
-        return Err(TransportError::msg(
-            TransportErrorKind::Other,
-            "the linked libcurl does not support HTTP",
-        ));
-    }
-    Ok(())
+    let refusal = if version.version_num() == 0x08_14_00 {
+        "the linked libcurl is 8.20.0, whose DNS resolution can hang; build with the \
+         `static-curl` feature or link another libcurl"
+    } else if !version.protocols().any(|p| p == "http") {
+        "the linked libcurl does not support HTTP"
+    } else {
+        return Ok(());
+    };
+    Err(TransportError::msg(TransportErrorKind::Other, refusal))
 }
 
 impl Transport for IsahcTransport {
@@ -388,22 +383,16 @@ impl Transport for IsahcTransport {
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         // isahc panics on a header value that is not text; refuse it instead.
         if let Some((name, _)) = request.headers().iter().find(|(_, v)| v.to_str().is_err()) {
-            return Err(TransportError::msg(
-                TransportErrorKind::Other,
-                format!("the value of the `{name}` header is not visible ASCII"),
-            )
-            .not_sent());
+            let refusal = format!("the value of the `{name}` header is not visible ASCII");
+            return Err(TransportError::msg(TransportErrorKind::Other, refusal).not_sent());
         }
         // Without TLS in libcurl an https URL would fail as an "unsupported protocol", the
         // same words libcurl uses for a reply that is not HTTP: say what is missing instead.
         if request.uri().scheme() == Some(&http::uri::Scheme::HTTPS)
             && !curl::Version::get().feature_ssl()
         {
-            return Err(TransportError::msg(
-                TransportErrorKind::Tls,
-                "libcurl was built without TLS: enable the `native-tls` feature",
-            )
-            .not_sent());
+            let refusal = "libcurl was built without TLS: enable the `native-tls` feature";
+            return Err(TransportError::msg(TransportErrorKind::Tls, refusal).not_sent());
         }
         // See the crate docs, "No resend".
         let pooled = may_resend(&request);
