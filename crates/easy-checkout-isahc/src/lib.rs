@@ -24,7 +24,7 @@
 //! `Expect: 100-continue`, HTTP/1.1 only. `https://` requests use the proxy of `https_proxy`,
 //! `ALL_PROXY` and `NO_PROXY`, as libcurl reads them. isahc's `User-Agent`, libcurl's
 //! `Accept: */*` and its form content type go only on a request that has none (the core sets
-//! all three). Clones of a transport share one connection cache.
+//! all three).
 //!
 //! - **No resend.** libcurl sends a request again by itself when a reused connection dies
 //!   before any reply byte. So a request that must not go out twice ([`may_resend`] is false)

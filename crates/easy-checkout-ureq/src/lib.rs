@@ -23,8 +23,8 @@
 //! `HTTP_PROXY` and `NO_PROXY`, as ureq reads them. ureq never resends a request by itself; one
 //! that must not go out twice gets a connection of its own: ureq keeps a request whose
 //! connection settings differ from its agent's off the pool, so it gets an input buffer one
-//! byte larger. Clones share one agent and its pool. ureq's one leniency: a chunked body whose
-//! last chunk arrived, but not the blank line after it, is taken as whole.
+//! byte larger. ureq's one leniency: a chunked body whose last chunk arrived, but not the
+//! blank line after it, is taken as whole.
 //!
 //! # A caller's agent
 //!
