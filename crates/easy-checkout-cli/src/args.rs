@@ -27,7 +27,6 @@ pub struct Cli {
     /// The flags every subcommand takes.
     #[command(flatten)]
     pub globals: Globals,
-
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -71,48 +70,35 @@ impl Cli {
 pub struct Globals {
     /// API key: sk_test_…, sk_sandbox_… and pk_test_… route to the sandbox, sk_live_… and
     /// pk_live_… to production; any other key only with --base-url (exit 2 without).
-    #[arg(
-        long,
-        value_name = "KEY",
-        env = "EASY_API_KEY",
-        hide_env_values = true,
-        global = true
-    )]
+    #[arg(long, value_name = "KEY", global = true)]
+    #[arg(env = "EASY_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
-
     /// Base URL overriding the key's routing (the whole base, /v1/api included).
     #[arg(long, value_name = "URL", env = "EASY_API_URL", global = true)]
     pub base_url: Option<String>,
-
     /// HTTP stack to send requests with.
     #[arg(long, value_enum, default_value_t = TransportChoice::Ureq, global = true)]
     pub transport: TransportChoice,
-
     /// Output format: aligned `key value` lines, or JSON.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text, global = true)]
     pub output: OutputFormat,
-
     /// Time allowed for each attempt, in seconds (default 80; decimals allowed, at least
     /// 0.001). It bounds each attempt, not the call: with retries (--max-retries) a call may
     /// take (retries + 1) × this plus the backoff between attempts, up to about 242 s with the
     /// defaults against a server that never answers.
     #[arg(long, value_name = "SECS", value_parser = parse_timeout, global = true)]
     pub timeout: Option<Duration>,
-
     /// PEM file of root certificates to trust on top of the default ones (a private CA, or
     /// the one `fake-server --tls` prints). A file that is missing or holds no certificate
     /// is refused (exit 2) before anything is sent.
     #[arg(long, value_name = "PATH", env = "EASY_CA_CERT", global = true)]
     pub ca_cert: Option<PathBuf>,
-
     /// Retries after a failed attempt (0 disables retries; default 2).
     #[arg(long, value_name = "N", global = true)]
     pub max_retries: Option<u32>,
-
     /// Log one line per request and response on stderr (never a secret).
     #[arg(short, long, global = true)]
     pub verbose: bool,
-
     /// The flags of sending requests given on the command line (see
     /// [`Cli::try_parse_noting`]): `fake-server` sends none, and refuses them.
     #[arg(skip)]
@@ -219,25 +205,13 @@ pub struct SessionIdArg {
     pub id: String,
 }
 
-/// `--client-secret`, of `session validate` and `session confirm`.
-#[derive(Debug, Args)]
-pub struct ClientSecretArg {
-    /// The session's client secret.
-    #[arg(
-        long,
-        value_name = "SECRET",
-        env = "EASY_CLIENT_SECRET",
-        hide_env_values = true
-    )]
-    pub client_secret: String,
-}
-
 /// `session validate`
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// `--client-secret`.
-    #[command(flatten)]
-    pub secret: ClientSecretArg,
+    /// The session's client secret.
+    #[arg(long, value_name = "SECRET")]
+    #[arg(env = "EASY_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: String,
     /// The origin of the page embedding the iframe.
     #[arg(long, value_name = "ORIGIN")]
     pub parent_origin: Option<String>,
@@ -246,9 +220,10 @@ pub struct ValidateArgs {
 /// `session confirm`
 #[derive(Debug, Args)]
 pub struct ConfirmArgs {
-    /// `--client-secret`.
-    #[command(flatten)]
-    pub secret: ClientSecretArg,
+    /// The session's client secret.
+    #[arg(long, value_name = "SECRET")]
+    #[arg(env = "EASY_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: String,
     /// The payment method as JSON (e.g. `{"type":"PAYMENT_CARD","token_id":"tok_abc"}`).
     #[arg(long, value_name = "JSON")]
     pub payment_method: String,
@@ -305,25 +280,13 @@ pub enum WebhookCommand {
     Send(WebhookSendArgs),
 }
 
-/// `--secret`, of `webhook verify` and `webhook send`.
-#[derive(Debug, Args)]
-pub struct WebhookSecretArg {
-    /// The endpoint's signing secret (must not be empty; never printed).
-    #[arg(
-        long,
-        value_name = "SECRET",
-        env = "EASY_WEBHOOK_SECRET",
-        hide_env_values = true
-    )]
-    pub secret: String,
-}
-
 /// `webhook verify`
 #[derive(Debug, Args)]
 pub struct WebhookVerifyArgs {
-    /// `--secret`.
-    #[command(flatten)]
-    pub secret: WebhookSecretArg,
+    /// The endpoint's signing secret (must not be empty; never printed).
+    #[arg(long, value_name = "SECRET")]
+    #[arg(env = "EASY_WEBHOOK_SECRET", hide_env_values = true)]
+    pub secret: String,
     /// The x-easy-webhook-signature header value (`sha256=<hex>`).
     #[arg(long, value_name = "HEADER")]
     pub signature: String,
@@ -338,23 +301,17 @@ pub struct WebhookSendArgs {
     /// The endpoint to POST to (`http://` or `https://`).
     #[arg(value_name = "URL")]
     pub url: String,
-    /// `--secret`.
-    #[command(flatten)]
-    pub secret: WebhookSecretArg,
+    /// The endpoint's signing secret (must not be empty; never printed).
+    #[arg(long, value_name = "SECRET")]
+    #[arg(env = "EASY_WEBHOOK_SECRET", hide_env_values = true)]
+    pub secret: String,
     /// The event type: the body's `type`, and `x-easy-event` (unless `--payload` has a type).
-    #[arg(
-        long = "type",
-        value_name = "TYPE",
-        default_value = "checkout.session.completed"
-    )]
+    #[arg(long = "type", value_name = "TYPE")]
+    #[arg(default_value = "checkout.session.completed")]
     pub event_type: String,
     /// The session the event is about (its `data.id`).
-    #[arg(
-        long,
-        value_name = "ID",
-        default_value = "ecs_test",
-        conflicts_with = "payload"
-    )]
+    #[arg(long, value_name = "ID", default_value = "ecs_test")]
+    #[arg(conflicts_with = "payload")]
     pub session: String,
     /// The event id (default: a new `evt_…`). Send one id twice to see a handler deduplicate.
     #[arg(long, value_name = "ID", conflicts_with = "payload")]
@@ -401,28 +358,23 @@ pub struct FakeServerArgs {
     /// Port to listen on (default: any free port).
     #[arg(long, value_name = "N")]
     pub port: Option<u16>,
-
     /// The vocabulary the fake answers in (it reads requests in both).
     #[arg(long, value_enum, default_value_t)]
     pub vocabulary: VocabularyChoice,
-
     /// Serve https, with a certificate for localhost and 127.0.0.1 made at start; the
     /// certificate authority that signed it is written to a PEM file, whose path is printed
     /// as `ca_cert` (pass it to `--ca-cert`). The file is always created anew: whatever is at
     /// its path is removed first, a symlink never followed.
     #[arg(long)]
     pub tls: bool,
-
     /// Deliver every webhook event to this endpoint, signed with the printed
     /// `webhook_secret` (an `http://` URL; repeatable, at most 5). A URL that is not one is
     /// refused (exit 2) before anything is served.
     #[arg(long = "webhook-url", value_name = "URL")]
     pub webhook_urls: Vec<String>,
-
     /// Seconds an endpoint has to answer a delivery attempt in whole (default 30, Easy's).
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub webhook_deadline: Option<Duration>,
-
     /// Seconds before a failed delivery's second attempt, twice that before its third
     /// (default 10).
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]

@@ -51,12 +51,9 @@ impl Globals {
             return Ok(roots);
         };
         // The core reads no file: the CLI reads it, and names it in the error.
-        let named = |reason: String| {
-            InvalidInput::new(
-                "root_certificates",
-                format!("in `{}` {reason}", path.display()),
-            )
-        };
+        let shown = path.display();
+        let named =
+            |why: String| InvalidInput::new("root_certificates", format!("in `{shown}` {why}"));
         let pem = std::fs::read(path).map_err(|e| named(format!("cannot be read: {e}")))?;
         Ok(roots
             .add_pem(pem)

@@ -1,12 +1,7 @@
-//! Everything the CLI reports as a failure, with its exit code and its JSON shape.
-//!
-//! | exit | when | `kind` |
-//! |---|---|---|
-//! | 1 | the API said no; a webhook signature failed; `session wait` ended unpaid | the SDK's kind; `authentication` / `invalid_request` for webhooks; `api` / `timeout` for `wait` |
-//! | 2 | invalid input or usage, nothing sent (missing API key included) | `invalid_input` |
-//! | 3 | transport failure or timeout | `transport`, `timeout` |
-//! | 4 | a 2xx body that could not be decoded | `decode` |
-//! | 5 | the command succeeded (the call was made) but its result could not be written to stdout (a closed pipe, a full disk) | `output` |
+//! Everything the CLI reports as a failure, with its exit code (listed under `--help`) and its
+//! JSON shape. Its `kind` is the SDK's (`invalid_input` for exit 2, `transport` or `timeout` for
+//! 3, `decode` for 4), `output` for exit 5, `authentication` or `invalid_request` for a webhook
+//! that fails verification, `api` or `timeout` for a `session wait` that ends unpaid.
 //!
 //! Every error also says `outcome_unknown`: whether a write (`session create`, `confirm`,
 //! `config set`) may have taken effect although it failed (the SDK's
@@ -25,9 +20,9 @@ use serde_json::{Value, json};
 
 use crate::output::Lost;
 
-// The exit codes of the table above.
+// The exit codes (`EXIT_CODES` in `args`).
 const EXIT_REFUSED: u8 = 1;
-const EXIT_INVALID_INPUT: u8 = 2;
+const EXIT_INPUT: u8 = 2;
 const EXIT_TRANSPORT: u8 = 3;
 const EXIT_DECODE: u8 = 4;
 const EXIT_OUTPUT: u8 = 5;
@@ -97,12 +92,7 @@ impl CliError {
 
     /// Invalid input or usage found by the CLI itself (exit 2).
     pub fn invalid_input(message: impl Into<String>) -> Self {
-        Self::local(
-            EXIT_INVALID_INPUT,
-            ErrorKind::InvalidInput,
-            None,
-            message.into(),
-        )
+        Self::local(EXIT_INPUT, ErrorKind::InvalidInput, None, message.into())
     }
 
     /// A local IO failure that is not about the request (binding a port…): exit 3.
@@ -121,10 +111,8 @@ impl CliError {
     /// session's; never its client secret) and the call's idempotency key, so that the user
     /// can find what was made instead of making it again.
     pub fn output_lost(lost: &Lost, done: &str, idempotency_key: Option<String>) -> Self {
-        let mut message = format!(
-            "the result could not be written to stdout ({}); {done}",
-            lost.error
-        );
+        let error = &lost.error;
+        let mut message = format!("the result could not be written to stdout ({error}); {done}");
         if let Some(id) = &lost.id {
             message.push_str(&format!(", id {id}"));
         }
@@ -187,7 +175,7 @@ impl CliError {
         // The error and its causes, once each.
         let line = easy_checkout_core::error::report(&error);
         let exit_code = match kind {
-            ErrorKind::InvalidInput => EXIT_INVALID_INPUT,
+            ErrorKind::InvalidInput => EXIT_INPUT,
             ErrorKind::Transport | ErrorKind::Timeout => EXIT_TRANSPORT,
             ErrorKind::Decode => EXIT_DECODE,
             _ => EXIT_REFUSED,

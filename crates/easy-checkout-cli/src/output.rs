@@ -14,18 +14,8 @@ use crate::args::OutputFormat;
 use crate::error::CliError;
 
 /// Keys shown first in text output, in this order; the rest follow alphabetically.
-const LEADING_KEYS: &[&str] = &[
-    "base_url",
-    "step",
-    "id",
-    "type",
-    "outcome",
-    "status",
-    "payment_status",
-    "paid",
-    "valid",
-    "client_secret",
-];
+const LEADING_KEYS: &str =
+    "base_url step id type outcome status payment_status paid valid client_secret";
 
 /// Writes results to stdout and errors to stderr in the chosen format.
 #[derive(Debug)]
@@ -173,8 +163,8 @@ pub fn summary(value: &Value) -> String {
 fn ordered(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
     let mut entries: Vec<_> = map.iter().collect();
     entries.sort_by_key(|(k, _)| {
-        let rank = LEADING_KEYS.iter().position(|l| l == k);
-        (rank.unwrap_or(LEADING_KEYS.len()), k.as_str().to_owned())
+        let rank = LEADING_KEYS.split(' ').position(|l| l == k.as_str());
+        (rank.unwrap_or(usize::MAX), k.as_str().to_owned())
     });
     entries
 }

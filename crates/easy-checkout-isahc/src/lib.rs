@@ -1,9 +1,9 @@
 //! The [isahc](https://docs.rs/isahc) (libcurl) transport for the Easy Embedded Checkout
 //! SDK: a blocking [`Client`] in one line, over one pooled [`isahc::HttpClient`].
 //!
-//! Everything but the transport (operations, errors, retries, polling, webhooks) is the
-//! core's, re-exported as [`easy_checkout_core`], and so is the contract this transport keeps
-//! ([`Transport`]). These docs say only what is libcurl's own.
+//! Everything but the transport is the core's, re-exported as [`easy_checkout_core`], and so
+//! is the contract this transport keeps ([`Transport`]): these docs say only what is libcurl's
+//! own.
 //!
 //! ```no_run
 //! use easy_checkout_isahc::easy_checkout_core::ops::{CreateSession, LineItem};
@@ -18,23 +18,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # What the transport sets
+//! # What libcurl does
 //!
-//! The SDK's rules are one list (`with_rules`), set on the transport's own clients or on each
-//! request through a caller's: both timeouts (isahc's defaults are 300 s to connect and no
-//! total), each at least 1 ms (libcurl reads 0 as "none"); no redirect; no decompression and
-//! no `Accept-Encoding`; no `Expect: 100-continue`; HTTP/1.1. `https://` requests use the
-//! proxy of `https_proxy`, `ALL_PROXY` and `NO_PROXY`, as libcurl reads them; `http://` ones
-//! none. isahc's `User-Agent`, libcurl's `Accept: */*` and its form content type go
-//! only on a request that has none (the core sets all three). Clones of a transport share one
-//! connection cache.
+//! Timeouts are at least 1 ms (libcurl reads 0 as "none"); no decompression, no
+//! `Expect: 100-continue`, HTTP/1.1 only. `https://` requests use the proxy of `https_proxy`,
+//! `ALL_PROXY` and `NO_PROXY`, as libcurl reads them. isahc's `User-Agent`, libcurl's
+//! `Accept: */*` and its form content type go only on a request that has none (the core sets
+//! all three).
 //!
 //! - **No resend.** libcurl sends a request again by itself when a reused connection dies
 //!   before any reply byte. So a request that must not go out twice ([`may_resend`] is false)
 //!   goes through a second client without a connection cache: a connection of its own,
-//!   closed after it, never one the server may be closing. Every other request keeps
-//!   libcurl's resend, and so every failure of one may have come after it went out: only a
-//!   `Connect` or `Tls` failure on a connection of its own is marked not sent.
+//!   closed after it. Every other request keeps libcurl's resend, and so every failure of one
+//!   may have come after it went out: only a `Connect` or `Tls` failure on a connection of its
+//!   own is marked not sent.
 //! - **Cut heads.** libcurl ends a transfer cut inside the response head without an error, and
 //!   isahc hands over what arrived with an empty body. So a response with no body byte is
 //!   taken only when its head declares none (a `204` or `304`, a `HEAD`, `Content-Length:
@@ -79,12 +76,8 @@
 //!
 //! # Inside async code
 //!
-//! Every call blocks its thread until Easy answers (up to the timeout, retries on top), and
-//! on an async runtime's worker every other task waits with it: on axum with 2 workers, an
-//! unrelated request went from 0.2 ms to 1.70 s while two handlers waited on blocking calls
-//! (`cargo run --release -p easy-checkout-reqwest --example blocking_in_async`). In async code
-//! use `easy-checkout-reqwest`, or move each call off the runtime with
-//! `tokio::task::spawn_blocking`.
+//! Every call blocks its thread, and on an async runtime's worker every task with it (see
+//! [`easy_checkout_core::Client`]): use `easy-checkout-reqwest`, or `spawn_blocking`.
 //!
 //! # Logging and errors
 //!
@@ -232,6 +225,21 @@ impl IsahcTransport {
         &self.settings
     }
 
+    /// Sets on `parts` no proxy when `no_proxy`, and the SDK's rules on a caller's client: isahc
+    /// takes a request's own configuration only from a request builder, into its extensions.
+    fn configure(&self, parts: &mut http::request::Parts, no_proxy: bool) {
+        let mut builder = http::Request::builder();
+        if no_proxy {
+            builder = builder.proxy(None);
+        }
+        if self.callers_clients {
+            builder = with_rules(builder, &self.settings);
+        }
+        if let Some(config) = builder.extensions_mut() {
+            parts.extensions.extend(std::mem::take(config));
+        }
+    }
+
     /// The shared `pooled` client, or the one that never reuses a connection; built on first
     /// use (unless it is the caller's).
     fn client(&self, pooled: bool) -> Result<&HttpClient, TransportError> {
@@ -319,10 +327,8 @@ fn with_rules<C: Configurable>(configurable: C, settings: &TransportSettings) ->
         .version_negotiation(VersionNegotiation::http11())
 }
 
-/// libcurl's trust for `roots` (which keep the defaults: see `with_roots`): one in-memory
-/// PEM bundle of the system's CA file and the added certificates. The bundle replaces the
-/// CA file (`CURLOPT_CAINFO_BLOB` overrides `CURLOPT_CAINFO`, libcurl's `openssl.c`), hence
-/// the file's certificates in it; the CA directory (`CURLOPT_CAPATH`) is still read.
+/// libcurl's trust for `roots` (see the crate docs, "Root certificates"): the bundle replaces
+/// the CA file (`CURLOPT_CAINFO_BLOB` overrides `CURLOPT_CAINFO`, libcurl's `openssl.c`).
 #[cfg(feature = "native-tls")]
 fn tls_config(roots: &RootCertificates) -> isahc::tls::TlsConfig {
     let mut store = isahc::tls::TrustStore::builder();
@@ -359,20 +365,15 @@ fn system_ca_file() -> Option<std::path::PathBuf> {
 /// isahc panics when it meets a libcurl it cannot work with; refuse with an error instead.
 fn check_libcurl() -> Result<(), TransportError> {
     let version = curl::Version::get();
-    if version.version_num() == 0x08_14_00 {
-        return Err(TransportError::msg(
-            TransportErrorKind::Other,
-            "the linked libcurl is 8.20.0, whose DNS resolution can hang; build with the \
-             `static-curl` feature or link another libcurl",
-        ));
-    }
-    if !version.protocols().any(|p| p == "http") {
-        return Err(TransportError::msg(
-            TransportErrorKind::Other,
-            "the linked libcurl does not support HTTP",
-        ));
-    }
-    Ok(())
+    let refusal = if version.version_num() == 0x08_14_00 {
+        "the linked libcurl is 8.20.0, whose DNS resolution can hang; build with the \
+         `static-curl` feature or link another libcurl"
+    } else if !version.protocols().any(|p| p == "http") {
+        "the linked libcurl does not support HTTP"
+    } else {
+        return Ok(());
+    };
+    Err(TransportError::msg(TransportErrorKind::Other, refusal))
 }
 
 impl Transport for IsahcTransport {
@@ -382,43 +383,32 @@ impl Transport for IsahcTransport {
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         // isahc panics on a header value that is not text; refuse it instead.
         if let Some((name, _)) = request.headers().iter().find(|(_, v)| v.to_str().is_err()) {
-            return Err(TransportError::msg(
-                TransportErrorKind::Other,
-                format!("the value of the `{name}` header is not visible ASCII"),
-            )
-            .not_sent());
+            let refusal = format!("the value of the `{name}` header is not visible ASCII");
+            return Err(TransportError::msg(TransportErrorKind::Other, refusal).not_sent());
         }
         // Without TLS in libcurl an https URL would fail as an "unsupported protocol", the
         // same words libcurl uses for a reply that is not HTTP: say what is missing instead.
         if request.uri().scheme() == Some(&http::uri::Scheme::HTTPS)
             && !curl::Version::get().feature_ssl()
         {
-            return Err(TransportError::msg(
-                TransportErrorKind::Tls,
-                "libcurl was built without TLS: enable the `native-tls` feature",
-            )
-            .not_sent());
+            let refusal = "libcurl was built without TLS: enable the `native-tls` feature";
+            return Err(TransportError::msg(TransportErrorKind::Tls, refusal).not_sent());
         }
-        // libcurl resends a request on its own when a reused connection dies before any
-        // reply byte: one that must not go out twice never takes a reused connection.
+        // See the crate docs, "No resend".
         let pooled = may_resend(&request);
         let client = self.client(pooled)?;
         let before_reply = |e| sent_or_not(map_error(e), pooled);
         let no_proxy = bypasses_proxy(&request);
         let with_body = sends_body(&request);
         let head = request.method() == http::Method::HEAD;
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
         let body = if with_body {
             isahc::Body::from(body)
         } else {
             isahc::Body::empty()
         };
-        let rules = self.callers_clients.then_some(&self.settings);
-        let request = if no_proxy || rules.is_some() {
-            configured(parts, body, no_proxy, rules)?
-        } else {
-            http::Request::from_parts(parts, body)
-        };
+        self.configure(&mut parts, no_proxy);
+        let request = http::Request::from_parts(parts, body);
         let response = client.send(request).map_err(before_reply)?;
 
         let (parts, body) = response.into_parts();
@@ -438,8 +428,7 @@ impl Transport for IsahcTransport {
                     _ => e,
                 }
             })?;
-        // libcurl ends a transfer cut inside the response head without an error, and isahc
-        // hands over what arrived with no body: see `may_have_no_body`.
+        // A head cut short comes as a response with no body: see `may_have_no_body`.
         if bytes.is_empty() && !may_have_no_body(head, parts.status, &parts.headers) {
             let cut = io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -456,12 +445,12 @@ impl Transport for IsahcTransport {
 }
 
 /// Whether a response that came with no body byte can be whole: whether its head declares
-/// no body (see the crate docs, "Cut heads"). Why the head is all there is to go on: libcurl (8.22, `lib/http.c`) ends a transfer cut
-/// inside the head without an error once one line of it arrived (`Curl_http_write_resp`
-/// passes the end to the body writers only after the head, so neither the `Content-Length`
-/// check nor the chunked decoder runs), and isahc exposes nothing that says whether the head
-/// ended. With a finished head, libcurl itself fails a short body (`CURLE_PARTIAL_FILE`), so
-/// a response with a body byte always had a whole head.
+/// no body (see the crate docs, "Cut heads"). The head is all there is to go on: libcurl
+/// (8.22, `lib/http.c`) ends a transfer cut inside the head without an error once one line of
+/// it arrived (`Curl_http_write_resp` passes the end to the body writers only after the head,
+/// so neither the `Content-Length` check nor the chunked decoder runs), and isahc exposes
+/// nothing that says whether the head ended. With a finished head, libcurl itself fails a
+/// short body (`CURLE_PARTIAL_FILE`), so a response with a body byte always had a whole head.
 fn may_have_no_body(head: bool, status: http::StatusCode, headers: &http::HeaderMap) -> bool {
     if status.is_informational() {
         return false;
@@ -475,36 +464,6 @@ fn may_have_no_body(head: bool, status: http::StatusCode, headers: &http::Header
         .peekable();
     lengths.peek().is_some()
         && lengths.all(|v| v.to_str().is_ok_and(|v| v.trim().parse::<u64>() == Ok(0)))
-}
-
-/// The request of `parts` and `body`, configured to use no proxy when `no_proxy`, and with
-/// the SDK's `rules` when given (isahc's per-request configuration is set only through a
-/// request builder).
-fn configured(
-    parts: http::request::Parts,
-    body: isahc::Body,
-    no_proxy: bool,
-    rules: Option<&TransportSettings>,
-) -> Result<http::Request<isahc::Body>, TransportError> {
-    let mut builder = http::Request::builder()
-        .method(parts.method)
-        .uri(parts.uri)
-        .version(parts.version);
-    if let Some(headers) = builder.headers_mut() {
-        *headers = parts.headers;
-    }
-    if let Some(extensions) = builder.extensions_mut() {
-        *extensions = parts.extensions;
-    }
-    if no_proxy {
-        builder = builder.proxy(None);
-    }
-    if let Some(settings) = rules {
-        builder = with_rules(builder, settings);
-    }
-    builder
-        .body(body)
-        .map_err(|e| TransportError::new(TransportErrorKind::Other, e).not_sent())
 }
 
 /// A reader that keeps the isahc error behind a failed read.
@@ -567,8 +526,7 @@ impl Adapter for IsahcTransport {
     }
 }
 
-/// [`Client::from_key`]: a client for `api_key`, routed by its prefix, with default
-/// settings. No IO.
+/// [`Client::from_key`] over isahc.
 ///
 /// ```
 /// let client = easy_checkout_isahc::from_key("sk_live_abc")?;
@@ -579,16 +537,14 @@ pub fn from_key(api_key: &str) -> Result<Client, Error> {
     Client::from_key(api_key)
 }
 
-/// A client configured from `EASY_API_KEY` (optional: without it only `validate` and
-/// `confirm` can be called) and `EASY_API_URL` (optional: overrides the key's routing), as
-/// [`Config::from_lookup`] reads them, with default settings.
+/// A client configured from the process environment ([`Config::from_lookup`]), with
+/// default settings.
 pub fn from_env() -> Result<Client, Error> {
     let config = Config::from_lookup(|name| std::env::var_os(name))?;
     Ok(Client::with_config(config, TransportSettings::default()))
 }
 
-/// [`Client::with_base_url`]: a client for `api_key` that sends every request to `base_url`
-/// (a proxy, a local fake; `http://` for loopback hosts only), with default settings. No IO.
+/// [`Client::with_base_url`] over isahc (`http://` for loopback hosts only).
 ///
 /// ```
 /// let client = easy_checkout_isahc::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
@@ -600,13 +556,12 @@ pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
     Client::with_base_url(api_key, base_url)
 }
 
-/// [`Client::with_config`]: a client for `config` over an [`IsahcTransport`] with `settings`.
+/// [`Client::with_config`] over isahc.
 pub fn with_config(config: Config, settings: TransportSettings) -> Client {
     Client::with_config(config, settings)
 }
 
-/// [`Client::with_transport`]: a client for `config` over `transport` (one with added roots,
-/// or over your own clients), with [`USER_AGENT_SUFFIX`] appended to the user agent.
+/// [`Client::with_transport`]: over an [`IsahcTransport`] with added roots, or your own clients.
 pub fn with_transport(config: Config, transport: IsahcTransport) -> Client {
     Client::with_transport(config, transport)
 }

@@ -1,9 +1,8 @@
 //! The [ureq](https://docs.rs/ureq) transport for the Easy Embedded Checkout SDK: a blocking
 //! [`Client`] in one line, over one pooled [`ureq::Agent`]. Pure Rust, TLS through rustls.
 //!
-//! Everything but the transport (operations, errors, retries, polling, webhooks) is the
-//! core's, re-exported as [`easy_checkout_core`], and so is the contract this transport keeps
-//! ([`Transport`]). These docs say only what is ureq's own.
+//! Everything but the transport is the core's, re-exported as [`easy_checkout_core`], and so
+//! is the contract this transport keeps ([`Transport`]): these docs say only what is ureq's own.
 //!
 //! ```no_run
 //! use easy_checkout_ureq::easy_checkout_core::ops::{CreateSession, LineItem};
@@ -17,26 +16,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # What the transport sets
+//! # What ureq does
 //!
-//! The SDK's rules are one list (`with_rules!`), set on the transport's own agent or on each
-//! request through a caller's: every status is a response, no redirect is followed, the two
-//! timeouts of [`TransportSettings`] apply, and ureq adds no `Accept`, `Accept-Encoding` (so
-//! it decompresses nothing) or, on its own agent, `User-Agent`. The body cap is enforced while
-//! reading, and at once for a `Content-Length` over it. `https://` requests use the proxy of
-//! `ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`, as ureq reads them; `http://`
-//! ones none.
-//!
-//! ureq never resends a request by itself. One that must not go out twice ([`may_resend`] is
-//! false) gets a connection of its own, closed after its reply: ureq keeps a request whose
+//! ureq adds no `Accept`, no `Accept-Encoding` (so it decompresses nothing) and, on its own
+//! agent, no `User-Agent`. `https://` requests use the proxy of `ALL_PROXY`, `HTTPS_PROXY`,
+//! `HTTP_PROXY` and `NO_PROXY`, as ureq reads them. ureq never resends a request by itself; one
+//! that must not go out twice gets a connection of its own: ureq keeps a request whose
 //! connection settings differ from its agent's off the pool, so it gets an input buffer one
-//! byte larger. Clones of a transport share one agent and its pool. ureq's one leniency: a
-//! chunked body whose last chunk arrived, but not the blank line after it, is taken as whole.
+//! byte larger. ureq's one leniency: a chunked body whose last chunk arrived, but not the
+//! blank line after it, is taken as whole.
 //!
 //! # A caller's agent
 //!
 //! [`UreqTransport::from_agent`] sends over an agent you configured (proxy, resolver,
-//! connector, roots, client certificate) with the same rules set on each request. Not
+//! connector, roots, client certificate) with the SDK's rules set on each request. Not
 //! enforced, because only the agent decides them: its middleware runs on every request (one
 //! that resends, rewrites or follows redirects does so), its user agent goes on a request that
 //! has none, and its other limits (per read, per write, `https_only`, header size) can only
@@ -64,12 +57,8 @@
 //!
 //! # Inside async code
 //!
-//! Every call blocks its thread until Easy answers (up to the timeout, retries on top), and
-//! on an async runtime's worker every other task waits with it: on axum with 2 workers, an
-//! unrelated request went from 0.2 ms to 1.70 s while two handlers waited on blocking calls
-//! (`cargo run --release -p easy-checkout-reqwest --example blocking_in_async`). In async code
-//! use `easy-checkout-reqwest`, or move each call off the runtime with
-//! `tokio::task::spawn_blocking`.
+//! Every call blocks its thread, and on an async runtime's worker every task with it (see
+//! [`easy_checkout_core::Client`]): use `easy-checkout-reqwest`, or `spawn_blocking`.
 //!
 //! # Logging and errors
 //!
@@ -199,9 +188,8 @@ impl UreqTransport {
         &self.settings
     }
 
-    /// Runs `request` on the agent: a plain `http://` one without any proxy, one that must
-    /// not go out twice on a connection of its own, and on a caller's agent with the SDK's
-    /// rules set on the request itself.
+    /// Runs `request` on the agent, configured per request where it must be (see the crate
+    /// docs).
     fn run<B: ureq::AsSendBody>(
         &self,
         request: http::Request<B>,
@@ -219,9 +207,8 @@ impl UreqTransport {
             config = with_rules!(config, self.settings);
         }
         if own_connection {
-            // A connection setting unlike the agent's keeps the request off its pool (see the
-            // crate docs): a new connection, closed after the reply. One byte more of input
-            // buffer is the one such setting that changes nothing on the wire.
+            // Off the pool (see the crate docs): the one such setting that changes nothing on
+            // the wire.
             let size = self.agent.config().input_buffer_size();
             config = config.input_buffer_size(size.checked_add(1).unwrap_or(size - 1));
         }
@@ -237,12 +224,10 @@ impl Default for UreqTransport {
 
 impl fmt::Debug for UreqTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let agent = if self.callers_agent { "Callers" } else { "Own" };
         f.debug_struct("UreqTransport")
             .field("settings", &self.settings)
-            .field(
-                "agent",
-                &format_args!("{}", if self.callers_agent { "Callers" } else { "Own" }),
-            )
+            .field("agent", &format_args!("{agent}"))
             .finish_non_exhaustive()
     }
 }
@@ -275,12 +260,10 @@ fn root_certs(roots: &RootCertificates) -> ureq::tls::RootCerts {
         #[cfg(not(feature = "native-tls"))]
         return RootCerts::WebPki;
     }
-    let defaults: &'static [_] = if roots.uses_defaults() {
-        webpki_root_certs::TLS_SERVER_ROOT_CERTS
-    } else {
-        &[]
-    };
-    let defaults = defaults.iter().map(|der| Certificate::from_der(der));
+    let defaults = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter();
+    let defaults = defaults
+        .filter(|_| roots.uses_defaults())
+        .map(|der| Certificate::from_der(der));
     let added = roots
         .added()
         .map(|der| Certificate::from_der(der).to_owned());
@@ -412,8 +395,7 @@ impl Adapter for UreqTransport {
     }
 }
 
-/// [`Client::from_key`]: a client for `api_key`, routed by its prefix, with default
-/// settings. No IO.
+/// [`Client::from_key`] over ureq.
 ///
 /// ```
 /// let client = easy_checkout_ureq::from_key("sk_live_abc")?;
@@ -424,16 +406,14 @@ pub fn from_key(api_key: &str) -> Result<Client, Error> {
     Client::from_key(api_key)
 }
 
-/// A client configured from `EASY_API_KEY` (optional: without it only `validate` and
-/// `confirm` can be called) and `EASY_API_URL` (optional: overrides the key's routing), as
-/// [`Config::from_lookup`] reads them, with default settings.
+/// A client configured from the process environment ([`Config::from_lookup`]), with
+/// default settings.
 pub fn from_env() -> Result<Client, Error> {
     let config = Config::from_lookup(|name| std::env::var_os(name))?;
     Ok(Client::with_config(config, TransportSettings::default()))
 }
 
-/// [`Client::with_base_url`]: a client for `api_key` that sends every request to `base_url`
-/// (a proxy, a local fake; `http://` for loopback hosts only), with default settings. No IO.
+/// [`Client::with_base_url`] over ureq (`http://` for loopback hosts only).
 ///
 /// ```
 /// let client = easy_checkout_ureq::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
@@ -445,13 +425,12 @@ pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
     Client::with_base_url(api_key, base_url)
 }
 
-/// [`Client::with_config`]: a client for `config` over a [`UreqTransport`] with `settings`.
+/// [`Client::with_config`] over ureq.
 pub fn with_config(config: Config, settings: TransportSettings) -> Client {
     Client::with_config(config, settings)
 }
 
-/// [`Client::with_transport`]: a client for `config` over `transport` (one with added roots,
-/// or over your own agent), with [`USER_AGENT_SUFFIX`] appended to the user agent.
+/// [`Client::with_transport`]: over a [`UreqTransport`] with added roots, or your own agent.
 pub fn with_transport(config: Config, transport: UreqTransport) -> Client {
     Client::with_transport(config, transport)
 }

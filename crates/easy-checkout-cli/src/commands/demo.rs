@@ -93,10 +93,9 @@ impl Demo<'_> {
             .with_extra("metadata", json!({ "order": "demo-1" }));
         let session = checkout.create_session(&create)?;
         self.step("create_session", &session)?;
-        let secret = session
-            .client_secret
-            .clone()
-            .ok_or_else(|| unexpected("create_session returned no client_secret"))?;
+        let Some(secret) = session.client_secret.clone() else {
+            return Err(unexpected("create_session returned no client_secret"));
+        };
 
         let validate = Validate::new(secret.clone()).with_parent_origin(SHOP_ORIGIN);
         let valid = checkout.validate(&validate)?;
@@ -120,11 +119,9 @@ impl Demo<'_> {
             return Err(unexpected("the confirmed session is not paid"));
         }
 
-        let crypto_session = checkout.create_session(
-            &self
-                .create(LineItem::new("price_demo_sticker", 1))
-                .with_idempotency_key("demo-create-2")?,
-        )?;
+        let create = self.create(LineItem::new("price_demo_sticker", 1));
+        let crypto_session =
+            checkout.create_session(&create.with_idempotency_key("demo-create-2")?)?;
         if !self.fake.mark_crypto_paid(&crypto_session.id) {
             return Err(unexpected("the fake did not know the crypto session"));
         }
@@ -147,19 +144,13 @@ impl Demo<'_> {
             .ok_or_else(|| unexpected("the fake has no webhook for the paid session"))?;
         let delivery = webhook::verify_request(&self.fake.webhook_secret(), &hook.delivery(1))
             .map_err(CliError::webhook)?;
-        let event = with_fields(
-            redacted(&delivery.event)?,
-            [
-                ("delivery_id", json!(delivery.delivery_id)),
-                ("attempt", json!(delivery.attempt)),
-            ],
-        );
+        let id = ("delivery_id", json!(delivery.delivery_id));
+        let fields = [id, ("attempt", json!(delivery.attempt))];
+        let event = with_fields(redacted(&delivery.event)?, fields);
         self.step("webhook_verify", &event)?;
 
-        let outcome = checkout.wait_for_payment(
-            &session.id,
-            PollPolicy::with_deadline(Duration::from_secs(10)),
-        )?;
+        let policy = PollPolicy::with_deadline(Duration::from_secs(10));
+        let outcome = checkout.wait_for_payment(&session.id, policy)?;
         let WaitOutcome::Finished { status, .. } = &outcome else {
             return Err(unexpected(
                 "wait_for_payment ended with the session still pending",
@@ -192,9 +183,6 @@ impl Demo<'_> {
 
 /// The fake answered something the flow did not expect (exit 1).
 fn unexpected(message: &str) -> CliError {
-    CliError::refused(
-        ErrorKind::Api,
-        "DEMO_UNEXPECTED",
-        format!("demo: {message}"),
-    )
+    let message = format!("demo: {message}");
+    CliError::refused(ErrorKind::Api, "DEMO_UNEXPECTED", message)
 }

@@ -52,13 +52,9 @@ pub fn run(args: &FakeServerArgs, globals: &Globals, printer: &Printer) -> Resul
         // The fake's own test secret, as published in its docs: no real secret.
         "webhook_secret": FakeEasy::WEBHOOK_SECRET,
     });
-    let endpoints: Vec<String> = fake
-        .webhook_endpoints()
-        .into_iter()
-        .map(|e| e.url)
-        .collect();
+    let endpoints = fake.webhook_endpoints();
     if !endpoints.is_empty() {
-        result["webhook_urls"] = json!(endpoints);
+        result["webhook_urls"] = json!(endpoints.into_iter().map(|e| e.url).collect::<Vec<_>>());
     }
     if let Some(pem) = fake.ca_pem() {
         // Named after the port (a later fake on the same port replaces it; nothing in it is

@@ -28,14 +28,7 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
     let globals = &cli.globals;
     match cli.command {
         Command::Session(command) => {
-            let keyless = match &command {
-                SessionCommand::Validate(_) => Some("session validate"),
-                SessionCommand::Confirm(_) => Some("session confirm"),
-                _ => None,
-            };
-            if let Some(name) = keyless {
-                routed(globals, name)?;
-            }
+            routed(globals, &command)?;
             session::run(&api_client(globals)?, command, printer)
         }
         Command::Config(command) => config(&api_client(globals)?, command, printer),
@@ -55,46 +48,48 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
 /// What `command` has done once it succeeded, for the error when its result is lost, and the
 /// idempotency key given to it.
 fn what_is_done(command: &Command) -> (&'static str, Option<String>) {
-    let made = "the call was made and succeeded";
-    match command {
-        Command::Session(SessionCommand::Create(args)) => (
-            "the call was made: a session was created",
-            args.idempotency_key.clone(),
-        ),
-        Command::Session(SessionCommand::Confirm(args)) => (
-            "the call was made: the payment was confirmed",
-            args.idempotency_key.clone(),
-        ),
-        Command::Config(ConfigCommand::Set(args)) => (
-            "the call was made: the allowed origins were replaced",
-            args.idempotency_key.clone(),
-        ),
-        Command::Webhook(WebhookCommand::Send(_)) => {
-            ("the call was made: the event was sent", None)
+    let key = match command {
+        Command::Session(SessionCommand::Create(args)) => &args.idempotency_key,
+        Command::Session(SessionCommand::Confirm(args)) => &args.idempotency_key,
+        Command::Config(ConfigCommand::Set(args)) => &args.idempotency_key,
+        _ => &None,
+    };
+    let done = match command {
+        Command::Session(SessionCommand::Create(_)) => "the call was made: a session was created",
+        Command::Session(SessionCommand::Confirm(_)) => {
+            "the call was made: the payment was confirmed"
         }
-        Command::Webhook(WebhookCommand::Verify(_)) => ("the signature was verified", None),
-        Command::Demo(_) => ("the demo ran to the end", None),
-        Command::FakeServer(_) => (
-            "the fake server started, and stops: nobody can read its URL",
-            None,
-        ),
-        Command::Session(_) | Command::Config(_) | Command::Key(_) => (made, None),
-    }
+        Command::Config(ConfigCommand::Set(_)) => {
+            "the call was made: the allowed origins were replaced"
+        }
+        Command::Webhook(WebhookCommand::Send(_)) => "the call was made: the event was sent",
+        Command::Webhook(WebhookCommand::Verify(_)) => "the signature was verified",
+        Command::Demo(_) => "the demo ran to the end",
+        Command::FakeServer(_) => "the fake server started, and stops: nobody can read its URL",
+        Command::Session(_) | Command::Config(_) | Command::Key(_) => {
+            "the call was made and succeeded"
+        }
+    };
+    (done, key.clone())
 }
 
-/// The client of the API commands. `validate` and `confirm` work without a key (given a base
-/// URL, see [`routed`]): the configuration may hold none, and the core never attaches one to
-/// them. Key-authenticated
-/// calls without a key fail in the core before anything is sent (exit 2).
+/// The client of the API commands. The configuration may hold no key: `validate` and
+/// `confirm` send none (see [`routed`]), and other calls without one fail in the core, nothing
+/// sent (exit 2).
 fn api_client(globals: &Globals) -> Result<CliClient, CliError> {
     let config = Config::from_values(globals.api_key.as_deref(), globals.base_url.as_deref())?;
     globals.client(config)
 }
 
-/// Refuses `name`, a call that sends no API key (`validate`, `confirm`), when neither an API
-/// key nor a base URL says where to send it: the core would send it to production, a live
-/// payment attempt for a sandbox user who has not exported a key.
-fn routed(globals: &Globals, name: &str) -> Result<(), CliError> {
+/// Refuses `session validate` and `session confirm`, calls that send no API key, when neither
+/// an API key nor a base URL says where to send them: the core would send them to production,
+/// a live payment attempt for a sandbox user who has not exported a key.
+fn routed(globals: &Globals, command: &SessionCommand) -> Result<(), CliError> {
+    let name = match command {
+        SessionCommand::Validate(_) => "session validate",
+        SessionCommand::Confirm(_) => "session confirm",
+        _ => return Ok(()),
+    };
     let given = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.is_empty());
     if given(&globals.api_key) || given(&globals.base_url) {
         return Ok(());

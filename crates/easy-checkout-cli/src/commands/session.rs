@@ -7,7 +7,7 @@ use easy_checkout_core::{
 use serde_json::{Value, json};
 
 use super::{redacted, to_value, with_fields};
-use crate::args::{ConfirmArgs, CreateArgs, SessionCommand, ValidateArgs, WaitArgs};
+use crate::args::{ConfirmArgs, CreateArgs, SessionCommand, WaitArgs};
 use crate::client::CliClient;
 use crate::error::CliError;
 use crate::output::Printer;
@@ -21,20 +21,20 @@ pub fn run(client: &CliClient, command: SessionCommand, printer: &Printer) -> Re
         SessionCommand::Get(args) => with_decision(&checkout.retrieve_session(&args.id)?)?,
         SessionCommand::CryptoStatus(args) => redacted(&checkout.crypto_status(&args.id)?)?,
         SessionCommand::Validate(args) => {
-            let response = checkout.validate(&validate_op(&args)?)?;
-            printer.result(&redacted(&response)?);
-            if response.is_valid() {
-                return Ok(());
+            let mut op = Validate::new(ClientSecret::new(args.client_secret.as_str())?);
+            if let Some(origin) = &args.parent_origin {
+                op = op.with_parent_origin(origin.as_str());
             }
-            return Err(CliError::refused(
-                ErrorKind::Api,
-                "SESSION_NOT_VALID",
-                "the API answered that the client secret (or parent origin) is not valid",
-            ));
+            let response = checkout.validate(&op)?;
+            printer.result(&redacted(&response)?);
+            return response.is_valid().then_some(()).ok_or_else(|| {
+                let why = "the API answered that the client secret (or parent origin) is not valid";
+                CliError::refused(ErrorKind::Api, "SESSION_NOT_VALID", why)
+            });
         }
         SessionCommand::Confirm(args) => {
-            let confirm = confirm_op(&args)?;
-            redacted(&checkout.confirm(&confirm).map_err(CliError::confirm)?)?
+            let confirmed = checkout.confirm(&confirm_op(&args)?);
+            redacted(&confirmed.map_err(CliError::confirm)?)?
         }
         SessionCommand::Wait(args) => return wait(client, &args, printer),
     };
@@ -45,20 +45,19 @@ pub fn run(client: &CliClient, command: SessionCommand, printer: &Printer) -> Re
 /// `session wait`: prints `{"outcome", "session"}` on stdout in every case, then exits 0
 /// only when the session was paid.
 fn wait(client: &CliClient, args: &WaitArgs, printer: &Printer) -> Result<(), CliError> {
-    let outcome = client
-        .embedded_checkout()
-        .wait_for_payment(&args.id, PollPolicy::with_deadline(args.deadline))?;
+    let policy = PollPolicy::with_deadline(args.deadline);
+    let checkout = client.embedded_checkout();
+    let outcome = checkout.wait_for_payment(&args.id, policy)?;
     let (name, status) = match &outcome {
         WaitOutcome::Finished { terminal, status } => (terminal_name(*terminal), Some(status)),
         WaitOutcome::StillPending { status } => ("still_pending", status.as_ref()),
     };
     let session = status.map(redacted).transpose()?.unwrap_or(Value::Null);
     printer.result(&json!({ "outcome": name, "session": session }));
+    if outcome.is_paid() {
+        return Ok(());
+    }
     let (kind, code, what) = match &outcome {
-        WaitOutcome::Finished {
-            terminal: Terminal::Paid,
-            ..
-        } => return Ok(()),
         WaitOutcome::Finished { terminal, status } => {
             let code = match terminal {
                 Terminal::Failed => "PAYMENT_FAILED",
@@ -78,11 +77,8 @@ fn wait(client: &CliClient, args: &WaitArgs, printer: &Printer) -> Result<(), Cl
             (ErrorKind::Timeout, "STILL_PENDING", what)
         }
     };
-    Err(CliError::refused(
-        kind,
-        code,
-        format!("session {} {what}", args.id),
-    ))
+    let message = format!("session {} {what}", args.id);
+    Err(CliError::refused(kind, code, message))
 }
 
 /// The `outcome` name of a finished wait.
@@ -102,10 +98,8 @@ fn terminal_name(terminal: Terminal) -> &'static str {
 /// whether a session is paid is the SDK's one decision, never a field taken on trust.
 fn with_decision(status: &SessionStatus) -> Result<Value, CliError> {
     let outcome = status.terminal().map_or("pending", terminal_name);
-    let fields = [
-        ("outcome", json!(outcome)),
-        ("paid", json!(status.is_paid())),
-    ];
+    let paid = json!(status.is_paid());
+    let fields = [("outcome", json!(outcome)), ("paid", paid)];
     Ok(with_fields(redacted(status)?, fields))
 }
 
@@ -118,27 +112,14 @@ fn describe(status: &SessionStatus) -> String {
 
 /// The create operation from the flags; a bad `--item` or `--field` is exit 2.
 fn create_op(args: &CreateArgs) -> Result<CreateSession, CliError> {
-    let items = args
-        .items
-        .iter()
-        .map(|item| parse_item(item))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut op = CreateSession::new(items, args.return_url.as_str());
+    let items: Result<Vec<_>, _> = args.items.iter().map(|item| parse_item(item)).collect();
+    let mut op = CreateSession::new(items?, args.return_url.as_str());
     if let Some(key) = &args.idempotency_key {
         op = op.with_idempotency_key(key.as_str())?;
     }
     for field in &args.fields {
         let (name, value) = parse_field(field)?;
         op = op.with_extra(name, value);
-    }
-    Ok(op)
-}
-
-/// The validate operation from the flags.
-fn validate_op(args: &ValidateArgs) -> Result<Validate, CliError> {
-    let mut op = Validate::new(ClientSecret::new(args.secret.client_secret.as_str())?);
-    if let Some(origin) = &args.parent_origin {
-        op = op.with_parent_origin(origin.as_str());
     }
     Ok(op)
 }
@@ -152,7 +133,7 @@ fn confirm_op(args: &ConfirmArgs) -> Result<Confirm, CliError> {
             json_position(&e)
         ))
     })?;
-    let secret = ClientSecret::new(args.secret.client_secret.as_str())?;
+    let secret = ClientSecret::new(args.client_secret.as_str())?;
     let mut op = Confirm::new(secret, method);
     if let Some(key) = &args.idempotency_key {
         op = op.with_idempotency_key(key.as_str())?;
@@ -162,27 +143,18 @@ fn confirm_op(args: &ConfirmArgs) -> Result<Confirm, CliError> {
 
 /// `PRICE_ID[:QUANTITY]`, the quantity a whole number from 1 (default 1).
 pub fn parse_item(item: &str) -> Result<LineItem, CliError> {
+    let bad = |what: String| CliError::invalid_input(format!("--item {item:?}: {what}"));
     let (price_id, quantity) = match item.rsplit_once(':') {
-        Some((price_id, quantity)) => {
-            let quantity = quantity
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|q| *q >= 1)
-                .ok_or_else(|| {
-                    CliError::invalid_input(format!(
-                        "--item {item:?}: the quantity must be a whole number from 1 to {}",
-                        u32::MAX
-                    ))
-                })?;
-            (price_id, quantity)
-        }
-        None => (item, 1),
+        Some((price_id, quantity)) => (price_id, quantity.trim().parse::<u32>().ok()),
+        None => (item, Some(1)),
+    };
+    let Some(quantity) = quantity.filter(|q| *q >= 1) else {
+        let max = u32::MAX;
+        let why = format!("the quantity must be a whole number from 1 to {max}");
+        return Err(bad(why));
     };
     if price_id.trim().is_empty() {
-        return Err(CliError::invalid_input(format!(
-            "--item {item:?}: the price id must not be empty"
-        )));
+        return Err(bad("the price id must not be empty".to_owned()));
     }
     Ok(LineItem::new(price_id, quantity))
 }
@@ -255,14 +227,11 @@ fn sent_as_written(token: &str) -> bool {
 /// equal values (`1e3`, `1000`, `1000.0`); zero of either sign is `(false, "", 0)`. `None` for
 /// an exponent beyond i64.
 fn decimal(number: &str) -> Option<(bool, String, i64)> {
-    let (negative, rest) = match number.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, number),
-    };
-    let (mantissa, exponent) = match rest.split_once(['e', 'E']) {
-        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i64>().ok()?),
-        None => (rest, 0),
-    };
+    let (negative, rest) = number
+        .strip_prefix('-')
+        .map_or((false, number), |rest| (true, rest));
+    let (mantissa, exponent) = rest.split_once(['e', 'E']).unwrap_or((rest, "0"));
+    let exponent = exponent.parse::<i64>().ok()?;
     let (int, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let digits = format!("{int}{fraction}");
     let digits = digits.trim_start_matches('0');

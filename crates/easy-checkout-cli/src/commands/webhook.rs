@@ -32,7 +32,7 @@ fn non_empty(secret: &str) -> Result<WebhookSecret, CliError> {
 
 /// `webhook verify`: the event on success; exit 1 with the failure code otherwise.
 pub fn verify(args: &WebhookVerifyArgs, printer: &Printer) -> Result<(), CliError> {
-    let secret = non_empty(&args.secret.secret)?;
+    let secret = non_empty(&args.secret)?;
     let body = read_payload(args.payload.as_deref())?;
     let event =
         webhook::verify(&secret, Some(&args.signature), &body).map_err(CliError::webhook)?;
@@ -43,7 +43,7 @@ pub fn verify(args: &WebhookVerifyArgs, printer: &Printer) -> Result<(), CliErro
 /// and prints what was sent (never the secret) and the status; a non-2xx answer is exit 1.
 /// With `-v`, logs the request and the answer on stderr as the API commands do.
 pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Result<(), CliError> {
-    let secret = non_empty(&args.secret.secret)?;
+    let secret = non_empty(&args.secret)?;
     let url = &args.url;
     // Shown in its place: a password or a token in the URL is a secret too.
     let shown = shown_url(url);
@@ -53,22 +53,13 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
         None => sample_event(&args.event_type, &args.session, args.event_id.as_deref()),
     };
     // A body of your own names its own type; one that is no event goes out as `--type`.
-    let event = serde_json::from_slice::<Value>(&body).ok();
-    let field = |name: &str| {
-        event
-            .as_ref()
-            .and_then(|e| e[name].as_str().map(str::to_owned))
-    };
+    let event = serde_json::from_slice::<Value>(&body).unwrap_or_default();
+    let field = |name: &str| event[name].as_str().map(str::to_owned);
     let event_type = field("type").unwrap_or_else(|| args.event_type.clone());
     let bytes = body.len();
     let request = webhook_request(url, &event_type, body, &secret, args.attempt)
         .map_err(|e| CliError::invalid_input(format!("--type {event_type:?}: {e}")))?;
-    let header = |name: &str| {
-        request.headers()[name]
-            .to_str()
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let header = |name: &str| String::from(request.headers()[name].to_str().unwrap_or_default());
     let delivery_id = header(DELIVERY_ID_HEADER);
     let mut sent = json!({
         "url": shown,
@@ -100,12 +91,9 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
         log(format!("<- failed: {e}"));
         CliError::transport(format!("could not deliver the event to {shown}: {e}"))
     })?;
-    log(format!(
-        "<- {} in {}ms",
-        answer.status().as_u16(),
-        started.elapsed().as_millis()
-    ));
     let status = answer.status().as_u16();
+    let millis = started.elapsed().as_millis();
+    log(format!("<- {status} in {millis}ms"));
     sent["status"] = json!(status);
     printer.result(&sent);
     if answer.status().is_success() {
@@ -118,12 +106,9 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
 
 /// Refuses `url` (shown as `shown`) unless it is an absolute `http://` or `https://` URL.
 fn check_endpoint(url: &str, shown: &str) -> Result<(), CliError> {
-    let uri = url.parse::<http::Uri>().ok();
-    let scheme = uri.as_ref().and_then(http::Uri::scheme_str);
-    let host = uri.as_ref().and_then(http::Uri::host).unwrap_or_default();
-    let web =
-        scheme.is_some_and(|s| s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"));
-    if web && !host.is_empty() {
+    let uri = url.parse::<http::Uri>().unwrap_or_default();
+    let scheme = uri.scheme_str().unwrap_or_default().to_ascii_lowercase();
+    if matches!(scheme.as_str(), "http" | "https") && !uri.host().unwrap_or_default().is_empty() {
         return Ok(());
     }
     Err(CliError::invalid_input(format!(
@@ -135,25 +120,16 @@ fn check_endpoint(url: &str, shown: &str) -> Result<(), CliError> {
 /// query item whole) and any fragment replaced by `[REDACTED]`; the rest as given.
 fn shown_url(url: &str) -> String {
     const HIDDEN: &str = "[REDACTED]";
-    let (url, fragment) = match url.split_once('#') {
-        Some((url, fragment)) => (url, Some(fragment)),
-        None => (url, None),
-    };
-    let (url, query) = match url.split_once('?') {
-        Some((url, query)) => (url, Some(query)),
-        None => (url, None),
-    };
-    let (scheme, rest) = match url.split_once("://") {
-        Some((scheme, rest)) => (format!("{scheme}://"), rest),
-        None => (String::new(), url),
-    };
+    let mut parts = url.splitn(2, '#');
+    let (url, fragment) = (parts.next().unwrap_or_default(), parts.next());
+    let mut parts = url.splitn(2, '?');
+    let (url, query) = (parts.next().unwrap_or_default(), parts.next());
+    let (scheme, rest) = url.split_at(url.find("://").map_or(0, |i| i + 3));
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let authority = match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _password)) => format!("{user}:{HIDDEN}@{host}"),
-            None => authority.to_owned(),
-        },
-        None => authority.to_owned(),
+    let userinfo = authority.rsplit_once('@');
+    let authority = match userinfo.map(|(info, host)| (info.split_once(':'), host)) {
+        Some((Some((user, _password)), host)) => format!("{user}:{HIDDEN}@{host}"),
+        _ => authority.to_owned(),
     };
     let mut shown = format!("{scheme}{authority}{path}");
     if let Some(query) = query {
