@@ -18,8 +18,6 @@ use easy_checkout_core::{Error, ErrorKind, InvalidInput, RetryAfter};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::output::Lost;
-
 // The exit codes (`EXIT_CODES` in `args`).
 const EXIT_REFUSED: u8 = 1;
 const EXIT_INPUT: u8 = 2;
@@ -37,6 +35,15 @@ impl std::ops::Deref for CliError {
     fn deref(&self) -> &Report {
         &self.0
     }
+}
+
+/// A failed write to stdout: what the command printed did not reach its reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lost {
+    /// The IO error of the write.
+    pub error: String,
+    /// The `id` field of the result whose write failed (a created session's), if it had one.
+    pub id: Option<String>,
 }
 
 /// What a [`CliError`] says. Serialized, it is the JSON error object (without the exit code

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use serde_json::{Map, Value};
 
 use crate::args::OutputFormat;
-use crate::error::CliError;
+use crate::error::{CliError, Lost};
 
 /// Keys shown first in text output, in this order; the rest follow alphabetically.
 const LEADING_KEYS: &str =
@@ -23,15 +23,6 @@ pub struct Printer {
     format: OutputFormat,
     /// The first failed write to stdout; nothing more is written there after it.
     lost: RefCell<Option<Lost>>,
-}
-
-/// A failed write to stdout: what the command printed did not reach its reader.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lost {
-    /// The IO error of the write.
-    pub error: String,
-    /// The `id` field of the result whose write failed (a created session's), if it had one.
-    pub id: Option<String>,
 }
 
 impl Printer {
