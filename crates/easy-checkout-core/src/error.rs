@@ -166,7 +166,16 @@ impl Error {
             Error::Transport(_) | Error::InvalidInput { .. } => return self,
         };
         for secret in &secrets {
-            scrub_bytes(raw_body, secret.as_bytes());
+            // As sent, and as a JSON string carries it (`"` and `\` escaped, `/` as `\/`).
+            let json = serde_json::to_string(secret).unwrap_or_default();
+            let json = json
+                .get(1..json.len().saturating_sub(1))
+                .unwrap_or_default();
+            for form in [secret, json, &json.replace('/', "\\/")] {
+                if !form.is_empty() {
+                    scrub_bytes(raw_body, form.as_bytes());
+                }
+            }
         }
         self
     }

@@ -267,9 +267,20 @@ fn a_call_never_returns_the_secrets_it_sent_quoted_back() {
         r#"{{"error":{{"code":"INVALID {KEY}","message":"key {KEY} or secret {KEY} is invalid","details":{{"x":"{KEY}","{KEY}":["{KEY}"]}}}}}}"#
     );
     let both_echo = key_echo.replacen(KEY, SECRET, 3);
+    // Any key held for an explicit base URL (a proxy's, a fake's), quoted back as a JSON
+    // string carries it: `"` and `\` escaped, and `/` as `\/` (PHP's default).
+    let other_key = r#"proxy/key_VERYSECRET"3\"#;
+    let other =
+        Config::for_base_url(BaseUrl::parse("http://127.0.0.1:1").unwrap(), other_key).unwrap();
+    let escaped = r#"proxy\/key_VERYSECRET\"3\\"#;
+    let other_echo = format!(
+        r#"{{"error":{{"code":"INVALID {escaped}","message":"key {escaped} or secret {escaped} is invalid","details":{{"x":"{escaped}"}}}},"again":"{}"}}"#,
+        escaped.replace(r"\/", "/")
+    );
     let errors = [
         ended_with(&ValidateKey, &config, &key_echo),
         ended_with(&confirm, &config, &both_echo),
+        ended_with(&ValidateKey, &other, &other_echo),
     ];
     for e in errors {
         let api = e.as_api().expect("an API error");

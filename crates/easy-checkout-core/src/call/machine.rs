@@ -15,7 +15,7 @@ use crate::error::{Effect, Error, TransportError, status_may_have_applied};
 use crate::headers::{RateLimit, RetryAfter};
 use crate::id::IdempotencyKey;
 use crate::ops::{Idempotency, Operation, check_encoding};
-use crate::secret::{ApiKey, ClientSecret};
+use crate::secret::ClientSecret;
 
 /// A successful result with what the response said about itself.
 #[derive(Debug, Clone)]
@@ -162,8 +162,10 @@ impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
     fn finish<T>(&mut self, result: Result<T, Error>) -> Step<T> {
         self.state = State::Finished;
         Step::Done(result.map_err(|e| {
+            // The key as sent: an Easy key, or any key held for an explicit base URL.
+            let key = self.config.key_header.as_ref();
             let secrets = [
-                self.config.api_key().map(ApiKey::expose_secret),
+                key.and_then(|k| k.to_str().ok()),
                 self.op.client_secret().map(ClientSecret::expose_secret),
             ];
             e.for_call(self.key.as_deref(), self.effect)
