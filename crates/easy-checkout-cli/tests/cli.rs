@@ -1524,17 +1524,17 @@ fn webhook_send_verbose_logs_what_is_sent() {
 #[test]
 fn webhook_send_never_shows_the_urls_password_or_query_values() {
     let hide = |out: &Run| {
-        for hidden in ["pa55word_9", "t0k3n_9", "=test"] {
+        for hidden in ["hookuser_9", "pa55word_9", "t0k3n_9", "=test"] {
             out.hides(hidden);
         }
     };
     let (url, received) = endpoint(200, 2);
     let with_secrets = |url: &str| {
-        let url = url.replacen("http://", "http://hook:pa55word_9@", 1);
+        let url = url.replacen("http://", "http://hookuser_9:pa55word_9@", 1);
         format!("{url}?token=t0k3n_9&mode=test")
     };
     let shown = |url: &str| {
-        let url = url.replacen("http://", "http://hook:[REDACTED]@", 1);
+        let url = url.replacen("http://", "http://[REDACTED]@", 1);
         format!("{url}?token=[REDACTED]&mode=[REDACTED]")
     };
     let send = cli("webhook send --secret whsec_x").args(&[&with_secrets(&url)]);
@@ -1560,9 +1560,9 @@ fn webhook_send_never_shows_the_urls_password_or_query_values() {
         hide(&out);
     }
     let out = cli("webhook send --secret whsec_x")
-        .args(&["ftp://hook:pa55word_9@127.0.0.1/x?token=t0k3n_9&mode=test"])
+        .args(&["ftp://hookuser_9:pa55word_9@127.0.0.1/x?token=t0k3n_9&mode=test"])
         .run(2);
-    let line = "error: invalid input: the endpoint \"ftp://hook:[REDACTED]@127.0.0.1/x?token=\
+    let line = "error: invalid input: the endpoint \"ftp://[REDACTED]@127.0.0.1/x?token=\
         [REDACTED]&mode=[REDACTED]\" is not an absolute http:// or https:// URL\n";
     assert_eq!(out.stderr, line);
     hide(&out);

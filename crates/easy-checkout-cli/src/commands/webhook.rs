@@ -116,22 +116,26 @@ fn check_endpoint(url: &str, shown: &str) -> Result<(), CliError> {
     )))
 }
 
-/// `url` as it may be shown: the password of a `user:password@`, every query value (a bare
-/// query item whole) and any fragment replaced by `[REDACTED]`; the rest as given.
+/// `url` as it may be shown: the whole `user:password@` (a bare token before the `@` is a
+/// credential too), every query value (a bare query item whole) and any fragment replaced by
+/// `[REDACTED]`; the rest as given.
 fn shown_url(url: &str) -> String {
     const HIDDEN: &str = "[REDACTED]";
-    let mut parts = url.splitn(2, '#');
-    let (url, fragment) = (parts.next().unwrap_or_default(), parts.next());
-    let mut parts = url.splitn(2, '?');
-    let (url, query) = (parts.next().unwrap_or_default(), parts.next());
     let (scheme, rest) = url.split_at(url.find("://").map_or(0, |i| i + 3));
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let userinfo = authority.rsplit_once('@');
-    let authority = match userinfo.map(|(info, host)| (info.split_once(':'), host)) {
-        Some((Some((user, _password)), host)) => format!("{user}:{HIDDEN}@{host}"),
-        _ => authority.to_owned(),
+    // The userinfo ends at the last `@` before the path: a `#` or `?` in an unencoded
+    // password does not end it.
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (userinfo, rest) = match rest[..authority_end].rfind('@') {
+        Some(at) => (format!("{HIDDEN}@"), &rest[at + 1..]),
+        None => (String::new(), rest),
     };
-    let mut shown = format!("{scheme}{authority}{path}");
+    let (rest, fragment) = rest
+        .split_once('#')
+        .map_or((rest, None), |(r, f)| (r, Some(f)));
+    let (rest, query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(r, q)| (r, Some(q)));
+    let mut shown = format!("{scheme}{userinfo}{rest}");
     if let Some(query) = query {
         let items = query.split('&').map(|item| match item.split_once('=') {
             Some((name, _value)) => format!("{name}={HIDDEN}"),
@@ -183,20 +187,19 @@ mod tests {
             ),
             (
                 "https://u:p4ss@h.example/a/b",
-                "https://u:[REDACTED]@h.example/a/b",
+                "https://[REDACTED]@h.example/a/b",
             ),
-            ("https://u@h.example/", "https://u@h.example/"),
-            (
-                "https://u:p:q@w@h.example",
-                "https://u:[REDACTED]@h.example",
-            ),
+            ("https://T0KEN@h.example/", "https://[REDACTED]@h.example/"),
+            ("https://u:p:q@w@h.example", "https://[REDACTED]@h.example"),
+            // An unencoded `#` or `?` in the password does not end the userinfo.
+            ("http://u:s3c#ret?pw@h:1/x", "http://[REDACTED]@h:1/x"),
             (
                 "http://h/x?token=abc&mode=test&flag&&k=",
                 "http://h/x?token=[REDACTED]&mode=[REDACTED]&[REDACTED]&&k=[REDACTED]",
             ),
             ("http://h/x?#frag", "http://h/x?#[REDACTED]"),
             ("http://h/x/a@b:c", "http://h/x/a@b:c"),
-            ("ftp://u:pw@h/x?t=1", "ftp://u:[REDACTED]@h/x?t=[REDACTED]"),
+            ("ftp://u:pw@h/x?t=1", "ftp://[REDACTED]@h/x?t=[REDACTED]"),
             ("not a url?secret", "not a url?[REDACTED]"),
         ] {
             assert_eq!(shown_url(url), shown, "{url}");
