@@ -83,7 +83,7 @@ pub struct Call<'a, O, R> {
     config: &'a Config,
     op: &'a O,
     policy: RetryPolicy,
-    pub(super) budget: Option<&'a RetryBudget>,
+    budget: Option<&'a RetryBudget>,
     random: R,
     key: Option<Cow<'a, IdempotencyKey>>,
     repeatable: bool,

@@ -188,9 +188,11 @@ impl<R: FnMut() -> u64 + Clone> Machine for PaymentWait<'_, R> {
         let (config, op, retry, budget) = (self.config, self.op, self.retry, self.budget);
         let random = &self.random;
         let call = self.call.get_or_insert_with(|| {
-            let mut call = Call::new(config, op, retry, random.clone());
-            call.budget = budget;
-            call
+            let call = Call::new(config, op, retry, random.clone());
+            match budget {
+                Some(budget) => call.with_budget(budget),
+                None => call,
+            }
         });
         match call.next() {
             Step::Send(request) => Step::Send(request),
