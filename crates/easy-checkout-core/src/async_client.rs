@@ -1,16 +1,11 @@
-//! The async client (feature `async`): [`AsyncClient`], the blocking
-//! [`Client`](crate::client::Client)'s loop, awaiting an [`AsyncTransport`] and a [`Sleep`]
-//! of the caller's choosing, and its calls ([`AsyncEmbeddedCheckout`]). It must pull in no
-//! async runtime and no HTTP client: they plug in through two closures (or a transport
-//! crate's types).
+//! The async client (feature `async`), with no async runtime or HTTP client of its own.
 //!
 //! ```
 //! use std::future::Future;
 //! use std::time::Duration;
 //! use easy_checkout_core::{AsyncClient, Config, TransportError, http};
 //!
-//! // A test double in place of your async stack: it answers without a network. Over the
-//! // network: `easy-checkout-reqwest`, or a transport of yours that passes the conformance kit.
+//! // A test double; over the network, `easy-checkout-reqwest`.
 //! let transport = |request: http::Request<Vec<u8>>| async move {
 //!     assert_eq!(request.uri().path(), "/v1/api/embedded-checkout/config");
 //!     Ok::<_, TransportError>(http::Response::new(br#"{"data":{"allowed_origins":[]}}"#.to_vec()))
@@ -80,18 +75,16 @@ impl<T, S> fmt::Debug for AsyncClient<T, S> {
     }
 }
 
-/// The one-line constructors, as [`Client`'s](crate::client::Client::from_key), waiting
-/// with `S::default()`.
+/// The one-line constructors, as [`Client`'s](crate::client::Client::from_key).
 #[cfg(feature = "system-runtime")]
 impl<T: AsyncTransport + Adapter, S: Sleep + Default> AsyncClient<T, S> {
-    /// A client for `api_key`, routed by its prefix, over a transport with default settings.
+    /// A client for `api_key`, over a transport with default settings.
     pub fn from_key(api_key: &str) -> Result<Self, Error> {
         let config = Config::new(ApiKey::new(api_key)?);
         Ok(Self::with_config(config, TransportSettings::default()))
     }
 
-    /// A client for `api_key` that sends every request to `base_url`, over a transport with
-    /// default settings.
+    /// As [`AsyncClient::from_key`], sending every request to `base_url`.
     pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Self, Error> {
         let config = Config::for_base_url(BaseUrl::parse(base_url)?, api_key)?;
         Ok(Self::with_config(config, TransportSettings::default()))

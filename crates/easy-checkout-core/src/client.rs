@@ -1,7 +1,4 @@
-//! The blocking client: [`Client`], a loop over the [`call`](crate::call) machines that
-//! sends through a [`Transport`] and sleeps through a [`Runtime`], and its
-//! `embedded_checkout` calls ([`EmbeddedCheckout`]). It owns no socket and no rule of the
-//! call protocol.
+//! The blocking client: a loop over the [`call`](crate::call) machines.
 
 use std::fmt;
 use std::sync::Arc;
@@ -28,22 +25,13 @@ use crate::{
     transport::{Adapter, TransportSettings},
 };
 
-/// The blocking Easy client over any [`Transport`].
+/// The blocking Easy client over any [`Transport`]. Cheap to share: calls take `&self`, and
+/// clones share the transport's connections (when its clones do) and the retry budget.
 ///
-/// # Inside async code
-///
-/// Every call blocks the calling thread until it is done, retries and waits included. In an
-/// async handler that thread is one of the runtime's few workers, and every other task on it
-/// waits too: on axum with 2 workers, while two handlers waited 2 s on blocking calls, an
-/// unrelated request took 1.70 s instead of 0.2 ms
-/// (`cargo run --release -p easy-checkout-reqwest --example blocking_in_async`). From async
-/// code, use the async client (`easy-checkout-reqwest`, or `AsyncClient`), or wrap each call
-/// in `tokio::task::spawn_blocking` (0.6 ms in the same measurement).
-///
-/// # Example
-///
-/// The client over a test double (a transport for the network keeps the obligations listed
-/// on [`Transport`]):
+/// Each call blocks its thread, retries and waits included: in async code that stalls every
+/// task on the worker (an unrelated request took 1.70 s instead of 0.2 ms in
+/// `cargo run --release -p easy-checkout-reqwest --example blocking_in_async`). There, use
+/// `AsyncClient` or `tokio::task::spawn_blocking`.
 ///
 /// ```
 /// use easy_checkout_core::{Client, Config, TransportError, http};
@@ -64,9 +52,6 @@ use crate::{
 /// let config = client.embedded_checkout().get_config().unwrap();
 /// assert_eq!(config.allowed_origins.unwrap(), ["https://example.com"]);
 /// ```
-///
-/// Cheap to share: calls take `&self`, and clones share the transport's connections (when
-/// its clones do) and the retry budget.
 #[derive(Clone)]
 pub struct Client<T> {
     transport: T,
@@ -87,19 +72,16 @@ impl<T> fmt::Debug for Client<T> {
     }
 }
 
-/// The one-line constructors over any transport that implements [`Adapter`], on the system
-/// clock. None does IO: no request is sent and no key is checked until the first call.
+/// The one-line constructors over an [`Adapter`], on the system clock. None does IO.
 #[cfg(feature = "system-runtime")]
 impl<T: Transport + Adapter> Client<T> {
-    /// A client for `api_key`, routed by its prefix ([`ApiKey::new`]), over a transport with
-    /// default settings.
+    /// A client for `api_key` ([`ApiKey::new`]), over a transport with default settings.
     pub fn from_key(api_key: &str) -> Result<Self, Error> {
         let config = Config::new(ApiKey::new(api_key)?);
         Ok(Self::with_config(config, TransportSettings::default()))
     }
 
-    /// A client for `api_key` (any key: [`Config::for_base_url`]) that sends every request to
-    /// `base_url`, over a transport with default settings.
+    /// As [`Client::from_key`], sending every request to `base_url` ([`Config::for_base_url`]).
     pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Self, Error> {
         let config = Config::for_base_url(BaseUrl::parse(base_url)?, api_key)?;
         Ok(Self::with_config(config, TransportSettings::default()))
@@ -110,8 +92,7 @@ impl<T: Transport + Adapter> Client<T> {
         Self::with_transport(config, T::from_settings(settings))
     }
 
-    /// A client for `config` over `transport` (with added roots, say), its name appended to
-    /// the user agent.
+    /// A client for `config` over `transport`, its name appended to the user agent.
     pub fn with_transport(config: Config, transport: T) -> Self {
         Self::new(
             transport,
@@ -145,9 +126,8 @@ impl<T: Transport> Client<T> {
         self
     }
 
-    /// Replaces the retry budget, which every clone of this client shares (a full
-    /// [`RetryBudget::default`] of its own unless replaced; `RetryBudget::unlimited()` turns
-    /// it off).
+    /// Replaces the retry budget, which every clone of this client shares
+    /// (`RetryBudget::unlimited()` turns it off).
     pub fn with_retry_budget(mut self, budget: RetryBudget) -> Self {
         self.budget = budget;
         self
@@ -248,8 +228,8 @@ impl<T: Transport> EmbeddedCheckout<'_, T> {
         self.client.send(params)
     }
 
-    /// `POST /embedded-checkout/confirm`, with the client secret and no API key. Returns the
-    /// raw confirmation payload. Never sent twice without the caller's idempotency key.
+    /// `POST /embedded-checkout/confirm`: the raw confirmation payload. Never sent twice
+    /// without the caller's idempotency key.
     pub fn confirm(&self, params: &Confirm) -> Result<serde_json::Value, Error> {
         self.client.send(params)
     }
@@ -264,8 +244,8 @@ impl<T: Transport> EmbeddedCheckout<'_, T> {
         self.client.send(params)
     }
 
-    /// Polls `retrieve_session` until the session is finished or `policy.deadline` passes, on
-    /// the schedule of [`PaymentWait`] (a 429 stretches the wait; any other error ends it).
+    /// Polls `retrieve_session` until the session is finished or `policy.deadline` passes
+    /// ([`PaymentWait`]).
     pub fn wait_for_payment(
         &self,
         session_id: &str,

@@ -1,10 +1,4 @@
-//! Client configuration: where requests go ([`BaseUrl`], [`Environment`]), with which key,
-//! under which user agent ([`Config`]), and what a URL must look like to be sent at all.
-//!
-//! Pure values: nothing here reads the environment or a file ([`Config::from_lookup`] is
-//! handed the lookup). A key is never sent in clear text off loopback. A key routes by its
-//! prefix ([`KeyKind`](crate::secret::KeyKind)), and must be an Easy key unless the base URL
-//! is set explicitly ([`Config::for_base_url`]): a proxy or a fake may take other keys.
+//! Where requests go, with which key and user agent. Nothing here reads the environment.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
@@ -40,7 +34,7 @@ pub enum Environment {
 }
 
 impl Environment {
-    /// The environment a key routes to, by its prefix ([`KeyKind::is_test`](crate::secret::KeyKind::is_test)).
+    /// The environment a key's prefix routes to.
     pub fn for_key(key: &ApiKey) -> Self {
         if key.is_test() {
             Self::Sandbox
@@ -59,8 +53,8 @@ impl Environment {
     }
 }
 
-/// A validated base URL: `https://`, or `http://` for loopback hosts only, no query or
-/// fragment, no trailing `/`. Every path is appended to it.
+/// A validated base URL: `https://` (`http://` for loopback only, so no key goes out in clear
+/// text), no query or fragment, no trailing `/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl(String);
 
@@ -111,9 +105,8 @@ impl fmt::Display for BaseUrl {
     }
 }
 
-/// Everything a request builder needs besides the operation's own parameters: the base URL,
-/// the API key (none for a client that only calls `validate` and `confirm`) and the
-/// prepared header values.
+/// What a request builder needs besides the operation: the base URL, the API key (if any)
+/// and the user agent.
 #[derive(Clone)]
 pub struct Config {
     base_url: BaseUrl,
@@ -125,16 +118,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// A configuration for `api_key`, routed by its prefix (`sk_test_`, `sk_sandbox_`,
-    /// `pk_test_` → sandbox; `sk_live_`, `pk_live_` → production).
+    /// A configuration for `api_key`, routed by its prefix ([`KeyKind`](crate::secret::KeyKind)).
     pub fn new(api_key: ApiKey) -> Self {
         let base_url = Environment::for_key(&api_key).base_url();
         Self::assemble(base_url, Some(api_key))
     }
 
-    /// A configuration that sends every request to `base_url` (a proxy, a local fake) with
-    /// `api_key`, which may be any key that fits in a header. An Easy key is also reachable
-    /// through [`Config::api_key`]; another one is sent, never shown ([`Config::has_api_key`]).
+    /// A configuration that sends every request to `base_url` (a proxy, a fake) with
+    /// `api_key`, any key that fits in a header; only an Easy one is [`Config::api_key`].
     ///
     /// ```
     /// use easy_checkout_core::{BaseUrl, Config};
@@ -150,15 +141,14 @@ impl Config {
         Ok(config)
     }
 
-    /// A configuration with no API key, for a client that only calls `validate` and
-    /// `confirm`. Key-authenticated calls fail with [`InvalidInput`] before anything is sent.
+    /// A configuration with no API key, for `validate` and `confirm` only: other calls fail
+    /// with [`InvalidInput`] before anything is sent.
     pub fn without_api_key(base_url: BaseUrl) -> Self {
         Self::assemble(base_url, None)
     }
 
-    /// From the strings a program found in its environment or flags. A key alone must be an
-    /// Easy key and routes by its prefix; a key with a base URL goes there, whatever its
-    /// prefix; with neither, production without a key. An empty value counts as none.
+    /// From a program's environment or flags: a key alone must be an Easy key; a key with a
+    /// base URL may be any; neither is production without a key. Empty counts as none.
     ///
     /// ```
     /// use easy_checkout_core::Config;
@@ -184,9 +174,8 @@ impl Config {
         }
     }
 
-    /// [`Config::from_values`] of [`API_KEY_ENV`] and [`BASE_URL_ENV`], read through `lookup`
-    /// (pass `std::env::var_os`: the core reads no environment itself). A variable that is
-    /// not UTF-8 is refused.
+    /// [`Config::from_values`] of [`API_KEY_ENV`] and [`BASE_URL_ENV`] through `lookup`
+    /// (`std::env::var_os`); a value that is not UTF-8 is refused.
     ///
     /// ```
     /// use easy_checkout_core::Config;
@@ -226,8 +215,7 @@ impl Config {
         self
     }
 
-    /// Appends the transport's name to the user agent
-    /// (`easy-checkout-rust/0.1.0 ureq`).
+    /// Appends the transport's name to the user agent (`easy-checkout-rust/0.1.0 ureq`).
     pub fn with_user_agent_suffix(mut self, suffix: &str) -> Self {
         let ua = format!("{USER_AGENT} {suffix}");
         if let Ok(v) = HeaderValue::from_str(&ua) {
@@ -241,14 +229,12 @@ impl Config {
         &self.base_url
     }
 
-    /// The Easy API key, if the configuration holds one (not another key held for an explicit
-    /// base URL).
+    /// The Easy API key, if any (not another key held for an explicit base URL).
     pub fn api_key(&self) -> Option<&ApiKey> {
         self.api_key.as_ref()
     }
 
-    /// Whether key-authenticated calls carry a key: an Easy key, or any key held for an
-    /// explicit base URL.
+    /// Whether key-authenticated calls carry a key (an Easy one or not).
     pub fn has_api_key(&self) -> bool {
         self.key_header.is_some()
     }
@@ -277,12 +263,9 @@ fn sensitive(key: &str) -> HeaderValue {
     value
 }
 
-/// Checks an absolute `http(s)` URL (a return URL or, with `origin_only`, an origin:
-/// `scheme://host[:port]` and nothing after it).
-///
-/// A byte scan, not a parse (an `http::Uri` was the whole of the builders' overhead): it
-/// refuses what cannot be right (another scheme, no host, credentials, a bad port, spaces
-/// or control characters), and the server judges the rest.
+/// Checks an absolute `http(s)` URL (with `origin_only`, `scheme://host[:port]` only). A byte
+/// scan, not a parse (an `http::Uri` was the builders' whole overhead): it refuses what cannot
+/// be right and leaves the rest to the server.
 pub(crate) fn check_url(
     field: &'static str,
     url: &str,
@@ -336,8 +319,7 @@ pub(crate) fn check_url(
     Ok(())
 }
 
-/// Checks an email address as far as a builder can tell it from a typo: something, one `@`,
-/// something, and no space or control character. The server judges the rest.
+/// Checks an email address is `something@something`, without spaces or control characters.
 pub(crate) fn check_email(field: &'static str, email: &str) -> Result<(), InvalidInput> {
     let shaped = email.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty() && !domain.is_empty() && !domain.contains('@')

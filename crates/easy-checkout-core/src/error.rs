@@ -1,9 +1,5 @@
-//! The one error type callers branch on: [`Error`], and [`ErrorKind`] to branch on it flat.
-//!
-//! `Display` is one line and must never contain a secret; raw bodies are kept but `Debug`
-//! shows only their length, since a server may echo a request body back. An error that
-//! ended a call says whether a failed write may still have happened
-//! ([`Error::outcome_unknown`]) and the key to send it again with ([`Error::idempotency_key`]).
+//! [`Error`], and [`ErrorKind`] to branch on it flat. `Display` is one line without a secret;
+//! `Debug` shows a raw body's length only, since a server may echo a request body back.
 
 use std::fmt;
 
@@ -59,10 +55,8 @@ impl Error {
         }
     }
 
-    /// The `Idempotency-Key` of the call this error ended (the caller's, or the one the
-    /// client generated), whatever the error's kind. Retrying a write with this key is safe;
-    /// retrying without it may do the write twice. `None` for a call without a key, and for
-    /// an error made outside a call.
+    /// The `Idempotency-Key` of the call this error ended (the caller's or a generated one):
+    /// retrying a write with it is safe, without it may do the write twice.
     pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
         match self {
             Error::InvalidInput {
@@ -75,8 +69,7 @@ impl Error {
     }
 
     /// Whether the policy would have retried this failure but the client's
-    /// [`RetryBudget`](crate::call::RetryBudget) was spent (many recent calls failed).
-    /// `Display` says so too.
+    /// [`RetryBudget`](crate::call::RetryBudget) was spent. `Display` says so too.
     pub fn retry_budget_spent(&self) -> bool {
         match self {
             Error::Api(e) => e.budget_spent,
@@ -85,10 +78,8 @@ impl Error {
         }
     }
 
-    /// Whether the call was a write that may have taken effect on the server although it
-    /// failed: `true` means *do not guess*. Before sending it again, find out (retrieve the
-    /// session after a `confirm`), or send it again with [`Error::idempotency_key`], which the
-    /// server replays instead of applying twice.
+    /// Whether the call was a write that may have taken effect although it failed: then find
+    /// out (retrieve the session after a `confirm`) or resend with [`Error::idempotency_key`].
     ///
     /// | the call failed with | a read (GET, HEAD, OPTIONS, TRACE; `validate`) | a write (any other call) |
     /// |---|---|---|
@@ -99,11 +90,9 @@ impl Error {
     /// | a 5xx, a 3xx, any other non-2xx, non-4xx status | `false` | `true` |
     /// | a 2xx whose body could not be decoded: it took effect | `false` | `true` |
     ///
-    /// A retried write is `true` whenever any of its attempts may have taken effect (a 503
-    /// then a refused connection is still unknown). Reads are the operations of class
-    /// [`Idempotency::Safe`](crate::ops::Idempotency::Safe), as recorded by the call machine
-    /// and [`Operation::parse_response`](crate::ops::Operation::parse_response); an error
-    /// made outside them (by [`Operation::parse`](crate::ops::Operation::parse), or by hand)
+    /// A retried write is `true` if any attempt may have taken effect (a 503 then a refused
+    /// connection). Reads are [`Idempotency::Safe`](crate::ops::Idempotency::Safe) operations;
+    /// an error made outside a call or [`Operation::parse_response`](crate::ops::Operation::parse_response)
     /// is judged as a write's.
     pub fn outcome_unknown(&self) -> bool {
         let (effect, last_may_have_applied) = match self {
@@ -132,21 +121,19 @@ impl Error {
 
     /// Records the key of the call this error ended, and what the call was.
     pub(crate) fn for_call(mut self, key: Option<&IdempotencyKey>, effect: Effect) -> Self {
-        let slot = match &mut self {
+        *match &mut self {
             Error::InvalidInput {
                 idempotency_key, ..
             } => idempotency_key,
             Error::Api(e) => &mut e.idempotency_key,
             Error::Decode(e) => &mut e.idempotency_key,
             Error::Transport(e) => &mut e.idempotency_key,
-        };
-        slot.clone_from(&key.cloned());
+        } = key.cloned();
         self.with_effect(effect)
     }
 
-    /// Replaces every copy of each of `secrets` (the call's API key and client secret) that
-    /// the reply quoted back (in the envelope's code, message and details, and the raw
-    /// body) with [`REDACTED`], so no output of the error can print one.
+    /// Replaces every copy of `secrets` (the call's API key and client secret) the reply
+    /// quoted back, in the envelope and the raw body, with [`REDACTED`].
     pub(crate) fn without_secrets(mut self, secrets: &[&str]) -> Self {
         let secrets: Vec<&str> = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
         if secrets.is_empty() {
@@ -228,8 +215,7 @@ impl From<DecodeError> for Error {
     }
 }
 
-/// What [`Error::outcome_unknown`] knows about the call an error ended, besides how its last
-/// attempt failed.
+/// What [`Error::outcome_unknown`] knows of the call besides how its last attempt failed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) enum Effect {
     /// A call that changes nothing ([`Idempotency::Safe`](crate::ops::Idempotency::Safe)).
@@ -241,8 +227,7 @@ pub(crate) enum Effect {
     WriteMaybeApplied,
 }
 
-/// Whether a request answered with `status` may have been acted on: anything but a 4xx (the
-/// server refusing it).
+/// Whether a request answered with `status` may have been acted on: anything but a 4xx.
 pub(crate) fn status_may_have_applied(status: StatusCode) -> bool {
     !status.is_client_error()
 }
@@ -322,7 +307,7 @@ impl fmt::Display for ErrorKind {
     }
 }
 
-/// A non-2xx answer. Keeps the whole envelope and the raw body.
+/// A non-2xx answer: the envelope and the raw body.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct ApiError {
@@ -340,8 +325,8 @@ pub struct ApiError {
     pub retry_after: Option<RetryAfter>,
     /// The rate-limit headers of the reply.
     pub rate_limit: RateLimit,
-    /// The body as received (may be HTML from a proxy, empty, or truncated), except that a
-    /// call's own API key or client secret quoted in it reads [`REDACTED`].
+    /// The body as received (HTML from a proxy, empty, truncated…), the call's own API key
+    /// or client secret in it [`REDACTED`].
     pub raw_body: Vec<u8>,
     /// The `Idempotency-Key` the request carried: send it again to retry safely.
     pub idempotency_key: Option<IdempotencyKey>,
@@ -478,11 +463,9 @@ pub struct DecodeError {
     pub status: StatusCode,
     /// What was wrong: position and category only, never a fragment of the body.
     pub reason: String,
-    /// The body as received, except that a call's own API key or client secret quoted in it
-    /// reads [`REDACTED`].
+    /// The body as received, the call's own API key or client secret in it [`REDACTED`].
     pub raw_body: Vec<u8>,
-    /// The `Idempotency-Key` the request carried: the write took effect, and sending it again
-    /// with this key replays the reply instead of doing it twice.
+    /// The `Idempotency-Key` the request carried: the write took effect; resend with it.
     pub idempotency_key: Option<IdempotencyKey>,
     effect: Effect,
 }
@@ -579,9 +562,8 @@ impl TransportErrorKind {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// The request could not be sent or its response could not be read. Keeps the transport's
-/// own error as its `source`, and whether the request [certainly did not go
-/// out](TransportError::certainly_not_sent).
+/// The request could not be sent or its response could not be read; the transport's own
+/// error is its `source`.
 #[derive(Debug, thiserror::Error)]
 #[error(
     "{}{}{}",
@@ -601,27 +583,22 @@ pub struct TransportError {
 }
 
 impl TransportError {
-    /// A failure of `kind`, with the transport's own error as its source. `Display` says
-    /// the kind only (`connection failed`); the cause is the [`source`](std::error::Error::source)
-    /// chain, which error reporters print once (`{:#}` in anyhow, [`report`] here).
+    /// A failure of `kind` caused by `source`. `Display` says the kind only; the cause is the
+    /// [`source`](std::error::Error::source) chain, printed once by [`report`].
     pub fn new(kind: TransportErrorKind, source: impl Into<BoxError>) -> Self {
-        Self::with_parts(kind, None, Some(source.into()))
+        Self {
+            detail: None,
+            source: Some(source.into()),
+            ..Self::msg(kind, "")
+        }
     }
 
     /// A failure of `kind` described by a message only.
     pub fn msg(kind: TransportErrorKind, detail: impl Into<String>) -> Self {
-        Self::with_parts(kind, Some(detail.into()), None)
-    }
-
-    fn with_parts(
-        kind: TransportErrorKind,
-        detail: Option<String>,
-        source: Option<BoxError>,
-    ) -> Self {
         Self {
             kind,
-            detail,
-            source,
+            detail: Some(detail.into()),
+            source: None,
             not_sent: false,
             idempotency_key: None,
             effect: Effect::default(),
@@ -630,9 +607,8 @@ impl TransportError {
     }
 
     /// Marks the failure as certainly before any byte of the request went out (a failed DNS
-    /// lookup, a refused connection, a failed TLS handshake): a write that failed so did not
-    /// happen ([`Error::outcome_unknown`] is `false`). Mark only what is certain: a wrong
-    /// mark can make a merchant charge a card twice.
+    /// lookup, a refused connection): a failed write then did not happen. Mark only what is
+    /// certain: a wrong mark can make a merchant charge a card twice.
     ///
     /// ```
     /// use easy_checkout_core::{TransportError, TransportErrorKind};
@@ -651,10 +627,9 @@ impl TransportError {
         self
     }
 
-    /// Whether the request certainly did not go out: only when the transport said so with
-    /// [`TransportError::not_sent`]. Whatever its kind, a failure is otherwise "maybe sent": a
-    /// `Connect` or `Tls` error can come after a request was delivered (a client that resends
-    /// on a fresh connection by itself, a TLS alert mid-stream).
+    /// Whether the transport marked the failure [`not_sent`](TransportError::not_sent).
+    /// Otherwise, whatever its kind, it is "maybe sent": a `Connect` or `Tls` error can follow
+    /// a delivered request (a client resending on a fresh connection, a TLS alert mid-stream).
     pub fn certainly_not_sent(&self) -> bool {
         self.not_sent
     }
@@ -679,7 +654,7 @@ impl TransportError {
 }
 
 /// `error` and its [`source`](std::error::Error::source) chain on one line, `: `-separated,
-/// skipping a message the line already holds. What the CLI prints.
+/// skipping a message the line already holds.
 ///
 /// ```
 /// use easy_checkout_core::{Error, TransportError, TransportErrorKind, error::report};

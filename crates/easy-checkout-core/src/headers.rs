@@ -1,6 +1,4 @@
-//! The headers the SDK names: the two it sends besides the standard ones and the two it
-//! reads off replies ([`RetryAfter`], [`RateLimit`]). A malformed header is `None`, never an
-//! error or a panic.
+//! The headers the SDK names. A malformed header is read as `None`.
 
 use std::time::{Duration, SystemTime};
 

@@ -1,7 +1,4 @@
-//! Identifiers that travel in the URL path and in headers: [`SessionId`] and
-//! [`IdempotencyKey`], each validated once, when it is made. A [`SessionId`] is always
-//! exactly one path segment, so no id can make `GET /embedded-checkout/{id}` reach another
-//! endpoint. Nothing here draws randomness.
+//! Identifiers that travel in the URL path and in headers, validated when made.
 
 use std::fmt;
 
@@ -20,7 +17,8 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Path segments under `/embedded-checkout/` that are endpoints, not sessions.
 const RESERVED: &[&str] = &["config", "validate", "confirm"];
 
-/// A checkout session id (`ecs_…`), validated and percent-encoded as one path segment.
+/// A checkout session id (`ecs_…`), percent-encoded as exactly one path segment, so no id can
+/// reach another endpoint.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SessionId {
     raw: String,

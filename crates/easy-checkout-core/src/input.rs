@@ -1,6 +1,4 @@
-//! [`InvalidInput`]: a value refused before anything is sent, the lowest of the crate's
-//! errors ([`Error`](crate::error::Error) wraps it). It never holds the refused value, which
-//! may be a secret.
+//! [`InvalidInput`]: a value refused before anything is sent.
 
 /// Input that cannot be sent: which field, and why. Never contains the value of a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,17 +1,9 @@
-//! The sans-IO core of the Easy Embedded Checkout SDK.
-//!
-//! **In scope:** every Embedded Checkout operation as a pure request builder
-//! ([`Config::build`]) and response parser ([`Operation::parse`]); the call protocol
-//! (retries, idempotency keys, polling) as pure machines; webhook verification; snapshot
-//! rendering; the [`Transport`] traits and the clients that drive them.
-//!
-//! **Out of scope:** sockets, TLS, DNS, files, environment variables. Only the client loops
-//! read a clock, sleep or draw randomness, through a [`Runtime`] (the real one behind the
-//! `system-runtime` feature, which the transport crates turn on).
-//!
-//! # The sans-IO flow
-//!
-//! Build a request, send it with anything, parse the reply:
+//! The sans-IO core of the Easy Embedded Checkout SDK: every operation as a pure request
+//! builder ([`Config::build`]) and response parser ([`Operation::parse`]), the call protocol
+//! (retries, idempotency keys, polling) as pure machines, webhook verification, snapshot
+//! rendering, and the clients that drive them over a [`Transport`]. No sockets, TLS, DNS,
+//! files or environment variables; only the client loops read a clock, sleep or draw
+//! randomness, through a [`Runtime`].
 //!
 //! ```
 //! use easy_checkout_core::{Config, Operation, http, ops::{CreateSession, LineItem}};
@@ -34,40 +26,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # The map
-//!
-//! One path per item: its module, and for the common ones a re-export here. Each module
-//! imports only modules above it in this table.
-//!
-//! | module | what |
-//! |---|---|
-//! | [`redact`] | what a secret prints as, and the one redaction of JSON |
-//! | [`input`] | [`InvalidInput`]: a value refused before anything is sent |
-//! | [`secret`] | [`ApiKey`], [`ClientSecret`]: secrets that never print |
-//! | [`id`] | [`SessionId`], [`IdempotencyKey`] |
-//! | [`headers`] | the headers the SDK sends and reads ([`RetryAfter`], [`RateLimit`]) |
-//! | [`error`] | [`Error`], [`ErrorKind`], and the error of each layer below a call |
-//! | [`config`] | [`Config`], [`BaseUrl`], [`Environment`]: where requests go, with which key |
-//! | [`models`] | what the API returns, read in both of Easy's [`Vocabulary`]s |
-//! | [`ops`] | one type per operation ([`Operation`]), the request builder and the marks it puts on a request |
-//! | [`transport`] | the [`Transport`] traits, their settings, roots, and the [`Adapter`] trait of transport crates |
-//! | [`call`] | the call protocol as pure machines: [`Call`](call::Call), [`PaymentWait`](call::PaymentWait), the retry and poll policies, the retry budget |
-//! | [`runtime`] | time, sleep and randomness for the client loops |
-//! | [`observe`] | what a client loop tells an observer ([`Event`]) and `tracing` |
-//! | [`client`] | the blocking [`Client`] |
-//! | `async_client` | (feature `async`) `AsyncClient` |
-//! | [`snapshot`] | stable, secret-free request text for `insta` snapshots |
-//! | `webhook` | (feature `webhook`, on by default) signature verification, deliveries and their metadata |
+//! Each module imports only those before it in this order: `redact`, `input`, `secret`, `id`,
+//! `headers`, `error`, `config`, `models`, `ops`, `transport`, `call`, `runtime`, `observe`,
+//! `client`, `async_client`, `snapshot`, `webhook`.
 //!
 //! # Features
 //!
 //! - `webhook` (default): HMAC-SHA256 webhook verification.
-//! - `system-runtime`: `SystemRuntime` (the system clock, `thread::sleep`, OS randomness)
-//!   and the one-line constructors over an [`Adapter`].
-//! - `async`: `AsyncClient`, `AsyncTransport` and `Sleep` (no async runtime, no HTTP client;
-//!   `easy-checkout-reqwest` is one ready made); turns on `system-runtime`.
-//! - `tracing`: a `tracing` span per call and events for each outcome and retry, never a
-//!   header, a body, a key or a secret.
+//! - `system-runtime`: `SystemRuntime` and the one-line constructors over an [`Adapter`].
+//! - `async`: `AsyncClient`, `AsyncTransport` and `Sleep`, with no async runtime or HTTP
+//!   client of its own; turns on `system-runtime`.
+//! - `tracing`: a `tracing` span per call, never with a header, body, key or secret.
 //! - `tls`: `RootCertificates`, the roots a transport trusts, from PEM bytes.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -1,11 +1,6 @@
-//! What the API returns: one struct per reply, the status strings as enums, and the two
-//! [`Vocabulary`]s Easy documents it in.
-//!
-//! Every model reads both vocabularies and any mix of them, keeps the fields it does not
-//! know in `extra`, and takes any field but a session's `id` missing or `null`. Status enums
-//! keep values they do not know; amounts are never floats ([`Amount`]). `Debug` prints a
-//! model as its JSON with every `client_secret` redacted: a model must never print a secret.
-//! Whether a session is paid is decided in one place, [`SessionStatus::terminal`].
+//! What the API returns, in either [`Vocabulary`] or a mix. Every model keeps unknown fields
+//! in `extra` and takes any field but an `id` missing or `null`; status enums keep unknown
+//! values; `Debug` prints a model's JSON with every `client_secret` redacted.
 
 use std::fmt;
 use std::str::FromStr;
@@ -21,8 +16,7 @@ use crate::secret::ClientSecret;
 /// The fields of a reply this SDK does not model, by name (`extra.get("amount_total")`).
 pub type Extra = serde_json::Map<String, Value>;
 
-/// The two vocabularies Easy documents the same endpoints in (`API.md` of this workspace,
-/// "The second source").
+/// The two vocabularies Easy documents the same endpoints in (`API.md`, "The second source").
 ///
 /// | | [`Vocabulary::Sdk`] (the default) | [`Vocabulary::Reference`] |
 /// |---|---|---|
@@ -39,7 +33,7 @@ pub type Extra = serde_json::Map<String, Value>;
 /// [`Confirm::with_source`]: crate::ops::Confirm::with_source
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Vocabulary {
-    /// The SDK page's, byte for byte the official Python client's: the default.
+    /// The SDK page's (the official Python client's).
     #[default]
     Sdk,
     /// The API reference's.
@@ -102,7 +96,7 @@ impl SessionState {
     }
 }
 
-/// Whether a session has been paid ([`PaymentStatus::is_paid`]).
+/// A session's payment state.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -175,8 +169,7 @@ pub struct Session {
     pub updated_at: Option<String>,
     /// The hosted checkout page (the API reference's field).
     pub url: Option<String>,
-    /// The total in minor units (cents; the API reference's field); anything but a JSON
-    /// integer that fits a `u64` is a decode error, never a rounded value.
+    /// The total in cents (the API reference's field); a non-`u64` is a decode error.
     pub amount_total: Option<u64>,
     /// The currency of `amount_total` (`"usd"`; the API reference's field).
     pub currency: Option<String>,
@@ -202,14 +195,12 @@ pub struct SessionStatus {
 }
 
 impl SessionStatus {
-    /// Whether the session is paid (`payment_status` `succeeded` or `paid`): fulfil the order.
-    /// A `status` alone never makes a session paid.
+    /// Whether [`terminal`](Self::terminal) is [`Terminal::Paid`]: fulfil the order.
     pub fn is_paid(&self) -> bool {
         self.terminal() == Some(Terminal::Paid)
     }
 
-    /// Whether the session is finished, and how; `None` while it is open or its payment is in
-    /// flight. The one place that reads a session's state, in both vocabularies:
+    /// How the session finished; `None` while it is open or its payment is in flight:
     ///
     /// | `payment_status` | `status` | result |
     /// |---|---|---|
@@ -256,9 +247,8 @@ pub enum Terminal {
     Failed,
     /// `status` is `expired` and no payment status says paid.
     Expired,
-    /// `status` is `complete` but no payment status confirms a payment. Do not fulfil on this
-    /// alone: read `crypto_status` for a crypto session, or wait for the verified
-    /// `checkout.session.completed` webhook.
+    /// `status` is `complete` but no payment status confirms a payment: do not fulfil; read
+    /// `crypto_status`, or wait for the verified `checkout.session.completed` webhook.
     CompleteUnconfirmed,
 }
 
@@ -275,16 +265,14 @@ pub struct CryptoPaymentStatus {
     pub chain: Option<String>,
     /// The asset (`"USDC"`, …).
     pub asset: Option<String>,
-    /// The amount, exactly as sent: the SDK page's decimal string or the API reference's
-    /// integer, never a float ([`Amount`]).
+    /// The amount, exactly as sent.
     pub amount: Option<Amount>,
     /// Fields this SDK does not know.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
-/// `ValidateEmbeddedCheckoutSessionResponse`, in either vocabulary (the API reference's
-/// `data` may be `null`).
+/// `ValidateEmbeddedCheckoutSessionResponse`.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ValidateResponse {
     /// Whether the client secret (and parent origin) are valid (the SDK page's field).
@@ -299,9 +287,8 @@ pub struct ValidateResponse {
 }
 
 impl ValidateResponse {
-    /// Whether the client secret (and parent origin) are valid: `valid` when the reply has
-    /// it (the SDK page's answer), otherwise `success` (the API reference answers
-    /// `{"success": true, "data": null}`), otherwise `false`.
+    /// Whether the client secret (and parent origin) are valid: `valid`, else `success` (the
+    /// API reference answers `{"success": true, "data": null}`), else `false`.
     ///
     /// ```
     /// use easy_checkout_core::{Operation, ops::Validate, http};
@@ -339,9 +326,7 @@ pub struct KeyInfo {
     pub extra: Extra,
 }
 
-/// An amount exactly as the API sent it, never a float: the SDK page's decimal string in the
-/// asset's units (`"19.990000"`) or the API reference's integer in minor units. Nothing is
-/// converted.
+/// An amount exactly as the API sent it, never a float or converted.
 ///
 /// | JSON | reads as |
 /// |---|---|
@@ -391,9 +376,8 @@ impl fmt::Display for Amount {
 
 impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Through `Value`, which keeps an `arbitrary_precision` number's text (also through
-        // `#[serde(flatten)]`); without that feature a fraction, an exponent and an integer
-        // beyond 64 bits arrive as an `f64`, whose text is never bare digits: all refused.
+        // `Value` keeps an `arbitrary_precision` number's text (also through `flatten`);
+        // without it, a fraction, exponent or >64-bit integer is an `f64`: never bare digits.
         match Value::deserialize(deserializer)? {
             Value::String(text) => Ok(Self::Decimal(text)),
             Value::Number(n) if is_integer(&n.to_string()) => Ok(Self::Integer(n)),
@@ -405,7 +389,7 @@ impl<'de> Deserialize<'de> for Amount {
     }
 }
 
-/// `-`? then one or more ASCII digits: how an integer is written in JSON.
+/// `-`? then one or more ASCII digits.
 fn is_integer(text: &str) -> bool {
     let digits = text.strip_prefix('-').unwrap_or(text);
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())

@@ -1,7 +1,5 @@
-//! What a client loop tells an observer ([`Event`]: each request, response, failure and
-//! retry) and, with the `tracing` feature, a span per call, both from the same events. It
-//! must never record a header, a body, a key or a secret: names, methods, URIs, statuses,
-//! counts and delays only.
+//! What a client loop tells an observer and, with `tracing`, a span per call: never a header,
+//! a body, a key or a secret.
 
 use std::sync::Arc;
 use std::time::Duration;

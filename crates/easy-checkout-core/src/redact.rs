@@ -1,6 +1,4 @@
-//! The one redaction: what a secret prints as ([`REDACTED`]), which JSON keys name a secret,
-//! and the walker that blanks them at any depth, for every JSON the SDK prints. It must
-//! never decide to print a value it cannot vouch for.
+//! The one redaction of secrets in JSON, for every JSON the SDK prints.
 
 use std::fmt;
 

@@ -1,8 +1,5 @@
-//! What a client loop needs from the outside world besides the network: the time, a way to
-//! wait, and random numbers (for jitter and generated idempotency keys). The blocking client
-//! takes all of it from a [`Runtime`]; the async client from a [`Clock`] and a [`Sleep`].
-//! `SystemRuntime` (feature `system-runtime`) is the only code in the crate that reads a
-//! clock, sleeps or draws randomness; tests drive the loops with a fake.
+//! Time, sleep and randomness for the client loops. `SystemRuntime` is the only code in the
+//! crate that reads a clock, sleeps or draws randomness.
 
 use std::time::{Duration, SystemTime};
 

@@ -1,7 +1,5 @@
-//! Secrets: the merchant's API key ([`ApiKey`], and the [`KeyKind`] its prefix names) and a
-//! session's `client_secret`. `Debug` and `Display` print `[REDACTED]`, and the value is
-//! reachable only through `expose_secret`: nothing here may print, log or echo it (a
-//! refusal names the field, never the value).
+//! Secrets: `Debug` and `Display` print `[REDACTED]`, a refusal never echoes the value, and
+//! only `expose_secret` reads it.
 
 use std::fmt;
 use std::str::FromStr;
@@ -21,15 +19,14 @@ use crate::redact::REDACTED;
 /// | `sk_live_` | [`KeyKind::SecretLive`] | production |
 /// | `pk_live_` | [`KeyKind::PublishableLive`] | production |
 ///
-/// The prefixes are case-sensitive. `sk_sandbox_` appears on one Easy page only; it is read
-/// as a sandbox key, the safe reading (a mistaken live reading could send test traffic where
-/// money moves).
+/// Prefixes are case-sensitive. `sk_sandbox_`, on one Easy page only, is read as a sandbox
+/// key, the safe reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum KeyKind {
     /// `sk_test_…`: a secret key for the sandbox.
     SecretTest,
-    /// `sk_sandbox_…`: a secret key for the sandbox, as one Easy page names them.
+    /// `sk_sandbox_…`: a secret key for the sandbox.
     SecretSandbox,
     /// `pk_test_…`: a publishable key (limited scope, meant for browsers) for the sandbox.
     PublishableTest,
@@ -60,8 +57,7 @@ impl KeyKind {
         }
     }
 
-    /// Whether keys of this kind belong to the sandbox (`sk_test_`, `sk_sandbox_`,
-    /// `pk_test_`).
+    /// Whether keys of this kind belong to the sandbox.
     pub fn is_test(self) -> bool {
         matches!(
             self,
@@ -80,10 +76,8 @@ impl KeyKind {
     }
 }
 
-/// An Easy API key: one of the prefixes of [`KeyKind`], then at least one visible ASCII
-/// character, so every `ApiKey` knows where it routes. Anything else is refused with an
-/// [`InvalidInput`] naming `api_key` (other keys go to an explicit base URL:
-/// [`Config::for_base_url`](crate::config::Config::for_base_url)).
+/// An Easy API key: a [`KeyKind`] prefix, then at least one visible ASCII character (other
+/// keys go to an explicit base URL: [`Config::for_base_url`](crate::config::Config::for_base_url)).
 ///
 /// ```
 /// use easy_checkout_core::{ApiKey, secret::KeyKind};
@@ -102,8 +96,7 @@ pub struct ApiKey {
 }
 
 impl ApiKey {
-    /// Wraps an Easy key. Refuses, without echoing the key, a value that cannot be sent in
-    /// an HTTP header and one that does not start with an Easy prefix.
+    /// Wraps an Easy key; refuses one that is not, or cannot be sent in a header.
     pub fn new(key: impl Into<String>) -> Result<Self, InvalidInput> {
         let key = key.into();
         check_header_safe(&key)?;
@@ -129,7 +122,7 @@ impl ApiKey {
         self.kind
     }
 
-    /// A sandbox key (`sk_test_…`, `sk_sandbox_…`, `pk_test_…`), routed to the sandbox.
+    /// Whether it is a sandbox key ([`KeyKind::is_test`]).
     pub fn is_test(&self) -> bool {
         self.kind.is_test()
     }
@@ -171,10 +164,8 @@ impl fmt::Display for ApiKey {
     }
 }
 
-/// A session's `client_secret`: it authenticates the browser iframe (and `validate` and
-/// `confirm`). Hand it to the browser; never log it. It serializes as the plain string (it
-/// travels in request bodies), but `Debug` and `Display` redact it. Reading one never fails
-/// with an error that echoes the string.
+/// A session's `client_secret`, which authenticates the browser iframe (and `validate` and
+/// `confirm`). It serializes as the plain string: it travels in request bodies.
 ///
 /// ```
 /// use easy_checkout_core::ClientSecret;

@@ -13,10 +13,8 @@
 //! }
 //! ```
 //!
-//! Headers are sorted by name; sensitive headers and every `client_secret` in the body print
-//! `[REDACTED]`; the SDK version prints `[version]`; the JSON body is pretty-printed with
-//! sorted keys. A body that is not JSON prints as its length only: a snapshot must never show
-//! bytes that could hold a secret.
+//! Sensitive headers and every `client_secret` print `[REDACTED]`, a body that is not JSON its
+//! length only.
 
 use std::fmt::Write as _;
 
@@ -68,10 +66,8 @@ pub fn render<B: AsRef<[u8]>>(request: &Request<B>) -> String {
     out
 }
 
-/// Renders the first request a client with `config` and `retry` sends for `op`: [`render`]'s
-/// text plus the idempotency key the call generates when you gave none, printed
-/// `[generated]` so the text stays the same from run to run. Fails as the call would before
-/// sending.
+/// Renders the first request a client with `config` and `retry` sends for `op`, a generated
+/// idempotency key printed `[generated]`.
 ///
 /// ```
 /// use easy_checkout_core::{Config, RetryPolicy, snapshot, ops::{CreateSession, LineItem}};

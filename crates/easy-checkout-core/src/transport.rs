@@ -1,8 +1,4 @@
-//! The one seam between the core and the network: the [`Transport`] trait (and, feature
-//! `async`, [`AsyncTransport`]), the limits every transport applies ([`TransportSettings`],
-//! [`read_body_limited`]), the roots it trusts ([`RootCertificates`], feature `tls`), and
-//! [`Adapter`], what a transport crate implements for the one-line constructors. This module
-//! itself opens no socket and reads no file.
+//! The seam between the core and the network: the transport traits, their limits and roots.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -20,29 +16,25 @@ pub use roots::RootCertificates;
 
 /// Sends a request and returns the response with its whole body, or a [`TransportError`].
 ///
-/// What a transport must do for the SDK's guarantees to hold over it (the ureq, isahc and
-/// reqwest transports do all of it; an HTTP client's defaults often do not):
+/// For the SDK's guarantees to hold, a transport must (an HTTP client's defaults often do not):
 ///
 /// - **Send the request as built**, nothing added but HTTP/1.1 framing, with a body as
 ///   [`sends_body`](crate::ops::sends_body) says.
 /// - **Follow no redirect**: most clients carry custom headers, `x-easy-api-key` among them,
 ///   to the other host.
-/// - **Return every status as a response**, with its whole body and headers: a 404 or a 500
-///   is not a transport error.
+/// - **Return every status as a response**, with its whole body and headers.
 /// - **Apply a connect and a total timeout** ([`TransportSettings`]; the total one over the
 ///   whole exchange, a trickled body included), report a timeout as
 ///   [`TransportErrorKind::Timeout`], and **cap the body** ([`read_body_limited`]), refusing an
 ///   announced `Content-Length` over the cap at once.
 /// - **Report a reply cut short as [`Io`](TransportErrorKind::Io)**, never as a response.
-/// - **Never resend by itself** what [`may_resend`](crate::ops::may_resend) refuses, and send
-///   it on a connection of its own, never a pooled one the server may be closing: there it
-///   would fail with an outcome nobody could tell. Mark with [`TransportError::not_sent`]
-///   only failures that certainly came before the request went out.
+/// - **Never resend by itself** what [`may_resend`](crate::ops::may_resend) refuses, nor send
+///   it on a pooled connection the server may be closing. Mark with
+///   [`TransportError::not_sent`] only failures that certainly came before the request went out.
 /// - **Send no `http://` request through a proxy** ([`bypasses_proxy`](crate::ops::bypasses_proxy)).
 /// - **Verify TLS** against the default roots and those the caller adds.
 ///
-/// The conformance kit (the crate `easy-checkout-conformance`) checks every obligation over
-/// loopback servers that misbehave on cue, each failure naming the obligation:
+/// The conformance kit (`easy-checkout-conformance`) checks every obligation:
 ///
 /// ```text
 /// #[test]
@@ -53,12 +45,8 @@ pub use roots::RootCertificates;
 /// }
 /// ```
 ///
-/// # Closures
-///
-/// A closure of the same shape is a transport: the smallest way to wrap one that keeps the
-/// obligations (timing, logging, a replay harness), and the wrapper keeps them. A closure
-/// over a client that breaks them (a default `reqwest::blocking::Client` follows redirects)
-/// is as wrong as a struct over it: the kit tells either.
+/// A closure of the same shape is a transport, the smallest way to wrap one (timing, logging,
+/// a replay harness); it keeps the obligations only if what it wraps does.
 ///
 /// ```
 /// use std::time::Instant;
@@ -94,12 +82,8 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
     }
 }
 
-/// The async twin of [`Transport`] (feature `async`), with the same obligations (checked by
-/// the kit's `Kit::run_async`); implemented for closures that return a future.
-/// `easy-checkout-reqwest` is one, on tokio.
-///
-/// A call future dropped after its request went out (a `tokio::time::timeout`, a cancelled
-/// task) ends with no error to tell you: a write's outcome is then unknown.
+/// The async twin of [`Transport`] (feature `async`), with the same obligations. A call future
+/// dropped after its request went out ends with no error: a write's outcome is then unknown.
 #[cfg(feature = "async")]
 pub trait AsyncTransport {
     /// Sends `request` and reads the whole response body.
@@ -123,9 +107,8 @@ where
     }
 }
 
-/// What a transport crate (blocking or async) implements for the one-line constructors
-/// ([`Client::from_key`] and its siblings, the same on `AsyncClient`): how to make one from
-/// [`TransportSettings`], and its name in the user agent.
+/// What a transport crate implements for the one-line constructors ([`Client::from_key`] and
+/// its siblings, also on `AsyncClient`).
 ///
 /// ```
 /// use easy_checkout_core::{Adapter, Client, Transport, TransportError, TransportSettings, http};
@@ -160,8 +143,7 @@ pub trait Adapter: Sized {
     /// (`easy-checkout-rust/0.1.0 ureq`).
     const USER_AGENT_SUFFIX: &'static str;
 
-    /// A transport applying `settings` and trusting its default roots. Must do no IO:
-    /// connections open on the first request.
+    /// A transport applying `settings`, trusting its default roots, doing no IO yet.
     fn from_settings(settings: TransportSettings) -> Self;
 }
 
@@ -169,8 +151,7 @@ pub trait Adapter: Sized {
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 1024 * 1024;
 
 /// Reads `reader` to the end, failing with [`TransportErrorKind::BodyTooLarge`] as soon as
-/// more than `limit` bytes arrive (or `size_hint`, a `Content-Length`, announces more), for
-/// transports whose client has no body cap of its own.
+/// more than `limit` bytes arrive or `size_hint` (a `Content-Length`) announces more.
 pub fn read_body_limited<R: Read>(
     reader: R,
     limit: u64,
@@ -194,8 +175,7 @@ pub fn read_body_limited<R: Read>(
     Ok(body)
 }
 
-/// The limits every transport applies. Defaults follow Stripe's SDKs (30 s to connect, 80 s
-/// per request) and cap bodies at [`DEFAULT_MAX_BODY_BYTES`].
+/// The limits every transport applies; Stripe's defaults (30 s to connect, 80 s per request).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TransportSettings {

@@ -1,11 +1,7 @@
-//! Webhook verification (feature `webhook`): is this delivery really from Easy, and what
-//! does it say? It must never parse a body before its signature is checked, and never print
-//! the secret.
-//!
-//! Easy signs each delivery's raw body with HMAC-SHA256 under the endpoint's secret and sends
-//! `x-easy-webhook-signature: sha256=<hex>`. [`verify`] checks that in constant time over the
-//! bytes as received, then parses the event, deciding each failure in this order, as the
-//! official Python client (`easylabs` 0.1.1) does:
+//! Webhook verification (feature `webhook`). Easy signs each delivery's raw body with
+//! HMAC-SHA256 under the endpoint's secret and sends `x-easy-webhook-signature: sha256=<hex>`.
+//! [`verify`] checks that in constant time before parsing anything, failing in this order, as
+//! the official Python client (`easylabs` 0.1.1) does:
 //!
 //! 1. no header, or an empty one: [`WebhookError::SignatureMissing`];
 //! 2. not starting with `sha256=` (case-sensitive), or the rest not hex as Python's
@@ -21,7 +17,7 @@
 //!
 //! Delivery is at least once (up to 3 attempts, each with a new delivery id), and no
 //! timestamp is signed, so a captured delivery can be replayed: **deduplicate on the event's
-//! `id`**. [`verify_delivery`] also reads the delivery's unsigned metadata headers.
+//! `id`**.
 //!
 //! ```
 //! use easy_checkout_core::webhook::{self, WebhookSecret, EventType};
@@ -65,15 +61,13 @@ impl WebhookSecret {
         Self(secret.into())
     }
 
-    /// Whether the secret is empty: [`verify`] then refuses every delivery (anyone can compute
-    /// an HMAC under an empty key).
+    /// Whether the secret is empty: [`verify`] then refuses every delivery.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// The HMAC of `body` under this secret, not yet finalized.
     fn mac(&self, body: &[u8]) -> Hmac<Sha256> {
-        // HMAC takes keys of any length; this cannot fail.
         let mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0);
         mac.expect("HMAC accepts any key length").chain_update(body)
     }
@@ -178,9 +172,8 @@ pub struct WebhookEvent {
     pub extra: Extra,
 }
 
-/// Reads an event's optional text field leniently: a string as sent, a number as its digits,
-/// anything else as `None`. The shape of an optional field never refuses a correctly signed
-/// event: refused, the delivery would be retried and given up, and the order never fulfilled.
+/// A string as sent, a number as its digits, anything else `None`: an optional field never
+/// refuses a signed event (refused, it would be retried, given up, the order never fulfilled).
 fn lenient_text<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
@@ -191,8 +184,7 @@ fn lenient_text<'de, D: serde::Deserializer<'de>>(
     })
 }
 
-/// An event's `created`, the instant of `created_at`, kept as sent: never a reason to refuse a
-/// signed event.
+/// An event's `created`, kept as sent: never a reason to refuse a signed event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -219,8 +211,8 @@ impl<'de> Deserialize<'de> for EventTime {
     }
 }
 
-/// A verified delivery: the signed event, and what the delivery's unsigned headers said,
-/// each `None` when absent or malformed (never an error). Deduplicate on `event.id`.
+/// A verified delivery: the signed event, and its unsigned headers (`None` when absent or
+/// malformed, never an error).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Delivery {
@@ -234,9 +226,8 @@ pub struct Delivery {
     pub attempt: Option<u32>,
 }
 
-/// Verifies a delivery from its headers and raw body: the signature as [`verify`] checks it
-/// (a header that is not text is [`WebhookError::SignatureFormatInvalid`]), then the
-/// metadata headers, read leniently.
+/// [`verify`] over a delivery's headers (a signature that is not text is
+/// [`WebhookError::SignatureFormatInvalid`]) and raw body, then its metadata headers.
 ///
 /// ```
 /// use easy_checkout_core::http::HeaderMap;
@@ -315,8 +306,7 @@ pub fn verify(
         .ok_or(WebhookError::SignatureFormatInvalid)?;
     let mut provided = [0u8; 32];
     let length = from_hex(digits, &mut provided).ok_or(WebhookError::SignatureFormatInvalid)?;
-    // A forger knows the empty key too. The length is the sender's own: refusing a wrong one
-    // early tells nobody anything.
+    // A forger knows the empty key too; refusing a wrong length early tells nobody anything.
     if length != provided.len() || secret.is_empty() {
         return Err(WebhookError::SignatureMismatch);
     }

@@ -1,6 +1,4 @@
-//! [`RetryBudget`]: how many retries a client may still add to the load of the API, and
-//! [`RetryBudgetPolicy`], its settings. A token bucket behind one atomic counter: it must
-//! never read a clock, sleep, or start a thread.
+//! [`RetryBudget`]: a token bucket behind one atomic counter, with no clock or thread.
 
 use std::fmt;
 use std::sync::Arc;
@@ -9,14 +7,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use crate::call::retry::Attempt;
 use crate::error::TransportErrorKind;
 
-/// The settings of a [`RetryBudget`]: AWS's standard retry mode by default (500 tokens, 5 a
-/// retry, 10 a retry after a timeout, 1 back for each call the API answers).
-///
-/// Why those: in a full outage nothing refills the bucket, and retries stop after
-/// `capacity / retry_cost` (100) in all, not `max_retries` more per call (1,000 failing calls
-/// cost 1,100 requests, not 3,000). With 5% of attempts failing, a call draws about 0.26
-/// tokens against 1 put back, so the bucket stays full. A timeout costs double: it held a
-/// connection for the whole timeout, the surest sign of an overloaded server.
+/// The settings of a [`RetryBudget`], AWS's standard retry mode by default. In a full outage
+/// retries stop after `capacity / retry_cost` (100) in all (1,000 failing calls cost 1,100
+/// requests, not 3,000); with 5% of attempts failing a call draws about 0.26 tokens against 1
+/// put back, so the bucket stays full. A timeout, the surest sign of overload, costs double.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryBudgetPolicy {
     /// Tokens in a full bucket, and at the start (default 500).
@@ -25,8 +19,7 @@ pub struct RetryBudgetPolicy {
     pub retry_cost: u32,
     /// Tokens a retry after a [`Timeout`](TransportErrorKind::Timeout) takes (default 10).
     pub timeout_retry_cost: u32,
-    /// Tokens put back, up to the capacity, by each call that ends with an answer other than a
-    /// `429` or a `5xx` (default 1).
+    /// Tokens put back by each call answered with other than a `429` or `5xx` (default 1).
     pub refill: u32,
 }
 
@@ -41,14 +34,9 @@ impl Default for RetryBudgetPolicy {
     }
 }
 
-/// The retries a client may still make, shared by every clone of the client and every thread
-/// using it, so an outage of the API does not multiply a merchant's load.
-///
-/// A retry the [`RetryPolicy`](crate::call::RetryPolicy) allows also takes tokens; when too
-/// few are left the call ends at once with the failure it had
-/// ([`Error::retry_budget_spent`](crate::error::Error::retry_budget_spent)). A call the API
-/// answers (anything but a `429` or a `5xx`) puts tokens back. On by default in the clients;
-/// [`RetryBudget::unlimited`] turns it off.
+/// The retries a client may still make, shared by its clones and threads, so an outage does
+/// not multiply a merchant's load. When a retry finds too few tokens, the call ends with its
+/// failure ([`Error::retry_budget_spent`](crate::error::Error::retry_budget_spent)).
 ///
 /// ```
 /// use easy_checkout_core::call::{RetryBudget, RetryBudgetPolicy};
@@ -113,8 +101,8 @@ impl RetryBudget {
             .is_ok()
     }
 
-    /// Puts tokens back after a call the API answered. A full bucket is only read, so a
-    /// healthy client's threads never contend on the counter.
+    /// Puts tokens back after a call the API answered; a full bucket is only read, so healthy
+    /// threads never contend.
     pub(crate) fn refill(&self) {
         let Some(bucket) = &self.bucket else {
             return;

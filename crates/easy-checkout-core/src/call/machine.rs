@@ -1,6 +1,4 @@
-//! [`Call`]: the protocol of one call, as a state machine, and what it gives when it
-//! succeeds ([`Reply`], [`ResponseMeta`]). It must never send, sleep, read a clock or draw
-//! randomness of its own.
+//! [`Call`]: the protocol of one call, as a state machine.
 
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
@@ -42,43 +40,11 @@ pub struct ResponseMeta {
 }
 
 /// One call of an operation: builds each attempt's request, reads each attempt's outcome,
-/// and says what to do next. The rules it carries:
-///
-/// - The idempotency key is the caller's or, for [`Idempotency::KeyOrGenerated`] with
-///   retries on, one generated once; the same key goes out on every attempt.
-/// - Only a call that [`may_repeat`](Idempotency::may_repeat) is retried (a `confirm`
-///   without the caller's key never is), as the [`RetryPolicy`] says, each retry paid for by
-///   the [`RetryBudget`] if there is one ([`Call::with_budget`]).
-/// - A 2xx reply in an unasked `Content-Encoding` is a decode error ([`check_encoding`]).
-/// - Every error it ends with carries the call's key ([`Error::idempotency_key`]) and whether
-///   a write may have happened across all attempts ([`Error::outcome_unknown`]).
-///
-/// Jitter is one draw from `random` per retry, so callers that fail together spread out;
-/// given the same draws, the steps are always the same.
-///
-/// ```
-/// use std::time::{Duration, SystemTime};
-/// use easy_checkout_core::call::{Call, Machine, Now, Step};
-/// use easy_checkout_core::{Config, RetryPolicy, TransportError, TransportErrorKind, http, ops::GetConfig};
-///
-/// let config = Config::new("sk_test_123".parse()?);
-/// let mut call = Call::new(&config, &GetConfig, RetryPolicy::default(), || 7);
-/// let now = Now::new(SystemTime::UNIX_EPOCH, Duration::ZERO);
-///
-/// // First attempt: the connection is refused.
-/// let Step::Send(request) = call.next() else { unreachable!() };
-/// assert_eq!(request.uri().path(), "/v1/api/embedded-checkout/config");
-/// let refused = TransportError::msg(TransportErrorKind::Connect, "refused");
-/// let Step::Wait(delay) = call.handle(Err(refused), now) else { unreachable!() };
-/// assert!(delay >= Duration::from_millis(250) && delay <= Duration::from_millis(500));
-///
-/// // After the wait, the second attempt succeeds.
-/// let Step::Send(_) = call.next() else { unreachable!() };
-/// let reply = http::Response::new(br#"{"data":{"allowed_origins":[]}}"#.to_vec());
-/// let Step::Done(Ok(reply)) = call.handle(Ok(reply), now) else { unreachable!() };
-/// assert_eq!(reply.meta.retries, 1);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
+/// and says what to do next. The idempotency key is the caller's or, for
+/// [`Idempotency::KeyOrGenerated`] with retries on, one generated once and sent on every
+/// attempt. Only a call that [`may_repeat`](Idempotency::may_repeat) is retried, as the
+/// [`RetryPolicy`] says, each retry paid for by the [`RetryBudget`] if there is one. Jitter
+/// is one draw from `random` per retry, so callers that fail together spread out.
 pub struct Call<'a, O, R> {
     config: &'a Config,
     op: &'a O,
@@ -117,9 +83,8 @@ impl<O, R> std::fmt::Debug for Call<'_, O, R> {
 }
 
 impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
-    /// A call of `op` under `config` and `policy`. `random` gives uniformly random `u64`s:
-    /// two for a generated idempotency key (only when the call needs one), one for the
-    /// jitter of each retry.
+    /// A call of `op` under `config` and `policy`. `random` gives uniformly random `u64`s: two
+    /// for a generated idempotency key, one for each retry's jitter.
     pub fn new(config: &'a Config, op: &'a O, policy: RetryPolicy, mut random: R) -> Self {
         let key = match (O::IDEMPOTENCY, op.idempotency_key()) {
             (_, Some(key)) => Some(Cow::Borrowed(key)),
@@ -145,8 +110,7 @@ impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
         }
     }
 
-    /// Draws this call's retries from `budget`, shared with every other call that uses it
-    /// (see [`RetryBudget`]). Without one, every retry the policy allows is made.
+    /// Draws this call's retries from `budget`; without one, the policy alone decides.
     pub fn with_budget(mut self, budget: &'a RetryBudget) -> Self {
         self.budget = Some(budget);
         self
@@ -157,8 +121,7 @@ impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
         self.key.as_deref()
     }
 
-    /// Ends the call; an error gets the call's key and what the call was, and loses any copy
-    /// of the call's secrets the server quoted back.
+    /// Ends the call; an error gets the call's key and effect, and loses the call's secrets.
     fn finish<T>(&mut self, result: Result<T, Error>) -> Step<T> {
         self.state = State::Finished;
         Step::Done(result.map_err(|e| {

@@ -1,17 +1,13 @@
-//! The call: everything between "run this operation" and its result, as pure state
-//! machines. [`Call`] owns the protocol of one call; [`PaymentWait`] polls a session over
-//! it. Neither may send, sleep, read a clock or draw a random number: a driver feeds them
-//! each attempt's outcome and the time, and does what they say. Both clients, and any
-//! driver of your own, are loops over the same [`Machine`]:
+//! The call protocol as pure state machines, [`Call`] and [`PaymentWait`]: they never send,
+//! sleep, read a clock or draw randomness; a driver feeds them each attempt's outcome and the
+//! time, and does what they say. Both clients, and any driver of your own, are such a loop:
 //!
 //! ```
 //! use easy_checkout_core::call::{Call, Machine, Now, Step};
 //! use easy_checkout_core::{Config, Error, Reply, RetryPolicy, TransportError, http, ops::GetConfig};
 //! use std::time::{Duration, SystemTime};
 //!
-//! /// A test double in place of your stack: it answers without a network. Yours sends the
-//! /// request and returns the response (a 404 is a response, not an error), keeping the
-//! /// obligations listed on `Transport` (the conformance kit checks them).
+//! /// A test double in place of your stack, which keeps the obligations listed on `Transport`.
 //! fn send(_: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
 //!     Ok(http::Response::new(br#"{"data":{"allowed_origins":["https://shop.example"]}}"#.to_vec()))
 //! }

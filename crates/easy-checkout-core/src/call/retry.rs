@@ -1,5 +1,4 @@
-//! When to send a failed request again, and after how long: [`RetryPolicy`]. The time and
-//! the jitter are inputs, so the answer for given inputs is fixed.
+//! When to send a failed request again, and after how long: [`RetryPolicy`].
 
 use std::time::{Duration, SystemTime};
 

@@ -1,5 +1,4 @@
-//! What a call machine and its driver say to each other: [`Machine`] is the protocol, [`Step`]
-//! the machine's answer, [`Now`] the driver's time.
+//! What a call machine and its driver say to each other.
 
 use std::time::{Duration, SystemTime};
 

@@ -1,6 +1,4 @@
-//! [`PaymentWait`]: waiting for a session to be paid, as a state machine over [`Call`], its
-//! schedule ([`PollPolicy`]) and how it ended ([`WaitOutcome`]). It must never poll past its
-//! deadline, nor call a session paid that no payment status says is.
+//! [`PaymentWait`]: waiting for a session to be paid, as a state machine over [`Call`].
 
 use std::time::Duration;
 
@@ -49,8 +47,7 @@ impl PollPolicy {
 /// How a wait for payment ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WaitOutcome {
-    /// The session is finished: paid, failed, expired, or complete with no payment status
-    /// to confirm it ([`Terminal`]).
+    /// The session is finished.
     Finished {
         /// How it finished; fulfil only on [`Terminal::Paid`].
         terminal: Terminal,
@@ -77,13 +74,11 @@ impl WaitOutcome {
     }
 }
 
-/// Polls `retrieve_session` until the session is finished or the [`PollPolicy`] deadline
-/// passes, each poll a [`Call`] with its own retries.
-///
-/// The interval grows by half each poll up to [`PollPolicy::max_interval`]; a `429` stretches
-/// the next wait to its `Retry-After` (or the initial interval) instead of failing, and an
-/// exhausted rate-limit window (`RateLimit-Remaining: 0`) waits for its reset; any other
-/// error ends the wait; the last poll happens at the deadline, never after it.
+/// Polls `retrieve_session`, each poll a [`Call`], until the session is finished or the
+/// deadline passes (the last poll comes at it, never after). The interval grows by half each
+/// poll up to [`PollPolicy::max_interval`]; a `429` stretches the next wait to its
+/// `Retry-After` (or the initial interval), and `RateLimit-Remaining: 0` waits for the reset;
+/// any other error ends the wait.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
@@ -119,8 +114,8 @@ pub struct PaymentWait<'a, R> {
 }
 
 impl<'a, R: FnMut() -> u64 + Clone> PaymentWait<'a, R> {
-    /// A wait for the session `op` reads, starting at `now`; each poll retries under `retry`,
-    /// drawing its jitter from a clone of `random` (see [`Call::new`]).
+    /// A wait for the session `op` reads, starting at `now`; each poll is a [`Call::new`] with
+    /// `retry` and a clone of `random`.
     pub fn new(
         config: &'a Config,
         op: &'a RetrieveSession,
@@ -162,9 +157,8 @@ impl<'a, R: FnMut() -> u64 + Clone> PaymentWait<'a, R> {
         self.finish(Ok(WaitOutcome::StillPending { status }))
     }
 
-    /// After a poll that did not finish the wait, `elapsed` after it began: wait the
-    /// interval (then grown), at least `floor`, never past the deadline; or end the wait
-    /// when even the earliest allowed poll would come after it.
+    /// After an unfinished poll, `elapsed` into the wait: wait the interval (then grown), at
+    /// least `floor`, never past the deadline; or end if even `floor` would pass it.
     fn wait_at_least(&mut self, elapsed: Duration, floor: Duration) -> Step<WaitOutcome> {
         self.call = None;
         let left = self.policy.deadline.saturating_sub(elapsed);

@@ -1,6 +1,4 @@
-//! The two browser-side calls, `validate` and `confirm`, authenticated by the client secret
-//! alone ([`ClientSecretAuth`]: the builder has no way to attach the API key). A keyless
-//! `confirm` moves money and must never be sent twice.
+//! The browser-side calls, authenticated by the client secret alone ([`ClientSecretAuth`]).
 
 use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -16,8 +14,8 @@ use crate::ops::operation::{
 };
 use crate::secret::ClientSecret;
 
-/// `validate`: `POST /embedded-checkout/validate`. A check that changes nothing, so
-/// [`Idempotency::Safe`] although a POST: retried as a GET, never of unknown outcome.
+/// `validate`: `POST /embedded-checkout/validate`, a check that changes nothing
+/// ([`Idempotency::Safe`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Validate {
     /// The session's client secret.
@@ -65,8 +63,8 @@ impl Operation for Validate {
         to_json(self)
     }
 
-    /// Either vocabulary: the API reference's `data` may be `null` (read as the default), and
-    /// its envelope `success` is kept ([`ValidateResponse::is_valid`]).
+    /// The API reference's `data` may be `null` (read as the default); its envelope `success`
+    /// is kept ([`ValidateResponse::is_valid`]).
     fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error> {
         let parsed = parse_object::<Option<ValidateResponse>>(status, headers, body)?;
         let mut response = parsed.unwrap_or_default();
@@ -196,9 +194,8 @@ impl CustomerDetails {
     }
 }
 
-/// `confirm`: `POST /embedded-checkout/confirm`, in the SDK page's vocabulary
-/// ([`Confirm::new`]) or the API reference's ([`Confirm::with_source`]). It moves money:
-/// without the caller's own idempotency key it is never sent twice.
+/// `confirm`: `POST /embedded-checkout/confirm`. It moves money: without the caller's own
+/// idempotency key it is never sent twice.
 ///
 /// ```
 /// use easy_checkout_core::ClientSecret;
@@ -232,14 +229,12 @@ pub struct Confirm {
 }
 
 impl Confirm {
-    /// Confirms the session behind `client_secret` with `payment_method`, in the SDK page's
-    /// vocabulary.
+    /// Pays with `payment_method`, in the SDK page's vocabulary.
     pub fn new(client_secret: ClientSecret, payment_method: PaymentMethod) -> Self {
         Self::paying(client_secret, ConfirmPayment::PaymentMethod(payment_method))
     }
 
-    /// Confirms the session behind `client_secret` with `source`, in the API reference's
-    /// vocabulary.
+    /// Pays with `source`, in the API reference's vocabulary.
     pub fn with_source(client_secret: ClientSecret, source: PaymentSource) -> Self {
         Self::paying(client_secret, ConfirmPayment::Source(source))
     }
@@ -285,8 +280,7 @@ impl Confirm {
 }
 
 impl Operation for Confirm {
-    /// The raw confirmation payload: any JSON (`data` unwrapped when enveloped;
-    /// `Value::Null` for a 204 or an empty body).
+    /// The raw payload, `data` unwrapped; `Value::Null` for an empty body.
     type Output = Value;
     type Auth = ClientSecretAuth;
     const NAME: &'static str = "confirm";

@@ -11,11 +11,8 @@
 //! | [`UpdateConfig`] | `PATCH /embedded-checkout/config` | API key | with an idempotency key (the caller's or a generated one) |
 //! | [`ValidateKey`] | `GET /validate-key` | API key | always |
 //!
-//! Each implements [`Operation`]; [`Config::build`](crate::config::Config::build) makes its
-//! request, with no IO: same input, same bytes. Parameter types take fields this SDK does
-//! not know through `extra` (merged into the body; a name that repeats a typed field is
-//! refused). Bodies are in the SDK page's [`Vocabulary`](crate::models::Vocabulary) unless
-//! the caller picks the API reference's ([`ReferenceSession`], [`Confirm::with_source`]).
+//! Parameter types take fields this SDK does not know through `extra`, merged into the body
+//! (a name that repeats a typed field is refused).
 
 mod browser;
 mod config;

@@ -1,10 +1,4 @@
-//! The shape every operation shares: the [`Operation`] trait, how a request authenticates
-//! ([`Auth`]), when it may be sent again ([`Idempotency`]), and the helpers the operations
-//! use to write bodies and read replies. Building and parsing never panic.
-//!
-//! Which credential a request carries is decided by the operation's [`Operation::Auth`]
-//! type, not by a flag: a [`ClientSecretAuth`] operation has no code path that attaches the
-//! API key.
+//! What every operation shares, and the helpers to write bodies and read replies.
 
 use http::{HeaderMap, Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -25,10 +19,10 @@ mod sealed {
     impl Sealed for super::ClientSecretAuth {}
 }
 
-/// How an operation authenticates. Sealed: exactly [`ApiKeyAuth`] and [`ClientSecretAuth`].
+/// How an operation authenticates: a type, not a flag, so a [`ClientSecretAuth`] operation has
+/// no code path that attaches the API key. Sealed.
 pub trait Auth: sealed::Sealed {
-    /// Puts the operation's credential into `headers` (for [`ClientSecretAuth`] nothing: the
-    /// secret is in the body). Fails when the configuration holds no key that is needed.
+    /// Puts the operation's credential into `headers`; fails when a needed key is missing.
     fn authorize(config: &Config, headers: &mut HeaderMap) -> Result<(), InvalidInput>;
 }
 
@@ -37,7 +31,7 @@ pub trait Auth: sealed::Sealed {
 pub enum ApiKeyAuth {}
 
 /// Browser-side operations (`validate`, `confirm`): the `client_secret` in the body is the
-/// only credential; the API key is never attached, whatever the configuration holds.
+/// only credential.
 #[derive(Debug)]
 pub enum ClientSecretAuth {}
 
@@ -64,14 +58,12 @@ impl Auth for ClientSecretAuth {
 /// changed anything ([`Error::outcome_unknown`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Idempotency {
-    /// A read, which changes nothing on the server: always safe to repeat, and never of
-    /// unknown outcome. The GETs, and `validate` (a POST that only checks a client secret).
+    /// A read, changing nothing: the GETs, and `validate`.
     Safe,
-    /// A write made safe by an `Idempotency-Key`: the caller's, or one the client generates
-    /// (the same on every attempt) when retries are on.
+    /// A write made safe by an `Idempotency-Key`: the caller's, or one generated when
+    /// retries are on.
     KeyOrGenerated,
-    /// A write that moves money: retried only with the caller's own key, never with a
-    /// generated one.
+    /// A write that moves money: repeated only with the caller's own key.
     CallerKeyOnly,
     /// A write that takes no idempotency key: never repeated.
     Never,
@@ -79,8 +71,7 @@ pub enum Idempotency {
 
 impl Idempotency {
     /// Whether a request of this class may be sent more than once, given whether it carries
-    /// an idempotency key: the one rule both the call's retries and the
-    /// [`NoResend`](crate::ops::NoResend) mark follow.
+    /// an idempotency key (for retries and the [`NoResend`](crate::ops::NoResend) mark).
     pub fn may_repeat(self, has_key: bool) -> bool {
         match self {
             Self::Safe => true,
@@ -113,8 +104,7 @@ pub trait Operation {
     /// Appends the path (after the base URL, starting with `/`) to `path`.
     fn write_path(&self, path: &mut String);
 
-    /// The JSON body, or `None` for a request without one. Refuses input that cannot be
-    /// sent.
+    /// The JSON body, or `None`; refuses input that cannot be sent.
     fn body(&self) -> Result<Option<Vec<u8>>, InvalidInput> {
         Ok(None)
     }
@@ -124,19 +114,17 @@ pub trait Operation {
         None
     }
 
-    /// The client secret the request carries, if any: a call's error never prints it, even
-    /// when the server quotes it back.
+    /// The client secret the request carries, scrubbed from a call's error.
     fn client_secret(&self) -> Option<&ClientSecret> {
         None
     }
 
-    /// Reads the reply: the typed result for a 2xx, an [`Error::Api`] otherwise, an
-    /// [`Error::Decode`] for a 2xx body of the wrong shape. Never panics.
+    /// Reads the reply: the result for a 2xx, else [`Error::Api`]; [`Error::Decode`] for a
+    /// 2xx body of the wrong shape.
     fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Self::Output, Error>;
 
-    /// [`Operation::parse`] on a whole `http::Response`, after [`check_encoding`]. Unlike
-    /// `parse`'s, its error knows whether the operation is a read
-    /// ([`Error::outcome_unknown`]).
+    /// [`Operation::parse`] on an `http::Response`, after [`check_encoding`]; its error knows
+    /// whether the operation is a read ([`Error::outcome_unknown`]).
     fn parse_response<B: AsRef<[u8]>>(response: &http::Response<B>) -> Result<Self::Output, Error> {
         let (status, headers, body) = (
             response.status(),
@@ -149,10 +137,8 @@ pub trait Operation {
     }
 }
 
-/// Refuses a 2xx body in a `Content-Encoding` the client never asked for (`gzip`, `br`, …)
-/// with an [`Error::Decode`] that names the encoding, rather than the JSON error its bytes
-/// would give: the SDK sends no `Accept-Encoding`, so a proxy in between compressed it.
-/// `identity`, an empty body and a non-2xx status pass.
+/// Refuses a non-empty 2xx body in a `Content-Encoding` other than `identity` with an
+/// [`Error::Decode`] naming it: the SDK sends no `Accept-Encoding`, so a proxy compressed it.
 ///
 /// ```
 /// use easy_checkout_core::{ErrorKind, http, ops::check_encoding};
@@ -192,8 +178,7 @@ fn is_identity(coding: &str) -> bool {
     coding.is_empty() || coding.eq_ignore_ascii_case("identity")
 }
 
-/// Reads the success object of a reply: `{"data": T}`, or `T` itself when the body has no
-/// `data` key. An empty 2xx body is a decode error.
+/// Reads `{"data": T}`, or `T` when the body has no `data` key.
 pub(crate) fn parse_object<T: DeserializeOwned>(
     status: StatusCode,
     headers: &HeaderMap,
@@ -204,7 +189,17 @@ pub(crate) fn parse_object<T: DeserializeOwned>(
             DecodeError::new(status, "empty body where an object was expected", body).into(),
         );
     }
-    decode_enveloped(status, body)
+    // A derived struct also reads a JSON array, field by field: only an object is a reply.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(DecodeError::new(status, "a body that is not a JSON object", body).into());
+    }
+    // One pass in the common case; only an envelope-less body is read a second time.
+    match serde_json::from_slice::<DataField<T>>(body) {
+        Ok(DataField { data: Some(value) }) => Ok(value),
+        Ok(DataField { data: None }) => serde_json::from_slice::<T>(body)
+            .map_err(|e| DecodeError::from_json(status, &e, body).into()),
+        Err(e) => Err(DecodeError::from_json(status, &e, body).into()),
+    }
 }
 
 /// Whether a 2xx reply has an empty (or all-whitespace) body; a non-2xx one is its
@@ -216,8 +211,7 @@ fn is_blank_success(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Res
     Ok(body.iter().all(u8::is_ascii_whitespace))
 }
 
-/// The raw payload of a reply that may be any JSON: `{"data": …}` unwrapped, any other JSON
-/// value as it is, `Value::Null` for a 204 or an empty body.
+/// Any JSON, `{"data": …}` unwrapped; `Value::Null` for an empty body.
 pub(crate) fn parse_any(
     status: StatusCode,
     headers: &HeaderMap,
@@ -233,23 +227,8 @@ pub(crate) fn parse_any(
     }
 }
 
-fn decode_enveloped<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Error> {
-    // A derived struct also reads a JSON array, field by field: only an object is a reply.
-    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(DecodeError::new(status, "a body that is not a JSON object", body).into());
-    }
-    // One pass in the common case; only an envelope-less body is read a second time.
-    match serde_json::from_slice::<DataField<T>>(body) {
-        Ok(DataField { data: Some(value) }) => Ok(value),
-        Ok(DataField { data: None }) => serde_json::from_slice::<T>(body)
-            .map_err(|e| DecodeError::from_json(status, &e, body).into()),
-        Err(e) => Err(DecodeError::from_json(status, &e, body).into()),
-    }
-}
-
-/// The `data` member of an object, if it has one; every other member is skipped unread. A
-/// `"data": null` is handed to `T` (and refused by a model, as any `null` where an object
-/// belongs), not taken for a missing `data`.
+/// The `data` member of an object, if it has one. A `"data": null` is handed to `T`, not
+/// taken for a missing `data`.
 #[derive(Deserialize)]
 #[serde(bound = "T: Deserialize<'de>")]
 struct DataField<T> {
@@ -264,7 +243,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 /// The path prefix of every Embedded Checkout call.
 pub(crate) const PREFIX: &str = "/embedded-checkout";
 
-/// Serializes a body (ours cannot fail to, but the error is still typed, never unwrapped).
+/// Serializes a body, with a typed error rather than a panic.
 pub(crate) fn to_json<T: Serialize>(body: &T) -> Result<Option<Vec<u8>>, InvalidInput> {
     serde_json::to_vec(body)
         .map(Some)

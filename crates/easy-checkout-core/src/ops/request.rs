@@ -1,7 +1,4 @@
-//! The request: [`Config::build`] turns an [`Operation`] into an `http::Request`, and the
-//! facts a transport must obey about it are decided here, once: whether it may go out twice
-//! ([`NoResend`], [`may_resend`]), whether its body goes on the wire ([`sends_body`]),
-//! whether it must bypass a proxy ([`bypasses_proxy`]). Transports only read them.
+//! [`Config::build`], and the facts about a request every transport obeys, decided once.
 
 use http::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use http::uri::Scheme;
@@ -17,8 +14,7 @@ use crate::ops::operation::{Auth, Operation};
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 impl Config {
-    /// Builds the request for `op`: method, full URI, headers and JSON body. Pure: the same
-    /// operation and configuration always give the same request.
+    /// Builds the request for `op`. Pure: the same input always gives the same request.
     ///
     /// ```
     /// use easy_checkout_core::{ApiKey, Config, ops::RetrieveSession};
@@ -70,20 +66,14 @@ impl Config {
 }
 
 /// The mark, in a request's [`http::Extensions`], of a write the server could carry out twice
-/// (a `confirm` without the caller's idempotency key), put there by [`Config::build`] by
-/// [`Idempotency::may_repeat`](crate::ops::Idempotency::may_repeat).
-///
-/// A transport never lets such a request be resent below the SDK (libcurl resends by itself
-/// when a reused connection dies before any reply byte), and never sends it on a pooled
-/// connection the server may be closing. Check it with [`may_resend`].
+/// (a `confirm` without the caller's key). Check it with [`may_resend`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NoResend;
 
-/// Whether a transport may send `request` a second time on its own, or on a pooled
-/// connection: not when it carries the [`NoResend`] mark, nor when its method is not GET,
-/// HEAD, OPTIONS or TRACE and it has no `Idempotency-Key` (a request rebuilt without its
-/// extensions, by hand or by a middleware). A `validate` is `false` by that rule, which
-/// costs it only a connection.
+/// Whether a transport may send `request` a second time on its own (libcurl does, when a
+/// reused connection dies before any reply byte), or on a pooled connection: not with the
+/// [`NoResend`] mark, nor a method other than GET, HEAD, OPTIONS or TRACE without an
+/// `Idempotency-Key` (a request rebuilt without its extensions).
 ///
 /// ```
 /// use easy_checkout_core::{Config, ClientSecret, http, ops::{Confirm, GetConfig, PaymentMethod, may_resend}};
@@ -108,21 +98,19 @@ pub fn may_resend<B>(request: &Request<B>) -> bool {
     ) || request.headers().contains_key(IDEMPOTENCY_KEY_HEADER)
 }
 
-/// Whether `request`'s body goes on the wire: not an empty body on a method that takes none
-/// (no `Content-Length: 0` on a GET); any other body, empty or not (`Content-Length: 0` on an
-/// empty POST). Every transport follows this, so all put the same bytes on the wire.
+/// Whether `request`'s body goes on the wire: any but an empty one on a method that takes
+/// none, so every transport puts the same bytes on the wire.
 pub fn sends_body<B: AsRef<[u8]>>(request: &Request<B>) -> bool {
     !request.body().as_ref().is_empty() || method_takes_body(request.method())
 }
 
-/// Whether `request` must bypass any proxy from the environment: a plain `http://` request
-/// (to a loopback host) would show the proxy the API key in clear text.
+/// Whether `request` must bypass any proxy: over `http://` it would show the proxy the key.
 pub fn bypasses_proxy<B>(request: &Request<B>) -> bool {
     request.uri().scheme() == Some(&Scheme::HTTP)
 }
 
-/// Whether `method` carries a body even when it is empty (`Content-Length: 0`): true for
-/// POST, PUT and PATCH, false for GET, HEAD, DELETE, OPTIONS and TRACE.
+/// Whether `method` carries a body even when it is empty (`Content-Length: 0`): not GET,
+/// HEAD, DELETE, OPTIONS or TRACE.
 pub fn method_takes_body(method: &Method) -> bool {
     !matches!(
         *method,

@@ -1,5 +1,4 @@
-//! Server-side session calls: create, retrieve, crypto status. A session id is always one
-//! path segment ([`SessionId`]): no id may reach another endpoint.
+//! Server-side session calls: create, retrieve, crypto status.
 
 use http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -37,8 +36,7 @@ impl LineItem {
     }
 }
 
-/// `create_session`: `POST /embedded-checkout`, in the SDK page's [`Vocabulary`]
-/// ([`CreateSession::new`]) or the API reference's (from a [`ReferenceSession`]).
+/// `create_session`: `POST /embedded-checkout`, in either [`Vocabulary`].
 ///
 /// ```
 /// use easy_checkout_core::ops::{CreateSession, LineItem, ReferenceSession};
@@ -89,10 +87,9 @@ pub struct ReferenceSession {
     pub line_items: Vec<LineItem>,
     /// The checkout mode; `"payment"` unless set ([`ReferenceSession::with_mode`]).
     pub mode: String,
-    /// Where the customer goes after paying (absolute http(s) URL; Easy replaces
-    /// `{SESSION_ID}` in it).
+    /// Where the customer goes after paying (Easy replaces `{SESSION_ID}` in it).
     pub success_url: String,
-    /// Where the customer goes on cancelling (absolute http(s) URL).
+    /// Where the customer goes on cancelling.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_url: Option<String>,
     /// The customer's email, to prefill.
@@ -227,8 +224,8 @@ impl CreateSession {
     }
 }
 
-/// Refuses an empty cart, an empty price id and a zero quantity, under the field `names` of
-/// the body's vocabulary (the cart, its price ids, its quantities).
+/// Refuses an empty cart, an empty price id and a zero quantity, under the vocabulary's
+/// field `names`.
 fn check_items(items: &[LineItem], names: [&'static str; 3]) -> Result<(), InvalidInput> {
     let [cart, price_id, quantity] = names;
     if items.is_empty() {

@@ -1,6 +1,4 @@
-//! The root certificates a transport trusts, checked here once, whatever the transport: a PEM
-//! that is not a certificate is [`InvalidInput`] before anything is sent. Nothing here reads
-//! a file, and no message quotes the input (it could hold a private key).
+//! The root certificates a transport trusts, checked once here, whatever the transport.
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,14 +11,9 @@ use crate::input::InvalidInput;
 /// The name [`InvalidInput`] gives a refused root certificate.
 const FIELD: &str = "root_certificates";
 
-/// The root certificates a transport verifies servers against: its defaults (as each
-/// transport crate documents), plus those added with [`add_pem`](Self::add_pem), or the
-/// added ones only ([`without_defaults`](Self::without_defaults)).
-///
-/// Each certificate is checked when added: the PEM must parse and hold at least one
-/// `CERTIFICATE` section, each an X.509 certificate a verifier takes as a trust anchor. Other
-/// sections (a private key by mistake) are skipped, never kept. `Debug` prints how many were
-/// added. Cheap to clone.
+/// The root certificates a transport verifies servers against: its defaults plus those added
+/// with [`add_pem`](Self::add_pem), or only the added ones. `Debug` prints how many were
+/// added; no message quotes a PEM (it could hold a private key).
 ///
 /// ```
 /// use easy_checkout_core::transport::RootCertificates;
@@ -49,9 +42,8 @@ impl Default for RootCertificates {
 }
 
 impl RootCertificates {
-    /// Adds every `CERTIFICATE` in `pem` (one, or a bundle of several). Refused, with nothing
-    /// added, when the PEM does not parse, holds no certificate, or holds one that is not an
-    /// X.509 certificate.
+    /// Adds every `CERTIFICATE` in `pem`, each an X.509 trust anchor; other sections are
+    /// skipped. Refused, with nothing added, when the PEM does not parse or holds none.
     pub fn add_pem(self, pem: impl AsRef<[u8]>) -> Result<Self, InvalidInput> {
         let more = parse_pem(pem.as_ref())?;
         let added = self.added.iter().cloned().chain(more).collect();
