@@ -609,13 +609,6 @@ impl TransportError {
     /// Marks the failure as certainly before any byte of the request went out (a failed DNS
     /// lookup, a refused connection): a failed write then did not happen. Mark only what is
     /// certain: a wrong mark can make a merchant charge a card twice.
-    ///
-    /// ```
-    /// use easy_checkout_core::{TransportError, TransportErrorKind};
-    /// let e = TransportError::msg(TransportErrorKind::Timeout, "connect timed out");
-    /// assert!(!e.certainly_not_sent());
-    /// assert!(e.not_sent().certainly_not_sent());
-    /// ```
     pub fn not_sent(mut self) -> Self {
         self.not_sent = true;
         self

@@ -78,17 +78,6 @@ impl KeyKind {
 
 /// An Easy API key: a [`KeyKind`] prefix, then at least one visible ASCII character (other
 /// keys go to an explicit base URL: [`Config::for_base_url`](crate::config::Config::for_base_url)).
-///
-/// ```
-/// use easy_checkout_core::{ApiKey, secret::KeyKind};
-/// let key: ApiKey = "sk_test_abc123".parse().unwrap();
-/// assert_eq!(format!("{key:?}"), "ApiKey([REDACTED])");
-/// assert_eq!(key.kind(), KeyKind::SecretTest);
-/// assert!(key.is_test());
-/// let e = "my-secret-key".parse::<ApiKey>().unwrap_err();
-/// assert_eq!(e.field(), "api_key");
-/// assert!(!e.to_string().contains("my-secret-key"));
-/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey {
     key: String,
@@ -166,13 +155,6 @@ impl fmt::Display for ApiKey {
 
 /// A session's `client_secret`, which authenticates the browser iframe (and `validate` and
 /// `confirm`). It serializes as the plain string: it travels in request bodies.
-///
-/// ```
-/// use easy_checkout_core::ClientSecret;
-/// let secret = ClientSecret::new("ecs_secret_xyz").unwrap();
-/// assert_eq!(secret.to_string(), "[REDACTED]");
-/// assert_eq!(secret.expose_secret(), "ecs_secret_xyz");
-/// ```
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ClientSecret(String);

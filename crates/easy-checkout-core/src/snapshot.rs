@@ -44,7 +44,8 @@ pub fn render<B: AsRef<[u8]>>(request: &Request<B>) -> String {
         .headers()
         .iter()
         .map(|(name, value)| {
-            let shown = if value.is_sensitive() || is_secret_header(name.as_str()) {
+            let secret = matches!(name.as_str(), "x-easy-api-key" | "authorization" | "cookie");
+            let shown = if value.is_sensitive() || secret {
                 REDACTED.to_owned()
             } else {
                 let text = String::from_utf8_lossy(value.as_bytes());
@@ -97,10 +98,6 @@ pub fn render_call<O: Operation>(
         }
     }
     Ok(render(&sent))
-}
-
-fn is_secret_header(name: &str) -> bool {
-    matches!(name, "x-easy-api-key" | "authorization" | "cookie")
 }
 
 fn render_body(body: &[u8]) -> String {

@@ -1,19 +1,9 @@
 //! Webhook verification (feature `webhook`). Easy signs each delivery's raw body with
 //! HMAC-SHA256 under the endpoint's secret and sends `x-easy-webhook-signature: sha256=<hex>`.
-//! [`verify`] checks that in constant time before parsing anything, failing in this order, as
-//! the official Python client (`easylabs` 0.1.1) does:
-//!
-//! 1. no header, or an empty one: [`WebhookError::SignatureMissing`];
-//! 2. not starting with `sha256=` (case-sensitive), or the rest not hex as Python's
-//!    `bytes.fromhex` reads it (digit pairs, ASCII whitespace allowed before each pair):
-//!    [`WebhookError::SignatureFormatInvalid`];
-//! 3. not the 32 bytes of the body's HMAC, or any signature under an empty secret:
-//!    [`WebhookError::SignatureMismatch`];
-//! 4. the body is not a JSON event: [`WebhookError::BodyInvalidJson`].
-//!
-//! Two deliberate differences: an empty secret verifies nothing here (Python accepts what the
-//! empty key signed), and a signed JSON body without `id` or `type` is `BodyInvalidJson`
-//! (Python raises an uncoded `ValidationError`).
+//! [`verify`] checks that in constant time before parsing anything, failing with the first
+//! [`WebhookError`] that applies, in their order, as the official Python client (`easylabs`
+//! 0.1.1) does, but for two deliberate differences: an empty secret verifies nothing here, and
+//! a signed JSON body without `id` or `type` is `BodyInvalidJson` (Python's `ValidationError`).
 //!
 //! Delivery is at least once (up to 3 attempts, each with a new delivery id), and no
 //! timestamp is signed, so a captured delivery can be replayed: **deduplicate on the event's
@@ -61,7 +51,8 @@ impl WebhookSecret {
         Self(secret.into())
     }
 
-    /// Whether the secret is empty: [`verify`] then refuses every delivery.
+    /// Whether the secret is empty: [`verify`] then refuses every delivery (anyone can sign
+    /// with the empty key).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -85,17 +76,18 @@ impl fmt::Display for WebhookSecret {
     }
 }
 
-/// Why a delivery was refused. [`WebhookError::code`] is the API's failure code.
+/// Why a delivery was refused, checked in this order; [`WebhookError::code`] is the API's code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebhookError {
     /// No signature header, or an empty one (one of spaces is not empty).
     #[error("WEBHOOK_SIGNATURE_MISSING: the delivery has no x-easy-webhook-signature header")]
     SignatureMissing,
-    /// The header does not start with `sha256=`, or what follows is not hex.
+    /// The header does not start with `sha256=` (case-sensitive), or the rest is not hex as
+    /// Python's `bytes.fromhex` reads it (ASCII whitespace allowed before each digit pair).
     #[error("WEBHOOK_SIGNATURE_FORMAT_INVALID: the signature must be sha256=<hex digits>")]
     SignatureFormatInvalid,
-    /// The signature is hex but not the body's (or the secret is empty).
+    /// The signature is not the 32 bytes of the body's HMAC, or the secret is empty.
     #[error("WEBHOOK_SIGNATURE_MISMATCH: the signature does not match the body")]
     SignatureMismatch,
     /// The body is signed correctly but is not a JSON event.

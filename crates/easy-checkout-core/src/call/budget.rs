@@ -37,15 +37,6 @@ impl Default for RetryBudgetPolicy {
 /// The retries a client may still make, shared by its clones and threads, so an outage does
 /// not multiply a merchant's load. When a retry finds too few tokens, the call ends with its
 /// failure ([`Error::retry_budget_spent`](crate::error::Error::retry_budget_spent)).
-///
-/// ```
-/// use easy_checkout_core::call::{RetryBudget, RetryBudgetPolicy};
-///
-/// let budget = RetryBudget::new(RetryBudgetPolicy { capacity: 50, ..RetryBudgetPolicy::default() });
-/// let shared = budget.clone(); // the same bucket
-/// assert_eq!(shared.available(), Some(50));
-/// assert_eq!(RetryBudget::unlimited().available(), None);
-/// ```
 #[derive(Clone)]
 pub struct RetryBudget {
     bucket: Option<Arc<Bucket>>,

@@ -79,23 +79,6 @@ impl WaitOutcome {
 /// poll up to [`PollPolicy::max_interval`]; a `429` stretches the next wait to its
 /// `Retry-After` (or the initial interval), and `RateLimit-Remaining: 0` waits for the reset;
 /// any other error ends the wait.
-///
-/// ```
-/// use std::time::{Duration, SystemTime};
-/// use easy_checkout_core::call::{Machine, Now, PaymentWait, Step};
-/// use easy_checkout_core::{Config, PollPolicy, RetryPolicy, http, ops::RetrieveSession};
-///
-/// let config = Config::new("sk_test_123".parse()?);
-/// let op = RetrieveSession::new("ecs_1")?;
-/// let start = Now::new(SystemTime::UNIX_EPOCH, Duration::ZERO);
-/// let mut wait = PaymentWait::new(&config, &op, RetryPolicy::default(), PollPolicy::default(), start, || 7);
-/// let pending = br#"{"data":{"id":"ecs_1","status":"open","payment_status":"unpaid"}}"#;
-///
-/// let Step::Send(_) = wait.next() else { unreachable!() };
-/// let step = wait.handle(Ok(http::Response::new(pending.to_vec())), start);
-/// assert!(matches!(step, Step::Wait(d) if d == Duration::from_secs(1)));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
 #[derive(Debug)]
 pub struct PaymentWait<'a, R> {
     config: &'a Config,

@@ -154,10 +154,11 @@ pub fn check_encoding(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> R
         return Ok(());
     }
     let mut values = headers.get_all(http::header::CONTENT_ENCODING).iter();
+    let identity = |c: &str| c.trim().is_empty() || c.trim().eq_ignore_ascii_case("identity");
     let Some(encoded) = values.find(|value| {
         value
             .to_str()
-            .map_or(true, |v| v.split(',').any(|c| !is_identity(c)))
+            .map_or(true, |v| v.split(',').any(|c| !identity(c)))
     }) else {
         return Ok(());
     };
@@ -171,11 +172,6 @@ pub fn check_encoding(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> R
          sends no `Accept-Encoding`): something between it and the API compressed the reply"
     );
     Err(DecodeError::new(status, reason, body).into())
-}
-
-fn is_identity(coding: &str) -> bool {
-    let coding = coding.trim();
-    coding.is_empty() || coding.eq_ignore_ascii_case("identity")
 }
 
 /// Reads `{"data": T}`, or `T` when the body has no `data` key.
