@@ -1,20 +1,6 @@
-//! Stable, readable, secret-free text for any request: made for `insta::assert_snapshot!`.
-//!
-//! ```text
-//! POST https://sandbox-api.itseasy.co/v1/api/embedded-checkout
-//! accept: application/json
-//! content-type: application/json
-//! user-agent: easy-checkout-rust/[version]
-//! x-easy-api-key: [REDACTED]
-//!
-//! {
-//!   "items": [ … ],
-//!   "return_url": "https://example.com/return"
-//! }
-//! ```
-//!
-//! Sensitive headers and every `client_secret` print `[REDACTED]`, a body that is not JSON its
-//! length only.
+//! Stable, readable, secret-free text for any request, for `insta::assert_snapshot!`: headers
+//! sorted, sensitive ones and every `client_secret` `[REDACTED]`, the SDK version `[version]`,
+//! a JSON body pretty-printed, any other body its length only.
 
 use std::fmt::Write as _;
 
@@ -69,21 +55,6 @@ pub fn render<B: AsRef<[u8]>>(request: &Request<B>) -> String {
 
 /// Renders the first request a client with `config` and `retry` sends for `op`, a generated
 /// idempotency key printed `[generated]`.
-///
-/// ```
-/// use easy_checkout_core::{Config, RetryPolicy, snapshot, ops::{CreateSession, LineItem}};
-///
-/// let config = Config::new("sk_test_123".parse()?);
-/// let op = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://example.com/return");
-/// let sent = snapshot::render_call(&config, &op, RetryPolicy::default())?;
-/// assert!(sent.contains("\nidempotency-key: [generated]\n"));
-/// // What `Config::build` makes has no key: the client adds it.
-/// assert!(!snapshot::render(&config.build(&op)?).contains("idempotency-key"));
-/// // Retries off: no key is generated, and none goes out.
-/// assert!(!snapshot::render_call(&config, &op, RetryPolicy::never())?.contains("idempotency-key"));
-/// // In your tests: insta::assert_snapshot!(sent);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
 pub fn render_call<O: Operation>(
     config: &Config,
     op: &O,

@@ -220,23 +220,6 @@ pub struct Delivery {
 
 /// [`verify`] over a delivery's headers (a signature that is not text is
 /// [`WebhookError::SignatureFormatInvalid`]) and raw body, then its metadata headers.
-///
-/// ```
-/// use easy_checkout_core::http::HeaderMap;
-/// use easy_checkout_core::webhook::{self, WebhookSecret};
-/// let secret = WebhookSecret::new("whsec_test");
-/// let body = br#"{"id":"evt_1","type":"checkout.session.completed","data":{"id":"ecs_1"},"created":1767225600,"api_version":"2026-05-01"}"#;
-/// let mut headers = HeaderMap::new();
-/// headers.insert(webhook::SIGNATURE_HEADER, webhook::sign(&secret, body).parse()?);
-/// headers.insert(webhook::DELIVERY_ID_HEADER, "2f6c1f5e-1c1d-4d61-9d3f-0b8c6f7e9a10".parse()?);
-/// headers.insert(webhook::ATTEMPT_HEADER, "2".parse()?);
-/// let delivery = webhook::verify_delivery(&secret, &headers, body)?;
-/// assert_eq!(delivery.attempt, Some(2));
-/// assert_eq!(delivery.event_type, None, "no x-easy-event header: absent, not an error");
-/// // A retried delivery: a new delivery id, the same event. Handle each event id once.
-/// assert_eq!(delivery.event.id, "evt_1");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
 pub fn verify_delivery(
     secret: &WebhookSecret,
     headers: &HeaderMap,

@@ -196,20 +196,6 @@ impl CustomerDetails {
 
 /// `confirm`: `POST /embedded-checkout/confirm`. It moves money: without the caller's own
 /// idempotency key it is never sent twice.
-///
-/// ```
-/// use easy_checkout_core::ClientSecret;
-/// use easy_checkout_core::ops::{Confirm, CustomerDetails, PaymentMethod, PaymentSource};
-/// let secret = ClientSecret::new("ecs_secret_1")?;
-/// // {"client_secret": …, "payment_method": {"type": "PAYMENT_CARD", "token_id": "tok_abc"}}
-/// let sdk = Confirm::new(secret.clone(), PaymentMethod::card("tok_abc"));
-/// // {"client_secret": …, "source": {"type": "PAYMENT_CARD", "tokenId": "tok_abc"},
-/// //  "customer_details": {"first_name": "Jane", "last_name": "Doe", "email": "jane@example.com"}}
-/// let reference = Confirm::with_source(secret, PaymentSource::card("tok_abc"))
-///     .with_customer_details(CustomerDetails::new("Jane", "Doe", "jane@example.com"))
-///     .with_idempotency_key("order-1001-pay")?;
-/// # Ok::<(), easy_checkout_core::InvalidInput>(())
-/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Confirm {
     /// The session's client secret.

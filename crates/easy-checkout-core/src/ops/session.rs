@@ -37,21 +37,6 @@ impl LineItem {
 }
 
 /// `create_session`: `POST /embedded-checkout`, in either [`Vocabulary`].
-///
-/// ```
-/// use easy_checkout_core::ops::{CreateSession, LineItem, ReferenceSession};
-/// // The SDK page's vocabulary: {"items": […], "return_url": "…"}.
-/// let op = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://example.com/return")
-///     .with_idempotency_key("ecs-cart-1").unwrap()
-///     .with_extra("metadata", serde_json::json!({"order": "A-1"}));
-/// // The API reference's: {"line_items": […], "mode": "payment", "success_url": "…", …}.
-/// let op = CreateSession::from(
-///     ReferenceSession::new(vec![LineItem::new("price_abc", 1)], "https://example.com/paid?session={SESSION_ID}")
-///         .with_cancel_url("https://example.com/cart")
-///         .with_customer_email("jane@example.com"),
-/// )
-/// .with_idempotency_key("ecs-cart-2").unwrap();
-/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreateSession {
     /// The typed fields, in one vocabulary.
