@@ -28,10 +28,8 @@ use crate::{
 /// The blocking Easy client over any [`Transport`]. Cheap to share: calls take `&self`, and
 /// clones share the transport's connections (when its clones do) and the retry budget.
 ///
-/// Each call blocks its thread, retries and waits included: in async code that stalls every
-/// task on the worker (an unrelated request took 1.70 s instead of 0.2 ms in
-/// `cargo run --release -p easy-checkout-reqwest --example blocking_in_async`). There, use
-/// `AsyncClient` or `tokio::task::spawn_blocking`.
+/// Each call blocks its thread, retries and waits included, stalling every task on an async
+/// worker: from async code, use `AsyncClient` or `tokio::task::spawn_blocking`.
 ///
 /// ```
 /// use easy_checkout_core::{Client, Config, TransportError, http};

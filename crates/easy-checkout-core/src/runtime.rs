@@ -58,57 +58,51 @@ pub trait Runtime: Send + Sync {
     fn random_u64(&self) -> u64;
 }
 
+/// The real clock, `std::thread::sleep`, and the operating system's random numbers.
 #[cfg(feature = "system-runtime")]
-pub use system::SystemRuntime;
+#[derive(Debug, Clone, Copy)]
+pub struct SystemRuntime {
+    origin: std::time::Instant,
+}
 
 #[cfg(feature = "system-runtime")]
-mod system {
-    use std::time::{Duration, Instant, SystemTime};
-
-    use super::Runtime;
-
-    /// The real clock, `std::thread::sleep`, and the operating system's random numbers.
-    #[derive(Debug, Clone, Copy)]
-    pub struct SystemRuntime {
-        origin: Instant,
-    }
-
-    impl SystemRuntime {
-        /// A runtime whose monotonic clock starts now.
-        pub fn new() -> Self {
-            Self {
-                origin: Instant::now(),
-            }
+impl SystemRuntime {
+    /// A runtime whose monotonic clock starts now.
+    pub fn new() -> Self {
+        Self {
+            origin: std::time::Instant::now(),
         }
     }
+}
 
-    impl Default for SystemRuntime {
-        fn default() -> Self {
-            Self::new()
-        }
+#[cfg(feature = "system-runtime")]
+impl Default for SystemRuntime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(feature = "system-runtime")]
+impl Runtime for SystemRuntime {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
     }
 
-    impl Runtime for SystemRuntime {
-        fn now(&self) -> SystemTime {
+    fn monotonic(&self) -> Duration {
+        self.origin.elapsed()
+    }
+
+    fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+
+    fn random_u64(&self) -> u64 {
+        // Should the OS generator fail, the time still gives a (weakly) distinct key.
+        getrandom::u64().unwrap_or_else(|_| {
             SystemTime::now()
-        }
-
-        fn monotonic(&self) -> Duration {
-            self.origin.elapsed()
-        }
-
-        fn sleep(&self, duration: Duration) {
-            std::thread::sleep(duration);
-        }
-
-        fn random_u64(&self) -> u64 {
-            // Should the OS generator fail, the time still gives a (weakly) distinct key.
-            getrandom::u64().unwrap_or_else(|_| {
-                SystemTime::now()
-                    .duration_since(SystemTime::UNIX_EPOCH)
-                    .map(|d| d.as_nanos() as u64)
-                    .unwrap_or(0)
-            })
-        }
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0)
+        })
     }
 }

@@ -69,11 +69,6 @@ impl KeyKind {
     pub fn is_publishable(self) -> bool {
         matches!(self, Self::PublishableTest | Self::PublishableLive)
     }
-
-    /// The kind `key` starts with, if any.
-    fn of(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| key.starts_with(k.prefix()))
-    }
 }
 
 /// An Easy API key: a [`KeyKind`] prefix, then at least one visible ASCII character (other
@@ -89,7 +84,10 @@ impl ApiKey {
     pub fn new(key: impl Into<String>) -> Result<Self, InvalidInput> {
         let key = key.into();
         check_header_safe(&key)?;
-        let kind = KeyKind::of(&key).ok_or_else(|| {
+        let kind = KeyKind::ALL
+            .into_iter()
+            .find(|k| key.starts_with(k.prefix()));
+        let kind = kind.ok_or_else(|| {
             InvalidInput::new(
                 "api_key",
                 "is not an Easy API key (one starts with sk_test_, sk_live_, pk_test_, \

@@ -34,16 +34,7 @@ pub use roots::RootCertificates;
 /// - **Send no `http://` request through a proxy** ([`bypasses_proxy`](crate::ops::bypasses_proxy)).
 /// - **Verify TLS** against the default roots and those the caller adds.
 ///
-/// The conformance kit (`easy-checkout-conformance`) checks every obligation:
-///
-/// ```text
-/// #[test]
-/// fn my_transport_keeps_every_obligation() {
-///     easy_checkout_conformance::Kit::new()
-///         .run(|settings, roots| MyTransport::new(settings, roots))
-///         .assert_passed();
-/// }
-/// ```
+/// The conformance kit (`easy-checkout-conformance`'s `Kit`) checks every obligation.
 ///
 /// A closure of the same shape is a transport, the smallest way to wrap one (timing, logging,
 /// a replay harness); it keeps the obligations only if what it wraps does.
