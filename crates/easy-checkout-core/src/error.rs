@@ -648,14 +648,6 @@ impl TransportError {
 
 /// `error` and its [`source`](std::error::Error::source) chain on one line, `: `-separated,
 /// skipping a message the line already holds.
-///
-/// ```
-/// use easy_checkout_core::{Error, TransportError, TransportErrorKind, error::report};
-/// let cause = std::io::Error::other("connection reset by peer");
-/// let error = Error::from(TransportError::new(TransportErrorKind::Io, cause));
-/// assert_eq!(error.to_string(), "connection failed");
-/// assert_eq!(report(&error), "connection failed: connection reset by peer");
-/// ```
 pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
     let whole = error.to_string();
     // The note of a spent retry budget closes the line, after the causes it does not explain.

@@ -15,15 +15,6 @@ use crate::ops::Operation;
 use crate::redact::{REDACTED, redact};
 
 /// Renders `request` (as [`Config::build`](crate::Config::build) makes it) as snapshot text.
-///
-/// ```
-/// use easy_checkout_core::{Config, ClientSecret, ops::Validate, snapshot};
-/// let config = Config::new("sk_test_123".parse().unwrap());
-/// let op = Validate::new(ClientSecret::new("ecs_secret_xyz").unwrap());
-/// let text = snapshot::render(&config.build(&op).unwrap());
-/// assert!(text.contains("\"client_secret\": \"[REDACTED]\""));
-/// assert!(!text.contains("ecs_secret_xyz") && !text.contains("x-easy-api-key"));
-/// ```
 pub fn render<B: AsRef<[u8]>>(request: &Request<B>) -> String {
     let mut out = format!("{} {}\n", request.method(), request.uri());
     let mut headers: Vec<(&str, String)> = request

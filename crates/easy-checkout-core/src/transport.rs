@@ -38,21 +38,6 @@ pub use roots::RootCertificates;
 ///
 /// A closure of the same shape is a transport, the smallest way to wrap one (timing, logging,
 /// a replay harness); it keeps the obligations only if what it wraps does.
-///
-/// ```
-/// use std::time::Instant;
-/// use easy_checkout_core::{Transport, TransportError, http};
-///
-/// /// Times every request sent through `inner` (any transport that passes the kit).
-/// fn timed(inner: impl Transport) -> impl Transport {
-///     move |request: http::Request<Vec<u8>>| {
-///         let (path, started) = (request.uri().path().to_owned(), Instant::now());
-///         let outcome = inner.send(request);
-///         eprintln!("{path}: {:?}", started.elapsed()); // never the headers: they hold the key
-///         outcome
-///     }
-/// }
-/// ```
 pub trait Transport {
     /// Sends `request` and reads the whole response body.
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>;

@@ -8,17 +8,6 @@
 //! Delivery is at least once (up to 3 attempts, each with a new delivery id), and no
 //! timestamp is signed, so a captured delivery can be replayed: **deduplicate on the event's
 //! `id`**.
-//!
-//! ```
-//! use easy_checkout_core::webhook::{self, WebhookSecret, EventType};
-//! let secret = WebhookSecret::new("whsec_test");
-//! let body = br#"{"id":"evt_1","type":"checkout.session.completed","data":{"id":"ecs_1"},"created_at":"2026-01-01T00:00:00Z"}"#;
-//! let header = webhook::sign(&secret, body);
-//! let event = webhook::verify(&secret, Some(&header), body).unwrap();
-//! assert_eq!(event.kind, EventType::SessionCompleted);
-//! let forged = format!("sha256={}", "0".repeat(64));
-//! assert_eq!(webhook::verify(&secret, Some(&forged), body).unwrap_err().code(), "WEBHOOK_SIGNATURE_MISMATCH");
-//! ```
 
 use std::fmt;
 

@@ -15,14 +15,6 @@ const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json
 
 impl Config {
     /// Builds the request for `op`. Pure: the same input always gives the same request.
-    ///
-    /// ```
-    /// use easy_checkout_core::{ApiKey, Config, ops::RetrieveSession};
-    /// let config = Config::new("sk_test_123".parse().unwrap());
-    /// let request = config.build(&RetrieveSession::new("ecs_123").unwrap()).unwrap();
-    /// assert_eq!(request.uri(), "https://sandbox-api.itseasy.co/v1/api/embedded-checkout/ecs_123");
-    /// assert!(request.headers()["x-easy-api-key"].is_sensitive());
-    /// ```
     pub fn build<O: Operation>(&self, op: &O) -> Result<Request<Vec<u8>>, Error> {
         self.build_with_idempotency_key(op, op.idempotency_key())
     }
