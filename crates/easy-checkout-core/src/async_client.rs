@@ -52,8 +52,7 @@ use crate::{
     transport::{Adapter, TransportSettings},
 };
 
-/// The async Easy client: the blocking [`Client`](crate::client::Client)'s surface, awaited.
-/// Calls take `&self`, so one client serves many tasks.
+/// The async Easy client: [`Client`](crate::client::Client)'s surface, awaited.
 #[derive(Clone)]
 pub struct AsyncClient<T, S> {
     transport: T,
@@ -110,8 +109,7 @@ impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
         Self::with_clock(transport, config, sleep, clock)
     }
 
-    /// A client over `transport` that waits with `sleep` and takes time and randomness from
-    /// `clock` (any [`Runtime`](crate::runtime::Runtime) is one).
+    /// A client over `transport` with `sleep`, and time and randomness from `clock` (a `Runtime`).
     pub fn with_clock(transport: T, config: Config, sleep: S, clock: impl Clock + 'static) -> Self {
         Self {
             transport,
@@ -205,8 +203,7 @@ impl<T: AsyncTransport, S: Sleep> AsyncClient<T, S> {
     }
 }
 
-/// The `embedded_checkout` namespace of an [`AsyncClient`]: each call is its twin on
-/// [`EmbeddedCheckout`](crate::client::EmbeddedCheckout), awaited.
+/// The `embedded_checkout` namespace of an [`AsyncClient`].
 #[derive(Debug)]
 pub struct AsyncEmbeddedCheckout<'a, T, S> {
     client: &'a AsyncClient<T, S>,
@@ -248,8 +245,7 @@ impl<T: AsyncTransport, S: Sleep> AsyncEmbeddedCheckout<'_, T, S> {
         self.client.send(params).await
     }
 
-    /// Polls `retrieve_session` until the session is finished or `policy.deadline` passes
-    /// ([`PaymentWait`]).
+    /// Polls `retrieve_session` until the session is finished ([`PaymentWait`]).
     pub async fn wait_for_payment(
         &self,
         session_id: &str,

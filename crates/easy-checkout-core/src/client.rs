@@ -124,8 +124,7 @@ impl<T: Transport> Client<T> {
         self
     }
 
-    /// Replaces the retry budget, which every clone of this client shares
-    /// (`RetryBudget::unlimited()` turns it off).
+    /// Replaces the retry budget every clone shares (`RetryBudget::unlimited()` turns it off).
     pub fn with_retry_budget(mut self, budget: RetryBudget) -> Self {
         self.budget = budget;
         self
@@ -226,8 +225,7 @@ impl<T: Transport> EmbeddedCheckout<'_, T> {
         self.client.send(params)
     }
 
-    /// `POST /embedded-checkout/confirm`: the raw confirmation payload. Never sent twice
-    /// without the caller's idempotency key.
+    /// `POST /embedded-checkout/confirm`: never sent twice without the caller's key.
     pub fn confirm(&self, params: &Confirm) -> Result<serde_json::Value, Error> {
         self.client.send(params)
     }
@@ -242,8 +240,7 @@ impl<T: Transport> EmbeddedCheckout<'_, T> {
         self.client.send(params)
     }
 
-    /// Polls `retrieve_session` until the session is finished or `policy.deadline` passes
-    /// ([`PaymentWait`]).
+    /// Polls `retrieve_session` until the session is finished ([`PaymentWait`]).
     pub fn wait_for_payment(
         &self,
         session_id: &str,

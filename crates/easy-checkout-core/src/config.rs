@@ -28,8 +28,7 @@ pub const USER_AGENT: &str = concat!("easy-checkout-rust/", env!("CARGO_PKG_VERS
 pub enum Environment {
     /// `https://api.itseasy.co/v1/api`: `sk_live_…` and `pk_live_…` keys.
     Production,
-    /// `https://sandbox-api.itseasy.co/v1/api`: `sk_test_…`, `sk_sandbox_…` and `pk_test_…`
-    /// keys.
+    /// `https://sandbox-api.itseasy.co/v1/api`: `sk_test_…`, `sk_sandbox_…`, `pk_test_…` keys.
     Sandbox,
 }
 
@@ -99,8 +98,7 @@ impl fmt::Display for BaseUrl {
     }
 }
 
-/// What a request builder needs besides the operation: the base URL, the API key (if any)
-/// and the user agent.
+/// What a request builder needs besides the operation: base URL, API key, user agent.
 #[derive(Clone)]
 pub struct Config {
     base_url: BaseUrl,
@@ -127,8 +125,7 @@ impl Config {
         Ok(config)
     }
 
-    /// A configuration with no API key, for `validate` and `confirm` only: other calls fail
-    /// with [`InvalidInput`] before anything is sent.
+    /// No API key, for `validate` and `confirm`: other calls fail before anything is sent.
     pub fn without_api_key(base_url: BaseUrl) -> Self {
         Self::assemble(base_url, None)
     }
@@ -153,8 +150,7 @@ impl Config {
         }
     }
 
-    /// [`Config::from_values`] of [`API_KEY_ENV`] and [`BASE_URL_ENV`] through `lookup`
-    /// (`std::env::var_os`); a value that is not UTF-8 is refused.
+    /// [`Config::from_values`] of [`API_KEY_ENV`] and [`BASE_URL_ENV`] (UTF-8) via `lookup`.
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
     ) -> Result<Self, InvalidInput> {

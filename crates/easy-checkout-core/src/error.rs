@@ -68,8 +68,7 @@ impl Error {
         }
     }
 
-    /// Whether the policy would have retried this failure but the client's
-    /// [`RetryBudget`](crate::call::RetryBudget) was spent. `Display` says so too.
+    /// Whether the [`RetryBudget`](crate::call::RetryBudget) stopped a retry. `Display` says so.
     pub fn retry_budget_spent(&self) -> bool {
         match self {
             Error::Api(e) => e.budget_spent,
@@ -132,8 +131,7 @@ impl Error {
         self.with_effect(effect)
     }
 
-    /// Replaces every copy of `secrets` (the call's API key and client secret) the reply
-    /// quoted back, in the envelope and the raw body, with [`REDACTED`].
+    /// Replaces every copy of `secrets` the reply quoted back with [`REDACTED`].
     pub(crate) fn without_secrets(mut self, secrets: &[&str]) -> Self {
         let secrets: Vec<&str> = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
         if secrets.is_empty() {
@@ -562,8 +560,7 @@ impl TransportErrorKind {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// The request could not be sent or its response could not be read; the transport's own
-/// error is its `source`.
+/// The request could not be sent or its response read; `source` is the transport's error.
 #[derive(Debug, thiserror::Error)]
 #[error(
     "{}{}{}",

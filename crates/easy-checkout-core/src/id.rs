@@ -6,8 +6,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::input::InvalidInput;
 
-/// Everything but RFC 3986 "unreserved" characters is encoded: `/`, `?`, `#`, `%` and `;`
-/// can never act as delimiters.
+/// All but RFC 3986 "unreserved" characters: `/`, `?`, `#`, `%`, `;` never act as delimiters.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
@@ -26,8 +25,7 @@ pub struct SessionId {
 }
 
 impl SessionId {
-    /// Validates `id`. Empty ids, the dot segments `.` and `..`, and the names of the
-    /// endpoints beside sessions (`config`, `validate`, `confirm`) are refused.
+    /// Validates `id`: not empty, `.`, `..`, `config`, `validate` or `confirm`.
     pub fn new(id: impl Into<String>) -> Result<Self, InvalidInput> {
         let raw = id.into();
         let reason = match raw.as_str() {

@@ -97,8 +97,7 @@ impl<'a, C: Clock + ?Sized> Observe<'a, C> {
         self.clock.monotonic()
     }
 
-    /// After sending: tells of the outcome, hands it to `machine` with the time, tells of a
-    /// retry that follows, and returns the machine's step.
+    /// After sending: tells of the outcome and any retry, and returns the machine's step.
     pub(crate) fn handle<M: Machine>(
         &self,
         machine: &mut M,
@@ -142,8 +141,7 @@ impl<'a, C: Clock + ?Sized> Observe<'a, C> {
     }
 }
 
-/// The `tracing` side: one span per call, recording the method, path, attempt, status and
-/// retry delay, and an event per outcome and retry.
+/// The `tracing` side: one span per call and an event per outcome and retry.
 #[cfg(feature = "tracing")]
 mod trace {
     use tracing::field::Empty;

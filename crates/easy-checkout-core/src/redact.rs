@@ -11,8 +11,7 @@ pub const REDACTED: &str = "[REDACTED]";
 /// Body keys whose values are always redacted, compared ignoring case, `_` and `-`.
 const SECRET_FIELDS: &[&str] = &["clientsecret", "apikey", "xeasyapikey"];
 
-/// Whether a JSON key names a secret (`client_secret`, `apiKey`, `x-easy-api-key`, in any
-/// case, with or without `_` and `-`).
+/// Whether a JSON key names a secret (`client_secret`, `apiKey`, `x-easy-api-key`, …).
 pub fn is_secret_key(key: &str) -> bool {
     let normalized: String = key
         .chars()

@@ -27,8 +27,7 @@ impl<R: Runtime + ?Sized> Clock for R {
     }
 }
 
-/// How an async driver waits (feature `async`), implemented for closures such as
-/// `tokio::time::sleep`.
+/// How an async driver waits (feature `async`); closures like `tokio::time::sleep` are one.
 #[cfg(feature = "async")]
 pub trait Sleep: Send + Sync {
     /// A future that completes after `duration`.

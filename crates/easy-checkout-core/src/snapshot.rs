@@ -44,8 +44,7 @@ pub fn render<B: AsRef<[u8]>>(request: &Request<B>) -> String {
     out
 }
 
-/// Renders the first request a client with `config` and `retry` sends for `op`, a generated
-/// idempotency key printed `[generated]`.
+/// [`render`] of the first request a call sends for `op`, a generated key `[generated]`.
 pub fn render_call<O: Operation>(
     config: &Config,
     op: &O,

@@ -115,8 +115,7 @@ where
 ///
 /// [`Client::from_key`]: crate::client::Client::from_key
 pub trait Adapter: Sized {
-    /// The transport's name, appended to the SDK's user agent
-    /// (`easy-checkout-rust/0.1.0 ureq`).
+    /// The transport's name in the user agent (`easy-checkout-rust/0.1.0 ureq`).
     const USER_AGENT_SUFFIX: &'static str;
 
     /// A transport applying `settings`, trusting its default roots, doing no IO yet.

@@ -40,8 +40,7 @@ impl WebhookSecret {
         Self(secret.into())
     }
 
-    /// Whether the secret is empty: [`verify`] then refuses every delivery (anyone can sign
-    /// with the empty key).
+    /// Whether the secret is empty: [`verify`] then refuses every delivery (anyone can sign so).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -192,8 +191,7 @@ impl<'de> Deserialize<'de> for EventTime {
     }
 }
 
-/// A verified delivery: the signed event, and its unsigned headers (`None` when absent or
-/// malformed, never an error).
+/// A verified delivery: the signed event, and its unsigned headers (`None` if malformed).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Delivery {
@@ -255,8 +253,7 @@ pub fn sign(secret: &WebhookSecret, body: &[u8]) -> String {
     format!("{PREFIX}{}", hex::encode(mac))
 }
 
-/// Verifies `signature` (the header's value, `None` when absent) over the raw `body`, then
-/// parses the event (the failures: see the [module](self)).
+/// Verifies `signature` (`None` when absent) over the raw `body`, then parses the event.
 pub fn verify(
     secret: &WebhookSecret,
     signature: Option<&str>,

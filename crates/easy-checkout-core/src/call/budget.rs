@@ -92,8 +92,7 @@ impl RetryBudget {
             .is_ok()
     }
 
-    /// Puts tokens back after a call the API answered; a full bucket is only read, so healthy
-    /// threads never contend.
+    /// Puts tokens back after an answered call; a full bucket is only read (no contention).
     pub(crate) fn refill(&self) {
         let Some(bucket) = &self.bucket else {
             return;

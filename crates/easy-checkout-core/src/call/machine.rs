@@ -83,8 +83,7 @@ impl<O, R> std::fmt::Debug for Call<'_, O, R> {
 }
 
 impl<'a, O: Operation, R: FnMut() -> u64> Call<'a, O, R> {
-    /// A call of `op` under `config` and `policy`. `random` gives uniformly random `u64`s: two
-    /// for a generated idempotency key, one for each retry's jitter.
+    /// A call of `op`; `random` gives two draws for a generated key, one per retry's jitter.
     pub fn new(config: &'a Config, op: &'a O, policy: RetryPolicy, mut random: R) -> Self {
         let key = match (O::IDEMPOTENCY, op.idempotency_key()) {
             (_, Some(key)) => Some(Cow::Borrowed(key)),

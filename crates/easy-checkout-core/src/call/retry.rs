@@ -96,8 +96,7 @@ impl RetryPolicy {
         }
     }
 
-    /// The delay before retry number `retries_done + 1`: `initial · 2^retries_done`, capped
-    /// at `max_backoff`, then drawn from `[half, full]` by `jitter`.
+    /// The delay before retry `retries_done + 1`: doubling, capped, drawn from its upper half.
     pub fn backoff(&self, retries_done: u32, jitter: u64) -> Duration {
         let factor = 1u32.checked_shl(retries_done.min(31)).unwrap_or(u32::MAX);
         let full = self

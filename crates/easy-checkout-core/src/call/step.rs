@@ -6,8 +6,7 @@ use http::{Request, Response};
 
 use crate::error::{Error, TransportError};
 
-/// What a machine asks its driver to do next. Its `Debug` shows a request's method, URI and
-/// body length, never the body (a `confirm`'s holds the client secret).
+/// What a machine asks its driver to do next. `Debug` never shows a body (a secret).
 #[must_use]
 pub enum Step<T> {
     /// Send this request, then hand its outcome to [`Machine::handle`].

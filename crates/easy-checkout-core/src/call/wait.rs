@@ -97,8 +97,7 @@ pub struct PaymentWait<'a, R> {
 }
 
 impl<'a, R: FnMut() -> u64 + Clone> PaymentWait<'a, R> {
-    /// A wait for the session `op` reads, starting at `now`; each poll is a [`Call::new`] with
-    /// `retry` and a clone of `random`.
+    /// A wait for the session `op` reads from `now`; each poll a [`Call::new`] with `retry`.
     pub fn new(
         config: &'a Config,
         op: &'a RetrieveSession,

@@ -14,8 +14,7 @@ use crate::ops::operation::{
 };
 use crate::secret::ClientSecret;
 
-/// `validate`: `POST /embedded-checkout/validate`, a check that changes nothing
-/// ([`Idempotency::Safe`]).
+/// `validate`: `POST /embedded-checkout/validate`, a read ([`Idempotency::Safe`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Validate {
     /// The session's client secret.
@@ -110,8 +109,7 @@ impl PaymentMethod {
     }
 }
 
-/// A payment source for `confirm` in the API reference's vocabulary
-/// (`{"type": "PAYMENT_CARD", "tokenId": "tok_abc"}`).
+/// A `confirm` payment source (`{"type": "PAYMENT_CARD", "tokenId": "tok_abc"}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaymentSource {
     /// The source type (`"PAYMENT_CARD"`, …).

@@ -1,5 +1,4 @@
-//! The merchant's Embedded Checkout configuration: which origins may embed the iframe. An
-//! origin that is not `scheme://host[:port]` is refused before anything is sent.
+//! The merchant's Embedded Checkout configuration: which origins may embed the iframe.
 
 use http::{HeaderMap, Method, StatusCode};
 use serde::Serialize;

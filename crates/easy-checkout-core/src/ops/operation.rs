@@ -30,8 +30,7 @@ pub trait Auth: sealed::Sealed {
 #[derive(Debug)]
 pub enum ApiKeyAuth {}
 
-/// Browser-side operations (`validate`, `confirm`): the `client_secret` in the body is the
-/// only credential.
+/// Browser-side operations: the `client_secret` in the body is the only credential.
 #[derive(Debug)]
 pub enum ClientSecretAuth {}
 
@@ -54,14 +53,12 @@ impl Auth for ClientSecretAuth {
     }
 }
 
-/// When a request may be sent again after a failure, and whether a failed call may have
-/// changed anything ([`Error::outcome_unknown`]).
+/// When a request may be sent again, and whether a failed one may have changed anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Idempotency {
     /// A read, changing nothing: the GETs, and `validate`.
     Safe,
-    /// A write made safe by an `Idempotency-Key`: the caller's, or one generated when
-    /// retries are on.
+    /// A write made safe by the caller's `Idempotency-Key`, or one generated for retries.
     KeyOrGenerated,
     /// A write that moves money: repeated only with the caller's own key.
     CallerKeyOnly,
@@ -198,8 +195,7 @@ pub(crate) fn parse_object<T: DeserializeOwned>(
     }
 }
 
-/// Whether a 2xx reply has an empty (or all-whitespace) body; a non-2xx one is its
-/// [`ApiError`].
+/// Whether a 2xx reply's body is blank; a non-2xx reply is its [`ApiError`].
 fn is_blank_success(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<bool, Error> {
     if !status.is_success() {
         return Err(ApiError::from_response(status, headers, body).into());
@@ -223,8 +219,7 @@ pub(crate) fn parse_any(
     }
 }
 
-/// The `data` member of an object, if it has one. A `"data": null` is handed to `T`, not
-/// taken for a missing `data`.
+/// An object's `data` member, if any (a `"data": null` is handed to `T`).
 #[derive(Deserialize)]
 #[serde(bound = "T: Deserialize<'de>")]
 struct DataField<T> {

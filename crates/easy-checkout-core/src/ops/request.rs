@@ -19,8 +19,7 @@ impl Config {
         self.build_with_idempotency_key(op, op.idempotency_key())
     }
 
-    /// [`Config::build`] with `key` as the `Idempotency-Key` instead of the operation's own
-    /// (a generated one).
+    /// [`Config::build`] with `key` (a generated one) as the `Idempotency-Key`.
     pub fn build_with_idempotency_key<O: Operation>(
         &self,
         op: &O,
@@ -101,8 +100,7 @@ pub fn bypasses_proxy<B>(request: &Request<B>) -> bool {
     request.uri().scheme() == Some(&Scheme::HTTP)
 }
 
-/// Whether `method` carries a body even when it is empty (`Content-Length: 0`): not GET,
-/// HEAD, DELETE, OPTIONS or TRACE.
+/// Whether `method` carries even an empty body: not GET, HEAD, DELETE, OPTIONS or TRACE.
 pub fn method_takes_body(method: &Method) -> bool {
     !matches!(
         *method,

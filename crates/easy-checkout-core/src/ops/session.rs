@@ -209,8 +209,7 @@ impl CreateSession {
     }
 }
 
-/// Refuses an empty cart, an empty price id and a zero quantity, under the vocabulary's
-/// field `names`.
+/// Refuses an empty cart or price id and a zero quantity, under the vocabulary's `names`.
 fn check_items(items: &[LineItem], names: [&'static str; 3]) -> Result<(), InvalidInput> {
     let [cart, price_id, quantity] = names;
     if items.is_empty() {

@@ -103,8 +103,7 @@ fn parse_pem(pem: &[u8]) -> Result<Vec<Arc<[u8]>>, InvalidInput> {
     Ok(certificates)
 }
 
-/// What is wrong with a PEM, in words; never the bytes (pki-types' own messages print the
-/// offending line as a byte list).
+/// What is wrong with a PEM, in words (pki-types' messages print the line's bytes).
 fn pem_problem(error: &pem::Error) -> &'static str {
     match error {
         pem::Error::MissingSectionEnd { .. } => "is not valid PEM: a section has no END line",
