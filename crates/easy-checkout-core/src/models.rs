@@ -300,14 +300,8 @@ pub struct KeyInfo {
     pub extra: Extra,
 }
 
-/// An amount exactly as the API sent it, never a float or converted.
-///
-/// | JSON | reads as |
-/// |---|---|
-/// | a string | [`Amount::Decimal`], as sent |
-/// | an integer | [`Amount::Integer`], every digit |
-/// | an integer beyond 64 bits | [`Amount::Integer`] in a build with serde_json's `arbitrary_precision` feature (every digit kept); a decode error without it (serde_json would have rounded it) |
-/// | a fraction or an exponent (`19.99`, `1e3`) | a decode error in every build: a float is never an amount |
+/// An amount exactly as the API sent it, never converted. A fraction or an exponent is a decode
+/// error, as is an integer beyond 64 bits unless serde_json's `arbitrary_precision` keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]

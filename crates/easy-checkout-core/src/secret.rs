@@ -9,18 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::input::InvalidInput;
 use crate::redact::REDACTED;
 
-/// The kinds of key Easy issues, told apart by their prefix.
-///
-/// | prefix | kind | routes to |
-/// |---|---|---|
-/// | `sk_test_` | [`KeyKind::SecretTest`] | the sandbox |
-/// | `sk_sandbox_` | [`KeyKind::SecretSandbox`] | the sandbox |
-/// | `pk_test_` | [`KeyKind::PublishableTest`] | the sandbox |
-/// | `sk_live_` | [`KeyKind::SecretLive`] | production |
-/// | `pk_live_` | [`KeyKind::PublishableLive`] | production |
-///
-/// Prefixes are case-sensitive. `sk_sandbox_`, on one Easy page only, is read as a sandbox
-/// key, the safe reading.
+/// The kinds of key Easy issues, told apart by their case-sensitive prefix. `sk_sandbox_`, on
+/// one Easy page only, is read as a sandbox key, the safe reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum KeyKind {
@@ -37,7 +27,7 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
-    /// Every kind, in the order of the table above.
+    /// Every kind, in the order declared.
     pub const ALL: [KeyKind; 5] = [
         Self::SecretTest,
         Self::SecretSandbox,
