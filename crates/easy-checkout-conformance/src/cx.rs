@@ -1,6 +1,4 @@
-//! What a check is given ([`Cx`]): the transport under test, built from the settings and
-//! roots the check chooses, and a log of what the check is doing (reported if it hangs). A
-//! send that panics in the transport fails the check with a message that says so.
+//! What a check is given ([`Cx`]) and the transport under test it sends through ([`Under`]).
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -9,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use easy_checkout_core::http::{Request, Response};
 use easy_checkout_core::{RootCertificates, Transport, TransportError, TransportSettings};
+
+/// What a send came to.
+pub(crate) type Sent = Result<Response<Vec<u8>>, TransportError>;
 
 /// Makes the transport under test, type-erased: the caller's transport, or its async one
 /// behind a `block_on`.
@@ -77,7 +78,7 @@ impl Cx {
         }
     }
 
-    /// The transport under test with short limits: 2 s to connect, 5 s in all.
+    /// The transport under test with [`fast_settings`].
     pub(crate) fn fast(&self) -> Under {
         self.transport(fast_settings())
     }
@@ -110,10 +111,7 @@ pub(crate) struct Under {
 }
 
 impl Under {
-    pub(crate) fn send(
-        &self,
-        request: Request<Vec<u8>>,
-    ) -> Result<Response<Vec<u8>>, TransportError> {
+    pub(crate) fn send(&self, request: Request<Vec<u8>>) -> Sent {
         let what = format!("{} {}", request.method(), request.uri());
         *lock(&self.log.step) = format!("sending {what}");
         match catch_unwind(AssertUnwindSafe(|| self.inner.send(request))) {
@@ -126,10 +124,7 @@ impl Under {
     }
 
     /// Sends `request` and times it.
-    pub(crate) fn timed(
-        &self,
-        request: Request<Vec<u8>>,
-    ) -> (Result<Response<Vec<u8>>, TransportError>, Duration) {
+    pub(crate) fn timed(&self, request: Request<Vec<u8>>) -> (Sent, Duration) {
         let started = Instant::now();
         let outcome = self.send(request);
         (outcome, started.elapsed())

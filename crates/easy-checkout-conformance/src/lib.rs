@@ -1,14 +1,7 @@
 //! The conformance kit for Easy Embedded Checkout transports: every obligation of
 //! [`Transport`] and [`AsyncTransport`], checked against your transport over real loopback
-//! sockets, with servers that misbehave on cue.
-//!
-//! The SDK's guarantees (no API key sent to another host, no payment charged twice by our
-//! doing, bounded time and memory, honest "was it sent?" answers) hold only over a transport
-//! that keeps the traits' obligations. An HTTP client's defaults often do not: most follow
-//! redirects with every custom header, many send `Content-Length: 0` on a GET or take a
-//! proxy for plain `http://`, and a total timeout is often a per-read one. This kit is how
-//! you know: the same checks `easy-checkout-ureq`, `easy-checkout-isahc` and
-//! `easy-checkout-reqwest` pass in their own tests.
+//! sockets, with servers that misbehave on cue. `easy-checkout-ureq`, `easy-checkout-isahc`
+//! and `easy-checkout-reqwest` pass it in their own tests.
 //!
 //! # Use
 //!
@@ -59,38 +52,28 @@
 //! conformance kit: 29 checks: 27 passed, 2 failed, 0 skipped
 //!   FAIL redirects_are_not_followed
 //!        obligation: follow no redirect: a 3xx comes back as a response (its Location and body included) and nothing is sent to where it points, so the API key never reaches another host
-//!        seen: followed a 302 for GET http://127.0.0.1:41345/from to another server, which received `GET /elsewhere HTTP/1.1` with x-easy-api-key: sk_test_secret
+//!        seen: followed the redirect of GET http://127.0.0.1:41345/from answered 302 Found to another server, which received `GET /elsewhere HTTP/1.1` with x-easy-api-key: sk_test_secret; the transport returned a 200 response (11 bytes of body)
 //! ```
 //!
 //! # How it runs
 //!
 //! Checks run one after another, each on a thread of its own with its own time bound: a
 //! transport that hangs fails that check (the report says what it was sending), one that
-//! panics fails it with the panic's message, and the rest still run. A whole run takes a few
-//! seconds. Each check builds its transport with settings of its own (short timeouts, small
-//! caps), so `make` is called many times: keep it cheap and free of IO.
+//! panics fails it with the panic's message, and the rest still run. Each check builds its
+//! transport with settings of its own (short timeouts, small caps), so `make` is called many
+//! times: keep it cheap and free of IO.
 //!
-//! The two proxy checks need the proxy variables (`HTTP_PROXY`, `HTTPS_PROXY`, …) set before
-//! your transport reads them, and setting variables in a running test is `unsafe` (edition
-//! 2024) and racy. So the kit re-runs your test binary as a child process with the variables
-//! set, selecting the same test by name (`--exact`; libtest names each test's thread after
-//! it), and the kit in the child does only that check's request. So run the kit from a
-//! `#[test]` function run by libtest or cargo-nextest (under a custom harness the proxy checks
-//! fail and say why), and keep it out of code that must not run twice in that test; several
-//! kit runs in one test are fine.
+//! The two proxy checks need the proxy variables set before your transport reads them, and
+//! setting variables in a running test is `unsafe` (edition 2024) and racy. So the kit re-runs
+//! your test binary as a child process with the variables set, selecting the same test by name
+//! (`--exact`; libtest names each test's thread after it), and the kit in the child does only
+//! that check's request. So run the kit from a `#[test]` function run by libtest or
+//! cargo-nextest (under a custom harness the proxy checks fail and say why), and keep it out
+//! of code that must not run twice in that test; several kit runs in one test are fine.
 //!
-//! # What it checks
-//!
-//! One check per obligation of the traits: the request as built, every status and header
-//! back, no redirect, both timeouts, the body cap, replies cut anywhere, honest not-sent marks,
-//! no resend, proxies, and TLS (with certificates made in the check; for a transport without
-//! TLS, skip the `tls_*` checks with a reason). [`checks`] lists every check's name and
-//! obligation in the order they run, and the report prints the obligation beside a failure.
-//!
-//! The kit is a crate of its own, not a part of the fake: it is for people who write a
-//! transport, its servers misbehave byte by byte where the fake is faithful to the API, and it
-//! depends on nothing of ours but the core's traits. Its loopback servers and certificates are
-//! public ([`loopback`], [`certs`]) for the tests of your transport that are not obligations.
+//! [`checks`] lists every check's name and obligation in the order they run. A transport
+//! without TLS skips the `tls_*` checks with a reason ([`Kit::skip`]). The loopback servers
+//! and certificates ([`loopback`], [`certs`]) are public for your transport's other tests.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]

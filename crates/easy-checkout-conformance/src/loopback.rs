@@ -26,13 +26,14 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 use crate::certs::Identity;
+use crate::cx::lock;
 
 /// A request as the server read it.
 #[derive(Debug, Clone)]
@@ -192,11 +193,8 @@ impl Server {
 
     /// The next recorded request, waiting up to 2 s; `None` if none came.
     pub fn next_request(&self) -> Option<Recorded> {
-        self.requests
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .recv_timeout(Duration::from_secs(2))
-            .ok()
+        let requests = lock(&self.requests);
+        requests.recv_timeout(Duration::from_secs(2)).ok()
     }
 
     /// The next recorded request (waits up to 2 s; panics if none came).
@@ -207,11 +205,7 @@ impl Server {
 
     /// The requests recorded and not yet taken (taking them).
     pub fn take_requests(&self) -> Vec<Recorded> {
-        self.requests
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .try_iter()
-            .collect()
+        lock(&self.requests).try_iter().collect()
     }
 }
 
@@ -395,10 +389,6 @@ impl FakeProxy {
 
     /// The first lines of the connections it got so far.
     pub fn seen(&self) -> Vec<String> {
-        self.lines
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .try_iter()
-            .collect()
+        lock(&self.lines).try_iter().collect()
     }
 }

@@ -4,15 +4,16 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::Duration;
 
 use easy_checkout_core::TransportErrorKind;
 
-use super::{
-    Cx, RESEND_WINDOW, describe, describe_error, expect_error, expect_kind, expect_response, get,
-    keyless_post,
-};
+use super::{Cx, describe, describe_error, expect_kind, expect_response, get, keyless_post};
 use crate::cx::lock;
-use crate::loopback::{After, Recorded, Server, reply};
+use crate::loopback::{After, Server, reply};
+
+/// How long a server waits for a resend that must not come before it says none came.
+const RESEND_WINDOW: Duration = Duration::from_millis(200);
 
 /// How a keyless POST is sent: marked as the core marks a keyless confirm, or unmarked as a
 /// middleware that rebuilt the request would leave it. Neither may go out twice.
@@ -22,12 +23,6 @@ fn keyless(marked: bool) -> &'static str {
     } else {
         "unmarked, without an Idempotency-Key"
     }
-}
-
-/// The POSTs `server` read so far.
-fn posts(server: &Server) -> Vec<Recorded> {
-    let requests = server.take_requests().into_iter();
-    requests.filter(|r| r.method() == "POST").collect()
 }
 
 pub(crate) fn a_request_that_may_not_be_resent_goes_out_once(cx: &Cx) {
@@ -48,17 +43,12 @@ pub(crate) fn a_request_that_may_not_be_resent_goes_out_once(cx: &Cx) {
             "a keyless POST ({}) whose connection closed before any reply",
             keyless(marked)
         );
-        let error = expect_error(
-            transport.send(keyless_post(
-                &server.url("/embedded-checkout/confirm"),
-                marked,
-            )),
-            &what,
-        );
-        expect_kind(&error, TransportErrorKind::Io, &what);
+        let post = keyless_post(&server.url("/embedded-checkout/confirm"), marked);
+        let error = expect_kind(transport.send(post), TransportErrorKind::Io, &what);
         // A resend, had there been one, has arrived by now.
         thread::sleep(RESEND_WINDOW);
-        let posts = posts(&server);
+        let requests = server.take_requests().into_iter();
+        let posts: Vec<_> = requests.filter(|r| r.method() == "POST").collect();
         assert!(
             posts.len() == 1,
             "{what}: the server read it {} times (connections {:?}); the transport returned {}",
@@ -90,10 +80,8 @@ pub(crate) fn a_request_that_may_not_be_resent_never_takes_a_pooled_connection(c
             "a keyless POST ({}) after a GET left a kept-alive connection",
             keyless(marked)
         );
-        let outcome = transport.send(keyless_post(
-            &server.url("/embedded-checkout/confirm"),
-            marked,
-        ));
+        let post = keyless_post(&server.url("/embedded-checkout/confirm"), marked);
+        let outcome = transport.send(post);
         let requests = server.take_requests();
         let gets: HashSet<_> = (requests.iter())
             .filter(|r| r.method() == "GET")
