@@ -1,9 +1,8 @@
 //! The [isahc](https://docs.rs/isahc) (libcurl) transport for the Easy Embedded Checkout
 //! SDK: a blocking [`Client`] in one line, over one pooled [`isahc::HttpClient`].
 //!
-//! Everything but the transport is the core's, re-exported as [`easy_checkout_core`], and so
-//! is the contract this transport keeps ([`Transport`]): these docs say only what is libcurl's
-//! own.
+//! Everything else, the [`Transport`] contract included, is the core's ([`easy_checkout_core`]);
+//! these docs say only what is libcurl's own. Calls block: see [`easy_checkout_core::Client`].
 //!
 //! ```no_run
 //! use easy_checkout_isahc::easy_checkout_core::ops::{CreateSession, LineItem};
@@ -74,11 +73,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # Inside async code
-//!
-//! Every call blocks its thread, and on an async runtime's worker every task with it (see
-//! [`easy_checkout_core::Client`]): use `easy-checkout-reqwest`, or `spawn_blocking`.
-//!
 //! # Logging and errors
 //!
 //! At `trace` level, isahc's [`tracing`](https://docs.rs/tracing) output includes libcurl's
@@ -120,10 +114,10 @@ pub const USER_AGENT_SUFFIX: &str = "isahc";
 /// A [`Transport`] over one [`isahc::HttpClient`].
 ///
 /// Cheap to clone: clones share the client and so its connection cache. The client is
-/// created on the first request (should that fail, the request fails with a
-/// [`TransportErrorKind::Other`] error and the next one tries again); the second client,
-/// for requests that must not be sent twice, on the first such request. Each has its own
-/// libcurl background thread.
+/// created on the first request (should that fail, the request fails as
+/// [`Other`](TransportErrorKind::Other) and the next one tries again), the second client (see
+/// the crate docs, "No resend") on the first request that needs it; each runs a libcurl
+/// background thread.
 ///
 /// ```
 /// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
@@ -184,10 +178,9 @@ impl IsahcTransport {
     }
 
     /// A transport over the two clients the caller's `builder` configures (see the crate docs,
-    /// "A caller's client"), with the SDK's rules set on each request: every request, a keyless
-    /// `confirm` included, gets the caller's proxy, roots and TLS settings. Builds both now
-    /// (each starts a libcurl background thread); fails as isahc's `build` fails, or as the
-    /// transport's own clients do on a libcurl it cannot work with.
+    /// "A caller's client"): every request, a keyless `confirm` included, gets the caller's
+    /// proxy, roots and TLS settings. Builds both now; fails as isahc's `build` fails, or on a
+    /// libcurl the transport cannot work with.
     ///
     /// ```
     /// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
@@ -527,31 +520,17 @@ impl Adapter for IsahcTransport {
 }
 
 /// [`Client::from_key`] over isahc.
-///
-/// ```
-/// let client = easy_checkout_isahc::from_key("sk_live_abc")?;
-/// assert_eq!(client.config().base_url().as_str(), "https://api.itseasy.co/v1/api");
-/// # Ok::<(), easy_checkout_isahc::easy_checkout_core::Error>(())
-/// ```
 pub fn from_key(api_key: &str) -> Result<Client, Error> {
     Client::from_key(api_key)
 }
 
-/// A client configured from the process environment ([`Config::from_lookup`]), with
-/// default settings.
+/// A client configured from the process environment ([`Config::from_lookup`]).
 pub fn from_env() -> Result<Client, Error> {
     let config = Config::from_lookup(|name| std::env::var_os(name))?;
     Ok(Client::with_config(config, TransportSettings::default()))
 }
 
-/// [`Client::with_base_url`] over isahc (`http://` for loopback hosts only).
-///
-/// ```
-/// let client = easy_checkout_isahc::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
-/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010");
-/// assert!(easy_checkout_isahc::with_base_url("sk_test_abc", "http://api.example.com").is_err());
-/// # Ok::<(), easy_checkout_isahc::easy_checkout_core::Error>(())
-/// ```
+/// [`Client::with_base_url`] over isahc.
 pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
     Client::with_base_url(api_key, base_url)
 }
@@ -570,53 +549,35 @@ pub fn with_transport(config: Config, transport: IsahcTransport) -> Client {
 mod tests {
     use super::*;
 
+    /// Each isahc error kind's kind, and whether it is marked not sent on a connection of its
+    /// own; on the pooled client nothing is, as libcurl may have delivered the request before
+    /// reconnecting. A timeout may be the total one, after the request went out.
     #[test]
     fn error_table() {
         use TransportErrorKind as K;
         use isahc::error::ErrorKind as I;
-        let kind = |k: I| map_error(isahc::Error::from(k)).kind();
-        assert_eq!(kind(I::Timeout), K::Timeout);
-        assert_eq!(kind(I::ConnectionFailed), K::Connect);
-        assert_eq!(kind(I::NameResolution), K::Connect);
-        assert_eq!(kind(I::BadServerCertificate), K::Tls);
-        assert_eq!(kind(I::BadClientCertificate), K::Tls);
-        assert_eq!(kind(I::TlsEngine), K::Tls);
-        assert_eq!(kind(I::InvalidTlsConfiguration), K::Tls);
-        assert_eq!(kind(I::Io), K::Io);
-        assert_eq!(kind(I::ProtocolViolation), K::Io);
-        assert_eq!(kind(I::InvalidRequest), K::Other);
-        assert_eq!(kind(I::ClientInitialization), K::Other);
-        assert_eq!(kind(I::TooManyRedirects), K::Other);
-    }
-
-    #[test]
-    fn only_connect_and_tls_failures_on_a_connection_of_their_own_are_not_sent() {
-        use isahc::error::ErrorKind as I;
-        let not_sent =
-            |k: I| sent_or_not(map_error(isahc::Error::from(k)), false).certainly_not_sent();
-        for kind in [
-            I::ConnectionFailed,
-            I::NameResolution,
-            I::BadServerCertificate,
-            I::BadClientCertificate,
-            I::TlsEngine,
-            I::InvalidTlsConfiguration,
+        for (kind, expected, not_sent) in [
+            (I::Timeout, K::Timeout, false),
+            (I::ConnectionFailed, K::Connect, true),
+            (I::NameResolution, K::Connect, true),
+            (I::BadServerCertificate, K::Tls, true),
+            (I::BadClientCertificate, K::Tls, true),
+            (I::TlsEngine, K::Tls, true),
+            (I::InvalidTlsConfiguration, K::Tls, true),
+            (I::Io, K::Io, false),
+            (I::ProtocolViolation, K::Io, false),
+            (I::InvalidRequest, K::Other, false),
+            (I::ClientInitialization, K::Other, false),
+            (I::TooManyRedirects, K::Other, false),
         ] {
-            assert!(not_sent(kind.clone()), "{kind:?}");
-            // On the pooled client, libcurl may have delivered it before reconnecting.
-            let pooled = sent_or_not(map_error(isahc::Error::from(kind.clone())), true);
-            assert!(!pooled.certainly_not_sent(), "{kind:?} pooled");
-        }
-        // A timeout may be the total one, after the request went out (see the crate docs).
-        for kind in [
-            I::Timeout,
-            I::Io,
-            I::ProtocolViolation,
-            I::InvalidRequest,
-            I::ClientInitialization,
-            I::TooManyRedirects,
-        ] {
-            assert!(!not_sent(kind.clone()), "{kind:?}");
+            let error = || map_error(isahc::Error::from(kind.clone()));
+            assert_eq!(error().kind(), expected, "{kind:?}");
+            let own = sent_or_not(error(), false);
+            assert_eq!(own.certainly_not_sent(), not_sent, "{kind:?}");
+            assert!(
+                !sent_or_not(error(), true).certainly_not_sent(),
+                "{kind:?} pooled"
+            );
         }
     }
 
@@ -658,8 +619,10 @@ mod tests {
         }
     }
 
+    /// The clients are built on first use, the unpooled one apart, and shared by clones; a
+    /// header isahc cannot send is refused before either is built.
     #[test]
-    fn a_header_isahc_cannot_send_is_refused_before_sending() {
+    fn clients_are_lazy_separate_and_shared_by_clones() {
         let mut request = http::Request::post("http://127.0.0.1:9/x")
             .body(b"{}".to_vec())
             .expect("a request");
@@ -673,30 +636,32 @@ mod tests {
         assert!(error.certainly_not_sent());
         let debug = format!("{transport:?}");
         assert!(debug.contains("started: false") && debug.contains("started_unpooled: false"));
-    }
 
-    #[test]
-    fn transport_is_created_lazily_and_shared_by_clones() {
-        let transport = IsahcTransport::new();
-        assert!(format!("{transport:?}").contains("started: false"));
         let clone = transport.clone();
         let a: *const HttpClient = clone.client(true).expect("client");
         let b: *const HttpClient = transport.client(true).expect("client");
         assert_eq!(a, b);
-        assert!(format!("{transport:?}").contains("started: true"));
+        let debug = format!("{transport:?}");
+        assert!(debug.contains("started: true") && debug.contains("started_unpooled: false"));
+        let fresh: *const HttpClient = clone.client(false).expect("client");
+        assert_ne!(a, fresh);
+        let again: *const HttpClient = transport.client(false).expect("client");
+        assert_eq!(fresh, again);
+        assert!(format!("{transport:?}").contains("started_unpooled: true"));
     }
 
     #[test]
     fn timeouts_under_a_millisecond_become_one_millisecond() {
         let ms = Duration::from_millis(1);
-        assert_eq!(curl_timeout(Duration::ZERO), ms);
-        assert_eq!(curl_timeout(Duration::from_nanos(1)), ms);
-        assert_eq!(curl_timeout(Duration::from_micros(999)), ms);
-        assert_eq!(curl_timeout(ms), ms);
-        assert_eq!(
-            curl_timeout(Duration::from_millis(1500)),
-            Duration::from_millis(1500)
-        );
+        for (timeout, expected) in [
+            (Duration::ZERO, ms),
+            (Duration::from_nanos(1), ms),
+            (Duration::from_micros(999), ms),
+            (ms, ms),
+            (Duration::from_millis(1500), Duration::from_millis(1500)),
+        ] {
+            assert_eq!(curl_timeout(timeout), expected);
+        }
     }
 
     #[test]
@@ -719,23 +684,5 @@ mod tests {
             .expect("libcurl took the timeout for none")
             .expect_err("nothing answers");
         assert_eq!(error.kind(), TransportErrorKind::Timeout, "{error:?}");
-    }
-
-    #[test]
-    fn the_unpooled_client_is_separate_and_lazy() {
-        let transport = IsahcTransport::new();
-        let clone = transport.clone();
-        assert!(format!("{transport:?}").contains("started_unpooled: false"));
-        let pooled: *const HttpClient = transport.client(true).expect("client");
-        let fresh: *const HttpClient = clone.client(false).expect("client");
-        assert_ne!(pooled, fresh);
-        let again: *const HttpClient = transport.client(false).expect("client");
-        assert_eq!(fresh, again);
-        assert!(format!("{transport:?}").contains("started_unpooled: true"));
-    }
-
-    #[test]
-    fn linked_libcurl_passes_the_checks() {
-        check_libcurl().expect("usable libcurl");
     }
 }

@@ -1,11 +1,10 @@
 //! The [reqwest](https://docs.rs/reqwest) transport for the Easy Embedded Checkout SDK: the
-//! async client, on tokio.
+//! async [`Client`] in one line, on tokio, for async handlers: a blocking client there stalls
+//! the runtime (see [`easy_checkout_core::Client`]), where this one answered an unrelated
+//! request in 0.7 ms in the same measurement.
 //!
-//! [`ReqwestTransport`] implements [`AsyncTransport`] over reqwest's async client; the
-//! functions of this crate build a ready [`Client`] (an [`AsyncClient`] that sleeps with
-//! [`TokioSleep`]) in one line. Everything else (operations, errors, retries, polling,
-//! webhooks) is the core's, re-exported as [`easy_checkout_core`], and so is the contract this
-//! transport keeps ([`AsyncTransport`]). These docs say only what is reqwest's own.
+//! Everything else, the [`AsyncTransport`] contract included, is the core's
+//! ([`easy_checkout_core`]); these docs say only what is reqwest's own.
 //!
 //! ```no_run
 //! use easy_checkout_reqwest::easy_checkout_core::ops::{CreateSession, LineItem};
@@ -21,21 +20,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Share one client between tasks (calls take `&self`; wrap it in an `Arc` to move it into
-//! spawned tasks or an axum state). Constructors do no IO: the reqwest clients are built on
-//! the first request, which must run inside a tokio runtime with its IO and time drivers
-//! (`#[tokio::main]` and axum's are). `examples/axum_checkout.rs` is a merchant's server on
-//! axum: an endpoint that mints a session, a return page that checks it, and a webhook
-//! endpoint that fulfils each order once.
-//!
-//! # Blocking calls inside async code
-//!
-//! This is the client for async handlers. A blocking client (`easy-checkout-ureq`,
-//! `easy-checkout-isahc`) blocks the runtime thread it runs on, and every task on it, until
-//! Easy answers: on axum with 2 workers, while two handlers waited on blocking calls to a fake
-//! that answered after 2 s, an unrelated `GET /health` took 1.70 s instead of 0.2 ms; with
-//! the calls in `tokio::task::spawn_blocking` 0.6 ms, over this crate's client 0.7 ms (`cargo
-//! run --release -p easy-checkout-reqwest --example blocking_in_async`).
+//! Constructors do no IO: the reqwest clients are built on the first request, which must run
+//! inside a tokio runtime with its IO and time drivers (`#[tokio::main]` and axum's are).
+//! `examples/axum_checkout.rs` is a merchant's server on axum: it mints a session, checks it
+//! on return, and fulfils each order once from webhooks.
 //!
 //! # What the transport sets
 //!
@@ -148,9 +136,7 @@ impl Sleep for TokioSleep {
 
 /// An [`AsyncTransport`] over reqwest's async client, on tokio.
 ///
-/// Cheap to clone: clones share the clients and their connection pools. The clients are
-/// built on the first request (inside the tokio runtime that request runs on), not by the
-/// constructors, which do no IO.
+/// Cheap to clone: clones share the clients and their connection pools.
 ///
 /// ```
 /// use easy_checkout_reqwest::{ReqwestTransport, TransportSettings};
@@ -174,9 +160,7 @@ enum Source {
     Callers(Box<dyn Fn() -> reqwest::ClientBuilder + Send + Sync>),
 }
 
-/// One client per route: `http://` requests bypass every proxy; `https://` ones use the
-/// configured (or environment's) proxies. Each has a pooled client, and one that keeps no
-/// connection for requests that must not be sent twice.
+/// The four clients (see the crate docs, "What the transport sets").
 struct Clients {
     direct: Route,
     proxied: Route,
@@ -188,7 +172,7 @@ struct Route {
 }
 
 impl ReqwestTransport {
-    /// A transport with [`TransportSettings::default()`] and the default roots.
+    /// A transport with [`TransportSettings::default()`].
     pub fn new() -> Self {
         Self::with_settings(TransportSettings::default())
     }
@@ -525,49 +509,29 @@ impl Adapter for ReqwestTransport {
     }
 }
 
-/// [`AsyncClient::from_key`]: a client for `api_key`, routed by its prefix, with default
-/// settings. No IO.
-///
-/// ```
-/// let client = easy_checkout_reqwest::from_key("sk_live_abc")?;
-/// assert_eq!(client.config().base_url().as_str(), "https://api.itseasy.co/v1/api");
-/// # Ok::<(), easy_checkout_reqwest::easy_checkout_core::Error>(())
-/// ```
+/// [`AsyncClient::from_key`] over reqwest.
 pub fn from_key(api_key: &str) -> Result<Client, Error> {
     Client::from_key(api_key)
 }
 
-/// A client configured from `EASY_API_KEY` (optional: without it only `validate` and
-/// `confirm` can be called) and `EASY_API_URL` (optional: overrides the key's routing), as
-/// [`Config::from_lookup`] reads them, with default settings.
+/// A client configured from the process environment ([`Config::from_lookup`]).
 pub fn from_env() -> Result<Client, Error> {
     let config = Config::from_lookup(|name| std::env::var_os(name))?;
     Ok(Client::with_config(config, TransportSettings::default()))
 }
 
-/// [`AsyncClient::with_base_url`]: a client for `api_key` that sends every request to
-/// `base_url` (a proxy, a local fake; `http://` for loopback hosts only), with default
-/// settings. No IO.
-///
-/// ```
-/// let client = easy_checkout_reqwest::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
-/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010");
-/// assert!(easy_checkout_reqwest::with_base_url("sk_test_abc", "http://api.example.com").is_err());
-/// # Ok::<(), easy_checkout_reqwest::easy_checkout_core::Error>(())
-/// ```
+/// [`AsyncClient::with_base_url`] over reqwest.
 pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
     Client::with_base_url(api_key, base_url)
 }
 
-/// [`AsyncClient::with_config`]: a client for `config` over a [`ReqwestTransport`] with
-/// `settings`.
+/// [`AsyncClient::with_config`] over reqwest.
 pub fn with_config(config: Config, settings: TransportSettings) -> Client {
     Client::with_config(config, settings)
 }
 
-/// [`AsyncClient::with_transport`]: a client for `config` over `transport` (one with added
-/// roots, or built from your own `reqwest::ClientBuilder`), with [`USER_AGENT_SUFFIX`]
-/// appended to the user agent.
+/// [`AsyncClient::with_transport`]: over a [`ReqwestTransport`] with added roots, or your own
+/// builder's clients.
 pub fn with_transport(config: Config, transport: ReqwestTransport) -> Client {
     Client::with_transport(config, transport)
 }
