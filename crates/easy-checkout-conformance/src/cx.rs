@@ -65,13 +65,8 @@ impl Cx {
         roots: Option<RootCertificates>,
     ) -> Under {
         *lock(&self.log.step) = "building the transport".to_owned();
-        let inner = match catch_unwind(AssertUnwindSafe(|| (self.make)(settings, roots))) {
-            Ok(inner) => inner,
-            Err(payload) => panic!(
-                "building the transport panicked: {}",
-                panic_message(&*payload)
-            ),
-        };
+        let inner = catch_unwind(AssertUnwindSafe(|| (self.make)(settings, roots)))
+            .unwrap_or_else(|p| panic!("building the transport panicked: {}", panic_message(&*p)));
         Under {
             inner,
             log: Arc::clone(&self.log),
@@ -114,13 +109,13 @@ impl Under {
     pub(crate) fn send(&self, request: Request<Vec<u8>>) -> Sent {
         let what = format!("{} {}", request.method(), request.uri());
         *lock(&self.log.step) = format!("sending {what}");
-        match catch_unwind(AssertUnwindSafe(|| self.inner.send(request))) {
-            Ok(outcome) => outcome,
-            Err(payload) => panic!(
+        let sent = catch_unwind(AssertUnwindSafe(|| self.inner.send(request)));
+        sent.unwrap_or_else(|p| {
+            panic!(
                 "the transport panicked sending {what}: {}",
-                panic_message(&*payload)
-            ),
-        }
+                panic_message(&*p)
+            )
+        })
     }
 
     /// Sends `request` and times it.

@@ -29,22 +29,8 @@
 //! }
 //! ```
 //!
-//! An [`AsyncTransport`] runs the same checks; the kit depends on no async runtime, so you
-//! say how to run a send to completion:
-//!
-//! ```no_run
-//! # use easy_checkout_core::{RootCertificates, TransportSettings};
-//! # fn make(s: TransportSettings, r: Option<RootCertificates>) -> easy_checkout_reqwest::ReqwestTransport {
-//! #     easy_checkout_reqwest::ReqwestTransport::with_roots(s, r.unwrap_or_default())
-//! # }
-//! #[test]
-//! fn my_async_transport_keeps_every_obligation() {
-//!     let runtime = tokio::runtime::Runtime::new().unwrap();
-//!     easy_checkout_conformance::Kit::new()
-//!         .run_async(make, move |send| runtime.block_on(send))
-//!         .assert_passed();
-//! }
-//! ```
+//! An [`AsyncTransport`] runs the same checks through [`Kit::run_async`], which you tell how
+//! to run a send to completion (the kit depends on no async runtime).
 //!
 //! A failure names the check, the obligation it stands for, and what was seen:
 //!

@@ -230,16 +230,15 @@ impl Conn for StreamOwned<ServerConnection, TcpStream> {
 
 /// The connection, its TLS handshake done; `None` when the handshake failed.
 fn accept(
-    stream: TcpStream,
+    mut tcp: TcpStream,
     tls: Option<Arc<ServerConfig>>,
     counts: &Counts,
 ) -> Option<Box<dyn Conn>> {
     let Some(config) = tls else {
-        return Some(Box::new(stream));
+        return Some(Box::new(tcp));
     };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
     let mut conn = ServerConnection::new(config).ok()?;
-    let mut tcp = stream;
     while conn.is_handshaking() {
         if conn.complete_io(&mut tcp).is_err() {
             let _ = tcp.shutdown(Shutdown::Both);
@@ -303,14 +302,13 @@ fn read_request(reader: &mut impl BufRead, connection: usize) -> Option<Recorded
 /// A complete response with a `Content-Length`: `reply("404 Not Found", &[("Retry-After",
 /// "7")], b"...")`.
 pub fn reply(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status}\r\n");
-    for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    let mut out = out.into_bytes();
-    out.extend_from_slice(body);
-    out
+    let head: String = headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {v}\r\n"))
+        .collect();
+    let length = body.len();
+    let head = format!("HTTP/1.1 {status}\r\n{head}Content-Length: {length}\r\n\r\n");
+    [head.as_bytes(), body].concat()
 }
 
 /// A local port with nothing listening on it: a connection there is refused.

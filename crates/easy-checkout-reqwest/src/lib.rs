@@ -27,10 +27,7 @@
 //!
 //! # What the transport sets
 //!
-//! On every client: no redirect (`redirect::Policy::none()`), no retry of reqwest's own
-//! (`retry::never()`), the two timeouts of [`TransportSettings`], no decompression, HTTP/1.1
-//! with pooled keep-alive connections (clones of a transport share them). The body cap is
-//! enforced while streaming, and at once for a `Content-Length` over it. reqwest adds `Host`,
+//! No decompression; the transport's own clients speak HTTP/1.1 only. reqwest adds `Host`,
 //! `Content-Length` and, on a request without one, `Accept: */*`; hyper sends an empty body
 //! as none, so the transport adds `Content-Length: 0` where [`sends_body`] says so. reqwest
 //! parses the URI into a `url::Url`, which would rewrite a path with dot segments: a request
@@ -38,9 +35,8 @@
 //!
 //! Proxies come from the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, read when the
 //! clients are built) for `https://` requests only. A request that must not be sent twice
-//! ([`may_resend`] is false) goes through a client that keeps no connection
-//! (`pool_max_idle_per_host(0)`): a connection of its own, closed after it. Hence four
-//! clients: pooled and not, with and without proxies.
+//! ([`may_resend`] is false) goes through a client that keeps no connection: a connection of
+//! its own, closed after it. Hence four clients: pooled and not, with and without proxies.
 //!
 //! # TLS and the crypto provider
 //!
@@ -59,8 +55,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! rustls needs a crypto provider. reqwest's own `rustls` feature brings aws-lc-rs, a large C
-//! build (and cmake or NASM on some platforms). This crate turns that off and chooses:
+//! reqwest's own `rustls` feature brings the aws-lc-rs crypto provider, a large C build (and
+//! cmake or NASM on some platforms). This crate turns that off and chooses:
 //!
 //! - feature `ring` (default): the `ring` provider, the one `easy-checkout-ureq` uses; it
 //!   builds a little C and assembly with the system's C compiler, nothing else;
@@ -80,13 +76,13 @@
 //! # A caller's reqwest configuration
 //!
 //! [`ReqwestTransport::from_client_builder`] builds the transport's clients from your
-//! `reqwest::ClientBuilder` (your TLS settings, roots, resolver, local address, default
-//! headers) and sets the rules above on top; your proxies stay for `https://`. There is no
+//! `reqwest::ClientBuilder` (TLS settings, roots, resolver, local address, default headers)
+//! and sets the SDK's rules on top; your proxies stay for `https://`. There is no
 //! `from_client(reqwest::Client)`: a built client's redirect policy, proxies and pool cannot
-//! be read or changed per request, so the SDK could not keep its rules over one (a client that
-//! follows redirects would carry the API key to another host). Not enforced, because only the
-//! builder decides them: its default headers are added to requests that lack them, its cookie
-//! store is used, its connector layers run.
+//! be read or changed per request, so the SDK could not keep its rules over one (one that
+//! follows redirects would carry the API key to another host). Not enforced,
+//! because only the builder decides them: its default headers go on requests that lack them,
+//! its cookie store is used, its connector layers run.
 //!
 //! # Logging and errors
 //!

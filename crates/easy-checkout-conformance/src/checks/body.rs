@@ -9,36 +9,27 @@ use super::{Cx, describe, expect_kind, expect_response, get};
 use crate::cx::fast_settings;
 use crate::loopback::{After, Server, reply};
 
+/// A 200 whose head ends with `head`, then `piece` 128 times, then `tail`, unless the client
+/// hung up first.
+fn big(head: &'static [u8], piece: Vec<u8>, tail: &'static [u8]) -> Server {
+    Server::start(move |_, stream| {
+        let _ = stream.write_all(&[&b"HTTP/1.1 200 OK\r\n"[..], head].concat());
+        if (0..128).all(|_| stream.write_all(&piece).is_ok()) {
+            let _ = stream.write_all(tail);
+        }
+        After::Close
+    })
+}
+
 pub(crate) fn a_body_over_the_cap_is_refused(cx: &Cx) {
     let cap = 64 * 1024;
     let transport = cx.transport(fast_settings().max_body_bytes(cap));
-    // 8 MiB, chunked (no length announced) and sized: the cap must stop the read.
-    let chunked = Server::start(|_, stream| {
-        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-        let chunk = vec![b'a'; 64 * 1024];
-        for _ in 0..128 {
-            let head = format!("{:x}\r\n", chunk.len());
-            if stream.write_all(head.as_bytes()).is_err()
-                || stream.write_all(&chunk).is_err()
-                || stream.write_all(b"\r\n").is_err()
-            {
-                return After::Close;
-            }
-        }
-        let _ = stream.write_all(b"0\r\n\r\n");
-        After::Close
-    });
-    // Ended by the close: no length, no chunks.
-    let unframed = Server::start(|_, stream| {
-        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\n\r\n");
-        let chunk = vec![b'a'; 64 * 1024];
-        for _ in 0..128 {
-            if stream.write_all(&chunk).is_err() {
-                break;
-            }
-        }
-        After::Close
-    });
+    // 8 MiB, chunked (no length announced) and ended by the close (no length, no chunks):
+    // the cap must stop the read.
+    let chunk = vec![b'a'; 64 * 1024];
+    let framed = [&b"10000\r\n"[..], &chunk, b"\r\n"].concat();
+    let chunked = big(b"Transfer-Encoding: chunked\r\n\r\n", framed, b"0\r\n\r\n");
+    let unframed = big(b"\r\n", chunk, b"");
     for (what, server) in [
         ("an 8 MiB chunked body", chunked),
         ("an 8 MiB body ended by the close", unframed),

@@ -39,12 +39,10 @@ fn reply_then_close(
             );
         }
         (Ok(response), None) => panic!("{what}: taken for {}", describe(&Ok(response))),
-        (Err(error), Some(_)) => {
-            panic!(
-                "{what}: not taken for a response: {}",
-                describe_error(&error)
-            )
-        }
+        (Err(error), Some(_)) => panic!(
+            "{what}: not taken for a response: {}",
+            describe_error(&error)
+        ),
         (Err(error), None) => assert!(
             error.kind() == TransportErrorKind::Io,
             "{what}: expected an Io error, got {}",

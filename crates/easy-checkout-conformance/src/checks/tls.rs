@@ -101,10 +101,8 @@ pub(crate) fn tls_added_roots_are_trusted(cx: &Cx) {
     // A GET, and a keyless POST (which some transports send on a connection of its own:
     // it must trust the same roots).
     let what = "a GET to a server whose CA was added to the roots";
-    let response = expect_response(
-        transport.send(keyed_get(&server.url("/v1/api/x?y=1"))),
-        what,
-    );
+    let get = keyed_get(&server.url("/v1/api/x?y=1"));
+    let response = expect_response(transport.send(get), what);
     assert_eq!(response.status(), 200, "{what}");
     assert_eq!(response.body(), br#"{"data":{}}"#, "{what}");
     let seen = server.request();
@@ -116,13 +114,8 @@ pub(crate) fn tls_added_roots_are_trusted(cx: &Cx) {
     );
 
     let what = "a keyless POST (marked NoResend) to a server whose CA was added to the roots";
-    let response = expect_response(
-        transport.send(keyless_post(
-            &server.url("/v1/api/embedded-checkout/confirm"),
-            true,
-        )),
-        what,
-    );
+    let post = keyless_post(&server.url("/v1/api/embedded-checkout/confirm"), true);
+    let response = expect_response(transport.send(post), what);
     assert_eq!(response.status(), 200, "{what}");
     let seen = server.request();
     assert_eq!(
