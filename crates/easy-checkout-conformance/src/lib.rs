@@ -61,7 +61,6 @@
 //! without TLS skips the `tls_*` checks with a reason ([`Kit::skip`]). The loopback servers
 //! and certificates ([`loopback`], [`certs`]) are public for your transport's other tests.
 
-#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -1,9 +1,6 @@
-//! The kit's loopback servers, public for your own transport tests: a tiny HTTP/1.1 server on
-//! 127.0.0.1 (over TLS too) that records every request as it came off the wire and answers
-//! with whatever raw bytes a handler writes, so it can misbehave at the byte level (stall,
-//! cut a reply anywhere, trickle a body, announce a length it never sends); a stand-in proxy
-//! that records what reaches it; a port where nothing listens; a listener whose accept queue
-//! is full, so a connect times out.
+//! The kit's loopback servers, public for your own transport tests. A [`Server`] answers with
+//! whatever raw bytes a handler writes, so it can misbehave at the byte level (stall, cut a
+//! reply anywhere, trickle a body, announce a length it never sends).
 //!
 //! ```
 //! use std::io::Write;

@@ -5,15 +5,10 @@
 //! these docs say only what is libcurl's own. Calls block: see [`easy_checkout_core::Client`].
 //!
 //! ```no_run
-//! use easy_checkout_isahc::easy_checkout_core::ops::{CreateSession, LineItem};
-//!
 //! // `sk_test_…` keys go to the sandbox, every other key to production. No IO yet: the
 //! // libcurl client (and its background thread) starts on the first request.
 //! let client = easy_checkout_isahc::from_key("sk_test_123")?;
-//! let params = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://shop.example/return")
-//!     .with_idempotency_key("cart-42")?;
-//! let session = client.embedded_checkout().create_session(&params)?;
-//! // Hand `session.client_secret` to the browser.
+//! let config = client.embedded_checkout().get_config()?; // every call: see the core
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -79,7 +74,6 @@
 //! raw request headers, `x-easy-api-key` among them: keep `isahc` below `trace` where logs
 //! are kept. Each failure is a [`TransportError`] with the isahc error as its `source`.
 
-#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -118,13 +112,6 @@ pub const USER_AGENT_SUFFIX: &str = "isahc";
 /// [`Other`](TransportErrorKind::Other) and the next one tries again), the second client (see
 /// the crate docs, "No resend") on the first request that needs it; each runs a libcurl
 /// background thread.
-///
-/// ```
-/// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
-///
-/// let transport = IsahcTransport::with_settings(TransportSettings::default().max_body_bytes(64 * 1024));
-/// assert_eq!(transport.settings().max_body_bytes, 64 * 1024);
-/// ```
 #[derive(Clone)]
 pub struct IsahcTransport {
     pooled: Arc<OnceLock<HttpClient>>,

@@ -7,16 +7,10 @@
 //! ([`easy_checkout_core`]); these docs say only what is reqwest's own.
 //!
 //! ```no_run
-//! use easy_checkout_reqwest::easy_checkout_core::ops::{CreateSession, LineItem};
-//!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! // `sk_test_…` keys go to the sandbox, every other key to production.
 //! let client = easy_checkout_reqwest::from_key("sk_test_123")?;
-//!
-//! let params = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://shop.example/return")
-//!     .with_idempotency_key("cart-42")?;
-//! let session = client.embedded_checkout().create_session(&params).await?;
-//! // Hand `session.client_secret` to the browser.
+//! let config = client.embedded_checkout().get_config().await?; // every call: see the core
 //! # Ok(()) }
 //! ```
 //!
@@ -91,7 +85,6 @@
 //!
 //! [`sends_body`]: easy_checkout_core::ops::sends_body
 
-#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -133,13 +126,6 @@ impl Sleep for TokioSleep {
 /// An [`AsyncTransport`] over reqwest's async client, on tokio.
 ///
 /// Cheap to clone: clones share the clients and their connection pools.
-///
-/// ```
-/// use easy_checkout_reqwest::{ReqwestTransport, TransportSettings};
-///
-/// let transport = ReqwestTransport::with_settings(TransportSettings::default().max_body_bytes(64 * 1024));
-/// assert_eq!(transport.settings().max_body_bytes, 64 * 1024);
-/// ```
 #[derive(Clone)]
 pub struct ReqwestTransport {
     settings: TransportSettings,

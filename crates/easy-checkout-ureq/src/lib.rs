@@ -5,14 +5,9 @@
 //! these docs say only what is ureq's own. Calls block: see [`easy_checkout_core::Client`].
 //!
 //! ```no_run
-//! use easy_checkout_ureq::easy_checkout_core::ops::{CreateSession, LineItem};
-//!
 //! // `sk_test_…` keys go to the sandbox, every other key to production. No IO yet.
 //! let client = easy_checkout_ureq::from_key("sk_test_123")?;
-//! let params = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://shop.example/return")
-//!     .with_idempotency_key("cart-42")?;
-//! let session = client.embedded_checkout().create_session(&params)?;
-//! // Hand `session.client_secret` to the browser.
+//! let config = client.embedded_checkout().get_config()?; // every call: see the core
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -61,7 +56,6 @@
 //! and `ureq_proto` below `trace` where logs are kept. Each failure is a [`TransportError`]
 //! with the ureq error as its `source`.
 
-#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -114,13 +108,6 @@ macro_rules! with_rules {
 /// A [`Transport`] over one [`ureq::Agent`].
 ///
 /// Cheap to clone: clones share the agent, and so its connection pool.
-///
-/// ```
-/// use easy_checkout_ureq::{TransportSettings, UreqTransport};
-///
-/// let transport = UreqTransport::with_settings(TransportSettings::default().max_body_bytes(64 * 1024));
-/// assert_eq!(transport.settings().max_body_bytes, 64 * 1024);
-/// ```
 #[derive(Clone)]
 pub struct UreqTransport {
     agent: ureq::Agent,
