@@ -1,36 +1,6 @@
-//! The conformance kit for Easy Embedded Checkout transports: every obligation of
-//! [`Transport`] and [`AsyncTransport`], checked against your transport over real loopback
-//! sockets, with servers that misbehave on cue. `easy-checkout-ureq`, `easy-checkout-isahc`
-//! and `easy-checkout-reqwest` pass it in their own tests.
+#![doc = include_str!("../README.md")]
 //!
-//! # Use
-//!
-//! One dev-dependency, and one test that builds your transport from the settings (and the
-//! root certificates, for the TLS checks) the kit passes:
-//!
-//! ```toml
-//! [dev-dependencies]
-//! easy-checkout-conformance = "0.1"
-//! ```
-//!
-//! ```no_run
-//! # use easy_checkout_core::{RootCertificates, TransportSettings};
-//! # struct MyTransport; // yours; here, ureq's transport (which passes the kit) stands in
-//! # impl MyTransport {
-//! #     fn new(s: TransportSettings, r: Option<RootCertificates>) -> easy_checkout_ureq::UreqTransport {
-//! #         easy_checkout_ureq::UreqTransport::with_roots(s, r.unwrap_or_default())
-//! #     }
-//! # }
-//! #[test]
-//! fn my_transport_keeps_every_obligation() {
-//!     easy_checkout_conformance::Kit::new()
-//!         .run(|settings, roots| MyTransport::new(settings, roots))
-//!         .assert_passed();
-//! }
-//! ```
-//!
-//! An [`AsyncTransport`] runs the same checks through [`Kit::run_async`], which you tell how
-//! to run a send to completion (the kit depends on no async runtime).
+//! # Details
 //!
 //! A failure names the check, the obligation it stands for, and what was seen:
 //!
@@ -41,33 +11,18 @@
 //!        seen: followed the redirect of GET http://127.0.0.1:41345/from answered 302 Found to another server, which received `GET /elsewhere HTTP/1.1` with x-easy-api-key: sk_test_secret; the transport returned a 200 response (11 bytes of body)
 //! ```
 //!
-//! # How it runs
+//! A check that hangs is reported with what it was sending. Each check builds its transport
+//! with settings of its own (short timeouts, small caps), so `make` is called many times: keep
+//! it cheap and free of IO. A transport without TLS skips the `tls_*` checks ([`Kit::skip`]).
 //!
-//! Checks run one after another, each on a thread of its own with its own time bound: a
-//! transport that hangs fails that check (the report says what it was sending), one that
-//! panics fails it with the panic's message, and the rest still run. Each check builds its
-//! transport with settings of its own (short timeouts, small caps), so `make` is called many
-//! times: keep it cheap and free of IO.
-//!
-//! The two proxy checks need the proxy variables set before your transport reads them, and
-//! setting variables in a running test is `unsafe` (edition 2024) and racy. So the kit re-runs
-//! your test binary as a child process with the variables set, selecting the same test by name
-//! (`--exact`; libtest names each test's thread after it), and the kit in the child does only
-//! that check's request. So run the kit from a `#[test]` function run by libtest or
-//! cargo-nextest (under a custom harness the proxy checks fail and say why), and keep it out
-//! of code that must not run twice in that test; several kit runs in one test are fine.
-//!
-//! [`checks`] lists every check's name and obligation in the order they run. A transport
-//! without TLS skips the `tls_*` checks with a reason ([`Kit::skip`]). The loopback servers
-//! and certificates ([`loopback`], [`certs`]) are public for your transport's other tests.
+//! The proxy checks use a child process because setting variables in a running test is
+//! `unsafe` (edition 2024) and racy; it finds your test by the name libtest gives its thread,
+//! and the kit in it does only that check's request. Under a custom harness the proxy checks
+//! fail and say why. Keep the kit out of code that must not run twice in its test (several kit
+//! runs in one test are fine).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-
-/// The README's examples, compiled as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;
 
 pub mod certs;
 mod checks;
