@@ -112,7 +112,7 @@ pub const USER_AGENT_SUFFIX: &str = "isahc";
 /// [`Other`](TransportErrorKind::Other) and the next one tries again), the second client (see
 /// the crate docs, "No resend") on the first request that needs it; each runs a libcurl
 /// background thread.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct IsahcTransport {
     pooled: Arc<OnceLock<HttpClient>>,
     /// For requests that must not be sent twice: no connection cache, every connection
@@ -129,17 +129,14 @@ pub struct IsahcTransport {
 impl IsahcTransport {
     /// A transport with [`TransportSettings::default()`].
     pub fn new() -> Self {
-        Self::with_settings(TransportSettings::default())
+        Self::default()
     }
 
     /// A transport applying `settings`. Does no IO and starts no thread.
     pub fn with_settings(settings: TransportSettings) -> Self {
         Self {
-            pooled: Arc::default(),
-            fresh: Arc::default(),
             settings,
-            roots: RootCertificates::default(),
-            callers_clients: false,
+            ..Self::default()
         }
     }
 
@@ -232,12 +229,6 @@ impl IsahcTransport {
             build_client(&self.settings, &self.roots, pooled).map_err(TransportError::not_sent)?;
         // Should another thread have been first, its client is kept and this one dropped.
         Ok(cell.get_or_init(|| built))
-    }
-}
-
-impl Default for IsahcTransport {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
