@@ -1,7 +1,5 @@
-//! Certificates made in the test, for the TLS checks and your own: a certificate authority,
-//! server certificates it signs (for any names, valid or already expired), self-signed ones,
-//! and the [`Identity`] a [`Server::start_tls`](crate::loopback::Server::start_tls) serves. Nothing is fetched; every key
-//! is a new ECDSA P-256 key.
+//! Certificates made in the test, for the TLS checks and your own. Nothing is fetched; every
+//! key is a new ECDSA P-256 key.
 //!
 //! ```
 //! use easy_checkout_conformance::certs::{Leaf, TestCa};

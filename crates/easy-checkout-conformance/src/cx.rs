@@ -1,6 +1,4 @@
-//! What a check is given ([`Cx`]): the transport under test, built from the settings and
-//! roots the check chooses, and a log of what the check is doing (reported if it hangs). A
-//! send that panics in the transport fails the check with a message that says so.
+//! What a check is given ([`Cx`]) and the transport under test it sends through ([`Under`]).
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -9,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use easy_checkout_core::http::{Request, Response};
 use easy_checkout_core::{RootCertificates, Transport, TransportError, TransportSettings};
+
+/// What a send came to.
+pub(crate) type Sent = Result<Response<Vec<u8>>, TransportError>;
 
 /// Makes the transport under test, type-erased: the caller's transport, or its async one
 /// behind a `block_on`.
@@ -64,20 +65,15 @@ impl Cx {
         roots: Option<RootCertificates>,
     ) -> Under {
         *lock(&self.log.step) = "building the transport".to_owned();
-        let inner = match catch_unwind(AssertUnwindSafe(|| (self.make)(settings, roots))) {
-            Ok(inner) => inner,
-            Err(payload) => panic!(
-                "building the transport panicked: {}",
-                panic_message(&*payload)
-            ),
-        };
+        let inner = catch_unwind(AssertUnwindSafe(|| (self.make)(settings, roots)))
+            .unwrap_or_else(|p| panic!("building the transport panicked: {}", panic_message(&*p)));
         Under {
             inner,
             log: Arc::clone(&self.log),
         }
     }
 
-    /// The transport under test with short limits: 2 s to connect, 5 s in all.
+    /// The transport under test with [`fast_settings`].
     pub(crate) fn fast(&self) -> Under {
         self.transport(fast_settings())
     }
@@ -110,26 +106,20 @@ pub(crate) struct Under {
 }
 
 impl Under {
-    pub(crate) fn send(
-        &self,
-        request: Request<Vec<u8>>,
-    ) -> Result<Response<Vec<u8>>, TransportError> {
+    pub(crate) fn send(&self, request: Request<Vec<u8>>) -> Sent {
         let what = format!("{} {}", request.method(), request.uri());
         *lock(&self.log.step) = format!("sending {what}");
-        match catch_unwind(AssertUnwindSafe(|| self.inner.send(request))) {
-            Ok(outcome) => outcome,
-            Err(payload) => panic!(
+        let sent = catch_unwind(AssertUnwindSafe(|| self.inner.send(request)));
+        sent.unwrap_or_else(|p| {
+            panic!(
                 "the transport panicked sending {what}: {}",
-                panic_message(&*payload)
-            ),
-        }
+                panic_message(&*p)
+            )
+        })
     }
 
     /// Sends `request` and times it.
-    pub(crate) fn timed(
-        &self,
-        request: Request<Vec<u8>>,
-    ) -> (Result<Response<Vec<u8>>, TransportError>, Duration) {
+    pub(crate) fn timed(&self, request: Request<Vec<u8>>) -> (Sent, Duration) {
         let started = Instant::now();
         let outcome = self.send(request);
         (outcome, started.elapsed())

@@ -1,57 +1,6 @@
-//! The conformance kit for Easy Embedded Checkout transports: every obligation of
-//! [`Transport`] and [`AsyncTransport`], checked against your transport over real loopback
-//! sockets, with servers that misbehave on cue.
+#![doc = include_str!("../README.md")]
 //!
-//! The SDK's guarantees (no API key sent to another host, no payment charged twice by our
-//! doing, bounded time and memory, honest "was it sent?" answers) hold only over a transport
-//! that keeps the traits' obligations. An HTTP client's defaults often do not: most follow
-//! redirects with every custom header, many send `Content-Length: 0` on a GET or take a
-//! proxy for plain `http://`, and a total timeout is often a per-read one. This kit is how
-//! you know: the same checks `easy-checkout-ureq`, `easy-checkout-isahc` and
-//! `easy-checkout-reqwest` pass in their own tests.
-//!
-//! # Use
-//!
-//! One dev-dependency, and one test that builds your transport from the settings (and the
-//! root certificates, for the TLS checks) the kit passes:
-//!
-//! ```toml
-//! [dev-dependencies]
-//! easy-checkout-conformance = "0.1"
-//! ```
-//!
-//! ```no_run
-//! # use easy_checkout_core::{RootCertificates, TransportSettings};
-//! # struct MyTransport; // yours; here, ureq's transport (which passes the kit) stands in
-//! # impl MyTransport {
-//! #     fn new(s: TransportSettings, r: Option<RootCertificates>) -> easy_checkout_ureq::UreqTransport {
-//! #         easy_checkout_ureq::UreqTransport::with_roots(s, r.unwrap_or_default())
-//! #     }
-//! # }
-//! #[test]
-//! fn my_transport_keeps_every_obligation() {
-//!     easy_checkout_conformance::Kit::new()
-//!         .run(|settings, roots| MyTransport::new(settings, roots))
-//!         .assert_passed();
-//! }
-//! ```
-//!
-//! An [`AsyncTransport`] runs the same checks; the kit depends on no async runtime, so you
-//! say how to run a send to completion:
-//!
-//! ```no_run
-//! # use easy_checkout_core::{RootCertificates, TransportSettings};
-//! # fn make(s: TransportSettings, r: Option<RootCertificates>) -> easy_checkout_reqwest::ReqwestTransport {
-//! #     easy_checkout_reqwest::ReqwestTransport::with_roots(s, r.unwrap_or_default())
-//! # }
-//! #[test]
-//! fn my_async_transport_keeps_every_obligation() {
-//!     let runtime = tokio::runtime::Runtime::new().unwrap();
-//!     easy_checkout_conformance::Kit::new()
-//!         .run_async(make, move |send| runtime.block_on(send))
-//!         .assert_passed();
-//! }
-//! ```
+//! # Details
 //!
 //! A failure names the check, the obligation it stands for, and what was seen:
 //!
@@ -59,47 +8,21 @@
 //! conformance kit: 29 checks: 27 passed, 2 failed, 0 skipped
 //!   FAIL redirects_are_not_followed
 //!        obligation: follow no redirect: a 3xx comes back as a response (its Location and body included) and nothing is sent to where it points, so the API key never reaches another host
-//!        seen: followed a 302 for GET http://127.0.0.1:41345/from to another server, which received `GET /elsewhere HTTP/1.1` with x-easy-api-key: sk_test_secret
+//!        seen: followed the redirect of GET http://127.0.0.1:41345/from answered 302 Found to another server, which received `GET /elsewhere HTTP/1.1` with x-easy-api-key: sk_test_secret; the transport returned a 200 response (11 bytes of body)
 //! ```
 //!
-//! # How it runs
+//! A check that hangs is reported with what it was sending. Each check builds its transport
+//! with settings of its own (short timeouts, small caps), so `make` is called many times: keep
+//! it cheap and free of IO. A transport without TLS skips the `tls_*` checks ([`Kit::skip`]).
 //!
-//! Checks run one after another, each on a thread of its own with its own time bound: a
-//! transport that hangs fails that check (the report says what it was sending), one that
-//! panics fails it with the panic's message, and the rest still run. A whole run takes a few
-//! seconds. Each check builds its transport with settings of its own (short timeouts, small
-//! caps), so `make` is called many times: keep it cheap and free of IO.
-//!
-//! The two proxy checks need the proxy variables (`HTTP_PROXY`, `HTTPS_PROXY`, …) set before
-//! your transport reads them, and setting variables in a running test is `unsafe` (edition
-//! 2024) and racy. So the kit re-runs your test binary as a child process with the variables
-//! set, selecting the same test by name (`--exact`; libtest names each test's thread after
-//! it), and the kit in the child does only that check's request. So run the kit from a
-//! `#[test]` function run by libtest or cargo-nextest (under a custom harness the proxy checks
-//! fail and say why), and keep it out of code that must not run twice in that test; several
-//! kit runs in one test are fine.
-//!
-//! # What it checks
-//!
-//! One check per obligation of the traits: the request as built, every status and header
-//! back, no redirect, both timeouts, the body cap, replies cut anywhere, honest not-sent marks,
-//! no resend, proxies, and TLS (with certificates made in the check; for a transport without
-//! TLS, skip the `tls_*` checks with a reason). [`checks`] lists every check's name and
-//! obligation in the order they run, and the report prints the obligation beside a failure.
-//!
-//! The kit is a crate of its own, not a part of the fake: it is for people who write a
-//! transport, its servers misbehave byte by byte where the fake is faithful to the API, and it
-//! depends on nothing of ours but the core's traits. Its loopback servers and certificates are
-//! public ([`loopback`], [`certs`]) for the tests of your transport that are not obligations.
+//! The proxy checks use a child process because setting variables in a running test is
+//! `unsafe` (edition 2024) and racy; it finds your test by the name libtest gives its thread,
+//! and the kit in it does only that check's request. Under a custom harness the proxy checks
+//! fail and say why. Keep the kit out of code that must not run twice in its test (several kit
+//! runs in one test are fine).
 
-#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-
-/// The README's examples, compiled as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;
 
 pub mod certs;
 mod checks;
@@ -162,13 +85,10 @@ impl Kit {
     /// When `check` names no check: a skip must not outlive a rename silently.
     pub fn skip(mut self, check: &str, reason: &str) -> Self {
         let Some(known) = checks::CHECKS.iter().find(|c| c.name == check) else {
+            let names: Vec<_> = checks().map(|(name, _)| name).collect();
             panic!(
                 "`{check}` is not a check of the conformance kit; the checks are: {}",
-                checks::CHECKS
-                    .iter()
-                    .map(|c| c.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                names.join(", ")
             );
         };
         self.skips.insert(known.name, reason.to_owned());

@@ -1,9 +1,6 @@
-//! The kit's loopback servers, public for your own transport tests: a tiny HTTP/1.1 server on
-//! 127.0.0.1 (over TLS too) that records every request as it came off the wire and answers
-//! with whatever raw bytes a handler writes, so it can misbehave at the byte level (stall,
-//! cut a reply anywhere, trickle a body, announce a length it never sends); a stand-in proxy
-//! that records what reaches it; a port where nothing listens; a listener whose accept queue
-//! is full, so a connect times out.
+//! The kit's loopback servers, public for your own transport tests. A [`Server`] answers with
+//! whatever raw bytes a handler writes, so it can misbehave at the byte level (stall, cut a
+//! reply anywhere, trickle a body, announce a length it never sends).
 //!
 //! ```
 //! use std::io::Write;
@@ -26,13 +23,14 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 use crate::certs::Identity;
+use crate::cx::lock;
 
 /// A request as the server read it.
 #[derive(Debug, Clone)]
@@ -192,11 +190,8 @@ impl Server {
 
     /// The next recorded request, waiting up to 2 s; `None` if none came.
     pub fn next_request(&self) -> Option<Recorded> {
-        self.requests
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .recv_timeout(Duration::from_secs(2))
-            .ok()
+        let requests = lock(&self.requests);
+        requests.recv_timeout(Duration::from_secs(2)).ok()
     }
 
     /// The next recorded request (waits up to 2 s; panics if none came).
@@ -207,11 +202,7 @@ impl Server {
 
     /// The requests recorded and not yet taken (taking them).
     pub fn take_requests(&self) -> Vec<Recorded> {
-        self.requests
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .try_iter()
-            .collect()
+        lock(&self.requests).try_iter().collect()
     }
 }
 
@@ -236,16 +227,15 @@ impl Conn for StreamOwned<ServerConnection, TcpStream> {
 
 /// The connection, its TLS handshake done; `None` when the handshake failed.
 fn accept(
-    stream: TcpStream,
+    mut tcp: TcpStream,
     tls: Option<Arc<ServerConfig>>,
     counts: &Counts,
 ) -> Option<Box<dyn Conn>> {
     let Some(config) = tls else {
-        return Some(Box::new(stream));
+        return Some(Box::new(tcp));
     };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
     let mut conn = ServerConnection::new(config).ok()?;
-    let mut tcp = stream;
     while conn.is_handshaking() {
         if conn.complete_io(&mut tcp).is_err() {
             let _ = tcp.shutdown(Shutdown::Both);
@@ -309,14 +299,13 @@ fn read_request(reader: &mut impl BufRead, connection: usize) -> Option<Recorded
 /// A complete response with a `Content-Length`: `reply("404 Not Found", &[("Retry-After",
 /// "7")], b"...")`.
 pub fn reply(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status}\r\n");
-    for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    let mut out = out.into_bytes();
-    out.extend_from_slice(body);
-    out
+    let head: String = headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {v}\r\n"))
+        .collect();
+    let length = body.len();
+    let head = format!("HTTP/1.1 {status}\r\n{head}Content-Length: {length}\r\n\r\n");
+    [head.as_bytes(), body].concat()
 }
 
 /// A local port with nothing listening on it: a connection there is refused.
@@ -395,10 +384,6 @@ impl FakeProxy {
 
     /// The first lines of the connections it got so far.
     pub fn seen(&self) -> Vec<String> {
-        self.lines
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .try_iter()
-            .collect()
+        lock(&self.lines).try_iter().collect()
     }
 }

@@ -1,7 +1,4 @@
-//! Running the checks: each on a thread of its own, joined with a deadline, so a transport
-//! that hangs fails that check (with the last thing it was doing) and one that panics fails
-//! it with the panic's message; the rest still run. In the child process of a proxy check,
-//! only that check's request.
+//! Running the checks (see the crate docs, "How it runs").
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -25,11 +22,8 @@ pub(crate) fn run(
     skips: &BTreeMap<&'static str, String>,
     bound: Duration,
 ) -> Report {
-    let ordinal = RUNS.with(|runs| {
-        let n = runs.get();
-        runs.set(n + 1);
-        n
-    });
+    let ordinal = RUNS.get();
+    RUNS.set(ordinal + 1);
     if let Some(child) = proxy::Child::from_env() {
         // This process is the child of a proxy check: do that check's request (in the run
         // it belongs to) and nothing else.

@@ -1,20 +1,14 @@
 //! The [isahc](https://docs.rs/isahc) (libcurl) transport for the Easy Embedded Checkout
 //! SDK: a blocking [`Client`] in one line, over one pooled [`isahc::HttpClient`].
 //!
-//! Everything but the transport is the core's, re-exported as [`easy_checkout_core`], and so
-//! is the contract this transport keeps ([`Transport`]): these docs say only what is libcurl's
-//! own.
+//! Everything else, the [`Transport`] contract included, is the core's ([`easy_checkout_core`]);
+//! these docs say only what is libcurl's own. Calls block: see [`easy_checkout_core::Client`].
 //!
 //! ```no_run
-//! use easy_checkout_isahc::easy_checkout_core::ops::{CreateSession, LineItem};
-//!
 //! // `sk_test_…` keys go to the sandbox, every other key to production. No IO yet: the
 //! // libcurl client (and its background thread) starts on the first request.
 //! let client = easy_checkout_isahc::from_key("sk_test_123")?;
-//! let params = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://shop.example/return")
-//!     .with_idempotency_key("cart-42")?;
-//! let session = client.embedded_checkout().create_session(&params)?;
-//! // Hand `session.client_secret` to the browser.
+//! let config = client.embedded_checkout().get_config()?; // every call: see the core
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -74,18 +68,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # Inside async code
-//!
-//! Every call blocks its thread, and on an async runtime's worker every task with it (see
-//! [`easy_checkout_core::Client`]): use `easy-checkout-reqwest`, or `spawn_blocking`.
-//!
 //! # Logging and errors
 //!
 //! At `trace` level, isahc's [`tracing`](https://docs.rs/tracing) output includes libcurl's
 //! raw request headers, `x-easy-api-key` among them: keep `isahc` below `trace` where logs
 //! are kept. Each failure is a [`TransportError`] with the isahc error as its `source`.
 
-#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -120,18 +108,11 @@ pub const USER_AGENT_SUFFIX: &str = "isahc";
 /// A [`Transport`] over one [`isahc::HttpClient`].
 ///
 /// Cheap to clone: clones share the client and so its connection cache. The client is
-/// created on the first request (should that fail, the request fails with a
-/// [`TransportErrorKind::Other`] error and the next one tries again); the second client,
-/// for requests that must not be sent twice, on the first such request. Each has its own
-/// libcurl background thread.
-///
-/// ```
-/// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
-///
-/// let transport = IsahcTransport::with_settings(TransportSettings::default().max_body_bytes(64 * 1024));
-/// assert_eq!(transport.settings().max_body_bytes, 64 * 1024);
-/// ```
-#[derive(Clone)]
+/// created on the first request (should that fail, the request fails as
+/// [`Other`](TransportErrorKind::Other) and the next one tries again), the second client (see
+/// the crate docs, "No resend") on the first request that needs it; each runs a libcurl
+/// background thread.
+#[derive(Clone, Default)]
 pub struct IsahcTransport {
     pooled: Arc<OnceLock<HttpClient>>,
     /// For requests that must not be sent twice: no connection cache, every connection
@@ -148,17 +129,14 @@ pub struct IsahcTransport {
 impl IsahcTransport {
     /// A transport with [`TransportSettings::default()`].
     pub fn new() -> Self {
-        Self::with_settings(TransportSettings::default())
+        Self::default()
     }
 
     /// A transport applying `settings`. Does no IO and starts no thread.
     pub fn with_settings(settings: TransportSettings) -> Self {
         Self {
-            pooled: Arc::default(),
-            fresh: Arc::default(),
             settings,
-            roots: RootCertificates::default(),
-            callers_clients: false,
+            ..Self::default()
         }
     }
 
@@ -184,10 +162,9 @@ impl IsahcTransport {
     }
 
     /// A transport over the two clients the caller's `builder` configures (see the crate docs,
-    /// "A caller's client"), with the SDK's rules set on each request: every request, a keyless
-    /// `confirm` included, gets the caller's proxy, roots and TLS settings. Builds both now
-    /// (each starts a libcurl background thread); fails as isahc's `build` fails, or as the
-    /// transport's own clients do on a libcurl it cannot work with.
+    /// "A caller's client"): every request, a keyless `confirm` included, gets the caller's
+    /// proxy, roots and TLS settings. Builds both now; fails as isahc's `build` fails, or on a
+    /// libcurl the transport cannot work with.
     ///
     /// ```
     /// use easy_checkout_isahc::{IsahcTransport, TransportSettings};
@@ -252,12 +229,6 @@ impl IsahcTransport {
             build_client(&self.settings, &self.roots, pooled).map_err(TransportError::not_sent)?;
         // Should another thread have been first, its client is kept and this one dropped.
         Ok(cell.get_or_init(|| built))
-    }
-}
-
-impl Default for IsahcTransport {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -527,31 +498,17 @@ impl Adapter for IsahcTransport {
 }
 
 /// [`Client::from_key`] over isahc.
-///
-/// ```
-/// let client = easy_checkout_isahc::from_key("sk_live_abc")?;
-/// assert_eq!(client.config().base_url().as_str(), "https://api.itseasy.co/v1/api");
-/// # Ok::<(), easy_checkout_isahc::easy_checkout_core::Error>(())
-/// ```
 pub fn from_key(api_key: &str) -> Result<Client, Error> {
     Client::from_key(api_key)
 }
 
-/// A client configured from the process environment ([`Config::from_lookup`]), with
-/// default settings.
+/// A client configured from the process environment ([`Config::from_lookup`]).
 pub fn from_env() -> Result<Client, Error> {
     let config = Config::from_lookup(|name| std::env::var_os(name))?;
     Ok(Client::with_config(config, TransportSettings::default()))
 }
 
-/// [`Client::with_base_url`] over isahc (`http://` for loopback hosts only).
-///
-/// ```
-/// let client = easy_checkout_isahc::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
-/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010");
-/// assert!(easy_checkout_isahc::with_base_url("sk_test_abc", "http://api.example.com").is_err());
-/// # Ok::<(), easy_checkout_isahc::easy_checkout_core::Error>(())
-/// ```
+/// [`Client::with_base_url`] over isahc.
 pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
     Client::with_base_url(api_key, base_url)
 }
@@ -570,53 +527,35 @@ pub fn with_transport(config: Config, transport: IsahcTransport) -> Client {
 mod tests {
     use super::*;
 
+    /// Each isahc error kind's kind, and whether it is marked not sent on a connection of its
+    /// own; on the pooled client nothing is, as libcurl may have delivered the request before
+    /// reconnecting. A timeout may be the total one, after the request went out.
     #[test]
     fn error_table() {
         use TransportErrorKind as K;
         use isahc::error::ErrorKind as I;
-        let kind = |k: I| map_error(isahc::Error::from(k)).kind();
-        assert_eq!(kind(I::Timeout), K::Timeout);
-        assert_eq!(kind(I::ConnectionFailed), K::Connect);
-        assert_eq!(kind(I::NameResolution), K::Connect);
-        assert_eq!(kind(I::BadServerCertificate), K::Tls);
-        assert_eq!(kind(I::BadClientCertificate), K::Tls);
-        assert_eq!(kind(I::TlsEngine), K::Tls);
-        assert_eq!(kind(I::InvalidTlsConfiguration), K::Tls);
-        assert_eq!(kind(I::Io), K::Io);
-        assert_eq!(kind(I::ProtocolViolation), K::Io);
-        assert_eq!(kind(I::InvalidRequest), K::Other);
-        assert_eq!(kind(I::ClientInitialization), K::Other);
-        assert_eq!(kind(I::TooManyRedirects), K::Other);
-    }
-
-    #[test]
-    fn only_connect_and_tls_failures_on_a_connection_of_their_own_are_not_sent() {
-        use isahc::error::ErrorKind as I;
-        let not_sent =
-            |k: I| sent_or_not(map_error(isahc::Error::from(k)), false).certainly_not_sent();
-        for kind in [
-            I::ConnectionFailed,
-            I::NameResolution,
-            I::BadServerCertificate,
-            I::BadClientCertificate,
-            I::TlsEngine,
-            I::InvalidTlsConfiguration,
+        for (kind, expected, not_sent) in [
+            (I::Timeout, K::Timeout, false),
+            (I::ConnectionFailed, K::Connect, true),
+            (I::NameResolution, K::Connect, true),
+            (I::BadServerCertificate, K::Tls, true),
+            (I::BadClientCertificate, K::Tls, true),
+            (I::TlsEngine, K::Tls, true),
+            (I::InvalidTlsConfiguration, K::Tls, true),
+            (I::Io, K::Io, false),
+            (I::ProtocolViolation, K::Io, false),
+            (I::InvalidRequest, K::Other, false),
+            (I::ClientInitialization, K::Other, false),
+            (I::TooManyRedirects, K::Other, false),
         ] {
-            assert!(not_sent(kind.clone()), "{kind:?}");
-            // On the pooled client, libcurl may have delivered it before reconnecting.
-            let pooled = sent_or_not(map_error(isahc::Error::from(kind.clone())), true);
-            assert!(!pooled.certainly_not_sent(), "{kind:?} pooled");
-        }
-        // A timeout may be the total one, after the request went out (see the crate docs).
-        for kind in [
-            I::Timeout,
-            I::Io,
-            I::ProtocolViolation,
-            I::InvalidRequest,
-            I::ClientInitialization,
-            I::TooManyRedirects,
-        ] {
-            assert!(!not_sent(kind.clone()), "{kind:?}");
+            let error = || map_error(isahc::Error::from(kind.clone()));
+            assert_eq!(error().kind(), expected, "{kind:?}");
+            let own = sent_or_not(error(), false);
+            assert_eq!(own.certainly_not_sent(), not_sent, "{kind:?}");
+            assert!(
+                !sent_or_not(error(), true).certainly_not_sent(),
+                "{kind:?} pooled"
+            );
         }
     }
 
@@ -658,8 +597,10 @@ mod tests {
         }
     }
 
+    /// The clients are built on first use, the unpooled one apart, and shared by clones; a
+    /// header isahc cannot send is refused before either is built.
     #[test]
-    fn a_header_isahc_cannot_send_is_refused_before_sending() {
+    fn clients_are_lazy_separate_and_shared_by_clones() {
         let mut request = http::Request::post("http://127.0.0.1:9/x")
             .body(b"{}".to_vec())
             .expect("a request");
@@ -673,17 +614,18 @@ mod tests {
         assert!(error.certainly_not_sent());
         let debug = format!("{transport:?}");
         assert!(debug.contains("started: false") && debug.contains("started_unpooled: false"));
-    }
 
-    #[test]
-    fn transport_is_created_lazily_and_shared_by_clones() {
-        let transport = IsahcTransport::new();
-        assert!(format!("{transport:?}").contains("started: false"));
         let clone = transport.clone();
         let a: *const HttpClient = clone.client(true).expect("client");
         let b: *const HttpClient = transport.client(true).expect("client");
         assert_eq!(a, b);
-        assert!(format!("{transport:?}").contains("started: true"));
+        let debug = format!("{transport:?}");
+        assert!(debug.contains("started: true") && debug.contains("started_unpooled: false"));
+        let fresh: *const HttpClient = clone.client(false).expect("client");
+        assert_ne!(a, fresh);
+        let again: *const HttpClient = transport.client(false).expect("client");
+        assert_eq!(fresh, again);
+        assert!(format!("{transport:?}").contains("started_unpooled: true"));
     }
 
     #[test]
@@ -693,10 +635,8 @@ mod tests {
         assert_eq!(curl_timeout(Duration::from_nanos(1)), ms);
         assert_eq!(curl_timeout(Duration::from_micros(999)), ms);
         assert_eq!(curl_timeout(ms), ms);
-        assert_eq!(
-            curl_timeout(Duration::from_millis(1500)),
-            Duration::from_millis(1500)
-        );
+        let longer = Duration::from_millis(1500);
+        assert_eq!(curl_timeout(longer), longer);
     }
 
     #[test]
@@ -719,23 +659,5 @@ mod tests {
             .expect("libcurl took the timeout for none")
             .expect_err("nothing answers");
         assert_eq!(error.kind(), TransportErrorKind::Timeout, "{error:?}");
-    }
-
-    #[test]
-    fn the_unpooled_client_is_separate_and_lazy() {
-        let transport = IsahcTransport::new();
-        let clone = transport.clone();
-        assert!(format!("{transport:?}").contains("started_unpooled: false"));
-        let pooled: *const HttpClient = transport.client(true).expect("client");
-        let fresh: *const HttpClient = clone.client(false).expect("client");
-        assert_ne!(pooled, fresh);
-        let again: *const HttpClient = transport.client(false).expect("client");
-        assert_eq!(fresh, again);
-        assert!(format!("{transport:?}").contains("started_unpooled: true"));
-    }
-
-    #[test]
-    fn linked_libcurl_passes_the_checks() {
-        check_libcurl().expect("usable libcurl");
     }
 }

@@ -1,48 +1,27 @@
 //! The [reqwest](https://docs.rs/reqwest) transport for the Easy Embedded Checkout SDK: the
-//! async client, on tokio.
+//! async [`Client`] in one line, on tokio, for async handlers: a blocking client there stalls
+//! the runtime (see [`easy_checkout_core::Client`]), where this one answered an unrelated
+//! request in 0.7 ms in the same measurement.
 //!
-//! [`ReqwestTransport`] implements [`AsyncTransport`] over reqwest's async client; the
-//! functions of this crate build a ready [`Client`] (an [`AsyncClient`] that sleeps with
-//! [`TokioSleep`]) in one line. Everything else (operations, errors, retries, polling,
-//! webhooks) is the core's, re-exported as [`easy_checkout_core`], and so is the contract this
-//! transport keeps ([`AsyncTransport`]). These docs say only what is reqwest's own.
+//! Everything else, the [`AsyncTransport`] contract included, is the core's
+//! ([`easy_checkout_core`]); these docs say only what is reqwest's own.
 //!
 //! ```no_run
-//! use easy_checkout_reqwest::easy_checkout_core::ops::{CreateSession, LineItem};
-//!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! // `sk_test_…` keys go to the sandbox, every other key to production.
 //! let client = easy_checkout_reqwest::from_key("sk_test_123")?;
-//!
-//! let params = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://shop.example/return")
-//!     .with_idempotency_key("cart-42")?;
-//! let session = client.embedded_checkout().create_session(&params).await?;
-//! // Hand `session.client_secret` to the browser.
+//! let config = client.embedded_checkout().get_config().await?; // every call: see the core
 //! # Ok(()) }
 //! ```
 //!
-//! Share one client between tasks (calls take `&self`; wrap it in an `Arc` to move it into
-//! spawned tasks or an axum state). Constructors do no IO: the reqwest clients are built on
-//! the first request, which must run inside a tokio runtime with its IO and time drivers
-//! (`#[tokio::main]` and axum's are). `examples/axum_checkout.rs` is a merchant's server on
-//! axum: an endpoint that mints a session, a return page that checks it, and a webhook
-//! endpoint that fulfils each order once.
-//!
-//! # Blocking calls inside async code
-//!
-//! This is the client for async handlers. A blocking client (`easy-checkout-ureq`,
-//! `easy-checkout-isahc`) blocks the runtime thread it runs on, and every task on it, until
-//! Easy answers: on axum with 2 workers, while two handlers waited on blocking calls to a fake
-//! that answered after 2 s, an unrelated `GET /health` took 1.70 s instead of 0.2 ms; with
-//! the calls in `tokio::task::spawn_blocking` 0.6 ms, over this crate's client 0.7 ms (`cargo
-//! run --release -p easy-checkout-reqwest --example blocking_in_async`).
+//! Constructors do no IO: the reqwest clients are built on the first request, which must run
+//! inside a tokio runtime with its IO and time drivers (`#[tokio::main]` and axum's are).
+//! `examples/axum_checkout.rs` is a merchant's server on axum: it mints a session, checks it
+//! on return, and fulfils each order once from webhooks.
 //!
 //! # What the transport sets
 //!
-//! On every client: no redirect (`redirect::Policy::none()`), no retry of reqwest's own
-//! (`retry::never()`), the two timeouts of [`TransportSettings`], no decompression, HTTP/1.1
-//! with pooled keep-alive connections (clones of a transport share them). The body cap is
-//! enforced while streaming, and at once for a `Content-Length` over it. reqwest adds `Host`,
+//! No decompression; the transport's own clients speak HTTP/1.1 only. reqwest adds `Host`,
 //! `Content-Length` and, on a request without one, `Accept: */*`; hyper sends an empty body
 //! as none, so the transport adds `Content-Length: 0` where [`sends_body`] says so. reqwest
 //! parses the URI into a `url::Url`, which would rewrite a path with dot segments: a request
@@ -50,9 +29,8 @@
 //!
 //! Proxies come from the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, read when the
 //! clients are built) for `https://` requests only. A request that must not be sent twice
-//! ([`may_resend`] is false) goes through a client that keeps no connection
-//! (`pool_max_idle_per_host(0)`): a connection of its own, closed after it. Hence four
-//! clients: pooled and not, with and without proxies.
+//! ([`may_resend`] is false) goes through a client that keeps no connection: a connection of
+//! its own, closed after it. Hence four clients: pooled and not, with and without proxies.
 //!
 //! # TLS and the crypto provider
 //!
@@ -71,8 +49,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! rustls needs a crypto provider. reqwest's own `rustls` feature brings aws-lc-rs, a large C
-//! build (and cmake or NASM on some platforms). This crate turns that off and chooses:
+//! reqwest's own `rustls` feature brings the aws-lc-rs crypto provider, a large C build (and
+//! cmake or NASM on some platforms). This crate turns that off and chooses:
 //!
 //! - feature `ring` (default): the `ring` provider, the one `easy-checkout-ureq` uses; it
 //!   builds a little C and assembly with the system's C compiler, nothing else;
@@ -92,13 +70,13 @@
 //! # A caller's reqwest configuration
 //!
 //! [`ReqwestTransport::from_client_builder`] builds the transport's clients from your
-//! `reqwest::ClientBuilder` (your TLS settings, roots, resolver, local address, default
-//! headers) and sets the rules above on top; your proxies stay for `https://`. There is no
+//! `reqwest::ClientBuilder` (TLS settings, roots, resolver, local address, default headers)
+//! and sets the SDK's rules on top; your proxies stay for `https://`. There is no
 //! `from_client(reqwest::Client)`: a built client's redirect policy, proxies and pool cannot
-//! be read or changed per request, so the SDK could not keep its rules over one (a client that
-//! follows redirects would carry the API key to another host). Not enforced, because only the
-//! builder decides them: its default headers are added to requests that lack them, its cookie
-//! store is used, its connector layers run.
+//! be read or changed per request, so the SDK could not keep its rules over one (one that
+//! follows redirects would carry the API key to another host). Not enforced,
+//! because only the builder decides them: its default headers go on requests that lack them,
+//! its cookie store is used, its connector layers run.
 //!
 //! # Logging and errors
 //!
@@ -107,7 +85,6 @@
 //!
 //! [`sends_body`]: easy_checkout_core::ops::sends_body
 
-#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -148,16 +125,7 @@ impl Sleep for TokioSleep {
 
 /// An [`AsyncTransport`] over reqwest's async client, on tokio.
 ///
-/// Cheap to clone: clones share the clients and their connection pools. The clients are
-/// built on the first request (inside the tokio runtime that request runs on), not by the
-/// constructors, which do no IO.
-///
-/// ```
-/// use easy_checkout_reqwest::{ReqwestTransport, TransportSettings};
-///
-/// let transport = ReqwestTransport::with_settings(TransportSettings::default().max_body_bytes(64 * 1024));
-/// assert_eq!(transport.settings().max_body_bytes, 64 * 1024);
-/// ```
+/// Cheap to clone: clones share the clients and their connection pools.
 #[derive(Clone)]
 pub struct ReqwestTransport {
     settings: TransportSettings,
@@ -174,9 +142,7 @@ enum Source {
     Callers(Box<dyn Fn() -> reqwest::ClientBuilder + Send + Sync>),
 }
 
-/// One client per route: `http://` requests bypass every proxy; `https://` ones use the
-/// configured (or environment's) proxies. Each has a pooled client, and one that keeps no
-/// connection for requests that must not be sent twice.
+/// The four clients (see the crate docs, "What the transport sets").
 struct Clients {
     direct: Route,
     proxied: Route,
@@ -188,7 +154,7 @@ struct Route {
 }
 
 impl ReqwestTransport {
-    /// A transport with [`TransportSettings::default()`] and the default roots.
+    /// A transport with [`TransportSettings::default()`].
     pub fn new() -> Self {
         Self::with_settings(TransportSettings::default())
     }
@@ -525,49 +491,29 @@ impl Adapter for ReqwestTransport {
     }
 }
 
-/// [`AsyncClient::from_key`]: a client for `api_key`, routed by its prefix, with default
-/// settings. No IO.
-///
-/// ```
-/// let client = easy_checkout_reqwest::from_key("sk_live_abc")?;
-/// assert_eq!(client.config().base_url().as_str(), "https://api.itseasy.co/v1/api");
-/// # Ok::<(), easy_checkout_reqwest::easy_checkout_core::Error>(())
-/// ```
+/// [`AsyncClient::from_key`] over reqwest.
 pub fn from_key(api_key: &str) -> Result<Client, Error> {
     Client::from_key(api_key)
 }
 
-/// A client configured from `EASY_API_KEY` (optional: without it only `validate` and
-/// `confirm` can be called) and `EASY_API_URL` (optional: overrides the key's routing), as
-/// [`Config::from_lookup`] reads them, with default settings.
+/// A client configured from the process environment ([`Config::from_lookup`]).
 pub fn from_env() -> Result<Client, Error> {
     let config = Config::from_lookup(|name| std::env::var_os(name))?;
     Ok(Client::with_config(config, TransportSettings::default()))
 }
 
-/// [`AsyncClient::with_base_url`]: a client for `api_key` that sends every request to
-/// `base_url` (a proxy, a local fake; `http://` for loopback hosts only), with default
-/// settings. No IO.
-///
-/// ```
-/// let client = easy_checkout_reqwest::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
-/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010");
-/// assert!(easy_checkout_reqwest::with_base_url("sk_test_abc", "http://api.example.com").is_err());
-/// # Ok::<(), easy_checkout_reqwest::easy_checkout_core::Error>(())
-/// ```
+/// [`AsyncClient::with_base_url`] over reqwest.
 pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
     Client::with_base_url(api_key, base_url)
 }
 
-/// [`AsyncClient::with_config`]: a client for `config` over a [`ReqwestTransport`] with
-/// `settings`.
+/// [`AsyncClient::with_config`] over reqwest.
 pub fn with_config(config: Config, settings: TransportSettings) -> Client {
     Client::with_config(config, settings)
 }
 
-/// [`AsyncClient::with_transport`]: a client for `config` over `transport` (one with added
-/// roots, or built from your own `reqwest::ClientBuilder`), with [`USER_AGENT_SUFFIX`]
-/// appended to the user agent.
+/// [`AsyncClient::with_transport`]: over a [`ReqwestTransport`] with added roots, or your own
+/// builder's clients.
 pub fn with_transport(config: Config, transport: ReqwestTransport) -> Client {
     Client::with_transport(config, transport)
 }

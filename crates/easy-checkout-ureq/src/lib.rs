@@ -1,18 +1,13 @@
 //! The [ureq](https://docs.rs/ureq) transport for the Easy Embedded Checkout SDK: a blocking
 //! [`Client`] in one line, over one pooled [`ureq::Agent`]. Pure Rust, TLS through rustls.
 //!
-//! Everything but the transport is the core's, re-exported as [`easy_checkout_core`], and so
-//! is the contract this transport keeps ([`Transport`]): these docs say only what is ureq's own.
+//! Everything else, the [`Transport`] contract included, is the core's ([`easy_checkout_core`]);
+//! these docs say only what is ureq's own. Calls block: see [`easy_checkout_core::Client`].
 //!
 //! ```no_run
-//! use easy_checkout_ureq::easy_checkout_core::ops::{CreateSession, LineItem};
-//!
 //! // `sk_test_…` keys go to the sandbox, every other key to production. No IO yet.
 //! let client = easy_checkout_ureq::from_key("sk_test_123")?;
-//! let params = CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://shop.example/return")
-//!     .with_idempotency_key("cart-42")?;
-//! let session = client.embedded_checkout().create_session(&params)?;
-//! // Hand `session.client_secret` to the browser.
+//! let config = client.embedded_checkout().get_config()?; // every call: see the core
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -55,18 +50,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # Inside async code
-//!
-//! Every call blocks its thread, and on an async runtime's worker every task with it (see
-//! [`easy_checkout_core::Client`]): use `easy-checkout-reqwest`, or `spawn_blocking`.
-//!
 //! # Logging and errors
 //!
 //! At `trace` level ureq logs raw request headers, `x-easy-api-key` among them: keep `ureq`
 //! and `ureq_proto` below `trace` where logs are kept. Each failure is a [`TransportError`]
 //! with the ureq error as its `source`.
 
-#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -119,13 +108,6 @@ macro_rules! with_rules {
 /// A [`Transport`] over one [`ureq::Agent`].
 ///
 /// Cheap to clone: clones share the agent, and so its connection pool.
-///
-/// ```
-/// use easy_checkout_ureq::{TransportSettings, UreqTransport};
-///
-/// let transport = UreqTransport::with_settings(TransportSettings::default().max_body_bytes(64 * 1024));
-/// assert_eq!(transport.settings().max_body_bytes, 64 * 1024);
-/// ```
 #[derive(Clone)]
 pub struct UreqTransport {
     agent: ureq::Agent,
@@ -147,7 +129,7 @@ impl UreqTransport {
     }
 
     /// A transport applying `settings` that verifies servers against `roots` (see the crate
-    /// docs, "Root certificates"). Does no IO.
+    /// docs). Does no IO.
     pub fn with_roots(settings: TransportSettings, roots: RootCertificates) -> Self {
         let config = with_rules!(ureq::Agent::config_builder(), settings)
             // No `ureq/x.y` user agent on a request without one (the core's always has one).
@@ -164,9 +146,8 @@ impl UreqTransport {
         }
     }
 
-    /// A transport over the caller's own `agent`, whose configuration, pool and middleware are
-    /// used as they are, with the SDK's rules set on each request (see the crate docs, "A
-    /// caller's agent"). Does no IO.
+    /// A transport over the caller's own `agent`, with the SDK's rules set on each request (see
+    /// the crate docs, "A caller's agent"). Does no IO.
     ///
     /// ```
     /// use easy_checkout_ureq::{TransportSettings, UreqTransport};
@@ -188,8 +169,7 @@ impl UreqTransport {
         &self.settings
     }
 
-    /// Runs `request` on the agent, configured per request where it must be (see the crate
-    /// docs).
+    /// Runs `request` on the agent, configured per request where it must be.
     fn run<B: ureq::AsSendBody>(
         &self,
         request: http::Request<B>,
@@ -396,31 +376,17 @@ impl Adapter for UreqTransport {
 }
 
 /// [`Client::from_key`] over ureq.
-///
-/// ```
-/// let client = easy_checkout_ureq::from_key("sk_live_abc")?;
-/// assert_eq!(client.config().base_url().as_str(), "https://api.itseasy.co/v1/api");
-/// # Ok::<(), easy_checkout_ureq::easy_checkout_core::Error>(())
-/// ```
 pub fn from_key(api_key: &str) -> Result<Client, Error> {
     Client::from_key(api_key)
 }
 
-/// A client configured from the process environment ([`Config::from_lookup`]), with
-/// default settings.
+/// A client configured from the process environment ([`Config::from_lookup`]).
 pub fn from_env() -> Result<Client, Error> {
     let config = Config::from_lookup(|name| std::env::var_os(name))?;
     Ok(Client::with_config(config, TransportSettings::default()))
 }
 
-/// [`Client::with_base_url`] over ureq (`http://` for loopback hosts only).
-///
-/// ```
-/// let client = easy_checkout_ureq::with_base_url("sk_test_abc", "http://127.0.0.1:4010/")?;
-/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010");
-/// assert!(easy_checkout_ureq::with_base_url("sk_test_abc", "http://api.example.com").is_err());
-/// # Ok::<(), easy_checkout_ureq::easy_checkout_core::Error>(())
-/// ```
+/// [`Client::with_base_url`] over ureq.
 pub fn with_base_url(api_key: &str, base_url: &str) -> Result<Client, Error> {
     Client::with_base_url(api_key, base_url)
 }
@@ -439,102 +405,74 @@ pub fn with_transport(config: Config, transport: UreqTransport) -> Client {
 mod tests {
     use super::*;
 
-    fn kind(error: ureq::Error) -> TransportErrorKind {
-        map_error(error, Phase::Exchange).kind()
-    }
-
     fn io(kind: io::ErrorKind) -> ureq::Error {
         ureq::Error::Io(io::Error::new(kind, "x"))
     }
 
+    /// Each error's kind, its source kept, and whether it is marked not sent: only failures
+    /// before the request went out are.
     #[test]
     fn error_table() {
         use TransportErrorKind as K;
-        assert_eq!(
-            kind(ureq::Error::Timeout(ureq::Timeout::Connect)),
-            K::Timeout
-        );
-        assert_eq!(
-            kind(ureq::Error::Timeout(ureq::Timeout::Global)),
-            K::Timeout
-        );
-        assert_eq!(kind(io(io::ErrorKind::TimedOut)), K::Timeout);
-        assert_eq!(kind(io(io::ErrorKind::WouldBlock)), K::Timeout);
-        assert_eq!(kind(ureq::Error::HostNotFound), K::Connect);
-        assert_eq!(kind(ureq::Error::ConnectionFailed), K::Connect);
-        assert_eq!(
-            kind(ureq::Error::ConnectProxyFailed("407".into())),
-            K::Connect
-        );
-        assert_eq!(kind(io(io::ErrorKind::ConnectionRefused)), K::Connect);
-        assert_eq!(kind(io(io::ErrorKind::NetworkUnreachable)), K::Connect);
-        assert_eq!(
-            kind(ureq::Error::Io(io::Error::other(
-                "failed to lookup address information: Name or service not known"
-            ))),
-            K::Connect
-        );
-        assert_eq!(kind(ureq::Error::Tls("bad")), K::Tls);
-        assert_eq!(kind(ureq::Error::TlsRequired), K::Tls);
-        assert_eq!(kind(io(io::ErrorKind::ConnectionReset)), K::Io);
-        assert_eq!(kind(io(io::ErrorKind::UnexpectedEof)), K::Io);
-        assert_eq!(kind(ureq::Error::BodyStalled), K::Io);
-        assert_eq!(kind(io(io::ErrorKind::BrokenPipe)), K::Io);
-        assert_eq!(
-            kind(ureq::Error::LargeResponseHeader(70_000, 65_536)),
-            K::Io
-        );
-        assert_eq!(kind(ureq::Error::BadUri("x".into())), K::Other);
-        assert_eq!(kind(ureq::Error::StatusCode(500)), K::Other);
-        assert_eq!(kind(ureq::Error::TooManyRedirects), K::Other);
-        assert_eq!(kind(ureq::Error::BodyExceedsLimit(10)), K::Other);
-    }
-
-    #[test]
-    fn only_failures_before_the_request_went_out_are_marked_not_sent() {
-        let not_sent = |error: ureq::Error| map_error(error, Phase::Exchange).certainly_not_sent();
-        for (error, expected) in [
-            (ureq::Error::Timeout(ureq::Timeout::Resolve), true),
-            (ureq::Error::Timeout(ureq::Timeout::Connect), true),
-            (ureq::Error::HostNotFound, true),
-            (ureq::Error::ConnectionFailed, true),
-            (ureq::Error::ConnectProxyFailed("407".into()), true),
-            (ureq::Error::Tls("bad"), true),
-            (ureq::Error::TlsRequired, true),
-            (ureq::Error::BadUri("x".into()), true),
-            (ureq::Error::RequireHttpsOnly("http://a".into()), true),
-            (ureq::Error::InvalidProxyUrl, true),
-            (io(io::ErrorKind::ConnectionRefused), true),
-            (io(io::ErrorKind::AddrNotAvailable), true),
+        use std::error::Error as _;
+        use ureq::Timeout as T;
+        let lookup = "failed to lookup address information: Name or service not known";
+        for (error, kind, not_sent) in [
+            (ureq::Error::Timeout(T::Resolve), K::Timeout, true),
+            (ureq::Error::Timeout(T::Connect), K::Timeout, true),
+            (ureq::Error::Timeout(T::Global), K::Timeout, false),
+            (ureq::Error::Timeout(T::PerCall), K::Timeout, false),
+            (ureq::Error::Timeout(T::SendRequest), K::Timeout, false),
+            (ureq::Error::Timeout(T::SendBody), K::Timeout, false),
+            (ureq::Error::Timeout(T::RecvResponse), K::Timeout, false),
+            (ureq::Error::Timeout(T::RecvBody), K::Timeout, false),
+            (io(io::ErrorKind::TimedOut), K::Timeout, false),
+            (io(io::ErrorKind::WouldBlock), K::Timeout, false),
+            (ureq::Error::HostNotFound, K::Connect, true),
+            (ureq::Error::ConnectionFailed, K::Connect, true),
             (
-                ureq::Error::Io(io::Error::other(
-                    "failed to lookup address information: Name or service not known",
-                )),
+                ureq::Error::ConnectProxyFailed("407".into()),
+                K::Connect,
                 true,
             ),
-            (ureq::Error::Timeout(ureq::Timeout::Global), false),
-            (ureq::Error::Timeout(ureq::Timeout::PerCall), false),
-            (ureq::Error::Timeout(ureq::Timeout::SendRequest), false),
-            (ureq::Error::Timeout(ureq::Timeout::SendBody), false),
-            (ureq::Error::Timeout(ureq::Timeout::RecvResponse), false),
-            (ureq::Error::Timeout(ureq::Timeout::RecvBody), false),
-            (io(io::ErrorKind::TimedOut), false),
-            (io(io::ErrorKind::ConnectionReset), false),
-            (io(io::ErrorKind::BrokenPipe), false),
-            (io(io::ErrorKind::UnexpectedEof), false),
+            (io(io::ErrorKind::ConnectionRefused), K::Connect, true),
+            (io(io::ErrorKind::AddrNotAvailable), K::Connect, true),
+            (ureq::Error::Io(io::Error::other(lookup)), K::Connect, true),
             // Connect kinds, but also possible on a connection already carrying the request.
-            (io(io::ErrorKind::HostUnreachable), false),
-            (io(io::ErrorKind::NetworkUnreachable), false),
-            (ureq::Error::LargeResponseHeader(70_000, 65_536), false),
-            (ureq::Error::BodyExceedsLimit(10), false),
-            (ureq::Error::StatusCode(500), false),
+            (io(io::ErrorKind::HostUnreachable), K::Connect, false),
+            (io(io::ErrorKind::NetworkUnreachable), K::Connect, false),
+            (ureq::Error::Tls("bad"), K::Tls, true),
+            (ureq::Error::TlsRequired, K::Tls, true),
+            (io(io::ErrorKind::ConnectionReset), K::Io, false),
+            (io(io::ErrorKind::UnexpectedEof), K::Io, false),
+            (io(io::ErrorKind::BrokenPipe), K::Io, false),
+            (ureq::Error::BodyStalled, K::Io, false),
+            (
+                ureq::Error::LargeResponseHeader(70_000, 65_536),
+                K::Io,
+                false,
+            ),
+            (ureq::Error::BadUri("x".into()), K::Other, true),
+            (
+                ureq::Error::RequireHttpsOnly("http://a".into()),
+                K::Other,
+                true,
+            ),
+            (ureq::Error::InvalidProxyUrl, K::Other, true),
+            (ureq::Error::StatusCode(500), K::Other, false),
+            (ureq::Error::TooManyRedirects, K::Other, false),
+            (ureq::Error::BodyExceedsLimit(10), K::Other, false),
         ] {
             let what = format!("{error:?}");
-            assert_eq!(not_sent(error), expected, "{what}");
+            let mapped = map_error(error, Phase::Exchange);
+            assert_eq!(mapped.kind(), kind, "{what}");
+            assert_eq!(mapped.certainly_not_sent(), not_sent, "{what}");
+            let source = mapped.source().expect("a source");
+            assert!(source.downcast_ref::<ureq::Error>().is_some(), "{what}");
         }
         // Reading the body, the request is long gone: never "not sent".
         for error in [
-            ureq::Error::Timeout(ureq::Timeout::Connect),
+            ureq::Error::Timeout(T::Connect),
             ureq::Error::HostNotFound,
             io(io::ErrorKind::ConnectionRefused),
             ureq::Error::BodyExceedsLimit(10),
@@ -542,11 +480,19 @@ mod tests {
             let mapped = map_error(error, Phase::Body { limit: 10 });
             assert!(!mapped.certainly_not_sent(), "{mapped:?}");
         }
+        let over = map_error(ureq::Error::BodyExceedsLimit(10), Phase::Body { limit: 10 });
+        assert_eq!(over.kind(), K::BodyTooLarge);
+        assert_eq!(
+            over.to_string(),
+            "response body too large: the limit is 10 bytes"
+        );
     }
 
+    /// Certificates are checked in the handshake only: a rustls certificate error inside `Io`
+    /// is not sent, any other (a record that fails to decrypt) can arrive with the reply.
     #[cfg(feature = "rustls")]
     #[test]
-    fn only_a_certificate_error_from_rustls_inside_io_is_not_sent() {
+    fn a_rustls_error_is_tls_and_inside_io_not_sent_only_for_a_certificate() {
         let inside_io = |e: rustls::Error| {
             map_error(
                 ureq::Error::Io(io::Error::new(io::ErrorKind::InvalidData, e)),
@@ -558,7 +504,6 @@ mod tests {
         ));
         assert_eq!(bad_cert.kind(), TransportErrorKind::Tls);
         assert!(bad_cert.certainly_not_sent());
-        // A record that fails to decrypt can arrive with the reply: maybe sent.
         let mid_stream = inside_io(rustls::Error::DecryptError);
         assert_eq!(mid_stream.kind(), TransportErrorKind::Tls);
         assert!(!mid_stream.certainly_not_sent());
@@ -566,21 +511,8 @@ mod tests {
             ureq::Error::Rustls(rustls::Error::DecryptError),
             Phase::Exchange,
         );
+        assert_eq!(setup.kind(), TransportErrorKind::Tls);
         assert!(setup.certainly_not_sent());
-    }
-
-    #[cfg(feature = "rustls")]
-    #[test]
-    fn rustls_error_inside_io_is_tls() {
-        let inner = io::Error::new(
-            io::ErrorKind::InvalidData,
-            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
-        );
-        assert_eq!(kind(ureq::Error::Io(inner)), TransportErrorKind::Tls);
-        assert_eq!(
-            kind(ureq::Error::Rustls(rustls::Error::DecryptError)),
-            TransportErrorKind::Tls
-        );
     }
 
     #[cfg(feature = "rustls")]
@@ -608,16 +540,6 @@ mod tests {
     }
 
     #[test]
-    fn body_limit_while_reading_is_body_too_large() {
-        let error = map_error(ureq::Error::BodyExceedsLimit(10), Phase::Body { limit: 10 });
-        assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge);
-        assert_eq!(
-            error.to_string(),
-            "response body too large: the limit is 10 bytes"
-        );
-    }
-
-    #[test]
     fn a_host_name_is_resolved_and_its_connection_reused() {
         use easy_checkout_conformance::loopback::{Server, reply};
         let server = Server::fixed(reply("200 OK", &[], b"hi"));
@@ -635,13 +557,5 @@ mod tests {
             );
         }
         assert_eq!(server.accepts(), 1, "one connection for three requests");
-    }
-
-    #[test]
-    fn sources_are_kept() {
-        use std::error::Error as _;
-        let error = map_error(ureq::Error::HostNotFound, Phase::Exchange);
-        let source = error.source().expect("a source");
-        assert!(source.downcast_ref::<ureq::Error>().is_some());
     }
 }

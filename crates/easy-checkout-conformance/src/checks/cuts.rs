@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use easy_checkout_core::{TransportErrorKind, http};
 
-use super::{Cx, describe_error, expect_error, expect_kind, expect_response, get, request};
+use super::{Cx, closing, describe, describe_error, expect_kind, expect_response, get, request};
 use crate::cx::Under;
 use crate::loopback::{After, Server};
 
@@ -23,10 +23,7 @@ fn reply_then_close(
     reply: &'static [u8],
     outcome: Outcome,
 ) {
-    let server = Server::start(move |_, stream| {
-        let _ = stream.write_all(reply);
-        After::Close
-    });
+    let server = closing(reply);
     let request = request(method.clone(), &server.url("/cut"));
     let what = format!(
         "{what} (a {method}, answered {:?})",
@@ -41,17 +38,11 @@ fn reply_then_close(
                 String::from_utf8_lossy(response.body())
             );
         }
-        (Ok(response), None) => panic!(
-            "{what}: taken for a {} response ({} bytes of body)",
-            response.status().as_u16(),
-            response.body().len()
+        (Ok(response), None) => panic!("{what}: taken for {}", describe(&Ok(response))),
+        (Err(error), Some(_)) => panic!(
+            "{what}: not taken for a response: {}",
+            describe_error(&error)
         ),
-        (Err(error), Some(_)) => {
-            panic!(
-                "{what}: not taken for a response: {}",
-                describe_error(&error)
-            )
-        }
         (Err(error), None) => assert!(
             error.kind() == TransportErrorKind::Io,
             "{what}: expected an Io error, got {}",
@@ -155,11 +146,7 @@ pub(crate) fn a_whole_reply_then_a_close_is_a_response(cx: &Cx) {
 }
 
 pub(crate) fn a_reply_that_is_not_http_is_io(cx: &Cx) {
-    let server = Server::start(|_, stream| {
-        let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
-        After::Close
-    });
-    let what = "an SSH banner";
-    let error = expect_error(cx.fast().send(get(&server.url("/garbage"))), what);
-    expect_kind(&error, TransportErrorKind::Io, what);
+    let server = closing(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
+    let outcome = cx.fast().send(get(&server.url("/garbage")));
+    expect_kind(outcome, TransportErrorKind::Io, "an SSH banner");
 }

@@ -15,7 +15,8 @@ mod tls;
 use easy_checkout_core::http;
 use easy_checkout_core::{TransportError, TransportErrorKind};
 
-pub(crate) use crate::cx::Cx;
+pub(crate) use crate::cx::{Cx, Sent};
+use crate::loopback::{After, Server};
 
 /// One check: its name, the obligation it stands for, and the code.
 pub(crate) struct Check {
@@ -94,8 +95,6 @@ pub(crate) const CHECKS: &[Check] = &[
         "report a server that closes the connection during the handshake as an error, never a response"),
 ];
 
-// Helpers the checks share.
-
 /// A GET of `url` with no body.
 pub(crate) fn get(url: &str) -> http::Request<Vec<u8>> {
     request(http::Method::GET, url)
@@ -125,7 +124,7 @@ pub(crate) fn keyless_post(url: &str, marked: bool) -> http::Request<Vec<u8>> {
 }
 
 /// What an outcome was, in words: for failure messages.
-pub(crate) fn describe(outcome: &Result<http::Response<Vec<u8>>, TransportError>) -> String {
+pub(crate) fn describe(outcome: &Sent) -> String {
     match outcome {
         Ok(response) => format!(
             "a {} response ({} bytes of body)",
@@ -151,45 +150,43 @@ pub(crate) fn describe_error(error: &TransportError) -> String {
 
 /// The error of an outcome that must be one.
 #[track_caller]
-pub(crate) fn expect_error(
-    outcome: Result<http::Response<Vec<u8>>, TransportError>,
-    what: &str,
-) -> TransportError {
+pub(crate) fn expect_error(outcome: Sent, what: &str) -> TransportError {
     match outcome {
         Err(error) => error,
-        Ok(response) => panic!(
-            "{what}: got {} instead of an error",
-            describe(&Ok(response))
-        ),
+        ok => panic!("{what}: got {} instead of an error", describe(&ok)),
     }
 }
 
 /// The response of an outcome that must be one.
 #[track_caller]
-pub(crate) fn expect_response(
-    outcome: Result<http::Response<Vec<u8>>, TransportError>,
-    what: &str,
-) -> http::Response<Vec<u8>> {
+pub(crate) fn expect_response(outcome: Sent, what: &str) -> http::Response<Vec<u8>> {
     match outcome {
         Ok(response) => response,
         Err(error) => panic!("{what}: failed with {}", describe_error(&error)),
     }
 }
 
-/// Asserts `error` is of `kind`.
+/// The error of an outcome that must be one of `kind`.
 #[track_caller]
-pub(crate) fn expect_kind(error: &TransportError, kind: TransportErrorKind, what: &str) {
+pub(crate) fn expect_kind(outcome: Sent, kind: TransportErrorKind, what: &str) -> TransportError {
+    let error = expect_error(outcome, what);
     assert!(
         error.kind() == kind,
         "{what}: expected a {kind:?} error, got {}",
-        describe_error(error)
+        describe_error(&error)
     );
+    error
+}
+
+/// A server that answers every request with `reply` (raw bytes), then closes the connection.
+pub(crate) fn closing(reply: &'static [u8]) -> Server {
+    Server::start(move |_, stream| {
+        let _ = stream.write_all(reply);
+        After::Close
+    })
 }
 
 /// The status code at the start of a status line (`"404 Not Found"` → 404).
 pub(crate) fn code(status: &str) -> u16 {
     status[..3].parse().expect("status")
 }
-
-/// How long a server waits for a resend that must not come before it says none came.
-pub(crate) const RESEND_WINDOW: std::time::Duration = std::time::Duration::from_millis(200);

@@ -1,9 +1,6 @@
-//! Proxies from the environment: never for `http://`, always for `https://`. A transport
-//! reads the proxy variables when it is built (or on each request), and a running test cannot
-//! set them (`std::env::set_var` is `unsafe` in edition 2024, and racy beside other tests), so
-//! each check re-runs the caller's test in a child process with the variables set: there the
-//! kit ([`Child`]) builds the transport, sends one request, prints what became of it, and runs
-//! nothing else.
+//! Proxies from the environment: never for `http://`, always for `https://`. Each check
+//! re-runs the caller's test in a child process with the variables set (see the crate docs,
+//! "How it runs"), where the kit ([`Child`]) sends one request and prints what became of it.
 
 use std::io::Read;
 use std::process::{Command, Stdio};

@@ -20,11 +20,7 @@ pub(crate) fn request_goes_out_as_given(cx: &Cx) {
         .header("x-multi", "b")
         .body(body.to_vec())
         .expect("request");
-    let expected: Vec<(String, String)> = request
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_str().expect("ASCII").to_owned()))
-        .collect();
+    let expected = request.headers().clone();
 
     expect_response(cx.fast().send(request), "PATCH with a body");
     let seen = server.request();
@@ -37,19 +33,17 @@ pub(crate) fn request_goes_out_as_given(cx: &Cx) {
         "the body went out as {:?}",
         String::from_utf8_lossy(&seen.body)
     );
-    for name in [
-        "content-type",
-        "accept",
-        "user-agent",
-        "idempotency-key",
-        "x-multi",
-    ] {
-        let want: Vec<&str> = expected
+    for name in expected.keys() {
+        let want: Vec<_> = expected
+            .get_all(name)
             .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .flat_map(|v| v.to_str())
             .collect();
-        assert_eq!(seen.header_all(name), want, "the values of `{name}`");
+        assert_eq!(
+            seen.header_all(name.as_str()),
+            want,
+            "the values of `{name}`"
+        );
     }
     assert_eq!(
         seen.header_all("content-length"),
@@ -61,7 +55,7 @@ pub(crate) fn request_goes_out_as_given(cx: &Cx) {
         .iter()
         .filter(|(n, _)| {
             let n = n.to_ascii_lowercase();
-            !MAY_ADD.contains(&n.as_str()) && !expected.iter().any(|(e, _)| *e == n)
+            !MAY_ADD.contains(&n.as_str()) && !expected.contains_key(n.as_str())
         })
         .map(|(n, v)| format!("{n}: {v}"))
         .collect();

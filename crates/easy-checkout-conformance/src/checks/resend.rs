@@ -2,32 +2,30 @@
 //! never on a kept-alive connection the server may be closing.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::thread;
+use std::time::Duration;
 
 use easy_checkout_core::TransportErrorKind;
 
-use super::{
-    Cx, RESEND_WINDOW, describe, describe_error, expect_error, expect_kind, expect_response, get,
-    keyless_post,
-};
-use crate::cx::lock;
-use crate::loopback::{After, Recorded, Server, reply};
+use super::{Cx, Sent, describe, describe_error, expect_kind, expect_response, get, keyless_post};
+use crate::cx::{Under, lock};
+use crate::loopback::{After, Server, reply};
 
-/// How a keyless POST is sent: marked as the core marks a keyless confirm, or unmarked as a
-/// middleware that rebuilt the request would leave it. Neither may go out twice.
-fn keyless(marked: bool) -> &'static str {
-    if marked {
-        "marked NoResend"
-    } else {
-        "unmarked, without an Idempotency-Key"
-    }
-}
+/// How long a server waits for a resend that must not come before it says none came.
+const RESEND_WINDOW: Duration = Duration::from_millis(200);
 
-/// The POSTs `server` read so far.
-fn posts(server: &Server) -> Vec<Recorded> {
-    let requests = server.take_requests().into_iter();
-    requests.filter(|r| r.method() == "POST").collect()
+/// Sends a GET to `server`, then a keyless POST: marked as the core marks a keyless confirm, or
+/// unmarked as a middleware that rebuilt the request would leave it (neither may go out
+/// twice). Returns what the POST was (`then` ends it), and what became of it.
+fn warm_then_post(to: &Under, server: &Server, marked: bool, then: &str) -> (String, Sent) {
+    expect_response(to.send(get(&server.url("/warm"))), "the GET");
+    let how = match marked {
+        true => "marked NoResend",
+        false => "unmarked, without an Idempotency-Key",
+    };
+    let post = keyless_post(&server.url("/embedded-checkout/confirm"), marked);
+    (format!("a keyless POST ({how}) {then}"), to.send(post))
 }
 
 pub(crate) fn a_request_that_may_not_be_resent_goes_out_once(cx: &Cx) {
@@ -43,22 +41,13 @@ pub(crate) fn a_request_that_may_not_be_resent_goes_out_once(cx: &Cx) {
             }
         });
         let transport = cx.fast();
-        expect_response(transport.send(get(&server.url("/warm"))), "the GET");
-        let what = format!(
-            "a keyless POST ({}) whose connection closed before any reply",
-            keyless(marked)
-        );
-        let error = expect_error(
-            transport.send(keyless_post(
-                &server.url("/embedded-checkout/confirm"),
-                marked,
-            )),
-            &what,
-        );
-        expect_kind(&error, TransportErrorKind::Io, &what);
+        let then = "whose connection closed before any reply";
+        let (what, outcome) = warm_then_post(&transport, &server, marked, then);
+        let error = expect_kind(outcome, TransportErrorKind::Io, &what);
         // A resend, had there been one, has arrived by now.
         thread::sleep(RESEND_WINDOW);
-        let posts = posts(&server);
+        let requests = server.take_requests().into_iter();
+        let posts: Vec<_> = requests.filter(|r| r.method() == "POST").collect();
         assert!(
             posts.len() == 1,
             "{what}: the server read it {} times (connections {:?}); the transport returned {}",
@@ -74,10 +63,9 @@ pub(crate) fn a_request_that_may_not_be_resent_never_takes_a_pooled_connection(c
         // A connection that already answered a request is closed by the server as soon as
         // another request arrives on it: the server's idle timeout striking just as the
         // request left. A request on a fresh connection is answered.
-        let served = Arc::new(Mutex::new(HashSet::new()));
-        let seen_by_server = Arc::clone(&served);
+        let served = Mutex::new(HashSet::new());
         let server = Server::start(move |seen, stream| {
-            let reused = !lock(&seen_by_server).insert(seen.connection);
+            let reused = !lock(&served).insert(seen.connection);
             if reused && seen.method() == "POST" {
                 return After::Close;
             }
@@ -85,15 +73,8 @@ pub(crate) fn a_request_that_may_not_be_resent_never_takes_a_pooled_connection(c
             After::KeepAlive
         });
         let transport = cx.fast();
-        expect_response(transport.send(get(&server.url("/warm"))), "the GET");
-        let what = format!(
-            "a keyless POST ({}) after a GET left a kept-alive connection",
-            keyless(marked)
-        );
-        let outcome = transport.send(keyless_post(
-            &server.url("/embedded-checkout/confirm"),
-            marked,
-        ));
+        let then = "after a GET left a kept-alive connection";
+        let (what, outcome) = warm_then_post(&transport, &server, marked, then);
         let requests = server.take_requests();
         let gets: HashSet<_> = (requests.iter())
             .filter(|r| r.method() == "GET")

@@ -7,64 +7,56 @@ use std::net::TcpListener;
 use std::thread;
 use std::time::Duration;
 
-use easy_checkout_core::{TransportErrorKind, TransportSettings};
+use easy_checkout_core::TransportErrorKind as K;
+use easy_checkout_core::TransportSettings;
 
 use super::{Cx, describe, expect_error, expect_kind, get};
+use crate::cx::{Sent, fast_settings};
 use crate::loopback::{After, Backlogged, Server};
 
 /// How long the stalling servers stall before they give up and close.
 const STALL: Duration = Duration::from_secs(3);
 
-/// A server that stalls in one way, and what that is.
-struct Stall {
-    what: &'static str,
-    server: Server,
-}
-
-/// A server that reads the request and never answers (until it gives up).
-fn silent() -> Stall {
-    Stall {
-        what: "a server that never answers",
-        server: Server::start(|_, _| {
-            thread::sleep(STALL);
-            After::Close
-        }),
-    }
-}
-
-/// A head announcing a body, then nothing.
-fn head_then_silence() -> Stall {
-    Stall {
-        what: "a head announcing 10 bytes, then silence",
-        server: Server::start(|_, stream| {
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n");
-            let _ = stream.flush();
-            thread::sleep(STALL);
-            After::Close
-        }),
-    }
-}
-
-/// The head at once, then a byte every 100 ms: no single read waits long, only the total
-/// does.
-fn trickled_body() -> Stall {
-    Stall {
-        what: "a body trickled a byte every 100 ms",
-        server: Server::start(|_, stream| {
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
-            for _ in 0..STALL.as_millis() / 100 {
-                if stream
-                    .write_all(b"x")
-                    .and_then(|()| stream.flush())
-                    .is_err()
-                {
-                    break;
-                }
-                thread::sleep(Duration::from_millis(100));
+/// Servers that each stall in one way (until they give up and close), and what that is.
+fn stalls() -> [(&'static str, Server); 3] {
+    let silent = Server::start(|_, _| {
+        thread::sleep(STALL);
+        After::Close
+    });
+    let head = Server::start(|_, stream| {
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n");
+        let _ = stream.flush();
+        thread::sleep(STALL);
+        After::Close
+    });
+    // The head at once, then a byte every 100 ms: no single read waits long, only the total
+    // does.
+    let trickled = Server::start(|_, stream| {
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+        for _ in 0..STALL.as_millis() / 100 {
+            if stream
+                .write_all(b"x")
+                .and_then(|()| stream.flush())
+                .is_err()
+            {
+                break;
             }
-            After::Close
-        }),
-    }
+            thread::sleep(Duration::from_millis(100));
+        }
+        After::Close
+    });
+    [
+        ("a server that never answers", silent),
+        ("a head announcing 10 bytes, then silence", head),
+        ("a body trickled a byte every 100 ms", trickled),
+    ]
+}
+
+/// A GET to `backlogged` with a 300 ms connect timeout (and an 8 s total one), timed.
+fn connect_to(cx: &Cx, backlogged: &Backlogged) -> (Sent, Duration) {
+    let settings = TransportSettings::default().connect_timeout(Duration::from_millis(300));
+    let transport = cx.transport(settings.timeout(Duration::from_secs(8)));
+    transport.timed(get(&format!("http://{}/", backlogged.addr)))
 }
 
 fn millis(d: Duration) -> String {
@@ -76,18 +68,11 @@ pub(crate) fn the_connect_timeout_is_applied(cx: &Cx) {
         cx.cannot_run("the system accepted 2000 connections without filling a listener's queue, so no connect can be made to time out");
         return;
     };
-    let connect = Duration::from_millis(300);
-    let transport = cx.transport(
-        TransportSettings::default()
-            .connect_timeout(connect)
-            .timeout(Duration::from_secs(8)),
-    );
-    let (outcome, elapsed) = transport.timed(get(&format!("http://{}/", backlogged.addr)));
+    let (outcome, elapsed) = connect_to(cx, &backlogged);
     assert!(
         elapsed < Duration::from_millis(1500),
-        "a connection that could not be made took {} with a {} connect timeout (and an 8 s total one), and ended with {}",
+        "a connection that could not be made took {} with a 300 ms connect timeout (and an 8 s total one), and ended with {}",
         millis(elapsed),
-        millis(connect),
         describe(&outcome)
     );
     expect_error(outcome, "a connection that could not be made");
@@ -95,30 +80,24 @@ pub(crate) fn the_connect_timeout_is_applied(cx: &Cx) {
 
 pub(crate) fn the_total_timeout_bounds_every_request(cx: &Cx) {
     let timeout = Duration::from_millis(500);
-    let transport = cx.transport(
-        TransportSettings::default()
-            .connect_timeout(Duration::from_secs(2))
-            .timeout(timeout),
-    );
-    for stall in [trickled_body(), head_then_silence(), silent()] {
-        let (outcome, elapsed) = transport.timed(get(&stall.server.url("/stall")));
+    let transport = cx.transport(fast_settings().timeout(timeout));
+    for (what, server) in stalls().into_iter().rev() {
+        let (outcome, elapsed) = transport.timed(get(&server.url("/stall")));
         assert!(
             elapsed < timeout * 3,
-            "{}: the request took {} with a {} total timeout, and ended with {}",
-            stall.what,
+            "{what}: the request took {} with a {} total timeout, and ended with {}",
             millis(elapsed),
             millis(timeout),
             describe(&outcome)
         );
         assert!(
             elapsed >= timeout - Duration::from_millis(100),
-            "{}: the request ended after {}, before the {} total timeout, with {}",
-            stall.what,
+            "{what}: the request ended after {}, before the {} total timeout, with {}",
             millis(elapsed),
             millis(timeout),
             describe(&outcome)
         );
-        expect_error(outcome, stall.what);
+        expect_error(outcome, what);
     }
 
     // A timeout under a millisecond (rounded to 0 by some clients, where 0 means "none") is
@@ -138,40 +117,25 @@ pub(crate) fn the_total_timeout_bounds_every_request(cx: &Cx) {
 
 pub(crate) fn timeouts_are_reported_as_timeout(cx: &Cx) {
     let timeout = Duration::from_millis(400);
-    let transport = cx.transport(
-        TransportSettings::default()
-            .connect_timeout(Duration::from_secs(2))
-            .timeout(timeout),
-    );
+    let transport = cx.transport(fast_settings().timeout(timeout));
     let mut judged = 0;
-    for stall in [silent(), head_then_silence(), trickled_body()] {
-        let (outcome, elapsed) = transport.timed(get(&stall.server.url("/stall")));
+    for (what, server) in stalls() {
+        let (outcome, elapsed) = transport.timed(get(&server.url("/stall")));
         // Ended well before the server gave up: a timer of the transport fired. (One that
         // fires late or never is `the_total_timeout_bounds_every_request`'s to report.)
         if elapsed < STALL - Duration::from_millis(500) {
-            let error = expect_error(outcome, stall.what);
-            expect_kind(
-                &error,
-                TransportErrorKind::Timeout,
-                &format!("{}, {} total timeout", stall.what, millis(timeout)),
-            );
+            let error = expect_error(outcome, what);
+            let what = format!("{what}, {} total timeout", millis(timeout));
+            expect_kind(Err(error), K::Timeout, &what);
             judged += 1;
         }
     }
     if let Some(backlogged) = Backlogged::new() {
-        let transport = cx.transport(
-            TransportSettings::default()
-                .connect_timeout(Duration::from_millis(300))
-                .timeout(Duration::from_secs(8)),
-        );
-        let (outcome, elapsed) = transport.timed(get(&format!("http://{}/", backlogged.addr)));
+        let (outcome, elapsed) = connect_to(cx, &backlogged);
         if elapsed < Duration::from_secs(6) {
             let error = expect_error(outcome, "a connection that could not be made");
-            expect_kind(
-                &error,
-                TransportErrorKind::Timeout,
-                "a connection that could not be made, 300 ms connect timeout",
-            );
+            let what = "a connection that could not be made, 300 ms connect timeout";
+            expect_kind(Err(error), K::Timeout, what);
             judged += 1;
         }
     }

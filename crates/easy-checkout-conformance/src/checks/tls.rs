@@ -7,7 +7,8 @@ use std::net::TcpListener;
 use std::thread;
 use std::time::Duration;
 
-use easy_checkout_core::{RootCertificates, TransportErrorKind, http};
+use easy_checkout_core::TransportErrorKind as K;
+use easy_checkout_core::{RootCertificates, http};
 
 use super::{Cx, describe_error, expect_error, expect_kind, expect_response, get, keyless_post};
 use crate::certs::{Identity, Leaf, TestCa, self_signed};
@@ -41,8 +42,7 @@ fn keyed_get(url: &str) -> http::Request<Vec<u8>> {
 /// the handshake as `Tls` with nothing reaching the server.
 fn refused(cx: &Cx, server: &Server, roots: Option<RootCertificates>, what: &str) {
     let transport = cx.transport_trusting(fast_settings(), roots);
-    let error = expect_error(transport.send(keyed_get(&server.url("/x"))), what);
-    expect_kind(&error, TransportErrorKind::Tls, what);
+    let error = expect_kind(transport.send(keyed_get(&server.url("/x"))), K::Tls, what);
     // (The handshake may have ended on the server's side: some clients, libcurl with
     // OpenSSL among them, check the certificate once it is over. What matters is that no
     // request, and so no API key, went over it.)
@@ -101,10 +101,8 @@ pub(crate) fn tls_added_roots_are_trusted(cx: &Cx) {
     // A GET, and a keyless POST (which some transports send on a connection of its own:
     // it must trust the same roots).
     let what = "a GET to a server whose CA was added to the roots";
-    let response = expect_response(
-        transport.send(keyed_get(&server.url("/v1/api/x?y=1"))),
-        what,
-    );
+    let get = keyed_get(&server.url("/v1/api/x?y=1"));
+    let response = expect_response(transport.send(get), what);
     assert_eq!(response.status(), 200, "{what}");
     assert_eq!(response.body(), br#"{"data":{}}"#, "{what}");
     let seen = server.request();
@@ -116,13 +114,8 @@ pub(crate) fn tls_added_roots_are_trusted(cx: &Cx) {
     );
 
     let what = "a keyless POST (marked NoResend) to a server whose CA was added to the roots";
-    let response = expect_response(
-        transport.send(keyless_post(
-            &server.url("/v1/api/embedded-checkout/confirm"),
-            true,
-        )),
-        what,
-    );
+    let post = keyless_post(&server.url("/v1/api/embedded-checkout/confirm"), true);
+    let response = expect_response(transport.send(post), what);
     assert_eq!(response.status(), 200, "{what}");
     let seen = server.request();
     assert_eq!(
@@ -150,8 +143,7 @@ pub(crate) fn tls_a_reply_cut_over_tls_is_io(cx: &Cx) {
             After::Close
         });
         let what = format!("a reply over TLS {what}");
-        let error = expect_error(transport.send(get(&server.url("/cut"))), &what);
-        expect_kind(&error, TransportErrorKind::Io, &what);
+        expect_kind(transport.send(get(&server.url("/cut"))), K::Io, &what);
     }
 }
 
@@ -176,8 +168,7 @@ fn after_the_hello(answer: Option<Vec<u8>>) -> String {
 pub(crate) fn tls_plain_http_on_an_https_url_is_tls(cx: &Cx) {
     let url = after_the_hello(Some(reply("400 Bad Request", &[], b"plain")));
     let what = "a plain HTTP server on an https:// URL";
-    let error = expect_error(cx.fast().send(get(&url)), what);
-    expect_kind(&error, TransportErrorKind::Tls, what);
+    expect_kind(cx.fast().send(get(&url)), K::Tls, what);
 }
 
 pub(crate) fn tls_a_server_that_hangs_up_in_the_handshake_is_an_error(cx: &Cx) {
