@@ -68,11 +68,10 @@
 //! | `GET`, `PATCH /embedded-checkout/config` | key | `{allowed_origins, updated_at}` |
 //! | `GET /validate-key` | key | `{"basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY}` |
 //!
-//! Keys are `sk_test_X` or `sk_live_X`, except [`FakeEasy::REVOKED_KEY`]; a confirm takes
-//! `PAYMENT_CARD` with a non-empty token, declined for [`FakeEasy::DECLINE_TOKEN`]. Requests
-//! are read in both of Easy's vocabularies (`Vocabulary` in `easy-checkout-core`), answered in
-//! the one [`FakeBuilder::vocabulary`] picks. An `Idempotency-Key` replays the first reply of
-//! a repeated write. Every error code, the vocabularies side by side, and each decision taken
+//! Keys: see [`FakeEasy::TEST_KEY`]. A confirm takes `PAYMENT_CARD` with a non-empty token.
+//! Requests are read in both of Easy's vocabularies, answered in the one
+//! [`FakeBuilder::vocabulary`] picks. An `Idempotency-Key` replays the first reply of a
+//! repeated write. Every error code, the vocabularies side by side, and each decision taken
 //! where the API contract is silent are in the workspace's `docs/fake.md`.
 //!
 //! # Faults and webhook deliveries
@@ -114,25 +113,14 @@
 //!
 //! Bad input gets `400 INVALID_FAULT` with `details: {"field", "reason"}` naming the field;
 //! an unknown control path `404 ROUTE_NOT_FOUND`, a known one with another method `405`.
-//! With curl (the workspace README runs the same flow): lose the reply of a confirm after the
-//! card is charged, then see that the session was charged once:
-//!
-//! ```text
-//! $ easy-checkout fake-server --port 4010 &
-//! $ curl -s localhost:4010/__fake/faults -d '{"kind":"lose_reply","method":"POST","path":"/embedded-checkout/confirm"}'
-//! {"data":{"pending":1,"queued":1}}
-//! $ # … create a session, then confirm it with its client_secret: curl exits 52, no reply …
-//! $ curl -s localhost:4010/__fake/sessions/ecs_1
-//! {"data":{…,"payment_id":"pay_1","payment_status":"succeeded","payments":1,…,"status":"complete",…}}
-//! ```
+//! The workspace README drives it with curl.
 //!
 //! # Over https (feature `tls`)
 //!
 //! [`FakeEasy::start_tls`] serves the same fake over https with a certificate made at start;
 //! trust [`FakeEasy::ca_pem`] in the client, or serve your own with [`FakeTls::from_pem`].
 //! Every close sends a TLS `close_notify` first, so [`Fault::Close`] reads as a cut
-//! connection, not a TLS failure. A plain-http fake answers a TLS handshake (a client given an
-//! `https://` base URL) `400 MALFORMED_REQUEST` at once.
+//! connection, not a TLS failure. A plain-http fake answers a TLS handshake `400 MALFORMED_REQUEST` at once.
 //!
 // Without the feature those items do not exist: the links point at this section instead.
 #![cfg_attr(

@@ -1,6 +1,4 @@
-//! What the fake answers, as values: a [`Reply`] from an endpoint, a control route or a
-//! fault, and the wire [`Action`] one request ends in (a reply, or a connection closed on
-//! purpose). No sockets here: the serving layer writes actions out.
+//! What the fake answers, as values: a [`Reply`], and the wire [`Action`] a request ends in.
 
 use serde_json::{Value, json};
 

@@ -1,7 +1,5 @@
-//! The API's semantics: a parsed request and the state in, a [`Reply`] out. Here are the
-//! routes, authentication and idempotency every endpoint shares, and [`pay`], the one way a
-//! session is paid; the endpoints are in `endpoints`, the JSON the state is shown as in
-//! `views`. No sockets: the caller passes the clock's reading.
+//! The API's semantics, no sockets: a parsed request and the state in, a [`Reply`] out. Here
+//! are routing, authentication, idempotency and [`pay`], the one way a session is paid.
 
 mod endpoints;
 pub(crate) mod views;

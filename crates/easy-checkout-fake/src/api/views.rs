@@ -1,8 +1,5 @@
-//! What the stored state looks like as JSON: the success envelope, the session objects of
-//! the replies, the control API's whole session state, the merchant config and the webhook
-//! events. The one place for the vocabulary the fake answers in: every function takes the
-//! [`Vocabulary`] and writes the SDK page's words or the API reference's (the workspace's
-//! `docs/fake.md` sets them side by side).
+//! The state as JSON: the one place for the [`Vocabulary`] the fake answers in (the
+//! workspace's `docs/fake.md` sets the two side by side).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

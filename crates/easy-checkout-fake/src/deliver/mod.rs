@@ -1,11 +1,6 @@
 //! The delivery engine: a thread that starts each attempt as it falls due on a thread of its
-//! own, and the HTTP client of an attempt ([`post`]). It decides nothing: the state's
-//! deliveries hand out the due attempts and hear back how each ended. Deliveries run beside
-//! the API, never on its request path: a slow or dead endpoint delays no reply.
-//!
-//! An attempt is an HTTP/1.1 `POST` over a new connection, all of it within the attempt's
-//! deadline, and it keeps nothing of the answer but its status: at most [`MAX_BODY_READ`]
-//! bytes of the body are read, then dropped.
+//! own, and the HTTP client of an attempt ([`post`]); the state's deliveries decide. Never on
+//! the API's request path: a slow or dead endpoint delays no reply.
 
 use std::io::{self, BufReader, ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};

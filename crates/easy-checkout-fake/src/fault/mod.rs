@@ -1,7 +1,5 @@
-//! Faults as data: what a request gets instead of (or before, or after) its normal reply,
-//! which requests a fault is aimed at, the queue faults wait in, and [`Fault::plan`], the one
-//! place where a fault becomes what happens on the wire. The faults of webhook deliveries
-//! are in `delivery`.
+//! Faults as data, the queue they wait in, and [`Fault::plan`], the one place where a fault
+//! becomes what happens on the wire.
 
 mod delivery;
 

@@ -1,8 +1,5 @@
-//! One connection, start to end: over TLS when the fake serves https, its requests read in
-//! order, each answered before the next is read, then a close that lets the last answer
-//! arrive. A connection over the limit gets [`refuse`] instead. A control request goes to the
-//! control API; an API request is recorded and counted in the rate-limit window, takes the
-//! first queued fault aimed at it, and is answered as that fault's plan says.
+//! One connection, start to end: its requests read and answered in order, then a close that
+//! lets the last answer arrive.
 
 use std::io::{self, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};

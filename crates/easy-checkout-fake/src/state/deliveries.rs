@@ -1,11 +1,7 @@
-//! Webhook deliveries as data: the endpoints, the deliveries waiting for their next attempt,
-//! Easy's retry policy, the delivery faults and the log of attempts. No sockets, threads or
-//! clock: the engine (`deliver`) takes the due attempts, makes them, and hands back how each
-//! ended.
-//!
-//! A delivery is one event to one endpoint: up to [`MAX_ATTEMPTS`] attempts with the same
-//! bytes. Each endpoint gets one attempt at a time, the due one first (by when it is due,
-//! then by when its event happened), so a slow endpoint holds up only its own deliveries.
+//! Webhook deliveries as data (no sockets, threads or clock): the engine (`deliver`) takes the
+//! due attempts, makes them, and hands back how each ended. A delivery is one event to one
+//! endpoint: up to [`MAX_ATTEMPTS`] attempts with the same bytes. Each endpoint gets one
+//! attempt at a time, so a slow endpoint holds up only its own deliveries.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};

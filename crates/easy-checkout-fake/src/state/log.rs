@@ -1,6 +1,4 @@
-//! A log of bounded length: the newest entries, the oldest dropped (and counted) once it is
-//! full. Whatever the fake records for tests to read later is kept in one, so a fake that
-//! runs for days holds what its limit allows and no more.
+//! A log of bounded length, for whatever the fake records for tests to read later.
 
 use std::collections::VecDeque;
 
