@@ -141,6 +141,16 @@ pub struct Usage {
     pub dropped: u64,
 }
 
+impl Usage {
+    pub(crate) fn new(kept: usize, limit: usize, dropped: u64) -> Self {
+        Self {
+            kept,
+            limit,
+            dropped,
+        }
+    }
+}
+
 /// What the fake holds now, against its limits: [`FakeEasy::stats`](crate::FakeEasy::stats).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

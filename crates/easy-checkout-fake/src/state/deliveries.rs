@@ -344,11 +344,7 @@ impl Deliveries {
     }
 
     pub(crate) fn pending_usage(&self) -> Usage {
-        Usage {
-            kept: self.pending.len(),
-            limit: MAX_PENDING,
-            dropped: self.pending_dropped,
-        }
+        Usage::new(self.pending.len(), MAX_PENDING, self.pending_dropped)
     }
 }
 

@@ -83,11 +83,7 @@ impl IdempotencyStore {
     }
 
     pub(crate) fn usage(&self) -> Usage {
-        Usage {
-            kept: self.records.len(),
-            limit: self.limit,
-            dropped: self.evicted,
-        }
+        Usage::new(self.records.len(), self.limit, self.evicted)
     }
 }
 
@@ -144,13 +140,6 @@ mod tests {
         }
         assert!(store.get("key:a", "k2").is_none());
         assert!(store.get("key:a", "k3").is_some() && store.get("key:a", "k4").is_some());
-        assert_eq!(
-            store.usage(),
-            Usage {
-                kept: 2,
-                limit: 2,
-                dropped: 3
-            }
-        );
+        assert_eq!(store.usage(), Usage::new(2, 2, 3));
     }
 }

@@ -54,11 +54,7 @@ impl<T> BoundedLog<T> {
 
     /// How full it is, and how many entries it dropped since it was made or cleared.
     pub(crate) fn usage(&self) -> Usage {
-        Usage {
-            kept: self.entries.len(),
-            limit: self.limit,
-            dropped: self.dropped,
-        }
+        Usage::new(self.entries.len(), self.limit, self.dropped)
     }
 }
 
@@ -73,14 +69,7 @@ mod tests {
             log.push(n);
         }
         assert_eq!(log.iter().copied().collect::<Vec<_>>(), [3, 4, 5]);
-        assert_eq!(
-            log.usage(),
-            Usage {
-                kept: 3,
-                limit: 3,
-                dropped: 2
-            }
-        );
+        assert_eq!(log.usage(), Usage::new(3, 3, 2));
         log.clear();
         assert_eq!(log.usage().kept + log.usage().dropped as usize, 0);
         log.push(6);

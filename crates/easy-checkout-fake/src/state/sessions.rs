@@ -271,11 +271,7 @@ impl Sessions {
     }
 
     pub(crate) fn usage(&self) -> Usage {
-        Usage {
-            kept: self.live.len(),
-            limit: self.limit,
-            dropped: self.evicted,
-        }
+        Usage::new(self.live.len(), self.limit, self.evicted)
     }
 }
 
@@ -342,14 +338,7 @@ mod tests {
         assert_eq!(sessions.usage().kept, 1, "within the grace period");
         sessions.evict_expired(at(expiry + 60));
         assert!(sessions.get(&id, at(expiry + 60)).is_none());
-        assert_eq!(
-            sessions.usage(),
-            Usage {
-                kept: 0,
-                limit: 10,
-                dropped: 1
-            }
-        );
+        assert_eq!(sessions.usage(), Usage::new(0, 10, 1));
     }
 
     #[test]
