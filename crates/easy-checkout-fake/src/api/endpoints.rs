@@ -16,8 +16,7 @@ use crate::state::sessions::{Payment, Session, Status};
 pub(crate) const PUBLIC_KEY: &str = "pk_fake_basis_theory";
 pub(crate) const DECLINE_TOKEN: &str = "tok_decline";
 
-/// The reply of the endpoint `route` names, in the fake's vocabulary (requests are read in
-/// both).
+/// The reply of the endpoint `route` names, in the fake's vocabulary.
 pub(super) fn answer(
     state: &mut State,
     route: Route<'_>,
@@ -261,10 +260,8 @@ fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Rep
     Ok(views::confirmation(session, vocabulary))
 }
 
-/// The payment method types the API documents, each needing a token: the seed and the API
-/// reference both show `PAYMENT_CARD` with a token from the iframe, and no other. (An on-chain
-/// payment is not confirmed here: it is reported by `crypto-status`, and the fake makes one
-/// with `FakeEasy::mark_crypto_paid` or the control API's `crypto-pay`.)
+/// The payment method types the API documents (the seed and the reference show only
+/// `PAYMENT_CARD`, with a token); an on-chain payment is reported by `crypto-status` instead.
 const PAYMENT_TYPES: &[&str] = &["PAYMENT_CARD"];
 
 /// The `400` for a payment method (`name`: `payment_method` or `source`, its token under
@@ -336,12 +333,7 @@ fn is_http_url(url: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::api::handle;
-    use crate::state::sessions::SESSION_TTL;
-    use crate::state::{Limits, Shared};
 
     #[test]
     fn checks_urls() {
@@ -352,37 +344,5 @@ mod tests {
         assert!(!is_http_url("ftp://shop.example"));
         assert!(!is_http_url("/relative"));
         assert!(!is_http_url("https://shop.example/a b"));
-    }
-
-    #[test]
-    fn sessions_expire_lazily() {
-        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let shared = Shared::new(
-            Limits::default(),
-            Vocabulary::Sdk,
-            Default::default(),
-            Default::default(),
-        );
-        let (mut state, _) = shared.state();
-        let headers = vec![("x-easy-api-key".to_owned(), "sk_test_a".to_owned())];
-        let body = br#"{"items":[{"price_id":"p","quantity":1}],"return_url":"https://a.example"}"#;
-        let req = Request {
-            method: "POST",
-            target: "/embedded-checkout",
-            headers: &headers,
-            body,
-        };
-        assert_eq!(handle(&mut state, &req, t0).status, 200);
-        let get = Request {
-            method: "GET",
-            target: "/embedded-checkout/ecs_1",
-            headers: &headers,
-            body: b"",
-        };
-        let later = t0 + SESSION_TTL + Duration::from_secs(1);
-        let reply = handle(&mut state, &get, later);
-        let value: Value = serde_json::from_slice(&reply.body).unwrap();
-        assert_eq!(value["data"]["status"], "expired");
-        assert_eq!(value["data"]["payment_status"], "unpaid");
     }
 }

@@ -166,10 +166,9 @@ pub(crate) fn too_large() -> Reply {
     Reply::error(413, "PAYLOAD_TOO_LARGE", message, Value::Null)
 }
 
-/// Pays session `id` as a successful confirm does (with a confirmed on-chain payment too,
-/// for [`Payment::Crypto`]), and makes a delivery of each event the payment caused to every
-/// webhook endpoint, due now by the real time (deliveries run on the wire's time, not the
-/// fake's clock). False if the id is unknown.
+/// Pays session `id` and makes a delivery of each event that caused to every webhook endpoint,
+/// due now by the real time (deliveries run on the wire's time, not the fake's clock). False
+/// if the id is unknown.
 pub(crate) fn pay(state: &mut State, id: &str, now: SystemTime, payment: Payment) -> bool {
     let Some(caused) = state.sessions.pay(id, now, payment) else {
         return false;

@@ -160,7 +160,6 @@ pub(crate) fn config(config: &MerchantConfig) -> Value {
     json!({ "allowed_origins": config.allowed_origins, "updated_at": iso8601(config.updated) })
 }
 
-/// One session's whole state, for the control API and
 /// [`FakeEasy::session`](crate::FakeEasy::session).
 pub(crate) fn session_state(session: &Session, vocabulary: Vocabulary) -> Value {
     let mut view = self::session(session, true, vocabulary);
@@ -174,9 +173,8 @@ pub(crate) fn session_state(session: &Session, vocabulary: Vocabulary) -> Value 
     view
 }
 
-/// The event of `kind` that happened to `session`, built and signed in `vocabulary`: `data`
-/// is the session as it is now (no secret, `crypto_payment` when paid on-chain). `None` when
-/// that event has not happened.
+/// The event of `kind` that happened to `session`, signed: `data` is the session as it is now
+/// (no secret, `crypto_payment` when paid on-chain). `None` when it has not happened.
 pub(crate) fn event(session: &Session, kind: EventKind, vocabulary: Vocabulary) -> Option<Event> {
     let (id, at) = session.event(kind)?;
     let mut data = self::session(session, false, vocabulary);
@@ -211,15 +209,13 @@ fn event_body(
     to_bytes(&event)
 }
 
-/// An event's body (in the SDK page's vocabulary) for a session the fake need not know:
-/// `data` is `{id, status: "complete", payment_status: "succeeded"}`.
+/// [`sample_event`](crate::sample_event)'s body, at `at`.
 pub(crate) fn sample_event(id: &str, kind: &str, session_id: &str, at: SystemTime) -> Vec<u8> {
     let data = json!({ "id": session_id, "status": "complete", "payment_status": "succeeded" });
     event_body(id, kind, data, at, Vocabulary::Sdk)
 }
 
-/// The session's newest event (`crypto_confirmed` for a session paid on-chain, else
-/// `completed`), signed in `vocabulary`; `None` for an unpaid session.
+/// [`FakeEasy::webhook_for`](crate::FakeEasy::webhook_for).
 pub(crate) fn signed_webhook(session: &Session, vocabulary: Vocabulary) -> Option<SignedWebhook> {
     let kind = match session.crypto {
         Some(_) => EventKind::CryptoConfirmed,

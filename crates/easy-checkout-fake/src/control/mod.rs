@@ -28,8 +28,7 @@ pub(crate) fn is_control(target: &str) -> bool {
     target.starts_with(PREFIX)
 }
 
-/// Whether a `Host` header names this machine (`localhost`, `127.x.x.x`, `[::1]`, any port),
-/// or is absent.
+/// Whether a `Host` header is absent or names this machine (`localhost`, `127.x.x.x`, `[::1]`).
 fn loopback_host(host: Option<&str>) -> bool {
     let Some(host) = host.map(str::trim) else {
         return true;
@@ -133,15 +132,11 @@ pub(crate) fn answer(
             Reply::data(json!({ "reset": true }))
         }
         _ => {
-            let known = [
-                "faults",
-                "requests",
-                "stats",
-                "sessions",
-                "vocabulary",
-                "reset",
-            ];
-            unrouted(method, path, known.contains(&segments[0]))
+            let known = matches!(
+                segments[0],
+                "faults" | "requests" | "stats" | "sessions" | "vocabulary" | "reset"
+            );
+            unrouted(method, path, known)
         }
     }
 }
@@ -190,8 +185,7 @@ fn decode(segment: &str) -> String {
     percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
-/// `GET /__fake/stats`: each bounded store's `kept`, `limit` and `dropped`, and the
-/// connections.
+/// `GET /__fake/stats`.
 fn stats_json(stats: &Stats, served: usize) -> Value {
     let usage = |u: &Usage| json!({ "kept": u.kept, "limit": u.limit, "dropped": u.dropped });
     json!({
@@ -306,9 +300,7 @@ fn number(fields: &Map<String, Value>, name: &str, min: u64, max: u64) -> Result
     }
 }
 
-/// Answers the webhook request `method` `path` (under `/__fake/webhooks`: the endpoints, the
-/// delivery log, waiting for the deliveries to settle, and delivery faults), `rest` its
-/// segments after `webhooks`.
+/// The routes under `/__fake/webhooks`; `rest` is the path's segments after `webhooks`.
 fn webhooks(
     shared: &Shared,
     method: &str,
@@ -368,13 +360,8 @@ fn webhooks(
             Reply::data(json!({ "settled": settled, "pending": pending, "in_flight": in_flight }))
         }
         ("POST" | "GET" | "DELETE", ["faults"]) => {
-            let mut state = shared.state().0;
-            faults(
-                &mut state.deliveries.faults,
-                method,
-                body,
-                parse_delivery_fault,
-            )
+            let queue = &mut shared.state().0.deliveries.faults;
+            faults(queue, method, body, parse_delivery_fault)
         }
         (_, [] | ["endpoints" | "deliveries" | "wait" | "faults", ..]) => {
             unrouted(method, path, true)
@@ -413,10 +400,11 @@ fn register(shared: &Shared, body: &[u8]) -> Reply {
 
 /// `{"timeout_ms"?}`: how long to wait.
 fn wait_ms(body: &[u8]) -> Result<u64, Reply> {
-    if body.is_empty() {
-        return Ok(DEFAULT_WAIT_MS);
-    }
-    let fields = object(body)?;
+    let fields = if body.is_empty() {
+        Map::new()
+    } else {
+        object(body)?
+    };
     match fields.get("timeout_ms") {
         None | Some(Value::Null) => Ok(DEFAULT_WAIT_MS),
         Some(_) => number(&fields, "timeout_ms", 0, MAX_WAIT_MS),

@@ -64,10 +64,8 @@ pub(super) fn serve_stream(server: &Server, stream: TcpStream, peer: SocketAddr)
     linger_close(io);
 }
 
-/// The action that answers the request `head` starts, and the rate-limit headers to send
-/// with it (for an API request); `body` is `None` when it was too large to read. `counted` is
-/// the connection's note for
-/// [`Connections::carried_request`](crate::state::Connections::carried_request).
+/// The action that answers a request, and its rate-limit headers (for an API request); `body`
+/// is `None` when it was too large to read. Control requests are not recorded or counted.
 fn answer(
     server: &Server,
     head: Head,
@@ -123,8 +121,8 @@ fn answer(
     (action, rate)
 }
 
-/// Answers a connection over the limit `503 TOO_MANY_CONNECTIONS` (over TLS when the fake
-/// serves https) without reading its request, and closes it.
+/// Answers a connection over the limit `503 TOO_MANY_CONNECTIONS` without reading its
+/// request, and closes it.
 pub(super) fn refuse(server: &Server, stream: TcpStream) {
     if stream.set_read_timeout(Some(REFUSAL_TIMEOUT)).is_err()
         || stream.set_write_timeout(Some(REFUSAL_TIMEOUT)).is_err()

@@ -131,15 +131,4 @@ mod tests {
         assert!(store.get("key:b", "k1").is_some());
         assert_eq!(store.usage().dropped, 1);
     }
-
-    #[test]
-    fn above_the_limit_the_oldest_is_forgotten() {
-        let mut store = IdempotencyStore::new(2);
-        for n in 0..5 {
-            store.insert("key:a", &format!("k{n}"), record(n), at(n));
-        }
-        assert!(store.get("key:a", "k2").is_none());
-        assert!(store.get("key:a", "k3").is_some() && store.get("key:a", "k4").is_some());
-        assert_eq!(store.usage(), Usage::new(2, 2, 3));
-    }
 }

@@ -57,31 +57,3 @@ impl<T> BoundedLog<T> {
         Usage::new(self.entries.len(), self.limit, self.dropped)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn drops_the_oldest_and_counts_each_drop() {
-        let mut log = BoundedLog::new(3);
-        for n in 1..=5 {
-            log.push(n);
-        }
-        assert_eq!(log.iter().copied().collect::<Vec<_>>(), [3, 4, 5]);
-        assert_eq!(log.usage(), Usage::new(3, 3, 2));
-        log.clear();
-        assert_eq!(log.usage().kept + log.usage().dropped as usize, 0);
-        log.push(6);
-        assert_eq!(log.iter().copied().collect::<Vec<_>>(), [6]);
-    }
-
-    #[test]
-    fn a_limit_of_zero_keeps_nothing() {
-        let mut log = BoundedLog::new(0);
-        log.push("a");
-        log.push("b");
-        assert_eq!(log.iter().count(), 0);
-        assert_eq!(log.usage().dropped, 2);
-    }
-}
