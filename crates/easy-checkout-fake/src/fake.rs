@@ -61,7 +61,6 @@ impl FakeBuilder {
 
     /// Serves https with `tls` (see [`FakeEasy::start_tls`]).
     #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn tls(mut self, tls: FakeTls) -> Self {
         self.tls = Some(tls);
         self
@@ -226,21 +225,18 @@ impl FakeEasy {
     /// Starts a fake that serves https on a free port with a [`FakeTls::generate`]d
     /// certificate. A connection whose handshake fails is closed and records nothing.
     #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn start_tls() -> io::Result<FakeEasy> {
         Self::builder().tls(FakeTls::generate()?).start()
     }
 
     /// Starts a fake that serves https with `tls` on `127.0.0.1:port` (`0` picks a free port).
     #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn start_tls_with(tls: FakeTls, port: u16) -> io::Result<FakeEasy> {
         Self::builder().tls(tls).port(port).start()
     }
 
     /// The PEM of the certificate authority a client must trust; `None` over plain http.
     #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn ca_pem(&self) -> Option<&str> {
         self.listening.tls().map(FakeTls::ca_pem)
     }

@@ -8,7 +8,6 @@ const MAX_HEAD: usize = 64 * 1024;
 /// Most headers in one head.
 const MAX_HEADERS: usize = 100;
 
-/// A request head, as received.
 #[derive(Debug)]
 pub(crate) struct Head {
     pub(crate) method: String,
@@ -49,7 +48,6 @@ fn list<'a>(headers: &'a [(String, String)], name: &'a str) -> impl Iterator<Ite
         .map(str::trim)
 }
 
-/// Why a request could not be read.
 #[derive(Debug)]
 pub(crate) enum ReadError {
     /// The connection ended (cleanly, between requests, or mid-request): nothing to answer.

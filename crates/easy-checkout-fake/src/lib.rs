@@ -1,16 +1,7 @@
 //! A stateful fake of the Easy Embedded Checkout API, served over real HTTP on loopback.
 //!
 //! Start a [`FakeEasy`] in a test, point the SDK's base URL at [`FakeEasy::base_url`], and
-//! run the real client against it: sessions behave as the API contract says, every request
-//! is recorded, [faults](Fault) can be injected ahead of any request, and webhooks are
-//! [delivered](#faults-and-webhook-deliveries) to your endpoints as Easy does. The same
-//! controls are served over HTTP under `/__fake/` for tests in other languages
-//! ([the control API](#the-control-api-driving-the-fake-from-any-language)).
-//!
-//! # In your own tests
-//!
-//! Add the crate as a dev-dependency next to a transport crate (`easy-checkout-ureq`, say),
-//! point the client's base URL at the fake, and run the real flow:
+//! run the real client (here over `easy-checkout-ureq`) against it:
 //!
 //! ```
 //! use easy_checkout_fake::{FakeEasy, Fault};
@@ -76,12 +67,10 @@
 //!
 //! # Faults and webhook deliveries
 //!
-//! A [`Fault`] replaces (or delays, or follows) the reply of the next request, or of the next
-//! ones a [`Match`] selects; [`Fault::LoseReply`] loses a reply after the card was charged.
-//! [`FakeEasy::add_webhook_endpoint`] registers a receiver that each event is POSTed to, signed
-//! and retried as Easy does; [`FakeEasy::deliveries`] logs every attempt, and a
-//! [`DeliveryFault`] (aimed with an [`EventMatch`]) duplicates, delays, reorders, replays or
-//! drops one. [`webhook_request`] and [`sample_event`] build a delivery to send yourself.
+//! [`FakeEasy::inject_matching`] queues a [`Fault`] for the requests a [`Match`] selects.
+//! [`FakeEasy::add_webhook_endpoint`] registers a receiver that each event is POSTed to;
+//! [`FakeEasy::deliveries`] logs every attempt, and [`FakeEasy::inject_delivery`] queues a
+//! [`DeliveryFault`]. [`webhook_request`] and [`sample_event`] build a delivery to send yourself.
 //!
 //! # The control API: driving the fake from any language
 //!

@@ -29,7 +29,6 @@ pub(crate) fn time_left(deadline: Option<Instant>) -> Option<Duration> {
 pub(crate) struct Threads(Mutex<Vec<JoinHandle<()>>>);
 
 impl Threads {
-    /// Runs `f` on a new thread named `name`.
     pub(crate) fn spawn(&self, name: &str, f: impl FnOnce() + Send + 'static) -> io::Result<()> {
         let handle = thread::Builder::new().name(name.to_owned()).spawn(f)?;
         let mut threads = lock(&self.0);

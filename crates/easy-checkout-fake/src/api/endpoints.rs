@@ -167,7 +167,6 @@ fn session_by_segment<'s>(
     session.ok_or_else(|| Reply::error(404, "SESSION_NOT_FOUND", "no session has this id", details))
 }
 
-/// The session that `client_secret` in `fields` belongs to.
 fn session_by_secret<'s>(
     state: &'s mut State,
     fields: &Map<String, Value>,
@@ -305,7 +304,6 @@ fn update_config(state: &mut State, body: &[u8], now: SystemTime) -> Result<Valu
     Ok(views::config(&state.config))
 }
 
-/// The body as a JSON object, or the `400` that says why not.
 fn json_object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),

@@ -22,7 +22,6 @@ pub(crate) const REVOKED_KEY: &str = "sk_test_revoked";
 /// Largest request body read; a larger one gets [`too_large`].
 pub(crate) const MAX_BODY: u64 = 8 * 1024 * 1024;
 
-/// A request as the API sees it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Request<'a> {
     pub(crate) method: &'a str,

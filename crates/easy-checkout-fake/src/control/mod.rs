@@ -17,6 +17,9 @@ use crate::util::iso8601;
 
 const PREFIX: &str = "/__fake/";
 
+/// A control request's JSON body.
+type Fields = Map<String, Value>;
+
 /// The most faults one request may queue.
 const MAX_TIMES: u64 = 100_000;
 /// The longest `POST /__fake/webhooks/wait` waits (ten minutes), and how long without a
@@ -147,7 +150,7 @@ fn faults<M: Clone, F: Clone>(
     queue: &mut Queue<M, F>,
     method: &str,
     body: &[u8],
-    parse: fn(&Map<String, Value>) -> Result<(M, F), Reply>,
+    parse: fn(&Fields) -> Result<(M, F), Reply>,
 ) -> Reply {
     match method {
         "POST" => match object(body).and_then(|f| Ok((times(&f)?, parse(&f)?))) {
@@ -215,7 +218,7 @@ fn request_json(r: &RecordedRequest) -> Value {
 }
 
 /// `{"kind", "method"?, "path"?, …}` to the fault and its match.
-fn parse_fault(fields: &Map<String, Value>) -> Result<(Match, Fault), Reply> {
+fn parse_fault(fields: &Fields) -> Result<(Match, Fault), Reply> {
     let mut matcher = Match::any();
     if let Some(method) = optional_str(fields, "method")? {
         matcher = matcher.method(method);
@@ -259,19 +262,19 @@ fn invalid(field: &str, reason: &str) -> Reply {
     Reply::error(400, "INVALID_FAULT", format!("{field} {reason}"), details)
 }
 
-fn object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
+fn object(body: &[u8]) -> Result<Fields, Reply> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(fields)) => Ok(fields),
         _ => Err(invalid("body", "must be a JSON object")),
     }
 }
 
-fn kind(fields: &Map<String, Value>) -> Result<&str, Reply> {
+fn kind(fields: &Fields) -> Result<&str, Reply> {
     optional_str(fields, "kind")?.ok_or_else(|| invalid("kind", "is required"))
 }
 
 /// A fault's `times`: `1` when absent.
-fn times(fields: &Map<String, Value>) -> Result<usize, Reply> {
+fn times(fields: &Fields) -> Result<usize, Reply> {
     let times = fields.get("times").filter(|v| !v.is_null());
     match times.map_or(Some(1), Value::as_u64) {
         Some(n) if n <= MAX_TIMES => Ok(n as usize),
@@ -282,7 +285,7 @@ fn times(fields: &Map<String, Value>) -> Result<usize, Reply> {
     }
 }
 
-fn optional_str<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, Reply> {
+fn optional_str<'a>(fields: &'a Fields, name: &str) -> Result<Option<&'a str>, Reply> {
     match fields.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -290,7 +293,7 @@ fn optional_str<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<Option
     }
 }
 
-fn number(fields: &Map<String, Value>, name: &str, min: u64, max: u64) -> Result<u64, Reply> {
+fn number(fields: &Fields, name: &str, min: u64, max: u64) -> Result<u64, Reply> {
     match fields.get(name).and_then(Value::as_u64) {
         Some(n) if (min..=max).contains(&n) => Ok(n),
         _ => {
@@ -412,7 +415,7 @@ fn wait_ms(body: &[u8]) -> Result<u64, Reply> {
 }
 
 /// `{"kind", "event_type"?, "session_id"?, "ms"?}` to the delivery fault and its match.
-fn parse_delivery_fault(fields: &Map<String, Value>) -> Result<(EventMatch, DeliveryFault), Reply> {
+fn parse_delivery_fault(fields: &Fields) -> Result<(EventMatch, DeliveryFault), Reply> {
     let mut when = EventMatch::any();
     if let Some(event_type) = optional_str(fields, "event_type")? {
         when = when.event_type(event_type);

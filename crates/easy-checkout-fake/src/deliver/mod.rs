@@ -111,8 +111,11 @@ impl Engine {
             started_at,
             duration,
         };
-        let mut state = self.shared.state().0;
-        (state.deliveries).finish(attempt, made, Instant::now());
+        self.shared
+            .state()
+            .0
+            .deliveries
+            .finish(attempt, made, Instant::now());
     }
 }
 

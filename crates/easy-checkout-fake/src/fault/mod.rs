@@ -184,7 +184,6 @@ impl Fault {
     }
 }
 
-/// The envelope an injected error status carries.
 fn injected(status: u16) -> Reply {
     let message = format!("injected fault: HTTP {status}");
     let details = json!({ "status": status });
@@ -203,7 +202,6 @@ impl<M, F> Default for Queue<M, F> {
 }
 
 impl<M: Clone, F: Clone> Queue<M, F> {
-    /// Queues `fault` for each of the next `times` that `when` selects.
     pub(crate) fn push(&mut self, when: M, fault: F, times: usize) {
         self.0.extend(std::iter::repeat_n((when, fault), times));
     }

@@ -29,7 +29,6 @@ const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
 /// stream cannot be split in two as a `TcpStream` can).
 type Conn = BufReader<Box<dyn Stream>>;
 
-/// Serves the requests of one accepted connection, in order, until it closes.
 pub(super) fn serve_stream(server: &Server, stream: TcpStream, peer: SocketAddr) {
     if stream.set_read_timeout(Some(IDLE_TIMEOUT)).is_err() {
         return;
@@ -216,7 +215,6 @@ fn linger_close(io: Conn) {
 
 /// A connection's byte stream: plain TCP, or TLS over it.
 trait Stream: Read + Write {
-    /// The TCP connection underneath.
     fn tcp(&self) -> &TcpStream;
 
     /// Ends the session before the TCP close: over TLS, a `close_notify`, so that a client

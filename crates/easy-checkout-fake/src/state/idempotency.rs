@@ -37,9 +37,8 @@ pub(crate) struct IdempotencyStore {
 }
 
 impl IdempotencyStore {
-    /// An empty store that holds at most `limit` records (at least 1).
+    /// An empty store that holds at most `limit` records.
     pub(crate) fn new(limit: usize) -> Self {
-        let limit = limit.max(1);
         Self {
             limit,
             ..Self::default()

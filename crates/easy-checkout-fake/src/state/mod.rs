@@ -114,7 +114,6 @@ pub(crate) struct State {
 
 impl State {
     fn new(limits: Limits, vocabulary: Vocabulary, timing: Timing, now: SystemTime) -> Self {
-        let connections = limits.connections.max(1);
         Self {
             vocabulary,
             sessions: Sessions::new(limits.sessions, limits.session_grace),
@@ -127,7 +126,7 @@ impl State {
             faults: Queue::default(),
             rate: RateWindow::new(now),
             connections: Connections {
-                limit: connections,
+                limit: limits.connections,
                 ..Connections::default()
             },
             deliveries: Deliveries::new(timing, limits.recorded_deliveries),

@@ -130,9 +130,8 @@ pub(crate) struct Sessions {
 }
 
 impl Sessions {
-    /// No sessions; at most `limit` (at least 1) held, each forgotten `grace` after it expires.
+    /// No sessions; at most `limit` held, each forgotten `grace` after it expires.
     pub(crate) fn new(limit: usize, grace: Duration) -> Self {
-        let limit = limit.max(1);
         Self {
             limit,
             grace,
