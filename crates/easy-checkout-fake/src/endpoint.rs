@@ -143,20 +143,16 @@ mod tests {
 
     #[test]
     fn refuses_anything_else_with_a_reason() {
+        const SCHEME: &str = "must start with http://";
+        const NOT_URL: &str = "not a URL (spaces and control characters are not allowed)";
         const PORT: &str = "has a port that is not a number from 1 to 65535";
         for (url, reason) in [
-            ("ftp://shop.example/hook", "must start with http://"),
-            ("/hooks", "must start with http://"),
-            ("shop.example/hooks", "must start with http://"),
-            ("", "must start with http://"),
-            (
-                "http://",
-                "not a URL (spaces and control characters are not allowed)",
-            ),
-            (
-                "http://a b/",
-                "not a URL (spaces and control characters are not allowed)",
-            ),
+            ("ftp://shop.example/hook", SCHEME),
+            ("/hooks", SCHEME),
+            ("shop.example/hooks", SCHEME),
+            ("", SCHEME),
+            ("http://", NOT_URL),
+            ("http://a b/", NOT_URL),
             (
                 "http://user:pw@127.0.0.1/",
                 "user names and passwords are not allowed in it",

@@ -35,10 +35,8 @@ impl Head {
 
 /// The first value of header `name` (lowercase) in `headers` (names lowercased).
 pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
+    let (_, value) = headers.iter().find(|(n, _)| n == name)?;
+    Some(value)
 }
 
 /// The comma-separated items of every header `name`, trimmed, as one list.
@@ -152,12 +150,8 @@ fn parsed(result: httparse::Result<usize>) -> Result<(), ReadError> {
 }
 
 fn owned(headers: &[httparse::Header<'_>]) -> Vec<(String, String)> {
-    let pair = |h: &httparse::Header<'_>| {
-        (
-            h.name.to_ascii_lowercase(),
-            String::from_utf8_lossy(h.value).into_owned(),
-        )
-    };
+    let value = |h: &httparse::Header<'_>| String::from_utf8_lossy(h.value).into_owned();
+    let pair = |h: &httparse::Header<'_>| (h.name.to_ascii_lowercase(), value(h));
     headers.iter().map(pair).collect()
 }
 
@@ -294,10 +288,9 @@ fn read_line(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
     reader.take(4096).read_until(b'\n', &mut line)?;
     if line.pop() != Some(b'\n') {
         // The connection ended, or the line is too long to be a chunk line.
-        return Err(if line.len() >= 4095 {
-            ReadError::Bad(400, "chunk line too long")
-        } else {
-            ReadError::Closed
+        return Err(match line.len() {
+            4095.. => ReadError::Bad(400, "chunk line too long"),
+            _ => ReadError::Closed,
         });
     }
     if line.last() == Some(&b'\r') {

@@ -28,10 +28,9 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// The first value of header `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        let named = |(n, _): &&(String, String)| n.eq_ignore_ascii_case(name);
+        let (_, value) = self.headers.iter().find(named)?;
+        Some(value)
     }
 
     /// The body parsed as JSON, `None` when it is empty or not JSON.

@@ -165,10 +165,7 @@ pub(crate) fn session_state(session: &Session, vocabulary: Vocabulary) -> Value 
     let mut view = self::session(session, true, vocabulary);
     view["payments"] = json!(session.payments);
     view["paid_at"] = json!(session.paid_at.map(iso8601));
-    let on_chain = session
-        .crypto
-        .is_some()
-        .then(|| crypto(session, vocabulary));
+    let on_chain = session.crypto.as_ref().map(|_| crypto(session, vocabulary));
     view["crypto_payment"] = json!(on_chain);
     view
 }

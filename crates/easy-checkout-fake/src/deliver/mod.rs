@@ -111,11 +111,8 @@ impl Engine {
             started_at,
             duration,
         };
-        self.shared
-            .state()
-            .0
-            .deliveries
-            .finish(attempt, made, Instant::now());
+        let mut state = self.shared.state().0;
+        state.deliveries.finish(attempt, made, Instant::now());
     }
 }
 

@@ -179,9 +179,8 @@ impl Shared {
         timing: Timing,
         clock: Option<ManualClock>,
     ) -> Self {
-        let now = clock
-            .as_ref()
-            .map_or_else(SystemTime::now, ManualClock::now);
+        let manual = clock.as_ref();
+        let now = manual.map_or_else(SystemTime::now, ManualClock::now);
         Self {
             state: Mutex::new(State::new(limits, vocabulary, timing, now)),
             deliveries_changed: Condvar::new(),
