@@ -20,8 +20,10 @@ pub(crate) struct Head {
 }
 
 impl Head {
+    /// The first value of header `name` (lowercase).
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        header(&self.headers, name)
+        let (_, value) = self.headers.iter().find(|(n, _)| n == name)?;
+        Some(value)
     }
 
     /// Whether the connection stays open after this request's response.
@@ -31,12 +33,6 @@ impl Head {
             |token: &str| (connection.split(',')).any(|t| t.trim().eq_ignore_ascii_case(token));
         !has("close") && (has("keep-alive") || self.minor_version >= 1)
     }
-}
-
-/// The first value of header `name` (lowercase) in `headers` (names lowercased).
-pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    let (_, value) = headers.iter().find(|(n, _)| n == name)?;
-    Some(value)
 }
 
 /// The comma-separated items of every header `name`, trimmed, as one list.

@@ -7,8 +7,9 @@ use easy_checkout_core::Vocabulary;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
+use super::Route;
 use super::views;
-use super::{Request, Route};
+use crate::record::RecordedRequest;
 use crate::reply::Reply;
 use crate::state::State;
 use crate::state::sessions::{Payment, Session, Status};
@@ -20,7 +21,7 @@ pub(crate) const DECLINE_TOKEN: &str = "tok_decline";
 pub(super) fn answer(
     state: &mut State,
     route: Route<'_>,
-    req: &Request<'_>,
+    req: &RecordedRequest,
     now: SystemTime,
 ) -> Reply {
     let vocabulary = state.vocabulary;
@@ -29,7 +30,7 @@ pub(super) fn answer(
             let key = json!({ "basisTheoryPublicApiKey": PUBLIC_KEY });
             (Ok(key), "API key is valid")
         }
-        Route::Create => (create(state, req.body, now), "Checkout session created"),
+        Route::Create => (create(state, &req.body, now), "Checkout session created"),
         Route::Retrieve(id) => {
             let status = session_by_segment(state, id, now).map(|s| views::status(s, vocabulary));
             (status, "Checkout session retrieved")
@@ -38,11 +39,12 @@ pub(super) fn answer(
             let crypto = session_by_segment(state, id, now).map(|s| views::crypto(s, vocabulary));
             (crypto, "Crypto payment status retrieved")
         }
-        Route::Validate => (validate(state, req.body, now), "Checkout session is valid"),
-        Route::Confirm => (confirm(state, req.body, now), "Payment confirmed"),
-        Route::Config if req.method == "PATCH" => {
-            (update_config(state, req.body, now), "Configuration updated")
-        }
+        Route::Validate => (validate(state, &req.body, now), "Checkout session is valid"),
+        Route::Confirm => (confirm(state, &req.body, now), "Payment confirmed"),
+        Route::Config if req.method == "PATCH" => (
+            update_config(state, &req.body, now),
+            "Configuration updated",
+        ),
         Route::Config => (Ok(views::config(&state.config)), "Configuration retrieved"),
     };
     match data {

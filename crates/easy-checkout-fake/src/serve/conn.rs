@@ -95,15 +95,9 @@ fn answer(
     if too_large {
         return (api::too_large().into(), rate);
     }
-    let request = api::Request {
-        method: &recorded.method,
-        target: &recorded.path,
-        headers: &recorded.headers,
-        body: &recorded.body,
-    };
     let handle = || {
         let (mut state, now) = server.shared.state();
-        api::handle(&mut state, &request, now)
+        api::handle(&mut state, &recorded, now)
     };
     let action = match fault.map(|fault| fault.plan()) {
         None => handle().into(),
