@@ -73,8 +73,9 @@ fn create(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Repl
     }
     let vocabulary = state.vocabulary;
     let session = state.sessions.create(&fields, total_quantity, now);
-    let created = views::session_with_fields(session, fields, true, vocabulary);
-    Ok(created)
+    Ok(views::session_with_fields(
+        session, fields, true, vocabulary,
+    ))
 }
 
 /// The cart named `name`: a non-empty array of `{price_id, quantity}`; its total quantity.
@@ -96,11 +97,8 @@ fn cart(name: &str, items: Option<&Value>) -> Result<u64, Reply> {
             let reason = "is required and must be a non-empty string";
             return Err(validation(&field(".price_id"), reason));
         }
-        let Some(quantity) = item
-            .get("quantity")
-            .and_then(Value::as_u64)
-            .filter(|q| *q >= 1)
-        else {
+        let quantity = item.get("quantity").and_then(Value::as_u64);
+        let Some(quantity) = quantity.filter(|q| *q >= 1) else {
             let reason = "is required and must be an integer of at least 1";
             return Err(validation(&field(".quantity"), reason));
         };

@@ -1,5 +1,4 @@
-//! Faults of webhook deliveries, as data: what a delivery does instead of going out once, on
-//! time and in order, and which events a fault is aimed at. The deliveries carry them out.
+//! Faults of webhook deliveries, as data; the deliveries carry them out.
 
 use std::time::Duration;
 

@@ -38,8 +38,7 @@ pub enum Fault {
         /// The raw body; `None` for the default described above.
         body: Option<String>,
     },
-    /// Sleep this long (less if the fake is dropped), then handle the request normally. A
-    /// delay holds up only its own request.
+    /// Sleep this long (less if the fake is dropped), then handle the request normally.
     Delay(Duration),
     /// Close the TCP connection without sending a single response byte.
     Close,
@@ -55,11 +54,11 @@ pub enum Fault {
     /// `302 Found` with `Location:` this URL; one that cannot be a header value gets a `500`
     /// with code `INVALID_FAULT`.
     Redirect(String),
-    /// Handle the request normally (every state change happens, an idempotency key is
-    /// remembered with the real reply), then close the connection without a byte of reply.
+    /// Handle the request normally (an idempotency key is remembered with the real reply),
+    /// then close the connection without a byte of reply.
     LoseReply,
-    /// Handle the request normally (as [`Fault::LoseReply`]), then answer this status
-    /// (100..=999) with code `INJECTED_FAULT` instead of the real reply.
+    /// Handle the request normally, then answer this status (100..=999) with code
+    /// `INJECTED_FAULT` instead of the real reply.
     StatusAfterEffect(u16),
 }
 

@@ -1,7 +1,7 @@
 //! The sessions: what the fake knows of each one, found by id or by client secret, and
 //! forgotten once past its expiry and grace period, or oldest first above the limit.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
@@ -117,11 +117,9 @@ impl Session {
 /// Every session the fake still holds.
 #[derive(Debug, Default)]
 pub(crate) struct Sessions {
-    /// Boxed, to keep the table (sized for churn, see [`room_to_churn`]) small.
-    live: HashMap<u64, Box<Session>>,
+    /// By number: oldest first, the order they are forgotten in. Boxed, to keep the nodes small.
+    live: BTreeMap<u64, Box<Session>>,
     by_secret: HashMap<String, u64>,
-    /// Numbers of the live sessions, oldest first: the order they are forgotten in.
-    order: VecDeque<u64>,
     created: u64,
     payments: u64,
     evicted: u64,
@@ -167,11 +165,9 @@ impl Sessions {
         };
         self.by_secret.insert(session.client_secret.clone(), number);
         self.live.insert(number, Box::new(session));
-        self.order.push_back(number);
         while self.live.len() > self.limit {
             self.evict_oldest();
         }
-        room_to_churn(&mut self.live, self.limit);
         room_to_churn(&mut self.by_secret, self.limit);
         &self.live[&number]
     }
@@ -195,8 +191,7 @@ impl Sessions {
         for session in self.live.values_mut() {
             session.refresh(now);
         }
-        let live = |n| self.live.get(n).map(Box::as_ref);
-        self.order.iter().filter_map(live).collect()
+        self.live.values().map(Box::as_ref).collect()
     }
 
     /// Pays the session (an expired one too): `complete`, charged once more, a payment id the
@@ -250,7 +245,7 @@ impl Sessions {
     /// Forgets every session, paid or not, whose expiry plus the grace period has passed.
     pub(crate) fn evict_expired(&mut self, now: SystemTime) {
         // Sessions are made in clock order with one lifetime, so their deadlines are too.
-        while let Some(oldest) = self.order.front().and_then(|n| self.live.get(n)) {
+        while let Some((_, oldest)) = self.live.first_key_value() {
             match oldest.expires.checked_add(self.grace) {
                 Some(deadline) if now >= deadline => self.evict_oldest(),
                 _ => break,
@@ -259,10 +254,7 @@ impl Sessions {
     }
 
     fn evict_oldest(&mut self) {
-        let Some(number) = self.order.pop_front() else {
-            return;
-        };
-        if let Some(session) = self.live.remove(&number) {
+        if let Some((_, session)) = self.live.pop_first() {
             self.by_secret.remove(&session.client_secret);
             self.evicted += 1;
         }
