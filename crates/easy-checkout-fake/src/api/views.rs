@@ -191,7 +191,7 @@ pub(crate) fn event(session: &Session, kind: EventKind, vocabulary: Vocabulary) 
 
 /// An event's body: `{id, type, data, created_at}`, plus `created` (Unix seconds) and
 /// `api_version` in the API reference's vocabulary.
-fn event_body(
+pub(crate) fn event_body(
     id: &str,
     kind: &str,
     data: Value,
@@ -204,12 +204,6 @@ fn event_body(
         event["api_version"] = json!(API_VERSION);
     }
     to_bytes(&event)
-}
-
-/// [`sample_event`](crate::sample_event)'s body, at `at`.
-pub(crate) fn sample_event(id: &str, kind: &str, session_id: &str, at: SystemTime) -> Vec<u8> {
-    let data = json!({ "id": session_id, "status": "complete", "payment_status": "succeeded" });
-    event_body(id, kind, data, at, Vocabulary::Sdk)
 }
 
 /// [`FakeEasy::webhook_for`](crate::FakeEasy::webhook_for).

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use easy_checkout_core::http;
 use easy_checkout_core::webhook::{self, WebhookSecret};
+use easy_checkout_core::{Vocabulary, http};
+use serde_json::json;
 
 use crate::api::views;
 use crate::endpoint::EndpointUrl;
@@ -152,7 +153,8 @@ pub fn webhook_request(
 /// [`webhook_request`].
 pub fn sample_event(event_type: &str, session_id: &str, event_id: Option<&str>) -> Vec<u8> {
     let id = event_id.map_or_else(util::event_id, str::to_owned);
-    views::sample_event(&id, event_type, session_id, SystemTime::now())
+    let data = json!({ "id": session_id, "status": "complete", "payment_status": "succeeded" });
+    views::event_body(&id, event_type, data, SystemTime::now(), Vocabulary::Sdk)
 }
 
 /// The most of an answer's body read; the rest is never read.
