@@ -87,10 +87,7 @@ fn request_start(reader: &mut impl BufRead) -> Result<(), ReadError> {
         if buf.is_empty() {
             return Ok(());
         }
-        let blank = buf
-            .iter()
-            .take_while(|b| matches!(b, b'\r' | b'\n'))
-            .count();
+        let blank = buf.iter().take_while(|b| b"\r\n".contains(b)).count();
         let first = buf.get(blank).copied();
         reader.consume(blank);
         match first {
@@ -311,10 +308,8 @@ pub(crate) fn write_response(
     len: u64,
     close: bool,
 ) -> io::Result<()> {
-    let reason = easy_checkout_core::http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Unknown");
+    let code = easy_checkout_core::http::StatusCode::from_u16(status).ok();
+    let reason = code.and_then(|s| s.canonical_reason()).unwrap_or("Unknown");
     let mut head = format!("HTTP/1.1 {status} {reason}\r\n{}", header_lines(headers));
     // 1xx, 204 and 304 carry no body, and 1xx and 204 no Content-Length either.
     let bodiless = status < 200 || status == 204 || status == 304;

@@ -68,7 +68,5 @@ impl From<Reply> for Action {
 
 /// Whether `value` can be sent as a header value (visible ASCII, spaces and tabs).
 pub(crate) fn header_safe(value: &str) -> bool {
-    value
-        .bytes()
-        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+    value.bytes().all(|b| matches!(b, b'\t' | b' '..=b'~'))
 }

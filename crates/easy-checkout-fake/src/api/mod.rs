@@ -136,11 +136,10 @@ fn authenticate(req: &RecordedRequest) -> Result<&str, Reply> {
 }
 
 fn key_accepted(key: &str) -> bool {
-    key != REVOKED_KEY
-        && (key
-            .strip_prefix("sk_test_")
-            .or_else(|| key.strip_prefix("sk_live_")))
-        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_graphic()))
+    let test = key.strip_prefix("sk_test_");
+    let rest = test.or_else(|| key.strip_prefix("sk_live_"));
+    let graphic = |rest: &str| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_graphic());
+    key != REVOKED_KEY && rest.is_some_and(graphic)
 }
 
 /// The `413` for a body over [`MAX_BODY`], which is never read.
