@@ -66,10 +66,8 @@ impl FakeBuilder {
         self
     }
 
-    /// Answers in `vocabulary`: the SDK page's (the default) or the API reference's (the
-    /// full `{"success", "timestamp", "message", "data"}` envelope, `payment_status: "paid"`,
-    /// integer cents, `data: null` from validate and confirm). Requests are read in both
-    /// whatever the setting.
+    /// Answers in `vocabulary`, the SDK page's by default (the workspace's `docs/fake.md` sets
+    /// the two side by side). Requests are read in both whatever the setting.
     pub fn vocabulary(mut self, vocabulary: Vocabulary) -> Self {
         self.vocabulary = vocabulary;
         self
@@ -386,11 +384,9 @@ impl FakeEasy {
     }
 
     /// Registers a webhook endpoint: from now on every event is POSTed to `url` as Easy
-    /// delivers it, off the request path. An attempt without a 2xx answer within the
-    /// [deadline](FakeBuilder::webhook_deadline) is retried after the
-    /// [backoff](FakeBuilder::webhook_backoff), 3 attempts in all; one at a time per endpoint,
-    /// in the order the events happened. Only `http://` URLs (the fake has no TLS client),
-    /// at most 5 endpoints (Easy's limit).
+    /// delivers it, one at a time per endpoint in the order the events happened, retried
+    /// without a 2xx answer within the [deadline](FakeBuilder::webhook_deadline), 3 attempts
+    /// in all. Only `http://` URLs (the fake has no TLS client), at most 5 (Easy's limit).
     pub fn add_webhook_endpoint(&self, url: &str) -> Result<WebhookEndpoint, EndpointError> {
         let url = EndpointUrl::parse(url)?;
         self.shared.state().0.deliveries.add_endpoint(url)
