@@ -1,15 +1,12 @@
-//! A clock a test moves by hand: when set, every timestamp the fake writes, session expiry,
-//! eviction and the rate-limit window read it instead of the system's. Fault delays, socket
-//! timeouts and delivery timing do not: they are about the wire, and run in real time.
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::util::lock;
 
 /// A clock that a test moves by hand, for a fake built with
-/// [`FakeBuilder::clock`](crate::FakeBuilder::clock): sessions expire, and are forgotten,
-/// when the test says so, without waiting real minutes. Clones share one time.
+/// [`FakeBuilder::clock`](crate::FakeBuilder::clock): every timestamp the fake writes, session
+/// expiry, eviction and the rate-limit window read it. Fault delays, socket timeouts and
+/// delivery timing run in real time: they are about the wire. Clones share one time.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};

@@ -83,9 +83,8 @@ impl EndpointUrl {
         if url.contains('#') {
             return Err(invalid("a fragment is never sent: leave it out"));
         }
-        let uri: Uri = url
-            .parse()
-            .map_err(|_| invalid("not a URL (spaces and control characters are not allowed)"))?;
+        let not_url = || invalid("not a URL (spaces and control characters are not allowed)");
+        let uri: Uri = url.parse().map_err(|_| not_url())?;
         let Some(authority) = uri.authority() else {
             return Err(invalid("has no host"));
         };
@@ -105,18 +104,14 @@ impl EndpointUrl {
             (Some(_), Some(port)) if port != 0 => port,
             (Some(_), _) => return Err(invalid("has a port that is not a number from 1 to 65535")),
         };
-        let target = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
-        let target = if target.starts_with('/') {
-            target
-        } else {
-            format!("/{target}")
-        };
+        let target = uri.path_and_query().map_or("/", |p| p.as_str());
+        let slash = if target.starts_with('/') { "" } else { "/" };
         Ok(Self {
             url: url.to_owned(),
             host: host.to_owned(),
             port,
             authority: authority.as_str().to_owned(),
-            target,
+            target: format!("{slash}{target}"),
         })
     }
 }
@@ -143,20 +138,16 @@ mod tests {
 
     #[test]
     fn refuses_anything_else_with_a_reason() {
+        const SCHEME: &str = "must start with http://";
+        const NOT_URL: &str = "not a URL (spaces and control characters are not allowed)";
         const PORT: &str = "has a port that is not a number from 1 to 65535";
         for (url, reason) in [
-            ("ftp://shop.example/hook", "must start with http://"),
-            ("/hooks", "must start with http://"),
-            ("shop.example/hooks", "must start with http://"),
-            ("", "must start with http://"),
-            (
-                "http://",
-                "not a URL (spaces and control characters are not allowed)",
-            ),
-            (
-                "http://a b/",
-                "not a URL (spaces and control characters are not allowed)",
-            ),
+            ("ftp://shop.example/hook", SCHEME),
+            ("/hooks", SCHEME),
+            ("shop.example/hooks", SCHEME),
+            ("", SCHEME),
+            ("http://", NOT_URL),
+            ("http://a b/", NOT_URL),
             (
                 "http://user:pw@127.0.0.1/",
                 "user names and passwords are not allowed in it",

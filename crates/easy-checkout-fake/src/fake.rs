@@ -1,5 +1,4 @@
-//! The handle a test holds: [`FakeBuilder`] to set a fake up, [`FakeEasy`] to drive and
-//! inspect a running one.
+//! [`FakeBuilder`] and [`FakeEasy`], the handle a test holds.
 
 use std::fmt;
 use std::io;
@@ -25,8 +24,7 @@ use crate::state::deliveries::{MAX_ENDPOINTS, Timing};
 use crate::state::sessions::Payment;
 use crate::state::{Limits, Shared};
 
-/// How to start a fake: its port, https, clock, webhook endpoints and delivery timing, and
-/// the bounds of what it holds. The defaults keep a fake that serves for days at full speed
+/// How to start a fake. The default bounds keep a fake that serves for days at full speed
 /// within about 160 MiB (every store full; measured in the workspace's `docs/fake.md`).
 ///
 /// ```
@@ -63,24 +61,19 @@ impl FakeBuilder {
 
     /// Serves https with `tls` (see [`FakeEasy::start_tls`]).
     #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn tls(mut self, tls: FakeTls) -> Self {
         self.tls = Some(tls);
         self
     }
 
-    /// Answers in `vocabulary`: the SDK page's (the default) or the API reference's (the
-    /// full `{"success", "timestamp", "message", "data"}` envelope, `payment_status: "paid"`,
-    /// integer cents, `data: null` from validate and confirm). Requests are read in both
-    /// whatever the setting.
+    /// Answers in `vocabulary`, the SDK page's by default (the workspace's `docs/fake.md` sets
+    /// the two side by side). Requests are read in both whatever the setting.
     pub fn vocabulary(mut self, vocabulary: Vocabulary) -> Self {
         self.vocabulary = vocabulary;
         self
     }
 
-    /// Reads `clock` instead of the system's for every timestamp, session expiry, eviction
-    /// and the rate-limit window. Fault delays, socket timeouts and webhook delivery timing
-    /// still run in real time.
+    /// Reads `clock` instead of the system's (see [`ManualClock`] for what it governs).
     pub fn clock(mut self, clock: ManualClock) -> Self {
         self.clock = Some(clock);
         self
@@ -124,24 +117,7 @@ impl FakeBuilder {
         self
     }
 
-    /// Delivers every webhook event to `url` too ([`FakeEasy::add_webhook_endpoint`]), once
-    /// per call; an error when `url` is not an absolute `http://` URL or is one too many.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use easy_checkout_fake::{EndpointError, FakeEasy};
-    ///
-    /// let fake = FakeEasy::builder()
-    ///     .webhook_endpoint("http://127.0.0.1:3000/webhooks")?
-    ///     .webhook_deadline(Duration::from_millis(500))
-    ///     .webhook_backoff(Duration::from_millis(50))
-    ///     .start()?;
-    /// assert_eq!(fake.webhook_endpoints()[0].url, "http://127.0.0.1:3000/webhooks");
-    ///
-    /// let refused = FakeEasy::builder().webhook_endpoint("https://shop.example/hooks");
-    /// assert!(matches!(refused, Err(EndpointError::Https { .. })));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
+    /// Registers `url` as [`FakeEasy::add_webhook_endpoint`] does, once per call.
     pub fn webhook_endpoint(mut self, url: &str) -> Result<Self, EndpointError> {
         let url = EndpointUrl::parse(url)?;
         if self.endpoints.len() >= MAX_ENDPOINTS {
@@ -244,31 +220,26 @@ impl FakeEasy {
         FakeBuilder::default()
     }
 
-    /// Starts a fake that serves https on a free port, with a certificate made now
-    /// ([`FakeTls::generate`]): trust [`FakeEasy::ca_pem`] in the client. A connection whose
-    /// handshake fails is closed and records nothing.
+    /// Starts a fake that serves https on a free port with a [`FakeTls::generate`]d
+    /// certificate. A connection whose handshake fails is closed and records nothing.
     #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn start_tls() -> io::Result<FakeEasy> {
         Self::builder().tls(FakeTls::generate()?).start()
     }
 
     /// Starts a fake that serves https with `tls` on `127.0.0.1:port` (`0` picks a free port).
     #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn start_tls_with(tls: FakeTls, port: u16) -> io::Result<FakeEasy> {
         Self::builder().tls(tls).port(port).start()
     }
 
     /// The PEM of the certificate authority a client must trust; `None` over plain http.
     #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn ca_pem(&self) -> Option<&str> {
         self.listening.tls().map(FakeTls::ca_pem)
     }
 
-    /// `http://127.0.0.1:PORT` (`https://` for a fake over TLS), without a trailing slash:
-    /// the SDK's base URL override.
+    /// `http://127.0.0.1:PORT` (`https://` over TLS), without a trailing slash.
     pub fn base_url(&self) -> String {
         #[cfg(feature = "tls")]
         if self.listening.tls().is_some() {
@@ -320,26 +291,17 @@ impl FakeEasy {
         self.shared.state().0.connections.served
     }
 
-    /// Queues `fault` for the next request that arrives (after any faults already queued).
+    /// Queues `fault` for the next request (after any faults already queued).
     pub fn inject(&self, fault: Fault) {
         self.inject_n(fault, 1);
     }
 
-    /// Queues `fault` for each of the next `n` requests (after any faults already queued).
+    /// Queues `fault` for each of the next `n` requests.
     pub fn inject_n(&self, fault: Fault, n: usize) {
         self.inject_matching(Match::any(), fault, n);
     }
 
-    /// Queues `fault` for each of the next `n` requests that `when` matches (after any faults
-    /// already queued).
-    ///
-    /// ```
-    /// use easy_checkout_fake::{FakeEasy, Fault, Match};
-    /// let fake = FakeEasy::start()?;
-    /// // The next confirm is charged, and its reply lost; every other call passes.
-    /// fake.inject_matching(Match::any().method("POST").path("/embedded-checkout/confirm"), Fault::LoseReply, 1);
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
+    /// Queues `fault` for each of the next `n` requests that `when` matches.
     pub fn inject_matching(&self, when: Match, fault: Fault, n: usize) {
         self.shared.state().0.faults.push(when, fault, n);
     }
@@ -362,14 +324,13 @@ impl FakeEasy {
         self.shared.state().0.faults.len()
     }
 
-    /// One session's whole state as JSON: the session object with its `client_secret`, plus
-    /// `payments` (how many times it was charged), `paid_at` and `crypto_payment`. `None` for
-    /// an unknown (or forgotten) id.
+    /// One session's whole state as `GET /__fake/sessions/{id}` answers it; `None` for an
+    /// unknown (or forgotten) id.
     pub fn session(&self, session_id: &str) -> Option<serde_json::Value> {
         let (mut state, now) = self.shared.state();
         let vocabulary = state.vocabulary;
-        let session = state.sessions.get(session_id, now);
-        session.map(|s| views::session_state(s, vocabulary))
+        let session = state.sessions.get(session_id, now)?;
+        Some(views::session_state(session, vocabulary))
     }
 
     /// Every session's [`FakeEasy::session`], in creation order.
@@ -380,9 +341,7 @@ impl FakeEasy {
         state.sessions.all(now).into_iter().map(view).collect()
     }
 
-    /// Back to a fresh fake: no sessions, idempotency records, recorded requests, faults,
-    /// counted connections or deliveries; the allowed origins and rate-limit window start
-    /// over. The settings, the webhook endpoints and open connections stay.
+    /// Back to a fresh fake; the settings, the webhook endpoints and open connections stay.
     pub fn reset(&self) {
         self.shared.reset();
     }
@@ -425,30 +384,23 @@ impl FakeEasy {
     }
 
     /// Registers a webhook endpoint: from now on every event is POSTed to `url` as Easy
-    /// delivers it (signed, with `x-easy-event`, a new `x-easy-delivery-id` and
-    /// `x-easy-webhook-attempt`), off the request path. An attempt without a 2xx answer
-    /// within the [deadline](FakeBuilder::webhook_deadline) is retried after the
-    /// [backoff](FakeBuilder::webhook_backoff), 3 attempts in all; one at a time per endpoint,
-    /// in the order the events happened. Only `http://` URLs (the fake has no TLS client),
-    /// at most 5 endpoints (Easy's limit).
-    ///
-    /// ```
-    /// use easy_checkout_fake::{EndpointError, FakeEasy};
-    ///
-    /// let fake = FakeEasy::start()?;
-    /// let endpoint = fake.add_webhook_endpoint("http://127.0.0.1:3000/webhooks")?;
-    /// assert_eq!(endpoint.id, "we_1");
-    /// let refused = fake.add_webhook_endpoint("ftp://127.0.0.1/hooks").unwrap_err();
-    /// assert!(matches!(refused, EndpointError::Invalid { .. }));
-    /// assert!(fake.remove_webhook_endpoint("we_1"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
+    /// delivers it, one at a time per endpoint in the order the events happened, retried
+    /// without a 2xx answer within the [deadline](FakeBuilder::webhook_deadline), 3 attempts
+    /// in all. Only `http://` URLs (the fake has no TLS client), at most 5 (Easy's limit).
     pub fn add_webhook_endpoint(&self, url: &str) -> Result<WebhookEndpoint, EndpointError> {
         let url = EndpointUrl::parse(url)?;
         self.shared.state().0.deliveries.add_endpoint(url)
     }
 
     /// Removes webhook endpoint `id` and gives up its waiting deliveries; false if unknown.
+    ///
+    /// ```
+    /// let fake = easy_checkout_fake::FakeEasy::start()?;
+    /// fake.add_webhook_endpoint("http://127.0.0.1:3000/webhooks")?;
+    /// assert!(fake.remove_webhook_endpoint("we_1"));
+    /// assert!(!fake.remove_webhook_endpoint("we_1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn remove_webhook_endpoint(&self, id: &str) -> bool {
         self.shared.state().0.deliveries.remove_endpoint(id)
     }
@@ -467,7 +419,7 @@ impl FakeEasy {
 
     /// Waits until every webhook delivery is done (delivered, or failed after its last
     /// attempt; one a fault holds back still waits), for at most `timeout`; false if one is
-    /// not. Woken by each attempt's end: no sleeping loop.
+    /// not.
     pub fn wait_for_deliveries(&self, timeout: Duration) -> bool {
         self.shared.wait_for_deliveries(timeout)
     }
@@ -478,7 +430,6 @@ impl FakeEasy {
     /// ```
     /// use easy_checkout_fake::{DeliveryFault, EventMatch, FakeEasy};
     /// let fake = FakeEasy::start()?;
-    /// // The next `completed` event is delivered twice: same event id, two delivery ids.
     /// let completed = EventMatch::any().event_type("checkout.session.completed");
     /// fake.inject_delivery(completed, DeliveryFault::Duplicate, 1);
     /// assert_eq!(fake.pending_delivery_faults(), 1);

@@ -8,7 +8,6 @@ const MAX_HEAD: usize = 64 * 1024;
 /// Most headers in one head.
 const MAX_HEADERS: usize = 100;
 
-/// A request head, as received.
 #[derive(Debug)]
 pub(crate) struct Head {
     pub(crate) method: String,
@@ -21,8 +20,10 @@ pub(crate) struct Head {
 }
 
 impl Head {
+    /// The first value of header `name` (lowercase).
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        header(&self.headers, name)
+        let (_, value) = self.headers.iter().find(|(n, _)| n == name)?;
+        Some(value)
     }
 
     /// Whether the connection stays open after this request's response.
@@ -34,14 +35,6 @@ impl Head {
     }
 }
 
-/// The first value of header `name` (lowercase) in `headers` (names lowercased).
-pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
-}
-
 /// The comma-separated items of every header `name`, trimmed, as one list.
 fn list<'a>(headers: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
     (headers.iter().filter(move |(n, _)| n == name))
@@ -49,7 +42,6 @@ fn list<'a>(headers: &'a [(String, String)], name: &'a str) -> impl Iterator<Ite
         .map(str::trim)
 }
 
-/// Why a request could not be read.
 #[derive(Debug)]
 pub(crate) enum ReadError {
     /// The connection ended (cleanly, between requests, or mid-request): nothing to answer.
@@ -85,12 +77,9 @@ pub(crate) fn read_head(reader: &mut impl BufRead) -> Result<Head, ReadError> {
     })
 }
 
-/// Skips the blank lines a peer may send before a request (RFC 9112 §2.2; at most
-/// [`MAX_HEAD`] bytes of them) and looks at the first byte after them without taking it:
-/// every method starts with an uppercase letter, so anything else (`0x16`, the first byte of
-/// a TLS ClientHello sent to the plain-http fake, or a NUL, a `{`, a lowercase method) is a
-/// `400` now, not after a line end that may never come. `Ok` at the end of the input, which
-/// [`read_raw_head`] reports.
+/// Skips the blank lines a peer may send before a request (RFC 9112 §2.2) and peeks at the
+/// next byte: every method starts with an uppercase letter, so anything else (`0x16` begins a
+/// TLS ClientHello) is a `400` now, not after a line end that may never come.
 fn request_start(reader: &mut impl BufRead) -> Result<(), ReadError> {
     let mut skipped = 0;
     loop {
@@ -98,10 +87,7 @@ fn request_start(reader: &mut impl BufRead) -> Result<(), ReadError> {
         if buf.is_empty() {
             return Ok(());
         }
-        let blank = buf
-            .iter()
-            .take_while(|b| matches!(b, b'\r' | b'\n'))
-            .count();
+        let blank = buf.iter().take_while(|b| b"\r\n".contains(b)).count();
         let first = buf.get(blank).copied();
         reader.consume(blank);
         match first {
@@ -157,12 +143,8 @@ fn parsed(result: httparse::Result<usize>) -> Result<(), ReadError> {
 }
 
 fn owned(headers: &[httparse::Header<'_>]) -> Vec<(String, String)> {
-    let pair = |h: &httparse::Header<'_>| {
-        (
-            h.name.to_ascii_lowercase(),
-            String::from_utf8_lossy(h.value).into_owned(),
-        )
-    };
+    let value = |h: &httparse::Header<'_>| String::from_utf8_lossy(h.value).into_owned();
+    let pair = |h: &httparse::Header<'_>| (h.name.to_ascii_lowercase(), value(h));
     headers.iter().map(pair).collect()
 }
 
@@ -299,10 +281,9 @@ fn read_line(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
     reader.take(4096).read_until(b'\n', &mut line)?;
     if line.pop() != Some(b'\n') {
         // The connection ended, or the line is too long to be a chunk line.
-        return Err(if line.len() >= 4095 {
-            ReadError::Bad(400, "chunk line too long")
-        } else {
-            ReadError::Closed
+        return Err(match line.len() {
+            4095.. => ReadError::Bad(400, "chunk line too long"),
+            _ => ReadError::Closed,
         });
     }
     if line.last() == Some(&b'\r') {
@@ -327,10 +308,8 @@ pub(crate) fn write_response(
     len: u64,
     close: bool,
 ) -> io::Result<()> {
-    let reason = easy_checkout_core::http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Unknown");
+    let code = easy_checkout_core::http::StatusCode::from_u16(status).ok();
+    let reason = code.and_then(|s| s.canonical_reason()).unwrap_or("Unknown");
     let mut head = format!("HTTP/1.1 {status} {reason}\r\n{}", header_lines(headers));
     // 1xx, 204 and 304 carry no body, and 1xx and 204 no Content-Length either.
     let bodiless = status < 200 || status == 204 || status == 304;
@@ -363,10 +342,7 @@ mod tests {
             b"\r\nPOST /x?y=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nX-A: b\r\n\r\nabcNEXT";
         let mut reader = BufReader::with_capacity(5, &raw[..]);
         let head = read_head(&mut reader).unwrap();
-        assert_eq!(
-            (head.method.as_str(), head.target.as_str()),
-            ("POST", "/x?y=1")
-        );
+        assert_eq!((&*head.method, &*head.target), ("POST", "/x?y=1"));
         assert_eq!(head.header("x-a"), Some("b"));
         assert!(head.keep_alive());
         let framing = framing(&head.headers).unwrap();
@@ -380,34 +356,26 @@ mod tests {
 
     #[test]
     fn refuses_bad_framing() {
-        let bad = |raw: &[u8]| match framing(&head_of(raw).unwrap().headers) {
-            Err(ReadError::Bad(status, _)) => status,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(bad(b"POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n"), 400);
-        assert_eq!(bad(b"POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n"), 400);
-        assert_eq!(bad(b"POST / HTTP/1.1\r\nContent-Length: 1, 2\r\n\r\n"), 400);
-        assert_eq!(
-            bad(b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"),
-            400
-        );
-        assert_eq!(
-            bad(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"),
-            400
-        );
-        assert_eq!(
-            bad(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
-            501
-        );
-        assert_eq!(
-            bad(
-                b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n"
+        for (headers, status) in [
+            ("Content-Length: 1x\r\n", 400),
+            ("Content-Length: +1\r\n", 400),
+            ("Content-Length: 1, 2\r\n", 400),
+            ("Content-Length: 1\r\nTransfer-Encoding: chunked\r\n", 400),
+            ("Transfer-Encoding: gzip\r\n", 400),
+            ("Transfer-Encoding: gzip, chunked\r\n", 501),
+            (
+                "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n",
+                400,
             ),
-            400
-        );
+        ] {
+            let head = head_of(format!("POST / HTTP/1.1\r\n{headers}\r\n").as_bytes()).unwrap();
+            match framing(&head.headers) {
+                Err(ReadError::Bad(got, _)) => assert_eq!(got, status, "{headers}"),
+                other => panic!("{headers}: {other:?}"),
+            }
+        }
         let same = head_of(b"POST / HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\n").unwrap();
-        let same = framing(&same.headers);
-        assert_eq!(same.unwrap(), Framing::Length(2));
+        assert_eq!(framing(&same.headers).unwrap(), Framing::Length(2));
     }
 
     #[test]
@@ -433,49 +401,31 @@ mod tests {
             b"3\r\nabc\r\n0\r\n",
             b"3",
         ] {
-            let mut cut = cut;
-            assert!(
-                matches!(
-                    read_body(&mut cut, Framing::Chunked, 10),
-                    Err(ReadError::Closed)
-                ),
-                "{cut:?}"
-            );
+            let read = read_body(&mut &*cut, Framing::Chunked, 10);
+            assert!(matches!(read, Err(ReadError::Closed)), "{cut:?}");
         }
         for bad in [&b"x\r\n"[..], b"\r\n", b"3\r\nabcd\r\n"] {
-            let mut bad = bad;
-            assert!(
-                matches!(
-                    read_body(&mut bad, Framing::Chunked, 10),
-                    Err(ReadError::Bad(400, _))
-                ),
-                "{bad:?}"
-            );
+            let read = read_body(&mut &*bad, Framing::Chunked, 10);
+            assert!(matches!(read, Err(ReadError::Bad(400, _))), "{bad:?}");
         }
     }
 
     #[test]
     fn a_huge_length_is_not_read() {
-        let mut reader = &b"{"[..];
-        let body = read_body(&mut reader, Framing::Length(u64::MAX), 8).unwrap();
+        let body = read_body(&mut &b"{"[..], Framing::Length(u64::MAX), 8).unwrap();
         assert!(body.is_none());
     }
 
     #[test]
     fn garbage_and_oversized_heads_are_refused() {
-        assert!(matches!(
-            head_of(b"\x00\x01garbage\r\n\r\n"),
-            Err(ReadError::Bad(400, _))
-        ));
+        let garbage = head_of(b"\x00\x01garbage\r\n\r\n");
+        assert!(matches!(garbage, Err(ReadError::Bad(400, _))));
         let mut huge = b"GET / HTTP/1.1\r\nX: ".to_vec();
         huge.resize(MAX_HEAD + 10, b'a');
         assert!(matches!(head_of(&huge), Err(ReadError::Bad(431, _))));
         assert!(matches!(head_of(b""), Err(ReadError::Closed)));
         let bare = head_of(b"GET /lf HTTP/1.1\nHost: a\n\n").unwrap();
-        assert_eq!(
-            (bare.target.as_str(), bare.header("host")),
-            ("/lf", Some("a"))
-        );
+        assert_eq!((&*bare.target, bare.header("host")), ("/lf", Some("a")));
         assert!(matches!(head_of(b"GET / HT"), Err(ReadError::Closed)));
     }
 
@@ -487,34 +437,32 @@ mod tests {
             if self.0.is_empty() {
                 return Err(io::ErrorKind::WouldBlock.into());
             }
-            let n = self.0.len().min(buf.len());
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
+            self.0.read(buf)
         }
     }
 
     #[test]
     fn bytes_that_cannot_start_a_request_are_refused_before_a_line_end() {
-        let refused = |raw: &[u8]| match read_head(&mut BufReader::with_capacity(2, ThenStall(raw)))
-        {
-            Err(ReadError::Bad(400, why)) => why,
-            other => panic!("{raw:?}: {other:?}"),
-        };
+        let read = |raw| read_head(&mut BufReader::with_capacity(2, ThenStall(raw)));
         let tls = "a TLS handshake sent to a plain-http server: use an http:// base URL";
-        assert_eq!(refused(b"\x16\x03\x01\x02\x00\x01"), tls);
-        assert_eq!(refused(b"\r\n\r\n\x16\x03"), tls);
         let other = "not an HTTP/1 request: it must start with a method (uppercase letters)";
-        for raw in [&b"\x00\x01"[..], b"get", b" GET", b"{", b"\x80"] {
-            assert_eq!(refused(raw), other);
+        for (raw, why) in [
+            (&b"\x16\x03\x01\x02\x00\x01"[..], tls),
+            (b"\r\n\r\n\x16\x03", tls),
+            (b"\x00\x01", other),
+            (b"get", other),
+            (b" GET", other),
+            (b"{", other),
+            (b"\x80", other),
+        ] {
+            assert!(
+                matches!(read(raw), Err(ReadError::Bad(400, w)) if w == why),
+                "{raw:?}"
+            );
         }
         // A request still starting waits for more, as does a peer that sent only blank lines.
         for raw in [&b"G"[..], b"GET / HT", b"\r\n", b""] {
-            let reader = &mut BufReader::with_capacity(2, ThenStall(raw));
-            assert!(
-                matches!(read_head(reader), Err(ReadError::Closed)),
-                "{raw:?}"
-            );
+            assert!(matches!(read(raw), Err(ReadError::Closed)), "{raw:?}");
         }
         // Blank lines without end are bounded, as any head is.
         let blank = vec![b'\n'; MAX_HEAD + 1];
@@ -530,8 +478,7 @@ mod tests {
         assert_eq!(head.status, 503);
         assert_eq!(framing(&head.headers).unwrap(), Framing::Length(2));
         assert_eq!(reader, b"okNEXT");
-        let mut reader = &b"HTTP/1.0 200\n\n"[..];
-        let head = read_response_head(&mut reader).unwrap();
+        let head = read_response_head(&mut &b"HTTP/1.0 200\n\n"[..]).unwrap();
         assert_eq!(head.status, 200);
         assert_eq!(
             framing(&head.headers).unwrap(),
@@ -539,17 +486,11 @@ mod tests {
             "to the close"
         );
         for bad in [&b"GET / HTTP/1.1\r\n\r\n"[..], b"HTTP/1.1 2000 X\r\n\r\n"] {
-            let mut reader = bad;
-            assert!(matches!(
-                read_response_head(&mut reader),
-                Err(ReadError::Bad(400, _))
-            ));
+            let read = read_response_head(&mut &*bad);
+            assert!(matches!(read, Err(ReadError::Bad(400, _))));
         }
-        let mut cut = &b"HTTP/1.1 200 OK\r\nContent-"[..];
-        assert!(matches!(
-            read_response_head(&mut cut),
-            Err(ReadError::Closed)
-        ));
+        let cut = read_response_head(&mut &b"HTTP/1.1 200 OK\r\nContent-"[..]);
+        assert!(matches!(cut, Err(ReadError::Closed)));
     }
 
     #[test]

@@ -1,16 +1,7 @@
 //! A stateful fake of the Easy Embedded Checkout API, served over real HTTP on loopback.
 //!
 //! Start a [`FakeEasy`] in a test, point the SDK's base URL at [`FakeEasy::base_url`], and
-//! run the real client against it: sessions behave as the API contract says, every request
-//! is recorded, [faults](Fault) can be injected ahead of any request, and webhooks are
-//! [delivered](#faults-and-webhook-deliveries) to your endpoints as Easy does. The same
-//! controls are served over HTTP under `/__fake/` for tests in other languages
-//! ([the control API](#the-control-api-driving-the-fake-from-any-language)).
-//!
-//! # In your own tests
-//!
-//! Add the crate as a dev-dependency next to a transport crate (`easy-checkout-ureq`, say),
-//! point the client's base URL at the fake, and run the real flow:
+//! run the real client (here over `easy-checkout-ureq`) against it:
 //!
 //! ```
 //! use easy_checkout_fake::{FakeEasy, Fault};
@@ -68,21 +59,18 @@
 //! | `GET`, `PATCH /embedded-checkout/config` | key | `{allowed_origins, updated_at}` |
 //! | `GET /validate-key` | key | `{"basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY}` |
 //!
-//! Keys are `sk_test_X` or `sk_live_X`, except [`FakeEasy::REVOKED_KEY`]; a confirm takes
-//! `PAYMENT_CARD` with a non-empty token, declined for [`FakeEasy::DECLINE_TOKEN`]. Requests
-//! are read in both of Easy's vocabularies (`Vocabulary` in `easy-checkout-core`), answered in
-//! the one [`FakeBuilder::vocabulary`] picks. An `Idempotency-Key` replays the first reply of
-//! a repeated write. Every error code, the vocabularies side by side, and each decision taken
+//! Keys: see [`FakeEasy::TEST_KEY`]. A confirm takes `PAYMENT_CARD` with a non-empty token.
+//! Requests are read in both of Easy's vocabularies, answered in the one
+//! [`FakeBuilder::vocabulary`] picks. An `Idempotency-Key` replays the first reply of a
+//! repeated write. Every error code, the vocabularies side by side, and each decision taken
 //! where the API contract is silent are in the workspace's `docs/fake.md`.
 //!
 //! # Faults and webhook deliveries
 //!
-//! A [`Fault`] replaces (or delays, or follows) the reply of the next request, or of the next
-//! ones a [`Match`] selects; [`Fault::LoseReply`] loses a reply after the card was charged.
-//! [`FakeEasy::add_webhook_endpoint`] registers a receiver that each event is POSTed to, signed
-//! and retried as Easy does; [`FakeEasy::deliveries`] logs every attempt, and a
-//! [`DeliveryFault`] (aimed with an [`EventMatch`]) duplicates, delays, reorders, replays or
-//! drops one. [`webhook_request`] and [`sample_event`] build a delivery to send yourself.
+//! [`FakeEasy::inject_matching`] queues a [`Fault`] for the requests a [`Match`] selects.
+//! [`FakeEasy::add_webhook_endpoint`] registers a receiver that each event is POSTed to;
+//! [`FakeEasy::deliveries`] logs every attempt, and [`FakeEasy::inject_delivery`] queues a
+//! [`DeliveryFault`]. [`webhook_request`] and [`sample_event`] build a delivery to send yourself.
 //!
 //! # The control API: driving the fake from any language
 //!
@@ -114,25 +102,14 @@
 //!
 //! Bad input gets `400 INVALID_FAULT` with `details: {"field", "reason"}` naming the field;
 //! an unknown control path `404 ROUTE_NOT_FOUND`, a known one with another method `405`.
-//! With curl (the workspace README runs the same flow): lose the reply of a confirm after the
-//! card is charged, then see that the session was charged once:
-//!
-//! ```text
-//! $ easy-checkout fake-server --port 4010 &
-//! $ curl -s localhost:4010/__fake/faults -d '{"kind":"lose_reply","method":"POST","path":"/embedded-checkout/confirm"}'
-//! {"data":{"pending":1,"queued":1}}
-//! $ # … create a session, then confirm it with its client_secret: curl exits 52, no reply …
-//! $ curl -s localhost:4010/__fake/sessions/ecs_1
-//! {"data":{…,"payment_id":"pay_1","payment_status":"succeeded","payments":1,…,"status":"complete",…}}
-//! ```
+//! The workspace README drives it with curl.
 //!
 //! # Over https (feature `tls`)
 //!
 //! [`FakeEasy::start_tls`] serves the same fake over https with a certificate made at start;
 //! trust [`FakeEasy::ca_pem`] in the client, or serve your own with [`FakeTls::from_pem`].
 //! Every close sends a TLS `close_notify` first, so [`Fault::Close`] reads as a cut
-//! connection, not a TLS failure. A plain-http fake answers a TLS handshake (a client given an
-//! `https://` base URL) `400 MALFORMED_REQUEST` at once.
+//! connection, not a TLS failure. A plain-http fake answers a TLS handshake `400 MALFORMED_REQUEST` at once.
 //!
 // Without the feature those items do not exist: the links point at this section instead.
 #![cfg_attr(

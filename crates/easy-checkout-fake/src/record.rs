@@ -1,5 +1,4 @@
-//! What the fake hands back to tests: recorded requests, signed webhooks, webhook endpoints,
-//! the log of delivery attempts, and what it holds against its limits.
+//! What the fake hands back to tests.
 
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
@@ -14,8 +13,7 @@ use crate::util::uuid_v4;
 pub struct RecordedRequest {
     /// The method, e.g. `POST`.
     pub method: String,
-    /// The raw request target as received (path and query), percent-encoding intact:
-    /// `/embedded-checkout/ecs_1%2F..%2Fconfig`.
+    /// The raw request target (path and query), percent-encoding intact.
     pub path: String,
     /// Every header in the order received; names lowercased, values as sent.
     pub headers: Vec<(String, String)>,
@@ -28,10 +26,9 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// The first value of header `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        let named = |(n, _): &&(String, String)| n.eq_ignore_ascii_case(name);
+        let (_, value) = self.headers.iter().find(named)?;
+        Some(value)
     }
 
     /// The body parsed as JSON, `None` when it is empty or not JSON.
@@ -116,10 +113,8 @@ impl DeliveryVerdict {
 }
 
 impl SignedWebhook {
-    /// Attempt number `attempt` (from 1) of this delivery as a request: `POST /` with the
-    /// body and the headers the fake's deliveries carry (a new `x-easy-delivery-id` each
-    /// time). What a merchant's handler hands to
-    /// [`webhook::verify_request`](easy_checkout_core::webhook::verify_request).
+    /// Attempt number `attempt` (from 1) of this delivery as the fake's deliveries send it (a
+    /// new `x-easy-delivery-id` each time), to hand to [`webhook::verify_request`].
     pub fn delivery(&self, attempt: u32) -> Request<Vec<u8>> {
         let event = serde_json::from_slice::<serde_json::Value>(&self.body).unwrap_or_default();
         let (body, attempt) = (self.body.clone(), attempt.to_string());
@@ -141,6 +136,16 @@ pub struct Usage {
     pub dropped: u64,
 }
 
+impl Usage {
+    pub(crate) fn new(kept: usize, limit: usize, dropped: u64) -> Self {
+        Self {
+            kept,
+            limit,
+            dropped,
+        }
+    }
+}
+
 /// What the fake holds now, against its limits: [`FakeEasy::stats`](crate::FakeEasy::stats).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -153,8 +158,7 @@ pub struct Stats {
     pub idempotency_records: Usage,
     /// The delivery log: the newest `limit` attempts are kept.
     pub deliveries: Usage,
-    /// Webhook deliveries waiting for their next attempt; the oldest are given up unsent
-    /// above `limit` (an endpoint far slower than the payments).
+    /// Webhook deliveries waiting for their next attempt; the oldest are given up above `limit`.
     pub pending_deliveries: Usage,
     /// Client connections open now.
     pub connections_open: usize,
@@ -167,8 +171,7 @@ pub struct Stats {
 /// The user agent of the fake's deliveries.
 const USER_AGENT: &str = concat!("easy-checkout-fake/", env!("CARGO_PKG_VERSION"));
 
-/// One delivery attempt of `body` (signed `signature`) as a `POST uri`, with the headers of
-/// [`delivery_headers`] and a new delivery id.
+/// One delivery attempt of `body` as a `POST uri`, with a new delivery id.
 pub(crate) fn delivery_request(
     uri: &str,
     body: Vec<u8>,
@@ -185,8 +188,7 @@ pub(crate) fn delivery_request(
 }
 
 /// The headers of a delivery attempt, as the webhook reference lists them (besides `host`,
-/// `content-length` and `connection`): the one list, for the fake's deliveries and for
-/// [`delivery_request`].
+/// `content-length` and `connection`).
 pub(crate) fn delivery_headers<'a>(
     signature: &'a str,
     event_type: &'a str,

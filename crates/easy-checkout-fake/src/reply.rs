@@ -1,6 +1,4 @@
-//! What the fake answers, as values: a [`Reply`] from an endpoint, a control route or a
-//! fault, and the wire [`Action`] one request ends in (a reply, or a connection closed on
-//! purpose). No sockets here: the serving layer writes actions out.
+//! What the fake answers, as values: a [`Reply`], and the wire [`Action`] a request ends in.
 
 use serde_json::{Value, json};
 
@@ -70,7 +68,5 @@ impl From<Reply> for Action {
 
 /// Whether `value` can be sent as a header value (visible ASCII, spaces and tabs).
 pub(crate) fn header_safe(value: &str) -> bool {
-    value
-        .bytes()
-        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+    value.bytes().all(|b| matches!(b, b'\t' | b' '..=b'~'))
 }

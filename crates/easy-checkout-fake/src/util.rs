@@ -1,5 +1,4 @@
-//! Small helpers: poison-proof locking, the threads and sockets a fake closes when it stops,
-//! deadlines, timestamps, randomness.
+//! Small helpers: locking, threads and sockets to stop, deadlines, timestamps, randomness.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -30,7 +29,6 @@ pub(crate) fn time_left(deadline: Option<Instant>) -> Option<Duration> {
 pub(crate) struct Threads(Mutex<Vec<JoinHandle<()>>>);
 
 impl Threads {
-    /// Runs `f` on a new thread named `name`.
     pub(crate) fn spawn(&self, name: &str, f: impl FnOnce() + Send + 'static) -> io::Result<()> {
         let handle = thread::Builder::new().name(name.to_owned()).spawn(f)?;
         let mut threads = lock(&self.0);
@@ -137,9 +135,8 @@ pub(crate) fn event_id() -> String {
     format!("evt_{}", random_hex(24))
 }
 
-/// A random (version 4) UUID, as RFC 9562 writes it: `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`
-/// in lowercase hex, `y` one of `8`, `9`, `a`, `b` (the `uuid` crate would add a dependency
-/// for these lines).
+/// A random (version 4) UUID in lowercase hex, as RFC 9562 writes it (the `uuid` crate would
+/// add a dependency for these lines).
 pub(crate) fn uuid_v4() -> String {
     let random = (u128::from(random_u64()) << 64) | u128::from(random_u64());
     // The version (4) in bits 76 to 79, the variant (binary 10) in bits 62 and 63.

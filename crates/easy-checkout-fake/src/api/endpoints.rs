@@ -7,8 +7,9 @@ use easy_checkout_core::Vocabulary;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
+use super::Route;
 use super::views;
-use super::{Request, Route};
+use crate::record::RecordedRequest;
 use crate::reply::Reply;
 use crate::state::State;
 use crate::state::sessions::{Payment, Session, Status};
@@ -16,12 +17,11 @@ use crate::state::sessions::{Payment, Session, Status};
 pub(crate) const PUBLIC_KEY: &str = "pk_fake_basis_theory";
 pub(crate) const DECLINE_TOKEN: &str = "tok_decline";
 
-/// The reply of the endpoint `route` names, in the fake's vocabulary (requests are read in
-/// both).
+/// The reply of the endpoint `route` names, in the fake's vocabulary.
 pub(super) fn answer(
     state: &mut State,
     route: Route<'_>,
-    req: &Request<'_>,
+    req: &RecordedRequest,
     now: SystemTime,
 ) -> Reply {
     let vocabulary = state.vocabulary;
@@ -30,7 +30,7 @@ pub(super) fn answer(
             let key = json!({ "basisTheoryPublicApiKey": PUBLIC_KEY });
             (Ok(key), "API key is valid")
         }
-        Route::Create => (create(state, req.body, now), "Checkout session created"),
+        Route::Create => (create(state, &req.body, now), "Checkout session created"),
         Route::Retrieve(id) => {
             let status = session_by_segment(state, id, now).map(|s| views::status(s, vocabulary));
             (status, "Checkout session retrieved")
@@ -39,11 +39,12 @@ pub(super) fn answer(
             let crypto = session_by_segment(state, id, now).map(|s| views::crypto(s, vocabulary));
             (crypto, "Crypto payment status retrieved")
         }
-        Route::Validate => (validate(state, req.body, now), "Checkout session is valid"),
-        Route::Confirm => (confirm(state, req.body, now), "Payment confirmed"),
-        Route::Config if req.method == "PATCH" => {
-            (update_config(state, req.body, now), "Configuration updated")
-        }
+        Route::Validate => (validate(state, &req.body, now), "Checkout session is valid"),
+        Route::Confirm => (confirm(state, &req.body, now), "Payment confirmed"),
+        Route::Config if req.method == "PATCH" => (
+            update_config(state, &req.body, now),
+            "Configuration updated",
+        ),
         Route::Config => (Ok(views::config(&state.config)), "Configuration retrieved"),
     };
     match data {
@@ -72,8 +73,9 @@ fn create(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Repl
     }
     let vocabulary = state.vocabulary;
     let session = state.sessions.create(&fields, total_quantity, now);
-    let created = views::session_with_fields(session, fields, true, vocabulary);
-    Ok(created)
+    Ok(views::session_with_fields(
+        session, fields, true, vocabulary,
+    ))
 }
 
 /// The cart named `name`: a non-empty array of `{price_id, quantity}`; its total quantity.
@@ -95,11 +97,8 @@ fn cart(name: &str, items: Option<&Value>) -> Result<u64, Reply> {
             let reason = "is required and must be a non-empty string";
             return Err(validation(&field(".price_id"), reason));
         }
-        let Some(quantity) = item
-            .get("quantity")
-            .and_then(Value::as_u64)
-            .filter(|q| *q >= 1)
-        else {
+        let quantity = item.get("quantity").and_then(Value::as_u64);
+        let Some(quantity) = quantity.filter(|q| *q >= 1) else {
             let reason = "is required and must be an integer of at least 1";
             return Err(validation(&field(".quantity"), reason));
         };
@@ -168,7 +167,6 @@ fn session_by_segment<'s>(
     session.ok_or_else(|| Reply::error(404, "SESSION_NOT_FOUND", "no session has this id", details))
 }
 
-/// The session that `client_secret` in `fields` belongs to.
 fn session_by_secret<'s>(
     state: &'s mut State,
     fields: &Map<String, Value>,
@@ -261,10 +259,8 @@ fn confirm(state: &mut State, body: &[u8], now: SystemTime) -> Result<Value, Rep
     Ok(views::confirmation(session, vocabulary))
 }
 
-/// The payment method types the API documents, each needing a token: the seed and the API
-/// reference both show `PAYMENT_CARD` with a token from the iframe, and no other. (An on-chain
-/// payment is not confirmed here: it is reported by `crypto-status`, and the fake makes one
-/// with `FakeEasy::mark_crypto_paid` or the control API's `crypto-pay`.)
+/// The payment method types the API documents (the seed and the reference show only
+/// `PAYMENT_CARD`, with a token); an on-chain payment is reported by `crypto-status` instead.
 const PAYMENT_TYPES: &[&str] = &["PAYMENT_CARD"];
 
 /// The `400` for a payment method (`name`: `payment_method` or `source`, its token under
@@ -308,7 +304,6 @@ fn update_config(state: &mut State, body: &[u8], now: SystemTime) -> Result<Valu
     Ok(views::config(&state.config))
 }
 
-/// The body as a JSON object, or the `400` that says why not.
 fn json_object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
@@ -336,12 +331,7 @@ fn is_http_url(url: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::api::handle;
-    use crate::state::sessions::SESSION_TTL;
-    use crate::state::{Limits, Shared};
 
     #[test]
     fn checks_urls() {
@@ -352,37 +342,5 @@ mod tests {
         assert!(!is_http_url("ftp://shop.example"));
         assert!(!is_http_url("/relative"));
         assert!(!is_http_url("https://shop.example/a b"));
-    }
-
-    #[test]
-    fn sessions_expire_lazily() {
-        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let shared = Shared::new(
-            Limits::default(),
-            Vocabulary::Sdk,
-            Default::default(),
-            Default::default(),
-        );
-        let (mut state, _) = shared.state();
-        let headers = vec![("x-easy-api-key".to_owned(), "sk_test_a".to_owned())];
-        let body = br#"{"items":[{"price_id":"p","quantity":1}],"return_url":"https://a.example"}"#;
-        let req = Request {
-            method: "POST",
-            target: "/embedded-checkout",
-            headers: &headers,
-            body,
-        };
-        assert_eq!(handle(&mut state, &req, t0).status, 200);
-        let get = Request {
-            method: "GET",
-            target: "/embedded-checkout/ecs_1",
-            headers: &headers,
-            body: b"",
-        };
-        let later = t0 + SESSION_TTL + Duration::from_secs(1);
-        let reply = handle(&mut state, &get, later);
-        let value: Value = serde_json::from_slice(&reply.body).unwrap();
-        assert_eq!(value["data"]["status"], "expired");
-        assert_eq!(value["data"]["payment_status"], "unpaid");
     }
 }

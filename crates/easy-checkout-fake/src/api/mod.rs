@@ -1,7 +1,5 @@
-//! The API's semantics: a parsed request and the state in, a [`Reply`] out. Here are the
-//! routes, authentication and idempotency every endpoint shares, and [`pay`], the one way a
-//! session is paid; the endpoints are in `endpoints`, the JSON the state is shown as in
-//! `views`. No sockets: the caller passes the clock's reading.
+//! The API's semantics, no sockets: a parsed request and the state in, a [`Reply`] out. Here
+//! are routing, authentication, idempotency and [`pay`], the one way a session is paid.
 
 mod endpoints;
 pub(crate) mod views;
@@ -11,7 +9,7 @@ use std::time::{Instant, SystemTime};
 
 use serde_json::{Value, json};
 
-use crate::http1;
+use crate::record::RecordedRequest;
 use crate::reply::Reply;
 use crate::state::State;
 use crate::state::idempotency::Record;
@@ -23,23 +21,6 @@ pub(crate) use views::WEBHOOK_SECRET;
 pub(crate) const REVOKED_KEY: &str = "sk_test_revoked";
 /// Largest request body read; a larger one gets [`too_large`].
 pub(crate) const MAX_BODY: u64 = 8 * 1024 * 1024;
-
-/// A request as the API sees it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Request<'a> {
-    pub(crate) method: &'a str,
-    /// The raw request target (path and query, percent-encoding intact).
-    pub(crate) target: &'a str,
-    /// Names lowercased.
-    pub(crate) headers: &'a [(String, String)],
-    pub(crate) body: &'a [u8],
-}
-
-impl<'a> Request<'a> {
-    fn header(&self, name: &str) -> Option<&'a str> {
-        http1::header(self.headers, name)
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route<'a> {
@@ -80,14 +61,14 @@ impl Route<'_> {
     }
 }
 
-pub(crate) fn handle(state: &mut State, req: &Request<'_>, now: SystemTime) -> Reply {
-    let Some(route) = Route::of(req.target) else {
-        let message = format!("no route for {} {}", req.method, req.target);
-        let details = json!({ "method": req.method, "path": req.target });
+pub(crate) fn handle(state: &mut State, req: &RecordedRequest, now: SystemTime) -> Reply {
+    let Some(route) = Route::of(&req.path) else {
+        let message = format!("no route for {} {}", req.method, req.path);
+        let details = json!({ "method": req.method, "path": req.path });
         return Reply::error(404, "ROUTE_NOT_FOUND", message, details);
     };
     let allowed = route.methods();
-    if !allowed.contains(&req.method) {
+    if !allowed.contains(&&*req.method) {
         let message = format!("{} is not allowed here", req.method);
         let details = json!({ "allowed": allowed });
         let mut reply = Reply::error(405, "METHOD_NOT_ALLOWED", message, details);
@@ -97,7 +78,7 @@ pub(crate) fn handle(state: &mut State, req: &Request<'_>, now: SystemTime) -> R
     // Idempotency keys are scoped to the API key, or for the browser-side calls to the
     // session's secret.
     let scope = if matches!(route, Route::Validate | Route::Confirm) {
-        let body = serde_json::from_slice::<Value>(req.body).ok();
+        let body = serde_json::from_slice::<Value>(&req.body).ok();
         let secret = body.as_ref().and_then(|v| v.get("client_secret")?.as_str());
         format!("secret:{}", secret.unwrap_or_default())
     } else {
@@ -106,7 +87,7 @@ pub(crate) fn handle(state: &mut State, req: &Request<'_>, now: SystemTime) -> R
             Err(reply) => return reply,
         }
     };
-    let key = match req.method {
+    let key = match &*req.method {
         "POST" | "PATCH" => req.header("idempotency-key").filter(|k| !k.is_empty()),
         _ => None,
     };
@@ -115,7 +96,7 @@ pub(crate) fn handle(state: &mut State, req: &Request<'_>, now: SystemTime) -> R
     };
     if let Some(record) = state.idempotency.get(&scope, key) {
         let first = (&*record.method, &*record.target, &*record.body);
-        if first == (req.method, req.target, req.body) {
+        if first == (&*req.method, &*req.path, &*req.body) {
             let mut reply = record.reply.clone();
             reply.headers.push(("Idempotent-Replayed", "true".into()));
             return reply;
@@ -128,9 +109,9 @@ pub(crate) fn handle(state: &mut State, req: &Request<'_>, now: SystemTime) -> R
     // Server errors are not remembered: retrying them with the same key runs again.
     if reply.status < 500 {
         let record = Record {
-            method: req.method.to_owned(),
-            target: req.target.to_owned(),
-            body: req.body.to_vec(),
+            method: req.method.clone(),
+            target: req.path.clone(),
+            body: req.body.clone(),
             reply: reply.clone(),
         };
         state.idempotency.insert(&scope, key, record, now);
@@ -140,7 +121,7 @@ pub(crate) fn handle(state: &mut State, req: &Request<'_>, now: SystemTime) -> R
 
 /// The API key, if the fake accepts it: `sk_test_X` or `sk_live_X` with a non-empty `X`,
 /// except the revoked key.
-fn authenticate<'r>(req: &Request<'r>) -> Result<&'r str, Reply> {
+fn authenticate(req: &RecordedRequest) -> Result<&str, Reply> {
     let key = req.header("x-easy-api-key").unwrap_or_default().trim();
     if key.is_empty() {
         let message = "the x-easy-api-key header is missing";
@@ -155,11 +136,10 @@ fn authenticate<'r>(req: &Request<'r>) -> Result<&'r str, Reply> {
 }
 
 fn key_accepted(key: &str) -> bool {
-    key != REVOKED_KEY
-        && (key
-            .strip_prefix("sk_test_")
-            .or_else(|| key.strip_prefix("sk_live_")))
-        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_graphic()))
+    let test = key.strip_prefix("sk_test_");
+    let rest = test.or_else(|| key.strip_prefix("sk_live_"));
+    let graphic = |rest: &str| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_graphic());
+    key != REVOKED_KEY && rest.is_some_and(graphic)
 }
 
 /// The `413` for a body over [`MAX_BODY`], which is never read.
@@ -168,10 +148,9 @@ pub(crate) fn too_large() -> Reply {
     Reply::error(413, "PAYLOAD_TOO_LARGE", message, Value::Null)
 }
 
-/// Pays session `id` as a successful confirm does (with a confirmed on-chain payment too,
-/// for [`Payment::Crypto`]), and makes a delivery of each event the payment caused to every
-/// webhook endpoint, due now by the real time (deliveries run on the wire's time, not the
-/// fake's clock). False if the id is unknown.
+/// Pays session `id` and makes a delivery of each event that caused to every webhook endpoint,
+/// due now by the real time (deliveries run on the wire's time, not the fake's clock). False
+/// if the id is unknown.
 pub(crate) fn pay(state: &mut State, id: &str, now: SystemTime, payment: Payment) -> bool {
     let Some(caused) = state.sessions.pay(id, now, payment) else {
         return false;

@@ -1,8 +1,5 @@
-//! What the stored state looks like as JSON: the success envelope, the session objects of
-//! the replies, the control API's whole session state, the merchant config and the webhook
-//! events. The one place for the vocabulary the fake answers in: every function takes the
-//! [`Vocabulary`] and writes the SDK page's words or the API reference's (the workspace's
-//! `docs/fake.md` sets them side by side).
+//! The state as JSON: the one place for the [`Vocabulary`] the fake answers in (the
+//! workspace's `docs/fake.md` sets the two side by side).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -163,23 +160,18 @@ pub(crate) fn config(config: &MerchantConfig) -> Value {
     json!({ "allowed_origins": config.allowed_origins, "updated_at": iso8601(config.updated) })
 }
 
-/// One session's whole state, for the control API and
 /// [`FakeEasy::session`](crate::FakeEasy::session).
 pub(crate) fn session_state(session: &Session, vocabulary: Vocabulary) -> Value {
     let mut view = self::session(session, true, vocabulary);
     view["payments"] = json!(session.payments);
     view["paid_at"] = json!(session.paid_at.map(iso8601));
-    let on_chain = session
-        .crypto
-        .is_some()
-        .then(|| crypto(session, vocabulary));
+    let on_chain = session.crypto.as_ref().map(|_| crypto(session, vocabulary));
     view["crypto_payment"] = json!(on_chain);
     view
 }
 
-/// The event of `kind` that happened to `session`, built and signed in `vocabulary`: `data`
-/// is the session as it is now (no secret, `crypto_payment` when paid on-chain). `None` when
-/// that event has not happened.
+/// The event of `kind` that happened to `session`, signed: `data` is the session as it is now
+/// (no secret, `crypto_payment` when paid on-chain). `None` when it has not happened.
 pub(crate) fn event(session: &Session, kind: EventKind, vocabulary: Vocabulary) -> Option<Event> {
     let (id, at) = session.event(kind)?;
     let mut data = self::session(session, false, vocabulary);
@@ -199,7 +191,7 @@ pub(crate) fn event(session: &Session, kind: EventKind, vocabulary: Vocabulary) 
 
 /// An event's body: `{id, type, data, created_at}`, plus `created` (Unix seconds) and
 /// `api_version` in the API reference's vocabulary.
-fn event_body(
+pub(crate) fn event_body(
     id: &str,
     kind: &str,
     data: Value,
@@ -214,15 +206,7 @@ fn event_body(
     to_bytes(&event)
 }
 
-/// An event's body (in the SDK page's vocabulary) for a session the fake need not know:
-/// `data` is `{id, status: "complete", payment_status: "succeeded"}`.
-pub(crate) fn sample_event(id: &str, kind: &str, session_id: &str, at: SystemTime) -> Vec<u8> {
-    let data = json!({ "id": session_id, "status": "complete", "payment_status": "succeeded" });
-    event_body(id, kind, data, at, Vocabulary::Sdk)
-}
-
-/// The session's newest event (`crypto_confirmed` for a session paid on-chain, else
-/// `completed`), signed in `vocabulary`; `None` for an unpaid session.
+/// [`FakeEasy::webhook_for`](crate::FakeEasy::webhook_for).
 pub(crate) fn signed_webhook(session: &Session, vocabulary: Vocabulary) -> Option<SignedWebhook> {
     let kind = match session.crypto {
         Some(_) => EventKind::CryptoConfirmed,

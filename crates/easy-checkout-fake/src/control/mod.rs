@@ -1,8 +1,4 @@
-//! The control API under `/__fake/`: what a Rust test does through [`FakeEasy`]'s methods,
-//! over HTTP with JSON in and out, for tests in any language. Answered only for a loopback
-//! `Host`; not recorded, no fault, no rate limit.
-//!
-//! [`FakeEasy`]: crate::FakeEasy
+//! The control API under `/__fake/`, whose routes the crate docs list.
 
 use std::time::Duration;
 
@@ -21,19 +17,21 @@ use crate::util::iso8601;
 
 const PREFIX: &str = "/__fake/";
 
+/// A control request's JSON body.
+type Fields = Map<String, Value>;
+
 /// The most faults one request may queue.
 const MAX_TIMES: u64 = 100_000;
-/// The longest `POST /__fake/webhooks/wait` waits, in milliseconds: ten minutes.
+/// The longest `POST /__fake/webhooks/wait` waits (ten minutes), and how long without a
+/// `timeout_ms`, in milliseconds.
 const MAX_WAIT_MS: u64 = 600_000;
-/// How long it waits when the body does not say.
 const DEFAULT_WAIT_MS: u64 = 10_000;
 
 pub(crate) fn is_control(target: &str) -> bool {
     target.starts_with(PREFIX)
 }
 
-/// Whether a `Host` header names this machine (`localhost`, `127.x.x.x`, `[::1]`, any port),
-/// or is absent.
+/// Whether a `Host` header is absent or names this machine (`localhost`, `127.x.x.x`, `[::1]`).
 fn loopback_host(host: Option<&str>) -> bool {
     let Some(host) = host.map(str::trim) else {
         return true;
@@ -73,7 +71,7 @@ pub(crate) fn answer(
     let view = |session| views::session_state(session, vocabulary);
     match (method, segments.as_slice()) {
         ("POST" | "GET" | "DELETE", ["faults"]) => {
-            faults(&mut state.faults, method, || parse_fault(body))
+            faults(&mut state.faults, method, body, parse_fault)
         }
         ("GET", ["requests"]) => Reply::data(state.requests.iter().map(request_json).collect()),
         ("DELETE", ["requests"]) => {
@@ -136,31 +134,27 @@ pub(crate) fn answer(
             shared.reset();
             Reply::data(json!({ "reset": true }))
         }
-        (_, [first, ..]) => {
-            let known = [
-                "faults",
-                "requests",
-                "stats",
-                "sessions",
-                "vocabulary",
-                "reset",
-            ];
-            unrouted(method, path, known.contains(first))
+        _ => {
+            let known = matches!(
+                segments[0],
+                "faults" | "requests" | "stats" | "sessions" | "vocabulary" | "reset"
+            );
+            unrouted(method, path, known)
         }
-        _ => unrouted(method, path, false),
     }
 }
 
-/// The fault routes of `queue`: `POST` queues what `parse` reads, `GET` counts the pending
-/// faults, `DELETE` drops them.
+/// The fault routes of `queue`: `POST` queues what `parse` reads from the body (with its
+/// `times`), `GET` counts the pending faults, `DELETE` drops them.
 fn faults<M: Clone, F: Clone>(
     queue: &mut Queue<M, F>,
     method: &str,
-    parse: impl FnOnce() -> Result<(M, F, usize), Reply>,
+    body: &[u8],
+    parse: fn(&Fields) -> Result<(M, F), Reply>,
 ) -> Reply {
     match method {
-        "POST" => match parse() {
-            Ok((when, fault, times)) => {
+        "POST" => match object(body).and_then(|f| Ok((times(&f)?, parse(&f)?))) {
+            Ok((times, (when, fault))) => {
                 queue.push(when, fault, times);
                 Reply::data(json!({ "queued": times, "pending": queue.len() }))
             }
@@ -194,8 +188,7 @@ fn decode(segment: &str) -> String {
     percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
-/// `GET /__fake/stats`: each bounded store's `kept`, `limit` and `dropped`, and the
-/// connections.
+/// `GET /__fake/stats`.
 fn stats_json(stats: &Stats, served: usize) -> Value {
     let usage = |u: &Usage| json!({ "kept": u.kept, "limit": u.limit, "dropped": u.dropped });
     json!({
@@ -224,44 +217,43 @@ fn request_json(r: &RecordedRequest) -> Value {
     })
 }
 
-/// `{"kind", "times"?, "method"?, "path"?, …}` to the fault, its match and its count.
-fn parse_fault(body: &[u8]) -> Result<(Match, Fault, usize), Reply> {
-    let fields = object(body)?;
-    let times = times(&fields)?;
+/// `{"kind", "method"?, "path"?, …}` to the fault and its match.
+fn parse_fault(fields: &Fields) -> Result<(Match, Fault), Reply> {
     let mut matcher = Match::any();
-    if let Some(method) = optional_str(&fields, "method")? {
+    if let Some(method) = optional_str(fields, "method")? {
         matcher = matcher.method(method);
     }
-    if let Some(path) = optional_str(&fields, "path")? {
+    if let Some(path) = optional_str(fields, "path")? {
         if !path.starts_with('/') {
             return Err(invalid("path", "must start with /"));
         }
         matcher = matcher.path(path);
     }
-    let string = |name| Ok(optional_str(&fields, name)?.map(str::to_owned));
-    let fault = match kind(&fields)? {
+    let string = |name| Ok(optional_str(fields, name)?.map(str::to_owned));
+    let status = || Ok(number(fields, "status", 100, 999)? as u16);
+    let fault = match kind(fields)? {
         "status" => Fault::Status {
-            status: status(&fields)?,
+            status: status()?,
             retry_after: string("retry_after")?,
             body: string("body")?,
         },
-        "delay" => Fault::Delay(Duration::from_millis(number(&fields, "ms", u64::MAX)?)),
+        "delay" => Fault::Delay(Duration::from_millis(number(fields, "ms", 0, u64::MAX)?)),
         "close" => Fault::Close,
         "close_mid_body" => Fault::CloseMidBody,
         "not_json" => Fault::NotJson,
-        "oversized" => Fault::Oversized(number(&fields, "bytes", 1 << 40)? as usize),
+        "oversized" => Fault::Oversized(number(fields, "bytes", 0, 1 << 40)? as usize),
         "redirect" => {
             Fault::Redirect(string("location")?.ok_or_else(|| invalid("location", "is required"))?)
         }
         "lose_reply" => Fault::LoseReply,
-        "status_after_effect" => Fault::StatusAfterEffect(status(&fields)?),
+        "status_after_effect" => Fault::StatusAfterEffect(status()?),
         _ => {
             let kinds = "status, delay, close, close_mid_body, not_json, oversized, redirect, \
                          lose_reply, status_after_effect";
             return Err(invalid("kind", &format!("must be one of {kinds}")));
         }
     };
-    Ok((matcher, fault, times))
+    Ok((matcher, fault))
 }
 
 /// A `400 INVALID_FAULT` naming `field`.
@@ -270,32 +262,30 @@ fn invalid(field: &str, reason: &str) -> Reply {
     Reply::error(400, "INVALID_FAULT", format!("{field} {reason}"), details)
 }
 
-fn object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
+fn object(body: &[u8]) -> Result<Fields, Reply> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(fields)) => Ok(fields),
         _ => Err(invalid("body", "must be a JSON object")),
     }
 }
 
-fn kind(fields: &Map<String, Value>) -> Result<&str, Reply> {
+fn kind(fields: &Fields) -> Result<&str, Reply> {
     optional_str(fields, "kind")?.ok_or_else(|| invalid("kind", "is required"))
 }
 
 /// A fault's `times`: `1` when absent.
-fn times(fields: &Map<String, Value>) -> Result<usize, Reply> {
-    match fields.get("times") {
-        None | Some(Value::Null) => Ok(1),
-        Some(v) => match v.as_u64() {
-            Some(n) if n <= MAX_TIMES => Ok(n as usize),
-            _ => {
-                let reason = format!("must be an integer from 0 to {MAX_TIMES}");
-                Err(invalid("times", &reason))
-            }
-        },
+fn times(fields: &Fields) -> Result<usize, Reply> {
+    let times = fields.get("times").filter(|v| !v.is_null());
+    match times.map_or(Some(1), Value::as_u64) {
+        Some(n) if n <= MAX_TIMES => Ok(n as usize),
+        _ => Err(invalid(
+            "times",
+            &format!("must be an integer from 0 to {MAX_TIMES}"),
+        )),
     }
 }
 
-fn optional_str<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, Reply> {
+fn optional_str<'a>(fields: &'a Fields, name: &str) -> Result<Option<&'a str>, Reply> {
     match fields.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -303,29 +293,17 @@ fn optional_str<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<Option
     }
 }
 
-fn number(fields: &Map<String, Value>, name: &str, max: u64) -> Result<u64, Reply> {
+fn number(fields: &Fields, name: &str, min: u64, max: u64) -> Result<u64, Reply> {
     match fields.get(name).and_then(Value::as_u64) {
-        Some(n) if n <= max => Ok(n),
+        Some(n) if (min..=max).contains(&n) => Ok(n),
         _ => {
-            let reason = format!("is required and must be an integer from 0 to {max}");
+            let reason = format!("is required and must be an integer from {min} to {max}");
             Err(invalid(name, &reason))
         }
     }
 }
 
-fn status(fields: &Map<String, Value>) -> Result<u16, Reply> {
-    match fields.get("status").and_then(Value::as_u64) {
-        Some(n @ 100..=999) => Ok(n as u16),
-        _ => {
-            let reason = "is required and must be an integer from 100 to 999";
-            Err(invalid("status", reason))
-        }
-    }
-}
-
-/// Answers the webhook request `method` `path` (under `/__fake/webhooks`: the endpoints, the
-/// delivery log, waiting for the deliveries to settle, and delivery faults), `rest` its
-/// segments after `webhooks`.
+/// The routes under `/__fake/webhooks`; `rest` is the path's segments after `webhooks`.
 fn webhooks(
     shared: &Shared,
     method: &str,
@@ -341,7 +319,7 @@ fn webhooks(
             let (pending, in_flight) = deliveries.backlog();
             Reply::data(json!({
                 "secret": api::WEBHOOK_SECRET,
-                "endpoints": deliveries.endpoints().iter().map(endpoint_json).collect::<Vec<_>>(),
+                "endpoints": endpoints_json(deliveries.endpoints()),
                 "deadline_ms": millis(deliveries.timing.deadline),
                 "backoff_ms": millis(deliveries.timing.backoff),
                 "max_attempts": MAX_ATTEMPTS,
@@ -351,8 +329,7 @@ fn webhooks(
         }
         ("POST", ["endpoints"]) => register(shared, body),
         ("GET", ["endpoints"]) => {
-            let endpoints = shared.state().0.deliveries.endpoints();
-            Reply::data(endpoints.iter().map(endpoint_json).collect())
+            Reply::data(endpoints_json(shared.state().0.deliveries.endpoints()))
         }
         ("DELETE", ["endpoints", id]) => {
             let id = decode(id);
@@ -386,9 +363,8 @@ fn webhooks(
             Reply::data(json!({ "settled": settled, "pending": pending, "in_flight": in_flight }))
         }
         ("POST" | "GET" | "DELETE", ["faults"]) => {
-            faults(&mut shared.state().0.deliveries.faults, method, || {
-                parse_delivery_fault(body)
-            })
+            let queue = &mut shared.state().0.deliveries.faults;
+            faults(queue, method, body, parse_delivery_fault)
         }
         (_, [] | ["endpoints" | "deliveries" | "wait" | "faults", ..]) => {
             unrouted(method, path, true)
@@ -427,42 +403,39 @@ fn register(shared: &Shared, body: &[u8]) -> Reply {
 
 /// `{"timeout_ms"?}`: how long to wait.
 fn wait_ms(body: &[u8]) -> Result<u64, Reply> {
-    if body.is_empty() {
-        return Ok(DEFAULT_WAIT_MS);
-    }
-    let fields = object(body)?;
+    let fields = if body.is_empty() {
+        Map::new()
+    } else {
+        object(body)?
+    };
     match fields.get("timeout_ms") {
         None | Some(Value::Null) => Ok(DEFAULT_WAIT_MS),
-        Some(_) => number(&fields, "timeout_ms", MAX_WAIT_MS),
+        Some(_) => number(&fields, "timeout_ms", 0, MAX_WAIT_MS),
     }
 }
 
-/// `{"kind", "times"?, "event_type"?, "session_id"?, "ms"?}` to the delivery fault, its
-/// match and its count.
-fn parse_delivery_fault(body: &[u8]) -> Result<(EventMatch, DeliveryFault, usize), Reply> {
-    let fields = object(body)?;
-    let times = times(&fields)?;
+/// `{"kind", "event_type"?, "session_id"?, "ms"?}` to the delivery fault and its match.
+fn parse_delivery_fault(fields: &Fields) -> Result<(EventMatch, DeliveryFault), Reply> {
     let mut when = EventMatch::any();
-    if let Some(event_type) = optional_str(&fields, "event_type")? {
+    if let Some(event_type) = optional_str(fields, "event_type")? {
         when = when.event_type(event_type);
     }
-    if let Some(session) = optional_str(&fields, "session_id")? {
+    if let Some(session) = optional_str(fields, "session_id")? {
         when = when.session(session);
     }
-    let ms =
-        |fields: &Map<String, Value>| number(fields, "ms", u64::MAX).map(Duration::from_millis);
-    let fault = match kind(&fields)? {
+    let ms = |fields| number(fields, "ms", 0, u64::MAX).map(Duration::from_millis);
+    let fault = match kind(fields)? {
         "duplicate" => DeliveryFault::Duplicate,
-        "delay" => DeliveryFault::Delay(ms(&fields)?),
+        "delay" => DeliveryFault::Delay(ms(fields)?),
         "out_of_order" => DeliveryFault::OutOfOrder,
-        "replay" => DeliveryFault::Replay(ms(&fields)?),
+        "replay" => DeliveryFault::Replay(ms(fields)?),
         "drop_attempt" => DeliveryFault::DropAttempt,
         _ => {
             let kinds = "duplicate, delay, out_of_order, replay, drop_attempt";
             return Err(invalid("kind", &format!("must be one of {kinds}")));
         }
     };
-    Ok((when, fault, times))
+    Ok((when, fault))
 }
 
 /// The `name=value` pairs of a query, decoded.
@@ -476,6 +449,10 @@ fn filters(query: &str) -> Vec<(String, String)> {
 
 fn endpoint_json(endpoint: &WebhookEndpoint) -> Value {
     json!({ "id": endpoint.id, "url": endpoint.url })
+}
+
+fn endpoints_json(endpoints: Vec<WebhookEndpoint>) -> Value {
+    endpoints.iter().map(endpoint_json).collect()
 }
 
 fn attempt_json(a: &DeliveryAttempt) -> Value {

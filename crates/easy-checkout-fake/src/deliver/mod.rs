@@ -1,11 +1,6 @@
 //! The delivery engine: a thread that starts each attempt as it falls due on a thread of its
-//! own, and the HTTP client of an attempt ([`post`]). It decides nothing: the state's
-//! deliveries hand out the due attempts and hear back how each ended. Deliveries run beside
-//! the API, never on its request path: a slow or dead endpoint delays no reply.
-//!
-//! An attempt is an HTTP/1.1 `POST` over a new connection, all of it within the attempt's
-//! deadline, and it keeps nothing of the answer but its status: at most [`MAX_BODY_READ`]
-//! bytes of the body are read, then dropped.
+//! own, and the HTTP client of an attempt ([`post`]); the state's deliveries decide. Never on
+//! the API's request path: a slow or dead endpoint delays no reply.
 
 use std::io::{self, BufReader, ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -13,8 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use easy_checkout_core::http;
 use easy_checkout_core::webhook::{self, WebhookSecret};
+use easy_checkout_core::{Vocabulary, http};
+use serde_json::json;
 
 use crate::api::views;
 use crate::endpoint::EndpointUrl;
@@ -117,7 +113,7 @@ impl Engine {
             duration,
         };
         let mut state = self.shared.state().0;
-        (state.deliveries).finish(attempt, made, Instant::now());
+        state.deliveries.finish(attempt, made, Instant::now());
     }
 }
 
@@ -157,7 +153,8 @@ pub fn webhook_request(
 /// [`webhook_request`].
 pub fn sample_event(event_type: &str, session_id: &str, event_id: Option<&str>) -> Vec<u8> {
     let id = event_id.map_or_else(util::event_id, str::to_owned);
-    views::sample_event(&id, event_type, session_id, SystemTime::now())
+    let data = json!({ "id": session_id, "status": "complete", "payment_status": "succeeded" });
+    views::event_body(&id, event_type, data, SystemTime::now(), Vocabulary::Sdk)
 }
 
 /// The most of an answer's body read; the rest is never read.

@@ -1,5 +1,4 @@
-//! Faults of webhook deliveries, as data: what a delivery does instead of going out once, on
-//! time and in order, and which events a fault is aimed at. The deliveries carry them out.
+//! Faults of webhook deliveries, as data; the deliveries carry them out.
 
 use std::time::Duration;
 
@@ -107,25 +106,17 @@ mod tests {
 
     #[test]
     fn deliveries_and_attempts_take_their_own_faults_in_queue_order() {
-        let mut queue = Queue::default();
-        queue.push(EventMatch::any(), DeliveryFault::DropAttempt, 1);
-        queue.push(
-            EventMatch::any().session("ecs_2"),
-            DeliveryFault::Duplicate,
-            1,
-        );
-        queue.push(EventMatch::any(), DeliveryFault::OutOfOrder, 1);
+        let (mut queue, any) = (Queue::default(), EventMatch::any);
+        queue.push(any(), DeliveryFault::DropAttempt, 1);
+        queue.push(any().session("ecs_2"), DeliveryFault::Duplicate, 1);
+        queue.push(any(), DeliveryFault::OutOfOrder, 1);
         // ecs_1's delivery passes the duplicate aimed at ecs_2 and the attempt's fault by.
-        assert_eq!(
-            queue.take_for_delivery(COMPLETED, "ecs_1", true),
-            Some(DeliveryFault::OutOfOrder)
-        );
-        queue.push(EventMatch::any(), DeliveryFault::OutOfOrder, 1);
+        let taken = queue.take_for_delivery(COMPLETED, "ecs_1", true);
+        assert_eq!(taken, Some(DeliveryFault::OutOfOrder));
+        queue.push(any(), DeliveryFault::OutOfOrder, 1);
         // An out-of-order fault waits for an event that another one follows.
-        assert_eq!(
-            queue.take_for_delivery(COMPLETED, "ecs_2", false),
-            Some(DeliveryFault::Duplicate)
-        );
+        let taken = queue.take_for_delivery(COMPLETED, "ecs_2", false);
+        assert_eq!(taken, Some(DeliveryFault::Duplicate));
         assert_eq!(queue.take_for_delivery(COMPLETED, "ecs_3", false), None);
         assert_eq!(queue.len(), 2);
         assert!(queue.take_for_attempt(COMPLETED, "ecs_9"));

@@ -1,7 +1,5 @@
-//! Faults as data: what a request gets instead of (or before, or after) its normal reply,
-//! which requests a fault is aimed at, the queue faults wait in, and [`Fault::plan`], the one
-//! place where a fault becomes what happens on the wire. The faults of webhook deliveries
-//! are in `delivery`.
+//! Faults as data, the queue they wait in, and [`Fault::plan`], the one place where a fault
+//! becomes what happens on the wire.
 
 mod delivery;
 
@@ -40,8 +38,7 @@ pub enum Fault {
         /// The raw body; `None` for the default described above.
         body: Option<String>,
     },
-    /// Sleep this long (less if the fake is dropped), then handle the request normally. A
-    /// delay holds up only its own request.
+    /// Sleep this long (less if the fake is dropped), then handle the request normally.
     Delay(Duration),
     /// Close the TCP connection without sending a single response byte.
     Close,
@@ -57,11 +54,11 @@ pub enum Fault {
     /// `302 Found` with `Location:` this URL; one that cannot be a header value gets a `500`
     /// with code `INVALID_FAULT`.
     Redirect(String),
-    /// Handle the request normally (every state change happens, an idempotency key is
-    /// remembered with the real reply), then close the connection without a byte of reply.
+    /// Handle the request normally (an idempotency key is remembered with the real reply),
+    /// then close the connection without a byte of reply.
     LoseReply,
-    /// Handle the request normally (as [`Fault::LoseReply`]), then answer this status
-    /// (100..=999) with code `INJECTED_FAULT` instead of the real reply.
+    /// Handle the request normally, then answer this status (100..=999) with code
+    /// `INJECTED_FAULT` instead of the real reply.
     StatusAfterEffect(u16),
 }
 
@@ -186,7 +183,6 @@ impl Fault {
     }
 }
 
-/// The envelope an injected error status carries.
 fn injected(status: u16) -> Reply {
     let message = format!("injected fault: HTTP {status}");
     let details = json!({ "status": status });
@@ -205,7 +201,6 @@ impl<M, F> Default for Queue<M, F> {
 }
 
 impl<M: Clone, F: Clone> Queue<M, F> {
-    /// Queues `fault` for each of the next `times` that `when` selects.
     pub(crate) fn push(&mut self, when: M, fault: F, times: usize) {
         self.0.extend(std::iter::repeat_n((when, fault), times));
     }

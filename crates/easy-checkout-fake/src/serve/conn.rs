@@ -1,8 +1,5 @@
-//! One connection, start to end: over TLS when the fake serves https, its requests read in
-//! order, each answered before the next is read, then a close that lets the last answer
-//! arrive. A connection over the limit gets [`refuse`] instead. A control request goes to the
-//! control API; an API request is recorded and counted in the rate-limit window, takes the
-//! first queued fault aimed at it, and is answered as that fault's plan says.
+//! One connection, start to end: its requests read and answered in order, then a close that
+//! lets the last answer arrive.
 
 use std::io::{self, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -32,7 +29,6 @@ const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
 /// stream cannot be split in two as a `TcpStream` can).
 type Conn = BufReader<Box<dyn Stream>>;
 
-/// Serves the requests of one accepted connection, in order, until it closes.
 pub(super) fn serve_stream(server: &Server, stream: TcpStream, peer: SocketAddr) {
     if stream.set_read_timeout(Some(IDLE_TIMEOUT)).is_err() {
         return;
@@ -67,10 +63,8 @@ pub(super) fn serve_stream(server: &Server, stream: TcpStream, peer: SocketAddr)
     linger_close(io);
 }
 
-/// The action that answers the request `head` starts, and the rate-limit headers to send
-/// with it (for an API request); `body` is `None` when it was too large to read. `counted` is
-/// the connection's note for
-/// [`Connections::carried_request`](crate::state::Connections::carried_request).
+/// The action that answers a request, and its rate-limit headers (for an API request); `body`
+/// is `None` when it was too large to read. Control requests are not recorded or counted.
 fn answer(
     server: &Server,
     head: Head,
@@ -101,15 +95,9 @@ fn answer(
     if too_large {
         return (api::too_large().into(), rate);
     }
-    let request = api::Request {
-        method: &recorded.method,
-        target: &recorded.path,
-        headers: &recorded.headers,
-        body: &recorded.body,
-    };
     let handle = || {
         let (mut state, now) = server.shared.state();
-        api::handle(&mut state, &request, now)
+        api::handle(&mut state, &recorded, now)
     };
     let action = match fault.map(|fault| fault.plan()) {
         None => handle().into(),
@@ -126,8 +114,8 @@ fn answer(
     (action, rate)
 }
 
-/// Answers a connection over the limit `503 TOO_MANY_CONNECTIONS` (over TLS when the fake
-/// serves https) without reading its request, and closes it.
+/// Answers a connection over the limit `503 TOO_MANY_CONNECTIONS` without reading its
+/// request, and closes it.
 pub(super) fn refuse(server: &Server, stream: TcpStream) {
     if stream.set_read_timeout(Some(REFUSAL_TIMEOUT)).is_err()
         || stream.set_write_timeout(Some(REFUSAL_TIMEOUT)).is_err()
@@ -221,7 +209,6 @@ fn linger_close(io: Conn) {
 
 /// A connection's byte stream: plain TCP, or TLS over it.
 trait Stream: Read + Write {
-    /// The TCP connection underneath.
     fn tcp(&self) -> &TcpStream;
 
     /// Ends the session before the TCP close: over TLS, a `close_notify`, so that a client

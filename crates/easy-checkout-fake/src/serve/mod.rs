@@ -28,7 +28,6 @@ pub(crate) struct Listening {
     server: Arc<Server>,
 }
 
-/// What the serving threads share besides the state.
 #[derive(Debug)]
 struct Server {
     shared: Arc<Shared>,
@@ -38,13 +37,11 @@ struct Server {
     /// [`Fault::Delay`](crate::Fault::Delay).
     stopped: Mutex<bool>,
     stop_cv: Condvar,
-    /// Serves https with it when set.
     #[cfg(feature = "tls")]
     tls: Option<tls::FakeTls>,
 }
 
 impl Listening {
-    /// Listens on `127.0.0.1:port` and serves `shared`, over https with `tls` when given.
     pub(crate) fn start(
         port: u16,
         shared: Arc<Shared>,
@@ -70,7 +67,6 @@ impl Listening {
         self.addr
     }
 
-    /// What it serves https with; `None` over http.
     #[cfg(feature = "tls")]
     pub(crate) fn tls(&self) -> Option<&tls::FakeTls> {
         self.server.tls.as_ref()

@@ -1,11 +1,7 @@
-//! Webhook deliveries as data: the endpoints, the deliveries waiting for their next attempt,
-//! Easy's retry policy, the delivery faults and the log of attempts. No sockets, threads or
-//! clock: the engine (`deliver`) takes the due attempts, makes them, and hands back how each
-//! ended.
-//!
-//! A delivery is one event to one endpoint: up to [`MAX_ATTEMPTS`] attempts with the same
-//! bytes. Each endpoint gets one attempt at a time, the due one first (by when it is due,
-//! then by when its event happened), so a slow endpoint holds up only its own deliveries.
+//! Webhook deliveries as data (no sockets, threads or clock): the engine (`deliver`) takes the
+//! due attempts, makes them, and hands back how each ended. A delivery is one event to one
+//! endpoint: up to [`MAX_ATTEMPTS`] attempts with the same bytes. Each endpoint gets one
+//! attempt at a time, so a slow endpoint holds up only its own deliveries.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -348,11 +344,7 @@ impl Deliveries {
     }
 
     pub(crate) fn pending_usage(&self) -> Usage {
-        Usage {
-            kept: self.pending.len(),
-            limit: MAX_PENDING,
-            dropped: self.pending_dropped,
-        }
+        Usage::new(self.pending.len(), MAX_PENDING, self.pending_dropped)
     }
 }
 
@@ -410,8 +402,7 @@ mod tests {
     /// failed, when a fault dropped it).
     fn run(deliveries: &mut Deliveries, now: Instant, outcome: Result<u16, String>) -> Vec<String> {
         let (due, _) = deliveries.take_due(now);
-        let ids = due
-            .iter()
+        let ids = (due.iter())
             .map(|a| format!("{}#{}", a.event.id, a.attempt))
             .collect();
         for attempt in due {
@@ -436,34 +427,27 @@ mod tests {
         assert_eq!(d.take_due(t0 + 10 * MS).1, Some(t0 + 30 * MS), "doubled");
         assert_eq!(run(&mut d, t0 + 30 * MS, refused), ["evt_1#3"]);
         assert!(d.settled());
-        let verdicts: Vec<_> = d
-            .log
-            .iter()
+        let verdicts: Vec<_> = (d.log.iter())
             .map(|a| (a.attempt, a.status, a.verdict))
             .collect();
-        assert_eq!(
-            verdicts,
-            [
-                (1, Some(500), DeliveryVerdict::Retrying),
-                (2, None, DeliveryVerdict::Retrying),
-                (3, None, DeliveryVerdict::Failed)
-            ]
-        );
+        let (retrying, failed) = (DeliveryVerdict::Retrying, DeliveryVerdict::Failed);
+        let expected = [
+            (1, Some(500), retrying),
+            (2, None, retrying),
+            (3, None, failed),
+        ];
+        assert_eq!(verdicts, expected);
     }
 
     #[test]
     fn one_attempt_at_a_time_per_endpoint_in_the_order_events_happened() {
         let t0 = Instant::now();
         let mut d = deliveries(2);
-        let (completed, crypto) = (
-            event(1, EventKind::Completed),
-            event(2, EventKind::CryptoConfirmed),
-        );
-        d.enqueue(&[completed, crypto], t0);
+        let crypto = event(2, EventKind::CryptoConfirmed);
+        d.enqueue(&[event(1, EventKind::Completed), crypto], t0);
         let (due, _) = d.take_due(t0);
-        let firsts: Vec<_> = due
-            .iter()
-            .map(|a| (a.endpoint_id.as_str(), a.event.id.as_str()))
+        let firsts: Vec<_> = (due.iter())
+            .map(|a| (&*a.endpoint_id, &*a.event.id))
             .collect();
         assert_eq!(firsts, [("we_1", "evt_1"), ("we_2", "evt_1")]);
         assert!(d.take_due(t0).0.is_empty(), "both endpoints busy");
@@ -479,52 +463,35 @@ mod tests {
     fn faults_reorder_hold_repeat_and_drop() {
         let t0 = Instant::now();
         let mut d = deliveries(1);
-        let any = EventMatch::any();
-        d.faults.push(any.clone(), DeliveryFault::OutOfOrder, 1);
-        d.faults
-            .push(any.clone().session("ecs_3"), DeliveryFault::Duplicate, 1);
-        d.faults.push(
-            any.clone().session("ecs_4"),
-            DeliveryFault::Delay(50 * MS),
-            1,
-        );
-        d.faults.push(
-            any.clone().session("ecs_5"),
-            DeliveryFault::Replay(80 * MS),
-            1,
-        );
-        d.faults
-            .push(any.session("ecs_5"), DeliveryFault::DropAttempt, 1);
-
+        let any = EventMatch::any;
+        for (when, fault) in [
+            (any(), DeliveryFault::OutOfOrder),
+            (any().session("ecs_3"), DeliveryFault::Duplicate),
+            (any().session("ecs_4"), DeliveryFault::Delay(50 * MS)),
+            (any().session("ecs_5"), DeliveryFault::Replay(80 * MS)),
+            (any().session("ecs_5"), DeliveryFault::DropAttempt),
+        ] {
+            d.faults.push(when, fault, 1);
+        }
         // A card payment's lone event passes the reorder by; a crypto payment's takes it.
+        let crypto = event(20, EventKind::CryptoConfirmed);
         d.enqueue(&[event(1, EventKind::Completed)], t0);
-        d.enqueue(
-            &[
-                event(2, EventKind::Completed),
-                event(20, EventKind::CryptoConfirmed),
-            ],
-            t0,
-        );
-        d.enqueue(&[event(3, EventKind::Completed)], t0);
-        d.enqueue(&[event(4, EventKind::Completed)], t0);
-        d.enqueue(&[event(5, EventKind::Completed)], t0);
-        assert_eq!(
-            d.faults.len(),
-            1,
-            "the attempt's fault waits for the attempt"
-        );
+        d.enqueue(&[event(2, EventKind::Completed), crypto], t0);
+        for n in 3..=5 {
+            d.enqueue(&[event(n, EventKind::Completed)], t0);
+        }
+        let waiting = d.faults.len();
+        assert_eq!(waiting, 1, "the attempt's fault waits for the attempt");
         let ok = Ok(200);
         let mut sent = Vec::new();
         for _ in 0..7 {
             sent.extend(run(&mut d, t0, ok.clone()));
         }
         // ecs_5's first attempt was dropped, so it is retried after the backoff.
-        assert_eq!(
-            sent,
-            [
-                "evt_1#1", "evt_20#1", "evt_2#1", "evt_3#1", "evt_3#1", "evt_5#1"
-            ]
-        );
+        let expected = [
+            "evt_1#1", "evt_20#1", "evt_2#1", "evt_3#1", "evt_3#1", "evt_5#1",
+        ];
+        assert_eq!(sent, expected);
         assert_eq!(run(&mut d, t0 + 10 * MS, ok.clone()), ["evt_5#2"]);
         assert_eq!(run(&mut d, t0 + 50 * MS, ok.clone()), ["evt_4#1"], "late");
         assert_eq!(run(&mut d, t0 + 80 * MS, ok), ["evt_5#1"], "replayed");
@@ -536,10 +503,8 @@ mod tests {
         let t0 = Instant::now();
         let mut d = deliveries(MAX_ENDPOINTS);
         let url = EndpointUrl::parse("http://127.0.0.1:9/").unwrap();
-        assert_eq!(
-            d.add_endpoint(url),
-            Err(EndpointError::TooMany { limit: 5 })
-        );
+        let sixth = d.add_endpoint(url);
+        assert_eq!(sixth, Err(EndpointError::TooMany { limit: 5 }));
         d.enqueue(&[event(1, EventKind::Completed)], t0);
         let (mut due, _) = d.take_due(t0);
         assert_eq!(due.len(), 5);
@@ -558,13 +523,8 @@ mod tests {
     fn a_reset_forgets_deliveries_and_the_attempts_under_way() {
         let t0 = Instant::now();
         let mut d = deliveries(1);
-        d.enqueue(
-            &[
-                event(1, EventKind::Completed),
-                event(2, EventKind::CryptoConfirmed),
-            ],
-            t0,
-        );
+        let crypto = event(2, EventKind::CryptoConfirmed);
+        d.enqueue(&[event(1, EventKind::Completed), crypto], t0);
         let (mut due, _) = d.take_due(t0);
         d.reset();
         assert!(!d.settled(), "one attempt still under way");

@@ -1,6 +1,4 @@
-//! A log of bounded length: the newest entries, the oldest dropped (and counted) once it is
-//! full. Whatever the fake records for tests to read later is kept in one, so a fake that
-//! runs for days holds what its limit allows and no more.
+//! A log of bounded length, for whatever the fake records for tests to read later.
 
 use std::collections::VecDeque;
 
@@ -56,45 +54,6 @@ impl<T> BoundedLog<T> {
 
     /// How full it is, and how many entries it dropped since it was made or cleared.
     pub(crate) fn usage(&self) -> Usage {
-        Usage {
-            kept: self.entries.len(),
-            limit: self.limit,
-            dropped: self.dropped,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn drops_the_oldest_and_counts_each_drop() {
-        let mut log = BoundedLog::new(3);
-        for n in 1..=5 {
-            log.push(n);
-        }
-        assert_eq!(log.iter().copied().collect::<Vec<_>>(), [3, 4, 5]);
-        assert_eq!(
-            log.usage(),
-            Usage {
-                kept: 3,
-                limit: 3,
-                dropped: 2
-            }
-        );
-        log.clear();
-        assert_eq!(log.usage().kept + log.usage().dropped as usize, 0);
-        log.push(6);
-        assert_eq!(log.iter().copied().collect::<Vec<_>>(), [6]);
-    }
-
-    #[test]
-    fn a_limit_of_zero_keeps_nothing() {
-        let mut log = BoundedLog::new(0);
-        log.push("a");
-        log.push("b");
-        assert_eq!(log.iter().count(), 0);
-        assert_eq!(log.usage().dropped, 2);
+        Usage::new(self.entries.len(), self.limit, self.dropped)
     }
 }

@@ -26,8 +26,7 @@ use log::BoundedLog;
 use rate::RateWindow;
 use sessions::Sessions;
 
-/// The bounds of what a fake holds; [`FakeBuilder`](crate::FakeBuilder) documents each
-/// default and why.
+/// The bounds of what a fake holds; [`FakeBuilder`](crate::FakeBuilder) documents each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Limits {
     pub(crate) recorded_requests: usize,
@@ -115,7 +114,6 @@ pub(crate) struct State {
 
 impl State {
     fn new(limits: Limits, vocabulary: Vocabulary, timing: Timing, now: SystemTime) -> Self {
-        let connections = limits.connections.max(1);
         Self {
             vocabulary,
             sessions: Sessions::new(limits.sessions, limits.session_grace),
@@ -128,7 +126,7 @@ impl State {
             faults: Queue::default(),
             rate: RateWindow::new(now),
             connections: Connections {
-                limit: connections,
+                limit: limits.connections,
                 ..Connections::default()
             },
             deliveries: Deliveries::new(timing, limits.recorded_deliveries),
@@ -181,9 +179,8 @@ impl Shared {
         timing: Timing,
         clock: Option<ManualClock>,
     ) -> Self {
-        let now = clock
-            .as_ref()
-            .map_or_else(SystemTime::now, ManualClock::now);
+        let manual = clock.as_ref();
+        let now = manual.map_or_else(SystemTime::now, ManualClock::now);
         Self {
             state: Mutex::new(State::new(limits, vocabulary, timing, now)),
             deliveries_changed: Condvar::new(),
@@ -212,8 +209,7 @@ impl Shared {
         clock.map_or_else(SystemTime::now, ManualClock::now)
     }
 
-    /// Waits until no webhook delivery waits for an attempt and none is under way, for at
-    /// most `timeout`; false if one still does.
+    /// [`FakeEasy::wait_for_deliveries`](crate::FakeEasy::wait_for_deliveries).
     pub(crate) fn wait_for_deliveries(&self, timeout: Duration) -> bool {
         let deadline = Instant::now().checked_add(timeout);
         let (mut state, _) = self.state();
@@ -234,9 +230,7 @@ impl Shared {
 }
 
 /// The locked state. Whoever changed the deliveries through it wakes, on release, every
-/// thread that waits for them to change ([`StateGuard::wait`]): the delivery engine, and
-/// tests waiting for the deliveries to settle. So no path that makes or finishes a delivery
-/// can forget to.
+/// thread in [`StateGuard::wait`], so no path that makes or finishes a delivery can forget to.
 #[derive(Debug)]
 pub(crate) struct StateGuard<'a> {
     /// `None` only inside [`StateGuard::wait`].
