@@ -145,7 +145,11 @@ pub enum Command {
     /// ignored; their variables (EASY_API_KEY…) are left alone.
     FakeServer(FakeServerArgs),
     /// Run the whole checkout flow against an in-process fake API.
-    Demo(DemoArgs),
+    Demo {
+        /// The vocabulary of the flow: the requests the demo sends and the answers of its fake.
+        #[arg(long, value_enum, default_value_t)]
+        vocabulary: VocabularyChoice,
+    },
 }
 
 /// `session …`
@@ -156,15 +160,29 @@ pub enum SessionCommand {
     /// Retrieve a session's status and payment status, with the SDK's decision: `outcome`
     /// (paid, failed, expired, complete_unconfirmed or pending) and `paid` (fulfil only on
     /// true), read from either of Easy's vocabularies.
-    Get(SessionIdArg),
+    Get {
+        /// The session id (`ecs_…`).
+        id: String,
+    },
     /// Retrieve the on-chain payment status of a session.
-    CryptoStatus(SessionIdArg),
+    CryptoStatus {
+        /// The session id (`ecs_…`).
+        id: String,
+    },
     /// Validate a client secret as the checkout iframe does (sends no API key).
     ///
     /// It needs an API key or a base URL to know where to go: EASY_API_KEY (or --api-key)
     /// picks the sandbox or production by its prefix, and is never sent; --base-url (or
     /// EASY_API_URL) names the API. With neither it is refused (exit 2), nothing sent.
-    Validate(ValidateArgs),
+    Validate {
+        /// The session's client secret.
+        #[arg(long, value_name = "SECRET")]
+        #[arg(env = "EASY_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: String,
+        /// The origin of the page embedding the iframe.
+        #[arg(long, value_name = "ORIGIN")]
+        parent_origin: Option<String>,
+    },
     /// Confirm a payment as the checkout iframe does (sends no API key).
     ///
     /// It needs an API key or a base URL to know where to go: EASY_API_KEY (or --api-key)
@@ -173,7 +191,13 @@ pub enum SessionCommand {
     /// payment never goes to production by default.
     Confirm(ConfirmArgs),
     /// Poll a session until it is paid, finished, or the deadline passes.
-    Wait(WaitArgs),
+    Wait {
+        /// The session id (`ecs_…`).
+        id: String,
+        /// Give up after this many seconds with the session still pending.
+        #[arg(long, value_name = "SECS", default_value = "300", value_parser = parse_secs)]
+        deadline: Duration,
+    },
 }
 
 /// `session create`
@@ -197,26 +221,6 @@ pub struct CreateArgs {
     pub fields: Vec<String>,
 }
 
-/// A session id argument.
-#[derive(Debug, Args)]
-pub struct SessionIdArg {
-    /// The session id (`ecs_…`).
-    #[arg(value_name = "ID")]
-    pub id: String,
-}
-
-/// `session validate`
-#[derive(Debug, Args)]
-pub struct ValidateArgs {
-    /// The session's client secret.
-    #[arg(long, value_name = "SECRET")]
-    #[arg(env = "EASY_CLIENT_SECRET", hide_env_values = true)]
-    pub client_secret: String,
-    /// The origin of the page embedding the iframe.
-    #[arg(long, value_name = "ORIGIN")]
-    pub parent_origin: Option<String>,
-}
-
 /// `session confirm`
 #[derive(Debug, Args)]
 pub struct ConfirmArgs {
@@ -232,35 +236,20 @@ pub struct ConfirmArgs {
     pub idempotency_key: Option<String>,
 }
 
-/// `session wait`
-#[derive(Debug, Args)]
-pub struct WaitArgs {
-    /// The session id (`ecs_…`).
-    #[arg(value_name = "ID")]
-    pub id: String,
-    /// Give up after this many seconds with the session still pending.
-    #[arg(long, value_name = "SECS", default_value = "300", value_parser = parse_secs)]
-    pub deadline: Duration,
-}
-
 /// `config …`
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Show the Embedded Checkout configuration.
     Get,
     /// Replace the origins allowed to embed the checkout.
-    Set(ConfigSetArgs),
-}
-
-/// `config set`
-#[derive(Debug, Args)]
-pub struct ConfigSetArgs {
-    /// An origin (`https://shop.example.com`). Repeatable; the list replaces the old one.
-    #[arg(long = "allowed-origin", value_name = "ORIGIN", required = true, num_args = 1..)]
-    pub allowed_origins: Vec<String>,
-    /// Idempotency key (a random one is generated when retries are on).
-    #[arg(long, value_name = "KEY")]
-    pub idempotency_key: Option<String>,
+    Set {
+        /// An origin (`https://shop.example.com`). Repeatable; the list replaces the old one.
+        #[arg(long = "allowed-origin", value_name = "ORIGIN", required = true, num_args = 1..)]
+        allowed_origins: Vec<String>,
+        /// Idempotency key (a random one is generated when retries are on).
+        #[arg(long, value_name = "KEY")]
+        idempotency_key: Option<String>,
+    },
 }
 
 /// `key …`
@@ -342,14 +331,6 @@ impl From<VocabularyChoice> for easy_checkout_core::Vocabulary {
             VocabularyChoice::Reference => Self::Reference,
         }
     }
-}
-
-/// `demo`
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// The vocabulary of the flow: the requests the demo sends and the answers of its fake.
-    #[arg(long, value_enum, default_value_t)]
-    pub vocabulary: VocabularyChoice,
 }
 
 /// `fake-server`

@@ -11,7 +11,7 @@ use easy_checkout_ureq::UreqTransport;
 
 use crate::args::{Globals, TransportChoice};
 use crate::error::CliError;
-use crate::output::{one_line, stderr};
+use crate::output::log;
 
 /// A client over either transport: the commands are written once, for this type.
 pub type CliClient = Client<Arc<dyn Transport>>;
@@ -89,7 +89,7 @@ fn log_event(event: &Event<'_>) {
         }
         _ => return,
     };
-    stderr(&format!("{}\n", one_line(&line)));
+    log(&line);
 }
 
 #[cfg(test)]

@@ -1,14 +1,7 @@
-//! Everything the CLI reports as a failure, with its exit code (listed under `--help`) and its
-//! JSON shape. Its `kind` is the SDK's (`invalid_input` for exit 2, `transport` or `timeout` for
-//! 3, `decode` for 4), `output` for exit 5, `authentication` or `invalid_request` for a webhook
-//! that fails verification, `api` or `timeout` for a `session wait` that ends unpaid.
-//!
-//! Every error also says `outcome_unknown`: whether a write (`session create`, `confirm`,
-//! `config set`) may have taken effect although it failed (the SDK's
-//! `Error::outcome_unknown`; never for a read, `session validate` included: it only checks),
-//! and the `idempotency_key` of the call, whatever the error's kind. When the outcome is
-//! unknown the text line ends with what to do before sending it again, naming the key; when
-//! it is known, with the key alone (`(idempotency key …)`).
+//! Everything the CLI reports as a failure: its exit code (listed under `--help`), its text
+//! line and its JSON shape. Every error says `outcome_unknown` and the call's
+//! `idempotency_key`, whatever its kind; the text line ends with what to do when the outcome
+//! is unknown, or with the key alone (`(idempotency key …)`).
 
 use std::time::SystemTime;
 
@@ -65,11 +58,11 @@ pub struct Report {
     pub details: Option<Value>,
     /// How long the server asked to wait before retrying (429).
     pub retry_after_seconds: Option<u64>,
-    /// Whether a write may have taken effect although it failed (never for a read, nor for
-    /// a failure found before anything was sent).
+    /// Whether a write (`session create`, `confirm`, `config set`) may have taken effect
+    /// although it failed: the SDK's `Error::outcome_unknown`, never for a read (`session
+    /// validate` included: it only checks) nor for a failure found before anything was sent.
     pub outcome_unknown: bool,
-    /// The `Idempotency-Key` of the failed call (given or generated), whatever the error's
-    /// kind.
+    /// The `Idempotency-Key` of the failed call (given or generated).
     pub idempotency_key: Option<String>,
     /// The one-line text form (after `error: `).
     #[serde(skip)]
@@ -118,26 +111,23 @@ impl CliError {
     /// session's; never its client secret) and the call's idempotency key, so that the user
     /// can find what was made instead of making it again.
     pub fn output_lost(lost: &Lost, done: &str, idempotency_key: Option<String>) -> Self {
+        let id = lost
+            .id
+            .as_ref()
+            .map_or_else(String::new, |id| format!(", id {id}"));
         let error = &lost.error;
-        let mut message = format!("the result could not be written to stdout ({error}); {done}");
-        if let Some(id) = &lost.id {
-            message.push_str(&format!(", id {id}"));
-        }
-        let mut line = message.clone();
-        if let Some(key) = &idempotency_key {
-            line.push_str(&format!(" (idempotency key {key})"));
-        }
+        let message = format!("the result could not be written to stdout ({error}); {done}{id}");
         let report = Report {
             exit_code: EXIT_OUTPUT,
             kind: "output",
             code: Some("OUTPUT_NOT_WRITTEN".to_owned()),
+            line: message.clone(),
             message,
             details: lost.id.as_ref().map(|id| json!({ "id": id })),
             idempotency_key,
-            line,
             ..Report::default()
         };
-        Self(Box::new(report))
+        Self::ending(report, false)
     }
 
     /// A refusal that is not an HTTP error (a wait that ended unpaid, a demo check): exit 1.
@@ -175,8 +165,7 @@ impl CliError {
         Self::from_sdk(error, true)
     }
 
-    /// An SDK error; when the write's outcome is unknown, the text line ends with what to do
-    /// before sending it again (a `payment` again, or any other write).
+    /// An SDK error, its line ended as [`CliError::ending`] does.
     fn from_sdk(error: Error, payment: bool) -> Self {
         let kind = error.kind();
         // The error and its causes, once each.
@@ -230,13 +219,19 @@ impl CliError {
             }
             _ => {}
         }
-        if out.outcome_unknown {
-            let advice = unknown_outcome_advice(payment, out.idempotency_key.as_deref());
-            out.line = format!("{}; {advice}", out.line);
-        } else if let Some(key) = &out.idempotency_key {
-            out.line.push_str(&format!(" (idempotency key {key})"));
+        Self::ending(out, payment)
+    }
+
+    /// `report` with its line ending in what to do before sending the write again (a
+    /// `payment`, or another) when its outcome is unknown, or else in its idempotency key.
+    fn ending(mut report: Report, payment: bool) -> Self {
+        if report.outcome_unknown {
+            let advice = unknown_outcome_advice(payment, report.idempotency_key.as_deref());
+            report.line = format!("{}; {advice}", report.line);
+        } else if let Some(key) = &report.idempotency_key {
+            report.line.push_str(&format!(" (idempotency key {key})"));
         }
-        Self(Box::new(out))
+        Self(Box::new(report))
     }
 }
 
@@ -246,8 +241,7 @@ impl From<Error> for CliError {
     }
 }
 
-/// What to do after a write (a `payment`, or another) whose outcome is unknown, which
-/// carried `key`.
+/// What to do after a write (a `payment`, or another) carrying `key` whose outcome is unknown.
 fn unknown_outcome_advice(payment: bool, key: Option<&str>) -> String {
     let happened = if payment {
         "the payment may have gone through"
