@@ -71,74 +71,54 @@ impl Cli {
         self
     }
 
-    /// Starts it with stdout piped and `stderr`, for the tests that read it while it runs.
-    fn spawn(&self, stderr: Stdio) -> std::process::Child {
-        self.spawn_with(Stdio::piped(), stderr)
-    }
-
-    /// Starts it with `stdout` and `stderr`.
-    fn spawn_with(&self, stdout: Stdio, stderr: Stdio) -> std::process::Child {
+    /// Starts it with `stdout` and `stderr`, for the tests that read it while it runs.
+    fn spawn(&self, stdout: Stdio, stderr: Stdio) -> std::process::Child {
         let mut command = std::process::Command::new(cargo_bin!("easy-checkout"));
-        command
-            .env_clear()
-            .envs(self.env.iter().cloned())
-            .args(&self.args);
-        command.stdin(Stdio::null()).stdout(stdout).stderr(stderr);
-        command.spawn().unwrap()
+        command.env_clear().envs(self.env.iter().cloned());
+        command.args(&self.args).stdin(Stdio::null());
+        command.stdout(stdout).stderr(stderr).spawn().unwrap()
     }
 
     /// Runs it with stdout going to `stdout` (a file such as `/dev/full`), or, for `None`,
-    /// to a pipe closed at once; asserts its exit code and that no secret it was given shows
-    /// on stderr, as [`Cli::run`] does.
+    /// to a pipe closed at once; checks it as [`Cli::run`] does.
     #[track_caller]
     fn run_with_stdout(&self, stdout: Option<std::fs::File>, code: i32) -> Run {
-        let mut child = match stdout {
-            Some(file) => self.spawn_with(file.into(), Stdio::piped()),
-            None => {
-                let mut child = self.spawn_with(Stdio::piped(), Stdio::piped());
-                drop(child.stdout.take());
-                child
-            }
-        };
+        let stdout_to = stdout.map_or_else(Stdio::piped, Stdio::from);
+        let mut child = self.spawn(stdout_to, Stdio::piped());
+        drop(child.stdout.take());
         let mut stderr = String::new();
         let mut pipe = child.stderr.take().unwrap();
         pipe.read_to_string(&mut stderr).unwrap();
         let status = child.wait().unwrap();
-        let run = Run {
-            args: self.args.join(" "),
-            code: status.code().unwrap_or(-1),
-            stdout: String::new(),
-            stderr,
-        };
-        assert!(!run.stderr.contains("panicked"), "{run:?}");
-        assert_eq!(run.code, code, "{run:?}");
-        for secret in self.secrets() {
-            run.hides(secret);
-        }
-        run
+        self.check(status.code(), String::new(), stderr, code)
     }
 
-    /// Runs it to the end and asserts its exit code, and that no secret it was given shows
-    /// in its output (see [`Cli::secrets`]), under a deadline: a CLI that hangs fails its
-    /// test instead of stalling the suite. (A usage error exits before reading
-    /// stdin: `assert_cmd` takes the broken pipe in its stride.)
+    /// Runs it to the end under a deadline (a CLI that hangs fails its test instead of
+    /// stalling the suite), and checks it.
     #[track_caller]
     fn run(&self, code: i32) -> Run {
         let mut command = cargo_bin_cmd!("easy-checkout");
-        command
-            .env_clear()
-            .envs(self.env.iter().cloned())
-            .args(&self.args);
-        command.write_stdin(self.stdin.clone());
+        command.env_clear().envs(self.env.iter().cloned());
+        command.args(&self.args).write_stdin(self.stdin.clone());
         let output = command.timeout(Duration::from_secs(60)).output().unwrap();
+        let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
+        let (stdout, stderr) = (text(output.stdout), text(output.stderr));
+        self.check(output.status.code(), stdout, stderr, code)
+    }
+
+    /// The [`Run`], asserted not to have panicked, to have exited with `code`, and to show no
+    /// secret it was given (see [`Cli::secrets`]).
+    #[track_caller]
+    fn check(&self, code: Option<i32>, stdout: String, stderr: String, want: i32) -> Run {
+        let (args, code) = (self.args.join(" "), code.unwrap_or(-1));
         let run = Run {
-            args: self.args.join(" "),
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            args,
+            code,
+            stdout,
+            stderr,
         };
         assert!(!run.stderr.contains("panicked"), "{run:?}");
-        assert_eq!(run.code, code, "{run:?}");
+        assert_eq!(run.code, want, "{run:?}");
         for secret in self.secrets() {
             run.hides(secret);
         }
@@ -179,13 +159,14 @@ struct Run {
 /// A run as a terminal shows it, for failure messages.
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Run { args, code, .. } = self;
-        let (stdout, stderr) = (&self.stdout, &self.stderr);
-        write!(
-            f,
-            "\n$ easy-checkout {args}\n(exit {code})\n--- stdout\n{stdout}"
-        )?;
-        write!(f, "--- stderr\n{stderr}")
+        let Run {
+            args,
+            code,
+            stdout,
+            stderr,
+        } = self;
+        let shown = format!("$ easy-checkout {args}\n(exit {code})\n--- stdout\n{stdout}");
+        write!(f, "\n{shown}--- stderr\n{stderr}")
     }
 }
 
@@ -340,23 +321,24 @@ fn temp_file(name: &str, contents: Option<&[u8]>) -> PathBuf {
 
 #[test]
 fn help_shows_the_command_tree_without_secrets() {
-    let out = cli("--help").env("EASY_API_KEY", SECRET_KEY).run(0);
     let words = "session config key webhook fake-server demo --api-key --base-url --transport \
         --output --timeout --max-retries --verbose --ca-cert EASY_API_KEY EASY_CA_CERT";
-    for word in words.split_whitespace() {
-        out.prints(word);
-    }
-    let out = cli("session --help").run(0);
-    for word in "create get crypto-status validate confirm wait".split(' ') {
-        out.prints(word);
-    }
-    let out = cli("webhook --help").run(0);
-    for word in ["verify", "send"] {
-        out.prints(word);
-    }
-    let out = cli("fake-server --help").run(0);
-    for word in ["--webhook-url", "--webhook-deadline", "--webhook-backoff"] {
-        out.prints(word);
+    for (help, words) in [
+        ("--help", words),
+        (
+            "session --help",
+            "create get crypto-status validate confirm wait",
+        ),
+        ("webhook --help", "verify send"),
+        (
+            "fake-server --help",
+            "--webhook-url --webhook-deadline --webhook-backoff",
+        ),
+    ] {
+        let out = cli(help).env("EASY_API_KEY", SECRET_KEY).run(0);
+        for word in words.split_whitespace() {
+            out.prints(word);
+        }
     }
 }
 
@@ -417,16 +399,7 @@ fn global_flags_work_before_or_after_the_subcommand() {
 }
 
 #[test]
-fn the_environment_supplies_key_and_url() {
-    let fake = FakeEasy::start().unwrap();
-    let check = cli("key check").env("EASY_API_KEY", SECRET_KEY);
-    check.env("EASY_API_URL", &fake.base_url()).run(0);
-    let sent = &fake.requests()[0];
-    assert_eq!(sent.header("x-easy-api-key"), Some(SECRET_KEY));
-}
-
-#[test]
-fn a_missing_api_key_exits_2() {
+fn the_api_key_comes_from_a_flag_or_the_environment_and_a_missing_one_exits_2() {
     let fake = FakeEasy::start().unwrap();
     for command in ["session get ecs_1", "config get", "key check"] {
         let line = format!("--base-url {} --output json {command}", fake.base_url());
@@ -437,6 +410,10 @@ fn a_missing_api_key_exits_2() {
     let line = format!("--api-key {SECRET_KEY} --base-url http://api.example.com key check");
     cli(&line).run(2);
     assert!(fake.requests().is_empty());
+    let check = cli("key check").env("EASY_API_KEY", SECRET_KEY);
+    check.env("EASY_API_URL", &fake.base_url()).run(0);
+    let sent = &fake.requests()[0];
+    assert_eq!(sent.header("x-easy-api-key"), Some(SECRET_KEY));
 }
 
 #[test]
@@ -783,9 +760,15 @@ fn a_keyed_confirm_that_fails_after_retries_says_to_retry_with_its_key() {
 }
 
 #[test]
-fn a_confirm_that_never_connected_is_known_not_to_have_charged() {
+fn a_closed_port_is_exit_3_and_a_confirm_to_it_is_known_not_to_have_charged() {
     let (url, secret) = (closed_port_url(), "ecs_secret_never_sent");
     for transport in TRANSPORTS {
+        let global = format!("--api-key {SECRET_KEY} --base-url {url} --transport {transport}");
+        let global = format!("{global} --max-retries 0");
+        let out = cli(&format!("{global} config get --output json")).run(3);
+        out.error_has(json!({"kind": "transport", "details": {"transport": "connect"}}));
+        let out = cli(&format!("{global} key check")).run(3);
+        out.says_one_error_line("\n");
         let out = confirm(&url, transport, secret, "--output json").run(3);
         out.error_has(json!({"details": {"transport": "connect"}, "outcome_unknown": false}));
         let out = confirm(&url, transport, secret, "").run(3);
@@ -888,7 +871,7 @@ fn validate_is_a_check_retried_and_never_said_to_have_taken_effect() {
 // ---- every exit code ----
 
 #[test]
-fn api_errors_exit_1_with_the_json_error_shape() {
+fn api_errors_exit_1_and_undecodable_bodies_4_with_the_json_error_shape() {
     let fake = FakeEasy::start().unwrap();
     for transport in TRANSPORTS {
         let get = api(&fake, transport, "session get ecs_missing");
@@ -907,6 +890,12 @@ fn api_errors_exit_1_with_the_json_error_shape() {
         assert_eq!(out.error(), expected);
         let text = "error: not found (HTTP 404): SESSION_NOT_FOUND: no session has this id\n";
         assert_eq!(get.run(1).stderr, text);
+        fake.inject(Fault::NotJson);
+        let out = api(&fake, transport, "config get --output json").run(4);
+        out.error_has(json!({"kind": "decode", "status": 200}));
+        fake.inject(Fault::NotJson);
+        let out = api(&fake, transport, "config get").run(4);
+        assert!(out.stderr.starts_with("error: could not decode"), "{out:?}");
     }
 }
 
@@ -955,43 +944,6 @@ fn rate_limits_report_retry_after() {
     out.error_has(json!({"kind": "server"}));
 }
 
-#[test]
-fn transport_failures_exit_3() {
-    let url = closed_port_url();
-    for transport in TRANSPORTS {
-        let global = format!("--api-key {SECRET_KEY} --base-url {url} --transport {transport}");
-        let global = format!("{global} --max-retries 0");
-        let out = cli(&format!("{global} config get --output json")).run(3);
-        out.error_has(json!({"kind": "transport", "details": {"transport": "connect"}}));
-        let out = cli(&format!("{global} key check")).run(3);
-        out.says_one_error_line("\n");
-    }
-}
-
-#[test]
-fn timeouts_exit_3() {
-    let fake = FakeEasy::start().unwrap();
-    for transport in TRANSPORTS {
-        fake.inject(Fault::Delay(Duration::from_secs(3)));
-        let get = "--timeout 0.5 --max-retries 0 config get --output json";
-        let out = api(&fake, transport, get).run(3);
-        out.error_has(json!({"kind": "timeout"}));
-    }
-}
-
-#[test]
-fn undecodable_bodies_exit_4() {
-    let fake = FakeEasy::start().unwrap();
-    for transport in TRANSPORTS {
-        fake.inject(Fault::NotJson);
-        let out = api(&fake, transport, "config get --output json").run(4);
-        out.error_has(json!({"kind": "decode", "status": 200}));
-        fake.inject(Fault::NotJson);
-        let out = api(&fake, transport, "config get").run(4);
-        assert!(out.stderr.starts_with("error: could not decode"), "{out:?}");
-    }
-}
-
 /// `--timeout` bounds each attempt, not the call, and its help says so.
 #[test]
 fn the_timeout_bounds_each_attempt_and_the_help_says_so() {
@@ -1018,9 +970,10 @@ fn the_timeout_bounds_each_attempt_and_the_help_says_so() {
 // ---- config, key, wait ----
 
 #[test]
-fn config_get_and_set() {
+fn config_get_and_set_and_key_check() {
     let fake = FakeEasy::start().unwrap();
     let origins = ["https://a.example", "https://b.example"];
+    let public_key = json!({"basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY});
     for transport in TRANSPORTS {
         let key = format!("cfg-{transport}");
         let [a, b] = origins;
@@ -1038,16 +991,10 @@ fn config_get_and_set() {
         let updated_at = config["updated_at"].as_str().unwrap();
         let out = api(&fake, transport, "config get").run(0);
         out.shows(json!({"updated_at": updated_at}));
-    }
-}
 
-#[test]
-fn key_check() {
-    let fake = FakeEasy::start().unwrap();
-    let public_key = json!({"basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY});
-    for transport in TRANSPORTS {
-        let out = api(&fake, transport, "key check").run(0);
-        out.shows(public_key.clone());
+        api(&fake, transport, "key check")
+            .run(0)
+            .shows(public_key.clone());
         let out = api(&fake, transport, "key check --output json").run(0);
         out.json_has(public_key.clone());
         let (base, revoked) = (fake.base_url(), "sk_test_revoked");
@@ -1058,7 +1005,7 @@ fn key_check() {
 }
 
 #[test]
-fn wait_exits_0_once_paid_and_1_while_pending() {
+fn wait_exits_0_once_paid_and_1_while_pending_or_failed() {
     let fake = FakeEasy::start().unwrap();
     let (paid, _) = create(&fake, "ureq");
     assert!(fake.mark_paid(&paid));
@@ -1076,6 +1023,17 @@ fn wait_exits_0_once_paid_and_1_while_pending() {
 
     let out = api(&fake, "ureq", "session wait ecs_nope --deadline 1").run(1);
     out.says("SESSION_NOT_FOUND");
+
+    let body = json!({"data": {"id": pending, "status": "open", "payment_status": "failed"}});
+    fake.inject(replies(200, &body));
+    let out = api(
+        &fake,
+        "ureq",
+        &format!("session wait {pending} --deadline 2"),
+    )
+    .run(1);
+    out.shows(json!({"outcome": "failed"}));
+    out.says("PAYMENT_FAILED");
 }
 
 /// `session get` shows the SDK's decision beside the session, read from either vocabulary,
@@ -1084,41 +1042,18 @@ fn wait_exits_0_once_paid_and_1_while_pending() {
 fn session_get_shows_whether_to_fulfil() {
     let fake = FakeEasy::start().unwrap();
     let (id, _) = create(&fake, "ureq");
-    let rows = [
-        (
-            json!({"status": "complete", "payment_status": "paid"}),
-            "paid",
-            true,
-        ),
-        (
-            json!({"status": "complete", "payment_status": "succeeded"}),
-            "paid",
-            true,
-        ),
-        (json!({"status": "complete"}), "complete_unconfirmed", false),
-        (
-            json!({"status": "complete", "paid": true, "outcome": "paid"}),
-            "complete_unconfirmed",
-            false,
-        ),
-        (
-            json!({"status": "expired", "payment_status": "unpaid"}),
-            "expired",
-            false,
-        ),
-        (
-            json!({"status": "open", "payment_status": "failed"}),
-            "failed",
-            false,
-        ),
-        (
-            json!({"status": "open", "payment_status": "processing"}),
-            "pending",
-            false,
-        ),
-    ];
-    for (fields, outcome, paid) in rows {
-        let mut data = fields.clone();
+    for row in [
+        r#"paid {"status":"complete","payment_status":"paid"}"#,
+        r#"paid {"status":"complete","payment_status":"succeeded"}"#,
+        r#"complete_unconfirmed {"status":"complete"}"#,
+        r#"complete_unconfirmed {"status":"complete","paid":true,"outcome":"paid"}"#,
+        r#"expired {"status":"expired","payment_status":"unpaid"}"#,
+        r#"failed {"status":"open","payment_status":"failed"}"#,
+        r#"pending {"status":"open","payment_status":"processing"}"#,
+    ] {
+        let (outcome, fields) = row.split_once(' ').unwrap();
+        let paid = outcome == "paid";
+        let mut data: Value = serde_json::from_str(fields).unwrap();
         data["id"] = json!(id);
         let body = json!({"success": true, "timestamp": "2026-01-01T00:00:00.000Z", "data": data});
         fake.inject(replies(200, &body));
@@ -1128,17 +1063,6 @@ fn session_get_shows_whether_to_fulfil() {
         let out = api(&fake, "isahc", &format!("session get {id}")).run(0);
         out.shows(json!({"outcome": outcome, "paid": paid.to_string()}));
     }
-}
-
-#[test]
-fn wait_on_a_failed_payment_exits_1() {
-    let fake = FakeEasy::start().unwrap();
-    let (id, _) = create(&fake, "ureq");
-    let body = json!({"data": {"id": id, "status": "open", "payment_status": "failed"}});
-    fake.inject(replies(200, &body));
-    let out = api(&fake, "ureq", &format!("session wait {id} --deadline 2")).run(1);
-    out.shows(json!({"outcome": "failed"}));
-    out.says("PAYMENT_FAILED");
 }
 
 // ---- webhooks ----
@@ -1745,7 +1669,7 @@ impl FakeServer {
 
     /// Starts `fake_server`, a `fake-server` command line, reading the first `lines`.
     fn spawn(fake_server: &Cli, lines: usize) -> Self {
-        let mut child = fake_server.spawn(Stdio::null());
+        let mut child = fake_server.spawn(Stdio::piped(), Stdio::null());
         let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut read = || {
             let line = out.next().unwrap().unwrap();
