@@ -698,24 +698,19 @@ fn a_keyless_validate_or_confirm_needs_a_key_or_a_base_url_to_choose_where_to_go
 
 // ---- what a failed payment or write says ----
 
+/// A declined confirm is known not to have charged; one cut after sending may have, and says
+/// what to do: with its key, retry with it; without, retrieve the session first.
 #[test]
-fn confirm_decline_is_an_api_error() {
-    let fake = FakeEasy::start().unwrap();
-    let (_, secret) = create(&fake, "ureq");
-    let declined = CARD.replace("tok_visa", FakeEasy::DECLINE_TOKEN);
-    let line = format!("session confirm --client-secret {secret} --payment-method {declined}");
-    let out = api(&fake, "isahc", &format!("{line} --output json")).run(1);
-    // Refused by the server: known not to have charged.
-    let refused = json!({"status": 402, "code": "CARD_DECLINED", "kind": "api"});
-    out.error_has(refused);
-    out.error_has(json!({"outcome_unknown": false}));
-}
-
-#[test]
-fn a_confirm_cut_after_sending_says_the_payment_may_have_gone_through() {
+fn a_failed_confirm_says_whether_the_payment_may_have_gone_through() {
     let fake = FakeEasy::start().unwrap();
     for transport in TRANSPORTS {
         let (_, secret) = create(&fake, transport);
+        let declined = CARD.replace("tok_visa", FakeEasy::DECLINE_TOKEN);
+        let line = format!("session confirm --client-secret {secret} --payment-method {declined}");
+        let out = api(&fake, transport, &format!("{line} --output json")).run(1);
+        let refused = json!({"status": 402, "code": "CARD_DECLINED", "kind": "api"});
+        out.error_has(refused);
+        out.error_has(json!({"outcome_unknown": false}));
         for output in ["json", "text"] {
             fake.clear_requests();
             fake.inject(Fault::Close);
@@ -732,14 +727,6 @@ fn a_confirm_cut_after_sending_says_the_payment_may_have_gone_through() {
                 );
             }
         }
-    }
-}
-
-#[test]
-fn a_keyed_confirm_that_fails_after_retries_says_to_retry_with_its_key() {
-    let fake = FakeEasy::start().unwrap();
-    for transport in TRANSPORTS {
-        let (_, secret) = create(&fake, transport);
         let key = format!("confirm-cli-{transport}");
         let keyed = format!("--idempotency-key {key}");
         let keyed = confirm(&fake.base_url(), transport, &secret, &keyed);
@@ -776,8 +763,10 @@ fn a_closed_port_is_exit_3_and_a_confirm_to_it_is_known_not_to_have_charged() {
     }
 }
 
+/// A failed write says whether it may have taken effect, and names its idempotency key
+/// whatever the failure.
 #[test]
-fn other_writes_say_whether_they_may_have_taken_effect() {
+fn a_failed_write_says_whether_it_may_have_taken_effect_and_names_its_key() {
     let fake = FakeEasy::start().unwrap();
     let set_origin = "config set --allowed-origin https://shop.example";
     // Keyless and not retried: nothing to retry with.
@@ -808,38 +797,25 @@ fn other_writes_say_whether_they_may_have_taken_effect() {
     fake.inject(Fault::Close);
     let out = api(&fake, "ureq", "--max-retries 0 config get --output json").run(3);
     out.error_has(json!({"outcome_unknown": false}));
-}
 
-#[test]
-fn every_failure_of_a_keyed_write_names_its_key_in_text_and_json() {
-    let fake = FakeEasy::start().unwrap();
     let key = "cfg-every-kind";
-    let set = |origin: &str, timeout: &str| {
-        let line = format!("--max-retries 0 {timeout} config set --allowed-origin {origin}");
-        api(&fake, "ureq", &format!("{line} --idempotency-key {key}"))
-    };
     let origin = "https://shop.example";
-    let rows: [(Option<Fault>, &str, &str, i32); 6] = [
+    let slow = Fault::Delay(Duration::from_secs(3));
+    for (fault, origin, kind, code) in [
         (None, "ftp://shop.example", "invalid_input", 2),
         (Some(Fault::NotJson), origin, "decode", 4),
         (Some(Fault::status(409)), origin, "conflict", 1),
         (Some(Fault::status(503)), origin, "server", 1),
         (Some(Fault::Close), origin, "transport", 3),
-        (
-            Some(Fault::Delay(Duration::from_secs(3))),
-            origin,
-            "timeout",
-            3,
-        ),
-    ];
-    for (fault, origin, kind, code) in rows {
+        (Some(slow), origin, "timeout", 3),
+    ] {
         for output in ["json", "text"] {
             if let Some(fault) = &fault {
                 fake.inject(fault.clone());
             }
-            let out = set(origin, "--timeout 0.5")
-                .arg(&format!("--output {output}"))
-                .run(code);
+            let line = format!("--max-retries 0 --timeout 0.5 --output {output} config set");
+            let line = format!("{line} --allowed-origin {origin} --idempotency-key {key}");
+            let out = api(&fake, "ureq", &line).run(code);
             if output == "json" {
                 out.error_has(json!({"kind": kind, "idempotency_key": key}));
             } else {
@@ -1096,7 +1072,7 @@ fn webhook_verify_reads_a_file_or_stdin_and_needs_no_api_key() {
 }
 
 #[test]
-fn webhook_verify_names_each_failure() {
+fn webhook_verify_names_each_failure_and_refuses_an_empty_secret() {
     let secret = WebhookSecret::new("whsec_cli_test");
     let signature = webhook::sign(&secret, EVENT);
     let mut tampered = EVENT.to_vec();
@@ -1131,50 +1107,7 @@ fn webhook_verify_names_each_failure() {
     // A file that cannot be read is invalid input.
     let unreadable = verify("whsec_cli_test", &signature).arg("/nonexistent/x.json");
     unreadable.run(2);
-}
 
-#[test]
-fn webhook_verify_the_fakes_deliveries() {
-    let fake = FakeEasy::start().unwrap();
-    let (card, _) = create(&fake, "ureq");
-    let (crypto, _) = create(&fake, "ureq");
-    assert!(fake.mark_paid(&card));
-    assert!(fake.mark_crypto_paid(&crypto));
-    let completed = (&card, "checkout.session.completed");
-    for (id, kind) in [completed, (&crypto, "checkout.session.crypto_confirmed")] {
-        let hook = fake.webhook_for(id).unwrap();
-        let verify = |secret| verify(secret, &hook.signature).stdin(&hook.body);
-        let out = verify(FAKE_WEBHOOK_SECRET).arg("--output json").run(0);
-        out.json_has(json!({"type": kind, "data": {"id": id}}));
-        verify("wrong").run(1).says("WEBHOOK_SIGNATURE_MISMATCH");
-    }
-    assert_eq!(fake.requests().len(), 2, "verify sends nothing");
-}
-
-#[test]
-fn the_webhook_secret_comes_from_the_environment() {
-    let fake = FakeEasy::start().unwrap();
-    let (id, _) = create(&fake, "ureq");
-    assert!(fake.mark_paid(&id));
-    let hook = fake.webhook_for(&id).unwrap();
-    let line = format!("webhook verify --signature {}", hook.signature);
-    let verify = cli(&line).arg("--output json").stdin(&hook.body);
-    let from_env = |secret: &str| verify.clone().env("EASY_WEBHOOK_SECRET", secret);
-    let out = from_env(FAKE_WEBHOOK_SECRET).run(0);
-    out.json_has(json!({"data": {"id": id}}));
-    let out = from_env("wrong").run(1);
-    out.error_has(json!({"code": "WEBHOOK_SIGNATURE_MISMATCH"}));
-    // The flag wins over the environment; neither is a usage error.
-    let flag = format!("--secret {FAKE_WEBHOOK_SECRET}");
-    from_env("wrong").arg(&flag).run(0);
-    verify.run(2);
-    let help = cli("webhook verify --help");
-    let out = help.env("EASY_WEBHOOK_SECRET", FAKE_WEBHOOK_SECRET).run(0);
-    out.prints("EASY_WEBHOOK_SECRET");
-}
-
-#[test]
-fn an_empty_webhook_secret_is_refused() {
     // Signed with the empty key: anyone can forge this.
     let body = br#"{"id":"evt_forged","type":"checkout.session.completed","data":{"id":"ecs_1"},"created_at":"2026-01-01T00:00:00Z","livemode":false}"#;
     let signature = webhook::sign(&WebhookSecret::new(""), body);
@@ -1193,6 +1126,39 @@ fn an_empty_webhook_secret_is_refused() {
     }
     let out = flag.run(2);
     assert!(out.stderr.starts_with("error: invalid input"), "{out:?}");
+}
+
+#[test]
+fn webhook_verify_the_fakes_deliveries_with_the_secret_from_a_flag_or_the_environment() {
+    let fake = FakeEasy::start().unwrap();
+    let (card, _) = create(&fake, "ureq");
+    let (crypto, _) = create(&fake, "ureq");
+    assert!(fake.mark_paid(&card));
+    assert!(fake.mark_crypto_paid(&crypto));
+    let completed = (&card, "checkout.session.completed");
+    for (id, kind) in [completed, (&crypto, "checkout.session.crypto_confirmed")] {
+        let hook = fake.webhook_for(id).unwrap();
+        let verify = |secret| verify(secret, &hook.signature).stdin(&hook.body);
+        let out = verify(FAKE_WEBHOOK_SECRET).arg("--output json").run(0);
+        out.json_has(json!({"type": kind, "data": {"id": id}}));
+        verify("wrong").run(1).says("WEBHOOK_SIGNATURE_MISMATCH");
+    }
+    let hook = fake.webhook_for(&card).unwrap();
+    let line = format!("webhook verify --signature {}", hook.signature);
+    let verify = cli(&line).arg("--output json").stdin(&hook.body);
+    let from_env = |secret: &str| verify.clone().env("EASY_WEBHOOK_SECRET", secret);
+    let out = from_env(FAKE_WEBHOOK_SECRET).run(0);
+    out.json_has(json!({"data": {"id": card}}));
+    let out = from_env("wrong").run(1);
+    out.error_has(json!({"code": "WEBHOOK_SIGNATURE_MISMATCH"}));
+    // The flag wins over the environment; neither is a usage error.
+    let flag = format!("--secret {FAKE_WEBHOOK_SECRET}");
+    from_env("wrong").arg(&flag).run(0);
+    verify.run(2);
+    let help = cli("webhook verify --help");
+    let out = help.env("EASY_WEBHOOK_SECRET", FAKE_WEBHOOK_SECRET).run(0);
+    out.prints("EASY_WEBHOOK_SECRET");
+    assert_eq!(fake.requests().len(), 2, "verify sends nothing");
 }
 
 /// One POST an [`endpoint`] read: header names lowercased, and the body.
@@ -1333,50 +1299,20 @@ fn webhook_send_takes_a_body_of_its_own_and_the_secret_from_the_environment() {
     );
 }
 
+/// A refused delivery reports the endpoint's status, in its JSON error as in its message.
 #[test]
 fn webhook_send_says_what_the_endpoint_answered() {
     let (url, received) = endpoint(500, 1);
-    let send = cli(&format!(
+    let out = cli(&format!(
         "webhook send {url} --secret whsec_x --output json"
-    ));
-    let out = send.run(1);
+    ))
+    .run(1);
     out.json_has(json!({"status": 500}));
     out.error_has(json!({"kind": "server", "code": "WEBHOOK_REJECTED"}));
     let message = out.error()["message"].as_str().unwrap().to_owned();
-    assert!(
-        message.starts_with("the endpoint answered HTTP 500 (event evt_"),
-        "{out:?}"
-    );
+    let answered = "the endpoint answered HTTP 500 (event evt_";
+    assert!(message.starts_with(answered), "{out:?}");
     received.join().unwrap();
-    // Nobody listening: a transport failure.
-    let closed = closed_port_url();
-    let out = cli(&format!(
-        "webhook send {closed} --secret whsec_x --output json"
-    ))
-    .run(3);
-    out.error_has(json!({"kind": "transport"}));
-    // Refused before anything is sent.
-    for bad in ["ftp://127.0.0.1/x", "/webhooks", "http://"] {
-        let out = cli("webhook send --secret whsec_x").args(&[bad]).run(2);
-        out.says("invalid input");
-    }
-    let empty = cli(&format!("webhook send {closed}"))
-        .args(&["--secret", ""])
-        .run(2);
-    empty.says("must not be empty");
-    cli(&format!(
-        "webhook send {closed} --secret whsec_x --attempt 4"
-    ))
-    .run(2);
-    cli(&format!(
-        "webhook send {closed} --secret whsec_x --payload - --session ecs_1"
-    ))
-    .run(2);
-}
-
-/// The JSON error of a refused delivery reports the endpoint's status, as its message does.
-#[test]
-fn webhook_send_reports_the_status_the_endpoint_refused_with() {
     let (url, received) = endpoint(404, 2);
     let send = cli(&format!(
         "webhook send {url} --secret whsec_x --event-id evt_404"
@@ -1397,6 +1333,20 @@ fn webhook_send_reports_the_status_the_endpoint_refused_with() {
     );
     assert_eq!(out.stderr, line);
     received.join().unwrap();
+    // Nobody listening: a transport failure.
+    let closed = closed_port_url();
+    let send = |line: &str| cli(&format!("webhook send {closed} {line}"));
+    let out = send("--secret whsec_x --output json").run(3);
+    out.error_has(json!({"kind": "transport"}));
+    // Refused before anything is sent.
+    for bad in ["ftp://127.0.0.1/x", "/webhooks", "http://"] {
+        let out = cli("webhook send --secret whsec_x").args(&[bad]).run(2);
+        out.says("invalid input");
+    }
+    let empty = send("").args(&["--secret", ""]).run(2);
+    empty.says("must not be empty");
+    send("--secret whsec_x --attempt 4").run(2);
+    send("--secret whsec_x --payload - --session ecs_1").run(2);
 }
 
 /// `-v` logs what `webhook send` sends and what came back, as the API commands' `-v` does,
