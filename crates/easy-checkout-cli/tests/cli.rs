@@ -1395,16 +1395,13 @@ fn webhook_send_never_shows_the_urls_password_or_query_values() {
             "--transport {transport} webhook send --secret whsec_x"
         ));
         let out = send.args(&[&with_secrets(&closed)]).run(3);
-        let line = format!(
-            "error: could not deliver the event to {}: could not connect\n",
-            shown(&closed)
-        );
+        let shown = shown(&closed);
+        let line = format!("error: could not deliver the event to {shown}: could not connect\n");
         assert_eq!(out.stderr, line);
         hide(&out);
     }
-    let out = cli("webhook send --secret whsec_x")
-        .args(&["ftp://hookuser_9:pa55word_9@127.0.0.1/x?token=t0k3n_9&mode=test"])
-        .run(2);
+    let url = "ftp://hookuser_9:pa55word_9@127.0.0.1/x?token=t0k3n_9&mode=test";
+    let out = cli("webhook send --secret whsec_x").args(&[url]).run(2);
     let line = "error: invalid input: the endpoint \"ftp://[REDACTED]@127.0.0.1/x?token=\
         [REDACTED]&mode=[REDACTED]\" is not an absolute http:// or https:// URL\n";
     assert_eq!(out.stderr, line);
@@ -1452,6 +1449,7 @@ const DEMO_STEPS: &str = "create_session validate confirm retrieve_session crypt
 
 #[test]
 fn demo_runs_the_whole_flow_in_both_vocabularies() {
+    let steps: Vec<&str> = DEMO_STEPS.split_whitespace().collect();
     for (vocabulary, paid) in [("sdk", "succeeded"), ("reference", "paid")] {
         for transport in TRANSPORTS {
             // The demo runs its own fake: the API key and URL of the environment are ignored.
@@ -1463,7 +1461,6 @@ fn demo_runs_the_whole_flow_in_both_vocabularies() {
                 .env("EASY_API_URL", "http://not-loopback.example.com")
                 .run(0);
             out.hides("ecs_secret_");
-            let steps: Vec<&str> = DEMO_STEPS.split_whitespace().collect();
             let first_words = out.stdout.lines().filter_map(|l| l.split(' ').next());
             let shown: Vec<&str> = first_words.filter(|word| steps.contains(word)).collect();
             assert_eq!(shown, steps, "{out:?}");
@@ -1478,12 +1475,12 @@ fn demo_runs_the_whole_flow_in_both_vocabularies() {
         out.hides("ecs_secret_");
         let json = out.json();
         assert_eq!(json["vocabulary"], vocabulary);
-        let steps = json["steps"].as_array().unwrap().iter();
-        let names: Vec<&str> = steps
-            .clone()
-            .map(|step| step["step"].as_str().unwrap())
-            .collect();
-        assert_eq!(names, DEMO_STEPS.split_whitespace().collect::<Vec<_>>());
+        let names = json["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|step| &step["step"]);
+        assert_eq!(names.collect::<Vec<_>>(), steps);
         let created = &json["steps"][0]["result"];
         let reference = vocabulary == "reference";
         assert_eq!(created["amount_total"].is_u64(), reference, "{created}");
@@ -1504,27 +1501,24 @@ fn a_result_that_cannot_be_written_is_exit_5_saying_what_was_made() {
     let create = "session create --item p:1 --return-url https://s.example/r";
     let out = api(&fake, "ureq", create).run_with_stdout(None, 5);
     let session = fake.sessions().pop().unwrap();
-    let (id, secret) = (&session["id"], session["client_secret"].as_str().unwrap());
-    let created = format!(
-        "the call was made: a session was created, id {}",
-        id.as_str().unwrap()
-    );
+    let (id, secret) = (session["id"].as_str().unwrap(), &session["client_secret"]);
+    let secret = secret.as_str().unwrap();
+    let created = format!("the call was made: a session was created, id {id}");
     assert_eq!(out.stderr, format!("error: {closed}; {created}\n"));
     out.hides(secret);
     if cfg!(target_os = "linux") {
         let full = || Some(std::fs::File::create("/dev/full").unwrap());
+        let no_space = "the result could not be written to stdout (No space left on device (os \
+            error 28))";
         let keyed = format!("{create} --idempotency-key cart-9");
         for output in ["text", "json"] {
             let line = format!("{keyed} --output {output}");
             let out = api(&fake, "isahc", &line).run_with_stdout(full(), 5);
             let session = fake.sessions().pop().unwrap();
-            let (id, secret) = (&session["id"], session["client_secret"].as_str().unwrap());
-            out.hides(secret);
-            let message = format!(
-                "the result could not be written to stdout (No space left on device (os error \
-                 28)); the call was made: a session was created, id {}",
-                id.as_str().unwrap()
-            );
+            out.hides(session["client_secret"].as_str().unwrap());
+            let id = &session["id"];
+            let made = "the call was made: a session was created, id";
+            let message = format!("{no_space}; {made} {}", id.as_str().unwrap());
             if output == "json" {
                 let expected = json!({"kind": "output", "status": null,
                     "code": "OUTPUT_NOT_WRITTEN", "message": message, "details": {"id": id},
@@ -1541,11 +1535,7 @@ fn a_result_that_cannot_be_written_is_exit_5_saying_what_was_made() {
         let send = cli(&format!("webhook send {url} --secret whsec_lost_probe"));
         let out = send.run_with_stdout(full(), 5);
         let sent = "the call was made: the event was sent";
-        let line = format!(
-            "error: the result could not be written to stdout (No space left on \
-            device (os error 28)); {sent}\n"
-        );
-        assert_eq!(out.stderr, line);
+        assert_eq!(out.stderr, format!("error: {no_space}; {sent}\n"));
         received.join().unwrap();
         let confirm = confirm(&fake.base_url(), "ureq", secret, "--idempotency-key pay-9");
         let out = confirm.run_with_stdout(full(), 5);
