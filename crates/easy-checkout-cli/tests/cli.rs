@@ -1,9 +1,5 @@
 //! The real `easy-checkout` binary against the fake Easy API over loopback: every
 //! subcommand, both transports, text and JSON output, every exit code, redaction.
-//!
-//! A test writes a command line as one string ([`cli`], or [`api`] for the fake's key, URL
-//! and a transport), adds environment, stdin or an argument with spaces, runs it expecting
-//! an exit code, and reads the [`Run`]: its text fields, its JSON, its JSON error.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -129,22 +125,18 @@ impl Cli {
     /// variables) that have the shape of real ones: no output may ever show them.
     fn secrets(&self) -> impl Iterator<Item = &str> {
         let flags = ["--api-key", "--client-secret", "--secret"];
+        let names = ["EASY_API_KEY", "EASY_CLIENT_SECRET", "EASY_WEBHOOK_SECRET"];
         let args = self
             .args
             .windows(2)
             .filter(move |w| flags.contains(&&*w[0]));
-        let names = ["EASY_API_KEY", "EASY_CLIENT_SECRET", "EASY_WEBHOOK_SECRET"];
         let env = self
             .env
             .iter()
             .filter(move |(name, _)| names.contains(&&**name));
         let given = args.map(|w| &*w[1]).chain(env.map(|(_, value)| &**value));
-        let real = |s: &&str| {
-            ["sk_", "ecs_secret_", "whsec_"]
-                .iter()
-                .any(|p| s.starts_with(p))
-        };
-        given.filter(real)
+        let real = ["sk_", "ecs_secret_", "whsec_"];
+        given.filter(move |s| real.iter().any(|p| s.starts_with(p)))
     }
 }
 
@@ -159,14 +151,9 @@ struct Run {
 /// A run as a terminal shows it, for failure messages.
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Run {
-            args,
-            code,
-            stdout,
-            stderr,
-        } = self;
+        let (args, code, stdout) = (&self.args, self.code, &self.stdout);
         let shown = format!("$ easy-checkout {args}\n(exit {code})\n--- stdout\n{stdout}");
-        write!(f, "\n{shown}--- stderr\n{stderr}")
+        write!(f, "\n{shown}--- stderr\n{}", self.stderr)
     }
 }
 
@@ -321,21 +308,18 @@ fn temp_file(name: &str, contents: Option<&[u8]>) -> PathBuf {
 
 #[test]
 fn help_shows_the_command_tree_without_secrets() {
-    let words = "session config key webhook fake-server demo --api-key --base-url --transport \
+    let top = "session config key webhook fake-server demo --api-key --base-url --transport \
         --output --timeout --max-retries --verbose --ca-cert EASY_API_KEY EASY_CA_CERT";
-    for (help, words) in [
-        ("--help", words),
-        (
-            "session --help",
-            "create get crypto-status validate confirm wait",
-        ),
-        ("webhook --help", "verify send"),
-        (
-            "fake-server --help",
-            "--webhook-url --webhook-deadline --webhook-backoff",
-        ),
+    let session = "create get crypto-status validate confirm wait";
+    let fake_server = "--webhook-url --webhook-deadline --webhook-backoff";
+    for (page, words) in [
+        ("", top),
+        ("session", session),
+        ("webhook", "verify send"),
+        ("fake-server", fake_server),
     ] {
-        let out = cli(help).env("EASY_API_KEY", SECRET_KEY).run(0);
+        let help = cli(&format!("{page} --help"));
+        let out = help.env("EASY_API_KEY", SECRET_KEY).run(0);
         for word in words.split_whitespace() {
             out.prints(word);
         }
@@ -1568,12 +1552,12 @@ struct FakeServer {
 }
 
 impl FakeServer {
-    fn start(line: &str, lines: usize) -> Self {
-        Self::spawn(&cli(&format!("fake-server {line}")), lines)
-    }
-
-    /// Starts `fake_server`, a `fake-server` command line, reading the first `lines`.
-    fn spawn(fake_server: &Cli, lines: usize) -> Self {
+    /// Starts `fake-server {line}` (with `env`), reading the first `lines` it prints.
+    fn start(line: &str, env: &[(&str, &str)], lines: usize) -> Self {
+        let mut fake_server = cli(&format!("fake-server {line}"));
+        for (name, value) in env {
+            fake_server = fake_server.env(name, value);
+        }
         let mut child = fake_server.spawn(Stdio::piped(), Stdio::null());
         let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut read = || {
@@ -1588,6 +1572,12 @@ impl FakeServer {
     fn get(&self, key: &str) -> &str {
         &self.printed[key]
     }
+
+    /// `line` with the printed key and base URL first.
+    fn api(&self, line: &str) -> Cli {
+        let (key, url) = (self.get("api_key"), self.get("base_url"));
+        cli(&format!("--api-key {key} --base-url {url} {line}"))
+    }
 }
 
 impl Drop for FakeServer {
@@ -1597,16 +1587,22 @@ impl Drop for FakeServer {
     }
 }
 
+/// The fake serves until killed, its control API on the same port; the variables of sending
+/// requests are the API commands' business: it serves with them set.
 #[test]
 fn fake_server_serves_until_killed() {
-    let fake = FakeServer::start("", 5);
+    let env = [
+        ("EASY_API_KEY", SECRET_KEY),
+        ("EASY_API_URL", "http://127.0.0.1:1/v1/api"),
+        ("EASY_CA_CERT", "/nonexistent/ca.pem"),
+    ];
+    let fake = FakeServer::start("", &env, 5);
     assert_eq!(fake.get("webhook_secret"), FAKE_WEBHOOK_SECRET);
-    let (base_url, key) = (fake.get("base_url"), fake.get("api_key"));
-    assert_eq!(key, FakeEasy::TEST_KEY);
+    let base_url = fake.get("base_url");
+    assert_eq!(fake.get("api_key"), FakeEasy::TEST_KEY);
     assert_eq!(fake.get("control_url"), format!("{base_url}/__fake/"));
     assert_eq!(fake.get("vocabulary"), "sdk");
-    cli(&format!("--api-key {key} --base-url {base_url} key check")).run(0);
-    // The control API answers on the same port.
+    fake.api("key check").run(0);
     let mut stream = std::net::TcpStream::connect(&base_url["http://".len()..]).unwrap();
     let request = "GET /__fake/requests HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     stream.write_all(request.as_bytes()).unwrap();
@@ -1620,56 +1616,44 @@ fn fake_server_serves_until_killed() {
 /// SDK behind the CLI reads it: a paid session is `complete`/`paid`, and paid.
 #[test]
 fn fake_server_speaks_the_reference_vocabulary() {
-    let fake = FakeServer::start("--vocabulary reference", 5);
+    let fake = FakeServer::start("--vocabulary reference", &[], 5);
     assert_eq!(fake.get("vocabulary"), "reference");
-    let (base_url, key) = (fake.get("base_url"), fake.get("api_key"));
     for transport in TRANSPORTS {
-        let global = format!("--api-key {key} --base-url {base_url} --transport {transport}");
-        let create = format!("{global} session create --item price_a:2 --output json");
-        let created = cli(&format!("{create} --return-url https://shop.example.com/r")).run(0);
-        let created = created.json();
+        let session = |line: &str| fake.api(&format!("--transport {transport} session {line}"));
+        let create =
+            "create --item price_a:2 --output json --return-url https://shop.example.com/r";
+        let created = session(create).run(0).json();
         assert_eq!(created["amount_total"], 200, "{created}");
-        let (id, secret) = (
-            created["id"].as_str().unwrap(),
-            created["client_secret"].as_str().unwrap(),
-        );
-        let validate = cli(&format!(
-            "{global} session validate --client-secret {secret}"
-        ));
-        validate
-            .arg("--output json")
-            .run(0)
-            .json_has(json!({"success": true, "valid": null}));
-        let confirm = cli(&format!(
-            "{global} session confirm --client-secret {secret}"
-        ));
+        let id = created["id"].as_str().unwrap();
+        let secret = created["client_secret"].as_str().unwrap();
+        let validate = session(&format!("validate --client-secret {secret} --output json"));
+        let valid = json!({"success": true, "valid": null});
+        validate.run(0).json_has(valid);
+        let confirm = session(&format!("confirm --client-secret {secret}"));
         confirm.args(&["--payment-method", CARD]).run(0);
-        let get = cli(&format!("{global} session get {id} --output json")).run(0);
-        get.json_has(json!({"status": "complete", "payment_status": "paid", "outcome": "paid", "paid": true}));
-        let wait = cli(&format!("{global} session wait {id} --deadline 2")).run(0);
+        let get = session(&format!("get {id} --output json")).run(0);
+        let paid = json!({"status": "complete", "payment_status": "paid", "outcome": "paid"});
+        get.json_has(paid);
+        get.json_has(json!({"paid": true}));
+        let wait = session(&format!("wait {id} --deadline 2")).run(0);
         wait.shows(json!({"outcome": "paid", "session.payment_status": "paid"}));
     }
 }
 
 #[test]
 fn ca_cert_trusts_the_fake_server_over_tls_on_both_transports() {
-    let fake = FakeServer::start("--tls", 6);
+    let fake = FakeServer::start("--tls", &[], 6);
     let (base_url, ca_cert) = (fake.get("base_url"), fake.get("ca_cert"));
     assert!(base_url.starts_with("https://127.0.0.1:"), "{base_url}");
     assert_eq!(fake.get("control_url"), format!("{base_url}/__fake/"));
     let pem = std::fs::read_to_string(ca_cert).unwrap();
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
     for transport in TRANSPORTS {
-        let key = FakeEasy::TEST_KEY;
-        let global = format!("--api-key {key} --base-url {base_url} --transport {transport}");
-        let trusting = cli(&global).args(&["--ca-cert", ca_cert]);
-        trusting.arg("key check").run(0);
-        cli(&global)
-            .arg("config get")
-            .env("EASY_CA_CERT", ca_cert)
-            .run(0);
+        let api = |line: &str| fake.api(&format!("--transport {transport} {line}"));
+        api("key check").args(&["--ca-cert", ca_cert]).run(0);
+        api("config get").env("EASY_CA_CERT", ca_cert).run(0);
         // Without the CA: a TLS failure (exit 3), never retried into success.
-        let out = cli(&global).arg("key check --output json").run(3);
+        let out = api("key check --output json").run(3);
         out.error_has(json!({"kind": "transport"}));
         let message = out.error()["message"].as_str().unwrap().to_owned();
         assert!(message.contains("TLS"), "{out:?}");
@@ -1689,26 +1673,19 @@ fn fake_server_tls_never_follows_a_planted_symlink_to_its_ca_file() {
     let path = tmp.join(format!("easy-checkout-fake-{port}-ca.pem"));
     let _ = std::fs::remove_file(&path);
     std::os::unix::fs::symlink(&victim, &path).unwrap();
-    let line = format!("fake-server --tls --port {port}");
-    let fake = FakeServer::spawn(&cli(&line).env("TMPDIR", tmp_dir), 6);
+    let line = format!("--tls --port {port}");
+    let fake = FakeServer::start(&line, &[("TMPDIR", tmp_dir)], 6);
     assert_eq!(fake.get("ca_cert"), path.to_str().unwrap());
-    assert_eq!(
-        std::fs::read_to_string(&victim).unwrap(),
-        "not yours to overwrite"
-    );
+    let kept = std::fs::read_to_string(&victim).unwrap();
+    assert_eq!(kept, "not yours to overwrite");
     let kind = std::fs::symlink_metadata(&path).unwrap().file_type();
     assert!(kind.is_file() && !kind.is_symlink(), "{kind:?}");
     let pem = std::fs::read_to_string(&path).unwrap();
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
-    let global = format!(
-        "--api-key {} --base-url {}",
-        FakeEasy::TEST_KEY,
-        fake.get("base_url")
-    );
-    cli(&global)
-        .args(&["--ca-cert", path.to_str().unwrap()])
-        .arg("key check")
-        .run(0);
+    let check = fake
+        .api("key check")
+        .args(&["--ca-cert", path.to_str().unwrap()]);
+    check.run(0);
     drop(fake);
     std::fs::remove_file(&path).unwrap();
     std::fs::remove_file(&victim).unwrap();
@@ -1735,41 +1712,32 @@ fn fake_server_tls_never_follows_a_planted_symlink_to_its_ca_file() {
 fn fake_server_delivers_to_its_webhook_urls_the_whole_fulfilment_loop() {
     let (url, received) = endpoint(200, 1);
     let line = format!("--webhook-url {url} --webhook-deadline 5 --webhook-backoff 0.01");
-    let fake = FakeServer::start(&line, 6);
+    let fake = FakeServer::start(&line, &[], 6);
     assert_eq!(fake.get("webhook_urls"), url);
-    let secret = fake.get("webhook_secret").to_owned();
-    let base_url = fake.get("base_url").to_owned();
     // Pay as the iframe does, through the CLI.
-    let create = format!(
-        "--api-key {} --base-url {base_url} session create",
-        FakeEasy::TEST_KEY
-    );
-    let create =
-        cli(&create).arg("--item price_a --return-url https://shop.example/r --output json");
-    let session = create.run(0).json();
+    let create = "session create --item price_a --return-url https://shop.example/r";
+    let session = fake.api(&format!("{create} --output json")).run(0).json();
     let client_secret = session["client_secret"].as_str().unwrap();
-    confirm(&base_url, "ureq", client_secret, "").run(0);
+    confirm(fake.get("base_url"), "ureq", client_secret, "").run(0);
     // Receive, verify, and deduplicate on the event id.
     let delivered = received.join().unwrap();
     let delivery = &delivered[0];
     assert_eq!(delivery.header("x-easy-webhook-attempt"), "1");
-    let verify = verify(&secret, delivery.header("x-easy-webhook-signature"));
-    let event = verify
-        .arg("--output json")
-        .stdin(&delivery.body)
-        .run(0)
-        .json();
+    let signature = delivery.header("x-easy-webhook-signature");
+    let verify = verify(fake.get("webhook_secret"), signature).stdin(&delivery.body);
+    let event = verify.arg("--output json").run(0).json();
+    let about = (event["type"].clone(), event["data"]["id"].clone());
     assert_eq!(
-        (event["type"].clone(), event["data"]["id"].clone()),
+        about,
         (json!("checkout.session.completed"), session["id"].clone())
     );
     assert!(event["id"].as_str().unwrap().starts_with("evt_"));
 }
 
 /// `fake-server` sends no request: the global flags of sending them are refused, never
-/// silently ignored; their variables are left alone.
+/// silently ignored; and a webhook URL it cannot deliver to is refused before it serves.
 #[test]
-fn fake_server_refuses_the_flags_of_sending_requests() {
+fn fake_server_refuses_what_it_cannot_honour_before_serving() {
     for (given, named) in [
         ("--api-key junkkey_5e1", "--api-key"),
         ("--base-url http://127.0.0.1:1/v1/api", "--base-url"),
@@ -1795,46 +1763,30 @@ fn fake_server_refuses_the_flags_of_sending_requests() {
         let json = cli(&format!("fake-server --output json {given}")).run(2);
         json.error_has(json!({"kind": "invalid_input"}));
     }
-    // The variables are the API commands' business: fake-server serves with them set.
-    let env = cli("fake-server")
-        .env("EASY_API_KEY", SECRET_KEY)
-        .env("EASY_API_URL", "http://127.0.0.1:1/v1/api")
-        .env("EASY_CA_CERT", "/nonexistent/ca.pem");
-    let fake = FakeServer::spawn(&env, 5);
-    assert_eq!(fake.get("api_key"), FakeEasy::TEST_KEY);
     let help = cli("fake-server --help").run(0);
     help.prints("It sends no request: the global flags of sending them (--api-key, --base-url, --transport, --timeout, --ca-cert, --max-retries, -v) are refused (exit 2) rather than ignored");
-}
-
-#[test]
-fn fake_server_refuses_a_webhook_url_it_cannot_deliver_to_before_serving() {
+    let port = "has a port that is not a number from 1 to 65535";
     for (url, says) in [
         ("ftp://127.0.0.1/hooks", "must start with http://"),
         (
             "https://127.0.0.1/hooks",
             "the fake delivers over plain http only",
         ),
-        (
-            "http://127.0.0.1:0/hooks",
-            "has a port that is not a number from 1 to 65535",
-        ),
+        ("http://127.0.0.1:0/hooks", port),
     ] {
         let out = cli("fake-server --webhook-url").args(&[url]).run(2);
-        out.says(&format!(
-            "invalid input: --webhook-url: invalid webhook endpoint URL {url:?}: {says}"
-        ));
+        let invalid = "invalid input: --webhook-url: invalid webhook endpoint URL";
+        out.says(&format!("{invalid} {url:?}: {says}"));
         assert_eq!(out.stdout, "", "nothing served");
-        let out = cli("fake-server --output json --webhook-url")
-            .args(&[url])
-            .run(2);
-        out.error_has(json!({"kind": "invalid_input"}));
+        let json = cli("fake-server --output json --webhook-url").args(&[url]);
+        json.run(2).error_has(json!({"kind": "invalid_input"}));
     }
-    let six = (1..=6)
-        .map(|n| format!("--webhook-url http://127.0.0.1:{n}/"))
-        .collect::<Vec<_>>();
-    cli(&format!("fake-server {}", six.join(" ")))
-        .run(2)
-        .says("at most 5 webhook endpoints");
+    let six = (1..=6).map(|n| format!("--webhook-url http://127.0.0.1:{n}/"));
+    let six = cli(&format!(
+        "fake-server {}",
+        six.collect::<Vec<_>>().join(" ")
+    ));
+    six.run(2).says("at most 5 webhook endpoints");
     cli("fake-server --webhook-deadline 0").run(2);
 }
 
