@@ -465,14 +465,4 @@ mod tests {
             "hints only for the key"
         );
     }
-
-    #[test]
-    fn webhook_errors() {
-        let e = CliError::webhook(WebhookError::SignatureMismatch);
-        assert_eq!(e.exit_code, 1);
-        assert_eq!(e.kind, "authentication");
-        assert_eq!(e.code.as_deref(), Some("WEBHOOK_SIGNATURE_MISMATCH"));
-        let e = CliError::webhook(WebhookError::BodyInvalidJson);
-        assert_eq!(e.kind, "invalid_request");
-    }
 }
