@@ -307,7 +307,7 @@ fn temp_file(name: &str, contents: Option<&[u8]>) -> PathBuf {
 // ---- the command line ----
 
 #[test]
-fn help_shows_the_command_tree_without_secrets() {
+fn help_shows_the_command_tree_without_secrets_and_usage_errors_exit_2() {
     let top = "session config key webhook fake-server demo --api-key --base-url --transport \
         --output --timeout --max-retries --verbose --ca-cert EASY_API_KEY EASY_CA_CERT";
     let session = "create get crypto-status validate confirm wait";
@@ -324,10 +324,6 @@ fn help_shows_the_command_tree_without_secrets() {
             out.prints(word);
         }
     }
-}
-
-#[test]
-fn usage_errors_exit_2() {
     let mut usage = vec![
         String::new(),
         "session".into(),
@@ -718,10 +714,23 @@ fn a_closed_port_is_exit_3_and_a_confirm_to_it_is_known_not_to_have_charged() {
 }
 
 /// A failed write says whether it may have taken effect, and names its idempotency key
-/// whatever the failure.
+/// whatever the failure; `validate` is a check, retried, never said to have taken effect.
 #[test]
 fn a_failed_write_says_whether_it_may_have_taken_effect_and_names_its_key() {
     let fake = FakeEasy::start().unwrap();
+    let (_, secret) = create(&fake, "isahc");
+    let validate = format!("session validate --client-secret {secret}");
+    for transport in TRANSPORTS {
+        fake.clear_requests();
+        fake.inject_n(Fault::status(503), 3);
+        let out = api(&fake, transport, &validate).run(1);
+        assert!(!out.stderr.contains("may have"), "{out:?}");
+        let sent = fake.requests().iter().filter(|r| browser_side(r)).count();
+        assert_eq!(sent, 3, "the first attempt and two retries");
+        fake.inject_n(Fault::Close, 3);
+        let out = api(&fake, transport, &format!("{validate} --output json")).run(3);
+        out.error_has(json!({"kind": "transport", "outcome_unknown": false}));
+    }
     let set_origin = "config set --allowed-origin https://shop.example";
     // Keyless and not retried: nothing to retry with.
     fake.inject(Fault::status(503));
@@ -780,29 +789,23 @@ fn a_failed_write_says_whether_it_may_have_taken_effect_and_names_its_key() {
     }
 }
 
-#[test]
-fn validate_is_a_check_retried_and_never_said_to_have_taken_effect() {
-    let fake = FakeEasy::start().unwrap();
-    let (_, secret) = create(&fake, "isahc");
-    let validate = format!("session validate --client-secret {secret}");
-    for transport in TRANSPORTS {
-        fake.clear_requests();
-        fake.inject_n(Fault::status(503), 3);
-        let out = api(&fake, transport, &validate).run(1);
-        assert!(!out.stderr.contains("may have"), "{out:?}");
-        let sent = fake.requests().iter().filter(|r| browser_side(r)).count();
-        assert_eq!(sent, 3, "the first attempt and two retries");
-        fake.inject_n(Fault::Close, 3);
-        let out = api(&fake, transport, &format!("{validate} --output json")).run(3);
-        out.error_has(json!({"kind": "transport", "outcome_unknown": false}));
-    }
-}
-
 // ---- every exit code ----
 
+/// API errors exit 1 with the JSON error shape (their details redacted, a `Retry-After` in
+/// seconds), undecodable bodies 4, timeouts 3; `--timeout` bounds each attempt, not the call,
+/// and its help says so.
 #[test]
-fn api_errors_exit_1_and_undecodable_bodies_4_with_the_json_error_shape() {
+fn api_errors_exit_1_undecodable_bodies_4_and_timeouts_3() {
     let fake = FakeEasy::start().unwrap();
+    let leaked = "ecs_secret_echoed_by_the_server_4b1d";
+    let origin = "https://a.example";
+    let details = |secret: &str| {
+        json!({"received": {"client_secret": secret, "parent_origin": origin},
+            "CLIENT_SECRET": secret, "clientSecret": secret, "history": [{"client-secret": secret}]})
+    };
+    let body = json!({"success": false, "error": {"code": "INVALID_REQUEST",
+        "message": "the request was rejected", "details": details(leaked)}});
+    let validate = format!("session validate --client-secret {leaked} --parent-origin {origin}");
     for transport in TRANSPORTS {
         let get = api(&fake, transport, "session get ecs_missing");
         let out = get.clone().arg("--output json").run(1);
@@ -826,22 +829,7 @@ fn api_errors_exit_1_and_undecodable_bodies_4_with_the_json_error_shape() {
         fake.inject(Fault::NotJson);
         let out = api(&fake, transport, "config get").run(4);
         assert!(out.stderr.starts_with("error: could not decode"), "{out:?}");
-    }
-}
-
-#[test]
-fn api_error_details_never_echo_a_client_secret() {
-    let fake = FakeEasy::start().unwrap();
-    let leaked = "ecs_secret_echoed_by_the_server_4b1d";
-    let origin = "https://a.example";
-    let details = |secret: &str| {
-        json!({"received": {"client_secret": secret, "parent_origin": origin},
-            "CLIENT_SECRET": secret, "clientSecret": secret, "history": [{"client-secret": secret}]})
-    };
-    let body = json!({"success": false, "error": {"code": "INVALID_REQUEST",
-        "message": "the request was rejected", "details": details(leaked)}});
-    let validate = format!("session validate --client-secret {leaked} --parent-origin {origin}");
-    for transport in TRANSPORTS {
+        // A server's details never echo a client secret.
         for output in ["json", "text"] {
             fake.inject(replies(400, &body));
             let out = api(&fake, transport, &format!("{validate} --output {output}")).run(1);
@@ -855,11 +843,6 @@ fn api_error_details_never_echo_a_client_secret() {
             }
         }
     }
-}
-
-#[test]
-fn rate_limits_report_retry_after() {
-    let fake = FakeEasy::start().unwrap();
     let get = "--max-retries 0 config get --output json";
     fake.inject(Fault::status_with_retry_after(429, "120"));
     let out = api(&fake, "ureq", get).run(1);
@@ -872,21 +855,15 @@ fn rate_limits_report_retry_after() {
     fake.inject(Fault::status(503));
     let out = api(&fake, "ureq", "--max-retries 0 key check --output json").run(1);
     out.error_has(json!({"kind": "server"}));
-}
 
-/// `--timeout` bounds each attempt, not the call, and its help says so.
-#[test]
-fn the_timeout_bounds_each_attempt_and_the_help_says_so() {
-    let fake = FakeEasy::start().unwrap();
+    fake.clear_requests();
     fake.inject_n(Fault::Delay(Duration::from_secs(3)), 2);
     let started = Instant::now();
     let get = "--timeout 0.5 --max-retries 1 config get --output json";
     let out = api(&fake, "ureq", get).run(3);
     out.error_has(json!({"kind": "timeout"}));
-    assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "two attempts of 0.5 s"
-    );
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_secs(1), "two attempts of 0.5 s");
     assert_eq!(fake.requests().len(), 2);
     let help = cli("--help").run(0);
     help.prints(
