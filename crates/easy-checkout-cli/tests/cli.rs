@@ -378,8 +378,10 @@ fn global_flags_work_before_or_after_the_subcommand() {
     out.error_has(json!({"details": {"field": "api_key"}}));
 }
 
+/// The API key comes from a flag or the environment; a missing one, or one that is no Easy
+/// key without a base URL, exits 2.
 #[test]
-fn the_api_key_comes_from_a_flag_or_the_environment_and_a_missing_one_exits_2() {
+fn the_api_key_comes_from_a_flag_or_the_environment_and_a_missing_or_foreign_one_exits_2() {
     let fake = FakeEasy::start().unwrap();
     for command in ["session get ecs_1", "config get", "key check"] {
         let line = format!("--base-url {} --output json {command}", fake.base_url());
@@ -394,11 +396,7 @@ fn the_api_key_comes_from_a_flag_or_the_environment_and_a_missing_one_exits_2() 
     check.env("EASY_API_URL", &fake.base_url()).run(0);
     let sent = &fake.requests()[0];
     assert_eq!(sent.header("x-easy-api-key"), Some(SECRET_KEY));
-}
-
-#[test]
-fn a_key_that_is_no_easy_key_exits_2_unless_a_base_url_is_set() {
-    let fake = FakeEasy::start().unwrap();
+    fake.clear_requests();
     let refused = json!({"kind": "invalid_input", "details": {"field": "api_key"}});
     for command in ["session get ecs_1", "config get", "key check"] {
         let flag = cli(&format!("--api-key junk_key_4d2 --output json {command}"));
@@ -423,7 +421,8 @@ fn a_key_that_is_no_easy_key_exits_2_unless_a_base_url_is_set() {
     assert_eq!(sent.header("x-easy-api-key"), Some("junk_key_4d2"));
 }
 
-/// Bad input is exit 2, nothing sent. serde_json (without `arbitrary_precision`) would send
+/// Bad input (a CA file that is missing or holds no certificate included) is exit 2, nothing
+/// sent. serde_json (without `arbitrary_precision`) would send
 /// `1.2345678901234568e29` for a `--field` of 30 digits: a number that would not go out with
 /// the digits given is refused, at any depth.
 #[test]
@@ -475,7 +474,27 @@ fn bad_input_exits_2_and_sends_nothing() {
         let invalid = json!({"kind": "invalid_input", "status": null});
         json.run(2).error_has(invalid);
     }
+    // A CA file that is missing or holds no certificate.
+    let pem = b"-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n";
+    let junk = temp_file("junk.pem", Some(pem));
+    let missing = temp_file("missing.pem", None);
+    for transport in TRANSPORTS {
+        for path in [missing.to_str().unwrap(), junk.to_str().unwrap()] {
+            let check = api(&fake, transport, "key check").args(&["--ca-cert", path]);
+            let out = check.run(2);
+            out.hides("c2VjcmV0");
+            out.says(path);
+            let get = api(&fake, transport, "session get ecs_1 --output json");
+            let out = get.env("EASY_CA_CERT", path).run(2);
+            out.error_has(json!({"kind": "invalid_input"}));
+        }
+    }
     assert!(fake.requests().is_empty(), "{:#?}", fake.requests());
+    // Commands that send nothing do not read it: a bad signature is exit 1, not 2.
+    let verify = verify("whsec_x", "t=1,v1=00").arg("-").stdin(b"{}");
+    let out = verify.env("EASY_CA_CERT", missing.to_str().unwrap()).run(1);
+    assert!(!out.stderr.contains("missing.pem"), "{out:?}");
+    std::fs::remove_file(junk).unwrap();
     // Within 64 bits, or a double's shortest form, they go out as written.
     let fields = [
         "big=18446744073709551615",
@@ -981,8 +1000,10 @@ fn verify(secret: &str, signature: &str) -> Cli {
     cli("webhook verify").args(&["--secret", secret, "--signature", signature])
 }
 
+/// `webhook verify` reads a file or stdin, needs no API key, names each failure and refuses
+/// an empty secret.
 #[test]
-fn webhook_verify_reads_a_file_or_stdin_and_needs_no_api_key() {
+fn webhook_verify_reads_a_file_or_stdin_and_names_each_failure() {
     let secret = "whsec_cli_test";
     let signature = webhook::sign(&WebhookSecret::new(secret), EVENT);
     let file = temp_file("event.json", Some(EVENT));
@@ -1000,33 +1021,19 @@ fn webhook_verify_reads_a_file_or_stdin_and_needs_no_api_key() {
     let default = verify(secret, &signature).stdin(EVENT);
     default.env("EASY_API_URL", "not a url").run(0);
     std::fs::remove_file(file).unwrap();
-}
-
-#[test]
-fn webhook_verify_names_each_failure_and_refuses_an_empty_secret() {
-    let secret = WebhookSecret::new("whsec_cli_test");
-    let signature = webhook::sign(&secret, EVENT);
+    let secret = WebhookSecret::new(secret);
     let mut tampered = EVENT.to_vec();
     tampered[10] ^= 1;
     let junk = b"not json";
     let bare = signature.trim_start_matches("sha256=");
     let junk_signature = webhook::sign(&secret, junk);
     let (refused, not_an_event) = ("authentication", "invalid_request");
+    let (mismatch, not_json) = ("WEBHOOK_SIGNATURE_MISMATCH", "WEBHOOK_BODY_INVALID_JSON");
     for (signature, body, code, kind) in [
-        (
-            &*signature,
-            &*tampered,
-            "WEBHOOK_SIGNATURE_MISMATCH",
-            refused,
-        ),
+        (&*signature, &*tampered, mismatch, refused),
         (bare, EVENT, "WEBHOOK_SIGNATURE_FORMAT_INVALID", refused),
         ("", EVENT, "WEBHOOK_SIGNATURE_MISSING", refused),
-        (
-            &junk_signature,
-            junk,
-            "WEBHOOK_BODY_INVALID_JSON",
-            not_an_event,
-        ),
+        (&junk_signature, junk, not_json, not_an_event),
     ] {
         let verify = verify("whsec_cli_test", signature).stdin(body);
         let out = verify.clone().arg("--output json").run(1);
@@ -1735,29 +1742,4 @@ fn fake_server_refuses_what_it_cannot_honour_before_serving() {
     ));
     six.run(2).says("at most 5 webhook endpoints");
     cli("fake-server --webhook-deadline 0").run(2);
-}
-
-#[test]
-fn a_ca_cert_that_is_missing_or_no_certificate_is_exit_2_and_nothing_is_sent() {
-    let fake = FakeEasy::start().unwrap();
-    let pem = b"-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n";
-    let junk = temp_file("junk.pem", Some(pem));
-    let missing = temp_file("missing.pem", None);
-    for transport in TRANSPORTS {
-        for path in [missing.to_str().unwrap(), junk.to_str().unwrap()] {
-            let check = api(&fake, transport, "key check").args(&["--ca-cert", path]);
-            let out = check.run(2);
-            out.hides("c2VjcmV0");
-            out.says(path);
-            let get = api(&fake, transport, "session get ecs_1 --output json");
-            let out = get.env("EASY_CA_CERT", path).run(2);
-            out.error_has(json!({"kind": "invalid_input"}));
-        }
-    }
-    assert!(fake.requests().is_empty(), "{:#?}", fake.requests());
-    // Commands that send nothing do not read it: a bad signature is exit 1, not 2.
-    let verify = verify("whsec_x", "t=1,v1=00").arg("-").stdin(b"{}");
-    let out = verify.env("EASY_CA_CERT", missing.to_str().unwrap()).run(1);
-    assert!(!out.stderr.contains("missing.pem"), "{out:?}");
-    std::fs::remove_file(junk).unwrap();
 }
