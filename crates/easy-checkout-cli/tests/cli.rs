@@ -38,9 +38,8 @@ fn cli(line: &str) -> Cli {
 /// [`cli`] with the fake's test key and URL and `--transport transport` first.
 fn api(fake: &FakeEasy, transport: &str, line: &str) -> Cli {
     let (key, url) = (FakeEasy::TEST_KEY, fake.base_url());
-    cli(&format!(
-        "--api-key {key} --base-url {url} --transport {transport} {line}"
-    ))
+    let line = format!("--api-key {key} --base-url {url} --transport {transport} {line}");
+    cli(&line)
 }
 
 impl Cli {
@@ -126,14 +125,10 @@ impl Cli {
     fn secrets(&self) -> impl Iterator<Item = &str> {
         let flags = ["--api-key", "--client-secret", "--secret"];
         let names = ["EASY_API_KEY", "EASY_CLIENT_SECRET", "EASY_WEBHOOK_SECRET"];
-        let args = self
-            .args
-            .windows(2)
-            .filter(move |w| flags.contains(&&*w[0]));
-        let env = self
-            .env
-            .iter()
-            .filter(move |(name, _)| names.contains(&&**name));
+        let pairs = self.args.windows(2);
+        let args = pairs.filter(move |w| flags.contains(&&*w[0]));
+        let vars = self.env.iter();
+        let env = vars.filter(move |(name, _)| names.contains(&&**name));
         let given = args.map(|w| &*w[1]).chain(env.map(|(_, value)| &**value));
         let real = ["sk_", "ecs_secret_", "whsec_"];
         given.filter(move |s| real.iter().any(|p| s.starts_with(p)))
@@ -764,10 +759,8 @@ fn a_failed_write_says_whether_it_may_have_taken_effect_and_names_its_key() {
     let create = "session create --item price_a --return-url https://shop.example.com/r";
     let out = api(&fake, "isahc", &format!("{create} --output json")).run(1);
     let requests = fake.requests();
-    let keys: Vec<_> = requests
-        .iter()
-        .map(|r| r.header("idempotency-key"))
-        .collect();
+    let keys = requests.iter().map(|r| r.header("idempotency-key"));
+    let keys: Vec<_> = keys.collect();
     assert_eq!(keys, [keys[0]; 3], "one key on every attempt");
     assert!(keys[0].is_some(), "a generated key");
     out.error_has(json!({"outcome_unknown": true, "idempotency_key": keys[0]}));
@@ -918,9 +911,8 @@ fn config_get_and_set_and_key_check() {
         let out = api(&fake, transport, "config get").run(0);
         out.shows(json!({"updated_at": updated_at}));
 
-        api(&fake, transport, "key check")
-            .run(0)
-            .shows(public_key.clone());
+        let out = api(&fake, transport, "key check").run(0);
+        out.shows(public_key.clone());
         let out = api(&fake, transport, "key check --output json").run(0);
         out.json_has(public_key.clone());
         let (base, revoked) = (fake.base_url(), "sk_test_revoked");
@@ -952,12 +944,8 @@ fn wait_exits_0_once_paid_and_1_while_pending_or_failed() {
 
     let body = json!({"data": {"id": pending, "status": "open", "payment_status": "failed"}});
     fake.inject(replies(200, &body));
-    let out = api(
-        &fake,
-        "ureq",
-        &format!("session wait {pending} --deadline 2"),
-    )
-    .run(1);
+    let wait = format!("session wait {pending} --deadline 2");
+    let out = api(&fake, "ureq", &wait).run(1);
     out.shows(json!({"outcome": "failed"}));
     out.says("PAYMENT_FAILED");
 }
@@ -1193,10 +1181,9 @@ fn webhook_send_takes_a_body_of_its_own_and_the_secret_from_the_environment() {
     out.shows(json!({"event_id": "evt_mine", "status": "204",
         "type": "checkout.session.crypto_confirmed"}));
     // A body that is no event goes out as it is, under --type.
-    let junk = send
-        .arg("--type x.test --secret whsec_j")
-        .stdin(b"not json")
-        .run(0);
+    let junk = send.arg("--type x.test --secret whsec_j");
+    let junk = junk.stdin(b"not json");
+    let junk = junk.run(0);
     junk.shows(json!({"type": "x.test", "event_id": "-"}));
     let delivered = received.join().unwrap();
     assert_eq!(delivered[0].body, body);
@@ -1205,21 +1192,16 @@ fn webhook_send_takes_a_body_of_its_own_and_the_secret_from_the_environment() {
     let signature = delivered[0].header("x-easy-webhook-signature");
     let secret = WebhookSecret::new(FAKE_WEBHOOK_SECRET);
     webhook::verify(&secret, Some(signature), body).unwrap();
-    let junk = (
-        delivered[1].body.as_slice(),
-        delivered[1].header("x-easy-event"),
-    );
-    assert_eq!(junk, (&b"not json"[..], "x.test"));
+    assert_eq!(delivered[1].body, b"not json");
+    assert_eq!(delivered[1].header("x-easy-event"), "x.test");
 }
 
 /// A refused delivery reports the endpoint's status, in its JSON error as in its message.
 #[test]
 fn webhook_send_says_what_the_endpoint_answered() {
     let (url, received) = endpoint(500, 1);
-    let out = cli(&format!(
-        "webhook send {url} --secret whsec_x --output json"
-    ))
-    .run(1);
+    let line = format!("webhook send {url} --secret whsec_x --output json");
+    let out = cli(&line).run(1);
     out.json_has(json!({"status": 500}));
     out.error_has(json!({"kind": "server", "code": "WEBHOOK_REJECTED"}));
     let message = out.error()["message"].as_str().unwrap().to_owned();
@@ -1227,9 +1209,8 @@ fn webhook_send_says_what_the_endpoint_answered() {
     assert!(message.starts_with(answered), "{out:?}");
     received.join().unwrap();
     let (url, received) = endpoint(404, 2);
-    let send = cli(&format!(
-        "webhook send {url} --secret whsec_x --event-id evt_404"
-    ));
+    let line = format!("webhook send {url} --secret whsec_x --event-id evt_404");
+    let send = cli(&line);
     let out = send.clone().arg("--output json").run(1);
     let delivery_id = out.json()["delivery_id"].as_str().unwrap().to_owned();
     let expected = json!({"kind": "not_found", "status": 404, "code": "WEBHOOK_REJECTED",
@@ -1270,9 +1251,8 @@ fn webhook_send_verbose_logs_what_is_sent() {
         let (url, received) = endpoint(404, 1);
         let line = format!("--transport {transport} -v webhook send --secret whsec_verbose_probe");
         let send = cli(&line).args(&[&format!("{url}?token=t0k3n_v")]);
-        let out = send
-            .arg("--event-id evt_v --attempt 2 --output json")
-            .run(1);
+        let send = send.arg("--event-id evt_v --attempt 2 --output json");
+        let out = send.run(1);
         out.hides("t0k3n_v");
         let sent = out.json();
         let lines: Vec<&str> = out.stderr.lines().collect();
@@ -1329,9 +1309,8 @@ fn webhook_send_never_shows_the_urls_password_or_query_values() {
     // Nobody listening, or no http(s) URL: the errors show it redacted too.
     let closed = closed_port_url();
     for transport in TRANSPORTS {
-        let send = cli(&format!(
-            "--transport {transport} webhook send --secret whsec_x"
-        ));
+        let line = format!("--transport {transport} webhook send --secret whsec_x");
+        let send = cli(&line);
         let out = send.args(&[&with_secrets(&closed)]).run(3);
         let shown = shown(&closed);
         let line = format!("error: could not deliver the event to {shown}: could not connect\n");
@@ -1391,21 +1370,18 @@ fn demo_runs_the_whole_flow_in_both_vocabularies() {
     for (vocabulary, paid) in [("sdk", "succeeded"), ("reference", "paid")] {
         for transport in TRANSPORTS {
             // The demo runs its own fake: the API key and URL of the environment are ignored.
-            let demo = cli(&format!(
-                "--transport {transport} demo --vocabulary {vocabulary}"
-            ));
+            let line = format!("--transport {transport} demo --vocabulary {vocabulary}");
+            let demo = cli(&line);
             let demo = demo.env("EASY_API_KEY", "garbage key with spaces");
-            let out = demo
-                .env("EASY_API_URL", "http://not-loopback.example.com")
-                .run(0);
+            let demo = demo.env("EASY_API_URL", "http://not-loopback.example.com");
+            let out = demo.run(0);
             out.hides("ecs_secret_");
             let first_words = out.stdout.lines().filter_map(|l| l.split(' ').next());
             let shown: Vec<&str> = first_words.filter(|word| steps.contains(word)).collect();
             assert_eq!(shown, steps, "{out:?}");
             out.prints(&format!("in the {vocabulary} vocabulary"));
-            out.prints(&format!(
-                "outcome=paid status=complete payment_status={paid}"
-            ));
+            let summary = format!("outcome=paid status=complete payment_status={paid}");
+            out.prints(&summary);
             out.prints("client_secret=[REDACTED]");
             out.prints("attempt=1");
         }
@@ -1413,11 +1389,8 @@ fn demo_runs_the_whole_flow_in_both_vocabularies() {
         out.hides("ecs_secret_");
         let json = out.json();
         assert_eq!(json["vocabulary"], vocabulary);
-        let names = json["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|step| &step["step"]);
+        let names = json["steps"].as_array().unwrap();
+        let names = names.iter().map(|step| &step["step"]);
         assert_eq!(names.collect::<Vec<_>>(), steps);
         let created = &json["steps"][0]["result"];
         let reference = vocabulary == "reference";
@@ -1479,13 +1452,9 @@ fn a_result_that_cannot_be_written_is_exit_5_saying_what_was_made() {
         let out = confirm.run_with_stdout(full(), 5);
         out.says("; the call was made: the payment was confirmed, id ecs_");
         out.says(" (idempotency key pay-9)\n");
-        let get = cli(&format!(
-            "--base-url {} session get ecs_missing",
-            fake.base_url()
-        ));
-        let out = get
-            .env("EASY_API_KEY", SECRET_KEY)
-            .run_with_stdout(full(), 1);
+        let get = format!("--base-url {} session get ecs_missing", fake.base_url());
+        let get = cli(&get).env("EASY_API_KEY", SECRET_KEY);
+        let out = get.run_with_stdout(full(), 1);
         out.says("SESSION_NOT_FOUND");
         // A fake server nobody can find stops instead of serving forever.
         let out = cli("fake-server").run_with_stdout(full(), 5);
@@ -1636,10 +1605,8 @@ fn fake_server_tls_never_follows_a_planted_symlink_to_its_ca_file() {
     assert!(kind.is_file() && !kind.is_symlink(), "{kind:?}");
     let pem = std::fs::read_to_string(&path).unwrap();
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
-    let check = fake
-        .api("key check")
-        .args(&["--ca-cert", path.to_str().unwrap()]);
-    check.run(0);
+    let ca_cert = ["--ca-cert", path.to_str().unwrap()];
+    fake.api("key check").args(&ca_cert).run(0);
     drop(fake);
     std::fs::remove_file(&path).unwrap();
     std::fs::remove_file(&victim).unwrap();
@@ -1681,10 +1648,8 @@ fn fake_server_delivers_to_its_webhook_urls_the_whole_fulfilment_loop() {
     let verify = verify(fake.get("webhook_secret"), signature).stdin(&delivery.body);
     let event = verify.arg("--output json").run(0).json();
     let about = (event["type"].clone(), event["data"]["id"].clone());
-    assert_eq!(
-        about,
-        (json!("checkout.session.completed"), session["id"].clone())
-    );
+    let expected = (json!("checkout.session.completed"), session["id"].clone());
+    assert_eq!(about, expected);
     assert!(event["id"].as_str().unwrap().starts_with("evt_"));
 }
 
@@ -1720,12 +1685,10 @@ fn fake_server_refuses_what_it_cannot_honour_before_serving() {
     let help = cli("fake-server --help").run(0);
     help.prints("It sends no request: the global flags of sending them (--api-key, --base-url, --transport, --timeout, --ca-cert, --max-retries, -v) are refused (exit 2) rather than ignored");
     let port = "has a port that is not a number from 1 to 65535";
+    let https = "the fake delivers over plain http only";
     for (url, says) in [
         ("ftp://127.0.0.1/hooks", "must start with http://"),
-        (
-            "https://127.0.0.1/hooks",
-            "the fake delivers over plain http only",
-        ),
+        ("https://127.0.0.1/hooks", https),
         ("http://127.0.0.1:0/hooks", port),
     ] {
         let out = cli("fake-server --webhook-url").args(&[url]).run(2);
@@ -1736,10 +1699,8 @@ fn fake_server_refuses_what_it_cannot_honour_before_serving() {
         json.run(2).error_has(json!({"kind": "invalid_input"}));
     }
     let six = (1..=6).map(|n| format!("--webhook-url http://127.0.0.1:{n}/"));
-    let six = cli(&format!(
-        "fake-server {}",
-        six.collect::<Vec<_>>().join(" ")
-    ));
-    six.run(2).says("at most 5 webhook endpoints");
+    let six = six.collect::<Vec<_>>().join(" ");
+    let out = cli(&format!("fake-server {six}")).run(2);
+    out.says("at most 5 webhook endpoints");
     cli("fake-server --webhook-deadline 0").run(2);
 }
