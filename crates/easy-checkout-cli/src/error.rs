@@ -297,7 +297,7 @@ mod tests {
     }
 
     #[test]
-    fn api_errors_keep_the_envelope() {
+    fn api_errors_keep_the_envelope_with_details_redacted() {
         let mut headers = HeaderMap::new();
         headers.insert("retry-after", "12".parse().unwrap());
         let body = br#"{"success":false,"error":{"code":"RATE_LIMITED","message":"slow down","details":{"n":1}}}"#;
@@ -311,6 +311,16 @@ mod tests {
                 "message": "slow down", "details": {"n": 1}, "retry_after_seconds": 12,
                 "outcome_unknown": false, "idempotency_key": null}})
         );
+        let body = br#"{"success":false,"error":{"code":"BAD","message":"no","details":{"received":{"client_secret":"ecs_secret_X","clientSecret":"ecs_secret_Y","nested":[{"Client-Secret":"ecs_secret_Z"}],"keep":"k"}}}}"#;
+        let api = ApiError::from_response(StatusCode::BAD_REQUEST, &HeaderMap::new(), body);
+        let e = CliError::from(Error::from(api));
+        let text = format!("{} {}", e.to_json(), e.line);
+        assert!(!text.contains("ecs_secret_"), "{text}");
+        let details = &e.to_json()["error"]["details"]["received"];
+        assert_eq!(details["client_secret"], "[REDACTED]");
+        assert_eq!(details["clientSecret"], "[REDACTED]");
+        assert_eq!(details["nested"][0]["Client-Secret"], "[REDACTED]");
+        assert_eq!(details["keep"], "k");
     }
 
     fn server_error(key: Option<&str>) -> Error {
@@ -321,7 +331,7 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_outcome_says_what_to_do() {
+    fn an_unknown_outcome_says_what_to_do_and_a_known_one_gives_no_advice() {
         let cut = || Error::from(TransportError::msg(TransportErrorKind::Io, "reset"));
         let cases = [
             (
@@ -354,10 +364,6 @@ mod tests {
             assert_eq!(e.to_json()["error"]["outcome_unknown"], true);
             assert_eq!(e.to_json()["error"]["idempotency_key"], json!(key));
         }
-    }
-
-    #[test]
-    fn a_known_outcome_gives_no_advice() {
         let refused = TransportError::msg(TransportErrorKind::Connect, "refused").not_sent();
         let not_found = ApiError::from_response(StatusCode::NOT_FOUND, &HeaderMap::new(), b"");
         for e in [
@@ -434,20 +440,6 @@ mod tests {
             assert_eq!(e.to_json()["error"]["idempotency_key"], "cart-1", "{kind}");
             assert!(e.line.contains(says), "{kind}: {}", e.line);
         }
-    }
-
-    #[test]
-    fn api_error_details_are_redacted() {
-        let body = br#"{"success":false,"error":{"code":"BAD","message":"no","details":{"received":{"client_secret":"ecs_secret_X","clientSecret":"ecs_secret_Y","nested":[{"Client-Secret":"ecs_secret_Z"}],"keep":"k"}}}}"#;
-        let api = ApiError::from_response(StatusCode::BAD_REQUEST, &HeaderMap::new(), body);
-        let e = CliError::from(Error::from(api));
-        let text = format!("{} {}", e.to_json(), e.line);
-        assert!(!text.contains("ecs_secret_"), "{text}");
-        let details = &e.to_json()["error"]["details"]["received"];
-        assert_eq!(details["client_secret"], "[REDACTED]");
-        assert_eq!(details["clientSecret"], "[REDACTED]");
-        assert_eq!(details["nested"][0]["Client-Secret"], "[REDACTED]");
-        assert_eq!(details["keep"], "k");
     }
 
     #[test]

@@ -203,7 +203,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn text_is_aligned_and_flattened() {
+    fn text_is_aligned_flattened_and_escaped() {
         let value = json!({
             "status": "open",
             "id": "ecs_1",
@@ -223,21 +223,13 @@ mod tests {
             ("amount", "-"),
             ("items[0].price_id", "p"),
             ("session.nested.deep", "true"),
+            ("empty", "(none)"),
         ] {
             assert!(lines.contains(&row(k, v).as_str()), "{k} in\n{text}");
         }
-        assert!(lines.contains(&row("empty", "(none)").as_str()));
-    }
-
-    #[test]
-    fn control_characters_are_escaped() {
         let text = render_text(&json!({"id": "a\nb\u{1b}[31m"}));
         assert_eq!(text.lines().count(), 1);
         assert!(text.contains("a\\nb\\u{1b}[31m"));
-    }
-
-    #[test]
-    fn scalars_and_null() {
         assert_eq!(render_text(&Value::Null), "(no content)\n");
         assert_eq!(render_text(&json!("ok")), "ok\n");
     }
