@@ -337,46 +337,10 @@ fn help_shows_the_command_tree_without_secrets_and_usage_errors_exit_2() {
     }
 }
 
+/// Global flags work before or after the subcommand. The API key comes from a flag or the
+/// environment; a missing one, or one that is no Easy key without a base URL, exits 2.
 #[test]
-fn global_flags_work_before_or_after_the_subcommand() {
-    let fake = FakeEasy::start().unwrap();
-    let (id, _) = create(&fake, "ureq");
-    let (key, base) = (FakeEasy::TEST_KEY, fake.base_url());
-    let expected = json!({"id": id, "status": "open", "payment_status": "unpaid",
-        "outcome": "pending", "paid": false});
-    for transport in TRANSPORTS {
-        let global = format!("--api-key {key} --base-url {base} --transport {transport}");
-        let global = format!("{global} --output json --timeout 5 --max-retries 0 -v");
-        let before = cli(&format!("{global} session get {id}")).run(0);
-        let after = cli(&format!("session get {id} {global}")).run(0);
-        // Some before the group, some between group and subcommand, some after.
-        let mixed = format!("--output json session --transport {transport} get");
-        let mixed = cli(&format!("{mixed} --api-key {key} {id} --base-url {base}")).run(0);
-        for (out, verbose) in [(before, true), (after, true), (mixed, false)] {
-            assert_eq!(out.json(), expected);
-            assert_eq!(out.stderr.contains("<- 200 in "), verbose, "-v: {out:?}");
-        }
-        // --timeout after the subcommand is applied.
-        fake.inject(Fault::Delay(Duration::from_secs(3)));
-        let slow = "config get --timeout 0.5 --max-retries 0 --output json";
-        let out = api(&fake, transport, slow).run(3);
-        out.error_has(json!({"kind": "timeout"}));
-    }
-    // --max-retries after the subcommand bounds the retries.
-    fake.inject(Fault::status(503));
-    let requests = fake.requests().len();
-    api(&fake, "ureq", "key check --max-retries 0").run(1);
-    assert_eq!(fake.requests().len(), requests + 1, "no retry");
-    // Errors follow an --output given after the subcommand too.
-    let line = format!("session get ecs_1 --base-url {base} --output json");
-    let out = cli(&line).run(2);
-    out.error_has(json!({"details": {"field": "api_key"}}));
-}
-
-/// The API key comes from a flag or the environment; a missing one, or one that is no Easy
-/// key without a base URL, exits 2.
-#[test]
-fn the_api_key_comes_from_a_flag_or_the_environment_and_a_missing_or_foreign_one_exits_2() {
+fn global_flags_work_before_or_after_the_subcommand_and_the_key_is_checked() {
     let fake = FakeEasy::start().unwrap();
     for command in ["session get ecs_1", "config get", "key check"] {
         let line = format!("--base-url {} --output json {command}", fake.base_url());
@@ -414,6 +378,37 @@ fn the_api_key_comes_from_a_flag_or_the_environment_and_a_missing_or_foreign_one
     out.error_has(json!({"kind": "authentication", "code": "INVALID_API_KEY"}));
     let sent = &fake.requests()[0];
     assert_eq!(sent.header("x-easy-api-key"), Some("junk_key_4d2"));
+    let (id, _) = create(&fake, "ureq");
+    let (key, base) = (FakeEasy::TEST_KEY, fake.base_url());
+    let expected = json!({"id": id, "status": "open", "payment_status": "unpaid",
+        "outcome": "pending", "paid": false});
+    for transport in TRANSPORTS {
+        let global = format!("--api-key {key} --base-url {base} --transport {transport}");
+        let global = format!("{global} --output json --timeout 5 --max-retries 0 -v");
+        let before = cli(&format!("{global} session get {id}")).run(0);
+        let after = cli(&format!("session get {id} {global}")).run(0);
+        // Some before the group, some between group and subcommand, some after.
+        let mixed = format!("--output json session --transport {transport} get");
+        let mixed = cli(&format!("{mixed} --api-key {key} {id} --base-url {base}")).run(0);
+        for (out, verbose) in [(before, true), (after, true), (mixed, false)] {
+            assert_eq!(out.json(), expected);
+            assert_eq!(out.stderr.contains("<- 200 in "), verbose, "-v: {out:?}");
+        }
+        // --timeout after the subcommand is applied.
+        fake.inject(Fault::Delay(Duration::from_secs(3)));
+        let slow = "config get --timeout 0.5 --max-retries 0 --output json";
+        let out = api(&fake, transport, slow).run(3);
+        out.error_has(json!({"kind": "timeout"}));
+    }
+    // --max-retries after the subcommand bounds the retries.
+    fake.inject(Fault::status(503));
+    let requests = fake.requests().len();
+    api(&fake, "ureq", "key check --max-retries 0").run(1);
+    assert_eq!(fake.requests().len(), requests + 1, "no retry");
+    // Errors follow an --output given after the subcommand too.
+    let line = format!("session get ecs_1 --base-url {base} --output json");
+    let out = cli(&line).run(2);
+    out.error_has(json!({"details": {"field": "api_key"}}));
 }
 
 /// Bad input (a CA file that is missing or holds no certificate included) is exit 2, nothing
@@ -662,12 +657,25 @@ fn a_keyless_validate_or_confirm_takes_its_secret_from_the_environment_and_needs
 
 // ---- what a failed payment or write says ----
 
-/// A declined confirm is known not to have charged; one cut after sending may have, and says
-/// what to do: with its key, retry with it; without, retrieve the session first.
+/// A closed port is exit 3, and a confirm to it or a declined one is known not to have
+/// charged; one cut after sending may have, and says what to do: with its key, retry with
+/// it; without, retrieve the session first.
 #[test]
 fn a_failed_confirm_says_whether_the_payment_may_have_gone_through() {
     let fake = FakeEasy::start().unwrap();
+    let (url, never_sent) = (closed_port_url(), "ecs_secret_never_sent");
     for transport in TRANSPORTS {
+        let global = format!("--api-key {SECRET_KEY} --base-url {url} --transport {transport}");
+        let global = format!("{global} --max-retries 0");
+        let out = cli(&format!("{global} config get --output json")).run(3);
+        out.error_has(json!({"kind": "transport", "details": {"transport": "connect"}}));
+        let out = cli(&format!("{global} key check")).run(3);
+        out.says_one_error_line("\n");
+        let out = confirm(&url, transport, never_sent, "--output json").run(3);
+        out.error_has(json!({"details": {"transport": "connect"}, "outcome_unknown": false}));
+        let out = confirm(&url, transport, never_sent, "").run(3);
+        assert!(!out.stderr.contains("may have"), "{out:?}");
+
         let (_, secret) = create(&fake, transport);
         let declined = CARD.replace("tok_visa", FakeEasy::DECLINE_TOKEN);
         let line = format!("session confirm --client-secret {secret} --payment-method {declined}");
@@ -707,23 +715,6 @@ fn a_failed_confirm_says_whether_the_payment_may_have_gone_through() {
         fake.inject_n(Fault::status(503), 3);
         let out = keyed.arg("--output json").run(1);
         out.error_has(json!({"status": 503, "outcome_unknown": true, "idempotency_key": key}));
-    }
-}
-
-#[test]
-fn a_closed_port_is_exit_3_and_a_confirm_to_it_is_known_not_to_have_charged() {
-    let (url, secret) = (closed_port_url(), "ecs_secret_never_sent");
-    for transport in TRANSPORTS {
-        let global = format!("--api-key {SECRET_KEY} --base-url {url} --transport {transport}");
-        let global = format!("{global} --max-retries 0");
-        let out = cli(&format!("{global} config get --output json")).run(3);
-        out.error_has(json!({"kind": "transport", "details": {"transport": "connect"}}));
-        let out = cli(&format!("{global} key check")).run(3);
-        out.says_one_error_line("\n");
-        let out = confirm(&url, transport, secret, "--output json").run(3);
-        out.error_has(json!({"details": {"transport": "connect"}, "outcome_unknown": false}));
-        let out = confirm(&url, transport, secret, "").run(3);
-        assert!(!out.stderr.contains("may have"), "{out:?}");
     }
 }
 
@@ -922,8 +913,11 @@ fn config_get_and_set_and_key_check() {
     }
 }
 
+/// `session wait` exits 0 once paid, 1 while pending or failed; `session get` shows the SDK's
+/// decision beside the session, read from either vocabulary, never taking a `paid` field of
+/// the reply on trust.
 #[test]
-fn wait_exits_0_once_paid_and_1_while_pending_or_failed() {
+fn session_get_and_wait_show_whether_to_fulfil() {
     let fake = FakeEasy::start().unwrap();
     let (paid, _) = create(&fake, "ureq");
     assert!(fake.mark_paid(&paid));
@@ -948,13 +942,6 @@ fn wait_exits_0_once_paid_and_1_while_pending_or_failed() {
     let out = api(&fake, "ureq", &wait).run(1);
     out.shows(json!({"outcome": "failed"}));
     out.says("PAYMENT_FAILED");
-}
-
-/// `session get` shows the SDK's decision beside the session, read from either vocabulary,
-/// and never takes a `paid` field of the reply on trust.
-#[test]
-fn session_get_shows_whether_to_fulfil() {
-    let fake = FakeEasy::start().unwrap();
     let (id, _) = create(&fake, "ureq");
     for row in [
         r#"paid {"status":"complete","payment_status":"paid"}"#,
@@ -1135,8 +1122,10 @@ fn endpoint(status: u16, n: usize) -> (String, std::thread::JoinHandle<Vec<Deliv
     (url, reader)
 }
 
+/// `webhook send` POSTs a signed event as Easy delivers one; `-v` logs what it sends and what
+/// came back, as the API commands' `-v` does, never the secret (nor the URL's token).
 #[test]
-fn webhook_send_posts_a_signed_event_as_easy_delivers_one() {
+fn webhook_send_posts_a_signed_event_as_easy_delivers_one_and_logs_it_with_v() {
     let secret = "whsec_cli_send_probe";
     for transport in TRANSPORTS {
         let (url, received) = endpoint(200, 2);
@@ -1168,37 +1157,44 @@ fn webhook_send_posts_a_signed_event_as_easy_delivers_one() {
         let signature = delivered[0].header("x-easy-webhook-signature");
         assert_eq!(out.json()["signature"], signature);
     }
+    for transport in TRANSPORTS {
+        let (url, received) = endpoint(404, 1);
+        let line = format!("--transport {transport} -v webhook send --secret whsec_verbose_probe");
+        let send = cli(&line).args(&[&format!("{url}?token=t0k3n_v")]);
+        let send = send.arg("--event-id evt_v --attempt 2 --output json");
+        let out = send.run(1);
+        out.hides("t0k3n_v");
+        let sent = out.json();
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        let request = format!(
+            "-> POST {url}?token=[REDACTED] (event evt_v, type checkout.session.completed, \
+             attempt 2, delivery {}, {} bytes)",
+            sent["delivery_id"].as_str().unwrap(),
+            sent["bytes"]
+        );
+        assert_eq!(lines[0], request, "{out:?}");
+        let answer = lines[1].strip_prefix("<- 404 in ");
+        let ms = answer.and_then(|l| l.strip_suffix("ms"));
+        assert!(ms.is_some_and(|ms| ms.parse::<u64>().is_ok()), "{out:?}");
+        assert_eq!(lines.len(), 3, "and the error: {out:?}");
+        received.join().unwrap();
+        // A failed delivery says so; without -v nothing is logged.
+        let closed = closed_port_url();
+        let send = cli(&format!("--transport {transport} webhook send {closed}"));
+        let out = send.clone().arg("--secret whsec_verbose_probe -v").run(3);
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        let request = format!("-> POST {closed} (event evt_");
+        assert!(lines[0].starts_with(&request), "{out:?}");
+        assert_eq!(lines[1], "<- failed: could not connect", "{out:?}");
+        let out = send.arg("--secret whsec_verbose_probe").run(3);
+        assert!(!out.stderr.contains("-> POST"), "{out:?}");
+    }
 }
 
+/// `webhook send` takes a body of its own and the secret from the environment; a refused
+/// delivery reports the endpoint's status, in its JSON error as in its message.
 #[test]
-fn webhook_send_takes_a_body_of_its_own_and_the_secret_from_the_environment() {
-    let (url, received) = endpoint(204, 2);
-    let body =
-        br#"{"id":"evt_mine","type":"checkout.session.crypto_confirmed","data":{"id":"ecs_5"}}"#;
-    let send = cli(&format!("webhook send {url} --payload -"));
-    let out = send.clone().stdin(body);
-    let out = out.env("EASY_WEBHOOK_SECRET", FAKE_WEBHOOK_SECRET).run(0);
-    out.shows(json!({"event_id": "evt_mine", "status": "204",
-        "type": "checkout.session.crypto_confirmed"}));
-    // A body that is no event goes out as it is, under --type.
-    let junk = send.arg("--type x.test --secret whsec_j");
-    let junk = junk.stdin(b"not json");
-    let junk = junk.run(0);
-    junk.shows(json!({"type": "x.test", "event_id": "-"}));
-    let delivered = received.join().unwrap();
-    assert_eq!(delivered[0].body, body);
-    let event = delivered[0].header("x-easy-event");
-    assert_eq!(event, "checkout.session.crypto_confirmed");
-    let signature = delivered[0].header("x-easy-webhook-signature");
-    let secret = WebhookSecret::new(FAKE_WEBHOOK_SECRET);
-    webhook::verify(&secret, Some(signature), body).unwrap();
-    assert_eq!(delivered[1].body, b"not json");
-    assert_eq!(delivered[1].header("x-easy-event"), "x.test");
-}
-
-/// A refused delivery reports the endpoint's status, in its JSON error as in its message.
-#[test]
-fn webhook_send_says_what_the_endpoint_answered() {
+fn webhook_send_takes_a_body_of_its_own_and_says_what_the_endpoint_answered() {
     let (url, received) = endpoint(500, 1);
     let line = format!("webhook send {url} --secret whsec_x --output json");
     let out = cli(&line).run(1);
@@ -1241,44 +1237,28 @@ fn webhook_send_says_what_the_endpoint_answered() {
     empty.says("must not be empty");
     send("--secret whsec_x --attempt 4").run(2);
     send("--secret whsec_x --payload - --session ecs_1").run(2);
-}
-
-/// `-v` logs what `webhook send` sends and what came back, as the API commands' `-v` does,
-/// never the secret (nor the URL's token).
-#[test]
-fn webhook_send_verbose_logs_what_is_sent() {
-    for transport in TRANSPORTS {
-        let (url, received) = endpoint(404, 1);
-        let line = format!("--transport {transport} -v webhook send --secret whsec_verbose_probe");
-        let send = cli(&line).args(&[&format!("{url}?token=t0k3n_v")]);
-        let send = send.arg("--event-id evt_v --attempt 2 --output json");
-        let out = send.run(1);
-        out.hides("t0k3n_v");
-        let sent = out.json();
-        let lines: Vec<&str> = out.stderr.lines().collect();
-        let request = format!(
-            "-> POST {url}?token=[REDACTED] (event evt_v, type checkout.session.completed, \
-             attempt 2, delivery {}, {} bytes)",
-            sent["delivery_id"].as_str().unwrap(),
-            sent["bytes"]
-        );
-        assert_eq!(lines[0], request, "{out:?}");
-        let answer = lines[1].strip_prefix("<- 404 in ");
-        let ms = answer.and_then(|l| l.strip_suffix("ms"));
-        assert!(ms.is_some_and(|ms| ms.parse::<u64>().is_ok()), "{out:?}");
-        assert_eq!(lines.len(), 3, "and the error: {out:?}");
-        received.join().unwrap();
-        // A failed delivery says so; without -v nothing is logged.
-        let closed = closed_port_url();
-        let send = cli(&format!("--transport {transport} webhook send {closed}"));
-        let out = send.clone().arg("--secret whsec_verbose_probe -v").run(3);
-        let lines: Vec<&str> = out.stderr.lines().collect();
-        let request = format!("-> POST {closed} (event evt_");
-        assert!(lines[0].starts_with(&request), "{out:?}");
-        assert_eq!(lines[1], "<- failed: could not connect", "{out:?}");
-        let out = send.arg("--secret whsec_verbose_probe").run(3);
-        assert!(!out.stderr.contains("-> POST"), "{out:?}");
-    }
+    let (url, received) = endpoint(204, 2);
+    let body =
+        br#"{"id":"evt_mine","type":"checkout.session.crypto_confirmed","data":{"id":"ecs_5"}}"#;
+    let send = cli(&format!("webhook send {url} --payload -"));
+    let out = send.clone().stdin(body);
+    let out = out.env("EASY_WEBHOOK_SECRET", FAKE_WEBHOOK_SECRET).run(0);
+    out.shows(json!({"event_id": "evt_mine", "status": "204",
+        "type": "checkout.session.crypto_confirmed"}));
+    // A body that is no event goes out as it is, under --type.
+    let junk = send.arg("--type x.test --secret whsec_j");
+    let junk = junk.stdin(b"not json");
+    let junk = junk.run(0);
+    junk.shows(json!({"type": "x.test", "event_id": "-"}));
+    let delivered = received.join().unwrap();
+    assert_eq!(delivered[0].body, body);
+    let event = delivered[0].header("x-easy-event");
+    assert_eq!(event, "checkout.session.crypto_confirmed");
+    let signature = delivered[0].header("x-easy-webhook-signature");
+    let secret = WebhookSecret::new(FAKE_WEBHOOK_SECRET);
+    webhook::verify(&secret, Some(signature), body).unwrap();
+    assert_eq!(delivered[1].body, b"not json");
+    assert_eq!(delivered[1].header("x-easy-event"), "x.test");
 }
 
 /// A password or a token in the endpoint's URL is a secret: shown redacted, everywhere.
