@@ -409,7 +409,7 @@ mod tests {
     }
 
     #[test]
-    fn the_sending_flags_given_on_the_command_line_are_noted() {
+    fn global_flags_parse_after_the_subcommand_and_sending_ones_are_noted() {
         let parse = |line: &str| {
             let args = ["easy-checkout"].into_iter().chain(line.split_whitespace());
             Cli::try_parse_noting(args)
@@ -425,10 +425,6 @@ mod tests {
         );
         let given = parse("fake-server --ca-cert x --transport isahc --base-url http://a");
         assert_eq!(given, ["--base-url", "--transport", "--ca-cert"]);
-    }
-
-    #[test]
-    fn global_flags_parse_after_the_subcommand() {
         let line = "easy-checkout session get ecs_1 --output json --transport isahc --timeout 3 \
             --max-retries 0 -v --api-key sk_test_x --base-url http://127.0.0.1:1/v1/api";
         let cli = Cli::try_parse_from(line.split_whitespace()).unwrap();

@@ -507,7 +507,7 @@ fn bad_input_exits_2_and_sends_nothing() {
 // ---- sessions ----
 
 #[test]
-fn session_commands_over_both_transports_in_text_and_json() {
+fn api_commands_over_both_transports_in_text_and_json() {
     let fake = FakeEasy::start().unwrap();
     for transport in TRANSPORTS {
         let key = format!("cli-{transport}");
@@ -578,6 +578,35 @@ fn session_commands_over_both_transports_in_text_and_json() {
         out.shows(json!({"amount": "2.00"}));
         let out = crypto_status.arg("--output json").run(0);
         out.json_has(json!({"amount": "2.00"}));
+    }
+    let origins = ["https://a.example", "https://b.example"];
+    let public_key = json!({"basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY});
+    for transport in TRANSPORTS {
+        let key = format!("cfg-{transport}");
+        let [a, b] = origins;
+        let set = format!("config set --allowed-origin {a} --allowed-origin {b}");
+        let set = format!("{set} --idempotency-key {key}");
+        let out = api(&fake, transport, &set).run(0);
+        out.shows(json!({"allowed_origins": origins.join(", ")}));
+        let requests = fake.requests();
+        let patch = requests.iter().rfind(|r| r.method == "PATCH").unwrap();
+        assert_eq!(patch.header("idempotency-key"), Some(key.as_str()));
+
+        let out = api(&fake, transport, "config get --output json").run(0);
+        let config = out.json();
+        assert_eq!(config["allowed_origins"], json!(origins));
+        let updated_at = config["updated_at"].as_str().unwrap();
+        let out = api(&fake, transport, "config get").run(0);
+        out.shows(json!({"updated_at": updated_at}));
+
+        let out = api(&fake, transport, "key check").run(0);
+        out.shows(public_key.clone());
+        let out = api(&fake, transport, "key check --output json").run(0);
+        out.json_has(public_key.clone());
+        let (base, revoked) = (fake.base_url(), "sk_test_revoked");
+        let global = format!("--api-key {revoked} --base-url {base} --transport {transport}");
+        let out = cli(&format!("{global} key check --output json")).run(1);
+        out.error_has(json!({"kind": "authentication"}));
     }
 }
 
@@ -813,16 +842,9 @@ fn api_errors_exit_1_undecodable_bodies_4_and_timeouts_3() {
         let get = api(&fake, transport, "session get ecs_missing");
         let out = get.clone().arg("--output json").run(1);
         assert_eq!(out.stdout, "");
-        let expected = json!({
-            "kind": "not_found",
-            "status": 404,
-            "code": "SESSION_NOT_FOUND",
-            "message": "no session has this id",
-            "details": {"session_id": "ecs_missing"},
-            "retry_after_seconds": null,
-            "outcome_unknown": false,
-            "idempotency_key": null,
-        });
+        let expected = json!({"kind": "not_found", "status": 404, "code": "SESSION_NOT_FOUND",
+            "message": "no session has this id", "details": {"session_id": "ecs_missing"},
+            "retry_after_seconds": null, "outcome_unknown": false, "idempotency_key": null});
         assert_eq!(out.error(), expected);
         let text = "error: not found (HTTP 404): SESSION_NOT_FOUND: no session has this id\n";
         assert_eq!(get.run(1).stderr, text);
@@ -878,40 +900,6 @@ fn api_errors_exit_1_undecodable_bodies_4_and_timeouts_3() {
 }
 
 // ---- config, key, wait ----
-
-#[test]
-fn config_get_and_set_and_key_check() {
-    let fake = FakeEasy::start().unwrap();
-    let origins = ["https://a.example", "https://b.example"];
-    let public_key = json!({"basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY});
-    for transport in TRANSPORTS {
-        let key = format!("cfg-{transport}");
-        let [a, b] = origins;
-        let set = format!("config set --allowed-origin {a} --allowed-origin {b}");
-        let set = format!("{set} --idempotency-key {key}");
-        let out = api(&fake, transport, &set).run(0);
-        out.shows(json!({"allowed_origins": origins.join(", ")}));
-        let requests = fake.requests();
-        let patch = requests.iter().rfind(|r| r.method == "PATCH").unwrap();
-        assert_eq!(patch.header("idempotency-key"), Some(key.as_str()));
-
-        let out = api(&fake, transport, "config get --output json").run(0);
-        let config = out.json();
-        assert_eq!(config["allowed_origins"], json!(origins));
-        let updated_at = config["updated_at"].as_str().unwrap();
-        let out = api(&fake, transport, "config get").run(0);
-        out.shows(json!({"updated_at": updated_at}));
-
-        let out = api(&fake, transport, "key check").run(0);
-        out.shows(public_key.clone());
-        let out = api(&fake, transport, "key check --output json").run(0);
-        out.json_has(public_key.clone());
-        let (base, revoked) = (fake.base_url(), "sk_test_revoked");
-        let global = format!("--api-key {revoked} --base-url {base} --transport {transport}");
-        let out = cli(&format!("{global} key check --output json")).run(1);
-        out.error_has(json!({"kind": "authentication"}));
-    }
-}
 
 /// `session wait` exits 0 once paid, 1 while pending or failed; `session get` shows the SDK's
 /// decision beside the session, read from either vocabulary, never taking a `paid` field of

@@ -260,7 +260,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn items_parse() {
+    fn items_and_fields_parse() {
         assert_eq!(parse_item("price_a").unwrap(), LineItem::new("price_a", 1));
         assert_eq!(
             parse_item("price_a:3").unwrap(),
@@ -278,10 +278,6 @@ mod tests {
             let e = parse_item(bad).unwrap_err();
             assert_eq!(e.exit_code, 2, "{bad}");
         }
-    }
-
-    #[test]
-    fn fields_parse() {
         assert_eq!(
             parse_field(r#"metadata={"a":1}"#).unwrap(),
             ("metadata".to_owned(), json!({"a": 1}))
