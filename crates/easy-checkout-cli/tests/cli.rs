@@ -54,13 +54,11 @@ impl Cli {
         self
     }
 
-    /// Sets the environment variable `name`.
     fn env(mut self, name: &str, value: &str) -> Self {
         self.env.push((name.to_owned(), value.to_owned()));
         self
     }
 
-    /// Feeds `input` on stdin.
     fn stdin(mut self, input: &[u8]) -> Self {
         self.stdin = input.to_vec();
         self
@@ -153,7 +151,6 @@ impl std::fmt::Debug for Run {
 }
 
 impl Run {
-    /// Stdout as JSON.
     #[track_caller]
     fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {self:?}"))
@@ -197,13 +194,11 @@ impl Run {
         assert_has(&self.error(), &expected);
     }
 
-    /// Asserts that stdout prints `text`.
     #[track_caller]
     fn prints(&self, text: &str) {
         assert!(self.stdout.contains(text), "{text:?} not printed: {self:?}");
     }
 
-    /// Asserts that stderr says `text`.
     #[track_caller]
     fn says(&self, text: &str) {
         assert!(self.stderr.contains(text), "{text:?} not said: {self:?}");
@@ -216,7 +211,6 @@ impl Run {
         assert!(line && self.stderr.ends_with(end), "{self:?}");
     }
 
-    /// Asserts that neither stdout nor stderr shows `secret`.
     #[track_caller]
     fn hides(&self, secret: &str) {
         let shown = self.stdout.contains(secret) || self.stderr.contains(secret);
@@ -342,10 +336,16 @@ fn help_shows_the_command_tree_without_secrets_and_usage_errors_exit_2() {
 #[test]
 fn global_flags_work_before_or_after_the_subcommand_and_the_key_is_checked() {
     let fake = FakeEasy::start().unwrap();
+    let refused = json!({"kind": "invalid_input", "details": {"field": "api_key"}});
     for command in ["session get ecs_1", "config get", "key check"] {
         let line = format!("--base-url {} --output json {command}", fake.base_url());
-        let missing = json!({"kind": "invalid_input", "details": {"field": "api_key"}});
-        cli(&line).run(2).error_has(missing);
+        cli(&line).run(2).error_has(refused.clone());
+        let flag = cli(&format!("--api-key junk_key_4d2 --output json {command}"));
+        let env = cli(&format!("--output json {command}")).env("EASY_API_KEY", "junk_key_4d2");
+        for out in [flag.run(2), env.run(2)] {
+            out.error_has(refused.clone());
+            out.hides("junk_key_4d2");
+        }
     }
     // A base URL that is neither https nor loopback is invalid input too.
     let line = format!("--api-key {SECRET_KEY} --base-url http://api.example.com key check");
@@ -356,15 +356,6 @@ fn global_flags_work_before_or_after_the_subcommand_and_the_key_is_checked() {
     let sent = &fake.requests()[0];
     assert_eq!(sent.header("x-easy-api-key"), Some(SECRET_KEY));
     fake.clear_requests();
-    let refused = json!({"kind": "invalid_input", "details": {"field": "api_key"}});
-    for command in ["session get ecs_1", "config get", "key check"] {
-        let flag = cli(&format!("--api-key junk_key_4d2 --output json {command}"));
-        let env = cli(&format!("--output json {command}")).env("EASY_API_KEY", "junk_key_4d2");
-        for out in [flag.run(2), env.run(2)] {
-            out.error_has(refused.clone());
-            out.hides("junk_key_4d2");
-        }
-    }
     // Routed keys of every documented prefix are taken (the fake refuses all but sk_…).
     for key in ["pk_test_a", "pk_live_a", "sk_sandbox_a"] {
         let check = format!("--api-key {key} --base-url {} key check", fake.base_url());
