@@ -1,8 +1,6 @@
-//! The command line: global flags and the subcommand tree (clap derive).
-//!
-//! Values that need more than a type check (`--item`, `--field`, `--payment-method`) are
-//! kept as strings here and parsed by the commands, so a bad value is reported like every
-//! other error (one line, or a JSON error object with `--output json`) with exit code 2.
+//! The command line (clap derive). Values that need more than a type check (`--item`,
+//! `--field`, `--payment-method`) stay strings, parsed by the commands, so a bad one is
+//! reported like every other error (exit 2, and as JSON with `--output json`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -32,8 +30,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The global flags that only sending requests uses, by argument id: `fake-server` refuses
-/// them when given on its command line (their variables stay harmless).
+/// The global flags only sending requests uses, by argument id: `fake-server` refuses them.
 const SENDING_FLAGS: [(&str, &str); 7] = [
     ("api_key", "--api-key"),
     ("base_url", "--base-url"),
@@ -45,9 +42,8 @@ const SENDING_FLAGS: [(&str, &str); 7] = [
 ];
 
 impl Cli {
-    /// Parses `args` (the program name first) as [`Parser::try_parse_from`] does, and notes in
-    /// [`Globals::sending_flags_given`] which of the [`SENDING_FLAGS`] were given on the
-    /// command line (not from a variable, not by default).
+    /// [`Parser::try_parse_from`], noting in [`Globals::sending_flags_given`] which of the
+    /// [`SENDING_FLAGS`] were given on the command line (not by a variable or default).
     pub fn try_parse_noting<I, T>(args: I) -> Result<Self, clap::Error>
     where
         I: IntoIterator<Item = T>,
@@ -99,8 +95,7 @@ pub struct Globals {
     /// Log one line per request and response on stderr (never a secret).
     #[arg(short, long, global = true)]
     pub verbose: bool,
-    /// The flags of sending requests given on the command line (see
-    /// [`Cli::try_parse_noting`]): `fake-server` sends none, and refuses them.
+    /// The flags of sending requests given on the command line ([`Cli::try_parse_noting`]).
     #[arg(skip)]
     pub sending_flags_given: Vec<&'static str>,
 }
@@ -374,8 +369,8 @@ fn parse_secs(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|_| "is too large".to_owned())
 }
 
-/// Parses `--timeout`: like [`parse_secs`], but at least 1 ms. libcurl counts timeouts in
-/// whole milliseconds and takes 0 as "no timeout", so a shorter one would disable it.
+/// [`parse_secs`], at least 1 ms: libcurl counts whole milliseconds and takes 0 as "no
+/// timeout", so a shorter timeout would disable it.
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     let timeout = parse_secs(s)?;
     if timeout < Duration::from_millis(1) {
