@@ -1076,18 +1076,12 @@ fn endpoint(status: u16, n: usize) -> (String, std::thread::JoinHandle<Vec<Deliv
         let mut read = Vec::new();
         for stream in listener.incoming().take(n) {
             let mut stream = BufReader::new(stream.unwrap());
-            let mut headers = Vec::new();
-            loop {
-                let mut line = String::new();
-                stream.read_line(&mut line).unwrap();
-                let line = line.trim_end();
-                if line.is_empty() {
-                    break;
-                }
-                if let Some((name, value)) = line.split_once(':') {
-                    headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
-                }
-            }
+            let lines = stream.by_ref().lines().map(Result::unwrap);
+            let head: Vec<String> = lines.take_while(|line| !line.is_empty()).collect();
+            let split = head.iter().filter_map(|line| line.split_once(':'));
+            let headers: Vec<_> = split
+                .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
+                .collect();
             let length = headers.iter().find(|(n, _)| n == "content-length");
             let mut body = vec![0; length.map_or(0, |(_, v)| v.parse().unwrap())];
             stream.read_exact(&mut body).unwrap();
@@ -1467,16 +1461,20 @@ impl Drop for FakeServer {
     }
 }
 
-/// The fake serves until killed, its control API on the same port; the variables of sending
-/// requests are the API commands' business: it serves with them set.
+/// The fake serves until killed, its control API on the same port, and delivers to its
+/// webhook URLs: the whole fulfilment loop. The variables of sending requests are the API
+/// commands' business: it serves with them set.
 #[test]
-fn fake_server_serves_until_killed() {
+fn fake_server_serves_until_killed_and_delivers_to_its_webhook_urls() {
     let env = [
         ("EASY_API_KEY", SECRET_KEY),
         ("EASY_API_URL", "http://127.0.0.1:1/v1/api"),
         ("EASY_CA_CERT", "/nonexistent/ca.pem"),
     ];
-    let fake = FakeServer::start("", &env, 5);
+    let (url, received) = endpoint(200, 1);
+    let line = format!("--webhook-url {url} --webhook-deadline 5 --webhook-backoff 0.01");
+    let fake = FakeServer::start(&line, &env, 6);
+    assert_eq!(fake.get("webhook_urls"), url);
     assert_eq!(fake.get("webhook_secret"), FAKE_WEBHOOK_SECRET);
     let base_url = fake.get("base_url");
     assert_eq!(fake.get("api_key"), FakeEasy::TEST_KEY);
@@ -1490,6 +1488,22 @@ fn fake_server_serves_until_killed() {
     stream.read_to_string(&mut reply).unwrap();
     assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
     assert!(reply.contains(r#""path":"/validate-key""#), "{reply}");
+    // Pay as the iframe does, through the CLI.
+    let create = "session create --item price_a --return-url https://shop.example/r";
+    let session = fake.api(&format!("{create} --output json")).run(0).json();
+    let client_secret = session["client_secret"].as_str().unwrap();
+    confirm(base_url, "ureq", client_secret, "").run(0);
+    // Receive, verify, and deduplicate on the event id.
+    let delivered = received.join().unwrap();
+    let delivery = &delivered[0];
+    assert_eq!(delivery.header("x-easy-webhook-attempt"), "1");
+    let signature = delivery.header("x-easy-webhook-signature");
+    let verify = verify(fake.get("webhook_secret"), signature).stdin(&delivery.body);
+    let event = verify.arg("--output json").run(0).json();
+    let about = (event["type"].clone(), event["data"]["id"].clone());
+    let expected = (json!("checkout.session.completed"), session["id"].clone());
+    assert_eq!(about, expected);
+    assert!(event["id"].as_str().unwrap().starts_with("evt_"));
 }
 
 /// `fake-server --vocabulary reference` answers in the API reference's vocabulary, and the
@@ -1584,30 +1598,6 @@ fn fake_server_tls_never_follows_a_planted_symlink_to_its_ca_file() {
         assert_eq!(out.stdout, "");
         std::fs::remove_dir(&path).unwrap();
     }
-}
-
-#[test]
-fn fake_server_delivers_to_its_webhook_urls_the_whole_fulfilment_loop() {
-    let (url, received) = endpoint(200, 1);
-    let line = format!("--webhook-url {url} --webhook-deadline 5 --webhook-backoff 0.01");
-    let fake = FakeServer::start(&line, &[], 6);
-    assert_eq!(fake.get("webhook_urls"), url);
-    // Pay as the iframe does, through the CLI.
-    let create = "session create --item price_a --return-url https://shop.example/r";
-    let session = fake.api(&format!("{create} --output json")).run(0).json();
-    let client_secret = session["client_secret"].as_str().unwrap();
-    confirm(fake.get("base_url"), "ureq", client_secret, "").run(0);
-    // Receive, verify, and deduplicate on the event id.
-    let delivered = received.join().unwrap();
-    let delivery = &delivered[0];
-    assert_eq!(delivery.header("x-easy-webhook-attempt"), "1");
-    let signature = delivery.header("x-easy-webhook-signature");
-    let verify = verify(fake.get("webhook_secret"), signature).stdin(&delivery.body);
-    let event = verify.arg("--output json").run(0).json();
-    let about = (event["type"].clone(), event["data"]["id"].clone());
-    let expected = (json!("checkout.session.completed"), session["id"].clone());
-    assert_eq!(about, expected);
-    assert!(event["id"].as_str().unwrap().starts_with("evt_"));
 }
 
 /// `fake-server` sends no request: the global flags of sending them are refused, never
