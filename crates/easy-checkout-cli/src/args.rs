@@ -385,26 +385,8 @@ mod tests {
     use clap::CommandFactory;
 
     #[test]
-    fn the_command_tree_is_consistent() {
+    fn the_command_tree_is_consistent_and_global_flags_parse_anywhere() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn seconds_parse_and_timeouts_are_at_least_a_millisecond() {
-        assert_eq!(parse_secs("2"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_secs("0.5"), Ok(Duration::from_millis(500)));
-        for bad in "0 -1 NaN inf 1e300 x".split(' ') {
-            assert!(parse_secs(bad).is_err(), "{bad}");
-        }
-        assert_eq!(parse_timeout("0.001"), Ok(Duration::from_millis(1)));
-        assert_eq!(parse_timeout("2.5"), Ok(Duration::from_millis(2_500)));
-        for bad in "0 0.0009 0.0001 1e-9 -1 x".split(' ') {
-            assert!(parse_timeout(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn global_flags_parse_after_the_subcommand_and_sending_ones_are_noted() {
         let parse = |line: &str| {
             let args = ["easy-checkout"].into_iter().chain(line.split_whitespace());
             Cli::try_parse_noting(args)
@@ -431,5 +413,19 @@ mod tests {
         assert!(cli.verbose);
         assert_eq!(cli.api_key.as_deref(), Some("sk_test_x"));
         assert_eq!(cli.base_url.as_deref(), Some("http://127.0.0.1:1/v1/api"));
+    }
+
+    #[test]
+    fn seconds_parse_and_timeouts_are_at_least_a_millisecond() {
+        assert_eq!(parse_secs("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_secs("0.5"), Ok(Duration::from_millis(500)));
+        for bad in "0 -1 NaN inf 1e300 x".split(' ') {
+            assert!(parse_secs(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_timeout("0.001"), Ok(Duration::from_millis(1)));
+        assert_eq!(parse_timeout("2.5"), Ok(Duration::from_millis(2_500)));
+        for bad in "0 0.0009 0.0001 1e-9 -1 x".split(' ') {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
     }
 }

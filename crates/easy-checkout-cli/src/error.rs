@@ -287,17 +287,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retry_after_dates_count_from_now() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
-        assert_eq!(seconds_until(RetryAfter::Seconds(7), now), 7);
-        let at = now + Duration::from_millis(2_500);
-        assert_eq!(seconds_until(RetryAfter::Date(at), now), 3);
-        let past = now - Duration::from_secs(5);
-        assert_eq!(seconds_until(RetryAfter::Date(past), now), 0);
-    }
-
-    #[test]
-    fn api_errors_keep_the_envelope_with_details_redacted() {
+    fn api_errors_keep_the_envelope_redacted_and_retry_after_counts_from_now() {
         let mut headers = HeaderMap::new();
         headers.insert("retry-after", "12".parse().unwrap());
         let body = br#"{"success":false,"error":{"code":"RATE_LIMITED","message":"slow down","details":{"n":1}}}"#;
@@ -321,6 +311,12 @@ mod tests {
         assert_eq!(details["clientSecret"], "[REDACTED]");
         assert_eq!(details["nested"][0]["Client-Secret"], "[REDACTED]");
         assert_eq!(details["keep"], "k");
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        assert_eq!(seconds_until(RetryAfter::Seconds(7), now), 7);
+        let at = now + Duration::from_millis(2_500);
+        assert_eq!(seconds_until(RetryAfter::Date(at), now), 3);
+        let past = now - Duration::from_secs(5);
+        assert_eq!(seconds_until(RetryAfter::Date(past), now), 0);
     }
 
     fn server_error(key: Option<&str>) -> Error {
@@ -331,7 +327,7 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_outcome_says_what_to_do_and_a_known_one_gives_no_advice() {
+    fn an_unknown_outcome_says_what_to_do_and_input_errors_exit_2_without_advice() {
         let cut = || Error::from(TransportError::msg(TransportErrorKind::Io, "reset"));
         let cases = [
             (
@@ -378,6 +374,18 @@ mod tests {
         let local = CliError::invalid_input("bad flag");
         assert_eq!(local.to_json()["error"]["outcome_unknown"], false);
         assert_eq!(local.to_json()["error"]["idempotency_key"], Value::Null);
+        let e = CliError::from(Error::from(InvalidInput::new("api_key", "is required")));
+        assert_eq!(e.exit_code, 2);
+        assert_eq!(e.kind, "invalid_input");
+        assert_eq!(
+            e.line,
+            "invalid input: api_key is required; pass --api-key or set EASY_API_KEY"
+        );
+        let e = CliError::from(Error::from(InvalidInput::new("return_url", "is not a URL")));
+        assert_eq!(
+            e.line, "invalid input: return_url is not a URL",
+            "hints only for the key"
+        );
     }
 
     /// How a keyed `create_session` (key `cart-1`, retries off) ends when its one attempt
@@ -440,21 +448,5 @@ mod tests {
             assert_eq!(e.to_json()["error"]["idempotency_key"], "cart-1", "{kind}");
             assert!(e.line.contains(says), "{kind}: {}", e.line);
         }
-    }
-
-    #[test]
-    fn input_errors_exit_2() {
-        let e = CliError::from(Error::from(InvalidInput::new("api_key", "is required")));
-        assert_eq!(e.exit_code, 2);
-        assert_eq!(e.kind, "invalid_input");
-        assert_eq!(
-            e.line,
-            "invalid input: api_key is required; pass --api-key or set EASY_API_KEY"
-        );
-        let e = CliError::from(Error::from(InvalidInput::new("return_url", "is not a URL")));
-        assert_eq!(
-            e.line, "invalid input: return_url is not a URL",
-            "hints only for the key"
-        );
     }
 }

@@ -954,8 +954,9 @@ fn verify(secret: &str, signature: &str) -> Cli {
     cli("webhook verify").args(&["--secret", secret, "--signature", signature])
 }
 
-/// `webhook verify` reads a file or stdin, needs no API key, names each failure and refuses
-/// an empty secret.
+/// `webhook verify` reads a file or stdin, needs no API key, names each failure, refuses an
+/// empty secret, and verifies the fake's deliveries with the secret from a flag or the
+/// environment.
 #[test]
 fn webhook_verify_reads_a_file_or_stdin_and_names_each_failure() {
     let secret = "whsec_cli_test";
@@ -1018,10 +1019,6 @@ fn webhook_verify_reads_a_file_or_stdin_and_names_each_failure() {
     }
     let out = flag.run(2);
     assert!(out.stderr.starts_with("error: invalid input"), "{out:?}");
-}
-
-#[test]
-fn webhook_verify_the_fakes_deliveries_with_the_secret_from_a_flag_or_the_environment() {
     let fake = FakeEasy::start().unwrap();
     let (card, _) = create(&fake, "ureq");
     let (crypto, _) = create(&fake, "ureq");
