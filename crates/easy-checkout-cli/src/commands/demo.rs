@@ -84,9 +84,9 @@ impl Demo<'_> {
             .with_extra("metadata", json!({ "order": "demo-1" }));
         let session = checkout.create_session(&create)?;
         self.step("create_session", &session)?;
-        let secret = session.client_secret.clone();
-        let secret =
-            secret.ok_or_else(|| unexpected("create_session returned no client_secret"))?;
+        let Some(secret) = session.client_secret.clone() else {
+            return Err(unexpected("create_session returned no client_secret"));
+        };
 
         let validate = Validate::new(secret.clone()).with_parent_origin(SHOP_ORIGIN);
         let valid = checkout.validate(&validate)?;
