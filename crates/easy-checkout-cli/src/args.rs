@@ -1,8 +1,6 @@
-//! The command line: global flags and the subcommand tree (clap derive).
-//!
-//! Values that need more than a type check (`--item`, `--field`, `--payment-method`) are
-//! kept as strings here and parsed by the commands, so a bad value is reported like every
-//! other error (one line, or a JSON error object with `--output json`) with exit code 2.
+//! The command line (clap derive). Values that need more than a type check (`--item`,
+//! `--field`, `--payment-method`) stay strings, parsed by the commands, so a bad one is
+//! reported like every other error (exit 2, and as JSON with `--output json`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -32,8 +30,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The global flags that only sending requests uses, by argument id: `fake-server` refuses
-/// them when given on its command line (their variables stay harmless).
+/// The global flags only sending requests uses, by argument id: `fake-server` refuses them.
 const SENDING_FLAGS: [(&str, &str); 7] = [
     ("api_key", "--api-key"),
     ("base_url", "--base-url"),
@@ -45,9 +42,8 @@ const SENDING_FLAGS: [(&str, &str); 7] = [
 ];
 
 impl Cli {
-    /// Parses `args` (the program name first) as [`Parser::try_parse_from`] does, and notes in
-    /// [`Globals::sending_flags_given`] which of the [`SENDING_FLAGS`] were given on the
-    /// command line (not from a variable, not by default).
+    /// [`Parser::try_parse_from`], noting in [`Globals::sending_flags_given`] which of the
+    /// [`SENDING_FLAGS`] were given on the command line (not by a variable or default).
     pub fn try_parse_noting<I, T>(args: I) -> Result<Self, clap::Error>
     where
         I: IntoIterator<Item = T>,
@@ -99,8 +95,7 @@ pub struct Globals {
     /// Log one line per request and response on stderr (never a secret).
     #[arg(short, long, global = true)]
     pub verbose: bool,
-    /// The flags of sending requests given on the command line (see
-    /// [`Cli::try_parse_noting`]): `fake-server` sends none, and refuses them.
+    /// The flags of sending requests given on the command line ([`Cli::try_parse_noting`]).
     #[arg(skip)]
     pub sending_flags_given: Vec<&'static str>,
 }
@@ -145,7 +140,11 @@ pub enum Command {
     /// ignored; their variables (EASY_API_KEY…) are left alone.
     FakeServer(FakeServerArgs),
     /// Run the whole checkout flow against an in-process fake API.
-    Demo(DemoArgs),
+    Demo {
+        /// The vocabulary of the flow: the requests the demo sends and the answers of its fake.
+        #[arg(long, value_enum, default_value_t)]
+        vocabulary: VocabularyChoice,
+    },
 }
 
 /// `session …`
@@ -156,15 +155,29 @@ pub enum SessionCommand {
     /// Retrieve a session's status and payment status, with the SDK's decision: `outcome`
     /// (paid, failed, expired, complete_unconfirmed or pending) and `paid` (fulfil only on
     /// true), read from either of Easy's vocabularies.
-    Get(SessionIdArg),
+    Get {
+        /// The session id (`ecs_…`).
+        id: String,
+    },
     /// Retrieve the on-chain payment status of a session.
-    CryptoStatus(SessionIdArg),
+    CryptoStatus {
+        /// The session id (`ecs_…`).
+        id: String,
+    },
     /// Validate a client secret as the checkout iframe does (sends no API key).
     ///
     /// It needs an API key or a base URL to know where to go: EASY_API_KEY (or --api-key)
     /// picks the sandbox or production by its prefix, and is never sent; --base-url (or
     /// EASY_API_URL) names the API. With neither it is refused (exit 2), nothing sent.
-    Validate(ValidateArgs),
+    Validate {
+        /// The session's client secret.
+        #[arg(long, value_name = "SECRET")]
+        #[arg(env = "EASY_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: String,
+        /// The origin of the page embedding the iframe.
+        #[arg(long, value_name = "ORIGIN")]
+        parent_origin: Option<String>,
+    },
     /// Confirm a payment as the checkout iframe does (sends no API key).
     ///
     /// It needs an API key or a base URL to know where to go: EASY_API_KEY (or --api-key)
@@ -173,7 +186,13 @@ pub enum SessionCommand {
     /// payment never goes to production by default.
     Confirm(ConfirmArgs),
     /// Poll a session until it is paid, finished, or the deadline passes.
-    Wait(WaitArgs),
+    Wait {
+        /// The session id (`ecs_…`).
+        id: String,
+        /// Give up after this many seconds with the session still pending.
+        #[arg(long, value_name = "SECS", default_value = "300", value_parser = parse_secs)]
+        deadline: Duration,
+    },
 }
 
 /// `session create`
@@ -197,26 +216,6 @@ pub struct CreateArgs {
     pub fields: Vec<String>,
 }
 
-/// A session id argument.
-#[derive(Debug, Args)]
-pub struct SessionIdArg {
-    /// The session id (`ecs_…`).
-    #[arg(value_name = "ID")]
-    pub id: String,
-}
-
-/// `session validate`
-#[derive(Debug, Args)]
-pub struct ValidateArgs {
-    /// The session's client secret.
-    #[arg(long, value_name = "SECRET")]
-    #[arg(env = "EASY_CLIENT_SECRET", hide_env_values = true)]
-    pub client_secret: String,
-    /// The origin of the page embedding the iframe.
-    #[arg(long, value_name = "ORIGIN")]
-    pub parent_origin: Option<String>,
-}
-
 /// `session confirm`
 #[derive(Debug, Args)]
 pub struct ConfirmArgs {
@@ -232,35 +231,20 @@ pub struct ConfirmArgs {
     pub idempotency_key: Option<String>,
 }
 
-/// `session wait`
-#[derive(Debug, Args)]
-pub struct WaitArgs {
-    /// The session id (`ecs_…`).
-    #[arg(value_name = "ID")]
-    pub id: String,
-    /// Give up after this many seconds with the session still pending.
-    #[arg(long, value_name = "SECS", default_value = "300", value_parser = parse_secs)]
-    pub deadline: Duration,
-}
-
 /// `config …`
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Show the Embedded Checkout configuration.
     Get,
     /// Replace the origins allowed to embed the checkout.
-    Set(ConfigSetArgs),
-}
-
-/// `config set`
-#[derive(Debug, Args)]
-pub struct ConfigSetArgs {
-    /// An origin (`https://shop.example.com`). Repeatable; the list replaces the old one.
-    #[arg(long = "allowed-origin", value_name = "ORIGIN", required = true, num_args = 1..)]
-    pub allowed_origins: Vec<String>,
-    /// Idempotency key (a random one is generated when retries are on).
-    #[arg(long, value_name = "KEY")]
-    pub idempotency_key: Option<String>,
+    Set {
+        /// An origin (`https://shop.example.com`). Repeatable; the list replaces the old one.
+        #[arg(long = "allowed-origin", value_name = "ORIGIN", required = true, num_args = 1..)]
+        allowed_origins: Vec<String>,
+        /// Idempotency key (a random one is generated when retries are on).
+        #[arg(long, value_name = "KEY")]
+        idempotency_key: Option<String>,
+    },
 }
 
 /// `key …`
@@ -344,14 +328,6 @@ impl From<VocabularyChoice> for easy_checkout_core::Vocabulary {
     }
 }
 
-/// `demo`
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// The vocabulary of the flow: the requests the demo sends and the answers of its fake.
-    #[arg(long, value_enum, default_value_t)]
-    pub vocabulary: VocabularyChoice,
-}
-
 /// `fake-server`
 #[derive(Debug, Args)]
 pub struct FakeServerArgs {
@@ -393,8 +369,8 @@ fn parse_secs(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|_| "is too large".to_owned())
 }
 
-/// Parses `--timeout`: like [`parse_secs`], but at least 1 ms. libcurl counts timeouts in
-/// whole milliseconds and takes 0 as "no timeout", so a shorter one would disable it.
+/// [`parse_secs`], at least 1 ms: libcurl counts whole milliseconds and takes 0 as "no
+/// timeout", so a shorter timeout would disable it.
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     let timeout = parse_secs(s)?;
     if timeout < Duration::from_millis(1) {
@@ -409,33 +385,8 @@ mod tests {
     use clap::CommandFactory;
 
     #[test]
-    fn the_command_tree_is_consistent() {
+    fn the_command_tree_is_consistent_and_global_flags_parse_anywhere() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn seconds_parse() {
-        assert_eq!(parse_secs("2"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_secs("0.5"), Ok(Duration::from_millis(500)));
-        assert!(parse_secs("0").is_err());
-        assert!(parse_secs("-1").is_err());
-        assert!(parse_secs("NaN").is_err());
-        assert!(parse_secs("inf").is_err());
-        assert!(parse_secs("1e300").is_err());
-        assert!(parse_secs("x").is_err());
-    }
-
-    #[test]
-    fn timeouts_are_at_least_a_millisecond() {
-        assert_eq!(parse_timeout("0.001"), Ok(Duration::from_millis(1)));
-        assert_eq!(parse_timeout("2.5"), Ok(Duration::from_millis(2_500)));
-        for bad in ["0", "0.0009", "0.0001", "1e-9", "-1", "x"] {
-            assert!(parse_timeout(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn the_sending_flags_given_on_the_command_line_are_noted() {
         let parse = |line: &str| {
             let args = ["easy-checkout"].into_iter().chain(line.split_whitespace());
             Cli::try_parse_noting(args)
@@ -451,30 +402,9 @@ mod tests {
         );
         let given = parse("fake-server --ca-cert x --transport isahc --base-url http://a");
         assert_eq!(given, ["--base-url", "--transport", "--ca-cert"]);
-    }
-
-    #[test]
-    fn global_flags_parse_after_the_subcommand() {
-        let cli = Cli::try_parse_from([
-            "easy-checkout",
-            "session",
-            "get",
-            "ecs_1",
-            "--output",
-            "json",
-            "--transport",
-            "isahc",
-            "--timeout",
-            "3",
-            "--max-retries",
-            "0",
-            "-v",
-            "--api-key",
-            "sk_test_x",
-            "--base-url",
-            "http://127.0.0.1:1/v1/api",
-        ])
-        .unwrap();
+        let line = "easy-checkout session get ecs_1 --output json --transport isahc --timeout 3 \
+            --max-retries 0 -v --api-key sk_test_x --base-url http://127.0.0.1:1/v1/api";
+        let cli = Cli::try_parse_from(line.split_whitespace()).unwrap();
         let cli = cli.globals;
         assert_eq!(cli.output, OutputFormat::Json);
         assert_eq!(cli.transport, TransportChoice::Isahc);
@@ -483,5 +413,19 @@ mod tests {
         assert!(cli.verbose);
         assert_eq!(cli.api_key.as_deref(), Some("sk_test_x"));
         assert_eq!(cli.base_url.as_deref(), Some("http://127.0.0.1:1/v1/api"));
+    }
+
+    #[test]
+    fn seconds_parse_and_timeouts_are_at_least_a_millisecond() {
+        assert_eq!(parse_secs("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_secs("0.5"), Ok(Duration::from_millis(500)));
+        for bad in "0 -1 NaN inf 1e300 x".split(' ') {
+            assert!(parse_secs(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_timeout("0.001"), Ok(Duration::from_millis(1)));
+        assert_eq!(parse_timeout("2.5"), Ok(Duration::from_millis(2_500)));
+        for bad in "0 0.0009 0.0001 1e-9 -1 x".split(' ') {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -11,7 +11,7 @@ use easy_checkout_ureq::UreqTransport;
 
 use crate::args::{Globals, TransportChoice};
 use crate::error::CliError;
-use crate::output::{one_line, stderr};
+use crate::output::log;
 
 /// A client over either transport: the commands are written once, for this type.
 pub type CliClient = Client<Arc<dyn Transport>>;
@@ -89,7 +89,7 @@ fn log_event(event: &Event<'_>) {
         }
         _ => return,
     };
-    stderr(&format!("{}\n", one_line(&line)));
+    log(&line);
 }
 
 #[cfg(test)]
@@ -112,7 +112,7 @@ mod tests {
     }
 
     #[test]
-    fn flags_shape_settings_and_retries() {
+    fn flags_shape_settings_retries_and_the_user_agent() {
         let flags = globals("--timeout 2 --max-retries 0 key check");
         let settings = flags.settings();
         assert_eq!(settings.timeout, Duration::from_secs(2));
@@ -122,10 +122,6 @@ mod tests {
         let defaults = globals("key check");
         assert_eq!(defaults.settings(), TransportSettings::default());
         assert_eq!(client(&defaults).retry_policy(), &RetryPolicy::default());
-    }
-
-    #[test]
-    fn the_client_names_its_transport_in_the_user_agent() {
         for name in ["ureq", "isahc"] {
             let flags = globals(&format!("--transport {name} key check"));
             assert!(

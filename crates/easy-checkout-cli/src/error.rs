@@ -1,14 +1,7 @@
-//! Everything the CLI reports as a failure, with its exit code (listed under `--help`) and its
-//! JSON shape. Its `kind` is the SDK's (`invalid_input` for exit 2, `transport` or `timeout` for
-//! 3, `decode` for 4), `output` for exit 5, `authentication` or `invalid_request` for a webhook
-//! that fails verification, `api` or `timeout` for a `session wait` that ends unpaid.
-//!
-//! Every error also says `outcome_unknown`: whether a write (`session create`, `confirm`,
-//! `config set`) may have taken effect although it failed (the SDK's
-//! `Error::outcome_unknown`; never for a read, `session validate` included: it only checks),
-//! and the `idempotency_key` of the call, whatever the error's kind. When the outcome is
-//! unknown the text line ends with what to do before sending it again, naming the key; when
-//! it is known, with the key alone (`(idempotency key …)`).
+//! Everything the CLI reports as a failure: its exit code (listed under `--help`), its text
+//! line and its JSON shape. Every error says `outcome_unknown` and the call's
+//! `idempotency_key`, whatever its kind; the text line ends with what to do when the outcome
+//! is unknown, or with the key alone (`(idempotency key …)`).
 
 use std::time::SystemTime;
 
@@ -65,11 +58,11 @@ pub struct Report {
     pub details: Option<Value>,
     /// How long the server asked to wait before retrying (429).
     pub retry_after_seconds: Option<u64>,
-    /// Whether a write may have taken effect although it failed (never for a read, nor for
-    /// a failure found before anything was sent).
+    /// Whether a write (`session create`, `confirm`, `config set`) may have taken effect
+    /// although it failed: the SDK's `Error::outcome_unknown`, never for a read (`session
+    /// validate` included: it only checks) nor for a failure found before anything was sent.
     pub outcome_unknown: bool,
-    /// The `Idempotency-Key` of the failed call (given or generated), whatever the error's
-    /// kind.
+    /// The `Idempotency-Key` of the failed call (given or generated).
     pub idempotency_key: Option<String>,
     /// The one-line text form (after `error: `).
     #[serde(skip)]
@@ -118,26 +111,23 @@ impl CliError {
     /// session's; never its client secret) and the call's idempotency key, so that the user
     /// can find what was made instead of making it again.
     pub fn output_lost(lost: &Lost, done: &str, idempotency_key: Option<String>) -> Self {
+        let id = lost
+            .id
+            .as_ref()
+            .map_or_else(String::new, |id| format!(", id {id}"));
         let error = &lost.error;
-        let mut message = format!("the result could not be written to stdout ({error}); {done}");
-        if let Some(id) = &lost.id {
-            message.push_str(&format!(", id {id}"));
-        }
-        let mut line = message.clone();
-        if let Some(key) = &idempotency_key {
-            line.push_str(&format!(" (idempotency key {key})"));
-        }
+        let message = format!("the result could not be written to stdout ({error}); {done}{id}");
         let report = Report {
             exit_code: EXIT_OUTPUT,
             kind: "output",
             code: Some("OUTPUT_NOT_WRITTEN".to_owned()),
+            line: message.clone(),
             message,
             details: lost.id.as_ref().map(|id| json!({ "id": id })),
             idempotency_key,
-            line,
             ..Report::default()
         };
-        Self(Box::new(report))
+        Self::ending(report, false)
     }
 
     /// A refusal that is not an HTTP error (a wait that ended unpaid, a demo check): exit 1.
@@ -175,8 +165,7 @@ impl CliError {
         Self::from_sdk(error, true)
     }
 
-    /// An SDK error; when the write's outcome is unknown, the text line ends with what to do
-    /// before sending it again (a `payment` again, or any other write).
+    /// An SDK error, its line ended as [`CliError::ending`] does.
     fn from_sdk(error: Error, payment: bool) -> Self {
         let kind = error.kind();
         // The error and its causes, once each.
@@ -230,13 +219,19 @@ impl CliError {
             }
             _ => {}
         }
-        if out.outcome_unknown {
-            let advice = unknown_outcome_advice(payment, out.idempotency_key.as_deref());
-            out.line = format!("{}; {advice}", out.line);
-        } else if let Some(key) = &out.idempotency_key {
-            out.line.push_str(&format!(" (idempotency key {key})"));
+        Self::ending(out, payment)
+    }
+
+    /// `report` with its line ending in what to do before sending the write again (a
+    /// `payment`, or another) when its outcome is unknown, or else in its idempotency key.
+    fn ending(mut report: Report, payment: bool) -> Self {
+        if report.outcome_unknown {
+            let advice = unknown_outcome_advice(payment, report.idempotency_key.as_deref());
+            report.line = format!("{}; {advice}", report.line);
+        } else if let Some(key) = &report.idempotency_key {
+            report.line.push_str(&format!(" (idempotency key {key})"));
         }
-        Self(Box::new(out))
+        Self(Box::new(report))
     }
 }
 
@@ -246,8 +241,7 @@ impl From<Error> for CliError {
     }
 }
 
-/// What to do after a write (a `payment`, or another) whose outcome is unknown, which
-/// carried `key`.
+/// What to do after a write (a `payment`, or another) carrying `key` whose outcome is unknown.
 fn unknown_outcome_advice(payment: bool, key: Option<&str>) -> String {
     let happened = if payment {
         "the payment may have gone through"
@@ -293,17 +287,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retry_after_dates_count_from_now() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
-        assert_eq!(seconds_until(RetryAfter::Seconds(7), now), 7);
-        let at = now + Duration::from_millis(2_500);
-        assert_eq!(seconds_until(RetryAfter::Date(at), now), 3);
-        let past = now - Duration::from_secs(5);
-        assert_eq!(seconds_until(RetryAfter::Date(past), now), 0);
-    }
-
-    #[test]
-    fn api_errors_keep_the_envelope() {
+    fn api_errors_keep_the_envelope_redacted_and_retry_after_counts_from_now() {
         let mut headers = HeaderMap::new();
         headers.insert("retry-after", "12".parse().unwrap());
         let body = br#"{"success":false,"error":{"code":"RATE_LIMITED","message":"slow down","details":{"n":1}}}"#;
@@ -317,6 +301,22 @@ mod tests {
                 "message": "slow down", "details": {"n": 1}, "retry_after_seconds": 12,
                 "outcome_unknown": false, "idempotency_key": null}})
         );
+        let body = br#"{"success":false,"error":{"code":"BAD","message":"no","details":{"received":{"client_secret":"ecs_secret_X","clientSecret":"ecs_secret_Y","nested":[{"Client-Secret":"ecs_secret_Z"}],"keep":"k"}}}}"#;
+        let api = ApiError::from_response(StatusCode::BAD_REQUEST, &HeaderMap::new(), body);
+        let e = CliError::from(Error::from(api));
+        let text = format!("{} {}", e.to_json(), e.line);
+        assert!(!text.contains("ecs_secret_"), "{text}");
+        let details = &e.to_json()["error"]["details"]["received"];
+        assert_eq!(details["client_secret"], "[REDACTED]");
+        assert_eq!(details["clientSecret"], "[REDACTED]");
+        assert_eq!(details["nested"][0]["Client-Secret"], "[REDACTED]");
+        assert_eq!(details["keep"], "k");
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        assert_eq!(seconds_until(RetryAfter::Seconds(7), now), 7);
+        let at = now + Duration::from_millis(2_500);
+        assert_eq!(seconds_until(RetryAfter::Date(at), now), 3);
+        let past = now - Duration::from_secs(5);
+        assert_eq!(seconds_until(RetryAfter::Date(past), now), 0);
     }
 
     fn server_error(key: Option<&str>) -> Error {
@@ -327,7 +327,7 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_outcome_says_what_to_do() {
+    fn an_unknown_outcome_says_what_to_do_and_input_errors_exit_2_without_advice() {
         let cut = || Error::from(TransportError::msg(TransportErrorKind::Io, "reset"));
         let cases = [
             (
@@ -360,10 +360,6 @@ mod tests {
             assert_eq!(e.to_json()["error"]["outcome_unknown"], true);
             assert_eq!(e.to_json()["error"]["idempotency_key"], json!(key));
         }
-    }
-
-    #[test]
-    fn a_known_outcome_gives_no_advice() {
         let refused = TransportError::msg(TransportErrorKind::Connect, "refused").not_sent();
         let not_found = ApiError::from_response(StatusCode::NOT_FOUND, &HeaderMap::new(), b"");
         for e in [
@@ -378,6 +374,18 @@ mod tests {
         let local = CliError::invalid_input("bad flag");
         assert_eq!(local.to_json()["error"]["outcome_unknown"], false);
         assert_eq!(local.to_json()["error"]["idempotency_key"], Value::Null);
+        let e = CliError::from(Error::from(InvalidInput::new("api_key", "is required")));
+        assert_eq!(e.exit_code, 2);
+        assert_eq!(e.kind, "invalid_input");
+        assert_eq!(
+            e.line,
+            "invalid input: api_key is required; pass --api-key or set EASY_API_KEY"
+        );
+        let e = CliError::from(Error::from(InvalidInput::new("return_url", "is not a URL")));
+        assert_eq!(
+            e.line, "invalid input: return_url is not a URL",
+            "hints only for the key"
+        );
     }
 
     /// How a keyed `create_session` (key `cart-1`, retries off) ends when its one attempt
@@ -440,45 +448,5 @@ mod tests {
             assert_eq!(e.to_json()["error"]["idempotency_key"], "cart-1", "{kind}");
             assert!(e.line.contains(says), "{kind}: {}", e.line);
         }
-    }
-
-    #[test]
-    fn api_error_details_are_redacted() {
-        let body = br#"{"success":false,"error":{"code":"BAD","message":"no","details":{"received":{"client_secret":"ecs_secret_X","clientSecret":"ecs_secret_Y","nested":[{"Client-Secret":"ecs_secret_Z"}],"keep":"k"}}}}"#;
-        let api = ApiError::from_response(StatusCode::BAD_REQUEST, &HeaderMap::new(), body);
-        let e = CliError::from(Error::from(api));
-        let text = format!("{} {}", e.to_json(), e.line);
-        assert!(!text.contains("ecs_secret_"), "{text}");
-        let details = &e.to_json()["error"]["details"]["received"];
-        assert_eq!(details["client_secret"], "[REDACTED]");
-        assert_eq!(details["clientSecret"], "[REDACTED]");
-        assert_eq!(details["nested"][0]["Client-Secret"], "[REDACTED]");
-        assert_eq!(details["keep"], "k");
-    }
-
-    #[test]
-    fn input_errors_exit_2() {
-        let e = CliError::from(Error::from(InvalidInput::new("api_key", "is required")));
-        assert_eq!(e.exit_code, 2);
-        assert_eq!(e.kind, "invalid_input");
-        assert_eq!(
-            e.line,
-            "invalid input: api_key is required; pass --api-key or set EASY_API_KEY"
-        );
-        let e = CliError::from(Error::from(InvalidInput::new("return_url", "is not a URL")));
-        assert_eq!(
-            e.line, "invalid input: return_url is not a URL",
-            "hints only for the key"
-        );
-    }
-
-    #[test]
-    fn webhook_errors() {
-        let e = CliError::webhook(WebhookError::SignatureMismatch);
-        assert_eq!(e.exit_code, 1);
-        assert_eq!(e.kind, "authentication");
-        assert_eq!(e.code.as_deref(), Some("WEBHOOK_SIGNATURE_MISMATCH"));
-        let e = CliError::webhook(WebhookError::BodyInvalidJson);
-        assert_eq!(e.kind, "invalid_request");
     }
 }

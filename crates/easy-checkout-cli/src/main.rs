@@ -1,11 +1,6 @@
 //! `easy-checkout`: the reference command-line client of the Easy Embedded Checkout SDK.
-//!
-//! Every API operation is a subcommand (`session`, `config`, `key`), plus `webhook` for
-//! deliveries, `fake-server` to run the fake API and `demo` to run the whole flow against
-//! it. Results go to stdout (aligned text or `--output json`), errors to stderr as one line
-//! (or `{"error": …}`), with the exit codes of [`error`]. Secrets (the API key, client
-//! secrets, webhook secrets) never appear in any output, except the `client_secret` that
-//! `session create` exists to hand over.
+//! Results go to stdout, errors to stderr as one line (or `{"error": …}`) with the exit codes
+//! of [`error`]. No output shows a secret but the `client_secret` `session create` hands over.
 
 #![forbid(unsafe_code)]
 
@@ -25,8 +20,7 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse_noting(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
-            // Help and version go to stdout with 0; usage errors to stderr with 2. A closed
-            // pipe is not worth a panic.
+            // Help and version: stdout, 0; usage errors: stderr, 2. A closed pipe: no panic.
             let _ = e.print();
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }

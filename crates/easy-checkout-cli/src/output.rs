@@ -1,8 +1,5 @@
-//! Printing results and errors, as aligned text for people or as JSON for programs.
-//!
-//! Nothing here panics on a closed pipe or a full disk: a failed write to stdout stops
-//! further output there and is remembered ([`Printer::lost`]); the command then ends with
-//! exit code 5 and says on stderr what it did, since the result it printed is lost.
+//! Printing results and errors, as aligned text for people or as JSON for programs. A closed
+//! pipe or a full disk never panics: see [`Printer::lost`].
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
@@ -20,7 +17,8 @@ const LEADING_KEYS: &str =
 /// Writes results to stdout and errors to stderr in the chosen format.
 #[derive(Debug)]
 pub struct Printer {
-    format: OutputFormat,
+    /// The chosen format.
+    pub format: OutputFormat,
     /// The first failed write to stdout; nothing more is written there after it.
     lost: RefCell<Option<Lost>>,
 }
@@ -34,14 +32,10 @@ impl Printer {
         }
     }
 
-    /// The first failed write to stdout, if any.
+    /// The first failed write to stdout, if any: the command then ends with exit code 5,
+    /// saying on stderr what it did, since the result it printed is lost.
     pub fn lost(&self) -> Option<Lost> {
         self.lost.borrow().clone()
-    }
-
-    /// The chosen format.
-    pub fn format(&self) -> OutputFormat {
-        self.format
     }
 
     /// Prints a command's result: pretty JSON, or aligned `key value` lines. When this
@@ -90,23 +84,27 @@ impl Printer {
 }
 
 /// Writes `text` to stderr, ignoring failures (there is nowhere left to report them).
-pub fn stderr(text: &str) {
+fn stderr(text: &str) {
     let mut err = io::stderr().lock();
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
+/// Writes `line` (made [`one_line`]) and a newline to stderr: the `-v` log.
+pub fn log(line: &str) {
+    stderr(&format!("{}\n", one_line(line)));
 }
 
 /// Makes text safe for one terminal line: control characters (newlines, escapes) are
 /// shown escaped instead of acting on the terminal.
 pub fn one_line(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let escaped = |c: char| {
         if c.is_control() {
-            out.extend(c.escape_default());
+            c.escape_default().collect()
         } else {
-            out.push(c);
+            c.to_string()
         }
-    }
-    out
+    };
+    text.chars().map(escaped).collect()
 }
 
 /// A value as aligned `key   value` lines. Objects are flattened with dotted keys
@@ -205,7 +203,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn text_is_aligned_and_flattened() {
+    fn text_is_aligned_flattened_and_escaped() {
         let value = json!({
             "status": "open",
             "id": "ecs_1",
@@ -225,21 +223,13 @@ mod tests {
             ("amount", "-"),
             ("items[0].price_id", "p"),
             ("session.nested.deep", "true"),
+            ("empty", "(none)"),
         ] {
             assert!(lines.contains(&row(k, v).as_str()), "{k} in\n{text}");
         }
-        assert!(lines.contains(&row("empty", "(none)").as_str()));
-    }
-
-    #[test]
-    fn control_characters_are_escaped() {
         let text = render_text(&json!({"id": "a\nb\u{1b}[31m"}));
         assert_eq!(text.lines().count(), 1);
         assert!(text.contains("a\\nb\\u{1b}[31m"));
-    }
-
-    #[test]
-    fn scalars_and_null() {
         assert_eq!(render_text(&Value::Null), "(no content)\n");
         assert_eq!(render_text(&json!("ok")), "ok\n");
     }

@@ -1,12 +1,7 @@
-//! `demo`: the whole Embedded Checkout flow through the SDK against an in-process fake
-//! API, over the chosen transport, in the chosen vocabulary (`--vocabulary reference`: the
-//! requests in the API reference's, the fake answering in it). Needs no key and no network:
-//! it uses the fake's test key and base URL and ignores `--api-key`, `--base-url` and the
-//! environment.
-//!
-//! Text output is one line per step, named after the operation; JSON output is one
-//! document `{"base_url", "vocabulary", "steps": [{"step", "result"}]}`. Client secrets are
-//! redacted.
+//! `demo`: the whole Embedded Checkout flow against an in-process fake, over the chosen
+//! transport and in the chosen vocabulary. It uses the fake's key and URL, ignoring
+//! `--api-key`, `--base-url` and the environment. Text output is one line per step; JSON, one
+//! document `{"base_url", "vocabulary", "steps": [{"step", "result"}]}`; secrets redacted.
 
 use std::time::Duration;
 
@@ -39,17 +34,16 @@ pub fn run(globals: &Globals, vocabulary: Vocabulary, printer: &Printer) -> Resu
     let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&base_url))?;
     let mut demo = Demo {
         fake: &fake,
-        vocabulary,
         printer,
         steps: Vec::new(),
     };
-    if printer.format() == OutputFormat::Text {
+    if printer.format == OutputFormat::Text {
         printer.stdout(&format!(
             "fake Easy API at {base_url}, in the {vocabulary} vocabulary\n"
         ));
     }
     demo.flow(&globals.client(config)?)?;
-    match printer.format() {
+    match printer.format {
         OutputFormat::Json => printer.json(&json!({
             "base_url": base_url,
             "vocabulary": vocabulary.as_str(),
@@ -60,13 +54,10 @@ pub fn run(globals: &Globals, vocabulary: Vocabulary, printer: &Printer) -> Resu
     Ok(())
 }
 
-/// The demo's state: the fake and the steps so far.
+/// The demo's state: the fake, and the steps so far for `--output json`.
 struct Demo<'a> {
     fake: &'a FakeEasy,
-    /// The vocabulary of the requests (and of the fake's answers).
-    vocabulary: Vocabulary,
     printer: &'a Printer,
-    /// The steps so far, for `--output json`.
     steps: Vec<Value>,
 }
 
@@ -74,7 +65,7 @@ impl Demo<'_> {
     /// Records a step: a text line now, or an entry of the JSON document.
     fn step<S: Serialize>(&mut self, name: &str, result: &S) -> Result<(), CliError> {
         let value = redacted(result)?;
-        match self.printer.format() {
+        match self.printer.format {
             OutputFormat::Text => self
                 .printer
                 .stdout(&format!("{name:<18}{}\n", summary(&value))),
@@ -104,7 +95,7 @@ impl Demo<'_> {
             return Err(unexpected("validate did not find the session valid"));
         }
 
-        let confirm = match self.vocabulary {
+        let confirm = match self.fake.vocabulary() {
             Vocabulary::Sdk => Confirm::new(secret, PaymentMethod::card("tok_demo_visa")),
             _ => Confirm::with_source(secret, PaymentSource::card("tok_demo_visa"))
                 .with_customer_details(CustomerDetails::new("Demo", "Buyer", "buyer@example.com")),
@@ -167,7 +158,7 @@ impl Demo<'_> {
 
     /// A create of `item` in the demo's vocabulary.
     fn create(&self, item: LineItem) -> CreateSession {
-        match self.vocabulary {
+        match self.fake.vocabulary() {
             Vocabulary::Sdk => CreateSession::new(vec![item], format!("{SHOP_ORIGIN}/return")),
             _ => CreateSession::from(
                 ReferenceSession::new(

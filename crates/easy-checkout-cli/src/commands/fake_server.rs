@@ -11,12 +11,9 @@ use crate::args::{FakeServerArgs, Globals};
 use crate::error::CliError;
 use crate::output::Printer;
 
-/// Starts the fake, prints its base URL, test key, control API URL, vocabulary and webhook
-/// signing secret (and, with `--tls`, the PEM file of the CA to trust; with `--webhook-url`, the
-/// endpoints it delivers to), and serves until killed. Returns (stopping the fake) only when
-/// that could not be written to stdout.
+/// Starts the fake, prints what a client needs to use it, and serves until killed; returns
+/// (stopping the fake) only when that could not be written to stdout.
 pub fn run(args: &FakeServerArgs, globals: &Globals, printer: &Printer) -> Result<(), CliError> {
-    // The global flags of sending requests do nothing here: refused rather than ignored.
     if let Some(flag) = globals.sending_flags_given.first() {
         return Err(CliError::invalid_input(format!(
             "fake-server does not take {flag}: it serves the fake API and sends no request \
@@ -75,11 +72,10 @@ pub fn run(args: &FakeServerArgs, globals: &Globals, printer: &Printer) -> Resul
     }
 }
 
-/// Writes `pem` to a new file at `path`, a predictable name in a shared directory. Whatever is
-/// there (a file, or a symlink someone planted) is removed, not followed, and the file created
-/// with `create_new` (`O_EXCL`, which follows no symlink either): a planted symlink never makes
-/// it overwrite another file, and a planted file is never what clients read. Anything that
-/// cannot be removed, or is put back in between, is an error (exit 3).
+/// Writes `pem` to a new file at `path`, a predictable name in a shared directory: whatever is
+/// there (a file, or a planted symlink) is removed, not followed, and the file created with
+/// `create_new` (`O_EXCL`, following no symlink either). What cannot be removed, or is put
+/// back in between, is an error (exit 3).
 fn write_new(path: &Path, pem: &str) -> Result<(), CliError> {
     let failed = |what: &str, e: io::Error| {
         CliError::transport(format!(

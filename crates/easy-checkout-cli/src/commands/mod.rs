@@ -1,6 +1,5 @@
-//! The subcommands. The API commands (`session`, `config`, `key`) are configured by
-//! `--api-key` and `--base-url`; `webhook`, `fake-server` and `demo` need no API key and
-//! ignore both.
+//! The subcommands. Only the API commands (`session`, `config`, `key`) read `--api-key` and
+//! `--base-url`.
 
 mod demo;
 mod fake_server;
@@ -20,9 +19,8 @@ use crate::client::CliClient;
 use crate::error::CliError;
 use crate::output::Printer;
 
-/// Runs the parsed command line, printing its result; the error is printed by the caller.
-/// A command that succeeded but whose result could not be written to stdout is an error
-/// (exit 5) saying what it did.
+/// Runs the parsed command line, printing its result (the caller prints the error). A result
+/// that could not be written to stdout is an error (exit 5) saying what the command did.
 pub fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
     let (done, idempotency_key) = what_is_done(&cli.command);
     let globals = &cli.globals;
@@ -31,13 +29,30 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
             routed(globals, &command)?;
             session::run(&api_client(globals)?, command, printer)
         }
-        Command::Config(command) => config(&api_client(globals)?, command, printer),
+        Command::Config(command) => {
+            let client = api_client(globals)?;
+            let checkout = client.embedded_checkout();
+            let config = match command {
+                ConfigCommand::Get => checkout.get_config()?,
+                ConfigCommand::Set {
+                    allowed_origins,
+                    idempotency_key,
+                } => {
+                    let mut op = UpdateConfig::new(allowed_origins);
+                    if let Some(key) = &idempotency_key {
+                        op = op.with_idempotency_key(key.as_str())?;
+                    }
+                    checkout.update_config(&op)?
+                }
+            };
+            show(printer, &config)
+        }
         // The key itself is never printed; the public key the API returns for it is.
         Command::Key(KeyCommand::Check) => show(printer, &api_client(globals)?.validate_key()?),
         Command::Webhook(WebhookCommand::Verify(args)) => webhook::verify(&args, printer),
         Command::Webhook(WebhookCommand::Send(args)) => webhook::send(&args, globals, printer),
         Command::FakeServer(args) => fake_server::run(&args, globals, printer),
-        Command::Demo(args) => demo::run(globals, args.vocabulary.into(), printer),
+        Command::Demo { vocabulary } => demo::run(globals, vocabulary.into(), printer),
     }?;
     match printer.lost() {
         Some(lost) => Err(CliError::output_lost(&lost, done, idempotency_key)),
@@ -45,13 +60,14 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<(), CliError> {
     }
 }
 
-/// What `command` has done once it succeeded, for the error when its result is lost, and the
-/// idempotency key given to it.
+/// What `command` has done once it succeeded, and its idempotency key: for the exit 5 error.
 fn what_is_done(command: &Command) -> (&'static str, Option<String>) {
     let key = match command {
         Command::Session(SessionCommand::Create(args)) => &args.idempotency_key,
         Command::Session(SessionCommand::Confirm(args)) => &args.idempotency_key,
-        Command::Config(ConfigCommand::Set(args)) => &args.idempotency_key,
+        Command::Config(ConfigCommand::Set {
+            idempotency_key, ..
+        }) => idempotency_key,
         _ => &None,
     };
     let done = match command {
@@ -59,12 +75,12 @@ fn what_is_done(command: &Command) -> (&'static str, Option<String>) {
         Command::Session(SessionCommand::Confirm(_)) => {
             "the call was made: the payment was confirmed"
         }
-        Command::Config(ConfigCommand::Set(_)) => {
+        Command::Config(ConfigCommand::Set { .. }) => {
             "the call was made: the allowed origins were replaced"
         }
         Command::Webhook(WebhookCommand::Send(_)) => "the call was made: the event was sent",
         Command::Webhook(WebhookCommand::Verify(_)) => "the signature was verified",
-        Command::Demo(_) => "the demo ran to the end",
+        Command::Demo { .. } => "the demo ran to the end",
         Command::FakeServer(_) => "the fake server started, and stops: nobody can read its URL",
         Command::Session(_) | Command::Config(_) | Command::Key(_) => {
             "the call was made and succeeded"
@@ -73,20 +89,19 @@ fn what_is_done(command: &Command) -> (&'static str, Option<String>) {
     (done, key.clone())
 }
 
-/// The client of the API commands. The configuration may hold no key: `validate` and
-/// `confirm` send none (see [`routed`]), and other calls without one fail in the core, nothing
-/// sent (exit 2).
+/// The client of the API commands. It may hold no key: `validate` and `confirm` send none,
+/// and other calls without one fail in the core, nothing sent (exit 2).
 fn api_client(globals: &Globals) -> Result<CliClient, CliError> {
     let config = Config::from_values(globals.api_key.as_deref(), globals.base_url.as_deref())?;
     globals.client(config)
 }
 
-/// Refuses `session validate` and `session confirm`, calls that send no API key, when neither
-/// an API key nor a base URL says where to send them: the core would send them to production,
-/// a live payment attempt for a sandbox user who has not exported a key.
+/// Refuses `session validate` and `session confirm` (which send no API key) when neither an
+/// API key nor a base URL says where to send them: the core would send them to production, a
+/// live payment attempt for a sandbox user who has not exported a key.
 fn routed(globals: &Globals, command: &SessionCommand) -> Result<(), CliError> {
     let name = match command {
-        SessionCommand::Validate(_) => "session validate",
+        SessionCommand::Validate { .. } => "session validate",
         SessionCommand::Confirm(_) => "session confirm",
         _ => return Ok(()),
     };
@@ -101,22 +116,6 @@ fn routed(globals: &Globals, command: &SessionCommand) -> Result<(), CliError> {
     )))
 }
 
-/// `config get | set`.
-fn config(client: &CliClient, command: ConfigCommand, printer: &Printer) -> Result<(), CliError> {
-    let checkout = client.embedded_checkout();
-    let config = match command {
-        ConfigCommand::Get => checkout.get_config()?,
-        ConfigCommand::Set(args) => {
-            let mut op = UpdateConfig::new(args.allowed_origins);
-            if let Some(key) = &args.idempotency_key {
-                op = op.with_idempotency_key(key.as_str())?;
-            }
-            checkout.update_config(&op)?
-        }
-    };
-    show(printer, &config)
-}
-
 /// Prints a result with every secret redacted.
 fn show<T: Serialize>(printer: &Printer, result: &T) -> Result<(), CliError> {
     printer.result(&redacted(result)?);
@@ -129,8 +128,7 @@ fn to_value<T: Serialize>(result: &T) -> Result<Value, CliError> {
 }
 
 /// A result as JSON with every secret (a client secret, an API key, under any spelling, at
-/// any depth) redacted: the core's one redaction, the same the models' `Debug` and the
-/// snapshots use.
+/// any depth) redacted by the core's one redaction, the models' `Debug` and snapshots' too.
 fn redacted<T: Serialize>(result: &T) -> Result<Value, CliError> {
     let mut value = to_value(result)?;
     redact(&mut value);
@@ -155,17 +153,9 @@ mod tests {
 
     #[test]
     fn results_show_no_secret_at_any_depth_under_any_spelling() {
-        let spellings = [
-            "client_secret",
-            "CLIENT_SECRET",
-            "Client_Secret",
-            "clientSecret",
-            "ClientSecret",
-            "client-secret",
-            "Client-Secret",
-            "clientsecret",
-        ];
-        for key in spellings {
+        let spellings = "client_secret CLIENT_SECRET Client_Secret clientSecret ClientSecret \
+            client-secret Client-Secret clientsecret";
+        for key in spellings.split_whitespace() {
             let result = json!({key: "s1", "session": {key: "s2"}, "list": [{key: "s3"}],
                 "none": {key: null}});
             let hidden = "[REDACTED]";

@@ -4,10 +4,12 @@ use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod, V
 use easy_checkout_core::{
     ClientSecret, ErrorKind, PollPolicy, SessionStatus, Terminal, WaitOutcome,
 };
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 use super::{redacted, to_value, with_fields};
-use crate::args::{ConfirmArgs, CreateArgs, SessionCommand, WaitArgs};
+use crate::args::{ConfirmArgs, CreateArgs, SessionCommand};
 use crate::client::CliClient;
 use crate::error::CliError;
 use crate::output::Printer;
@@ -18,11 +20,24 @@ pub fn run(client: &CliClient, command: SessionCommand, printer: &Printer) -> Re
     let result = match command {
         // The one place a client secret is printed: handing it over is the point.
         SessionCommand::Create(args) => to_value(&checkout.create_session(&create_op(&args)?)?)?,
-        SessionCommand::Get(args) => with_decision(&checkout.retrieve_session(&args.id)?)?,
-        SessionCommand::CryptoStatus(args) => redacted(&checkout.crypto_status(&args.id)?)?,
-        SessionCommand::Validate(args) => {
-            let mut op = Validate::new(ClientSecret::new(args.client_secret.as_str())?);
-            if let Some(origin) = &args.parent_origin {
+        SessionCommand::Get { id } => {
+            // The SDK's decision beside the session: whether it is paid is never a field of
+            // the reply taken on trust (they replace any fields of those names).
+            let status = checkout.retrieve_session(&id)?;
+            let outcome = status.terminal().map_or("pending", terminal_name);
+            let fields = [
+                ("outcome", json!(outcome)),
+                ("paid", json!(status.is_paid())),
+            ];
+            with_fields(redacted(&status)?, fields)
+        }
+        SessionCommand::CryptoStatus { id } => redacted(&checkout.crypto_status(&id)?)?,
+        SessionCommand::Validate {
+            client_secret,
+            parent_origin,
+        } => {
+            let mut op = Validate::new(ClientSecret::new(client_secret.as_str())?);
+            if let Some(origin) = &parent_origin {
                 op = op.with_parent_origin(origin.as_str());
             }
             let response = checkout.validate(&op)?;
@@ -36,7 +51,7 @@ pub fn run(client: &CliClient, command: SessionCommand, printer: &Printer) -> Re
             let confirmed = checkout.confirm(&confirm_op(&args)?);
             redacted(&confirmed.map_err(CliError::confirm)?)?
         }
-        SessionCommand::Wait(args) => return wait(client, &args, printer),
+        SessionCommand::Wait { id, deadline } => return wait(client, &id, deadline, printer),
     };
     printer.result(&result);
     Ok(())
@@ -44,20 +59,15 @@ pub fn run(client: &CliClient, command: SessionCommand, printer: &Printer) -> Re
 
 /// `session wait`: prints `{"outcome", "session"}` on stdout in every case, then exits 0
 /// only when the session was paid.
-fn wait(client: &CliClient, args: &WaitArgs, printer: &Printer) -> Result<(), CliError> {
-    let policy = PollPolicy::with_deadline(args.deadline);
-    let checkout = client.embedded_checkout();
-    let outcome = checkout.wait_for_payment(&args.id, policy)?;
-    let (name, status) = match &outcome {
-        WaitOutcome::Finished { terminal, status } => (terminal_name(*terminal), Some(status)),
-        WaitOutcome::StillPending { status } => ("still_pending", status.as_ref()),
-    };
-    let session = status.map(redacted).transpose()?.unwrap_or(Value::Null);
-    printer.result(&json!({ "outcome": name, "session": session }));
-    if outcome.is_paid() {
-        return Ok(());
-    }
-    let (kind, code, what) = match &outcome {
+fn wait(
+    client: &CliClient,
+    id: &str,
+    deadline: Duration,
+    printer: &Printer,
+) -> Result<(), CliError> {
+    let policy = PollPolicy::with_deadline(deadline);
+    let outcome = client.embedded_checkout().wait_for_payment(id, policy)?;
+    let (name, status, kind, code, what) = match &outcome {
         WaitOutcome::Finished { terminal, status } => {
             let code = match terminal {
                 Terminal::Failed => "PAYMENT_FAILED",
@@ -65,19 +75,26 @@ fn wait(client: &CliClient, args: &WaitArgs, printer: &Printer) -> Result<(), Cl
                 _ => "SESSION_COMPLETE_UNCONFIRMED",
             };
             let what = format!("finished without being paid ({})", describe(status));
-            (ErrorKind::Api, code, what)
+            let name = terminal_name(*terminal);
+            (name, Some(status), ErrorKind::Api, code, what)
         }
         WaitOutcome::StillPending { status } => {
             let last = status.as_ref().map_or_else(
                 || "no poll succeeded".to_owned(),
                 |s| format!("last seen {}", describe(s)),
             );
-            let deadline = args.deadline.as_secs_f64();
+            let deadline = deadline.as_secs_f64();
             let what = format!("still pending after {deadline}s ({last})");
-            (ErrorKind::Timeout, "STILL_PENDING", what)
+            let (kind, code) = (ErrorKind::Timeout, "STILL_PENDING");
+            ("still_pending", status.as_ref(), kind, code, what)
         }
     };
-    let message = format!("session {} {what}", args.id);
+    let session = status.map(redacted).transpose()?.unwrap_or(Value::Null);
+    printer.result(&json!({ "outcome": name, "session": session }));
+    if outcome.is_paid() {
+        return Ok(());
+    }
+    let message = format!("session {id} {what}");
     Err(CliError::refused(kind, code, message))
 }
 
@@ -90,17 +107,6 @@ fn terminal_name(terminal: Terminal) -> &'static str {
         Terminal::CompleteUnconfirmed => "complete_unconfirmed",
         _ => "unknown",
     }
-}
-
-/// The session as the API sent it (secrets redacted), with the SDK's decision beside it:
-/// `outcome` ([`SessionStatus::terminal`] by name, `pending` while unfinished) and `paid`
-/// (fulfil only when it is `true`). They replace any field of those names the reply had:
-/// whether a session is paid is the SDK's one decision, never a field taken on trust.
-fn with_decision(status: &SessionStatus) -> Result<Value, CliError> {
-    let outcome = status.terminal().map_or("pending", terminal_name);
-    let paid = json!(status.is_paid());
-    let fields = [("outcome", json!(outcome)), ("paid", paid)];
-    Ok(with_fields(redacted(status)?, fields))
 }
 
 /// `status X, payment_status Y`, for messages.
@@ -214,10 +220,8 @@ fn number_tokens(json: &str) -> Vec<&str> {
 }
 
 /// Whether the JSON number `token` goes out with the value written. Without serde_json's
-/// `arbitrary_precision`, an integer within i64/u64 is kept as it is and any other number
-/// becomes the nearest double, written in its shortest form: `123456789012345678901234567890`
-/// would go out as `1.2345678901234568e29`, `1.00000000000000001` as `1.0`. A number written
-/// differently but of the same value (`1e3` as `1000.0`, `0.50` as `0.5`) is kept.
+/// `arbitrary_precision`, an integer outside i64/u64 or any other number becomes the nearest
+/// double in its shortest form: `1.00000000000000001` would go out as `1.0`.
 fn sent_as_written(token: &str) -> bool {
     let sent = serde_json::from_str::<serde_json::Number>(token).map(|n| n.to_string());
     sent.is_ok_and(|sent| decimal(token).is_some_and(|given| decimal(&sent) == Some(given)))
@@ -256,7 +260,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn items_parse() {
+    fn items_and_fields_parse_and_numbers_go_out_as_given_or_are_refused() {
         assert_eq!(parse_item("price_a").unwrap(), LineItem::new("price_a", 1));
         assert_eq!(
             parse_item("price_a:3").unwrap(),
@@ -274,10 +278,6 @@ mod tests {
             let e = parse_item(bad).unwrap_err();
             assert_eq!(e.exit_code, 2, "{bad}");
         }
-    }
-
-    #[test]
-    fn fields_parse() {
         assert_eq!(
             parse_field(r#"metadata={"a":1}"#).unwrap(),
             ("metadata".to_owned(), json!({"a": 1}))
@@ -288,43 +288,22 @@ mod tests {
         }
         let e = parse_field("x=sk_live_secretish").unwrap_err();
         assert!(!e.message.contains("sk_live_secretish"));
-    }
-
-    #[test]
-    fn numbers_go_out_with_the_digits_given_or_are_refused() {
-        let kept = [
-            "0",
-            "-0",
-            "9223372036854775807",
-            "-9223372036854775808",
-            "18446744073709551615",
-            "0.1",
-            "1.5",
-            "-2.25e-3",
-            "1e3",
-            "1E+20",
-            "0.50",
-            "1.0",
-            "123456789.125",
+        let kept = "0 -0 9223372036854775807 -9223372036854775808 18446744073709551615 0.1 1.5 \
+            -2.25e-3 1e3 1E+20 0.50 1.0 123456789.125";
+        let kept = kept.split_whitespace().chain([
             r#"{"a":[1,{"b":-7}],"s":"123456789012345678901234567890"}"#,
             r#""e1 \" 99999999999999999999999""#,
-        ];
+        ]);
         for json in kept {
             let field = format!("x={json}");
             assert!(parse_field(&field).is_ok(), "{json}");
         }
-        let refused = [
-            "123456789012345678901234567890",
-            "18446744073709551616",
-            "-9223372036854775809",
-            "1.00000000000000001",
-            "0.30000000000000000001",
-            "12345678901234567890123e-3",
-            "1e400",
-            "1e-400",
+        let refused = "123456789012345678901234567890 18446744073709551616 -9223372036854775809 \
+            1.00000000000000001 0.30000000000000000001 12345678901234567890123e-3 1e400 1e-400";
+        let refused = refused.split_whitespace().chain([
             r#"{"a":[1,{"b":18446744073709551616}]}"#,
             r#"["x", 9007199254740993.0]"#,
-        ];
+        ]);
         for json in refused {
             let e = parse_field(&format!("x={json}")).unwrap_err();
             assert_eq!(e.exit_code, 2, "{json}");

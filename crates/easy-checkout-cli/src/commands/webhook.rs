@@ -1,5 +1,4 @@
-//! `webhook verify` (needs no API key and sends nothing) and `webhook send` (needs no API
-//! key; sends one signed test event to the given endpoint over the chosen transport).
+//! `webhook verify` and `webhook send`: neither needs an API key.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -14,7 +13,7 @@ use serde_json::{Value, json};
 use super::show;
 use crate::args::{Globals, WebhookSendArgs, WebhookVerifyArgs};
 use crate::error::CliError;
-use crate::output::{Printer, one_line, stderr};
+use crate::output::{Printer, log};
 
 /// Largest payload read (webhook deliveries are a few KiB).
 const MAX_PAYLOAD_BYTES: u64 = 16 * 1024 * 1024;
@@ -41,21 +40,29 @@ pub fn verify(args: &WebhookVerifyArgs, printer: &Printer) -> Result<(), CliErro
 
 /// `webhook send`: signs the event, POSTs it to the endpoint with the headers of a delivery,
 /// and prints what was sent (never the secret) and the status; a non-2xx answer is exit 1.
-/// With `-v`, logs the request and the answer on stderr as the API commands do.
 pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Result<(), CliError> {
     let secret = non_empty(&args.secret)?;
     let url = &args.url;
     // Shown in its place: a password or a token in the URL is a secret too.
     let shown = shown_url(url);
-    check_endpoint(url, &shown)?;
+    let uri = url.parse::<http::Uri>().unwrap_or_default();
+    let scheme = uri.scheme_str().unwrap_or_default().to_ascii_lowercase();
+    if !matches!(scheme.as_str(), "http" | "https") || uri.host().unwrap_or_default().is_empty() {
+        return Err(CliError::invalid_input(format!(
+            "the endpoint {shown:?} is not an absolute http:// or https:// URL"
+        )));
+    }
     let body = match &args.payload {
         Some(path) => read_payload(Some(path))?,
         None => sample_event(&args.event_type, &args.session, args.event_id.as_deref()),
     };
     // A body of your own names its own type; one that is no event goes out as `--type`.
     let event = serde_json::from_slice::<Value>(&body).unwrap_or_default();
-    let field = |name: &str| event[name].as_str().map(str::to_owned);
-    let event_type = field("type").unwrap_or_else(|| args.event_type.clone());
+    let event_id = event["id"].as_str();
+    let event_type = event["type"]
+        .as_str()
+        .unwrap_or(&args.event_type)
+        .to_owned();
     let bytes = body.len();
     let request = webhook_request(url, &event_type, body, &secret, args.attempt)
         .map_err(|e| CliError::invalid_input(format!("--type {event_type:?}: {e}")))?;
@@ -63,7 +70,7 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
     let delivery_id = header(DELIVERY_ID_HEADER);
     let mut sent = json!({
         "url": shown,
-        "event_id": field("id"),
+        "event_id": event_id,
         "type": event_type,
         "attempt": args.attempt,
         "delivery_id": delivery_id,
@@ -72,28 +79,29 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
     });
     // One attempt over the chosen transport: no API key, no base URL, no retry.
     let client = globals.client(Config::from_values(None, None)?)?;
-    // `-v`: what is sent and what came back, as the API commands log it (the URL redacted;
-    // neither the secret nor any header).
-    let log = |line: String| {
+    // `-v` logs as the API commands do: never the secret, a header or the URL unredacted.
+    let verbose = |line: String| {
         if globals.verbose {
-            stderr(&format!("{}\n", one_line(&line)));
+            log(&line);
         }
     };
-    let about = field("id").map_or_else(String::new, |id| format!("event {id}, "));
-    log(format!(
-        "-> POST {shown} ({about}type {event_type}, attempt {}, delivery {delivery_id}, {bytes} \
-         bytes)",
-        args.attempt
+    let about = event_id.map_or_else(String::new, |id| format!("event {id}, "));
+    let attempt = args.attempt;
+    verbose(format!(
+        "-> POST {shown} ({about}type {event_type}, attempt {attempt}, delivery {delivery_id}, \
+         {bytes} bytes)"
     ));
     let started = Instant::now();
     let answer = client.transport().send(request).map_err(|e| {
         let e = e.to_string().replace(url.as_str(), &shown);
-        log(format!("<- failed: {e}"));
+        verbose(format!("<- failed: {e}"));
         CliError::transport(format!("could not deliver the event to {shown}: {e}"))
     })?;
     let status = answer.status().as_u16();
-    let millis = started.elapsed().as_millis();
-    log(format!("<- {status} in {millis}ms"));
+    verbose(format!(
+        "<- {status} in {}ms",
+        started.elapsed().as_millis()
+    ));
     sent["status"] = json!(status);
     printer.result(&sent);
     if answer.status().is_success() {
@@ -102,18 +110,6 @@ pub fn send(args: &WebhookSendArgs, globals: &Globals, printer: &Printer) -> Res
     let kind = ErrorKind::from_status(answer.status());
     let message = format!("the endpoint answered HTTP {status} ({about}delivery {delivery_id})");
     Err(CliError::refused(kind, "WEBHOOK_REJECTED", message).with_status(status))
-}
-
-/// Refuses `url` (shown as `shown`) unless it is an absolute `http://` or `https://` URL.
-fn check_endpoint(url: &str, shown: &str) -> Result<(), CliError> {
-    let uri = url.parse::<http::Uri>().unwrap_or_default();
-    let scheme = uri.scheme_str().unwrap_or_default().to_ascii_lowercase();
-    if matches!(scheme.as_str(), "http" | "https") && !uri.host().unwrap_or_default().is_empty() {
-        return Ok(());
-    }
-    Err(CliError::invalid_input(format!(
-        "the endpoint {shown:?} is not an absolute http:// or https:// URL"
-    )))
 }
 
 /// `url` as it may be shown: the whole `user:password@` (a bare token before the `@` is a
