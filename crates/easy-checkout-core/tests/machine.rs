@@ -1,6 +1,7 @@
 //! The call protocol as exact tables over the machines: scripted outcomes in, steps out
 //! (the exact requests, waits and keys), with no socket and no sleep.
 
+use std::sync::LazyLock;
 use std::time::{Duration, SystemTime};
 
 use easy_checkout_core::call::{
@@ -14,16 +15,17 @@ use easy_checkout_core::ops::{
 };
 use easy_checkout_core::{
     ClientSecret, Config, Error, ErrorKind, PollPolicy, RetryPolicy, Terminal, TransportError,
-    TransportErrorKind, WaitOutcome,
+    TransportErrorKind as K, WaitOutcome,
 };
 
 const T0: SystemTime = SystemTime::UNIX_EPOCH;
+const GET: &str = "send GET /v1/api/embedded-checkout/config key=-";
 
 /// One scripted attempt outcome.
 #[derive(Clone)]
 enum Out {
     Status(u16, &'static [(&'static str, &'static str)], &'static str),
-    Fail(TransportErrorKind),
+    Fail(K),
 }
 
 use Out::{Fail, Status};
@@ -91,9 +93,8 @@ fn run<M: Machine>(mut machine: M, script: &[Out]) -> (Vec<String>, Result<M::Ou
     }
 }
 
-fn config() -> Config {
-    Config::new("sk_test_123".parse().expect("a key"))
-}
+static SANDBOX: LazyLock<Config> =
+    LazyLock::new(|| Config::new("sk_test_123".parse().expect("a key")));
 
 /// Retries with fixed 100 ms backoff (no jitter spread: initial = max, upper half = full).
 fn retries(n: u32) -> RetryPolicy {
@@ -151,20 +152,18 @@ fn jittered(trace: &[String]) -> Vec<String> {
 
 #[test]
 fn a_get_is_retried_through_failures_then_succeeds() {
-    let config = config();
-    let call = Call::new(&config, &GetConfig, retries(5), seq());
+    let call = Call::new(&SANDBOX, &GetConfig, retries(5), seq());
     let script = [
         Status(503, &[], ""),
         Status(504, &[], ""),
-        Fail(TransportErrorKind::Io),
-        Fail(TransportErrorKind::Timeout),
-        Fail(TransportErrorKind::Connect),
+        Fail(K::Io),
+        Fail(K::Timeout),
+        Fail(K::Connect),
         Status(200, &[], CONFIG),
     ];
     let (trace, result) = run(call, &script);
-    let get = "send GET /v1/api/embedded-checkout/config key=-";
-    let mut expected = vec![get, "wait backoff"].repeat(5);
-    expected.push(get);
+    let mut expected = vec![GET, "wait backoff"].repeat(5);
+    expected.push(GET);
     assert_eq!(jittered(&trace), expected);
     let reply = result.expect("the sixth attempt succeeds");
     assert_eq!((reply.meta.retries, reply.meta.status.as_u16()), (5, 200));
@@ -173,7 +172,6 @@ fn a_get_is_retried_through_failures_then_succeeds() {
 
 #[test]
 fn what_is_final_ends_the_call_at_once() {
-    let config = config();
     let rows: [(Out, ErrorKind); 11] = [
         (Status(400, &[], ""), ErrorKind::InvalidRequest),
         (Status(401, &[], ""), ErrorKind::Authentication),
@@ -186,12 +184,12 @@ fn what_is_final_ends_the_call_at_once() {
             Status(302, &[("location", "https://x.example")], ""),
             ErrorKind::Api,
         ),
-        (Fail(TransportErrorKind::Tls), ErrorKind::Transport),
-        (Fail(TransportErrorKind::BodyTooLarge), ErrorKind::Transport),
-        (Fail(TransportErrorKind::Other), ErrorKind::Transport),
+        (Fail(K::Tls), ErrorKind::Transport),
+        (Fail(K::BodyTooLarge), ErrorKind::Transport),
+        (Fail(K::Other), ErrorKind::Transport),
     ];
     for (out, kind) in rows {
-        let call = Call::new(&config, &GetConfig, retries(3), seq());
+        let call = Call::new(&SANDBOX, &GetConfig, retries(3), seq());
         let (trace, result) = run(call, &[out]);
         assert_eq!(trace.len(), 1, "one attempt: {trace:?}");
         assert_eq!(result.expect_err("final").kind(), kind);
@@ -200,8 +198,7 @@ fn what_is_final_ends_the_call_at_once() {
 
 #[test]
 fn retries_stop_at_the_limit_with_the_last_error() {
-    let config = config();
-    let call = Call::new(&config, &GetConfig, retries(2), seq());
+    let call = Call::new(&SANDBOX, &GetConfig, retries(2), seq());
     let script = [
         Status(500, &[], ""),
         Status(502, &[], ""),
@@ -212,17 +209,16 @@ fn retries_stop_at_the_limit_with_the_last_error() {
     let error = result.expect_err("out of retries");
     assert_eq!(error.as_api().map(|e| e.status.as_u16()), Some(503));
     assert!(!error.outcome_unknown(), "a GET changes nothing");
-    let call = Call::new(&config, &GetConfig, RetryPolicy::never(), seq());
+    let call = Call::new(&SANDBOX, &GetConfig, RetryPolicy::never(), seq());
     let (trace, _) = run(call, &[Status(503, &[], "")]);
     assert_eq!(trace.len(), 1, "retries off: {trace:?}");
 }
 
 #[test]
 fn a_create_without_a_key_gets_one_generated_key_on_every_attempt() {
-    let config = config();
     let op = create();
-    let call = Call::new(&config, &op, retries(2), seq());
-    let script = [Fail(TransportErrorKind::Io), Status(200, &[], SESSION)];
+    let call = Call::new(&SANDBOX, &op, retries(2), seq());
+    let script = [Fail(K::Io), Status(200, &[], SESSION)];
     let (trace, result) = run(call, &script);
     let post = format!("send POST /v1/api/embedded-checkout key={}", generated());
     assert_eq!(jittered(&trace), [post.as_str(), "wait backoff", &post]);
@@ -235,12 +231,11 @@ fn a_create_without_a_key_gets_one_generated_key_on_every_attempt() {
 
 #[test]
 fn with_retries_off_a_create_gets_no_key_and_is_never_resent() {
-    let config = config();
     let op = create();
-    let call = Call::new(&config, &op, RetryPolicy::never(), || {
+    let call = Call::new(&SANDBOX, &op, RetryPolicy::never(), || {
         unreachable!("no key")
     });
-    let (trace, result) = run(call, &[Fail(TransportErrorKind::Io)]);
+    let (trace, result) = run(call, &[Fail(K::Io)]);
     assert_eq!(
         trace,
         ["send POST /v1/api/embedded-checkout key=- no-resend"]
@@ -250,17 +245,16 @@ fn with_retries_off_a_create_gets_no_key_and_is_never_resent() {
 
 #[test]
 fn a_keyless_confirm_is_sent_once_whatever_happens() {
-    let config = config();
     let op = confirm();
     let rows = [
-        Fail(TransportErrorKind::Io),
-        Fail(TransportErrorKind::Timeout),
-        Fail(TransportErrorKind::Connect),
+        Fail(K::Io),
+        Fail(K::Timeout),
+        Fail(K::Connect),
         Status(503, &[], ""),
         Status(429, &[("retry-after", "0")], ""),
     ];
     for out in rows {
-        let call = Call::new(&config, &op, retries(5), || {
+        let call = Call::new(&SANDBOX, &op, retries(5), || {
             unreachable!("never a generated key")
         });
         let (trace, result) = run(call, &[out]);
@@ -275,9 +269,8 @@ fn a_keyless_confirm_is_sent_once_whatever_happens() {
 
 #[test]
 fn a_keyed_confirm_is_retried_with_the_callers_key() {
-    let config = config();
     let op = confirm().with_idempotency_key("pay-1").expect("a key");
-    let call = Call::new(&config, &op, retries(2), seq());
+    let call = Call::new(&SANDBOX, &op, retries(2), seq());
     let script = [Status(502, &[], ""), Status(200, &[], r#"{"data":{}}"#)];
     let (trace, result) = run(call, &script);
     let post = "send POST /v1/api/embedded-checkout/confirm key=pay-1";
@@ -287,46 +280,43 @@ fn a_keyed_confirm_is_retried_with_the_callers_key() {
 
 #[test]
 fn retry_after_is_obeyed_up_to_its_cap_and_a_longer_one_fails_at_once() {
-    let config = config();
     let policy = RetryPolicy {
         max_retry_after: Duration::from_secs(30),
         ..retries(3)
     };
-    let get = "send GET /v1/api/embedded-checkout/config key=-";
-    let call = Call::new(&config, &GetConfig, policy, seq());
+    let call = Call::new(&SANDBOX, &GetConfig, policy, seq());
     let script = [
         Status(429, &[("retry-after", "7")], ""),
         Status(503, &[("retry-after", "30")], ""),
         Status(200, &[], CONFIG),
     ];
     let (trace, result) = run(call, &script);
-    assert_eq!(trace, [get, "wait 7000ms", get, "wait 30000ms", get]);
+    assert_eq!(trace, [GET, "wait 7000ms", GET, "wait 30000ms", GET]);
     assert_eq!(result.expect("third time").meta.retries, 2);
 
     // An HTTP date is counted from the time the attempt ended (here the epoch).
-    let call = Call::new(&config, &GetConfig, policy, seq());
+    let call = Call::new(&SANDBOX, &GetConfig, policy, seq());
     let script = [
         Status(429, &[("retry-after", "Thu, 01 Jan 1970 00:00:05 GMT")], ""),
         Status(200, &[], CONFIG),
     ];
     let (trace, _) = run(call, &script);
-    assert_eq!(trace, [get, "wait 5000ms", get]);
+    assert_eq!(trace, [GET, "wait 5000ms", GET]);
 
     let too_long = [
         Status(429, &[("retry-after", "31")], ""),
         Status(429, &[("retry-after", "Thu, 01 Jan 1970 02:00:00 GMT")], ""),
     ];
     for out in too_long {
-        let call = Call::new(&config, &GetConfig, policy, seq());
+        let call = Call::new(&SANDBOX, &GetConfig, policy, seq());
         let (trace, result) = run(call, &[out]);
-        assert_eq!(trace, [get]);
+        assert_eq!(trace, [GET]);
         assert_eq!(result.expect_err("too long").kind(), ErrorKind::RateLimited);
     }
 }
 
 #[test]
 fn jitter_is_one_random_draw_per_retry_in_the_upper_half() {
-    let config = config();
     let policy = RetryPolicy {
         max_retries: 1,
         initial_backoff: Duration::from_millis(1000),
@@ -334,11 +324,11 @@ fn jitter_is_one_random_draw_per_retry_in_the_upper_half() {
         ..RetryPolicy::default()
     };
     let wait_with = |draw: u64| {
-        let mut call = Call::new(&config, &GetConfig, policy, move || draw);
+        let mut call = Call::new(&SANDBOX, &GetConfig, policy, move || draw);
         let Step::Send(_) = call.next() else {
             panic!("send first")
         };
-        let failed = Err(TransportError::msg(TransportErrorKind::Io, "cut"));
+        let failed = Err(TransportError::msg(K::Io, "cut"));
         match call.handle(failed, Now::new(T0, Duration::ZERO)) {
             Step::Wait(delay) => delay,
             other => panic!("{other:?}"),
@@ -367,8 +357,7 @@ fn invalid_input_ends_the_call_before_anything_is_sent() {
 
 #[test]
 fn a_machine_fed_out_of_turn_ends_with_an_error_not_a_panic() {
-    let config = config();
-    let mut call = Call::new(&config, &GetConfig, retries(2), seq());
+    let mut call = Call::new(&SANDBOX, &GetConfig, retries(2), seq());
     let early = call.handle(
         outcome(&Status(200, &[], CONFIG)),
         Now::new(T0, Duration::ZERO),
@@ -379,7 +368,7 @@ fn a_machine_fed_out_of_turn_ends_with_an_error_not_a_panic() {
         "finished stays finished"
     );
 
-    let mut call = Call::new(&config, &GetConfig, retries(2), seq());
+    let mut call = Call::new(&SANDBOX, &GetConfig, retries(2), seq());
     let Step::Send(_) = call.next() else {
         panic!("send")
     };
@@ -390,10 +379,9 @@ fn a_machine_fed_out_of_turn_ends_with_an_error_not_a_panic() {
 }
 
 fn poll(policy: PollPolicy, script: &[Out]) -> (Vec<String>, Result<WaitOutcome, Error>) {
-    let config = config();
     let op = RetrieveSession::new("ecs_1").expect("an id");
     let wait = PaymentWait::new(
-        &config,
+        &SANDBOX,
         &op,
         retries(2),
         policy,
@@ -457,7 +445,7 @@ fn a_wait_ends_at_once_when_paid_and_retries_a_failed_poll_first() {
     let policy = PollPolicy::default();
     let script = [
         Status(200, &[], PENDING),
-        Fail(TransportErrorKind::Io),
+        Fail(K::Io),
         Status(200, &[], PAID),
     ];
     let (trace, result) = poll(policy, &script);
@@ -533,9 +521,9 @@ fn a_polls_retry_past_the_deadline_ends_the_wait_instead() {
         max_interval: Duration::MAX,
         deadline: Duration::MAX,
     };
-    let (config, op) = (config(), RetrieveSession::new("ecs_1").expect("an id"));
+    let op = RetrieveSession::new("ecs_1").expect("an id");
     let now = Now::new(T0, Duration::ZERO);
-    let mut wait = PaymentWait::new(&config, &op, retries(2), huge, now, seq());
+    let mut wait = PaymentWait::new(&SANDBOX, &op, retries(2), huge, now, seq());
     assert!(matches!(wait.next(), Step::Send(_)));
     let pending = outcome(&Status(200, &[], PENDING));
     assert!(matches!(wait.handle(pending, now), Step::Wait(d) if d == Duration::MAX));
@@ -578,9 +566,8 @@ fn a_wait_honours_rate_limits_and_a_final_error_ends_it() {
 
 #[test]
 fn a_step_and_a_call_print_no_secret() {
-    let config = config();
     let op = confirm().with_idempotency_key("pay-9").expect("a key");
-    let mut call = Call::new(&config, &op, retries(1), seq());
+    let mut call = Call::new(&SANDBOX, &op, retries(1), seq());
     let step = call.next();
     let printed = format!("{step:?} {call:?}");
     assert!(
@@ -603,12 +590,9 @@ fn a_step_and_a_call_print_no_secret() {
 fn every_error_kind() -> Vec<(ErrorKind, Vec<Out>)> {
     let three = |out: fn() -> Out| vec![out(), out(), out()];
     vec![
-        (ErrorKind::Transport, vec![Fail(TransportErrorKind::Tls)]),
-        (ErrorKind::Transport, three(|| Fail(TransportErrorKind::Io))),
-        (
-            ErrorKind::Timeout,
-            three(|| Fail(TransportErrorKind::Timeout)),
-        ),
+        (ErrorKind::Transport, vec![Fail(K::Tls)]),
+        (ErrorKind::Transport, three(|| Fail(K::Io))),
+        (ErrorKind::Timeout, three(|| Fail(K::Timeout))),
         (ErrorKind::Decode, vec![Status(200, &[], "[]")]),
         (
             ErrorKind::Decode,
@@ -634,7 +618,6 @@ fn every_error_kind() -> Vec<(ErrorKind, Vec<Out>)> {
 
 #[test]
 fn every_error_of_a_keyed_call_carries_its_key_whatever_its_kind() {
-    let config = config();
     let caller = create().with_idempotency_key("cart-1").expect("a key");
     let generated_key = create();
     let key = |e: &Error| e.idempotency_key().map(|k| k.as_str().to_owned());
@@ -643,7 +626,7 @@ fn every_error_of_a_keyed_call_carries_its_key_whatever_its_kind() {
             (&caller, "cart-1".to_owned()),
             (&generated_key, generated()),
         ] {
-            let call = Call::new(&config, op, retries(2), seq());
+            let call = Call::new(&SANDBOX, op, retries(2), seq());
             let (trace, result) = run(call, &script);
             let error = result.expect_err("scripted to fail");
             assert_eq!(error.kind(), kind, "{trace:?}");
@@ -672,10 +655,9 @@ fn every_error_of_a_keyed_call_carries_its_key_whatever_its_kind() {
 
 #[test]
 fn a_keyed_create_whose_reply_cannot_be_decoded_keeps_its_key_and_is_unknown() {
-    let config = config();
     let op = create().with_idempotency_key("cart-2").expect("a key");
     let (trace, result) = run(
-        Call::new(&config, &op, retries(2), seq()),
+        Call::new(&SANDBOX, &op, retries(2), seq()),
         &[Status(200, &[], r#"{"data":{"id":7}}"#)],
     );
     assert_eq!(trace, ["send POST /v1/api/embedded-checkout key=cart-2"]);
@@ -691,7 +673,6 @@ fn a_keyed_create_whose_reply_cannot_be_decoded_keeps_its_key_and_is_unknown() {
 
 #[test]
 fn a_2xx_in_an_encoding_nobody_asked_for_is_a_decode_error_that_names_it() {
-    let config = config();
     // What a gzip body starts with; the rest does not matter.
     let gzipped = "\u{1f}\u{8b}\u{8}\u{0}garbage";
     type Headers = &'static [(&'static str, &'static str)];
@@ -715,7 +696,7 @@ fn a_2xx_in_an_encoding_nobody_asked_for_is_a_decode_error_that_names_it() {
     for (headers, named) in rows {
         let body = if named.is_some() { gzipped } else { CONFIG };
         let (trace, result) = run(
-            Call::new(&config, &GetConfig, retries(2), seq()),
+            Call::new(&SANDBOX, &GetConfig, retries(2), seq()),
             &[Status(200, headers, body)],
         );
         assert_eq!(trace.len(), 1, "never retried: {trace:?}");
@@ -733,14 +714,14 @@ fn a_2xx_in_an_encoding_nobody_asked_for_is_a_decode_error_that_names_it() {
     }
     // An error status keeps its kind: the status says what happened.
     let (_, result) = run(
-        Call::new(&config, &GetConfig, retries(0), seq()),
+        Call::new(&SANDBOX, &GetConfig, retries(0), seq()),
         &[Status(404, &[("content-encoding", "gzip")], gzipped)],
     );
     assert_eq!(result.expect_err("404").kind(), ErrorKind::NotFound);
     // An empty body has nothing to decode, whatever its header says.
     let op = confirm().with_idempotency_key("pay-e").expect("a key");
     let (_, result) = run(
-        Call::new(&config, &op, retries(0), seq()),
+        Call::new(&SANDBOX, &op, retries(0), seq()),
         &[Status(204, &[("content-encoding", "gzip")], "")],
     );
     assert_eq!(result.expect("no body").value, serde_json::Value::Null);
@@ -748,16 +729,11 @@ fn a_2xx_in_an_encoding_nobody_asked_for_is_a_decode_error_that_names_it() {
 
 #[test]
 fn validate_is_a_read_retried_as_a_get_and_never_of_unknown_outcome() {
-    let config = config();
     let op = Validate::new(ClientSecret::new("ecs_secret_1").expect("a secret"));
     let post = "send POST /v1/api/embedded-checkout/validate key=- no-resend";
     let valid = r#"{"data":{"valid":true}}"#;
-    let call = Call::new(&config, &op, retries(3), seq());
-    let script = [
-        Status(503, &[], ""),
-        Fail(TransportErrorKind::Io),
-        Status(200, &[], valid),
-    ];
+    let call = Call::new(&SANDBOX, &op, retries(3), seq());
+    let script = [Status(503, &[], ""), Fail(K::Io), Status(200, &[], valid)];
     let (trace, result) = run(call, &script);
     assert_eq!(
         jittered(&trace),
@@ -766,11 +742,8 @@ fn validate_is_a_read_retried_as_a_get_and_never_of_unknown_outcome() {
          of its own: a POST without a key)"
     );
     assert_eq!(result.expect("valid").meta.retries, 2);
-    for script in [
-        vec![Status(502, &[], ""); 4],
-        vec![Fail(TransportErrorKind::Io); 4],
-    ] {
-        let (_, result) = run(Call::new(&config, &op, retries(3), seq()), &script);
+    for script in [vec![Status(502, &[], ""); 4], vec![Fail(K::Io); 4]] {
+        let (_, result) = run(Call::new(&SANDBOX, &op, retries(3), seq()), &script);
         let error = result.expect_err("out of retries");
         assert!(!error.outcome_unknown(), "a check changes nothing: {error}");
         assert_eq!(error.idempotency_key(), None);
@@ -787,51 +760,45 @@ fn budget(capacity: u32) -> RetryBudget {
 
 #[test]
 fn retries_draw_from_the_budget_and_answered_calls_refill_it() {
-    let config = config();
     let budget = budget(20);
-    let get = "send GET /v1/api/embedded-checkout/config key=-";
     /// The script of one call, its trace, how it ends, and the tokens left after it.
     type Row<'a> = (Vec<Out>, Vec<&'a str>, Result<u16, ErrorKind>, u32);
     let rows: Vec<Row<'_>> = vec![
         // Two retries (10 tokens), then an answer (1 back).
         (
-            vec![
-                Status(503, &[], ""),
-                Fail(TransportErrorKind::Io),
-                Status(200, &[], CONFIG),
-            ],
-            vec![get, "wait backoff", get, "wait backoff", get],
+            vec![Status(503, &[], ""), Fail(K::Io), Status(200, &[], CONFIG)],
+            vec![GET, "wait backoff", GET, "wait backoff", GET],
             Ok(200),
             11,
         ),
         // A retry after a timeout costs 10; the 404 is an answer (1 back).
         (
-            vec![Fail(TransportErrorKind::Timeout), Status(404, &[], "")],
-            vec![get, "wait backoff", get],
+            vec![Fail(K::Timeout), Status(404, &[], "")],
+            vec![GET, "wait backoff", GET],
             Err(ErrorKind::NotFound),
             2,
         ),
         // A 429 is no answer: nothing back; and 2 tokens cannot pay for its retry.
         (
             vec![Status(429, &[("retry-after", "1")], "")],
-            vec![get],
+            vec![GET],
             Err(ErrorKind::RateLimited),
             2,
         ),
         // Three answered calls: 3 back.
-        (vec![Status(200, &[], CONFIG)], vec![get], Ok(200), 3),
-        (vec![Status(200, &[], CONFIG)], vec![get], Ok(200), 4),
-        (vec![Status(200, &[], CONFIG)], vec![get], Ok(200), 5),
+        (vec![Status(200, &[], CONFIG)], vec![GET], Ok(200), 3),
+        (vec![Status(200, &[], CONFIG)], vec![GET], Ok(200), 4),
+        (vec![Status(200, &[], CONFIG)], vec![GET], Ok(200), 5),
         // Enough for one retry, not for a second.
         (
             vec![Status(500, &[], ""), Status(500, &[], "")],
-            vec![get, "wait backoff", get],
+            vec![GET, "wait backoff", GET],
             Err(ErrorKind::Server),
             0,
         ),
     ];
     for (i, (script, expected, result, left)) in rows.into_iter().enumerate() {
-        let call = Call::new(&config, &GetConfig, retries(3), seq()).with_budget(&budget);
+        let call = Call::new(&SANDBOX, &GetConfig, retries(3), seq()).with_budget(&budget);
         let (trace, outcome) = run(call, &script);
         assert_eq!(jittered(&trace), expected, "row {i}");
         let outcome = outcome
@@ -844,7 +811,6 @@ fn retries_draw_from_the_budget_and_answered_calls_refill_it() {
 
 #[test]
 fn a_spent_budget_returns_the_failure_at_once_and_says_so() {
-    let config = config();
     let budget = budget(4);
     let op = UpdateConfig::new(vec!["https://shop.example".to_owned()]);
     let patch = format!(
@@ -853,10 +819,10 @@ fn a_spent_budget_returns_the_failure_at_once_and_says_so() {
     );
     for (out, kind) in [
         (Status(503, &[], ""), ErrorKind::Server),
-        (Fail(TransportErrorKind::Io), ErrorKind::Transport),
-        (Fail(TransportErrorKind::Timeout), ErrorKind::Timeout),
+        (Fail(K::Io), ErrorKind::Transport),
+        (Fail(K::Timeout), ErrorKind::Timeout),
     ] {
-        let call = Call::new(&config, &op, retries(2), seq()).with_budget(&budget);
+        let call = Call::new(&SANDBOX, &op, retries(2), seq()).with_budget(&budget);
         let (trace, result) = run(call, &[out]);
         assert_eq!(trace, [patch.as_str()], "not retried");
         let error = result.expect_err("spent");
@@ -877,21 +843,20 @@ fn a_spent_budget_returns_the_failure_at_once_and_says_so() {
         assert_eq!(budget.available(), Some(4), "nothing drawn, nothing back");
     }
     // A failure the policy would not retry says nothing of the budget.
-    let call = Call::new(&config, &op, retries(2), seq()).with_budget(&budget);
+    let call = Call::new(&SANDBOX, &op, retries(2), seq()).with_budget(&budget);
     let (_, result) = run(call, &[Status(409, &[], "")]);
     let error = result.expect_err("conflict");
     assert!(!error.retry_budget_spent());
     assert!(!error.to_string().contains("budget"), "{error}");
     // Nor a call that may not be repeated at all.
     let keyless = confirm();
-    let call = Call::new(&config, &keyless, retries(2), seq()).with_budget(&budget);
+    let call = Call::new(&SANDBOX, &keyless, retries(2), seq()).with_budget(&budget);
     let (_, result) = run(call, &[Status(503, &[], "")]);
     assert!(!result.expect_err("503").retry_budget_spent());
 }
 
 #[test]
 fn an_unlimited_budget_and_no_budget_leave_retries_to_the_policy() {
-    let config = config();
     let unlimited = RetryBudget::unlimited();
     let script = [
         Status(503, &[], ""),
@@ -899,8 +864,8 @@ fn an_unlimited_budget_and_no_budget_leave_retries_to_the_policy() {
         Status(503, &[], ""),
     ];
     for call in [
-        Call::new(&config, &GetConfig, retries(2), seq()).with_budget(&unlimited),
-        Call::new(&config, &GetConfig, retries(2), seq()),
+        Call::new(&SANDBOX, &GetConfig, retries(2), seq()).with_budget(&unlimited),
+        Call::new(&SANDBOX, &GetConfig, retries(2), seq()),
     ] {
         let (trace, result) = run(call, &script);
         assert_eq!(trace.len(), 5, "three attempts: {trace:?}");
@@ -911,11 +876,10 @@ fn an_unlimited_budget_and_no_budget_leave_retries_to_the_policy() {
 
 #[test]
 fn a_wait_draws_its_polls_retries_from_the_budget() {
-    let config = config();
     let budget = budget(5);
     let op = RetrieveSession::new("ecs_1").expect("an id");
     let wait = PaymentWait::new(
-        &config,
+        &SANDBOX,
         &op,
         retries(2),
         PollPolicy::default(),
