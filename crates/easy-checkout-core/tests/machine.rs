@@ -378,6 +378,15 @@ fn a_machine_fed_out_of_turn_ends_with_an_error_not_a_panic() {
     );
 }
 
+/// Polls every `initial` seconds at first, growing to `max`, for `deadline` seconds.
+fn every(initial: u64, max: u64, deadline: u64) -> PollPolicy {
+    PollPolicy {
+        initial_interval: Duration::from_secs(initial),
+        max_interval: Duration::from_secs(max),
+        deadline: Duration::from_secs(deadline),
+    }
+}
+
 fn poll(policy: PollPolicy, script: &[Out]) -> (Vec<String>, Result<WaitOutcome, Error>) {
     let op = RetrieveSession::new("ecs_1").expect("an id");
     let wait = PaymentWait::new(
@@ -398,23 +407,8 @@ fn poll(policy: PollPolicy, script: &[Out]) -> (Vec<String>, Result<WaitOutcome,
 
 #[test]
 fn a_wait_polls_on_a_growing_schedule_and_ends_at_the_deadline() {
-    let policy = PollPolicy {
-        initial_interval: Duration::from_secs(1),
-        max_interval: Duration::from_secs(3),
-        deadline: Duration::from_secs(10),
-    };
-    let pending = || Status(200, &[], PENDING);
-    let (trace, result) = poll(
-        policy,
-        &[
-            pending(),
-            pending(),
-            pending(),
-            pending(),
-            pending(),
-            pending(),
-        ],
-    );
+    let policy = every(1, 3, 10);
+    let (trace, result) = poll(policy, &vec![Status(200, &[], PENDING); 6]);
     assert_eq!(
         trace,
         [
@@ -440,56 +434,56 @@ fn a_wait_polls_on_a_growing_schedule_and_ends_at_the_deadline() {
     }
 }
 
-#[test]
-fn a_wait_ends_at_once_when_paid_and_retries_a_failed_poll_first() {
-    let policy = PollPolicy::default();
-    let script = [
-        Status(200, &[], PENDING),
-        Fail(K::Io),
-        Status(200, &[], PAID),
-    ];
-    let (trace, result) = poll(policy, &script);
-    assert_eq!(
-        jittered(&trace),
-        ["poll", "wait 1000ms", "poll", "wait backoff", "poll"]
-    );
-    assert!(result.expect("paid").is_paid());
-}
-
 /// The API reference's vocabulary: the full envelope, `complete` and `paid`.
 const PAID_IN_THE_REFERENCE: &str = r#"{"success":true,"timestamp":"2026-05-01T12:00:00Z","message":"ok","data":{"id":"ecs_1","status":"complete","payment_status":"paid"}}"#;
 
+/// Paid in either vocabulary (after retrying a failed poll), or complete without a payment
+/// status: the wait ends at once.
 #[test]
-fn a_wait_ends_paid_for_a_session_paid_in_the_reference_vocabulary() {
-    let script = [
-        Status(200, &[], PENDING),
-        Status(200, &[], PAID_IN_THE_REFERENCE),
-    ];
-    let (trace, result) = poll(PollPolicy::default(), &script);
-    assert_eq!(trace, ["poll", "wait 1000ms", "poll"]);
-    match result.expect("a wait ends") {
-        WaitOutcome::Finished { terminal, status } => {
-            assert_eq!(terminal, Terminal::Paid);
-            assert!(status.is_paid());
-        }
-        other => panic!("{other:?}"),
-    }
-}
-
-#[test]
-fn a_wait_ends_unconfirmed_for_complete_without_a_payment_status() {
+fn a_wait_ends_at_once_when_the_session_is_finished() {
     let complete = r#"{"data":{"id":"ecs_1","status":"complete"}}"#;
-    let (trace, result) = poll(PollPolicy::default(), &[Status(200, &[], complete)]);
-    assert_eq!(trace, ["poll"]);
-    let outcome = result.expect("a wait ends");
-    assert!(!outcome.is_paid());
-    assert!(matches!(
-        outcome,
-        WaitOutcome::Finished {
-            terminal: Terminal::CompleteUnconfirmed,
-            ..
+    let rows = [
+        (
+            vec![
+                Status(200, &[], PENDING),
+                Fail(K::Io),
+                Status(200, &[], PAID),
+            ],
+            vec!["poll", "wait 1000ms", "poll", "wait backoff", "poll"],
+            Terminal::Paid,
+        ),
+        (
+            vec![
+                Status(200, &[], PENDING),
+                Status(200, &[], PAID_IN_THE_REFERENCE),
+            ],
+            vec!["poll", "wait 1000ms", "poll"],
+            Terminal::Paid,
+        ),
+        (
+            vec![Status(200, &[], complete)],
+            vec!["poll"],
+            Terminal::CompleteUnconfirmed,
+        ),
+    ];
+    for (script, expected, terminal) in rows {
+        let (trace, result) = poll(PollPolicy::default(), &script);
+        assert_eq!(jittered(&trace), expected);
+        let outcome = result.expect("a wait ends");
+        assert_eq!(outcome.is_paid(), terminal == Terminal::Paid);
+        match outcome {
+            WaitOutcome::Finished {
+                terminal: t,
+                status,
+            } => {
+                assert_eq!(
+                    (t, status.is_paid()),
+                    (terminal, terminal == Terminal::Paid)
+                );
+            }
+            other => panic!("{other:?}"),
         }
-    ));
+    }
 }
 
 /// A poll's own retry that would come after the deadline (a 503 with `Retry-After: 30`, late
@@ -497,11 +491,7 @@ fn a_wait_ends_unconfirmed_for_complete_without_a_payment_status() {
 /// status it read. A huge interval grows without overflowing.
 #[test]
 fn a_polls_retry_past_the_deadline_ends_the_wait_instead() {
-    let policy = PollPolicy {
-        initial_interval: Duration::from_secs(4),
-        max_interval: Duration::from_secs(10),
-        deadline: Duration::from_secs(5),
-    };
+    let policy = every(4, 10, 5);
     let script = [
         Status(200, &[], PENDING),
         Status(503, &[("retry-after", "30")], ""),
@@ -531,11 +521,7 @@ fn a_polls_retry_past_the_deadline_ends_the_wait_instead() {
 
 #[test]
 fn a_wait_honours_rate_limits_and_a_final_error_ends_it() {
-    let policy = PollPolicy {
-        initial_interval: Duration::from_secs(1),
-        max_interval: Duration::from_secs(10),
-        deadline: Duration::from_secs(60),
-    };
+    let policy = every(1, 10, 60);
     // An exhausted window waits for its reset; a 429 the poll's retries cannot wait out
     // (Retry-After above the retry cap) stretches the next poll instead.
     let script = [
