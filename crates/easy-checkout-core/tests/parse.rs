@@ -17,14 +17,14 @@ fn ok<O: Operation>(body: &str) -> Result<O::Output, Error> {
 }
 
 fn status<O: Operation>(code: u16, body: &str) -> Error {
-    match O::parse(
+    let parsed = O::parse(
         StatusCode::from_u16(code).unwrap(),
         &HeaderMap::new(),
         body.as_bytes(),
-    ) {
-        Ok(_) => panic!("status {code} parsed as success"),
-        Err(e) => e,
-    }
+    );
+    parsed
+        .err()
+        .unwrap_or_else(|| panic!("status {code} parsed as success"))
 }
 
 #[test]
@@ -236,19 +236,16 @@ fn amount_total_is_an_integer_or_a_decode_error() {
 }
 
 #[test]
-fn crypto_status_full_minimal_unknown() {
+fn crypto_status_full_minimal_unknown_and_its_amount_a_string_or_an_integer() {
     let c = ok::<CryptoStatus>(r#"{"data":{"status":"confirmed","tx_signature":"5xSig","payment_address":"Addr1","chain":"solana","asset":"USDC","amount":"19.990000","block":42}}"#).unwrap();
     assert_eq!(c.amount, Some(Amount::Decimal("19.990000".into())));
     assert_eq!(c.chain.as_deref(), Some("solana"));
     assert_eq!(c.extra.get("block"), Some(&json!(42)));
     let c = ok::<CryptoStatus>(r#"{"data":{}}"#).unwrap();
     assert!(c.status.is_none() && c.tx_signature.is_none() && c.amount.is_none());
-}
 
-/// The SDK page's decimal string and the API reference's integer are both kept exactly, in
-/// the form they came in; a float never is an amount.
-#[test]
-fn crypto_amount_is_a_string_or_an_integer_never_a_float() {
+    // The SDK page's decimal string and the API reference's integer are both kept exactly,
+    // in the form they came in; a float never is an amount.
     let amount = |value: &str| {
         ok::<CryptoStatus>(&format!(
             r#"{{"success":true,"data":{{"amount":{value}}}}}"#
@@ -345,14 +342,12 @@ fn the_reference_envelope_is_read_by_every_model() {
     assert_eq!(c.allowed_origins.unwrap(), ["https://a.example"]);
     let k = ok::<ValidateKey>(&envelope(r#"{"basisTheoryPublicApiKey":"pk"}"#)).unwrap();
     assert_eq!(k.basis_theory_public_api_key, "pk");
-    assert_eq!(
-        ok::<Confirm>(&envelope("null")).unwrap(),
-        serde_json::Value::Null
-    );
-    assert_eq!(
-        ok::<Confirm>(&envelope(r#"{"id":"ecs_1"}"#)).unwrap(),
-        json!({"id": "ecs_1"})
-    );
+    for (data, payload) in [
+        ("null", json!(null)),
+        (r#"{"id":"ecs_1"}"#, json!({"id": "ecs_1"})),
+    ] {
+        assert_eq!(ok::<Confirm>(&envelope(data)).unwrap(), payload);
+    }
 }
 
 #[test]
@@ -360,12 +355,8 @@ fn config_full_minimal() {
     let c = ok::<UpdateConfig>(r#"{"data":{"allowed_origins":["https://a.example"],"updated_at":"2026-01-01T00:00:00Z","theme":"dark"}}"#).unwrap();
     assert_eq!(c.allowed_origins.unwrap(), ["https://a.example"]);
     assert_eq!(c.extra.get("theme"), Some(&json!("dark")));
-    assert!(
-        ok::<GetConfig>(r#"{"data":{}}"#)
-            .unwrap()
-            .allowed_origins
-            .is_none()
-    );
+    let c = ok::<GetConfig>(r#"{"data":{}}"#).unwrap();
+    assert!(c.allowed_origins.is_none());
 }
 
 #[test]
@@ -445,19 +436,12 @@ fn retry_after_seconds_and_http_date() {
     let e = GetConfig::parse(StatusCode::TOO_MANY_REQUESTS, &headers, b"{}").unwrap_err();
     let api = e.as_api().unwrap();
     assert_eq!(api.retry_after, Some(RetryAfter::Seconds(7)));
-    assert_eq!(
-        (
-            api.rate_limit.limit,
-            api.rate_limit.remaining,
-            api.rate_limit.reset
-        ),
-        (Some(100), Some(0), Some(7))
-    );
+    let limit = &api.rate_limit;
+    let limit = (limit.limit, limit.remaining, limit.reset);
+    assert_eq!(limit, (Some(100), Some(0), Some(7)));
 
-    headers.insert(
-        "retry-after",
-        HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-    );
+    let date = HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT");
+    headers.insert("retry-after", date);
     let e = GetConfig::parse(StatusCode::TOO_MANY_REQUESTS, &headers, b"").unwrap_err();
     let RetryAfter::Date(at) = e.as_api().unwrap().retry_after.unwrap() else {
         panic!("not a date")
