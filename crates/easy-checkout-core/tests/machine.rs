@@ -230,44 +230,6 @@ fn a_create_without_a_key_gets_one_generated_key_on_every_attempt() {
 }
 
 #[test]
-fn with_retries_off_a_create_gets_no_key_and_is_never_resent() {
-    let op = create();
-    let call = Call::new(&SANDBOX, &op, RetryPolicy::never(), || {
-        unreachable!("no key")
-    });
-    let (trace, result) = run(call, &[Fail(K::Io)]);
-    assert_eq!(
-        trace,
-        ["send POST /v1/api/embedded-checkout key=- no-resend"]
-    );
-    assert!(result.expect_err("cut").outcome_unknown());
-}
-
-#[test]
-fn a_keyless_confirm_is_sent_once_whatever_happens() {
-    let op = confirm();
-    let rows = [
-        Fail(K::Io),
-        Fail(K::Timeout),
-        Fail(K::Connect),
-        Status(503, &[], ""),
-        Status(429, &[("retry-after", "0")], ""),
-    ];
-    for out in rows {
-        let call = Call::new(&SANDBOX, &op, retries(5), || {
-            unreachable!("never a generated key")
-        });
-        let (trace, result) = run(call, &[out]);
-        assert_eq!(
-            trace,
-            ["send POST /v1/api/embedded-checkout/confirm key=- no-resend"]
-        );
-        let error = result.expect_err("not retried");
-        assert_eq!(error.idempotency_key(), None);
-    }
-}
-
-#[test]
 fn a_keyed_confirm_is_retried_with_the_callers_key() {
     let op = confirm().with_idempotency_key("pay-1").expect("a key");
     let call = Call::new(&SANDBOX, &op, retries(2), seq());

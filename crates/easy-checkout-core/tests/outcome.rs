@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use easy_checkout_core::http::{self, HeaderMap, StatusCode};
 use easy_checkout_core::ops::{
-    Confirm, CreateSession, GetConfig, LineItem, PaymentMethod, UpdateConfig,
+    Confirm, CreateSession, GetConfig, LineItem, PaymentMethod, UpdateConfig, may_resend,
 };
 use easy_checkout_core::{
     Client, ClientSecret, Config, Error, Operation, RetryPolicy, Runtime, TransportError,
@@ -62,14 +62,20 @@ enum Call {
 }
 
 /// Makes `call` over a transport playing `steps` in order (the last one again once they run
-/// out), and returns its error and the `Idempotency-Key` of every attempt, in order.
-fn fail(call: Call, steps: &[Step], retry: RetryPolicy) -> (Error, Vec<Option<String>>) {
+/// out), and returns its error and every attempt, in order: `key=<Idempotency-Key or ->`, and
+/// ` no-resend` when `may_resend` says a transport must not send it again.
+fn fail(call: Call, steps: &[Step], retry: RetryPolicy) -> (Error, Vec<String>) {
     let script = Mutex::new(steps.iter().copied().collect::<VecDeque<_>>());
     let keys = Mutex::new(Vec::new());
     let transport = |request: http::Request<Vec<u8>>| {
         let key = request.headers().get("idempotency-key");
-        let key = key.map(|v| v.to_str().unwrap().to_owned());
-        keys.lock().unwrap().push(key);
+        let key = key.map_or("-", |v| v.to_str().unwrap());
+        let once = if may_resend(&request) {
+            ""
+        } else {
+            " no-resend"
+        };
+        keys.lock().unwrap().push(format!("key={key}{once}"));
         let mut steps = script.lock().unwrap();
         let step = if steps.len() > 1 {
             steps.pop_front()
@@ -161,8 +167,9 @@ const ATTEMPT_FAILURES: &[(Step, bool)] = &[
     (Status(201, "{\"data\":"), true),
 ];
 
-/// Sent once (a keyless confirm; a PATCH with retries off), a write says whether it may have
-/// been applied, and a GET never has an unknown outcome, retried or not.
+/// Sent once, without a key and marked not to be resent (a keyless confirm; a PATCH or a
+/// create with retries off), a write says whether it may have been applied, and a GET never
+/// has an unknown outcome, retried or not.
 #[test]
 fn one_attempt_says_whether_a_write_may_have_been_applied_and_a_get_never_does() {
     for &(step, unknown) in ATTEMPT_FAILURES {
@@ -173,12 +180,13 @@ fn one_attempt_says_whether_a_write_may_have_been_applied_and_a_get_never_does()
         let once = [
             (Call::Confirm, RetryPolicy::default()),
             (Call::UpdateConfig, RetryPolicy::never()),
+            (Call::CreateSession, RetryPolicy::never()),
         ];
         for (call, retry) in once {
             let (error, keys) = fail(call, &[step], retry);
             let row = format!("{call:?} after {step:?}: {error:?}");
             assert_eq!(error.outcome_unknown(), unknown, "{row}");
-            assert_eq!(keys, [None], "sent exactly once, without a key: {row}");
+            assert_eq!(keys, ["key=- no-resend"], "{row}");
             assert!(error.idempotency_key().is_none(), "{row}");
         }
     }
@@ -266,7 +274,7 @@ fn a_retried_write_is_unknown_once_any_attempt_may_have_been_applied() {
             assert_eq!(key, "confirm-k-1", "{row}");
         }
         assert!(
-            keys.iter().all(|k| k.as_deref() == Some(key)),
+            keys.iter().all(|k| *k == format!("key={key}")),
             "the same key on every attempt: {row}"
         );
     }
