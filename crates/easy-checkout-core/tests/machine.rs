@@ -30,6 +30,16 @@ enum Out {
 
 use Out::{Fail, Status};
 
+/// An answer with `status`, no header and no body.
+fn code(status: u16) -> Out {
+    Status(status, &[], "")
+}
+
+/// A 200 with `body`.
+fn ok(body: &'static str) -> Out {
+    Status(200, &[], body)
+}
+
 const SESSION: &str = r#"{"data":{"id":"ecs_1","client_secret":"ecs_secret_1","status":"open"}}"#;
 const CONFIG: &str = r#"{"data":{"allowed_origins":[]}}"#;
 const PENDING: &str = r#"{"data":{"id":"ecs_1","status":"open","payment_status":"unpaid"}}"#;
@@ -154,12 +164,12 @@ fn jittered(trace: &[String]) -> Vec<String> {
 fn a_get_is_retried_through_failures_then_succeeds() {
     let call = Call::new(&SANDBOX, &GetConfig, retries(5), seq());
     let script = [
-        Status(503, &[], ""),
-        Status(504, &[], ""),
+        code(503),
+        code(504),
         Fail(K::Io),
         Fail(K::Timeout),
         Fail(K::Connect),
-        Status(200, &[], CONFIG),
+        ok(CONFIG),
     ];
     let (trace, result) = run(call, &script);
     let mut expected = vec![GET, "wait backoff"].repeat(5);
@@ -173,13 +183,13 @@ fn a_get_is_retried_through_failures_then_succeeds() {
 #[test]
 fn what_is_final_ends_the_call_at_once() {
     let rows: [(Out, ErrorKind); 11] = [
-        (Status(400, &[], ""), ErrorKind::InvalidRequest),
-        (Status(401, &[], ""), ErrorKind::Authentication),
-        (Status(403, &[], ""), ErrorKind::Permission),
-        (Status(404, &[], ""), ErrorKind::NotFound),
-        (Status(409, &[], ""), ErrorKind::Conflict),
-        (Status(422, &[], ""), ErrorKind::InvalidRequest),
-        (Status(402, &[], ""), ErrorKind::Api),
+        (code(400), ErrorKind::InvalidRequest),
+        (code(401), ErrorKind::Authentication),
+        (code(403), ErrorKind::Permission),
+        (code(404), ErrorKind::NotFound),
+        (code(409), ErrorKind::Conflict),
+        (code(422), ErrorKind::InvalidRequest),
+        (code(402), ErrorKind::Api),
         (
             Status(302, &[("location", "https://x.example")], ""),
             ErrorKind::Api,
@@ -199,18 +209,14 @@ fn what_is_final_ends_the_call_at_once() {
 #[test]
 fn retries_stop_at_the_limit_with_the_last_error() {
     let call = Call::new(&SANDBOX, &GetConfig, retries(2), seq());
-    let script = [
-        Status(500, &[], ""),
-        Status(502, &[], ""),
-        Status(503, &[], ""),
-    ];
+    let script = [code(500), code(502), code(503)];
     let (trace, result) = run(call, &script);
     assert_eq!(trace.iter().filter(|l| l.starts_with("send")).count(), 3);
     let error = result.expect_err("out of retries");
     assert_eq!(error.as_api().map(|e| e.status.as_u16()), Some(503));
     assert!(!error.outcome_unknown(), "a GET changes nothing");
     let call = Call::new(&SANDBOX, &GetConfig, RetryPolicy::never(), seq());
-    let (trace, _) = run(call, &[Status(503, &[], "")]);
+    let (trace, _) = run(call, &[code(503)]);
     assert_eq!(trace.len(), 1, "retries off: {trace:?}");
 }
 
@@ -218,7 +224,7 @@ fn retries_stop_at_the_limit_with_the_last_error() {
 fn a_create_without_a_key_gets_one_generated_key_on_every_attempt() {
     let op = create();
     let call = Call::new(&SANDBOX, &op, retries(2), seq());
-    let script = [Fail(K::Io), Status(200, &[], SESSION)];
+    let script = [Fail(K::Io), ok(SESSION)];
     let (trace, result) = run(call, &script);
     let post = format!("send POST /v1/api/embedded-checkout key={}", generated());
     assert_eq!(jittered(&trace), [post.as_str(), "wait backoff", &post]);
@@ -233,7 +239,7 @@ fn a_create_without_a_key_gets_one_generated_key_on_every_attempt() {
 fn a_keyed_confirm_is_retried_with_the_callers_key() {
     let op = confirm().with_idempotency_key("pay-1").expect("a key");
     let call = Call::new(&SANDBOX, &op, retries(2), seq());
-    let script = [Status(502, &[], ""), Status(200, &[], r#"{"data":{}}"#)];
+    let script = [code(502), Status(200, &[], r#"{"data":{}}"#)];
     let (trace, result) = run(call, &script);
     let post = "send POST /v1/api/embedded-checkout/confirm key=pay-1";
     assert_eq!(jittered(&trace), [post, "wait backoff", post]);
@@ -250,7 +256,7 @@ fn retry_after_is_obeyed_up_to_its_cap_and_a_longer_one_fails_at_once() {
     let script = [
         Status(429, &[("retry-after", "7")], ""),
         Status(503, &[("retry-after", "30")], ""),
-        Status(200, &[], CONFIG),
+        ok(CONFIG),
     ];
     let (trace, result) = run(call, &script);
     assert_eq!(trace, [GET, "wait 7000ms", GET, "wait 30000ms", GET]);
@@ -260,7 +266,7 @@ fn retry_after_is_obeyed_up_to_its_cap_and_a_longer_one_fails_at_once() {
     let call = Call::new(&SANDBOX, &GetConfig, policy, seq());
     let script = [
         Status(429, &[("retry-after", "Thu, 01 Jan 1970 00:00:05 GMT")], ""),
-        Status(200, &[], CONFIG),
+        ok(CONFIG),
     ];
     let (trace, _) = run(call, &script);
     assert_eq!(trace, [GET, "wait 5000ms", GET]);
@@ -320,10 +326,7 @@ fn invalid_input_ends_the_call_before_anything_is_sent() {
 #[test]
 fn a_machine_fed_out_of_turn_ends_with_an_error_not_a_panic() {
     let mut call = Call::new(&SANDBOX, &GetConfig, retries(2), seq());
-    let early = call.handle(
-        outcome(&Status(200, &[], CONFIG)),
-        Now::new(T0, Duration::ZERO),
-    );
+    let early = call.handle(outcome(&ok(CONFIG)), Now::new(T0, Duration::ZERO));
     assert!(matches!(early, Step::Done(Err(ref e)) if e.kind() == ErrorKind::InvalidInput));
     assert!(
         matches!(call.next(), Step::Done(Err(_))),
@@ -370,7 +373,7 @@ fn poll(policy: PollPolicy, script: &[Out]) -> (Vec<String>, Result<WaitOutcome,
 #[test]
 fn a_wait_polls_on_a_growing_schedule_and_ends_at_the_deadline() {
     let policy = every(1, 3, 10);
-    let (trace, result) = poll(policy, &vec![Status(200, &[], PENDING); 6]);
+    let (trace, result) = poll(policy, &vec![ok(PENDING); 6]);
     assert_eq!(
         trace,
         [
@@ -406,24 +409,17 @@ fn a_wait_ends_at_once_when_the_session_is_finished() {
     let complete = r#"{"data":{"id":"ecs_1","status":"complete"}}"#;
     let rows = [
         (
-            vec![
-                Status(200, &[], PENDING),
-                Fail(K::Io),
-                Status(200, &[], PAID),
-            ],
+            vec![ok(PENDING), Fail(K::Io), ok(PAID)],
             vec!["poll", "wait 1000ms", "poll", "wait backoff", "poll"],
             Terminal::Paid,
         ),
         (
-            vec![
-                Status(200, &[], PENDING),
-                Status(200, &[], PAID_IN_THE_REFERENCE),
-            ],
+            vec![ok(PENDING), ok(PAID_IN_THE_REFERENCE)],
             vec!["poll", "wait 1000ms", "poll"],
             Terminal::Paid,
         ),
         (
-            vec![Status(200, &[], complete)],
+            vec![ok(complete)],
             vec!["poll"],
             Terminal::CompleteUnconfirmed,
         ),
@@ -454,10 +450,7 @@ fn a_wait_ends_at_once_when_the_session_is_finished() {
 #[test]
 fn a_polls_retry_past_the_deadline_ends_the_wait_instead() {
     let policy = every(4, 10, 5);
-    let script = [
-        Status(200, &[], PENDING),
-        Status(503, &[("retry-after", "30")], ""),
-    ];
+    let script = [ok(PENDING), Status(503, &[("retry-after", "30")], "")];
     let (trace, result) = poll(policy, &script);
     assert_eq!(trace, ["poll", "wait 4000ms", "poll"]);
     match result.expect("a wait ends") {
@@ -477,7 +470,7 @@ fn a_polls_retry_past_the_deadline_ends_the_wait_instead() {
     let now = Now::new(T0, Duration::ZERO);
     let mut wait = PaymentWait::new(&SANDBOX, &op, retries(2), huge, now, seq());
     assert!(matches!(wait.next(), Step::Send(_)));
-    let pending = outcome(&Status(200, &[], PENDING));
+    let pending = outcome(&ok(PENDING));
     assert!(matches!(wait.handle(pending, now), Step::Wait(d) if d == Duration::MAX));
 }
 
@@ -493,7 +486,7 @@ fn a_wait_honours_rate_limits_and_a_final_error_ends_it() {
             PENDING,
         ),
         Status(429, &[("retry-after", "40")], ""),
-        Status(404, &[], ""),
+        code(404),
     ];
     let (trace, result) = poll(policy, &script);
     assert_eq!(
@@ -546,17 +539,17 @@ fn every_error_kind() -> Vec<(ErrorKind, Vec<Out>)> {
             ErrorKind::Decode,
             vec![Status(201, &[("content-encoding", "gzip")], "\u{1f}x")],
         ),
-        (ErrorKind::InvalidRequest, vec![Status(400, &[], "")]),
-        (ErrorKind::Authentication, vec![Status(401, &[], "")]),
-        (ErrorKind::Permission, vec![Status(403, &[], "")]),
-        (ErrorKind::NotFound, vec![Status(404, &[], "")]),
-        (ErrorKind::Conflict, vec![Status(409, &[], "")]),
-        (ErrorKind::InvalidRequest, vec![Status(422, &[], "")]),
+        (ErrorKind::InvalidRequest, vec![code(400)]),
+        (ErrorKind::Authentication, vec![code(401)]),
+        (ErrorKind::Permission, vec![code(403)]),
+        (ErrorKind::NotFound, vec![code(404)]),
+        (ErrorKind::Conflict, vec![code(409)]),
+        (ErrorKind::InvalidRequest, vec![code(422)]),
         (
             ErrorKind::RateLimited,
             vec![Status(429, &[("retry-after", "31")], "")],
         ),
-        (ErrorKind::Server, three(|| Status(503, &[], ""))),
+        (ErrorKind::Server, three(|| code(503))),
         (
             ErrorKind::Api,
             vec![Status(302, &[("location", "https://x.example")], "")],
@@ -671,7 +664,7 @@ fn validate_is_a_read_retried_as_a_get_and_never_of_unknown_outcome() {
     let post = "send POST /v1/api/embedded-checkout/validate key=- no-resend";
     let valid = r#"{"data":{"valid":true}}"#;
     let call = Call::new(&SANDBOX, &op, retries(3), seq());
-    let script = [Status(503, &[], ""), Fail(K::Io), Status(200, &[], valid)];
+    let script = [code(503), Fail(K::Io), ok(valid)];
     let (trace, result) = run(call, &script);
     assert_eq!(
         jittered(&trace),
@@ -680,7 +673,7 @@ fn validate_is_a_read_retried_as_a_get_and_never_of_unknown_outcome() {
          of its own: a POST without a key)"
     );
     assert_eq!(result.expect("valid").meta.retries, 2);
-    for script in [vec![Status(502, &[], ""); 4], vec![Fail(K::Io); 4]] {
+    for script in [vec![code(502); 4], vec![Fail(K::Io); 4]] {
         let (_, result) = run(Call::new(&SANDBOX, &op, retries(3), seq()), &script);
         let error = result.expect_err("out of retries");
         assert!(!error.outcome_unknown(), "a check changes nothing: {error}");
@@ -704,14 +697,14 @@ fn retries_draw_from_the_budget_and_answered_calls_refill_it() {
     let rows: Vec<Row<'_>> = vec![
         // Two retries (10 tokens), then an answer (1 back).
         (
-            vec![Status(503, &[], ""), Fail(K::Io), Status(200, &[], CONFIG)],
+            vec![code(503), Fail(K::Io), ok(CONFIG)],
             vec![GET, "wait backoff", GET, "wait backoff", GET],
             Ok(200),
             11,
         ),
         // A retry after a timeout costs 10; the 404 is an answer (1 back).
         (
-            vec![Fail(K::Timeout), Status(404, &[], "")],
+            vec![Fail(K::Timeout), code(404)],
             vec![GET, "wait backoff", GET],
             Err(ErrorKind::NotFound),
             2,
@@ -724,12 +717,12 @@ fn retries_draw_from_the_budget_and_answered_calls_refill_it() {
             2,
         ),
         // Three answered calls: 3 back.
-        (vec![Status(200, &[], CONFIG)], vec![GET], Ok(200), 3),
-        (vec![Status(200, &[], CONFIG)], vec![GET], Ok(200), 4),
-        (vec![Status(200, &[], CONFIG)], vec![GET], Ok(200), 5),
+        (vec![ok(CONFIG)], vec![GET], Ok(200), 3),
+        (vec![ok(CONFIG)], vec![GET], Ok(200), 4),
+        (vec![ok(CONFIG)], vec![GET], Ok(200), 5),
         // Enough for one retry, not for a second.
         (
-            vec![Status(500, &[], ""), Status(500, &[], "")],
+            vec![code(500), code(500)],
             vec![GET, "wait backoff", GET],
             Err(ErrorKind::Server),
             0,
@@ -756,7 +749,7 @@ fn a_spent_budget_returns_the_failure_at_once_and_says_so() {
         generated()
     );
     for (out, kind) in [
-        (Status(503, &[], ""), ErrorKind::Server),
+        (code(503), ErrorKind::Server),
         (Fail(K::Io), ErrorKind::Transport),
         (Fail(K::Timeout), ErrorKind::Timeout),
     ] {
@@ -782,25 +775,21 @@ fn a_spent_budget_returns_the_failure_at_once_and_says_so() {
     }
     // A failure the policy would not retry says nothing of the budget.
     let call = Call::new(&SANDBOX, &op, retries(2), seq()).with_budget(&budget);
-    let (_, result) = run(call, &[Status(409, &[], "")]);
+    let (_, result) = run(call, &[code(409)]);
     let error = result.expect_err("conflict");
     assert!(!error.retry_budget_spent());
     assert!(!error.to_string().contains("budget"), "{error}");
     // Nor a call that may not be repeated at all.
     let keyless = confirm();
     let call = Call::new(&SANDBOX, &keyless, retries(2), seq()).with_budget(&budget);
-    let (_, result) = run(call, &[Status(503, &[], "")]);
+    let (_, result) = run(call, &[code(503)]);
     assert!(!result.expect_err("503").retry_budget_spent());
 }
 
 #[test]
 fn an_unlimited_budget_and_no_budget_leave_retries_to_the_policy() {
     let unlimited = RetryBudget::unlimited();
-    let script = [
-        Status(503, &[], ""),
-        Status(503, &[], ""),
-        Status(503, &[], ""),
-    ];
+    let script = [code(503), code(503), code(503)];
     for call in [
         Call::new(&SANDBOX, &GetConfig, retries(2), seq()).with_budget(&unlimited),
         Call::new(&SANDBOX, &GetConfig, retries(2), seq()),
@@ -825,11 +814,7 @@ fn a_wait_draws_its_polls_retries_from_the_budget() {
         seq(),
     )
     .with_budget(&budget);
-    let script = [
-        Status(503, &[], ""),
-        Status(200, &[], PENDING),
-        Status(503, &[], ""),
-    ];
+    let script = [code(503), ok(PENDING), code(503)];
     let (trace, result) = run(wait, &script);
     let poll = "send GET /v1/api/embedded-checkout/ecs_1 key=-";
     assert_eq!(
