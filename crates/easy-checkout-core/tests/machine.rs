@@ -8,10 +8,9 @@ use easy_checkout_core::call::{
     Call, Machine, Now, PaymentWait, RetryBudget, RetryBudgetPolicy, Step,
 };
 use easy_checkout_core::http::{Request, Response};
-use easy_checkout_core::ops::may_resend;
 use easy_checkout_core::ops::{
     Confirm, CreateSession, GetConfig, LineItem, PaymentMethod, RetrieveSession, UpdateConfig,
-    Validate,
+    Validate, may_resend,
 };
 use easy_checkout_core::{
     ClientSecret, Config, Error, ErrorKind, PollPolicy, RetryPolicy, Terminal, TransportError,
@@ -59,20 +58,15 @@ fn outcome(out: &Out) -> Result<Response<Vec<u8>>, TransportError> {
 }
 
 fn describe_request(request: &Request<Vec<u8>>) -> String {
-    let key = request
-        .headers()
-        .get("idempotency-key")
-        .map_or("-".to_owned(), |k| k.to_str().unwrap_or("?").to_owned());
+    let key = request.headers().get("idempotency-key");
+    let key = key.map_or("-", |k| k.to_str().unwrap_or("?"));
     let once = if may_resend(request) {
         ""
     } else {
         " no-resend"
     };
-    format!(
-        "send {} {} key={key}{once}",
-        request.method(),
-        request.uri().path()
-    )
+    let (method, path) = (request.method(), request.uri().path());
+    format!("send {method} {path} key={key}{once}")
 }
 
 /// Runs `machine` over `script` (each `Send` takes the next outcome; time advances by every
