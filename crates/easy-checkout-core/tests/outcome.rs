@@ -48,18 +48,20 @@ enum Call {
     /// `get_config`: a GET.
     Get,
     /// `get_config` on a client without an API key: refused before sending.
-    GetWithoutKey,
+    KeylessGet,
     /// `confirm` without the caller's key: a POST never retried.
-    Confirm,
+    Pay,
     /// `confirm` with an empty payment method type: refused before sending.
-    ConfirmInvalid,
+    BadPay,
     /// `confirm` with the key `confirm-k-1`: a POST retried with it.
-    ConfirmKeyed,
+    KeyedPay,
     /// `update_config` without a key: a PATCH, with a generated key when retries are on.
-    UpdateConfig,
+    Patch,
     /// `create_session` without a key: a POST, with a generated key when retries are on.
-    CreateSession,
+    Create,
 }
+
+use Call::{BadPay, Create, Get, KeyedPay, KeylessGet, Patch, Pay};
 
 /// Makes `call` over a transport playing `steps` in order (the last one again once they run
 /// out), and returns its error and every attempt, in order: `key=<Idempotency-Key or ->`, and
@@ -91,7 +93,7 @@ fn fail(call: Call, steps: &[Step], retry: RetryPolicy) -> (Error, Vec<String>) 
         }
     };
     let config = match call {
-        Call::GetWithoutKey => Config::without_api_key(
+        KeylessGet => Config::without_api_key(
             easy_checkout_core::BaseUrl::parse("https://api.example").unwrap(),
         ),
         _ => Config::new("sk_test_outcome".parse().unwrap()),
@@ -101,23 +103,23 @@ fn fail(call: Call, steps: &[Step], retry: RetryPolicy) -> (Error, Vec<String>) 
     let secret = || ClientSecret::new("ecs_secret_outcome").unwrap();
     let card = || PaymentMethod::card("tok_visa");
     let result = match call {
-        Call::Get | Call::GetWithoutKey => checkout.get_config().map(drop),
-        Call::Confirm => checkout.confirm(&Confirm::new(secret(), card())).map(drop),
-        Call::ConfirmInvalid => {
+        Get | KeylessGet => checkout.get_config().map(drop),
+        Pay => checkout.confirm(&Confirm::new(secret(), card())).map(drop),
+        BadPay => {
             let mut method = card();
             method.kind = String::new();
             checkout.confirm(&Confirm::new(secret(), method)).map(drop)
         }
-        Call::ConfirmKeyed => {
+        KeyedPay => {
             let op = Confirm::new(secret(), card())
                 .with_idempotency_key("confirm-k-1")
                 .unwrap();
             checkout.confirm(&op).map(drop)
         }
-        Call::UpdateConfig => checkout
+        Patch => checkout
             .update_config(&UpdateConfig::new(["https://shop.example"]))
             .map(drop),
-        Call::CreateSession => checkout
+        Create => checkout
             .create_session(&CreateSession::new(
                 vec![LineItem::new("price_a", 1)],
                 "https://shop.example/return",
@@ -174,13 +176,13 @@ const ATTEMPT_FAILURES: &[(Step, bool)] = &[
 fn one_attempt_says_whether_a_write_may_have_been_applied_and_a_get_never_does() {
     for &(step, unknown) in ATTEMPT_FAILURES {
         for retry in [RetryPolicy::default(), RetryPolicy::never()] {
-            let (error, _) = fail(Call::Get, &[step], retry);
+            let (error, _) = fail(Get, &[step], retry);
             assert!(!error.outcome_unknown(), "GET after {step:?}: {error:?}");
         }
         let once = [
-            (Call::Confirm, RetryPolicy::default()),
-            (Call::UpdateConfig, RetryPolicy::never()),
-            (Call::CreateSession, RetryPolicy::never()),
+            (Pay, RetryPolicy::default()),
+            (Patch, RetryPolicy::never()),
+            (Create, RetryPolicy::never()),
         ];
         for (call, retry) in once {
             let (error, keys) = fail(call, &[step], retry);
@@ -192,7 +194,7 @@ fn one_attempt_says_whether_a_write_may_have_been_applied_and_a_get_never_does()
     }
     // Retried through failures that would leave a write unknown.
     let script = [Status(503, ""), Fail(K::Io), Fail(K::Timeout)];
-    let (error, keys) = fail(Call::Get, &script, RetryPolicy::default());
+    let (error, keys) = fail(Get, &script, RetryPolicy::default());
     assert_eq!(keys.len(), 3);
     assert!(!error.outcome_unknown());
 }
@@ -200,7 +202,7 @@ fn one_attempt_says_whether_a_write_may_have_been_applied_and_a_get_never_does()
 #[test]
 fn input_refused_before_sending_is_known_not_to_have_happened() {
     // A read without the API key it needs; a confirm with an empty payment method type.
-    for call in [Call::GetWithoutKey, Call::ConfirmInvalid] {
+    for call in [KeylessGet, BadPay] {
         let (error, keys) = fail(call, &[Status(200, "{}")], RetryPolicy::default());
         let row = format!("{call:?}: {error:?}");
         assert!(matches!(error, Error::InvalidInput { .. }), "{row}");
@@ -212,51 +214,36 @@ fn input_refused_before_sending_is_known_not_to_have_happened() {
 /// Retried writes: `(call, script, attempts, unknown)`.
 const RETRIED: &[(Call, &[Step], usize, bool)] = &[
     // Every attempt may have been applied.
-    (Call::ConfirmKeyed, &[Status(503, "")], 3, true),
-    (Call::ConfirmKeyed, &[Fail(K::Io)], 3, true),
+    (KeyedPay, &[Status(503, "")], 3, true),
+    (KeyedPay, &[Fail(K::Io)], 3, true),
     // The last attempt was certainly not sent or refused, but an earlier one may have been
     // applied: still unknown.
+    (KeyedPay, &[Fail(K::Io), NotSent(K::Connect)], 3, true),
     (
-        Call::ConfirmKeyed,
-        &[Fail(K::Io), NotSent(K::Connect)],
-        3,
-        true,
-    ),
-    (
-        Call::ConfirmKeyed,
+        KeyedPay,
         &[Fail(K::Timeout), Status(429, ""), NotSent(K::Connect)],
         3,
         true,
     ),
-    (
-        Call::ConfirmKeyed,
-        &[Status(503, ""), Status(409, "")],
-        2,
-        true,
-    ),
+    (KeyedPay, &[Status(503, ""), Status(409, "")], 2, true),
     // No attempt can have been applied.
-    (Call::ConfirmKeyed, &[NotSent(K::Connect)], 3, false),
-    (Call::ConfirmKeyed, &[Status(429, "")], 3, false),
+    (KeyedPay, &[NotSent(K::Connect)], 3, false),
+    (KeyedPay, &[Status(429, "")], 3, false),
     (
-        Call::ConfirmKeyed,
+        KeyedPay,
         &[NotSent(K::Timeout), Status(429, ""), Status(400, "")],
         3,
         false,
     ),
     (
-        Call::CreateSession,
+        Create,
         &[NotSent(K::Connect), NotSent(K::Connect), Status(400, "")],
         3,
         false,
     ),
     // A generated key.
-    (Call::UpdateConfig, &[Status(500, "")], 3, true),
-    (
-        Call::CreateSession,
-        &[NotSent(K::Connect), Fail(K::Timeout)],
-        3,
-        true,
-    ),
+    (Patch, &[Status(500, "")], 3, true),
+    (Create, &[NotSent(K::Connect), Fail(K::Timeout)], 3, true),
 ];
 
 #[test]
@@ -270,7 +257,7 @@ fn a_retried_write_is_unknown_once_any_attempt_may_have_been_applied() {
             .idempotency_key()
             .expect("the key it carried")
             .as_str();
-        if let Call::ConfirmKeyed = call {
+        if let KeyedPay = call {
             assert_eq!(key, "confirm-k-1", "{row}");
         }
         assert!(
