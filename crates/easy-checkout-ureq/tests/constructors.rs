@@ -1,8 +1,8 @@
 //! This crate's one-line constructors: wired to the core's `Config` (routing, the base URL
 //! rules, the key and `Config::from_lookup` are tested in the core), the transport named in
-//! the user agent, the settings kept, and no IO.
+//! the user agent, the settings kept, and no IO. (That the user agent goes out once, as the
+//! request has it: the conformance kit's `request_goes_out_as_given`.)
 
-use easy_checkout_conformance::loopback::{Server, reply};
 use easy_checkout_ureq::easy_checkout_core::config::USER_AGENT;
 use easy_checkout_ureq::easy_checkout_core::{Config, ErrorKind};
 use easy_checkout_ureq::{TransportSettings, UreqTransport as Own};
@@ -51,16 +51,4 @@ fn the_constructors_build_the_configuration_the_core_reads_and_do_no_io() {
         (Err(error), Err(_)) => assert_eq!(error.kind(), ErrorKind::InvalidInput),
         (got, expected) => panic!("from_env: {got:?}, Config::from_lookup: {expected:?}"),
     }
-}
-
-#[test]
-fn the_user_agent_goes_out_once() {
-    let server = Server::fixed(reply("200 OK", &[], br#"{"data":{"allowed_origins":[]}}"#));
-    let client = with_base_url("sk_test_abc", &server.url("")).expect("client");
-    client.embedded_checkout().get_config().expect("config");
-    let seen = server.request();
-    assert_eq!(
-        seen.header_all("user-agent"),
-        [format!("{USER_AGENT} ureq").as_str()]
-    );
 }
