@@ -25,21 +25,18 @@ fn refused<O: easy_checkout_core::Operation>(op: &O) -> &'static str {
 
 #[test]
 fn key_prefix_routes_the_environment() {
+    use Environment::{Production, Sandbox};
     for (key, kind, environment) in [
-        ("sk_test_a", KeyKind::SecretTest, Environment::Sandbox),
-        ("sk_sandbox_a", KeyKind::SecretSandbox, Environment::Sandbox),
-        ("pk_test_a", KeyKind::PublishableTest, Environment::Sandbox),
-        ("sk_live_a", KeyKind::SecretLive, Environment::Production),
-        (
-            "pk_live_a",
-            KeyKind::PublishableLive,
-            Environment::Production,
-        ),
+        ("sk_test_a", KeyKind::SecretTest, Sandbox),
+        ("sk_sandbox_a", KeyKind::SecretSandbox, Sandbox),
+        ("pk_test_a", KeyKind::PublishableTest, Sandbox),
+        ("sk_live_a", KeyKind::SecretLive, Production),
+        ("pk_live_a", KeyKind::PublishableLive, Production),
     ] {
         let key: ApiKey = key.parse().unwrap();
         assert_eq!(key.kind(), kind);
         assert_eq!(Environment::for_key(&key), environment);
-        assert_eq!(key.is_test(), environment == Environment::Sandbox);
+        assert_eq!(key.is_test(), environment == Sandbox);
         assert_eq!(kind.is_publishable(), kind.prefix().starts_with("pk_"));
         let config = Config::new(key);
         assert_eq!(config.base_url(), &environment.base_url());
