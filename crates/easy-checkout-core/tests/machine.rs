@@ -166,7 +166,7 @@ fn a_get_is_retried_through_failures_then_succeeds() {
         ok(CONFIG),
     ];
     let (trace, result) = run(call, &script);
-    let mut expected = vec![GET, "wait backoff"].repeat(5);
+    let mut expected = [GET, "wait backoff"].repeat(5);
     expected.push(GET);
     assert_eq!(jittered(&trace), expected);
     let reply = result.expect("the sixth attempt succeeds");
