@@ -295,35 +295,23 @@ fn create_session_input_in_the_reference_vocabulary() {
         .with_customer_email("jane+1@example.com")
         .with_payment_methods(["card"]);
     assert!(config().build(&CreateSession::from(good)).is_ok());
-    let url = "https://example.com/ok";
+    let (new, url) = (ReferenceSession::new, "https://example.com/ok");
+    let item = |price, quantity| vec![LineItem::new(price, quantity)];
+    let email = |email| params().with_customer_email(email);
+    let methods = |methods: &[&str]| params().with_payment_methods(methods.to_vec());
     let cases: [(ReferenceSession, &str); 12] = [
-        (ReferenceSession::new(vec![], url), "line_items"),
-        (
-            ReferenceSession::new(vec![LineItem::new("price_1", 0)], url),
-            "line_items.quantity",
-        ),
-        (
-            ReferenceSession::new(vec![LineItem::new("", 1)], url),
-            "line_items.price_id",
-        ),
-        (ReferenceSession::new(items(), "/ok"), "success_url"),
-        (ReferenceSession::new(items(), "https://a b"), "success_url"),
+        (new(vec![], url), "line_items"),
+        (new(item("price_1", 0), url), "line_items.quantity"),
+        (new(item("", 1), url), "line_items.price_id"),
+        (new(items(), "/ok"), "success_url"),
+        (new(items(), "https://a b"), "success_url"),
         (params().with_mode(" "), "mode"),
         (params().with_cancel_url("cart"), "cancel_url"),
-        (params().with_customer_email("jane"), "customer_email"),
-        (
-            params().with_customer_email("jane doe@a.example"),
-            "customer_email",
-        ),
-        (params().with_customer_email("@a.example"), "customer_email"),
-        (
-            params().with_payment_methods(Vec::<String>::new()),
-            "payment_methods",
-        ),
-        (
-            params().with_payment_methods(["card", ""]),
-            "payment_methods",
-        ),
+        (email("jane"), "customer_email"),
+        (email("jane doe@a.example"), "customer_email"),
+        (email("@a.example"), "customer_email"),
+        (methods(&[]), "payment_methods"),
+        (methods(&["card", ""]), "payment_methods"),
     ];
     for (params, field) in cases {
         assert_eq!(refused(&CreateSession::from(params)), field);
