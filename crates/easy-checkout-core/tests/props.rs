@@ -235,25 +235,16 @@ fn json_like() -> impl Strategy<Value = String> {
         any::<i64>().prop_map(|n| n.to_string()),
         "[a-z_]{0,8}".prop_map(|s| format!("\"{s}\"")),
     ];
-    let value = leaf.prop_recursive(3, 24, 4, |inner| {
+    let keys = vec!["data", "id", "error", "status", "client_secret"];
+    let key = prop_oneof![
+        5 => prop::sample::select(keys).prop_map(str::to_owned),
+        1 => "[a-z]{1,6}",
+    ];
+    let value = leaf.prop_recursive(3, 24, 4, move |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4)
                 .prop_map(|v| format!("[{}]", v.join(","))),
-            proptest::collection::vec(
-                (
-                    prop_oneof![
-                        Just("data".to_owned()),
-                        Just("id".to_owned()),
-                        Just("error".to_owned()),
-                        Just("status".to_owned()),
-                        Just("client_secret".to_owned()),
-                        "[a-z]{1,6}".prop_map(|s| s)
-                    ],
-                    inner
-                ),
-                0..4
-            )
-            .prop_map(|kv| format!(
+            proptest::collection::vec((key.clone(), inner), 0..4).prop_map(|kv| format!(
                 "{{{}}}",
                 kv.iter()
                     .map(|(k, v)| format!("\"{k}\":{v}"))
