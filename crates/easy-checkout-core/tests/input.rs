@@ -113,8 +113,9 @@ fn with_a_base_url_any_header_safe_key_is_sent_as_given() {
     }
 }
 
+/// Including the inputs the fuzzer found.
 #[test]
-fn base_url_rules_including_what_the_fuzzer_found() {
+fn base_url_rules() {
     for (input, normalized) in [
         (
             "https://api.example.com/v1/api/",
@@ -193,8 +194,9 @@ fn from_values_and_from_lookup_route_or_override() {
     }
 }
 
+/// And every other id is one path segment.
 #[test]
-fn session_ids_are_one_segment_and_name_no_other_endpoint() {
+fn ids_that_name_other_endpoints_are_refused() {
     for bad in ["", ".", "..", "config", "validate", "confirm"] {
         assert_eq!(SessionId::new(bad).unwrap_err().field(), "session_id");
     }
@@ -412,10 +414,9 @@ fn origins_must_be_origins() {
     assert_eq!(refused(&update), "extra");
 }
 
-/// Key-authenticated calls need a key; validate and confirm never carry it, even when it is
-/// configured.
+/// Key-authenticated calls need a key; validate and confirm do not, and never carry it.
 #[test]
-fn only_key_authenticated_calls_need_and_carry_the_key() {
+fn validate_and_confirm_never_carry_the_key_even_when_configured() {
     let keyless = Config::without_api_key(BaseUrl::parse("http://127.0.0.1:1").unwrap());
     let e = keyless
         .build(&easy_checkout_core::ops::GetConfig)

@@ -230,6 +230,28 @@ fn a_create_without_a_key_gets_one_generated_key_on_every_attempt() {
 }
 
 #[test]
+fn a_keyless_confirm_is_sent_once_whatever_happens() {
+    let op = confirm();
+    let rows = [
+        Fail(K::Io),
+        Fail(K::Timeout),
+        Fail(K::Connect),
+        code(503),
+        Status(429, &[("retry-after", "0")], ""),
+    ];
+    for out in rows {
+        let call = Call::new(&SANDBOX, &op, retries(5), || {
+            unreachable!("never a generated key")
+        });
+        let (trace, result) = run(call, &[out]);
+        let post = "send POST /v1/api/embedded-checkout/confirm key=- no-resend";
+        assert_eq!(trace, [post]);
+        let error = result.expect_err("not retried");
+        assert_eq!(error.idempotency_key(), None);
+    }
+}
+
+#[test]
 fn a_keyed_confirm_is_retried_with_the_callers_key() {
     let op = confirm().with_idempotency_key("pay-1").expect("a key");
     let call = Call::new(&SANDBOX, &op, retries(2), seq());

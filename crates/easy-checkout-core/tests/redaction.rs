@@ -139,7 +139,7 @@ fn parameter_debug_hides_client_secrets() {
 }
 
 #[test]
-fn snapshots_redact_nested_secrets_even_with_a_key_configured() {
+fn snapshots_redact_keys_and_secrets_even_with_a_key_configured() {
     let config = Config::new(KEY.parse().unwrap())
         .with_base_url(BaseUrl::parse("http://localhost:1").unwrap());
     let confirm = Confirm::new(
@@ -153,6 +153,13 @@ fn snapshots_redact_nested_secrets_even_with_a_key_configured() {
     let text = snapshot::render(&config.build(&confirm).unwrap());
     assert_clean(&text);
     assert_eq!(text.matches("[REDACTED]").count(), 3);
+    let text = snapshot::render(
+        &config
+            .build(&RetrieveSession::new("ecs_1").unwrap())
+            .unwrap(),
+    );
+    assert_clean(&text);
+    assert!(text.contains("x-easy-api-key: [REDACTED]"));
 }
 
 #[test]

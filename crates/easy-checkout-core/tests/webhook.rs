@@ -161,8 +161,7 @@ fn a_very_long_hex_signature_is_a_mismatch_without_growing() {
     );
 }
 
-/// A tampered or reserialised body, another secret, and the empty secret (stricter than
-/// Python, on purpose: it verifies what the empty key signed) all mismatch.
+/// A tampered or reserialised body, or another secret, mismatches.
 #[test]
 fn a_changed_body_or_secret_mismatches() {
     let sig = webhook::sign(&secret(), BODY);
@@ -179,6 +178,11 @@ fn a_changed_body_or_secret_mismatches() {
     }
     let other = webhook::verify(&WebhookSecret::new("other"), Some(&sig), BODY);
     assert_eq!(other, Err(WebhookError::SignatureMismatch));
+}
+
+/// Stricter than Python, on purpose: it verifies what the empty key signed.
+#[test]
+fn an_empty_secret_verifies_nothing() {
     let empty = WebhookSecret::new("");
     assert!(empty.is_empty());
     let forged = webhook::sign(&empty, BODY);
