@@ -15,30 +15,28 @@ fn config() -> Config {
     Config::new("sk_test_1".parse().unwrap())
 }
 
-fn refused<O: easy_checkout_core::Operation>(op: &O) -> (&'static str, String) {
+/// The field named by the error `op` is refused with.
+fn refused<O: easy_checkout_core::Operation>(op: &O) -> &'static str {
     match config().build(op) {
-        Err(Error::InvalidInput { input: e, .. }) => (e.field(), e.to_string()),
+        Err(Error::InvalidInput { input, .. }) => input.field(),
         other => panic!("expected invalid input, got {other:?}"),
     }
 }
 
 #[test]
 fn key_prefix_routes_the_environment() {
+    use Environment::{Production, Sandbox};
     for (key, kind, environment) in [
-        ("sk_test_a", KeyKind::SecretTest, Environment::Sandbox),
-        ("sk_sandbox_a", KeyKind::SecretSandbox, Environment::Sandbox),
-        ("pk_test_a", KeyKind::PublishableTest, Environment::Sandbox),
-        ("sk_live_a", KeyKind::SecretLive, Environment::Production),
-        (
-            "pk_live_a",
-            KeyKind::PublishableLive,
-            Environment::Production,
-        ),
+        ("sk_test_a", KeyKind::SecretTest, Sandbox),
+        ("sk_sandbox_a", KeyKind::SecretSandbox, Sandbox),
+        ("pk_test_a", KeyKind::PublishableTest, Sandbox),
+        ("sk_live_a", KeyKind::SecretLive, Production),
+        ("pk_live_a", KeyKind::PublishableLive, Production),
     ] {
         let key: ApiKey = key.parse().unwrap();
         assert_eq!(key.kind(), kind);
         assert_eq!(Environment::for_key(&key), environment);
-        assert_eq!(key.is_test(), environment == Environment::Sandbox);
+        assert_eq!(key.is_test(), environment == Sandbox);
         assert_eq!(kind.is_publishable(), kind.prefix().starts_with("pk_"));
         let config = Config::new(key);
         assert_eq!(config.base_url(), &environment.base_url());
@@ -110,15 +108,12 @@ fn with_a_base_url_any_header_safe_key_is_sent_as_given() {
         let e = Config::for_base_url(url.clone(), bad).unwrap_err();
         assert_eq!(e.field(), "api_key");
     }
-}
-
-#[test]
-fn api_keys_must_be_header_safe() {
     for bad in ["", "   ", "sk_test_a b", "sk_test_\n", "sk_test_é"] {
         assert_eq!(ApiKey::new(bad).unwrap_err().field(), "api_key", "{bad:?}");
     }
 }
 
+/// Including the inputs the fuzzer found.
 #[test]
 fn base_url_rules() {
     for (input, normalized) in [
@@ -131,7 +126,9 @@ fn base_url_rules() {
         ("http://127.0.0.1:1", "http://127.0.0.1:1"),
         ("http://127.8.9.10", "http://127.8.9.10"),
         ("http://[::1]:9000", "http://[::1]:9000"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
         ("https://api.example.com//", "https://api.example.com"),
+        (" https://a.example/v1/ \n", "https://a.example/v1"),
     ] {
         assert_eq!(BaseUrl::parse(input).unwrap().as_str(), normalized);
     }
@@ -146,35 +143,64 @@ fn base_url_rules() {
         "https://user:pw@a.example",
         "https://a.example/#f",
         "http://localhost.evil.com",
+        "https://[]",
+        "https://[]/v",
+        "https://[zz]",
+        "https://[1:2]",
+        "https://[:]",
+        "http://127.0.0.1:99999",
+        "https://a/é",
+        "https://a/\u{a0}/",
+        "https://./\u{a0}/",
     ] {
-        assert_eq!(
-            BaseUrl::parse(bad).unwrap_err().field(),
-            "base_url",
-            "{bad:?}"
-        );
+        let e = BaseUrl::parse(bad).unwrap_err();
+        assert_eq!(e.field(), "base_url", "{bad:?}");
     }
 }
 
 #[test]
-fn from_values_routes_or_overrides() {
+fn from_values_and_from_lookup_route_or_override() {
     let c = Config::from_values(Some("sk_test_1"), None).unwrap();
-    assert_eq!(
-        c.base_url().as_str(),
-        "https://sandbox-api.itseasy.co/v1/api"
-    );
+    let sandbox = "https://sandbox-api.itseasy.co/v1/api";
+    assert_eq!(c.base_url().as_str(), sandbox);
     let c = Config::from_values(Some("sk_live_1"), Some("http://127.0.0.1:9/")).unwrap();
     assert_eq!(c.base_url().as_str(), "http://127.0.0.1:9");
     let c = Config::from_values(None, Some("")).unwrap();
     assert!(c.api_key().is_none());
     assert_eq!(c.base_url().as_str(), "https://api.itseasy.co/v1/api");
     assert!(Config::from_values(Some("sk_test_1"), Some("http://example.com")).is_err());
+
+    use std::ffi::OsString;
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            let value = pairs.iter().find(|(k, _)| *k == name);
+            value.map(|(_, v)| OsString::from(v))
+        }
+    };
+    let c = Config::from_lookup(env(&[
+        ("EASY_API_KEY", "sk_live_1"),
+        ("EASY_API_URL", "http://127.0.0.1:7/"),
+    ]))
+    .unwrap();
+    assert_eq!(c.base_url().as_str(), "http://127.0.0.1:7");
+    assert!(c.api_key().is_some());
+    let c = Config::from_lookup(env(&[("EASY_API_KEY", "")])).unwrap();
+    assert!(c.api_key().is_none(), "empty is unset");
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        let e = Config::from_lookup(|_| Some(OsString::from_vec(vec![0xff]))).unwrap_err();
+        assert_eq!(e.field(), "EASY_API_KEY");
+    }
 }
 
+/// And every other id is one path segment.
 #[test]
-fn session_ids() {
-    for bad in ["", ".", ".."] {
+fn ids_that_name_other_endpoints_are_refused() {
+    for bad in ["", ".", "..", "config", "validate", "confirm"] {
         assert_eq!(SessionId::new(bad).unwrap_err().field(), "session_id");
     }
+    assert!(SessionId::new("Config").is_ok() && SessionId::new("config2").is_ok());
     for (id, seg) in [
         ("ecs_123", "ecs_123"),
         ("...", "..."),
@@ -197,10 +223,8 @@ fn idempotency_keys() {
         "has space".into(),
         "new\nline".into(),
     ] {
-        assert_eq!(
-            IdempotencyKey::new(bad).unwrap_err().field(),
-            "idempotency_key"
-        );
+        let e = IdempotencyKey::new(bad).unwrap_err();
+        assert_eq!(e.field(), "idempotency_key");
     }
     assert_eq!(
         IdempotencyKey::from_random([1, u64::MAX]).as_str(),
@@ -208,276 +232,13 @@ fn idempotency_keys() {
     );
 }
 
+/// A return URL is checked without parsing it into a URL type.
 #[test]
 fn create_session_input() {
-    let good = || CreateSession::new(vec![LineItem::new("price_1", 1)], "https://example.com/r");
-    assert!(config().build(&good()).is_ok());
-    assert_eq!(
-        refused(&CreateSession::new(vec![], "https://example.com/r")).0,
-        "items"
-    );
-    assert_eq!(
-        refused(&CreateSession::new(
-            vec![LineItem::new("price_1", 0)],
-            "https://example.com/r"
-        ))
-        .0,
-        "items.quantity"
-    );
-    assert_eq!(
-        refused(&CreateSession::new(
-            vec![LineItem::new(" ", 1)],
-            "https://example.com/r"
-        ))
-        .0,
-        "items.price_id"
-    );
+    let create = |items, url| CreateSession::new(items, url);
+    let item = |price, quantity| vec![LineItem::new(price, quantity)];
+    let good = || create(item("price_1", 1), "https://example.com/r");
     for url in [
-        "",
-        "/relative",
-        "example.com/r",
-        "javascript:alert(1)",
-        "ftp://example.com/r",
-    ] {
-        assert_eq!(
-            refused(&CreateSession::new(vec![LineItem::new("price_1", 1)], url)).0,
-            "return_url",
-            "{url:?}"
-        );
-    }
-    assert_eq!(refused(&good().with_extra("items", json!([]))).0, "extra");
-    assert_eq!(
-        refused(&good().with_extra("return_url", json!("x"))).0,
-        "extra"
-    );
-}
-
-#[test]
-fn create_session_input_in_the_reference_vocabulary() {
-    let items = || vec![LineItem::new("price_1", 1)];
-    let params = || ReferenceSession::new(items(), "https://example.com/ok?s={SESSION_ID}");
-    let good = params()
-        .with_cancel_url("https://example.com/cart")
-        .with_customer_email("jane+1@example.com")
-        .with_payment_methods(["card"]);
-    assert!(config().build(&CreateSession::from(good)).is_ok());
-    let url = "https://example.com/ok";
-    let cases: [(ReferenceSession, &str); 12] = [
-        (ReferenceSession::new(vec![], url), "line_items"),
-        (
-            ReferenceSession::new(vec![LineItem::new("price_1", 0)], url),
-            "line_items.quantity",
-        ),
-        (
-            ReferenceSession::new(vec![LineItem::new("", 1)], url),
-            "line_items.price_id",
-        ),
-        (ReferenceSession::new(items(), "/ok"), "success_url"),
-        (ReferenceSession::new(items(), "https://a b"), "success_url"),
-        (params().with_mode(" "), "mode"),
-        (params().with_cancel_url("cart"), "cancel_url"),
-        (params().with_customer_email("jane"), "customer_email"),
-        (
-            params().with_customer_email("jane doe@a.example"),
-            "customer_email",
-        ),
-        (params().with_customer_email("@a.example"), "customer_email"),
-        (
-            params().with_payment_methods(Vec::<String>::new()),
-            "payment_methods",
-        ),
-        (
-            params().with_payment_methods(["card", ""]),
-            "payment_methods",
-        ),
-    ];
-    for (params, field) in cases {
-        assert_eq!(refused(&CreateSession::from(params)).0, field);
-    }
-    // An extra field may not repeat a typed one of the vocabulary, even one left unset.
-    for name in [
-        "line_items",
-        "mode",
-        "success_url",
-        "cancel_url",
-        "customer_email",
-    ] {
-        let op = CreateSession::from(params()).with_extra(name, json!("x"));
-        assert_eq!(refused(&op).0, "extra", "{name}");
-    }
-    // Another vocabulary's field name is the caller's to send.
-    let mixed = CreateSession::from(params()).with_extra("return_url", json!("https://a.example"));
-    assert!(config().build(&mixed).is_ok());
-    assert_eq!(mixed.vocabulary(), Vocabulary::Reference);
-}
-
-#[test]
-fn confirm_input_in_the_reference_vocabulary() {
-    let secret = || ClientSecret::new("ecs_secret_1").unwrap();
-    let confirm = || Confirm::with_source(secret(), PaymentSource::card("tok_1"));
-    let details = CustomerDetails::new("Jane", "Doe", "jane@example.com");
-    assert!(
-        config()
-            .build(&confirm().with_customer_details(details))
-            .is_ok()
-    );
-    assert!(config().build(&confirm()).is_ok());
-    let mut no_type = PaymentSource::card("tok_1");
-    no_type.kind = " ".into();
-    assert_eq!(
-        refused(&Confirm::with_source(secret(), no_type)).0,
-        "source.type"
-    );
-    let mut clash = PaymentSource::card("tok_1");
-    clash.extra.insert("tokenId".into(), json!("tok_2"));
-    assert_eq!(refused(&Confirm::with_source(secret(), clash)).0, "extra");
-    for (details, field) in [
-        (
-            CustomerDetails::new("", "Doe", "j@a.example"),
-            "customer_details.first_name",
-        ),
-        (
-            CustomerDetails::new("Jane", " ", "j@a.example"),
-            "customer_details.last_name",
-        ),
-        (
-            CustomerDetails::new("Jane", "Doe", "jane"),
-            "customer_details.email",
-        ),
-    ] {
-        assert_eq!(refused(&confirm().with_customer_details(details)).0, field);
-    }
-    for name in ["client_secret", "source", "customer_details"] {
-        let op = confirm().with_extra(name, json!({}));
-        assert_eq!(refused(&op).0, "extra", "{name}");
-    }
-    assert_eq!(confirm().vocabulary(), Vocabulary::Reference);
-    let sdk = Confirm::new(secret(), PaymentMethod::card("tok_1"));
-    assert_eq!(sdk.vocabulary(), Vocabulary::Sdk);
-    assert_eq!(
-        refused(&sdk.with_extra("customer_details", json!({}))).0,
-        "extra"
-    );
-}
-
-#[test]
-fn origins_must_be_origins() {
-    assert!(
-        config()
-            .build(&UpdateConfig::new([
-                "https://a.example",
-                "http://localhost:3000"
-            ]))
-            .is_ok()
-    );
-    assert!(
-        config()
-            .build(&UpdateConfig::new(Vec::<String>::new()))
-            .is_ok(),
-        "an empty list clears the origins"
-    );
-    for bad in [
-        "https://a.example/path",
-        "a.example",
-        "https://a.example/",
-        "https://a.example?x",
-    ] {
-        assert_eq!(
-            refused(&UpdateConfig::new([bad])).0,
-            "allowed_origins",
-            "{bad:?}"
-        );
-    }
-    let secret = ClientSecret::new("ecs_secret_1").unwrap();
-    assert_eq!(
-        refused(&Validate::new(secret.clone()).with_parent_origin("https://a.example/x")).0,
-        "parent_origin"
-    );
-    assert_eq!(
-        refused(&UpdateConfig::new(["https://a.example"]).with_extra("allowed_origins", json!([])))
-            .0,
-        "extra"
-    );
-}
-
-#[test]
-fn confirm_input() {
-    let secret = ClientSecret::new("ecs_secret_1").unwrap();
-    let mut pm = PaymentMethod::card("tok_1");
-    pm.kind = " ".into();
-    assert_eq!(
-        refused(&Confirm::new(secret.clone(), pm)).0,
-        "payment_method.type"
-    );
-    assert_eq!(
-        refused(
-            &Confirm::new(secret.clone(), PaymentMethod::card("t"))
-                .with_extra("client_secret", json!("x"))
-        )
-        .0,
-        "extra"
-    );
-    assert!(ClientSecret::new("").is_err());
-}
-
-#[test]
-fn key_authenticated_calls_need_a_key_and_client_secret_calls_do_not() {
-    let keyless = Config::without_api_key(BaseUrl::parse("http://127.0.0.1:1").unwrap());
-    let e = keyless
-        .build(&easy_checkout_core::ops::GetConfig)
-        .unwrap_err();
-    assert!(
-        matches!(&e, Error::InvalidInput { input, .. } if input.field() == "api_key"),
-        "{e:?}"
-    );
-    let validate = Validate::new(ClientSecret::new("ecs_secret_1").unwrap());
-    assert!(keyless.build(&validate).is_ok());
-}
-
-#[test]
-fn validate_and_confirm_never_carry_the_key_even_when_configured() {
-    let secret = ClientSecret::new("ecs_secret_1").unwrap();
-    let with_key = config();
-    let r = with_key.build(&Validate::new(secret.clone())).unwrap();
-    assert!(r.headers().get("x-easy-api-key").is_none());
-    let r = with_key
-        .build(&Confirm::new(secret, PaymentMethod::card("tok_1")))
-        .unwrap();
-    assert!(r.headers().get("x-easy-api-key").is_none());
-}
-
-#[test]
-fn from_lookup_reads_the_two_variables() {
-    use std::ffi::OsString;
-    let env = |pairs: &'static [(&'static str, &'static str)]| {
-        move |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| OsString::from(v))
-        }
-    };
-    let c = Config::from_lookup(env(&[
-        ("EASY_API_KEY", "sk_live_1"),
-        ("EASY_API_URL", "http://127.0.0.1:7/"),
-    ]))
-    .unwrap();
-    assert_eq!(c.base_url().as_str(), "http://127.0.0.1:7");
-    assert!(c.api_key().is_some());
-    let c = Config::from_lookup(env(&[("EASY_API_KEY", "")])).unwrap();
-    assert!(c.api_key().is_none(), "empty is unset");
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStringExt;
-        let e = Config::from_lookup(|_| Some(OsString::from_vec(vec![0xff]))).unwrap_err();
-        assert_eq!(e.field(), "EASY_API_KEY");
-    }
-}
-
-#[test]
-fn url_checks_without_parsing() {
-    let create = |url: &str| CreateSession::new(vec![LineItem::new("price_1", 1)], url);
-    for good in [
         "https://example.com/r",
         "HTTPS://EXAMPLE.COM/R",
         "http://localhost:3000/r?x=1#y",
@@ -485,9 +246,28 @@ fn url_checks_without_parsing() {
         "https://shop.example.com:443",
         "https://a.example/path/with%20escape",
     ] {
-        assert!(config().build(&create(good)).is_ok(), "{good:?}");
+        assert!(
+            config().build(&create(item("price_1", 1), url)).is_ok(),
+            "{url:?}"
+        );
     }
-    for bad in [
+    let r = "https://example.com/r";
+    let rows = [
+        (create(vec![], r), "items"),
+        (create(item("price_1", 0), r), "items.quantity"),
+        (create(item(" ", 1), r), "items.price_id"),
+        (good().with_extra("items", json!([])), "extra"),
+        (good().with_extra("return_url", json!("x")), "extra"),
+    ];
+    for (op, field) in rows {
+        assert_eq!(refused(&op), field);
+    }
+    for url in [
+        "",
+        "/relative",
+        "example.com/r",
+        "javascript:alert(1)",
+        "ftp://example.com/r",
         "https://",
         "https:///r",
         "https://:80/r",
@@ -503,57 +283,153 @@ fn url_checks_without_parsing() {
         "https://[]/r",
         "https://[::1]x/r",
     ] {
-        assert_eq!(refused(&create(bad)).0, "return_url", "{bad:?}");
+        let op = create(item("price_1", 1), url);
+        assert_eq!(refused(&op), "return_url", "{url:?}");
     }
+}
+
+#[test]
+fn create_session_input_in_the_reference_vocabulary() {
+    let items = || vec![LineItem::new("price_1", 1)];
+    let params = || ReferenceSession::new(items(), "https://example.com/ok?s={SESSION_ID}");
+    let good = params()
+        .with_cancel_url("https://example.com/cart")
+        .with_customer_email("jane+1@example.com")
+        .with_payment_methods(["card"]);
+    assert!(config().build(&CreateSession::from(good)).is_ok());
+    let (new, url) = (ReferenceSession::new, "https://example.com/ok");
+    let item = |price, quantity| vec![LineItem::new(price, quantity)];
+    let email = |email| params().with_customer_email(email);
+    let methods = |methods: &[&str]| params().with_payment_methods(methods.to_vec());
+    let cases: [(ReferenceSession, &str); 12] = [
+        (new(vec![], url), "line_items"),
+        (new(item("price_1", 0), url), "line_items.quantity"),
+        (new(item("", 1), url), "line_items.price_id"),
+        (new(items(), "/ok"), "success_url"),
+        (new(items(), "https://a b"), "success_url"),
+        (params().with_mode(" "), "mode"),
+        (params().with_cancel_url("cart"), "cancel_url"),
+        (email("jane"), "customer_email"),
+        (email("jane doe@a.example"), "customer_email"),
+        (email("@a.example"), "customer_email"),
+        (methods(&[]), "payment_methods"),
+        (methods(&["card", ""]), "payment_methods"),
+    ];
+    for (params, field) in cases {
+        assert_eq!(refused(&CreateSession::from(params)), field);
+    }
+    // An extra field may not repeat a typed one of the vocabulary, even one left unset.
+    for name in [
+        "line_items",
+        "mode",
+        "success_url",
+        "cancel_url",
+        "customer_email",
+    ] {
+        let op = CreateSession::from(params()).with_extra(name, json!("x"));
+        assert_eq!(refused(&op), "extra", "{name}");
+    }
+    // Another vocabulary's field name is the caller's to send.
+    let mixed = CreateSession::from(params()).with_extra("return_url", json!("https://a.example"));
+    assert!(config().build(&mixed).is_ok());
+    assert_eq!(mixed.vocabulary(), Vocabulary::Reference);
+}
+
+#[test]
+fn confirm_input_in_either_vocabulary() {
+    let secret = || ClientSecret::new("ecs_secret_1").unwrap();
+    let confirm = || Confirm::with_source(secret(), PaymentSource::card("tok_1"));
+    let sdk = || Confirm::new(secret(), PaymentMethod::card("tok_1"));
+    let details = CustomerDetails::new("Jane", "Doe", "jane@example.com");
     assert!(
         config()
-            .build(&UpdateConfig::new([
-                "https://[::1]:8443",
-                "http://127.0.0.1:3000"
-            ]))
+            .build(&confirm().with_customer_details(details))
             .is_ok()
     );
-}
-
-#[test]
-fn ids_that_name_other_endpoints_are_refused() {
-    for id in ["config", "validate", "confirm"] {
-        assert_eq!(
-            SessionId::new(id).unwrap_err().field(),
-            "session_id",
-            "{id}"
-        );
+    assert!(config().build(&confirm()).is_ok());
+    let (mut no_type, mut clash) = (PaymentSource::card("tok_1"), PaymentSource::card("tok_1"));
+    no_type.kind = " ".into();
+    clash.extra.insert("tokenId".into(), json!("tok_2"));
+    let mut no_method_type = PaymentMethod::card("tok_1");
+    no_method_type.kind = " ".into();
+    let details = |first, last, email| CustomerDetails::new(first, last, email);
+    let rows = [
+        (Confirm::with_source(secret(), no_type), "source.type"),
+        (Confirm::with_source(secret(), clash), "extra"),
+        (
+            confirm().with_customer_details(details("", "Doe", "j@a.example")),
+            "customer_details.first_name",
+        ),
+        (
+            confirm().with_customer_details(details("Jane", " ", "j@a.example")),
+            "customer_details.last_name",
+        ),
+        (
+            confirm().with_customer_details(details("Jane", "Doe", "jane")),
+            "customer_details.email",
+        ),
+        (confirm().with_extra("client_secret", json!({})), "extra"),
+        (confirm().with_extra("source", json!({})), "extra"),
+        (confirm().with_extra("customer_details", json!({})), "extra"),
+        (
+            Confirm::new(secret(), no_method_type),
+            "payment_method.type",
+        ),
+        (sdk().with_extra("client_secret", json!("x")), "extra"),
+        (sdk().with_extra("customer_details", json!({})), "extra"),
+    ];
+    for (op, field) in rows {
+        assert_eq!(refused(&op), field);
     }
-    assert!(SessionId::new("Config").is_ok() && SessionId::new("config2").is_ok());
+    assert_eq!(confirm().vocabulary(), Vocabulary::Reference);
+    assert_eq!(sdk().vocabulary(), Vocabulary::Sdk);
+    assert!(ClientSecret::new("").is_err());
 }
 
 #[test]
-fn base_urls_the_fuzzer_found() {
+fn origins_must_be_origins() {
+    for good in [
+        vec!["https://a.example", "http://localhost:3000"],
+        vec!["https://[::1]:8443", "http://127.0.0.1:3000"],
+        vec![],
+    ] {
+        assert!(config().build(&UpdateConfig::new(good)).is_ok());
+    }
     for bad in [
-        "https://[]",
-        "https://[]/v",
-        "https://[zz]",
-        "https://[1:2]",
-        "https://[:]",
-        "http://127.0.0.1:99999",
-        "https://a/é",
-        "https://a/\u{a0}/",
-        "https://./\u{a0}/",
+        "https://a.example/path",
+        "a.example",
+        "https://a.example/",
+        "https://a.example?x",
     ] {
         assert_eq!(
-            BaseUrl::parse(bad).unwrap_err().field(),
-            "base_url",
+            refused(&UpdateConfig::new([bad])),
+            "allowed_origins",
             "{bad:?}"
         );
     }
-    assert_eq!(
-        BaseUrl::parse(" https://a.example/v1/ \n")
-            .unwrap()
-            .as_str(),
-        "https://a.example/v1"
+    let secret = ClientSecret::new("ecs_secret_1").unwrap();
+    let validate = Validate::new(secret).with_parent_origin("https://a.example/x");
+    assert_eq!(refused(&validate), "parent_origin");
+    let update = UpdateConfig::new(["https://a.example"]).with_extra("allowed_origins", json!([]));
+    assert_eq!(refused(&update), "extra");
+}
+
+/// Key-authenticated calls need a key; validate and confirm do not, and never carry it.
+#[test]
+fn validate_and_confirm_never_carry_the_key_even_when_configured() {
+    let keyless = Config::without_api_key(BaseUrl::parse("http://127.0.0.1:1").unwrap());
+    let e = keyless
+        .build(&easy_checkout_core::ops::GetConfig)
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput { input, .. } if input.field() == "api_key"),
+        "{e:?}"
     );
-    assert_eq!(
-        BaseUrl::parse("http://[::1]:8080").unwrap().as_str(),
-        "http://[::1]:8080"
-    );
+    let secret = ClientSecret::new("ecs_secret_1").unwrap();
+    assert!(keyless.build(&Validate::new(secret.clone())).is_ok());
+    let r = config().build(&Validate::new(secret.clone())).unwrap();
+    assert!(r.headers().get("x-easy-api-key").is_none());
+    let confirm = Confirm::new(secret, PaymentMethod::card("tok_1"));
+    let r = config().build(&confirm).unwrap();
+    assert!(r.headers().get("x-easy-api-key").is_none());
 }

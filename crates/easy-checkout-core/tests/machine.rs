@@ -1,32 +1,43 @@
 //! The call protocol as exact tables over the machines: scripted outcomes in, steps out
 //! (the exact requests, waits and keys), with no socket and no sleep.
 
+use std::sync::LazyLock;
 use std::time::{Duration, SystemTime};
 
 use easy_checkout_core::call::{
     Call, Machine, Now, PaymentWait, RetryBudget, RetryBudgetPolicy, Step,
 };
 use easy_checkout_core::http::{Request, Response};
-use easy_checkout_core::ops::may_resend;
 use easy_checkout_core::ops::{
     Confirm, CreateSession, GetConfig, LineItem, PaymentMethod, RetrieveSession, UpdateConfig,
-    Validate,
+    Validate, may_resend,
 };
 use easy_checkout_core::{
     ClientSecret, Config, Error, ErrorKind, PollPolicy, RetryPolicy, Terminal, TransportError,
-    TransportErrorKind, WaitOutcome,
+    TransportErrorKind as K, WaitOutcome,
 };
 
 const T0: SystemTime = SystemTime::UNIX_EPOCH;
+const GET: &str = "send GET /v1/api/embedded-checkout/config key=-";
 
 /// One scripted attempt outcome.
 #[derive(Clone)]
 enum Out {
     Status(u16, &'static [(&'static str, &'static str)], &'static str),
-    Fail(TransportErrorKind),
+    Fail(K),
 }
 
 use Out::{Fail, Status};
+
+/// An answer with `status`, no header and no body.
+fn code(status: u16) -> Out {
+    Status(status, &[], "")
+}
+
+/// A 200 with `body`.
+fn ok(body: &'static str) -> Out {
+    Status(200, &[], body)
+}
 
 const SESSION: &str = r#"{"data":{"id":"ecs_1","client_secret":"ecs_secret_1","status":"open"}}"#;
 const CONFIG: &str = r#"{"data":{"allowed_origins":[]}}"#;
@@ -47,20 +58,15 @@ fn outcome(out: &Out) -> Result<Response<Vec<u8>>, TransportError> {
 }
 
 fn describe_request(request: &Request<Vec<u8>>) -> String {
-    let key = request
-        .headers()
-        .get("idempotency-key")
-        .map_or("-".to_owned(), |k| k.to_str().unwrap_or("?").to_owned());
+    let key = request.headers().get("idempotency-key");
+    let key = key.map_or("-", |k| k.to_str().unwrap_or("?"));
     let once = if may_resend(request) {
         ""
     } else {
         " no-resend"
     };
-    format!(
-        "send {} {} key={key}{once}",
-        request.method(),
-        request.uri().path()
-    )
+    let (method, path) = (request.method(), request.uri().path());
+    format!("send {method} {path} key={key}{once}")
 }
 
 /// Runs `machine` over `script` (each `Send` takes the next outcome; time advances by every
@@ -91,9 +97,8 @@ fn run<M: Machine>(mut machine: M, script: &[Out]) -> (Vec<String>, Result<M::Ou
     }
 }
 
-fn config() -> Config {
-    Config::new("sk_test_123".parse().expect("a key"))
-}
+static SANDBOX: LazyLock<Config> =
+    LazyLock::new(|| Config::new("sk_test_123".parse().expect("a key")));
 
 /// Retries with fixed 100 ms backoff (no jitter spread: initial = max, upper half = full).
 fn retries(n: u32) -> RetryPolicy {
@@ -151,50 +156,44 @@ fn jittered(trace: &[String]) -> Vec<String> {
 
 #[test]
 fn a_get_is_retried_through_failures_then_succeeds() {
-    let config = config();
-    let call = Call::new(&config, &GetConfig, retries(3), seq());
+    let call = Call::new(&SANDBOX, &GetConfig, retries(5), seq());
     let script = [
-        Status(503, &[], ""),
-        Fail(TransportErrorKind::Io),
-        Fail(TransportErrorKind::Timeout),
-        Status(200, &[], CONFIG),
+        code(503),
+        code(504),
+        Fail(K::Io),
+        Fail(K::Timeout),
+        Fail(K::Connect),
+        ok(CONFIG),
     ];
     let (trace, result) = run(call, &script);
-    let get = "send GET /v1/api/embedded-checkout/config key=-";
-    assert_eq!(
-        jittered(&trace),
-        [
-            get,
-            "wait backoff",
-            get,
-            "wait backoff",
-            get,
-            "wait backoff",
-            get
-        ]
-    );
-    let reply = result.expect("the fourth attempt succeeds");
-    assert_eq!((reply.meta.retries, reply.meta.status.as_u16()), (3, 200));
+    let mut expected = [GET, "wait backoff"].repeat(5);
+    expected.push(GET);
+    assert_eq!(jittered(&trace), expected);
+    let reply = result.expect("the sixth attempt succeeds");
+    assert_eq!((reply.meta.retries, reply.meta.status.as_u16()), (5, 200));
     assert_eq!(reply.meta.idempotency_key, None);
 }
 
 #[test]
 fn what_is_final_ends_the_call_at_once() {
-    let config = config();
-    let rows: [(Out, ErrorKind); 7] = [
-        (Status(400, &[], ""), ErrorKind::InvalidRequest),
-        (Status(401, &[], ""), ErrorKind::Authentication),
-        (Status(404, &[], ""), ErrorKind::NotFound),
-        (Status(409, &[], ""), ErrorKind::Conflict),
+    let rows: [(Out, ErrorKind); 11] = [
+        (code(400), ErrorKind::InvalidRequest),
+        (code(401), ErrorKind::Authentication),
+        (code(403), ErrorKind::Permission),
+        (code(404), ErrorKind::NotFound),
+        (code(409), ErrorKind::Conflict),
+        (code(422), ErrorKind::InvalidRequest),
+        (code(402), ErrorKind::Api),
         (
             Status(302, &[("location", "https://x.example")], ""),
             ErrorKind::Api,
         ),
-        (Fail(TransportErrorKind::Tls), ErrorKind::Transport),
-        (Fail(TransportErrorKind::BodyTooLarge), ErrorKind::Transport),
+        (Fail(K::Tls), ErrorKind::Transport),
+        (Fail(K::BodyTooLarge), ErrorKind::Transport),
+        (Fail(K::Other), ErrorKind::Transport),
     ];
     for (out, kind) in rows {
-        let call = Call::new(&config, &GetConfig, retries(3), seq());
+        let call = Call::new(&SANDBOX, &GetConfig, retries(3), seq());
         let (trace, result) = run(call, &[out]);
         assert_eq!(trace.len(), 1, "one attempt: {trace:?}");
         assert_eq!(result.expect_err("final").kind(), kind);
@@ -203,26 +202,23 @@ fn what_is_final_ends_the_call_at_once() {
 
 #[test]
 fn retries_stop_at_the_limit_with_the_last_error() {
-    let config = config();
-    let call = Call::new(&config, &GetConfig, retries(2), seq());
-    let script = [
-        Status(500, &[], ""),
-        Status(502, &[], ""),
-        Status(503, &[], ""),
-    ];
+    let call = Call::new(&SANDBOX, &GetConfig, retries(2), seq());
+    let script = [code(500), code(502), code(503)];
     let (trace, result) = run(call, &script);
     assert_eq!(trace.iter().filter(|l| l.starts_with("send")).count(), 3);
     let error = result.expect_err("out of retries");
     assert_eq!(error.as_api().map(|e| e.status.as_u16()), Some(503));
     assert!(!error.outcome_unknown(), "a GET changes nothing");
+    let call = Call::new(&SANDBOX, &GetConfig, RetryPolicy::never(), seq());
+    let (trace, _) = run(call, &[code(503)]);
+    assert_eq!(trace.len(), 1, "retries off: {trace:?}");
 }
 
 #[test]
 fn a_create_without_a_key_gets_one_generated_key_on_every_attempt() {
-    let config = config();
     let op = create();
-    let call = Call::new(&config, &op, retries(2), seq());
-    let script = [Fail(TransportErrorKind::Io), Status(200, &[], SESSION)];
+    let call = Call::new(&SANDBOX, &op, retries(2), seq());
+    let script = [Fail(K::Io), ok(SESSION)];
     let (trace, result) = run(call, &script);
     let post = format!("send POST /v1/api/embedded-checkout key={}", generated());
     assert_eq!(jittered(&trace), [post.as_str(), "wait backoff", &post]);
@@ -234,40 +230,22 @@ fn a_create_without_a_key_gets_one_generated_key_on_every_attempt() {
 }
 
 #[test]
-fn with_retries_off_a_create_gets_no_key_and_is_never_resent() {
-    let config = config();
-    let op = create();
-    let call = Call::new(&config, &op, RetryPolicy::never(), || {
-        unreachable!("no key")
-    });
-    let (trace, result) = run(call, &[Fail(TransportErrorKind::Io)]);
-    assert_eq!(
-        trace,
-        ["send POST /v1/api/embedded-checkout key=- no-resend"]
-    );
-    assert!(result.expect_err("cut").outcome_unknown());
-}
-
-#[test]
 fn a_keyless_confirm_is_sent_once_whatever_happens() {
-    let config = config();
     let op = confirm();
     let rows = [
-        Fail(TransportErrorKind::Io),
-        Fail(TransportErrorKind::Timeout),
-        Fail(TransportErrorKind::Connect),
-        Status(503, &[], ""),
+        Fail(K::Io),
+        Fail(K::Timeout),
+        Fail(K::Connect),
+        code(503),
         Status(429, &[("retry-after", "0")], ""),
     ];
     for out in rows {
-        let call = Call::new(&config, &op, retries(5), || {
+        let call = Call::new(&SANDBOX, &op, retries(5), || {
             unreachable!("never a generated key")
         });
         let (trace, result) = run(call, &[out]);
-        assert_eq!(
-            trace,
-            ["send POST /v1/api/embedded-checkout/confirm key=- no-resend"]
-        );
+        let post = "send POST /v1/api/embedded-checkout/confirm key=- no-resend";
+        assert_eq!(trace, [post]);
         let error = result.expect_err("not retried");
         assert_eq!(error.idempotency_key(), None);
     }
@@ -275,10 +253,9 @@ fn a_keyless_confirm_is_sent_once_whatever_happens() {
 
 #[test]
 fn a_keyed_confirm_is_retried_with_the_callers_key() {
-    let config = config();
     let op = confirm().with_idempotency_key("pay-1").expect("a key");
-    let call = Call::new(&config, &op, retries(2), seq());
-    let script = [Status(502, &[], ""), Status(200, &[], r#"{"data":{}}"#)];
+    let call = Call::new(&SANDBOX, &op, retries(2), seq());
+    let script = [code(502), Status(200, &[], r#"{"data":{}}"#)];
     let (trace, result) = run(call, &script);
     let post = "send POST /v1/api/embedded-checkout/confirm key=pay-1";
     assert_eq!(jittered(&trace), [post, "wait backoff", post]);
@@ -286,60 +263,44 @@ fn a_keyed_confirm_is_retried_with_the_callers_key() {
 }
 
 #[test]
-fn a_failed_write_carries_its_key_and_stays_unknown_once_an_attempt_may_have_applied() {
-    let config = config();
-    let op = UpdateConfig::new(vec!["https://shop.example".to_owned()]);
-    let call = Call::new(&config, &op, retries(1), seq());
-    // A 503 (may have applied), then a 400 (refused): the write may still have happened.
-    let (_, result) = run(call, &[Status(503, &[], ""), Status(400, &[], "")]);
-    let error = result.expect_err("refused at last");
-    assert_eq!(
-        error.idempotency_key().map(|k| k.as_str().to_owned()),
-        Some(generated())
-    );
-    assert!(error.outcome_unknown());
-    // Refused on the first attempt: certainly not applied.
-    let call = Call::new(&config, &op, retries(1), seq());
-    let (_, result) = run(call, &[Status(400, &[], "")]);
-    assert!(!result.expect_err("refused").outcome_unknown());
-}
-
-#[test]
 fn retry_after_is_obeyed_up_to_its_cap_and_a_longer_one_fails_at_once() {
-    let config = config();
     let policy = RetryPolicy {
         max_retry_after: Duration::from_secs(30),
         ..retries(3)
     };
-    let get = "send GET /v1/api/embedded-checkout/config key=-";
-    let call = Call::new(&config, &GetConfig, policy, seq());
+    let call = Call::new(&SANDBOX, &GetConfig, policy, seq());
     let script = [
         Status(429, &[("retry-after", "7")], ""),
         Status(503, &[("retry-after", "30")], ""),
-        Status(200, &[], CONFIG),
+        ok(CONFIG),
     ];
     let (trace, result) = run(call, &script);
-    assert_eq!(trace, [get, "wait 7000ms", get, "wait 30000ms", get]);
+    assert_eq!(trace, [GET, "wait 7000ms", GET, "wait 30000ms", GET]);
     assert_eq!(result.expect("third time").meta.retries, 2);
 
     // An HTTP date is counted from the time the attempt ended (here the epoch).
-    let call = Call::new(&config, &GetConfig, policy, seq());
+    let call = Call::new(&SANDBOX, &GetConfig, policy, seq());
     let script = [
         Status(429, &[("retry-after", "Thu, 01 Jan 1970 00:00:05 GMT")], ""),
-        Status(200, &[], CONFIG),
+        ok(CONFIG),
     ];
     let (trace, _) = run(call, &script);
-    assert_eq!(trace, [get, "wait 5000ms", get]);
+    assert_eq!(trace, [GET, "wait 5000ms", GET]);
 
-    let call = Call::new(&config, &GetConfig, policy, seq());
-    let (trace, result) = run(call, &[Status(429, &[("retry-after", "31")], "")]);
-    assert_eq!(trace, [get]);
-    assert_eq!(result.expect_err("too long").kind(), ErrorKind::RateLimited);
+    let too_long = [
+        Status(429, &[("retry-after", "31")], ""),
+        Status(429, &[("retry-after", "Thu, 01 Jan 1970 02:00:00 GMT")], ""),
+    ];
+    for out in too_long {
+        let call = Call::new(&SANDBOX, &GetConfig, policy, seq());
+        let (trace, result) = run(call, &[out]);
+        assert_eq!(trace, [GET]);
+        assert_eq!(result.expect_err("too long").kind(), ErrorKind::RateLimited);
+    }
 }
 
 #[test]
 fn jitter_is_one_random_draw_per_retry_in_the_upper_half() {
-    let config = config();
     let policy = RetryPolicy {
         max_retries: 1,
         initial_backoff: Duration::from_millis(1000),
@@ -347,11 +308,11 @@ fn jitter_is_one_random_draw_per_retry_in_the_upper_half() {
         ..RetryPolicy::default()
     };
     let wait_with = |draw: u64| {
-        let mut call = Call::new(&config, &GetConfig, policy, move || draw);
+        let mut call = Call::new(&SANDBOX, &GetConfig, policy, move || draw);
         let Step::Send(_) = call.next() else {
             panic!("send first")
         };
-        let failed = Err(TransportError::msg(TransportErrorKind::Io, "cut"));
+        let failed = Err(TransportError::msg(K::Io, "cut"));
         match call.handle(failed, Now::new(T0, Duration::ZERO)) {
             Step::Wait(delay) => delay,
             other => panic!("{other:?}"),
@@ -380,19 +341,15 @@ fn invalid_input_ends_the_call_before_anything_is_sent() {
 
 #[test]
 fn a_machine_fed_out_of_turn_ends_with_an_error_not_a_panic() {
-    let config = config();
-    let mut call = Call::new(&config, &GetConfig, retries(2), seq());
-    let early = call.handle(
-        outcome(&Status(200, &[], CONFIG)),
-        Now::new(T0, Duration::ZERO),
-    );
+    let mut call = Call::new(&SANDBOX, &GetConfig, retries(2), seq());
+    let early = call.handle(outcome(&ok(CONFIG)), Now::new(T0, Duration::ZERO));
     assert!(matches!(early, Step::Done(Err(ref e)) if e.kind() == ErrorKind::InvalidInput));
     assert!(
         matches!(call.next(), Step::Done(Err(_))),
         "finished stays finished"
     );
 
-    let mut call = Call::new(&config, &GetConfig, retries(2), seq());
+    let mut call = Call::new(&SANDBOX, &GetConfig, retries(2), seq());
     let Step::Send(_) = call.next() else {
         panic!("send")
     };
@@ -402,11 +359,19 @@ fn a_machine_fed_out_of_turn_ends_with_an_error_not_a_panic() {
     );
 }
 
+/// Polls every `initial` seconds at first, growing to `max`, for `deadline` seconds.
+fn every(initial: u64, max: u64, deadline: u64) -> PollPolicy {
+    PollPolicy {
+        initial_interval: Duration::from_secs(initial),
+        max_interval: Duration::from_secs(max),
+        deadline: Duration::from_secs(deadline),
+    }
+}
+
 fn poll(policy: PollPolicy, script: &[Out]) -> (Vec<String>, Result<WaitOutcome, Error>) {
-    let config = config();
     let op = RetrieveSession::new("ecs_1").expect("an id");
     let wait = PaymentWait::new(
-        &config,
+        &SANDBOX,
         &op,
         retries(2),
         policy,
@@ -423,23 +388,8 @@ fn poll(policy: PollPolicy, script: &[Out]) -> (Vec<String>, Result<WaitOutcome,
 
 #[test]
 fn a_wait_polls_on_a_growing_schedule_and_ends_at_the_deadline() {
-    let policy = PollPolicy {
-        initial_interval: Duration::from_secs(1),
-        max_interval: Duration::from_secs(3),
-        deadline: Duration::from_secs(10),
-    };
-    let pending = || Status(200, &[], PENDING);
-    let (trace, result) = poll(
-        policy,
-        &[
-            pending(),
-            pending(),
-            pending(),
-            pending(),
-            pending(),
-            pending(),
-        ],
-    );
+    let policy = every(1, 3, 10);
+    let (trace, result) = poll(policy, &vec![ok(PENDING); 6]);
     assert_eq!(
         trace,
         [
@@ -465,56 +415,49 @@ fn a_wait_polls_on_a_growing_schedule_and_ends_at_the_deadline() {
     }
 }
 
-#[test]
-fn a_wait_ends_at_once_when_paid_and_retries_a_failed_poll_first() {
-    let policy = PollPolicy::default();
-    let script = [
-        Status(200, &[], PENDING),
-        Fail(TransportErrorKind::Io),
-        Status(200, &[], PAID),
-    ];
-    let (trace, result) = poll(policy, &script);
-    assert_eq!(
-        jittered(&trace),
-        ["poll", "wait 1000ms", "poll", "wait backoff", "poll"]
-    );
-    assert!(result.expect("paid").is_paid());
-}
-
 /// The API reference's vocabulary: the full envelope, `complete` and `paid`.
 const PAID_IN_THE_REFERENCE: &str = r#"{"success":true,"timestamp":"2026-05-01T12:00:00Z","message":"ok","data":{"id":"ecs_1","status":"complete","payment_status":"paid"}}"#;
 
+/// Paid in either vocabulary (after retrying a failed poll), or complete without a payment
+/// status: the wait ends at once.
 #[test]
-fn a_wait_ends_paid_for_a_session_paid_in_the_reference_vocabulary() {
-    let script = [
-        Status(200, &[], PENDING),
-        Status(200, &[], PAID_IN_THE_REFERENCE),
-    ];
-    let (trace, result) = poll(PollPolicy::default(), &script);
-    assert_eq!(trace, ["poll", "wait 1000ms", "poll"]);
-    match result.expect("a wait ends") {
-        WaitOutcome::Finished { terminal, status } => {
-            assert_eq!(terminal, Terminal::Paid);
-            assert!(status.is_paid());
-        }
-        other => panic!("{other:?}"),
-    }
-}
-
-#[test]
-fn a_wait_ends_unconfirmed_for_complete_without_a_payment_status() {
+fn a_wait_ends_at_once_when_the_session_is_finished() {
     let complete = r#"{"data":{"id":"ecs_1","status":"complete"}}"#;
-    let (trace, result) = poll(PollPolicy::default(), &[Status(200, &[], complete)]);
-    assert_eq!(trace, ["poll"]);
-    let outcome = result.expect("a wait ends");
-    assert!(!outcome.is_paid());
-    assert!(matches!(
-        outcome,
-        WaitOutcome::Finished {
-            terminal: Terminal::CompleteUnconfirmed,
-            ..
+    let rows = [
+        (
+            vec![ok(PENDING), Fail(K::Io), ok(PAID)],
+            vec!["poll", "wait 1000ms", "poll", "wait backoff", "poll"],
+            Terminal::Paid,
+        ),
+        (
+            vec![ok(PENDING), ok(PAID_IN_THE_REFERENCE)],
+            vec!["poll", "wait 1000ms", "poll"],
+            Terminal::Paid,
+        ),
+        (
+            vec![ok(complete)],
+            vec!["poll"],
+            Terminal::CompleteUnconfirmed,
+        ),
+    ];
+    for (script, expected, terminal) in rows {
+        let (trace, result) = poll(PollPolicy::default(), &script);
+        assert_eq!(jittered(&trace), expected);
+        let outcome = result.expect("a wait ends");
+        assert_eq!(outcome.is_paid(), terminal == Terminal::Paid);
+        match outcome {
+            WaitOutcome::Finished {
+                terminal: t,
+                status,
+            } => {
+                assert_eq!(
+                    (t, status.is_paid()),
+                    (terminal, terminal == Terminal::Paid)
+                );
+            }
+            other => panic!("{other:?}"),
         }
-    ));
+    }
 }
 
 /// A poll's own retry that would come after the deadline (a 503 with `Retry-After: 30`, late
@@ -522,15 +465,8 @@ fn a_wait_ends_unconfirmed_for_complete_without_a_payment_status() {
 /// status it read. A huge interval grows without overflowing.
 #[test]
 fn a_polls_retry_past_the_deadline_ends_the_wait_instead() {
-    let policy = PollPolicy {
-        initial_interval: Duration::from_secs(4),
-        max_interval: Duration::from_secs(10),
-        deadline: Duration::from_secs(5),
-    };
-    let script = [
-        Status(200, &[], PENDING),
-        Status(503, &[("retry-after", "30")], ""),
-    ];
+    let policy = every(4, 10, 5);
+    let script = [ok(PENDING), Status(503, &[("retry-after", "30")], "")];
     let (trace, result) = poll(policy, &script);
     assert_eq!(trace, ["poll", "wait 4000ms", "poll"]);
     match result.expect("a wait ends") {
@@ -546,21 +482,17 @@ fn a_polls_retry_past_the_deadline_ends_the_wait_instead() {
         max_interval: Duration::MAX,
         deadline: Duration::MAX,
     };
-    let (config, op) = (config(), RetrieveSession::new("ecs_1").expect("an id"));
+    let op = RetrieveSession::new("ecs_1").expect("an id");
     let now = Now::new(T0, Duration::ZERO);
-    let mut wait = PaymentWait::new(&config, &op, retries(2), huge, now, seq());
+    let mut wait = PaymentWait::new(&SANDBOX, &op, retries(2), huge, now, seq());
     assert!(matches!(wait.next(), Step::Send(_)));
-    let pending = outcome(&Status(200, &[], PENDING));
+    let pending = outcome(&ok(PENDING));
     assert!(matches!(wait.handle(pending, now), Step::Wait(d) if d == Duration::MAX));
 }
 
 #[test]
 fn a_wait_honours_rate_limits_and_a_final_error_ends_it() {
-    let policy = PollPolicy {
-        initial_interval: Duration::from_secs(1),
-        max_interval: Duration::from_secs(10),
-        deadline: Duration::from_secs(60),
-    };
+    let policy = every(1, 10, 60);
     // An exhausted window waits for its reset; a 429 the poll's retries cannot wait out
     // (Retry-After above the retry cap) stretches the next poll instead.
     let script = [
@@ -570,7 +502,7 @@ fn a_wait_honours_rate_limits_and_a_final_error_ends_it() {
             PENDING,
         ),
         Status(429, &[("retry-after", "40")], ""),
-        Status(404, &[], ""),
+        code(404),
     ];
     let (trace, result) = poll(policy, &script);
     assert_eq!(
@@ -591,9 +523,8 @@ fn a_wait_honours_rate_limits_and_a_final_error_ends_it() {
 
 #[test]
 fn a_step_and_a_call_print_no_secret() {
-    let config = config();
     let op = confirm().with_idempotency_key("pay-9").expect("a key");
-    let mut call = Call::new(&config, &op, retries(1), seq());
+    let mut call = Call::new(&SANDBOX, &op, retries(1), seq());
     let step = call.next();
     let printed = format!("{step:?} {call:?}");
     assert!(
@@ -616,28 +547,25 @@ fn a_step_and_a_call_print_no_secret() {
 fn every_error_kind() -> Vec<(ErrorKind, Vec<Out>)> {
     let three = |out: fn() -> Out| vec![out(), out(), out()];
     vec![
-        (ErrorKind::Transport, vec![Fail(TransportErrorKind::Tls)]),
-        (ErrorKind::Transport, three(|| Fail(TransportErrorKind::Io))),
-        (
-            ErrorKind::Timeout,
-            three(|| Fail(TransportErrorKind::Timeout)),
-        ),
+        (ErrorKind::Transport, vec![Fail(K::Tls)]),
+        (ErrorKind::Transport, three(|| Fail(K::Io))),
+        (ErrorKind::Timeout, three(|| Fail(K::Timeout))),
         (ErrorKind::Decode, vec![Status(200, &[], "[]")]),
         (
             ErrorKind::Decode,
             vec![Status(201, &[("content-encoding", "gzip")], "\u{1f}x")],
         ),
-        (ErrorKind::InvalidRequest, vec![Status(400, &[], "")]),
-        (ErrorKind::Authentication, vec![Status(401, &[], "")]),
-        (ErrorKind::Permission, vec![Status(403, &[], "")]),
-        (ErrorKind::NotFound, vec![Status(404, &[], "")]),
-        (ErrorKind::Conflict, vec![Status(409, &[], "")]),
-        (ErrorKind::InvalidRequest, vec![Status(422, &[], "")]),
+        (ErrorKind::InvalidRequest, vec![code(400)]),
+        (ErrorKind::Authentication, vec![code(401)]),
+        (ErrorKind::Permission, vec![code(403)]),
+        (ErrorKind::NotFound, vec![code(404)]),
+        (ErrorKind::Conflict, vec![code(409)]),
+        (ErrorKind::InvalidRequest, vec![code(422)]),
         (
             ErrorKind::RateLimited,
             vec![Status(429, &[("retry-after", "31")], "")],
         ),
-        (ErrorKind::Server, three(|| Status(503, &[], ""))),
+        (ErrorKind::Server, three(|| code(503))),
         (
             ErrorKind::Api,
             vec![Status(302, &[("location", "https://x.example")], "")],
@@ -647,16 +575,16 @@ fn every_error_kind() -> Vec<(ErrorKind, Vec<Out>)> {
 
 #[test]
 fn every_error_of_a_keyed_call_carries_its_key_whatever_its_kind() {
-    let config = config();
     let caller = create().with_idempotency_key("cart-1").expect("a key");
     let generated_key = create();
     let key = |e: &Error| e.idempotency_key().map(|k| k.as_str().to_owned());
+    let ops = [
+        (&caller, "cart-1".to_owned()),
+        (&generated_key, generated()),
+    ];
     for (kind, script) in every_error_kind() {
-        for (op, expected) in [
-            (&caller, "cart-1".to_owned()),
-            (&generated_key, generated()),
-        ] {
-            let call = Call::new(&config, op, retries(2), seq());
+        for (op, expected) in ops.clone() {
+            let call = Call::new(&SANDBOX, op, retries(2), seq());
             let (trace, result) = run(call, &script);
             let error = result.expect_err("scripted to fail");
             assert_eq!(error.kind(), kind, "{trace:?}");
@@ -671,10 +599,7 @@ fn every_error_of_a_keyed_call_carries_its_key_whatever_its_kind() {
     }
     // Refused before sending: the call's key still comes back (nothing went out with it).
     let keyless = Config::from_values(None, None).expect("a keyless config");
-    for (op, expected) in [
-        (&caller, "cart-1".to_owned()),
-        (&generated_key, generated()),
-    ] {
+    for (op, expected) in ops {
         let (trace, result) = run(Call::new(&keyless, op, retries(2), seq()), &[]);
         let error = result.expect_err("no API key");
         assert_eq!((trace.len(), error.kind()), (0, ErrorKind::InvalidInput));
@@ -685,10 +610,9 @@ fn every_error_of_a_keyed_call_carries_its_key_whatever_its_kind() {
 
 #[test]
 fn a_keyed_create_whose_reply_cannot_be_decoded_keeps_its_key_and_is_unknown() {
-    let config = config();
     let op = create().with_idempotency_key("cart-2").expect("a key");
     let (trace, result) = run(
-        Call::new(&config, &op, retries(2), seq()),
+        Call::new(&SANDBOX, &op, retries(2), seq()),
         &[Status(200, &[], r#"{"data":{"id":7}}"#)],
     );
     assert_eq!(trace, ["send POST /v1/api/embedded-checkout key=cart-2"]);
@@ -704,31 +628,22 @@ fn a_keyed_create_whose_reply_cannot_be_decoded_keeps_its_key_and_is_unknown() {
 
 #[test]
 fn a_2xx_in_an_encoding_nobody_asked_for_is_a_decode_error_that_names_it() {
-    let config = config();
     // What a gzip body starts with; the rest does not matter.
     let gzipped = "\u{1f}\u{8b}\u{8}\u{0}garbage";
     type Headers = &'static [(&'static str, &'static str)];
-    let rows: [(Headers, Option<&str>); 6] = [
-        (
-            &[("content-encoding", "gzip")],
-            Some("`Content-Encoding: gzip`"),
-        ),
-        (
-            &[("content-encoding", "br")],
-            Some("`Content-Encoding: br`"),
-        ),
-        (
-            &[("content-encoding", "identity, gzip")],
-            Some("`Content-Encoding: identity, gzip`"),
-        ),
-        (&[("content-encoding", "identity")], None),
-        (&[("content-encoding", "IDENTITY")], None),
-        (&[("content-encoding", "")], None),
+    let rows: [(Headers, bool); 6] = [
+        (&[("content-encoding", "gzip")], true),
+        (&[("content-encoding", "br")], true),
+        (&[("content-encoding", "identity, gzip")], true),
+        (&[("content-encoding", "identity")], false),
+        (&[("content-encoding", "IDENTITY")], false),
+        (&[("content-encoding", "")], false),
     ];
-    for (headers, named) in rows {
-        let body = if named.is_some() { gzipped } else { CONFIG };
+    for (headers, refused) in rows {
+        let named = refused.then(|| format!("`Content-Encoding: {}`", headers[0].1));
+        let body = if refused { gzipped } else { CONFIG };
         let (trace, result) = run(
-            Call::new(&config, &GetConfig, retries(2), seq()),
+            Call::new(&SANDBOX, &GetConfig, retries(2), seq()),
             &[Status(200, headers, body)],
         );
         assert_eq!(trace.len(), 1, "never retried: {trace:?}");
@@ -736,7 +651,7 @@ fn a_2xx_in_an_encoding_nobody_asked_for_is_a_decode_error_that_names_it() {
             (Some(named), Err(error)) => {
                 assert_eq!(error.kind(), ErrorKind::Decode);
                 let text = error.to_string();
-                assert!(text.contains(named), "{text}");
+                assert!(text.contains(&named), "{text}");
                 assert!(text.contains("never asks for"), "{text}");
                 assert!(!error.outcome_unknown(), "a read");
             }
@@ -746,14 +661,14 @@ fn a_2xx_in_an_encoding_nobody_asked_for_is_a_decode_error_that_names_it() {
     }
     // An error status keeps its kind: the status says what happened.
     let (_, result) = run(
-        Call::new(&config, &GetConfig, retries(0), seq()),
+        Call::new(&SANDBOX, &GetConfig, retries(0), seq()),
         &[Status(404, &[("content-encoding", "gzip")], gzipped)],
     );
     assert_eq!(result.expect_err("404").kind(), ErrorKind::NotFound);
     // An empty body has nothing to decode, whatever its header says.
     let op = confirm().with_idempotency_key("pay-e").expect("a key");
     let (_, result) = run(
-        Call::new(&config, &op, retries(0), seq()),
+        Call::new(&SANDBOX, &op, retries(0), seq()),
         &[Status(204, &[("content-encoding", "gzip")], "")],
     );
     assert_eq!(result.expect("no body").value, serde_json::Value::Null);
@@ -761,16 +676,11 @@ fn a_2xx_in_an_encoding_nobody_asked_for_is_a_decode_error_that_names_it() {
 
 #[test]
 fn validate_is_a_read_retried_as_a_get_and_never_of_unknown_outcome() {
-    let config = config();
     let op = Validate::new(ClientSecret::new("ecs_secret_1").expect("a secret"));
     let post = "send POST /v1/api/embedded-checkout/validate key=- no-resend";
     let valid = r#"{"data":{"valid":true}}"#;
-    let call = Call::new(&config, &op, retries(3), seq());
-    let script = [
-        Status(503, &[], ""),
-        Fail(TransportErrorKind::Io),
-        Status(200, &[], valid),
-    ];
+    let call = Call::new(&SANDBOX, &op, retries(3), seq());
+    let script = [code(503), Fail(K::Io), ok(valid)];
     let (trace, result) = run(call, &script);
     assert_eq!(
         jittered(&trace),
@@ -779,11 +689,8 @@ fn validate_is_a_read_retried_as_a_get_and_never_of_unknown_outcome() {
          of its own: a POST without a key)"
     );
     assert_eq!(result.expect("valid").meta.retries, 2);
-    for script in [
-        vec![Status(502, &[], ""); 4],
-        vec![Fail(TransportErrorKind::Io); 4],
-    ] {
-        let (_, result) = run(Call::new(&config, &op, retries(3), seq()), &script);
+    for script in [vec![code(502); 4], vec![Fail(K::Io); 4]] {
+        let (_, result) = run(Call::new(&SANDBOX, &op, retries(3), seq()), &script);
         let error = result.expect_err("out of retries");
         assert!(!error.outcome_unknown(), "a check changes nothing: {error}");
         assert_eq!(error.idempotency_key(), None);
@@ -800,51 +707,45 @@ fn budget(capacity: u32) -> RetryBudget {
 
 #[test]
 fn retries_draw_from_the_budget_and_answered_calls_refill_it() {
-    let config = config();
     let budget = budget(20);
-    let get = "send GET /v1/api/embedded-checkout/config key=-";
     /// The script of one call, its trace, how it ends, and the tokens left after it.
     type Row<'a> = (Vec<Out>, Vec<&'a str>, Result<u16, ErrorKind>, u32);
     let rows: Vec<Row<'_>> = vec![
         // Two retries (10 tokens), then an answer (1 back).
         (
-            vec![
-                Status(503, &[], ""),
-                Fail(TransportErrorKind::Io),
-                Status(200, &[], CONFIG),
-            ],
-            vec![get, "wait backoff", get, "wait backoff", get],
+            vec![code(503), Fail(K::Io), ok(CONFIG)],
+            vec![GET, "wait backoff", GET, "wait backoff", GET],
             Ok(200),
             11,
         ),
         // A retry after a timeout costs 10; the 404 is an answer (1 back).
         (
-            vec![Fail(TransportErrorKind::Timeout), Status(404, &[], "")],
-            vec![get, "wait backoff", get],
+            vec![Fail(K::Timeout), code(404)],
+            vec![GET, "wait backoff", GET],
             Err(ErrorKind::NotFound),
             2,
         ),
         // A 429 is no answer: nothing back; and 2 tokens cannot pay for its retry.
         (
             vec![Status(429, &[("retry-after", "1")], "")],
-            vec![get],
+            vec![GET],
             Err(ErrorKind::RateLimited),
             2,
         ),
         // Three answered calls: 3 back.
-        (vec![Status(200, &[], CONFIG)], vec![get], Ok(200), 3),
-        (vec![Status(200, &[], CONFIG)], vec![get], Ok(200), 4),
-        (vec![Status(200, &[], CONFIG)], vec![get], Ok(200), 5),
+        (vec![ok(CONFIG)], vec![GET], Ok(200), 3),
+        (vec![ok(CONFIG)], vec![GET], Ok(200), 4),
+        (vec![ok(CONFIG)], vec![GET], Ok(200), 5),
         // Enough for one retry, not for a second.
         (
-            vec![Status(500, &[], ""), Status(500, &[], "")],
-            vec![get, "wait backoff", get],
+            vec![code(500), code(500)],
+            vec![GET, "wait backoff", GET],
             Err(ErrorKind::Server),
             0,
         ),
     ];
     for (i, (script, expected, result, left)) in rows.into_iter().enumerate() {
-        let call = Call::new(&config, &GetConfig, retries(3), seq()).with_budget(&budget);
+        let call = Call::new(&SANDBOX, &GetConfig, retries(3), seq()).with_budget(&budget);
         let (trace, outcome) = run(call, &script);
         assert_eq!(jittered(&trace), expected, "row {i}");
         let outcome = outcome
@@ -857,7 +758,6 @@ fn retries_draw_from_the_budget_and_answered_calls_refill_it() {
 
 #[test]
 fn a_spent_budget_returns_the_failure_at_once_and_says_so() {
-    let config = config();
     let budget = budget(4);
     let op = UpdateConfig::new(vec!["https://shop.example".to_owned()]);
     let patch = format!(
@@ -865,11 +765,11 @@ fn a_spent_budget_returns_the_failure_at_once_and_says_so() {
         generated()
     );
     for (out, kind) in [
-        (Status(503, &[], ""), ErrorKind::Server),
-        (Fail(TransportErrorKind::Io), ErrorKind::Transport),
-        (Fail(TransportErrorKind::Timeout), ErrorKind::Timeout),
+        (code(503), ErrorKind::Server),
+        (Fail(K::Io), ErrorKind::Transport),
+        (Fail(K::Timeout), ErrorKind::Timeout),
     ] {
-        let call = Call::new(&config, &op, retries(2), seq()).with_budget(&budget);
+        let call = Call::new(&SANDBOX, &op, retries(2), seq()).with_budget(&budget);
         let (trace, result) = run(call, &[out]);
         assert_eq!(trace, [patch.as_str()], "not retried");
         let error = result.expect_err("spent");
@@ -890,30 +790,25 @@ fn a_spent_budget_returns_the_failure_at_once_and_says_so() {
         assert_eq!(budget.available(), Some(4), "nothing drawn, nothing back");
     }
     // A failure the policy would not retry says nothing of the budget.
-    let call = Call::new(&config, &op, retries(2), seq()).with_budget(&budget);
-    let (_, result) = run(call, &[Status(409, &[], "")]);
+    let call = Call::new(&SANDBOX, &op, retries(2), seq()).with_budget(&budget);
+    let (_, result) = run(call, &[code(409)]);
     let error = result.expect_err("conflict");
     assert!(!error.retry_budget_spent());
     assert!(!error.to_string().contains("budget"), "{error}");
     // Nor a call that may not be repeated at all.
     let keyless = confirm();
-    let call = Call::new(&config, &keyless, retries(2), seq()).with_budget(&budget);
-    let (_, result) = run(call, &[Status(503, &[], "")]);
+    let call = Call::new(&SANDBOX, &keyless, retries(2), seq()).with_budget(&budget);
+    let (_, result) = run(call, &[code(503)]);
     assert!(!result.expect_err("503").retry_budget_spent());
 }
 
 #[test]
 fn an_unlimited_budget_and_no_budget_leave_retries_to_the_policy() {
-    let config = config();
     let unlimited = RetryBudget::unlimited();
-    let script = [
-        Status(503, &[], ""),
-        Status(503, &[], ""),
-        Status(503, &[], ""),
-    ];
+    let script = [code(503), code(503), code(503)];
     for call in [
-        Call::new(&config, &GetConfig, retries(2), seq()).with_budget(&unlimited),
-        Call::new(&config, &GetConfig, retries(2), seq()),
+        Call::new(&SANDBOX, &GetConfig, retries(2), seq()).with_budget(&unlimited),
+        Call::new(&SANDBOX, &GetConfig, retries(2), seq()),
     ] {
         let (trace, result) = run(call, &script);
         assert_eq!(trace.len(), 5, "three attempts: {trace:?}");
@@ -924,11 +819,10 @@ fn an_unlimited_budget_and_no_budget_leave_retries_to_the_policy() {
 
 #[test]
 fn a_wait_draws_its_polls_retries_from_the_budget() {
-    let config = config();
     let budget = budget(5);
     let op = RetrieveSession::new("ecs_1").expect("an id");
     let wait = PaymentWait::new(
-        &config,
+        &SANDBOX,
         &op,
         retries(2),
         PollPolicy::default(),
@@ -936,11 +830,7 @@ fn a_wait_draws_its_polls_retries_from_the_budget() {
         seq(),
     )
     .with_budget(&budget);
-    let script = [
-        Status(503, &[], ""),
-        Status(200, &[], PENDING),
-        Status(503, &[], ""),
-    ];
+    let script = [code(503), ok(PENDING), code(503)];
     let (trace, result) = run(wait, &script);
     let poll = "send GET /v1/api/embedded-checkout/ecs_1 key=-";
     assert_eq!(

@@ -2,76 +2,29 @@
 //! a scripted transport (no socket, no sleep), plus the parse path and the transport marks.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use easy_checkout_core::http::{self, HeaderMap, StatusCode};
 use easy_checkout_core::ops::{
-    Confirm, CreateSession, GetConfig, LineItem, PaymentMethod, UpdateConfig,
+    Confirm, CreateSession, GetConfig, LineItem, PaymentMethod, UpdateConfig, may_resend,
 };
 use easy_checkout_core::{
-    Client, ClientSecret, Config, Error, Operation, RetryPolicy, Runtime, Transport,
-    TransportError, TransportErrorKind as K,
+    Client, ClientSecret, Config, Error, Operation, RetryPolicy, Runtime, TransportError,
+    TransportErrorKind as K,
 };
 
-/// What the scripted transport does on one attempt.
+/// What the scripted transport does on one attempt: answer with a status and body, or fail
+/// with a kind unmarked, marked `not_sent()` or marked `maybe_sent()`.
 #[derive(Debug, Clone, Copy)]
 enum Step {
-    /// Answer with this status and body.
     Status(u16, &'static str),
-    /// Fail with this kind, marked as the kind's default.
     Fail(K),
-    /// Fail with this kind, marked `not_sent()`.
     NotSent(K),
-    /// Fail with this kind, marked `maybe_sent()`.
     MaybeSent(K),
 }
 
 use Step::{Fail, MaybeSent, NotSent, Status};
-
-/// Plays `steps` in order (the last one again once they run out) and records the
-/// `Idempotency-Key` of every request it is handed.
-struct Scripted {
-    steps: Mutex<VecDeque<Step>>,
-    keys: Mutex<Vec<Option<String>>>,
-}
-
-impl Scripted {
-    fn new(steps: &[Step]) -> Self {
-        Self {
-            steps: Mutex::new(steps.iter().copied().collect()),
-            keys: Mutex::new(Vec::new()),
-        }
-    }
-}
-
-impl Transport for Scripted {
-    fn send(
-        &self,
-        request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, TransportError> {
-        let key = request
-            .headers()
-            .get("idempotency-key")
-            .map(|v| v.to_str().unwrap().to_owned());
-        self.keys.lock().unwrap().push(key);
-        let mut steps = self.steps.lock().unwrap();
-        let step = if steps.len() > 1 {
-            steps.pop_front().unwrap()
-        } else {
-            *steps.front().expect("a script")
-        };
-        match step {
-            Status(code, body) => Ok(http::Response::builder()
-                .status(code)
-                .body(body.as_bytes().to_vec())
-                .unwrap()),
-            Fail(kind) => Err(TransportError::msg(kind, "scripted")),
-            NotSent(kind) => Err(TransportError::msg(kind, "scripted").not_sent()),
-            MaybeSent(kind) => Err(TransportError::msg(kind, "scripted").maybe_sent()),
-        }
-    }
-}
 
 /// A fixed clock that never sleeps.
 struct NoWait;
@@ -95,58 +48,78 @@ enum Call {
     /// `get_config`: a GET.
     Get,
     /// `get_config` on a client without an API key: refused before sending.
-    GetWithoutKey,
+    KeylessGet,
     /// `confirm` without the caller's key: a POST never retried.
-    Confirm,
+    Pay,
     /// `confirm` with an empty payment method type: refused before sending.
-    ConfirmInvalid,
+    BadPay,
     /// `confirm` with the key `confirm-k-1`: a POST retried with it.
-    ConfirmKeyed,
+    KeyedPay,
     /// `update_config` without a key: a PATCH, with a generated key when retries are on.
-    UpdateConfig,
+    Patch,
     /// `create_session` without a key: a POST, with a generated key when retries are on.
-    CreateSession,
+    Create,
 }
 
-/// What a failed call left behind.
-#[derive(Debug)]
-struct Failed {
-    error: Error,
-    /// The `Idempotency-Key` of every attempt, in order.
-    keys: Vec<Option<String>>,
-}
+use Call::{BadPay, Create, Get, KeyedPay, KeylessGet, Patch, Pay};
 
-fn fail(call: Call, steps: &[Step], retry: RetryPolicy) -> Failed {
-    let transport = Arc::new(Scripted::new(steps));
+/// Makes `call` over a transport playing `steps` in order (the last one again once they run
+/// out), and returns its error and every attempt, in order: `key=<Idempotency-Key or ->`, and
+/// ` no-resend` when `may_resend` says a transport must not send it again.
+fn fail(call: Call, steps: &[Step], retry: RetryPolicy) -> (Error, Vec<String>) {
+    let script = Mutex::new(steps.iter().copied().collect::<VecDeque<_>>());
+    let keys = Mutex::new(Vec::new());
+    let transport = |request: http::Request<Vec<u8>>| {
+        let key = request.headers().get("idempotency-key");
+        let key = key.map_or("-", |v| v.to_str().unwrap());
+        let once = if may_resend(&request) {
+            ""
+        } else {
+            " no-resend"
+        };
+        keys.lock().unwrap().push(format!("key={key}{once}"));
+        let mut steps = script.lock().unwrap();
+        let step = if steps.len() > 1 {
+            steps.pop_front()
+        } else {
+            steps.front().copied()
+        };
+        let scripted = |kind| TransportError::msg(kind, "scripted");
+        match step.expect("a script") {
+            Status(code, body) => Ok(response(code, body)),
+            Fail(kind) => Err(scripted(kind)),
+            NotSent(kind) => Err(scripted(kind).not_sent()),
+            MaybeSent(kind) => Err(scripted(kind).maybe_sent()),
+        }
+    };
     let config = match call {
-        Call::GetWithoutKey => Config::without_api_key(
+        KeylessGet => Config::without_api_key(
             easy_checkout_core::BaseUrl::parse("https://api.example").unwrap(),
         ),
         _ => Config::new("sk_test_outcome".parse().unwrap()),
     };
-    let client =
-        Client::with_runtime(Arc::clone(&transport), config, NoWait).with_retry_policy(retry);
+    let client = Client::with_runtime(transport, config, NoWait).with_retry_policy(retry);
     let checkout = client.embedded_checkout();
     let secret = || ClientSecret::new("ecs_secret_outcome").unwrap();
     let card = || PaymentMethod::card("tok_visa");
     let result = match call {
-        Call::Get | Call::GetWithoutKey => checkout.get_config().map(drop),
-        Call::Confirm => checkout.confirm(&Confirm::new(secret(), card())).map(drop),
-        Call::ConfirmInvalid => {
+        Get | KeylessGet => checkout.get_config().map(drop),
+        Pay => checkout.confirm(&Confirm::new(secret(), card())).map(drop),
+        BadPay => {
             let mut method = card();
             method.kind = String::new();
             checkout.confirm(&Confirm::new(secret(), method)).map(drop)
         }
-        Call::ConfirmKeyed => {
+        KeyedPay => {
             let op = Confirm::new(secret(), card())
                 .with_idempotency_key("confirm-k-1")
                 .unwrap();
             checkout.confirm(&op).map(drop)
         }
-        Call::UpdateConfig => checkout
+        Patch => checkout
             .update_config(&UpdateConfig::new(["https://shop.example"]))
             .map(drop),
-        Call::CreateSession => checkout
+        Create => checkout
             .create_session(&CreateSession::new(
                 vec![LineItem::new("price_a", 1)],
                 "https://shop.example/return",
@@ -154,8 +127,15 @@ fn fail(call: Call, steps: &[Step], retry: RetryPolicy) -> Failed {
             .map(drop),
     };
     let error = result.expect_err("the script ends the call with a failure");
-    let keys = transport.keys.lock().unwrap().clone();
-    Failed { error, keys }
+    drop(client);
+    (error, keys.into_inner().unwrap())
+}
+
+fn response(code: u16, body: &str) -> http::Response<Vec<u8>> {
+    http::Response::builder()
+        .status(code)
+        .body(body.as_bytes().to_vec())
+        .unwrap()
 }
 
 /// Every way an attempt can fail, and what a write that failed so says.
@@ -189,179 +169,102 @@ const ATTEMPT_FAILURES: &[(Step, bool)] = &[
     (Status(201, "{\"data\":"), true),
 ];
 
+/// Sent once, without a key and marked not to be resent (a keyless confirm; a PATCH or a
+/// create with retries off), a write says whether it may have been applied, and a GET never
+/// has an unknown outcome, retried or not.
 #[test]
-fn a_get_never_has_an_unknown_outcome() {
-    for &(step, _) in ATTEMPT_FAILURES {
+fn one_attempt_says_whether_a_write_may_have_been_applied_and_a_get_never_does() {
+    for &(step, unknown) in ATTEMPT_FAILURES {
         for retry in [RetryPolicy::default(), RetryPolicy::never()] {
-            let failed = fail(Call::Get, &[step], retry);
-            assert!(
-                !failed.error.outcome_unknown(),
-                "GET after {step:?}: {:?}",
-                failed.error
-            );
+            let (error, _) = fail(Get, &[step], retry);
+            assert!(!error.outcome_unknown(), "GET after {step:?}: {error:?}");
+        }
+        let once = [
+            (Pay, RetryPolicy::default()),
+            (Patch, RetryPolicy::never()),
+            (Create, RetryPolicy::never()),
+        ];
+        for (call, retry) in once {
+            let (error, keys) = fail(call, &[step], retry);
+            let row = format!("{call:?} after {step:?}: {error:?}");
+            assert_eq!(error.outcome_unknown(), unknown, "{row}");
+            assert_eq!(keys, ["key=- no-resend"], "{row}");
+            assert!(error.idempotency_key().is_none(), "{row}");
         }
     }
     // Retried through failures that would leave a write unknown.
-    let failed = fail(
-        Call::Get,
-        &[Status(503, ""), Fail(K::Io), Fail(K::Timeout)],
-        RetryPolicy::default(),
-    );
-    assert_eq!(failed.keys.len(), 3);
-    assert!(!failed.error.outcome_unknown());
-}
-
-#[test]
-fn a_keyless_confirm_says_whether_it_may_have_been_charged() {
-    for &(step, unknown) in ATTEMPT_FAILURES {
-        let failed = fail(Call::Confirm, &[step], RetryPolicy::default());
-        assert_eq!(
-            failed.error.outcome_unknown(),
-            unknown,
-            "confirm after {step:?}: {:?}",
-            failed.error
-        );
-        assert_eq!(
-            failed.keys,
-            [None],
-            "sent exactly once, without a key: {step:?}"
-        );
-        assert!(failed.error.idempotency_key().is_none());
-    }
+    let script = [Status(503, ""), Fail(K::Io), Fail(K::Timeout)];
+    let (error, keys) = fail(Get, &script, RetryPolicy::default());
+    assert_eq!(keys.len(), 3);
+    assert!(!error.outcome_unknown());
 }
 
 #[test]
 fn input_refused_before_sending_is_known_not_to_have_happened() {
     // A read without the API key it needs; a confirm with an empty payment method type.
-    for call in [Call::GetWithoutKey, Call::ConfirmInvalid] {
-        let failed = fail(call, &[Status(200, "{}")], RetryPolicy::default());
-        assert!(
-            matches!(failed.error, Error::InvalidInput { .. }),
-            "{call:?}: {:?}",
-            failed.error
-        );
-        assert!(failed.keys.is_empty(), "nothing was sent: {call:?}");
-        assert!(!failed.error.outcome_unknown(), "{call:?}");
-    }
-}
-
-#[test]
-fn a_keyless_confirm_cut_after_sending_is_unknown_and_sent_once() {
-    let failed = fail(
-        Call::Confirm,
-        &[Fail(K::Io), Status(200, "{}")],
-        RetryPolicy::default(),
-    );
-    assert!(failed.error.outcome_unknown());
-    assert_eq!(failed.keys, [None], "never sent a second time");
-}
-
-#[test]
-fn patch_follows_the_same_rules_as_post() {
-    for &(step, unknown) in ATTEMPT_FAILURES {
-        let failed = fail(Call::UpdateConfig, &[step], RetryPolicy::never());
-        assert_eq!(
-            failed.error.outcome_unknown(),
-            unknown,
-            "PATCH after {step:?}"
-        );
-        assert_eq!(failed.keys, [None], "no key without retries: {step:?}");
+    for call in [KeylessGet, BadPay] {
+        let (error, keys) = fail(call, &[Status(200, "{}")], RetryPolicy::default());
+        let row = format!("{call:?}: {error:?}");
+        assert!(matches!(error, Error::InvalidInput { .. }), "{row}");
+        assert!(keys.is_empty(), "nothing was sent: {row}");
+        assert!(!error.outcome_unknown(), "{row}");
     }
 }
 
 /// Retried writes: `(call, script, attempts, unknown)`.
 const RETRIED: &[(Call, &[Step], usize, bool)] = &[
     // Every attempt may have been applied.
-    (Call::ConfirmKeyed, &[Status(503, "")], 3, true),
-    (Call::ConfirmKeyed, &[Fail(K::Io)], 3, true),
+    (KeyedPay, &[Status(503, "")], 3, true),
+    (KeyedPay, &[Fail(K::Io)], 3, true),
     // The last attempt was certainly not sent or refused, but an earlier one may have been
     // applied: still unknown.
+    (KeyedPay, &[Fail(K::Io), NotSent(K::Connect)], 3, true),
     (
-        Call::ConfirmKeyed,
-        &[Fail(K::Io), NotSent(K::Connect)],
-        3,
-        true,
-    ),
-    (
-        Call::ConfirmKeyed,
+        KeyedPay,
         &[Fail(K::Timeout), Status(429, ""), NotSent(K::Connect)],
         3,
         true,
     ),
-    (
-        Call::ConfirmKeyed,
-        &[Status(503, ""), Status(409, "")],
-        2,
-        true,
-    ),
+    (KeyedPay, &[Status(503, ""), Status(409, "")], 2, true),
     // No attempt can have been applied.
-    (Call::ConfirmKeyed, &[NotSent(K::Connect)], 3, false),
-    (Call::ConfirmKeyed, &[Status(429, "")], 3, false),
+    (KeyedPay, &[NotSent(K::Connect)], 3, false),
+    (KeyedPay, &[Status(429, "")], 3, false),
     (
-        Call::ConfirmKeyed,
+        KeyedPay,
         &[NotSent(K::Timeout), Status(429, ""), Status(400, "")],
         3,
         false,
     ),
     (
-        Call::CreateSession,
+        Create,
         &[NotSent(K::Connect), NotSent(K::Connect), Status(400, "")],
         3,
         false,
     ),
     // A generated key.
-    (Call::UpdateConfig, &[Status(500, "")], 3, true),
-    (
-        Call::CreateSession,
-        &[NotSent(K::Connect), Fail(K::Timeout)],
-        3,
-        true,
-    ),
+    (Patch, &[Status(500, "")], 3, true),
+    (Create, &[NotSent(K::Connect), Fail(K::Timeout)], 3, true),
 ];
 
 #[test]
 fn a_retried_write_is_unknown_once_any_attempt_may_have_been_applied() {
     for &(call, steps, attempts, unknown) in RETRIED {
-        let failed = fail(call, steps, RetryPolicy::default());
-        let row = format!("{call:?} {steps:?}: {:?}", failed.error);
-        assert_eq!(failed.error.outcome_unknown(), unknown, "{row}");
-        assert_eq!(failed.keys.len(), attempts, "{row}");
-        let key = failed
-            .error
+        let (error, keys) = fail(call, steps, RetryPolicy::default());
+        let row = format!("{call:?} {steps:?}: {error:?}");
+        assert_eq!(error.outcome_unknown(), unknown, "{row}");
+        assert_eq!(keys.len(), attempts, "{row}");
+        let key = error
             .idempotency_key()
             .expect("the key it carried")
             .as_str();
-        if let Call::ConfirmKeyed = call {
+        if let KeyedPay = call {
             assert_eq!(key, "confirm-k-1", "{row}");
         }
         assert!(
-            failed.keys.iter().all(|k| k.as_deref() == Some(key)),
+            keys.iter().all(|k| *k == format!("key={key}")),
             "the same key on every attempt: {row}"
         );
     }
-}
-
-#[test]
-fn a_keyed_write_failing_on_5xx_is_unknown_with_its_key() {
-    let failed = fail(
-        Call::ConfirmKeyed,
-        &[Status(503, "")],
-        RetryPolicy::default(),
-    );
-    assert!(failed.error.outcome_unknown());
-    assert_eq!(failed.error.as_api().unwrap().status, 503);
-    assert_eq!(
-        failed.error.idempotency_key().unwrap().as_str(),
-        "confirm-k-1"
-    );
-    assert_eq!(failed.keys, vec![Some("confirm-k-1".to_owned()); 3]);
-}
-
-fn response(code: u16, body: &str) -> http::Response<Vec<u8>> {
-    http::Response::builder()
-        .status(code)
-        .body(body.as_bytes().to_vec())
-        .unwrap()
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Every model parsed from full, minimal, unknown-field, envelope-less and empty replies, and
 //! every row of the API's error table.
 
-use easy_checkout_core::http::{HeaderMap, HeaderValue, StatusCode};
+use easy_checkout_core::http::{self, HeaderMap, HeaderValue, StatusCode};
 use easy_checkout_core::ops::{
     Confirm, CreateSession, CryptoStatus, GetConfig, RetrieveSession, UpdateConfig, Validate,
     ValidateKey,
@@ -17,18 +17,18 @@ fn ok<O: Operation>(body: &str) -> Result<O::Output, Error> {
 }
 
 fn status<O: Operation>(code: u16, body: &str) -> Error {
-    match O::parse(
+    let parsed = O::parse(
         StatusCode::from_u16(code).unwrap(),
         &HeaderMap::new(),
         body.as_bytes(),
-    ) {
-        Ok(_) => panic!("status {code} parsed as success"),
-        Err(e) => e,
-    }
+    );
+    parsed
+        .err()
+        .unwrap_or_else(|| panic!("status {code} parsed as success"))
 }
 
 #[test]
-fn session_full() {
+fn a_session_full_minimal_or_with_unknown_fields_and_statuses() {
     let s = ok::<CreateSession>(
         r#"{"data":{"id":"ecs_1","client_secret":"ecs_secret_1","status":"open","expires_at":"2026-01-01T00:30:00Z","return_url":"https://example.com/r","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:01Z"}}"#,
     )
@@ -41,24 +41,10 @@ fn session_full() {
     assert_eq!(s.created_at.as_deref(), Some("2026-01-01T00:00:00Z"));
     assert_eq!(s.updated_at.as_deref(), Some("2026-01-01T00:00:01Z"));
     assert!(s.extra.is_empty());
-}
-
-#[test]
-fn session_minimal_and_nulls() {
     let s = ok::<CreateSession>(r#"{"data":{"id":"ecs_1","client_secret":null,"status":null}}"#)
         .unwrap();
     assert_eq!(s.id, "ecs_1");
     assert!(s.client_secret.is_none() && s.status.is_none() && s.expires_at.is_none());
-}
-
-#[test]
-fn session_without_id_is_a_decode_error() {
-    let e = ok::<CreateSession>(r#"{"data":{"status":"open"}}"#).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Decode);
-}
-
-#[test]
-fn unknown_fields_and_statuses_are_kept() {
     let s = ok::<CreateSession>(
         r#"{"data":{"id":"ecs_1","status":"paused","livemode":false,"amount_subtotal":1999}}"#,
     )
@@ -70,6 +56,130 @@ fn unknown_fields_and_statuses_are_kept() {
     let out = serde_json::to_value(&s).unwrap();
     assert_eq!(out["amount_subtotal"], json!(1999));
     assert_eq!(out["status"], json!("paused"));
+}
+
+/// With or without the `{"data"}` envelope (whose siblings are not session fields), and with
+/// escaped keys matched like plain ones.
+#[test]
+fn a_session_status_full_minimal_unknown_and_enveloped_or_not() {
+    let s = ok::<RetrieveSession>(
+        r#"{"data":{"id":"ecs_1","status":"open","payment_status":"unpaid","amount":5}}"#,
+    )
+    .unwrap();
+    assert_eq!(s.status, Some(SessionState::Open));
+    assert_eq!(s.extra.get("amount"), Some(&json!(5)));
+    let s = ok::<RetrieveSession>(r#"{"data":{"id":"ecs_1"}}"#).unwrap();
+    assert!(s.status.is_none() && s.payment_status.is_none() && !s.is_paid());
+    let s =
+        ok::<RetrieveSession>(r#"{"id":"ecs_1","status":"complete","payment_status":"succeeded"}"#)
+            .unwrap();
+    assert_eq!(s.id, "ecs_1");
+    assert!(s.is_paid());
+    let s = ok::<RetrieveSession>(
+        r#"{"success":true,"data":{"id":"ecs_1","payment_status":"unpaid"},"request_id":"req_1"}"#,
+    )
+    .unwrap();
+    assert_eq!(s.payment_status, Some(PaymentStatus::Unpaid));
+    assert!(
+        s.extra.is_empty(),
+        "envelope siblings are not session fields"
+    );
+    // `\u0069d` is `id`.
+    let s = ok::<RetrieveSession>(r#"{"data":{"\u0069d":"ecs_1","x\"y":1}}"#).unwrap();
+    assert_eq!(s.id, "ecs_1");
+    assert_eq!(s.extra.get("x\"y"), Some(&json!(1)));
+    let s = RetrieveSession::parse_response(&http::Response::new(
+        br#"{"data":{"id":"ecs_1","status":"open"}}"#.to_vec(),
+    ))
+    .unwrap();
+    assert!(s.extra.is_empty());
+}
+
+/// Fn pointers to read `body` as a 200 of each model.
+fn read<O: Operation>(body: &str) -> Result<(), Error> {
+    ok::<O>(body).map(drop)
+}
+
+/// A 2xx no model can be read from is a decode error, never a guess: no id, duplicate or
+/// ill-typed keys, a wrong shape, an empty body, `data: null` for a session or a config, a
+/// top-level array.
+#[test]
+fn malformed_replies_are_decode_errors() {
+    let null =
+        r#"{"success":true,"timestamp":"2026-01-01T00:00:00.000Z","message":"OK","data":null}"#;
+    type Read = fn(&str) -> Result<(), Error>;
+    let (create, config): (Read, Read) = (read::<CreateSession>, read::<GetConfig>);
+    let (session, confirm): (Read, Read) = (read::<RetrieveSession>, read::<Confirm>);
+    let validate: Read = read::<Validate>;
+    let rows = [
+        (create, r#"{"data":{"status":"open"}}"#),
+        (
+            config,
+            r#"{"data":{"allowed_origins":[]},"data":{"allowed_origins":[]}}"#,
+        ),
+        (config, ""),
+        (config, "  \n"),
+        (
+            config,
+            r#"{"data":{"allowed_origins":"https://a.example"}}"#,
+        ),
+        (config, r#" [{"allowed_origins":["https://evil.example"]}]"#),
+        (config, null),
+        (session, null),
+        (session, r#"{"data":{"id":"a","id":"b"}}"#),
+        (
+            session,
+            r#"{"data":{"id":"a","status":"open","status":"open"}}"#,
+        ),
+        (session, r#"{"data":{"id":null}}"#),
+        (session, r#"{"data":{"id":1}}"#),
+        (session, r#"{"data":"ecs_1"}"#),
+        (session, r#"{"data":{"id":"ecs_1","x":[1,}}"#),
+        (session, r#"[{"id":"ecs_1","status":"open"}]"#),
+        (validate, r#"{"success":true,"data":"ok"}"#),
+        (validate, r#"{"data":{"valid":"yes"}}"#),
+        (confirm, "{not json"),
+    ];
+    for (read, body) in rows {
+        assert_eq!(read(body).unwrap_err().kind(), ErrorKind::Decode, "{body}");
+    }
+    let e = GetConfig::parse(StatusCode::NO_CONTENT, &HeaderMap::new(), b"").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+    let leading_space = br#" {"data":{"allowed_origins":[]}}"#;
+    assert!(GetConfig::parse(StatusCode::OK, &HeaderMap::new(), leading_space).is_ok());
+}
+
+/// Any JSON, enveloped or not, and nothing at all (a 204, an empty 200: `null`).
+#[test]
+fn confirm_returns_the_raw_payload() {
+    let v = ok::<Confirm>(r#"{"data":{"id":"ecs_1","payment_id":"pay_1","nested":{"x":[1,2]}}}"#)
+        .unwrap();
+    assert_eq!(
+        v,
+        json!({"id":"ecs_1","payment_id":"pay_1","nested":{"x":[1,2]}})
+    );
+    for (body, payload) in [
+        (r#"{"ok":true}"#, json!({"ok": true})),
+        ("true", json!(true)),
+        (r#""ok""#, json!("ok")),
+        ("[1,2]", json!([1, 2])),
+        (r#"{"data":null}"#, serde_json::Value::Null),
+        ("", serde_json::Value::Null),
+    ] {
+        assert_eq!(ok::<Confirm>(body).unwrap(), payload, "{body}");
+    }
+    let v = Confirm::parse(StatusCode::NO_CONTENT, &HeaderMap::new(), b"").unwrap();
+    assert_eq!(v, serde_json::Value::Null);
+}
+
+/// The public key, or without it an authentication failure (of the 200 it came in).
+#[test]
+fn validate_key_reads_the_public_key() {
+    let k = ok::<ValidateKey>(r#"{"data":{"basisTheoryPublicApiKey":"key_pub_1"}}"#).unwrap();
+    assert_eq!(k.basis_theory_public_api_key, "key_pub_1");
+    let e = ok::<ValidateKey>(r#"{"data":{}}"#).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Authentication);
+    assert_eq!(e.as_api().unwrap().status, StatusCode::OK);
 }
 
 #[test]
@@ -126,60 +236,16 @@ fn amount_total_is_an_integer_or_a_decode_error() {
 }
 
 #[test]
-fn envelope_less_body_is_the_object() {
-    let s =
-        ok::<RetrieveSession>(r#"{"id":"ecs_1","status":"complete","payment_status":"succeeded"}"#)
-            .unwrap();
-    assert_eq!(s.id, "ecs_1");
-    assert!(s.is_paid());
-}
-
-#[test]
-fn envelope_with_siblings_is_unwrapped() {
-    let s = ok::<RetrieveSession>(
-        r#"{"success":true,"data":{"id":"ecs_1","payment_status":"unpaid"},"request_id":"req_1"}"#,
-    )
-    .unwrap();
-    assert_eq!(s.payment_status, Some(PaymentStatus::Unpaid));
-    assert!(
-        s.extra.is_empty(),
-        "envelope siblings are not session fields"
-    );
-}
-
-#[test]
-fn duplicate_data_keys_are_a_decode_error() {
-    let e = ok::<GetConfig>(r#"{"data":{"allowed_origins":[]},"data":{"allowed_origins":[]}}"#)
-        .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Decode);
-}
-
-#[test]
-fn session_status_full_minimal_unknown() {
-    let s = ok::<RetrieveSession>(
-        r#"{"data":{"id":"ecs_1","status":"open","payment_status":"unpaid","amount":5}}"#,
-    )
-    .unwrap();
-    assert_eq!(s.status, Some(SessionState::Open));
-    assert_eq!(s.extra.get("amount"), Some(&json!(5)));
-    let s = ok::<RetrieveSession>(r#"{"data":{"id":"ecs_1"}}"#).unwrap();
-    assert!(s.status.is_none() && s.payment_status.is_none() && !s.is_paid());
-}
-
-#[test]
-fn crypto_status_full_minimal_unknown() {
+fn crypto_status_full_minimal_unknown_and_its_amount_a_string_or_an_integer() {
     let c = ok::<CryptoStatus>(r#"{"data":{"status":"confirmed","tx_signature":"5xSig","payment_address":"Addr1","chain":"solana","asset":"USDC","amount":"19.990000","block":42}}"#).unwrap();
     assert_eq!(c.amount, Some(Amount::Decimal("19.990000".into())));
     assert_eq!(c.chain.as_deref(), Some("solana"));
     assert_eq!(c.extra.get("block"), Some(&json!(42)));
     let c = ok::<CryptoStatus>(r#"{"data":{}}"#).unwrap();
     assert!(c.status.is_none() && c.tx_signature.is_none() && c.amount.is_none());
-}
 
-/// The SDK page's decimal string and the API reference's integer are both kept exactly, in
-/// the form they came in; a float never is an amount.
-#[test]
-fn crypto_amount_is_a_string_or_an_integer_never_a_float() {
+    // The SDK page's decimal string and the API reference's integer are both kept exactly,
+    // in the form they came in; a float never is an amount.
     let amount = |value: &str| {
         ok::<CryptoStatus>(&format!(
             r#"{{"success":true,"data":{{"amount":{value}}}}}"#
@@ -246,13 +312,14 @@ fn validate_in_the_reference_vocabulary() {
     }
     let v = ok::<Validate>(r#"{"success":true,"data":null}"#).unwrap();
     assert_eq!((v.valid, v.success, v.session), (None, Some(true), None));
-    // A `data` of the wrong shape is still a decode error.
-    for body in [
-        r#"{"success":true,"data":"ok"}"#,
-        r#"{"data":{"valid":"yes"}}"#,
-    ] {
-        assert_eq!(ok::<Validate>(body).unwrap_err().kind(), ErrorKind::Decode);
-    }
+    let v = ok::<Validate>(
+        r#"{"data":{"valid":true,"session":{"id":"ecs_1","status":"open"},"mode":"embedded"}}"#,
+    )
+    .unwrap();
+    assert!(v.is_valid());
+    assert_eq!(v.session.unwrap()["id"], json!("ecs_1"));
+    assert_eq!(v.extra.get("mode"), Some(&json!("embedded")));
+    assert!(!ok::<Validate>(r#"{"data":{}}"#).unwrap().is_valid());
 }
 
 /// The reference's envelope, `timestamp` and `message` included, is read around every
@@ -275,33 +342,12 @@ fn the_reference_envelope_is_read_by_every_model() {
     assert_eq!(c.allowed_origins.unwrap(), ["https://a.example"]);
     let k = ok::<ValidateKey>(&envelope(r#"{"basisTheoryPublicApiKey":"pk"}"#)).unwrap();
     assert_eq!(k.basis_theory_public_api_key, "pk");
-    assert_eq!(
-        ok::<Confirm>(&envelope("null")).unwrap(),
-        serde_json::Value::Null
-    );
-    assert_eq!(
-        ok::<Confirm>(&envelope(r#"{"id":"ecs_1"}"#)).unwrap(),
-        json!({"id": "ecs_1"})
-    );
-    // `data: null` is no session, no config.
-    for e in [
-        ok::<RetrieveSession>(&envelope("null")).unwrap_err(),
-        ok::<GetConfig>(&envelope("null")).unwrap_err(),
+    for (data, payload) in [
+        ("null", json!(null)),
+        (r#"{"id":"ecs_1"}"#, json!({"id": "ecs_1"})),
     ] {
-        assert_eq!(e.kind(), ErrorKind::Decode);
+        assert_eq!(ok::<Confirm>(&envelope(data)).unwrap(), payload);
     }
-}
-
-#[test]
-fn validate_response_full_minimal() {
-    let v = ok::<Validate>(
-        r#"{"data":{"valid":true,"session":{"id":"ecs_1","status":"open"},"mode":"embedded"}}"#,
-    )
-    .unwrap();
-    assert!(v.is_valid());
-    assert_eq!(v.session.unwrap()["id"], json!("ecs_1"));
-    assert_eq!(v.extra.get("mode"), Some(&json!("embedded")));
-    assert!(!ok::<Validate>(r#"{"data":{}}"#).unwrap().is_valid());
 }
 
 #[test]
@@ -309,56 +355,8 @@ fn config_full_minimal() {
     let c = ok::<UpdateConfig>(r#"{"data":{"allowed_origins":["https://a.example"],"updated_at":"2026-01-01T00:00:00Z","theme":"dark"}}"#).unwrap();
     assert_eq!(c.allowed_origins.unwrap(), ["https://a.example"]);
     assert_eq!(c.extra.get("theme"), Some(&json!("dark")));
-    assert!(
-        ok::<GetConfig>(r#"{"data":{}}"#)
-            .unwrap()
-            .allowed_origins
-            .is_none()
-    );
-}
-
-#[test]
-fn confirm_returns_the_raw_payload() {
-    let v = ok::<Confirm>(r#"{"data":{"id":"ecs_1","payment_id":"pay_1","nested":{"x":[1,2]}}}"#)
-        .unwrap();
-    assert_eq!(
-        v,
-        json!({"id":"ecs_1","payment_id":"pay_1","nested":{"x":[1,2]}})
-    );
-    // Without an envelope, the body is the payload.
-    assert_eq!(
-        ok::<Confirm>(r#"{"ok":true}"#).unwrap(),
-        json!({"ok": true})
-    );
-}
-
-#[test]
-fn confirm_204_and_empty_bodies_are_null() {
-    let v = Confirm::parse(StatusCode::NO_CONTENT, &HeaderMap::new(), b"").unwrap();
-    assert_eq!(v, serde_json::Value::Null);
-    assert_eq!(ok::<Confirm>("").unwrap(), serde_json::Value::Null);
-}
-
-#[test]
-fn empty_2xx_for_an_object_is_a_decode_error() {
-    for body in ["", "  \n"] {
-        assert_eq!(ok::<GetConfig>(body).unwrap_err().kind(), ErrorKind::Decode);
-    }
-    let e = GetConfig::parse(StatusCode::NO_CONTENT, &HeaderMap::new(), b"").unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Decode);
-}
-
-#[test]
-fn validate_key_reads_the_public_key() {
-    let k = ok::<ValidateKey>(r#"{"data":{"basisTheoryPublicApiKey":"key_pub_1"}}"#).unwrap();
-    assert_eq!(k.basis_theory_public_api_key, "key_pub_1");
-}
-
-#[test]
-fn validate_key_without_the_public_key_is_an_authentication_failure() {
-    let e = ok::<ValidateKey>(r#"{"data":{}}"#).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Authentication);
-    assert_eq!(e.as_api().unwrap().status, StatusCode::OK);
+    let c = ok::<GetConfig>(r#"{"data":{}}"#).unwrap();
+    assert!(c.allowed_origins.is_none());
 }
 
 #[test]
@@ -438,19 +436,12 @@ fn retry_after_seconds_and_http_date() {
     let e = GetConfig::parse(StatusCode::TOO_MANY_REQUESTS, &headers, b"{}").unwrap_err();
     let api = e.as_api().unwrap();
     assert_eq!(api.retry_after, Some(RetryAfter::Seconds(7)));
-    assert_eq!(
-        (
-            api.rate_limit.limit,
-            api.rate_limit.remaining,
-            api.rate_limit.reset
-        ),
-        (Some(100), Some(0), Some(7))
-    );
+    let limit = &api.rate_limit;
+    let limit = (limit.limit, limit.remaining, limit.reset);
+    assert_eq!(limit, (Some(100), Some(0), Some(7)));
 
-    headers.insert(
-        "retry-after",
-        HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-    );
+    let date = HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT");
+    headers.insert("retry-after", date);
     let e = GetConfig::parse(StatusCode::TOO_MANY_REQUESTS, &headers, b"").unwrap_err();
     let RetryAfter::Date(at) = e.as_api().unwrap().retry_after.unwrap() else {
         panic!("not a date")
@@ -483,59 +474,4 @@ fn error_display_is_one_line() {
         e.to_string(),
         "could not decode the HTTP 200 response body (1 bytes): truncated JSON at line 1 column 1"
     );
-}
-
-#[test]
-fn escaped_keys_duplicates_and_wrong_shapes() {
-    // `\u0069d` is `id`: escaped keys are matched like plain ones.
-    let s = ok::<RetrieveSession>(r#"{"data":{"\u0069d":"ecs_1","x\"y":1}}"#).unwrap();
-    assert_eq!(s.id, "ecs_1");
-    assert_eq!(s.extra.get("x\"y"), Some(&json!(1)));
-    for body in [
-        r#"{"data":{"id":"a","id":"b"}}"#,
-        r#"{"data":{"id":"a","status":"open","status":"open"}}"#,
-        r#"{"data":{"id":null}}"#,
-        r#"{"data":{"id":1}}"#,
-        r#"{"data":"ecs_1"}"#,
-    ] {
-        assert_eq!(
-            ok::<RetrieveSession>(body).unwrap_err().kind(),
-            ErrorKind::Decode,
-            "{body}"
-        );
-    }
-    assert_eq!(
-        ok::<GetConfig>(r#"{"data":{"allowed_origins":"https://a.example"}}"#)
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Decode
-    );
-}
-
-#[test]
-fn confirm_accepts_any_json_payload() {
-    assert_eq!(ok::<Confirm>("true").unwrap(), json!(true));
-    assert_eq!(ok::<Confirm>(r#""ok""#).unwrap(), json!("ok"));
-    assert_eq!(ok::<Confirm>("[1,2]").unwrap(), json!([1, 2]));
-    assert_eq!(
-        ok::<Confirm>(r#"{"data":null}"#).unwrap(),
-        serde_json::Value::Null
-    );
-    assert_eq!(
-        ok::<Confirm>("{not json").unwrap_err().kind(),
-        ErrorKind::Decode
-    );
-}
-
-#[test]
-fn a_top_level_array_is_not_a_reply() {
-    use easy_checkout_core::ops::{GetConfig, RetrieveSession};
-    let array = br#"[{"id":"ecs_1","status":"open"}]"#;
-    let e = RetrieveSession::parse(StatusCode::OK, &HeaderMap::new(), array).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Decode, "{e:?}");
-    let array = br#" [{"allowed_origins":["https://evil.example"]}]"#;
-    let e = GetConfig::parse(StatusCode::OK, &HeaderMap::new(), array).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Decode, "{e:?}");
-    let ok = br#" {"data":{"allowed_origins":[]}}"#;
-    assert!(GetConfig::parse(StatusCode::OK, &HeaderMap::new(), ok).is_ok());
 }

@@ -1,21 +1,17 @@
-//! The retry and poll policies with time and randomness as inputs: exact schedules.
+//! The retry policy's schedule, which requests may repeat, when a session is paid, and how an
+//! error prints its causes. What a call retries, and after how long: the tables of
+//! `machine.rs`.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use easy_checkout_core::call::{Attempt, RetryDecision, RetryPolicy};
-use easy_checkout_core::http::StatusCode;
+use easy_checkout_core::call::RetryPolicy;
 use easy_checkout_core::{
-    Idempotency, PaymentStatus, RetryAfter, SessionState, SessionStatus, Terminal, TransportError,
+    Idempotency, PaymentStatus, SessionState, SessionStatus, Terminal, TransportError,
     TransportErrorKind,
 };
 
 const MS: fn(u64) -> Duration = Duration::from_millis;
-const NOW: SystemTime = SystemTime::UNIX_EPOCH;
 const MAX_JITTER: u64 = u64::MAX;
-
-fn status(code: u16) -> Attempt<'static> {
-    Attempt::Status(StatusCode::from_u16(code).unwrap(), None)
-}
 
 #[test]
 fn defaults_are_stripes() {
@@ -56,70 +52,6 @@ fn backoff_doubles_caps_and_jitters_into_the_upper_half() {
 }
 
 #[test]
-fn retryable_outcomes() {
-    let p = RetryPolicy::default();
-    for code in [429, 500, 502, 503, 504] {
-        assert!(
-            matches!(
-                p.decide(0, true, status(code), NOW, 0),
-                RetryDecision::RetryAfter(_)
-            ),
-            "{code}"
-        );
-    }
-    for code in [400, 401, 403, 404, 409, 422, 302, 402] {
-        assert_eq!(
-            p.decide(0, true, status(code), NOW, 0),
-            RetryDecision::GiveUp,
-            "{code}"
-        );
-    }
-    for kind in [
-        TransportErrorKind::Connect,
-        TransportErrorKind::Timeout,
-        TransportErrorKind::Io,
-    ] {
-        let e = TransportError::msg(kind, "x");
-        assert_eq!(
-            p.decide(0, true, Attempt::Failed(&e), NOW, 0),
-            RetryDecision::RetryAfter(MS(250))
-        );
-    }
-    for kind in [
-        TransportErrorKind::Tls,
-        TransportErrorKind::BodyTooLarge,
-        TransportErrorKind::Other,
-    ] {
-        let e = TransportError::msg(kind, "x");
-        assert_eq!(
-            p.decide(0, true, Attempt::Failed(&e), NOW, 0),
-            RetryDecision::GiveUp
-        );
-    }
-}
-
-#[test]
-fn stops_after_max_retries_and_never_repeats_unsafe_requests() {
-    let p = RetryPolicy::default();
-    assert!(matches!(
-        p.decide(1, true, status(503), NOW, 0),
-        RetryDecision::RetryAfter(_)
-    ));
-    assert_eq!(
-        p.decide(2, true, status(503), NOW, 0),
-        RetryDecision::GiveUp
-    );
-    assert_eq!(
-        p.decide(0, false, status(503), NOW, 0),
-        RetryDecision::GiveUp
-    );
-    assert_eq!(
-        RetryPolicy::never().decide(0, true, status(503), NOW, 0),
-        RetryDecision::GiveUp
-    );
-}
-
-#[test]
 fn which_requests_may_repeat() {
     assert!(Idempotency::Safe.may_repeat(false));
     assert!(Idempotency::KeyOrGenerated.may_repeat(true));
@@ -127,42 +59,6 @@ fn which_requests_may_repeat() {
     assert!(Idempotency::CallerKeyOnly.may_repeat(true));
     assert!(!Idempotency::CallerKeyOnly.may_repeat(false));
     assert!(!Idempotency::Never.may_repeat(true));
-}
-
-#[test]
-fn retry_after_is_obeyed_when_short_and_refused_when_long() {
-    let p = RetryPolicy::default();
-    let short = RetryAfter::Seconds(3);
-    let at_cap = RetryAfter::Seconds(30);
-    let long = RetryAfter::Seconds(3600);
-    let date = RetryAfter::Date(NOW + Duration::from_secs(12));
-    let far_date = RetryAfter::Date(NOW + Duration::from_secs(7200));
-    let s429 = StatusCode::TOO_MANY_REQUESTS;
-    assert_eq!(
-        p.decide(0, true, Attempt::Status(s429, Some(&short)), NOW, 0),
-        RetryDecision::RetryAfter(Duration::from_secs(3))
-    );
-    assert_eq!(
-        p.decide(0, true, Attempt::Status(s429, Some(&at_cap)), NOW, 0),
-        RetryDecision::RetryAfter(Duration::from_secs(30))
-    );
-    assert_eq!(
-        p.decide(0, true, Attempt::Status(s429, Some(&long)), NOW, 0),
-        RetryDecision::GiveUp
-    );
-    assert_eq!(
-        p.decide(0, true, Attempt::Status(s429, Some(&date)), NOW, 0),
-        RetryDecision::RetryAfter(Duration::from_secs(12))
-    );
-    assert_eq!(
-        p.decide(0, true, Attempt::Status(s429, Some(&far_date)), NOW, 0),
-        RetryDecision::GiveUp
-    );
-    let s503 = StatusCode::SERVICE_UNAVAILABLE;
-    assert_eq!(
-        p.decide(0, true, Attempt::Status(s503, Some(&short)), NOW, 0),
-        RetryDecision::RetryAfter(Duration::from_secs(3))
-    );
 }
 
 fn session(status: Option<&str>, payment: Option<&str>) -> SessionStatus {

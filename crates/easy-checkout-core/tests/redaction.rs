@@ -22,31 +22,88 @@ fn assert_clean(text: &str) {
 }
 
 #[test]
-fn api_key_debug_and_display_are_redacted() {
+fn secrets_and_the_config_print_redacted() {
     let key: ApiKey = KEY.parse().unwrap();
     assert_eq!(format!("{key:?}"), "ApiKey([REDACTED])");
     assert_eq!(key.to_string(), "[REDACTED]");
     assert_eq!(key.expose_secret(), KEY);
-}
-
-#[test]
-fn client_secret_debug_and_display_are_redacted() {
     let secret = ClientSecret::new(SECRET).unwrap();
     assert_eq!(format!("{secret:?}"), "ClientSecret([REDACTED])");
     assert_eq!(format!("{secret:#?}"), "ClientSecret([REDACTED])");
     assert_eq!(secret.to_string(), "[REDACTED]");
-}
-
-#[test]
-fn webhook_secret_is_redacted() {
     let s = WebhookSecret::new("whsec_VERYSECRET");
-    assert_clean(&format!("{s:?} {s}"));
+    let config = Config::new(KEY.parse().unwrap());
+    assert_clean(&format!("{s:?} {s} {config:?} {config:#?}"));
 }
 
+/// A parsed model keeps the secrets it was sent, nested or under any spelling, and never
+/// prints them.
 #[test]
-fn config_debug_hides_the_key() {
-    let config = Config::new(KEY.parse().unwrap());
-    assert_clean(&format!("{config:?} {config:#?}"));
+fn parsed_models_keep_their_secrets_out_of_debug() {
+    let body = format!(
+        r#"{{"data":{{"id":"ecs_1","client_secret":"{SECRET}","Client-Secret":"{SECRET}"}}}}"#
+    );
+    let s = CreateSession::parse(StatusCode::OK, &HeaderMap::new(), body.as_bytes()).unwrap();
+    let shown = format!("{s:?} {s:#?}");
+    assert_clean(&shown);
+    assert!(
+        shown.starts_with("Session ") && shown.contains("ecs_1"),
+        "{shown}"
+    );
+    assert_eq!(s.client_secret.unwrap().expose_secret(), SECRET);
+    let body = format!(
+        r#"{{"data":{{"valid":true,"session":{{"id":"ecs_1","client_secret":"{SECRET}"}},"extra":{{"clientSecret":"{SECRET}"}}}}}}"#
+    );
+    let v = Validate::parse(StatusCode::OK, &HeaderMap::new(), body.as_bytes()).unwrap();
+    assert_clean(&format!("{v:?} {v:#?}"));
+    let session = v.session.as_ref().unwrap();
+    assert_eq!(
+        session["client_secret"], SECRET,
+        "the data itself is intact"
+    );
+}
+
+/// Neither a decode error (serde_json's own message would quote the body), an API error (a
+/// proxy echoing the request, or details quoting it) nor invalid input quotes a secret; the
+/// API error keeps its body and details for whoever asks.
+#[test]
+fn errors_never_quote_a_secret() {
+    let parse = |status, body: String| {
+        let e = Confirm::parse(status, &HeaderMap::new(), body.as_bytes()).unwrap_err();
+        assert_clean(&format!("{e} {e:?}"));
+        (e, body)
+    };
+    for body in [
+        format!(r#"{{"data":{{"id":"ecs_1","expires_at":{{"x":"{SECRET}"}},"client_secret":7}}}}"#),
+        format!(r#"{{"data":{{"id":"ecs_1","status":["{SECRET}"]}}}}"#),
+    ] {
+        let e = CreateSession::parse(StatusCode::OK, &HeaderMap::new(), body.as_bytes());
+        let e = e.unwrap_err();
+        assert!(matches!(e, Error::Decode(_)));
+        assert_clean(&format!("{e} {e:?}"));
+    }
+    let echo = format!(r#"<html>bad request: {{"client_secret":"{SECRET}"}}</html>"#);
+    let (e, body) = parse(StatusCode::BAD_GATEWAY, echo);
+    assert_eq!(e.as_api().unwrap().raw_body, body.as_bytes());
+    let details = format!(
+        r#"{{"success":false,"error":{{"code":"BAD","message":"bad","details":{{"received":{{"client_secret":"{SECRET}"}}}}}}}}"#
+    );
+    let (e, _) = parse(StatusCode::BAD_REQUEST, details);
+    let details = e.as_api().unwrap().details.as_ref().unwrap();
+    assert_eq!(
+        details["received"]["client_secret"], SECRET,
+        "kept for the caller"
+    );
+    for bad in [
+        " ",
+        "sk live with spaces VERYSECRET",
+        "sk_test_\u{7f}VERYSECRET",
+    ] {
+        let e = ApiKey::new(bad).unwrap_err();
+        assert_clean(&format!("{e} {e:?}"));
+    }
+    let e = Config::from_values(Some("sk_test_ VERYSECRET"), None).unwrap_err();
+    assert_clean(&format!("{e} {e:?}"));
 }
 
 #[test]
@@ -82,55 +139,6 @@ fn parameter_debug_hides_client_secrets() {
 }
 
 #[test]
-fn parsed_session_debug_hides_the_client_secret() {
-    let body = format!(r#"{{"data":{{"id":"ecs_1","client_secret":"{SECRET}"}}}}"#);
-    let session = CreateSession::parse(StatusCode::OK, &HeaderMap::new(), body.as_bytes()).unwrap();
-    assert_clean(&format!("{session:?} {session:#?}"));
-    assert_eq!(session.client_secret.unwrap().expose_secret(), SECRET);
-}
-
-#[test]
-fn decode_errors_never_quote_the_body() {
-    // A client_secret where a number belongs: serde_json's own message would quote it.
-    let body =
-        format!(r#"{{"data":{{"id":"ecs_1","expires_at":{{"x":"{SECRET}"}},"client_secret":7}}}}"#);
-    let e = CreateSession::parse(StatusCode::OK, &HeaderMap::new(), body.as_bytes()).unwrap_err();
-    assert!(matches!(e, Error::Decode(_)));
-    assert_clean(&format!("{e} {e:?}"));
-    let body = format!(r#"{{"data":{{"id":"ecs_1","status":["{SECRET}"]}}}}"#);
-    let e = CreateSession::parse(StatusCode::OK, &HeaderMap::new(), body.as_bytes()).unwrap_err();
-    assert_clean(&format!("{e} {e:?}"));
-}
-
-#[test]
-fn api_errors_keep_echoed_bodies_out_of_display_and_debug() {
-    // A proxy that echoes the request body back in its error page.
-    let body = format!(r#"<html>bad request: {{"client_secret":"{SECRET}"}}</html>"#);
-    let e =
-        Confirm::parse(StatusCode::BAD_GATEWAY, &HeaderMap::new(), body.as_bytes()).unwrap_err();
-    assert_clean(&format!("{e} {e:?}"));
-    assert_eq!(
-        e.as_api().unwrap().raw_body,
-        body.as_bytes(),
-        "still there for whoever asks"
-    );
-}
-
-#[test]
-fn invalid_input_errors_never_echo_secrets() {
-    for bad in [
-        " ",
-        "sk live with spaces VERYSECRET",
-        "sk_test_\u{7f}VERYSECRET",
-    ] {
-        let e = ApiKey::new(bad).unwrap_err();
-        assert_clean(&format!("{e} {e:?}"));
-    }
-    let e = Config::from_values(Some("sk_test_ VERYSECRET"), None).unwrap_err();
-    assert_clean(&format!("{e} {e:?}"));
-}
-
-#[test]
 fn snapshots_redact_keys_and_secrets_even_with_a_key_configured() {
     let config = Config::new(KEY.parse().unwrap())
         .with_base_url(BaseUrl::parse("http://localhost:1").unwrap());
@@ -155,31 +163,6 @@ fn snapshots_redact_keys_and_secrets_even_with_a_key_configured() {
 }
 
 #[test]
-fn secrets_nested_in_raw_json_are_redacted_in_debug() {
-    let ok = |body: String| body.into_bytes();
-    let body = ok(format!(
-        r#"{{"data":{{"valid":true,"session":{{"id":"ecs_1","client_secret":"{SECRET}"}},"extra":{{"clientSecret":"{SECRET}"}}}}}}"#
-    ));
-    let v = Validate::parse(StatusCode::OK, &HeaderMap::new(), &body).unwrap();
-    assert_clean(&format!("{v:?} {v:#?}"));
-    assert_eq!(
-        v.session.as_ref().unwrap()["client_secret"],
-        SECRET,
-        "the data itself is intact"
-    );
-    let body = ok(format!(
-        r#"{{"data":{{"id":"ecs_1","client_secret":"{SECRET}","Client-Secret":"{SECRET}"}}}}"#
-    ));
-    let s = CreateSession::parse(StatusCode::OK, &HeaderMap::new(), &body).unwrap();
-    let shown = format!("{s:?}");
-    assert_clean(&shown);
-    assert!(
-        shown.starts_with("Session ") && shown.contains("ecs_1"),
-        "{shown}"
-    );
-}
-
-#[test]
 fn webhook_events_redact_secrets_in_data_and_extra() {
     use easy_checkout_core::webhook;
     let secret = WebhookSecret::new("whsec_test");
@@ -197,21 +180,6 @@ fn webhook_events_redact_secrets_in_data_and_extra() {
     assert_eq!(
         event.data["client_secret"], SECRET,
         "the data itself is intact"
-    );
-}
-
-#[test]
-fn api_error_details_are_redacted_in_debug() {
-    let body = format!(
-        r#"{{"success":false,"error":{{"code":"BAD","message":"bad","details":{{"received":{{"client_secret":"{SECRET}"}}}}}}}}"#
-    );
-    let e =
-        Confirm::parse(StatusCode::BAD_REQUEST, &HeaderMap::new(), body.as_bytes()).unwrap_err();
-    assert_clean(&format!("{e} {e:?}"));
-    assert_eq!(
-        e.as_api().unwrap().details.as_ref().unwrap()["received"]["client_secret"],
-        SECRET,
-        "kept for the caller"
     );
 }
 

@@ -42,13 +42,14 @@ fn create() -> CreateSession {
 }
 
 #[test]
-fn create_session_goes_out_with_a_generated_key() {
-    insta::assert_snapshot!(sent(&create()));
-}
-
-#[test]
-fn update_config_goes_out_with_a_generated_key() {
-    insta::assert_snapshot!(sent(&UpdateConfig::new(["https://shop.example"])));
+fn a_write_goes_out_with_a_generated_key() {
+    let snap = |name: &str, text: String| insta::assert_snapshot!(name, text);
+    snap(
+        "create_session_goes_out_with_a_generated_key",
+        sent(&create()),
+    );
+    let update = UpdateConfig::new(["https://shop.example"]);
+    snap("update_config_goes_out_with_a_generated_key", sent(&update));
 }
 
 /// Time and randomness that never change: no sleep, the same draws.
@@ -92,35 +93,25 @@ fn the_rendering_is_what_the_client_sends() {
     assert_eq!(snapshot::render(&first), sent(&create()));
 }
 
-#[test]
-fn a_key_of_yours_goes_out_as_it_is() {
-    let op = create().with_idempotency_key("cart-42").unwrap();
-    assert_eq!(sent(&op), built(&op));
-    assert!(sent(&op).contains("\nidempotency-key: cart-42\n"));
-}
-
+/// A key of the caller's goes out as it is; a keyless confirm (never retried), a GET, and a
+/// write with retries off get no generated key; invalid input fails as the call would.
 #[test]
 fn what_gets_no_generated_key_renders_as_built() {
-    let keyless = Confirm::new(
-        ClientSecret::new(SECRET).unwrap(),
-        PaymentMethod::card("tok_1"),
-    );
-    assert_eq!(
-        sent(&keyless),
-        built(&keyless),
-        "a keyless confirm is never retried"
-    );
-    assert_eq!(sent(&GetConfig), built(&GetConfig));
-    let no_retries = snapshot::render_call(&sandbox(), &create(), RetryPolicy::never()).unwrap();
-    assert_eq!(
-        no_retries,
-        built(&create()),
-        "with retries off, no key is generated"
-    );
-}
-
-#[test]
-fn invalid_input_fails_as_the_call_would() {
+    let keyed = create().with_idempotency_key("cart-42").unwrap();
+    assert!(sent(&keyed).contains("\nidempotency-key: cart-42\n"));
+    let secret = ClientSecret::new(SECRET).unwrap();
+    let keyless = Confirm::new(secret, PaymentMethod::card("tok_1"));
+    for (sent, built) in [
+        (sent(&keyed), built(&keyed)),
+        (sent(&keyless), built(&keyless)),
+        (sent(&GetConfig), built(&GetConfig)),
+        (
+            snapshot::render_call(&sandbox(), &create(), RetryPolicy::never()).unwrap(),
+            built(&create()),
+        ),
+    ] {
+        assert_eq!(sent, built);
+    }
     let keyless_client = Config::from_values(None, None).unwrap();
     let error = snapshot::render_call(&keyless_client, &create(), RetryPolicy::default())
         .expect_err("create needs the API key");

@@ -26,8 +26,10 @@ fn trusting(ca_pem: String) -> isahc::HttpClientBuilder {
     )
 }
 
+/// Roots alone are refused up front (libcurl keeps its CA directory); a caller's client and
+/// the roots are in `Debug`.
 #[test]
-fn roots_alone_are_refused_up_front() {
+fn roots_alone_are_refused_and_the_client_kind_and_roots_are_in_debug() {
     let ca = TestCa::new("test CA");
     let alone = RootCertificates::default()
         .add_pem(ca.pem())
@@ -37,24 +39,15 @@ fn roots_alone_are_refused_up_front() {
         .expect_err("libcurl keeps its CA directory");
     assert_eq!(refused.field(), "root_certificates");
     assert!(refused.reason().contains("CAPATH"), "{refused}");
-}
-
-#[test]
-fn the_client_kind_and_roots_are_in_debug() {
-    let transport = IsahcTransport::from_client_builder(
-        isahc::HttpClient::builder,
-        TransportSettings::default(),
-    )
-    .expect("builds");
-    let debug = format!("{transport:?}");
+    let callers = isahc::HttpClient::builder;
+    let transport = IsahcTransport::from_client_builder(callers, TransportSettings::default());
+    let debug = format!("{:?}", transport.expect("builds"));
     assert!(
         debug.contains("client: Callers") && debug.contains("started: true"),
         "{debug}"
     );
-    assert!(
-        debug.contains("RootCertificates { defaults: true, added: 0 }"),
-        "{debug}"
-    );
+    let roots = "RootCertificates { defaults: true, added: 0 }";
+    assert!(debug.contains(roots), "{debug}");
 }
 
 /// Set in the child process of `added_roots_go_on_top_of_the_system_ca_file`.

@@ -115,43 +115,34 @@ fn curl_adds_a_form_content_type_only_to_a_post_without_one() {
 /// libcurl ends a transfer cut inside the response head as if the reply were whole, so an
 /// empty response is judged by what its head declares (see the crate's guarantees): a head
 /// cut after it declared no body is a response, and a whole reply with an undeclared empty
-/// body is `Io` (ureq tells these apart; isahc cannot).
+/// body is `Io` (ureq tells these apart; isahc cannot). Past the head libcurl checks the
+/// framing itself: a chunked body whose last chunk came and not the blank line after it is a
+/// partial transfer.
 #[test]
 fn an_empty_reply_is_whole_only_when_its_head_declares_no_body() {
-    use http::Method;
+    const GET: http::Method = http::Method::GET;
+    const HEAD: http::Method = http::Method::HEAD;
     let io = Err(TransportErrorKind::Io);
     let empty = |status| Ok((status, Vec::new()));
-    assert_eq!(
-        after_close(Method::GET, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"),
-        empty(200)
-    );
-    assert_eq!(
-        after_close(Method::GET, b"HTTP/1.1 204 No Content\r\n"),
-        empty(204)
-    );
-    assert_eq!(
-        after_close(Method::HEAD, b"HTTP/1.1 200 OK\r\n"),
-        empty(200)
-    );
-    assert_eq!(after_close(Method::GET, b"HTTP/1.1 200 OK\r\n\r\n"), io);
-    assert_eq!(
-        after_close(
-            Method::GET,
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+    let rows: [(http::Method, &[u8], _); 6] = [
+        (GET, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n", empty(200)),
+        (GET, b"HTTP/1.1 204 No Content\r\n", empty(204)),
+        (HEAD, b"HTTP/1.1 200 OK\r\n", empty(200)),
+        (GET, b"HTTP/1.1 200 OK\r\n\r\n", io.clone()),
+        (
+            GET,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            io.clone(),
         ),
-        io
-    );
-}
-
-/// Past the head libcurl checks the framing itself: a chunked body whose last chunk came and
-/// not the blank line after it is a partial transfer.
-#[test]
-fn a_chunked_body_cut_after_its_last_chunk_is_io() {
-    let cut = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n";
-    assert_eq!(
-        after_close(http::Method::GET, cut),
-        Err(TransportErrorKind::Io)
-    );
+        (
+            GET,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n",
+            io,
+        ),
+    ];
+    for (method, raw, outcome) in rows {
+        assert_eq!(after_close(method, raw), outcome, "{}", raw.escape_ascii());
+    }
 }
 
 #[cfg(not(feature = "native-tls"))]

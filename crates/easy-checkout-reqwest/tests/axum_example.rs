@@ -111,12 +111,9 @@ impl Harness {
     fn deliveries_of(&self, session_id: &str) -> Vec<DeliveryAttempt> {
         let done =
             tokio::task::block_in_place(|| self.fake.wait_for_deliveries(Duration::from_secs(30)));
-        assert!(
-            done,
-            "deliveries still under way: {:?}",
-            self.fake.deliveries()
-        );
-        (self.fake.deliveries().into_iter())
+        let deliveries = self.fake.deliveries();
+        assert!(done, "deliveries still under way: {deliveries:?}");
+        (deliveries.into_iter())
             .filter(|a| a.session_id == session_id)
             .collect()
     }
@@ -165,11 +162,7 @@ async fn mint_pay_return_and_a_duplicated_delivery_fulfils_once() {
         "two deliveries of one event, both acknowledged"
     );
     assert_ne!(attempts[0].delivery_id, attempts[1].delivery_id);
-    assert_eq!(
-        h.shop.fulfilled(),
-        std::slice::from_ref(&id),
-        "fulfilled once"
-    );
+    assert_eq!(h.shop.fulfilled(), [id.as_str()], "fulfilled once");
     assert_eq!(h.fake.session(&id).expect("the session")["payments"], 1);
     let (status, page) = h.get(&format!("/checkout/{id}/return")).await;
     assert_eq!((status, &page), (200, &json!({"id": id, "paid": true})));
@@ -184,7 +177,7 @@ async fn mint_pay_return_and_a_duplicated_delivery_fulfils_once() {
     )
     .expect("a request");
     assert_eq!(h.send(forged).await.0, 400);
-    assert_eq!(h.shop.fulfilled(), std::slice::from_ref(&id));
+    assert_eq!(h.shop.fulfilled(), [id.as_str()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -212,16 +205,9 @@ async fn a_delivery_answered_503_is_retried_and_fulfils_once() {
         ]
     );
     assert_ne!(attempts[0].delivery_id, attempts[1].delivery_id);
-    assert_eq!(
-        h.fake.pending_faults(),
-        0,
-        "the shop's first check met the fault"
-    );
-    assert_eq!(
-        h.shop.fulfilled(),
-        std::slice::from_ref(&id),
-        "fulfilled once"
-    );
+    let faults = h.fake.pending_faults();
+    assert_eq!(faults, 0, "the shop's first check met the fault");
+    assert_eq!(h.shop.fulfilled(), [id.as_str()], "fulfilled once");
     assert_eq!(h.fake.session(&id).expect("the session")["payments"], 1);
 }
 
@@ -246,9 +232,5 @@ async fn a_crypto_payments_two_events_fulfil_once() {
         attempts.iter().all(|a| a.status == Some(200)),
         "{attempts:?}"
     );
-    assert_eq!(
-        h.shop.fulfilled(),
-        std::slice::from_ref(&id),
-        "fulfilled once"
-    );
+    assert_eq!(h.shop.fulfilled(), [id.as_str()], "fulfilled once");
 }

@@ -1,57 +1,49 @@
-//! This crate's one-line constructors (not transport obligations: those are
-//! `tests/conformance.rs`). What they build is the core's `Config` (routing, the base URL
-//! rules, the key's validation and `Config::from_lookup` are tested in the core); here, that
-//! they are wired to it, name the transport in the user agent, keep the settings, and do no
-//! IO.
+//! This crate's one-line constructors: wired to the core's `Config` (routing, the base URL
+//! rules, the key and `Config::from_lookup` are tested in the core), the transport named in
+//! the user agent, the settings kept, and no IO. (That the user agent goes out once, as the
+//! request has it: the conformance kit's `request_goes_out_as_given`.)
 
-use easy_checkout_conformance::loopback::{Server, reply};
 use easy_checkout_reqwest::easy_checkout_core::config::USER_AGENT;
 use easy_checkout_reqwest::easy_checkout_core::{Config, ErrorKind};
-use easy_checkout_reqwest::{ReqwestTransport, TransportSettings};
+use easy_checkout_reqwest::{ReqwestTransport as Own, TransportSettings};
+use easy_checkout_reqwest::{from_env, from_key, with_base_url, with_config, with_transport};
 
 #[test]
-fn the_constructors_build_the_configuration_the_core_reads() {
-    let client = easy_checkout_reqwest::from_key("sk_test_abc").expect("client");
-    assert_eq!(
-        client.config().base_url().as_str(),
-        "https://sandbox-api.itseasy.co/v1/api"
-    );
-    assert_eq!(
-        client.config().user_agent(),
-        format!("{USER_AGENT} reqwest")
-    );
-    assert_eq!(client.transport().settings(), &TransportSettings::default());
-    let client =
-        easy_checkout_reqwest::with_base_url("sk_live_abc", "http://localhost:4010/v1/api/")
-            .expect("client");
-    assert_eq!(
-        client.config().base_url().as_str(),
-        "http://localhost:4010/v1/api"
-    );
-    let refused = easy_checkout_reqwest::with_base_url("sk_live_abc", "http://api.example.com");
-    assert_eq!(
-        refused.expect_err("clear text").kind(),
-        ErrorKind::InvalidInput
-    );
-
+fn the_constructors_build_the_configuration_the_core_reads_and_do_no_io() {
+    let sandbox = "https://sandbox-api.itseasy.co/v1/api";
+    let live = "https://api.itseasy.co/v1/api";
+    let (local, port9) = ("http://localhost:4010/v1/api", "http://127.0.0.1:9");
+    let base_url = |url| with_base_url("sk_live_abc", url);
     let config = || Config::new("sk_test_abc".parse().expect("key"));
-    let settings = TransportSettings::default().max_body_bytes(10);
-    let client = easy_checkout_reqwest::with_config(config(), settings);
-    assert_eq!(
-        client.config().user_agent(),
-        format!("{USER_AGENT} reqwest")
-    );
-    assert_eq!(client.transport().settings(), &settings);
-    let client =
-        easy_checkout_reqwest::with_transport(config(), ReqwestTransport::with_settings(settings));
-    assert_eq!(
-        client.config().user_agent(),
-        format!("{USER_AGENT} reqwest")
-    );
+    let set = TransportSettings::default().max_body_bytes(10);
+    let (own, default) = (Own::with_settings(set), Default::default());
+    // Nothing listens on port 9 of this host, and nothing is resolved: a constructor that
+    // touched the network would fail or hang here.
+    let rows = [
+        (from_key("sk_test_abc"), sandbox, default),
+        (from_key("sk_live_abc"), live, default),
+        (base_url("http://localhost:4010/v1/api/"), local, default),
+        (base_url(port9), port9, default),
+        (Ok(with_config(config(), set)), sandbox, set),
+        (Ok(with_transport(config(), own)), sandbox, set),
+    ];
+    for (client, base_url, settings) in rows {
+        let client = client.expect("client");
+        assert_eq!(client.config().base_url().as_str(), base_url);
+        assert_eq!(
+            client.config().user_agent(),
+            format!("{USER_AGENT} reqwest")
+        );
+        assert_eq!(client.transport().settings(), &settings);
+    }
+    let refused = base_url("http://api.example.com").expect_err("clear text");
+    assert_eq!(refused.kind(), ErrorKind::InvalidInput);
 
     // `from_env` is `Config::from_lookup` over this process's environment, whatever it holds.
-    let expected = Config::from_lookup(|name| std::env::var_os(name));
-    match (easy_checkout_reqwest::from_env(), expected) {
+    match (
+        from_env(),
+        Config::from_lookup(|name| std::env::var_os(name)),
+    ) {
         (Ok(client), Ok(config)) => {
             assert_eq!(client.config().base_url(), config.base_url());
             assert_eq!(
@@ -62,31 +54,4 @@ fn the_constructors_build_the_configuration_the_core_reads() {
         (Err(error), Err(_)) => assert_eq!(error.kind(), ErrorKind::InvalidInput),
         (got, expected) => panic!("from_env: {got:?}, Config::from_lookup: {expected:?}"),
     }
-}
-
-#[test]
-fn the_user_agent_goes_out_once() {
-    let server = Server::fixed(reply("200 OK", &[], br#"{"data":{"allowed_origins":[]}}"#));
-    let client =
-        easy_checkout_reqwest::with_base_url("sk_test_abc", &server.url("")).expect("client");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime
-        .block_on(client.embedded_checkout().get_config())
-        .expect("config");
-    let seen = server.request();
-    assert_eq!(
-        seen.header_all("user-agent"),
-        [format!("{USER_AGENT} reqwest").as_str()]
-    );
-}
-
-#[test]
-fn constructors_do_no_io() {
-    // Nothing listens on port 9 of this host, and nothing is resolved: a constructor that
-    // touched the network would fail or hang here.
-    easy_checkout_reqwest::with_base_url("sk_test_abc", "http://127.0.0.1:9").expect("client");
-    easy_checkout_reqwest::from_key("sk_live_abc").expect("client");
 }
