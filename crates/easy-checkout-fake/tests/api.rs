@@ -2,7 +2,9 @@
 
 mod common;
 
-use common::{Conn, call, card, create, get, post, post_anon, session_body};
+use common::{CONFIRM, Conn, KEY, call, card, confirm, create, get, new_session, post, post_anon};
+use common::{post_with, session_body};
+use easy_checkout_core::webhook::{WebhookSecret, verify};
 use easy_checkout_fake::FakeEasy;
 use serde_json::{Value, json};
 
@@ -16,15 +18,12 @@ fn is_iso8601(v: &Value) -> bool {
 fn create_returns_the_session_and_echoes_extra_fields() {
     let fake = FakeEasy::start().unwrap();
     let resp = post(&fake, "/embedded-checkout", &session_body());
-    assert_eq!(resp.status, 200);
     assert_eq!(resp.header("content-type"), Some("application/json"));
-    let data = resp.data();
+    let data = resp.ok();
     assert_eq!(data["id"], "ecs_1");
     let secret = data["client_secret"].as_str().unwrap();
-    assert!(
-        secret.starts_with("ecs_secret_") && secret.len() > 20,
-        "{secret}"
-    );
+    assert!(secret.starts_with("ecs_secret_"), "{secret}");
+    assert!(secret.len() > 20, "{secret}");
     assert_eq!(data["status"], "open");
     assert_eq!(data["return_url"], "https://shop.example/return");
     assert_eq!(data["metadata"], json!({ "order": "42" }));
@@ -37,67 +36,34 @@ fn create_returns_the_session_and_echoes_extra_fields() {
     let second = create(&fake);
     assert_eq!(second["id"], "ecs_2");
     assert_ne!(second["client_secret"], data["client_secret"]);
-
-    let status = get(&fake, "/embedded-checkout/ecs_1");
-    assert_eq!(status.status, 200);
-    assert_eq!(
-        status.data(),
-        json!({ "id": "ecs_1", "status": "open", "payment_status": "unpaid" })
-    );
+    let open = json!({ "id": "ecs_1", "status": "open", "payment_status": "unpaid" });
+    assert_eq!(get(&fake, "/embedded-checkout/ecs_1").ok(), open);
 }
 
 #[test]
 fn create_validates_its_body() {
     let fake = FakeEasy::start().unwrap();
     let url = "https://shop.example/r";
-    let cases = [
-        (json!({ "return_url": url }), "items"),
-        (json!({ "items": [], "return_url": url }), "items"),
-        (json!({ "items": "x", "return_url": url }), "items"),
-        (json!({ "items": [1], "return_url": url }), "items[0]"),
-        (
-            json!({ "items": [{ "quantity": 1 }], "return_url": url }),
-            "items[0].price_id",
-        ),
-        (
-            json!({ "items": [{ "price_id": "", "quantity": 1 }], "return_url": url }),
-            "items[0].price_id",
-        ),
-        (
-            json!({ "items": [{ "price_id": "p", "quantity": 0 }], "return_url": url }),
-            "items[0].quantity",
-        ),
-        (
-            json!({ "items": [{ "price_id": "p", "quantity": "1" }], "return_url": url }),
-            "items[0].quantity",
-        ),
-        (
-            json!({ "items": [{ "price_id": "p", "quantity": 1.5 }], "return_url": url }),
-            "items[0].quantity",
-        ),
-        (
-            json!({ "items": [{ "price_id": "p", "quantity": 1 }, { "price_id": "q", "quantity": -1 }], "return_url": url }),
-            "items[1].quantity",
-        ),
-        (
-            json!({ "items": [{ "price_id": "p", "quantity": 1 }] }),
-            "return_url",
-        ),
-        (
-            json!({ "items": [{ "price_id": "p", "quantity": 1 }], "return_url": "/relative" }),
-            "return_url",
-        ),
-        (
-            json!({ "items": [{ "price_id": "p", "quantity": 1 }], "return_url": "ftp://x.example" }),
-            "return_url",
-        ),
-        (json!([1, 2]), "body"),
-    ];
-    for (body, field) in cases {
-        let resp = post(&fake, "/embedded-checkout", &body);
-        assert_eq!(resp.status, 400, "{body}");
-        assert_eq!(resp.code(), "VALIDATION_ERROR", "{body}");
-        assert_eq!(resp.json()["error"]["details"]["field"], field, "{body}");
+    let p = json!({ "price_id": "p", "quantity": 1 });
+    let cases = json!([
+        [{ "return_url": url }, "items"],
+        [{ "items": [], "return_url": url }, "items"],
+        [{ "items": "x", "return_url": url }, "items"],
+        [{ "items": [1], "return_url": url }, "items[0]"],
+        [{ "items": [{ "quantity": 1 }], "return_url": url }, "items[0].price_id"],
+        [{ "items": [{ "price_id": "", "quantity": 1 }], "return_url": url }, "items[0].price_id"],
+        [{ "items": [{ "price_id": "p", "quantity": 0 }], "return_url": url }, "items[0].quantity"],
+        [{"items": [{"price_id": "p", "quantity": "1"}], "return_url": url}, "items[0].quantity"],
+        [{"items": [{"price_id": "p", "quantity": 1.5}], "return_url": url}, "items[0].quantity"],
+        [{"items": [p, {"price_id": "q", "quantity": -1}], "return_url": url}, "items[1].quantity"],
+        [{ "items": [p] }, "return_url"],
+        [{ "items": [p], "return_url": "/relative" }, "return_url"],
+        [{ "items": [p], "return_url": "ftp://x.example" }, "return_url"],
+        [[1, 2], "body"],
+    ]);
+    for case in cases.as_array().unwrap() {
+        let resp = post(&fake, "/embedded-checkout", &case[0]);
+        assert_eq!(resp.error(400, "VALIDATION_ERROR")["field"], case[1]);
     }
     // Nothing was created by the failures.
     assert_eq!(create(&fake)["id"], "ecs_1");
@@ -107,21 +73,11 @@ fn create_validates_its_body() {
 fn malformed_json_is_invalid_json() {
     let fake = FakeEasy::start().unwrap();
     for body in [&b"{\"items\": ["[..], b"", b"\xff\xfe", b"null nonsense"] {
-        let resp = Conn::open(&fake)
-            .send(
-                "POST",
-                "/embedded-checkout",
-                &[("x-easy-api-key", FakeEasy::TEST_KEY)],
-                Some(body),
-            )
-            .unwrap();
-        assert_eq!(resp.status, 400);
-        assert_eq!(resp.code(), "INVALID_JSON");
+        let resp = Conn::open(&fake).send("POST", "/embedded-checkout", &[KEY], Some(body));
+        resp.unwrap().error(400, "INVALID_JSON");
     }
-    let resp = Conn::open(&fake)
-        .send("POST", "/embedded-checkout/confirm", &[], Some(b"{oops"))
-        .unwrap();
-    assert_eq!(resp.code(), "INVALID_JSON");
+    let resp = Conn::open(&fake).send("POST", CONFIRM, &[], Some(b"{oops"));
+    assert_eq!(resp.unwrap().code(), "INVALID_JSON");
 }
 
 #[test]
@@ -129,35 +85,23 @@ fn api_key_auth() {
     let fake = FakeEasy::start().unwrap();
     let ok = get(&fake, "/validate-key");
     assert_eq!(ok.status, 200);
-    assert_eq!(
-        ok.json(),
-        json!({ "data": { "basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY } })
+    let public = json!({ "data": { "basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY } });
+    assert_eq!(ok.json(), public);
+    let live = call(
+        &fake,
+        "GET",
+        "/validate-key",
+        Some("sk_live_anything"),
+        None,
     );
-    assert_eq!(
-        call(
-            &fake,
-            "GET",
-            "/validate-key",
-            Some("sk_live_anything"),
-            None
-        )
-        .status,
-        200
-    );
+    assert_eq!(live.status, 200);
 
     let missing = call(&fake, "GET", "/validate-key", None, None);
-    assert_eq!(
-        (missing.status, missing.code().as_str()),
-        (401, "AUTHENTICATION_REQUIRED")
-    );
+    missing.error(401, "AUTHENTICATION_REQUIRED");
     for key in [FakeEasy::REVOKED_KEY, "sk_test_", "pk_test_abc", "nonsense"] {
         let resp = call(&fake, "GET", "/validate-key", Some(key), None);
-        assert_eq!(
-            (resp.status, resp.code().as_str()),
-            (401, "INVALID_API_KEY"),
-            "{key}"
-        );
-        assert!(!String::from_utf8_lossy(&resp.body).contains(key) || key.is_empty());
+        resp.error(401, "INVALID_API_KEY");
+        assert!(!String::from_utf8_lossy(&resp.body).contains(key), "{key}");
     }
     // Every key-authenticated route checks.
     let routes = [
@@ -167,17 +111,12 @@ fn api_key_auth() {
         ("GET", "/embedded-checkout/config"),
         ("PATCH", "/embedded-checkout/config"),
     ];
+    let body = Some(&json!({}));
     for (method, path) in routes {
-        let resp = call(
-            &fake,
-            method,
-            path,
-            Some(FakeEasy::REVOKED_KEY),
-            Some(&json!({})),
-        );
-        assert_eq!(resp.status, 401, "{method} {path}");
-        let resp = call(&fake, method, path, None, Some(&json!({})));
-        assert_eq!(resp.code(), "AUTHENTICATION_REQUIRED", "{method} {path}");
+        let revoked = call(&fake, method, path, Some(FakeEasy::REVOKED_KEY), body);
+        revoked.error(401, "INVALID_API_KEY");
+        let missing = call(&fake, method, path, None, body);
+        missing.error(401, "AUTHENTICATION_REQUIRED");
     }
 }
 
@@ -192,40 +131,22 @@ fn unknown_routes_sessions_and_encoded_traversal_are_404() {
         "/embedded-checkout/",
         "/embedded-checkout/a/b",
     ] {
-        let resp = get(&fake, path);
-        assert_eq!(
-            (resp.status, resp.code().as_str()),
-            (404, "ROUTE_NOT_FOUND"),
-            "{path}"
-        );
+        get(&fake, path).error(404, "ROUTE_NOT_FOUND");
     }
-    let resp = get(&fake, "/embedded-checkout/ecs_999");
-    assert_eq!(
-        (resp.status, resp.code().as_str()),
-        (404, "SESSION_NOT_FOUND")
-    );
+    get(&fake, "/embedded-checkout/ecs_999").error(404, "SESSION_NOT_FOUND");
 
     // The encoded id is one segment: a lookup of "ecs_1/../config", never the config route.
     let resp = get(&fake, "/embedded-checkout/ecs_1%2F..%2Fconfig");
-    assert_eq!(
-        (resp.status, resp.code().as_str()),
-        (404, "SESSION_NOT_FOUND")
-    );
-    assert_eq!(
-        resp.json()["error"]["details"]["session_id"],
-        "ecs_1/../config"
-    );
+    let details = resp.error(404, "SESSION_NOT_FOUND");
+    assert_eq!(details["session_id"], "ecs_1/../config");
     let resp = get(
         &fake,
         "/embedded-checkout/ecs_1%2F..%2Fconfig/crypto-status",
     );
     assert_eq!(resp.code(), "SESSION_NOT_FOUND");
     // An encoded id still finds its session.
-    assert_eq!(
-        get(&fake, "/embedded-checkout/%65cs_1").data()["id"],
-        "ecs_1"
-    );
-
+    let found = get(&fake, "/embedded-checkout/%65cs_1").data();
+    assert_eq!(found["id"], "ecs_1");
     let last = fake.requests().pop().unwrap();
     assert_eq!(last.path, "/embedded-checkout/%65cs_1");
 }
@@ -242,128 +163,71 @@ fn wrong_method_is_405_with_allow() {
     ];
     for (method, path, allow) in cases {
         let resp = call(&fake, method, path, Some(FakeEasy::TEST_KEY), None);
-        assert_eq!(
-            (resp.status, resp.code().as_str()),
-            (405, "METHOD_NOT_ALLOWED"),
-            "{method} {path}"
-        );
-        assert_eq!(resp.header("allow"), Some(allow));
+        resp.error(405, "METHOD_NOT_ALLOWED");
+        assert_eq!(resp.header("allow"), Some(allow), "{method} {path}");
     }
 }
 
 #[test]
 fn validate_checks_secret_and_origin() {
     let fake = FakeEasy::start().unwrap();
-    let session = create(&fake);
-    let secret = session["client_secret"].as_str().unwrap();
+    let (_, secret) = new_session(&fake);
+    let validate = |body: &Value| post_anon(&fake, "/embedded-checkout/validate", body);
+    let bare = json!({ "client_secret": secret });
 
-    let ok = post_anon(
-        &fake,
-        "/embedded-checkout/validate",
-        &json!({ "client_secret": secret }),
-    );
-    assert_eq!(ok.status, 200);
-    let data = ok.data();
+    let data = validate(&bare).ok();
     assert_eq!(data["valid"], true);
     assert_eq!(data["session"]["id"], "ecs_1");
     assert_eq!(data["session"]["status"], "open");
     assert_eq!(data["session"]["metadata"]["order"], "42");
     assert!(data["session"].get("client_secret").is_none());
 
-    let bad = post_anon(
-        &fake,
-        "/embedded-checkout/validate",
-        &json!({ "client_secret": "ecs_secret_nope" }),
-    );
-    assert_eq!(
-        (bad.status, bad.code().as_str()),
-        (401, "INVALID_CLIENT_SECRET")
-    );
-    let missing = post_anon(
-        &fake,
-        "/embedded-checkout/validate",
-        &json!({ "parent_origin": "https://a.example" }),
-    );
-    assert_eq!(
-        (missing.status, missing.code().as_str()),
-        (400, "VALIDATION_ERROR")
-    );
-    assert_eq!(missing.json()["error"]["details"]["field"], "client_secret");
+    let bad = validate(&json!({ "client_secret": "ecs_secret_nope" }));
+    bad.error(401, "INVALID_CLIENT_SECRET");
+    let missing = validate(&json!({ "parent_origin": "https://a.example" }));
+    let details = missing.error(400, "VALIDATION_ERROR");
+    assert_eq!(details["field"], "client_secret");
 
     // No allowed origins configured: every origin passes.
     let any = json!({ "client_secret": secret, "parent_origin": "https://anything.example" });
-    assert_eq!(
-        post_anon(&fake, "/embedded-checkout/validate", &any).status,
-        200
-    );
+    assert_eq!(validate(&any).status, 200);
 
     fake.set_allowed_origins(vec!["https://shop.example".to_owned()]);
     let allowed = json!({ "client_secret": secret, "parent_origin": "https://Shop.example/" });
-    assert_eq!(
-        post_anon(&fake, "/embedded-checkout/validate", &allowed).data()["valid"],
-        true
-    );
-    let denied = post_anon(&fake, "/embedded-checkout/validate", &any);
-    assert_eq!(
-        (denied.status, denied.code().as_str()),
-        (403, "ORIGIN_NOT_ALLOWED")
-    );
+    assert_eq!(validate(&allowed).data()["valid"], true);
+    validate(&any).error(403, "ORIGIN_NOT_ALLOWED");
     // Without parent_origin there is nothing to check.
-    assert_eq!(
-        post_anon(
-            &fake,
-            "/embedded-checkout/validate",
-            &json!({ "client_secret": secret })
-        )
-        .status,
-        200
-    );
+    assert_eq!(validate(&bare).status, 200);
 
     // A finished session is not valid any more.
     fake.mark_paid("ecs_1");
-    let done = post_anon(
-        &fake,
-        "/embedded-checkout/validate",
-        &json!({ "client_secret": secret }),
-    );
-    assert_eq!(done.data()["valid"], false);
-    assert_eq!(done.data()["session"]["status"], "complete");
+    let done = validate(&bare).data();
+    assert_eq!(done["valid"], false);
+    assert_eq!(done["session"]["status"], "complete");
 }
 
 #[test]
 fn browser_calls_need_no_key_and_record_headers() {
     let fake = FakeEasy::start().unwrap();
-    let secret = create(&fake)["client_secret"].as_str().unwrap().to_owned();
+    let (_, secret) = new_session(&fake);
     fake.clear_requests();
 
-    post_anon(
-        &fake,
-        "/embedded-checkout/validate",
-        &json!({ "client_secret": secret }),
-    );
+    let body = json!({ "client_secret": secret });
+    let path = "/embedded-checkout/validate";
+    post_anon(&fake, path, &body);
     // A key sent anyway is ignored (and recorded).
-    let resp = call(
-        &fake,
-        "POST",
-        "/embedded-checkout/validate",
-        Some("sk_test_leaked"),
-        Some(&json!({ "client_secret": secret })),
-    );
+    let resp = call(&fake, "POST", path, Some("sk_test_leaked"), Some(&body));
     assert_eq!(resp.status, 200);
 
     let requests = fake.requests();
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[0].method, "POST");
-    assert_eq!(requests[0].path, "/embedded-checkout/validate");
+    assert_eq!(requests[0].path, path);
     assert_eq!(requests[0].header("x-easy-api-key"), None);
     assert_eq!(requests[0].header("Content-Type"), Some("application/json"));
-    assert!(
-        requests[0]
-            .headers
-            .iter()
-            .all(|(n, _)| *n == n.to_ascii_lowercase())
-    );
-    assert_eq!(requests[0].json(), Some(json!({ "client_secret": secret })));
+    let headers = &requests[0].headers;
+    assert!(headers.iter().all(|(n, _)| *n == n.to_ascii_lowercase()));
+    assert_eq!(requests[0].json(), Some(body));
     assert_eq!(requests[1].header("x-easy-api-key"), Some("sk_test_leaked"));
 
     fake.clear_requests();
@@ -373,300 +237,123 @@ fn browser_calls_need_no_key_and_record_headers() {
 #[test]
 fn confirm_pays_once_and_handles_declines_and_expiry() {
     let fake = FakeEasy::start().unwrap();
-    let secret = create(&fake)["client_secret"].as_str().unwrap().to_owned();
+    let (_, secret) = new_session(&fake);
 
-    let declined = post_anon(
-        &fake,
-        "/embedded-checkout/confirm",
-        &card(&secret, FakeEasy::DECLINE_TOKEN),
-    );
-    assert_eq!(
-        (declined.status, declined.code().as_str()),
-        (402, "CARD_DECLINED")
-    );
-    assert_eq!(
-        get(&fake, "/embedded-checkout/ecs_1").data(),
-        json!({ "id": "ecs_1", "status": "open", "payment_status": "unpaid" })
-    );
+    confirm(&fake, &secret, FakeEasy::DECLINE_TOKEN).error(402, "CARD_DECLINED");
+    let open = json!({ "id": "ecs_1", "status": "open", "payment_status": "unpaid" });
+    assert_eq!(get(&fake, "/embedded-checkout/ecs_1").data(), open);
 
-    let missing = post_anon(
-        &fake,
-        "/embedded-checkout/confirm",
-        &json!({ "client_secret": secret }),
-    );
-    assert_eq!(
-        missing.json()["error"]["details"]["field"],
-        "payment_method"
-    );
-    let untyped = post_anon(
-        &fake,
-        "/embedded-checkout/confirm",
-        &json!({ "client_secret": secret, "payment_method": { "token_id": "tok_1" } }),
-    );
-    assert_eq!(
-        untyped.json()["error"]["details"]["field"],
-        "payment_method.type"
-    );
-    let unknown = post_anon(
-        &fake,
-        "/embedded-checkout/confirm",
-        &card("ecs_secret_x", "tok_1"),
-    );
-    assert_eq!(
-        (unknown.status, unknown.code().as_str()),
-        (401, "INVALID_CLIENT_SECRET")
-    );
+    let missing = post_anon(&fake, CONFIRM, &json!({ "client_secret": secret }));
+    let details = missing.error(400, "VALIDATION_ERROR");
+    assert_eq!(details["field"], "payment_method");
+    let untyped = json!({ "client_secret": secret, "payment_method": { "token_id": "tok_1" } });
+    let untyped = post_anon(&fake, CONFIRM, &untyped);
+    let details = untyped.error(400, "VALIDATION_ERROR");
+    assert_eq!(details["field"], "payment_method.type");
+    confirm(&fake, "ecs_secret_x", "tok_1").error(401, "INVALID_CLIENT_SECRET");
 
-    let paid = post_anon(
-        &fake,
-        "/embedded-checkout/confirm",
-        &card(&secret, "tok_visa"),
-    );
-    assert_eq!(paid.status, 200);
-    let data = paid.data();
+    let data = confirm(&fake, &secret, "tok_visa").ok();
     assert_eq!(data["id"], "ecs_1");
     assert_eq!(data["status"], "complete");
     assert_eq!(data["payment_status"], "succeeded");
     assert!(data["payment_id"].as_str().unwrap().starts_with("pay_"));
-    assert_eq!(
-        get(&fake, "/embedded-checkout/ecs_1").data(),
-        json!({ "id": "ecs_1", "status": "complete", "payment_status": "succeeded" })
-    );
+    let paid = json!({ "id": "ecs_1", "status": "complete", "payment_status": "succeeded" });
+    assert_eq!(get(&fake, "/embedded-checkout/ecs_1").data(), paid);
+    let again = confirm(&fake, &secret, "tok_visa");
+    again.error(409, "SESSION_ALREADY_COMPLETE");
 
-    let again = post_anon(
-        &fake,
-        "/embedded-checkout/confirm",
-        &card(&secret, "tok_visa"),
-    );
-    assert_eq!(
-        (again.status, again.code().as_str()),
-        (409, "SESSION_ALREADY_COMPLETE")
-    );
-
-    let secret2 = create(&fake)["client_secret"].as_str().unwrap().to_owned();
+    let (_, secret2) = new_session(&fake);
     assert!(fake.expire("ecs_2"));
     assert!(!fake.expire("ecs_404"));
-    assert_eq!(
-        get(&fake, "/embedded-checkout/ecs_2").data()["status"],
-        "expired"
-    );
-    let expired = post_anon(
-        &fake,
-        "/embedded-checkout/confirm",
-        &card(&secret2, "tok_visa"),
-    );
-    assert_eq!(
-        (expired.status, expired.code().as_str()),
-        (409, "SESSION_EXPIRED")
-    );
+    let expired = get(&fake, "/embedded-checkout/ecs_2").data();
+    assert_eq!(expired["status"], "expired");
+    confirm(&fake, &secret2, "tok_visa").error(409, "SESSION_EXPIRED");
 }
 
-/// The API documents one payment method type, `PAYMENT_CARD`, and it needs a token: an
-/// unknown type, or a card without a non-empty token, is a `400` in both vocabularies, and
-/// the session stays open, unpaid and without an event.
+/// Both vocabularies' refusals leave the session open, unpaid and without an event.
 #[test]
 fn confirm_refuses_undocumented_types_and_cards_without_a_token() {
     let fake = FakeEasy::start().unwrap();
-    let secret = create(&fake)["client_secret"].as_str().unwrap().to_owned();
+    let (_, secret) = new_session(&fake);
     let type_reason = "must be a payment method type the API documents: PAYMENT_CARD";
-    let token_reason = |name: &str| {
-        format!("is required for PAYMENT_CARD and must be a non-empty string ({name})")
-    };
-    let cases = [
-        (
-            "payment_method",
-            json!({ "type": "bogus", "token_id": "t" }),
-            "payment_method.type",
-        ),
-        (
-            "payment_method",
-            json!({ "type": "card" }),
-            "payment_method.type",
-        ),
-        (
-            "payment_method",
-            json!({ "type": "payment_card", "token_id": "t" }),
-            "payment_method.type",
-        ),
-        (
-            "payment_method",
-            json!({ "type": "CRYPTO" }),
-            "payment_method.type",
-        ),
-        (
-            "payment_method",
-            json!({ "type": "PAYMENT_CARD" }),
-            "payment_method.token_id",
-        ),
-        (
-            "payment_method",
-            json!({ "type": "PAYMENT_CARD", "token_id": "" }),
-            "payment_method.token_id",
-        ),
-        (
-            "payment_method",
-            json!({ "type": "PAYMENT_CARD", "token_id": "  " }),
-            "payment_method.token_id",
-        ),
-        (
-            "payment_method",
-            json!({ "type": "PAYMENT_CARD", "token_id": null }),
-            "payment_method.token_id",
-        ),
-        (
-            "payment_method",
-            json!({ "type": "PAYMENT_CARD", "token_id": 7 }),
-            "payment_method.token_id",
-        ),
-        (
-            "payment_method",
-            json!({ "type": "PAYMENT_CARD", "tokenId": "tok_visa" }),
-            "payment_method.token_id",
-        ),
-        (
-            "source",
-            json!({ "type": "bogus", "tokenId": "t" }),
-            "source.type",
-        ),
-        ("source", json!({ "type": "card" }), "source.type"),
-        (
-            "source",
-            json!({ "type": "PAYMENT_CARD" }),
-            "source.tokenId",
-        ),
-        (
-            "source",
-            json!({ "type": "PAYMENT_CARD", "tokenId": "" }),
-            "source.tokenId",
-        ),
-        (
-            "source",
-            json!({ "type": "PAYMENT_CARD", "token_id": "tok_visa" }),
-            "source.tokenId",
-        ),
-    ];
-    for (name, method, field) in cases {
-        let body = json!({ "client_secret": secret, name: method });
-        let resp = post_anon(&fake, "/embedded-checkout/confirm", &body);
-        assert_eq!(
-            (resp.status, resp.code().as_str()),
-            (400, "VALIDATION_ERROR"),
-            "{body}"
-        );
-        let details = &resp.json()["error"]["details"];
+    let cases = json!([
+        ["payment_method", { "type": "bogus", "token_id": "t" }, "type"],
+        ["payment_method", { "type": "card" }, "type"],
+        ["payment_method", { "type": "payment_card", "token_id": "t" }, "type"],
+        ["payment_method", { "type": "CRYPTO" }, "type"],
+        ["payment_method", { "type": "PAYMENT_CARD" }, "token_id"],
+        ["payment_method", { "type": "PAYMENT_CARD", "token_id": "" }, "token_id"],
+        ["payment_method", { "type": "PAYMENT_CARD", "token_id": "  " }, "token_id"],
+        ["payment_method", { "type": "PAYMENT_CARD", "token_id": null }, "token_id"],
+        ["payment_method", { "type": "PAYMENT_CARD", "token_id": 7 }, "token_id"],
+        ["payment_method", { "type": "PAYMENT_CARD", "tokenId": "tok_visa" }, "token_id"],
+        ["source", { "type": "bogus", "tokenId": "t" }, "type"],
+        ["source", { "type": "card" }, "type"],
+        ["source", { "type": "PAYMENT_CARD" }, "tokenId"],
+        ["source", { "type": "PAYMENT_CARD", "tokenId": "" }, "tokenId"],
+        ["source", { "type": "PAYMENT_CARD", "token_id": "tok_visa" }, "tokenId"],
+    ]);
+    for case in cases.as_array().unwrap() {
+        let (name, last) = (case[0].as_str().unwrap(), case[2].as_str().unwrap());
+        let body = json!({ "client_secret": secret, name: case[1] });
+        let field = format!("{name}.{last}");
+        let details = post_anon(&fake, CONFIRM, &body).error(400, "VALIDATION_ERROR");
         assert_eq!(details["field"], field, "{body}");
-        let reason = match field.ends_with(".type") {
-            true => type_reason.to_owned(),
-            false => token_reason(field.rsplit('.').next().unwrap()),
+        let reason = match last {
+            "type" => type_reason.to_owned(),
+            name => format!("is required for PAYMENT_CARD and must be a non-empty string ({name})"),
         };
-        assert_eq!(details["reason"], reason.as_str(), "{body}");
+        assert_eq!(details["reason"], reason, "{body}");
         let session = fake.session("ecs_1").unwrap();
-        assert_eq!(
-            (
-                &session["status"],
-                &session["payment_status"],
-                &session["payments"]
-            ),
-            (&json!("open"), &json!("unpaid"), &json!(0)),
-            "{body}"
-        );
+        assert_eq!(session["status"], "open", "{body}");
+        assert_eq!(session["payment_status"], "unpaid", "{body}");
+        assert_eq!(session["payments"], 0, "{body}");
         assert!(fake.webhook_for("ecs_1").is_none(), "{body}");
     }
-    // The documented card, in either vocabulary, still pays.
-    let paid = post_anon(
-        &fake,
-        "/embedded-checkout/confirm",
-        &card(&secret, "tok_visa"),
-    );
-    assert_eq!(paid.status, 200);
-    assert_eq!(paid.data()["payment_status"], "succeeded");
-    let secret2 = create(&fake)["client_secret"].as_str().unwrap().to_owned();
-    let source = json!({ "client_secret": secret2, "source": { "type": "PAYMENT_CARD", "tokenId": "tok_visa" } });
-    assert_eq!(
-        post_anon(&fake, "/embedded-checkout/confirm", &source).status,
-        200
-    );
-    assert_eq!(fake.session("ecs_2").unwrap()["payments"], 1);
+    // The documented card still pays.
+    let paid = confirm(&fake, &secret, "tok_visa").ok();
+    assert_eq!(paid["payment_status"], "succeeded");
 }
 
 #[test]
 fn config_reads_and_replaces_allowed_origins() {
     let fake = FakeEasy::start().unwrap();
-    let initial = get(&fake, "/embedded-checkout/config").data();
+    let path = "/embedded-checkout/config";
+    let patch = |body: &Value| call(&fake, "PATCH", path, Some(FakeEasy::TEST_KEY), Some(body));
+    let initial = get(&fake, path).data();
     assert_eq!(initial["allowed_origins"], json!([]));
     assert!(is_iso8601(&initial["updated_at"]));
 
-    let origins = json!({ "allowed_origins": ["https://a.example", "https://b.example"] });
-    let patched = call(
-        &fake,
-        "PATCH",
-        "/embedded-checkout/config",
-        Some(FakeEasy::TEST_KEY),
-        Some(&origins),
-    );
-    assert_eq!(patched.status, 200);
-    assert_eq!(
-        patched.data()["allowed_origins"],
-        origins["allowed_origins"]
-    );
-    assert_eq!(
-        get(&fake, "/embedded-checkout/config").data()["allowed_origins"],
-        origins["allowed_origins"]
-    );
+    let origins = json!(["https://a.example", "https://b.example"]);
+    let patched = patch(&json!({ "allowed_origins": origins })).ok();
+    assert_eq!(patched["allowed_origins"], origins);
+    assert_eq!(get(&fake, path).data()["allowed_origins"], origins);
 
-    for (body, field) in [
-        (json!({}), "allowed_origins"),
-        (
-            json!({ "allowed_origins": "https://a.example" }),
-            "allowed_origins",
-        ),
-        (
-            json!({ "allowed_origins": ["https://a.example", 3] }),
-            "allowed_origins[1]",
-        ),
-        (json!({ "allowed_origins": [""] }), "allowed_origins[0]"),
-    ] {
-        let resp = call(
-            &fake,
-            "PATCH",
-            "/embedded-checkout/config",
-            Some(FakeEasy::TEST_KEY),
-            Some(&body),
-        );
-        assert_eq!(
-            (resp.status, resp.code().as_str()),
-            (400, "VALIDATION_ERROR"),
-            "{body}"
-        );
-        assert_eq!(resp.json()["error"]["details"]["field"], field);
+    let cases = json!([
+        [{}, "allowed_origins"],
+        [{ "allowed_origins": "https://a.example" }, "allowed_origins"],
+        [{ "allowed_origins": ["https://a.example", 3] }, "allowed_origins[1]"],
+        [{ "allowed_origins": [""] }, "allowed_origins[0]"],
+    ]);
+    for case in cases.as_array().unwrap() {
+        let details = patch(&case[0]).error(400, "VALIDATION_ERROR");
+        assert_eq!(details["field"], case[1]);
     }
     // Failed updates changed nothing.
-    assert_eq!(
-        get(&fake, "/embedded-checkout/config").data()["allowed_origins"],
-        origins["allowed_origins"]
-    );
-}
-
-fn post_with_key(fake: &FakeEasy, api_key: &str, idem: &str, body: &Value) -> common::Resp {
-    let bytes = serde_json::to_vec(body).unwrap();
-    Conn::open(fake)
-        .send(
-            "POST",
-            "/embedded-checkout",
-            &[("x-easy-api-key", api_key), ("Idempotency-Key", idem)],
-            Some(&bytes),
-        )
-        .unwrap()
+    assert_eq!(get(&fake, path).data()["allowed_origins"], origins);
 }
 
 #[test]
 fn idempotency_replays_and_refuses_reuse() {
     let fake = FakeEasy::start().unwrap();
+    let keyed = |api_key: &str, idem: &str, body: &Value| {
+        let headers = [("x-easy-api-key", api_key), ("Idempotency-Key", idem)];
+        post_with(&fake, "/embedded-checkout", &headers, body)
+    };
     let body = session_body();
-    let first = post_with_key(&fake, FakeEasy::TEST_KEY, "cart-1", &body);
-    let second = post_with_key(&fake, FakeEasy::TEST_KEY, "cart-1", &body);
-    assert_eq!(first.status, 200);
-    assert_eq!(second.status, 200);
+    let first = keyed(FakeEasy::TEST_KEY, "cart-1", &body);
+    let second = keyed(FakeEasy::TEST_KEY, "cart-1", &body);
+    assert_eq!((first.status, second.status), (200, 200));
     assert_eq!(first.body, second.body, "replayed byte for byte");
     assert_eq!(first.header("idempotent-replayed"), None);
     assert_eq!(second.header("idempotent-replayed"), Some("true"));
@@ -675,39 +362,25 @@ fn idempotency_replays_and_refuses_reuse() {
 
     let mut other = body.clone();
     other["metadata"] = json!({ "order": "43" });
-    let reused = post_with_key(&fake, FakeEasy::TEST_KEY, "cart-1", &other);
-    assert_eq!(
-        (reused.status, reused.code().as_str()),
-        (409, "IDEMPOTENCY_KEY_REUSED")
-    );
+    let reused = keyed(FakeEasy::TEST_KEY, "cart-1", &other);
+    reused.error(409, "IDEMPOTENCY_KEY_REUSED");
 
     // Keys are scoped per API key.
-    let other_key = post_with_key(&fake, "sk_test_other", "cart-1", &body);
-    assert_eq!(other_key.status, 200);
-    assert_eq!(other_key.data()["id"], "ecs_3");
+    let other_key = keyed("sk_test_other", "cart-1", &body);
+    assert_eq!(other_key.ok()["id"], "ecs_3");
 
     // Errors below 500 are replayed too.
     let bad = json!({ "items": [] });
-    let a = post_with_key(&fake, FakeEasy::TEST_KEY, "bad-1", &bad);
-    let b = post_with_key(&fake, FakeEasy::TEST_KEY, "bad-1", &bad);
+    let a = keyed(FakeEasy::TEST_KEY, "bad-1", &bad);
+    let b = keyed(FakeEasy::TEST_KEY, "bad-1", &bad);
     assert_eq!((a.status, b.status), (400, 400));
     assert_eq!(a.body, b.body);
 
     // Confirm: keyed per client secret, replays the payment instead of a 409.
-    let secret = create(&fake)["client_secret"].as_str().unwrap().to_owned();
-    let pay = serde_json::to_vec(&card(&secret, "tok_visa")).unwrap();
-    let confirm = |fake: &FakeEasy| {
-        Conn::open(fake)
-            .send(
-                "POST",
-                "/embedded-checkout/confirm",
-                &[("Idempotency-Key", "pay-1")],
-                Some(&pay),
-            )
-            .unwrap()
-    };
-    let c1 = confirm(&fake);
-    let c2 = confirm(&fake);
+    let (_, secret) = new_session(&fake);
+    let pay = card(&secret, "tok_visa");
+    let c1 = post_with(&fake, CONFIRM, &[("Idempotency-Key", "pay-1")], &pay);
+    let c2 = post_with(&fake, CONFIRM, &[("Idempotency-Key", "pay-1")], &pay);
     assert_eq!((c1.status, c2.status), (200, 200));
     assert_eq!(c1.body, c2.body);
 }
@@ -716,18 +389,17 @@ fn idempotency_replays_and_refuses_reuse() {
 fn rate_limit_headers_count_down() {
     let fake = FakeEasy::start().unwrap();
     let mut conn = Conn::open(&fake);
-    let auth = [("x-easy-api-key", FakeEasy::TEST_KEY)];
-    let first = conn.send("GET", "/validate-key", &auth, None).unwrap();
+    let first = conn.get("/validate-key").unwrap();
     assert_eq!(first.header("ratelimit-limit"), Some("100"));
     assert_eq!(first.header("ratelimit-remaining"), Some("99"));
     assert_eq!(first.header("ratelimit-reset"), Some("60"));
-    let second = conn.send("GET", "/nope", &auth, None).unwrap();
+    let second = conn.get("/nope").unwrap();
     assert_eq!(second.status, 404);
     assert_eq!(second.header("ratelimit-remaining"), Some("98"));
     for _ in 0..110 {
-        conn.send("GET", "/validate-key", &auth, None).unwrap();
+        conn.get("/validate-key").unwrap();
     }
-    let last = conn.send("GET", "/validate-key", &auth, None).unwrap();
+    let last = conn.get("/validate-key").unwrap();
     assert_eq!(last.status, 200, "never actually limited");
     assert_eq!(last.header("ratelimit-remaining"), Some("0"));
 }
@@ -755,49 +427,33 @@ fn crypto_status_and_webhooks() {
     assert_eq!(crypto["amount"], "2.00");
     assert!(crypto["tx_signature"].as_str().unwrap().len() > 40);
     assert!(crypto["payment_address"].as_str().unwrap().len() > 30);
-    assert_eq!(
-        get(&fake, "/embedded-checkout/ecs_1").data()["payment_status"],
-        "succeeded"
-    );
+    let session = get(&fake, "/embedded-checkout/ecs_1").data();
+    assert_eq!(session["payment_status"], "succeeded");
 
     let secret = fake.webhook_secret();
     let hook = fake.webhook_for("ecs_1").unwrap();
-    let event =
-        easy_checkout_core::webhook::verify(&secret, Some(&hook.signature), &hook.body).unwrap();
+    let event = verify(&secret, Some(&hook.signature), &hook.body).unwrap();
     assert_eq!(event.kind.as_str(), "checkout.session.crypto_confirmed");
     assert_eq!(event.data["id"], "ecs_1");
-    assert_eq!(
-        event.data["crypto_payment"]["tx_signature"],
-        crypto["tx_signature"]
-    );
+    let tx_signature = &event.data["crypto_payment"]["tx_signature"];
+    assert_eq!(tx_signature, &crypto["tx_signature"]);
     assert!(event.created_at.is_some());
-    assert_eq!(
-        fake.webhook_for("ecs_1").unwrap(),
-        hook,
-        "the same delivery each time"
-    );
+    let again = fake.webhook_for("ecs_1").unwrap();
+    assert_eq!(again, hook, "the same delivery each time");
 
     assert!(fake.mark_paid("ecs_2"));
     let hook = fake.webhook_for("ecs_2").unwrap();
     assert!(hook.signature.starts_with("sha256="));
-    let event =
-        easy_checkout_core::webhook::verify(&secret, Some(&hook.signature), &hook.body).unwrap();
+    let event = verify(&secret, Some(&hook.signature), &hook.body).unwrap();
     assert_eq!(event.kind.as_str(), "checkout.session.completed");
     // `evt_` and 24 random hex digits: never the same twice, not even across a reset.
     let random = event.id.strip_prefix("evt_").unwrap();
-    assert!(
-        random.len() == 24 && random.bytes().all(|b| b.is_ascii_hexdigit()),
-        "{}",
-        event.id
-    );
+    assert_eq!(random.len(), 24, "{}", event.id);
+    assert!(random.bytes().all(|b| b.is_ascii_hexdigit()), "{random}");
     assert_eq!(event.data["payment_status"], "succeeded");
     assert!(event.data.get("client_secret").is_none());
-    let wrong = easy_checkout_core::webhook::WebhookSecret::new("whsec_other");
-    assert!(
-        easy_checkout_core::webhook::verify(&wrong, Some(&hook.signature), &hook.body).is_err()
-    );
-    assert_eq!(
-        get(&fake, "/embedded-checkout/ecs_2/crypto-status").data()["status"],
-        "pending"
-    );
+    let wrong = WebhookSecret::new("whsec_other");
+    assert!(verify(&wrong, Some(&hook.signature), &hook.body).is_err());
+    let other = get(&fake, "/embedded-checkout/ecs_2/crypto-status").data();
+    assert_eq!(other["status"], "pending");
 }

@@ -5,18 +5,22 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{Conn, Resp, call, create, get, post, session_body};
+use common::{Conn, KEY, Resp, create, get, new_session, post, post_with, session_body};
 use easy_checkout_fake::{FakeEasy, ManualClock, Stats, Usage};
 use easy_checkout_ureq::easy_checkout_core::RetryPolicy;
 use easy_checkout_ureq::easy_checkout_core::ops::{CreateSession, LineItem};
-use serde_json::{Value, json};
+use serde_json::json;
 
-const KEY: [(&str, &str); 1] = [("x-easy-api-key", FakeEasy::TEST_KEY)];
 /// How long after creation a session expires.
 const TTL: Duration = Duration::from_secs(30 * 60);
 
 fn control(fake: &FakeEasy, method: &str, path: &str) -> Resp {
-    call(fake, method, path, None, None)
+    common::control(fake, method, path, None)
+}
+
+/// A clock stopped at 2027-01-15T08:00:00Z.
+fn clock() -> ManualClock {
+    ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000))
 }
 
 fn usage(kept: usize, limit: usize, dropped: u64) -> Usage {
@@ -29,33 +33,22 @@ fn usage(kept: usize, limit: usize, dropped: u64) -> Usage {
 
 /// A keyed create on its own connection.
 fn keyed_create(fake: &FakeEasy, key: &str) -> Resp {
-    let body = serde_json::to_vec(&session_body()).unwrap();
-    let headers = [KEY[0], ("Idempotency-Key", key)];
-    Conn::open(fake)
-        .send("POST", "/embedded-checkout", &headers, Some(&body))
-        .unwrap()
+    let headers = [KEY, ("Idempotency-Key", key)];
+    post_with(fake, "/embedded-checkout", &headers, &session_body())
 }
 
 #[test]
 fn recorded_requests_keep_the_newest_and_count_the_dropped() {
-    let fake = FakeEasy::builder()
-        .max_recorded_requests(3)
-        .start()
-        .unwrap();
+    let fake = FakeEasy::builder().max_recorded_requests(3);
+    let fake = fake.start().unwrap();
     let mut conn = Conn::open(&fake);
     for n in 1..=5 {
         let path = format!("/validate-key?n={n}");
-        assert_eq!(conn.send("GET", &path, &KEY, None).unwrap().status, 200);
+        assert_eq!(conn.get(&path).unwrap().status, 200);
     }
     let paths: Vec<String> = fake.requests().into_iter().map(|r| r.path).collect();
-    assert_eq!(
-        paths,
-        [
-            "/validate-key?n=3",
-            "/validate-key?n=4",
-            "/validate-key?n=5"
-        ]
-    );
+    let newest = [3, 4, 5].map(|n| format!("/validate-key?n={n}"));
+    assert_eq!(paths, newest);
     assert_eq!(fake.stats().requests, usage(3, 3, 2));
 
     // The control API says the same, and its own calls are neither recorded nor counted.
@@ -63,10 +56,8 @@ fn recorded_requests_keep_the_newest_and_count_the_dropped() {
     assert_eq!(listed.as_array().map(Vec::len), Some(3));
     assert_eq!(listed[0]["path"], "/validate-key?n=3");
     let stats = control(&fake, "GET", "/__fake/stats").data();
-    assert_eq!(
-        stats["requests"],
-        json!({ "kept": 3, "limit": 3, "dropped": 2 })
-    );
+    let requests = json!({ "kept": 3, "limit": 3, "dropped": 2 });
+    assert_eq!(stats["requests"], requests);
 
     // Clearing forgets the requests and the count of dropped ones.
     fake.clear_requests();
@@ -79,10 +70,8 @@ fn recorded_requests_keep_the_newest_and_count_the_dropped() {
 
 #[test]
 fn a_limit_of_zero_records_nothing_and_counts_everything() {
-    let fake = FakeEasy::builder()
-        .max_recorded_requests(0)
-        .start()
-        .unwrap();
+    let fake = FakeEasy::builder().max_recorded_requests(0);
+    let fake = fake.start().unwrap();
     create(&fake);
     get(&fake, "/embedded-checkout/ecs_1");
     assert!(fake.requests().is_empty());
@@ -91,8 +80,7 @@ fn a_limit_of_zero_records_nothing_and_counts_everything() {
 
 #[test]
 fn sessions_are_forgotten_after_their_expiry_and_the_grace_period() {
-    let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-    let clock = ManualClock::new(start);
+    let clock = clock();
     let grace = Duration::from_secs(120);
     let fake = FakeEasy::builder()
         .clock(clock.clone())
@@ -100,7 +88,7 @@ fn sessions_are_forgotten_after_their_expiry_and_the_grace_period() {
         .start()
         .unwrap();
     let session = create(&fake);
-    let id = session["id"].as_str().unwrap().to_owned();
+    let id = session["id"].as_str().unwrap();
     // The fake's timestamps come from its clock.
     assert_eq!(session["created_at"], "2027-01-15T08:00:00.000Z");
     assert_eq!(session["expires_at"], "2027-01-15T08:30:00.000Z");
@@ -109,42 +97,31 @@ fn sessions_are_forgotten_after_their_expiry_and_the_grace_period() {
     clock.advance(TTL);
     assert_eq!(get(&fake, &path).data()["status"], "expired");
     clock.advance(grace - Duration::from_secs(1));
-    assert_eq!(
-        get(&fake, &path).data()["status"],
-        "expired",
-        "within grace"
-    );
+    let within_grace = get(&fake, &path).data();
+    assert_eq!(within_grace["status"], "expired");
     assert_eq!(fake.stats().sessions, usage(1, 100_000, 0));
 
     clock.advance(Duration::from_secs(1));
-    let gone = get(&fake, &path);
-    assert_eq!(
-        (gone.status, gone.code().as_str()),
-        (404, "SESSION_NOT_FOUND")
-    );
-    assert_eq!(fake.session(&id), None);
+    get(&fake, &path).error(404, "SESSION_NOT_FOUND");
+    assert_eq!(fake.session(id), None);
     assert!(fake.sessions().is_empty());
     assert_eq!(fake.stats().sessions, usage(0, 100_000, 1));
     let stats = control(&fake, "GET", "/__fake/stats").data();
-    assert_eq!(
-        stats["sessions"],
-        json!({ "kept": 0, "limit": 100_000, "dropped": 1 })
-    );
-    assert_eq!(
-        control(&fake, "GET", &format!("/__fake/sessions/{id}")).status,
-        404
-    );
+    let sessions = json!({ "kept": 0, "limit": 100_000, "dropped": 1 });
+    assert_eq!(stats["sessions"], sessions);
+    let forgotten = control(&fake, "GET", &format!("/__fake/sessions/{id}"));
+    assert_eq!(forgotten.status, 404);
 }
 
 #[test]
 fn paid_sessions_are_forgotten_after_their_expiry_too() {
-    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000));
+    let clock = clock();
     let fake = FakeEasy::builder()
         .clock(clock.clone())
         .session_grace(Duration::ZERO)
         .start()
         .unwrap();
-    let id = create(&fake)["id"].as_str().unwrap().to_owned();
+    let (id, _) = new_session(&fake);
     assert!(fake.mark_paid(&id));
     clock.advance(TTL - Duration::from_secs(1));
     assert!(fake.webhook_for(&id).is_some());
@@ -167,7 +144,7 @@ fn above_the_limit_the_oldest_session_is_forgotten() {
 
 #[test]
 fn idempotency_records_are_forgotten_after_a_day_or_above_the_limit() {
-    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000));
+    let clock = clock();
     let fake = FakeEasy::builder()
         .clock(clock.clone())
         .max_idempotency_records(2)
@@ -188,10 +165,8 @@ fn idempotency_records_are_forgotten_after_a_day_or_above_the_limit() {
 
     // A day on, every record is forgotten.
     clock.advance(Duration::from_secs(24 * 60 * 60 - 1));
-    assert_eq!(
-        keyed_create(&fake, "k3").header("idempotent-replayed"),
-        Some("true")
-    );
+    let replayed = keyed_create(&fake, "k3");
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
     clock.advance(Duration::from_secs(1));
     assert_eq!(fake.stats().idempotency_records.kept, 0);
     assert_eq!(keyed_create(&fake, "k3").data()["id"], "ecs_5");
@@ -202,50 +177,24 @@ fn connections_beyond_the_limit_get_a_503_that_says_why() {
     let fake = FakeEasy::builder().max_connections(2).start().unwrap();
     let mut held: Vec<Conn> = (0..2).map(|_| Conn::open(&fake)).collect();
     for conn in &mut held {
-        assert_eq!(
-            conn.send("GET", "/validate-key", &KEY, None)
-                .unwrap()
-                .status,
-            200
-        );
+        assert_eq!(conn.get("/validate-key").unwrap().status, 200);
     }
 
     let mut third = Conn::open(&fake);
-    let refused = third.send("GET", "/validate-key", &KEY, None).unwrap();
-    assert_eq!(
-        (refused.status, refused.code().as_str()),
-        (503, "TOO_MANY_CONNECTIONS")
-    );
-    assert_eq!(
-        refused.json()["error"]["details"],
-        json!({ "max_connections": 2 })
-    );
+    let refused = third.get("/validate-key").unwrap();
+    let details = refused.error(503, "TOO_MANY_CONNECTIONS");
+    assert_eq!(details, json!({ "max_connections": 2 }));
     assert_eq!(refused.header("retry-after"), Some("1"));
     assert_eq!(refused.header("connection"), Some("close"));
-    assert!(
-        third.send("GET", "/validate-key", &KEY, None).is_err(),
-        "closed after the 503"
-    );
-    assert_eq!(
-        fake.requests().len(),
-        2,
-        "a refused request is not recorded"
-    );
+    let closed = third.get("/validate-key");
+    assert!(closed.is_err(), "closed after the 503");
+    assert_eq!(fake.requests().len(), 2, "a refused one is not recorded");
     let stats = fake.stats();
-    assert_eq!(
-        (
-            stats.connections_open,
-            stats.max_connections,
-            stats.connections_refused
-        ),
-        (2, 2, 1)
-    );
-    let control_stats = {
-        // The control API is refused too while every place is taken.
-        let mut conn = Conn::open(&fake);
-        conn.send("GET", "/__fake/stats", &[], None).unwrap()
-    };
-    assert_eq!(control_stats.status, 503);
+    assert_eq!(stats.connections_open, 2);
+    assert_eq!(stats.max_connections, 2);
+    assert_eq!(stats.connections_refused, 1);
+    // The control API is refused too while every place is taken.
+    assert_eq!(control(&fake, "GET", "/__fake/stats").status, 503);
 
     // A place given back is a place for the next connection.
     drop(held.pop());
@@ -258,26 +207,16 @@ fn connections_beyond_the_limit_get_a_503_that_says_why() {
     );
     wait_for(&fake, |stats| stats.connections_open == 1);
     fake.reset();
-    assert_eq!(
-        (
-            fake.stats().connections_open,
-            fake.stats().connections_refused
-        ),
-        (1, 0),
-        "reset forgets the count, not the open connection"
-    );
+    let stats = fake.stats();
+    assert_eq!(stats.connections_open, 1, "reset keeps the open connection");
+    assert_eq!(stats.connections_refused, 0, "reset forgets the count");
 }
 
 #[test]
 fn the_sdk_reads_the_connection_limit_as_an_api_error() {
     let fake = FakeEasy::builder().max_connections(1).start().unwrap();
     let mut held = Conn::open(&fake);
-    assert_eq!(
-        held.send("GET", "/validate-key", &KEY, None)
-            .unwrap()
-            .status,
-        200
-    );
+    assert_eq!(held.get("/validate-key").unwrap().status, 200);
     let client = easy_checkout_ureq::with_base_url(FakeEasy::TEST_KEY, &fake.base_url())
         .unwrap()
         .with_retry_policy(RetryPolicy::never());
@@ -286,15 +225,13 @@ fn the_sdk_reads_the_connection_limit_as_an_api_error() {
         .retrieve_session("ecs_1")
         .unwrap_err();
     let api = err.as_api().expect("an API error");
-    assert_eq!(
-        (api.status.as_u16(), api.code.as_deref()),
-        (503, Some("TOO_MANY_CONNECTIONS"))
-    );
+    assert_eq!(api.status.as_u16(), 503);
+    assert_eq!(api.code.as_deref(), Some("TOO_MANY_CONNECTIONS"));
 }
 
 #[test]
 fn a_long_lived_fake_keeps_its_counts_bounded() {
-    let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000));
+    let clock = clock();
     let fake = FakeEasy::builder()
         .clock(clock.clone())
         .max_recorded_requests(50)
@@ -325,11 +262,7 @@ fn a_long_lived_fake_keeps_its_counts_bounded() {
     // Every create carried a key the SDK made.
     assert_eq!(stats.idempotency_records, usage(30, 30, CREATES - 30));
     assert_eq!(stats.connections_refused, 0);
-    assert_eq!(
-        fake.connections(),
-        1,
-        "one keep-alive connection carried them all"
-    );
+    assert_eq!(fake.connections(), 1, "one keep-alive connection for all");
     assert_eq!(fake.sessions().len(), 40);
 
     // Past every session's expiry and grace, none is left.
@@ -339,14 +272,10 @@ fn a_long_lived_fake_keeps_its_counts_bounded() {
     // The control API reports what the library does.
     let reported = control(&fake, "GET", "/__fake/stats").data();
     assert_eq!(reported["sessions"]["dropped"], json!(CREATES));
-    assert_eq!(
-        reported["idempotency_records"],
-        json!({ "kept": 30, "limit": 30, "dropped": CREATES - 30 })
-    );
-    assert_eq!(
-        post(&fake, "/embedded-checkout", &session_body()).data()["id"],
-        Value::from(format!("ecs_{}", CREATES + 1))
-    );
+    let records = json!({ "kept": 30, "limit": 30, "dropped": CREATES - 30 });
+    assert_eq!(reported["idempotency_records"], records);
+    let next = post(&fake, "/embedded-checkout", &session_body()).data();
+    assert_eq!(next["id"], format!("ecs_{}", CREATES + 1));
 }
 
 /// Waits (boundedly) until the fake's own counts satisfy `done`: the thread of a closed
@@ -385,9 +314,7 @@ fn over_https_the_503_comes_over_tls() {
         .with_retry_policy(RetryPolicy::never());
     let err = client.validate_key().unwrap_err();
     let api = err.as_api().expect("an API error, read over TLS");
-    assert_eq!(
-        (api.status.as_u16(), api.code.as_deref()),
-        (503, Some("TOO_MANY_CONNECTIONS"))
-    );
+    assert_eq!(api.status.as_u16(), 503);
+    assert_eq!(api.code.as_deref(), Some("TOO_MANY_CONNECTIONS"));
     assert_eq!(fake.stats().connections_refused, 1);
 }

@@ -1,5 +1,5 @@
 //! A tiny raw HTTP/1.1 client over `std::net`, so the tests see exactly what is on the wire
-//! (including connections closed without a response).
+//! (including connections closed without a response), and the calls the tests share.
 
 #![allow(dead_code)]
 
@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use easy_checkout_fake::FakeEasy;
 use serde_json::{Value, json};
+
+pub const KEY: (&str, &str) = ("x-easy-api-key", FakeEasy::TEST_KEY);
+pub const CONFIRM: &str = "/embedded-checkout/confirm";
 
 /// A parsed response.
 #[derive(Debug)]
@@ -37,12 +40,31 @@ impl Resp {
         self.json()["data"].clone()
     }
 
+    /// Asserts a `200`; its `data`.
+    #[track_caller]
+    pub fn ok(&self) -> Value {
+        assert_eq!(self.status, 200, "{}", String::from_utf8_lossy(&self.body));
+        self.data()
+    }
+
     /// The error envelope's code (asserting the envelope's shape).
     pub fn code(&self) -> String {
         let v = self.json();
         assert_eq!(v["success"], false, "not an error envelope: {v}");
         assert!(v["error"]["message"].is_string(), "no message: {v}");
         v["error"]["code"].as_str().expect("code").to_owned()
+    }
+
+    /// Asserts an error envelope with this status and code; its `details`.
+    #[track_caller]
+    pub fn error(&self, status: u16, code: &str) -> Value {
+        let body = self.json();
+        assert_eq!(
+            (self.status, self.code().as_str()),
+            (status, code),
+            "{body}"
+        );
+        body["error"]["details"].clone()
     }
 }
 
@@ -104,43 +126,31 @@ impl Conn {
         self.read_response()
     }
 
+    /// `GET path` with the test key.
+    pub fn get(&mut self, path: &str) -> io::Result<Resp> {
+        self.send("GET", path, &[KEY], None)
+    }
+
     /// Reads one response; `UnexpectedEof` when the connection closes early.
     pub fn read_response(&mut self) -> io::Result<Resp> {
         let (status, headers) = self.read_head()?;
-        let len = headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-            .map(|(_, v)| v.parse::<usize>().expect("content-length"));
-        let mut body = Vec::new();
         // 1xx, 204 and 304 replies have no body, whatever their headers say.
-        let len = if status < 200 || status == 204 || status == 304 {
-            Some(0)
-        } else {
-            len
+        let len = match status {
+            100..=199 | 204 | 304 => Some(0),
+            _ => (headers.iter())
+                .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+                .map(|(_, v)| v.parse::<usize>().expect("content-length")),
         };
-        match len {
-            Some(len) => {
-                body.resize(len, 0);
-                let mut got = 0;
-                while got < len {
-                    match self.reader.read(&mut body[got..])? {
-                        0 => {
-                            body.truncate(got);
-                            return Err(io::Error::new(
-                                ErrorKind::UnexpectedEof,
-                                format!(
-                                    "closed after {got} of {len} body bytes: {:?}",
-                                    String::from_utf8_lossy(&body)
-                                ),
-                            ));
-                        }
-                        n => got += n,
-                    }
-                }
+        let mut body = Vec::new();
+        if let Some(len) = len {
+            let got = (&mut self.reader).take(len as u64).read_to_end(&mut body)?;
+            if got < len {
+                let body = String::from_utf8_lossy(&body);
+                let message = format!("closed after {got} of {len} body bytes: {body:?}");
+                return Err(io::Error::new(ErrorKind::UnexpectedEof, message));
             }
-            None => {
-                self.reader.read_to_end(&mut body)?;
-            }
+        } else {
+            self.reader.read_to_end(&mut body)?;
         }
         Ok(Resp {
             status,
@@ -155,15 +165,12 @@ impl Conn {
         loop {
             let buf = self.reader.fill_buf()?;
             if buf.is_empty() {
-                let at = if head.is_empty() {
-                    "before a status line"
-                } else {
-                    "in the head"
+                let at = match head.is_empty() {
+                    true => "before a status line",
+                    false => "in the head",
                 };
-                return Err(io::Error::new(
-                    ErrorKind::UnexpectedEof,
-                    format!("closed {at}"),
-                ));
+                let message = format!("closed {at}");
+                return Err(io::Error::new(ErrorKind::UnexpectedEof, message));
             }
             let (seen, got) = (head.len(), buf.len());
             head.extend_from_slice(buf);
@@ -178,20 +185,23 @@ impl Conn {
                 continue;
             };
             let status = response.code.expect("a complete head has a status");
-            let headers = response
-                .headers
-                .iter()
-                .map(|h| {
-                    (
-                        h.name.to_owned(),
-                        String::from_utf8_lossy(h.value).into_owned(),
-                    )
-                })
+            let headers = (response.headers.iter())
+                .map(|h| (h.name.to_owned(), String::from_utf8_lossy(h.value).into()))
                 .collect();
             self.reader.consume(len - seen);
             return Ok((status, headers));
         }
     }
+}
+
+/// Writes `bytes` on a fresh connection to `addr` and reads until the server closes it.
+pub fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> io::Result<Vec<u8>> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.write_all(bytes)?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    Ok(raw)
 }
 
 /// One request on a fresh connection.
@@ -230,6 +240,18 @@ pub fn post_anon(fake: &FakeEasy, path: &str, body: &Value) -> Resp {
     call(fake, "POST", path, None, Some(body))
 }
 
+/// A call to the control API (`/__fake/…`), which takes no key.
+pub fn control(fake: &FakeEasy, method: &str, path: &str, body: Option<&Value>) -> Resp {
+    call(fake, method, path, None, body)
+}
+
+/// A POST of `body` with these headers (an `Idempotency-Key`, say) on a fresh connection.
+pub fn post_with(fake: &FakeEasy, path: &str, headers: &[(&str, &str)], body: &Value) -> Resp {
+    let body = serde_json::to_vec(body).unwrap();
+    let sent = Conn::open(fake).send("POST", path, headers, Some(&body));
+    sent.expect("request failed")
+}
+
 pub fn session_body() -> Value {
     json!({
         "items": [{ "price_id": "price_abc", "quantity": 2 }],
@@ -240,9 +262,14 @@ pub fn session_body() -> Value {
 
 /// Creates a session and returns its `data`.
 pub fn create(fake: &FakeEasy) -> Value {
-    let resp = post(fake, "/embedded-checkout", &session_body());
-    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
-    resp.data()
+    post(fake, "/embedded-checkout", &session_body()).ok()
+}
+
+/// Creates a session; its id and client secret.
+pub fn new_session(fake: &FakeEasy) -> (String, String) {
+    let data = create(fake);
+    let field = |name: &str| data[name].as_str().unwrap().to_owned();
+    (field("id"), field("client_secret"))
 }
 
 pub fn card(secret: &str, token: &str) -> Value {
@@ -250,4 +277,9 @@ pub fn card(secret: &str, token: &str) -> Value {
         "client_secret": secret,
         "payment_method": { "type": "PAYMENT_CARD", "token_id": token },
     })
+}
+
+/// Confirms the session of `secret` with a card, as the iframe does.
+pub fn confirm(fake: &FakeEasy, secret: &str, token: &str) -> Resp {
+    post_anon(fake, CONFIRM, &card(secret, token))
 }

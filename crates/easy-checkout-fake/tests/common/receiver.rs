@@ -2,7 +2,6 @@
 //! `Content-Length` body), hands it to the test's handler in arrival order, and answers as
 //! the handler says, on a thread per connection (a held connection holds up no other).
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -205,12 +204,7 @@ fn serve(inner: &Inner, stream: TcpStream) {
                 .write_all(head.as_bytes())
                 .and_then(|()| out.write_all(body.as_bytes()));
         }
-        Answer::Hold => {
-            let mut released = inner.released.lock().unwrap();
-            while !*released {
-                released = inner.release.wait(released).unwrap();
-            }
-        }
+        Answer::Hold => wait_released(inner),
         Answer::Close => {}
         Answer::Trickle => {
             let _ = out.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n");
@@ -237,13 +231,15 @@ fn serve(inner: &Inner, stream: TcpStream) {
             let mut head = b"HTTP/1.1 200 OK\r\nx-padding: ".to_vec();
             head.resize(100 * 1024, b'a');
             let _ = out.write_all(&head);
-            let mut released = inner.released.lock().unwrap();
-            while !*released {
-                released = inner.release.wait(released).unwrap();
-            }
+            wait_released(inner);
         }
     }
     let _ = out.shutdown(Shutdown::Both);
+}
+
+fn wait_released(inner: &Inner) {
+    let released = inner.released.lock().unwrap();
+    let _released = inner.release.wait_while(released, |r| !*r).unwrap();
 }
 
 /// One request: its head (with `httparse`) and a `Content-Length` body.
@@ -265,11 +261,8 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Received> {
             (h.name.to_ascii_lowercase(), value)
         })
         .collect();
-    let by_name: HashMap<&str, &str> = headers
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
-    let len: usize = by_name.get("content-length")?.parse().ok()?;
+    let len = headers.iter().find(|(n, _)| n == "content-length")?;
+    let len: usize = len.1.parse().ok()?;
     let mut body = vec![0; len];
     reader.read_exact(&mut body).ok()?;
     Some(Received {
