@@ -4,11 +4,10 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use easy_checkout_core::ops::{CreateSession, GetConfig, LineItem};
-use easy_checkout_core::{Config, ErrorKind, TransportErrorKind, TransportSettings};
-use easy_checkout_fake::{FakeEasy, Fault};
+use easy_checkout_core::ops::GetConfig;
+use easy_checkout_core::{ErrorKind, TransportErrorKind, TransportSettings};
+use easy_checkout_fake::Fault;
 use easy_checkout_tests::driver::for_each_stack;
-use serde_json::json;
 
 use crate::fake;
 
@@ -43,12 +42,6 @@ fn every_error_status_maps_to_its_kind() {
         let e = client.retrieve_session("ecs_missing").unwrap_err();
         let code = e.as_api().unwrap().code.as_deref();
         assert_eq!(code, Some("SESSION_NOT_FOUND"));
-        // And a field the SDK does not know is sent, not refused.
-        let items = vec![LineItem::new("p", 1)];
-        let op =
-            CreateSession::new(items, "https://shop.example/r").with_extra("gift_wrap", json!(12));
-        let created = client.create_session(&op);
-        assert!(created.is_ok(), "extra fields are accepted: {created:?}");
     });
 }
 
@@ -81,10 +74,7 @@ fn a_refused_connection_is_a_connect_error() {
             listener.local_addr().unwrap().port()
         };
         let closed = format!("http://127.0.0.1:{port}");
-        let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&closed)).unwrap();
-        let client = stack
-            .client_for(config, TransportSettings::default())
-            .with_retry_policy(easy_checkout_tests::fast_retries(2));
+        let client = stack.client_with(&closed, 2, TransportSettings::default());
         let e = client.get_config().unwrap_err();
         let kind = e.as_transport().map(|t| t.kind());
         assert_eq!(kind, Some(TransportErrorKind::Connect), "{e}");
@@ -102,24 +92,6 @@ fn a_connection_closed_mid_reply_is_an_io_error_and_a_get_retries() {
         fake.inject(Fault::Close);
         let reply = stack.client(&fake, 2).send_with_meta(&GetConfig).unwrap();
         assert_eq!(reply.meta.retries, 1);
-    });
-}
-
-#[test]
-fn a_reply_over_the_limit_is_refused() {
-    for_each_stack(|stack| {
-        let fake = fake();
-        fake.inject(Fault::Oversized(64 * 1024 * 1024));
-        let settings = TransportSettings::default().max_body_bytes(64 * 1024);
-        let started = Instant::now();
-        let e = stack
-            .client_with(&fake, 2, settings)
-            .get_config()
-            .unwrap_err();
-        let kind = e.as_transport().map(|t| t.kind());
-        assert_eq!(kind, Some(TransportErrorKind::BodyTooLarge), "{e}");
-        assert!(started.elapsed() < Duration::from_secs(5));
-        assert_eq!(fake.requests().len(), 1, "an oversized body is not retried");
     });
 }
 
@@ -149,7 +121,7 @@ fn a_silent_server_times_out_promptly() {
         let settings = TransportSettings::default().timeout(Duration::from_millis(400));
         let started = Instant::now();
         let e = stack
-            .client_with(&fake, 0, settings)
+            .client_with(&fake.base_url(), 0, settings)
             .get_config()
             .unwrap_err();
         let elapsed = started.elapsed();

@@ -66,6 +66,14 @@ fn confirm_in(vocabulary: Vocabulary, session: &Session) -> Confirm {
     }
 }
 
+/// The payment status of a paid session in `vocabulary`.
+fn paid_in(vocabulary: Vocabulary) -> PaymentStatus {
+    match vocabulary {
+        Vocabulary::Sdk => PaymentStatus::Succeeded,
+        _ => PaymentStatus::Paid,
+    }
+}
+
 /// A new session on `fake` in `vocabulary` (made by a client of its own), with the fake's
 /// log cleared.
 fn new_session_in(vocabulary: Vocabulary, stack: Stack, fake: &FakeEasy) -> Session {
@@ -119,11 +127,11 @@ fn a_paid_session_is_paid_in_either_vocabulary() {
         );
         assert!(fake.mark_paid(&session.id));
         let status = client.retrieve_session(&session.id).unwrap();
-        let paid = match vocabulary {
-            Vocabulary::Sdk => PaymentStatus::Succeeded,
-            _ => PaymentStatus::Paid,
-        };
-        assert_eq!(status.payment_status, Some(paid), "{status:?}");
+        assert_eq!(
+            status.payment_status,
+            Some(paid_in(vocabulary)),
+            "{status:?}"
+        );
         assert!(status.is_paid(), "{status:?}");
         assert_eq!(status.terminal(), Some(Terminal::Paid));
     });
@@ -153,7 +161,13 @@ fn validate_and_confirm_in_either_vocabulary() {
             Vocabulary::Sdk => assert_eq!(payload["payment_status"], "succeeded"),
             _ => assert_eq!(payload, Value::Null),
         }
-        assert!(client.retrieve_session(&session.id).unwrap().is_paid());
+        let status = client.retrieve_session(&session.id).unwrap();
+        assert_eq!(
+            status.payment_status,
+            Some(paid_in(vocabulary)),
+            "{status:?}"
+        );
+        assert!(status.is_paid(), "{status:?}");
         assert_eq!(fake.session(&session.id).unwrap()["payments"], 1);
     });
 }
