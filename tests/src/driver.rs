@@ -4,10 +4,8 @@
 //! blocking client's surface.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::{Pin, pin};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::panic::resume_unwind;
+use std::pin::Pin;
 use std::time::Duration;
 
 use easy_checkout_core::http::Request;
@@ -171,11 +169,6 @@ impl TestClient {
         self.config().build(op).expect("the operation builds")
     }
 
-    /// Runs any operation.
-    pub fn send<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
-        self.send_with_meta(op).map(|reply| reply.value)
-    }
-
     /// Runs any operation, with the response's metadata.
     pub fn send_with_meta<O: Operation>(&self, op: &O) -> Result<Reply<O::Output>, Error> {
         match self {
@@ -289,42 +282,22 @@ impl TestClient {
             return std::thread::scope(|scope| {
                 let threads: Vec<_> = flows
                     .into_iter()
-                    .map(|flow| scope.spawn(|| block_on(flow)))
+                    .map(|flow| scope.spawn(|| current_thread_runtime().block_on(flow)))
                     .collect();
                 let joined = threads.into_iter().map(|thread| thread.join());
                 joined
-                    .map(|output| output.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                    .map(|output| output.unwrap_or_else(|panic| resume_unwind(panic)))
                     .collect()
             });
         };
-        on_tokio.block_on(async {
+        on_tokio.runtime.block_on(async {
             let tasks: Vec<_> = flows.into_iter().map(tokio::spawn).collect();
-            let mut outputs = Vec::with_capacity(tasks.len());
+            let mut outputs = Vec::new();
             for task in tasks {
-                let output = task.await;
-                outputs.push(output.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())));
+                outputs.push(task.await.unwrap_or_else(|e| resume_unwind(e.into_panic())));
             }
             outputs
         })
-    }
-}
-
-/// Runs `future` to completion on this thread, parking while it waits.
-fn block_on<F: Future>(future: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut context = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
-            return output;
-        }
-        std::thread::park();
     }
 }
 
