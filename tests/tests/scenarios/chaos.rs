@@ -210,15 +210,13 @@ async fn flow(
     };
     maybe_fault(fake, log, rng, "POST", "/embedded-checkout");
     let created = client.send_async(&params).await.map(|reply| reply.value);
-    let seen = Seen::of(&created);
-    log.lock()
-        .expect("log")
-        .creates
-        .push((tag.to_owned(), seen));
+    let entry = (tag.to_owned(), Seen::of(&created));
+    log.lock().expect("log").creates.push(entry);
     let Ok(session) = created else { return };
-    let Some(secret) = session.client_secret.clone() else {
-        panic!("a created session has a client secret");
-    };
+    let secret = session
+        .client_secret
+        .clone()
+        .expect("a created session's secret");
 
     // Confirm: with the caller's key (retried), or without (never repeated).
     let keyed = rng.below(2) == 0;

@@ -39,21 +39,6 @@ fn create_session_sends_the_documented_request() {
 }
 
 #[test]
-fn retrieve_session_sends_the_documented_request() {
-    for_each_stack(|stack| {
-        let fake = fake();
-        let session = new_session(stack, &fake);
-        let client = stack.client(&fake, 2);
-        let status = client.retrieve_session(&session.id).unwrap();
-        let op = RetrieveSession::new(session.id.as_str()).unwrap();
-        assert_sent(&only_request(&fake), &client.request_for(&op));
-        assert_eq!(status.id, session.id);
-        assert_eq!(status.status, Some(SessionState::Open));
-        assert!(!status.is_paid());
-    });
-}
-
-#[test]
 fn crypto_status_sends_the_documented_request() {
     for_each_stack(|stack| {
         let fake = fake();
