@@ -24,43 +24,27 @@ use std::time::{Duration, Instant};
 /// Each client connection has its own upstream connection, so an upstream
 /// `loopback::Server`'s connection numbers are the client's.
 pub struct IdleCloser {
-    pub addr: SocketAddr,
-    connections: Arc<AtomicUsize>,
+    /// `http://ADDR`: a base URL through the relay.
+    pub url: String,
     lost: Arc<AtomicUsize>,
 }
 
 impl IdleCloser {
     pub fn start(upstream: SocketAddr, idle: Duration, in_flight: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let addr = listener.local_addr().expect("local addr");
-        let connections = Arc::new(AtomicUsize::new(0));
+        let url = format!("http://{}", listener.local_addr().expect("local addr"));
         let lost = Arc::new(AtomicUsize::new(0));
-        let (counter, dropped) = (Arc::clone(&connections), Arc::clone(&lost));
+        let dropped = Arc::clone(&lost);
         thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { return };
-                counter.fetch_add(1, Ordering::SeqCst);
                 let dropped = Arc::clone(&dropped);
                 thread::spawn(move || {
                     let _ = relay_until_idle(client, upstream, idle, in_flight, &dropped);
                 });
             }
         });
-        Self {
-            addr,
-            connections,
-            lost,
-        }
-    }
-
-    /// `http://ADDR/…`: the URL of `path` through the relay.
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
-    }
-
-    /// Client connections accepted so far.
-    pub fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
+        Self { url, lost }
     }
 
     /// Requests that arrived after their connection's deadline and were dropped unforwarded.
@@ -342,7 +326,7 @@ pub fn sweep_keyless_confirms<T: easy_checkout_core::Transport>(
     };
     let closer = IdleCloser::start(server.addr, SWEEP_IDLE, SWEEP_IN_FLIGHT);
     let config = Config::new("sk_test_sweep".parse().expect("a key"))
-        .with_base_url(BaseUrl::parse(&closer.url("")).expect("loopback"));
+        .with_base_url(BaseUrl::parse(&closer.url).expect("loopback"));
     let client = client(config).with_retry_policy(crate::fast_retries(2));
     let confirm = Confirm::new(
         ClientSecret::new("ecs_secret_sweep").expect("a secret"),

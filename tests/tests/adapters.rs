@@ -4,7 +4,7 @@
 //! private CA. Cross-crate tests: they need the fake and the middleboxes, so they live here
 //! rather than in the adapters' own (published) test directories.
 
-use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod};
+use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod, Validate};
 use easy_checkout_core::{
     Client, ClientSecret, Config, ErrorKind, Transport, TransportErrorKind, TransportSettings,
 };
@@ -48,6 +48,45 @@ fn a_refusing_proxy_fails_a_keyless_confirm_known_not_sent<T: Transport>(
     assert!(fake.requests().is_empty());
 }
 
+/// Through a client over a caller's transport (`client` makes it for the configuration, the
+/// fake's CA and the proxy's URL, if any), two sessions are created, then validated and paid
+/// by keyless confirms: every request trusts the caller's private CA (nothing else does),
+/// each session is charged once, and through the proxy the creates share one pooled tunnel
+/// while each validate and confirm (POSTs without a key) opens a tunnel of its own.
+fn keyless_writes_take_the_callers_roots_and_proxy<T: Transport>(
+    client: impl Fn(Config, &str, Option<&str>) -> Client<T>,
+) {
+    let fake = FakeEasy::start_tls().expect("the fake starts over TLS");
+    let ca = fake.ca_pem().expect("a private CA");
+    let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&fake.base_url())).unwrap();
+    let tunnel = format!("CONNECT {} HTTP/1.1", fake.addr());
+    for through_proxy in [false, true] {
+        let proxy = ConnectProxy::start(false);
+        let client = client(config.clone(), ca, through_proxy.then_some(&proxy.url));
+        let checkout = client.embedded_checkout();
+        let secrets: Vec<_> = (0..2)
+            .map(|_| checkout.create_session(&create()).expect("created"))
+            .map(|session| session.client_secret.expect("a secret"))
+            .collect();
+        for secret in secrets {
+            checkout
+                .validate(&Validate::new(secret.clone()))
+                .expect("validated through the caller's client");
+            let keyless = Confirm::new(secret, PaymentMethod::card("tok_visa"));
+            checkout
+                .confirm(&keyless)
+                .expect("confirmed through the caller's client");
+        }
+        let (charged, tunnels) = if through_proxy { (4, 1 + 4) } else { (2, 0) };
+        assert_eq!(charges(&fake), vec![1; charged]);
+        assert_eq!(
+            proxy.seen(),
+            vec![tunnel.clone(); tunnels],
+            "through the proxy: {through_proxy}"
+        );
+    }
+}
+
 mod ureq_transport {
     use easy_checkout_ureq::UreqTransport;
 
@@ -70,8 +109,8 @@ mod ureq_transport {
         });
     }
 
-    /// A caller's agent with a proxy and a private CA of its own.
-    fn callers_agent(ca_pem: &str, proxy: &str) -> UreqTransport {
+    /// A caller's agent with a private CA of its own, and a proxy when one is given.
+    fn callers_agent(ca_pem: &str, proxy: Option<&str>) -> UreqTransport {
         use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
         let ca = Certificate::from_pem(ca_pem.as_bytes()).expect("a CA certificate");
@@ -79,48 +118,31 @@ mod ureq_transport {
             .root_certs(RootCerts::from([ca]))
             .build();
         let agent: ureq::Agent = ureq::Agent::config_builder()
-            .proxy(Some(ureq::Proxy::new(proxy).expect("a proxy URL")))
+            .proxy(proxy.map(|url| ureq::Proxy::new(url).expect("a proxy URL")))
             .tls_config(tls)
             .build()
             .into();
         UreqTransport::from_agent(agent, TransportSettings::default())
     }
 
-    /// On a caller's agent, a keyless confirm, on its connection of its own, still goes through
-    /// the agent's proxy (a tunnel of its own) and trusts the agent's private CA; each session
-    /// is charged once.
+    /// On a caller's agent, a keyless write, on its connection of its own, still goes
+    /// through the agent's proxy and trusts the agent's private CA.
     #[test]
     fn keyless_writes_on_a_callers_agent_take_its_proxy_and_roots() {
-        let fake = FakeEasy::start_tls().expect("the fake starts over TLS");
-        let proxy = ConnectProxy::start(false);
-        let transport = callers_agent(fake.ca_pem().expect("a CA"), &proxy.url);
-        let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&fake.base_url())).unwrap();
-        let client = easy_checkout_ureq::with_transport(config, transport);
-        let checkout = client.embedded_checkout();
-        for _ in 0..2 {
-            let session = checkout.create_session(&create()).expect("created");
-            let secret = session.client_secret.expect("a secret");
-            let keyless = Confirm::new(secret, PaymentMethod::card("tok_visa"));
-            checkout
-                .confirm(&keyless)
-                .expect("confirmed through the proxy");
-        }
-        assert_eq!(charges(&fake), vec![1, 1]);
-        // One pooled tunnel for the creates, one for each confirm.
-        let tunnel = format!("CONNECT {} HTTP/1.1", fake.addr());
-        assert_eq!(proxy.seen(), vec![tunnel; 3]);
+        keyless_writes_take_the_callers_roots_and_proxy(|config, ca, proxy| {
+            easy_checkout_ureq::with_transport(config, callers_agent(ca, proxy))
+        });
     }
 
     #[test]
     fn a_proxy_that_refuses_fails_a_keyless_confirm_known_not_sent() {
         a_refusing_proxy_fails_a_keyless_confirm_known_not_sent(|config, ca, proxy| {
-            easy_checkout_ureq::with_transport(config, callers_agent(ca, proxy))
+            easy_checkout_ureq::with_transport(config, callers_agent(ca, Some(proxy)))
         });
     }
 }
 
 mod isahc_transport {
-    use easy_checkout_core::ops::Validate;
     use easy_checkout_isahc::IsahcTransport;
     use easy_checkout_isahc::easy_checkout_core::http;
 
@@ -164,44 +186,13 @@ mod isahc_transport {
         .expect("the caller's clients build")
     }
 
-    /// Every request of a client over `from_client_builder`, keyless confirms included, takes the
-    /// caller's roots (a private CA nothing else trusts) and, when the caller set one, its proxy:
-    /// each keyless confirm opens a tunnel of its own through it.
+    /// Every request of a client over `from_client_builder`, keyless writes included, takes
+    /// the caller's roots and, when the caller set one, its proxy.
     #[test]
     fn keyless_writes_take_the_callers_roots_and_proxy() {
-        let fake = FakeEasy::start_tls().expect("the fake starts over TLS");
-        let ca = fake.ca_pem().expect("a private CA");
-        let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&fake.base_url())).unwrap();
-        let tunnel = format!("CONNECT {} HTTP/1.1", fake.addr());
-        for through_proxy in [false, true] {
-            let proxy = ConnectProxy::start(false);
-            let transport = callers_transport(ca, through_proxy.then_some(proxy.url.as_str()));
-            let client = easy_checkout_isahc::with_transport(config.clone(), transport);
-            let checkout = client.embedded_checkout();
-            let secrets: Vec<_> = (0..2)
-                .map(|_| checkout.create_session(&create()).expect("created"))
-                .map(|session| session.client_secret.expect("a secret"))
-                .collect();
-            for secret in &secrets {
-                checkout
-                    .validate(&Validate::new(secret.clone()))
-                    .expect("validated through the caller's client");
-                let keyless = Confirm::new(secret.clone(), PaymentMethod::card("tok_visa"));
-                checkout
-                    .confirm(&keyless)
-                    .expect("confirmed through the caller's client");
-            }
-            let expected = if through_proxy { 4 } else { 2 };
-            assert_eq!(charges(&fake), vec![1; expected]);
-            let seen = proxy.seen();
-            if through_proxy {
-                // The creates share one pooled tunnel; each validate and confirm (POSTs without
-                // a key) opens its own.
-                assert_eq!(seen, vec![tunnel.clone(); 1 + 4], "{seen:?}");
-            } else {
-                assert_eq!(seen, Vec::<String>::new());
-            }
-        }
+        super::keyless_writes_take_the_callers_roots_and_proxy(|config, ca, proxy| {
+            easy_checkout_isahc::with_transport(config, callers_transport(ca, proxy))
+        });
     }
 
     #[test]
