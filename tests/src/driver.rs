@@ -18,6 +18,7 @@ use easy_checkout_core::{
     WaitOutcome,
 };
 use easy_checkout_fake::FakeEasy;
+use easy_checkout_reqwest::Client as AsyncClient;
 
 use crate::fast_retries;
 
@@ -126,10 +127,7 @@ impl TestClient {
         match self {
             Self::Ureq(c) => Self::Ureq(c.with_retry_policy(retry)),
             Self::Isahc(c) => Self::Isahc(c.with_retry_policy(retry)),
-            Self::Reqwest(c) => Self::Reqwest(OnTokio {
-                client: c.client.with_retry_policy(retry),
-                runtime: c.runtime,
-            }),
+            Self::Reqwest(c) => Self::Reqwest(c.map(|c| c.with_retry_policy(retry))),
         }
     }
 
@@ -139,10 +137,7 @@ impl TestClient {
         match self {
             Self::Ureq(c) => Self::Ureq(c.with_retry_budget(budget)),
             Self::Isahc(c) => Self::Isahc(c.with_retry_budget(budget)),
-            Self::Reqwest(c) => Self::Reqwest(OnTokio {
-                client: c.client.with_retry_budget(budget),
-                runtime: c.runtime,
-            }),
+            Self::Reqwest(c) => Self::Reqwest(c.map(|c| c.with_retry_budget(budget))),
         }
     }
 
@@ -155,18 +150,14 @@ impl TestClient {
         }
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        match self {
+    /// The request this client builds for `op` (a first attempt without a generated key).
+    pub fn request_for<O: Operation>(&self, op: &O) -> Request<Vec<u8>> {
+        let config = match self {
             Self::Ureq(c) => c.config(),
             Self::Isahc(c) => c.config(),
             Self::Reqwest(c) => c.client.config(),
-        }
-    }
-
-    /// The request this client builds for `op` (a first attempt without a generated key).
-    pub fn request_for<O: Operation>(&self, op: &O) -> Request<Vec<u8>> {
-        self.config().build(op).expect("the operation builds")
+        };
+        config.build(op).expect("the operation builds")
     }
 
     /// Runs any operation, with the response's metadata.
@@ -321,7 +312,7 @@ pub fn current_thread_runtime() -> tokio::runtime::Runtime {
 /// 20 sequential calls in 15 of 20 tries). On this one the connection's task has put it
 /// back before the caller's future is polled again.
 pub struct OnTokio {
-    client: easy_checkout_reqwest::Client,
+    client: AsyncClient,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -334,6 +325,12 @@ impl OnTokio {
             easy_checkout_reqwest::with_config(config, settings)
         };
         Self { client, runtime }
+    }
+
+    /// The client `f` makes of this one, on the same runtime.
+    fn map(self, f: impl FnOnce(AsyncClient) -> AsyncClient) -> Self {
+        let client = f(self.client);
+        Self { client, ..self }
     }
 
     /// Runs `future` on the client's runtime.

@@ -87,27 +87,38 @@ fn keyless_writes_take_the_callers_roots_and_proxy<T: Transport>(
     }
 }
 
+/// A keyless confirm leaves on a connection of its own, never on the pooled one a load
+/// balancer may be closing: on ureq's own agent and on a caller's (where a request-level
+/// setting keeps it off the agent's pool), on isahc's own clients (the unpooled one) and on
+/// those a caller's builder makes. (The reads before them meet the race and are retried.)
+#[test]
+fn keyless_confirms_never_meet_an_idle_close() {
+    use easy_checkout_isahc::IsahcTransport;
+    use easy_checkout_ureq::UreqTransport;
+
+    sweep_keyless_confirms("ureq, own agent", |config| {
+        easy_checkout_ureq::with_transport(config, UreqTransport::new())
+    });
+    sweep_keyless_confirms("ureq, caller's agent", |config| {
+        let agent = ureq::Agent::config_builder().max_idle_connections_per_host(4);
+        let transport =
+            UreqTransport::from_agent(agent.build().into(), TransportSettings::default());
+        easy_checkout_ureq::with_transport(config, transport)
+    });
+    sweep_keyless_confirms("isahc, own clients", |config| {
+        easy_checkout_isahc::with_transport(config, IsahcTransport::new())
+    });
+    sweep_keyless_confirms("isahc, caller's clients", |config| {
+        let settings = TransportSettings::default();
+        let transport = IsahcTransport::from_client_builder(isahc::HttpClient::builder, settings);
+        easy_checkout_isahc::with_transport(config, transport.expect("the caller's clients build"))
+    });
+}
+
 mod ureq_transport {
     use easy_checkout_ureq::UreqTransport;
 
     use super::*;
-
-    /// A keyless confirm leaves on a connection of its own, never on the pooled one a load
-    /// balancer may be closing, on the transport's agent and on a caller's (where a
-    /// request-level setting keeps it off the agent's pool). (The reads before them meet the
-    /// race and are retried.)
-    #[test]
-    fn keyless_confirms_never_meet_an_idle_close() {
-        sweep_keyless_confirms("ureq, own agent", |config| {
-            easy_checkout_ureq::with_transport(config, UreqTransport::new())
-        });
-        sweep_keyless_confirms("ureq, caller's agent", |config| {
-            let agent = ureq::Agent::config_builder().max_idle_connections_per_host(4);
-            let agent = agent.build().into();
-            let transport = UreqTransport::from_agent(agent, TransportSettings::default());
-            easy_checkout_ureq::with_transport(config, transport)
-        });
-    }
 
     /// A caller's agent with a private CA of its own, and a proxy when one is given.
     fn callers_agent(ca_pem: &str, proxy: Option<&str>) -> UreqTransport {
@@ -147,23 +158,6 @@ mod isahc_transport {
     use easy_checkout_isahc::easy_checkout_core::http;
 
     use super::*;
-
-    /// A keyless confirm leaves on a connection of its own (the unpooled client), never on the
-    /// pooled one a load balancer may be closing, over the transport's own clients and over
-    /// those a caller's builder makes.
-    #[test]
-    fn keyless_confirms_never_meet_an_idle_close() {
-        sweep_keyless_confirms("isahc, own clients", |config| {
-            easy_checkout_isahc::with_transport(config, IsahcTransport::new())
-        });
-        sweep_keyless_confirms("isahc, caller's clients", |config| {
-            let settings = TransportSettings::default();
-            let transport =
-                IsahcTransport::from_client_builder(isahc::HttpClient::builder, settings)
-                    .expect("the caller's clients build");
-            easy_checkout_isahc::with_transport(config, transport)
-        });
-    }
 
     /// The caller's clients, for a fake over TLS with a private CA: trusting that CA, and, when
     /// `proxy` is given, going through it.

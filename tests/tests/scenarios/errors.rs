@@ -1,6 +1,7 @@
-//! What goes wrong, as typed errors: every status, bodies that are not the API's envelope,
-//! and a redirect. (How each transport fails over sockets, refused, cut or silent, is the
-//! conformance kit's, run over every adapter; an oversized reply is `bounded_memory.rs`'s.)
+//! What goes wrong, as typed errors: every status, and a redirect. (Over sockets, how each
+//! transport passes on a status and body or fails, refused, cut or silent, is the
+//! conformance kit's, run over every adapter; the typed errors of bodies that are not the
+//! API's envelope, the core's `parse` tests'; an oversized reply, `bounded_memory.rs`'s.)
 
 use easy_checkout_core::ErrorKind;
 use easy_checkout_fake::Fault;
@@ -39,27 +40,6 @@ fn every_error_status_maps_to_its_kind() {
         let e = client.retrieve_session("ecs_missing").unwrap_err();
         let code = e.as_api().unwrap().code.as_deref();
         assert_eq!(code, Some("SESSION_NOT_FOUND"));
-    });
-}
-
-#[test]
-fn non_json_and_html_error_bodies_keep_the_raw_body() {
-    for_each_stack(|stack| {
-        let fake = fake();
-        let client = stack.client(&fake, 0);
-        let html = "<html>Bad Gateway</html>";
-        fake.inject(Fault::Status {
-            status: 502,
-            retry_after: None,
-            body: Some(html.into()),
-        });
-        let e = client.get_config().unwrap_err();
-        let api = e.as_api().unwrap();
-        assert_eq!((api.kind, api.code.as_deref()), (ErrorKind::Server, None));
-        assert_eq!(api.raw_body, html.as_bytes());
-        fake.inject(Fault::NotJson);
-        let e = client.get_config().unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Decode);
     });
 }
 
