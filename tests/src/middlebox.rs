@@ -1,9 +1,5 @@
 //! What stands between a merchant's server and the API in real deployments, misbehaving on
-//! cue over loopback: a load balancer that closes idle keep-alive connections at a set time
-//! ([`IdleCloser`], nginx's `keepalive_timeout`), a forward proxy that tunnels `CONNECT` or
-//! refuses it ([`ConnectProxy`]), and a proxy that compresses replies nobody asked to
-//! compress ([`Compressor`]). Each is a thread per connection in front of an upstream server
-//! (the fake API, or a `loopback::Server`).
+//! cue over loopback, each a thread per connection in front of an upstream server.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -347,21 +343,13 @@ pub fn sweep_keyless_confirms<T: easy_checkout_core::Transport>(
             ));
         }
     }
-    let mut by_connection = std::collections::HashMap::<usize, Vec<String>>::new();
-    for (connection, target) in log.lock().expect("log").drain(..) {
-        by_connection.entry(connection).or_default().push(target);
-    }
-    let is_confirm = |t: &String| t.ends_with("/confirm");
-    let received = by_connection
-        .values()
-        .flatten()
-        .filter(|t| is_confirm(t))
-        .count();
-    let reused = by_connection
-        .values()
-        .filter(|targets| targets.len() > 1)
-        .flat_map(|targets| targets.iter().filter(|t| is_confirm(t)))
-        .count();
+    let log = log.lock().expect("log");
+    let confirms = log
+        .iter()
+        .filter(|(_, target)| target.ends_with("/confirm"));
+    let carried = |connection| log.iter().filter(|(c, _)| *c == connection).count();
+    let received = confirms.clone().count();
+    let reused = confirms.filter(|(c, _)| carried(*c) > 1).count();
     println!(
         "{which}: {} of {ROUNDS} keyless confirms failed; {received} reached the server, \
          {reused} of them on a reused connection; {} requests crossed a close",

@@ -25,7 +25,7 @@ fn a_call_is_one_span_with_its_fields_and_no_secret_reaches_a_subscriber() {
         .with_writer(move || captured.make_writer())
         .finish();
 
-    let (session, key) = tracing::subscriber::with_default(subscriber, || {
+    let (secret, key) = tracing::subscriber::with_default(subscriber, || {
         fake.inject(Fault::status(503));
         let create = CreateSession::new(
             vec![LineItem::new("price_1", 1)],
@@ -35,12 +35,11 @@ fn a_call_is_one_span_with_its_fields_and_no_secret_reaches_a_subscriber() {
             .send_with_meta(&create)
             .expect("created after one retry");
         assert_eq!(created.meta.retries, 1);
-        let session = created.value;
-        let secret = session.client_secret.clone().expect("a secret");
-        let confirm = Confirm::new(secret, PaymentMethod::card("tok_1"));
+        let secret = created.value.client_secret.expect("a secret");
+        let confirm = Confirm::new(secret.clone(), PaymentMethod::card("tok_1"));
         client.embedded_checkout().confirm(&confirm).expect("paid");
         (
-            session,
+            secret,
             created.meta.idempotency_key.expect("a generated key"),
         )
     });
@@ -71,18 +70,14 @@ fn a_call_is_one_span_with_its_fields_and_no_secret_reaches_a_subscriber() {
             && closes[1].contains("idempotency_key=\"none\"")
     );
     // Never a secret, a key, or a body.
-    let client_secret = session
-        .client_secret
-        .as_ref()
-        .expect("a secret")
-        .expose_secret();
-    for secret in [
+    let secrets = [
         FakeEasy::TEST_KEY,
-        client_secret,
+        secret.expose_secret(),
         key.as_str(),
         "price_1",
         "tok_1",
-    ] {
+    ];
+    for secret in secrets {
         assert!(
             !text.contains(secret),
             "{secret} reached the subscriber: {text}"

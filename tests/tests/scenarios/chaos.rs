@@ -1,8 +1,5 @@
-//! Exactly once, under load and chaos: several callers (threads sharing a blocking client,
-//! tokio tasks sharing an async one) share one client against the fake while random faults
-//! of every kind, the ones that strike after the work is done included, hit a share of the
-//! requests. The verdict comes from the fake's own state, not from what the client
-//! believed.
+//! Exactly once, under load and chaos (faults that strike after the work is done
+//! included), judged by the fake's own state, not by what the client believed.
 //!
 //! Seeded: the fault plan of a run follows from its seed (printed first, and in every
 //! failure), `EASY_CHAOS_SEED=<n>` replays it over every transport. The callers'
