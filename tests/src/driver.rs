@@ -1,26 +1,11 @@
-//! The clients the scenarios drive, one per [`Stack`]: the blocking
-//! [`Client`](easy_checkout_core::Client) over ureq and over isahc, and the [`AsyncClient`](easy_checkout_core::AsyncClient)
-//! over reqwest on tokio behind a blocking facade ([`OnTokio`]). [`TestClient`] gives the
-//! three one surface, the blocking client's, so a scenario is a plain loop:
-//!
-//! ```text
-//! for_each_stack(|stack| {
-//!     let client = stack.client(&fake, 2);
-//!     client.get_config()?;
-//! });
-//! ```
-//!
-//! The facade blocks only at the test boundary: inside a call the machines, the retry
-//! sleeps (`tokio::time::sleep`) and the transport all run async. Scenarios that share one
-//! client between concurrent callers write each caller once, as a future over
-//! [`TestClient::send_async`], and hand them to [`TestClient::run_at_once`]: a blocking
-//! client runs each on a thread of its own, the async one each as a tokio task.
+//! The clients the scenarios drive, one per [`Stack`]: the blocking client over ureq and
+//! over isahc, and the async client over reqwest on tokio behind a blocking facade
+//! ([`OnTokio`]), which blocks only at the test boundary. [`TestClient`] gives the three the
+//! blocking client's surface.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::{Pin, pin};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::panic::resume_unwind;
+use std::pin::Pin;
 use std::time::Duration;
 
 use easy_checkout_core::http::Request;
@@ -33,6 +18,7 @@ use easy_checkout_core::{
     WaitOutcome,
 };
 use easy_checkout_fake::FakeEasy;
+use easy_checkout_reqwest::Client as AsyncClient;
 
 use crate::fast_retries;
 
@@ -43,7 +29,7 @@ pub enum Stack {
     Ureq,
     /// The blocking client over `easy-checkout-isahc`.
     Isahc,
-    /// The async client over reqwest on tokio ([`AsyncClientUnderTest`]).
+    /// The async client over `easy-checkout-reqwest` on tokio.
     Reqwest,
 }
 
@@ -56,26 +42,31 @@ impl Stack {
         match self {
             Stack::Ureq => easy_checkout_ureq::USER_AGENT_SUFFIX,
             Stack::Isahc => easy_checkout_isahc::USER_AGENT_SUFFIX,
-            Stack::Reqwest => ASYNC_TRANSPORT_NAME,
+            Stack::Reqwest => easy_checkout_reqwest::USER_AGENT_SUFFIX,
         }
     }
 
     /// A client for `fake` with its test key, a 10 s timeout, millisecond backoffs and
     /// `retries` retries.
     pub fn client(self, fake: &FakeEasy, retries: u32) -> TestClient {
-        let settings = TransportSettings::default().timeout(Duration::from_secs(10));
-        self.client_with(fake, retries, settings)
+        self.client_at(&fake.base_url(), retries)
     }
 
-    /// [`client`](Self::client) with other transport settings.
+    /// [`client`](Self::client) through `base_url` (a middlebox in front of the fake).
+    pub fn client_at(self, base_url: &str, retries: u32) -> TestClient {
+        let settings = TransportSettings::default().timeout(Duration::from_secs(10));
+        self.client_with(base_url, retries, settings)
+    }
+
+    /// [`client_at`](Self::client_at) with other transport settings.
     pub fn client_with(
         self,
-        fake: &FakeEasy,
+        base_url: &str,
         retries: u32,
         settings: TransportSettings,
     ) -> TestClient {
-        let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&fake.base_url()))
-            .expect("the fake's key and URL make a configuration");
+        let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(base_url))
+            .expect("the fake's key and a loopback URL make a configuration");
         self.client_for(config, settings)
             .with_retry_policy(fast_retries(retries))
     }
@@ -136,10 +127,7 @@ impl TestClient {
         match self {
             Self::Ureq(c) => Self::Ureq(c.with_retry_policy(retry)),
             Self::Isahc(c) => Self::Isahc(c.with_retry_policy(retry)),
-            Self::Reqwest(c) => Self::Reqwest(OnTokio {
-                client: c.client.with_retry_policy(retry),
-                runtime: c.runtime,
-            }),
+            Self::Reqwest(c) => Self::Reqwest(c.map(|c| c.with_retry_policy(retry))),
         }
     }
 
@@ -149,10 +137,7 @@ impl TestClient {
         match self {
             Self::Ureq(c) => Self::Ureq(c.with_retry_budget(budget)),
             Self::Isahc(c) => Self::Isahc(c.with_retry_budget(budget)),
-            Self::Reqwest(c) => Self::Reqwest(OnTokio {
-                client: c.client.with_retry_budget(budget),
-                runtime: c.runtime,
-            }),
+            Self::Reqwest(c) => Self::Reqwest(c.map(|c| c.with_retry_budget(budget))),
         }
     }
 
@@ -165,24 +150,14 @@ impl TestClient {
         }
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        match self {
+    /// The request this client builds for `op` (a first attempt without a generated key).
+    pub fn request_for<O: Operation>(&self, op: &O) -> Request<Vec<u8>> {
+        let config = match self {
             Self::Ureq(c) => c.config(),
             Self::Isahc(c) => c.config(),
             Self::Reqwest(c) => c.client.config(),
-        }
-    }
-
-    /// The request this client sends for `op` (the first attempt, when it carries no
-    /// generated idempotency key): what its snapshot rendering shows.
-    pub fn request_for<O: Operation>(&self, op: &O) -> Request<Vec<u8>> {
-        self.config().build(op).expect("the operation builds")
-    }
-
-    /// Runs any operation.
-    pub fn send<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
-        self.send_with_meta(op).map(|reply| reply.value)
+        };
+        config.build(op).expect("the operation builds")
     }
 
     /// Runs any operation, with the response's metadata.
@@ -278,8 +253,7 @@ impl TestClient {
     }
 
     /// [`send_with_meta`](Self::send_with_meta) as a future, for the callers of
-    /// [`run_at_once`](Self::run_at_once): a blocking client's call is made when the
-    /// future is polled, the async client's is its own future.
+    /// [`run_at_once`](Self::run_at_once) (a blocking client's call is made when polled).
     pub async fn send_async<O>(&self, op: &O) -> Result<Reply<O::Output>, Error>
     where
         O: Operation + Sync,
@@ -299,57 +273,23 @@ impl TestClient {
             return std::thread::scope(|scope| {
                 let threads: Vec<_> = flows
                     .into_iter()
-                    .map(|flow| scope.spawn(|| block_on(flow)))
+                    .map(|flow| scope.spawn(|| current_thread_runtime().block_on(flow)))
                     .collect();
                 let joined = threads.into_iter().map(|thread| thread.join());
                 joined
-                    .map(|output| output.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                    .map(|output| output.unwrap_or_else(|panic| resume_unwind(panic)))
                     .collect()
             });
         };
-        on_tokio.block_on(async {
+        on_tokio.runtime.block_on(async {
             let tasks: Vec<_> = flows.into_iter().map(tokio::spawn).collect();
-            let mut outputs = Vec::with_capacity(tasks.len());
+            let mut outputs = Vec::new();
             for task in tasks {
-                let output = task.await;
-                outputs.push(output.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())));
+                outputs.push(task.await.unwrap_or_else(|e| resume_unwind(e.into_panic())));
             }
             outputs
         })
     }
-}
-
-/// Runs `future` to completion on this thread, parking while it waits.
-fn block_on<F: Future>(future: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut context = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
-            return output;
-        }
-        std::thread::park();
-    }
-}
-
-// The async transport under test is named in these three items only.
-
-/// The async client under test.
-pub type AsyncClientUnderTest = easy_checkout_reqwest::Client;
-
-/// The name the async transport appends to the SDK's user agent.
-const ASYNC_TRANSPORT_NAME: &str = easy_checkout_reqwest::USER_AGENT_SUFFIX;
-
-/// The async client for `config` over a transport with `settings`, as the transport's crate
-/// makes it. Called inside the runtime it will run on.
-fn async_client(config: Config, settings: TransportSettings) -> AsyncClientUnderTest {
-    easy_checkout_reqwest::with_config(config, settings)
 }
 
 /// A current-thread tokio runtime with its IO and time drivers: what every async client and
@@ -361,7 +301,7 @@ pub fn current_thread_runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime")
 }
 
-/// The [`AsyncClientUnderTest`] and the tokio runtime it runs on: each blocking call of a
+/// The async client under test and the tokio runtime it runs on: each blocking call of a
 /// [`TestClient`] is `runtime.block_on(the async call)`.
 ///
 /// The runtime is a current-thread one, so the client's callers, its connections' tasks and
@@ -372,7 +312,7 @@ pub fn current_thread_runtime() -> tokio::runtime::Runtime {
 /// 20 sequential calls in 15 of 20 tries). On this one the connection's task has put it
 /// back before the caller's future is polled again.
 pub struct OnTokio {
-    client: AsyncClientUnderTest,
+    client: AsyncClient,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -382,9 +322,15 @@ impl OnTokio {
         let runtime = current_thread_runtime();
         let client = {
             let _inside = runtime.enter();
-            async_client(config, settings)
+            easy_checkout_reqwest::with_config(config, settings)
         };
         Self { client, runtime }
+    }
+
+    /// The client `f` makes of this one, on the same runtime.
+    fn map(self, f: impl FnOnce(AsyncClient) -> AsyncClient) -> Self {
+        let client = f(self.client);
+        Self { client, ..self }
     }
 
     /// Runs `future` on the client's runtime.

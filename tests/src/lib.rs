@@ -1,6 +1,4 @@
-//! Support for the cross-crate tests in `tests/`: the clients under test over every
-//! transport ([`driver`]), the comparison of what went on the wire with the snapshot
-//! rendering ([`wire`]), and the transport and TLS suites with their loopback servers.
+//! Support for the cross-crate tests in `tests/`.
 
 #![allow(missing_docs)]
 

@@ -1,9 +1,5 @@
 //! What stands between a merchant's server and the API in real deployments, misbehaving on
-//! cue over loopback: a load balancer that closes idle keep-alive connections at a set time
-//! ([`IdleCloser`], nginx's `keepalive_timeout`), a forward proxy that tunnels `CONNECT` or
-//! refuses it ([`ConnectProxy`]), and a proxy that compresses replies nobody asked to
-//! compress ([`Compressor`]). Each is a thread per connection in front of an upstream server
-//! (the fake API, or a `loopback::Server`).
+//! cue over loopback, each a thread per connection in front of an upstream server.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -24,43 +20,27 @@ use std::time::{Duration, Instant};
 /// Each client connection has its own upstream connection, so an upstream
 /// `loopback::Server`'s connection numbers are the client's.
 pub struct IdleCloser {
-    pub addr: SocketAddr,
-    connections: Arc<AtomicUsize>,
+    /// `http://ADDR`: a base URL through the relay.
+    pub url: String,
     lost: Arc<AtomicUsize>,
 }
 
 impl IdleCloser {
     pub fn start(upstream: SocketAddr, idle: Duration, in_flight: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let addr = listener.local_addr().expect("local addr");
-        let connections = Arc::new(AtomicUsize::new(0));
+        let url = format!("http://{}", listener.local_addr().expect("local addr"));
         let lost = Arc::new(AtomicUsize::new(0));
-        let (counter, dropped) = (Arc::clone(&connections), Arc::clone(&lost));
+        let dropped = Arc::clone(&lost);
         thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { return };
-                counter.fetch_add(1, Ordering::SeqCst);
                 let dropped = Arc::clone(&dropped);
                 thread::spawn(move || {
                     let _ = relay_until_idle(client, upstream, idle, in_flight, &dropped);
                 });
             }
         });
-        Self {
-            addr,
-            connections,
-            lost,
-        }
-    }
-
-    /// `http://ADDR/…`: the URL of `path` through the relay.
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
-    }
-
-    /// Client connections accepted so far.
-    pub fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
+        Self { url, lost }
     }
 
     /// Requests that arrived after their connection's deadline and were dropped unforwarded.
@@ -301,42 +281,29 @@ fn gzipped(reply: &[u8]) -> Vec<u8> {
     out
 }
 
-/// What [`sweep_keyless_confirms`] saw; `Display` is its one-line summary.
-#[derive(Debug)]
-pub struct Sweep {
-    /// Rounds (keyless confirms sent).
-    pub rounds: usize,
-    /// The keyless confirms that failed, with their errors.
-    pub failed: Vec<String>,
-    /// Requests that crossed a close and were dropped unforwarded (a read is retried by the
-    /// client; a keyless confirm fails).
-    pub lost: usize,
-    /// Confirms the server received.
-    pub confirms_received: usize,
-    /// Confirms the server received on a connection that had carried another request.
-    pub confirms_on_a_reused_connection: usize,
-}
-
 /// The idle timeout of [`sweep_keyless_confirms`]' load balancer, and the window in which a
 /// request crosses its close.
 pub const SWEEP_IDLE: Duration = Duration::from_millis(10);
 pub const SWEEP_IN_FLIGHT: Duration = Duration::from_millis(6);
 
-/// `count` rounds of a read, then an idle gap, then a keyless confirm, through an
+/// 200 rounds of a read, then an idle gap, then a keyless confirm, through an
 /// [`IdleCloser`] (idle timeout [`SWEEP_IDLE`], race window [`SWEEP_IN_FLIGHT`]) in front of
 /// a server that answers everything with `200 {"data":{"allowed_origins":[]}}`. The gaps
 /// sweep evenly from `SWEEP_IDLE - SWEEP_IN_FLIGHT` to `SWEEP_IDLE + 2 × SWEEP_IN_FLIGHT`, across
 /// the deadline and its window. A confirm sent on the connection the read left in the pool
 /// meets the race in more than half of the rounds (on a loaded machine too: each round's
 /// idle time is measured, not assumed); one sent on a connection of its own never does.
-/// `client` makes the client under test for a configuration.
+/// Asserts that no confirm failed, each reached the server, and none on a connection that
+/// carried another request; prints the figures under `which`. `client` makes the client
+/// under test for a configuration.
 pub fn sweep_keyless_confirms<T: easy_checkout_core::Transport>(
+    which: &str,
     client: impl Fn(easy_checkout_core::Config) -> easy_checkout_core::Client<T>,
-    count: usize,
-) -> Sweep {
+) {
     use easy_checkout_core::ops::{Confirm, GetConfig, PaymentMethod};
     use easy_checkout_core::{BaseUrl, ClientSecret, Config};
 
+    const ROUNDS: usize = 200;
     let reply = easy_checkout_conformance::loopback::reply(
         "200 OK",
         &[("Content-Type", "application/json")],
@@ -355,7 +322,7 @@ pub fn sweep_keyless_confirms<T: easy_checkout_core::Transport>(
     };
     let closer = IdleCloser::start(server.addr, SWEEP_IDLE, SWEEP_IN_FLIGHT);
     let config = Config::new("sk_test_sweep".parse().expect("a key"))
-        .with_base_url(BaseUrl::parse(&closer.url("")).expect("loopback"));
+        .with_base_url(BaseUrl::parse(&closer.url).expect("loopback"));
     let client = client(config).with_retry_policy(crate::fast_retries(2));
     let confirm = Confirm::new(
         ClientSecret::new("ecs_secret_sweep").expect("a secret"),
@@ -363,11 +330,11 @@ pub fn sweep_keyless_confirms<T: easy_checkout_core::Transport>(
     );
     let (low, span) = (SWEEP_IDLE - SWEEP_IN_FLIGHT, SWEEP_IN_FLIGHT * 3);
     let mut failed = Vec::new();
-    for round in 0..count {
+    for round in 0..ROUNDS {
         client
             .send(&GetConfig)
             .expect("a read meeting the race is retried");
-        thread::sleep(low + span.mul_f64(round as f64 / count as f64));
+        thread::sleep(low + span.mul_f64(round as f64 / ROUNDS as f64));
         if let Err(e) = client.send(&confirm) {
             failed.push(format!(
                 "round {round}: {} (outcome unknown: {})",
@@ -376,45 +343,20 @@ pub fn sweep_keyless_confirms<T: easy_checkout_core::Transport>(
             ));
         }
     }
-    let mut by_connection = std::collections::HashMap::<usize, Vec<String>>::new();
-    for (connection, target) in log.lock().expect("log").drain(..) {
-        by_connection.entry(connection).or_default().push(target);
-    }
-    let is_confirm = |t: &String| t.ends_with("/confirm");
-    let confirms_received = by_connection
-        .values()
-        .flatten()
-        .filter(|t| is_confirm(t))
-        .count();
-    let reused = by_connection
-        .values()
-        .filter(|targets| targets.len() > 1)
-        .flat_map(|targets| targets.iter().filter(|t| is_confirm(t)))
-        .count();
-    Sweep {
-        rounds: count,
-        failed,
-        lost: closer.lost(),
-        confirms_received,
-        confirms_on_a_reused_connection: reused,
-    }
-}
-
-impl std::fmt::Display for Sweep {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} of {} keyless confirms failed; {} reached the server, {} of them on a reused \
-             connection; {} requests crossed a close",
-            self.failed.len(),
-            self.rounds,
-            self.confirms_received,
-            self.confirms_on_a_reused_connection,
-            self.lost
-        )?;
-        if let Some(first) = self.failed.first() {
-            write!(f, " (first failure: {first})")?;
-        }
-        Ok(())
-    }
+    let log = log.lock().expect("log");
+    let confirms = log
+        .iter()
+        .filter(|(_, target)| target.ends_with("/confirm"));
+    let carried = |connection| log.iter().filter(|(c, _)| *c == connection).count();
+    let received = confirms.clone().count();
+    let reused = confirms.filter(|(c, _)| carried(*c) > 1).count();
+    println!(
+        "{which}: {} of {ROUNDS} keyless confirms failed; {received} reached the server, \
+         {reused} of them on a reused connection; {} requests crossed a close",
+        failed.len(),
+        closer.lost()
+    );
+    assert_eq!(failed, Vec::<String>::new(), "{which}");
+    assert_eq!(received, ROUNDS, "{which}");
+    assert_eq!(reused, 0, "{which}");
 }

@@ -1,8 +1,5 @@
-//! What went on the wire against what the SDK means to send. A request the fake recorded is
-//! turned back into an `http::Request` and both are printed by the core's snapshot renderer
-//! ([`snapshot::render`]), so a difference is one readable diff of the same text the insta
-//! snapshots pin; then the values that rendering hides (the API key, client secrets) are
-//! compared byte for byte.
+//! What went on the wire against what the SDK means to send, in the text of the core's
+//! snapshot renderer ([`snapshot::render`]), which the insta snapshots pin.
 
 use easy_checkout_core::http::{HeaderName, HeaderValue, Request};
 use easy_checkout_core::snapshot;

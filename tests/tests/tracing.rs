@@ -1,8 +1,7 @@
 //! The core's `tracing` feature: one span per call with its fields, an event per retry, and
 //! never a secret in anything a subscriber sees.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod};
 use easy_checkout_core::{Config, TransportSettings};
@@ -11,44 +10,22 @@ use easy_checkout_tests::fast_retries;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
-/// Everything the subscriber writes, kept for the test to read.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[test]
 fn a_call_is_one_span_with_its_fields_and_no_secret_reaches_a_subscriber() {
     let fake = FakeEasy::start().expect("fake");
     let config = Config::from_values(Some(FakeEasy::TEST_KEY), Some(&fake.base_url())).unwrap();
     let client = easy_checkout_ureq::with_config(config, TransportSettings::default())
         .with_retry_policy(fast_retries(2));
-    let captured = Captured::default();
+    // Everything the subscriber writes, for the whole test.
+    let captured: &'static Mutex<Vec<u8>> = Box::leak(Box::default());
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_span_events(FmtSpan::CLOSE)
         .with_ansi(false)
-        .with_writer(captured.clone())
+        .with_writer(move || captured.make_writer())
         .finish();
 
-    let (session, key) = tracing::subscriber::with_default(subscriber, || {
+    let (secret, key) = tracing::subscriber::with_default(subscriber, || {
         fake.inject(Fault::status(503));
         let create = CreateSession::new(
             vec![LineItem::new("price_1", 1)],
@@ -58,17 +35,16 @@ fn a_call_is_one_span_with_its_fields_and_no_secret_reaches_a_subscriber() {
             .send_with_meta(&create)
             .expect("created after one retry");
         assert_eq!(created.meta.retries, 1);
-        let session = created.value;
-        let secret = session.client_secret.clone().expect("a secret");
-        let confirm = Confirm::new(secret, PaymentMethod::card("tok_1"));
+        let secret = created.value.client_secret.expect("a secret");
+        let confirm = Confirm::new(secret.clone(), PaymentMethod::card("tok_1"));
         client.embedded_checkout().confirm(&confirm).expect("paid");
         (
-            session,
+            secret,
             created.meta.idempotency_key.expect("a generated key"),
         )
     });
 
-    let text = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("UTF-8");
+    let text = String::from_utf8(captured.lock().expect("lock").clone()).expect("UTF-8");
     // The create: one span, closed once, with every field; a retry event inside it.
     let closes: Vec<&str> = text.lines().filter(|l| l.contains("close")).collect();
     assert_eq!(closes.len(), 2, "one span per call: {text}");
@@ -94,18 +70,14 @@ fn a_call_is_one_span_with_its_fields_and_no_secret_reaches_a_subscriber() {
             && closes[1].contains("idempotency_key=\"none\"")
     );
     // Never a secret, a key, or a body.
-    let client_secret = session
-        .client_secret
-        .as_ref()
-        .expect("a secret")
-        .expose_secret();
-    for secret in [
+    let secrets = [
         FakeEasy::TEST_KEY,
-        client_secret,
+        secret.expose_secret(),
         key.as_str(),
         "price_1",
         "tok_1",
-    ] {
+    ];
+    for secret in secrets {
         assert!(
             !text.contains(secret),
             "{secret} reached the subscriber: {text}"

@@ -9,50 +9,38 @@ use std::time::Duration;
 
 use easy_checkout_conformance::{Kit, Outcome, Report};
 use easy_checkout_core::{
-    AsyncTransport, RootCertificates, TransportError, TransportErrorKind, TransportSettings, http,
+    AsyncTransport, TransportError, TransportErrorKind, TransportSettings, http,
 };
 use easy_checkout_reqwest::ReqwestTransport;
 
-/// The rules a [`Broken`] transport breaks.
-#[derive(Clone, Copy, Default)]
-struct Breaks {
+/// A rule a [`Broken`] transport breaks.
+#[derive(Clone, Copy, PartialEq)]
+enum Break {
     /// Follows a 3xx's `Location`, sending the same request (API key included) there.
-    follows_redirects: bool,
+    FollowsRedirects,
     /// Builds its client with no total timeout (an hour).
-    ignores_the_total_timeout: bool,
+    IgnoresTheTotalTimeout,
     /// Reports every timeout as `Io`.
-    reports_timeouts_as_io: bool,
+    ReportsTimeoutsAsIo,
     /// Panics on a DELETE.
-    panics_on_delete: bool,
+    PanicsOnDelete,
     /// Never answers a DELETE.
-    hangs_on_delete: bool,
+    HangsOnDelete,
 }
+
+use Break::*;
 
 /// `easy-checkout-reqwest`'s transport, breaking `breaks`.
 struct Broken {
     inner: ReqwestTransport,
-    breaks: Breaks,
+    breaks: &'static [Break],
 }
 
-impl Broken {
-    fn new(settings: TransportSettings, roots: Option<RootCertificates>, breaks: Breaks) -> Self {
-        let settings = if breaks.ignores_the_total_timeout {
-            settings.timeout(Duration::from_secs(3600))
-        } else {
-            settings
-        };
-        Self {
-            inner: ReqwestTransport::with_roots(settings, roots.unwrap_or_default()),
-            breaks,
-        }
-    }
-}
-
-/// A copy of `request` (method, URI, headers, body) sent to `uri`.
-fn copy_to(request: &http::Request<Vec<u8>>, uri: http::Uri) -> http::Request<Vec<u8>> {
+/// A copy of `request`: method, URI, headers, body.
+fn copy(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
     let mut copy = http::Request::new(request.body().clone());
     *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = uri;
+    *copy.uri_mut() = request.uri().clone();
     *copy.headers_mut() = request.headers().clone();
     copy
 }
@@ -62,43 +50,51 @@ impl AsyncTransport for Broken {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let breaks = |rule| self.breaks.contains(&rule);
         if request.method() == http::Method::DELETE {
-            assert!(!self.breaks.panics_on_delete, "a DELETE? never heard of it");
-            if self.breaks.hangs_on_delete {
+            assert!(!breaks(PanicsOnDelete), "a DELETE? never heard of it");
+            if breaks(HangsOnDelete) {
                 std::future::pending::<()>().await;
             }
         }
-        let again = copy_to(&request, request.uri().clone());
+        let mut again = copy(&request);
         let mut outcome = self.inner.send(request).await;
         if let Ok(response) = &outcome {
             let location = response.headers().get("location");
             let target = location.and_then(|l| l.to_str().ok()?.parse::<http::Uri>().ok());
-            if self.breaks.follows_redirects && response.status().is_redirection() {
+            if breaks(FollowsRedirects) && response.status().is_redirection() {
                 if let Some(target) = target {
-                    outcome = self.inner.send(copy_to(&again, target)).await;
+                    *again.uri_mut() = target;
+                    outcome = self.inner.send(again).await;
                 }
             }
         }
         outcome.map_err(|e| {
-            if self.breaks.reports_timeouts_as_io && e.kind() == TransportErrorKind::Timeout {
-                let io = TransportError::new(TransportErrorKind::Io, e.to_string());
-                if e.certainly_not_sent() {
-                    io.not_sent()
-                } else {
-                    io.maybe_sent()
-                }
+            if !breaks(ReportsTimeoutsAsIo) || e.kind() != TransportErrorKind::Timeout {
+                return e;
+            }
+            let io = TransportError::new(TransportErrorKind::Io, e.to_string());
+            if e.certainly_not_sent() {
+                io.not_sent()
             } else {
-                e
+                io.maybe_sent()
             }
         })
     }
 }
 
 /// The kit's report over a transport breaking `breaks`.
-fn report(kit: Kit, breaks: Breaks) -> Report {
+fn report(kit: Kit, breaks: &'static [Break]) -> Report {
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     kit.run_async(
-        move |settings, roots| Broken::new(settings, roots, breaks),
+        move |settings, roots| {
+            let settings = match breaks.contains(&IgnoresTheTotalTimeout) {
+                true => settings.timeout(Duration::from_secs(3600)),
+                false => settings,
+            };
+            let inner = ReqwestTransport::with_roots(settings, roots.unwrap_or_default());
+            Broken { inner, breaks }
+        },
         move |send| runtime.block_on(send),
     )
 }
@@ -111,20 +107,23 @@ fn seen(report: &Report, check: &str) -> String {
     }
 }
 
+/// What `check` saw in the kit's report over a transport breaking `breaks`, where it is the
+/// only check that failed.
+fn fails_only(kit: Kit, breaks: &'static [Break], check: &str) -> String {
+    let report = report(kit, breaks);
+    assert_eq!(report.failed(), [check], "{report}");
+    seen(&report, check)
+}
+
 #[test]
 fn a_correct_transport_passes() {
-    report(Kit::new(), Breaks::default()).assert_passed();
+    report(Kit::new(), &[]).assert_passed();
 }
 
 #[test]
 fn following_redirects_fails_exactly_its_check() {
-    let breaks = Breaks {
-        follows_redirects: true,
-        ..Breaks::default()
-    };
-    let report = report(Kit::new(), breaks);
-    assert_eq!(report.failed(), ["redirects_are_not_followed"], "{report}");
-    let seen = seen(&report, "redirects_are_not_followed");
+    let check = "redirects_are_not_followed";
+    let seen = fails_only(Kit::new(), &[FollowsRedirects], check);
     assert!(
         seen.contains("followed the redirect of GET")
             && seen.contains("x-easy-api-key: sk_test_secret"),
@@ -134,46 +133,46 @@ fn following_redirects_fails_exactly_its_check() {
 
 #[test]
 fn ignoring_the_total_timeout_fails_exactly_its_check() {
-    let breaks = Breaks {
-        ignores_the_total_timeout: true,
-        ..Breaks::default()
-    };
-    let report = report(Kit::new(), breaks);
-    assert_eq!(
-        report.failed(),
-        ["the_total_timeout_bounds_every_request"],
-        "{report}"
-    );
+    let check = "the_total_timeout_bounds_every_request";
+    fails_only(Kit::new(), &[IgnoresTheTotalTimeout], check);
 }
 
 #[test]
 fn reporting_timeouts_as_io_fails_exactly_its_check() {
-    let breaks = Breaks {
-        reports_timeouts_as_io: true,
-        ..Breaks::default()
-    };
-    let report = report(Kit::new(), breaks);
-    assert_eq!(
-        report.failed(),
-        ["timeouts_are_reported_as_timeout"],
-        "{report}"
-    );
-    let seen = seen(&report, "timeouts_are_reported_as_timeout");
+    let check = "timeouts_are_reported_as_timeout";
+    let seen = fails_only(Kit::new(), &[ReportsTimeoutsAsIo], check);
+    let expected = "expected a Timeout error, got a Io error";
+    assert!(seen.contains(expected), "{seen}");
+}
+
+#[test]
+fn a_panic_fails_its_check_with_the_message_and_the_rest_run() {
+    let check = "empty_bodies_follow_the_method";
+    let seen = fails_only(Kit::new(), &[PanicsOnDelete], check);
     assert!(
-        seen.contains("expected a Timeout error, got a Io error"),
+        seen.starts_with("the transport panicked sending DELETE http://127.0.0.1:")
+            && seen.ends_with(": a DELETE? never heard of it"),
         "{seen}"
     );
+}
+
+#[test]
+fn a_hang_fails_its_check_within_the_bound_and_the_rest_run() {
+    let kit = Kit::new().time_bound(Duration::from_secs(8));
+    let seen = fails_only(kit, &[HangsOnDelete], "empty_bodies_follow_the_method");
+    let expected = "did not finish within 8s: the transport hung (last step: sending DELETE \
+                    http://127.0.0.1:";
+    assert!(seen.starts_with(expected), "{seen}");
 }
 
 /// The broken transport the kit was written against: one named check per violation.
 #[test]
 fn all_three_violations_fail_one_check_each() {
-    let breaks = Breaks {
-        follows_redirects: true,
-        ignores_the_total_timeout: true,
-        reports_timeouts_as_io: true,
-        ..Breaks::default()
-    };
+    let breaks = &[
+        FollowsRedirects,
+        IgnoresTheTotalTimeout,
+        ReportsTimeoutsAsIo,
+    ];
     let report = report(Kit::new(), breaks);
     assert_eq!(
         report.failed(),
@@ -234,54 +233,10 @@ fn sending_a_keyless_write_on_a_pooled_connection_fails_its_check() {
 }
 
 #[test]
-fn a_panic_fails_its_check_with_the_message_and_the_rest_run() {
-    let breaks = Breaks {
-        panics_on_delete: true,
-        ..Breaks::default()
-    };
-    let report = report(Kit::new(), breaks);
-    assert_eq!(
-        report.failed(),
-        ["empty_bodies_follow_the_method"],
-        "{report}"
-    );
-    let seen = seen(&report, "empty_bodies_follow_the_method");
-    assert!(
-        seen.starts_with("the transport panicked sending DELETE http://127.0.0.1:")
-            && seen.ends_with(": a DELETE? never heard of it"),
-        "{seen}"
-    );
-}
-
-#[test]
-fn a_hang_fails_its_check_within_the_bound_and_the_rest_run() {
-    let breaks = Breaks {
-        hangs_on_delete: true,
-        ..Breaks::default()
-    };
-    let report = report(Kit::new().time_bound(Duration::from_secs(8)), breaks);
-    assert_eq!(
-        report.failed(),
-        ["empty_bodies_follow_the_method"],
-        "{report}"
-    );
-    let seen = seen(&report, "empty_bodies_follow_the_method");
-    assert!(
-        seen.starts_with(
-            "did not finish within 8s: the transport hung (last step: sending DELETE http://127.0.0.1:"
-        ),
-        "{seen}"
-    );
-}
-
-#[test]
 fn a_skip_is_reported_with_its_reason() {
     let report = report(
         Kit::new().skip("redirects_are_not_followed", "not today"),
-        Breaks {
-            follows_redirects: true,
-            ..Breaks::default()
-        },
+        &[FollowsRedirects],
     );
     assert!(report.passed(), "{report}");
     assert_eq!(

@@ -1,15 +1,11 @@
-//! Exactly once, under load and chaos: several callers (threads sharing a blocking client,
-//! tokio tasks sharing an async one) share one client against the fake while random faults
-//! of every kind, the ones that strike after the work is done included, hit a share of the
-//! requests. The verdict comes from the fake's own state, not from what the client
-//! believed.
+//! Exactly once, under load and chaos (faults that strike after the work is done
+//! included), judged by the fake's own state, not by what the client believed.
 //!
 //! Seeded: the fault plan of a run follows from its seed (printed first, and in every
 //! failure), `EASY_CHAOS_SEED=<n>` replays it over every transport. The callers'
 //! interleaving is not replayed, but every assertion is an invariant that must hold for any
 //! interleaving. Bounded: a fixed number of flows, each call under a short timeout.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,67 +45,46 @@ fn any_fault(rng: &mut Rng) -> Fault {
     }
 }
 
-/// What one call did, as the client saw it.
+/// What one write did, as the client saw it.
 #[derive(Debug)]
 enum Seen {
     Ok,
-    /// Failed; `outcome_unknown()` as the error said.
-    Failed {
-        outcome_unknown: bool,
-        what: String,
-    },
+    /// Failed with `outcome_unknown() == true`.
+    Unknown,
+    /// Failed with `outcome_unknown() == false` (the error): it certainly did not happen.
+    NotApplied(String),
 }
 
 impl Seen {
-    fn describe(&self) -> &str {
-        match self {
-            Seen::Ok => "Ok",
-            Seen::Failed { what, .. } => what,
-        }
-    }
-
     fn of<T>(result: &Result<T, Error>) -> Self {
         match result {
             Ok(_) => Seen::Ok,
-            Err(e) => Seen::Failed {
-                outcome_unknown: e.outcome_unknown(),
-                what: format!("{:?}: {e}", e.kind()),
-            },
+            Err(e) if e.outcome_unknown() => Seen::Unknown,
+            Err(e) => Seen::NotApplied(format!("{:?}: {e}", e.kind())),
         }
     }
 
-    /// Whether the error said the write certainly did not happen.
-    fn certainly_not_applied(&self) -> bool {
-        matches!(
-            self,
-            Seen::Failed {
-                outcome_unknown: false,
-                ..
-            }
-        )
+    /// Asserts that `what`, which the fake's state shows took effect `times` times, did so at
+    /// most once, and as its result said.
+    fn check(&self, times: u64, what: &str, seed: u64) {
+        assert!(times <= 1, "seed {seed}: {what} took effect {times} times");
+        match self {
+            Seen::Ok => assert_eq!(times, 1, "seed {seed}: {what} returned Ok"),
+            Seen::NotApplied(e) => assert_eq!(
+                times, 0,
+                "seed {seed}: {what} failed with outcome_unknown() false ({e}) but took effect"
+            ),
+            Seen::Unknown => {}
+        }
     }
-}
-
-/// One create, by its tag (a unique `metadata.call` the fake echoes into the session).
-#[derive(Debug)]
-struct CreateCall {
-    tag: String,
-    seen: Seen,
-}
-
-/// One confirm of a session that was created.
-#[derive(Debug)]
-struct ConfirmCall {
-    session_id: String,
-    secret: String,
-    keyed: bool,
-    seen: Seen,
 }
 
 #[derive(Debug, Default)]
 struct Log {
-    creates: Vec<CreateCall>,
-    confirms: Vec<ConfirmCall>,
+    /// Each create, by its tag (a unique `metadata.call` the fake echoes into the session).
+    creates: Vec<(String, Seen)>,
+    /// Each confirm of a created session: its id, its secret when sent without a key.
+    confirms: Vec<(String, Option<String>, Seen)>,
     faults_queued: usize,
     calls: usize,
 }
@@ -146,8 +121,8 @@ fn under_load_and_chaos(stack: Stack, seed: u64) {
         .connect_timeout(TIMEOUT)
         .timeout(TIMEOUT)
         .max_body_bytes(64 * 1024);
-    let retrying = Arc::new(stack.client_with(&fake, 3, settings));
-    let single = Arc::new(stack.client_with(&fake, 0, settings));
+    let retrying = Arc::new(stack.client_with(&fake.base_url(), 3, settings));
+    let single = Arc::new(stack.client_with(&fake.base_url(), 0, settings));
     let log = Arc::new(Mutex::new(Log::default()));
 
     let callers: Vec<Flow<()>> = (0..CALLERS)
@@ -174,9 +149,14 @@ fn under_load_and_chaos(stack: Stack, seed: u64) {
     check(&fake, &log, seed);
     let requests = fake.requests().len();
     let taken = log.faults_queued - fake.pending_faults();
-    let seen = log.creates.iter().map(|c| &c.seen);
-    let seen: Vec<&Seen> = seen.chain(log.confirms.iter().map(|c| &c.seen)).collect();
-    let known = seen.iter().filter(|s| s.certainly_not_applied()).count();
+    let seen = log.creates.iter().map(|(_, seen)| seen);
+    let seen: Vec<&Seen> = seen
+        .chain(log.confirms.iter().map(|(.., seen)| seen))
+        .collect();
+    let known = seen
+        .iter()
+        .filter(|s| matches!(s, Seen::NotApplied(_)))
+        .count();
     let ok = seen.iter().filter(|s| matches!(s, Seen::Ok)).count();
     eprintln!(
         "chaos seed {seed} over {stack}: {} calls, {requests} requests, {taken} faults injected \
@@ -227,15 +207,13 @@ async fn flow(
     };
     maybe_fault(fake, log, rng, "POST", "/embedded-checkout");
     let created = client.send_async(&params).await.map(|reply| reply.value);
-    let seen = Seen::of(&created);
-    log.lock().expect("log").creates.push(CreateCall {
-        tag: tag.to_owned(),
-        seen,
-    });
+    let entry = (tag.to_owned(), Seen::of(&created));
+    log.lock().expect("log").creates.push(entry);
     let Ok(session) = created else { return };
-    let Some(secret) = session.client_secret.clone() else {
-        panic!("a created session has a client secret");
-    };
+    let secret = session
+        .client_secret
+        .clone()
+        .expect("a created session's secret");
 
     // Confirm: with the caller's key (retried), or without (never repeated).
     let keyed = rng.below(2) == 0;
@@ -246,14 +224,10 @@ async fn flow(
             .expect("a valid key");
     }
     maybe_fault(fake, log, rng, "POST", CONFIRM);
-    let confirmed = retrying.send_async(&confirm).await;
-    let seen = Seen::of(&confirmed);
-    log.lock().expect("log").confirms.push(ConfirmCall {
-        session_id: session.id.clone(),
-        secret: secret.expose_secret().to_owned(),
-        keyed,
-        seen,
-    });
+    let seen = Seen::of(&retrying.send_async(&confirm).await);
+    let keyless = (!keyed).then(|| secret.expose_secret().to_owned());
+    let entry = (session.id.clone(), keyless, seen);
+    log.lock().expect("log").confirms.push(entry);
 
     // A read between writes: any fault, retried; it must never change anything.
     maybe_fault(fake, log, rng, "GET", "/embedded-checkout/");
@@ -263,11 +237,8 @@ async fn flow(
 }
 
 fn check(fake: &FakeEasy, log: &Log, seed: u64) {
-    // Sessions by the tag their create carried.
-    let mut by_tag: HashMap<String, usize> = HashMap::new();
-    for session in fake.sessions() {
-        let tag = session["metadata"]["call"].as_str().unwrap_or_default();
-        *by_tag.entry(tag.to_owned()).or_default() += 1;
+    let sessions = fake.sessions();
+    for session in &sessions {
         assert!(
             session["payments"].as_u64() <= Some(1),
             "seed {seed}: session {} charged {} times",
@@ -275,64 +246,31 @@ fn check(fake: &FakeEasy, log: &Log, seed: u64) {
             session["payments"]
         );
     }
-    for call in &log.creates {
-        let made = by_tag.get(&call.tag).copied().unwrap_or(0);
-        assert!(
-            made <= 1,
-            "seed {seed}: create {} made {made} sessions",
-            call.tag
-        );
-        if matches!(call.seen, Seen::Ok) {
-            assert_eq!(made, 1, "seed {seed}: create {} returned Ok", call.tag);
-        }
-        if call.seen.certainly_not_applied() {
-            assert_eq!(
-                made,
-                0,
-                "seed {seed}: create {} failed with outcome_unknown() false ({}) but made a session",
-                call.tag,
-                call.seen.describe()
-            );
-        }
+    for (tag, seen) in &log.creates {
+        let made = sessions
+            .iter()
+            .filter(|s| s["metadata"]["call"] == tag.as_str());
+        seen.check(made.count() as u64, &format!("create {tag}"), seed);
     }
-
     let requests = fake.requests();
-    for call in &log.confirms {
-        let session = fake
-            .session(&call.session_id)
-            .unwrap_or_else(|| panic!("seed {seed}: session {} vanished", call.session_id));
+    for (id, keyless, seen) in &log.confirms {
+        let session = fake.session(id);
+        let session = session.unwrap_or_else(|| panic!("seed {seed}: session {id} vanished"));
         let payments = session["payments"].as_u64().unwrap_or(u64::MAX);
-        if matches!(call.seen, Seen::Ok) {
-            assert_eq!(
-                payments, 1,
-                "seed {seed}: confirm of {} returned Ok",
-                call.session_id
-            );
-        }
-        if call.seen.certainly_not_applied() {
-            assert_eq!(
-                payments,
-                0,
-                "seed {seed}: confirm of {} failed with outcome_unknown() false ({}) but charged",
-                call.session_id,
-                call.seen.describe()
-            );
-        }
-        if !call.keyed {
+        seen.check(payments, &format!("confirm of {id}"), seed);
+        if let Some(secret) = keyless {
             let sent = requests
                 .iter()
                 .filter(|r| r.method == "POST" && r.path == CONFIRM)
                 .filter(|r| r.header("idempotency-key").is_none())
                 .filter(|r| {
                     r.json()
-                        .and_then(|b| b["client_secret"].as_str().map(str::to_owned))
-                        == Some(call.secret.clone())
+                        .is_some_and(|b| b["client_secret"] == secret.as_str())
                 })
                 .count();
             assert_eq!(
                 sent, 1,
-                "seed {seed}: keyless confirm of {} sent {sent} times",
-                call.session_id
+                "seed {seed}: keyless confirm of {id} sent {sent} times"
             );
         }
     }

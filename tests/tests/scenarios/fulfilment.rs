@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 
 use easy_checkout_core::ops::{
     Confirm, CreateSession, CustomerDetails, LineItem, PaymentMethod, PaymentSource,
-    ReferenceSession, Validate,
+    ReferenceSession, RetrieveSession, Validate,
 };
 use easy_checkout_core::webhook::{self, EventType};
-use easy_checkout_core::{PaymentStatus, PollPolicy, Session, Terminal, Vocabulary, WaitOutcome};
+use easy_checkout_core::{
+    PaymentStatus, PollPolicy, Session, SessionState, Terminal, Vocabulary, WaitOutcome,
+};
 use easy_checkout_fake::FakeEasy;
 use easy_checkout_tests::driver::{Stack, for_each_stack};
 use easy_checkout_tests::wire::assert_sent;
@@ -101,43 +103,25 @@ fn wait_for_payment_returns_once_paid() {
     });
 }
 
-/// The session's own decision, read once: `complete` with `succeeded` (the SDK page's) or
-/// with `paid` (the API reference's) is paid, in either case.
+/// A session before and after the browser's side pays it, in either vocabulary: open and
+/// unpaid, then `complete` with `succeeded` (the SDK page's) or with `paid` (the API
+/// reference's), which is paid. In the API reference's, a `validate` answered with
+/// `data: null` is valid and a `confirm` answered with `data: null` is a payment. Each
+/// request is its snapshot rendering on the wire.
 #[test]
 fn a_paid_session_is_paid_in_either_vocabulary() {
     for_each_vocabulary(|stack, vocabulary| {
         let fake = fake_in(vocabulary);
         let client = stack.client(&fake, 0);
-        let op = create_in(vocabulary);
-        let session = client.create_session(&op).unwrap();
-        let sent = fake.requests().remove(0);
-        assert_sent(&sent, &client.request_for(&op));
+        let create = create_in(vocabulary);
+        let session = client.create_session(&create).unwrap();
         let before = client.retrieve_session(&session.id).unwrap();
+        assert_eq!(before.id, session.id);
+        assert_eq!(before.status, Some(SessionState::Open));
         assert!(
             !before.is_paid() && before.terminal().is_none(),
             "{before:?}"
         );
-        assert!(fake.mark_paid(&session.id));
-        let status = client.retrieve_session(&session.id).unwrap();
-        let paid = match vocabulary {
-            Vocabulary::Sdk => PaymentStatus::Succeeded,
-            _ => PaymentStatus::Paid,
-        };
-        assert_eq!(status.payment_status, Some(paid), "{status:?}");
-        assert!(status.is_paid(), "{status:?}");
-        assert_eq!(status.terminal(), Some(Terminal::Paid));
-    });
-}
-
-/// The browser's side in the API reference's vocabulary: a `validate` answered with
-/// `data: null` is valid, a `confirm` answered with `data: null` is a payment, and each
-/// request is its snapshot rendering on the wire.
-#[test]
-fn validate_and_confirm_in_either_vocabulary() {
-    for_each_vocabulary(|stack, vocabulary| {
-        let fake = fake_in(vocabulary);
-        let session = new_session_in(vocabulary, stack, &fake);
-        let client = stack.client(&fake, 2);
         let secret = session.client_secret.clone().unwrap();
         let validate = Validate::new(secret).with_parent_origin("https://shop.example");
         let valid = client.validate(&validate).unwrap();
@@ -146,14 +130,24 @@ fn validate_and_confirm_in_either_vocabulary() {
             .with_idempotency_key("pay-1")
             .unwrap();
         let payload = client.confirm(&confirm).unwrap();
-        let [validated, confirmed] = <[_; 2]>::try_from(fake.requests()).unwrap();
-        assert_sent(&validated, &client.request_for(&validate));
-        assert_sent(&confirmed, &client.request_for(&confirm));
         match vocabulary {
             Vocabulary::Sdk => assert_eq!(payload["payment_status"], "succeeded"),
             _ => assert_eq!(payload, Value::Null),
         }
-        assert!(client.retrieve_session(&session.id).unwrap().is_paid());
+        let sent = <[_; 4]>::try_from(fake.requests()).unwrap();
+        let retrieve = RetrieveSession::new(session.id.as_str()).unwrap();
+        assert_sent(&sent[0], &client.request_for(&create));
+        assert_sent(&sent[1], &client.request_for(&retrieve));
+        assert_sent(&sent[2], &client.request_for(&validate));
+        assert_sent(&sent[3], &client.request_for(&confirm));
+        let status = client.retrieve_session(&session.id).unwrap();
+        let paid = match vocabulary {
+            Vocabulary::Sdk => PaymentStatus::Succeeded,
+            _ => PaymentStatus::Paid,
+        };
+        assert_eq!(status.payment_status, Some(paid), "{status:?}");
+        assert!(status.is_paid(), "{status:?}");
+        assert_eq!(status.terminal(), Some(Terminal::Paid));
         assert_eq!(fake.session(&session.id).unwrap()["payments"], 1);
     });
 }

@@ -4,16 +4,6 @@
 //! against the snapshot rendering of what the SDK builds for it (`assert_sent`), plus
 //! what only the wire can show; results, errors and the fake's own state are checked
 //! exactly.
-//!
-//! | module | behaviours |
-//! |---|---|
-//! | `requests` | every operation: the request on the wire and the typed result; secrets |
-//! | `errors` | statuses, bodies and transport failures as typed errors |
-//! | `retries` | what is retried, with which key, and what never is |
-//! | `fulfilment` | waiting for payment, the paid decision, validate and confirm, webhooks: in both vocabularies |
-//! | `shared_client` | one client, one connection, many callers |
-//! | `chaos` | exactly once under load and random faults (seeded: `EASY_CHAOS_SEED`) |
-//! | `network` | what real networks do: idle timeouts, compressing proxies, outages and the retry budget |
 
 mod chaos;
 mod errors;

@@ -7,7 +7,7 @@ use easy_checkout_core::ops::{
     Confirm, CryptoStatus, GetConfig, PaymentMethod, RetrieveSession, UpdateConfig, Validate,
     ValidateKey,
 };
-use easy_checkout_core::{ClientSecret, Config, ErrorKind, PaymentStatus, SessionState};
+use easy_checkout_core::{ClientSecret, Config, ErrorKind, SessionState};
 use easy_checkout_fake::{FakeEasy, Fault};
 use easy_checkout_tests::driver::for_each_stack;
 use easy_checkout_tests::wire::assert_sent;
@@ -39,21 +39,6 @@ fn create_session_sends_the_documented_request() {
 }
 
 #[test]
-fn retrieve_session_sends_the_documented_request() {
-    for_each_stack(|stack| {
-        let fake = fake();
-        let session = new_session(stack, &fake);
-        let client = stack.client(&fake, 2);
-        let status = client.retrieve_session(&session.id).unwrap();
-        let op = RetrieveSession::new(session.id.as_str()).unwrap();
-        assert_sent(&only_request(&fake), &client.request_for(&op));
-        assert_eq!(status.id, session.id);
-        assert_eq!(status.status, Some(SessionState::Open));
-        assert!(!status.is_paid());
-    });
-}
-
-#[test]
 fn crypto_status_sends_the_documented_request() {
     for_each_stack(|stack| {
         let fake = fake();
@@ -76,46 +61,13 @@ fn validate_sends_the_client_secret_and_no_key() {
         fake.set_allowed_origins(vec!["https://shop.example".into()]);
         let secret = new_session(stack, &fake).client_secret.unwrap();
         let client = stack.client(&fake, 2);
-        // With a parent origin, and without one (the field is left out).
         let with_origin = Validate::new(secret.clone()).with_parent_origin("https://shop.example");
         for op in [with_origin, Validate::new(secret.clone())] {
             let reply = client.validate(&op).unwrap();
-            let sent = only_request(&fake);
-            assert_sent(&sent, &client.request_for(&op));
-            assert_eq!(
-                sent.header("x-easy-api-key"),
-                None,
-                "the key reached validate"
-            );
+            assert_sent(&only_request(&fake), &client.request_for(&op));
             assert!(reply.is_valid());
             fake.clear_requests();
         }
-    });
-}
-
-#[test]
-fn confirm_sends_the_client_secret_and_no_key() {
-    for_each_stack(|stack| {
-        let fake = fake();
-        let session = new_session(stack, &fake);
-        let client = stack.client(&fake, 2);
-        let op = Confirm::new(
-            session.client_secret.unwrap(),
-            PaymentMethod::card("tok_abc"),
-        )
-        .with_idempotency_key("confirm-1")
-        .unwrap();
-        let payload = client.confirm(&op).unwrap();
-        let sent = only_request(&fake);
-        assert_sent(&sent, &client.request_for(&op));
-        assert_eq!(
-            sent.header("x-easy-api-key"),
-            None,
-            "the key reached confirm"
-        );
-        assert_eq!(payload["payment_status"], "succeeded", "{payload}");
-        let status = client.retrieve_session(&session.id).unwrap();
-        assert_eq!(status.payment_status, Some(PaymentStatus::Succeeded));
     });
 }
 
@@ -132,11 +84,7 @@ fn a_keyless_client_can_validate_and_confirm() {
         client.confirm(&Confirm::new(secret, card)).unwrap();
         let e = client.get_config().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
-        let sent = fake.requests().len();
-        assert_eq!(
-            sent, 2,
-            "the key-authenticated call was refused before sending"
-        );
+        assert_eq!(fake.requests().len(), 2, "get_config was refused unsent");
     });
 }
 
@@ -187,10 +135,8 @@ fn a_hostile_session_id_stays_in_its_segment() {
         let client = stack.client(&fake, 0);
         let e = client.retrieve_session("ecs_1/../config").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
-        let sent = only_request(&fake);
-        assert_eq!(sent.path, "/embedded-checkout/ecs_1%2F..%2Fconfig");
         let op = RetrieveSession::new("ecs_1/../config").unwrap();
-        assert_sent(&sent, &client.request_for(&op));
+        assert_sent(&only_request(&fake), &client.request_for(&op));
         let e = client.retrieve_session("..").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         assert_eq!(fake.requests().len(), 1, "a refused id sends nothing");

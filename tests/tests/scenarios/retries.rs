@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use easy_checkout_core::ErrorKind;
 use easy_checkout_core::ops::{Confirm, GetConfig, PaymentMethod, UpdateConfig};
-use easy_checkout_core::{ErrorKind, RetryAfter};
 use easy_checkout_fake::Fault;
 use easy_checkout_tests::driver::for_each_stack;
 use easy_checkout_tests::wire::assert_sent;
@@ -19,28 +19,6 @@ fn keys_sent(fake: &easy_checkout_fake::FakeEasy) -> Vec<Option<String>> {
 }
 
 #[test]
-fn a_get_is_retried_through_503s_then_succeeds() {
-    for_each_stack(|stack| {
-        let fake = fake();
-        fake.inject_n(Fault::status(503), 2);
-        let reply = stack.client(&fake, 2).send_with_meta(&GetConfig).unwrap();
-        assert_eq!(reply.meta.retries, 2);
-        assert_eq!(fake.requests().len(), 3);
-    });
-}
-
-#[test]
-fn a_503_forever_stops_after_the_retry_limit() {
-    for_each_stack(|stack| {
-        let fake = fake();
-        fake.inject_n(Fault::status(503), 10);
-        let e = stack.client(&fake, 2).get_config().unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Server);
-        assert_eq!(fake.requests().len(), 3, "one attempt and two retries");
-    });
-}
-
-#[test]
 fn confirm_without_key_is_never_retried() {
     for_each_stack(|stack| {
         let fake = fake();
@@ -51,7 +29,6 @@ fn confirm_without_key_is_never_retried() {
         fake.inject(Fault::status(503));
         let e = client.confirm(&op).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Server);
-        // Sent as built: no key generated for it.
         assert_sent(&only_request(&fake), &client.request_for(&op));
         // Not even after a broken connection, where the server may or may not have charged.
         fake.clear_requests();
@@ -117,21 +94,6 @@ fn a_short_retry_after_is_waited_out() {
         assert!(waited >= Duration::from_secs(1), "waited {waited:?}");
         assert_eq!(reply.meta.retries, 1);
         assert_eq!(fake.requests().len(), 2);
-    });
-}
-
-#[test]
-fn a_long_retry_after_fails_at_once() {
-    for_each_stack(|stack| {
-        let fake = fake();
-        fake.inject(Fault::status_with_retry_after(429, "3600"));
-        let started = Instant::now();
-        let e = stack.client(&fake, 2).get_config().unwrap_err();
-        assert!(started.elapsed() < Duration::from_secs(2));
-        let api = e.as_api().unwrap();
-        let expected = (ErrorKind::RateLimited, Some(RetryAfter::Seconds(3600)));
-        assert_eq!((api.kind, api.retry_after), expected);
-        assert_eq!(fake.requests().len(), 1);
     });
 }
 
