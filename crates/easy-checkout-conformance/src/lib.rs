@@ -18,8 +18,10 @@
 //! The proxy checks use a child process because setting variables in a running test is
 //! `unsafe` (edition 2024) and racy; it finds your test by the name libtest gives its thread,
 //! and the kit in it does only that check's request. Under a custom harness the proxy checks
-//! fail and say why. Keep the kit out of code that must not run twice in its test (several kit
-//! runs in one test are fine).
+//! fail and say why. Keep the kit out of code that must not run twice in its test. In the child
+//! every kit run returns an empty report: several runs in one test are fine, each followed by
+//! `assert_passed`, but an assertion about a report's contents (a count, a check's outcome)
+//! fails there, and the proxy checks of every later run fail with it.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
