@@ -515,7 +515,7 @@ mod tests {
         assert!(setup.certainly_not_sent());
     }
 
-    #[cfg(feature = "rustls")]
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
     #[test]
     fn added_roots_go_after_mozillas_or_alone() {
         use ureq::tls::RootCerts;
@@ -533,10 +533,16 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
-        assert!(matches!(
-            root_certs(&RootCertificates::default()),
-            RootCerts::WebPki
-        ));
+        // The untouched default: compiled-in Mozilla roots, or the platform's with native-tls.
+        let default = root_certs(&RootCertificates::default());
+        if cfg!(feature = "native-tls") {
+            assert!(
+                matches!(default, RootCerts::PlatformVerifier),
+                "{default:?}"
+            );
+        } else {
+            assert!(matches!(default, RootCerts::WebPki), "{default:?}");
+        }
     }
 
     #[test]
