@@ -175,32 +175,6 @@ fn a_get_is_retried_through_failures_then_succeeds() {
 }
 
 #[test]
-fn what_is_final_ends_the_call_at_once() {
-    let rows: [(Out, ErrorKind); 11] = [
-        (code(400), ErrorKind::InvalidRequest),
-        (code(401), ErrorKind::Authentication),
-        (code(403), ErrorKind::Permission),
-        (code(404), ErrorKind::NotFound),
-        (code(409), ErrorKind::Conflict),
-        (code(422), ErrorKind::InvalidRequest),
-        (code(402), ErrorKind::Api),
-        (
-            Status(302, &[("location", "https://x.example")], ""),
-            ErrorKind::Api,
-        ),
-        (Fail(K::Tls), ErrorKind::Transport),
-        (Fail(K::BodyTooLarge), ErrorKind::Transport),
-        (Fail(K::Other), ErrorKind::Transport),
-    ];
-    for (out, kind) in rows {
-        let call = Call::new(&SANDBOX, &GetConfig, retries(3), seq());
-        let (trace, result) = run(call, &[out]);
-        assert_eq!(trace.len(), 1, "one attempt: {trace:?}");
-        assert_eq!(result.expect_err("final").kind(), kind);
-    }
-}
-
-#[test]
 fn retries_stop_at_the_limit_with_the_last_error() {
     let call = Call::new(&SANDBOX, &GetConfig, retries(2), seq());
     let script = [code(500), code(502), code(503)];
@@ -249,17 +223,6 @@ fn a_keyless_confirm_is_sent_once_whatever_happens() {
         let error = result.expect_err("not retried");
         assert_eq!(error.idempotency_key(), None);
     }
-}
-
-#[test]
-fn a_keyed_confirm_is_retried_with_the_callers_key() {
-    let op = confirm().with_idempotency_key("pay-1").expect("a key");
-    let call = Call::new(&SANDBOX, &op, retries(2), seq());
-    let script = [code(502), Status(200, &[], r#"{"data":{}}"#)];
-    let (trace, result) = run(call, &script);
-    let post = "send POST /v1/api/embedded-checkout/confirm key=pay-1";
-    assert_eq!(jittered(&trace), [post, "wait backoff", post]);
-    assert_eq!(result.expect("paid").meta.retries, 1);
 }
 
 #[test]
@@ -326,17 +289,6 @@ fn jitter_is_one_random_draw_per_retry_in_the_upper_half() {
         .map(|n| wait_with(n.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
         .collect();
     assert!(waits.len() > 40, "spread: {waits:?}");
-}
-
-#[test]
-fn invalid_input_ends_the_call_before_anything_is_sent() {
-    let keyless = Config::from_values(None, None).expect("a keyless config");
-    let call = Call::new(&keyless, &GetConfig, retries(2), seq());
-    let (trace, result) = run(call, &[]);
-    assert!(trace.is_empty());
-    let error = result.expect_err("no key");
-    assert_eq!(error.kind(), ErrorKind::InvalidInput);
-    assert!(!error.outcome_unknown());
 }
 
 #[test]
@@ -543,11 +495,14 @@ fn a_step_and_a_call_print_no_secret() {
     );
 }
 
-/// Every kind of error a keyed call can end with, and a script that ends it so.
+/// Every kind of error a call can end with, and a script that ends it so: what is final, in
+/// one attempt (`run` refuses a send the script does not hold).
 fn every_error_kind() -> Vec<(ErrorKind, Vec<Out>)> {
     let three = |out: fn() -> Out| vec![out(), out(), out()];
     vec![
         (ErrorKind::Transport, vec![Fail(K::Tls)]),
+        (ErrorKind::Transport, vec![Fail(K::BodyTooLarge)]),
+        (ErrorKind::Transport, vec![Fail(K::Other)]),
         (ErrorKind::Transport, three(|| Fail(K::Io))),
         (ErrorKind::Timeout, three(|| Fail(K::Timeout))),
         (ErrorKind::Decode, vec![Status(200, &[], "[]")]),
@@ -561,6 +516,7 @@ fn every_error_kind() -> Vec<(ErrorKind, Vec<Out>)> {
         (ErrorKind::NotFound, vec![code(404)]),
         (ErrorKind::Conflict, vec![code(409)]),
         (ErrorKind::InvalidRequest, vec![code(422)]),
+        (ErrorKind::Api, vec![code(402)]),
         (
             ErrorKind::RateLimited,
             vec![Status(429, &[("retry-after", "31")], "")],
@@ -571,6 +527,16 @@ fn every_error_kind() -> Vec<(ErrorKind, Vec<Out>)> {
             vec![Status(302, &[("location", "https://x.example")], "")],
         ),
     ]
+}
+
+#[test]
+fn a_get_ends_with_every_kind_and_no_key() {
+    for (kind, script) in every_error_kind() {
+        let (trace, result) = run(Call::new(&SANDBOX, &GetConfig, retries(2), seq()), &script);
+        let error = result.expect_err("scripted to fail");
+        assert_eq!(error.kind(), kind, "{trace:?}");
+        assert_eq!(error.idempotency_key(), None);
+    }
 }
 
 #[test]
