@@ -4,28 +4,15 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
+use common::NoWait;
 use easy_checkout_core::call::{RetryBudget, RetryBudgetPolicy};
 use easy_checkout_core::{
-    Client, Config, ErrorKind, RetryPolicy, Runtime, TransportError, http, ops::GetConfig,
+    Client, Config, ErrorKind, RetryPolicy, TransportError, http, ops::GetConfig,
 };
 
-/// A fixed clock that never sleeps.
-struct NoWait;
-
-impl Runtime for NoWait {
-    fn now(&self) -> SystemTime {
-        SystemTime::UNIX_EPOCH
-    }
-    fn monotonic(&self) -> Duration {
-        Duration::ZERO
-    }
-    fn sleep(&self, _: Duration) {}
-    fn random_u64(&self) -> u64 {
-        7
-    }
-}
+mod common;
 
 /// A transport that answers every request with `status`, counting them.
 fn answering(

@@ -3,16 +3,18 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
 
+use common::NoWait;
 use easy_checkout_core::http::{self, HeaderMap, StatusCode};
 use easy_checkout_core::ops::{
     Confirm, CreateSession, GetConfig, LineItem, PaymentMethod, UpdateConfig, may_resend,
 };
 use easy_checkout_core::{
-    Client, ClientSecret, Config, Error, Operation, RetryPolicy, Runtime, TransportError,
+    Client, ClientSecret, Config, Error, Operation, RetryPolicy, TransportError,
     TransportErrorKind as K,
 };
+
+mod common;
 
 /// What the scripted transport does on one attempt: answer with a status and body, or fail
 /// with a kind unmarked, marked `not_sent()` or marked `maybe_sent()`.
@@ -25,22 +27,6 @@ enum Step {
 }
 
 use Step::{Fail, MaybeSent, NotSent, Status};
-
-/// A fixed clock that never sleeps.
-struct NoWait;
-
-impl Runtime for NoWait {
-    fn now(&self) -> SystemTime {
-        SystemTime::UNIX_EPOCH
-    }
-    fn monotonic(&self) -> Duration {
-        Duration::ZERO
-    }
-    fn sleep(&self, _: Duration) {}
-    fn random_u64(&self) -> u64 {
-        7
-    }
-}
 
 /// The calls of the tables.
 #[derive(Debug, Clone, Copy)]

@@ -2,14 +2,16 @@
 //! a key of the caller's gets the key the call generates (the header present, the value
 //! masked); every other request renders as `snapshot::render` renders the built one.
 
+use common::NoWait;
 use easy_checkout_core::ops::{
     Confirm, CreateSession, GetConfig, LineItem, PaymentMethod, UpdateConfig,
 };
 use easy_checkout_core::{
-    Client, ClientSecret, Config, Operation, RetryPolicy, Runtime, TransportError, http, snapshot,
+    Client, ClientSecret, Config, Operation, RetryPolicy, TransportError, http, snapshot,
 };
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+
+mod common;
 
 const KEY: &str = "sk_test_snapshot_key_123";
 const SECRET: &str = "ecs_secret_snapshot_xyz";
@@ -52,22 +54,6 @@ fn a_write_goes_out_with_a_generated_key() {
     snap("update_config_goes_out_with_a_generated_key", sent(&update));
 }
 
-/// Time and randomness that never change: no sleep, the same draws.
-struct Still;
-
-impl Runtime for Still {
-    fn now(&self) -> SystemTime {
-        SystemTime::UNIX_EPOCH
-    }
-    fn monotonic(&self) -> Duration {
-        Duration::ZERO
-    }
-    fn sleep(&self, _: Duration) {}
-    fn random_u64(&self) -> u64 {
-        0x5eed
-    }
-}
-
 #[test]
 fn the_rendering_is_what_the_client_sends() {
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -78,7 +64,7 @@ fn the_rendering_is_what_the_client_sends() {
             record.lock().unwrap().push(request);
             Ok(http::Response::new(br#"{"data":{"id":"ecs_1"}}"#.to_vec()))
         };
-    let client = Client::with_runtime(transport, sandbox(), Still);
+    let client = Client::with_runtime(transport, sandbox(), NoWait);
     client
         .embedded_checkout()
         .create_session(&create())
