@@ -772,10 +772,10 @@ fn a_spent_budget_returns_the_failure_at_once_and_says_so() {
 fn an_unlimited_budget_and_no_budget_leave_retries_to_the_policy() {
     let unlimited = RetryBudget::unlimited();
     let script = [code(503), code(503), code(503)];
-    for call in [
-        Call::new(&SANDBOX, &GetConfig, retries(2), seq()).with_budget(&unlimited),
-        Call::new(&SANDBOX, &GetConfig, retries(2), seq()),
-    ] {
+    let call = || Call::new(&SANDBOX, &GetConfig, retries(2), seq());
+    // 300 calls of 2 retries each: more than any bounded budget of the default size pays for.
+    let unlimited_calls = (0..300).map(|_| call().with_budget(&unlimited));
+    for call in unlimited_calls.chain([call()]) {
         let (trace, result) = run(call, &script);
         assert_eq!(trace.len(), 5, "three attempts: {trace:?}");
         assert!(!result.expect_err("503").retry_budget_spent());
