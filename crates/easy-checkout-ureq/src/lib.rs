@@ -544,24 +544,4 @@ mod tests {
             assert!(matches!(default, RootCerts::WebPki), "{default:?}");
         }
     }
-
-    #[test]
-    fn a_host_name_is_resolved_and_its_connection_reused() {
-        use easy_checkout_conformance::loopback::{Server, reply};
-        let server = Server::fixed(reply("200 OK", &[], b"hi"));
-        let transport = UreqTransport::new();
-        let clone = transport.clone();
-        let url = format!("http://localhost:{}/x", server.addr.port());
-        for t in [&transport, &clone, &transport] {
-            let request = http::Request::get(&url)
-                .body(Vec::new())
-                .expect("a request");
-            let response = t.send(request).expect("sent");
-            assert_eq!(
-                (response.status().as_u16(), &response.body()[..]),
-                (200, &b"hi"[..])
-            );
-        }
-        assert_eq!(server.accepts(), 1, "one connection for three requests");
-    }
 }

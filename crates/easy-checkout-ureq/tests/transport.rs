@@ -99,14 +99,21 @@ fn an_announced_length_over_the_cap_fails_on_the_head_alone() {
     );
 }
 
+/// Over a host name (`localhost`), resolved.
 #[test]
 fn one_connection_serves_every_request_and_every_clone() {
-    let ok = Server::fixed(reply("200 OK", &[], b"{}"));
-    let not_found = Server::fixed(reply("404 Not Found", &[], b"{\"error\":{}}"));
+    let (ok, missing) = (&b"{}"[..], &b"{\"error\":{}}"[..]);
+    let found = Server::fixed(reply("200 OK", &[], ok));
+    let not_found = Server::fixed(reply("404 Not Found", &[], missing));
     let transport = transport();
-    for server in [&ok, &not_found] {
+    for (server, status, body) in [(&found, 200, ok), (&not_found, 404, missing)] {
+        let url = format!("http://localhost:{}/again", server.addr.port());
         for t in [&transport, &transport.clone(), &transport] {
-            t.send(get(&server.url("/again"))).expect("sent");
+            let response = t.send(get(&url)).expect("sent");
+            assert_eq!(
+                (response.status().as_u16(), &response.body()[..]),
+                (status, body)
+            );
         }
         assert_eq!(server.accepts(), 1, "one connection for three requests");
     }
