@@ -100,9 +100,9 @@ fn read<O: Operation>(body: &str) -> Result<(), Error> {
     ok::<O>(body).map(drop)
 }
 
-/// A 2xx no model can be read from is a decode error, never a guess: no id, duplicate or
-/// ill-typed keys, a wrong shape, an empty body, `data: null` for a session or a config, a
-/// top-level array.
+/// A 2xx no model can be read from is a decode error with the status and raw body, never a
+/// guess: not JSON, truncated, HTML, no id, duplicate or ill-typed keys, a wrong shape, an
+/// empty body, `null` or `data: null` for a session or a config, a top-level array.
 #[test]
 fn malformed_replies_are_decode_errors() {
     let null =
@@ -136,12 +136,24 @@ fn malformed_replies_are_decode_errors() {
         (session, r#"{"data":"ecs_1"}"#),
         (session, r#"{"data":{"id":"ecs_1","x":[1,}}"#),
         (session, r#"[{"id":"ecs_1","status":"open"}]"#),
+        (session, "not json"),
+        (session, r#"{"data":{"id":"ecs_1""#),
+        (session, "<html><body>Bad gateway</body></html>"),
+        (session, ""),
+        (session, "[1,2]"),
+        (session, "null"),
         (validate, r#"{"success":true,"data":"ok"}"#),
         (validate, r#"{"data":{"valid":"yes"}}"#),
         (confirm, "{not json"),
     ];
     for (read, body) in rows {
-        assert_eq!(read(body).unwrap_err().kind(), ErrorKind::Decode, "{body}");
+        let Err(Error::Decode(d)) = read(body) else {
+            panic!("{body:?} read as no decode error")
+        };
+        assert_eq!(
+            (d.raw_body.as_slice(), d.status),
+            (body.as_bytes(), StatusCode::OK)
+        );
     }
     let e = GetConfig::parse(StatusCode::NO_CONTENT, &HeaderMap::new(), b"").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Decode);
@@ -357,25 +369,6 @@ fn config_full_minimal() {
     assert_eq!(c.extra.get("theme"), Some(&json!("dark")));
     let c = ok::<GetConfig>(r#"{"data":{}}"#).unwrap();
     assert!(c.allowed_origins.is_none());
-}
-
-#[test]
-fn non_json_truncated_html_and_empty_2xx_are_decode_errors_with_the_raw_body() {
-    for body in [
-        "not json",
-        r#"{"data":{"id":"ecs_1""#,
-        "<html><body>Bad gateway</body></html>",
-        "",
-        "[1,2]",
-        "null",
-    ] {
-        let e = ok::<RetrieveSession>(body).unwrap_err();
-        let Error::Decode(d) = &e else {
-            panic!("{body:?} gave {e:?}")
-        };
-        assert_eq!(d.raw_body, body.as_bytes());
-        assert_eq!(d.status, StatusCode::OK);
-    }
 }
 
 #[test]
