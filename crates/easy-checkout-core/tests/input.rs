@@ -79,14 +79,17 @@ fn a_string_that_is_no_easy_key_is_refused_without_a_base_url() {
 #[test]
 fn with_a_base_url_any_header_safe_key_is_sent_as_given() {
     let op = easy_checkout_core::ops::GetConfig;
-    for key in NOT_EASY_KEYS.into_iter().chain(["sk_test_a"]) {
-        let url = BaseUrl::parse("http://127.0.0.1:4010").unwrap();
+    let (url, given) = (
+        BaseUrl::parse("http://127.0.0.1:4010").unwrap(),
+        "http://127.0.0.1:4010/",
+    );
+    for key in NOT_EASY_KEYS.into_iter().chain(["sk_test_a", "sk_live_a"]) {
         let configs = [
             Config::for_base_url(url.clone(), key).unwrap(),
-            Config::from_values(Some(key), Some(url.as_str())).unwrap(),
+            Config::from_values(Some(key), Some(given)).unwrap(),
             Config::from_lookup(|name| match name {
                 "EASY_API_KEY" => Some(key.into()),
-                "EASY_API_URL" => Some(url.as_str().into()),
+                "EASY_API_URL" => Some(given.into()),
                 _ => None,
             })
             .unwrap(),
@@ -94,7 +97,8 @@ fn with_a_base_url_any_header_safe_key_is_sent_as_given() {
         for config in configs {
             assert_eq!(config.base_url(), &url);
             assert!(config.has_api_key());
-            assert_eq!(config.api_key().is_some(), key == "sk_test_a", "{key}");
+            let easy = !NOT_EASY_KEYS.contains(&key);
+            assert_eq!(config.api_key().is_some(), easy, "{key}");
             let request = config.build(&op).unwrap();
             let header = &request.headers()["x-easy-api-key"];
             assert_eq!(header, key);
@@ -103,7 +107,6 @@ fn with_a_base_url_any_header_safe_key_is_sent_as_given() {
         }
     }
     // Still nothing that cannot travel in a header, with or without a base URL.
-    let url = BaseUrl::parse("http://127.0.0.1:4010").unwrap();
     for bad in ["", " ", "a b", "é"] {
         let e = Config::for_base_url(url.clone(), bad).unwrap_err();
         assert_eq!(e.field(), "api_key");
@@ -163,28 +166,13 @@ fn from_values_and_from_lookup_route_or_override() {
     let c = Config::from_values(Some("sk_test_1"), None).unwrap();
     let sandbox = "https://sandbox-api.itseasy.co/v1/api";
     assert_eq!(c.base_url().as_str(), sandbox);
-    let c = Config::from_values(Some("sk_live_1"), Some("http://127.0.0.1:9/")).unwrap();
-    assert_eq!(c.base_url().as_str(), "http://127.0.0.1:9");
     let c = Config::from_values(None, Some("")).unwrap();
     assert!(c.api_key().is_none());
     assert_eq!(c.base_url().as_str(), "https://api.itseasy.co/v1/api");
     assert!(Config::from_values(Some("sk_test_1"), Some("http://example.com")).is_err());
 
     use std::ffi::OsString;
-    let env = |pairs: &'static [(&'static str, &'static str)]| {
-        move |name: &str| {
-            let value = pairs.iter().find(|(k, _)| *k == name);
-            value.map(|(_, v)| OsString::from(v))
-        }
-    };
-    let c = Config::from_lookup(env(&[
-        ("EASY_API_KEY", "sk_live_1"),
-        ("EASY_API_URL", "http://127.0.0.1:7/"),
-    ]))
-    .unwrap();
-    assert_eq!(c.base_url().as_str(), "http://127.0.0.1:7");
-    assert!(c.api_key().is_some());
-    let c = Config::from_lookup(env(&[("EASY_API_KEY", "")])).unwrap();
+    let c = Config::from_lookup(|name| (name == "EASY_API_KEY").then(OsString::new)).unwrap();
     assert!(c.api_key().is_none(), "empty is unset");
     #[cfg(unix)]
     {
