@@ -17,27 +17,6 @@ fn transport() -> IsahcTransport {
     IsahcTransport::with_settings(TransportSettings::default().timeout(Duration::from_secs(5)))
 }
 
-/// The outcome of a request with `method` answered with `raw`, then a close: the status and
-/// body of a response, or the kind of the error.
-fn after_close(
-    method: http::Method,
-    raw: &'static [u8],
-) -> Result<(u16, Vec<u8>), TransportErrorKind> {
-    let server = Server::start(move |_, stream| {
-        let _ = stream.write_all(raw);
-        After::Close
-    });
-    let request = http::Request::builder()
-        .method(method)
-        .uri(server.url("/"))
-        .body(Vec::new())
-        .expect("a request");
-    transport()
-        .send(request)
-        .map(|r| (r.status().as_u16(), r.into_body()))
-        .map_err(|e| e.kind())
-}
-
 #[test]
 fn transport_adds_only_curl_defaults_to_a_bare_request() {
     let server = Server::fixed(reply("204 No Content", &[], b""));
@@ -141,7 +120,16 @@ fn an_empty_reply_is_whole_only_when_its_head_declares_no_body() {
         ),
     ];
     for (method, raw, outcome) in rows {
-        assert_eq!(after_close(method, raw), outcome, "{}", raw.escape_ascii());
+        let server = Server::start(move |_, stream| {
+            let _ = stream.write_all(raw);
+            After::Close
+        });
+        let request = http::Request::builder().method(method).uri(server.url("/"));
+        let got = transport()
+            .send(request.body(Vec::new()).expect("a request"))
+            .map(|r| (r.status().as_u16(), r.into_body()))
+            .map_err(|e| e.kind());
+        assert_eq!(got, outcome, "{}", raw.escape_ascii());
     }
 }
 

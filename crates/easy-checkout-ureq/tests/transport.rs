@@ -17,27 +17,6 @@ fn transport() -> UreqTransport {
     UreqTransport::with_settings(TransportSettings::default().timeout(Duration::from_secs(5)))
 }
 
-/// The outcome of a GET (or `method`) answered with `raw`, then a close: the status and body
-/// of a response, or the kind of the error.
-fn after_close(
-    method: http::Method,
-    raw: &'static [u8],
-) -> Result<(u16, Vec<u8>), TransportErrorKind> {
-    let server = Server::start(move |_, stream| {
-        let _ = stream.write_all(raw);
-        After::Close
-    });
-    let request = http::Request::builder()
-        .method(method)
-        .uri(server.url("/"))
-        .body(Vec::new())
-        .expect("a request");
-    transport()
-        .send(request)
-        .map(|r| (r.status().as_u16(), r.into_body()))
-        .map_err(|e| e.kind())
-}
-
 #[test]
 fn the_transport_adds_no_headers_of_its_own() {
     let server = Server::fixed(reply("204 No Content", &[], b""));
@@ -72,7 +51,16 @@ fn a_cut_head_is_told_from_a_whole_reply_and_a_last_chunk_ends_the_body() {
         ),
     ];
     for (method, raw, outcome) in rows {
-        assert_eq!(after_close(method, raw), outcome, "{}", raw.escape_ascii());
+        let server = Server::start(move |_, stream| {
+            let _ = stream.write_all(raw);
+            After::Close
+        });
+        let request = http::Request::builder().method(method).uri(server.url("/"));
+        let got = transport()
+            .send(request.body(Vec::new()).expect("a request"))
+            .map(|r| (r.status().as_u16(), r.into_body()))
+            .map_err(|e| e.kind());
+        assert_eq!(got, outcome, "{}", raw.escape_ascii());
     }
 }
 
@@ -148,16 +136,11 @@ fn added_roots_alone_are_trusted() {
 
 #[test]
 fn a_callers_agent_is_named_in_debug() {
-    let transport = UreqTransport::from_agent(
-        ureq::Agent::new_with_defaults(),
-        TransportSettings::default(),
-    );
-    assert!(
-        format!("{transport:?}").contains("agent: Callers"),
-        "{transport:?}"
-    );
-    let own = UreqTransport::with_roots(TransportSettings::default(), RootCertificates::default());
-    assert!(format!("{own:?}").contains("agent: Own"), "{own:?}");
+    let callers = UreqTransport::from_agent(ureq::Agent::new_with_defaults(), Default::default());
+    let own = UreqTransport::with_roots(Default::default(), RootCertificates::default());
+    for (transport, agent) in [(callers, "agent: Callers"), (own, "agent: Own")] {
+        assert!(format!("{transport:?}").contains(agent), "{transport:?}");
+    }
 }
 
 #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
