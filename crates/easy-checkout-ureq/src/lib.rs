@@ -415,72 +415,60 @@ mod tests {
     fn error_table() {
         use TransportErrorKind as K;
         use std::error::Error as _;
-        use ureq::Timeout as T;
+        use ureq::{Error as E, Timeout as T};
         let lookup = "failed to lookup address information: Name or service not known";
         for (error, kind, not_sent) in [
-            (ureq::Error::Timeout(T::Resolve), K::Timeout, true),
-            (ureq::Error::Timeout(T::Connect), K::Timeout, true),
-            (ureq::Error::Timeout(T::Global), K::Timeout, false),
-            (ureq::Error::Timeout(T::PerCall), K::Timeout, false),
-            (ureq::Error::Timeout(T::SendRequest), K::Timeout, false),
-            (ureq::Error::Timeout(T::SendBody), K::Timeout, false),
-            (ureq::Error::Timeout(T::RecvResponse), K::Timeout, false),
-            (ureq::Error::Timeout(T::RecvBody), K::Timeout, false),
+            (E::Timeout(T::Resolve), K::Timeout, true),
+            (E::Timeout(T::Connect), K::Timeout, true),
+            (E::Timeout(T::Global), K::Timeout, false),
+            (E::Timeout(T::PerCall), K::Timeout, false),
+            (E::Timeout(T::SendRequest), K::Timeout, false),
+            (E::Timeout(T::SendBody), K::Timeout, false),
+            (E::Timeout(T::RecvResponse), K::Timeout, false),
+            (E::Timeout(T::RecvBody), K::Timeout, false),
             (io(io::ErrorKind::TimedOut), K::Timeout, false),
             (io(io::ErrorKind::WouldBlock), K::Timeout, false),
-            (ureq::Error::HostNotFound, K::Connect, true),
-            (ureq::Error::ConnectionFailed, K::Connect, true),
-            (
-                ureq::Error::ConnectProxyFailed("407".into()),
-                K::Connect,
-                true,
-            ),
+            (E::HostNotFound, K::Connect, true),
+            (E::ConnectionFailed, K::Connect, true),
+            (E::ConnectProxyFailed("407".into()), K::Connect, true),
             (io(io::ErrorKind::ConnectionRefused), K::Connect, true),
             (io(io::ErrorKind::AddrNotAvailable), K::Connect, true),
-            (ureq::Error::Io(io::Error::other(lookup)), K::Connect, true),
+            (E::Io(io::Error::other(lookup)), K::Connect, true),
             // Connect kinds, but also possible on a connection already carrying the request.
             (io(io::ErrorKind::HostUnreachable), K::Connect, false),
             (io(io::ErrorKind::NetworkUnreachable), K::Connect, false),
-            (ureq::Error::Tls("bad"), K::Tls, true),
-            (ureq::Error::TlsRequired, K::Tls, true),
+            (E::Tls("bad"), K::Tls, true),
+            (E::TlsRequired, K::Tls, true),
             (io(io::ErrorKind::ConnectionReset), K::Io, false),
             (io(io::ErrorKind::UnexpectedEof), K::Io, false),
             (io(io::ErrorKind::BrokenPipe), K::Io, false),
-            (ureq::Error::BodyStalled, K::Io, false),
-            (
-                ureq::Error::LargeResponseHeader(70_000, 65_536),
-                K::Io,
-                false,
-            ),
-            (ureq::Error::BadUri("x".into()), K::Other, true),
-            (
-                ureq::Error::RequireHttpsOnly("http://a".into()),
-                K::Other,
-                true,
-            ),
-            (ureq::Error::InvalidProxyUrl, K::Other, true),
-            (ureq::Error::StatusCode(500), K::Other, false),
-            (ureq::Error::TooManyRedirects, K::Other, false),
-            (ureq::Error::BodyExceedsLimit(10), K::Other, false),
+            (E::BodyStalled, K::Io, false),
+            (E::LargeResponseHeader(70_000, 65_536), K::Io, false),
+            (E::BadUri("x".into()), K::Other, true),
+            (E::RequireHttpsOnly("http://a".into()), K::Other, true),
+            (E::InvalidProxyUrl, K::Other, true),
+            (E::StatusCode(500), K::Other, false),
+            (E::TooManyRedirects, K::Other, false),
+            (E::BodyExceedsLimit(10), K::Other, false),
         ] {
             let what = format!("{error:?}");
             let mapped = map_error(error, Phase::Exchange);
             assert_eq!(mapped.kind(), kind, "{what}");
             assert_eq!(mapped.certainly_not_sent(), not_sent, "{what}");
             let source = mapped.source().expect("a source");
-            assert!(source.downcast_ref::<ureq::Error>().is_some(), "{what}");
+            assert!(source.downcast_ref::<E>().is_some(), "{what}");
         }
         // Reading the body, the request is long gone: never "not sent".
         for error in [
-            ureq::Error::Timeout(T::Connect),
-            ureq::Error::HostNotFound,
+            E::Timeout(T::Connect),
+            E::HostNotFound,
             io(io::ErrorKind::ConnectionRefused),
-            ureq::Error::BodyExceedsLimit(10),
+            E::BodyExceedsLimit(10),
         ] {
             let mapped = map_error(error, Phase::Body { limit: 10 });
             assert!(!mapped.certainly_not_sent(), "{mapped:?}");
         }
-        let over = map_error(ureq::Error::BodyExceedsLimit(10), Phase::Body { limit: 10 });
+        let over = map_error(E::BodyExceedsLimit(10), Phase::Body { limit: 10 });
         assert_eq!(over.kind(), K::BodyTooLarge);
         assert_eq!(
             over.to_string(),
