@@ -340,23 +340,15 @@ fn poll(policy: PollPolicy, script: &[Out]) -> (Vec<String>, Result<WaitOutcome,
 
 #[test]
 fn a_wait_polls_on_a_growing_schedule_and_ends_at_the_deadline() {
-    let policy = every(1, 3, 10);
-    let (trace, result) = poll(policy, &vec![ok(PENDING); 6]);
+    let (trace, result) = poll(every(1, 3, 10), &vec![ok(PENDING); 6]);
+    let waits = [1000, 1500, 2250, 3000, 2250].map(|ms| format!("wait {ms}ms"));
+    let expected: Vec<&str> = waits
+        .iter()
+        .flat_map(|w| ["poll", w])
+        .chain(["poll"])
+        .collect();
     assert_eq!(
-        trace,
-        [
-            "poll",
-            "wait 1000ms",
-            "poll",
-            "wait 1500ms",
-            "poll",
-            "wait 2250ms",
-            "poll",
-            "wait 3000ms",
-            "poll",
-            "wait 2250ms",
-            "poll"
-        ],
+        trace, expected,
         "the last wait lands exactly on the deadline"
     );
     match result.expect("a wait ends") {
