@@ -329,11 +329,8 @@ fn confirm_input_in_either_vocabulary() {
     let confirm = || Confirm::with_source(secret(), PaymentSource::card("tok_1"));
     let sdk = || Confirm::new(secret(), PaymentMethod::card("tok_1"));
     let details = CustomerDetails::new("Jane", "Doe", "jane@example.com");
-    assert!(
-        config()
-            .build(&confirm().with_customer_details(details))
-            .is_ok()
-    );
+    let with_details = confirm().with_customer_details(details);
+    assert!(config().build(&with_details).is_ok());
     assert!(config().build(&confirm()).is_ok());
     let (mut no_type, mut clash) = (PaymentSource::card("tok_1"), PaymentSource::card("tok_1"));
     no_type.kind = " ".into();

@@ -102,16 +102,9 @@ fn a_session_is_paid_when_either_vocabulary_says_so_and_only_then() {
     ];
     for &(status, payment, want) in table {
         let s = session(status, payment);
-        assert_eq!(
-            s.terminal(),
-            want,
-            "status {status:?}, payment_status {payment:?}"
-        );
-        assert_eq!(
-            s.is_paid(),
-            want == Some(Paid),
-            "status {status:?}, payment_status {payment:?}"
-        );
+        let row = format!("status {status:?}, payment_status {payment:?}");
+        assert_eq!(s.terminal(), want, "{row}");
+        assert_eq!(s.is_paid(), want == Some(Paid), "{row}");
     }
     let s = session(Some("open"), Some("pending"));
     assert_eq!(

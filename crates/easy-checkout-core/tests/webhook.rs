@@ -149,15 +149,13 @@ fn failure_codes_match_the_python_client_row_by_row() {
 #[test]
 fn a_very_long_hex_signature_is_a_mismatch_without_growing() {
     // Decoding counts the bytes past the 32 it keeps; it never allocates for them.
-    let long = format!("sha256={}", "ab".repeat(1 << 16));
+    let verdict =
+        |digits: &str| webhook::verify(&secret(), Some(&format!("sha256={digits}")), BODY);
+    let long = "ab".repeat(1 << 16);
+    assert_eq!(verdict(&long), Err(WebhookError::SignatureMismatch));
     assert_eq!(
-        webhook::verify(&secret(), Some(&long), BODY).unwrap_err(),
-        WebhookError::SignatureMismatch
-    );
-    let odd = format!("sha256={}a", "ab".repeat(1 << 16));
-    assert_eq!(
-        webhook::verify(&secret(), Some(&odd), BODY).unwrap_err(),
-        WebhookError::SignatureFormatInvalid
+        verdict(&(long + "a")),
+        Err(WebhookError::SignatureFormatInvalid)
     );
 }
 
