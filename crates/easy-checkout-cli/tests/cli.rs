@@ -385,6 +385,18 @@ fn global_flags_work_before_or_after_the_subcommand_and_the_key_is_checked() {
             assert_eq!(out.json(), expected);
             assert_eq!(out.stderr.contains("<- 200 in "), verbose, "-v: {out:?}");
         }
+        // --transport is applied wherever it is given: the user agent names it.
+        let requests = fake.requests();
+        let suffix = format!(" {transport}");
+        let mut agents = requests
+            .iter()
+            .rev()
+            .take(3)
+            .map(|r| r.header("user-agent"));
+        assert!(
+            agents.all(|a| a.unwrap().ends_with(&suffix)),
+            "{requests:#?}"
+        );
         // --timeout after the subcommand is applied.
         fake.inject(Fault::Delay(Duration::from_secs(3)));
         let slow = "config get --timeout 0.5 --max-retries 0 --output json";

@@ -87,13 +87,8 @@ fn api_key_auth() {
     assert_eq!(ok.status, 200);
     let public = json!({ "data": { "basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY } });
     assert_eq!(ok.json(), public);
-    let live = call(
-        &fake,
-        "GET",
-        "/validate-key",
-        Some("sk_live_anything"),
-        None,
-    );
+    let live = Some("sk_live_anything");
+    let live = call(&fake, "GET", "/validate-key", live, None);
     assert_eq!(live.status, 200);
 
     let missing = call(&fake, "GET", "/validate-key", None, None);

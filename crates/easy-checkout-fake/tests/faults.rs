@@ -8,7 +8,7 @@ use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Conn, KEY, create, get, new_session, post, raw_exchange, session_body, try_call};
+use common::{Conn, KEY, create, get, new_session, post, raw_exchange, session_body};
 use easy_checkout_fake::{FakeEasy, Fault, RecordedRequest, SignedWebhook};
 use serde_json::{Value, json};
 
@@ -337,14 +337,7 @@ fn start_on_a_given_port_and_base_url() {
     assert_eq!(fake.base_url(), format!("http://127.0.0.1:{port}"));
     assert!(format!("{fake:?}").contains(&fake.base_url()));
     assert!(FakeEasy::start_on(port).is_err(), "port taken");
-    let resp = try_call(
-        &fake,
-        "GET",
-        "/validate-key",
-        Some(FakeEasy::TEST_KEY),
-        None,
-    );
-    assert_eq!(resp.unwrap().status, 200);
+    assert_eq!(Conn::open(&fake).get("/validate-key").unwrap().status, 200);
 }
 
 #[test]
