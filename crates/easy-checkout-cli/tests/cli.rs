@@ -642,13 +642,6 @@ fn a_keyless_validate_or_confirm_takes_its_secret_from_the_environment_and_needs
     // Neither flag nor variable: a usage error, nothing sent.
     cli(&format!("--base-url {base} session validate")).run(2);
     assert_eq!(fake.requests().len(), requests.len());
-    // Help names the variable but never prints its value.
-    for command in ["validate", "confirm"] {
-        let help = cli(&format!("session {command} --help"));
-        let out = help.env("EASY_CLIENT_SECRET", &secret).run(0);
-        out.prints("EASY_CLIENT_SECRET");
-    }
-
     let (id, secret) = create(&fake, "ureq");
     fake.clear_requests();
     let validate = format!("session validate --client-secret {secret}");
@@ -674,8 +667,10 @@ fn a_keyless_validate_or_confirm_takes_its_secret_from_the_environment_and_needs
         // A key in the environment chooses (here a base URL overrides it) and is never sent.
         let chosen = cli(&line).env("EASY_API_KEY", SECRET_KEY);
         chosen.env("EASY_API_URL", &fake.base_url()).run(0);
-        // The help says how to choose.
-        let help = cli(&format!("{name} --help")).run(0);
+        // The help says how to choose, and names the variable but never prints its value.
+        let help = cli(&format!("{name} --help")).env("EASY_CLIENT_SECRET", &secret);
+        let help = help.run(0);
+        help.prints("EASY_CLIENT_SECRET");
         help.prints("It needs an API key or a base URL to know where to go: EASY_API_KEY (or --api-key) picks the sandbox or production by its prefix, and is never sent; --base-url (or EASY_API_URL) names the API. With neither it is refused (exit 2), nothing sent");
     }
     let requests = fake.requests();

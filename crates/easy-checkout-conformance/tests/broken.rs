@@ -234,20 +234,15 @@ fn sending_a_keyless_write_on_a_pooled_connection_fails_its_check() {
 
 #[test]
 fn a_skip_is_reported_with_its_reason() {
-    let report = report(
-        Kit::new().skip("redirects_are_not_followed", "not today"),
-        &[FollowsRedirects],
-    );
+    let kit = Kit::new().skip("redirects_are_not_followed", "not today");
+    let report = report(kit, &[FollowsRedirects]);
     assert!(report.passed(), "{report}");
-    assert_eq!(
-        report.skipped(),
-        [("redirects_are_not_followed", "not today")]
-    );
+    let skipped = [("redirects_are_not_followed", "not today")];
+    assert_eq!(report.skipped(), skipped);
+    let text = report.to_string();
     assert!(
-        report
-            .to_string()
-            .contains("\n  SKIP redirects_are_not_followed (not today)"),
-        "{report}"
+        text.contains("\n  SKIP redirects_are_not_followed (not today)"),
+        "{text}"
     );
 }
 

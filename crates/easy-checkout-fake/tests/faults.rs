@@ -212,10 +212,7 @@ fn connections_count_keep_alive_reuse_once() {
     // After a Close fault, the client must reconnect.
     fake.inject(Fault::Close);
     assert!(conn.get("/validate-key").is_err());
-    assert!(
-        conn.get("/validate-key").is_err(),
-        "that connection is gone"
-    );
+    assert!(conn.get("/validate-key").is_err(), "gone");
     get(&fake, "/validate-key");
     assert_eq!(fake.connections(), 3);
 }

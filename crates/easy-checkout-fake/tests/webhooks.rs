@@ -166,17 +166,9 @@ fn an_endpoint_that_fails_once_gets_exactly_two_attempts_of_one_event() {
 
     let received = receiver.received();
     assert_eq!(attempts(&received), [1, 2]);
-    assert_eq!(
-        event_ids(&received).len(),
-        1,
-        "one event id on every attempt"
-    );
+    assert_eq!(event_ids(&received).len(), 1);
     assert_eq!(received[0].body, received[1].body, "the same bytes");
-    assert_eq!(
-        delivery_ids(&received).len(),
-        2,
-        "a delivery id per attempt"
-    );
+    assert_eq!(delivery_ids(&received).len(), 2);
     let expected = [
         (1, Some(500), DeliveryVerdict::Retrying),
         (2, Some(200), DeliveryVerdict::Delivered),
@@ -259,11 +251,7 @@ fn a_duplicate_delivery_fulfils_once_by_event_id_and_twice_by_delivery_id() {
         assert_eq!(received.len(), 2);
         assert_eq!(event_ids(&received).len(), 1);
         assert_eq!(delivery_ids(&received).len(), 2);
-        assert_eq!(
-            attempts(&received),
-            [1, 1],
-            "two deliveries, each a first attempt"
-        );
+        assert_eq!(attempts(&received), [1, 1], "each a first attempt");
         assert_eq!(
             *fulfiller.orders.lock().unwrap(),
             vec![id.clone(); fulfilled]
@@ -332,10 +320,7 @@ fn faults_make_deliveries_late_out_of_order_replayed_or_dropped() {
     assert_eq!(seen(1), [crypto, completed.clone()], "the late one after");
     assert_eq!(seen(2), [completed.clone(), completed], "replayed");
     let replayed = received(2);
-    assert_eq!(
-        replayed[0].body, replayed[1].body,
-        "the same event, signed the same"
-    );
+    assert_eq!(replayed[0].body, replayed[1].body, "signed the same");
     assert_eq!(delivery_ids(&replayed).len(), 2);
     // Two attempts dropped before they were sent: the receiver sees only the third.
     assert_eq!(seen(3), [(COMPLETED.to_owned(), 3)], "dropped twice");
@@ -385,11 +370,7 @@ fn endpoint_urls_are_checked_when_registered() {
     assert_eq!(sixth, Err(EndpointError::TooMany { limit: 5 }));
     let sixth = register(json!({ "url": "http://127.0.0.1:9/" }));
     sixth.error(409, "TOO_MANY_ENDPOINTS");
-    assert_eq!(
-        fake.webhook_endpoints().len(),
-        5,
-        "nothing registered by a refusal"
-    );
+    assert_eq!(fake.webhook_endpoints().len(), 5, "none by a refusal");
     let builder = FakeEasy::builder().webhook_endpoint("mailto:shop@example.com");
     assert!(matches!(builder, Err(EndpointError::Invalid { .. })));
 }
@@ -508,11 +489,7 @@ fn a_reset_forgets_deliveries_and_keeps_endpoints() {
     fake.mark_paid(&session(&fake));
     settle(&fake);
     let events = event_ids(&receiver.received());
-    assert_eq!(
-        events.len(),
-        2,
-        "ecs_1 before and after the reset: two events, two ids"
-    );
+    assert_eq!(events.len(), 2, "ecs_1 before and after the reset");
 }
 
 #[test]
@@ -525,9 +502,6 @@ fn dropping_the_fake_cuts_a_held_delivery() {
     // The default deadline is 30 s: the drop cuts the attempt instead of waiting it out.
     let started = Instant::now();
     drop(fake);
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
-    );
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
 }

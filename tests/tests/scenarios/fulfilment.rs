@@ -187,10 +187,7 @@ fn a_delivered_webhook_verifies() {
     for_each_vocabulary(|stack, vocabulary| {
         let fake = fake_in(vocabulary);
         let session = new_session_in(vocabulary, stack, &fake);
-        assert!(
-            fake.webhook_for(&session.id).is_none(),
-            "no event before payment"
-        );
+        assert!(fake.webhook_for(&session.id).is_none(), "unpaid");
         let op = confirm_in(vocabulary, &session);
         stack.client(&fake, 0).confirm(&op).unwrap();
         let hook = fake.webhook_for(&session.id).unwrap();
