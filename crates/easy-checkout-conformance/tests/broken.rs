@@ -116,11 +116,6 @@ fn fails_only(kit: Kit, breaks: &'static [Break], check: &str) -> String {
 }
 
 #[test]
-fn a_correct_transport_passes() {
-    report(Kit::new(), &[]).assert_passed();
-}
-
-#[test]
 fn following_redirects_fails_exactly_its_check() {
     let check = "redirects_are_not_followed";
     let seen = fails_only(Kit::new(), &[FollowsRedirects], check);

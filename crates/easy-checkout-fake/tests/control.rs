@@ -225,7 +225,6 @@ fn control_reset_unknown_routes_and_foreign_hosts() {
     assert!(fake.requests().is_empty());
     assert_eq!(fake.pending_faults(), 0);
     assert_eq!(fake.connections(), 0);
-    // Ids start over.
     assert_eq!(create(&fake)["id"], "ecs_1");
 
     let unknown = control(&fake, "GET", "/__fake/nothing", None);

@@ -276,6 +276,7 @@ fn reference_webhooks_carry_created_api_version_and_the_delivery_headers() {
     let event = &verified[0].event;
     assert!(event.id.starts_with("evt_"), "{}", event.id);
     assert_eq!(event.kind, EventType::SessionCompleted);
+    assert_eq!(event.data["id"], id);
     assert_eq!(event.data["payment_status"], "paid");
     assert_eq!(event.data["amount_total"], 300);
     assert!(event.data.get("client_secret").is_none());
