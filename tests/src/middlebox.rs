@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use easy_checkout_conformance::loopback::{self, After, Recorded, Server};
+
 /// A TCP relay in front of `upstream` that closes a client connection once it has been idle
 /// for `idle` after its last reply (a keep-alive timeout: a new connection waits for its
 /// first request), as a load balancer does, and models the race that causes: the client
@@ -206,21 +208,18 @@ fn tunnel(client: TcpStream, refuse: bool, seen: &mpsc::Sender<String>) -> io::R
 /// asked for it (none has an `Accept-Encoding`). The work behind the reply is done: only the
 /// reply is unreadable to a client that does not decompress.
 pub struct Compressor {
-    server: easy_checkout_conformance::loopback::Server,
+    server: Server,
 }
 
 impl Compressor {
     pub fn start(upstream: SocketAddr) -> Self {
-        let server =
-            easy_checkout_conformance::loopback::Server::start(
-                move |request, stream| match forward(upstream, request) {
-                    Ok(reply) => {
-                        let _ = stream.write_all(&gzipped(&reply));
-                        easy_checkout_conformance::loopback::After::KeepAlive
-                    }
-                    Err(_) => easy_checkout_conformance::loopback::After::Close,
-                },
-            );
+        let server = Server::start(move |request, stream| match forward(upstream, request) {
+            Ok(reply) => {
+                let _ = stream.write_all(&gzipped(&reply));
+                After::KeepAlive
+            }
+            Err(_) => After::Close,
+        });
         Self { server }
     }
 
@@ -232,10 +231,7 @@ impl Compressor {
 
 /// The upstream's whole reply to `request`, sent on a connection of its own that the
 /// upstream closes after it (`Connection: close`).
-fn forward(
-    upstream: SocketAddr,
-    request: &easy_checkout_conformance::loopback::Recorded,
-) -> io::Result<Vec<u8>> {
+fn forward(upstream: SocketAddr, request: &Recorded) -> io::Result<Vec<u8>> {
     let mut head = format!("{}\r\n", request.request_line);
     for (name, value) in &request.headers {
         if !name.eq_ignore_ascii_case("connection") {
@@ -304,7 +300,7 @@ pub fn sweep_keyless_confirms<T: easy_checkout_core::Transport>(
     use easy_checkout_core::{BaseUrl, ClientSecret, Config};
 
     const ROUNDS: usize = 200;
-    let reply = easy_checkout_conformance::loopback::reply(
+    let reply = loopback::reply(
         "200 OK",
         &[("Content-Type", "application/json")],
         br#"{"data":{"allowed_origins":[]}}"#,
@@ -313,11 +309,11 @@ pub fn sweep_keyless_confirms<T: easy_checkout_core::Transport>(
     let log = Arc::new(Mutex::new(Vec::<(usize, String)>::new()));
     let server = {
         let log = Arc::clone(&log);
-        easy_checkout_conformance::loopback::Server::start(move |seen, stream| {
+        Server::start(move |seen, stream| {
             let entry = (seen.connection, seen.target().to_owned());
             log.lock().expect("log").push(entry);
             let _ = stream.write_all(&reply);
-            easy_checkout_conformance::loopback::After::KeepAlive
+            After::KeepAlive
         })
     };
     let closer = IdleCloser::start(server.addr, SWEEP_IDLE, SWEEP_IN_FLIGHT);

@@ -5,12 +5,15 @@ use easy_checkout_core::http::{HeaderName, HeaderValue, Request};
 use easy_checkout_core::snapshot;
 use easy_checkout_fake::RecordedRequest;
 
-/// `recorded` as an `http::Request`: its URI rebuilt from its `Host` header and its target,
-/// its headers as received but for the framing a transport adds (`Host`, and a
-/// `Content-Length` that matches a non-empty body), and its body.
-pub fn as_http(recorded: &RecordedRequest) -> Request<Vec<u8>> {
+/// Asserts that `recorded` is `expected` as sent: the same snapshot rendering (method, URI,
+/// headers, body; a difference fails with a line diff of the two), then the same header
+/// values and body bytes, which the rendering redacts. The recorded request's URI is rebuilt
+/// from its `Host` header and its target, and the framing a transport adds (`Host`, and a
+/// `Content-Length` that matches a non-empty body) is left out.
+#[track_caller]
+pub fn assert_sent(recorded: &RecordedRequest, expected: &Request<Vec<u8>>) {
     let host = recorded.header("host").expect("a Host header");
-    let mut request = Request::builder()
+    let mut sent = Request::builder()
         .method(recorded.method.as_str())
         .uri(format!("http://{host}{}", recorded.path))
         .body(recorded.body.clone())
@@ -23,21 +26,12 @@ pub fn as_http(recorded: &RecordedRequest) -> Request<Vec<u8>> {
     };
     for (name, value) in &recorded.headers {
         if !framing(name, value) {
-            request.headers_mut().append(
+            sent.headers_mut().append(
                 HeaderName::from_bytes(name.as_bytes()).expect("a header name"),
                 HeaderValue::from_str(value).expect("a header value"),
             );
         }
     }
-    request
-}
-
-/// Asserts that `recorded` is `expected` as sent: the same snapshot rendering (method, URI,
-/// headers, body; a difference fails with a line diff of the two), then the same header
-/// values and body bytes, which the rendering redacts.
-#[track_caller]
-pub fn assert_sent(recorded: &RecordedRequest, expected: &Request<Vec<u8>>) {
-    let sent = as_http(recorded);
     let (wire, snapshot) = (snapshot::render(&sent), snapshot::render(expected));
     if wire != snapshot {
         let diff = similar::TextDiff::from_lines(&snapshot, &wire);

@@ -4,23 +4,13 @@
 //! private CA. Cross-crate tests: they need the fake and the middleboxes, so they live here
 //! rather than in the adapters' own (published) test directories.
 
-use easy_checkout_core::ops::{Confirm, CreateSession, LineItem, PaymentMethod, Validate};
+use easy_checkout_core::ops::{Confirm, PaymentMethod, Validate};
 use easy_checkout_core::{
     Client, ClientSecret, Config, ErrorKind, Transport, TransportErrorKind, TransportSettings,
 };
 use easy_checkout_fake::FakeEasy;
 use easy_checkout_tests::middlebox::{ConnectProxy, sweep_keyless_confirms};
-
-/// How many times each session of `fake` was charged.
-fn charges(fake: &FakeEasy) -> Vec<serde_json::Value> {
-    let sessions = fake.sessions();
-    sessions.iter().map(|s| s["payments"].clone()).collect()
-}
-
-/// A create of 1 × `price_abc`.
-fn create() -> CreateSession {
-    CreateSession::new(vec![LineItem::new("price_abc", 1)], "https://s.example/r")
-}
+use easy_checkout_tests::{charges, create_op};
 
 /// A proxy that refuses the tunnel: a keyless confirm through it (`client` makes the client
 /// for the keyless configuration, the fake's CA and the proxy's URL) fails as a connect
@@ -65,7 +55,7 @@ fn keyless_writes_take_the_callers_roots_and_proxy<T: Transport>(
         let client = client(config.clone(), ca, through_proxy.then_some(&proxy.url));
         let checkout = client.embedded_checkout();
         let secrets: Vec<_> = (0..2)
-            .map(|_| checkout.create_session(&create()).expect("created"))
+            .map(|_| checkout.create_session(&create_op()).expect("created"))
             .map(|session| session.client_secret.expect("a secret"))
             .collect();
         for secret in secrets {

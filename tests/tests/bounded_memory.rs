@@ -41,7 +41,6 @@ fn allocated_while_refusing(stack: Stack) -> usize {
 fn an_oversized_reply_is_refused_within_bounded_memory() {
     for_each_stack(|stack| {
         let bytes = allocated_while_refusing(stack);
-        eprintln!("{stack}: {bytes} bytes allocated while refusing a {REPLY}-byte reply");
         let bound = 4 * CAP as usize;
         assert!(
             bytes < bound,

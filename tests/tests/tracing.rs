@@ -38,10 +38,8 @@ fn a_call_is_one_span_with_its_fields_and_no_secret_reaches_a_subscriber() {
         let secret = created.value.client_secret.expect("a secret");
         let confirm = Confirm::new(secret.clone(), PaymentMethod::card("tok_1"));
         client.embedded_checkout().confirm(&confirm).expect("paid");
-        (
-            secret,
-            created.meta.idempotency_key.expect("a generated key"),
-        )
+        let key = created.meta.idempotency_key.expect("a generated key");
+        (secret, key)
     });
 
     let text = String::from_utf8(captured.lock().expect("lock").clone()).expect("UTF-8");

@@ -402,17 +402,6 @@ mod tests {
         );
         let given = parse("fake-server --ca-cert x --transport isahc --base-url http://a");
         assert_eq!(given, ["--base-url", "--transport", "--ca-cert"]);
-        let line = "easy-checkout session get ecs_1 --output json --transport isahc --timeout 3 \
-            --max-retries 0 -v --api-key sk_test_x --base-url http://127.0.0.1:1/v1/api";
-        let cli = Cli::try_parse_from(line.split_whitespace()).unwrap();
-        let cli = cli.globals;
-        assert_eq!(cli.output, OutputFormat::Json);
-        assert_eq!(cli.transport, TransportChoice::Isahc);
-        assert_eq!(cli.timeout, Some(Duration::from_secs(3)));
-        assert_eq!(cli.max_retries, Some(0));
-        assert!(cli.verbose);
-        assert_eq!(cli.api_key.as_deref(), Some("sk_test_x"));
-        assert_eq!(cli.base_url.as_deref(), Some("http://127.0.0.1:1/v1/api"));
     }
 
     #[test]

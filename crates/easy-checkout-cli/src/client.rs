@@ -122,14 +122,5 @@ mod tests {
         let defaults = globals("key check");
         assert_eq!(defaults.settings(), TransportSettings::default());
         assert_eq!(client(&defaults).retry_policy(), &RetryPolicy::default());
-        for name in ["ureq", "isahc"] {
-            let flags = globals(&format!("--transport {name} key check"));
-            assert!(
-                client(&flags)
-                    .config()
-                    .user_agent()
-                    .ends_with(&format!(" {name}"))
-            );
-        }
     }
 }

@@ -87,18 +87,14 @@ fn api_key_auth() {
     assert_eq!(ok.status, 200);
     let public = json!({ "data": { "basisTheoryPublicApiKey": FakeEasy::PUBLIC_KEY } });
     assert_eq!(ok.json(), public);
-    let live = call(
-        &fake,
-        "GET",
-        "/validate-key",
-        Some("sk_live_anything"),
-        None,
-    );
+    let live = Some("sk_live_anything");
+    let live = call(&fake, "GET", "/validate-key", live, None);
     assert_eq!(live.status, 200);
 
     let missing = call(&fake, "GET", "/validate-key", None, None);
     missing.error(401, "AUTHENTICATION_REQUIRED");
-    for key in [FakeEasy::REVOKED_KEY, "sk_test_", "pk_test_abc", "nonsense"] {
+    let refused = "sk_test_ pk_test_abc sk_other_x nonsense".split(' ');
+    for key in refused.chain([FakeEasy::REVOKED_KEY]) {
         let resp = call(&fake, "GET", "/validate-key", Some(key), None);
         resp.error(401, "INVALID_API_KEY");
         assert!(!String::from_utf8_lossy(&resp.body).contains(key), "{key}");

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{Conn, KEY, Resp, create, get, new_session, post, post_with, session_body};
+use common::{Conn, KEY, Resp, create, get, new_session, post, post_anon, post_with, session_body};
 use easy_checkout_fake::{FakeEasy, ManualClock, Stats, Usage};
 use easy_checkout_ureq::easy_checkout_core::RetryPolicy;
 use easy_checkout_ureq::easy_checkout_core::ops::{CreateSession, LineItem};
@@ -94,8 +94,12 @@ fn sessions_are_forgotten_after_their_expiry_and_the_grace_period() {
     assert_eq!(session["expires_at"], "2027-01-15T08:30:00.000Z");
     let path = format!("/embedded-checkout/{id}");
 
-    clock.advance(TTL);
+    clock.advance(TTL - Duration::from_secs(1));
+    assert_eq!(get(&fake, &path).data()["status"], "open");
+    clock.advance(Duration::from_secs(1));
     assert_eq!(get(&fake, &path).data()["status"], "expired");
+    let updated = &fake.session(id).unwrap()["updated_at"];
+    assert_eq!(updated, "2027-01-15T08:30:00.000Z", "expired at its expiry");
     clock.advance(grace - Duration::from_secs(1));
     let within_grace = get(&fake, &path).data();
     assert_eq!(within_grace["status"], "expired");
@@ -121,13 +125,22 @@ fn paid_sessions_are_forgotten_after_their_expiry_too() {
         .session_grace(Duration::ZERO)
         .start()
         .unwrap();
-    let (id, _) = new_session(&fake);
+    let (id, secret) = new_session(&fake);
     assert!(fake.mark_paid(&id));
-    clock.advance(TTL - Duration::from_secs(1));
+    clock.advance(Duration::from_secs(1));
+    let (younger, _) = new_session(&fake);
+    clock.advance(TTL - Duration::from_secs(2));
     assert!(fake.webhook_for(&id).is_some());
     clock.advance(Duration::from_secs(1));
     assert_eq!(fake.webhook_for(&id), None);
     assert!(!fake.mark_paid(&id), "unknown now");
+    let validate = post_anon(
+        &fake,
+        "/embedded-checkout/validate",
+        &json!({ "client_secret": secret }),
+    );
+    validate.error(401, "INVALID_CLIENT_SECRET");
+    assert!(fake.session(&younger).is_some(), "a younger one stays");
 }
 
 #[test]

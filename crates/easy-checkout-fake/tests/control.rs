@@ -2,8 +2,8 @@
 
 mod common;
 
+use common::session_body;
 use common::{CONFIRM, Conn, KEY, call, confirm, control, create, get, new_session, post};
-use common::{session_body, try_call};
 use easy_checkout_fake::{FakeEasy, Fault, Match};
 use serde_json::{Value, json};
 
@@ -45,13 +45,8 @@ fn status_after_effect_answers_the_status_but_keeps_the_effect() {
     fake.inject(Fault::StatusAfterEffect(500));
     let origins = json!({ "allowed_origins": ["https://shop.example"] });
     let path = "/embedded-checkout/config";
-    let resp = call(
-        &fake,
-        "PATCH",
-        path,
-        Some(FakeEasy::TEST_KEY),
-        Some(&origins),
-    );
+    let key = Some(FakeEasy::TEST_KEY);
+    let resp = call(&fake, "PATCH", path, key, Some(&origins));
     assert_eq!(resp.status, 500);
     let config = get(&fake, path).data();
     assert_eq!(config["allowed_origins"], origins["allowed_origins"]);
@@ -105,13 +100,7 @@ fn control_faults_queue_every_kind_with_its_fields() {
     }
     for kind in ["close", "close_mid_body", "lose_reply"] {
         assert_eq!(queue(&json!({ "kind": kind })).status, 200);
-        let err = try_call(
-            &fake,
-            "GET",
-            "/validate-key",
-            Some(FakeEasy::TEST_KEY),
-            None,
-        );
+        let err = Conn::open(&fake).get("/validate-key");
         assert!(err.is_err(), "{kind}: {err:?}");
     }
     // `times: 0` queues nothing; a matched fault waits for its request.
@@ -236,7 +225,6 @@ fn control_reset_unknown_routes_and_foreign_hosts() {
     assert!(fake.requests().is_empty());
     assert_eq!(fake.pending_faults(), 0);
     assert_eq!(fake.connections(), 0);
-    // Ids start over.
     assert_eq!(create(&fake)["id"], "ecs_1");
 
     let unknown = control(&fake, "GET", "/__fake/nothing", None);

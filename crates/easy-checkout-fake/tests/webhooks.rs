@@ -58,11 +58,6 @@ fn paid_by_confirm(fake: &FakeEasy) -> String {
     id
 }
 
-/// Creates a session; its id.
-fn session(fake: &FakeEasy) -> String {
-    new_session(fake).0
-}
-
 /// The event `request` carries, verified with the fake's secret over the raw bytes.
 #[track_caller]
 fn verified(fake: &FakeEasy, request: &Received) -> WebhookEvent {
@@ -132,7 +127,7 @@ fn a_paid_session_is_posted_signed_with_the_documented_headers() {
 fn a_crypto_payment_delivers_completed_then_crypto_confirmed_to_every_endpoint() {
     let (first, second) = (Receiver::answering(200), Receiver::answering(200));
     let fake = delivering_to(&[&first, &second]);
-    let id = session(&fake);
+    let id = new_session(&fake).0;
     let paid = control(
         &fake,
         "POST",
@@ -161,22 +156,14 @@ fn an_endpoint_that_fails_once_gets_exactly_two_attempts_of_one_event() {
     let mut answers = vec![Answer::Status(500), Answer::Status(200)].into_iter();
     let receiver = Receiver::start(move |_| answers.next().unwrap_or(Answer::Status(418)));
     let fake = delivering_to(&[&receiver]);
-    fake.mark_paid(&session(&fake));
+    fake.mark_paid(&new_session(&fake).0);
     settle(&fake);
 
     let received = receiver.received();
     assert_eq!(attempts(&received), [1, 2]);
-    assert_eq!(
-        event_ids(&received).len(),
-        1,
-        "one event id on every attempt"
-    );
+    assert_eq!(event_ids(&received).len(), 1);
     assert_eq!(received[0].body, received[1].body, "the same bytes");
-    assert_eq!(
-        delivery_ids(&received).len(),
-        2,
-        "a delivery id per attempt"
-    );
+    assert_eq!(delivery_ids(&received).len(), 2);
     let expected = [
         (1, Some(500), DeliveryVerdict::Retrying),
         (2, Some(200), DeliveryVerdict::Delivered),
@@ -212,7 +199,7 @@ fn an_endpoint_that_never_answers_gets_three_attempts_and_the_log_says_failed() 
 fn a_refused_connection_is_retried_and_logged() {
     let closed = Receiver::answering(200).url(); // dropped at once: nothing listens there
     let fake = fast().webhook_endpoint(&closed).unwrap().start().unwrap();
-    fake.mark_paid(&session(&fake));
+    fake.mark_paid(&new_session(&fake).0);
     settle(&fake);
     let log = fake.deliveries();
     assert_eq!(log.len(), 3);
@@ -259,11 +246,7 @@ fn a_duplicate_delivery_fulfils_once_by_event_id_and_twice_by_delivery_id() {
         assert_eq!(received.len(), 2);
         assert_eq!(event_ids(&received).len(), 1);
         assert_eq!(delivery_ids(&received).len(), 2);
-        assert_eq!(
-            attempts(&received),
-            [1, 1],
-            "two deliveries, each a first attempt"
-        );
+        assert_eq!(attempts(&received), [1, 1], "each a first attempt");
         assert_eq!(
             *fulfiller.orders.lock().unwrap(),
             vec![id.clone(); fulfilled]
@@ -304,7 +287,7 @@ impl Fulfiller {
 fn faults_make_deliveries_late_out_of_order_replayed_or_dropped() {
     let receiver = Receiver::answering(200);
     let fake = delivering_to(&[&receiver]);
-    let ids: Vec<String> = (0..4).map(|_| session(&fake)).collect();
+    let ids: Vec<String> = (0..4).map(|_| new_session(&fake).0).collect();
     let on = |n: usize| EventMatch::any().session(ids[n].clone());
     fake.inject_delivery(on(0), DeliveryFault::OutOfOrder, 1);
     let late = DeliveryFault::Delay(ms(100));
@@ -332,10 +315,7 @@ fn faults_make_deliveries_late_out_of_order_replayed_or_dropped() {
     assert_eq!(seen(1), [crypto, completed.clone()], "the late one after");
     assert_eq!(seen(2), [completed.clone(), completed], "replayed");
     let replayed = received(2);
-    assert_eq!(
-        replayed[0].body, replayed[1].body,
-        "the same event, signed the same"
-    );
+    assert_eq!(replayed[0].body, replayed[1].body, "signed the same");
     assert_eq!(delivery_ids(&replayed).len(), 2);
     // Two attempts dropped before they were sent: the receiver sees only the third.
     assert_eq!(seen(3), [(COMPLETED.to_owned(), 3)], "dropped twice");
@@ -385,11 +365,7 @@ fn endpoint_urls_are_checked_when_registered() {
     assert_eq!(sixth, Err(EndpointError::TooMany { limit: 5 }));
     let sixth = register(json!({ "url": "http://127.0.0.1:9/" }));
     sixth.error(409, "TOO_MANY_ENDPOINTS");
-    assert_eq!(
-        fake.webhook_endpoints().len(),
-        5,
-        "nothing registered by a refusal"
-    );
+    assert_eq!(fake.webhook_endpoints().len(), 5, "none by a refusal");
     let builder = FakeEasy::builder().webhook_endpoint("mailto:shop@example.com");
     assert!(matches!(builder, Err(EndpointError::Invalid { .. })));
 }
@@ -400,7 +376,7 @@ fn answers_that_trickle_flood_or_never_end_their_head_are_bounded() {
     let receiver = Receiver::start(move |_| answers.next().unwrap_or(Answer::Status(200)));
     let fake = delivering_to(&[&receiver]);
     for _ in 0..3 {
-        fake.mark_paid(&session(&fake));
+        fake.mark_paid(&new_session(&fake).0);
     }
     settle(&fake);
     receiver.release();
@@ -451,7 +427,7 @@ fn the_control_api_registers_lists_logs_waits_and_faults() {
     let bad = post("/__fake/webhooks/faults", json!({ "kind": "lose" }));
     assert_eq!(bad.json()["error"]["details"]["field"], "kind");
 
-    let id = session(&fake);
+    let id = new_session(&fake).0;
     control(&fake, "POST", &format!("/__fake/sessions/{id}/pay"), None);
     let waited = post("/__fake/webhooks/wait", json!({ "timeout_ms": 20_000 })).data();
     assert_eq!(
@@ -498,21 +474,17 @@ fn the_control_api_registers_lists_logs_waits_and_faults() {
 fn a_reset_forgets_deliveries_and_keeps_endpoints() {
     let receiver = Receiver::answering(200);
     let fake = delivering_to(&[&receiver]);
-    fake.mark_paid(&session(&fake));
+    fake.mark_paid(&new_session(&fake).0);
     settle(&fake);
     fake.inject_delivery(EventMatch::any(), DeliveryFault::Duplicate, 1);
     fake.reset();
     assert_eq!(fake.deliveries().len(), 0);
     assert_eq!(fake.pending_delivery_faults(), 0);
     assert_eq!(fake.webhook_endpoints().len(), 1);
-    fake.mark_paid(&session(&fake));
+    fake.mark_paid(&new_session(&fake).0);
     settle(&fake);
     let events = event_ids(&receiver.received());
-    assert_eq!(
-        events.len(),
-        2,
-        "ecs_1 before and after the reset: two events, two ids"
-    );
+    assert_eq!(events.len(), 2, "ecs_1 before and after the reset");
 }
 
 #[test]
@@ -520,14 +492,11 @@ fn dropping_the_fake_cuts_a_held_delivery() {
     let receiver = Receiver::start(|_| Answer::Hold);
     let builder = FakeEasy::builder().webhook_endpoint(&receiver.url());
     let fake = builder.unwrap().start().unwrap();
-    fake.mark_paid(&session(&fake));
+    fake.mark_paid(&new_session(&fake).0);
     receiver.wait_for(1);
     // The default deadline is 30 s: the drop cuts the attempt instead of waiting it out.
     let started = Instant::now();
     drop(fake);
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "{:?}",
-        started.elapsed()
-    );
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
 }

@@ -85,8 +85,6 @@ struct Log {
     creates: Vec<(String, Seen)>,
     /// Each confirm of a created session: its id, its secret when sent without a key.
     confirms: Vec<(String, Option<String>, Seen)>,
-    faults_queued: usize,
-    calls: usize,
 }
 
 fn seed() -> u64 {
@@ -147,37 +145,13 @@ fn under_load_and_chaos(stack: Stack, seed: u64) {
     );
     let log = std::mem::take(&mut *log.lock().expect("no caller panicked holding the log"));
     check(&fake, &log, seed);
-    let requests = fake.requests().len();
-    let taken = log.faults_queued - fake.pending_faults();
-    let seen = log.creates.iter().map(|(_, seen)| seen);
-    let seen: Vec<&Seen> = seen
-        .chain(log.confirms.iter().map(|(.., seen)| seen))
-        .collect();
-    let known = seen
-        .iter()
-        .filter(|s| matches!(s, Seen::NotApplied(_)))
-        .count();
-    let ok = seen.iter().filter(|s| matches!(s, Seen::Ok)).count();
-    eprintln!(
-        "chaos seed {seed} over {stack}: {} calls, {requests} requests, {taken} faults injected \
-         ({} queued); {} creates and {} confirms checked against the fake's state: {ok} Ok, \
-         {known} failed with the outcome known, {} with it unknown",
-        log.calls,
-        log.faults_queued,
-        log.creates.len(),
-        log.confirms.len(),
-        seen.len() - ok - known,
-    );
 }
 
 /// Queues a fault for the next request to `method path`, with `FAULT_PERCENT` chance.
-fn maybe_fault(fake: &FakeEasy, log: &Mutex<Log>, rng: &mut Rng, method: &str, path: &str) {
-    let mut log = log.lock().expect("log");
-    log.calls += 1;
+fn maybe_fault(fake: &FakeEasy, rng: &mut Rng, method: &str, path: &str) {
     if rng.below(100) < FAULT_PERCENT {
         let when = Match::any().method(method).path(path);
         fake.inject_matching(when, any_fault(rng), 1);
-        log.faults_queued += 1;
     }
 }
 
@@ -205,7 +179,7 @@ async fn flow(
         1 => retrying,
         _ => single,
     };
-    maybe_fault(fake, log, rng, "POST", "/embedded-checkout");
+    maybe_fault(fake, rng, "POST", "/embedded-checkout");
     let created = client.send_async(&params).await.map(|reply| reply.value);
     let entry = (tag.to_owned(), Seen::of(&created));
     log.lock().expect("log").creates.push(entry);
@@ -223,14 +197,14 @@ async fn flow(
             .with_idempotency_key(format!("confirm-{tag}"))
             .expect("a valid key");
     }
-    maybe_fault(fake, log, rng, "POST", CONFIRM);
+    maybe_fault(fake, rng, "POST", CONFIRM);
     let seen = Seen::of(&retrying.send_async(&confirm).await);
     let keyless = (!keyed).then(|| secret.expose_secret().to_owned());
     let entry = (session.id.clone(), keyless, seen);
     log.lock().expect("log").confirms.push(entry);
 
     // A read between writes: any fault, retried; it must never change anything.
-    maybe_fault(fake, log, rng, "GET", "/embedded-checkout/");
+    maybe_fault(fake, rng, "GET", "/embedded-checkout/");
     if let Ok(op) = RetrieveSession::new(session.id.as_str()) {
         let _ = retrying.send_async(&op).await;
     }

@@ -1,6 +1,6 @@
-//! Knowing when to fulfil, in both of Easy's vocabularies: waiting for a payment, the
-//! session's own decision, and the webhook the fake signs for it. Each test runs against the
-//! fake answering in the SDK page's vocabulary and in the API reference's, over every stack.
+//! Knowing when to fulfil, in both of Easy's vocabularies: waiting for a payment and the
+//! session's own decision. Each test runs against the fake answering in the SDK page's
+//! vocabulary and in the API reference's, over every stack.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,14 +9,13 @@ use easy_checkout_core::ops::{
     Confirm, CreateSession, CustomerDetails, LineItem, PaymentMethod, PaymentSource,
     ReferenceSession, RetrieveSession, Validate,
 };
-use easy_checkout_core::webhook::{self, EventType};
 use easy_checkout_core::{
     PaymentStatus, PollPolicy, Session, SessionState, Terminal, Vocabulary, WaitOutcome,
 };
 use easy_checkout_fake::FakeEasy;
 use easy_checkout_tests::driver::{Stack, for_each_stack};
 use easy_checkout_tests::wire::assert_sent;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::create_op;
 
@@ -179,37 +178,5 @@ fn wait_for_payment_reports_still_pending_at_the_deadline() {
             }
         );
         assert!(expired, "{outcome:?}");
-    });
-}
-
-#[test]
-fn a_delivered_webhook_verifies() {
-    for_each_vocabulary(|stack, vocabulary| {
-        let fake = fake_in(vocabulary);
-        let session = new_session_in(vocabulary, stack, &fake);
-        assert!(
-            fake.webhook_for(&session.id).is_none(),
-            "no event before payment"
-        );
-        let op = confirm_in(vocabulary, &session);
-        stack.client(&fake, 0).confirm(&op).unwrap();
-        let hook = fake.webhook_for(&session.id).unwrap();
-        let (first, retry) = (hook.delivery(1), hook.delivery(2));
-        let delivery = webhook::verify_request(&fake.webhook_secret(), &first).unwrap();
-        let event = &delivery.event;
-        assert_eq!(event.kind, EventType::SessionCompleted);
-        assert_eq!(event.data["id"], json!(session.id));
-        let reference = vocabulary == Vocabulary::Reference;
-        assert_eq!(event.api_version.is_some(), reference, "{event:?}");
-        assert_eq!(event.created.is_some(), reference, "{event:?}");
-        // A retry is the same event under a new delivery id: deduplicate on the event id.
-        let again = webhook::verify_request(&fake.webhook_secret(), &retry).unwrap();
-        assert_eq!(again.event.id, event.id);
-        assert_ne!(again.delivery_id, delivery.delivery_id);
-        let mut tampered = hook.body.clone();
-        tampered.push(b' ');
-        let signature = Some(hook.signature.as_str());
-        let e = webhook::verify(&fake.webhook_secret(), signature, &tampered).unwrap_err();
-        assert_eq!(e.code(), "WEBHOOK_SIGNATURE_MISMATCH");
     });
 }

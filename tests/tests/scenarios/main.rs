@@ -14,8 +14,8 @@ mod retries;
 mod shared_client;
 
 use easy_checkout_core::Session;
-use easy_checkout_core::ops::{CreateSession, LineItem};
 use easy_checkout_fake::{FakeEasy, RecordedRequest};
+use easy_checkout_tests::create_op;
 use easy_checkout_tests::driver::Stack;
 
 /// splitmix64: small, seedable, and good enough to draw faults.
@@ -46,14 +46,6 @@ fn only_request(fake: &FakeEasy) -> RecordedRequest {
     let mut requests = fake.requests();
     assert_eq!(requests.len(), 1, "exactly one request: {requests:#?}");
     requests.remove(0)
-}
-
-/// A create of 2 × `price_abc` returning to `https://shop.example/return`.
-fn create_op() -> CreateSession {
-    CreateSession::new(
-        vec![LineItem::new("price_abc", 2)],
-        "https://shop.example/return",
-    )
 }
 
 /// A new session on `fake` (made by a client of its own), with the fake's log cleared.

@@ -12,18 +12,12 @@ use std::time::Duration;
 
 use easy_checkout_core::ops::{Confirm, GetConfig, PaymentMethod, UpdateConfig};
 use easy_checkout_core::{ErrorKind, RetryBudget, RetryPolicy};
-use easy_checkout_fake::{FakeEasy, Fault};
+use easy_checkout_fake::Fault;
 use easy_checkout_tests::driver::{Flow, TestClient, for_each_stack};
 use easy_checkout_tests::middlebox::{Compressor, IdleCloser, SWEEP_IDLE, SWEEP_IN_FLIGHT};
 
 use crate::{Rng, create_op, fake};
-
-/// How many times each session was charged, in creation order.
-fn charges(fake: &FakeEasy) -> Vec<u64> {
-    let sessions = fake.sessions();
-    let payments = sessions.iter().map(|s| s["payments"].as_u64().unwrap_or(0));
-    payments.collect()
-}
+use easy_checkout_tests::charges;
 
 const ROUNDS: usize = 200;
 

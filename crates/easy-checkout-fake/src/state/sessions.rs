@@ -307,37 +307,6 @@ mod tests {
     }
 
     #[test]
-    fn sessions_expire_lazily_at_their_expiry() {
-        let mut sessions = Sessions::new(10, Duration::from_secs(60));
-        let id = create(&mut sessions, at(0));
-        let expiry = SESSION_TTL.as_secs();
-        sessions.evict_expired(at(expiry - 1));
-        let session = sessions.get(&id, at(expiry - 1)).expect("still open");
-        assert_eq!(session.status, Status::Open);
-        let session = sessions.get(&id, at(expiry)).unwrap();
-        assert_eq!(
-            (session.status, session.updated),
-            (Status::Expired, at(expiry))
-        );
-    }
-
-    #[test]
-    fn paid_sessions_are_forgotten_after_their_expiry_too() {
-        let mut sessions = Sessions::new(10, Duration::ZERO);
-        let paid = create(&mut sessions, at(0));
-        let secret = sessions.get(&paid, at(0)).unwrap().client_secret.clone();
-        assert!(sessions.pay(&paid, at(1), Payment::Card).is_some());
-        let later = create(&mut sessions, at(2));
-        sessions.evict_expired(at(SESSION_TTL.as_secs()));
-        assert!(sessions.get(&paid, at(3)).is_none());
-        assert!(
-            sessions.by_secret(&secret, at(3)).is_none(),
-            "its secret is let go"
-        );
-        assert!(sessions.get(&later, at(3)).is_some(), "a younger one stays");
-    }
-
-    #[test]
     fn a_payment_causes_each_event_once_in_order() {
         use EventKind::{Completed, CryptoConfirmed};
         let mut sessions = Sessions::new(10, Duration::from_secs(60));

@@ -212,19 +212,10 @@ pub fn call(
     key: Option<&str>,
     body: Option<&Value>,
 ) -> Resp {
-    try_call(fake, method, path, key, body).expect("request failed")
-}
-
-pub fn try_call(
-    fake: &FakeEasy,
-    method: &str,
-    path: &str,
-    key: Option<&str>,
-    body: Option<&Value>,
-) -> io::Result<Resp> {
     let bytes = body.map(|b| serde_json::to_vec(b).unwrap());
     let headers: Vec<(&str, &str)> = key.map(|k| ("x-easy-api-key", k)).into_iter().collect();
-    Conn::open(fake).send(method, path, &headers, bytes.as_deref())
+    let sent = Conn::open(fake).send(method, path, &headers, bytes.as_deref());
+    sent.expect("request failed")
 }
 
 pub fn get(fake: &FakeEasy, path: &str) -> Resp {
