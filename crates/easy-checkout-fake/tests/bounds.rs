@@ -146,13 +146,24 @@ fn paid_sessions_are_forgotten_after_their_expiry_too() {
 #[test]
 fn above_the_limit_the_oldest_session_is_forgotten() {
     let fake = FakeEasy::builder().max_sessions(2).start().unwrap();
-    for _ in 0..3 {
+    for _ in 0..5 {
         create(&fake);
     }
-    assert_eq!(get(&fake, "/embedded-checkout/ecs_1").status, 404);
-    assert_eq!(get(&fake, "/embedded-checkout/ecs_2").status, 200);
-    assert_eq!(get(&fake, "/embedded-checkout/ecs_3").status, 200);
-    assert_eq!(fake.stats().sessions, usage(2, 2, 1));
+    for (id, status) in [
+        ("ecs_1", 404),
+        ("ecs_3", 404),
+        ("ecs_4", 200),
+        ("ecs_5", 200),
+    ] {
+        assert_eq!(
+            get(&fake, &format!("/embedded-checkout/{id}")).status,
+            status
+        );
+    }
+    // The kept ones, oldest first: the order the next are forgotten in.
+    let kept: Vec<_> = fake.sessions().iter().map(|s| s["id"].clone()).collect();
+    assert_eq!(kept, ["ecs_4", "ecs_5"]);
+    assert_eq!(fake.stats().sessions, usage(2, 2, 3));
 }
 
 #[test]
