@@ -308,6 +308,11 @@ impl FakeEasy {
 
     /// Waits until no request is being handled, for at most `timeout`; false if one still
     /// is (a [`Fault::Delay`] longer than the client's timeout finishes after it gave up).
+    /// A request counts from when the fake has read its head (it is then in [`requests`]) to
+    /// its answer: one still unread in the socket does not, so after a client gave up, wait
+    /// for its request to show in [`requests`] first.
+    ///
+    /// [`requests`]: FakeEasy::requests
     pub fn wait_until_idle(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         while self.shared.in_flight.load(Ordering::SeqCst) != 0 {

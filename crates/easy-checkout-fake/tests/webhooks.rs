@@ -434,6 +434,13 @@ fn the_control_api_registers_lists_logs_waits_and_faults() {
         waited,
         json!({ "settled": true, "pending": 0, "in_flight": 0 })
     );
+    // `timeout_ms` is optional: a bad one is refused as such, not as a missing one.
+    for bad in [json!(-1), json!(600_001), json!("10")] {
+        let details = post("/__fake/webhooks/wait", json!({ "timeout_ms": bad }));
+        let reason = "must be an integer from 0 to 600000";
+        let expected = json!({ "field": "timeout_ms", "reason": reason });
+        assert_eq!(details.error(400, "INVALID_FAULT"), expected);
+    }
     let log = get(&format!("/__fake/webhooks/deliveries?session_id={id}")).data();
     let log = log.as_array().unwrap();
     assert_eq!(log.len(), 2, "delivered twice: {log:#?}");

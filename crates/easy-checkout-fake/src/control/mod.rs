@@ -275,12 +275,17 @@ fn kind(fields: &Fields) -> Result<&str, Reply> {
 
 /// A fault's `times`: `1` when absent.
 fn times(fields: &Fields) -> Result<usize, Reply> {
-    let times = fields.get("times").filter(|v| !v.is_null());
-    match times.map_or(Some(1), Value::as_u64) {
-        Some(n) if n <= MAX_TIMES => Ok(n as usize),
+    optional_number(fields, "times", 1, MAX_TIMES).map(|n| n as usize)
+}
+
+/// The optional field `name`, an integer from 0 to `max`: `default` when absent or null.
+fn optional_number(fields: &Fields, name: &str, default: u64, max: u64) -> Result<u64, Reply> {
+    let value = fields.get(name).filter(|v| !v.is_null());
+    match value.map_or(Some(default), Value::as_u64) {
+        Some(n) if n <= max => Ok(n),
         _ => Err(invalid(
-            "times",
-            &format!("must be an integer from 0 to {MAX_TIMES}"),
+            name,
+            &format!("must be an integer from 0 to {max}"),
         )),
     }
 }
@@ -408,10 +413,7 @@ fn wait_ms(body: &[u8]) -> Result<u64, Reply> {
     } else {
         object(body)?
     };
-    match fields.get("timeout_ms") {
-        None | Some(Value::Null) => Ok(DEFAULT_WAIT_MS),
-        Some(_) => number(&fields, "timeout_ms", 0, MAX_WAIT_MS),
-    }
+    optional_number(&fields, "timeout_ms", DEFAULT_WAIT_MS, MAX_WAIT_MS)
 }
 
 /// `{"kind", "event_type"?, "session_id"?, "ms"?}` to the delivery fault and its match.
