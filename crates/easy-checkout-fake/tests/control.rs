@@ -232,5 +232,15 @@ fn control_reset_unknown_routes_and_foreign_hosts() {
     let wrong = control(&fake, "PUT", "/__fake/reset", None);
     wrong.error(405, "METHOD_NOT_ALLOWED");
     let wrong = control(&fake, "GET", "/__fake/sessions/ecs_1/pay", None);
-    assert_eq!(wrong.status, 405);
+    wrong.error(405, "METHOD_NOT_ALLOWED");
+    // A known path with more segments is no route at all.
+    for path in [
+        "/__fake/sessions/a/b/c",
+        "/__fake/reset/x",
+        "/__fake/webhooks/wait/x",
+    ] {
+        control(&fake, "GET", path, None).error(404, "ROUTE_NOT_FOUND");
+    }
+    let path = "/__fake/webhooks/endpoints/we_1/x";
+    control(&fake, "DELETE", path, None).error(404, "ROUTE_NOT_FOUND");
 }

@@ -136,8 +136,10 @@ pub(crate) fn answer(
         }
         _ => {
             let known = matches!(
-                segments[0],
-                "faults" | "requests" | "stats" | "sessions" | "vocabulary" | "reset"
+                segments.as_slice(),
+                ["faults" | "requests" | "stats" | "sessions" | "vocabulary" | "reset"]
+                    | ["sessions", _]
+                    | ["sessions", _, "webhook" | "pay" | "crypto-pay" | "expire"]
             );
             unrouted(method, path, known)
         }
@@ -371,7 +373,7 @@ fn webhooks(
             let queue = &mut shared.state().0.deliveries.faults;
             faults(queue, method, body, parse_delivery_fault)
         }
-        (_, [] | ["endpoints" | "deliveries" | "wait" | "faults", ..]) => {
+        (_, [] | ["endpoints" | "deliveries" | "wait" | "faults"] | ["endpoints", _]) => {
             unrouted(method, path, true)
         }
         _ => unrouted(method, path, false),
