@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use common::NoWait;
 use easy_checkout_core::call::{RetryBudget, RetryBudgetPolicy};
@@ -118,7 +117,7 @@ fn the_async_client_and_its_clones_share_one_budget() {
     let sent = Arc::new(AtomicUsize::new(0));
     let send = answering(503, &sent);
     let transport = move |request| std::future::ready(send(request));
-    let sleep = |_: Duration| std::future::ready(());
+    let sleep = |_: std::time::Duration| std::future::ready(());
     let client = AsyncClient::with_clock(transport, config(), sleep, NoWait);
     let clone = client.clone();
     for caller in [&client, &clone].repeat(500) {
